@@ -1,0 +1,53 @@
+# WBL — the two commands: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test setup db demo bench lint format clean
+
+## Create .venv and install the pinned requirements (again only when requirements.txt changes).
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "WBL needs Python 3.11 (set PYTHON=python3.11)")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+setup: $(VENV)/.installed
+
+## Create or upgrade the database, load reference data, and the demo county when empty.
+db: setup
+	@mkdir -p instance
+	$(FLASK) db upgrade
+	$(FLASK) seed-reference
+
+demo: db
+	$(FLASK) seed-demo --if-empty
+
+## Set everything up and serve on http://127.0.0.1:5000
+run: demo
+	@echo "WBL is starting on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole test suite (SQLite by default; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL).
+test: setup
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -p no:cacheprovider
+
+## Benchmarks (figures recorded in docs/performance.md). Not part of the test suite.
+bench: setup
+	$(PY) tests/benchmarks/bench_matching.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tests/artifacts

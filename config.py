@@ -1,0 +1,122 @@
+"""Configuration classes, read from environment variables.
+
+Pick one with ``WBL_CONFIG`` (development, testing, production); ``wsgi.py`` does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+_DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - a marker Production refuses
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration we can run safely."""
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    NAME = "base"
+    SECRET_KEY = os.environ.get("SECRET_KEY", _DEV_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'wbl.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {"pool_pre_ping": True}
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the signed session
+    BOOTSTRAP_SERVE_LOCAL = True  # never a CDN: the app must work offline
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+
+    # E-mail: every message lands in the outbox table; SMTP sends it when MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _bool("MAIL_USE_TLS")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@scoe.example.org")
+    SHOW_OUTBOX = False  # the outbox page, for development and demos
+
+    # Login throttling (flask-limiter): in memory by default, Redis when configured.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_ATTEMPT_LIMIT = "5 per 15 minutes"
+
+    # Signed links
+    PASSWORD_RESET_MAX_AGE = 60 * 60 * 2  # two hours
+    INVITATION_MAX_AGE = 60 * 60 * 24 * 14  # two weeks
+
+    DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
+    COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "Sonoma County Office of Education")
+    TIMEZONE = os.environ.get("WBL_TIMEZONE", "America/Los_Angeles")
+
+    @classmethod
+    def validate(cls) -> None:
+        """Refuse a configuration that would be unsafe to serve."""
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    DEBUG = False  # the Werkzeug debugger stays off unless FLASK_DEBUG asks for it
+    SHOW_OUTBOX = True
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"  # noqa: S105 - tests only
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SHOW_OUTBOX = True
+    MAIL_SERVER = ""
+    SERVER_NAME = None
+    PREFERRED_URL_SCHEME = "http"
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+    DEBUG = False
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+    DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=False)
+
+    @classmethod
+    def validate(cls) -> None:
+        secret = os.environ.get("SECRET_KEY", "")
+        if not secret or secret == _DEV_SECRET or len(secret) < 32:
+            raise ConfigError(
+                "Production needs SECRET_KEY set to a random value of at least 32 characters."
+            )
+        if not os.environ.get("DATABASE_URL"):
+            raise ConfigError("Production needs DATABASE_URL (postgresql+psycopg://...).")
+        cls.SECRET_KEY = secret
+        cls.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("WBL_CONFIG", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        choices = ", ".join(CONFIGS)
+        raise ConfigError(f"WBL_CONFIG must be one of {choices}, not {name!r}.") from None

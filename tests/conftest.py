@@ -1,0 +1,166 @@
+"""Test fixtures: one schema per session (built by the Alembic migrations), and a rolled-back
+transaction per test, on SQLite or on PostgreSQL (``TEST_DATABASE_URL``).
+
+Per-test isolation follows SQLAlchemy's "joining a session into an external transaction"
+recipe: each engine is replaced by a connection with an open transaction, and sessions
+join it with ``create_savepoint`` so a service's own commit or rollback stays inside it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask, g, request_started
+from flask.testing import FlaskClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from config import TestingConfig
+from tests.support.database import prepare_database
+from wbl import create_app
+from wbl.auth.models import User
+from wbl.extensions import db, limiter
+
+
+def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def make_test_config(url: str) -> type[TestingConfig]:
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    return Config
+
+
+def _fix_pysqlite_transactions(engine: Engine) -> None:
+    """SQLAlchemy's documented pysqlite fix: let SQLAlchemy, not the driver, emit BEGIN, so
+    SAVEPOINTs work and nothing commits behind the test transaction's back."""
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    url = _test_database_url(tmp_path_factory)
+    app = create_app(make_test_config(url))
+    with app.app_context():
+        prepare_database(app)
+        if db.engine.dialect.name == "sqlite":
+            db.engine.dispose()
+            _fix_pysqlite_transactions(db.engine)
+    return app
+
+
+@pytest.fixture(scope="session")
+def is_postgres(app: Flask) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_sqlite = not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (CI runs it)")
+    for item in items:
+        if on_sqlite and "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Roll back everything a test did. Browser and concurrency tests use their own database."""
+    if "browser" in request.keywords or "no_isolation" in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        engines = db.engines
+        saved: list[tuple[str | None, Engine]] = []
+        held = []
+        for key, engine in list(engines.items()):
+            connection = engine.connect()
+            transaction = connection.begin()
+            engines[key] = connection  # type: ignore[assignment]
+            saved.append((key, engine))
+            held.append((connection, transaction))
+        db.session.remove()
+        db.session.configure(join_transaction_mode="create_savepoint")
+        limiter.reset()
+        try:
+            yield
+        finally:
+            db.session.remove()
+            for connection, transaction in held:
+                if transaction.is_active:
+                    transaction.rollback()
+                connection.close()
+            for key, engine in saved:
+                engines[key] = engine
+            db.session.configure(join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_g_per_request() -> None:
+    """The test's app context stays pushed across requests (so builders and requests share the
+    transaction); give each request a clean ``g`` as a real server would."""
+
+    def clear(sender: Flask, **extra: object) -> None:
+        g.__dict__.clear()
+
+    request_started.connect(clear, weak=False)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[User], User]:
+    """Sign a user in by writing the Flask-Login session (the real form is tested in auth)."""
+
+    def login(user: User) -> User:
+        db.session.flush()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return user
+
+    return login
+
+
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+@pytest.fixture
+def post_form(client: FlaskClient) -> Callable[..., object]:
+    """POST a form the way a browser does: read the CSRF token from the page first."""
+
+    def post(url: str, data: dict[str, object], *, page: str | None = None,
+             follow_redirects: bool = False) -> object:
+        html = client.get(page or url).get_data(as_text=True)
+        return client.post(url, data={**data, "csrf_token": csrf_from(html)},
+                           follow_redirects=follow_redirects)
+
+    return post
+
+
+ARTIFACTS = Path(__file__).parent / "artifacts"

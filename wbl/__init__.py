@@ -1,0 +1,74 @@
+"""WBL: work-based learning placement matcher and tracker."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from config import Config
+
+
+def create_app(config: type[Config]) -> Flask:
+    """Build the app. No side effects on data: no create_all, no migrations, no scheduler."""
+    config.validate()
+    app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
+    app.config.from_object(config)
+    _register_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    from wbl.errors import register_error_handlers
+
+    register_error_handlers(app)
+    logging.getLogger("wbl").setLevel(logging.INFO)
+    return app
+
+
+def _register_extensions(app: Flask) -> None:
+    from wbl.auth import services as auth_services
+    from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(auth_services.load_user)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from wbl.admin.views import bp as admin_bp
+    from wbl.auth.views import bp as auth_bp
+    from wbl.home.views import bp as home_bp
+    from wbl.notifications.views import bp as notifications_bp
+
+    for blueprint in (home_bp, auth_bp, admin_bp, notifications_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from wbl.access import Role
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        return {
+            "Role": Role,
+            "county_name": app.config["COUNTY_NAME"],
+            "demo_footer": app.config["DEMO_FOOTER"],
+            "show_outbox": app.config["SHOW_OUTBOX"],
+        }
+
+
+def _register_cli(app: Flask) -> None:
+    from wbl.auth.cli import users_cli
+    from wbl.demo.cli import seed_demo_command
+    from wbl.reference.cli import seed_reference_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_reference_command)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,74 @@
+"""Staff keep the reference data: a county that renames an outcome needs no developer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from wbl.access import Role, policy
+from wbl.admin.forms import ReferenceRowForm
+from wbl.errors import DomainError
+from wbl.extensions import db
+from wbl.reference import services
+from wbl.reference.models import Pathway
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+TITLES = {
+    "sectors": "Industry sectors",
+    "pathways": "Career pathways",
+    "outcomes": "Portrait of a Graduate outcomes",
+    "activities": "Preparatory activities",
+    "experience-types": "Experience types",
+}
+
+
+def _model(kind: str) -> type:
+    model = services.EDITABLE.get(kind)
+    if model is None:
+        abort(404)
+    return model
+
+
+@bp.get("/reference")
+@policy(Role.STAFF)
+def reference_index() -> ResponseReturnValue:
+    return redirect(url_for("admin.reference_list", kind="outcomes"))
+
+
+@bp.get("/reference/<kind>")
+@policy(Role.STAFF)
+def reference_list(kind: str) -> ResponseReturnValue:
+    model = _model(kind)
+    query = select(model).order_by(model.position, model.name)  # type: ignore[attr-defined]
+    if model is Pathway:
+        query = select(Pathway).options(selectinload(Pathway.sector)).order_by(
+            Pathway.sector_id, Pathway.position, Pathway.name)
+    rows = db.session.scalars(query).all()
+    return render_template("admin/reference_list.html", kind=kind, rows=rows, titles=TITLES)
+
+
+@bp.route("/reference/<kind>/<int:row_id>", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
+    model = _model(kind)
+    row = db.session.get(model, row_id)
+    if row is None:
+        abort(404)
+    form = ReferenceRowForm(obj=row)
+    if form.validate_on_submit():
+        edit = services.ReferenceEdit(
+            name=form.name.data or "", description=form.description.data or "",
+            position=form.position.data or 0, active=bool(form.active.data))
+        try:
+            services.update_reference_row(current_user, kind, row_id, edit)
+        except DomainError as error:
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            flash(f"Saved “{edit.name.strip()}”.", "success")
+            return redirect(url_for("admin.reference_list", kind=kind))
+    return render_template("admin/reference_edit.html", kind=kind, row=row, form=form,
+                           titles=TITLES)

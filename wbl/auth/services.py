@@ -1,0 +1,191 @@
+"""Sign-in, password reset, invitations and first administrator."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from wbl.access import Role, require
+from wbl.auth.models import User, UserRole, normalize_email
+from wbl.auth.tokens import InvalidLink, make_token, password_fingerprint, read_token
+from wbl.errors import DomainError, NotFound
+from wbl.extensions import db, utcnow
+from wbl.notifications.services import queue_email
+
+log = logging.getLogger(__name__)
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class InvalidCredentials(DomainError):
+    message = "That e-mail and password do not match an active account."
+
+
+class EmailTaken(DomainError):
+    message = "An account with that e-mail already exists."
+
+
+class WeakPassword(DomainError):
+    message = f"Choose a password of at least {MIN_PASSWORD_LENGTH} characters."
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_user_by_email(email)
+    if user is None or not user.active or not user.check_password(password):
+        raise InvalidCredentials(field="password")
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _check_password_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise WeakPassword(field="password")
+
+
+def request_password_reset(email: str) -> None:
+    """E-mail a reset link if the account exists. The answer is the same either way, so the
+    form cannot be used to find out who has an account."""
+    user = find_user_by_email(email)
+    if user is None or not user.active:
+        log.info("password reset asked for an unknown or inactive address")
+        return
+    token = make_token("reset", {"uid": user.id, "pw": password_fingerprint(user.password_hash)})
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600
+    link = url_for("auth.reset_password", token=token, _external=True)
+    queue_email(
+        kind="password_reset",
+        to=user.email,
+        subject="Reset your WBL password",
+        body=(
+            f"Hello {user.full_name},\n\nSomeone (we hope you) asked to reset the password of "
+            f"your WBL account. Choose a new password here within {hours} hours:\n\n{link}\n\n"
+            "If you did not ask for this, ignore this message: your password stays as it is.\n"
+        ),
+    )
+    db.session.commit()
+
+
+def _user_from_link(purpose: str, token: str, max_age: int) -> User:
+    data = read_token(purpose, token, max_age)
+    user_id = data.get("uid")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or not user.active:
+        raise InvalidLink()
+    if data.get("pw") != password_fingerprint(user.password_hash):
+        raise InvalidLink("This link has already been used. Ask for a new one.")
+    return user
+
+
+def check_reset_token(token: str) -> User:
+    return _user_from_link("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
+
+
+def reset_password(token: str, password: str) -> User:
+    user = check_reset_token(token)
+    _check_password_strength(password)
+    user.set_password(password)
+    db.session.commit()
+    return user
+
+
+def check_invitation_token(token: str) -> User:
+    return _user_from_link("invite", token, current_app.config["INVITATION_MAX_AGE"])
+
+
+def accept_invitation(token: str, password: str) -> User:
+    user = check_invitation_token(token)
+    _check_password_strength(password)
+    user.set_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+INVITABLE_BY_STAFF = frozenset({Role.STAFF, Role.TEACHER, Role.STUDENT, Role.EMPLOYER})
+
+
+def invite_user(
+    actor: User,
+    *,
+    email: str,
+    full_name: str,
+    roles: Iterable[Role],
+    district_id: int | None = None,
+    school_id: int | None = None,
+) -> User:
+    """Staff invite a colleague, teacher or employer; the invitee sets a password from the link.
+
+    District staff invite only into their own district; only administrators create admins.
+    """
+    wanted = frozenset(roles)
+    if not wanted:
+        raise DomainError("Choose at least one role.", field="roles")
+    require(actor.has_role(Role.ADMIN) or wanted <= INVITABLE_BY_STAFF)
+    if not actor.is_county_wide:
+        if district_id is not None and district_id != actor.district_id:
+            raise NotFound()
+        district_id = actor.district_id
+    from wbl.schools.models import School
+
+    if school_id is not None:
+        school = db.session.get(School, school_id)
+        if school is None or (not actor.is_county_wide and school.district_id != actor.district_id):
+            raise NotFound()
+        district_id = school.district_id
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(field="email")
+    user = User(
+        email=normalize_email(email),
+        full_name=full_name.strip(),
+        district_id=district_id,
+        school_id=school_id,
+        invited_at=utcnow(),
+        roles=[UserRole(role=r) for r in sorted(wanted)],
+    )
+    db.session.add(user)
+    db.session.flush()
+    token = make_token("invite", {"uid": user.id, "pw": password_fingerprint(None)})
+    days = current_app.config["INVITATION_MAX_AGE"] // 86400
+    link = url_for("auth.accept_invitation", token=token, _external=True)
+    queue_email(
+        kind="invitation",
+        to=user.email,
+        subject="You are invited to WBL, the work-based learning platform",
+        body=(
+            f"Hello {user.full_name},\n\n{actor.full_name} invited you to WBL, "
+            f"{current_app.config['COUNTY_NAME']}'s work-based learning platform.\n"
+            f"Set your password within {days} days to start:\n\n{link}\n"
+        ),
+    )
+    db.session.commit()
+    return user
+
+
+def create_admin(email: str, full_name: str, password: str) -> User:
+    """The first administrator of a real deployment (``flask users create-admin``)."""
+    if find_user_by_email(email) is not None:
+        raise EmailTaken(field="email")
+    _check_password_strength(password)
+    user = User(
+        email=normalize_email(email),
+        full_name=full_name.strip() or "Administrator",
+        roles=[UserRole(role=Role.ADMIN), UserRole(role=Role.STAFF)],
+    )
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user

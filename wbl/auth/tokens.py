@@ -1,0 +1,46 @@
+"""Signed, expiring, purpose-bound links (password reset, invitation).
+
+Each token carries the user id and a fingerprint of the current password hash, so it stops
+working the moment the password is set: single use without a table of used tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from wbl.errors import DomainError
+
+
+class InvalidLink(DomainError):
+    message = "This link is not valid. Ask for a new one."
+
+
+class ExpiredLink(InvalidLink):
+    message = "This link has expired. Ask for a new one."
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"wbl.{purpose}")
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    return hashlib.sha256((password_hash or "unset").encode()).hexdigest()[:16]
+
+
+def make_token(purpose: str, payload: dict[str, object]) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def read_token(purpose: str, token: str, max_age: int) -> dict[str, object]:
+    try:
+        data = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise ExpiredLink() from None
+    except BadSignature:
+        raise InvalidLink() from None
+    if not isinstance(data, dict):
+        raise InvalidLink()
+    return data

@@ -1,0 +1,155 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
+from wbl.auth import services
+from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm
+from wbl.auth.tokens import InvalidLink
+from wbl.errors import DomainError
+from wbl.extensions import db, limiter
+from wbl.schools.queries import schools_visible_to
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_email_key() -> str:
+    return "login-email:" + request.form.get("email", "").strip().lower()
+
+
+def _login_failed(response: object) -> bool:
+    return bool(g.get("login_failed"))
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only follow ``next`` to a path on this site (no open redirect)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@policy(PUBLIC)
+@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], methods=["POST"],
+               deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], methods=["POST"],
+               key_func=_login_email_key, deduct_when=_login_failed)
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data or "", form.password.data or "")
+        except DomainError as error:
+            g.login_failed = True
+            form.password.errors.append(error.message)
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+    elif request.method == "POST":
+        g.login_failed = True
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@policy(AUTHENTICATED)
+def logout() -> ResponseReturnValue:
+    if not FlaskForm().validate_on_submit():
+        return redirect(url_for("home.index"))
+    logout_user()
+    flash("You have signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@policy(PUBLIC)
+@limiter.limit("10 per hour", methods=["POST"])
+def forgot_password() -> ResponseReturnValue:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        flash("If that address has an account, a reset link is on its way. "
+              "Check your e-mail.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@policy(PUBLIC)
+def reset_password(token: str) -> ResponseReturnValue:
+    try:
+        user = services.check_reset_token(token)
+    except InvalidLink as error:
+        return render_template("auth/link_problem.html", message=error.message), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data or "")
+        except DomainError as error:
+            form.password.errors.append(error.message)
+        else:
+            flash("Your password has been changed. Sign in with it now.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user,
+                           title="Choose a new password")
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@policy(PUBLIC)
+def accept_invitation(token: str) -> ResponseReturnValue:
+    try:
+        user = services.check_invitation_token(token)
+    except InvalidLink as error:
+        return render_template("auth/link_problem.html", message=error.message), 400
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.accept_invitation(token, form.password.data or "")
+        except DomainError as error:
+            form.password.errors.append(error.message)
+        else:
+            login_user(user)
+            flash(f"Welcome to WBL, {user.full_name}.", "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/set_password.html", form=form, user=user,
+                           title="Welcome — choose your password")
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def invite() -> ResponseReturnValue:
+    form = InviteForm()
+    allowed = services.INVITABLE_BY_STAFF | (
+        {Role.ADMIN} if current_user.has_role(Role.ADMIN) else set()
+    )
+    form.roles.choices = [(r.value, r.label) for r in Role if r in allowed]
+    schools = db.session.scalars(schools_visible_to(current_user)).all()
+    form.school_id.choices = [(0, "— none —")] + [(s.id, s.name) for s in schools]
+    if form.validate_on_submit():
+        try:
+            user = services.invite_user(
+                current_user,
+                email=form.email.data or "",
+                full_name=form.full_name.data or "",
+                roles=[Role(r) for r in form.roles.data or []],
+                school_id=form.school_id.data or None,
+            )
+        except DomainError as error:
+            target = getattr(form, error.field or "", None)
+            if target is not None:
+                target.errors.append(error.message)
+            else:
+                flash(error.message, "danger")
+        else:
+            flash(f"Invitation sent to {user.email}.", "success")
+            return redirect(url_for("auth.invite"))
+    return render_template("auth/invite.html", form=form)

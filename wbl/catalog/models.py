@@ -1,0 +1,142 @@
+"""Partner businesses, their employer contacts, and the offerings they make."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wbl.extensions import Base, utcnow
+from wbl.reference.models import ExperienceKind, str_enum
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
+    from wbl.reference.models import IndustrySector, Pathway, PogOutcome, PreparatoryActivity
+
+
+class OfferingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PENDING = "pending"  # proposed by an employer, waiting for staff approval
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class Partner(Base):
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(160), index=True)
+    sector_id: Mapped[int] = mapped_column(ForeignKey("industry_sector.id"), index=True)
+    street_address: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(80), default="")
+    zip: Mapped[str] = mapped_column(String(10), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    website: Mapped[str] = mapped_column(String(300), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    endorses_certificate: Mapped[bool] = mapped_column(default=False)
+    worksite_agreement_date: Mapped[date | None]
+    insurance_expiry: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sector: Mapped[IndustrySector] = relationship()
+    contacts: Mapped[list[PartnerContact]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan"
+    )
+    offerings: Mapped[list[Offering]] = relationship(back_populates="partner")
+
+
+class PartnerContact(Base):
+    """An employer user who speaks for a partner: posts offerings, confirms hours."""
+
+    __tablename__ = "partner_contact"
+    __table_args__ = (UniqueConstraint("partner_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    job_title: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    is_primary: Mapped[bool] = mapped_column(default=False)
+
+    partner: Mapped[Partner] = relationship(back_populates="contacts")
+    user: Mapped[User] = relationship()
+
+
+offering_pathway = Table(
+    "offering_pathway",
+    Base.metadata,
+    Column("offering_id", ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
+    Column("pathway_id", ForeignKey("pathway.id"), primary_key=True),
+)
+
+offering_outcome = Table(
+    "offering_outcome",
+    Base.metadata,
+    Column("offering_id", ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
+    Column("outcome_id", ForeignKey("pog_outcome.id"), primary_key=True),
+)
+
+offering_prerequisite = Table(
+    "offering_prerequisite",
+    Base.metadata,
+    Column("offering_id", ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True),
+    Column("activity_id", ForeignKey("preparatory_activity.id"), primary_key=True),
+)
+
+
+class Offering(Base):
+    """One experience a partner offers. ``seats_taken`` only moves by conditional UPDATE."""
+
+    __tablename__ = "offering"
+    __table_args__ = (
+        CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        CheckConstraint(
+            "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
+        ),
+        CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    kind: Mapped[ExperienceKind] = mapped_column(str_enum(ExperienceKind), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    skills: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    zip: Mapped[str] = mapped_column(String(10), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    is_virtual: Mapped[bool] = mapped_column(default=False)
+    capacity: Mapped[int] = mapped_column(default=1)
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    application_deadline: Mapped[date | None]
+    minimum_age: Mapped[int | None]
+    min_grade: Mapped[int | None]
+    paid: Mapped[bool] = mapped_column(default=False)
+    expected_hours: Mapped[int | None]
+    status: Mapped[OfferingStatus] = mapped_column(
+        str_enum(OfferingStatus, 16), default=OfferingStatus.DRAFT, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    partner: Mapped[Partner] = relationship(back_populates="offerings")
+    pathways: Mapped[list[Pathway]] = relationship(secondary=offering_pathway)
+    outcomes: Mapped[list[PogOutcome]] = relationship(secondary=offering_outcome)
+    prerequisites: Mapped[list[PreparatoryActivity]] = relationship(
+        secondary=offering_prerequisite
+    )
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)

@@ -1,0 +1,83 @@
+"""Business errors raised by services, and the friendly error pages."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule said no. ``message`` is shown to the user; ``field`` names the form field."""
+
+    message = "That could not be done."
+
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        self.field = field
+        super().__init__(self.message)
+
+
+class NotFound(DomainError):
+    """The object does not exist, or is outside the actor's scope (never say which)."""
+
+    message = "We could not find that."
+
+
+class Forbidden(DomainError):
+    """The object is visible to the actor, but the action is not theirs to take."""
+
+    message = "You do not have permission to do that."
+
+
+def _page(code: int, title: str, text: str) -> ResponseReturnValue:
+    return render_template("errors/error.html", code=code, title=title, text=text), code
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    def _not_found_domain(error: NotFound) -> ResponseReturnValue:
+        return _page(404, "Page not found", error.message)
+
+    @app.errorhandler(Forbidden)
+    def _forbidden_domain(error: Forbidden) -> ResponseReturnValue:
+        return _page(403, "Not allowed", error.message)
+
+    @app.errorhandler(400)
+    def _bad_request(error: HTTPException) -> ResponseReturnValue:
+        return _page(
+            400,
+            "Something was wrong with that request",
+            "The form may have expired. Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(403)
+    def _forbidden(error: HTTPException) -> ResponseReturnValue:
+        return _page(403, "Not allowed", "Your account does not have access to this page.")
+
+    @app.errorhandler(404)
+    def _not_found(error: HTTPException) -> ResponseReturnValue:
+        return _page(404, "Page not found", "The page you asked for is not here.")
+
+    @app.errorhandler(429)
+    def _too_many(error: HTTPException) -> ResponseReturnValue:
+        return _page(
+            429,
+            "Too many attempts",
+            "For your security, sign-in is paused after repeated failed attempts. "
+            "Wait 15 minutes and try again, or reset your password.",
+        )
+
+    @app.errorhandler(500)
+    def _server_error(error: Exception) -> ResponseReturnValue:
+        log.exception("unhandled error", exc_info=error)
+        return _page(
+            500,
+            "Something went wrong on our side",
+            "The error has been logged. Try again in a moment.",
+        )

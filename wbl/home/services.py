@@ -1,0 +1,110 @@
+"""What each role sees first when it signs in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+
+from wbl.auth.models import User
+from wbl.catalog import queries as catalog_queries
+from wbl.catalog.models import Offering, Partner
+from wbl.extensions import db
+from wbl.reference.models import ExperienceKind, ExperienceType
+from wbl.schools.queries import schools_visible_to
+from wbl.students import queries as student_queries
+from wbl.students.models import StudentProfile
+
+
+def experience_type_names() -> dict[str, str]:
+    """The county's own names for the five experience types, keyed by code."""
+    rows = db.session.execute(select(ExperienceType.code, ExperienceType.name)).all()
+    names = {code.value: name for code, name in rows}
+    return {k.value: names.get(k.value, k.value.replace("_", " ").capitalize())
+            for k in ExperienceKind}
+
+
+@dataclass(frozen=True, slots=True)
+class KindSummary:
+    kind: ExperienceKind
+    offerings: int
+    seats: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffDashboard:
+    partners: int
+    published: int
+    students: int
+    schools: int
+    by_kind: list[KindSummary]
+    attention: list[Partner]
+    attention_total: int
+
+
+def staff_dashboard(actor: User, today: date) -> StaffDashboard:
+    counts = {kind: (n, seats) for kind, n, seats in
+              db.session.execute(catalog_queries.published_counts_by_kind()).all()}
+    by_kind = [KindSummary(k, *counts.get(k, (0, 0))) for k in ExperienceKind]
+    attention_q = catalog_queries.partners_needing_attention(today)
+    attention_total = db.session.scalar(
+        select(func.count()).select_from(attention_q.subquery())) or 0
+    students_q = student_queries.students_visible_to(actor).subquery()
+    schools_q = schools_visible_to(actor).subquery()
+    return StaffDashboard(
+        partners=db.session.scalar(
+            select(func.count(Partner.id)).where(Partner.active.is_(True))) or 0,
+        published=sum(s.offerings for s in by_kind),
+        students=db.session.scalar(select(func.count()).select_from(students_q)) or 0,
+        schools=db.session.scalar(select(func.count()).select_from(schools_q)) or 0,
+        by_kind=by_kind,
+        attention=list(db.session.scalars(attention_q.limit(8))),
+        attention_total=attention_total,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherDashboard:
+    grade_counts: dict[int, int]
+    total: int
+
+
+def teacher_dashboard(actor: User) -> TeacherDashboard:
+    grades = dict(db.session.execute(student_queries.count_by_grade(actor)).tuples().all())
+    return TeacherDashboard(grade_counts=grades, total=sum(grades.values()))
+
+
+@dataclass(frozen=True, slots=True)
+class StudentDashboard:
+    profile: StudentProfile | None
+    suggestions: list[Offering] = field(default_factory=list)
+
+
+def student_dashboard(actor: User, today: date, limit: int = 6) -> StudentDashboard:
+    profile = db.session.scalar(student_queries.profile_for_user(actor.id))
+    if profile is None:
+        return StudentDashboard(profile=None)
+    pathway_ids = [p.id for p in profile.pathways]
+    query = catalog_queries.upcoming_published(today)
+    if pathway_ids:
+        from wbl.catalog.models import offering_pathway
+
+        query = query.where(Offering.id.in_(
+            select(offering_pathway.c.offering_id)
+            .where(offering_pathway.c.pathway_id.in_(pathway_ids))))
+    suggestions = list(db.session.scalars(query.limit(limit)))
+    return StudentDashboard(profile=profile, suggestions=suggestions)
+
+
+@dataclass(frozen=True, slots=True)
+class EmployerDashboard:
+    partners: list[Partner]
+    offerings: list[Offering]
+
+
+def employer_dashboard(actor: User) -> EmployerDashboard:
+    return EmployerDashboard(
+        partners=list(db.session.scalars(catalog_queries.partners_of_contact(actor))),
+        offerings=list(db.session.scalars(catalog_queries.offerings_of_contact(actor).limit(50))),
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
+from wbl.clock import local_today
+from wbl.extensions import db
+from wbl.home import services
+from wbl.students.queries import student_roster
+
+bp = Blueprint("home", __name__)
+
+
+@bp.get("/")
+@policy(PUBLIC)
+def index() -> ResponseReturnValue:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("home.dashboard"))
+
+
+@bp.get("/home")
+@policy(AUTHENTICATED)
+def dashboard() -> ResponseReturnValue:
+    """One home page per role; someone with several roles sees the broadest one."""
+    today = local_today()
+    names = services.experience_type_names()
+    role = current_user.primary_role
+    if role in (Role.ADMIN, Role.STAFF):
+        data = services.staff_dashboard(current_user, today)
+        return render_template("home/staff.html", data=data, kind_names=names, today=today)
+    if role is Role.TEACHER:
+        page = db.paginate(student_roster(current_user), page=request.args.get("page", 1, type=int),
+                           per_page=20, error_out=False)
+        return render_template("home/teacher.html", data=services.teacher_dashboard(current_user),
+                               page=page, kind_names=names)
+    if role is Role.EMPLOYER:
+        return render_template("home/employer.html", data=services.employer_dashboard(current_user),
+                               kind_names=names)
+    return render_template("home/student.html",
+                           data=services.student_dashboard(current_user, today),
+                           kind_names=names, today=today)

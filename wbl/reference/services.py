@@ -1,0 +1,103 @@
+"""Reference data: loading the defaults, and staff edits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slugify import slugify
+from sqlalchemy import select
+
+from wbl.access import Role, require
+from wbl.auth.models import User
+from wbl.errors import DomainError, NotFound
+from wbl.extensions import db
+from wbl.reference import defaults
+from wbl.reference.models import (
+    ExperienceType,
+    IndustrySector,
+    Pathway,
+    PogOutcome,
+    PreparatoryActivity,
+)
+
+EDITABLE: dict[str, type[IndustrySector | Pathway | PogOutcome | PreparatoryActivity |
+                        ExperienceType]] = {
+    "sectors": IndustrySector,
+    "pathways": Pathway,
+    "outcomes": PogOutcome,
+    "activities": PreparatoryActivity,
+    "experience-types": ExperienceType,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SeedCounts:
+    added: int
+    kept: int
+
+
+def seed_reference() -> SeedCounts:
+    """Load the default reference data. Idempotent: rows are matched by code, and a row that
+    exists is left as staff have edited it (names, order, active)."""
+    added = kept = 0
+
+    def upsert(model: type, code: object, **values: object) -> object:
+        nonlocal added, kept
+        row = db.session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+        if row is None:
+            row = model(code=code, **values)
+            db.session.add(row)
+            added += 1
+        else:
+            kept += 1
+        return row
+
+    for s_pos, (code, name, pathways) in enumerate(defaults.SECTORS, start=1):
+        sector = upsert(IndustrySector, code, name=name, position=s_pos)
+        db.session.flush()
+        for p_pos, pathway_name in enumerate(pathways, start=1):
+            upsert(Pathway, f"{code}.{slugify(pathway_name, separator='_')}", name=pathway_name,
+                   position=p_pos, sector=sector)
+    for pos, (code, name, text) in enumerate(defaults.POG_OUTCOMES, start=1):
+        upsert(PogOutcome, code, name=name, description=text, position=pos)
+    for pos, (code, name, text) in enumerate(defaults.PREPARATORY_ACTIVITIES, start=1):
+        upsert(PreparatoryActivity, code, name=name, description=text, position=pos)
+    for pos, (kind, name, stage, is_event, text) in enumerate(defaults.EXPERIENCE_TYPES, start=1):
+        upsert(ExperienceType, kind, name=name, stage=stage, is_class_event=is_event,
+               description=text, position=pos)
+    db.session.commit()
+    return SeedCounts(added=added, kept=kept)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceEdit:
+    name: str
+    description: str
+    position: int
+    active: bool
+
+
+def update_reference_row(actor: User, kind: str, row_id: int, edit: ReferenceEdit) -> object:
+    """Staff rename, describe, reorder or retire a reference row. Codes never change, so
+    data that points at a row keeps its meaning."""
+    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    model = EDITABLE.get(kind)
+    if model is None:
+        raise NotFound()
+    row = db.session.get(model, row_id)
+    if row is None:
+        raise NotFound()
+    name = edit.name.strip()
+    if not name:
+        raise DomainError("A name is required.", field="name")
+    clash = db.session.scalar(
+        select(model.id).where(model.name == name, model.id != row_id).limit(1)
+    )
+    if clash is not None and model is not Pathway:
+        raise DomainError(f"Another entry is already called “{name}”.", field="name")
+    row.name = name
+    row.description = edit.description.strip()
+    row.position = edit.position
+    row.active = edit.active
+    db.session.commit()
+    return row

@@ -1,0 +1,50 @@
+"""Which students an actor may see. Scoping is by data, not only by role (FERPA)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import selectinload
+
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.schools.models import School
+from wbl.students.models import StudentProfile
+
+
+def students_visible_to(actor: User) -> Select[tuple[StudentProfile]]:
+    """County staff and admins: all; district staff: their district; teachers: their school;
+    students: themselves. Employers see only their applicants (placements issue), so none here."""
+    query = select(StudentProfile)
+    if actor.is_county_wide:
+        return query
+    if actor.has_role(Role.STAFF) and actor.district_id is not None:
+        return query.join(School, StudentProfile.school_id == School.id).where(
+            School.district_id == actor.district_id
+        )
+    if actor.has_role(Role.TEACHER) and actor.school_id is not None:
+        return query.where(StudentProfile.school_id == actor.school_id)
+    if actor.has_role(Role.STUDENT):
+        return query.where(StudentProfile.user_id == actor.id)
+    return query.where(false())
+
+
+def student_roster(actor: User) -> Select[tuple[StudentProfile]]:
+    """A list page's query: names sorted, user and pathways loaded up front (no N+1)."""
+    return (
+        students_visible_to(actor)
+        .join(User, StudentProfile.user_id == User.id)
+        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.pathways),
+                 selectinload(StudentProfile.school))
+        .order_by(StudentProfile.grade.desc(), User.full_name, StudentProfile.id)
+    )
+
+
+def count_by_grade(actor: User) -> Select[tuple[int, int]]:
+    sub = students_visible_to(actor).subquery()
+    return select(sub.c.grade, func.count()).group_by(sub.c.grade).order_by(sub.c.grade)
+
+
+def profile_for_user(user_id: int) -> Select[tuple[StudentProfile]]:
+    return select(StudentProfile).where(StudentProfile.user_id == user_id).options(
+        selectinload(StudentProfile.pathways), selectinload(StudentProfile.school)
+    )
