@@ -54,7 +54,7 @@ def _fix_pysqlite_transactions(engine: Engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     url = _test_database_url(tmp_path_factory)
     app = create_app(make_test_config(url))
     with app.app_context():
@@ -62,7 +62,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
         if db.engine.dialect.name == "sqlite":
             db.engine.dispose()
             _fix_pysqlite_transactions(db.engine)
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter does
 
 
 @pytest.fixture(scope="session")
@@ -164,3 +166,34 @@ def post_form(client: FlaskClient) -> Callable[..., object]:
 
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries() -> Iterator[Callable[[], QueryCounter]]:
+    """``with count_queries() as counter:`` counts the SQL statements run inside the block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+
+        def record(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                counter.statements.append(statement)
+
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            yield counter
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+
+    yield counting  # type: ignore[misc]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from wbl.access import Role
-from wbl.auth.models import User, UserRole
+from wbl.auth.models import User, UserRole, normalize_email
 from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
 from wbl.extensions import db
 from wbl.reference.models import ExperienceKind, IndustrySector, Pathway
@@ -47,7 +47,7 @@ def make_user(*, roles: set[Role] | None = None, email: str | None = None,
               password: str | None = PASSWORD) -> User:
     global _password_hash
     n = _n()
-    user = User(email=email or f"user{n}@example.org", full_name=full_name or f"Test User {n}",
+    user = User(email=normalize_email(email or f"user{n}@example.org"), full_name=full_name or f"Test User {n}",
                 active=active, district=district, school=school,
                 roles=[UserRole(role=r) for r in sorted(roles or {Role.STUDENT})])
     if password == PASSWORD:

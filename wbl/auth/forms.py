@@ -15,25 +15,45 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from wbl.auth.services import MIN_PASSWORD_LENGTH
 
 
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
+
+
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False)],
-                       render_kw={"autocomplete": "username", "autofocus": True})
-    password = PasswordField("Password", validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        "E-mail",
+        filters=[_strip],
+        validators=[DataRequired(), Email(check_deliverability=False)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False)],
-                       render_kw={"autocomplete": "username"})
+    email = EmailField(
+        "E-mail",
+        filters=[_strip],
+        validators=[DataRequired(), Email(check_deliverability=False)],
+        render_kw={"autocomplete": "username"},
+    )
     submit = SubmitField("Send me a reset link")
 
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        validators=[
+            DataRequired(),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=200,
+                message=f"Choose a password of {MIN_PASSWORD_LENGTH} to 200 characters.",
+            ),
+        ],
         description=f"At least {MIN_PASSWORD_LENGTH} characters. A short sentence works well.",
         render_kw={"autocomplete": "new-password"},
     )
@@ -46,10 +66,16 @@ class SetPasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    full_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False)])
-    roles = SelectMultipleField("Roles", validators=[DataRequired()],
-                                description="Hold Ctrl (or ⌘) to choose more than one.")
-    school_id = SelectField("School", coerce=int,
-                            description="For teachers and students.")
+    full_name = StringField(
+        "Full name", filters=[_strip], validators=[DataRequired(), Length(max=120)]
+    )
+    email = EmailField(
+        "E-mail", filters=[_strip], validators=[DataRequired(), Email(check_deliverability=False)]
+    )
+    roles = SelectMultipleField(
+        "Roles",
+        validators=[DataRequired()],
+        description="Hold Ctrl (or ⌘) to choose more than one.",
+    )
+    school_id = SelectField("School", coerce=int, description="For teachers and students.")
     submit = SubmitField("Send invitation")

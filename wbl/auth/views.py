@@ -54,7 +54,7 @@ def login() -> ResponseReturnValue:
             form.password.errors.append(error.message)
         else:
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.dashboard"))
     elif request.method == "POST":
         g.login_failed = True
     return render_template("auth/login.html", form=form)

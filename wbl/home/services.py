@@ -71,7 +71,7 @@ class TeacherDashboard:
 
 
 def teacher_dashboard(actor: User) -> TeacherDashboard:
-    grades = dict(db.session.execute(student_queries.count_by_grade(actor)).tuples().all())
+    grades: dict[int, int] = dict(db.session.execute(student_queries.count_by_grade(actor)).all())
     return TeacherDashboard(grade_counts=grades, total=sum(grades.values()))
 
 

@@ -1,0 +1,246 @@
+"""Sign-in, sign-out, throttling, password reset and invitations, through the real forms."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import select
+
+from tests.support.builders import PASSWORD, make_district, make_school, make_user
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.extensions import db
+from wbl.notifications.models import OutboxMessage
+
+LOGIN_ERROR = "That e-mail and password do not match an active account."
+
+
+def _login(post_form, email: str, password: str, **kwargs):
+    return post_form("/login", {"email": email, "password": password}, **kwargs)
+
+
+def _last_mail(to: str) -> OutboxMessage:
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_email == to).order_by(OutboxMessage.id.desc())
+    ).first()
+    assert message is not None, f"no e-mail to {to}"
+    return message
+
+
+def _link_path(message: OutboxMessage) -> str:
+    match = re.search(r"http://localhost(/\S+)", message.body_text)
+    assert match, message.body_text
+    return match.group(1)
+
+
+def test_login_with_the_form_lands_on_home(client, post_form) -> None:
+    user = make_user(roles={Role.TEACHER}, email="Teacher@Example.org")
+    response = _login(post_form, "  teacher@EXAMPLE.org ", PASSWORD)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/home")
+    assert user.last_login_at is not None
+    assert client.get("/home").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("who@example.org", PASSWORD), ("known@example.org", "wrong password")],
+)
+def test_bad_credentials_get_one_clear_message(post_form, email, password) -> None:
+    make_user(email="known@example.org")
+    response = _login(post_form, email, password)
+    assert response.status_code == 200
+    assert LOGIN_ERROR in response.get_data(as_text=True)
+
+
+def test_inactive_account_cannot_sign_in(post_form) -> None:
+    make_user(email="gone@example.org", active=False)
+    assert LOGIN_ERROR in _login(post_form, "gone@example.org", PASSWORD).get_data(as_text=True)
+
+
+def test_invalid_email_shape_is_reported(post_form) -> None:
+    body = _login(post_form, "not-an-address", PASSWORD).get_data(as_text=True)
+    assert "Invalid email address" in body
+
+
+def test_post_without_csrf_token_is_refused(client) -> None:
+    make_user(email="csrf@example.org")
+    response = client.post("/login", data={"email": "csrf@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_next_parameter_cannot_leave_the_site(client, post_form) -> None:
+    make_user(email="next@example.org")
+    response = post_form("/login?next=https://evil.example.com/", {
+        "email": "next@example.org", "password": PASSWORD})
+    assert response.headers["Location"].endswith("/home")
+    client.delete_cookie("session")
+    response = post_form("/login?next=/admin/reference/outcomes", {
+        "email": "next@example.org", "password": PASSWORD})
+    assert response.headers["Location"].endswith("/admin/reference/outcomes")
+
+
+def test_throttle_after_five_failures_for_an_account(client, post_form) -> None:
+    make_user(email="target@example.org")
+    for attempt in range(5):
+        # Each attempt from another address: the per-account limit still counts them.
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{attempt + 1}"
+        assert _login(post_form, "target@example.org", "nope").status_code == 200
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
+    response = _login(post_form, "target@example.org", PASSWORD)
+    assert response.status_code == 429
+    assert "sign-in is paused" in response.get_data(as_text=True)
+    # Another account from a fresh address is not affected.
+    make_user(email="other@example.org")
+    assert _login(post_form, "other@example.org", PASSWORD).status_code == 302
+
+
+def test_throttle_after_five_failures_from_one_address(client, post_form) -> None:
+    for n in range(5):
+        assert _login(post_form, f"guess{n}@example.org", "nope").status_code == 200
+    make_user(email="victim@example.org")
+    assert _login(post_form, "victim@example.org", PASSWORD).status_code == 429
+
+
+def test_successful_logins_do_not_count_towards_the_throttle(client, post_form) -> None:
+    make_user(email="often@example.org")
+    for _ in range(7):
+        assert _login(post_form, "often@example.org", PASSWORD).status_code == 302
+        client.get("/logout")  # GET does nothing; clear the cookie instead
+        client.delete_cookie("session")
+
+
+def test_logout_needs_post_with_csrf(client, login_as, post_form) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout", data={}).status_code == 400  # no CSRF token
+    assert client.get("/home").status_code == 200  # still signed in: no CSRF token, no logout
+    response = post_form("/logout", {}, page="/home", follow_redirects=True)
+    assert "You have signed out." in response.get_data(as_text=True)
+    assert client.get("/home").status_code == 302
+
+
+# --- password reset ------------------------------------------------------------------------
+
+
+def test_password_reset_round_trip(client, post_form) -> None:
+    user = make_user(email="forgetful@example.org")
+    response = post_form("/password/forgot", {"email": "Forgetful@example.org"},
+                         follow_redirects=True)
+    assert "a reset link is on its way" in response.get_data(as_text=True)
+    link = _link_path(_last_mail("forgetful@example.org"))
+    response = post_form(link, {"password": "a brand new password", "confirm":
+                                "a brand new password"})
+    assert response.status_code == 302
+    assert user.check_password("a brand new password")
+    # The link is single use.
+    again = client.get(link)
+    assert again.status_code == 400
+    assert "already been used" in again.get_data(as_text=True)
+
+
+def test_reset_for_unknown_address_sends_nothing_and_says_the_same(post_form) -> None:
+    before = db.session.scalar(select(db.func.count(OutboxMessage.id)))
+    response = post_form("/password/forgot", {"email": "nobody@example.org"},
+                         follow_redirects=True)
+    assert "a reset link is on its way" in response.get_data(as_text=True)
+    assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == before
+
+
+@pytest.mark.parametrize(
+    ("password", "confirm", "problem"),
+    [("short", "short", "Choose a password of 10 to 200 characters."),
+     ("a long enough one", "a different one!", "The two passwords differ.")],
+)
+def test_reset_with_bad_password_keeps_the_old_one(post_form, password, confirm, problem) -> None:
+    user = make_user(email="careful@example.org")
+    post_form("/password/forgot", {"email": "careful@example.org"})
+    link = _link_path(_last_mail("careful@example.org"))
+    response = post_form(link, {"password": password, "confirm": confirm})
+    assert response.status_code == 200
+    assert problem in response.get_data(as_text=True)
+    assert user.check_password(PASSWORD)
+
+
+def test_tampered_and_expired_reset_links(app, client) -> None:
+    user = make_user(email="links@example.org")
+    assert client.get("/password/reset/not-a-token").status_code == 400
+    with app.test_request_context():
+        other_key = URLSafeTimedSerializer("another key", salt="wbl.reset").dumps({"uid": user.id})
+    assert "not valid" in client.get(f"/password/reset/{other_key}").get_data(as_text=True)
+    app.config["PASSWORD_RESET_MAX_AGE"] = -1
+    try:
+        from wbl.auth.tokens import make_token, password_fingerprint
+
+        with app.test_request_context():
+            token = make_token("reset", {"uid": user.id,
+                                         "pw": password_fingerprint(user.password_hash)})
+        response = client.get(f"/password/reset/{token}")
+        assert response.status_code == 400
+        assert "expired" in response.get_data(as_text=True)
+    finally:
+        app.config["PASSWORD_RESET_MAX_AGE"] = 7200
+
+
+def test_a_reset_link_cannot_be_used_as_an_invitation(client, post_form) -> None:
+    make_user(email="purpose@example.org")
+    post_form("/password/forgot", {"email": "purpose@example.org"})
+    token = _link_path(_last_mail("purpose@example.org")).rsplit("/", 1)[1]
+    assert client.get(f"/invitation/{token}").status_code == 400
+
+
+# --- invitations ---------------------------------------------------------------------------
+
+
+def test_staff_invite_a_teacher_who_sets_a_password(client, login_as, post_form) -> None:
+    school = make_school()
+    staff = login_as(make_user(roles={Role.STAFF}))
+    response = post_form("/users/invite", {"full_name": "Ana Teacher", "email": "ana@example.org",
+                                           "roles": ["teacher"], "school_id": school.id})
+    assert response.status_code == 302
+    invited = db.session.scalar(select(User).where(User.email == "ana@example.org"))
+    assert invited is not None
+    assert invited.role_set == {Role.TEACHER}
+    assert invited.school_id == school.id
+    assert invited.password_hash is None
+    message = _last_mail("ana@example.org")
+    assert staff.full_name in message.body_text
+    client.delete_cookie("session")
+    link = _link_path(message)
+    response = post_form(link, {"password": "teaching is great", "confirm": "teaching is great"})
+    assert response.status_code == 302
+    assert client.get("/home").status_code == 200
+    assert invited.check_password("teaching is great")
+    assert client.get(link).status_code == 400  # used
+
+
+def test_invite_reports_a_taken_address_on_the_field(login_as, post_form) -> None:
+    make_user(email="taken@example.org")
+    login_as(make_user(roles={Role.STAFF}))
+    response = post_form("/users/invite", {"full_name": "X", "email": "TAKEN@example.org",
+                                           "roles": ["student"], "school_id": 0})
+    assert response.status_code == 200
+    assert "An account with that e-mail already exists." in response.get_data(as_text=True)
+
+
+def test_staff_cannot_create_administrators(login_as, post_form) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    response = post_form("/users/invite", {"full_name": "Boss", "email": "boss@example.org",
+                                           "roles": ["admin"], "school_id": 0})
+    assert response.status_code == 200
+    assert "is not a valid choice" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "boss@example.org")) is None
+
+
+def test_district_staff_cannot_invite_into_another_district(login_as, post_form) -> None:
+    mine, theirs = make_district(), make_district()
+    their_school = make_school(district=theirs)
+    login_as(make_user(roles={Role.STAFF}, district=mine))
+    response = post_form("/users/invite", {"full_name": "X", "email": "x@example.org",
+                                           "roles": ["teacher"], "school_id": their_school.id})
+    # The other district's school is not even offered as a choice.
+    assert response.status_code == 200
+    assert "Not a valid choice" in response.get_data(as_text=True)
+    assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None
