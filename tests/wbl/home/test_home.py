@@ -1,0 +1,97 @@
+"""Each role's home page shows its own data, scoped, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tests.support.builders import (
+    make_district,
+    make_employer,
+    make_offering,
+    make_partner,
+    make_school,
+    make_student,
+    make_user,
+)
+from wbl.access import Role
+from wbl.catalog.models import OfferingStatus
+from wbl.extensions import db
+
+
+def test_teacher_sees_only_their_schools_students(client, login_as) -> None:
+    mine, other = make_school(), make_school()
+    ours = make_student(school=mine)
+    theirs = make_student(school=other)
+    login_as(make_user(roles={Role.TEACHER}, school=mine))
+    body = client.get("/home").get_data(as_text=True)
+    assert ours.user.full_name in body
+    assert theirs.user.full_name not in body
+
+
+def test_teacher_roster_query_count_does_not_grow(client, login_as, count_queries) -> None:
+    school = make_school()
+    teacher = make_user(roles={Role.TEACHER}, school=school)
+    login_as(teacher)
+    make_student(school=school)
+    client.get("/home")  # warm up
+    with count_queries() as few:
+        client.get("/home")
+    for _ in range(12):
+        make_student(school=school)
+    db.session.flush()
+    with count_queries() as many:
+        body = client.get("/home").get_data(as_text=True)
+    assert body.count("<tr>") >= 13
+    assert many.count == few.count
+
+
+def test_district_staff_count_their_district_only(client, login_as) -> None:
+    district = make_district()
+    make_student(school=make_school(district=district))
+    make_student(school=make_school())
+    login_as(make_user(roles={Role.STAFF}, district=district))
+    body = client.get("/home").get_data(as_text=True)
+    assert district.name in body
+    # one school, one student in this district's view
+    assert '<div class="stat-value">1</div>' in body
+
+
+def test_staff_see_partners_needing_attention(client, login_as) -> None:
+    lapsed = make_partner(name="Lapsed Insurance Ltd",
+                          insurance_expiry=date.today() - timedelta(days=3))  # noqa: DTZ011
+    make_partner(name="Fine And Dandy Inc")
+    login_as(make_user(roles={Role.STAFF}))
+    body = client.get("/home").get_data(as_text=True)
+    assert lapsed.name in body
+    assert "Insurance expired" in body
+    assert "Fine And Dandy Inc" not in body
+
+
+def test_employer_sees_their_own_offerings_only(client, login_as) -> None:
+    partner = make_partner(name="Sunrise Veterinary Clinic")
+    employer = make_employer(partner=partner)
+    make_offering(partner=partner, title="Shadow a veterinary technician",
+                  status=OfferingStatus.PENDING)
+    make_offering(title="Someone else's internship")
+    login_as(employer)
+    body = client.get("/home").get_data(as_text=True)
+    assert "Sunrise Veterinary Clinic" in body
+    assert "Shadow a veterinary technician" in body
+    assert "Someone else&#39;s internship" not in body
+    assert "Someone else's internship" not in body
+
+
+def test_student_sees_open_offerings_in_their_pathways(client, login_as) -> None:
+    student = make_student()
+    make_offering(title="Shadow a nurse")
+    make_offering(title="Draft, not shown", status=OfferingStatus.DRAFT)
+    login_as(student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert "Shadow a nurse" in body
+    assert "Draft, not shown" not in body
+    assert student.home_zip in body
+
+
+def test_student_without_profile_is_told_what_to_do(client, login_as) -> None:
+    login_as(make_user(roles={Role.STUDENT}))
+    assert "has not been set up yet" in client.get("/home").get_data(as_text=True)
