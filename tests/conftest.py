@@ -156,11 +156,17 @@ def csrf_from(html: str) -> str:
 def post_form(client: FlaskClient) -> Callable[..., object]:
     """POST a form the way a browser does: read the CSRF token from the page first."""
 
-    def post(url: str, data: dict[str, object], *, page: str | None = None,
-             follow_redirects: bool = False) -> object:
+    def post(
+        url: str,
+        data: dict[str, object],
+        *,
+        page: str | None = None,
+        follow_redirects: bool = False,
+    ) -> object:
         html = client.get(page or url).get_data(as_text=True)
-        return client.post(url, data={**data, "csrf_token": csrf_from(html)},
-                           follow_redirects=follow_redirects)
+        return client.post(
+            url, data={**data, "csrf_token": csrf_from(html)}, follow_redirects=follow_redirects
+        )
 
     return post
 
@@ -178,7 +184,7 @@ class QueryCounter:
 
 
 @pytest.fixture
-def count_queries() -> Iterator[Callable[[], QueryCounter]]:
+def count_queries() -> Callable[[], object]:
     """``with count_queries() as counter:`` counts the SQL statements run inside the block."""
     from contextlib import contextmanager
 
@@ -196,4 +202,4 @@ def count_queries() -> Iterator[Callable[[], QueryCounter]]:
         finally:
             event.remove(Engine, "before_cursor_execute", record)
 
-    yield counting  # type: ignore[misc]
+    return counting  # type: ignore[return-value]

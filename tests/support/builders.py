@@ -10,6 +10,7 @@ from sqlalchemy import select
 from wbl.access import Role
 from wbl.auth.models import User, UserRole, normalize_email
 from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
+from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.reference.models import ExperienceKind, IndustrySector, Pathway
 from wbl.schools.models import District, School
@@ -34,22 +35,39 @@ def make_district(*, name: str | None = None) -> District:
 
 def make_school(*, district: District | None = None, name: str | None = None) -> School:
     n = _n()
-    school = School(district=district or make_district(), name=name or f"School {n}",
-                    city="Santa Rosa", zip="95401", latitude=38.44, longitude=-122.71)
+    school = School(
+        district=district or make_district(),
+        name=name or f"School {n}",
+        city="Santa Rosa",
+        zip="95401",
+        latitude=38.44,
+        longitude=-122.71,
+    )
     db.session.add(school)
     db.session.flush()
     return school
 
 
-def make_user(*, roles: set[Role] | None = None, email: str | None = None,
-              full_name: str | None = None, district: District | None = None,
-              school: School | None = None, active: bool = True,
-              password: str | None = PASSWORD) -> User:
+def make_user(
+    *,
+    roles: set[Role] | None = None,
+    email: str | None = None,
+    full_name: str | None = None,
+    district: District | None = None,
+    school: School | None = None,
+    active: bool = True,
+    password: str | None = PASSWORD,
+) -> User:
     global _password_hash
     n = _n()
-    user = User(email=normalize_email(email or f"user{n}@example.org"), full_name=full_name or f"Test User {n}",
-                active=active, district=district, school=school,
-                roles=[UserRole(role=r) for r in sorted(roles or {Role.STUDENT})])
+    user = User(
+        email=normalize_email(email or f"user{n}@example.org"),
+        full_name=full_name or f"Test User {n}",
+        active=active,
+        district=district,
+        school=school,
+        roles=[UserRole(role=r) for r in sorted(roles or {Role.STUDENT})],
+    )
     if password == PASSWORD:
         if _password_hash is None:
             user.set_password(PASSWORD)
@@ -76,17 +94,32 @@ def sector(code: str = "health") -> IndustrySector:
     return found
 
 
-def make_student(*, school: School | None = None, grade: int = 11,
-                 date_of_birth: date = date(2010, 3, 1), user: User | None = None,
-                 pathways: list[Pathway] | None = None, home_zip: str = "95401") -> StudentProfile:
+def make_student(
+    *,
+    school: School | None = None,
+    grade: int = 11,
+    date_of_birth: date = date(2010, 3, 1),
+    user: User | None = None,
+    pathways: list[Pathway] | None = None,
+    home_zip: str = "95401",
+) -> StudentProfile:
     school = school or make_school()
     user = user or make_user(roles={Role.STUDENT}, school=school)
     profile = StudentProfile(
-        user=user, school=school, grade=grade, graduation_year=2028 - (grade - 11) + 0,
-        date_of_birth=date_of_birth, home_zip=home_zip, home_latitude=38.44,
-        home_longitude=-122.71, max_travel_miles=15, transportation=Transportation.CAR,
-        interests="I like helping people and biology", availability=["after_school"],
-        guardian_name="Pat Guardian", guardian_email=f"guardian{_n()}@example.org",
+        user=user,
+        school=school,
+        grade=grade,
+        graduation_year=2028 - (grade - 11) + 0,
+        date_of_birth=date_of_birth,
+        home_zip=home_zip,
+        home_latitude=38.44,
+        home_longitude=-122.71,
+        max_travel_miles=15,
+        transportation=Transportation.CAR,
+        interests="I like helping people and biology",
+        availability=["after_school"],
+        guardian_name="Pat Guardian",
+        guardian_email=f"guardian{_n()}@example.org",
         pathways=pathways if pathways is not None else [pathway()],
     )
     db.session.add(profile)
@@ -94,13 +127,24 @@ def make_student(*, school: School | None = None, grade: int = 11,
     return profile
 
 
-def make_partner(*, name: str | None = None, sector_code: str = "health",
-                 insurance_expiry: date | None = date(2030, 1, 1),
-                 worksite_agreement_date: date | None = date(2025, 8, 1)) -> Partner:
-    partner = Partner(name=name or f"Partner {_n()}", sector=sector(sector_code),
-                      street_address="1 Main St", city="Santa Rosa", zip="95401",
-                      latitude=38.44, longitude=-122.71, insurance_expiry=insurance_expiry,
-                      worksite_agreement_date=worksite_agreement_date)
+def make_partner(
+    *,
+    name: str | None = None,
+    sector_code: str = "health",
+    insurance_expiry: date | None = date(2030, 1, 1),
+    worksite_agreement_date: date | None = date(2025, 8, 1),
+) -> Partner:
+    partner = Partner(
+        name=name or f"Partner {_n()}",
+        sector=sector(sector_code),
+        street_address="1 Main St",
+        city="Santa Rosa",
+        zip="95401",
+        latitude=38.44,
+        longitude=-122.71,
+        insurance_expiry=insurance_expiry,
+        worksite_agreement_date=worksite_agreement_date,
+    )
     db.session.add(partner)
     db.session.flush()
     return partner
@@ -114,17 +158,28 @@ def make_employer(*, partner: Partner | None = None) -> User:
     return user
 
 
-def make_offering(*, partner: Partner | None = None, kind: ExperienceKind =
-                  ExperienceKind.JOB_SHADOW, capacity: int = 5,
-                  status: OfferingStatus = OfferingStatus.PUBLISHED,
-                  start_date: date | None = None, title: str | None = None,
-                  pathways: list[Pathway] | None = None) -> Offering:
-    start = start_date or date.today() + timedelta(days=30)  # noqa: DTZ011 - test data only
-    offering = Offering(partner=partner or make_partner(), kind=kind,
-                        title=title or f"Offering {_n()}", description="Learn on the job.",
-                        capacity=capacity, status=status, start_date=start,
-                        end_date=start + timedelta(days=1),
-                        pathways=pathways if pathways is not None else [pathway()])
+def make_offering(
+    *,
+    partner: Partner | None = None,
+    kind: ExperienceKind = ExperienceKind.JOB_SHADOW,
+    capacity: int = 5,
+    status: OfferingStatus = OfferingStatus.PUBLISHED,
+    start_date: date | None = None,
+    title: str | None = None,
+    pathways: list[Pathway] | None = None,
+) -> Offering:
+    start = start_date or local_today() + timedelta(days=30)
+    offering = Offering(
+        partner=partner or make_partner(),
+        kind=kind,
+        title=title or f"Offering {_n()}",
+        description="Learn on the job.",
+        capacity=capacity,
+        status=status,
+        start_date=start,
+        end_date=start + timedelta(days=1),
+        pathways=pathways if pathways is not None else [pathway()],
+    )
     db.session.add(offering)
     db.session.flush()
     return offering

@@ -19,8 +19,12 @@ def test_every_endpoint_declares_a_policy(app: Flask) -> None:
     assert undeclared == []
 
 
-STAFF_PAGES = ["/admin/reference/outcomes", "/admin/reference/pathways", "/users/invite",
-               "/outbox/"]
+STAFF_PAGES = [
+    "/admin/reference/outcomes",
+    "/admin/reference/pathways",
+    "/users/invite",
+    "/outbox/",
+]
 
 
 @pytest.mark.parametrize("url", STAFF_PAGES)

@@ -45,8 +45,11 @@ def reference_list(kind: str) -> ResponseReturnValue:
     model = _model(kind)
     query = select(model).order_by(model.position, model.name)  # type: ignore[attr-defined]
     if model is Pathway:
-        query = select(Pathway).options(selectinload(Pathway.sector)).order_by(
-            Pathway.sector_id, Pathway.position, Pathway.name)
+        query = (
+            select(Pathway)
+            .options(selectinload(Pathway.sector))
+            .order_by(Pathway.sector_id, Pathway.position, Pathway.name)
+        )
     rows = db.session.scalars(query).all()
     return render_template("admin/reference_list.html", kind=kind, rows=rows, titles=TITLES)
 
@@ -61,8 +64,11 @@ def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
     form = ReferenceRowForm(obj=row)
     if form.validate_on_submit():
         edit = services.ReferenceEdit(
-            name=form.name.data or "", description=form.description.data or "",
-            position=form.position.data or 0, active=bool(form.active.data))
+            name=form.name.data or "",
+            description=form.description.data or "",
+            position=form.position.data or 0,
+            active=bool(form.active.data),
+        )
         try:
             services.update_reference_row(current_user, kind, row_id, edit)
         except DomainError as error:
@@ -70,5 +76,6 @@ def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
         else:
             flash(f"Saved “{edit.name.strip()}”.", "success")
             return redirect(url_for("admin.reference_list", kind=kind))
-    return render_template("admin/reference_edit.html", kind=kind, row=row, form=form,
-                           titles=TITLES)
+    return render_template(
+        "admin/reference_edit.html", kind=kind, row=row, form=form, titles=TITLES
+    )

@@ -38,10 +38,15 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @policy(PUBLIC)
-@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], methods=["POST"],
-               deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], methods=["POST"],
-               key_func=_login_email_key, deduct_when=_login_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], methods=["POST"], deduct_when=_login_failed
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"],
+    methods=["POST"],
+    key_func=_login_email_key,
+    deduct_when=_login_failed,
+)
 def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
@@ -77,8 +82,9 @@ def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data or "")
-        flash("If that address has an account, a reset link is on its way. "
-              "Check your e-mail.", "info")
+        flash(
+            "If that address has an account, a reset link is on its way. Check your e-mail.", "info"
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
 
@@ -99,8 +105,9 @@ def reset_password(token: str) -> ResponseReturnValue:
         else:
             flash("Your password has been changed. Sign in with it now.", "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/set_password.html", form=form, user=user,
-                           title="Choose a new password")
+    return render_template(
+        "auth/set_password.html", form=form, user=user, title="Choose a new password"
+    )
 
 
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
@@ -120,8 +127,9 @@ def accept_invitation(token: str) -> ResponseReturnValue:
             login_user(user)
             flash(f"Welcome to WBL, {user.full_name}.", "success")
             return redirect(url_for("home.index"))
-    return render_template("auth/set_password.html", form=form, user=user,
-                           title="Welcome — choose your password")
+    return render_template(
+        "auth/set_password.html", form=form, user=user, title="Welcome — choose your password"
+    )
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])

@@ -133,9 +133,7 @@ class Offering(Base):
     partner: Mapped[Partner] = relationship(back_populates="offerings")
     pathways: Mapped[list[Pathway]] = relationship(secondary=offering_pathway)
     outcomes: Mapped[list[PogOutcome]] = relationship(secondary=offering_outcome)
-    prerequisites: Mapped[list[PreparatoryActivity]] = relationship(
-        secondary=offering_prerequisite
-    )
+    prerequisites: Mapped[list[PreparatoryActivity]] = relationship(secondary=offering_prerequisite)
 
     @property
     def seats_left(self) -> int:

@@ -67,8 +67,7 @@ def upcoming_published(today: date) -> Select[tuple[Offering]]:
         .where(
             Offering.status == OfferingStatus.PUBLISHED,
             or_(Offering.start_date.is_(None), Offering.start_date >= today),
-            or_(Offering.application_deadline.is_(None),
-                Offering.application_deadline >= today),
+            or_(Offering.application_deadline.is_(None), Offering.application_deadline >= today),
             and_(Offering.seats_taken < Offering.capacity),
         )
         .options(selectinload(Offering.partner), selectinload(Offering.pathways))

@@ -21,8 +21,9 @@ def experience_type_names() -> dict[str, str]:
     """The county's own names for the five experience types, keyed by code."""
     rows = db.session.execute(select(ExperienceType.code, ExperienceType.name)).all()
     names = {code.value: name for code, name in rows}
-    return {k.value: names.get(k.value, k.value.replace("_", " ").capitalize())
-            for k in ExperienceKind}
+    return {
+        k.value: names.get(k.value, k.value.replace("_", " ").capitalize()) for k in ExperienceKind
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +45,20 @@ class StaffDashboard:
 
 
 def staff_dashboard(actor: User, today: date) -> StaffDashboard:
-    counts = {kind: (n, seats) for kind, n, seats in
-              db.session.execute(catalog_queries.published_counts_by_kind()).all()}
+    counts = {
+        kind: (n, seats)
+        for kind, n, seats in db.session.execute(catalog_queries.published_counts_by_kind()).all()
+    }
     by_kind = [KindSummary(k, *counts.get(k, (0, 0))) for k in ExperienceKind]
     attention_q = catalog_queries.partners_needing_attention(today)
-    attention_total = db.session.scalar(
-        select(func.count()).select_from(attention_q.subquery())) or 0
+    attention_total = (
+        db.session.scalar(select(func.count()).select_from(attention_q.subquery())) or 0
+    )
     students_q = student_queries.students_visible_to(actor).subquery()
     schools_q = schools_visible_to(actor).subquery()
     return StaffDashboard(
-        partners=db.session.scalar(
-            select(func.count(Partner.id)).where(Partner.active.is_(True))) or 0,
+        partners=db.session.scalar(select(func.count(Partner.id)).where(Partner.active.is_(True)))
+        or 0,
         published=sum(s.offerings for s in by_kind),
         students=db.session.scalar(select(func.count()).select_from(students_q)) or 0,
         schools=db.session.scalar(select(func.count()).select_from(schools_q)) or 0,
@@ -90,9 +94,13 @@ def student_dashboard(actor: User, today: date, limit: int = 6) -> StudentDashbo
     if pathway_ids:
         from wbl.catalog.models import offering_pathway
 
-        query = query.where(Offering.id.in_(
-            select(offering_pathway.c.offering_id)
-            .where(offering_pathway.c.pathway_id.in_(pathway_ids))))
+        query = query.where(
+            Offering.id.in_(
+                select(offering_pathway.c.offering_id).where(
+                    offering_pathway.c.pathway_id.in_(pathway_ids)
+                )
+            )
+        )
     suggestions = list(db.session.scalars(query.limit(limit)))
     return StudentDashboard(profile=profile, suggestions=suggestions)
 

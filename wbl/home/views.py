@@ -32,13 +32,25 @@ def dashboard() -> ResponseReturnValue:
         data = services.staff_dashboard(current_user, today)
         return render_template("home/staff.html", data=data, kind_names=names, today=today)
     if role is Role.TEACHER:
-        page = db.paginate(student_roster(current_user), page=request.args.get("page", 1, type=int),
-                           per_page=20, error_out=False)
-        return render_template("home/teacher.html", data=services.teacher_dashboard(current_user),
-                               page=page, kind_names=names)
+        page = db.paginate(
+            student_roster(current_user),
+            page=request.args.get("page", 1, type=int),
+            per_page=20,
+            error_out=False,
+        )
+        return render_template(
+            "home/teacher.html",
+            data=services.teacher_dashboard(current_user),
+            page=page,
+            kind_names=names,
+        )
     if role is Role.EMPLOYER:
-        return render_template("home/employer.html", data=services.employer_dashboard(current_user),
-                               kind_names=names)
-    return render_template("home/student.html",
-                           data=services.student_dashboard(current_user, today),
-                           kind_names=names, today=today)
+        return render_template(
+            "home/employer.html", data=services.employer_dashboard(current_user), kind_names=names
+        )
+    return render_template(
+        "home/student.html",
+        data=services.student_dashboard(current_user, today),
+        kind_names=names,
+        today=today,
+    )

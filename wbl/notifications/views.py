@@ -16,6 +16,10 @@ def outbox() -> ResponseReturnValue:
     """The outbox, shown in development and demos so e-mail can be followed without SMTP."""
     if not current_app.config.get("SHOW_OUTBOX"):
         abort(404)
-    page = db.paginate(queries.outbox_newest_first(), page=request.args.get("page", 1, type=int),
-                       per_page=25, error_out=False)
+    page = db.paginate(
+        queries.outbox_newest_first(),
+        page=request.args.get("page", 1, type=int),
+        per_page=25,
+        error_out=False,
+    )
     return render_template("notifications/outbox.html", page=page)

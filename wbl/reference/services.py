@@ -20,8 +20,9 @@ from wbl.reference.models import (
     PreparatoryActivity,
 )
 
-EDITABLE: dict[str, type[IndustrySector | Pathway | PogOutcome | PreparatoryActivity |
-                        ExperienceType]] = {
+EDITABLE: dict[
+    str, type[IndustrySector | Pathway | PogOutcome | PreparatoryActivity | ExperienceType]
+] = {
     "sectors": IndustrySector,
     "pathways": Pathway,
     "outcomes": PogOutcome,
@@ -56,15 +57,27 @@ def seed_reference() -> SeedCounts:
         sector = upsert(IndustrySector, code, name=name, position=s_pos)
         db.session.flush()
         for p_pos, pathway_name in enumerate(pathways, start=1):
-            upsert(Pathway, f"{code}.{slugify(pathway_name, separator='_')}", name=pathway_name,
-                   position=p_pos, sector=sector)
+            upsert(
+                Pathway,
+                f"{code}.{slugify(pathway_name, separator='_')}",
+                name=pathway_name,
+                position=p_pos,
+                sector=sector,
+            )
     for pos, (code, name, text) in enumerate(defaults.POG_OUTCOMES, start=1):
         upsert(PogOutcome, code, name=name, description=text, position=pos)
     for pos, (code, name, text) in enumerate(defaults.PREPARATORY_ACTIVITIES, start=1):
         upsert(PreparatoryActivity, code, name=name, description=text, position=pos)
     for pos, (kind, name, stage, is_event, text) in enumerate(defaults.EXPERIENCE_TYPES, start=1):
-        upsert(ExperienceType, kind, name=name, stage=stage, is_class_event=is_event,
-               description=text, position=pos)
+        upsert(
+            ExperienceType,
+            kind,
+            name=name,
+            stage=stage,
+            is_class_event=is_event,
+            description=text,
+            position=pos,
+        )
     db.session.commit()
     return SeedCounts(added=added, kept=kept)
 

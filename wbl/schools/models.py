@@ -16,9 +16,7 @@ class District(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)  # CDS county-district code
     active: Mapped[bool] = mapped_column(default=True)
 
-    schools: Mapped[list[School]] = relationship(
-        back_populates="district", order_by="School.name"
-    )
+    schools: Mapped[list[School]] = relationship(back_populates="district", order_by="School.name")
 
 
 class School(Base):

@@ -33,8 +33,11 @@ def student_roster(actor: User) -> Select[tuple[StudentProfile]]:
     return (
         students_visible_to(actor)
         .join(User, StudentProfile.user_id == User.id)
-        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.pathways),
-                 selectinload(StudentProfile.school))
+        .options(
+            selectinload(StudentProfile.user),
+            selectinload(StudentProfile.pathways),
+            selectinload(StudentProfile.school),
+        )
         .order_by(StudentProfile.grade.desc(), User.full_name, StudentProfile.id)
     )
 
@@ -45,6 +48,8 @@ def count_by_grade(actor: User) -> Select[tuple[int, int]]:
 
 
 def profile_for_user(user_id: int) -> Select[tuple[StudentProfile]]:
-    return select(StudentProfile).where(StudentProfile.user_id == user_id).options(
-        selectinload(StudentProfile.pathways), selectinload(StudentProfile.school)
+    return (
+        select(StudentProfile)
+        .where(StudentProfile.user_id == user_id)
+        .options(selectinload(StudentProfile.pathways), selectinload(StudentProfile.school))
     )

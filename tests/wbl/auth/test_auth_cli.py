@@ -27,7 +27,8 @@ def test_create_admin_refuses_a_weak_password_and_a_taken_address(app) -> None:
     assert weak.exit_code == 1
     assert "at least 10 characters" in weak.output
     make_user(email="taken@b.org")
-    taken = runner.invoke(args=["users", "create-admin", "taken@b.org"],
-                          input="long enough pw\nlong enough pw\n")
+    taken = runner.invoke(
+        args=["users", "create-admin", "taken@b.org"], input="long enough pw\nlong enough pw\n"
+    )
     assert taken.exit_code == 1
     assert "already exists" in taken.output

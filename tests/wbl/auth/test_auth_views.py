@@ -73,12 +73,14 @@ def test_post_without_csrf_token_is_refused(client) -> None:
 
 def test_next_parameter_cannot_leave_the_site(client, post_form) -> None:
     make_user(email="next@example.org")
-    response = post_form("/login?next=https://evil.example.com/", {
-        "email": "next@example.org", "password": PASSWORD})
+    response = post_form(
+        "/login?next=https://evil.example.com/", {"email": "next@example.org", "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/home")
     client.delete_cookie("session")
-    response = post_form("/login?next=/admin/reference/outcomes", {
-        "email": "next@example.org", "password": PASSWORD})
+    response = post_form(
+        "/login?next=/admin/reference/outcomes", {"email": "next@example.org", "password": PASSWORD}
+    )
     assert response.headers["Location"].endswith("/admin/reference/outcomes")
 
 
@@ -127,12 +129,14 @@ def test_logout_needs_post_with_csrf(client, login_as, post_form) -> None:
 
 def test_password_reset_round_trip(client, post_form) -> None:
     user = make_user(email="forgetful@example.org")
-    response = post_form("/password/forgot", {"email": "Forgetful@example.org"},
-                         follow_redirects=True)
+    response = post_form(
+        "/password/forgot", {"email": "Forgetful@example.org"}, follow_redirects=True
+    )
     assert "a reset link is on its way" in response.get_data(as_text=True)
     link = _link_path(_last_mail("forgetful@example.org"))
-    response = post_form(link, {"password": "a brand new password", "confirm":
-                                "a brand new password"})
+    response = post_form(
+        link, {"password": "a brand new password", "confirm": "a brand new password"}
+    )
     assert response.status_code == 302
     assert user.check_password("a brand new password")
     # The link is single use.
@@ -143,16 +147,17 @@ def test_password_reset_round_trip(client, post_form) -> None:
 
 def test_reset_for_unknown_address_sends_nothing_and_says_the_same(post_form) -> None:
     before = db.session.scalar(select(db.func.count(OutboxMessage.id)))
-    response = post_form("/password/forgot", {"email": "nobody@example.org"},
-                         follow_redirects=True)
+    response = post_form("/password/forgot", {"email": "nobody@example.org"}, follow_redirects=True)
     assert "a reset link is on its way" in response.get_data(as_text=True)
     assert db.session.scalar(select(db.func.count(OutboxMessage.id))) == before
 
 
 @pytest.mark.parametrize(
     ("password", "confirm", "problem"),
-    [("short", "short", "Choose a password of 10 to 200 characters."),
-     ("a long enough one", "a different one!", "The two passwords differ.")],
+    [
+        ("short", "short", "Choose a password of 10 to 200 characters."),
+        ("a long enough one", "a different one!", "The two passwords differ."),
+    ],
 )
 def test_reset_with_bad_password_keeps_the_old_one(post_form, password, confirm, problem) -> None:
     user = make_user(email="careful@example.org")
@@ -175,8 +180,9 @@ def test_tampered_and_expired_reset_links(app, client) -> None:
         from wbl.auth.tokens import make_token, password_fingerprint
 
         with app.test_request_context():
-            token = make_token("reset", {"uid": user.id,
-                                         "pw": password_fingerprint(user.password_hash)})
+            token = make_token(
+                "reset", {"uid": user.id, "pw": password_fingerprint(user.password_hash)}
+            )
         response = client.get(f"/password/reset/{token}")
         assert response.status_code == 400
         assert "expired" in response.get_data(as_text=True)
@@ -197,8 +203,15 @@ def test_a_reset_link_cannot_be_used_as_an_invitation(client, post_form) -> None
 def test_staff_invite_a_teacher_who_sets_a_password(client, login_as, post_form) -> None:
     school = make_school()
     staff = login_as(make_user(roles={Role.STAFF}))
-    response = post_form("/users/invite", {"full_name": "Ana Teacher", "email": "ana@example.org",
-                                           "roles": ["teacher"], "school_id": school.id})
+    response = post_form(
+        "/users/invite",
+        {
+            "full_name": "Ana Teacher",
+            "email": "ana@example.org",
+            "roles": ["teacher"],
+            "school_id": school.id,
+        },
+    )
     assert response.status_code == 302
     invited = db.session.scalar(select(User).where(User.email == "ana@example.org"))
     assert invited is not None
@@ -219,16 +232,20 @@ def test_staff_invite_a_teacher_who_sets_a_password(client, login_as, post_form)
 def test_invite_reports_a_taken_address_on_the_field(login_as, post_form) -> None:
     make_user(email="taken@example.org")
     login_as(make_user(roles={Role.STAFF}))
-    response = post_form("/users/invite", {"full_name": "X", "email": "TAKEN@example.org",
-                                           "roles": ["student"], "school_id": 0})
+    response = post_form(
+        "/users/invite",
+        {"full_name": "X", "email": "TAKEN@example.org", "roles": ["student"], "school_id": 0},
+    )
     assert response.status_code == 200
     assert "An account with that e-mail already exists." in response.get_data(as_text=True)
 
 
 def test_staff_cannot_create_administrators(login_as, post_form) -> None:
     login_as(make_user(roles={Role.STAFF}))
-    response = post_form("/users/invite", {"full_name": "Boss", "email": "boss@example.org",
-                                           "roles": ["admin"], "school_id": 0})
+    response = post_form(
+        "/users/invite",
+        {"full_name": "Boss", "email": "boss@example.org", "roles": ["admin"], "school_id": 0},
+    )
     assert response.status_code == 200
     assert "is not a valid choice" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "boss@example.org")) is None
@@ -238,8 +255,15 @@ def test_district_staff_cannot_invite_into_another_district(login_as, post_form)
     mine, theirs = make_district(), make_district()
     their_school = make_school(district=theirs)
     login_as(make_user(roles={Role.STAFF}, district=mine))
-    response = post_form("/users/invite", {"full_name": "X", "email": "x@example.org",
-                                           "roles": ["teacher"], "school_id": their_school.id})
+    response = post_form(
+        "/users/invite",
+        {
+            "full_name": "X",
+            "email": "x@example.org",
+            "roles": ["teacher"],
+            "school_id": their_school.id,
+        },
+    )
     # The other district's school is not even offered as a choice.
     assert response.status_code == 200
     assert "Not a valid choice" in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from tests.support.builders import (
     make_district,
@@ -15,6 +15,7 @@ from tests.support.builders import (
 )
 from wbl.access import Role
 from wbl.catalog.models import OfferingStatus
+from wbl.clock import local_today
 from wbl.extensions import db
 
 
@@ -57,8 +58,9 @@ def test_district_staff_count_their_district_only(client, login_as) -> None:
 
 
 def test_staff_see_partners_needing_attention(client, login_as) -> None:
-    lapsed = make_partner(name="Lapsed Insurance Ltd",
-                          insurance_expiry=date.today() - timedelta(days=3))  # noqa: DTZ011
+    lapsed = make_partner(
+        name="Lapsed Insurance Ltd", insurance_expiry=local_today() - timedelta(days=3)
+    )
     make_partner(name="Fine And Dandy Inc")
     login_as(make_user(roles={Role.STAFF}))
     body = client.get("/home").get_data(as_text=True)
@@ -70,8 +72,9 @@ def test_staff_see_partners_needing_attention(client, login_as) -> None:
 def test_employer_sees_their_own_offerings_only(client, login_as) -> None:
     partner = make_partner(name="Sunrise Veterinary Clinic")
     employer = make_employer(partner=partner)
-    make_offering(partner=partner, title="Shadow a veterinary technician",
-                  status=OfferingStatus.PENDING)
+    make_offering(
+        partner=partner, title="Shadow a veterinary technician", status=OfferingStatus.PENDING
+    )
     make_offering(title="Someone else's internship")
     login_as(employer)
     body = client.get("/home").get_data(as_text=True)

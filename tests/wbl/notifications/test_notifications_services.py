@@ -48,12 +48,16 @@ def smtp_server(app) -> Iterator[Recorder]:
 
 
 def test_queued_mail_is_delivered_over_smtp_once(smtp_server) -> None:
-    message = queue_email(kind="test", to="parent@example.org", subject="Consent needed",
-                          body="Please read — and sign.")
+    message = queue_email(
+        kind="test",
+        to="parent@example.org",
+        subject="Consent needed",
+        body="Please read — and sign.",
+    )
     assert deliver_pending() == 1
     assert message.sent_at is not None
     assert message.attempts == 1
-    [(sender, recipients, content)] = smtp_server.messages
+    [(_sender, recipients, content)] = smtp_server.messages
     assert recipients == ["parent@example.org"]
     assert "Subject: Consent needed" in content
     assert deliver_pending() == 0  # never sent twice

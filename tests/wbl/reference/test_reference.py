@@ -16,10 +16,11 @@ from wbl.reference.services import seed_reference
 def test_defaults_are_loaded_once(app) -> None:
     assert db.session.scalar(select(func.count(IndustrySector.id))) == 15
     assert db.session.scalar(select(func.count(Pathway.id))) == sum(
-        len(p) for _, _, p in defaults.SECTORS)
-    assert [o.name for o in db.session.scalars(select(PogOutcome).order_by(
-        PogOutcome.position))] == ["Curious", "Empathetic", "Communicator", "Collaborator",
-                                   "Ethical", "Self-directed"]
+        len(p) for _, _, p in defaults.SECTORS
+    )
+    assert [
+        o.name for o in db.session.scalars(select(PogOutcome).order_by(PogOutcome.position))
+    ] == ["Curious", "Empathetic", "Communicator", "Collaborator", "Ethical", "Self-directed"]
     assert db.session.scalar(select(func.count(ExperienceType.id))) == 5
     counts = seed_reference()
     assert counts.added == 0
@@ -43,8 +44,11 @@ def test_staff_rename_an_outcome(client, login_as, post_form) -> None:
     login_as(make_user(roles={Role.STAFF}))
     outcome = _outcome("curious")
     url = f"/admin/reference/outcomes/{outcome.id}"
-    response = post_form(url, {"name": "Inquisitive", "description": "Asks why.",
-                               "position": 1, "active": "y"}, follow_redirects=True)
+    response = post_form(
+        url,
+        {"name": "Inquisitive", "description": "Asks why.", "position": 1, "active": "y"},
+        follow_redirects=True,
+    )
     assert "Saved “Inquisitive”." in response.get_data(as_text=True)
     assert outcome.name == "Inquisitive"
     assert outcome.code == "curious"  # the code never changes
@@ -52,9 +56,11 @@ def test_staff_rename_an_outcome(client, login_as, post_form) -> None:
 
 @pytest.mark.parametrize(
     ("data", "problem"),
-    [({"name": "", "position": 1}, "This field is required."),
-     ({"name": "Empathetic", "position": 1}, "Another entry is already called “Empathetic”."),
-     ({"name": "Fine", "position": -3}, "Number must be between 0 and 999.")],
+    [
+        ({"name": "", "position": 1}, "This field is required."),
+        ({"name": "Empathetic", "position": 1}, "Another entry is already called “Empathetic”."),
+        ({"name": "Fine", "position": -3}, "Number must be between 0 and 999."),
+    ],
 )
 def test_bad_edits_are_explained_and_nothing_changes(login_as, post_form, data, problem) -> None:
     login_as(make_user(roles={Role.STAFF}))
