@@ -17,6 +17,13 @@ def seed_demo_command(if_empty: bool, seed: int) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     if summary is None:
-        click.echo("The database already has data; demo not loaded.")
+        logins = services.existing_demo_logins()
+        if not logins:
+            click.echo("The database already has accounts; the demo county was not loaded.")
+            return
+        click.echo(f"Demo logins (password of every demo account: {services.DEMO_PASSWORD}):")
+        width = max(len(role) for role, _ in logins)
+        for role, email in logins:
+            click.echo(f"  {role:<{width}}  {email}")
         return
     click.echo(summary.describe())

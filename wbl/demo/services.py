@@ -19,7 +19,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -81,6 +81,14 @@ MIN_OFFERINGS = 800
 
 # --------------------------------------------------------------------------- the summary
 
+_KIND_LABELS = {
+    ExperienceKind.GUEST_SPEAKER: "guest speakers",
+    ExperienceKind.WORKPLACE_VISIT: "workplace visits",
+    ExperienceKind.JOB_SHADOW: "job shadows",
+    ExperienceKind.WORK_BASED_PROJECT: "work-based projects",
+    ExperienceKind.INTERNSHIP: "internships",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class DemoLogin:
@@ -107,16 +115,17 @@ class DemoSummary:
     password: str = DEMO_PASSWORD
 
     def describe(self) -> str:
-        kinds = ", ".join(f"{kind.value.replace('_', ' ')} {n}" for kind, n in self.offerings_by_kind)
-        width = max(len(login.role) for login in self.logins)
-        email_width = max(len(login.email) for login in self.logins)
+        kinds = ", ".join(f"{_KIND_LABELS[kind]} {n:,}" for kind, n in self.offerings_by_kind)
+        width = max((len(login.role) for login in self.logins), default=0)
+        email_width = max((len(login.email) for login in self.logins), default=0)
         lines = [
             f"Demo county loaded (seed {self.seed}).",
             f"  Districts: {self.districts}; high schools: {self.schools}",
-            f"  Partners: {self.partners}; employer contacts: {self.employer_contacts}",
-            f"  Offerings: {self.offerings} ({kinds})",
-            f"  Students: {self.students}; teachers: {self.teachers}; CTE staff: {self.staff}",
-            f"Demo logins (password for all: {self.password}):",
+            f"  Partners: {self.partners:,}; employer contacts: {self.employer_contacts:,}",
+            f"  Offerings: {self.offerings:,} ({kinds})",
+            f"  Students: {self.students:,}; teachers: {self.teachers:,}; "
+            f"CTE staff (with the administrator): {self.staff:,}",
+            f"Demo logins (the password of every demo account: {self.password}):",
         ]
         lines += [
             f"  {login.role:<{width}}  {login.email:<{email_width}}  {login.note}"
@@ -153,7 +162,8 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
     started = time.perf_counter()
     seed_reference()  # its own use case: commits the sectors, pathways and outcomes we use
     reference = _load_reference()
-    plan = _make_plan(random.Random(seed), reference)
+    # Not for secrets: a seeded generator is the point (the same seed, the same county).
+    plan = _make_plan(random.Random(seed), reference)  # noqa: S311
     try:
         _write(plan, reference)
         db.session.commit()
@@ -248,9 +258,10 @@ def pathway_code(sector_code: str, pathway_name: str) -> str:
 @cache
 def zip_centroid(zip_code: str) -> tuple[float, float]:
     """Latitude and longitude of a Sonoma County ZIP code's centre (cached: one look-up each)."""
-    import zipcodes  # type: ignore[import-untyped]  # noqa: PLC0415 - loads its table on import
+    import zipcodes  # here, not at the top: importing it loads the whole ZIP table
 
-    matches = zipcodes.matching(zip_code)
+    lookup: Callable[[str], list[dict[str, Any]]] = zipcodes.matching  # an untyped package
+    matches = lookup(zip_code)
     if not matches or matches[0]["county"] != "Sonoma County":
         raise ValueError(f"{zip_code} is not a Sonoma County ZIP code")
     return float(matches[0]["lat"]), float(matches[0]["long"])
@@ -300,6 +311,9 @@ class _Offering:
     values: dict[str, Any]
 
 
+_LOGIN_ORDER = ("Administrator", "CTE staff", "District staff", "Teacher", "Student", "Employer")
+
+
 @dataclass(slots=True)
 class _Plan:
     """Every row to write, with links as list indexes and reference codes (no database ids):
@@ -335,7 +349,7 @@ class _Plan:
             students=len(self.students),
             teachers=roles[Role.TEACHER],
             staff=roles[Role.STAFF],
-            logins=tuple(self.logins),
+            logins=tuple(sorted(self.logins, key=lambda login: _LOGIN_ORDER.index(login.role))),
         )
 
 
@@ -379,13 +393,10 @@ def _plan_staff(rng: random.Random, plan: _Plan) -> None:
     plan.add_user(_User(_demo("admin"), "Dana Whitfield", (Role.ADMIN, Role.STAFF)))
     plan.logins.append(DemoLogin("Administrator", _demo("admin"), "everything, county-wide"))
     plan.add_user(_User(_demo("staff"), "Maria Delgado", (Role.STAFF,)))
-    plan.logins.append(
-        DemoLogin("CTE staff", _demo("staff"), "county office: all districts")
-    )
+    plan.logins.append(DemoLogin("CTE staff", _demo("staff"), "county office: all districts"))
     first, last = _person(rng)
     plan.add_user(
-        _User(_named_email(plan, first, last, "scoe.example.org"), f"{first} {last}",
-              (Role.STAFF,))
+        _User(_named_email(plan, first, last, "scoe.example.org"), f"{first} {last}", (Role.STAFF,))
     )
     for d_index, district in enumerate(data.DISTRICTS):
         if d_index == 0:
@@ -398,8 +409,12 @@ def _plan_staff(rng: random.Random, plan: _Plan) -> None:
         for _ in range(2 if d_index == 1 else 1):  # two, or one beside the demo login
             first, last = _person(rng)
             plan.add_user(
-                _User(_named_email(plan, first, last, district.email_domain), f"{first} {last}",
-                      (Role.STAFF,), district=d_index)
+                _User(
+                    _named_email(plan, first, last, district.email_domain),
+                    f"{first} {last}",
+                    (Role.STAFF,),
+                    district=d_index,
+                )
             )
 
 
@@ -450,7 +465,8 @@ def _plan_partners(rng: random.Random, plan: _Plan, ref: _Reference) -> None:
                         "description": _partner_description(rng, name, town, business),
                         "endorses_certificate": rng.random() < 0.3,
                         "worksite_agreement_date": (
-                            None if rng.random() < 0.03
+                            None
+                            if rng.random() < 0.03
                             else ANCHOR - timedelta(days=rng.randint(20, 1100))
                         ),
                         "insurance_expiry": ANCHOR + timedelta(days=rng.randint(45, 420)),
@@ -577,8 +593,9 @@ def _plan_offerings(rng: random.Random, plan: _Plan, ref: _Reference) -> None:
     for p_index, (partner, count) in enumerate(zip(plan.partners, counts, strict=True)):
         titles: set[str] = set()
         for kind in rng.choices(kinds, weights=kind_weights, k=count):
-            offering = _plan_offering(rng, plan, p_index, partner, kind, titles,
-                                      sector_pathways[partner.sector], ref)
+            offering = _plan_offering(
+                rng, plan, p_index, partner, kind, titles, sector_pathways[partner.sector], ref
+            )
             plan.offerings.append(offering)
     for number, offering in enumerate(plan.offerings, start=1):
         offering.values["external_id"] = f"O{number:05d}"
@@ -695,25 +712,38 @@ def _offering_title(
     a_role = f"{_article(role)} {role}"
     options: list[str]
     if kind == ExperienceKind.GUEST_SPEAKER:
-        options = [f"Guest speaker: a day in the life of {a_role}",
-                   f"Career talk: becoming {a_role}", f"Classroom visit from {a_role}",
-                   f"Ask {a_role}: what the job is really like"]
+        options = [
+            f"Guest speaker: a day in the life of {a_role}",
+            f"Career talk: becoming {a_role}",
+            f"Classroom visit from {a_role}",
+            f"Ask {a_role}: what the job is really like",
+        ]
     elif kind == ExperienceKind.WORKPLACE_VISIT:
-        options = [f"Workplace visit: behind the scenes at our {business.facility}",
-                   f"Class tour of our {business.facility} in {town}",
-                   f"Workplace visit: how {a_role} spends the day"]
+        options = [
+            f"Workplace visit: behind the scenes at our {business.facility}",
+            f"Class tour of our {business.facility} in {town}",
+            f"Workplace visit: how {a_role} spends the day",
+        ]
     elif kind == ExperienceKind.JOB_SHADOW:
-        options = [f"Job shadow: {role}", f"Shadow {a_role} for a day",
-                   f"Job shadow — {role} ({town})"]
+        options = [
+            f"Job shadow: {role}",
+            f"Shadow {a_role} for a day",
+            f"Job shadow — {role} ({town})",
+        ]
     elif kind == ExperienceKind.WORK_BASED_PROJECT:
-        options = list(business.projects) + [f"Team project: {p[:1].lower()}{p[1:]}"
-                                             for p in business.projects]
+        options = list(business.projects) + [
+            f"Team project: {p[:1].lower()}{p[1:]}" for p in business.projects
+        ]
     else:
         label = "Paid internship" if paid else "Internship"
         if summer:
             label = f"Summer {label.lower()}"
-        options = [f"{label} — {role}", f"{label}: {role} trainee",
-                   f"{_cap(role)} {label.lower()}"]
+        note = ", ".join(n for n, on in (("summer", summer), ("paid", paid)) if on)
+        options = [
+            f"{label} — {role}",
+            f"{label}: {role} trainee",
+            f"{_cap(role)} internship" + (f" ({note})" if note else ""),
+        ]
     fresh = [o for o in options if o not in taken]
     title = rng.choice(fresh or options)
     n = 2
@@ -737,29 +767,40 @@ def _offering_description(
     about = f"{name} {business.does}."
     if kind == ExperienceKind.GUEST_SPEAKER:
         where = "joins your class by video" if virtual else "visits your class"
-        return (f"{_cap(_article(role))} {role} from {name} {where} to talk about the work, "
-                f"the training it takes and how they got started. {about} Teachers pick a date "
-                "with the speaker; students bring questions.")
+        return (
+            f"{_cap(_article(role))} {role} from {name} {where} to talk about the work, "
+            f"the training it takes and how they got started. {about} Teachers pick a date "
+            "with the speaker; students bring questions."
+        )
     if kind == ExperienceKind.WORKPLACE_VISIT:
-        return (f"Bring a class to our {business.facility} in {town}. {about} Students see "
-                f"how the team works, meet people in different roles and ask questions. "
-                f"About {hours} hours; closed-toe shoes, please.")
+        return (
+            f"Bring a class to our {business.facility} in {town}. {about} Students see "
+            f"how the team works, meet people in different roles and ask questions. "
+            f"About {hours} hours; closed-toe shoes, please."
+        )
     if kind == ExperienceKind.JOB_SHADOW:
         span = "a day" if days == 1 else f"{days} days"
-        return (f"Spend {span} with {_article(role)} {role} at {name}. {about} You will "
-                "watch real work, ask questions and try a few tasks under supervision.")
+        return (
+            f"Spend {span} with {_article(role)} {role} at {name}. {about} You will "
+            "watch real work, ask questions and try a few tasks under supervision."
+        )
     if kind == ExperienceKind.WORK_BASED_PROJECT:
         weeks = (days + 3) // 7
-        return (f"{about} Over about {weeks} weeks a small team of students takes on a real "
-                f"problem we face, tied to their coursework, with a mentor who checks in "
-                f"weekly{' by video' if virtual else ''}. Teams present their work to our "
-                "staff at the end.")
+        return (
+            f"{about} Over about {weeks} weeks a small team of students takes on a real "
+            f"problem we face, tied to their coursework, with a mentor who checks in "
+            f"weekly{' by video' if virtual else ''}. Teams present their work to our "
+            "staff at the end."
+        )
     weeks = (days + 3) // 7
     pay = "A paid" if paid else "An unpaid"
-    learn = ", ".join(rng.sample(business.skills, min(2, len(business.skills))))
-    return (f"{pay} internship of about {hours} hours over {weeks} weeks, working alongside "
-            f"{_article(role)} {role}. {about} Interns learn {learn}, with a named "
-            "supervisor and a mid-point check-in with their teacher.")
+    learn = _join(rng.sample(business.skills, min(2, len(business.skills))))
+    when = " this summer" if hours / max(weeks, 1) > 15 else ""
+    return (
+        f"{pay} internship of about {hours} hours over {weeks} weeks{when}, working alongside "
+        f"{_article(role)} {role}. {about} Interns learn {learn}, with a named "
+        "supervisor and a mid-point check-in with their teacher."
+    )
 
 
 def _offering_pathways(
@@ -768,8 +809,9 @@ def _offering_pathways(
     """1–3 pathways of the partner's sector, led by the ones its kind of business fits."""
     if not sector_pathways:
         return ()
-    fitting = [c for c in (pathway_code(sector, p) for p in business.pathways)
-               if c in sector_pathways] or list(sector_pathways)
+    fitting = [
+        c for c in (pathway_code(sector, p) for p in business.pathways) if c in sector_pathways
+    ] or list(sector_pathways)
     wanted = rng.choice((1, 1, 2, 2, 3))
     chosen = rng.sample(fitting, min(wanted, len(fitting)))
     others = [c for c in sector_pathways if c not in chosen]
@@ -801,9 +843,11 @@ def _plan_teachers(rng: random.Random, plan: _Plan) -> None:
     """Every school gets a teacher first, then the rest follow enrollment."""
     weights = [school.enrollment for _, school in plan.schools]
     for t in range(TEACHERS):
-        s_index = t if t < len(plan.schools) else rng.choices(
-            range(len(plan.schools)), weights=weights
-        )[0]
+        s_index = (
+            t
+            if t < len(plan.schools)
+            else rng.choices(range(len(plan.schools)), weights=weights)[0]
+        )
         d_index, school = plan.schools[s_index]
         first, last = _person(rng)
         if t == 0:
@@ -814,12 +858,20 @@ def _plan_teachers(rng: random.Random, plan: _Plan) -> None:
         plan.add_user(_User(email, f"{first} {last}", (Role.TEACHER,), d_index, s_index))
 
 
-_TRANSPORT_YOUNG = ((Transportation.RIDE, 50), (Transportation.TRANSIT, 25),
-                    (Transportation.WALK_BIKE, 15), (Transportation.NONE, 8),
-                    (Transportation.CAR, 2))
-_TRANSPORT_OLDER = ((Transportation.RIDE, 35), (Transportation.CAR, 30),
-                    (Transportation.TRANSIT, 20), (Transportation.WALK_BIKE, 10),
-                    (Transportation.NONE, 5))
+_TRANSPORT_YOUNG = (
+    (Transportation.RIDE, 50),
+    (Transportation.TRANSIT, 25),
+    (Transportation.WALK_BIKE, 15),
+    (Transportation.NONE, 8),
+    (Transportation.CAR, 2),
+)
+_TRANSPORT_OLDER = (
+    (Transportation.RIDE, 35),
+    (Transportation.CAR, 30),
+    (Transportation.TRANSIT, 20),
+    (Transportation.WALK_BIKE, 10),
+    (Transportation.NONE, 5),
+)
 _AVAILABILITY_CHANCE = {"school_day": 0.3, "after_school": 0.7, "weekends": 0.4, "summer": 0.6}
 
 
@@ -854,8 +906,9 @@ def _plan_students(rng: random.Random, plan: _Plan, ref: _Reference) -> None:
         availability = [k for k in AVAILABILITY_CHOICES if rng.random() < _AVAILABILITY_CHANCE[k]]
         g_first = rng.choice(data.FIRST_NAMES)
         g_last = last if rng.random() < 0.8 else rng.choice(data.LAST_NAMES)
-        email = (f"{_address_part(first)}.{_address_part(last)}.{numbers[i]:04d}"
-                 "@students.example.org")
+        email = (
+            f"{_address_part(first)}.{_address_part(last)}.{numbers[i]:04d}@students.example.org"
+        )
         user = plan.add_user(_User(email, f"{first} {last}", (Role.STUDENT,), d_index, s_index))
         plan.students.append(
             _Student(
@@ -924,8 +977,10 @@ def _interests(rng: random.Random, pathways: tuple[str, ...], ref: _Reference) -
         return f"I like {picked[0]} and I want to learn more about {picked[1]}."
     if template == 2:
         return f"Curious about {_join(names)}. I enjoy {picked[0]}, and {picked[1]} too."
-    return (f"Someday I'd like to work in {names[0] if names else 'a field I love'}. "
-            f"I'm into {picked[0]} and {picked[1]}.")
+    return (
+        f"Someday I'd like to work in {names[0] if names else 'a field I love'}. "
+        f"I'm into {picked[0]} and {picked[1]}."
+    )
 
 
 def _plan_demo_student(plan: _Plan, ref: _Reference) -> None:
@@ -1026,8 +1081,11 @@ def _write(plan: _Plan, ref: _Reference) -> None:
     )
     _insert(
         UserRole,
-        ({"user_id": user_ids[i], "role": role} for i, u in enumerate(plan.users)
-         for role in u.roles),
+        (
+            {"user_id": user_ids[i], "role": role}
+            for i, u in enumerate(plan.users)
+            for role in u.roles
+        ),
     )
     _insert(
         PartnerContact,
@@ -1056,9 +1114,38 @@ def _write(plan: _Plan, ref: _Reference) -> None:
         [{**o.values, "partner_id": partner_ids[o.partner]} for o in plan.offerings],
     )
     pairs = list(zip(offering_ids, plan.offerings, strict=True))
-    _insert(offering_pathway, ({"offering_id": i, "pathway_id": ref.pathway_ids[c]}
-                               for i, o in pairs for c in o.pathways))
-    _insert(offering_outcome, ({"offering_id": i, "outcome_id": ref.outcome_ids[c]}
-                               for i, o in pairs for c in o.outcomes))
-    _insert(offering_prerequisite, ({"offering_id": i, "activity_id": ref.activity_ids[c]}
-                                    for i, o in pairs for c in o.prerequisites))
+    _insert(
+        offering_pathway,
+        (
+            {"offering_id": i, "pathway_id": ref.pathway_ids[c]}
+            for i, o in pairs
+            for c in o.pathways
+        ),
+    )
+    _insert(
+        offering_outcome,
+        (
+            {"offering_id": i, "outcome_id": ref.outcome_ids[c]}
+            for i, o in pairs
+            for c in o.outcomes
+        ),
+    )
+    _insert(
+        offering_prerequisite,
+        (
+            {"offering_id": i, "activity_id": ref.activity_ids[c]}
+            for i, o in pairs
+            for c in o.prerequisites
+        ),
+    )
+
+
+def existing_demo_logins() -> list[tuple[str, str]]:
+    """The demo's sign-in accounts in this database, as (role, e-mail): ``make run`` prints them
+    on every start, not only on the first one that loaded the demo."""
+    users = db.session.scalars(
+        select(User)
+        .where(User.is_demo.is_(True), User.email.like(f"%@{DEMO_DOMAIN}"))
+        .order_by(User.id)
+    ).all()
+    return [(user.primary_role.label, user.email) for user in users]

@@ -1,0 +1,218 @@
+"""The demo county: deterministic, realistic enough to demo every screen, and never loaded
+next to real accounts or into production."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from tests.support.builders import make_user
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
+from wbl.demo import data
+from wbl.demo.services import (
+    ANCHOR,
+    DEMO_PASSWORD,
+    YEAR_START,
+    _load_reference,
+    _make_plan,
+    pathway_code,
+    seed_demo,
+    zip_centroid,
+)
+from wbl.errors import DomainError
+from wbl.extensions import db
+from wbl.reference import defaults
+from wbl.reference.models import ExperienceKind, IndustrySector
+from wbl.schools.models import District, School
+from wbl.students.models import StudentProfile
+
+LOGINS = {
+    "admin@demo.wbl.example.org": {Role.ADMIN, Role.STAFF},
+    "staff@demo.wbl.example.org": {Role.STAFF},
+    "district.staff@demo.wbl.example.org": {Role.STAFF},
+    "teacher@demo.wbl.example.org": {Role.TEACHER},
+    "student@demo.wbl.example.org": {Role.STUDENT},
+    "employer@demo.wbl.example.org": {Role.EMPLOYER},
+}
+
+
+def _user(email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None, email
+    return user
+
+
+def _count(column: object) -> int:
+    return db.session.scalar(select(func.count(column))) or 0  # type: ignore[arg-type]
+
+
+def test_seed_demo_loads_a_whole_county(app: Flask) -> None:
+    summary = seed_demo(seed=2026)
+    assert summary is not None
+
+    assert _count(District.id) == 3
+    assert _count(School.id) == 10
+    per_sector = dict(
+        db.session.execute(
+            select(IndustrySector.code, func.count(Partner.id))
+            .join(Partner, Partner.sector_id == IndustrySector.id)
+            .group_by(IndustrySector.code)
+        ).all()
+    )
+    assert len(per_sector) == 15
+    assert min(per_sector.values()) >= 10
+    assert sum(per_sector.values()) >= 220
+    assert _count(Offering.id) >= 800
+    kinds = Counter(db.session.scalars(select(Offering.kind)))
+    assert set(kinds) == set(ExperienceKind)
+    assert _count(StudentProfile.id) == 3000
+    assert summary.students == 3000
+    assert summary.teachers == 100
+    assert db.session.scalar(select(func.count(User.id)).where(User.is_demo.is_(False))) == 0
+
+    # The documented logins work, with the documented roles and scope.
+    for email, roles in LOGINS.items():
+        user = _user(email)
+        assert user.role_set == roles
+        assert user.active
+        assert email in summary.describe()
+    assert _user("admin@demo.wbl.example.org").check_password(DEMO_PASSWORD)
+    assert DEMO_PASSWORD in summary.describe()
+    assert _user("staff@demo.wbl.example.org").district_id is None
+    first_school = db.session.scalar(select(School).where(School.name == "Santa Rosa High School"))
+    assert first_school is not None
+    assert _user("district.staff@demo.wbl.example.org").district_id == first_school.district_id
+    assert _user("teacher@demo.wbl.example.org").school_id == first_school.id
+
+    student = db.session.scalar(
+        select(StudentProfile).join(User).where(User.email == "student@demo.wbl.example.org")
+    )
+    assert student is not None
+    assert (student.grade, student.age_on(ANCHOR), student.school_id) == (11, 16, first_school.id)
+    assert {p.sector.code for p in student.pathways} == {"health"}
+    assert student.interests
+    assert student.availability
+
+    first_partner = db.session.scalar(select(Partner).where(Partner.external_id == "P0001"))
+    assert first_partner is not None
+    primary = [c for c in first_partner.contacts if c.is_primary]
+    assert [c.user.email for c in primary] == ["employer@demo.wbl.example.org"]
+
+    with pytest.raises(DomainError, match="already loaded"):
+        seed_demo(seed=2026)
+    assert seed_demo(seed=2026, if_empty=True) is None
+
+
+def test_demo_rows_are_plausible(app: Flask) -> None:
+    seed_demo(seed=7)
+    for partner in db.session.scalars(select(Partner)):
+        lat, lon = zip_centroid(partner.zip)
+        assert partner.latitude is not None
+        assert partner.longitude is not None
+        assert abs(partner.latitude - lat) < 0.01
+        assert abs(partner.longitude - lon) < 0.01
+        assert partner.website.endswith(".example.com")
+        assert partner.phone.startswith("(707) 555-")
+    expiries = list(db.session.scalars(select(Partner.insurance_expiry)))
+    assert any(e is not None and e < ANCHOR for e in expiries)
+    assert any(e is not None and ANCHOR <= e <= ANCHOR + timedelta(days=30) for e in expiries)
+    emails = db.session.scalars(select(User.email))
+    assert all(e.rsplit("@", 1)[1].split(".")[-2] == "example" for e in emails)
+    assert db.session.scalar(
+        select(func.count(PartnerContact.id)).where(PartnerContact.is_primary.is_(True))
+    ) == _count(Partner.id)
+
+    capacity = {
+        ExperienceKind.GUEST_SPEAKER: (20, 40),
+        ExperienceKind.WORKPLACE_VISIT: (20, 40),
+        ExperienceKind.JOB_SHADOW: (1, 4),
+        ExperienceKind.WORK_BASED_PROJECT: (2, 6),
+        ExperienceKind.INTERNSHIP: (1, 3),
+    }
+    offerings = select(Offering).options(
+        selectinload(Offering.partner),
+        selectinload(Offering.pathways),
+        selectinload(Offering.outcomes),
+    )
+    for offering in db.session.scalars(offerings):
+        low, high = capacity[offering.kind]
+        assert low <= offering.capacity <= high
+        assert offering.seats_taken == 0
+        assert offering.pathways
+        assert 1 <= len(offering.outcomes) <= 3
+        assert {p.sector_id for p in offering.pathways} == {offering.partner.sector_id}
+        assert offering.start_date is not None
+        assert offering.end_date is not None
+        assert offering.application_deadline is not None
+        assert offering.application_deadline < offering.start_date <= offering.end_date
+        assert offering.start_date >= YEAR_START
+        if offering.status == OfferingStatus.PUBLISHED:
+            assert offering.application_deadline > ANCHOR
+        if offering.kind == ExperienceKind.INTERNSHIP:
+            assert offering.min_grade == 11
+            assert offering.expected_hours is not None
+            assert 40 <= offering.expected_hours <= 250
+
+    for profile in db.session.scalars(
+        select(StudentProfile).options(selectinload(StudentProfile.pathways))
+    ):
+        assert profile.graduation_year == 2027 + 12 - profile.grade
+        assert 14 <= profile.age_on(YEAR_START) <= 17
+        assert 1 <= len(profile.pathways) <= 3
+        assert (profile.home_latitude, profile.home_longitude) == zip_centroid(profile.home_zip)
+
+
+def test_the_same_seed_gives_the_same_county(app: Flask) -> None:
+    reference = _load_reference()
+    first = _make_plan(random.Random(11), reference)
+    again = _make_plan(random.Random(11), reference)
+    other = _make_plan(random.Random(12), reference)
+    assert first.users == again.users
+    assert first.partners == again.partners
+    assert first.offerings == again.offerings
+    assert first.students == again.students
+    assert first.users != other.users
+    assert first.offerings != other.offerings
+
+
+def test_refused_in_production(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(app.config, "NAME", "production")
+    with pytest.raises(DomainError, match="production"):
+        seed_demo()
+    assert _count(District.id) == 0
+
+
+def test_refused_next_to_real_accounts(app: Flask) -> None:
+    make_user(roles={Role.ADMIN})
+    assert seed_demo(if_empty=True) is None
+    with pytest.raises(DomainError, match="real user accounts"):
+        seed_demo()
+    assert _count(Partner.id) == 0
+
+
+def test_demo_data_matches_the_reference_defaults_and_real_zip_codes() -> None:
+    pathways = {pathway_code(code, name) for code, _, names in defaults.SECTORS for name in names}
+    sectors = {code for code, _, _ in defaults.SECTORS}
+    assert set(data.SECTOR_BUSINESSES) == sectors == set(data.SECTOR_INTERESTS)
+    for sector, businesses in data.SECTOR_BUSINESSES.items():
+        for business in businesses:
+            for name in business.pathways:
+                assert pathway_code(sector, name) in pathways, (sector, name)
+    for zips, _, _ in data.TOWNS.values():
+        for zip_code in zips:
+            zip_centroid(zip_code)  # raises for a ZIP outside Sonoma County
+    for district in data.DISTRICTS:
+        for school in district.schools:
+            lat, lon = zip_centroid(school.zip)
+            assert abs(school.latitude - lat) < 0.05
+            assert abs(school.longitude - lon) < 0.05
+            for zip_code, _ in school.home_zips:
+                zip_centroid(zip_code)
