@@ -44,6 +44,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy --strict matching
 
 format: setup
 	$(VENV)/bin/ruff format .

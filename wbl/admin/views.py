@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, policy
@@ -26,7 +28,7 @@ TITLES = {
 }
 
 
-def _model(kind: str) -> type:
+def _model(kind: str) -> type[Any]:
     model = services.EDITABLE.get(kind)
     if model is None:
         abort(404)
@@ -43,7 +45,7 @@ def reference_index() -> ResponseReturnValue:
 @policy(Role.STAFF)
 def reference_list(kind: str) -> ResponseReturnValue:
     model = _model(kind)
-    query = select(model).order_by(model.position, model.name)  # type: ignore[attr-defined]
+    query: Select[Any] = select(model).order_by(model.position, model.name)
     if model is Pathway:
         query = (
             select(Pathway)

@@ -14,7 +14,7 @@ from wbl.reference.models import ExperienceKind
 COMPLIANCE_WARNING_DAYS = 30
 
 
-def partners_of_contact(user: User) -> Select[tuple[Partner]]:
+def partners_of_contact(user: User) -> Select[Partner]:
     return (
         select(Partner)
         .join(PartnerContact, PartnerContact.partner_id == Partner.id)
@@ -24,7 +24,7 @@ def partners_of_contact(user: User) -> Select[tuple[Partner]]:
     )
 
 
-def offerings_of_contact(user: User) -> Select[tuple[Offering]]:
+def offerings_of_contact(user: User) -> Select[Offering]:
     """An employer's own offerings, every status, soonest first."""
     return (
         select(Offering)
@@ -35,7 +35,7 @@ def offerings_of_contact(user: User) -> Select[tuple[Offering]]:
     )
 
 
-def published_counts_by_kind() -> Select[tuple[ExperienceKind, int, int]]:
+def published_counts_by_kind() -> Select[ExperienceKind, int, int]:
     return (
         select(Offering.kind, func.count(), func.coalesce(func.sum(Offering.capacity), 0))
         .where(Offering.status == OfferingStatus.PUBLISHED)
@@ -43,7 +43,7 @@ def published_counts_by_kind() -> Select[tuple[ExperienceKind, int, int]]:
     )
 
 
-def partners_needing_attention(today: date) -> Select[tuple[Partner]]:
+def partners_needing_attention(today: date) -> Select[Partner]:
     """Active partners whose insurance has expired or expires within 30 days, or who have no
     worksite agreement: they cannot host individual placements until it is fixed."""
     soon = today + timedelta(days=COMPLIANCE_WARNING_DAYS)
@@ -61,7 +61,7 @@ def partners_needing_attention(today: date) -> Select[tuple[Partner]]:
     )
 
 
-def upcoming_published(today: date) -> Select[tuple[Offering]]:
+def upcoming_published(today: date) -> Select[Offering]:
     return (
         select(Offering)
         .where(

@@ -5,5 +5,5 @@ from sqlalchemy import Select, select
 from wbl.notifications.models import OutboxMessage
 
 
-def outbox_newest_first() -> Select[tuple[OutboxMessage]]:
+def outbox_newest_first() -> Select[OutboxMessage]:
     return select(OutboxMessage).order_by(OutboxMessage.id.desc())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
 from slugify import slugify
 from sqlalchemy import select
@@ -18,11 +19,10 @@ from wbl.reference.models import (
     Pathway,
     PogOutcome,
     PreparatoryActivity,
+    _Editable,
 )
 
-EDITABLE: dict[
-    str, type[IndustrySector | Pathway | PogOutcome | PreparatoryActivity | ExperienceType]
-] = {
+EDITABLE: dict[str, type[Any]] = {
     "sectors": IndustrySector,
     "pathways": Pathway,
     "outcomes": PogOutcome,
@@ -97,9 +97,10 @@ def update_reference_row(actor: User, kind: str, row_id: int, edit: ReferenceEdi
     model = EDITABLE.get(kind)
     if model is None:
         raise NotFound()
-    row = db.session.get(model, row_id)
-    if row is None:
+    found = db.session.get(model, row_id)
+    if found is None:
         raise NotFound()
+    row = cast(_Editable, found)
     name = edit.name.strip()
     if not name:
         raise DomainError("A name is required.", field="name")

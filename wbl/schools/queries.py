@@ -6,7 +6,7 @@ from wbl.auth.models import User
 from wbl.schools.models import School
 
 
-def schools_visible_to(actor: User) -> Select[tuple[School]]:
+def schools_visible_to(actor: User) -> Select[School]:
     """County-wide users see every school; district staff their district's; others their own."""
     query = select(School).where(School.active.is_(True)).order_by(School.name)
     if actor.is_county_wide:

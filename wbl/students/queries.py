@@ -11,7 +11,7 @@ from wbl.schools.models import School
 from wbl.students.models import StudentProfile
 
 
-def students_visible_to(actor: User) -> Select[tuple[StudentProfile]]:
+def students_visible_to(actor: User) -> Select[StudentProfile]:
     """County staff and admins: all; district staff: their district; teachers: their school;
     students: themselves. Employers see only their applicants (placements issue), so none here."""
     query = select(StudentProfile)
@@ -28,7 +28,7 @@ def students_visible_to(actor: User) -> Select[tuple[StudentProfile]]:
     return query.where(false())
 
 
-def student_roster(actor: User) -> Select[tuple[StudentProfile]]:
+def student_roster(actor: User) -> Select[StudentProfile]:
     """A list page's query: names sorted, user and pathways loaded up front (no N+1)."""
     return (
         students_visible_to(actor)
@@ -42,12 +42,12 @@ def student_roster(actor: User) -> Select[tuple[StudentProfile]]:
     )
 
 
-def count_by_grade(actor: User) -> Select[tuple[int, int]]:
+def count_by_grade(actor: User) -> Select[int, int]:
     sub = students_visible_to(actor).subquery()
     return select(sub.c.grade, func.count()).group_by(sub.c.grade).order_by(sub.c.grade)
 
 
-def profile_for_user(user_id: int) -> Select[tuple[StudentProfile]]:
+def profile_for_user(user_id: int) -> Select[StudentProfile]:
     return (
         select(StudentProfile)
         .where(StudentProfile.user_id == user_id)
