@@ -110,7 +110,7 @@ def _isolated_database(request: pytest.FixtureRequest) -> Iterator[None]:
                 connection.close()
             for key, engine in saved:
                 engines[key] = engine
-            db.session.configure(join_transaction_mode="conservative_savepoint")
+            db.session.configure(join_transaction_mode="conditional_savepoint")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 from flask import Flask
 
@@ -53,6 +54,24 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from wbl.access import Role
+
+    @app.template_filter("day")
+    def _day(value: date | None) -> str:
+        """Dates as people write them: "Dec 1, 2026"."""
+        return f"{value:%b} {value.day}, {value.year}" if value else "—"
+
+    @app.template_filter("day_range")
+    def _day_range(start: date | None, end: date | None) -> str:
+        """ "Dec 5, 2026", "Dec 5–6, 2026", "Dec 5, 2026 – Jan 8, 2027"."""
+        if start is None:
+            return "Dates to be set"
+        if end is None or end == start:
+            return _day(start)
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start:%b} {start.day}–{end.day}, {end.year}"
+        if start.year == end.year:
+            return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
+        return f"{_day(start)} – {_day(end)}"
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -24,7 +24,9 @@ class LoginForm(FlaskForm):
         "E-mail",
         filters=[_strip],
         validators=[DataRequired(), Email(check_deliverability=False)],
-        render_kw={"autocomplete": "username", "autofocus": True},
+        render_kw={
+            "autocomplete": "username",
+        },
     )
     password = PasswordField(
         "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
