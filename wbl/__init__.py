@@ -45,10 +45,11 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from wbl.admin.views import bp as admin_bp
     from wbl.auth.views import bp as auth_bp
+    from wbl.catalog.views import bp as catalog_bp
     from wbl.home.views import bp as home_bp
     from wbl.notifications.views import bp as notifications_bp
 
-    for blueprint in (home_bp, auth_bp, admin_bp, notifications_bp):
+    for blueprint in (home_bp, auth_bp, catalog_bp, admin_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

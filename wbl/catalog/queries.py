@@ -73,3 +73,63 @@ def upcoming_published(today: date) -> Select[Offering]:
         .options(selectinload(Offering.partner), selectinload(Offering.pathways))
         .order_by(Offering.start_date, Offering.id)
     )
+
+
+def offerings_visible_to(actor: User) -> Select[Offering]:
+    """Staff see every offering; employers their partner's (any status); students and
+    teachers what is published."""
+    from wbl.access import Role
+
+    query = select(Offering)
+    if actor.has_role(Role.ADMIN) or actor.has_role(Role.STAFF):
+        return query
+    if actor.has_role(Role.EMPLOYER):
+        own = select(PartnerContact.partner_id).where(PartnerContact.user_id == actor.id)
+        if actor.has_role(Role.TEACHER) or actor.has_role(Role.STUDENT):
+            return query.where(
+                or_(Offering.partner_id.in_(own), Offering.status == OfferingStatus.PUBLISHED)
+            )
+        return query.where(Offering.partner_id.in_(own))
+    return query.where(Offering.status == OfferingStatus.PUBLISHED)
+
+
+def offering_detail(actor: User, offering_id: int) -> Select[Offering]:
+    return (
+        offerings_visible_to(actor)
+        .where(Offering.id == offering_id)
+        .options(
+            selectinload(Offering.partner).selectinload(Partner.sector),
+            selectinload(Offering.pathways),
+            selectinload(Offering.outcomes),
+            selectinload(Offering.prerequisites),
+        )
+    )
+
+
+def published_for_matching() -> Select[Offering]:
+    """What the recommendation index holds: published offerings of active partners."""
+    return (
+        select(Offering)
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(Offering.status == OfferingStatus.PUBLISHED, Partner.active.is_(True))
+        .options(
+            selectinload(Offering.partner),
+            selectinload(Offering.pathways),
+            selectinload(Offering.prerequisites),
+        )
+        .order_by(Offering.id)
+    )
+
+
+def catalog_version() -> Select[int, object, int]:
+    """A cheap fingerprint of what the index holds: it changes when an offering is published,
+    edited or closed, a partner is deactivated, or a seat is taken."""
+    return (
+        select(
+            func.count(Offering.id),
+            func.max(Offering.updated_at),
+            func.coalesce(func.sum(Offering.seats_taken), 0),
+        )
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(Offering.status == OfferingStatus.PUBLISHED, Partner.active.is_(True))
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from wbl.auth.models import User
 from wbl.catalog import queries as catalog_queries
 from wbl.catalog.models import Offering, Partner
+from wbl.catalog.recommendations import RecommendedOffering, recommendations_for
 from wbl.extensions import db
 from wbl.reference.models import ExperienceKind, ExperienceType
 from wbl.schools.queries import schools_visible_to
@@ -82,27 +83,17 @@ def teacher_dashboard(actor: User) -> TeacherDashboard:
 @dataclass(frozen=True, slots=True)
 class StudentDashboard:
     profile: StudentProfile | None
-    suggestions: list[Offering] = field(default_factory=list)
+    recommendations: list[RecommendedOffering] = field(default_factory=list)
 
 
-def student_dashboard(actor: User, today: date, limit: int = 6) -> StudentDashboard:
+def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashboard:
+    """The student's profile and their top recommendations, with the reasons for each."""
     profile = db.session.scalar(student_queries.profile_for_user(actor.id))
     if profile is None:
         return StudentDashboard(profile=None)
-    pathway_ids = [p.id for p in profile.pathways]
-    query = catalog_queries.upcoming_published(today)
-    if pathway_ids:
-        from wbl.catalog.models import offering_pathway
-
-        query = query.where(
-            Offering.id.in_(
-                select(offering_pathway.c.offering_id).where(
-                    offering_pathway.c.pathway_id.in_(pathway_ids)
-                )
-            )
-        )
-    suggestions = list(db.session.scalars(query.limit(limit)))
-    return StudentDashboard(profile=profile, suggestions=suggestions)
+    return StudentDashboard(
+        profile=profile, recommendations=recommendations_for(profile, today, k=limit)
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,64 @@
+"""Database rows -> the matching library's plain types (matching knows nothing of the app)."""
+
+from __future__ import annotations
+
+import matching
+from wbl.catalog.models import Offering
+from wbl.students.models import StudentProfile, Transportation
+
+# Our transport choices -> the library's vocabulary. A ride from family is like a car for
+# distance; the library limits walkers, bikers, transit riders and students with none.
+_TRANSPORT = {
+    Transportation.CAR: "car",
+    Transportation.RIDE: "car",
+    Transportation.TRANSIT: "transit",
+    Transportation.WALK_BIKE: "walk_bike",
+    Transportation.NONE: "none",
+}
+
+
+def to_match_offering(offering: Offering) -> matching.Offering:
+    latitude = offering.latitude if offering.latitude is not None else offering.partner.latitude
+    longitude = offering.longitude if offering.longitude is not None else offering.partner.longitude
+    return matching.Offering(
+        id=offering.id,
+        type=offering.kind.value,
+        title=offering.title,
+        text=" ".join((offering.title, offering.description, offering.skills)),
+        partner_name=offering.partner.name,
+        pathway_ids=frozenset(p.id for p in offering.pathways),
+        sector_id=offering.partner.sector_id,
+        latitude=None if offering.is_virtual else latitude,
+        longitude=None if offering.is_virtual else longitude,
+        virtual=offering.is_virtual,
+        seats_left=offering.seats_left,
+        start_date=offering.start_date,
+        end_date=offering.end_date,
+        application_deadline=offering.application_deadline,
+        minimum_age=offering.minimum_age,
+        min_grade=offering.min_grade,
+        prerequisites=frozenset(a.code for a in offering.prerequisites),
+    )
+
+
+def to_match_student(
+    profile: StudentProfile,
+    *,
+    completed_prerequisites: frozenset[str] = frozenset(),
+    experience_types_done: frozenset[str] = frozenset(),
+) -> matching.Student:
+    slots = frozenset(profile.availability or ()) & frozenset(matching.AVAILABILITY_SLOTS)
+    return matching.Student(
+        id=profile.id,
+        grade=profile.grade,
+        interests=profile.interests,
+        pathway_ids=frozenset(p.id for p in profile.pathways),
+        latitude=profile.home_latitude,
+        longitude=profile.home_longitude,
+        max_travel_miles=float(profile.max_travel_miles),
+        transportation=_TRANSPORT[profile.transportation],
+        date_of_birth=profile.date_of_birth,
+        completed_prerequisites=completed_prerequisites,
+        experience_types_done=experience_types_done,
+        availability=slots,
+    )

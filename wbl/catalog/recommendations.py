@@ -1,0 +1,152 @@
+"""Recommendations: the catalog's matching index, and the two questions asked of it —
+which offerings fit a student, and which students fit an offering.
+
+The index is built once per catalog change (not per request): each web worker keeps the
+last one with the fingerprint of the catalog it was built from, and rebuilds when a cheap
+fingerprint query says the published catalog changed (or the calendar day did, because
+deadlines and ages move with it).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+import matching
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog import queries
+from wbl.catalog.adapters import to_match_offering, to_match_student
+from wbl.catalog.models import Offering
+from wbl.extensions import db
+from wbl.reference.models import IndustrySector, Pathway
+from wbl.students.models import StudentProfile
+from wbl.students.queries import students_visible_to
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _IndexCache:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    version: tuple[object, ...] | None = None
+    index: matching.OfferingIndex | None = None
+
+
+def _cache() -> _IndexCache:
+    """One cache per app (and so per web worker process)."""
+    cache = current_app.extensions.get("wbl.matching_index")
+    if cache is None:
+        cache = current_app.extensions.setdefault("wbl.matching_index", _IndexCache())
+    return cache
+
+
+def current_index(today: date) -> matching.OfferingIndex:
+    """The index for today's published catalog, rebuilt only when the catalog changed."""
+    cache = _cache()
+    version = (today, *db.session.execute(queries.catalog_version()).one())
+    index = cache.index
+    if index is not None and cache.version == version:
+        return index
+    with cache.lock:
+        if cache.index is not None and cache.version == version:
+            return cache.index
+        started = time.perf_counter()
+        offerings = [
+            to_match_offering(o) for o in db.session.scalars(queries.published_for_matching())
+        ]
+        pathways = db.session.execute(select(Pathway.id, Pathway.name, Pathway.sector_id)).all()
+        sectors = db.session.execute(select(IndustrySector.id, IndustrySector.name)).all()
+        index = matching.OfferingIndex(
+            offerings,
+            pathway_names={p.id: p.name for p in pathways},
+            pathway_sectors={p.id: p.sector_id for p in pathways},
+            sector_names={s.id: s.name for s in sectors},
+            today=today,
+        )
+        cache.version, cache.index = version, index
+        log.info(
+            "matching index built: %d offerings in %.2f s",
+            len(offerings),
+            time.perf_counter() - started,
+        )
+        return index
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendedOffering:
+    offering: Offering
+    score: float
+    reasons: tuple[str, ...]
+
+
+def recommendations_for(
+    profile: StudentProfile, today: date, k: int = 10
+) -> list[RecommendedOffering]:
+    """The student's top ``k`` offerings with reasons, loaded in one query."""
+    recs = current_index(today).recommend(to_match_student(profile), k=k)
+    if not recs:
+        return []
+    by_id = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Offering)
+            .where(Offering.id.in_([r.offering_id for r in recs]))
+            .options(selectinload(Offering.partner))
+        )
+    }
+    return [
+        RecommendedOffering(by_id[r.offering_id], r.score, r.reasons)
+        for r in recs
+        if r.offering_id in by_id
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class FittingStudent:
+    profile: StudentProfile
+    score: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StudentsWhoFit:
+    """For staff: the students (in their scope) who fit best. For employers only a count:
+    students who have not applied are not theirs to see (FERPA)."""
+
+    eligible_count: int
+    students: list[FittingStudent]
+    names_shown: bool
+
+
+def students_who_fit(actor: User, offering: Offering, today: date, k: int = 20) -> StudentsWhoFit:
+    """The same scoring as the student's recommendations, seen from the offering.
+
+    Staff see names of the best-fitting students in their own scope, to invite them.
+    Employers see how many students across the county fit, never who: a student who has
+    not applied has not shared anything with the employer.
+    """
+    show_names = actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)
+    pool = students_visible_to(actor) if show_names else select(StudentProfile)
+    profiles = db.session.scalars(pool.options(selectinload(StudentProfile.pathways))).all()
+    index = current_index(today)
+    try:
+        fits = index.students_for(
+            offering.id, [to_match_student(p) for p in profiles], k=len(profiles)
+        )
+    except KeyError:  # not in the published catalog: nobody can take it yet
+        return StudentsWhoFit(eligible_count=0, students=[], names_shown=show_names)
+    by_id = {p.id: p for p in profiles}
+    top = fits[:k] if show_names else []
+    return StudentsWhoFit(
+        eligible_count=len(fits),
+        students=[FittingStudent(by_id[f.student_id], f.score, f.reasons) for f in top],
+        names_shown=show_names,
+    )
