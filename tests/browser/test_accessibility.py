@@ -1,0 +1,90 @@
+"""Every page we build passes axe-core's WCAG 2.1 A/AA and best-practice rules, in Chromium.
+
+axe-core is vendored (tests/browser/vendor) so the check runs with no network.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page
+from sqlalchemy import select
+
+from tests.browser.conftest import ACCOUNTS
+from tests.browser.test_login_journeys import settle, sign_in
+from wbl.catalog.models import Offering, OfferingStatus
+from wbl.extensions import db
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", RULES
+    )
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "targets": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]
+
+
+@pytest.fixture(scope="module")
+def offering_id(browser_app: Flask) -> int:
+    with browser_app.app_context():
+        found = db.session.scalar(
+            select(Offering.id)
+            .where(Offering.status == OfferingStatus.PUBLISHED)
+            .order_by(Offering.id)
+            .limit(1)
+        )
+    assert found is not None
+    return found
+
+
+def test_login_page_is_accessible(page: Page) -> None:
+    page.goto("/login")
+    settle(page)
+    assert axe_violations(page) == []
+
+
+def test_login_page_with_errors_is_accessible(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_role("button", name="Sign in").click()
+    settle(page)
+    assert axe_violations(page) == []
+
+
+PAGES = [
+    ("admin", "/home"),
+    ("staff", "/home"),
+    ("staff", "/admin/reference/pathways"),
+    ("staff", "/users/invite"),
+    ("staff", "/outbox/"),
+    ("teacher", "/home"),
+    ("student", "/home"),
+    ("employer", "/home"),
+    ("staff", "/offerings/{offering}"),
+    ("employer", "/offerings/{offering}"),
+    ("student", "/offerings/{offering}"),
+]
+
+
+@pytest.mark.parametrize(("role", "path"), PAGES)
+def test_page_is_accessible(page: Page, offering_id: int, role: str, path: str) -> None:
+    page.goto("/login")
+    sign_in(page, ACCOUNTS[role])
+    page.wait_for_url("**/home")
+    page.goto(path.format(offering=offering_id))
+    settle(page)
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=2)
