@@ -58,7 +58,7 @@ def test_student_home_on_a_phone(page: Page, base_url: str) -> None:
 
     expect(page).to_have_url(f"{base_url}/home")
     expect(page.get_by_role("heading", name=account.heading, level=1)).to_be_visible()
-    expect(page.get_by_role("heading", name="Opportunities in your pathways")).to_be_visible()
+    expect(page.get_by_role("heading", name="Recommended for you")).to_be_visible()
     # Nothing may push the page sideways on a phone.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     settle(page)

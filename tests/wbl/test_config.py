@@ -57,3 +57,11 @@ def test_unknown_config_name_is_a_clear_error(monkeypatch) -> None:
     monkeypatch.setenv("WBL_CONFIG", "staging")
     with pytest.raises(config.ConfigError, match="development, testing, production"):
         config.config_from_env()
+
+
+def test_pages_carry_security_headers(client) -> None:
+    response = client.get("/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
