@@ -1,0 +1,60 @@
+"""WBL matching engine: recommendations and stable placement allocation.
+
+Pure Python + numpy/scipy/scikit-learn; no web framework, database or I/O, so the Flask
+app (or a batch job) hands in plain dataclasses and mappings and gets plain results.
+
+* :class:`OfferingIndex` -- build once per catalog change, then ``recommend`` offerings
+  to a student, ``recommend_many`` for a whole school at once, or ``students_for`` an
+  offering (the staff / employer view).
+* :func:`allocate` -- student-proposing deferred acceptance with capacities: the
+  student-optimal stable assignment of students to seats; :func:`is_stable` checks one.
+* :class:`Weights` -- the single place where scoring is tuned.
+"""
+
+from matching.allocate import Allocation, allocate, is_stable
+from matching.geo import EARTH_RADIUS_MILES, haversine_miles, miles_between
+from matching.recommend import (
+    AVAILABILITY_SLOTS,
+    CLASS_EVENT_TYPES,
+    EXPERIENCE_TYPES,
+    STAGE_BY_TYPE,
+    TRANSPORT_MAX_MILES,
+    Offering,
+    OfferingIndex,
+    Recommendation,
+    Student,
+    StudentFit,
+    age_on,
+    continuum_category,
+    effective_schedule,
+    effective_travel_limit,
+    eligibility_problems,
+)
+from matching.weights import CONTINUUM_SCORES, DEFAULT_WEIGHTS, Weights
+
+__all__ = [
+    "AVAILABILITY_SLOTS",
+    "CLASS_EVENT_TYPES",
+    "CONTINUUM_SCORES",
+    "DEFAULT_WEIGHTS",
+    "EARTH_RADIUS_MILES",
+    "EXPERIENCE_TYPES",
+    "STAGE_BY_TYPE",
+    "TRANSPORT_MAX_MILES",
+    "Allocation",
+    "Offering",
+    "OfferingIndex",
+    "Recommendation",
+    "Student",
+    "StudentFit",
+    "Weights",
+    "age_on",
+    "allocate",
+    "continuum_category",
+    "effective_schedule",
+    "effective_travel_limit",
+    "eligibility_problems",
+    "haversine_miles",
+    "is_stable",
+    "miles_between",
+]

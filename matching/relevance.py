@@ -1,0 +1,139 @@
+"""Interest relevance: TF-IDF over the offering catalog.
+
+Why TF-IDF: students describe interests in a few free words ("I like animals and fixing
+engines"); offerings have a title, a description and skills. TF-IDF with cosine
+similarity rewards the words an offering shares with the student, weighted by how rare
+each word is in the catalog, needs no training data, and can say *which* words matched,
+which turns straight into a reason the student can read.
+
+The vocabulary is fitted on the catalog plus the CTE pathway and sector names, so a
+student's query (their interests plus the names of their pathways and sectors) is
+always expressed in known terms. Rows are l2-normalised, so a dot product is the cosine.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+from numpy.typing import NDArray
+from sklearn.feature_extraction.text import (  # type: ignore[import-untyped, unused-ignore]
+    TfidfVectorizer,
+)
+
+__all__ = ["TextModel"]
+
+
+class TextModel:
+    """A TF-IDF model of a catalog: document vectors, query vectors, shared terms."""
+
+    __slots__ = ("_analyze", "_doc_keys", "_idf", "_names", "_vocabulary", "documents")
+
+    def __init__(self, documents: Sequence[str], extra_vocabulary: Sequence[str] = ()) -> None:
+        """Fit on ``documents`` + ``extra_vocabulary`` and vectorise the documents.
+
+        A catalog whose texts are empty or only stop words has no text signal: every
+        cosine is then 0, rather than an error that would take recommendations down.
+        """
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float64)
+        self._analyze: Callable[[str], list[str]] | None = None
+        self._vocabulary: dict[str, int] = {}
+        self._idf: NDArray[np.float64] = np.zeros(1)
+        self._names: NDArray[np.str_] = np.array([""], dtype=np.str_)
+        try:
+            vectorizer.fit([*documents, *extra_vocabulary])
+        except ValueError:  # empty vocabulary: no text signal
+            pass
+        else:
+            self._analyze = vectorizer.build_analyzer()
+            self._vocabulary = {str(t): int(j) for t, j in vectorizer.vocabulary_.items()}
+            self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+            self._names = np.asarray(vectorizer.get_feature_names_out(), dtype=np.str_)
+        self.documents: sp.csr_matrix = self.queries(documents)
+        # (document, term) pairs as sorted integer keys, to look weights up in bulk
+        rows = np.repeat(np.arange(self.documents.shape[0]), np.diff(self.documents.indptr))
+        self._doc_keys: NDArray[np.int64] = rows * self.vocabulary_size + self.documents.indices
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Number of columns of the document and query matrices."""
+        return max(1, len(self._vocabulary))
+
+    def queries(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows for query texts in the catalog's vocabulary, l2-normalised.
+
+        The same numbers as the fitted vectorizer's ``transform`` (sublinear tf times
+        idf, unit length; a test holds them equal), computed directly: a single-student
+        request should not pay for scikit-learn's input validation, which costs more than
+        the arithmetic. Documents go through the same path.
+        """
+        n, vocabulary, analyze = len(texts), self._vocabulary, self._analyze
+        if analyze is None:
+            return sp.csr_matrix((n, self.vocabulary_size))
+        indptr = [0]
+        indices: list[int] = []
+        counts: list[int] = []
+        for text in texts:
+            seen: dict[int, int] = {}
+            for token in analyze(text):
+                term = vocabulary.get(token)
+                if term is not None:
+                    seen[term] = seen.get(term, 0) + 1
+            indices.extend(seen)
+            counts.extend(seen.values())
+            indptr.append(len(indices))
+        cols = np.array(indices, dtype=np.int32)
+        data = np.log(np.array(counts, dtype=np.float64)) + 1.0
+        data *= self._idf[cols]
+        rows = np.repeat(np.arange(n), np.diff(indptr))
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
+        data /= norms[rows]
+        matrix = sp.csr_matrix(
+            (data, cols, np.array(indptr, dtype=np.int32)), shape=(n, self.vocabulary_size)
+        )
+        matrix.sort_indices()
+        return matrix
+
+    def shared_terms(
+        self,
+        queries: sp.csr_matrix,
+        query_rows: NDArray[np.intp],
+        documents: NDArray[np.intp],
+        limit: int = 3,
+    ) -> list[list[str]]:
+        """For each (query row, document) pair, the terms they share, strongest first.
+
+        Strength is the term's contribution to the cosine (query weight x document
+        weight), so the words named are the ones that made the match; ties go to the
+        term that sorts first. Vectorised over all pairs: every query term of every pair
+        is looked up among the document's terms with one binary search, instead of set
+        work per recommendation.
+        """
+        n = len(query_rows)
+        if n == 0 or self._doc_keys.size == 0:
+            return [[] for _ in range(n)]
+        starts = queries.indptr[query_rows]
+        lengths = queries.indptr[query_rows + 1] - starts
+        pair = np.repeat(np.arange(n), lengths)
+        # positions of every pair's query entries in the query matrix
+        offsets = np.cumsum(lengths) - lengths
+        at = np.arange(pair.size) - offsets[pair] + starts[pair]
+        terms = queries.indices[at].astype(np.int64)
+        keys = documents[pair].astype(np.int64) * self.vocabulary_size + terms
+        found = np.searchsorted(self._doc_keys, keys)
+        found[found == self._doc_keys.size] = 0
+        hit = self._doc_keys[found] == keys
+        pair, terms = pair[hit], terms[hit]
+        strength = queries.data[at[hit]] * self.documents.data[found[hit]]
+        # Entries are grouped by pair and within a pair by term id; one stable sort on
+        # (pair, strongest first) keeps term order for equal strengths. Cosine weights
+        # are in (0, 1], so "pair index + 1 - strength" orders pairs, then strength.
+        order = np.argsort(pair + (1.0 - strength), kind="stable")
+        pair, terms = pair[order], terms[order]
+        rank = np.arange(pair.size) - np.searchsorted(pair, pair)  # place within its pair
+        keep = rank < limit
+        names = self._names[terms[keep]].tolist()
+        bounds = np.concatenate(([0], np.cumsum(np.bincount(pair[keep], minlength=n)))).tolist()
+        return [names[lo:hi] for lo, hi in itertools.pairwise(bounds)]

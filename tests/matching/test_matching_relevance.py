@@ -1,0 +1,50 @@
+"""TF-IDF relevance: the fast query path equals scikit-learn's, shared terms are true."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matching.relevance import TextModel
+
+WORDS = ["nurse", "patient", "hospital", "python", "coding", "farm", "cattle", "the", "and"]
+texts = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
+
+
+@settings(max_examples=40, deadline=None, database=None)
+@given(st.lists(texts, min_size=1, max_size=6), st.lists(texts, min_size=1, max_size=6))
+def test_queries_equal_the_fitted_vectorizer(documents: list[str], queries: list[str]) -> None:
+    model = TextModel(documents, ["Patient Care"])
+    reference = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    try:
+        reference.fit([*documents, "Patient Care"])
+    except ValueError:  # nothing but stop words: no text signal at all
+        assert model.queries(queries).nnz == 0
+        return
+    np.testing.assert_allclose(
+        model.queries(queries).toarray(), reference.transform(queries).toarray(), atol=1e-12
+    )
+
+
+def test_shared_terms_are_the_strongest_common_words() -> None:
+    model = TextModel(
+        ["nurse patient hospital", "python coding", "farm cattle patient"], ["Patient Care"]
+    )
+    q = model.queries(["patient nurse python", "nothing in common", "cattle patient"])
+    shared = model.shared_terms(q, np.array([0, 0, 1, 2, 2]), np.array([0, 1, 0, 2, 0]))
+    assert sorted(shared[0]) == ["nurse", "patient"]
+    assert shared[1] == ["python"]
+    assert shared[2] == []
+    assert sorted(shared[3]) == ["cattle", "patient"]
+    assert shared[4] == ["patient"]
+    # the word that contributes most to the cosine comes first: "nurse" is rarer
+    assert shared[0][0] == "nurse"
+    assert model.shared_terms(q, np.array([0]), np.array([0]), limit=1) == [["nurse"]]
+
+
+def test_empty_catalog_has_no_text_signal() -> None:
+    model = TextModel([], [])
+    assert model.queries(["nurse"]).nnz == 0
+    assert model.shared_terms(model.queries(["nurse"]), np.array([0]), np.array([0])) == [[]]
