@@ -11,7 +11,7 @@ app (or a batch job) hands in plain dataclasses and mappings and gets plain resu
 * :class:`Weights` -- the single place where scoring is tuned.
 """
 
-from matching.allocate import Allocation, allocate, is_stable
+from matching.allocate import Allocation, allocate, is_stable, lottery_order
 from matching.geo import EARTH_RADIUS_MILES, haversine_miles, miles_between
 from matching.recommend import (
     AVAILABILITY_SLOTS,
@@ -56,5 +56,6 @@ __all__ = [
     "eligibility_problems",
     "haversine_miles",
     "is_stable",
+    "lottery_order",
     "miles_between",
 ]

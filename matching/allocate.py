@@ -21,6 +21,7 @@ Business rules:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -194,3 +195,23 @@ def is_stable(
             if held.get(offering, 0) < cap or rank < worst[offering]:
                 return False
     return True
+
+
+def lottery_order(tiers: Sequence[Sequence[StudentT]], seed: int) -> list[StudentT]:
+    """An offering's priority list from tiers of equally ranked students (e.g. seniors, then
+    juniors), each tier shuffled by a lottery seeded with ``seed``.
+
+    ``allocate`` needs strict priorities; ties are broken here, before calling it, and the
+    seed is stored with the allocation round so the same inputs give the same result. Each
+    tier is sorted before shuffling, so the order students were read in does not matter. A
+    student listed in more than one tier keeps their first (best) place.
+    """
+    rng = random.Random(seed)  # noqa: S311 - a reproducible lottery, not a secret
+    seen: set[StudentT] = set()
+    order: list[StudentT] = []
+    for tier in tiers:
+        members = [s for s in _sorted(dict.fromkeys(tier)) if s not in seen]
+        rng.shuffle(members)
+        seen.update(members)
+        order.extend(members)
+    return order

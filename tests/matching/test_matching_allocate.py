@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matching import Allocation, allocate, is_stable
+from matching import Allocation, allocate, is_stable, lottery_order
 
 FAST = settings(max_examples=150, deadline=None, database=None)
 
@@ -183,3 +183,26 @@ def test_larger_random_market_is_stable() -> None:
     result = allocate(sp, op, caps)
     assert is_stable(result, sp, op, caps)
     assert result == allocate(sp, op, caps)
+
+
+@given(
+    tiers=st.lists(st.lists(st.integers(0, 30), max_size=8), max_size=4),
+    seed=st.integers(0, 2**32),
+)
+def test_lottery_order_keeps_tiers_and_is_reproducible(tiers, seed) -> None:
+    order = lottery_order(tiers, seed)
+    assert order == lottery_order([list(reversed(t)) for t in tiers], seed)
+    assert len(order) == len(set(order))
+    assert set(order) == {s for t in tiers for s in t}
+    # Everyone in an earlier tier comes before everyone first seen in a later one.
+    first_tier = {}
+    for i, tier in enumerate(tiers):
+        for s in tier:
+            first_tier.setdefault(s, i)
+    assert [first_tier[s] for s in order] == sorted(first_tier[s] for s in order)
+
+
+def test_lottery_seed_changes_the_draw() -> None:
+    tier = list(range(20))
+    assert lottery_order([tier], 1) != lottery_order([tier], 2)
+    assert sorted(lottery_order([tier], 1)) == tier
