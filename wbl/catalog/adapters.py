@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Select, select
+
 import matching
 from wbl.catalog.models import Offering
-from wbl.students.models import StudentProfile, Transportation
+from wbl.extensions import db
+from wbl.students.models import StudentProfile, Transportation, student_pathway
 
 # Our transport choices -> the library's vocabulary. A ride from family is like a car for
 # distance; the library limits walkers, bikers, transit riders and students with none.
@@ -62,3 +65,45 @@ def to_match_student(
         experience_types_done=experience_types_done,
         availability=slots,
     )
+
+
+def match_students(profiles: Select[StudentProfile]) -> list[matching.Student]:
+    """Many students as the matcher sees them, read as plain rows (two queries, no ORM
+    objects): the reverse query looks at a whole district or county at once."""
+    scope = profiles.with_only_columns(StudentProfile.id).scalar_subquery()
+    rows = db.session.execute(
+        select(
+            StudentProfile.id,
+            StudentProfile.grade,
+            StudentProfile.interests,
+            StudentProfile.home_latitude,
+            StudentProfile.home_longitude,
+            StudentProfile.max_travel_miles,
+            StudentProfile.transportation,
+            StudentProfile.date_of_birth,
+            StudentProfile.availability,
+        ).where(StudentProfile.id.in_(scope))
+    ).all()
+    pathways: dict[int, set[int]] = {}
+    for student_id, pathway_id in db.session.execute(
+        select(student_pathway.c.student_id, student_pathway.c.pathway_id).where(
+            student_pathway.c.student_id.in_(scope)
+        )
+    ):
+        pathways.setdefault(student_id, set()).add(pathway_id)
+    slots = frozenset(matching.AVAILABILITY_SLOTS)
+    return [
+        matching.Student(
+            id=row.id,
+            grade=row.grade,
+            interests=row.interests,
+            pathway_ids=frozenset(pathways.get(row.id, ())),
+            latitude=row.home_latitude,
+            longitude=row.home_longitude,
+            max_travel_miles=float(row.max_travel_miles),
+            transportation=_TRANSPORT[row.transportation],
+            date_of_birth=row.date_of_birth,
+            availability=frozenset(row.availability or ()) & slots,
+        )
+        for row in rows
+    ]

@@ -23,7 +23,7 @@ import matching
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog import queries
-from wbl.catalog.adapters import to_match_offering, to_match_student
+from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
 from wbl.catalog.models import Offering
 from wbl.extensions import db
 from wbl.reference.models import IndustrySector, Pathway
@@ -135,16 +135,21 @@ def students_who_fit(actor: User, offering: Offering, today: date, k: int = 20) 
     """
     show_names = actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)
     pool = students_visible_to(actor) if show_names else select(StudentProfile)
-    profiles = db.session.scalars(pool.options(selectinload(StudentProfile.pathways))).all()
+    students = match_students(pool)
     index = current_index(today)
     try:
-        fits = index.students_for(
-            offering.id, [to_match_student(p) for p in profiles], k=len(profiles)
-        )
+        fits = index.students_for(offering.id, students, k=len(students))
     except KeyError:  # not in the published catalog: nobody can take it yet
         return StudentsWhoFit(eligible_count=0, students=[], names_shown=show_names)
-    by_id = {p.id: p for p in profiles}
     top = fits[:k] if show_names else []
+    by_id = {
+        p.id: p
+        for p in db.session.scalars(
+            select(StudentProfile)
+            .where(StudentProfile.id.in_([f.student_id for f in top]))
+            .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
+        )
+    }
     return StudentsWhoFit(
         eligible_count=len(fits),
         students=[FittingStudent(by_id[f.student_id], f.score, f.reasons) for f in top],
