@@ -39,6 +39,7 @@ test: setup
 ## Benchmarks (figures recorded in docs/performance.md). Not part of the test suite.
 bench: setup
 	$(PY) tests/benchmarks/bench_matching.py
+	$(PY) tests/benchmarks/bench_pages.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
