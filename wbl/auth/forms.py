@@ -79,5 +79,13 @@ class InviteForm(FlaskForm):
         validators=[DataRequired()],
         description="Hold Ctrl (or ⌘) to choose more than one.",
     )
-    school_id = SelectField("School", coerce=int, description="For teachers and students.")
+    district_id = SelectField(
+        "District",
+        coerce=int,
+        default=0,
+        description="For district CTE staff. Leave empty for county office staff.",
+    )
+    school_id = SelectField(
+        "School", coerce=int, default=0, description="For teachers and students."
+    )
     submit = SubmitField("Send invitation")

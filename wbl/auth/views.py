@@ -13,7 +13,7 @@ from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswor
 from wbl.auth.tokens import InvalidLink
 from wbl.errors import DomainError
 from wbl.extensions import db, limiter
-from wbl.schools.queries import schools_visible_to
+from wbl.schools.queries import districts_visible_to, schools_visible_to
 
 bp = Blueprint("auth", __name__)
 
@@ -142,6 +142,12 @@ def invite() -> ResponseReturnValue:
     form.roles.choices = [(r.value, r.label) for r in Role if r in allowed]
     schools = db.session.scalars(schools_visible_to(current_user)).all()
     form.school_id.choices = [(0, "— none —")] + [(s.id, s.name) for s in schools]
+    if current_user.is_county_wide:
+        districts = db.session.scalars(districts_visible_to(current_user)).all()
+        form.district_id.choices = [(0, "— county office —")] + [(d.id, d.name) for d in districts]
+    else:  # district staff invite into their own district only (the service enforces it too)
+        own = current_user.district.name if current_user.district else "Your district"
+        form.district_id.choices = [(0, own)]
     if form.validate_on_submit():
         try:
             user = services.invite_user(
@@ -150,6 +156,7 @@ def invite() -> ResponseReturnValue:
                 full_name=form.full_name.data or "",
                 roles=[Role(r) for r in form.roles.data or []],
                 school_id=form.school_id.data or None,
+                district_id=form.district_id.data or None,
             )
         except DomainError as error:
             target = getattr(form, error.field or "", None)

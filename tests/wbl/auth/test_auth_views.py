@@ -268,3 +268,54 @@ def test_district_staff_cannot_invite_into_another_district(login_as, post_form)
     assert response.status_code == 200
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert db.session.scalar(select(User).where(User.email == "x@example.org")) is None
+
+
+def test_county_staff_invite_district_staff(login_as, post_form) -> None:
+    district = make_district()
+    login_as(make_user(roles={Role.STAFF}))
+    response = post_form(
+        "/users/invite",
+        {
+            "full_name": "Dee Staff",
+            "email": "dee@example.org",
+            "roles": ["staff"],
+            "district_id": district.id,
+            "school_id": 0,
+        },
+    )
+    assert response.status_code == 302
+    invited = db.session.scalar(select(User).where(User.email == "dee@example.org"))
+    assert invited.district_id == district.id
+    assert invited.school_id is None
+    assert not invited.is_county_wide
+
+
+def test_district_staff_invite_only_into_their_own_district(login_as, post_form) -> None:
+    mine, theirs = make_district(), make_district()
+    login_as(make_user(roles={Role.STAFF}, district=mine))
+    refused = post_form(
+        "/users/invite",
+        {
+            "full_name": "X",
+            "email": "x2@example.org",
+            "roles": ["staff"],
+            "district_id": theirs.id,
+            "school_id": 0,
+        },
+    )
+    assert "is not a valid choice" in refused.get_data(as_text=True) or "Not a valid choice" in (
+        refused.get_data(as_text=True)
+    )
+    ok = post_form(
+        "/users/invite",
+        {
+            "full_name": "Y",
+            "email": "y2@example.org",
+            "roles": ["staff"],
+            "school_id": 0,
+        },
+    )
+    assert ok.status_code == 302
+    assert db.session.scalar(select(User).where(User.email == "y2@example.org")).district_id == (
+        mine.id
+    )
