@@ -63,6 +63,14 @@ class Config:
     COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "Sonoma County Office of Education")
     TIMEZONE = os.environ.get("WBL_TIMEZONE", "America/Los_Angeles")
 
+    # Locations come from the packaged ZIP table; GEOCODER=nominatim adds street addresses.
+    GEOCODER = os.environ.get("GEOCODER", "")
+    GEOCODER_DOMAIN = os.environ.get("GEOCODER_DOMAIN", "nominatim.openstreetmap.org")
+    GEOCODER_SCHEME = os.environ.get("GEOCODER_SCHEME", "https")
+    GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "wbl-work-based-learning")
+    GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "5"))
+    GEOCODER_MIN_DELAY = float(os.environ.get("GEOCODER_MIN_DELAY", "1"))
+
     @classmethod
     def validate(cls) -> None:
         """Refuse a configuration that would be unsafe to serve."""

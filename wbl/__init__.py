@@ -28,6 +28,7 @@ def create_app(config: type[Config]) -> Flask:
 
 
 def _register_extensions(app: Flask) -> None:
+    import wbl.models  # noqa: F401 - registers every table on the metadata
     from wbl.auth import services as auth_services
     from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 

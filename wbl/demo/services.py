@@ -19,7 +19,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -44,6 +44,7 @@ from wbl.catalog.models import (
 from wbl.demo import data
 from wbl.errors import DomainError
 from wbl.extensions import db
+from wbl.geocoding.services import zip_info
 from wbl.reference.models import (
     ExperienceKind,
     IndustrySector,
@@ -258,13 +259,10 @@ def pathway_code(sector_code: str, pathway_name: str) -> str:
 @cache
 def zip_centroid(zip_code: str) -> tuple[float, float]:
     """Latitude and longitude of a Sonoma County ZIP code's centre (cached: one look-up each)."""
-    import zipcodes  # here, not at the top: importing it loads the whole ZIP table
-
-    lookup: Callable[[str], list[dict[str, Any]]] = zipcodes.matching  # an untyped package
-    matches = lookup(zip_code)
-    if not matches or matches[0]["county"] != "Sonoma County":
+    info = zip_info(zip_code)
+    if info is None or info.county != "Sonoma County":
         raise ValueError(f"{zip_code} is not a Sonoma County ZIP code")
-    return float(matches[0]["lat"]), float(matches[0]["long"])
+    return info.latitude, info.longitude
 
 
 # --------------------------------------------------------------------------- the plan

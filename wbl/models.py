@@ -1,0 +1,34 @@
+"""Every feature's models, imported in one place so the metadata is complete whenever the
+app exists (Alembic's autogenerate and the schema test compare against it)."""
+
+from wbl.auth.models import User, UserRole
+from wbl.catalog.models import Offering, Partner, PartnerContact
+from wbl.geocoding.models import GeocodeCache
+from wbl.notifications.models import OutboxMessage
+from wbl.reference.models import (
+    ExperienceType,
+    IndustrySector,
+    Pathway,
+    PogOutcome,
+    PreparatoryActivity,
+)
+from wbl.schools.models import District, School
+from wbl.students.models import StudentProfile
+
+__all__ = [
+    "District",
+    "ExperienceType",
+    "GeocodeCache",
+    "IndustrySector",
+    "Offering",
+    "OutboxMessage",
+    "Partner",
+    "PartnerContact",
+    "Pathway",
+    "PogOutcome",
+    "PreparatoryActivity",
+    "School",
+    "StudentProfile",
+    "User",
+    "UserRole",
+]
