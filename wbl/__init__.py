@@ -50,8 +50,9 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.views import bp as catalog_bp
     from wbl.home.views import bp as home_bp
     from wbl.notifications.views import bp as notifications_bp
+    from wbl.students.views import bp as students_bp
 
-    for blueprint in (home_bp, auth_bp, catalog_bp, admin_bp, notifications_bp):
+    for blueprint in (home_bp, auth_bp, students_bp, catalog_bp, admin_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
 

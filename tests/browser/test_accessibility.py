@@ -73,6 +73,7 @@ PAGES = [
     ("staff", "/outbox/"),
     ("teacher", "/home"),
     ("student", "/home"),
+    ("student", "/profile"),
     ("employer", "/home"),
     ("staff", "/offerings/{offering}"),
     ("employer", "/offerings/{offering}"),

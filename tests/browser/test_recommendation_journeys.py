@@ -35,3 +35,20 @@ def test_staff_see_the_students_who_fit_an_offering(page: Page) -> None:
     expect(fit).to_contain_text("Animal Science")
     settle(page)
     page.screenshot(path=str(artifact_path("offering-staff.png")), full_page=True)
+
+
+def test_student_edits_their_profile_with_the_keyboard(page: Page) -> None:
+    page.goto("/login")
+    sign_in(page, ACCOUNTS["student"])
+    page.get_by_role("link", name="My profile").first.click()
+    expect(page.get_by_role("heading", name="My profile")).to_be_visible()
+    page.get_by_label("Travel limit (miles)").fill("0")
+    page.get_by_role("button", name="Save my profile").click()
+    expect(page.get_by_text("Number must be between 1 and 100.")).to_be_visible()
+    settle(page)
+    page.screenshot(path=str(artifact_path("profile-student-error.png")), full_page=True)
+    page.get_by_label("Travel limit (miles)").fill("25")
+    page.get_by_label("Weekends").check()
+    page.get_by_role("button", name="Save my profile").click()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
+    expect(page.get_by_text("Up to 25 miles")).to_be_visible()
