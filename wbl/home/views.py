@@ -32,8 +32,10 @@ def dashboard() -> ResponseReturnValue:
         data = services.staff_dashboard(current_user, today)
         return render_template("home/staff.html", data=data, kind_names=names, today=today)
     if role is Role.TEACHER:
+        name = request.args.get("q", "")[:100]
+        grade = request.args.get("grade", type=int)
         page = db.paginate(
-            student_roster(current_user),
+            student_roster(current_user, name=name, grade=grade),
             page=request.args.get("page", 1, type=int),
             per_page=20,
             error_out=False,
@@ -43,6 +45,7 @@ def dashboard() -> ResponseReturnValue:
             data=services.teacher_dashboard(current_user),
             page=page,
             kind_names=names,
+            filters={"q": name, "grade": grade},
         )
     if role is Role.EMPLOYER:
         return render_template(

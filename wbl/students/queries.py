@@ -28,9 +28,12 @@ def students_visible_to(actor: User) -> Select[StudentProfile]:
     return query.where(false())
 
 
-def student_roster(actor: User) -> Select[StudentProfile]:
-    """A list page's query: names sorted, user and pathways loaded up front (no N+1)."""
-    return (
+def student_roster(
+    actor: User, *, name: str = "", grade: int | None = None
+) -> Select[StudentProfile]:
+    """A list page's query: names sorted, user and pathways loaded up front (no N+1),
+    optionally narrowed to a grade or to names containing ``name`` (any case)."""
+    query = (
         students_visible_to(actor)
         .join(User, StudentProfile.user_id == User.id)
         .options(
@@ -40,6 +43,13 @@ def student_roster(actor: User) -> Select[StudentProfile]:
         )
         .order_by(StudentProfile.grade.desc(), User.full_name, StudentProfile.id)
     )
+    if name.strip():
+        query = query.where(
+            func.lower(User.full_name).contains(name.strip().lower(), autoescape=True)
+        )
+    if grade is not None:
+        query = query.where(StudentProfile.grade == grade)
+    return query
 
 
 def count_by_grade(actor: User) -> Select[int, int]:

@@ -98,3 +98,27 @@ def test_student_sees_open_offerings_in_their_pathways(client, login_as) -> None
 def test_student_without_profile_is_told_what_to_do(client, login_as) -> None:
     login_as(make_user(roles={Role.STUDENT}))
     assert "has not been set up yet" in client.get("/home").get_data(as_text=True)
+
+
+def test_teacher_finds_students_by_name_and_grade(client, login_as) -> None:
+    school = make_school()
+    ana = make_student(
+        school=school,
+        grade=11,
+        user=make_user(roles={Role.STUDENT}, school=school, full_name="Ana 100% Reyes"),
+    )
+    ben = make_student(
+        school=school,
+        grade=9,
+        user=make_user(roles={Role.STUDENT}, school=school, full_name="Ben Ortiz"),
+    )
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    by_name = client.get("/home?q=ana 100%").get_data(as_text=True)
+    assert ana.user.full_name in by_name
+    assert ben.user.full_name not in by_name
+    assert "Ben Ortiz" not in client.get("/home?q=%25").get_data(as_text=True)  # % is literal
+    by_grade = client.get("/home?grade=9").get_data(as_text=True)
+    assert "Ben Ortiz" in by_grade
+    assert ana.user.full_name not in by_grade
+    assert "No students match." in client.get("/home?q=zzz").get_data(as_text=True)
+    assert client.get("/home?grade=abc").status_code == 200  # ignored, not an error
