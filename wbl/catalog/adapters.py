@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 
 import matching
@@ -44,26 +46,43 @@ def to_match_offering(offering: Offering) -> matching.Offering:
     )
 
 
+_SLOTS = frozenset(matching.AVAILABILITY_SLOTS)
+
+
+def _student(
+    source: Any,  # a StudentProfile, or a Row of its columns
+    pathway_ids: frozenset[int],
+    completed_prerequisites: frozenset[str] = frozenset(),
+    experience_types_done: frozenset[str] = frozenset(),
+) -> matching.Student:
+    """One conversion for an ORM profile and a plain row alike (same attribute names)."""
+    return matching.Student(
+        id=source.id,
+        grade=source.grade,
+        interests=source.interests,
+        pathway_ids=pathway_ids,
+        latitude=source.home_latitude,
+        longitude=source.home_longitude,
+        max_travel_miles=float(source.max_travel_miles),
+        transportation=_TRANSPORT[source.transportation],
+        date_of_birth=source.date_of_birth,
+        completed_prerequisites=completed_prerequisites,
+        experience_types_done=experience_types_done,
+        availability=frozenset(source.availability or ()) & _SLOTS,
+    )
+
+
 def to_match_student(
     profile: StudentProfile,
     *,
     completed_prerequisites: frozenset[str] = frozenset(),
     experience_types_done: frozenset[str] = frozenset(),
 ) -> matching.Student:
-    slots = frozenset(profile.availability or ()) & frozenset(matching.AVAILABILITY_SLOTS)
-    return matching.Student(
-        id=profile.id,
-        grade=profile.grade,
-        interests=profile.interests,
-        pathway_ids=frozenset(p.id for p in profile.pathways),
-        latitude=profile.home_latitude,
-        longitude=profile.home_longitude,
-        max_travel_miles=float(profile.max_travel_miles),
-        transportation=_TRANSPORT[profile.transportation],
-        date_of_birth=profile.date_of_birth,
-        completed_prerequisites=completed_prerequisites,
-        experience_types_done=experience_types_done,
-        availability=slots,
+    return _student(
+        profile,
+        frozenset(p.id for p in profile.pathways),
+        completed_prerequisites,
+        experience_types_done,
     )
 
 
@@ -91,19 +110,4 @@ def match_students(profiles: Select[StudentProfile]) -> list[matching.Student]:
         )
     ):
         pathways.setdefault(student_id, set()).add(pathway_id)
-    slots = frozenset(matching.AVAILABILITY_SLOTS)
-    return [
-        matching.Student(
-            id=row.id,
-            grade=row.grade,
-            interests=row.interests,
-            pathway_ids=frozenset(pathways.get(row.id, ())),
-            latitude=row.home_latitude,
-            longitude=row.home_longitude,
-            max_travel_miles=float(row.max_travel_miles),
-            transportation=_TRANSPORT[row.transportation],
-            date_of_birth=row.date_of_birth,
-            availability=frozenset(row.availability or ()) & slots,
-        )
-        for row in rows
-    ]
+    return [_student(row, frozenset(pathways.get(row.id, ()))) for row in rows]

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
 from wbl.reference.models import ExperienceKind
@@ -78,8 +79,6 @@ def upcoming_published(today: date) -> Select[Offering]:
 def offerings_visible_to(actor: User) -> Select[Offering]:
     """Staff see every offering; employers their partner's (any status); students and
     teachers what is published."""
-    from wbl.access import Role
-
     query = select(Offering)
     if actor.has_role(Role.ADMIN) or actor.has_role(Role.STAFF):
         return query

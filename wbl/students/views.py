@@ -57,7 +57,6 @@ def profile() -> ResponseReturnValue:
             services.update_own_profile(current_user, update)
         except DomainError as error:
             getattr(form, error.field or "interests").errors.append(error.message)
-            db.session.rollback()
         else:
             flash("Your profile is saved. Your recommendations now follow it.", "success")
             return redirect(url_for("home.dashboard"))

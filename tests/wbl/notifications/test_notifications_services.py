@@ -107,3 +107,14 @@ def test_outbox_page_is_hidden_when_not_enabled(app, client, login_as) -> None:
         assert client.get("/outbox/").status_code == 404
     finally:
         app.config["SHOW_OUTBOX"] = True
+
+
+def test_a_mail_server_that_is_down_loses_nothing(app) -> None:
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())  # nobody listens
+    try:
+        message = queue_email(kind="test", to="x@example.org", subject="Hi", body="Hello")
+        assert deliver_pending() == 0
+        assert message.sent_at is None
+        assert message.attempts == 0  # never reached the server: not counted against it
+    finally:
+        app.config.update(MAIL_SERVER="", MAIL_PORT=25)
