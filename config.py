@@ -40,6 +40,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    # Uploaded files (wbl/storage.py): a local folder by default.
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
 
     # E-mail: every message lands in the outbox table; SMTP sends it when MAIL_SERVER is set.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")

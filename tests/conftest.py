@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,6 +37,7 @@ def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def make_test_config(url: str) -> type[TestingConfig]:
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_FOLDER = tempfile.mkdtemp(prefix="wbl-test-uploads-")
 
     return Config
 

@@ -47,12 +47,27 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from wbl.admin.views import bp as admin_bp
     from wbl.auth.views import bp as auth_bp
+    from wbl.catalog.import_views import bp as imports_bp
+    from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
+    from wbl.events.views import bp as events_bp
     from wbl.home.views import bp as home_bp
     from wbl.notifications.views import bp as notifications_bp
+    from wbl.schools.views import bp as classes_bp
     from wbl.students.views import bp as students_bp
 
-    for blueprint in (home_bp, auth_bp, students_bp, catalog_bp, admin_bp, notifications_bp):
+    for blueprint in (
+        home_bp,
+        auth_bp,
+        students_bp,
+        catalog_bp,
+        manage_bp,
+        imports_bp,
+        events_bp,
+        classes_bp,
+        admin_bp,
+        notifications_bp,
+    ):
         app.register_blueprint(blueprint)
 
 
@@ -106,9 +121,12 @@ def _register_security_headers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from wbl.auth.cli import users_cli
+    from wbl.catalog.cli import export_cli, import_cli
     from wbl.demo.cli import seed_demo_command
     from wbl.reference.cli import seed_reference_command
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(export_cli)
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)

@@ -2,7 +2,8 @@
 app exists (Alembic's autogenerate and the schema test compare against it)."""
 
 from wbl.auth.models import User, UserRole
-from wbl.catalog.models import Offering, Partner, PartnerContact
+from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
+from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
 from wbl.notifications.models import OutboxMessage
 from wbl.reference.models import (
@@ -12,15 +13,19 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
-from wbl.schools.models import District, School
+from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile
 
 __all__ = [
+    "ClassSection",
     "District",
+    "EventDateOption",
+    "EventRequest",
     "ExperienceType",
     "GeocodeCache",
     "IndustrySector",
     "Offering",
+    "OfferingChange",
     "OutboxMessage",
     "Partner",
     "PartnerContact",

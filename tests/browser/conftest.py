@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import ARTIFACTS, make_test_config
 from tests.support.builders import (
+    make_class_section,
     make_district,
     make_employer,
     make_offering,
@@ -209,7 +210,7 @@ def _seed_accounts() -> None:
         roles={Role.ADMIN, Role.STAFF}, email=a["admin"].email, full_name=a["admin"].full_name
     )
     make_user(roles={Role.STAFF}, email=a["staff"].email, full_name=a["staff"].full_name)
-    make_user(
+    teacher = make_user(
         roles={Role.TEACHER},
         school=montgomery,
         email=a["teacher"].email,
@@ -233,10 +234,14 @@ def _seed_accounts() -> None:
         ("Lucas Bennett", 11, animal_science),
         ("Grace Kim", 12, animal_science),
     ]
+    biology = [profile]
     for name, grade, interest in classmates:
         email = name.lower().replace(" ", ".") + "@students.srcs.example.org"
         user = make_user(roles={Role.STUDENT}, school=montgomery, email=email, full_name=name)
-        make_student(user=user, school=montgomery, grade=grade, pathways=[interest])
+        classmate = make_student(user=user, school=montgomery, grade=grade, pathways=[interest])
+        if interest == animal_science:
+            biology.append(classmate)
+    make_class_section(teacher=teacher, name="Animal Science 2", period="2", students=biology)
 
     clinic = make_partner(name="Sunrise Veterinary Clinic", sector_code="agriculture")
     clinic.street_address, clinic.city, clinic.zip = "2150 Mendocino Ave", "Santa Rosa", "95403"

@@ -13,7 +13,7 @@ from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
 from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.reference.models import ExperienceKind, IndustrySector, Pathway
-from wbl.schools.models import District, School
+from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile, Transportation
 
 PASSWORD = "correct horse battery"
@@ -183,3 +183,24 @@ def make_offering(
     db.session.add(offering)
     db.session.flush()
     return offering
+
+
+def make_class_section(
+    *,
+    teacher: User,
+    students: list[StudentProfile] | None = None,
+    name: str | None = None,
+    period: str = "3",
+) -> ClassSection:
+    """A teacher's class at the teacher's school (the teacher must have one)."""
+    assert teacher.school_id is not None, "a class belongs to the teacher's school"
+    section = ClassSection(
+        school_id=teacher.school_id,
+        teacher=teacher,
+        name=name or f"Class {_n()}",
+        period=period,
+        students=students or [],
+    )
+    db.session.add(section)
+    db.session.flush()
+    return section

@@ -6,7 +6,16 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wbl.extensions import Base, utcnow
@@ -20,8 +29,28 @@ if TYPE_CHECKING:
 class OfferingStatus(enum.StrEnum):
     DRAFT = "draft"
     PENDING = "pending"  # proposed by an employer, waiting for staff approval
+    RETURNED = "returned"  # sent back to the employer with a reason (``review_note``)
     PUBLISHED = "published"
     CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "draft": "Draft",
+            "pending": "Waiting for review",
+            "returned": "Returned for changes",
+            "published": "Published",
+            "closed": "Closed",
+        }[self.value]
+
+
+class ChangeStatus(enum.StrEnum):
+    """An employer's proposed change to an offering, as it moves through the staff queue."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
 
 
 class Partner(Base):
@@ -40,16 +69,40 @@ class Partner(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     endorses_certificate: Mapped[bool] = mapped_column(default=False)
+    # Set when staff placed the partner by hand; a ZIP change then keeps their coordinates.
+    coordinates_manual: Mapped[bool] = mapped_column(default=False)
+    # The logo, through the storage service (wbl/storage.py): a generated key, never a name
+    # the uploader chose, and the sniffed content type it is served with.
+    logo_key: Mapped[str | None] = mapped_column(String(80))
+    logo_content_type: Mapped[str] = mapped_column(String(40), default="")
     worksite_agreement_date: Mapped[date | None]
+    worksite_agreement_expiry: Mapped[date | None]
     insurance_expiry: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     sector: Mapped[IndustrySector] = relationship()
     contacts: Mapped[list[PartnerContact]] = relationship(
         back_populates="partner", cascade="all, delete-orphan"
     )
     offerings: Mapped[list[Offering]] = relationship(back_populates="partner")
+
+    def compliance_problems(self, day: date) -> list[str]:
+        """Why the partner cannot host individual placements on ``day`` (empty: it can).
+
+        Individual placements (job shadows, projects, internships) need a current worksite
+        agreement and current liability insurance (DOMAIN.md, safety and compliance)."""
+        problems = []
+        if self.worksite_agreement_date is None:
+            problems.append("no worksite agreement on file")
+        elif self.worksite_agreement_expiry is not None and self.worksite_agreement_expiry < day:
+            problems.append(f"the worksite agreement expired on {self.worksite_agreement_expiry}")
+        if self.insurance_expiry is None:
+            problems.append("no liability insurance on file")
+        elif self.insurance_expiry < day:
+            problems.append(f"the liability insurance expired on {self.insurance_expiry}")
+        return problems
 
 
 class PartnerContact(Base):
@@ -110,6 +163,8 @@ class Offering(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     skills: Mapped[str] = mapped_column(Text, default="")
+    requirements: Mapped[str] = mapped_column(Text, default="")  # e.g. closed-toe shoes, TB test
+    schedule: Mapped[str] = mapped_column(String(200), default="")  # e.g. "Tue and Thu, 3–6 pm"
     location: Mapped[str] = mapped_column(String(200), default="")
     zip: Mapped[str] = mapped_column(String(10), default="")
     latitude: Mapped[float | None]
@@ -127,10 +182,18 @@ class Offering(Base):
     status: Mapped[OfferingStatus] = mapped_column(
         str_enum(OfferingStatus, 16), default=OfferingStatus.DRAFT, index=True
     )
+    # Employer proposals: who proposed it, and the reason staff gave when sending it back.
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     partner: Mapped[Partner] = relationship(back_populates="offerings")
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     pathways: Mapped[list[Pathway]] = relationship(secondary=offering_pathway)
     outcomes: Mapped[list[PogOutcome]] = relationship(secondary=offering_outcome)
     prerequisites: Mapped[list[PreparatoryActivity]] = relationship(secondary=offering_prerequisite)
@@ -138,3 +201,39 @@ class Offering(Base):
     @property
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_individual(self) -> bool:
+        """Job shadows, projects and internships place one student (vs. class events)."""
+        return self.kind in INDIVIDUAL_KINDS
+
+
+INDIVIDUAL_KINDS = frozenset(
+    {ExperienceKind.JOB_SHADOW, ExperienceKind.WORK_BASED_PROJECT, ExperienceKind.INTERNSHIP}
+)
+CLASS_EVENT_KINDS = frozenset({ExperienceKind.GUEST_SPEAKER, ExperienceKind.WORKPLACE_VISIT})
+
+
+class OfferingChange(Base):
+    """Changes an employer proposes to an offering staff already approved.
+
+    The live offering stays as it is until staff approve; ``changes`` maps field names to
+    the proposed values (dates as ISO strings, id lists for pathways and outcomes)."""
+
+    __tablename__ = "offering_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"), index=True)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    changes: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    status: Mapped[ChangeStatus] = mapped_column(
+        str_enum(ChangeStatus, 16), default=ChangeStatus.PENDING, index=True
+    )
+    review_note: Mapped[str] = mapped_column(Text, default="")
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reviewed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    offering: Mapped[Offering] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])

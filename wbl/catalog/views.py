@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from wbl.access import AUTHENTICATED, Role, policy
+from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.catalog import recommendations, services
 from wbl.clock import local_today
 from wbl.home.services import experience_type_names
 
-bp = Blueprint("catalog", __name__, url_prefix="/offerings")
+bp = Blueprint("catalog", __name__)
 
 
-@bp.get("/<int:offering_id>")
+@bp.get("/offerings/<int:offering_id>")
 @policy(AUTHENTICATED)
 def offering_detail(offering_id: int) -> ResponseReturnValue:
     offering = services.get_offering(current_user, offering_id)
@@ -27,3 +27,20 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         kind_names=experience_type_names(),
         today=today,
     )
+
+
+# An SVG opened on its own is a document: it may run nothing and load nothing.
+_SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+@bp.get("/partners/<int:partner_id>/logo")
+@policy(PUBLIC)
+def partner_logo(partner_id: int) -> ResponseReturnValue:
+    """A partner's logo (public: the endorsement page shows them). Served from storage under
+    its generated key with the type sniffed at upload, cached for a day."""
+    logo = services.partner_logo(partner_id)
+    response = Response(logo.data, mimetype=logo.content_type)
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    if logo.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = _SVG_POLICY
+    return response

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wbl.extensions import Base
+from wbl.extensions import Base, utcnow
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
+    from wbl.students.models import StudentProfile
 
 
 class District(Base):
@@ -33,3 +40,32 @@ class School(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     district: Mapped[District] = relationship(back_populates="schools")
+
+
+class_section_student = Table(
+    "class_section_student",
+    Base.metadata,
+    Column(
+        "class_section_id", ForeignKey("class_section.id", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("student_id", ForeignKey("student_profile.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class ClassSection(Base):
+    """A teacher's class: the group a guest speaker or a workplace visit is booked for, and
+    whose students see the confirmed event (and, later, its attendance)."""
+
+    __tablename__ = "class_section"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id"), index=True)
+    teacher_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    period: Mapped[str] = mapped_column(String(20), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    school: Mapped[School] = relationship()
+    teacher: Mapped[User] = relationship()
+    students: Mapped[list[StudentProfile]] = relationship(secondary=class_section_student)

@@ -1,0 +1,1 @@
+"""Class events: teachers request a guest speaker or a workplace visit for a class."""
