@@ -1,0 +1,1099 @@
+"""Import and export the partner catalog as CSV or XLSX files (docs/import-formats.md).
+
+Staff keep hundreds of partners and thousands of offerings in spreadsheets; these files are
+how the catalog comes in and goes out. The rules, from the county's data-entry practice:
+
+- All rows or none. Every row is checked first and every problem is reported (as
+  ``row N: column: problem``, N being the spreadsheet row, the header being row 1); nothing
+  is written unless the whole file is clean, and then in one transaction.
+- Rows are matched by a stable ``external_id``: importing the same file twice changes
+  nothing, and an edited file updates its rows in place. Records made in the app have no
+  external id; the export names them ``wbl-partner-<id>`` / ``wbl-offering-<id>``, and an
+  import matches those names back to the same records.
+- A column left out of the file leaves that field as it is; a blank cell in a column that is
+  there clears the field (or sets its default).
+- The export writes exactly the import format, so export -> import changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wbl.auth.models import User
+from wbl.auth.tokens import make_token, read_token
+from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner
+from wbl.clock import local_today
+from wbl.errors import DomainError
+from wbl.extensions import db, utcnow
+from wbl.geocoding.services import UnknownZip, locate, zip_centroid
+from wbl.reference.models import (
+    ExperienceKind,
+    ExperienceType,
+    IndustrySector,
+    Pathway,
+    PogOutcome,
+    PreparatoryActivity,
+)
+from wbl.storage import storage
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 10_000
+STAGED_MAX_AGE = 60 * 60  # seconds a checked upload waits for the user's confirmation
+TOKEN_PURPOSE = "catalog-import"  # noqa: S105 - an itsdangerous salt, not a secret
+LIST_SEPARATOR = ";"
+
+Cell = str | int | float | date | None
+
+
+class What(enum.StrEnum):
+    PARTNERS = "partners"
+    OFFERINGS = "offerings"
+
+    @property
+    def singular(self) -> str:
+        return "partner" if self is What.PARTNERS else "offering"
+
+
+class FileFormat(enum.StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the file. ``row`` is None for the file as a whole."""
+
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "file" if self.row is None else f"row {self.row}"
+        return (
+            f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        )
+
+
+@dataclass(slots=True)
+class ImportReport:
+    what: What
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def summary(self) -> str:
+        if self.problems:
+            count = len(self.problems)
+            return (
+                f"{count} problem{'s' if count != 1 else ''} found; nothing was imported. "
+                "Fix the file and try again."
+            )
+        verb = "would be" if self.dry_run else "were"
+        return (
+            f"{self.rows} {self.what.value if self.rows != 1 else self.what.singular} checked: "
+            f"{self.created} {verb} created, {self.updated} {verb} updated, "
+            f"{self.unchanged} unchanged."
+        )
+
+
+class ImportConflict(DomainError):
+    message = (
+        "The catalog changed while the file was being imported (someone took a seat or "
+        "added the same record). Nothing was imported; try again."
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Columns
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    required: bool = False  # must be in the header and filled in on every row
+    format: str = "text"
+    example: str = ""
+    notes: str = ""
+
+
+PARTNER_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", True, "text, up to 64 characters", "P-0001",
+           "Your stable id for the partner; rows are matched by it."),
+    Column("name", True, "text, up to 160 characters", "Sonoma Valley Hospital"),
+    Column("sector", True, "sector code or name", "health",
+           "An industry sector, by code or (any capitalisation) by name."),
+    Column("street_address", False, "text, up to 200 characters", "347 Andrieux St"),
+    Column("city", False, "text, up to 80 characters", "Sonoma"),
+    Column("zip", True, "five digits (or ZIP+4)", "95476", "Must be a known US ZIP code."),
+    Column("latitude", False, "decimal degrees, -90 to 90", "38.2919",
+           "With longitude: places the partner by hand. Both or neither; blank: from the ZIP."),
+    Column("longitude", False, "decimal degrees, -180 to 180", "-122.4580",
+           "With latitude."),
+    Column("website", False, "text, up to 300 characters", "https://www.svh.com"),
+    Column("phone", False, "text, up to 40 characters", "707-935-5000"),
+    Column("description", False, "text", "Community hospital."),
+    Column("endorses_certificate", False, "yes / no", "yes",
+           "Endorses the Work Ready Certificate. Blank: no."),
+    Column("worksite_agreement_date", False, "date", "2025-08-01",
+           "Signed worksite agreement; needed for individual placements."),
+    Column("worksite_agreement_expiry", False, "date", "2027-07-31"),
+    Column("insurance_expiry", False, "date", "2026-12-31",
+           "Liability insurance; needed for individual placements."),
+    Column("active", False, "yes / no", "yes", "Blank: yes."),
+)  # fmt: skip
+
+OFFERING_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", True, "text, up to 64 characters", "O-0001",
+           "Your stable id for the offering; rows are matched by it."),
+    Column("partner_external_id", True, "text", "P-0001",
+           "The partner's external_id; the partner must already be in the catalog."),
+    Column("type", True, "experience type code or name", "job_shadow",
+           "guest_speaker, workplace_visit, job_shadow, work_based_project, internship, or "
+           "their names (\"Job shadow\")."),
+    Column("title", True, "text, up to 200 characters", "Shadow an emergency nurse"),
+    Column("description", False, "text", "Spend a morning in the emergency department."),
+    Column("skills", False, "text", "Communication; patient care"),
+    Column("requirements", False, "text", "Closed-toe shoes; TB test"),
+    Column("schedule", False, "text, up to 200 characters", "Tue and Thu, 3–6 pm"),
+    Column("location", False, "text, up to 200 characters", "Main campus, 2nd floor"),
+    Column("zip", False, "five digits", "95476", "Blank: the partner's location."),
+    Column("virtual", False, "yes / no", "no", "Blank: no."),
+    Column("capacity", False, "whole number, 0 or more", "2",
+           "Seats. Blank: 1. Never below the seats already taken."),
+    Column("start_date", False, "date", "2026-02-03"),
+    Column("end_date", False, "date", "2026-02-03", "Not before start_date."),
+    Column("application_deadline", False, "date", "2026-01-20"),
+    Column("minimum_age", False, "whole number", "16"),
+    Column("min_grade", False, "whole number, 9 to 12", "11"),
+    Column("paid", False, "yes / no", "no", "Blank: no."),
+    Column("expected_hours", False, "whole number, 0 or more", "6"),
+    Column("pathways", False, "codes or names separated by ;", "health.patient_care",
+           "Career pathways."),
+    Column("outcomes", False, "codes or names separated by ;", "curious; communicator",
+           "Portrait of a Graduate outcomes."),
+    Column("prerequisites", False, "codes or names separated by ;", "workplace_safety",
+           "Preparatory activities a student must have done first."),
+    Column("status", False, "draft / published / closed", "published",
+           "Blank: draft (new rows) or as it is. Publishing an individual experience needs "
+           "the partner's worksite agreement and insurance to be current."),
+)  # fmt: skip
+
+COLUMNS: dict[What, tuple[Column, ...]] = {
+    What.PARTNERS: PARTNER_COLUMNS,
+    What.OFFERINGS: OFFERING_COLUMNS,
+}
+
+_GENERATED_ID = re.compile(r"^wbl-(partner|offering)-(\d+)$")
+_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
+_TRUE = {"yes", "y", "true", "1", "x"}
+_FALSE = {"no", "n", "false", "0"}
+
+
+def generated_external_id(what: What, record_id: int) -> str:
+    """The name the export gives a record made in the app (it has no external id)."""
+    return f"wbl-{what.singular}-{record_id}"
+
+
+# ---------------------------------------------------------------------------------------
+# Reading files
+
+
+class _FileProblem(Exception):
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass(slots=True)
+class Table:
+    header: list[str]  # normalised names; "" for a blank heading
+    rows: list[tuple[int, list[Cell]]]  # (spreadsheet row number, cells)
+
+
+def file_format(filename: str) -> FileFormat:
+    """CSV or XLSX, decided by the file name's extension."""
+    lower = filename.lower().strip()
+    if lower.endswith(".csv"):
+        return FileFormat.CSV
+    if lower.endswith(".xlsx"):
+        return FileFormat.XLSX
+    raise _FileProblem(
+        "Only .csv and .xlsx files can be imported. In Excel, use File > Save As and choose "
+        "“Excel Workbook (.xlsx)” or “CSV UTF-8 (Comma delimited)”."
+    )
+
+
+def _clean(value: object) -> Cell:
+    """Trim text; blank becomes None; Excel's typed cells keep their type."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, int | float | date):
+        return value
+    text = str(value).strip()
+    return text or None
+
+
+def _read_csv(data: bytes) -> Iterator[list[object]]:
+    try:
+        text = data.decode("utf-8-sig")  # the BOM Excel writes is dropped, if there is one
+    except UnicodeDecodeError:
+        raise _FileProblem(
+            "The file is not UTF-8 text. In Excel, use File > Save As and choose "
+            "“CSV UTF-8 (Comma delimited)”, or upload the .xlsx workbook instead."
+        ) from None
+    if "\x00" in text:
+        raise _FileProblem("The file is not a CSV text file. Check that you chose the right file.")
+    first_line = text.split("\n", 1)[0]
+    # Excel in some locales separates with semicolons; otherwise its standard CSV dialect.
+    delimiter = ";" if "," not in first_line and ";" in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), dialect="excel", delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise _FileProblem(f"The CSV file cannot be read ({error}).") from None
+
+
+def _read_xlsx(data: bytes) -> Iterator[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it ignores; the data is unaffected.
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # any failure to open untrusted input means "not an xlsx file"
+        raise _FileProblem(
+            "The file is not a readable Excel workbook (.xlsx). Open it in Excel and save it "
+            "again as “Excel Workbook (.xlsx)”, or upload a CSV file."
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for values in sheet.iter_rows(values_only=True):
+                yield list(values)
+    except Exception:  # a damaged sheet inside a valid zip
+        raise _FileProblem(
+            "The workbook's first sheet cannot be read. Open it in Excel and save it again."
+        ) from None
+    finally:
+        workbook.close()
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """The header and the non-blank rows of a CSV or XLSX file (first sheet)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise _FileProblem(
+            f"The file is {len(data) / 1048576:.1f} MB; the limit is "
+            f"{MAX_FILE_BYTES // 1048576} MB. Split it into smaller files."
+        )
+    if not data:
+        raise _FileProblem("The file is empty.")
+    fmt = file_format(filename)
+    source = _read_csv(data) if fmt is FileFormat.CSV else _read_xlsx(data)
+    header: list[str] | None = None
+    rows: list[tuple[int, list[Cell]]] = []
+    for number, raw in enumerate(source, start=1):
+        cells = [_clean(v) for v in raw]
+        if number == 1:
+            header = [str(c).lower() if c is not None else "" for c in cells]
+            continue
+        if all(c is None for c in cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise _FileProblem(
+                f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."
+            )
+        rows.append((number, cells))
+    if header is None or not any(header):
+        raise _FileProblem("The file has no header row. Row 1 must name the columns.")
+    while header and not header[-1]:
+        header.pop()
+    return Table(header, rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Checking values
+
+
+class _Row:
+    """One data row: typed values by column name, collecting problems instead of raising."""
+
+    def __init__(self, number: int, values: dict[str, Cell], problems: list[Problem]) -> None:
+        self.number = number
+        self.values = values
+        self.problems = problems
+        self.ok = True
+
+    def problem(self, column: str, message: str) -> None:
+        self.ok = False
+        self.problems.append(Problem(self.number, column, message))
+
+    def has(self, column: str) -> bool:
+        return column in self.values
+
+    def raw(self, column: str) -> Cell:
+        return self.values.get(column)
+
+    def text(self, column: str, *, max_length: int | None = None) -> str:
+        value = self.raw(column)
+        if value is None:
+            return ""
+        if isinstance(value, date):
+            text = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        else:
+            text = str(value)
+        if max_length is not None and len(text) > max_length:
+            self.problem(column, f"is {len(text)} characters long; at most {max_length}")
+        return text
+
+    def required_text(self, column: str, *, max_length: int) -> str:
+        text = self.text(column, max_length=max_length)
+        if not text:
+            self.problem(column, "is required")
+        return text
+
+    def boolean(self, column: str, *, default: bool) -> bool:
+        value = self.raw(column)
+        if value is None:
+            return default
+        word = str(int(value) if isinstance(value, float | int) else value).lower()
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        self.problem(column, f"“{value}” is not yes or no")
+        return default
+
+    def day(self, column: str) -> date | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        if isinstance(value, date):
+            return value
+        text = str(value)
+        for pattern in ("%Y-%m-%d", "%m/%d/%Y"):
+            try:
+                return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a calendar day
+            except ValueError:
+                continue
+        self.problem(column, f"“{text}” is not a date; write YYYY-MM-DD (or M/D/YYYY)")
+        return None
+
+    def integer(
+        self, column: str, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        number: int | None = None
+        if isinstance(value, int):
+            number = value
+        elif (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value)
+        ):
+            number = int(value)
+        if number is None:
+            self.problem(column, f"“{value}” is not a whole number")
+            return None
+        if minimum is not None and number < minimum:
+            if minimum == 0:
+                self.problem(column, f"must not be negative (found {number})")
+            else:
+                self.problem(column, f"must be at least {minimum} (found {number})")
+            return None
+        if maximum is not None and number > maximum:
+            self.problem(column, f"must be at most {maximum} (found {number})")
+            return None
+        return number
+
+    def decimal(self, column: str, *, limit: float) -> float | None:
+        value = self.raw(column)
+        if value is None:
+            return None
+        try:
+            number = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            self.problem(column, f"“{value}” is not a number")
+            return None
+        if not -limit <= number <= limit:
+            self.problem(column, f"must be between -{limit:g} and {limit:g} (found {number:g})")
+            return None
+        return number
+
+    def zip_code(self, column: str, *, required: bool) -> str:
+        value = self.raw(column)
+        if isinstance(value, int):
+            value = f"{value:05d}"  # Excel drops the leading zero of a ZIP typed as a number
+        text = self.text(column) if not isinstance(value, str) else value
+        if not text:
+            if required:
+                self.problem(column, "is required")
+            return ""
+        if not _ZIP.match(text):
+            self.problem(column, f"“{text}” is not a ZIP code; write five digits")
+            return ""
+        try:
+            zip_centroid(text)
+        except UnknownZip:
+            self.problem(column, f"{text} is not a ZIP code we know")
+            return ""
+        return text
+
+
+class _Lookup:
+    """Reference rows by code or (any capitalisation) by name; a name two rows share is refused."""
+
+    def __init__(self, label: str, rows: Iterable[Any]) -> None:
+        self.label = label
+        self.by_code: dict[str, Any] = {}
+        self.by_name: dict[str, Any] = {}
+        ambiguous: set[str] = set()
+        for row in rows:
+            self.by_code[str(row.code).lower()] = row
+            name = row.name.strip().lower()
+            if name in self.by_name:
+                ambiguous.add(name)
+            self.by_name[name] = row
+        for name in ambiguous:
+            self.by_name[name] = None
+
+    def find(self, row: _Row, column: str, text: str) -> Any | None:
+        key = text.strip().lower()
+        if key in self.by_code:
+            return self.by_code[key]
+        if key in self.by_name:
+            found = self.by_name[key]
+            if found is None:
+                row.problem(column, f"“{text}” names more than one {self.label}; use its code")
+            return found
+        row.problem(column, f"unknown {self.label} “{text}”")
+        return None
+
+    def find_many(self, row: _Row, column: str) -> list[Any]:
+        text = row.text(column)
+        found: dict[int, Any] = {}
+        for part in text.split(LIST_SEPARATOR):
+            if part.strip():
+                item = self.find(row, column, part.strip())
+                if item is not None:
+                    found[item.id] = item
+        return list(found.values())
+
+
+def _row_dicts(what: What, table: Table, problems: list[Problem]) -> list[_Row]:
+    """Check the header, then give each data row its values by column name."""
+    known = {c.name for c in COLUMNS[what]}
+    seen: set[str] = set()
+    for name in table.header:
+        if not name:
+            continue
+        if name in seen:
+            problems.append(Problem(1, name, "appears twice in the header"))
+        elif name not in known:
+            problems.append(
+                Problem(1, name, f"unknown column (see docs/import-formats.md for {what.value})")
+            )
+        seen.add(name)
+    for column in COLUMNS[what]:
+        if column.required and column.name not in seen:
+            problems.append(Problem(1, column.name, "required column is missing from the header"))
+    if what is What.PARTNERS and ("latitude" in seen) != ("longitude" in seen):
+        problems.append(Problem(1, "latitude", "give both latitude and longitude columns"))
+    if problems:
+        return []
+    rows: list[_Row] = []
+    for number, cells in table.rows:
+        values: dict[str, Cell] = {}
+        row = _Row(number, values, problems)
+        for position, cell in enumerate(cells):
+            name = table.header[position] if position < len(table.header) else ""
+            if name:
+                values[name] = cell
+            elif cell is not None:
+                row.problem(f"column {position + 1}", "a value under a column with no heading")
+        for name in table.header:
+            if name:
+                values.setdefault(name, None)
+        rows.append(row)
+    return rows
+
+
+def _check_external_ids(what: What, rows: list[_Row], column: str = "external_id") -> None:
+    first_row: dict[str, int] = {}
+    for row in rows:
+        external_id = row.required_text(column, max_length=64)
+        if not external_id:
+            continue
+        if external_id in first_row:
+            row.problem(column, f"duplicate external_id “{external_id}” (also on row "
+                        f"{first_row[external_id]})")  # fmt: skip
+        else:
+            first_row[external_id] = row.number
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(model: Any, what: What, ids: list[str]) -> dict[str, Any]:
+    """Records named by the file's ids: by external id, or by the export's generated name."""
+    found: dict[str, Any] = {}
+    options = (
+        [
+            selectinload(Offering.pathways),
+            selectinload(Offering.outcomes),
+            selectinload(Offering.prerequisites),
+        ]
+        if model is Offering
+        else []
+    )
+    for chunk in _chunks(ids):
+        for record in db.session.scalars(
+            select(model).where(model.external_id.in_(chunk)).options(*options)
+        ):
+            found[record.external_id] = record
+    generated = {}
+    for external_id in ids:
+        match = _GENERATED_ID.match(external_id)
+        if match and match.group(1) == what.singular:
+            generated[int(match.group(2))] = external_id
+    if generated:
+        for record in db.session.scalars(
+            select(model)
+            .where(model.id.in_(list(generated)), model.external_id.is_(None))
+            .options(*options)
+        ):
+            found[generated[record.id]] = record
+    return found
+
+
+@dataclass(slots=True)
+class _Plan:
+    record: Any | None  # the existing Partner/Offering, or None to create
+    external_id: str
+    values: dict[str, Any]
+    changed: bool = True
+    locate: bool = False  # a partner whose place is found from its address when saved
+
+
+def _differs(record: Any, values: dict[str, Any]) -> bool:
+    for name, value in values.items():
+        current = getattr(record, name)
+        if isinstance(value, list):
+            if {item.id for item in current} != {item.id for item in value}:
+                return True
+        elif current != value:
+            return True
+    return False
+
+
+def _reserved(row: _Row, what: What, external_id: str, column: str = "external_id") -> None:
+    if _GENERATED_ID.match(external_id):
+        row.problem(
+            column,
+            f"“{external_id}” looks like a name the export gives a record made in the app, "
+            f"but no such {what.singular} exists; choose another external_id",
+        )
+
+
+def _plan_partners(rows: list[_Row]) -> list[_Plan]:
+    sectors = _Lookup("sector", db.session.scalars(select(IndustrySector)))
+    _check_external_ids(What.PARTNERS, rows)
+    existing = _existing(Partner, What.PARTNERS, [r.text("external_id") for r in rows])
+    plans: list[_Plan] = []
+    for row in rows:
+        external_id = row.text("external_id")
+        record: Partner | None = existing.get(external_id)
+        if record is None and external_id:
+            _reserved(row, What.PARTNERS, external_id)
+        values: dict[str, Any] = {"name": row.required_text("name", max_length=160)}
+        sector_text = row.required_text("sector", max_length=200)
+        if sector_text:
+            sector = sectors.find(row, "sector", sector_text)
+            if sector is not None:
+                values["sector_id"] = sector.id
+        values["zip"] = row.zip_code("zip", required=True)
+        for name, limit in (("street_address", 200), ("city", 80), ("website", 300), ("phone", 40)):
+            if row.has(name):
+                values[name] = row.text(name, max_length=limit)
+        if row.has("description"):
+            values["description"] = row.text("description")
+        if row.has("endorses_certificate"):
+            values["endorses_certificate"] = row.boolean("endorses_certificate", default=False)
+        if row.has("active"):
+            values["active"] = row.boolean("active", default=True)
+        for name in ("worksite_agreement_date", "worksite_agreement_expiry", "insurance_expiry"):
+            if row.has(name):
+                values[name] = row.day(name)
+        agreement, expiry = (
+            values.get("worksite_agreement_date"),
+            values.get("worksite_agreement_expiry"),
+        )
+        if agreement and expiry and expiry < agreement:
+            row.problem(
+                "worksite_agreement_expiry",
+                f"{expiry.isoformat()} is before the agreement date {agreement.isoformat()}",
+            )
+        if row.has("latitude"):
+            latitude = row.decimal("latitude", limit=90)
+            longitude = row.decimal("longitude", limit=180)
+            if (row.raw("latitude") is None) != (row.raw("longitude") is None):
+                row.problem("latitude", "give both latitude and longitude, or neither")
+            elif latitude is not None and longitude is not None:
+                values.update(latitude=latitude, longitude=longitude, coordinates_manual=True)
+            elif row.raw("latitude") is None:
+                values["coordinates_manual"] = False
+        if row.ok:
+            locating = _needs_locating(record, values)
+            plan = _Plan(record, external_id, values, locate=locating)
+            plan.changed = record is None or locating or _differs(record, values)
+            plans.append(plan)
+    return plans
+
+
+def _needs_locating(record: Partner | None, values: dict[str, Any]) -> bool:
+    """Whether the partner's place must be found from its address when the row is saved:
+    not when placed by hand (in the file, or before and the file leaves it), and not when the
+    address is the one we placed before (no new geocoder request for an unchanged row)."""
+    if values.get("coordinates_manual"):
+        return False
+    if record is None:
+        return True
+    if record.coordinates_manual:
+        return "coordinates_manual" in values  # the file clears the hand-placed point
+    return record.latitude is None or any(
+        getattr(record, name) != values.get(name, getattr(record, name))
+        for name in ("street_address", "city", "zip")
+    )
+
+
+def _locate(record: Partner) -> None:
+    where = locate(zip_code=record.zip, street=record.street_address, city=record.city)
+    record.latitude, record.longitude = where.latitude, where.longitude
+    record.coordinates_manual = False
+
+
+def _kind_lookup() -> dict[str, ExperienceKind]:
+    names: dict[str, ExperienceKind] = {}
+    for kind in ExperienceKind:
+        names[kind.value] = kind
+        names[kind.value.replace("_", " ")] = kind
+    for experience_type in db.session.scalars(select(ExperienceType)):
+        names[experience_type.name.strip().lower()] = experience_type.code
+    return names
+
+
+def _plan_offerings(rows: list[_Row]) -> list[_Plan]:
+    pathways = _Lookup("pathway", db.session.scalars(select(Pathway)))
+    outcomes = _Lookup("outcome", db.session.scalars(select(PogOutcome)))
+    activities = _Lookup("preparatory activity", db.session.scalars(select(PreparatoryActivity)))
+    kinds = _kind_lookup()
+    today = local_today()
+    _check_external_ids(What.OFFERINGS, rows)
+    existing = _existing(Offering, What.OFFERINGS, [r.text("external_id") for r in rows])
+    partner_ids = sorted({r.text("partner_external_id") for r in rows} - {""})
+    partners = _existing(Partner, What.PARTNERS, partner_ids)
+    plans: list[_Plan] = []
+    for row in rows:
+        external_id = row.text("external_id")
+        record: Offering | None = existing.get(external_id)
+        if record is None and external_id:
+            _reserved(row, What.OFFERINGS, external_id)
+        values: dict[str, Any] = {}
+        partner_key = row.required_text("partner_external_id", max_length=64)
+        partner: Partner | None = partners.get(partner_key)
+        if partner_key and partner is None:
+            row.problem(
+                "partner_external_id",
+                f"no partner with external_id “{partner_key}”; import the partners file first",
+            )
+        elif partner is not None:
+            values["partner_id"] = partner.id
+        kind_text = row.required_text("type", max_length=60)
+        kind = kinds.get(kind_text.lower()) if kind_text else None
+        if kind_text and kind is None:
+            row.problem("type", f"unknown experience type “{kind_text}”")
+        if kind is not None:
+            values["kind"] = kind
+        values["title"] = row.required_text("title", max_length=200)
+        for name in ("description", "skills", "requirements"):
+            if row.has(name):
+                values[name] = row.text(name)
+        for name in ("schedule", "location"):
+            if row.has(name):
+                values[name] = row.text(name, max_length=200)
+        if row.has("zip"):
+            zip_code = row.zip_code("zip", required=False)
+            values["zip"] = zip_code
+            centre = zip_centroid(zip_code) if zip_code else None
+            values["latitude"] = centre.latitude if centre else None
+            values["longitude"] = centre.longitude if centre else None
+        if row.has("virtual"):
+            values["is_virtual"] = row.boolean("virtual", default=False)
+        if row.has("paid"):
+            values["paid"] = row.boolean("paid", default=False)
+        if row.has("capacity"):
+            capacity = row.integer("capacity", minimum=0)
+            if row.raw("capacity") is None:
+                capacity = 1
+            if capacity is not None:
+                if record is not None and capacity < record.seats_taken:
+                    row.problem(
+                        "capacity",
+                        f"{capacity} is below the {record.seats_taken} seats already taken",
+                    )
+                values["capacity"] = capacity
+        for name in ("start_date", "end_date", "application_deadline"):
+            if row.has(name):
+                values[name] = row.day(name)
+        if row.has("minimum_age"):
+            values["minimum_age"] = row.integer("minimum_age", minimum=0, maximum=99)
+        if row.has("min_grade"):
+            values["min_grade"] = row.integer("min_grade", minimum=9, maximum=12)
+        if row.has("expected_hours"):
+            values["expected_hours"] = row.integer("expected_hours", minimum=0)
+        start = values.get("start_date", record.start_date if record else None)
+        end = values.get("end_date", record.end_date if record else None)
+        if end is not None:
+            if start is None:
+                row.problem("end_date", "an end date needs a start_date")
+            elif end < start:
+                row.problem(
+                    "end_date",
+                    f"ends on {end.isoformat()}, before it starts on {start.isoformat()}",
+                )
+        if row.has("pathways"):
+            values["pathways"] = pathways.find_many(row, "pathways")
+        if row.has("outcomes"):
+            values["outcomes"] = outcomes.find_many(row, "outcomes")
+        if row.has("prerequisites"):
+            values["prerequisites"] = activities.find_many(row, "prerequisites")
+        status = _status(row, record)
+        if status is not None:
+            values["status"] = status
+        effective_kind = kind or (record.kind if record else None)
+        publishing = values.get("status") is OfferingStatus.PUBLISHED and (
+            record is None or record.status is not OfferingStatus.PUBLISHED
+        )
+        if publishing and partner is not None and effective_kind in INDIVIDUAL_KINDS:
+            problems = partner.compliance_problems(today)
+            if problems:
+                row.problem(
+                    "status",
+                    f"cannot publish: {partner.name} has " + " and ".join(problems),
+                )
+        if row.ok:
+            plan = _Plan(record, external_id, values)
+            plan.changed = record is None or _differs(record, values)
+            plans.append(plan)
+    return plans
+
+
+_IMPORTABLE_STATUSES = {OfferingStatus.DRAFT, OfferingStatus.PUBLISHED, OfferingStatus.CLOSED}
+
+
+def _status(row: _Row, record: Offering | None) -> OfferingStatus | None:
+    if not row.has("status"):
+        return None
+    text = row.text("status").lower()
+    if not text:
+        return record.status if record is not None else OfferingStatus.DRAFT
+    try:
+        status = OfferingStatus(text)
+    except ValueError:
+        status = None
+    # A proposal still in review keeps its status through an export -> import round trip.
+    if status is None or (
+        status not in _IMPORTABLE_STATUSES and (record is None or record.status is not status)
+    ):
+        row.problem("status", f"“{text}” is not draft, published or closed")
+        return None
+    return status
+
+
+# ---------------------------------------------------------------------------------------
+# The import service
+
+
+def import_file(what: What, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:
+    """Check a partners or offerings file and, unless ``dry_run`` or any row is wrong,
+    create or update its rows in one transaction. Problems are in the report, not raised."""
+    report = ImportReport(what=what, dry_run=dry_run)
+    try:
+        table = read_table(data, filename)
+    except _FileProblem as problem:
+        report.problems.append(Problem(None, "", problem.message))
+        return report
+    rows = _row_dicts(what, table, report.problems)
+    report.rows = len(rows)
+    if report.problems:
+        return report
+    with db.session.no_autoflush:
+        plans = _plan_partners(rows) if what is What.PARTNERS else _plan_offerings(rows)
+    report.problems.sort(key=lambda p: p.row or 0)
+    report.created = sum(1 for p in plans if p.record is None)
+    report.updated = sum(1 for p in plans if p.record is not None and p.changed)
+    report.unchanged = sum(1 for p in plans if p.record is not None and not p.changed)
+    if report.problems or dry_run:
+        return report  # checking reads only: nothing to undo
+    _apply(what, plans)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ImportConflict() from None
+    return report
+
+
+def _apply(what: What, plans: list[_Plan]) -> None:
+    now = utcnow()
+    for plan in plans:
+        if not plan.changed:
+            continue
+        if what is What.PARTNERS:
+            partner: Partner = plan.record or Partner(external_id=plan.external_id)
+            for name, value in plan.values.items():
+                setattr(partner, name, value)
+            if plan.locate:
+                _locate(partner)
+            db.session.add(partner)
+            continue
+        offering: Offering = plan.record or Offering(
+            external_id=plan.external_id,
+            capacity=1,
+            seats_taken=0,
+            status=OfferingStatus.DRAFT,
+        )
+        was_published = plan.record is not None and offering.status is OfferingStatus.PUBLISHED
+        for name, value in plan.values.items():
+            setattr(offering, name, value)
+        if offering.status is OfferingStatus.PUBLISHED and not was_published:
+            offering.published_at = now
+        db.session.add(offering)
+
+
+# ---------------------------------------------------------------------------------------
+# Web uploads: checked first, imported on confirmation
+
+
+@dataclass(frozen=True, slots=True)
+class StagedImport:
+    report: ImportReport
+    token: str | None  # set when the dry run was clean: what the confirm form carries
+
+
+def stage_upload(actor: User, what: What, data: bytes, filename: str) -> StagedImport:
+    """Dry-run an uploaded file; when it is clean, keep its bytes in storage and give a
+    signed token (bound to the user, expiring) that lets the user import exactly them."""
+    report = import_file(what, data, filename, dry_run=True)
+    if not report.ok:
+        return StagedImport(report, None)
+    fmt = file_format(filename)
+    key = storage().save(data, folder="imports", extension=fmt.value)
+    token = make_token(
+        TOKEN_PURPOSE,
+        {"key": key, "what": what.value, "format": fmt.value, "user": actor.id},
+    )
+    return StagedImport(report, token)
+
+
+class StagedImportGone(DomainError):
+    message = "That upload is no longer available. Upload the file again."
+
+
+def confirm_upload(actor: User, token: str) -> ImportReport:
+    """Import a file the user checked before. The bytes are read back from storage (never
+    from the browser) and checked again, since the catalog may have changed meanwhile."""
+    payload = read_token(TOKEN_PURPOSE, token, max_age=STAGED_MAX_AGE)
+    key, what, fmt = payload.get("key"), payload.get("what"), payload.get("format")
+    if (
+        payload.get("user") != actor.id
+        or not isinstance(key, str)
+        or what not in {w.value for w in What}
+        or fmt not in {f.value for f in FileFormat}
+    ):
+        raise StagedImportGone("This confirmation is not valid. Upload the file again.")
+    try:
+        data = storage().read(key)
+    except DomainError:
+        raise StagedImportGone() from None
+    report = import_file(What(str(what)), data, f"upload.{fmt}", dry_run=False)
+    if report.ok:
+        storage().delete(key)
+    return report
+
+
+# ---------------------------------------------------------------------------------------
+# Export
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _codes(items: Iterable[Any]) -> str:
+    return f"{LIST_SEPARATOR} ".join(sorted(str(item.code) for item in items))
+
+
+def _partner_row(partner: Partner) -> list[Cell]:
+    manual = partner.coordinates_manual and partner.latitude is not None
+    return [
+        partner.external_id or generated_external_id(What.PARTNERS, partner.id),
+        partner.name,
+        partner.sector.code,
+        partner.street_address,
+        partner.city,
+        partner.zip,
+        partner.latitude if manual else None,
+        partner.longitude if manual else None,
+        partner.website,
+        partner.phone,
+        partner.description,
+        _yes_no(partner.endorses_certificate),
+        partner.worksite_agreement_date,
+        partner.worksite_agreement_expiry,
+        partner.insurance_expiry,
+        _yes_no(partner.active),
+    ]
+
+
+def _offering_row(offering: Offering) -> list[Cell]:
+    partner = offering.partner
+    return [
+        offering.external_id or generated_external_id(What.OFFERINGS, offering.id),
+        partner.external_id or generated_external_id(What.PARTNERS, partner.id),
+        offering.kind.value,
+        offering.title,
+        offering.description,
+        offering.skills,
+        offering.requirements,
+        offering.schedule,
+        offering.location,
+        offering.zip,
+        _yes_no(offering.is_virtual),
+        offering.capacity,
+        offering.start_date,
+        offering.end_date,
+        offering.application_deadline,
+        offering.minimum_age,
+        offering.min_grade,
+        _yes_no(offering.paid),
+        offering.expected_hours,
+        _codes(offering.pathways),
+        _codes(offering.outcomes),
+        _codes(offering.prerequisites),
+        offering.status.value,
+    ]
+
+
+def _export_rows(what: What) -> Iterator[list[Cell]]:
+    if what is What.PARTNERS:
+        partners = db.session.scalars(
+            select(Partner).options(selectinload(Partner.sector)).order_by(Partner.id)
+        )
+        return (_partner_row(p) for p in partners)
+    offerings = db.session.scalars(
+        select(Offering)
+        .options(
+            selectinload(Offering.partner),
+            selectinload(Offering.pathways),
+            selectinload(Offering.outcomes),
+            selectinload(Offering.prerequisites),
+        )
+        .order_by(Offering.id)
+    )
+    return (_offering_row(o) for o in offerings)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    data: bytes
+    filename: str
+    mimetype: str
+    rows: int
+
+
+MIMETYPES = {
+    FileFormat.CSV: "text/csv",
+    FileFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def export_catalog(what: What, fmt: FileFormat) -> ExportFile:
+    """Every partner or offering in the import format (a read: nothing is written)."""
+    header = [c.name for c in COLUMNS[what]]
+    rows = list(_export_rows(what))
+    writer: Callable[[list[str], list[list[Cell]]], bytes] = (
+        _csv_bytes if fmt is FileFormat.CSV else _xlsx_bytes
+    )
+    return ExportFile(writer(header, rows), f"{what.value}.{fmt.value}", MIMETYPES[fmt], len(rows))
+
+
+def _csv_text(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _csv_bytes(header: list[str], rows: list[list[Cell]]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, dialect="excel")
+    writer.writerow(header)
+    writer.writerows([_csv_text(v) for v in row] for row in rows)
+    # With a BOM, Excel opens the file as UTF-8 (accents and dashes survive).
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_bytes(header: list[str], rows: list[list[Cell]]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("catalog")
+    sheet.append(header)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, never a formula (Excel would run it)
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
