@@ -1,0 +1,286 @@
+"""The catalog search service: visibility, every filter, text, distance, sorting and pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.support.builders import make_partner, make_school, make_student, make_user, pathway
+from tests.support.catalog_data import (
+    CLOVERDALE,
+    GUERNEVILLE,
+    PETALUMA,
+    SANTA_ROSA,
+    days,
+    make_listing,
+    make_noncompliant_partner,
+    place_partner,
+)
+from wbl.access import Role
+from wbl.catalog.models import OfferingStatus
+from wbl.catalog.search import (
+    PER_PAGE,
+    CatalogFilters,
+    Origin,
+    Sort,
+    origin_for,
+    search_catalog,
+    search_terms,
+)
+from wbl.clock import local_today
+from wbl.extensions import db
+from wbl.geocoding.services import UnknownZip
+from wbl.reference.models import ExperienceKind, PogOutcome
+
+HOME = Origin(*SANTA_ROSA, "home")
+
+
+def titles(filters: CatalogFilters | None = None, origin: Origin | None = None) -> list[str]:
+    page = search_catalog(filters or CatalogFilters(), origin, local_today())
+    return [hit.offering.title for hit in page.hits]
+
+
+# --- What is visible -------------------------------------------------------------------------
+
+
+def test_only_published_offerings_of_active_partners_that_are_not_over() -> None:
+    make_listing(title="Open")
+    make_listing(title="Draft", status=OfferingStatus.DRAFT)
+    make_listing(title="Pending", status=OfferingStatus.PENDING)
+    make_listing(title="Closed", status=OfferingStatus.CLOSED)
+    gone = make_partner()
+    gone.active = False
+    make_listing(title="Inactive partner", partner=gone)
+    past = make_listing(title="Over", start_in_days=-10)
+    past.end_date = local_today() - timedelta(days=1)
+    running = make_listing(title="Running", start_in_days=-10)
+    running.end_date = local_today() + timedelta(days=5)
+    undated = make_listing(title="Undated")
+    undated.start_date = undated.end_date = None
+    started = make_listing(title="Started, no end", start_in_days=-1)
+    started.end_date = None
+    db.session.flush()
+    assert sorted(titles()) == ["Open", "Running", "Undated"]
+
+
+def test_a_noncompliant_partner_keeps_class_events_but_not_individual_placements() -> None:
+    lapsed = make_noncompliant_partner()
+    make_listing(title="Internship", partner=lapsed, kind=ExperienceKind.INTERNSHIP)
+    make_listing(title="Shadow", partner=lapsed, kind=ExperienceKind.JOB_SHADOW)
+    make_listing(title="Talk", partner=lapsed, kind=ExperienceKind.GUEST_SPEAKER)
+    make_listing(title="Visit", partner=lapsed, kind=ExperienceKind.WORKPLACE_VISIT)
+    assert sorted(titles()) == ["Talk", "Visit"]
+
+
+@pytest.mark.parametrize(
+    ("agreement", "agreement_expiry", "insurance"),
+    [(None, None, 30), (-100, -1, 30), (-100, None, None)],
+    ids=["no-agreement", "agreement-expired", "no-insurance"],
+)
+def test_each_compliance_problem_hides_internships(agreement, agreement_expiry, insurance) -> None:
+    partner = make_partner()
+    partner.worksite_agreement_date = days(agreement) if agreement is not None else None
+    partner.worksite_agreement_expiry = days(agreement_expiry) if agreement_expiry else None
+    partner.insurance_expiry = days(insurance) if insurance is not None else None
+    make_listing(title="Internship", partner=partner, kind=ExperienceKind.INTERNSHIP)
+    assert partner.compliance_problems(local_today())
+    assert titles() == []
+
+
+def test_a_current_agreement_expiry_is_fine() -> None:
+    partner = make_partner()
+    partner.worksite_agreement_expiry = local_today()
+    partner.insurance_expiry = local_today()
+    make_listing(title="Internship", partner=partner, kind=ExperienceKind.INTERNSHIP)
+    assert partner.compliance_problems(local_today()) == []
+    assert titles() == ["Internship"]
+
+
+# --- Words -------------------------------------------------------------------------------------
+
+
+def test_search_terms_are_lower_cased_unique_and_limited() -> None:
+    assert search_terms("Vet  a VET tech, 50% (off_)") == ["vet", "tech", "50%", "off_"]
+    assert len(search_terms(" ".join(f"w{i}" for i in range(20)))) == 8
+    assert search_terms("   ") == []
+
+
+def test_words_match_title_description_skills_or_partner_name_in_any_case() -> None:
+    make_listing(title="Veterinary shadow")
+    make_listing(title="Clinic day", description="Help the VETERINARY nurses.")
+    make_listing(title="Skills day", skills="veterinary triage")
+    make_listing(title="At the vet", partner=make_partner(name="Veterinary Partners Inc"))
+    make_listing(title="Bakery")
+    assert sorted(titles(CatalogFilters(q="veterinary"))) == [
+        "At the vet",
+        "Clinic day",
+        "Skills day",
+        "Veterinary shadow",
+    ]
+
+
+def test_every_word_must_match_somewhere() -> None:
+    make_listing(title="Dairy herd health", partner=make_partner(name="Redwood Dairy"))
+    make_listing(title="Dairy tour")
+    assert titles(CatalogFilters(q="dairy redwood")) == ["Dairy herd health"]
+
+
+def test_like_wildcards_in_the_search_are_taken_literally() -> None:
+    make_listing(title="Save 100% on learning")
+    make_listing(title="Save 1000 on learning")
+    make_listing(title="snake_case coding")
+    make_listing(title="snakeXcase coding")
+    assert titles(CatalogFilters(q="100%")) == ["Save 100% on learning"]
+    assert titles(CatalogFilters(q="snake_case")) == ["snake_case coding"]
+
+
+def test_relevance_puts_title_hits_before_partner_name_before_description() -> None:
+    make_listing(title="Day one", description="Welding practice", start_in_days=1)
+    make_listing(title="Day two", partner=make_partner(name="Welding Works"), start_in_days=2)
+    make_listing(title="Welding basics", start_in_days=3)
+    page = search_catalog(CatalogFilters(q="welding"), None, local_today())
+    assert page.sort is Sort.RELEVANCE
+    assert [h.offering.title for h in page.hits] == ["Welding basics", "Day two", "Day one"]
+
+
+# --- Filters ------------------------------------------------------------------------------------
+
+
+def test_type_filter_takes_several_types() -> None:
+    make_listing(title="Shadow", kind=ExperienceKind.JOB_SHADOW)
+    make_listing(title="Talk", kind=ExperienceKind.GUEST_SPEAKER)
+    make_listing(title="Intern", kind=ExperienceKind.INTERNSHIP)
+    kinds = frozenset({ExperienceKind.JOB_SHADOW, ExperienceKind.INTERNSHIP})
+    assert sorted(titles(CatalogFilters(kinds=kinds))) == ["Intern", "Shadow"]
+
+
+def test_sector_filter_uses_the_partner_sector() -> None:
+    farm = make_partner(sector_code="agriculture")
+    make_listing(title="Farm", partner=farm)
+    make_listing(title="Clinic")
+    assert titles(CatalogFilters(sector_id=farm.sector_id)) == ["Farm"]
+
+
+def test_pathway_and_outcome_filters() -> None:
+    animals = pathway("agriculture.animal_science")
+    outcomes = list(db.session.scalars(select(PogOutcome).order_by(PogOutcome.position)))
+    make_listing(title="Animals", pathways=[animals, pathway()], outcomes=[outcomes[0]])
+    make_listing(title="Patients", outcomes=[outcomes[1], outcomes[2]])
+    assert titles(CatalogFilters(pathway_id=animals.id)) == ["Animals"]
+    assert titles(CatalogFilters(outcome_id=outcomes[2].id)) == ["Patients"]
+    assert sorted(titles(CatalogFilters(pathway_id=pathway().id))) == ["Animals", "Patients"]
+
+
+def test_date_filters_are_inclusive() -> None:
+    make_listing(title="Soon", start_in_days=5)
+    make_listing(title="Middle", start_in_days=20)
+    make_listing(title="Later", start_in_days=60)
+    assert titles(CatalogFilters(starts_after=days(20))) == ["Middle", "Later"]
+    assert titles(CatalogFilters(starts_before=days(20))) == ["Soon", "Middle"]
+    assert titles(CatalogFilters(starts_after=days(6), starts_before=days(59))) == ["Middle"]
+
+
+def test_virtual_and_paid_filters() -> None:
+    make_listing(title="Online paid", is_virtual=True, paid=True)
+    make_listing(title="Onsite unpaid")
+    assert titles(CatalogFilters(virtual=True)) == ["Online paid"]
+    assert titles(CatalogFilters(virtual=False)) == ["Onsite unpaid"]
+    assert titles(CatalogFilters(paid=True)) == ["Online paid"]
+    assert titles(CatalogFilters(paid=False)) == ["Onsite unpaid"]
+
+
+# --- Distance -------------------------------------------------------------------------------
+
+
+def test_distance_uses_the_offering_place_else_the_partner_and_virtual_passes() -> None:
+    far_partner = place_partner(make_partner(), CLOVERDALE)
+    make_listing(title="Near (own place)", partner=far_partner, where=SANTA_ROSA)
+    make_listing(title="Far", partner=far_partner)
+    make_listing(title="Petaluma", where=PETALUMA)
+    make_listing(title="Online", partner=far_partner, is_virtual=True)
+    nowhere = make_partner()
+    nowhere.latitude = nowhere.longitude = None
+    make_listing(title="Unknown place", partner=nowhere)
+    page = search_catalog(CatalogFilters(within_miles=10, sort=Sort.DISTANCE), HOME, local_today())
+    assert [(h.offering.title, h.miles is None) for h in page.hits] == [
+        ("Near (own place)", False),
+        ("Online", True),
+    ]
+    assert page.hits[0].miles == pytest.approx(0.0, abs=0.01)
+    wider = titles(CatalogFilters(within_miles=25, sort=Sort.DISTANCE), HOME)
+    assert wider == ["Near (own place)", "Petaluma", "Online"]
+
+
+def test_nearest_first_lists_virtual_and_unknown_places_last() -> None:
+    make_listing(title="Online", is_virtual=True, start_in_days=1)
+    make_listing(title="Guerneville", where=GUERNEVILLE, start_in_days=2)
+    make_listing(title="Santa Rosa", where=SANTA_ROSA, start_in_days=3)
+    assert titles(CatalogFilters(sort=Sort.DISTANCE), HOME) == [
+        "Santa Rosa",
+        "Guerneville",
+        "Online",
+    ]
+
+
+def test_distance_without_an_origin_is_explained_not_applied() -> None:
+    make_listing(title="Far", where=CLOVERDALE)
+    page = search_catalog(CatalogFilters(within_miles=5, sort=Sort.DISTANCE), None, local_today())
+    assert [h.offering.title for h in page.hits] == ["Far"]
+    assert page.sort is Sort.DATE
+    assert len(page.notes) == 2
+
+
+# --- Sorting and pages -------------------------------------------------------------------------
+
+
+def test_date_and_newest_sorts() -> None:
+    first = make_listing(title="Made first, starts late", start_in_days=40)
+    second = make_listing(title="Made second, starts soon", start_in_days=4)
+    first.created_at = second.created_at - timedelta(hours=1)
+    db.session.flush()
+    assert titles() == ["Made second, starts soon", "Made first, starts late"]
+    assert titles(CatalogFilters(sort=Sort.NEWEST)) == [
+        "Made second, starts soon",
+        "Made first, starts late",
+    ]
+    second.created_at = first.created_at - timedelta(hours=1)
+    db.session.flush()
+    assert titles(CatalogFilters(sort=Sort.NEWEST))[0] == "Made first, starts late"
+
+
+def test_pages_of_twenty_in_a_stable_order() -> None:
+    for n in range(PER_PAGE + 5):
+        make_listing(title=f"Offering {n:02d}", start_in_days=n + 1)
+    first = search_catalog(CatalogFilters(), None, local_today())
+    second = search_catalog(CatalogFilters(page=2), None, local_today())
+    beyond = search_catalog(CatalogFilters(page=99), None, local_today())
+    assert first.total == second.total == PER_PAGE + 5
+    assert len(first.hits) == PER_PAGE
+    assert len(second.hits) == 5
+    assert first.hits[0].offering.title == "Offering 00"
+    assert second.hits[0].offering.title == f"Offering {PER_PAGE:02d}"
+    assert (first.page.pages, first.page.has_next, second.page.has_prev) == (2, True, True)
+    assert beyond.page.page == 2  # past the end: the last page
+    assert list(first.page.iter_pages()) == [1, 2]
+
+
+# --- Origin -------------------------------------------------------------------------------------
+
+
+def test_origin_is_the_students_home_or_the_teachers_school_or_a_zip() -> None:
+    student = make_student()
+    home = origin_for(student.user)
+    assert home is not None
+    assert (home.latitude, home.longitude) == (38.44, -122.71)
+    teacher = make_user(roles={Role.TEACHER}, school=make_school())
+    assert origin_for(teacher) is not None
+    staff = make_user(roles={Role.STAFF})
+    assert origin_for(staff) is None
+    by_zip = origin_for(staff, "94952")
+    assert by_zip is not None
+    assert by_zip.latitude == pytest.approx(38.24, abs=0.1)
+    with pytest.raises(UnknownZip) as error:
+        origin_for(staff, "00000")
+    assert error.value.field == "zip"

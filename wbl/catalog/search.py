@@ -1,0 +1,512 @@
+"""Browsing and searching the published catalog: who sees what, filters, text, distance, sort.
+
+Why it is built this way: the catalog page must answer in a constant number of SQL
+statements, whatever the number of results (the demo county has 850 offerings; a real one
+a few thousand). So the filters that SQL does well (type, sector, pathway, outcome, dates,
+virtual, paid, the words of the search) run in one query that returns only light columns;
+distance (numpy, ``matching.geo``), relevance, sorting and paging run in Python over those
+rows; and the twenty offerings of the page are then loaded in one query with their partner,
+sector, pathways and outcomes. Everything here is plain SQL that behaves the same on SQLite
+and PostgreSQL (``lower(...) LIKE`` with an escape character, no full-text extension).
+
+What students and teachers may see (the "visible catalog"): published offerings of active
+partners that are not over; and for individual placements (job shadows, projects,
+internships) only partners whose worksite agreement and liability insurance are current
+today, the same rule as ``Partner.compliance_problems`` (DOMAIN.md, safety and compliance).
+A class event (guest speaker, workplace visit) does not place a student at the worksite
+alone, so it stays visible while the partner renews its paperwork.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy.orm import QueryableAttribute, selectinload
+
+from matching.geo import haversine_miles
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog.models import (
+    INDIVIDUAL_KINDS,
+    Offering,
+    OfferingStatus,
+    Partner,
+    offering_outcome,
+    offering_pathway,
+)
+from wbl.extensions import db
+from wbl.geocoding.services import zip_centroid
+from wbl.reference.models import ExperienceKind, IndustrySector, Pathway, PogOutcome
+from wbl.students.queries import profile_for_user
+
+PER_PAGE = 20
+MAX_TERMS = 8
+DISTANCE_CHOICES = (5, 10, 25, 50)
+
+# Relevance weights: a word in the title says most about an offering, then the partner's
+# name (students search for a business they know), then the description and skills.
+TITLE_WEIGHT = 3
+PARTNER_WEIGHT = 2
+TEXT_WEIGHT = 1
+
+
+class Sort(enum.StrEnum):
+    RELEVANCE = "relevance"
+    DISTANCE = "distance"
+    DATE = "date"
+    NEWEST = "newest"
+
+    @property
+    def label(self) -> str:
+        return {
+            "relevance": "Best match",
+            "distance": "Nearest first",
+            "date": "Starting soonest",
+            "newest": "Newest first",
+        }[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogFilters:
+    """What the student asked for; every field optional (the empty filter lists it all)."""
+
+    q: str = ""
+    kinds: frozenset[ExperienceKind] = frozenset()
+    sector_id: int | None = None
+    pathway_id: int | None = None
+    outcome_id: int | None = None
+    within_miles: int | None = None
+    starts_after: date | None = None
+    starts_before: date | None = None
+    virtual: bool | None = None
+    paid: bool | None = None
+    sort: Sort | None = None  # None: best match with words, else soonest
+    page: int = 1
+
+    @property
+    def terms(self) -> list[str]:
+        return search_terms(self.q)
+
+    @property
+    def effective_sort(self) -> Sort:
+        if self.sort is None or (self.sort is Sort.RELEVANCE and not self.terms):
+            return Sort.RELEVANCE if self.terms else Sort.DATE
+        return self.sort
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where distances are measured from, and how to say so ("your home ZIP")."""
+
+    latitude: float
+    longitude: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogHit:
+    offering: Offering
+    miles: float | None  # None: virtual, or no origin, or the place is unknown
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What the ``pagination`` macro needs (the same names as Flask-SQLAlchemy's pages)."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def first(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def iter_pages(
+        self,
+        *,
+        left_edge: int = 2,
+        left_current: int = 2,
+        right_current: int = 4,
+        right_edge: int = 2,
+    ) -> Iterator[int | None]:
+        """Page numbers with ``None`` for the gaps, as Flask-SQLAlchemy yields them."""
+        last = 0
+        for num in range(1, self.pages + 1):
+            if (
+                num <= left_edge
+                or self.page - left_current <= num <= self.page + right_current
+                or num > self.pages - right_edge
+            ):
+                if last + 1 != num:
+                    yield None
+                yield num
+                last = num
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogPage:
+    hits: list[CatalogHit]
+    page: PageInfo
+    sort: Sort
+    origin: Origin | None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.page.total
+
+
+# --- Terms and patterns ---------------------------------------------------------------------
+
+_SEPARATORS = re.compile(r"[\s,;]+")
+_EDGE_PUNCTUATION = "\"'“”‘’()[]{}.:!?"
+
+
+def search_terms(q: str) -> list[str]:
+    """The words of a search, lower-cased: at most eight, one-letter words ignored, each
+    once, in the order typed."""
+    seen: list[str] = []
+    for chunk in _SEPARATORS.split((q or "").lower()):
+        word = chunk.strip(_EDGE_PUNCTUATION)
+        if len(word) > 1 and word not in seen:
+            seen.append(word)
+        if len(seen) == MAX_TERMS:
+            break
+    return seen
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contains(column: QueryableAttribute[str], term: str) -> ColumnElement[bool]:
+    return func.lower(column).like(_like(term), escape="\\")
+
+
+# --- The visible catalog --------------------------------------------------------------------
+
+
+def partner_compliant(today: date) -> ColumnElement[bool]:
+    """SQL for ``not Partner.compliance_problems(today)``."""
+    return and_(
+        Partner.worksite_agreement_date.is_not(None),
+        or_(
+            Partner.worksite_agreement_expiry.is_(None), Partner.worksite_agreement_expiry >= today
+        ),
+        Partner.insurance_expiry.is_not(None),
+        Partner.insurance_expiry >= today,
+    )
+
+
+def visible_conditions(today: date) -> list[ColumnElement[bool]]:
+    """Published, active partner, not over, and a compliant partner for individual kinds.
+    Callers join ``Partner``."""
+    not_over = or_(
+        Offering.end_date >= today,
+        and_(
+            Offering.end_date.is_(None),
+            or_(Offering.start_date.is_(None), Offering.start_date >= today),
+        ),
+    )
+    return [
+        Offering.status == OfferingStatus.PUBLISHED,
+        Partner.active.is_(True),
+        not_over,
+        or_(Offering.kind.not_in(sorted(INDIVIDUAL_KINDS)), partner_compliant(today)),
+    ]
+
+
+def _filtered(columns: Sequence[Any], filters: CatalogFilters, today: date) -> Select[Any]:
+    query = (
+        select(*columns)
+        .select_from(Offering)
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(*visible_conditions(today))
+    )
+    for term in filters.terms:
+        query = query.where(
+            or_(
+                _contains(Offering.title, term),
+                _contains(Offering.description, term),
+                _contains(Offering.skills, term),
+                _contains(Partner.name, term),
+            )
+        )
+    if filters.kinds:
+        query = query.where(Offering.kind.in_(sorted(filters.kinds)))
+    if filters.sector_id is not None:
+        query = query.where(Partner.sector_id == filters.sector_id)
+    if filters.pathway_id is not None:
+        query = query.where(
+            exists().where(
+                offering_pathway.c.offering_id == Offering.id,
+                offering_pathway.c.pathway_id == filters.pathway_id,
+            )
+        )
+    if filters.outcome_id is not None:
+        query = query.where(
+            exists().where(
+                offering_outcome.c.offering_id == Offering.id,
+                offering_outcome.c.outcome_id == filters.outcome_id,
+            )
+        )
+    if filters.starts_after is not None:
+        query = query.where(Offering.start_date >= filters.starts_after)
+    if filters.starts_before is not None:
+        query = query.where(Offering.start_date <= filters.starts_before)
+    if filters.virtual is not None:
+        query = query.where(Offering.is_virtual.is_(filters.virtual))
+    if filters.paid is not None:
+        query = query.where(Offering.paid.is_(filters.paid))
+    return query
+
+
+def candidate_rows(filters: CatalogFilters, today: date) -> Select[Any]:
+    """The light columns of every visible offering that passes the SQL filters."""
+    columns: list[Any] = [
+        Offering.id,
+        func.coalesce(Offering.latitude, Partner.latitude).label("lat"),
+        func.coalesce(Offering.longitude, Partner.longitude).label("lon"),
+        Offering.is_virtual,
+        Offering.start_date,
+        Offering.created_at,
+    ]
+    if filters.terms:
+        columns += [Offering.title, Offering.description, Offering.skills, Partner.name]
+    return _filtered(columns, filters, today)
+
+
+def offerings_by_id(ids: Sequence[int]) -> Select[Offering]:
+    """One page of offerings with everything the result cards show, loaded up front."""
+    return (
+        select(Offering)
+        .where(Offering.id.in_(list(ids)))
+        .options(
+            selectinload(Offering.partner).selectinload(Partner.sector),
+            selectinload(Offering.pathways),
+            selectinload(Offering.outcomes),
+        )
+    )
+
+
+def open_offerings_of_partner(partner_id: int, today: date) -> Select[Offering]:
+    """A partner page's list: its visible offerings, soonest first."""
+    return (
+        select(Offering)
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(Offering.partner_id == partner_id, *visible_conditions(today))
+        .options(selectinload(Offering.pathways), selectinload(Offering.outcomes))
+        .order_by(Offering.start_date.is_(None), Offering.start_date, Offering.id)
+    )
+
+
+def active_partner(partner_id: int) -> Select[Partner]:
+    return (
+        select(Partner)
+        .where(Partner.id == partner_id, Partner.active.is_(True))
+        .options(selectinload(Partner.sector))
+    )
+
+
+def endorsing_partners() -> Select[Partner]:
+    return (
+        select(Partner)
+        .where(Partner.active.is_(True), Partner.endorses_certificate.is_(True))
+        .options(selectinload(Partner.sector))
+        .order_by(func.lower(Partner.name), Partner.id)
+    )
+
+
+# --- Origin ---------------------------------------------------------------------------------
+
+
+def origin_for(actor: User, zip_code: str = "") -> Origin | None:
+    """Where "distance" starts: a ZIP the user typed, else a student's home (from their
+    profile) or a teacher's school; staff and employers have none until they type a ZIP.
+
+    Raises ``UnknownZip`` (``field="zip"``) for a ZIP we cannot place."""
+    if zip_code.strip():
+        place = zip_centroid(zip_code)
+        return Origin(place.latitude, place.longitude, f"ZIP {zip_code.strip()[:5]}")
+    if actor.has_role(Role.STUDENT):
+        profile = db.session.scalar(profile_for_user(actor.id))
+        if (
+            profile is not None
+            and profile.home_latitude is not None
+            and profile.home_longitude is not None
+        ):
+            return Origin(
+                profile.home_latitude, profile.home_longitude, f"your home ZIP {profile.home_zip}"
+            )
+    if actor.has_role(Role.TEACHER) and actor.school is not None:
+        school = actor.school
+        if school.latitude is not None and school.longitude is not None:
+            return Origin(school.latitude, school.longitude, school.name)
+    return None
+
+
+def miles_to(origin: Origin | None, offering: Offering) -> float | None:
+    """Miles from the origin to an offering's place (its own, else its partner's)."""
+    if origin is None or offering.is_virtual:
+        return None
+    lat = offering.latitude if offering.latitude is not None else offering.partner.latitude
+    lon = offering.longitude if offering.longitude is not None else offering.partner.longitude
+    if lat is None or lon is None:
+        return None
+    return float(haversine_miles(origin.latitude, origin.longitude, lat, lon))
+
+
+# --- The search -----------------------------------------------------------------------------
+
+
+def _relevance(terms: list[str], title: str, description: str, skills: str, name: str) -> int:
+    title, text, name = title.lower(), f"{description}\n{skills}".lower(), name.lower()
+    score = 0
+    for term in terms:
+        score += TITLE_WEIGHT * (term in title)
+        score += PARTNER_WEIGHT * (term in name)
+        score += TEXT_WEIGHT * (term in text)
+    return score
+
+
+def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) -> CatalogPage:
+    """One page of the visible catalog for these filters, with distances from ``origin``.
+
+    Constant statements: one for the candidate rows, then one (plus its eager loads) for
+    the page's offerings. Virtual offerings have no distance: a distance limit keeps them
+    (they are reachable from anywhere) and "nearest first" lists them last; an offering
+    whose place is unknown cannot be shown to be near, so a distance limit leaves it out.
+    """
+    notes: list[str] = []
+    rows = db.session.execute(candidate_rows(filters, today)).all()
+    sort = filters.effective_sort
+    if sort is Sort.DISTANCE and origin is None:
+        notes.append("Enter a ZIP code to sort by distance; sorted by date instead.")
+        sort = Sort.DATE
+
+    ids = np.fromiter((r.id for r in rows), dtype=np.int64, count=len(rows))
+    miles = np.full(len(rows), np.nan)
+    if origin is not None and rows:
+        lats = np.array([np.nan if r.lat is None else r.lat for r in rows], dtype=np.float64)
+        lons = np.array([np.nan if r.lon is None else r.lon for r in rows], dtype=np.float64)
+        virtual = np.fromiter((bool(r.is_virtual) for r in rows), dtype=bool, count=len(rows))
+        miles = haversine_miles(origin.latitude, origin.longitude, lats, lons)
+        miles[virtual] = np.nan
+        if filters.within_miles is not None:
+            keep = virtual | (miles <= filters.within_miles)  # NaN <= x is False
+            rows = [r for r, k in zip(rows, keep, strict=True) if k]
+            ids, miles = ids[keep], miles[keep]
+    elif filters.within_miles is not None:
+        notes.append("Enter a ZIP code to limit the distance; showing every distance.")
+
+    order = _order(rows, miles, sort, filters.terms)
+    total = len(order)
+    info = PageInfo(page=1, per_page=PER_PAGE, total=total)
+    info = PageInfo(page=min(max(filters.page, 1), info.pages), per_page=PER_PAGE, total=total)
+    chosen = order[(info.page - 1) * PER_PAGE : info.page * PER_PAGE]
+    page_ids = [int(ids[i]) for i in chosen]
+    distance = {int(ids[i]): (None if np.isnan(miles[i]) else float(miles[i])) for i in chosen}
+    loaded = {o.id: o for o in db.session.scalars(offerings_by_id(page_ids))} if page_ids else {}
+    hits = [CatalogHit(loaded[i], distance[i]) for i in page_ids if i in loaded]
+    return CatalogPage(hits=hits, page=info, sort=sort, origin=origin, notes=notes)
+
+
+def _order(
+    rows: Sequence[Any], miles: NDArray[np.float64], sort: Sort, terms: list[str]
+) -> list[int]:
+    """Row positions in display order; ties broken by start date, then id (stable pages)."""
+
+    def soonest(i: int) -> tuple[bool, date, int]:
+        start = rows[i].start_date
+        return (start is None, start or date.max, rows[i].id)
+
+    positions = range(len(rows))
+    if sort is Sort.RELEVANCE:
+        scores = [
+            _relevance(terms, r.title, r.description or "", r.skills or "", r.name) for r in rows
+        ]
+        return sorted(positions, key=lambda i: (-scores[i], *soonest(i)))
+    if sort is Sort.DISTANCE:
+        return sorted(
+            positions,
+            key=lambda i: (bool(np.isnan(miles[i])), float(np.nan_to_num(miles[i])), *soonest(i)),
+        )
+    if sort is Sort.NEWEST:
+        return sorted(
+            positions,
+            key=lambda i: (-_timestamp(rows[i].created_at), rows[i].id),
+        )
+    return sorted(positions, key=soonest)
+
+
+def _timestamp(value: datetime | None) -> float:
+    return value.timestamp() if value is not None else 0.0
+
+
+# --- Choices for the filter form ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FilterChoices:
+    sectors: list[tuple[int, str]]
+    pathways: list[tuple[int, str, str]]  # id, name, sector name
+    outcomes: list[tuple[int, str]]
+
+
+def filter_choices() -> FilterChoices:
+    """Active sectors, pathways (grouped by sector) and PoG outcomes, in the county's order."""
+    sectors = db.session.execute(
+        select(IndustrySector.id, IndustrySector.name)
+        .where(IndustrySector.active.is_(True))
+        .order_by(IndustrySector.position, IndustrySector.name)
+    ).all()
+    pathways = db.session.execute(
+        select(Pathway.id, Pathway.name, IndustrySector.name)
+        .join(IndustrySector, IndustrySector.id == Pathway.sector_id)
+        .where(Pathway.active.is_(True), IndustrySector.active.is_(True))
+        .order_by(IndustrySector.position, Pathway.position, Pathway.name)
+    ).all()
+    outcomes = db.session.execute(
+        select(PogOutcome.id, PogOutcome.name)
+        .where(PogOutcome.active.is_(True))
+        .order_by(PogOutcome.position, PogOutcome.name)
+    ).all()
+    return FilterChoices(
+        sectors=[(r[0], r[1]) for r in sectors],
+        pathways=[(r[0], r[1], r[2]) for r in pathways],
+        outcomes=[(r[0], r[1]) for r in outcomes],
+    )
