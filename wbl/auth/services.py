@@ -131,6 +131,31 @@ def invite_user(
 
     District staff invite only into their own district; only administrators create admins.
     """
+    user = add_invited_user(
+        actor,
+        email=email,
+        full_name=full_name,
+        roles=roles,
+        district_id=district_id,
+        school_id=school_id,
+    )
+    db.session.commit()
+    return user
+
+
+def add_invited_user(
+    actor: User,
+    *,
+    email: str,
+    full_name: str,
+    roles: Iterable[Role],
+    district_id: int | None = None,
+    school_id: int | None = None,
+    note: str = "",
+) -> User:
+    """The invitation itself, inside the caller's transaction (flushes, never commits): used by
+    ``invite_user`` and by features that invite as part of their own change (a partner's new
+    contact). ``note`` adds a sentence to the e-mail, such as which partner the account is for."""
     wanted = frozenset(roles)
     if not wanted:
         raise DomainError("Choose at least one role.", field="roles")
@@ -161,17 +186,17 @@ def invite_user(
     token = make_token("invite", {"uid": user.id, "pw": password_fingerprint(None)})
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     link = url_for("auth.accept_invitation", token=token, _external=True)
+    extra = f"{note}\n" if note else ""
     queue_email(
         kind="invitation",
         to=user.email,
         subject="You are invited to WBL, the work-based learning platform",
         body=(
             f"Hello {user.full_name},\n\n{actor.full_name} invited you to WBL, "
-            f"{current_app.config['COUNTY_NAME']}'s work-based learning platform.\n"
+            f"{current_app.config['COUNTY_NAME']}'s work-based learning platform.\n{extra}"
             f"Set your password within {days} days to start:\n\n{link}\n"
         ),
     )
-    db.session.commit()
     return user
 
 

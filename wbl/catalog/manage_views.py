@@ -2,6 +2,552 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.datastructures import FileStorage
+
+from wbl.access import Role, policy
+from wbl.catalog import manage, manage_queries
+from wbl.catalog.manage import OfferingData, PartnerData
+from wbl.catalog.manage_forms import (
+    KIND_LABELS,
+    ConfirmForm,
+    ContactForm,
+    LogoForm,
+    OfferingForm,
+    PartnerForm,
+    ReturnForm,
+)
+from wbl.catalog.models import OfferingStatus
+from wbl.clock import local_today
+from wbl.errors import DomainError
+from wbl.extensions import db
+from wbl.reference.choices import (
+    activity_choices,
+    outcome_choices,
+    pathway_choices,
+    sector_choices,
+)
+from wbl.reference.models import ExperienceKind
 
 bp = Blueprint("manage", __name__, url_prefix="/catalog")
+
+STAFF = (Role.STAFF,)  # administrators pass every staff policy
+
+
+def _form_error(form: Any, error: DomainError) -> None:
+    """Show a service's refusal next to its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(error.message, "danger")
+
+
+def _page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+# --- partners ----------------------------------------------------------------------------
+
+
+@bp.get("/partners")
+@policy(*STAFF)
+def partners() -> ResponseReturnValue:
+    filters = manage_queries.PartnerFilters(
+        q=request.args.get("q", "")[:100].strip(),
+        sector_id=request.args.get("sector", type=int),
+        state=request.args.get("state", "active"),
+    )
+    page = db.paginate(
+        manage_queries.partners_for_staff(filters, local_today()),
+        page=_page_number(),
+        per_page=25,
+        error_out=False,
+    )
+    counts = manage_queries.offering_counts([p.id for p in page.items])
+    return render_template(
+        "manage/partners.html",
+        page=page,
+        counts=counts,
+        filters=filters,
+        sectors=sector_choices(),
+        today=local_today(),
+    )
+
+
+def _partner_data(form: PartnerForm) -> PartnerData:
+    return PartnerData(
+        name=form.name.data or "",
+        sector_id=form.sector_id.data or 0,
+        street_address=form.street_address.data or "",
+        city=form.city.data or "",
+        zip=form.zip.data or "",
+        latitude=form.latitude.data,
+        longitude=form.longitude.data,
+        website=form.website.data or "",
+        phone=form.phone.data or "",
+        description=form.description.data or "",
+        endorses_certificate=bool(form.endorses_certificate.data),
+        worksite_agreement_date=form.worksite_agreement_date.data,
+        worksite_agreement_expiry=form.worksite_agreement_expiry.data,
+        insurance_expiry=form.insurance_expiry.data,
+    )
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@policy(*STAFF)
+def partner_new() -> ResponseReturnValue:
+    form = PartnerForm()
+    form.sector_id.choices = sector_choices()
+    if form.validate_on_submit():
+        try:
+            partner = manage.create_partner(current_user, _partner_data(form))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(f"{partner.name} is added. Invite a contact and upload a logo.", "success")
+            return redirect(url_for("manage.partner", partner_id=partner.id))
+    return render_template("manage/partner_form.html", form=form, partner=None)
+
+
+@bp.get("/partners/<int:partner_id>")
+@policy(*STAFF)
+def partner(partner_id: int) -> ResponseReturnValue:
+    found = manage_queries.partner_for_staff(current_user, partner_id)
+    return render_template(
+        "manage/partner.html",
+        partner=found,
+        offerings=manage_queries.offerings_of_partner(found.id),
+        logo_form=LogoForm(),
+        contact_form=ContactForm(),
+        confirm=ConfirmForm(),
+        today=local_today(),
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
+@policy(*STAFF)
+def partner_edit(partner_id: int) -> ResponseReturnValue:
+    found = manage.get_partner(current_user, partner_id)
+    form = PartnerForm(obj=found)
+    form.sector_id.choices = sector_choices()
+    if not form.is_submitted() and not found.coordinates_manual:
+        form.latitude.data = form.longitude.data = None
+    if form.validate_on_submit():
+        try:
+            manage.update_partner(current_user, partner_id, _partner_data(form))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash("The partner is saved.", "success")
+            return redirect(url_for("manage.partner", partner_id=partner_id))
+    return render_template("manage/partner_form.html", form=form, partner=found)
+
+
+@bp.post("/partners/<int:partner_id>/logo")
+@policy(*STAFF)
+def partner_logo(partner_id: int) -> ResponseReturnValue:
+    form = LogoForm()
+    if not form.validate_on_submit():
+        problems = form.logo.errors or ["Choose a PNG, JPEG or SVG file."]
+        flash(" ".join(str(p) for p in problems), "danger")
+        return redirect(url_for("manage.partner", partner_id=partner_id))
+    upload: FileStorage = form.logo.data
+    try:
+        manage.upload_logo(current_user, partner_id, upload.read(manage_queries.LOGO_READ_LIMIT))
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash("The logo is saved.", "success")
+    return redirect(url_for("manage.partner", partner_id=partner_id))
+
+
+@bp.post("/partners/<int:partner_id>/logo/remove")
+@policy(*STAFF)
+def partner_logo_remove(partner_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    manage.remove_logo(current_user, partner_id)
+    flash("The logo is removed.", "success")
+    return redirect(url_for("manage.partner", partner_id=partner_id))
+
+
+@bp.post("/partners/<int:partner_id>/contacts")
+@policy(*STAFF)
+def partner_contact_add(partner_id: int) -> ResponseReturnValue:
+    form = ContactForm()
+    if form.validate_on_submit():
+        data = manage.ContactData(
+            email=form.email.data or "",
+            full_name=form.full_name.data or "",
+            job_title=form.job_title.data or "",
+            phone=form.phone.data or "",
+        )
+        try:
+            contact = manage.add_contact(current_user, partner_id, data)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            invited = contact.user.password_hash is None
+            flash(
+                f"{contact.user.full_name} is a contact"
+                + (" and has been sent an invitation." if invited else "."),
+                "success",
+            )
+            return redirect(url_for("manage.partner", partner_id=partner_id) + "#contacts")
+    found = manage_queries.partner_for_staff(current_user, partner_id)
+    return render_template(
+        "manage/partner.html",
+        partner=found,
+        offerings=manage_queries.offerings_of_partner(found.id),
+        logo_form=LogoForm(),
+        contact_form=form,
+        confirm=ConfirmForm(),
+        today=local_today(),
+        kind_labels=KIND_LABELS,
+    ), 422
+
+
+@bp.post("/contacts/<int:contact_id>/remove")
+@policy(*STAFF)
+def contact_remove(contact_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = manage.remove_contact(current_user, contact_id)
+    flash("The contact is removed from this partner.", "success")
+    return redirect(url_for("manage.partner", partner_id=found.id) + "#contacts")
+
+
+@bp.post("/partners/<int:partner_id>/deactivate")
+@policy(*STAFF)
+def partner_deactivate(partner_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = manage.set_partner_active(current_user, partner_id, False)
+    flash(f"{found.name} is inactive: it and its opportunities are hidden.", "success")
+    return redirect(url_for("manage.partner", partner_id=partner_id))
+
+
+@bp.post("/partners/<int:partner_id>/activate")
+@policy(*STAFF)
+def partner_activate(partner_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    found = manage.set_partner_active(current_user, partner_id, True)
+    flash(f"{found.name} is active again.", "success")
+    return redirect(url_for("manage.partner", partner_id=partner_id))
+
+
+@bp.get("/compliance")
+@policy(*STAFF)
+def compliance() -> ResponseReturnValue:
+    today = local_today()
+    return render_template(
+        "manage/compliance.html",
+        rows=manage_queries.compliance_rows(today),
+        today=today,
+        days=manage_queries.COMPLIANCE_WARNING_DAYS,
+    )
+
+
+# --- offerings ---------------------------------------------------------------------------
+
+
+@bp.get("/offerings")
+@policy(*STAFF)
+def offerings() -> ResponseReturnValue:
+    status = request.args.get("status", "")
+    kind = request.args.get("type", "")
+    filters = manage_queries.OfferingFilters(
+        q=request.args.get("q", "")[:100].strip(),
+        status=OfferingStatus(status) if status in {s.value for s in OfferingStatus} else None,
+        kind=ExperienceKind(kind) if kind in {k.value for k in ExperienceKind} else None,
+    )
+    page = db.paginate(
+        manage_queries.offerings_for_staff(filters),
+        page=_page_number(),
+        per_page=25,
+        error_out=False,
+    )
+    return render_template(
+        "manage/offerings.html",
+        page=page,
+        filters=filters,
+        kind_labels=KIND_LABELS,
+        statuses=list(OfferingStatus),
+        confirm=ConfirmForm(),
+    )
+
+
+def _offering_form(form: OfferingForm) -> OfferingForm:
+    """Fill the choices: staff pick any active partner; an employer one of its own."""
+    form.partner_id.choices = manage_queries.partner_choices(current_user)
+    form.pathway_ids.choices = pathway_choices()
+    form.outcome_ids.choices = outcome_choices()
+    form.prerequisite_ids.choices = activity_choices()
+    return form
+
+
+def _offering_data(form: OfferingForm) -> OfferingData:
+    return OfferingData(
+        partner_id=form.partner_id.data or 0,
+        kind=ExperienceKind(form.kind.data),
+        title=form.title.data or "",
+        description=form.description.data or "",
+        skills=form.skills.data or "",
+        requirements=form.requirements.data or "",
+        schedule=form.schedule.data or "",
+        location=form.location.data or "",
+        zip=form.zip.data or "",
+        is_virtual=bool(form.is_virtual.data),
+        capacity=form.capacity.data or 0,
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        application_deadline=form.application_deadline.data,
+        minimum_age=form.minimum_age.data,
+        min_grade=int(form.min_grade.data) if form.min_grade.data else None,
+        paid=bool(form.paid.data),
+        expected_hours=form.expected_hours.data,
+        pathway_ids=frozenset(form.pathway_ids.data or ()),
+        outcome_ids=frozenset(form.outcome_ids.data or ()),
+        prerequisite_ids=frozenset(form.prerequisite_ids.data or ()),
+    )
+
+
+def _fill(form: OfferingForm, data: OfferingData) -> None:
+    """Put an offering's (or a proposed change's) values into an unsubmitted form."""
+    for name, value in data.to_json().items():
+        field = getattr(form, name)
+        if name in ("start_date", "end_date", "application_deadline"):
+            field.data = getattr(data, name)
+        elif name == "min_grade":
+            field.data = str(value) if value else ""
+        else:
+            field.data = value
+
+
+def _after_save(offering_id: int) -> ResponseReturnValue:
+    if manage.is_staff(current_user):
+        return redirect(url_for("catalog.offering_detail", offering_id=offering_id))
+    return redirect(url_for("manage.my_offerings"))
+
+
+@bp.route("/offerings/new", methods=["GET", "POST"])
+@policy(Role.STAFF, Role.EMPLOYER)
+def offering_new() -> ResponseReturnValue:
+    form = _offering_form(OfferingForm())
+    staff = manage.is_staff(current_user)
+    if not form.is_submitted():
+        partner_id = request.args.get("partner", type=int)
+        if partner_id is not None:
+            form.partner_id.data = partner_id
+    if form.validate_on_submit():
+        publish = staff and request.form.get("action") == "publish"
+        try:
+            offering = manage.create_offering(current_user, _offering_data(form), publish=publish)
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            if not staff:
+                flash("Thank you. Your opportunity is sent to the CTE team for review.", "success")
+            elif publish:
+                flash("The opportunity is published: students can find it now.", "success")
+            else:
+                flash("The opportunity is saved as a draft.", "success")
+            return _after_save(offering.id)
+    return render_template(
+        "manage/offering_form.html", form=form, offering=None, staff=staff, mode="new"
+    )
+
+
+@bp.route("/offerings/<int:offering_id>/edit", methods=["GET", "POST"])
+@policy(Role.STAFF, Role.EMPLOYER)
+def offering_edit(offering_id: int) -> ResponseReturnValue:
+    offering = manage.get_offering_to_manage(current_user, offering_id)
+    staff = manage.is_staff(current_user)
+    form = _offering_form(OfferingForm())
+    if not form.is_submitted():
+        _fill(form, OfferingData.of(offering))
+    if form.validate_on_submit():
+        try:
+            result = manage.update_offering(current_user, offering_id, _offering_data(form))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            if staff:
+                flash("The opportunity is saved.", "success")
+            elif isinstance(result, manage.OfferingChange):
+                flash(
+                    "Your changes are sent to the CTE team; the posting stays as it is "
+                    "until they approve them.",
+                    "success",
+                )
+            else:
+                flash("Your opportunity is sent to the CTE team for review.", "success")
+            return _after_save(offering_id)
+    return render_template(
+        "manage/offering_form.html", form=form, offering=offering, staff=staff, mode="edit"
+    )
+
+
+@bp.post("/offerings/<int:offering_id>/publish")
+@policy(*STAFF)
+def offering_publish(offering_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        manage.publish_offering(current_user, offering_id)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash("The opportunity is published.", "success")
+    return redirect(url_for("catalog.offering_detail", offering_id=offering_id))
+
+
+@bp.post("/offerings/<int:offering_id>/close")
+@policy(*STAFF)
+def offering_close(offering_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        manage.close_offering(current_user, offering_id)
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        flash("The opportunity is closed: students no longer see it.", "success")
+    return redirect(url_for("catalog.offering_detail", offering_id=offering_id))
+
+
+# --- review queue ------------------------------------------------------------------------
+
+
+@bp.get("/review")
+@policy(*STAFF)
+def review_queue() -> ResponseReturnValue:
+    return render_template(
+        "manage/review_queue.html",
+        proposals=manage_queries.pending_proposals(),
+        changes=manage_queries.pending_changes(),
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.route("/review/offerings/<int:offering_id>", methods=["GET", "POST"])
+@policy(*STAFF)
+def review_offering(offering_id: int) -> ResponseReturnValue:
+    offering = manage.get_offering_to_manage(current_user, offering_id)
+    form = _offering_form(OfferingForm())
+    if not form.is_submitted():
+        _fill(form, OfferingData.of(offering))
+    if form.validate_on_submit():
+        try:
+            manage.approve_offering(current_user, offering_id, _offering_data(form))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash(f"“{offering.title}” is approved and published.", "success")
+            return redirect(url_for("manage.review_queue"))
+    return render_template(
+        "manage/review_offering.html",
+        form=form,
+        offering=offering,
+        return_form=ReturnForm(),
+        change=None,
+        changed=[],
+    )
+
+
+@bp.post("/review/offerings/<int:offering_id>/return")
+@policy(*STAFF)
+def return_offering(offering_id: int) -> ResponseReturnValue:
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            manage.return_offering(current_user, offering_id, form.reason.data or "")
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash("The proposal is sent back to the employer with your note.", "success")
+            return redirect(url_for("manage.review_queue"))
+    offering = manage.get_offering_to_manage(current_user, offering_id)
+    offering_form = _offering_form(OfferingForm(formdata=None))
+    _fill(offering_form, OfferingData.of(offering))
+    return render_template(
+        "manage/review_offering.html",
+        form=offering_form,
+        offering=offering,
+        return_form=form,
+        change=None,
+        changed=[],
+    ), 422
+
+
+@bp.route("/review/changes/<int:change_id>", methods=["GET", "POST"])
+@policy(*STAFF)
+def review_change(change_id: int) -> ResponseReturnValue:
+    change = manage.get_change(current_user, change_id)
+    form = _offering_form(OfferingForm())
+    if not form.is_submitted():
+        _fill(form, OfferingData.from_json(change.changes))
+    if form.validate_on_submit():
+        try:
+            manage.approve_change(current_user, change_id, _offering_data(form))
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            flash("The changes are applied.", "success")
+            return redirect(url_for("manage.review_queue"))
+    return render_template(
+        "manage/review_offering.html",
+        form=form,
+        offering=change.offering,
+        return_form=ReturnForm(),
+        change=change,
+        changed=manage.changed_fields(change),
+    )
+
+
+@bp.post("/review/changes/<int:change_id>/return")
+@policy(*STAFF)
+def return_change(change_id: int) -> ResponseReturnValue:
+    form = ReturnForm()
+    if form.validate_on_submit():
+        try:
+            manage.return_change(current_user, change_id, form.reason.data or "")
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            flash("The changes are declined; the employer has your note.", "success")
+            return redirect(url_for("manage.review_queue"))
+    change = manage.get_change(current_user, change_id)
+    offering_form = _offering_form(OfferingForm(formdata=None))
+    _fill(offering_form, OfferingData.from_json(change.changes))
+    return render_template(
+        "manage/review_offering.html",
+        form=offering_form,
+        offering=change.offering,
+        return_form=form,
+        change=change,
+        changed=manage.changed_fields(change),
+    ), 422
+
+
+# --- employers ---------------------------------------------------------------------------
+
+
+@bp.get("/mine")
+@policy(Role.EMPLOYER)
+def my_offerings() -> ResponseReturnValue:
+    """An employer's own offerings with their review state and any change waiting."""
+    rows = manage_queries.employer_offerings(current_user)
+    return render_template(
+        "manage/my_offerings.html",
+        rows=rows,
+        partners=manage_queries.employer_partners(current_user),
+        kind_labels=KIND_LABELS,
+    )

@@ -3,35 +3,15 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.errors import DomainError
-from wbl.extensions import db
-from wbl.reference.models import IndustrySector
+from wbl.reference.choices import pathway_choices
 from wbl.students import services
 from wbl.students.forms import ProfileForm
 from wbl.students.models import Transportation
 
 bp = Blueprint("students", __name__)
-
-
-def _pathway_choices() -> list[SelectChoice]:
-    """Active pathways, grouped under their sector."""
-    sectors = db.session.scalars(
-        select(IndustrySector)
-        .where(IndustrySector.active.is_(True))
-        .options(selectinload(IndustrySector.pathways))
-        .order_by(IndustrySector.position)
-    )
-    return [
-        SelectChoice(p.id, p.name, optgroup=s.name)  # type: ignore[arg-type]
-        for s in sectors
-        for p in s.pathways
-        if p.active
-    ]
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -43,7 +23,7 @@ def profile() -> ResponseReturnValue:
         form.pathway_ids.data = [p.id for p in current.pathways]
         form.transportation.data = current.transportation.value
         form.availability.data = list(current.availability or [])
-    form.pathway_ids.choices = _pathway_choices()
+    form.pathway_ids.choices = pathway_choices()
     if form.validate_on_submit():
         update = services.ProfileUpdate(
             home_zip=form.home_zip.data or "",

@@ -1,0 +1,250 @@
+"""The catalog's back-office pages: who may open them, forms with good and bad input."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import csrf_from
+from tests.support.builders import make_employer, make_offering, make_partner, make_user, sector
+from tests.support.logo_files import png_bytes
+from wbl.access import Role
+from wbl.catalog.models import ChangeStatus, Offering, OfferingChange, OfferingStatus, Partner
+from wbl.clock import local_today
+from wbl.extensions import db
+from wbl.reference.models import ExperienceKind
+
+STAFF_PAGES = [
+    "/catalog/partners",
+    "/catalog/partners/new",
+    "/catalog/compliance",
+    "/catalog/offerings",
+    "/catalog/review",
+]
+
+
+@pytest.mark.parametrize("url", STAFF_PAGES)
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        (None, 302),
+        ({Role.STUDENT}, 403),
+        ({Role.TEACHER}, 403),
+        ({Role.EMPLOYER}, 403),
+        ({Role.STAFF}, 200),
+        ({Role.ADMIN}, 200),
+    ],
+)
+def test_staff_catalog_pages_by_role(client, login_as, url, roles, expected) -> None:
+    if roles:
+        login_as(make_user(roles=roles))
+    assert client.get(url).status_code == expected
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [(None, 302), ({Role.STUDENT}, 403), ({Role.TEACHER}, 403), ({Role.STAFF}, 200)],
+)
+def test_new_offering_page_is_for_staff_and_employers(client, login_as, roles, expected):
+    if roles:
+        login_as(make_user(roles=roles))
+    assert client.get("/catalog/offerings/new").status_code == expected
+
+
+def test_employer_pages(client, login_as) -> None:
+    employer = login_as(make_employer())
+    assert client.get("/catalog/mine").status_code == 200
+    assert client.get("/catalog/offerings/new").status_code == 200
+    other = make_offering()
+    assert client.get(f"/catalog/offerings/{other.id}/edit").status_code == 404
+    assert client.get(f"/catalog/partners/{other.partner_id}").status_code == 403
+    assert employer.has_role(Role.EMPLOYER)
+
+
+def test_unknown_objects_are_404(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    assert client.get("/catalog/partners/999999").status_code == 404
+    assert client.get("/catalog/offerings/999999/edit").status_code == 404
+    assert client.get("/catalog/review/changes/999999").status_code == 404
+
+
+def _partner_form(**overrides: object) -> dict[str, object]:
+    form: dict[str, object] = {
+        "name": "Sebastopol Community Garden",
+        "sector_id": sector("agriculture").id,
+        "street_address": "1 Garden Way",
+        "city": "Sebastopol",
+        "zip": "95472",
+        "worksite_agreement_date": "2026-01-05",
+        "worksite_agreement_expiry": "2029-01-05",
+        "insurance_expiry": "2027-06-30",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_staff_create_a_partner_through_the_form(client, login_as, post_form) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    response = post_form("/catalog/partners/new", _partner_form())
+    assert response.status_code == 302
+    partner = db.session.scalar(select(Partner).where(Partner.name.like("Sebastopol%")))
+    assert partner is not None
+    assert response.headers["Location"].endswith(f"/catalog/partners/{partner.id}")
+    page = client.get(f"/catalog/partners/{partner.id}").get_data(as_text=True)
+    assert "Sebastopol Community Garden" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"zip": "00000"}, "not a ZIP code we know"),
+        ({"name": ""}, "This field is required."),
+        ({"worksite_agreement_expiry": "2020-01-01"}, "cannot expire before it was signed"),
+        ({"latitude": "38.4"}, "both latitude and longitude"),
+        ({"insurance_expiry": "next june"}, "Not a valid date value."),
+        ({"website": "not a url"}, "Enter a full web address."),
+    ],
+)
+def test_bad_partner_forms_say_what_is_wrong(
+    client, login_as, post_form, overrides, message
+) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    before = db.session.scalar(select(db.func.count(Partner.id)))
+    response = post_form("/catalog/partners/new", _partner_form(**overrides))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    assert db.session.scalar(select(db.func.count(Partner.id))) == before
+
+
+def _upload(client, url: str, page: str, data: bytes, name: str):
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    return client.post(
+        url,
+        data={"csrf_token": token, "logo": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+def test_logo_upload_and_public_serving(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    partner = make_partner()
+    page = f"/catalog/partners/{partner.id}"
+    response = _upload(client, f"{page}/logo", page, png_bytes(), "logo.png")
+    assert "The logo is saved." in response.get_data(as_text=True)
+    logo = client.get(f"/partners/{partner.id}/logo")
+    assert logo.status_code == 200
+    assert logo.mimetype == "image/png"
+    assert logo.data.startswith(b"\x89PNG")
+
+
+def test_a_renamed_executable_is_refused_as_a_logo(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    partner = make_partner()
+    page = f"/catalog/partners/{partner.id}"
+    response = _upload(client, f"{page}/logo", page, b"MZ\x90\x00 program", "logo.png")
+    assert "not a PNG, JPEG or SVG image" in response.get_data(as_text=True)
+    assert client.get(f"/partners/{partner.id}/logo").status_code == 404
+
+
+def test_an_svg_logo_is_served_with_a_locked_down_policy(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    partner = make_partner()
+    page = f"/catalog/partners/{partner.id}"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script><circle r="4"/></svg>'
+    _upload(client, f"{page}/logo", page, svg, "logo.svg")
+    logo = client.get(f"/partners/{partner.id}/logo")
+    assert logo.mimetype == "image/svg+xml"
+    assert b"<script" not in logo.data
+    assert "sandbox" in logo.headers["Content-Security-Policy"]
+
+
+def _offering_form(partner: Partner, **overrides: object) -> dict[str, object]:
+    start = local_today() + timedelta(days=21)
+    form: dict[str, object] = {
+        "partner_id": partner.id,
+        "kind": ExperienceKind.JOB_SHADOW.value,
+        "title": "Shadow a line cook",
+        "description": "Prep and plate beside our chefs during lunch service.",
+        "capacity": "2",
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=1)).isoformat(),
+        "min_grade": "11",
+    }
+    form.update(overrides)
+    return form
+
+
+def test_employer_proposes_and_staff_approve(client, login_as, post_form) -> None:
+    partner = make_partner()
+    employer = login_as(make_employer(partner=partner))
+    response = post_form("/catalog/offerings/new", _offering_form(partner))
+    assert response.status_code == 302
+    offering = db.session.scalar(select(Offering).where(Offering.title == "Shadow a line cook"))
+    assert offering.status is OfferingStatus.PENDING
+    mine = client.get("/catalog/mine").get_data(as_text=True)
+    assert "Waiting for review" in mine
+
+    login_as(make_user(roles={Role.STAFF}))
+    assert "Shadow a line cook" in client.get("/catalog/review").get_data(as_text=True)
+    response = post_form(
+        f"/catalog/review/offerings/{offering.id}",
+        _offering_form(partner, title="Shadow a line cook at lunch"),
+    )
+    assert response.status_code == 302
+    assert offering.status is OfferingStatus.PUBLISHED
+    assert offering.title == "Shadow a line cook at lunch"
+    assert employer.id == offering.proposed_by_id
+
+
+def test_staff_send_a_proposal_back_with_a_reason(client, login_as, post_form) -> None:
+    partner = make_partner()
+    employer = make_employer(partner=partner)
+    offering = make_offering(partner=partner, status=OfferingStatus.PENDING)
+    login_as(make_user(roles={Role.STAFF}))
+    url = f"/catalog/review/offerings/{offering.id}/return"
+    page = f"/catalog/review/offerings/{offering.id}"
+    empty = post_form(url, {"reason": ""}, page=page)
+    assert empty.status_code == 422
+    assert "Tell the employer what to change." in empty.get_data(as_text=True)
+    post_form(url, {"reason": "Add the dress code, please."}, page=page)
+    assert offering.status is OfferingStatus.RETURNED
+    login_as(employer)
+    assert "Add the dress code, please." in client.get("/catalog/mine").get_data(as_text=True)
+
+
+def test_employer_change_to_a_live_offering_goes_to_the_queue(client, login_as, post_form):
+    partner = make_partner()
+    login_as(make_employer(partner=partner))
+    offering = make_offering(partner=partner, title="Shadow a vet tech", capacity=4)
+    form = _offering_form(partner, title="Shadow a vet tech", capacity="6")
+    response = post_form(f"/catalog/offerings/{offering.id}/edit", form)
+    assert response.status_code == 302
+    assert offering.capacity == 4
+    change = db.session.scalar(select(OfferingChange).where(OfferingChange.offering == offering))
+    assert change.status is ChangeStatus.PENDING
+    login_as(make_user(roles={Role.STAFF}))
+    review = client.get(f"/catalog/review/changes/{change.id}").get_data(as_text=True)
+    assert "What would change" in review
+    assert "review-changed" in review
+
+
+def test_bad_offering_form_keeps_everything_and_marks_the_field(client, login_as, post_form):
+    partner = make_partner()
+    login_as(make_user(roles={Role.STAFF}))
+    start = local_today() + timedelta(days=10)
+    response = post_form(
+        "/catalog/offerings/new",
+        _offering_form(
+            partner, end_date=(start - timedelta(days=3)).isoformat(), start_date=start.isoformat()
+        ),
+    )
+    html = response.get_data(as_text=True)
+    assert "The end date is before the start date." in html
+    assert 'value="Shadow a line cook"' in html  # nothing the user typed is lost
+    assert db.session.scalar(select(Offering).where(Offering.title == "Shadow a line cook")) is None

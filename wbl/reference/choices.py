@@ -1,0 +1,53 @@
+"""Reference rows as form choices: only active rows, in the county's order."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms.fields.choices import SelectChoice
+
+from wbl.extensions import db
+from wbl.reference.models import IndustrySector, PogOutcome, PreparatoryActivity
+
+
+def pathway_choices() -> list[SelectChoice]:
+    """Active pathways, grouped under their sector."""
+    sectors = db.session.scalars(
+        select(IndustrySector)
+        .where(IndustrySector.active.is_(True))
+        .options(selectinload(IndustrySector.pathways))
+        .order_by(IndustrySector.position)
+    )
+    return [
+        SelectChoice(p.id, p.name, optgroup=s.name)  # type: ignore[arg-type]
+        for s in sectors
+        for p in s.pathways
+        if p.active
+    ]
+
+
+def sector_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(IndustrySector.id, IndustrySector.name)
+        .where(IndustrySector.active.is_(True))
+        .order_by(IndustrySector.position)
+    )
+    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+
+
+def outcome_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(PogOutcome.id, PogOutcome.name)
+        .where(PogOutcome.active.is_(True))
+        .order_by(PogOutcome.position)
+    )
+    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+
+
+def activity_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        select(PreparatoryActivity.id, PreparatoryActivity.name)
+        .where(PreparatoryActivity.active.is_(True))
+        .order_by(PreparatoryActivity.position)
+    )
+    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
