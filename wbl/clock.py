@@ -3,7 +3,7 @@ local to the county, not UTC: a deadline passes at local midnight."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -11,3 +11,40 @@ from flask import current_app
 
 def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+
+
+def county_zone() -> ZoneInfo:
+    """The county's time zone (config ``TIMEZONE``, e.g. America/Los_Angeles)."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_to_utc(day: date, at: time) -> datetime:
+    """A wall-clock time people typed in (local to the county) as an aware UTC datetime.
+
+    Times in the autumn's repeated hour take their first (daylight) reading; a time in the
+    spring's skipped hour moves forward, as a wall clock would."""
+    local = datetime.combine(day, at, tzinfo=county_zone())
+    return local.astimezone(UTC)
+
+
+def to_local(value: datetime) -> datetime:
+    """An aware datetime as the county's wall clock reads it."""
+    return value.astimezone(county_zone())
+
+
+def _clock(value: datetime) -> str:
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
+
+
+def local_when(value: datetime | None, duration_minutes: int | None = None) -> str:
+    """ "Tue, Dec 1, 2026, 9:30 AM PST", or with a length "Tue, Dec 1, 2026, 9:30–10:30 AM PST"
+    (the county's local time: what a teacher and a partner both read on the wall)."""
+    if value is None:
+        return "—"
+    start = to_local(value)
+    text = f"{start:%a}, {start:%b} {start.day}, {start.year}, {_clock(start)}"
+    if duration_minutes:
+        end = start + timedelta(minutes=duration_minutes)
+        text += f"–{_clock(end)}"
+    return f"{text} {start.tzname()}"

@@ -2,6 +2,212 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from wbl.access import Role, policy
+from wbl.clock import local_when
+from wbl.errors import DomainError
+from wbl.events import policies, services
+from wbl.events.forms import OPTION_NUMBERS, AcceptForm, CancelForm, DeclineForm, EventRequestForm
+from wbl.events.models import EventRequest
+from wbl.home.services import experience_type_names
+from wbl.reference.models import ExperienceKind
+from wbl.schools import services as school_services
+from wbl.schools.models import ClassSection
 
 bp = Blueprint("events", __name__, url_prefix="/events")
+
+
+@bp.app_template_filter("local_when")
+def _local_when(value: datetime | None, duration_minutes: int | None = None) -> str:
+    """A UTC datetime as the county's wall clock reads it: "Tue, Dec 1, 2026, 9:30 AM PST"."""
+    return local_when(value, duration_minutes)
+
+
+def _class_label(section: ClassSection) -> str:
+    return section.name + (f" (period {section.period})" if section.period else "")
+
+
+@bp.get("")
+@policy(Role.TEACHER, Role.EMPLOYER, Role.STAFF)
+def index() -> ResponseReturnValue:
+    return render_template(
+        "events/index.html",
+        requests=services.list_requests(current_user),
+        kind_names=experience_type_names(),
+        is_teacher=current_user.has_role(Role.TEACHER),
+    )
+
+
+def _options(form: EventRequestForm) -> tuple[services.DateOptionInput, ...]:
+    chosen = []
+    for n in OPTION_NUMBERS:
+        day, start = form[f"date_{n}"].data, form[f"time_{n}"].data
+        if day and start:
+            minutes = form[f"duration_{n}"].data or 60
+            chosen.append(services.DateOptionInput(day, start, minutes))
+    return tuple(chosen)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@policy(Role.TEACHER)
+def new() -> ResponseReturnValue:
+    """From an offering (``?offering=ID``) or for a partner the teacher chooses."""
+    offering_id = request.args.get("offering", type=int)
+    offering = services.requestable_offering(offering_id) if offering_id else None
+    classes = school_services.own_classes(current_user)
+    if not classes:
+        flash("Add a class first: a class event is booked for one of your classes.", "info")
+        return redirect(url_for("classes.new"))
+    form = EventRequestForm()
+    if offering is not None:
+        del form.partner_id
+        del form.kind
+    else:
+        form.partner_id.choices = [
+            SelectChoice(0, "Choose a partner…"),  # type: ignore[arg-type]
+            *(SelectChoice(p.id, p.name) for p in services.active_partners()),  # type: ignore[arg-type]
+        ]
+    form.class_section_id.choices = [
+        SelectChoice(c.section.id, _class_label(c.section))  # type: ignore[arg-type]
+        for c in classes
+    ]
+    if not form.is_submitted():
+        wanted = request.args.get("class", type=int)
+        default = next((c for c in classes if c.section.id == wanted), classes[0])
+        form.class_section_id.data = default.section.id
+        form.class_size.data = default.student_count or None
+    if form.validate_on_submit():
+        data = services.EventRequestInput(
+            class_section_id=form.class_section_id.data or 0,
+            class_size=form.class_size.data,
+            topic=form.topic.data or "",
+            notes=form.notes.data or "",
+            options=_options(form),
+            offering_id=offering.id if offering else None,
+            partner_id=None if offering else (form.partner_id.data or None),
+            kind=None if offering else ExperienceKind(form.kind.data),
+        )
+        try:
+            sent = services.request_event(current_user, data)
+        except DomainError as error:
+            target = form._fields.get(error.field or "")
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                flash(error.message, "warning")
+        else:
+            partner = sent.request.partner.name
+            if sent.notified:
+                flash(f"Your request is on its way to {partner}.", "success")
+            else:
+                flash(
+                    f"Your request is saved, but {partner} has no contact in WBL yet: "
+                    "your CTE coordinator can help reach them.",
+                    "warning",
+                )
+            return redirect(url_for("events.detail", request_id=sent.request.id))
+    return render_template(
+        "events/new.html", form=form, offering=offering, kind_names=experience_type_names()
+    )
+
+
+def _render_detail(
+    event: EventRequest,
+    accept: AcceptForm | None = None,
+    decline: DeclineForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    can_decide = policies.can_decide(current_user, event, services.partner_ids_of(current_user))
+    if can_decide:
+        accept = accept or AcceptForm(prefix="accept")
+        decline = decline or DeclineForm(prefix="decline")
+        accept.option_id.choices = [
+            SelectChoice(o.id, local_when(o.starts_at, o.duration_minutes))  # type: ignore[arg-type]
+            for o in event.options
+        ]
+    return (
+        render_template(
+            "events/detail.html",
+            event=event,
+            accept=accept if can_decide else None,
+            decline=decline if can_decide else None,
+            cancel=CancelForm() if policies.can_cancel(current_user, event) else None,
+            kind_names=experience_type_names(),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:request_id>")
+@policy(Role.TEACHER, Role.EMPLOYER, Role.STAFF)
+def detail(request_id: int) -> ResponseReturnValue:
+    return _render_detail(services.get_request(current_user, request_id))
+
+
+@bp.post("/<int:request_id>/accept")
+@policy(Role.EMPLOYER)
+def accept(request_id: int) -> ResponseReturnValue:
+    event = services.get_request(current_user, request_id)
+    form = AcceptForm(prefix="accept")
+    form.option_id.choices = [SelectChoice(o.id, "") for o in event.options]  # type: ignore[arg-type]
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_detail(event, accept=form, status=200)
+    try:
+        services.accept_request(
+            current_user, request_id, form.option_id.data or 0, form.message.data or ""
+        )
+    except services.AlreadyDecided as error:
+        flash(error.message, "warning")
+    except DomainError as error:
+        if error.field in ("option_id", "message"):
+            form[error.field].errors = [*form[error.field].errors, error.message]
+            return _render_detail(event, accept=form, status=200)
+        raise
+    else:
+        flash("Thank you! The teacher has been told the date is confirmed.", "success")
+    return redirect(url_for("events.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/decline")
+@policy(Role.EMPLOYER)
+def decline(request_id: int) -> ResponseReturnValue:
+    event = services.get_request(current_user, request_id)
+    form = DeclineForm(prefix="decline")
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_detail(event, decline=form, status=200)
+    try:
+        services.decline_request(current_user, request_id, form.message.data or "")
+    except services.AlreadyDecided as error:
+        flash(error.message, "warning")
+    except DomainError as error:
+        if error.field == "message":
+            form.message.errors = [*form.message.errors, error.message]
+            return _render_detail(event, decline=form, status=200)
+        raise
+    else:
+        flash("The teacher has been told, with your message.", "success")
+    return redirect(url_for("events.detail", request_id=request_id))
+
+
+@bp.post("/<int:request_id>/cancel")
+@policy(Role.TEACHER)
+def cancel(request_id: int) -> ResponseReturnValue:
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_request(current_user, request_id)
+    except services.AlreadyDecided as error:
+        flash(error.message, "warning")
+    else:
+        flash("The request is cancelled and the partner has been told.", "success")
+    return redirect(url_for("events.detail", request_id=request_id))

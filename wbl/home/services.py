@@ -11,7 +11,9 @@ from wbl.auth.models import User
 from wbl.catalog import queries as catalog_queries
 from wbl.catalog.models import Offering, Partner
 from wbl.catalog.recommendations import RecommendedOffering, recommendations_for
-from wbl.extensions import db
+from wbl.events import queries as event_queries
+from wbl.events.models import EventRequest
+from wbl.extensions import db, utcnow
 from wbl.reference.models import ExperienceKind, ExperienceType
 from wbl.schools.queries import schools_visible_to
 from wbl.students import queries as student_queries
@@ -73,17 +75,27 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
 class TeacherDashboard:
     grade_counts: dict[int, int]
     total: int
+    upcoming_events: list[EventRequest] = field(default_factory=list)
+
+
+UPCOMING_EVENTS_SHOWN = 5
 
 
 def teacher_dashboard(actor: User) -> TeacherDashboard:
     grades: dict[int, int] = dict(db.session.execute(student_queries.count_by_grade(actor)).all())
-    return TeacherDashboard(grade_counts=grades, total=sum(grades.values()))
+    upcoming = event_queries.upcoming_for_teacher(actor, utcnow()).limit(UPCOMING_EVENTS_SHOWN)
+    return TeacherDashboard(
+        grade_counts=grades,
+        total=sum(grades.values()),
+        upcoming_events=list(db.session.scalars(upcoming)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class StudentDashboard:
     profile: StudentProfile | None
     recommendations: list[RecommendedOffering] = field(default_factory=list)
+    upcoming_events: list[EventRequest] = field(default_factory=list)
 
 
 def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashboard:
@@ -91,8 +103,11 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
     profile = db.session.scalar(student_queries.profile_for_user(actor.id))
     if profile is None:
         return StudentDashboard(profile=None)
+    upcoming = event_queries.upcoming_for_student(profile.id, utcnow())
     return StudentDashboard(
-        profile=profile, recommendations=recommendations_for(profile, today, k=limit)
+        profile=profile,
+        recommendations=recommendations_for(profile, today, k=limit),
+        upcoming_events=list(db.session.scalars(upcoming.limit(UPCOMING_EVENTS_SHOWN))),
     )
 
 
@@ -100,10 +115,12 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
 class EmployerDashboard:
     partners: list[Partner]
     offerings: list[Offering]
+    pending_requests: int = 0
 
 
 def employer_dashboard(actor: User) -> EmployerDashboard:
     return EmployerDashboard(
         partners=list(db.session.scalars(catalog_queries.partners_of_contact(actor))),
         offerings=list(db.session.scalars(catalog_queries.offerings_of_contact(actor).limit(50))),
+        pending_requests=db.session.scalar(event_queries.pending_count_for_contact(actor)) or 0,
     )

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy import Select, select
+from sqlalchemy import ScalarSelect, Select, func, select
+from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
-from wbl.schools.models import District, School
+from wbl.schools.models import ClassSection, District, School, class_section_student
+from wbl.students.models import StudentProfile
 
 
 def schools_visible_to(actor: User) -> Select[School]:
@@ -21,3 +23,45 @@ def districts_visible_to(actor: User) -> Select[District]:
     if actor.is_county_wide:
         return query
     return query.where(District.id == actor.district_id)
+
+
+def _student_count() -> ScalarSelect[int]:
+    return (
+        select(func.count())
+        .select_from(class_section_student)
+        .where(class_section_student.c.class_section_id == ClassSection.id)
+        .scalar_subquery()
+    )
+
+
+def classes_of_teacher(actor: User) -> Select[ClassSection, int]:
+    """A teacher's active classes, each with its number of students (one query)."""
+    return (
+        select(ClassSection, _student_count())
+        .where(ClassSection.teacher_id == actor.id, ClassSection.active.is_(True))
+        .order_by(ClassSection.period, ClassSection.name, ClassSection.id)
+    )
+
+
+def class_of_teacher(actor: User, class_id: int) -> Select[ClassSection]:
+    """One of the teacher's own classes with its students (another teacher's: no row)."""
+    return (
+        select(ClassSection)
+        .where(
+            ClassSection.id == class_id,
+            ClassSection.teacher_id == actor.id,
+            ClassSection.active.is_(True),
+        )
+        .options(selectinload(ClassSection.students).selectinload(StudentProfile.user))
+    )
+
+
+def students_of_school(school_id: int) -> Select[StudentProfile]:
+    """The students a teacher may put in a class: their own school's, by name."""
+    return (
+        select(StudentProfile)
+        .join(User, StudentProfile.user_id == User.id)
+        .where(StudentProfile.school_id == school_id, User.active.is_(True))
+        .options(selectinload(StudentProfile.user))
+        .order_by(User.full_name, StudentProfile.id)
+    )
