@@ -108,11 +108,11 @@ class ImportReport:
                 f"{count} problem{'s' if count != 1 else ''} found; nothing was imported. "
                 "Fix the file and try again."
             )
-        verb = "would be" if self.dry_run else "were"
+        verb = " would be" if self.dry_run else ""
+        noun = self.what.value if self.rows != 1 else self.what.singular
         return (
-            f"{self.rows} {self.what.value if self.rows != 1 else self.what.singular} checked: "
-            f"{self.created} {verb} created, {self.updated} {verb} updated, "
-            f"{self.unchanged} unchanged."
+            f"{self.rows} {noun} checked: {self.created}{verb} created, "
+            f"{self.updated}{verb} updated, {self.unchanged} unchanged."
         )
 
 
