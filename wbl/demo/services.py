@@ -42,6 +42,7 @@ from wbl.catalog.models import (
     offering_prerequisite,
 )
 from wbl.demo import data
+from wbl.demo.catalog import add_catalog_extras
 from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.geocoding.services import zip_info
@@ -167,6 +168,7 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
     plan = _make_plan(random.Random(seed), reference)  # noqa: S311
     try:
         _write(plan, reference)
+        add_catalog_extras(random.Random(seed + 1), ANCHOR)  # noqa: S311 - as above
         db.session.commit()
     except Exception:
         db.session.rollback()

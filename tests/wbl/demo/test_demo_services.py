@@ -15,7 +15,13 @@ from sqlalchemy.orm import selectinload
 from tests.support.builders import make_user
 from wbl.access import Role
 from wbl.auth.models import User
-from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
+from wbl.catalog.models import (
+    Offering,
+    OfferingChange,
+    OfferingStatus,
+    Partner,
+    PartnerContact,
+)
 from wbl.demo import data
 from wbl.demo.services import (
     ANCHOR,
@@ -31,7 +37,8 @@ from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.reference import defaults
 from wbl.reference.models import ExperienceKind, IndustrySector
-from wbl.schools.models import District, School
+from wbl.schools.models import ClassSection, District, School
+from wbl.storage import storage
 from wbl.students.models import StudentProfile
 
 LOGINS = {
@@ -216,3 +223,35 @@ def test_demo_data_matches_the_reference_defaults_and_real_zip_codes() -> None:
             assert abs(school.longitude - lon) < 0.05
             for zip_code, _ in school.home_zips:
                 zip_centroid(zip_code)
+
+
+def test_demo_catalog_extras(app: Flask) -> None:
+    """Endorsers have real, cleaned logos; agreements expire; the review queue and the
+    teachers' classes have something in them."""
+    seed_demo(seed=2026)
+    endorsers = db.session.scalars(
+        select(Partner).where(Partner.endorses_certificate.is_(True))
+    ).all()
+    assert endorsers
+    for partner in endorsers:
+        assert partner.logo_content_type == "image/svg+xml"
+        assert storage().read(partner.logo_key).lstrip().startswith(b"<?xml")
+    with_agreement = db.session.scalars(
+        select(Partner).where(Partner.worksite_agreement_date.is_not(None))
+    ).all()
+    assert all(
+        p.worksite_agreement_expiry == p.worksite_agreement_date + timedelta(days=3 * 365)
+        for p in with_agreement
+    )
+    pending = db.session.scalars(
+        select(Offering).where(Offering.status == OfferingStatus.PENDING)
+    ).all()
+    assert pending
+    assert all(o.proposed_by is not None for o in pending)
+    assert _count(OfferingChange.id) >= 1
+    sections = db.session.scalars(select(ClassSection)).all()
+    assert len(sections) == 2 * 100
+    assert all(22 <= len(s.students) <= 30 for s in sections[:10])
+    assert all(
+        {student.school_id for student in s.students} == {s.school_id} for s in sections[:10]
+    )

@@ -1,0 +1,236 @@
+"""The demo county's catalog extras, added after the core rows are written: worksite
+agreement expiry dates, logos for the partners who endorse the Work Ready Certificate,
+employers' proposals waiting in the staff queue, and teachers' classes.
+
+Deterministic like the rest of the demo: its own generator seeded from the demo's seed, so
+the core rows (and their tests) do not move when an extra is added here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import date, timedelta
+from typing import Any
+from xml.sax.saxutils import escape
+
+from sqlalchemy import insert, select, update
+
+from wbl.access import Role
+from wbl.auth.models import User, UserRole
+from wbl.catalog.logos import clean_logo
+from wbl.catalog.models import (
+    ChangeStatus,
+    Offering,
+    OfferingChange,
+    OfferingStatus,
+    Partner,
+    PartnerContact,
+)
+from wbl.extensions import db
+from wbl.schools.models import ClassSection, class_section_student
+from wbl.storage import storage
+from wbl.students.models import StudentProfile
+
+AGREEMENT_YEARS = 3  # the county's worksite agreements run three years
+CLASSES_PER_TEACHER = 2
+
+# Brand colours dark enough for white initials (WCAG AA on the badge).
+_PALETTE = ("#0b5f80", "#7d2222", "#1d5c34", "#704400", "#46307d", "#17497a", "#5c3d2e")
+_COURSES = (
+    "Intro to Health Careers",
+    "Medical Terminology",
+    "Agriscience",
+    "Animal Science",
+    "Digital Media Arts",
+    "Engineering Design",
+    "Culinary Arts",
+    "Construction Technology",
+    "Computer Science Principles",
+    "Business Management",
+    "Automotive Technology",
+    "Child Development",
+    "Law and Public Safety",
+    "Environmental Science",
+)
+
+
+def add_catalog_extras(rng: random.Random, anchor: date) -> dict[str, int]:
+    """Everything here flushes; ``seed_demo`` commits once for the whole county."""
+    _agreement_expiries()
+    logos = _logos()
+    proposals = _proposals(rng, anchor)
+    classes = _classes(rng)
+    return {"logos": logos, "proposals": proposals, "classes": classes}
+
+
+def _agreement_expiries() -> None:
+    rows = db.session.execute(
+        select(Partner.id, Partner.worksite_agreement_date).where(
+            Partner.worksite_agreement_date.is_not(None)
+        )
+    ).all()
+    updates = [
+        {
+            "id": row.id,
+            "worksite_agreement_expiry": row.worksite_agreement_date
+            + timedelta(days=365 * AGREEMENT_YEARS),
+        }
+        for row in rows
+    ]
+    if updates:
+        db.session.execute(update(Partner), updates)
+
+
+def logo_svg(name: str) -> bytes:
+    """A plain, legible wordmark: initials on a coloured badge, the name beside it."""
+    digest = hashlib.sha256(name.encode()).digest()
+    colour = _PALETTE[digest[0] % len(_PALETTE)]
+    words = [w for w in name.replace("&", "and").split() if w[:1].isalnum()]
+    initials = "".join(w[0] for w in words[:2]).upper()
+    half = (len(words) + 1) // 2
+    lines = [" ".join(words[:half]), " ".join(words[half:])] if len(words) > 2 else [name, ""]
+    badge = (
+        f'<circle cx="44" cy="48" r="36" fill="{colour}"/>'
+        if digest[1] % 2
+        else f'<rect x="8" y="12" width="72" height="72" rx="14" fill="{colour}"/>'
+    )
+    text = "".join(
+        f'<text x="94" y="{44 + 26 * i}" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="20" font-weight="{700 if i == 0 else 400}" fill="#1f2933">'
+        f"{escape(line)}</text>"
+        for i, line in enumerate(lines)
+        if line
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="96" '
+        f'viewBox="0 0 360 96">{badge}'
+        f'<text x="44" y="58" font-family="DejaVu Sans, Arial, sans-serif" font-size="28" '
+        f'font-weight="700" fill="#ffffff" text-anchor="middle">{escape(initials)}</text>'
+        f"{text}</svg>"
+    )
+    return svg.encode()
+
+
+def _logos() -> int:
+    """Endorsing partners get a logo through the same cleaning and storage as an upload."""
+    endorsers = db.session.execute(
+        select(Partner.id, Partner.name).where(Partner.endorses_certificate.is_(True))
+    ).all()
+    updates: list[dict[str, Any]] = []
+    for row in endorsers:
+        logo = clean_logo(logo_svg(row.name))
+        key = storage().save(logo.data, folder="logos", extension=logo.extension)
+        updates.append({"id": row.id, "logo_key": key, "logo_content_type": logo.content_type})
+    if updates:
+        db.session.execute(update(Partner), updates)
+    return len(updates)
+
+
+def _primary_contacts() -> dict[int, int]:
+    rows = db.session.execute(
+        select(PartnerContact.partner_id, PartnerContact.user_id).where(
+            PartnerContact.is_primary.is_(True)
+        )
+    )
+    return {row.partner_id: row.user_id for row in rows}
+
+
+def _proposals(rng: random.Random, anchor: date) -> int:
+    """Pending offerings were proposed by the partner's primary contact; a few employers
+    have proposed changes to live postings (the first partner's, the demo employer's, too)."""
+    contacts = _primary_contacts()
+    pending = db.session.execute(
+        select(Offering.id, Offering.partner_id).where(Offering.status == OfferingStatus.PENDING)
+    ).all()
+    updates = [
+        {"id": row.id, "proposed_by_id": contacts[row.partner_id]}
+        for row in pending
+        if row.partner_id in contacts
+    ]
+    if updates:
+        db.session.execute(update(Offering), updates)
+    published = db.session.scalars(
+        select(Offering).where(Offering.status == OfferingStatus.PUBLISHED).order_by(Offering.id)
+    ).all()
+    if not published:
+        return len(updates)
+    chosen = [published[0], *rng.sample(published[1:], min(4, len(published) - 1))]
+    schedules = ("Tuesdays, 3:30–5:30 pm", "Weekdays, 8 am–noon", "Saturdays, 9 am–1 pm")
+    changes = []
+    for offering in chosen:
+        if offering.partner_id not in contacts:
+            continue
+        proposed: dict[str, Any] = {
+            "capacity": offering.capacity + rng.randint(1, 3),
+            "schedule": rng.choice(schedules),
+        }
+        changes.append(
+            {
+                "offering_id": offering.id,
+                "proposed_by_id": contacts[offering.partner_id],
+                "changes": _change_of(offering, proposed),
+                "status": ChangeStatus.PENDING,
+                "review_note": "",
+            }
+        )
+    if changes:
+        db.session.execute(insert(OfferingChange), changes)
+    return len(updates) + len(changes)
+
+
+def _change_of(offering: Offering, proposed: dict[str, Any]) -> dict[str, Any]:
+    from wbl.catalog.manage import OfferingData
+
+    current = OfferingData.of(offering).to_json()
+    return {**current, **proposed}
+
+
+def _classes(rng: random.Random) -> int:
+    """Two classes a teacher, of 22 to 30 students of the teacher's school."""
+    teachers = db.session.execute(
+        select(User.id, User.school_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.TEACHER, User.school_id.is_not(None))
+        .order_by(User.id)
+    ).all()
+    by_school: dict[int, list[int]] = {}
+    for student_id, school_id in db.session.execute(
+        select(StudentProfile.id, StudentProfile.school_id).order_by(StudentProfile.id)
+    ):
+        by_school.setdefault(school_id, []).append(student_id)
+    sections: list[dict[str, Any]] = []
+    members: list[list[int]] = []
+    for teacher in teachers:
+        pool = by_school.get(teacher.school_id, [])
+        courses = rng.sample(_COURSES, CLASSES_PER_TEACHER)
+        periods = sorted(rng.sample(range(1, 7), CLASSES_PER_TEACHER))
+        for course, period in zip(courses, periods, strict=True):
+            size = min(len(pool), rng.randint(22, 30))
+            sections.append(
+                {
+                    "school_id": teacher.school_id,
+                    "teacher_id": teacher.id,
+                    "name": course,
+                    "period": str(period),
+                    "active": True,
+                }
+            )
+            members.append(sorted(rng.sample(pool, size)))
+    if not sections:
+        return 0
+    ids = list(
+        db.session.execute(
+            insert(ClassSection).returning(ClassSection.id, sort_by_parameter_order=True),
+            sections,
+        ).scalars()
+    )
+    db.session.execute(
+        insert(class_section_student),
+        [
+            {"class_section_id": section_id, "student_id": student_id}
+            for section_id, students in zip(ids, members, strict=True)
+            for student_id in students
+        ],
+    )
+    return len(ids)
