@@ -19,7 +19,7 @@ class ImportUploadForm(FlaskForm):
         validators=[DataRequired("Choose partners or offerings.")],
     )
     file = FileField(
-        "File",
+        "Spreadsheet (.csv or .xlsx)",
         validators=[
             FileRequired("Choose a .csv or .xlsx file."),
             FileAllowed(
