@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from wbl.auth.models import User
-from wbl.catalog import queries
+from wbl.catalog import queries, search
 from wbl.catalog.models import Offering, Partner
 from wbl.errors import NotFound
 from wbl.extensions import db
@@ -32,3 +33,50 @@ def partner_logo(partner_id: int) -> StoredLogo:
     if partner is None or not partner.active or not partner.logo_key:
         raise NotFound()
     return StoredLogo(storage().read(partner.logo_key), partner.logo_content_type)
+
+
+# --- Browsing: partner pages and the public endorsement page -------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerCard:
+    """A partner as the catalog shows it: the logo URL's cache-busting version and the
+    initials shown when there is no logo."""
+
+    partner: Partner
+    logo_version: str | None
+    initials: str
+
+
+def partner_card(partner: Partner) -> PartnerCard:
+    version = None
+    if partner.logo_key:
+        # The key is "<folder>/<random>.<ext>": a new upload gets a new random part.
+        version = partner.logo_key.rsplit("/", 1)[-1].split(".", 1)[0][:12]
+    words = [w for w in partner.name.replace("&", " ").split() if w[:1].isalnum()]
+    initials = "".join(w[0] for w in words[:2]).upper() or "?"
+    return PartnerCard(partner, version, initials)
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerPage:
+    card: PartnerCard
+    offerings: list[Offering]
+
+
+def get_partner_page(partner_id: int, today: date) -> PartnerPage:
+    """An active partner and its offerings open to students today; NotFound otherwise.
+
+    Contacts are not part of it: their names, e-mails and phones are for staff; the
+    partner's own phone and website are public information."""
+    partner = db.session.scalar(search.active_partner(partner_id))
+    if partner is None:
+        raise NotFound()
+    offerings = list(db.session.scalars(search.open_offerings_of_partner(partner_id, today)))
+    return PartnerPage(partner_card(partner), offerings)
+
+
+def endorsers() -> list[PartnerCard]:
+    """Active partners who publicly endorse the Work Ready Certificate, by name (seed 000:
+    an endorsing employer's name and logo appear on the county's list)."""
+    return [partner_card(p) for p in db.session.scalars(search.endorsing_partners())]

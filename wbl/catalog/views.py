@@ -1,15 +1,185 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.catalog import recommendations, services
+from wbl.catalog import recommendations, search, services
+from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
+from wbl.errors import DomainError
 from wbl.home.services import experience_type_names
+from wbl.reference.models import ExperienceKind
 
 bp = Blueprint("catalog", __name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """An active filter, shown with a link that removes it."""
+
+    label: str
+    remove_url: str
+
+
+def _set_choices(
+    form: CatalogFilterForm, choices: search.FilterChoices, kind_names: dict[str, str]
+) -> None:
+    form.type.choices = [SelectChoice(k.value, kind_names[k.value]) for k in ExperienceKind]
+    form.sector.choices = [SelectChoice("", "Any sector")] + [
+        SelectChoice(str(i), name) for i, name in choices.sectors
+    ]
+    form.pathway.choices = [SelectChoice("", "Any pathway")] + [
+        SelectChoice(str(i), name, optgroup=sector) for i, name, sector in choices.pathways
+    ]
+    form.outcome.choices = [SelectChoice("", "Any outcome")] + [
+        SelectChoice(str(i), name) for i, name in choices.outcomes
+    ]
+
+
+def _ok(field: object) -> object:
+    """A field's value, or None when it did not validate (the rest of the search still runs)."""
+    return None if getattr(field, "errors", None) else getattr(field, "data", None)
+
+
+def _int_or_none(value: object) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
+
+
+def _yes_no(value: object) -> bool | None:
+    return {"yes": True, "no": False}.get(value) if isinstance(value, str) else None
+
+
+def _filters_from(form: CatalogFilterForm, page: int) -> search.CatalogFilters:
+    sort = _ok(form.sort)
+    return search.CatalogFilters(
+        q=str(_ok(form.q) or ""),
+        kinds=frozenset(ExperienceKind(v) for v in (_ok(form.type) or [])),  # type: ignore[attr-defined]
+        sector_id=_int_or_none(_ok(form.sector)),
+        pathway_id=_int_or_none(_ok(form.pathway)),
+        outcome_id=_int_or_none(_ok(form.outcome)),
+        within_miles=_int_or_none(_ok(form.within)),
+        starts_after=_ok(form.starts_after),  # type: ignore[arg-type]
+        starts_before=_ok(form.starts_before),  # type: ignore[arg-type]
+        virtual=_yes_no(_ok(form.virtual)),
+        paid=_yes_no(_ok(form.paid)),
+        sort=search.Sort(str(sort)) if sort else None,
+        page=page,
+    )
+
+
+def _chips(
+    form: CatalogFilterForm, filters: search.CatalogFilters, kind_names: dict[str, str]
+) -> list[Chip]:
+    """One chip per active filter; its link keeps every other filter and goes to page 1."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+
+    def without(name: str, value: str | None = None) -> str:
+        rest: dict[str, Any] = {k: v for k, v in args.items() if k != name}
+        if value is not None:
+            rest[name] = [v for v in args.get(name, []) if v != value]
+        return url_for("catalog.browse", **rest)
+
+    def label_of(field: object, value: object) -> str:
+        return next(
+            (c.label for c in field.choices if str(c.value) == str(value)),  # type: ignore[attr-defined]
+            str(value),
+        )
+
+    chips = []
+    if filters.q:
+        chips.append(Chip(f"“{filters.q}”", without("q")))
+    chips += [Chip(kind_names[k.value], without("type", k.value)) for k in sorted(filters.kinds)]
+    for name, value in (
+        ("sector", filters.sector_id),
+        ("pathway", filters.pathway_id),
+        ("outcome", filters.outcome_id),
+    ):
+        if value is not None:
+            chips.append(Chip(label_of(getattr(form, name), value), without(name)))
+    if filters.within_miles is not None:
+        chips.append(Chip(f"Within {filters.within_miles} miles", without("within")))
+    if form.zip.data and not form.zip.errors:
+        chips.append(Chip(f"From ZIP {form.zip.data.strip()}", without("zip")))
+    if filters.starts_after:
+        chips.append(Chip(f"Starts on or after {filters.starts_after}", without("starts_after")))
+    if filters.starts_before:
+        chips.append(Chip(f"Starts by {filters.starts_before}", without("starts_before")))
+    if filters.virtual is not None:
+        chips.append(Chip("Online" if filters.virtual else "In person", without("virtual")))
+    if filters.paid is not None:
+        chips.append(Chip("Paid" if filters.paid else "Unpaid", without("paid")))
+    return chips
+
+
+@bp.get("/offerings")
+@policy(AUTHENTICATED)
+def browse() -> ResponseReturnValue:
+    """The published catalog: search words, filters, distance from home or school, pages."""
+    kind_names = experience_type_names()
+    form = CatalogFilterForm(formdata=request.args)
+    _set_choices(form, search.filter_choices(), kind_names)
+    form.validate()
+    filters = _filters_from(form, request.args.get("page", 1, type=int) or 1)
+    zip_code = str(_ok(form.zip) or "")
+    try:
+        origin = search.origin_for(current_user, zip_code)
+    except DomainError as error:
+        form.zip.errors = [*form.zip.errors, error.message]
+        origin = search.origin_for(current_user)
+    results = search.search_catalog(filters, origin, local_today())
+    if not form.sort.data or form.sort.errors:
+        form.sort.data = results.sort.value  # show the order the results are really in
+    home = search.origin_for(current_user) if zip_code else origin
+    zip_hint = (
+        f"Leave it empty to measure from {home.label}."
+        if home is not None
+        else "Needed to search by distance."
+    )
+    link_args = request.args.to_dict(flat=False)
+    link_args.pop("page", None)
+    return render_template(
+        "catalog/browse.html",
+        form=form,
+        results=results,
+        chips=_chips(form, filters, kind_names),
+        link_args=link_args,
+        kind_names=kind_names,
+        has_errors=any(f.errors for f in form),
+        zip_hint=zip_hint,
+        any_value=ANY,
+    )
+
+
+@bp.get("/partners/<int:partner_id>")
+@policy(AUTHENTICATED)
+def partner_detail(partner_id: int) -> ResponseReturnValue:
+    today = local_today()
+    page = services.get_partner_page(partner_id, today)
+    origin = search.origin_for(current_user)
+    distances = {o.id: search.miles_to(origin, o) for o in page.offerings}
+    return render_template(
+        "catalog/partner.html",
+        card=page.card,
+        partner=page.card.partner,
+        offerings=page.offerings,
+        distances=distances,
+        kind_names=experience_type_names(),
+        origin=origin,
+    )
+
+
+@bp.get("/endorsers")
+@policy(PUBLIC)
+def endorsers() -> ResponseReturnValue:
+    """The public list of businesses that endorse the Work Ready Certificate."""
+    return render_template("catalog/endorsers.html", cards=services.endorsers())
 
 
 @bp.get("/offerings/<int:offering_id>")
@@ -17,6 +187,8 @@ bp = Blueprint("catalog", __name__)
 def offering_detail(offering_id: int) -> ResponseReturnValue:
     offering = services.get_offering(current_user, offering_id)
     today = local_today()
+    origin = search.origin_for(current_user)
+    miles = search.miles_to(origin, offering)
     fit = None
     if current_user.role_set & {Role.STAFF, Role.ADMIN, Role.EMPLOYER}:
         fit = recommendations.students_who_fit(current_user, offering, today)
@@ -24,6 +196,8 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         "catalog/offering_detail.html",
         offering=offering,
         fit=fit,
+        miles=miles,
+        origin=origin,
         kind_names=experience_type_names(),
         today=today,
     )

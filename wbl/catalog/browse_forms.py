@@ -1,0 +1,79 @@
+"""The catalog's filter form: read from the query string (GET), so no CSRF token.
+
+A GET search changes nothing, and its URL must be shareable and bookmarkable; a token in
+it would do no good and would expire. Shape only here; the ZIP is placed by the service.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from wbl.catalog.search import DISTANCE_CHOICES, Sort
+
+ANY = "any"
+NOT_A_DATE = "That is not a date. Use the format 2026-12-01."
+YES_NO_ANY = [SelectChoice(ANY, "Either"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CatalogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search: nothing changes, and the URL stays shareable
+
+    q = StringField(
+        "Search",
+        validators=[Optional(), Length(max=200, message="Keep the search under 200 characters.")],
+        description="Words in the title, the description or the business's name.",
+        render_kw={"type": "search", "placeholder": "e.g. veterinary, welding, Sunrise"},
+    )
+    type = CheckboxesField("Type of experience", validate_choice=True)
+    sector = SelectField("Industry sector", validators=[Optional()])
+    pathway = SelectField("Career pathway", validators=[Optional()])
+    outcome = SelectField("Portrait of a Graduate outcome", validators=[Optional()])
+    within = SelectField(
+        "Distance",
+        choices=[SelectChoice(ANY, "Any distance")]
+        + [SelectChoice(str(m), f"Within {m} miles") for m in DISTANCE_CHOICES],
+        default=ANY,
+        validators=[Optional()],
+    )
+    zip = StringField(
+        "From ZIP code",
+        validators=[
+            Optional(),
+            Regexp(r"^\s*\d{5}\s*$", message="Enter a five-digit ZIP code."),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": 10},
+    )
+    starts_after = DateField(
+        "Starts on or after",
+        validators=[Optional()],
+        invalid_value_message=NOT_A_DATE,
+        render_kw={"type": "date"},
+    )
+    starts_before = DateField(
+        "Starts on or before",
+        validators=[Optional()],
+        invalid_value_message=NOT_A_DATE,
+        render_kw={"type": "date"},
+    )
+    virtual = SelectField("Online", choices=YES_NO_ANY, default=ANY, validators=[Optional()])
+    paid = SelectField("Paid", choices=YES_NO_ANY, default=ANY, validators=[Optional()])
+    sort = SelectField(
+        "Sort by",
+        choices=[SelectChoice(s.value, s.label) for s in Sort],
+        validators=[Optional()],
+    )
+
+    def validate_starts_before(self, field: DateField) -> None:
+        after = self.starts_after.data if not self.starts_after.errors else None
+        if after is not None and field.data is not None and after > field.data:
+            raise ValidationError("This date is before the “starts on or after” date.")
