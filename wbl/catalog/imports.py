@@ -22,6 +22,7 @@ import enum
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -206,6 +207,9 @@ COLUMNS: dict[What, tuple[Column, ...]] = {
 _GENERATED_ID = re.compile(r"^wbl-(partner|offering)-(\d+)$")
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 _TRUE = {"yes", "y", "true", "1", "x"}
+_FORMULA_STARTS = ("=", "+", "-", "@")
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # a small .xlsx that unpacks to gigabytes: refused
+MAX_BLANK_RUN = 1000  # blank rows in a row after which the rest of a sheet is not read
 _FALSE = {"no", "n", "false", "0"}
 
 
@@ -249,6 +253,8 @@ def _clean(value: object) -> Cell:
         return None
     if isinstance(value, str):
         text = value.strip()
+        if text[:1] == "'" and text[1:2] in _FORMULA_STARTS:
+            text = text[1:]  # the export's guard against spreadsheet formulas (see _csv_text)
         return text or None
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -283,6 +289,13 @@ def _read_csv(data: bytes) -> Iterator[list[object]]:
 def _read_xlsx(data: bytes) -> Iterator[list[object]]:
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        unpacked = 0  # load_workbook below says it is not a workbook
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise _FileProblem("The workbook is too large once unpacked. Split it into smaller files.")
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; the data is unaffected.
@@ -320,13 +333,18 @@ def read_table(data: bytes, filename: str) -> Table:
     source = _read_csv(data) if fmt is FileFormat.CSV else _read_xlsx(data)
     header: list[str] | None = None
     rows: list[tuple[int, list[Cell]]] = []
+    blank_run = 0
     for number, raw in enumerate(source, start=1):
         cells = [_clean(v) for v in raw]
         if number == 1:
             header = [str(c).lower() if c is not None else "" for c in cells]
             continue
         if all(c is None for c in cells):
+            blank_run += 1
+            if blank_run >= MAX_BLANK_RUN:
+                break  # a sheet formatted to its last row: the data has ended
             continue
+        blank_run = 0
         if len(rows) >= MAX_ROWS:
             raise _FileProblem(
                 f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."
@@ -756,9 +774,11 @@ def _plan_offerings(rows: list[_Row]) -> list[_Plan]:
         if row.has("zip"):
             zip_code = row.zip_code("zip", required=False)
             values["zip"] = zip_code
-            centre = zip_centroid(zip_code) if zip_code else None
-            values["latitude"] = centre.latitude if centre else None
-            values["longitude"] = centre.longitude if centre else None
+            # A new ZIP moves the offering to its centre; the same ZIP keeps where it is.
+            if record is None or record.zip != zip_code or (zip_code and record.latitude is None):
+                centre = zip_centroid(zip_code) if zip_code else None
+                values["latitude"] = centre.latitude if centre else None
+                values["longitude"] = centre.longitude if centre else None
         if row.has("virtual"):
             values["is_virtual"] = row.boolean("virtual", default=False)
         if row.has("paid"):
@@ -1061,10 +1081,14 @@ def export_catalog(what: What, fmt: FileFormat) -> ExportFile:
 
 
 def _csv_text(value: Cell) -> str:
+    """Text as written to CSV. Text that Excel would run as a formula (=, +, -, @ first) gets
+    a leading apostrophe, OWASP's guard against CSV injection; the import takes it off."""
     if value is None:
         return ""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return str(value)
 
 

@@ -393,3 +393,32 @@ def test_the_example_files_import_cleanly() -> None:
     report = import_file(What.OFFERINGS, offerings, "offerings.csv", dry_run=False)
     assert report.ok, _messages(report)
     assert report.created >= 2
+
+
+def test_text_that_looks_like_a_formula_is_guarded_in_the_csv_and_round_trips() -> None:
+    _partners([partner_row(external_id="F-1", description="=HYPERLINK(\"http://x\")",
+                           phone="+1 707 555 0100")])  # fmt: skip
+    exported = export_catalog(What.PARTNERS, FileFormat.CSV)
+    assert b"'=HYPERLINK" in exported.data
+    assert b"'+1 707 555 0100" in exported.data
+    again = import_file(What.PARTNERS, exported.data, "p.csv", dry_run=False)
+    assert (again.created, again.updated) == (0, 0)
+    partner = _partner("F-1")
+    assert partner is not None
+    assert partner.description == '=HYPERLINK("http://x")'
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    report = import_file(What.PARTNERS, xlsx_bytes([partner_row()]), "p.xlsx", dry_run=True)
+    assert _messages(report) == [
+        "file: The workbook is too large once unpacked. Split it into smaller files."
+    ]
+
+
+def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(imports, "MAX_BLANK_RUN", 3)
+    data = csv_bytes([partner_row(), {}, partner_row(), {}, {}, {}, partner_row(sector="x")])
+    report = import_file(What.PARTNERS, data, "p.csv", dry_run=True)
+    assert report.ok
+    assert report.rows == 2
