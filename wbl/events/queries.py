@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
@@ -48,7 +48,7 @@ def requests_visible_to(actor: User) -> Select[EventRequest]:
     query = select(EventRequest)
     if actor.is_county_wide:
         return query
-    scopes = []
+    scopes: list[ColumnElement[bool]] = []
     if actor.has_role(Role.STAFF) and actor.district_id is not None:
         district_schools = select(School.id).where(School.district_id == actor.district_id)
         scopes.append(EventRequest.school_id.in_(district_schools))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import url_for
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import update
 
 from wbl.access import Role, require
@@ -84,6 +85,16 @@ class RequestSent:
 
 def list_requests(actor: User) -> list[EventRequest]:
     return list(db.session.scalars(queries.request_list(actor)))
+
+
+REQUESTS_PER_PAGE = 25
+
+
+def request_page(actor: User, page: int) -> Pagination:
+    """One page of the requests the actor sees, pending first."""
+    return db.paginate(
+        queries.request_list(actor), page=page, per_page=REQUESTS_PER_PAGE, error_out=False
+    )
 
 
 def get_request(actor: User, request_id: int) -> EventRequest:

@@ -38,7 +38,7 @@ def _class_label(section: ClassSection) -> str:
 def index() -> ResponseReturnValue:
     return render_template(
         "events/index.html",
-        requests=services.list_requests(current_user),
+        page=services.request_page(current_user, request.args.get("page", 1, type=int)),
         kind_names=experience_type_names(),
         is_teacher=current_user.has_role(Role.TEACHER),
     )

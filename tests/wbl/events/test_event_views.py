@@ -461,3 +461,15 @@ def test_home_events_take_a_fixed_number_of_queries(
         body = client.get("/home").get_data(as_text=True)
     assert body.count("bi-calendar-event") >= 4
     assert many.count == few.count
+
+
+def test_the_list_is_paged(client, login_as, setting) -> None:
+    _, employer, offering, teacher, section = setting
+    for n in range(27):
+        make_event_request(teacher=teacher, section=section, offering=offering, topic=f"Talk {n}")
+    login_as(employer)
+    first = client.get("/events").get_data(as_text=True)
+    second = client.get("/events?page=2").get_data(as_text=True)
+    assert first.count("Talk ") == 25
+    assert second.count("Talk ") == 2
+    assert 'aria-label="Pages"' in first
