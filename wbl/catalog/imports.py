@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
-from wbl.auth.tokens import make_token, read_token
+from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.errors import DomainError
@@ -955,7 +955,14 @@ class StagedImportGone(DomainError):
 def confirm_upload(actor: User, token: str) -> ImportReport:
     """Import a file the user checked before. The bytes are read back from storage (never
     from the browser) and checked again, since the catalog may have changed meanwhile."""
-    payload = read_token(TOKEN_PURPOSE, token, max_age=STAGED_MAX_AGE)
+    try:
+        payload = read_token(TOKEN_PURPOSE, token, max_age=STAGED_MAX_AGE)
+    except ExpiredLink:
+        raise StagedImportGone(
+            "The check of that file has expired (after an hour). Upload the file again."
+        ) from None
+    except InvalidLink:
+        raise StagedImportGone("This confirmation is not valid. Upload the file again.") from None
     key, what, fmt = payload.get("key"), payload.get("what"), payload.get("format")
     if (
         payload.get("user") != actor.id

@@ -17,6 +17,7 @@ from tests.conftest import csrf_from
 from tests.support.builders import make_employer, make_user
 from tests.support.import_files import csv_bytes, partner_row, xlsx_bytes
 from wbl.access import Role
+from wbl.catalog import imports
 from wbl.catalog.models import Partner
 from wbl.extensions import db
 
@@ -127,7 +128,21 @@ def test_a_tampered_confirmation_is_refused(client, login_as, post_form) -> None
     forged = token.group(1)[:-3] + ("AAA" if not token.group(1).endswith("AAA") else "BBB")
     refused = _confirm(client, html, forged)
     assert refused.status_code == 302
-    assert "This link is not valid" in client.get(URL).get_data(as_text=True)
+    assert "This confirmation is not valid. Upload the file again." in client.get(URL).get_data(
+        as_text=True
+    )
+    assert _partner("W-1") is None
+
+
+def test_an_expired_confirmation_is_refused(client, login_as, post_form, monkeypatch) -> None:
+    _staff(login_as)
+    html = _upload(post_form, csv_bytes([partner_row(external_id="W-1")]), "p.csv")
+    html = html.get_data(as_text=True)
+    token = TOKEN_RE.search(html)
+    assert token is not None
+    monkeypatch.setattr(imports, "STAGED_MAX_AGE", -1)
+    assert _confirm(client, html, token.group(1)).status_code == 302
+    assert "has expired (after an hour)" in client.get(URL).get_data(as_text=True)
     assert _partner("W-1") is None
 
 
