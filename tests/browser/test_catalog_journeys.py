@@ -129,6 +129,24 @@ def test_student_searches_by_words_and_clears_them(
     expect(results.get_by_role("article")).not_to_have_count(1)
 
 
+@pytest.mark.browser_context_args(
+    viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+)
+def test_catalog_on_a_phone_puts_results_first(page: Page, catalog_seed: dict[str, int]) -> None:
+    page.goto("/login")
+    sign_in(page, ACCOUNTS["student"])
+    page.wait_for_url("**/home")
+    page.goto("/offerings")
+    search = page.get_by_label("Search")
+    expect(search).to_be_hidden()
+    expect(page.get_by_role("link", name="Veterinary assistant job shadow")).to_be_visible()
+    page.get_by_role("button", name="Show or hide filters").click()
+    expect(search).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    settle(page)
+    page.screenshot(path=str(artifact_path("catalog-browse-mobile.png")), full_page=True)
+
+
 def test_anyone_sees_the_endorsing_businesses(page: Page, catalog_seed: dict[str, int]) -> None:
     page.goto("/endorsers")
     expect(

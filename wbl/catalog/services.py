@@ -47,6 +47,17 @@ class PartnerCard:
     logo_version: str | None
     initials: str
 
+    @property
+    def website_url(self) -> str | None:
+        """The website as a safe link: http(s) only (never ``javascript:``), and a bare
+        domain such as "sunrisevet.com" gets https."""
+        site = self.partner.website.strip()
+        if site.lower().startswith(("http://", "https://")):
+            return site
+        if site and " " not in site and "." in site and ":" not in site:
+            return f"https://{site}"
+        return None
+
 
 def partner_card(partner: Partner) -> PartnerCard:
     version = None

@@ -315,3 +315,23 @@ def test_endorsers_page_is_public_and_lists_only_active_endorsers(client) -> Non
 
 def test_endorsers_page_with_nobody_yet(client) -> None:
     assert "being put together" in body(client, "/endorsers")
+
+
+@pytest.mark.parametrize(
+    ("website", "href"),
+    [
+        ("https://example.com/jobs", "https://example.com/jobs"),
+        ("example.com", "https://example.com"),
+        ("javascript:alert(1)", None),
+    ],
+)
+def test_partner_website_links_only_to_the_web(client, login_as, website, href) -> None:
+    partner = make_partner()
+    partner.website = website
+    login_as(make_user(roles={Role.STUDENT}))
+    html = body(client, f"/partners/{partner.id}")
+    assert website in html
+    if href:
+        assert f'href="{href}"' in html
+    else:
+        assert 'href="javascript' not in html
