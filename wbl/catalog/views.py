@@ -133,7 +133,8 @@ def browse() -> ResponseReturnValue:
     except DomainError as error:
         form.zip.errors = [*form.zip.errors, error.message]
         origin = search.origin_for(current_user)
-    results = search.search_catalog(filters, origin, local_today())
+    today = local_today()
+    results = search.search_catalog(filters, origin, today)
     if not form.sort.data or form.sort.errors:
         form.sort.data = results.sort.value  # show the order the results are really in
     home = search.origin_for(current_user) if zip_code else origin
@@ -153,6 +154,7 @@ def browse() -> ResponseReturnValue:
         kind_names=kind_names,
         has_errors=any(f.errors for f in form),
         zip_hint=zip_hint,
+        today=today,
         any_value=ANY,
     )
 

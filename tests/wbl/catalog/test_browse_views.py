@@ -16,6 +16,7 @@ from tests.support.builders import (
 from tests.support.catalog_data import (
     CLOVERDALE,
     PETALUMA,
+    days,
     give_logo,
     make_listing,
     make_noncompliant_partner,
@@ -335,3 +336,14 @@ def test_partner_website_links_only_to_the_web(client, login_as, website, href) 
         assert f'href="{href}"' in html
     else:
         assert 'href="javascript' not in html
+
+
+def test_results_say_when_applications_have_closed(client, login_as) -> None:
+    closed = make_listing(title="Deadline passed")
+    closed.application_deadline = days(-1)
+    open_ = make_listing(title="Deadline ahead")
+    open_.application_deadline = days(3)
+    login_as(make_user(roles={Role.STUDENT}))
+    html = body(client, "/offerings")
+    assert "Applications closed" in html
+    assert "Apply by" in html
