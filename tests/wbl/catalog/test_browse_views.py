@@ -189,7 +189,7 @@ def test_the_catalog_page_runs_the_same_number_of_statements_for_3_or_30_results
         assert f"Batch {n} offering" in html
         return counter.count
 
-    assert statements_for(3) == statements_for(27)
+    assert statements_for(3) == statements_for(30)
 
 
 # --- The offering page --------------------------------------------------------------------------
