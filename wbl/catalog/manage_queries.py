@@ -132,7 +132,7 @@ def compliance_rows(today: date) -> list[ComplianceRow]:
             rows.append(
                 ComplianceRow(
                     partner,
-                    "Worksite agreement expired" if expired else "Worksite agreement expires",
+                    "Agreement expired" if expired else "Agreement ends",
                     "danger" if expired else "warning",
                     expiry,
                 )
@@ -144,7 +144,7 @@ def compliance_rows(today: date) -> list[ComplianceRow]:
             rows.append(
                 ComplianceRow(
                     partner,
-                    "Insurance expired" if expired else "Insurance expires",
+                    "Insurance expired" if expired else "Insurance ends",
                     "danger" if expired else "warning",
                     partner.insurance_expiry,
                 )
@@ -215,6 +215,17 @@ def pending_changes() -> list[OfferingChange]:
             .order_by(OfferingChange.created_at, OfferingChange.id)
         )
     )
+
+
+def review_count() -> int:
+    """Proposals and proposed changes waiting for staff."""
+    offerings = db.session.scalar(
+        select(func.count(Offering.id)).where(Offering.status == OfferingStatus.PENDING)
+    )
+    changes = db.session.scalar(
+        select(func.count(OfferingChange.id)).where(OfferingChange.status == ChangeStatus.PENDING)
+    )
+    return (offerings or 0) + (changes or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -11,8 +11,6 @@ from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
 from wbl.reference.models import ExperienceKind
-
-COMPLIANCE_WARNING_DAYS = 30
 
 
 def partners_of_contact(user: User) -> Select[Partner]:
@@ -41,24 +39,6 @@ def published_counts_by_kind() -> Select[ExperienceKind, int, int]:
         select(Offering.kind, func.count(), func.coalesce(func.sum(Offering.capacity), 0))
         .where(Offering.status == OfferingStatus.PUBLISHED)
         .group_by(Offering.kind)
-    )
-
-
-def partners_needing_attention(today: date) -> Select[Partner]:
-    """Active partners whose insurance has expired or expires within 30 days, or who have no
-    worksite agreement: they cannot host individual placements until it is fixed."""
-    soon = today + timedelta(days=COMPLIANCE_WARNING_DAYS)
-    return (
-        select(Partner)
-        .where(
-            Partner.active.is_(True),
-            or_(
-                Partner.insurance_expiry.is_(None),
-                Partner.insurance_expiry <= soon,
-                Partner.worksite_agreement_date.is_(None),
-            ),
-        )
-        .order_by(Partner.insurance_expiry.is_(None), Partner.insurance_expiry, Partner.name)
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from wbl.auth.models import User
 from wbl.catalog import queries as catalog_queries
+from wbl.catalog.manage_queries import ComplianceRow, compliance_rows, review_count
 from wbl.catalog.models import Offering, Partner
 from wbl.catalog.recommendations import RecommendedOffering, recommendations_for
 from wbl.events import queries as event_queries
@@ -43,8 +44,9 @@ class StaffDashboard:
     students: int
     schools: int
     by_kind: list[KindSummary]
-    attention: list[Partner]
+    attention: list[ComplianceRow]
     attention_total: int
+    to_review: int
 
 
 def staff_dashboard(actor: User, today: date) -> StaffDashboard:
@@ -53,10 +55,7 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         for kind, n, seats in db.session.execute(catalog_queries.published_counts_by_kind()).all()
     }
     by_kind = [KindSummary(k, *counts.get(k, (0, 0))) for k in ExperienceKind]
-    attention_q = catalog_queries.partners_needing_attention(today)
-    attention_total = (
-        db.session.scalar(select(func.count()).select_from(attention_q.subquery())) or 0
-    )
+    attention = compliance_rows(today)
     students_q = student_queries.students_visible_to(actor).subquery()
     schools_q = schools_visible_to(actor).subquery()
     return StaffDashboard(
@@ -66,8 +65,9 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         students=db.session.scalar(select(func.count()).select_from(students_q)) or 0,
         schools=db.session.scalar(select(func.count()).select_from(schools_q)) or 0,
         by_kind=by_kind,
-        attention=list(db.session.scalars(attention_q.limit(8))),
-        attention_total=attention_total,
+        attention=attention[:8],
+        attention_total=len(attention),
+        to_review=review_count(),
     )
 
 

@@ -248,3 +248,31 @@ def test_bad_offering_form_keeps_everything_and_marks_the_field(client, login_as
     assert "The end date is before the start date." in html
     assert 'value="Shadow a line cook"' in html  # nothing the user typed is lost
     assert db.session.scalar(select(Offering).where(Offering.title == "Shadow a line cook")) is None
+
+
+def test_compliance_page_lists_what_lapses_within_30_days(client, login_as) -> None:
+    today = local_today()
+    make_partner(name="Lapsed Insurance Co", insurance_expiry=today - timedelta(days=2))
+    soon = make_partner(name="Agreement Ending Co")
+    soon.worksite_agreement_expiry = today + timedelta(days=12)
+    make_partner(name="No Agreement Co", worksite_agreement_date=None)
+    make_partner(name="All Current Co")
+    later = make_partner(name="Ends In Two Months Co")
+    later.insurance_expiry = today + timedelta(days=60)
+    login_as(make_user(roles={Role.STAFF}))
+    html = client.get("/catalog/compliance").get_data(as_text=True)
+    assert "Insurance expired" in html
+    assert "Agreement ends" in html
+    assert "No worksite agreement on file" in html
+    assert "All Current Co" not in html
+    assert "Ends In Two Months Co" not in html
+    # the most urgent (already lapsed or missing) come first
+    assert html.index("Lapsed Insurance Co") < html.index("Agreement Ending Co")
+
+
+def test_staff_home_shows_the_review_queue_count(client, login_as) -> None:
+    make_offering(status=OfferingStatus.PENDING)
+    login_as(make_user(roles={Role.STAFF}))
+    html = client.get("/home").get_data(as_text=True)
+    assert "Review queue" in html
+    assert '1<span class="visually-hidden"> waiting</span>' in html
