@@ -473,3 +473,19 @@ def test_the_list_is_paged(client, login_as, setting) -> None:
     assert first.count("Talk ") == 25
     assert second.count("Talk ") == 2
     assert 'aria-label="Pages"' in first
+
+
+def test_the_list_takes_a_fixed_number_of_queries(client, login_as, count_queries, setting) -> None:
+    _, employer, offering, teacher, section = setting
+    make_event_request(teacher=teacher, section=section, offering=offering)
+    login_as(employer)
+    client.get("/events")  # warm up
+    with count_queries() as few:
+        client.get("/events")
+    for _ in range(5):
+        make_event_request(teacher=teacher, section=section, offering=offering)
+    db.session.flush()
+    with count_queries() as many:
+        body = client.get("/events").get_data(as_text=True)
+    assert body.count("Waiting for the partner") == 6
+    assert many.count == few.count
