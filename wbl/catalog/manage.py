@@ -101,6 +101,16 @@ def can_propose_for(user: User, partner: Partner) -> bool:
     return user.has_role(Role.EMPLOYER) and partner.id in partner_ids_of(user)
 
 
+def manager_of(user: User, offering: Offering) -> str | None:
+    """How the user may act on an offering's page: "staff", "employer" (its own partner's),
+    or None (students, teachers, other partners' employers)."""
+    if is_staff(user):
+        return "staff"
+    if user.has_role(Role.EMPLOYER) and offering.partner_id in partner_ids_of(user):
+        return "employer"
+    return None
+
+
 def get_partner(actor: User, partner_id: int) -> Partner:
     """A partner staff manage, or an employer's own; anything else is not found."""
     partner = db.session.get(Partner, partner_id)

@@ -276,3 +276,32 @@ def test_staff_home_shows_the_review_queue_count(client, login_as) -> None:
     html = client.get("/home").get_data(as_text=True)
     assert "Review queue" in html
     assert '1<span class="visually-hidden"> waiting</span>' in html
+
+
+def test_the_offering_page_offers_the_right_actions(client, login_as) -> None:
+    partner = make_partner()
+    employer = make_employer(partner=partner)
+    offering = make_offering(partner=partner)
+    url = f"/offerings/{offering.id}"
+    login_as(make_user(roles={Role.STAFF}))
+    staff_view = client.get(url).get_data(as_text=True)
+    assert f"/catalog/offerings/{offering.id}/edit" in staff_view
+    assert f"/catalog/offerings/{offering.id}/close" in staff_view
+    login_as(employer)
+    own = client.get(url).get_data(as_text=True)
+    assert "Propose changes" in own
+    assert f"/catalog/offerings/{offering.id}/close" not in own
+    login_as(make_employer())
+    assert "Propose changes" not in client.get(url).get_data(as_text=True)
+    login_as(make_user(roles={Role.STUDENT}))
+    assert "/edit" not in client.get(url).get_data(as_text=True)
+
+
+def test_staff_close_and_republish_from_the_offering_page(client, login_as, post_form) -> None:
+    offering = make_offering()
+    login_as(make_user(roles={Role.STAFF}))
+    page = f"/offerings/{offering.id}"
+    post_form(f"/catalog/offerings/{offering.id}/close", {}, page=page)
+    assert offering.status is OfferingStatus.CLOSED
+    post_form(f"/catalog/offerings/{offering.id}/publish", {}, page=page)
+    assert offering.status is OfferingStatus.PUBLISHED
