@@ -252,7 +252,9 @@ def test_employer_accepts_the_second_date(client, login_as, post_form, setting) 
     request = make_event_request(teacher=teacher, section=section, offering=offering)
     login_as(employer)
     url = f"/events/{request.id}"
-    assert "Accept this date" in client.get(url).get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "Accept this date" in page
+    assert "Waiting for your answer" in page
     response = post_form(
         f"{url}/accept",
         {"accept-option_id": request.options[1].id, "accept-message": "See you then!"},
@@ -487,5 +489,5 @@ def test_the_list_takes_a_fixed_number_of_queries(client, login_as, count_querie
     db.session.flush()
     with count_queries() as many:
         body = client.get("/events").get_data(as_text=True)
-    assert body.count("Waiting for the partner") == 6
+    assert body.count("Waiting for your answer") == 6
     assert many.count == few.count
