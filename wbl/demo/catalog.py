@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -20,6 +20,7 @@ from wbl.access import Role
 from wbl.auth.models import User, UserRole
 from wbl.catalog.logos import clean_logo
 from wbl.catalog.models import (
+    CLASS_EVENT_KINDS,
     ChangeStatus,
     Offering,
     OfferingChange,
@@ -27,7 +28,10 @@ from wbl.catalog.models import (
     Partner,
     PartnerContact,
 )
-from wbl.extensions import db
+from wbl.clock import local_to_utc
+from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
+from wbl.extensions import db, utcnow
+from wbl.reference.models import ExperienceKind
 from wbl.schools.models import ClassSection, class_section_student
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
@@ -55,13 +59,14 @@ _COURSES = (
 )
 
 
-def add_catalog_extras(rng: random.Random, anchor: date) -> dict[str, int]:
+def add_catalog_extras(rng: random.Random, anchor: date, demo_domain: str) -> dict[str, int]:
     """Everything here flushes; ``seed_demo`` commits once for the whole county."""
     _agreement_expiries()
     logos = _logos()
     proposals = _proposals(rng, anchor)
     classes = _classes(rng)
-    return {"logos": logos, "proposals": proposals, "classes": classes}
+    events = _event_requests(anchor, demo_domain)
+    return {"logos": logos, "proposals": proposals, "classes": classes, "events": events}
 
 
 def _agreement_expiries() -> None:
@@ -234,3 +239,112 @@ def _classes(rng: random.Random) -> int:
         ],
     )
     return len(ids)
+
+
+def _event_requests(anchor: date, demo_domain: str) -> int:
+    """The demo teacher has asked the demo employer for a class event (waiting for an
+    answer) and has a guest speaker confirmed elsewhere, for a class the demo student is in."""
+    accounts = {
+        user.email.split("@")[0]: user
+        for user in db.session.scalars(
+            select(User).where(
+                User.email.in_([f"{n}@{demo_domain}" for n in ("teacher", "employer", "student")])
+            )
+        )
+    }
+    teacher, employer = accounts.get("teacher"), accounts.get("employer")
+    student = (
+        db.session.scalar(
+            select(StudentProfile).where(StudentProfile.user_id == accounts["student"].id)
+        )
+        if "student" in accounts
+        else None
+    )
+    if teacher is None or employer is None or teacher.school_id is None:
+        return 0
+    section = db.session.scalar(
+        select(ClassSection).where(ClassSection.teacher_id == teacher.id).order_by(ClassSection.id)
+    )
+    if section is None:
+        return 0
+    if (
+        student is not None
+        and student.school_id == section.school_id
+        and student not in section.students
+    ):
+        section.students.append(student)
+    own = db.session.scalar(
+        select(PartnerContact.partner_id).where(PartnerContact.user_id == employer.id)
+    )
+    events = list(
+        db.session.scalars(
+            select(Offering)
+            .where(
+                Offering.status == OfferingStatus.PUBLISHED,
+                Offering.kind.in_([k.value for k in CLASS_EVENT_KINDS]),
+                Offering.start_date > anchor,
+            )
+            .order_by(Offering.id)
+        )
+    )
+    mine = next((o for o in events if o.partner_id == own), None)
+    other = next(
+        (o for o in events if o.partner_id != own and o.kind is ExperienceKind.GUEST_SPEAKER),
+        None,
+    )
+    contacts = _primary_contacts()
+    size = max(len(section.students), 1)
+    made = 0
+    if own is not None:
+        db.session.add(
+            EventRequest(
+                kind=mine.kind if mine else ExperienceKind.WORKPLACE_VISIT,
+                partner_id=own,
+                offering_id=mine.id if mine else None,
+                teacher_id=teacher.id,
+                school_id=section.school_id,
+                class_section=section,
+                class_size=size,
+                topic="What a working day at your practice looks like, and how students start",
+                options=[
+                    EventDateOption(
+                        position=i,
+                        starts_at=local_to_utc(anchor + timedelta(days=days), at),
+                        duration_minutes=90,
+                    )
+                    for i, (days, at) in enumerate(
+                        ((14, time(10, 0)), (16, time(13, 0)), (21, time(9, 30)))
+                    )
+                ],
+            )
+        )
+        made += 1
+    if other is not None and other.partner_id in contacts:
+        day = max(other.start_date or anchor, anchor + timedelta(days=7))
+        db.session.add(
+            EventRequest(
+                kind=ExperienceKind.GUEST_SPEAKER,
+                partner_id=other.partner_id,
+                offering_id=other.id,
+                teacher_id=teacher.id,
+                school_id=section.school_id,
+                class_section=section,
+                class_size=size,
+                topic=other.title,
+                status=EventRequestStatus.ACCEPTED,
+                response_message="Happy to come. I will bring a few tools of the trade.",
+                decided_by_id=contacts[other.partner_id],
+                decided_at=utcnow(),
+                options=[
+                    EventDateOption(
+                        position=0,
+                        starts_at=local_to_utc(day, time(10, 0)),
+                        duration_minutes=60,
+                        chosen=True,
+                    )
+                ],
+            )
+        )
+        made += 1
+    db.session.flush()
+    return made

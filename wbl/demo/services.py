@@ -168,7 +168,7 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
     plan = _make_plan(random.Random(seed), reference)  # noqa: S311
     try:
         _write(plan, reference)
-        add_catalog_extras(random.Random(seed + 1), ANCHOR)  # noqa: S311 - as above
+        add_catalog_extras(random.Random(seed + 1), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         db.session.commit()
     except Exception:
         db.session.rollback()

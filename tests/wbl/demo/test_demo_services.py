@@ -255,3 +255,21 @@ def test_demo_catalog_extras(app: Flask) -> None:
     assert all(
         {student.school_id for student in s.students} == {s.school_id} for s in sections[:10]
     )
+
+
+def test_demo_teacher_has_class_events_to_show(app: Flask) -> None:
+    from wbl.events.models import EventRequest, EventRequestStatus
+
+    seed_demo(seed=2026)
+    requests = db.session.scalars(select(EventRequest).order_by(EventRequest.id)).all()
+    assert {r.status for r in requests} == {EventRequestStatus.PENDING, EventRequestStatus.ACCEPTED}
+    teacher = _user("teacher@demo.wbl.example.org")
+    assert all(r.teacher_id == teacher.id for r in requests)
+    student = db.session.scalar(
+        select(StudentProfile).where(
+            StudentProfile.user_id == _user("student@demo.wbl.example.org").id
+        )
+    )
+    confirmed = next(r for r in requests if r.status is EventRequestStatus.ACCEPTED)
+    assert student in confirmed.class_section.students
+    assert confirmed.confirmed_option is not None
