@@ -58,8 +58,9 @@ def _raster(data: bytes, kind: str) -> CleanLogo:
             if width * height > MAX_LOGO_PIXELS:
                 raise BadLogo("The image is too large in pixels; 4096 × 4096 at most.")
             probe.verify()
-        with Image.open(io.BytesIO(data), formats=[kind]) as image:
-            image.load()
+        with Image.open(io.BytesIO(data), formats=[kind]) as opened:
+            opened.load()
+            image: Image.Image = opened
             if kind == "JPEG" and image.mode not in ("RGB", "L"):
                 image = image.convert("RGB")
             out = io.BytesIO()
