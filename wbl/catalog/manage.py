@@ -539,6 +539,14 @@ def _set_capacity(offering: Offering, capacity: int) -> None:
     db.session.refresh(offering, ["capacity"])
 
 
+def _edit(actor: User, offering: Offering, data: OfferingData) -> None:
+    """Check every field, then change the offering (capacity by its conditional UPDATE)."""
+    _partner_for(actor, data.partner_id)
+    links = _check_offering(data)
+    _apply_offering(offering, data, links)
+    _set_capacity(offering, data.capacity)
+
+
 def _partner_for(actor: User, partner_id: int) -> Partner:
     partner = db.session.get(Partner, partner_id)
     if partner is None:
@@ -577,18 +585,14 @@ def update_offering(actor: User, offering_id: int, data: OfferingData) -> Offeri
     """Staff edit in place. An employer edits its proposal in place (and resubmits it) until
     staff approve it; after that, its edits become a proposed change for staff to review."""
     offering = get_offering_to_manage(actor, offering_id)
-    _partner_for(actor, data.partner_id)
-    links = _check_offering(data)
     if is_staff(actor):
-        _apply_offering(offering, data, links)
-        _set_capacity(offering, data.capacity)
+        _edit(actor, offering, data)
         if offering.status is OfferingStatus.PUBLISHED:
             _publishable(offering, local_today())
         db.session.commit()
         return offering
     if offering.status in (OfferingStatus.DRAFT, OfferingStatus.PENDING, OfferingStatus.RETURNED):
-        _apply_offering(offering, data, links)
-        _set_capacity(offering, data.capacity)
+        _edit(actor, offering, data)
         resubmitted = offering.status is not OfferingStatus.PENDING
         offering.status = OfferingStatus.PENDING
         offering.proposed_by_id = actor.id
@@ -596,6 +600,8 @@ def update_offering(actor: User, offering_id: int, data: OfferingData) -> Offeri
             _tell_staff_of_proposal(offering, "sent an opportunity back for review")
         db.session.commit()
         return offering
+    _partner_for(actor, data.partner_id)
+    _check_offering(data)
     return _propose_change(actor, offering, data)
 
 
@@ -659,10 +665,7 @@ def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offer
     require(is_staff(actor))
     if offering.status is not OfferingStatus.PENDING:
         raise DomainError("This proposal has already been reviewed.")
-    _partner_for(actor, data.partner_id)
-    links = _check_offering(data)
-    _apply_offering(offering, data, links)
-    _set_capacity(offering, data.capacity)
+    _edit(actor, offering, data)
     _publish(actor, offering)
     offering.review_note = ""
     offering.reviewed_by_id, offering.reviewed_at = actor.id, utcnow()
@@ -712,10 +715,7 @@ def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
     if change.status is not ChangeStatus.PENDING:
         raise DomainError("These changes have already been reviewed.")
     offering = change.offering
-    _partner_for(actor, data.partner_id)
-    links = _check_offering(data)
-    _apply_offering(offering, data, links)
-    _set_capacity(offering, data.capacity)
+    _edit(actor, offering, data)
     if offering.status is OfferingStatus.PUBLISHED:
         _publishable(offering, local_today())
     change.status = ChangeStatus.APPROVED

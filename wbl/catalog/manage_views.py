@@ -437,6 +437,19 @@ def review_queue() -> ResponseReturnValue:
     )
 
 
+def _review_page(
+    offering: Any, form: OfferingForm, return_form: ReturnForm, change: Any = None
+) -> str:
+    return render_template(
+        "manage/review_offering.html",
+        form=form,
+        offering=offering,
+        return_form=return_form,
+        change=change,
+        changed=manage.changed_fields(change) if change is not None else [],
+    )
+
+
 @bp.route("/review/offerings/<int:offering_id>", methods=["GET", "POST"])
 @policy(*STAFF)
 def review_offering(offering_id: int) -> ResponseReturnValue:
@@ -452,14 +465,7 @@ def review_offering(offering_id: int) -> ResponseReturnValue:
         else:
             flash(f"“{offering.title}” is approved and published.", "success")
             return redirect(url_for("manage.review_queue"))
-    return render_template(
-        "manage/review_offering.html",
-        form=form,
-        offering=offering,
-        return_form=ReturnForm(),
-        change=None,
-        changed=[],
-    )
+    return _review_page(offering, form, ReturnForm())
 
 
 @bp.post("/review/offerings/<int:offering_id>/return")
@@ -477,14 +483,7 @@ def return_offering(offering_id: int) -> ResponseReturnValue:
     offering = manage.get_offering_to_manage(current_user, offering_id)
     offering_form = _offering_form(OfferingForm(formdata=None))
     _fill(offering_form, OfferingData.of(offering))
-    return render_template(
-        "manage/review_offering.html",
-        form=offering_form,
-        offering=offering,
-        return_form=form,
-        change=None,
-        changed=[],
-    ), 422
+    return _review_page(offering, offering_form, form), 422
 
 
 @bp.route("/review/changes/<int:change_id>", methods=["GET", "POST"])
@@ -502,14 +501,7 @@ def review_change(change_id: int) -> ResponseReturnValue:
         else:
             flash("The changes are applied.", "success")
             return redirect(url_for("manage.review_queue"))
-    return render_template(
-        "manage/review_offering.html",
-        form=form,
-        offering=change.offering,
-        return_form=ReturnForm(),
-        change=change,
-        changed=manage.changed_fields(change),
-    )
+    return _review_page(change.offering, form, ReturnForm(), change)
 
 
 @bp.post("/review/changes/<int:change_id>/return")
@@ -527,14 +519,7 @@ def return_change(change_id: int) -> ResponseReturnValue:
     change = manage.get_change(current_user, change_id)
     offering_form = _offering_form(OfferingForm(formdata=None))
     _fill(offering_form, OfferingData.from_json(change.changes))
-    return render_template(
-        "manage/review_offering.html",
-        form=offering_form,
-        offering=change.offering,
-        return_form=form,
-        change=change,
-        changed=manage.changed_fields(change),
-    ), 422
+    return _review_page(change.offering, offering_form, form, change), 422
 
 
 # --- employers ---------------------------------------------------------------------------

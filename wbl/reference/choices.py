@@ -35,19 +35,16 @@ def sector_choices() -> list[SelectChoice]:
     return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
 
 
-def outcome_choices() -> list[SelectChoice]:
+def _ordered_choices(model: type[PogOutcome] | type[PreparatoryActivity]) -> list[SelectChoice]:
     rows = db.session.execute(
-        select(PogOutcome.id, PogOutcome.name)
-        .where(PogOutcome.active.is_(True))
-        .order_by(PogOutcome.position)
+        select(model.id, model.name).where(model.active.is_(True)).order_by(model.position)
     )
     return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+
+
+def outcome_choices() -> list[SelectChoice]:
+    return _ordered_choices(PogOutcome)
 
 
 def activity_choices() -> list[SelectChoice]:
-    rows = db.session.execute(
-        select(PreparatoryActivity.id, PreparatoryActivity.name)
-        .where(PreparatoryActivity.active.is_(True))
-        .order_by(PreparatoryActivity.position)
-    )
-    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+    return _ordered_choices(PreparatoryActivity)
