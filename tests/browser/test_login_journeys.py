@@ -124,4 +124,4 @@ def test_the_skip_link_is_the_first_tab_stop_and_jumps_to_the_content(
     page.keyboard.press("Enter")
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")  # the next stop is in the content, past the navigation
-    expect(page.get_by_role("main").get_by_role("link", name="Reference data")).to_be_focused()
+    expect(page.get_by_role("main").get_by_role("link", name="Review queue")).to_be_focused()
