@@ -41,6 +41,7 @@ CLASSES_PER_TEACHER = 2
 
 # Brand colours dark enough for white initials (WCAG AA on the badge).
 _PALETTE = ("#0b5f80", "#7d2222", "#1d5c34", "#704400", "#46307d", "#17497a", "#5c3d2e")
+_ACCENT = "#f2a541"
 _COURSES = (
     "Intro to Health Careers",
     "Medical Terminology",
@@ -88,31 +89,23 @@ def _agreement_expiries() -> None:
 
 
 def logo_svg(name: str) -> bytes:
-    """A plain, legible wordmark: initials on a coloured badge, the name beside it."""
+    """A plain, legible emblem: the initials on a coloured badge (square, so it reads at the
+    size of a logo tile; the pages print the name beside it)."""
     digest = hashlib.sha256(name.encode()).digest()
     colour = _PALETTE[digest[0] % len(_PALETTE)]
     words = [w for w in name.replace("&", "and").split() if w[:1].isalnum()]
     initials = "".join(w[0] for w in words[:2]).upper()
-    half = (len(words) + 1) // 2
-    lines = [" ".join(words[:half]), " ".join(words[half:])] if len(words) > 2 else [name, ""]
     badge = (
-        f'<circle cx="44" cy="48" r="36" fill="{colour}"/>'
+        f'<circle cx="48" cy="48" r="46" fill="{colour}"/>'
         if digest[1] % 2
-        else f'<rect x="8" y="12" width="72" height="72" rx="14" fill="{colour}"/>'
-    )
-    text = "".join(
-        f'<text x="94" y="{44 + 26 * i}" font-family="DejaVu Sans, Arial, sans-serif" '
-        f'font-size="20" font-weight="{700 if i == 0 else 400}" fill="#1f2933">'
-        f"{escape(line)}</text>"
-        for i, line in enumerate(lines)
-        if line
+        else f'<rect x="2" y="2" width="92" height="92" rx="18" fill="{colour}"/>'
     )
     svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="360" height="96" '
-        f'viewBox="0 0 360 96">{badge}'
-        f'<text x="44" y="58" font-family="DejaVu Sans, Arial, sans-serif" font-size="28" '
+        '<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96">'
+        f"<title>{escape(name)}</title>{badge}"
+        f'<text x="48" y="60" font-family="DejaVu Sans, Arial, sans-serif" font-size="36" '
         f'font-weight="700" fill="#ffffff" text-anchor="middle">{escape(initials)}</text>'
-        f"{text}</svg>"
+        f'<rect x="24" y="70" width="48" height="4" rx="2" fill="{_ACCENT}"/></svg>'
     )
     return svg.encode()
 
