@@ -6,6 +6,13 @@ from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
 from wbl.notifications.models import OutboxMessage
+from wbl.placements.models import (
+    Application,
+    ApplicationEvent,
+    GuardianConsent,
+    Placement,
+    ReadinessRecord,
+)
 from wbl.reference.models import (
     ExperienceType,
     IndustrySector,
@@ -17,12 +24,15 @@ from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile
 
 __all__ = [
+    "Application",
+    "ApplicationEvent",
     "ClassSection",
     "District",
     "EventDateOption",
     "EventRequest",
     "ExperienceType",
     "GeocodeCache",
+    "GuardianConsent",
     "IndustrySector",
     "Offering",
     "OfferingChange",
@@ -30,8 +40,10 @@ __all__ = [
     "Partner",
     "PartnerContact",
     "Pathway",
+    "Placement",
     "PogOutcome",
     "PreparatoryActivity",
+    "ReadinessRecord",
     "School",
     "StudentProfile",
     "User",

@@ -1,0 +1,1 @@
+"""Applications and placements: readiness, apply, approve, accept, consent, place."""

@@ -1,0 +1,235 @@
+"""From "interested" to "placed": readiness, applications, guardian consent, placements.
+
+An application moves through these states (every move is kept in ``ApplicationEvent``):
+
+    submitted --teacher approves--> approved --employer accepts--> accepted (a seat is taken)
+        |                              |                              |
+        +--teacher returns--> returned |--employer declines--> declined
+                                       +--no seat left--> waitlisted (offered the next free seat)
+    accepted --guardian consents (or the student is an adult)--> placed (a Placement exists)
+    accepted --guardian refuses / no answer in time--> consent_refused / consent_expired
+    any active state --student--> withdrawn;  --staff--> cancelled
+
+Seats are taken and given back only by conditional UPDATEs on ``offering.seats_taken``
+(``wbl/placements/seats.py``); a seat is held from the employer's acceptance to the end of
+the placement, and released by a refusal, an expiry, a withdrawal or a cancellation.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from wbl.extensions import Base, utcnow
+from wbl.reference.models import str_enum
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
+    from wbl.catalog.models import Offering, PartnerContact
+    from wbl.reference.models import PreparatoryActivity
+    from wbl.students.models import StudentProfile
+
+
+class ReadinessRecord(Base):
+    """A preparatory activity a student has done, recorded by a teacher or staff."""
+
+    __tablename__ = "readiness_record"
+    __table_args__ = (UniqueConstraint("student_id", "activity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(
+        ForeignKey("student_profile.id", ondelete="CASCADE"), index=True
+    )
+    activity_id: Mapped[int] = mapped_column(ForeignKey("preparatory_activity.id"))
+    completed_on: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    student: Mapped[StudentProfile] = relationship()
+    activity: Mapped[PreparatoryActivity] = relationship()
+    recorded_by: Mapped[User] = relationship()
+
+
+class ApplicationStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    WAITLISTED = "waitlisted"
+    ACCEPTED = "accepted"
+    PLACED = "placed"
+    DECLINED = "declined"
+    CONSENT_REFUSED = "consent_refused"
+    CONSENT_EXPIRED = "consent_expired"
+    WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            "submitted": "Waiting for your teacher",
+            "returned": "Returned by the teacher",
+            "approved": "Waiting for the employer",
+            "waitlisted": "On the waitlist",
+            "accepted": "Accepted: waiting for guardian consent",
+            "placed": "Placed",
+            "declined": "Declined",
+            "consent_refused": "Guardian did not consent",
+            "consent_expired": "Consent not given in time",
+            "withdrawn": "Withdrawn",
+            "cancelled": "Cancelled",
+        }[self.value]
+
+    @property
+    def is_active(self) -> bool:
+        return self in ACTIVE_STATUSES
+
+
+ACTIVE_STATUSES = frozenset(
+    {
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.RETURNED,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.PLACED,
+    }
+)
+# The statuses in which the application holds one of the offering's seats.
+SEAT_HOLDING = frozenset({ApplicationStatus.ACCEPTED, ApplicationStatus.PLACED})
+
+_ACTIVE_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(ACTIVE_STATUSES)))
+
+
+class Application(Base):
+    __tablename__ = "application"
+    __table_args__ = (
+        # One active application per offering per student, enforced by the database (a
+        # double submit, a second tab or the back button cannot make a second one).
+        Index(
+            "uq_application_active",
+            "student_id",
+            "offering_id",
+            unique=True,
+            sqlite_where=text(_ACTIVE_SQL),
+            postgresql_where=text(_ACTIVE_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id"), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"), index=True)
+    statement: Mapped[str] = mapped_column(Text)
+    share_resume: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        str_enum(ApplicationStatus, 20), default=ApplicationStatus.SUBMITTED, index=True
+    )
+    teacher_comment: Mapped[str] = mapped_column(Text, default="")
+    employer_message: Mapped[str] = mapped_column(Text, default="")
+    waitlisted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    student: Mapped[StudentProfile] = relationship()
+    offering: Mapped[Offering] = relationship()
+    events: Mapped[list[ApplicationEvent]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationEvent.id",
+    )
+    consent: Mapped[GuardianConsent | None] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    placement: Mapped[Placement | None] = relationship(back_populates="application")
+
+
+class ApplicationEvent(Base):
+    """Who changed an application, from what to what, when (and why)."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    from_status: Mapped[str] = mapped_column(String(20), default="")
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor_label: Mapped[str] = mapped_column(String(160), default="")  # e.g. "guardian"
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class ConsentStatus(enum.StrEnum):
+    PENDING = "pending"
+    GIVEN = "given"
+    REFUSED = "refused"
+    EXPIRED = "expired"
+
+
+class ConsentMethod(enum.StrEnum):
+    LINK = "link"  # the guardian answered from the e-mailed link
+    PAPER = "paper"  # staff recorded a signed paper form, with its scan
+
+
+class GuardianConsent(Base):
+    """A guardian's answer for a minor's placement. The e-mailed link carries this row's id
+    and ``nonce``; answering clears the nonce, so the link works once."""
+
+    __tablename__ = "guardian_consent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), unique=True
+    )
+    guardian_name: Mapped[str] = mapped_column(String(120), default="")
+    guardian_email: Mapped[str] = mapped_column(String(254), default="")
+    status: Mapped[ConsentStatus] = mapped_column(
+        str_enum(ConsentStatus, 16), default=ConsentStatus.PENDING, index=True
+    )
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    method: Mapped[ConsentMethod | None] = mapped_column(str_enum(ConsentMethod, 16))
+    typed_name: Mapped[str] = mapped_column(String(120), default="")
+    answered_at: Mapped[datetime | None]
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    scan_key: Mapped[str | None] = mapped_column(String(80))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    application: Mapped[Application] = relationship(back_populates="consent")
+
+
+class PlacementStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class Placement(Base):
+    __tablename__ = "placement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id"), unique=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id"), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"), index=True)
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("partner_contact.id"))
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    expected_hours: Mapped[int | None]
+    status: Mapped[PlacementStatus] = mapped_column(
+        str_enum(PlacementStatus, 16), default=PlacementStatus.ACTIVE, index=True
+    )
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="placement")
+    student: Mapped[StudentProfile] = relationship()
+    offering: Mapped[Offering] = relationship()
+    supervisor: Mapped[PartnerContact | None] = relationship()
