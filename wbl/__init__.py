@@ -53,6 +53,8 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.events.views import bp as events_bp
     from wbl.home.views import bp as home_bp
     from wbl.notifications.views import bp as notifications_bp
+    from wbl.placements.readiness_views import bp as readiness_bp
+    from wbl.placements.views import bp as placements_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.students.views import bp as students_bp
 
@@ -67,6 +69,8 @@ def _register_blueprints(app: Flask) -> None:
         classes_bp,
         admin_bp,
         notifications_bp,
+        readiness_bp,
+        placements_bp,
     ):
         app.register_blueprint(blueprint)
 
