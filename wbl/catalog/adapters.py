@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 import matching
 from wbl.catalog.models import Offering
 from wbl.extensions import db
+from wbl.placements.readiness import completed_codes_query
 from wbl.students.models import StudentProfile, Transportation, student_pathway
 
 # Our transport choices -> the library's vocabulary. A ride from family is like a car for
@@ -87,8 +88,9 @@ def to_match_student(
 
 
 def match_students(profiles: Select[StudentProfile]) -> list[matching.Student]:
-    """Many students as the matcher sees them, read as plain rows (two queries, no ORM
-    objects): the reverse query looks at a whole district or county at once."""
+    """Many students as the matcher sees them, read as plain rows (three queries: profiles,
+    pathways, done preparatory activities; no ORM objects): the reverse query looks at a
+    whole district or county at once."""
     scope = profiles.with_only_columns(StudentProfile.id).scalar_subquery()
     rows = db.session.execute(
         select(
@@ -110,4 +112,14 @@ def match_students(profiles: Select[StudentProfile]) -> list[matching.Student]:
         )
     ):
         pathways.setdefault(student_id, set()).add(pathway_id)
-    return [_student(row, frozenset(pathways.get(row.id, ()))) for row in rows]
+    completed: dict[int, set[str]] = {}
+    for student_id, code in db.session.execute(completed_codes_query(scope)):
+        completed.setdefault(student_id, set()).add(code)
+    return [
+        _student(
+            row,
+            frozenset(pathways.get(row.id, ())),
+            completed_prerequisites=frozenset(completed.get(row.id, ())),
+        )
+        for row in rows
+    ]

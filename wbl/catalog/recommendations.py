@@ -26,6 +26,7 @@ from wbl.catalog import queries
 from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
 from wbl.catalog.models import Offering
 from wbl.extensions import db
+from wbl.placements.readiness import completed_codes
 from wbl.reference.models import IndustrySector, Pathway
 from wbl.students.models import StudentProfile
 from wbl.students.queries import students_visible_to
@@ -90,8 +91,10 @@ class RecommendedOffering:
 def recommendations_for(
     profile: StudentProfile, today: date, k: int = 10
 ) -> list[RecommendedOffering]:
-    """The student's top ``k`` offerings with reasons, loaded in one query."""
-    recs = current_index(today).recommend(to_match_student(profile), k=k)
+    """The student's top ``k`` offerings with reasons, loaded in one query. Offerings that
+    ask for preparatory activities the student has not done are left out (a hard filter)."""
+    student = to_match_student(profile, completed_prerequisites=completed_codes(profile.id))
+    recs = current_index(today).recommend(student, k=k)
     if not recs:
         return []
     by_id = {

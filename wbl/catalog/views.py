@@ -14,6 +14,7 @@ from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.home.services import experience_type_names
+from wbl.placements import readiness
 from wbl.reference.models import ExperienceKind
 
 bp = Blueprint("catalog", __name__)
@@ -203,6 +204,7 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         origin=origin,
         kind_names=experience_type_names(),
         today=today,
+        missing=readiness.readiness_for_viewer(current_user, offering),
     )
 
 
