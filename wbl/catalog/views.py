@@ -14,6 +14,7 @@ from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.home.services import experience_type_names
+from wbl.placements import queries as placement_queries
 from wbl.placements import readiness
 from wbl.reference.models import ExperienceKind
 
@@ -205,6 +206,7 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         kind_names=experience_type_names(),
         today=today,
         missing=readiness.readiness_for_viewer(current_user, offering),
+        my_application=placement_queries.student_application_for(current_user, offering.id),
     )
 
 

@@ -1,0 +1,96 @@
+"""Test data for the placement workflow: the people around one application, and helpers that
+move an application along through the real services (which commit inside the test's
+savepoint, as the app does)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from tests.support.builders import (
+    make_class_section,
+    make_employer,
+    make_offering,
+    make_partner,
+    make_school,
+    make_student,
+    make_user,
+)
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog.models import Offering, Partner
+from wbl.extensions import db
+from wbl.notifications.models import OutboxMessage
+from wbl.placements import services
+from wbl.placements.models import Application
+from wbl.schools.models import School
+from wbl.students.models import StudentProfile
+
+STATEMENT = "I look after our family's animals and want to see how a clinic works."
+MINOR_BIRTHDAY = date(2010, 3, 1)
+
+
+@dataclass
+class Cast:
+    """A student (a minor unless told otherwise) in a teacher's class, a partner with an
+    employer contact and one offering, and county staff."""
+
+    school: School
+    teacher: User
+    student: StudentProfile
+    partner: Partner
+    employer: User
+    offering: Offering
+    staff: User
+
+
+def make_cast(*, born: date = MINOR_BIRTHDAY, capacity: int = 3) -> Cast:
+    school = make_school()
+    teacher = make_user(roles={Role.TEACHER}, school=school)
+    student = make_student(school=school, date_of_birth=born)
+    make_class_section(teacher=teacher, students=[student])
+    partner = make_partner()
+    partner.street_address, partner.city = "2150 Mendocino Ave", "Santa Rosa"
+    employer = make_employer(partner=partner)
+    offering = make_offering(partner=partner, capacity=capacity)
+    offering.schedule, offering.expected_hours = "Tue and Thu, 3-6 pm", 12
+    offering.requirements = "Closed-toe shoes."
+    staff = make_user(roles={Role.STAFF})
+    db.session.flush()
+    return Cast(school, teacher, student, partner, employer, offering, staff)
+
+
+def applied(cast: Cast, student: StudentProfile | None = None) -> Application:
+    student = student or cast.student
+    with current_app.test_request_context():
+        return services.apply(student.user, cast.offering.id, STATEMENT, share_resume=True)
+
+
+def approved(cast: Cast) -> Application:
+    application = applied(cast)
+    with current_app.test_request_context():
+        services.teacher_decide(cast.teacher, application.id, approve=True, comment="")
+    return application
+
+
+def accepted(cast: Cast) -> Application:
+    """Accepted by the employer: a minor's guardian has been e-mailed a consent link."""
+    application = approved(cast)
+    with current_app.test_request_context():
+        services.employer_decide(cast.employer, application.id, accept=True, message="")
+    return application
+
+
+def consent_link_from_outbox(to: str) -> str:
+    """The consent link in the latest guardian e-mail to ``to``."""
+    body = db.session.scalar(
+        select(OutboxMessage.body_text)
+        .where(OutboxMessage.kind == "guardian_consent", OutboxMessage.to_email == to)
+        .order_by(OutboxMessage.id.desc())
+        .limit(1)
+    )
+    assert body is not None, f"no consent e-mail to {to}"
+    return next(line.strip() for line in body.splitlines() if "/consent/" in line)

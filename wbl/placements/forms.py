@@ -1,0 +1,119 @@
+"""The placement workflow's forms: shape only (the services hold the rules)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from wbl.placements.models import ApplicationStatus
+from wbl.placements.services import MAX_STATEMENT, MIN_STATEMENT
+
+STATEMENT_HINT = (
+    f"Why this opportunity, and what you hope to learn. Between {MIN_STATEMENT} and "
+    f"{MAX_STATEMENT} characters; the employer reads it."
+)
+
+
+class ApplyForm(FlaskForm):
+    statement = TextAreaField(
+        "Your statement",
+        validators=[DataRequired("Write a short statement."), Length(max=MAX_STATEMENT)],
+        description=STATEMENT_HINT,
+        render_kw={"rows": 6, "maxlength": MAX_STATEMENT},
+    )
+    share_resume = BooleanField("Share my resume with the employer when I have one")
+    submit = SubmitField("Send my application")
+
+
+class ResubmitForm(FlaskForm):
+    statement = TextAreaField(
+        "Your revised statement",
+        validators=[DataRequired("Write a short statement."), Length(max=MAX_STATEMENT)],
+        description=STATEMENT_HINT,
+        render_kw={"rows": 6, "maxlength": MAX_STATEMENT},
+    )
+    submit = SubmitField("Send it again")
+
+
+class TeacherDecisionForm(FlaskForm):
+    comment = TextAreaField(
+        "Comment for the student",
+        validators=[Length(max=2000)],
+        description="Needed when you return it: tell the student what to change.",
+        render_kw={"rows": 3},
+    )
+    approve = SubmitField("Approve")
+    give_back = SubmitField("Return with comment")
+
+
+class EmployerDecisionForm(FlaskForm):
+    message = TextAreaField(
+        "Message to the student (optional)",
+        validators=[Length(max=2000)],
+        render_kw={"rows": 3},
+    )
+    accept = SubmitField("Accept")
+    decline = SubmitField("Decline")
+
+
+class WithdrawForm(FlaskForm):
+    submit = SubmitField("Withdraw my application")
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for cancelling",
+        validators=[DataRequired("Give a reason for the cancellation."), Length(max=2000)],
+        description="The student is told this reason by e-mail.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Cancel the application")
+
+
+class PaperConsentForm(FlaskForm):
+    guardian_name = StringField(
+        "Guardian's name as signed",
+        validators=[DataRequired("Enter the guardian's name as signed."), Length(max=120)],
+    )
+    answer = RadioField(
+        "The guardian's answer on the form",
+        choices=[SelectChoice("give", "Gives consent"), SelectChoice("refuse", "Refuses consent")],
+        default="give",
+    )
+    scan = FileField(
+        "Scan of the signed form",
+        validators=[FileRequired("Choose the scan of the signed form (PDF, PNG or JPEG).")],
+        description="PDF, PNG or JPEG, up to 10 MB.",
+        render_kw={"accept": "application/pdf,image/png,image/jpeg"},
+    )
+    submit = SubmitField("Record paper consent")
+
+
+class GuardianConsentForm(FlaskForm):
+    typed_name = StringField(
+        "Your full name",
+        validators=[Optional(), Length(max=120)],
+        description="Typing your name signs the form.",
+        render_kw={"autocomplete": "name"},
+    )
+    agree = BooleanField("I give consent for my child to take part in this placement")
+    give = SubmitField("Give consent")
+    refuse = SubmitField("I do not consent")
+
+
+ANY = ""
+
+
+class StatusFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter: nothing changes, and the URL stays shareable
+
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice(ANY, "Any status")]
+        + [SelectChoice(s.value, s.label) for s in ApplicationStatus],
+        validators=[Optional()],
+    )
