@@ -60,6 +60,10 @@ class Config:
     # Signed links
     PASSWORD_RESET_MAX_AGE = 60 * 60 * 2  # two hours
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14  # two weeks
+    # A guardian has this many days to answer; then the seat goes to the next student.
+    CONSENT_DAYS = int(os.environ.get("WBL_CONSENT_DAYS", "7"))
+    # The program's shared inbox: told of employers' proposals and of new placements.
+    PROGRAM_EMAIL = os.environ.get("WBL_PROGRAM_EMAIL", "")
 
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
     COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "Sonoma County Office of Education")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
 
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -16,6 +18,8 @@ from sqlalchemy import DateTime, MetaData
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
+
+from wbl.errors import DomainError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +69,29 @@ def rows_affected(result: Result[Any]) -> int:
     """The row count of an UPDATE/DELETE; ``Session.execute`` is typed as plain ``Result``."""
     assert isinstance(result, CursorResult)  # noqa: S101 - a typing narrowing, always true
     return result.rowcount
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def atomic(function: Callable[P, T]) -> Callable[P, T]:
+    """A use case that says no leaves nothing behind. It runs in a SAVEPOINT: a business
+    error raised after some fields were already set rolls back to it (and expires what it
+    touched), so neither the database nor the session keeps half a change. The use case's
+    own commit ends the whole transaction as usual."""
+
+    @wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        savepoint = db.session.begin_nested()
+        try:
+            return function(*args, **kwargs)
+        except DomainError:
+            if savepoint.is_active:
+                savepoint.rollback()
+            raise
+
+    return wrapper
 
 
 db = SQLAlchemy(model_class=Base)

@@ -19,11 +19,9 @@ moment ago is never lost); every date range ends after it starts.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from flask import current_app, url_for
 from sqlalchemy import func, select, update
@@ -42,7 +40,7 @@ from wbl.catalog.models import (
 )
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db, rows_affected, utcnow
+from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.notifications.services import queue_email
 from wbl.reference.models import (
@@ -53,29 +51,6 @@ from wbl.reference.models import (
     PreparatoryActivity,
 )
 from wbl.storage import storage
-
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-def _atomic(function: Callable[P, T]) -> Callable[P, T]:
-    """A use case that says no leaves nothing behind. It runs in a SAVEPOINT: a business
-    error raised after some fields were already set rolls back to it (and expires what it
-    touched), so neither the database nor the session keeps half a change. The use case's
-    own commit ends the whole transaction as usual."""
-
-    @wraps(function)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        savepoint = db.session.begin_nested()
-        try:
-            return function(*args, **kwargs)
-        except DomainError:
-            if savepoint.is_active:
-                savepoint.rollback()
-            raise
-
-    return wrapper
-
 
 # --- who may do what ---------------------------------------------------------------------
 
@@ -211,7 +186,7 @@ def _apply_partner(partner: Partner, data: PartnerData) -> None:
     partner.insurance_expiry = data.insurance_expiry
 
 
-@_atomic
+@atomic
 def create_partner(actor: User, data: PartnerData) -> Partner:
     require(is_staff(actor))
     _check_partner(data, None)
@@ -222,7 +197,7 @@ def create_partner(actor: User, data: PartnerData) -> Partner:
     return partner
 
 
-@_atomic
+@atomic
 def update_partner(actor: User, partner_id: int, data: PartnerData) -> Partner:
     partner = get_partner(actor, partner_id)
     require(can_manage_partner(actor, partner))
@@ -232,7 +207,7 @@ def update_partner(actor: User, partner_id: int, data: PartnerData) -> Partner:
     return partner
 
 
-@_atomic
+@atomic
 def set_partner_active(actor: User, partner_id: int, active: bool) -> Partner:
     """Deactivating hides the partner and all its offerings from students at once (the
     catalog and the recommendations only show active partners); nothing is deleted."""
@@ -243,7 +218,7 @@ def set_partner_active(actor: User, partner_id: int, active: bool) -> Partner:
     return partner
 
 
-@_atomic
+@atomic
 def upload_logo(actor: User, partner_id: int, data: bytes) -> Partner:
     """Store a cleaned logo under a new key; the old file is removed after the commit."""
     partner = get_partner(actor, partner_id)
@@ -258,7 +233,7 @@ def upload_logo(actor: User, partner_id: int, data: bytes) -> Partner:
     return partner
 
 
-@_atomic
+@atomic
 def remove_logo(actor: User, partner_id: int) -> Partner:
     partner = get_partner(actor, partner_id)
     require(can_manage_partner(actor, partner))
@@ -278,7 +253,7 @@ class ContactData:
     phone: str = ""
 
 
-@_atomic
+@atomic
 def add_contact(actor: User, partner_id: int, data: ContactData) -> PartnerContact:
     """Link an employer account to the partner, inviting the person when they have none.
 
@@ -316,7 +291,7 @@ def add_contact(actor: User, partner_id: int, data: ContactData) -> PartnerConta
     return contact
 
 
-@_atomic
+@atomic
 def remove_contact(actor: User, contact_id: int) -> Partner:
     contact = db.session.get(PartnerContact, contact_id)
     if contact is None:
@@ -556,7 +531,7 @@ def _partner_for(actor: User, partner_id: int) -> Partner:
     return partner
 
 
-@_atomic
+@atomic
 def create_offering(actor: User, data: OfferingData, *, publish: bool = False) -> Offering:
     """Staff create a draft (or publish at once); an employer's new offering is a proposal
     that waits for staff review."""
@@ -580,7 +555,7 @@ def create_offering(actor: User, data: OfferingData, *, publish: bool = False) -
     return offering
 
 
-@_atomic
+@atomic
 def update_offering(actor: User, offering_id: int, data: OfferingData) -> Offering | OfferingChange:
     """Staff edit in place. An employer edits its proposal in place (and resubmits it) until
     staff approve it; after that, its edits become a proposed change for staff to review."""
@@ -631,7 +606,7 @@ def _publish(actor: User, offering: Offering) -> None:
     offering.published_at = offering.published_at or utcnow()
 
 
-@_atomic
+@atomic
 def publish_offering(actor: User, offering_id: int) -> Offering:
     offering = get_offering_to_manage(actor, offering_id)
     require(is_staff(actor))
@@ -642,7 +617,7 @@ def publish_offering(actor: User, offering_id: int) -> Offering:
     return offering
 
 
-@_atomic
+@atomic
 def close_offering(actor: User, offering_id: int) -> Offering:
     """Closed offerings leave the catalog and the recommendations; placements already made
     are not affected."""
@@ -658,7 +633,7 @@ def close_offering(actor: User, offering_id: int) -> Offering:
 # --- the staff review queue --------------------------------------------------------------
 
 
-@_atomic
+@atomic
 def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offering:
     """Approve an employer's proposal, with the reviewer's edits, and publish it."""
     offering = get_offering_to_manage(actor, offering_id)
@@ -679,7 +654,7 @@ def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offer
     return offering
 
 
-@_atomic
+@atomic
 def return_offering(actor: User, offering_id: int, reason: str) -> Offering:
     offering = get_offering_to_manage(actor, offering_id)
     require(is_staff(actor))
@@ -708,7 +683,7 @@ def get_change(actor: User, change_id: int) -> OfferingChange:
     return change
 
 
-@_atomic
+@atomic
 def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
     change = get_change(actor, change_id)
     require(is_staff(actor))
@@ -730,7 +705,7 @@ def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
     return offering
 
 
-@_atomic
+@atomic
 def return_change(actor: User, change_id: int, reason: str) -> OfferingChange:
     change = get_change(actor, change_id)
     require(is_staff(actor))
@@ -762,8 +737,8 @@ def changed_fields(change: OfferingChange) -> list[str]:
 
 def _tell_staff_of_proposal(offering: Offering, what: str) -> None:
     """Staff watch the queue page; a digest of proposals is not needed at county scale. The
-    program's shared inbox (``CATALOG_REVIEW_EMAIL``) is told when one is configured."""
-    to = current_app.config.get("CATALOG_REVIEW_EMAIL", "")
+    program's shared inbox (``PROGRAM_EMAIL``) is told when one is configured."""
+    to = current_app.config["PROGRAM_EMAIL"]
     if not to:
         return
     link = url_for("manage.review_queue", _external=True)
