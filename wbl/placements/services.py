@@ -39,9 +39,8 @@ from wbl.placements.models import (
     GuardianConsent,
     Placement,
     PlacementStatus,
-    ReadinessRecord,
 )
-from wbl.reference.models import PreparatoryActivity
+from wbl.placements.readiness import missing_prerequisites
 from wbl.schools.models import ClassSection, class_section_student
 from wbl.students.models import StudentProfile
 
@@ -216,16 +215,6 @@ def _teachers_of(student: StudentProfile) -> list[User]:
 # --- 1. readiness and 2. apply -------------------------------------------------------------
 
 
-def missing_activities(student_id: int, offering: Offering) -> list[PreparatoryActivity]:
-    """The offering's required preparatory activities the student has not done."""
-    done = set(
-        db.session.scalars(
-            select(ReadinessRecord.activity_id).where(ReadinessRecord.student_id == student_id)
-        )
-    )
-    return [a for a in offering.prerequisites if a.id not in done]
-
-
 def _own_profile(actor: User) -> StudentProfile:
     require(actor.has_role(Role.STUDENT))
     profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == actor.id))
@@ -254,7 +243,7 @@ def can_apply_problems(profile: StudentProfile, offering: Offering, today: date)
         and profile.age_on(offering.start_date) < offering.minimum_age
     ):
         problems.append(f"You must be {offering.minimum_age} by the start date.")
-    missing = missing_activities(profile.id, offering)
+    missing = missing_prerequisites(profile.id, offering)
     if missing:
         names = ", ".join(a.name for a in missing)
         problems.append(f"Complete these first (ask your teacher): {names}.")

@@ -35,6 +35,7 @@ from wbl.demo.services import (
 )
 from wbl.errors import DomainError
 from wbl.extensions import db
+from wbl.placements.models import Application, Placement, PlacementStatus
 from wbl.reference import defaults
 from wbl.reference.models import ExperienceKind, IndustrySector
 from wbl.schools.models import ClassSection, District, School
@@ -152,7 +153,7 @@ def test_demo_rows_are_plausible(app: Flask) -> None:
     for offering in db.session.scalars(offerings):
         low, high = capacity[offering.kind]
         assert low <= offering.capacity <= high
-        assert offering.seats_taken == 0
+        assert 0 <= offering.seats_taken <= offering.capacity
         assert offering.pathways
         assert 1 <= len(offering.outcomes) <= 3
         assert {p.sector_id for p in offering.pathways} == {offering.partner.sector_id}
@@ -273,3 +274,32 @@ def test_demo_teacher_has_class_events_to_show(app: Flask) -> None:
     confirmed = next(r for r in requests if r.status is EventRequestStatus.ACCEPTED)
     assert student in confirmed.class_section.students
     assert confirmed.confirmed_option is not None
+
+
+def test_demo_applications_hold_exactly_their_seats(app: Flask) -> None:
+    """Seats taken are the accepted and placed applications, offering by offering; every
+    role's demo account has applications to look at."""
+    seed_demo(seed=2026)
+    holding = dict(
+        db.session.execute(
+            select(Application.offering_id, func.count())
+            .where(Application.status.in_(["accepted", "placed"]))
+            .group_by(Application.offering_id)
+        ).all()
+    )
+    for offering_id, seats_taken in db.session.execute(select(Offering.id, Offering.seats_taken)):
+        assert seats_taken == holding.get(offering_id, 0)
+    placed = db.session.scalar(
+        select(func.count(Placement.id)).where(Placement.status == PlacementStatus.ACTIVE)
+    )
+    assert placed == db.session.scalar(
+        select(func.count(Application.id)).where(Application.status == "placed")
+    )
+    student = db.session.scalar(
+        select(StudentProfile).where(
+            StudentProfile.user_id == _user("student@demo.wbl.example.org").id
+        )
+    )
+    mine = db.session.scalars(select(Application).where(Application.student_id == student.id))
+    assert {a.status.value for a in mine} == {"submitted", "placed"}
+    assert all(a.events for a in db.session.scalars(select(Application).limit(20)))
