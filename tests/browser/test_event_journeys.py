@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from tests.browser.conftest import ACCOUNTS, artifact_path
 from tests.browser.test_accessibility import axe_violations
@@ -50,7 +50,11 @@ def speaker_offering(browser_app: Flask) -> Iterator[int]:
         for request in db.session.scalars(requests):
             db.session.delete(request)
         db.session.flush()
-        db.session.execute(delete(Offering).where(Offering.id == offering_id))
+        # Through the ORM, so the offering's pathway links go too (SQLite does not enforce
+        # ON DELETE CASCADE here, and a later offering could reuse the id).
+        offering = db.session.get(Offering, offering_id)
+        if offering is not None:
+            db.session.delete(offering)
         db.session.commit()
         db.session.remove()
 
