@@ -307,3 +307,14 @@ def test_district_staff_do_not_see_other_districts(world: World) -> None:
     outsider = make_user(roles={Role.STAFF}, district=make_school().district)
     with pytest.raises(NotFound):
         services.get_application(outsider, application.id)
+
+
+def test_the_expiry_command_releases_overdue_seats(app, world: World) -> None:
+    application = world.approved()
+    services.employer_decide(world.employer, application.id, accept=True)
+    application.consent.due_at = utcnow() - timedelta(minutes=1)
+    db.session.flush()
+    result = app.test_cli_runner().invoke(args=["placements", "expire-consents"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 consent request(s) expired")
+    assert application.status is ApplicationStatus.CONSENT_EXPIRED
