@@ -33,7 +33,7 @@ EMPLOYER_VISIBLE = frozenset(ApplicationStatus) - {
 }
 
 
-def _with_people(query: Select[tuple[Application]]) -> Select[tuple[Application]]:
+def _with_people(query: Select[Application]) -> Select[Application]:
     """What a list row shows: the student (name, school), the offering and its partner, the
     guardian consent and the placement."""
     return query.options(
@@ -49,7 +49,7 @@ def is_staff(user: User) -> bool:
     return user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
 
 
-def own_profile(user: User) -> Select[tuple[StudentProfile]]:
+def own_profile(user: User) -> Select[StudentProfile]:
     return select(StudentProfile).where(StudentProfile.user_id == user.id)
 
 
@@ -67,7 +67,7 @@ def student_application_for(user: User, offering_id: int) -> Application | None:
     )
 
 
-def active_application_id(user: User, offering_id: int) -> Select[tuple[int]]:
+def active_application_id(user: User, offering_id: int) -> Select[int]:
     return (
         select(Application.id)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
@@ -79,7 +79,7 @@ def active_application_id(user: User, offering_id: int) -> Select[tuple[int]]:
     )
 
 
-def applications_of_student(user: User) -> Select[tuple[Application]]:
+def applications_of_student(user: User) -> Select[Application]:
     return _with_people(
         select(Application)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
@@ -88,7 +88,7 @@ def applications_of_student(user: User) -> Select[tuple[Application]]:
     )
 
 
-def _of_school(user: User) -> Select[tuple[Application]]:
+def _of_school(user: User) -> Select[Application]:
     return (
         select(Application)
         .join(StudentProfile, StudentProfile.id == Application.student_id)
@@ -96,7 +96,7 @@ def _of_school(user: User) -> Select[tuple[Application]]:
     )
 
 
-def teacher_to_approve(user: User) -> Select[tuple[Application]]:
+def teacher_to_approve(user: User) -> Select[Application]:
     """Submitted applications of the teacher's school's students, oldest first."""
     return _with_people(
         _of_school(user)
@@ -105,7 +105,7 @@ def teacher_to_approve(user: User) -> Select[tuple[Application]]:
     )
 
 
-def teacher_recent(user: User, limit: int = 25) -> Select[tuple[Application]]:
+def teacher_recent(user: User, limit: int = 25) -> Select[Application]:
     """The school's other applications, most recently changed first."""
     return _with_people(
         _of_school(user)
@@ -115,11 +115,11 @@ def teacher_recent(user: User, limit: int = 25) -> Select[tuple[Application]]:
     )
 
 
-def partner_ids_of(user: User) -> Select[tuple[int]]:
+def partner_ids_of(user: User) -> Select[int]:
     return select(PartnerContact.partner_id).where(PartnerContact.user_id == user.id)
 
 
-def employer_applications(user: User) -> Select[tuple[Application]]:
+def employer_applications(user: User) -> Select[Application]:
     """Applications to the employer's partners' offerings, once a teacher approved them."""
     return _with_people(
         select(Application)
@@ -132,7 +132,7 @@ def employer_applications(user: User) -> Select[tuple[Application]]:
     )
 
 
-def _staff_scope(user: User, query: Select[tuple[Application]]) -> Select[tuple[Application]]:
+def _staff_scope(user: User, query: Select[Application]) -> Select[Application]:
     if user.is_county_wide:
         return query
     return (
@@ -142,9 +142,7 @@ def _staff_scope(user: User, query: Select[tuple[Application]]) -> Select[tuple[
     )
 
 
-def staff_applications(
-    user: User, status: ApplicationStatus | None = None
-) -> Select[tuple[Application]]:
+def staff_applications(user: User, status: ApplicationStatus | None = None) -> Select[Application]:
     query = select(Application)
     if status is not None:
         query = query.where(Application.status == status)
@@ -152,7 +150,7 @@ def staff_applications(
     return _with_people(_staff_scope(user, query))
 
 
-def staff_waiting_for_consent(user: User) -> Select[tuple[Application]]:
+def staff_waiting_for_consent(user: User) -> Select[Application]:
     """Accepted minors whose guardian has not answered, the nearest deadline first (staff
     chase these, or record a signed paper form)."""
     query = (
@@ -167,7 +165,7 @@ def staff_waiting_for_consent(user: User) -> Select[tuple[Application]]:
     return _with_people(_staff_scope(user, query))
 
 
-def consent_page(application_id: int) -> Select[tuple[Application]]:
+def consent_page(application_id: int) -> Select[Application]:
     """What the guardian's page shows: the student's name, the offering and its partner."""
     return (
         select(Application)
@@ -179,7 +177,7 @@ def consent_page(application_id: int) -> Select[tuple[Application]]:
     )
 
 
-def supervisor_of(partner_id: int) -> Select[tuple[PartnerContact]]:
+def supervisor_of(partner_id: int) -> Select[PartnerContact]:
     """The partner's primary contact (the placement's supervisor), else its first."""
     return (
         select(PartnerContact)

@@ -10,6 +10,7 @@ other business "no" becomes a message next to its field, or a flash.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -153,7 +154,7 @@ class OfferingGroup:
     applications: list[Application]
 
 
-def _by_offering(rows: list[Application] | tuple[Application, ...]) -> list[OfferingGroup]:
+def _by_offering(rows: Sequence[Application]) -> list[OfferingGroup]:
     groups: dict[int, OfferingGroup] = {}
     for application in rows:
         group = groups.setdefault(application.offering_id, OfferingGroup(application.offering, []))
@@ -239,7 +240,7 @@ def _actions(viewer: Viewer, application: Application) -> Actions:
     )
 
 
-def _render_application(application_id: int, **forms: object) -> ResponseReturnValue:
+def _render_application(application_id: int, **forms: object) -> str:
     application = services.get_application(current_user, application_id)
     viewer = _viewer(current_user, application)
     events = application.events
@@ -497,7 +498,10 @@ def consent(token: str) -> ResponseReturnValue:
     if application is None:
         return _link_problem(InvalidLink())
     form = GuardianConsentForm()
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if form.is_submitted():
+        _invalid(form)
+    if valid:
         give = bool(form.give.data)
         if give and not form.agree.data:
             form.agree.errors = ["Tick this box to give consent, or choose “I do not consent”."]

@@ -663,3 +663,12 @@ def test_an_adult_is_placed_when_accepted(client, login_as, post_form) -> None:
     login_as(cast.student.user)
     html = client.get("/applications").get_data(as_text=True)
     assert "Placed" in html
+
+
+def test_a_consent_post_without_its_csrf_token_changes_nothing(client, cast: Cast) -> None:
+    application = accepted(cast)
+    path = path_of(consent_link_from_outbox(cast.student.guardian_email))
+    response = client.post(path, data={"typed_name": "Pat Guardian", "agree": "y", "give": "G"})
+    assert response.status_code == 400
+    assert status_of(application) is ApplicationStatus.ACCEPTED
+    assert client.get(path).status_code == 200  # the link still works
