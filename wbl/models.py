@@ -7,11 +7,14 @@ from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import (
+    AllocationRound,
     Application,
     ApplicationEvent,
     GuardianConsent,
     Placement,
     ReadinessRecord,
+    RoundChoice,
+    RoundEmployerRank,
 )
 from wbl.reference.models import (
     ExperienceType,
@@ -24,6 +27,7 @@ from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile
 
 __all__ = [
+    "AllocationRound",
     "Application",
     "ApplicationEvent",
     "ClassSection",
@@ -44,6 +48,8 @@ __all__ = [
     "PogOutcome",
     "PreparatoryActivity",
     "ReadinessRecord",
+    "RoundChoice",
+    "RoundEmployerRank",
     "School",
     "StudentProfile",
     "User",

@@ -792,3 +792,58 @@ def offering_seats(offering_id: int) -> Counts:
         select(Offering.seats_taken, Offering.capacity).where(Offering.id == offering_id)
     ).one()
     return Counts(row.seats_taken, row.capacity)
+
+
+def admit_allocated(actor: User, student_id: int, offering_id: int, note: str) -> Outcome:
+    """Inside the caller's transaction (flushes, never commits): an allocation round's
+    result for one student becomes an accepted application holding a seat, which then goes
+    the usual way (a minor's guardian is asked; an adult is placed). An existing active
+    application of the student for that offering is reused. ``WAITLISTED`` when the seat
+    was taken meanwhile."""
+    application = db.session.scalar(
+        select(Application).where(
+            Application.student_id == student_id,
+            Application.offering_id == offering_id,
+            Application.status.in_([s.value for s in ACTIVE_STATUSES]),
+        )
+    )
+    if application is None:
+        application = Application(
+            student_id=student_id,
+            offering_id=offering_id,
+            statement=note,
+            status=ApplicationStatus.APPROVED,
+        )
+        db.session.add(application)
+        db.session.flush()
+        db.session.add(
+            ApplicationEvent(
+                application_id=application.id,
+                to_status=ApplicationStatus.APPROVED.value,
+                actor_id=actor.id,
+                actor_label=actor.full_name,
+                note=note,
+            )
+        )
+    if application.status in SEAT_HOLDING:
+        return (
+            Outcome.PLACED
+            if application.status is ApplicationStatus.PLACED
+            else (Outcome.AWAITING_CONSENT)
+        )
+    _move(
+        application,
+        {
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.RETURNED,
+            ApplicationStatus.APPROVED,
+            ApplicationStatus.WAITLISTED,
+        },
+        ApplicationStatus.ACCEPTED,
+        actor=actor,
+        note=note,
+    )
+    if not seats.take_seat(offering_id):
+        _to_waitlist(application, actor)
+        return Outcome.WAITLISTED
+    return _after_seat_taken(application)
