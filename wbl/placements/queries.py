@@ -45,10 +45,6 @@ def _with_people(query: Select[Application]) -> Select[Application]:
     )
 
 
-def is_staff(user: User) -> bool:
-    return user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
-
-
 def own_profile(user: User) -> Select[StudentProfile]:
     return select(StudentProfile).where(StudentProfile.user_id == user.id)
 

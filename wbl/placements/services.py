@@ -27,7 +27,8 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.notifications.services import queue_email
-from wbl.placements import seats
+from wbl.placements import policies, seats
+from wbl.placements.consent import UsedLink, clean_scan, consent_link
 from wbl.placements.models import (
     ACTIVE_STATUSES,
     SEAT_HOLDING,
@@ -60,45 +61,6 @@ class AlreadyDecided(DomainError):
     message = "This application has already moved on; nothing was changed."
 
 
-# --- who is who ----------------------------------------------------------------------------
-
-
-def _is_staff(user: User) -> bool:
-    return user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
-
-
-def _staff_sees(user: User, application: Application) -> bool:
-    if not _is_staff(user):
-        return False
-    return user.is_county_wide or application.student.school.district_id == user.district_id
-
-
-def _is_student_of(user: User, application: Application) -> bool:
-    return user.has_role(Role.STUDENT) and application.student.user_id == user.id
-
-
-def _is_teacher_of(user: User, application: Application) -> bool:
-    return (
-        user.has_role(Role.TEACHER)
-        and user.school_id is not None
-        and user.school_id == application.student.school_id
-    )
-
-
-def _is_employer_of(user: User, application: Application) -> bool:
-    if not user.has_role(Role.EMPLOYER):
-        return False
-    return (
-        db.session.scalar(
-            select(PartnerContact.id).where(
-                PartnerContact.user_id == user.id,
-                PartnerContact.partner_id == application.offering.partner_id,
-            )
-        )
-        is not None
-    )
-
-
 # Employers see an application only once a teacher has approved it.
 EMPLOYER_VISIBLE = frozenset(ApplicationStatus) - {
     ApplicationStatus.SUBMITTED,
@@ -124,10 +86,10 @@ def get_application(actor: User, application_id: int) -> Application:
     if application is None:
         raise NotFound()
     visible = (
-        _is_student_of(actor, application)
-        or _is_teacher_of(actor, application)
-        or _staff_sees(actor, application)
-        or (application.status in EMPLOYER_VISIBLE and _is_employer_of(actor, application))
+        policies.is_student_of(actor, application)
+        or policies.is_teacher_of(actor, application)
+        or policies.staff_sees(actor, application)
+        or (application.status in EMPLOYER_VISIBLE and policies.is_employer_of(actor, application))
     )
     if not visible:
         raise NotFound()
@@ -312,7 +274,7 @@ def apply(actor: User, offering_id: int, statement: str, *, share_resume: bool) 
 def resubmit(actor: User, application_id: int, statement: str) -> Application:
     """A student revises an application their teacher returned."""
     application = get_application(actor, application_id)
-    require(_is_student_of(actor, application))
+    require(policies.is_student_of(actor, application))
     text = statement.strip()
     if not MIN_STATEMENT <= len(text) <= MAX_STATEMENT:
         raise DomainError(
@@ -330,7 +292,7 @@ def resubmit(actor: User, application_id: int, statement: str) -> Application:
 @atomic
 def teacher_decide(actor: User, application_id: int, *, approve: bool, comment: str) -> Application:
     application = get_application(actor, application_id)
-    require(_is_teacher_of(actor, application) or _staff_sees(actor, application))
+    require(policies.is_teacher_of(actor, application) or policies.staff_sees(actor, application))
     comment = comment.strip()
     if not approve and not comment:
         raise DomainError("Tell the student what to change.", field="comment")
@@ -379,7 +341,7 @@ def employer_decide(
     """Accept (which takes a seat) or decline. With no seat left the application goes on the
     waitlist and gets the next seat that frees up."""
     application = get_application(actor, application_id)
-    require(_is_employer_of(actor, application) or _staff_sees(actor, application))
+    require(policies.is_employer_of(actor, application) or policies.staff_sees(actor, application))
     message = message.strip()
     student = application.student.user
     offering = application.offering
@@ -458,8 +420,6 @@ CONSENT_PURPOSE = "consent"
 
 
 def _ask_guardian(application: Application) -> GuardianConsent:
-    from wbl.placements.consent import consent_link
-
     student = application.student
     now = utcnow()
     consent = application.consent or GuardianConsent(application=application)
@@ -519,7 +479,7 @@ def answer_consent(
         )
     )
     if used != 1:
-        raise DomainError("This link has already been used.")
+        raise UsedLink()
     db.session.expire(consent)
     application = consent.application
     label = f"guardian {typed or consent.guardian_name}".strip()
@@ -550,11 +510,10 @@ def record_paper_consent(
     actor: User, application_id: int, *, guardian_name: str, give: bool, scan: bytes
 ) -> Application:
     """Staff record a signed paper form; the scan is kept through the storage service."""
-    from wbl.placements.consent import clean_scan
     from wbl.storage import storage
 
     application = get_application(actor, application_id)
-    require(_staff_sees(actor, application))
+    require(policies.staff_sees(actor, application))
     if application.status is not ApplicationStatus.ACCEPTED or application.consent is None:
         raise DomainError("This application is not waiting for consent.")
     name = " ".join(guardian_name.split())
@@ -711,7 +670,7 @@ def _announce_placement(application: Application, supervisor: PartnerContact | N
 @atomic
 def withdraw(actor: User, application_id: int) -> Application:
     application = get_application(actor, application_id)
-    require(_is_student_of(actor, application))
+    require(policies.is_student_of(actor, application))
     _end(application, ApplicationStatus.WITHDRAWN, actor=actor, note="withdrawn by the student")
     db.session.commit()
     return application
@@ -720,7 +679,7 @@ def withdraw(actor: User, application_id: int) -> Application:
 @atomic
 def cancel(actor: User, application_id: int, reason: str) -> Application:
     application = get_application(actor, application_id)
-    require(_staff_sees(actor, application))
+    require(policies.staff_sees(actor, application))
     reason = reason.strip()
     if not reason:
         raise DomainError("Give a reason for the cancellation.", field="reason")

@@ -25,7 +25,7 @@ from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
-from wbl.placements import queries, services
+from wbl.placements import policies, queries, services
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
     ApplyForm,
@@ -108,7 +108,7 @@ def apply(offering_id: int) -> ResponseReturnValue:
 @policy(AUTHENTICATED)
 def index() -> ResponseReturnValue:
     user: User = current_user
-    if queries.is_staff(user):
+    if policies.is_staff(user):
         filters = StatusFilterForm(request.args)
         status = None
         if filters.validate() and filters.status.data:
@@ -181,20 +181,11 @@ class Viewer:
 
 
 def _viewer(user: User, application: Application) -> Viewer:
-    is_staff = queries.is_staff(user) and (
-        user.is_county_wide or application.student.school.district_id == user.district_id
-    )
-    is_employer = False
-    if user.has_role(Role.EMPLOYER):
-        partners = set(db.session.scalars(queries.partner_ids_of(user)))
-        is_employer = application.offering.partner_id in partners
     return Viewer(
-        is_student=user.has_role(Role.STUDENT) and application.student.user_id == user.id,
-        is_teacher=user.has_role(Role.TEACHER)
-        and user.school_id is not None
-        and user.school_id == application.student.school_id,
-        is_employer=is_employer,
-        is_staff=is_staff,
+        is_student=policies.is_student_of(user, application),
+        is_teacher=policies.is_teacher_of(user, application),
+        is_employer=policies.is_employer_of(user, application),
+        is_staff=policies.staff_sees(user, application),
     )
 
 
