@@ -43,6 +43,7 @@ from wbl.placements.models import (
 )
 from wbl.placements.readiness import missing_prerequisites
 from wbl.schools.models import ClassSection, class_section_student
+from wbl.storage import storage
 from wbl.students.models import StudentProfile
 
 MIN_STATEMENT = 20
@@ -510,7 +511,6 @@ def record_paper_consent(
     actor: User, application_id: int, *, guardian_name: str, give: bool, scan: bytes
 ) -> Application:
     """Staff record a signed paper form; the scan is kept through the storage service."""
-    from wbl.storage import storage
 
     application = get_application(actor, application_id)
     require(policies.staff_sees(actor, application))
