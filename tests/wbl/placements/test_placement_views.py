@@ -672,3 +672,22 @@ def test_a_consent_post_without_its_csrf_token_changes_nothing(client, cast: Cas
     assert response.status_code == 400
     assert status_of(application) is ApplicationStatus.ACCEPTED
     assert client.get(path).status_code == 200  # the link still works
+
+
+def test_employers_do_not_see_the_teachers_notes(client, login_as, cast: Cast) -> None:
+    from flask import current_app
+
+    from wbl.placements import services
+
+    application = applied(cast)
+    with current_app.test_request_context():
+        services.teacher_decide(
+            cast.teacher, application.id, approve=True, comment="Needs reminders about deadlines"
+        )
+    login_as(cast.employer)
+    html = client.get(page_of(application)).get_data(as_text=True)
+    assert "Needs reminders about deadlines" not in html
+    login_as(cast.student.user)
+    assert "Needs reminders about deadlines" in client.get(page_of(application)).get_data(
+        as_text=True
+    )
