@@ -7,6 +7,7 @@ from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import (
+    AgreementAcknowledgement,
     AllocationRound,
     Application,
     ApplicationEvent,
@@ -15,6 +16,7 @@ from wbl.placements.models import (
     ReadinessRecord,
     RoundChoice,
     RoundEmployerRank,
+    TrainingAgreement,
 )
 from wbl.reference.models import (
     ExperienceType,
@@ -27,6 +29,7 @@ from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile
 
 __all__ = [
+    "AgreementAcknowledgement",
     "AllocationRound",
     "Application",
     "ApplicationEvent",
@@ -52,6 +55,7 @@ __all__ = [
     "RoundEmployerRank",
     "School",
     "StudentProfile",
+    "TrainingAgreement",
     "User",
     "UserRole",
 ]

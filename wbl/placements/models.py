@@ -335,3 +335,54 @@ class RoundEmployerRank(Base):
     offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
     student_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id"))
     rank: Mapped[int]
+
+
+class AgreementParty(enum.StrEnum):
+    STUDENT = "student"
+    GUARDIAN = "guardian"
+    SUPERVISOR = "supervisor"
+
+
+class TrainingAgreement(Base):
+    """For an unpaid placement the district carries the liability: a training agreement
+    generated from the placement (student, site, supervisor, dates, hours, learning goals,
+    PoG outcomes), kept as a PDF and acknowledged by each party before the start."""
+
+    __tablename__ = "training_agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(
+        ForeignKey("placement.id", ondelete="CASCADE"), unique=True
+    )
+    learning_goals: Mapped[str] = mapped_column(Text, default="")
+    pdf_key: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]  # when the last party acknowledged
+
+    placement: Mapped[Placement] = relationship()
+    acknowledgements: Mapped[list[AgreementAcknowledgement]] = relationship(
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="AgreementAcknowledgement.id",
+    )
+
+
+class AgreementAcknowledgement(Base):
+    """One party's acknowledgement, from a signed single-use link (the nonce is cleared)."""
+
+    __tablename__ = "agreement_acknowledgement"
+    __table_args__ = (UniqueConstraint("agreement_id", "party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("training_agreement.id", ondelete="CASCADE"), index=True
+    )
+    party: Mapped[AgreementParty] = mapped_column(str_enum(AgreementParty, 16))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    typed_name: Mapped[str] = mapped_column(String(120), default="")
+    acknowledged_at: Mapped[datetime | None]
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+
+    agreement: Mapped[TrainingAgreement] = relationship(back_populates="acknowledgements")

@@ -27,7 +27,7 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.notifications.services import queue_email
-from wbl.placements import policies, seats
+from wbl.placements import policies, seats, training
 from wbl.placements.consent import UsedLink, clean_scan, consent_link
 from wbl.placements.models import (
     ACTIVE_STATUSES,
@@ -632,6 +632,7 @@ def _place(
     )
     db.session.add(placement)
     db.session.flush()
+    training.start_agreement(placement)
     _announce_placement(application, supervisor)
     return placement
 
