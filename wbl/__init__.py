@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.home.views import bp as home_bp
     from wbl.notifications.views import bp as notifications_bp
     from wbl.placements.readiness_views import bp as readiness_bp
+    from wbl.placements.rounds_views import bp as rounds_bp
     from wbl.placements.views import bp as placements_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.students.views import bp as students_bp
@@ -71,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
         notifications_bp,
         readiness_bp,
         placements_bp,
+        rounds_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -128,11 +130,13 @@ def _register_cli(app: Flask) -> None:
     from wbl.catalog.cli import export_cli, import_cli
     from wbl.demo.cli import seed_demo_command
     from wbl.placements.cli import placements_cli
+    from wbl.placements.rounds_cli import rounds_cli
     from wbl.reference.cli import seed_reference_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(export_cli)
     app.cli.add_command(placements_cli)
+    app.cli.add_command(rounds_cli)
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)

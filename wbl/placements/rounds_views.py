@@ -1,0 +1,221 @@
+"""Allocation round pages: staff open, run, review and publish rounds; students rank their
+choices; employers rank the students who chose their offering."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from wbl.access import Role, policy
+from wbl.catalog.models import INDIVIDUAL_KINDS
+from wbl.clock import local_to_utc
+from wbl.errors import DomainError
+from wbl.extensions import db
+from wbl.home.services import experience_type_names
+from wbl.placements import rounds
+from wbl.placements.models import RoundRanking, RoundStatus
+from wbl.placements.rounds_forms import (
+    PRIORITY_CHOICES,
+    ConfirmForm,
+    OfferingFilterForm,
+    OpenRoundForm,
+    choices_form,
+    ranking_form,
+)
+from wbl.reference.models import ExperienceKind
+
+bp = Blueprint("rounds", __name__, url_prefix="/rounds")
+
+
+def _form_error(form: object, error: DomainError, fallback: str) -> None:
+    target = getattr(form, error.field or fallback, None) or getattr(form, fallback)
+    target.errors = [*target.errors, error.message]
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+@bp.route("/", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def index() -> ResponseReturnValue:
+    """The rounds, and the form that opens one. The opportunity list is filtered by a GET
+    form (kind, text); "include every opportunity in the list" picks all filtered ones."""
+    kind_names = experience_type_names()
+    filters = OfferingFilterForm(request.args)
+    filters.kind.choices = [SelectChoice("", "All individual placements")] + [
+        SelectChoice(k.value, kind_names[k.value]) for k in sorted(INDIVIDUAL_KINDS)
+    ]
+    kind = None
+    if filters.kind.data in {k.value for k in INDIVIDUAL_KINDS}:
+        kind = ExperienceKind(filters.kind.data)
+    text = (filters.q.data or "").strip()[:100]
+    offerings = list(db.session.scalars(rounds.eligible_offerings(kind, text)))
+    form = OpenRoundForm()
+    form.offering_ids.choices = [SelectChoice(o.id, o.title) for o in offerings]
+    if form.validate_on_submit():
+        ids = [o.id for o in offerings] if form.all_filtered.data else form.offering_ids.data
+        try:
+            round_ = rounds.open_round(
+                current_user,
+                name=form.name.data or "",
+                deadline=local_to_utc(form.deadline_date.data, form.deadline_time.data),
+                offering_ids=list(ids or []),
+                max_choices=form.max_choices.data or 0,
+                ranking=RoundRanking(form.ranking.data),
+                priority_rules=PRIORITY_CHOICES[form.priority.data][1],
+            )
+        except DomainError as error:
+            _form_error(form, error, "name")
+        else:
+            flash(f"{round_.name} is open. Students can rank their choices now.", "success")
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    return render_template(
+        "rounds/index.html",
+        rounds=list(db.session.scalars(rounds.rounds_for_staff())),
+        form=form,
+        filters=filters,
+        offerings=offerings,
+        kind_names=kind_names,
+        filter_args={"kind": filters.kind.data or "", "q": text},
+    )
+
+
+@bp.get("/<int:round_id>")
+@policy(Role.STAFF)
+def detail(round_id: int) -> ResponseReturnValue:
+    review = rounds.round_review(current_user, round_id)
+    return render_template(
+        "rounds/detail.html",
+        review=review,
+        form=ConfirmForm(),
+        RoundStatus=RoundStatus,
+        rules=rounds.PRIORITY_RULES,
+        kind_names=experience_type_names(),
+    )
+
+
+@bp.post("/<int:round_id>/run")
+@policy(Role.STAFF)
+def run(round_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        round_ = rounds.run_round(current_user, round_id)
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        flash(f"{round_.name} has been run. Review the result below, then publish it.", "success")
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.post("/<int:round_id>/publish")
+@policy(Role.STAFF)
+def publish(round_id: int) -> ResponseReturnValue:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        counts = rounds.publish_round(current_user, round_id)
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        flash(
+            f"Published: {counts['placed']} placed, {counts['awaiting_consent']} waiting for "
+            f"guardian consent, {counts['waitlisted']} waitlisted, {counts['unmatched']} told "
+            "they were not placed.",
+            "success",
+        )
+    return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+# --- students ------------------------------------------------------------------------------
+
+
+@bp.get("/mine")
+@policy(Role.STUDENT)
+def mine() -> ResponseReturnValue:
+    return render_template("rounds/mine.html", rows=rounds.student_rounds(current_user))
+
+
+@bp.route("/<int:round_id>/choose", methods=["GET", "POST"])
+@policy(Role.STUDENT)
+def choose(round_id: int) -> ResponseReturnValue:
+    page = rounds.student_round(current_user, round_id)
+    options = [
+        SelectChoice(o.offering.id, f"{o.offering.title} — {o.offering.partner.name}")
+        for o in page.options
+        if not o.problem
+    ]
+    form = choices_form(page.round.max_choices, options)
+    fields = [getattr(form, f"choice_{n}") for n in range(1, page.round.max_choices + 1)]
+    if not form.is_submitted():
+        for f, oid in zip(fields, page.chosen, strict=False):
+            f.data = oid
+    if page.accepting and form.validate_on_submit():
+        ids = [f.data for f in fields if f.data]
+        try:
+            saved = rounds.rank_choices(current_user, round_id, ids)
+        except DomainError as error:
+            _form_error(form, error, "choice_1")
+        else:
+            flash(
+                f"Your {saved} choice{'s are' if saved != 1 else ' is'} saved. You can change "
+                "them until the deadline."
+                if saved
+                else "You have no choices in this round now.",
+                "success",
+            )
+            return redirect(url_for("rounds.choose", round_id=round_id))
+    return render_template(
+        "rounds/choose.html",
+        page=page,
+        form=form,
+        fields=fields,
+        kind_names=experience_type_names(),
+    )
+
+
+# --- employers -----------------------------------------------------------------------------
+
+
+@bp.get("/employer")
+@policy(Role.EMPLOYER)
+def employer_index() -> ResponseReturnValue:
+    return render_template("rounds/employer_index.html", rows=rounds.employer_rounds(current_user))
+
+
+@bp.route("/<int:round_id>/offerings/<int:offering_id>/rank", methods=["GET", "POST"])
+@policy(Role.EMPLOYER)
+def employer(round_id: int, offering_id: int) -> ResponseReturnValue:
+    page = rounds.employer_ranking(current_user, round_id, offering_id)
+    ids = [c.student.id for c in page.candidates]
+    form = ranking_form(ids, {c.student.id: c.student.user.full_name for c in page.candidates})
+    if not form.is_submitted():
+        for c in page.candidates:
+            getattr(form, f"rank_{c.student.id}").data = c.rank
+    if page.accepting and form.validate_on_submit():
+        chosen = {sid: getattr(form, f"rank_{sid}").data for sid in ids}
+        by_rank: dict[int, int] = {}
+        clash = False
+        for sid, rank in chosen.items():
+            if rank is None:
+                continue
+            if rank in by_rank:
+                field = getattr(form, f"rank_{sid}")
+                field.errors = [*field.errors, f"Another student already has rank {rank}."]
+                clash = True
+            by_rank[rank] = sid
+        if not clash:
+            try:
+                saved = rounds.rank_students(
+                    current_user, round_id, offering_id, [by_rank[r] for r in sorted(by_rank)]
+                )
+            except DomainError as error:
+                flash(error.message, "warning")
+            else:
+                flash(f"Your ranking of {saved} student(s) is saved.", "success")
+                return redirect(
+                    url_for("rounds.employer", round_id=round_id, offering_id=offering_id)
+                )
+    return render_template("rounds/employer.html", page=page, form=form)
