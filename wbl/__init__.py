@@ -55,6 +55,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.notifications.views import bp as notifications_bp
     from wbl.placements.readiness_views import bp as readiness_bp
     from wbl.placements.rounds_views import bp as rounds_bp
+    from wbl.placements.training_views import bp as agreements_bp
     from wbl.placements.views import bp as placements_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.students.views import bp as students_bp
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
         readiness_bp,
         placements_bp,
         rounds_bp,
+        agreements_bp,
     ):
         app.register_blueprint(blueprint)
 
