@@ -24,7 +24,7 @@ from pathlib import Path
 
 from flask import current_app, has_request_context, url_for
 from fpdf import FPDF
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
@@ -348,10 +348,10 @@ def agreement_pdf(agreement: TrainingAgreement) -> bytes:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _agreement_by(*conditions: object) -> Select[tuple[TrainingAgreement]]:
+def _agreement_by(*conditions: ColumnElement[bool]) -> Select[TrainingAgreement]:
     return (
         select(TrainingAgreement)
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(*conditions)
         .options(
             selectinload(TrainingAgreement.acknowledgements),
             selectinload(TrainingAgreement.placement)
