@@ -31,10 +31,12 @@ run: demo
 	@echo "WBL is starting on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-## The whole test suite (SQLite by default; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL).
+## The whole test suite (SQLite by default; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL),
+## on two workers (each with its own database); WORKERS=0 runs it in one process.
+WORKERS ?= 2
 test: setup
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -p no:cacheprovider
+	$(PY) -m pytest -p no:cacheprovider -n $(WORKERS)
 
 ## Benchmarks (figures recorded in docs/performance.md). Not part of the test suite.
 bench: setup

@@ -21,14 +21,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import TestingConfig
-from tests.support.database import prepare_database
+from tests.support.database import postgres_test_url, prepare_database
 from wbl import create_app
 from wbl.auth.models import User
 from wbl.extensions import db, limiter
 
 
 def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("TEST_DATABASE_URL")
+    url = postgres_test_url() or os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"

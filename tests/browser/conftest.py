@@ -20,8 +20,6 @@ from typing import Any
 import pytest
 import werkzeug.serving
 from flask import Flask
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from tests.conftest import ARTIFACTS, make_test_config
 from tests.support.builders import (
@@ -35,7 +33,7 @@ from tests.support.builders import (
     make_user,
     pathway,
 )
-from tests.support.database import prepare_database
+from tests.support.database import postgres_test_url, prepare_database, sibling_database
 from wbl import create_app
 from wbl.access import Role
 from wbl.catalog.models import OfferingStatus
@@ -171,25 +169,11 @@ ACCOUNTS: dict[str, Account] = {
 
 
 def _browser_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A temporary SQLite file, or ``<name>_browser`` next to TEST_DATABASE_URL's database."""
-    test_url = os.environ.get("TEST_DATABASE_URL", "")
+    """A temporary SQLite file, or ``<name>_browser`` next to the test database."""
+    test_url = postgres_test_url()
     if not test_url.startswith("postgresql"):
         return f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'browser.sqlite'}"
-    url = make_url(test_url)
-    name = f"{url.database}_browser"
-    if not re.fullmatch(r"\w+", name):
-        raise ValueError(f"unexpected database name {name!r}")
-    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            exists = connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-            if not exists:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        server.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return sibling_database(test_url, "_browser")
 
 
 def _days(n: int) -> date:

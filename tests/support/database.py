@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
+
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from wbl.extensions import db
 from wbl.reference.services import seed_reference
@@ -28,3 +32,33 @@ def prepare_database(app: Flask) -> None:
     upgrade(directory=app.extensions["migrate"].directory)
     seed_reference()
     db.session.remove()
+
+
+def sibling_database(url: str, suffix: str) -> str:
+    """``<database><suffix>`` on the same PostgreSQL server, created when missing: the
+    browser tests' committed database, and one database per pytest-xdist worker."""
+    base = make_url(url)
+    name = f"{base.database}{suffix}"
+    if not re.fullmatch(r"\w+", name):
+        raise ValueError(f"unexpected database name {name!r}")
+    server = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def postgres_test_url() -> str:
+    """TEST_DATABASE_URL, made per worker when pytest-xdist runs the suite in parallel
+    (workers must not share a database: each builds its own schema)."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if url.startswith("postgresql") and worker:
+        return sibling_database(url, f"_{worker}")
+    return url
