@@ -92,6 +92,8 @@ def acknowledge(token: str) -> ResponseReturnValue:
         except DomainError as error:
             target = form.agree if error.field == "agree" else form.typed_name
             target.errors = [error.message]
+            if target is form.typed_name and not form.agree.data:
+                form.agree.errors = ["Tick this box to acknowledge the agreement."]
         else:
             return _private(
                 Response(

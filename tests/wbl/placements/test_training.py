@@ -208,6 +208,8 @@ def test_a_party_acknowledges_once(client, post_form, cast: Cast) -> None:
     no_name = post_form(path, {"typed_name": " ", "agree": "y", "submit": "Acknowledge"})
     assert no_name.status_code == 422
     assert "Type your full name to sign." in no_name.get_data(as_text=True)
+    both = post_form(path, {"typed_name": "", "submit": "Acknowledge"})
+    assert "Tick this box to acknowledge the agreement." in both.get_data(as_text=True)
     no_tick = post_form(path, {"typed_name": "Sam Student", "submit": "Acknowledge"})
     assert no_tick.status_code == 422
     assert "Tick this box" in no_tick.get_data(as_text=True)
