@@ -91,10 +91,13 @@ def choose(round_: AllocationRound, student: StudentProfile, offerings: list[Off
 
 
 def bulk_county(
-    *, students: int, offerings: int, capacity: int, seed: int = 7
+    *, students: int, offerings: int, capacity: int, seed: int = 7, paid: bool = True
 ) -> tuple[list[int], list[int]]:
     """``students`` students and ``offerings`` published internships by bulk INSERTs (a few
-    hundred milliseconds). Returns (student ids, offering ids)."""
+    hundred milliseconds). Returns (student ids, offering ids).
+
+    Paid by default, as summer internships usually are: an unpaid placement also renders its
+    training agreement PDF (about half a second each), which would swamp what a round costs."""
     import random
 
     rng = random.Random(seed)
@@ -147,6 +150,7 @@ def bulk_county(
                 "title": f"{tag} internship {i:03d}",
                 "capacity": capacity,
                 "seats_taken": 0,
+                "paid": paid,
                 "status": OfferingStatus.PUBLISHED,
                 "start_date": start,
                 "end_date": start + timedelta(days=40),

@@ -243,6 +243,7 @@ class StudentRound:
     options: list[ChoiceOption]
     chosen: list[int]  # offering ids, first choice first
     accepting: bool
+    deadline_passed: bool
     outcome: Offering | None  # the published result for this student
 
 
@@ -323,6 +324,7 @@ def student_round(actor: User, round_id: int) -> StudentRound:
         ],
         chosen=chosen,
         accepting=_accepting_choices(round_, utcnow()),
+        deadline_passed=round_.deadline <= utcnow(),
         outcome=next((o for o in offerings if o.id == outcome_id), None),
     )
 
@@ -346,7 +348,14 @@ def rank_choices(actor: User, round_id: int, offering_ids_in_order: Sequence[int
                 field=f"choice_{position}",
             )
         seen.add(oid)
-    offerings = {o.id: o for o in _round_offerings(round_id)}
+    offerings = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Offering)
+            .join(round_offering, round_offering.c.offering_id == Offering.id)
+            .where(round_offering.c.round_id == round_id, Offering.id.in_(ids))
+        )
+    }
     for position, oid in enumerate(ids, start=1):
         offering = offerings.get(oid)
         if offering is None:
@@ -797,6 +806,27 @@ def _link(endpoint: str) -> str:
     return url_for(endpoint, _external=True) if has_request_context() else ""
 
 
+def _preload(assignments: dict[int, int]) -> None:
+    """Load the students and offerings being admitted (with what the e-mails name) in a few
+    queries, so the admission path finds them in the session instead of one query each."""
+    if not assignments:
+        return
+    list(
+        db.session.scalars(
+            select(StudentProfile)
+            .where(StudentProfile.id.in_(list(assignments)))
+            .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
+        )
+    )
+    list(
+        db.session.scalars(
+            select(Offering)
+            .where(Offering.id.in_(set(assignments.values())))
+            .options(selectinload(Offering.partner))
+        )
+    )
+
+
 @atomic
 def publish_round(actor: User, round_id: int) -> dict[str, int]:
     """Turn the proposal into placements: each assigned student gets an accepted application
@@ -822,8 +852,10 @@ def publish_round(actor: User, round_id: int) -> dict[str, int]:
     result = _result(round_)
     note = f"Allocated in {round_.name}"
     outcomes: Counter[str] = Counter()
-    for sid, oid in result.get("assignments", {}).items():
-        outcome = admit_allocated(actor, int(sid), int(oid), note)
+    assignments = {int(s): int(o) for s, o in result.get("assignments", {}).items()}
+    _preload(assignments)
+    for sid, oid in assignments.items():
+        outcome = admit_allocated(actor, sid, oid, note)
         outcomes[outcome.value] += 1
     unmatched = [int(s) for s in result.get("unmatched", [])]
     if unmatched:

@@ -523,7 +523,7 @@ def test_a_county_sized_round_runs_and_publishes_in_seconds(app) -> None:
         select(func.sum(Offering.seats_taken)).where(Offering.id.in_(offering_ids))
     )
     assert taken == stats["assigned"]
-    assert elapsed < 30, elapsed
+    assert elapsed < 20, elapsed
 
 
 def test_the_review_loads_in_constant_queries(app, count_queries) -> None:
