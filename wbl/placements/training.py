@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from wbl.auth.models import User
 from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.catalog.models import Offering, PartnerContact
-from wbl.clock import local_to_utc, local_when
+from wbl.clock import local_to_utc, local_today, local_when
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.notifications.services import queue_email
@@ -86,8 +86,8 @@ def start_agreement(placement: Placement) -> TrainingAgreement | None:
         return None
     student = placement.student
     parties = [(AgreementParty.STUDENT, student.user.full_name, student.user.email)]
-    start = offering.start_date
-    if start is None or student.age_on(start) < 18:
+    # A minor on the first day needs a guardian's acknowledgement too.
+    if student.age_on(placement.start_date or local_today()) < 18:
         parties.append((AgreementParty.GUARDIAN, student.guardian_name, student.guardian_email))
     if placement.supervisor is not None:
         supervisor = placement.supervisor.user

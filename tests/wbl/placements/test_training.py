@@ -305,6 +305,41 @@ def test_a_link_expires_the_day_after_the_start(client, cast: Cast) -> None:
     assert "expired" in response.get_data(as_text=True)
 
 
+def test_without_a_start_date_a_link_lasts_30_days(client, monkeypatch, cast: Cast) -> None:
+    placement = placed(cast)
+    placement.start_date = placement.end_date = None
+    db.session.flush()
+    student = party(agreement_of(placement), AgreementParty.STUDENT)
+    tokens = {}
+    for days in (29, 31):
+        with monkeypatch.context() as patch:
+            then = int(time.time()) - days * 86400
+            patch.setattr(TimestampSigner, "get_timestamp", lambda self, then=then: then)
+            tokens[days] = make_token(training.PURPOSE, {"a": student.id, "n": student.nonce})
+    assert client.get(f"/agreements/{tokens[29]}").status_code == 200
+    assert client.get(f"/agreements/{tokens[31]}").status_code == 410
+
+
+def test_the_guardian_is_asked_by_the_age_on_the_first_day(app) -> None:
+    """Without a start date, the student's age today decides."""
+    for born, parties in (
+        (ADULT_BIRTHDAY, [AgreementParty.STUDENT, AgreementParty.SUPERVISOR]),
+        (
+            date(2012, 5, 1),
+            [AgreementParty.STUDENT, AgreementParty.GUARDIAN, AgreementParty.SUPERVISOR],
+        ),
+    ):
+        cast = make_cast(born=born)
+        cast.offering.paid = True
+        placement = placed(cast)
+        cast.offering.paid = False
+        placement.start_date = placement.end_date = None
+        with current_app.test_request_context():
+            agreement = training.start_agreement(placement)
+        assert agreement is not None
+        assert [a.party for a in agreement.acknowledgements] == parties
+
+
 def test_the_agreement_is_complete_after_the_last_party(client, post_form, cast: Cast) -> None:
     placement = placed(cast)
     acknowledge(post_form, link_path(cast.student.user.email), "Sam Student")
