@@ -560,10 +560,11 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
         ).all()
     )
     order = _priority_order(round_, grades)
+    # An offering closed since the round opened has no seats to give.
     seats = {
-        oid: max(capacity - taken, 0)
-        for oid, capacity, taken in db.session.execute(
-            select(Offering.id, Offering.capacity, Offering.seats_taken)
+        oid: max(capacity - taken, 0) if status == OfferingStatus.PUBLISHED else 0
+        for oid, capacity, taken, status in db.session.execute(
+            select(Offering.id, Offering.capacity, Offering.seats_taken, Offering.status)
             .join(round_offering, round_offering.c.offering_id == Offering.id)
             .where(round_offering.c.round_id == round_.id)
         ).all()

@@ -358,6 +358,18 @@ def test_employer_ranking_decides_then_the_lottery(app) -> None:
     assert fresh(round_).result["assignments"] == {str(group[3].id): a.id}
 
 
+def test_an_offering_closed_since_opening_gets_nobody(app) -> None:
+    county = make_county(capacities=(1, 1))
+    a, b = county.offerings
+    round_ = open_for(county)
+    (student,) = students(county, 1)
+    choose(round_, student, [a, b])
+    a.status = OfferingStatus.CLOSED
+    db.session.commit()
+    rounds.run_round(county.staff, round_.id)
+    assert fresh(round_).result["assignments"] == {str(student.id): b.id}
+
+
 def test_seniors_first(app) -> None:
     county = make_county(capacities=(2,))
     round_ = open_for(county, priority_rules=["grade_desc", "lottery"])
