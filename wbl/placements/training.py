@@ -308,16 +308,18 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(0, 8, TITLE, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, TITLE, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 5, current_app.config["COUNTY_NAME"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 5, current_app.config["COUNTY_NAME"], new_x="LMARGIN", new_y="NEXT", align="L"
+    )
     for section in agreement_sections(agreement):
         pdf.ln(3)
         pdf.set_font("DejaVu", "B", 11)
-        pdf.multi_cell(0, 6, section.heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, section.heading, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font("DejaVu", "", 10)
         for line in section.lines:
-            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(4)
     pdf.set_font("DejaVu", "", 8)
     pdf.multi_cell(
@@ -327,6 +329,7 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
         f"{local_when(utcnow())}.",
         new_x="LMARGIN",
         new_y="NEXT",
+        align="L",
     )
     return bytes(pdf.output())
 

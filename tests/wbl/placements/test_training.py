@@ -413,7 +413,14 @@ def test_the_pdf_is_one_to_three_pages(cast: Cast) -> None:
 @pytest.mark.skipif(PDFTOPPM is None, reason="pdftoppm (poppler) not installed")
 def test_the_pdf_renders(cast: Cast) -> None:
     """A picture of the PDF to look at (tests/artifacts/, not committed)."""
+    cast.student.user.full_name = "Zoë Nguyễn-Ortíz"
     agreement = agreement_of(placed(cast))
+    student = party(agreement, AgreementParty.STUDENT)
+    assert student.nonce is not None
+    training.acknowledge(
+        student.id, student.nonce, typed_name="Zoë Nguyễn-Ortíz", agreed=True, ip_address=""
+    )
+    agreement = agreement_of(agreement.placement)
     ARTIFACTS.mkdir(exist_ok=True)
     pdf_path = ARTIFACTS / "training-agreement.pdf"
     pdf_path.write_bytes(training.render_pdf(agreement))
