@@ -251,10 +251,7 @@ def _recommended_ids(profile: StudentProfile) -> list[int]:
     """The student's recommendations (best first); the round's page lists those first."""
     from wbl.catalog.recommendations import recommendations_for
 
-    try:
-        return [r.offering.id for r in recommendations_for(profile, local_today(), k=50)]
-    except Exception:
-        return []
+    return [r.offering.id for r in recommendations_for(profile, local_today(), k=50)]
 
 
 def student_rounds(actor: User) -> list[tuple[AllocationRound, int, Offering | None]]:
