@@ -99,7 +99,11 @@ def placement_id(browser_app: Flask) -> Iterator[int]:
         db.session.execute(delete(GuardianConsent).where(GuardianConsent.application_id.in_(ids)))
         db.session.execute(delete(ApplicationEvent).where(ApplicationEvent.application_id.in_(ids)))
         db.session.execute(delete(Application).where(Application.offering_id == offering_id))
-        db.session.execute(delete(Offering).where(Offering.id == offering_id))
+        # Through the ORM, so the offering's pathway links go too (SQLite does not enforce
+        # ON DELETE CASCADE here, and a later offering could reuse the id).
+        offering = db.session.get(Offering, offering_id)
+        if offering is not None:
+            db.session.delete(offering)
         db.session.commit()
         db.session.remove()
 

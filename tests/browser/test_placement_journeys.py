@@ -23,10 +23,12 @@ from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import (
+    AgreementAcknowledgement,
     Application,
     ApplicationEvent,
     GuardianConsent,
     Placement,
+    TrainingAgreement,
 )
 from wbl.reference.models import ExperienceKind
 from wbl.students.models import StudentProfile
@@ -64,11 +66,25 @@ def kennel(browser_app: Flask) -> Iterator[int]:
     yield offering_id
     with browser_app.app_context():
         ids = select(Application.id).where(Application.offering_id == offering_id)
+        placements = select(Placement.id).where(Placement.offering_id == offering_id)
+        agreements = select(TrainingAgreement.id).where(
+            TrainingAgreement.placement_id.in_(placements)
+        )
+        db.session.execute(
+            delete(AgreementAcknowledgement).where(
+                AgreementAcknowledgement.agreement_id.in_(agreements)
+            )
+        )
+        db.session.execute(delete(TrainingAgreement).where(TrainingAgreement.id.in_(agreements)))
         db.session.execute(delete(Placement).where(Placement.offering_id == offering_id))
         db.session.execute(delete(GuardianConsent).where(GuardianConsent.application_id.in_(ids)))
         db.session.execute(delete(ApplicationEvent).where(ApplicationEvent.application_id.in_(ids)))
         db.session.execute(delete(Application).where(Application.offering_id == offering_id))
-        db.session.execute(delete(Offering).where(Offering.id == offering_id))
+        # Through the ORM, so the offering's pathway links go too (SQLite does not enforce
+        # ON DELETE CASCADE here, and a later offering could reuse the id).
+        offering = db.session.get(Offering, offering_id)
+        if offering is not None:
+            db.session.delete(offering)
         db.session.commit()
         db.session.remove()
 
