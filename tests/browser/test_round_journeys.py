@@ -29,6 +29,7 @@ from wbl.placements.models import (
     Placement,
     RoundChoice,
     RoundEmployerRank,
+    TrainingAgreement,
     round_offering,
 )
 from wbl.reference.models import ExperienceKind
@@ -74,6 +75,14 @@ def internships(browser_app: Flask) -> Iterator[list[int]]:
         )
         for round_ in rounds:
             db.session.delete(round_)
+        # SQLite does not enforce ON DELETE CASCADE here: remove the agreements first, or a
+        # later placement reusing an id would meet an orphaned agreement.
+        placements = select(Placement.id).where(Placement.offering_id.in_(ids))
+        for agreement in db.session.scalars(
+            select(TrainingAgreement).where(TrainingAgreement.placement_id.in_(placements))
+        ):
+            db.session.delete(agreement)
+        db.session.flush()
         db.session.execute(delete(Placement).where(Placement.offering_id.in_(ids)))
         db.session.execute(delete(GuardianConsent).where(GuardianConsent.application_id.in_(apps)))
         db.session.execute(
