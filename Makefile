@@ -42,6 +42,7 @@ test: setup
 bench: setup
 	$(PY) tests/benchmarks/bench_matching.py
 	$(PY) tests/benchmarks/bench_pages.py
+	$(PY) tests/benchmarks/bench_round.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
