@@ -11,25 +11,18 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from tests.browser.conftest import ACCOUNTS, artifact_path
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_login_journeys import settle, sign_in
 from tests.support.builders import make_offering, pathway
+from tests.support.placement_data import delete_offerings_with_their_applications
 from wbl.auth.models import User
-from wbl.catalog.models import Offering, Partner
+from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.placements.models import (
-    AgreementAcknowledgement,
-    Application,
-    ApplicationEvent,
-    GuardianConsent,
-    Placement,
-    TrainingAgreement,
-)
 from wbl.reference.models import ExperienceKind
 from wbl.students.models import StudentProfile
 
@@ -65,26 +58,7 @@ def kennel(browser_app: Flask) -> Iterator[int]:
         db.session.remove()
     yield offering_id
     with browser_app.app_context():
-        ids = select(Application.id).where(Application.offering_id == offering_id)
-        placements = select(Placement.id).where(Placement.offering_id == offering_id)
-        agreements = select(TrainingAgreement.id).where(
-            TrainingAgreement.placement_id.in_(placements)
-        )
-        db.session.execute(
-            delete(AgreementAcknowledgement).where(
-                AgreementAcknowledgement.agreement_id.in_(agreements)
-            )
-        )
-        db.session.execute(delete(TrainingAgreement).where(TrainingAgreement.id.in_(agreements)))
-        db.session.execute(delete(Placement).where(Placement.offering_id == offering_id))
-        db.session.execute(delete(GuardianConsent).where(GuardianConsent.application_id.in_(ids)))
-        db.session.execute(delete(ApplicationEvent).where(ApplicationEvent.application_id.in_(ids)))
-        db.session.execute(delete(Application).where(Application.offering_id == offering_id))
-        # Through the ORM, so the offering's pathway links go too (SQLite does not enforce
-        # ON DELETE CASCADE here, and a later offering could reuse the id).
-        offering = db.session.get(Offering, offering_id)
-        if offering is not None:
-            db.session.delete(offering)
+        delete_offerings_with_their_applications([offering_id])
         db.session.commit()
         db.session.remove()
 

@@ -18,18 +18,14 @@ from tests.browser.conftest import ACCOUNTS, artifact_path
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_login_journeys import settle, sign_in
 from tests.support.builders import make_offering, pathway
-from wbl.catalog.models import Offering, Partner
+from tests.support.placement_data import delete_offerings_with_their_applications
+from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.placements.models import (
     AllocationRound,
-    Application,
-    ApplicationEvent,
-    GuardianConsent,
-    Placement,
     RoundChoice,
     RoundEmployerRank,
-    TrainingAgreement,
     round_offering,
 )
 from wbl.reference.models import ExperienceKind
@@ -67,7 +63,6 @@ def internships(browser_app: Flask) -> Iterator[list[int]]:
     yield ids
     with browser_app.app_context():
         round_ids = select(round_offering.c.round_id).where(round_offering.c.offering_id.in_(ids))
-        apps = select(Application.id).where(Application.offering_id.in_(ids))
         for table in (RoundChoice, RoundEmployerRank):
             db.session.execute(delete(table).where(table.round_id.in_(round_ids)))
         rounds = list(
@@ -75,23 +70,7 @@ def internships(browser_app: Flask) -> Iterator[list[int]]:
         )
         for round_ in rounds:
             db.session.delete(round_)
-        # SQLite does not enforce ON DELETE CASCADE here: remove the agreements first, or a
-        # later placement reusing an id would meet an orphaned agreement.
-        placements = select(Placement.id).where(Placement.offering_id.in_(ids))
-        for agreement in db.session.scalars(
-            select(TrainingAgreement).where(TrainingAgreement.placement_id.in_(placements))
-        ):
-            db.session.delete(agreement)
-        db.session.flush()
-        db.session.execute(delete(Placement).where(Placement.offering_id.in_(ids)))
-        db.session.execute(delete(GuardianConsent).where(GuardianConsent.application_id.in_(apps)))
-        db.session.execute(
-            delete(ApplicationEvent).where(ApplicationEvent.application_id.in_(apps))
-        )
-        db.session.execute(delete(Application).where(Application.offering_id.in_(ids)))
-        db.session.flush()
-        for offering in db.session.scalars(select(Offering).where(Offering.id.in_(ids))):
-            db.session.delete(offering)
+        delete_offerings_with_their_applications(ids)
         db.session.commit()
         db.session.remove()
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from tests.support.builders import (
     make_class_section,
@@ -94,3 +94,39 @@ def consent_link_from_outbox(to: str) -> str:
     )
     assert body is not None, f"no consent e-mail to {to}"
     return next(line.strip() for line in body.splitlines() if "/consent/" in line)
+
+
+def delete_offerings_with_their_applications(offering_ids: list[int]) -> None:
+    """Browser tests' cleanup of the offerings they created, with every application,
+    consent, placement and training agreement made for them (in dependency order: SQLite
+    does not enforce ON DELETE CASCADE here, and a later row could reuse an id). The
+    caller holds an app context and commits."""
+    from wbl.placements.models import (
+        AgreementAcknowledgement,
+        ApplicationEvent,
+        GuardianConsent,
+        Placement,
+        TrainingAgreement,
+    )
+
+    applications = select(Application.id).where(Application.offering_id.in_(offering_ids))
+    placements = select(Placement.id).where(Placement.offering_id.in_(offering_ids))
+    agreements = select(TrainingAgreement.id).where(TrainingAgreement.placement_id.in_(placements))
+    db.session.execute(
+        delete(AgreementAcknowledgement).where(
+            AgreementAcknowledgement.agreement_id.in_(agreements)
+        )
+    )
+    db.session.execute(delete(TrainingAgreement).where(TrainingAgreement.id.in_(agreements)))
+    db.session.execute(delete(Placement).where(Placement.offering_id.in_(offering_ids)))
+    db.session.execute(
+        delete(GuardianConsent).where(GuardianConsent.application_id.in_(applications))
+    )
+    db.session.execute(
+        delete(ApplicationEvent).where(ApplicationEvent.application_id.in_(applications))
+    )
+    db.session.execute(delete(Application).where(Application.offering_id.in_(offering_ids)))
+    db.session.flush()
+    for offering in db.session.scalars(select(Offering).where(Offering.id.in_(offering_ids))):
+        db.session.delete(offering)  # through the ORM: its pathway links go too
+    db.session.flush()
