@@ -62,6 +62,8 @@ class Config:
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14  # two weeks
     # A guardian has this many days to answer; then the seat goes to the next student.
     CONSENT_DAYS = int(os.environ.get("WBL_CONSENT_DAYS", "7"))
+    # Where the app is served: links in e-mails that the scheduler process sends.
+    BASE_URL = os.environ.get("WBL_BASE_URL", "http://127.0.0.1:5000")
     # The program's shared inbox: told of employers' proposals and of new placements.
     PROGRAM_EMAIL = os.environ.get("WBL_PROGRAM_EMAIL", "")
 

@@ -81,3 +81,12 @@ def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
     return render_template(
         "admin/reference_edit.html", kind=kind, row=row, form=form, titles=TITLES
     )
+
+
+@bp.get("/jobs")
+@policy(Role.STAFF)
+def jobs() -> ResponseReturnValue:
+    """The scheduled jobs: what each does, when it runs next, and how its last run went."""
+    from wbl.scheduler import job_statuses
+
+    return render_template("admin/jobs.html", statuses=job_statuses())

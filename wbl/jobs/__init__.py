@@ -1,0 +1,1 @@
+"""Time-based work: the scheduler process and the record of every job run."""

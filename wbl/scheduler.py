@@ -1,0 +1,194 @@
+"""Every periodic job, in one list, run by one scheduler process: ``flask scheduler``.
+
+The web app never starts a scheduler. The scheduler process keeps its jobs in the app's
+database (APScheduler's SQLAlchemyJobStore), so however many web workers run, each job runs
+once; ``coalesce`` folds missed runs into one and ``max_instances=1`` forbids overlaps. Job
+bodies live in each feature's ``jobs.py`` and are idempotent. The job store holds a textual
+reference to ``run_job(job_id)``, which pushes this process's app context (with a request
+context on ``BASE_URL``, so e-mails can carry links), records the run in ``job_run`` and
+removes the session at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy import inspect, select, text
+
+from wbl.clock import to_local
+from wbl.extensions import db, utcnow
+from wbl.jobs.models import JobRun
+
+log = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"
+
+
+def include_in_migrations(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
+    """APScheduler keeps its own job table (its job store creates it): not ours to migrate,
+    and not a difference between the models and the database."""
+    return not (type_ == "table" and name == JOB_TABLE)
+
+
+def _today(now: datetime) -> date:
+    return to_local(now).date()
+
+
+def _close_offerings(now: datetime) -> str:
+    from wbl.catalog.jobs import close_stale_offerings
+
+    return close_stale_offerings(_today(now))
+
+
+def _complete_placements(now: datetime) -> str:
+    from wbl.placements.jobs import complete_ended_placements
+
+    return complete_ended_placements(_today(now))
+
+
+def _expire_consents(now: datetime) -> str:
+    from wbl.placements.jobs import expire_consents
+
+    return expire_consents(now)
+
+
+def _run_rounds(now: datetime) -> str:
+    from wbl.placements.jobs import run_due_rounds
+
+    return run_due_rounds(now)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    description: str
+    schedule: str  # in words, for the staff page
+    trigger: dict[str, Any]
+    body: Callable[[datetime], str]
+
+
+JOBS: tuple[Job, ...] = (
+    Job(
+        "close-stale-offerings",
+        "Close postings whose application deadline or end date has passed",
+        "Every day at 00:15",
+        {"trigger": "cron", "hour": 0, "minute": 15},
+        _close_offerings,
+    ),
+    Job(
+        "complete-ended-placements",
+        "Complete placements whose end date has passed",
+        "Every day at 00:30",
+        {"trigger": "cron", "hour": 0, "minute": 30},
+        _complete_placements,
+    ),
+    Job(
+        "expire-consents",
+        "Release the seats of guardian consents not answered in time",
+        "Every hour",
+        {"trigger": "cron", "minute": 5},
+        _expire_consents,
+    ),
+    Job(
+        "run-due-rounds",
+        "Run allocation rounds whose deadline has passed (staff then review and publish)",
+        "Every 15 minutes",
+        {"trigger": "interval", "minutes": 15},
+        _run_rounds,
+    ),
+)
+BY_ID = {job.id: job for job in JOBS}
+
+_app: Flask | None = None  # the scheduler process's app, set by ``flask scheduler``
+
+
+def execute(job_id: str, now: datetime) -> JobRun:
+    """Run one job now and record it (tests call this with a fixed clock)."""
+    job = BY_ID[job_id]
+    run = JobRun(job_id=job_id, started_at=now)
+    try:
+        result = job.body(now)
+    except Exception as error:
+        db.session.rollback()
+        log.exception("job %s failed", job_id)
+        run.ok, run.result = False, f"{type(error).__name__}: {error}"[:2000]
+    else:
+        run.ok, run.result = True, result
+    run.finished_at = utcnow()
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def run_job(job_id: str) -> None:
+    """What the job store calls, in an executor thread with no app context of its own."""
+    app = _app
+    if app is None:
+        raise RuntimeError("run_job is called only inside the scheduler process")
+    with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+        try:
+            execute(job_id, utcnow())
+        finally:
+            db.session.remove()
+
+
+def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> Any:
+    """The scheduler with every job of ``JOBS``, its store in the app's database."""
+    global _app
+    _app = app
+    return scheduler_class(
+        jobstores={
+            "default": SQLAlchemyJobStore(
+                url=app.config["SQLALCHEMY_DATABASE_URI"], tablename=JOB_TABLE
+            )
+        },
+        executors={"default": ThreadPoolExecutor(2)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=app.config["TIMEZONE"],
+    )
+
+
+def register_jobs(scheduler: Any) -> None:
+    for job in JOBS:
+        scheduler.add_job(
+            "wbl.scheduler:run_job",
+            args=[job.id],
+            id=job.id,
+            name=job.description,
+            replace_existing=True,
+            **job.trigger,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class JobStatus:
+    job: Job
+    last: JobRun | None
+    next_run: datetime | None
+
+
+def job_statuses() -> list[JobStatus]:
+    """For the staff page: each job's last run and result, and its next run (from the job
+    store's table, once the scheduler process has started)."""
+    last: dict[str, JobRun] = {}
+    for run in db.session.scalars(
+        select(JobRun).where(JobRun.id.in_(select(db.func.max(JobRun.id)).group_by(JobRun.job_id)))
+    ):
+        last[run.job_id] = run
+    upcoming: dict[str, datetime] = {}
+    if inspect(db.session.connection()).has_table(JOB_TABLE):
+        for job_id, timestamp in db.session.execute(
+            text(f"SELECT id, next_run_time FROM {JOB_TABLE}")  # noqa: S608 - a constant
+        ):
+            if timestamp is not None:
+                upcoming[job_id] = datetime.fromtimestamp(float(timestamp), tz=UTC)
+    return [JobStatus(job, last.get(job.id), upcoming.get(job.id)) for job in JOBS]
