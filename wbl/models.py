@@ -5,6 +5,7 @@ from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
+from wbl.hours.models import HourEntry, HourEntryEvent
 from wbl.jobs.models import JobRun
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import (
@@ -41,6 +42,8 @@ __all__ = [
     "ExperienceType",
     "GeocodeCache",
     "GuardianConsent",
+    "HourEntry",
+    "HourEntryEvent",
     "IndustrySector",
     "JobRun",
     "Offering",

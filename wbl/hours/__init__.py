@@ -1,0 +1,1 @@
+"""Hours: students log time on placements; supervisors confirm it; everything is audited."""
