@@ -1,0 +1,62 @@
+"""Read-side selects for hours: a placement's entries, a supervisor's inbox, an audit trail."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import selectinload
+
+from wbl.catalog.models import Offering, PartnerContact
+from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent
+from wbl.placements.models import Placement
+from wbl.students.models import StudentProfile
+
+
+def placement_entries(placement_id: int) -> Select[tuple[HourEntry]]:
+    """Every entry of a placement (withdrawn, rejected and corrected ones too), newest day first."""
+    return (
+        select(HourEntry)
+        .where(HourEntry.placement_id == placement_id)
+        .options(selectinload(HourEntry.decided_by))
+        .order_by(HourEntry.work_date.desc(), HourEntry.id.desc())
+    )
+
+
+def placement_totals(placement_id: int) -> Select[tuple[int, int]]:
+    """(confirmed minutes, pending minutes) of a placement."""
+
+    def total(status: EntryStatus):  # type: ignore[no-untyped-def]
+        return func.coalesce(
+            func.sum(case((HourEntry.status == status, HourEntry.minutes), else_=0)), 0
+        )
+
+    return select(total(EntryStatus.CONFIRMED), total(EntryStatus.PENDING)).where(
+        HourEntry.placement_id == placement_id
+    )
+
+
+def supervisor_pending(user_id: int) -> Select[tuple[HourEntry]]:
+    """Pending entries on the placements of every partner the user is a contact of, grouped by
+    student and placement (a fixed number of queries, whatever the number of entries)."""
+    partners = select(PartnerContact.partner_id).where(PartnerContact.user_id == user_id)
+    return (
+        select(HourEntry)
+        .join(Placement, Placement.id == HourEntry.placement_id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
+        .where(HourEntry.status == EntryStatus.PENDING, Offering.partner_id.in_(partners))
+        .options(
+            selectinload(HourEntry.placement).selectinload(Placement.offering),
+            selectinload(HourEntry.student).selectinload(StudentProfile.user),
+            selectinload(HourEntry.corrects),
+        )
+        .order_by(StudentProfile.id, Placement.id, HourEntry.work_date, HourEntry.id)
+    )
+
+
+def audit_trail(entry_id: int) -> Select[tuple[HourEntryEvent]]:
+    return (
+        select(HourEntryEvent)
+        .where(HourEntryEvent.entry_id == entry_id)
+        .options(selectinload(HourEntryEvent.actor))
+        .order_by(HourEntryEvent.at, HourEntryEvent.id)
+    )

@@ -1,0 +1,416 @@
+"""Hours on placements: the student logs them, the placement's supervisor confirms or rejects
+them. Entries never vanish: every change is written to the entry's audit trail.
+
+Confirm and reject are conditional UPDATEs on ``status == pending`` (a double click or two
+supervisors deciding at once change an entry once)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from wbl.access import Role, require
+from wbl.auth.models import User
+from wbl.catalog.models import Offering, PartnerContact
+from wbl.clock import local_today
+from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.hours.models import Channel, EntryStatus, HourEntry, HourEntryEvent
+from wbl.placements.models import Placement, PlacementStatus
+from wbl.placements.policies import is_staff
+from wbl.students.models import StudentProfile
+
+DAY_LIMIT = 12 * 60
+MAX_DESCRIPTION = 2000
+# Entries whose minutes count (towards the daily limit and the placement's totals).
+LIVE = (EntryStatus.PENDING, EntryStatus.CONFIRMED)
+
+
+class AlreadyDecided(DomainError):
+    message = "This entry has already been decided; nothing was changed."
+
+
+# --- who may see and do what ---------------------------------------------------------------
+
+
+def is_student_of(user: User, placement: Placement) -> bool:
+    return user.has_role(Role.STUDENT) and placement.student.user_id == user.id
+
+
+def is_teacher_of(user: User, placement: Placement) -> bool:
+    return (
+        user.has_role(Role.TEACHER)
+        and user.school_id is not None
+        and user.school_id == placement.student.school_id
+    )
+
+
+def staff_sees(user: User, placement: Placement) -> bool:
+    if not is_staff(user):
+        return False
+    return user.is_county_wide or placement.student.school.district_id == user.district_id
+
+
+def is_supervisor_of(user: User, placement: Placement) -> bool:
+    """A contact of the partner whose offering the placement is at."""
+    if not user.has_role(Role.EMPLOYER):
+        return False
+    return (
+        db.session.scalar(
+            select(PartnerContact.id).where(
+                PartnerContact.user_id == user.id,
+                PartnerContact.partner_id == placement.offering.partner_id,
+            )
+        )
+        is not None
+    )
+
+
+def _sees(user: User, placement: Placement) -> bool:
+    return (
+        is_student_of(user, placement)
+        or is_teacher_of(user, placement)
+        or is_supervisor_of(user, placement)
+        or staff_sees(user, placement)
+    )
+
+
+def get_placement(actor: User, placement_id: int) -> Placement:
+    """A placement whose hours the actor may see; anything else is not found."""
+    placement = db.session.scalar(
+        select(Placement)
+        .where(Placement.id == placement_id)
+        .options(
+            selectinload(Placement.student).selectinload(StudentProfile.user),
+            selectinload(Placement.student).selectinload(StudentProfile.school),
+            selectinload(Placement.offering).selectinload(Offering.partner),
+        )
+    )
+    if placement is None or not _sees(actor, placement):
+        raise NotFound()
+    return placement
+
+
+def get_entry(actor: User, entry_id: int) -> HourEntry:
+    entry = db.session.get(HourEntry, entry_id)
+    if entry is None:
+        raise NotFound()
+    get_placement(actor, entry.placement_id)
+    return entry
+
+
+def _own_entry(actor: User, entry_id: int) -> HourEntry:
+    entry = get_entry(actor, entry_id)
+    require(is_student_of(actor, entry.placement))
+    return entry
+
+
+# --- checks --------------------------------------------------------------------------------
+
+
+def _event(
+    entry: HourEntry,
+    action: str,
+    actor: User | None,
+    via: Channel = Channel.WEB,
+    detail: dict[str, object] | None = None,
+) -> None:
+    db.session.add(
+        HourEntryEvent(
+            entry_id=entry.id,
+            action=action,
+            actor_id=actor.id if actor else None,
+            via=via,
+            detail=detail or {},
+        )
+    )
+
+
+def _snapshot(entry: HourEntry) -> dict[str, object]:
+    return {
+        "work_date": entry.work_date.isoformat(),
+        "minutes": entry.minutes,
+        "description": entry.description,
+    }
+
+
+def _check(
+    placement: Placement,
+    work_date: date,
+    minutes: int,
+    description: str,
+    *,
+    ignore_id: int | None = None,
+) -> str:
+    """The rules every entry follows; returns the cleaned description."""
+    description = (description or "").strip()
+    if minutes <= 0 or minutes % 15:
+        raise DomainError("Use quarter hours: 0.25, 0.5, 0.75…", field="hours")
+    if minutes > DAY_LIMIT:
+        raise DomainError("You can log at most 12 hours a day.", field="hours")
+    if not description:
+        raise DomainError("Say what you did.", field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(
+            f"Keep the description under {MAX_DESCRIPTION} characters.", field="description"
+        )
+    if work_date > local_today():
+        raise DomainError("You cannot log hours for a day in the future.", field="work_date")
+    if (placement.start_date and work_date < placement.start_date) or (
+        placement.end_date and work_date > placement.end_date
+    ):
+        raise DomainError(
+            "That day is outside the placement's dates "
+            f"({_dates(placement.start_date, placement.end_date)}).",
+            field="work_date",
+        )
+    others = [HourEntry.student_id == placement.student_id, HourEntry.status.in_(LIVE)]
+    if ignore_id is not None:
+        others.append(HourEntry.id != ignore_id)
+    logged = (
+        db.session.scalar(
+            select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
+                *others, HourEntry.work_date == work_date
+            )
+        )
+        or 0
+    )
+    if logged + minutes > DAY_LIMIT:
+        left = max(DAY_LIMIT - logged, 0)
+        raise DomainError(
+            "You can log at most 12 hours a day in total; you have "
+            f"{_hours(logged)} on that day already ({_hours(left)} left).",
+            field="hours",
+        )
+    duplicate = db.session.scalar(
+        select(HourEntry.id).where(
+            *others,
+            HourEntry.placement_id == placement.id,
+            HourEntry.work_date == work_date,
+            HourEntry.minutes == minutes,
+            HourEntry.description == description,
+        )
+    )
+    if duplicate is not None:
+        raise DomainError(
+            "You have already logged exactly this entry for that day.", field="description"
+        )
+    return description
+
+
+def _hours(minutes: int) -> str:
+    value = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+    return f"{value} hour" if value == "1" else f"{value} hours"
+
+
+def _dates(start: date | None, end: date | None) -> str:
+    return f"{start.isoformat() if start else '…'} to {end.isoformat() if end else '…'}"
+
+
+def _active_placement_of(actor: User, placement_id: int) -> Placement:
+    placement = get_placement(actor, placement_id)
+    require(is_student_of(actor, placement))
+    if placement.status is not PlacementStatus.ACTIVE:
+        raise DomainError("Hours can be logged only on an active placement.", field="work_date")
+    return placement
+
+
+# --- the student's use cases ---------------------------------------------------------------
+
+
+@atomic
+def log_hours(
+    actor: User, placement_id: int, work_date: date, minutes: int, description: str
+) -> HourEntry:
+    placement = _active_placement_of(actor, placement_id)
+    description = _check(placement, work_date, minutes, description)
+    entry = HourEntry(
+        placement_id=placement.id,
+        student_id=placement.student_id,
+        work_date=work_date,
+        minutes=minutes,
+        description=description,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    _event(entry, "created", actor, detail={"after": _snapshot(entry)})
+    db.session.commit()
+    return entry
+
+
+def _require_pending(entry: HourEntry, doing: str) -> None:
+    if entry.status is not EntryStatus.PENDING:
+        raise DomainError(
+            f"Only an entry waiting for the supervisor can be {doing}; "
+            "a confirmed entry is corrected with a new entry.",
+            field="description",
+        )
+
+
+@atomic
+def edit_entry(
+    actor: User, entry_id: int, work_date: date, minutes: int, description: str
+) -> HourEntry:
+    entry = _own_entry(actor, entry_id)
+    _require_pending(entry, "edited")
+    placement = _active_placement_of(actor, entry.placement_id)
+    description = _check(placement, work_date, minutes, description, ignore_id=entry.id)
+    before = _snapshot(entry)
+    entry.work_date, entry.minutes, entry.description = work_date, minutes, description
+    db.session.flush()
+    _event(entry, "edited", actor, detail={"before": before, "after": _snapshot(entry)})
+    db.session.commit()
+    return entry
+
+
+@atomic
+def delete_entry(actor: User, entry_id: int) -> HourEntry:
+    """Withdraw a pending entry: it stays, marked deleted."""
+    entry = _own_entry(actor, entry_id)
+    _require_pending(entry, "withdrawn")
+    changed = rows_affected(
+        db.session.execute(
+            update(HourEntry)
+            .where(HourEntry.id == entry.id, HourEntry.status == EntryStatus.PENDING)
+            .values(status=EntryStatus.DELETED, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if changed != 1:
+        raise AlreadyDecided()
+    db.session.expire(entry, ["status", "updated_at"])
+    _event(entry, "deleted", actor, detail={"before": _snapshot(entry)})
+    db.session.commit()
+    return entry
+
+
+@atomic
+def correct_entry(
+    actor: User, entry_id: int, work_date: date, minutes: int, description: str
+) -> HourEntry:
+    """A confirmed entry is corrected by a new pending entry that references it; the original
+    becomes ``corrected`` when the supervisor confirms the correction."""
+    original = _own_entry(actor, entry_id)
+    if original.status is not EntryStatus.CONFIRMED:
+        raise DomainError(
+            "Only a confirmed entry is corrected; edit or withdraw one that is still waiting.",
+            field="description",
+        )
+    open_correction = db.session.scalar(
+        select(HourEntry.id).where(
+            HourEntry.corrects_id == original.id, HourEntry.status == EntryStatus.PENDING
+        )
+    )
+    if open_correction is not None:
+        raise DomainError(
+            "A correction of this entry is already waiting for the supervisor.",
+            field="description",
+        )
+    placement = _active_placement_of(actor, original.placement_id)
+    # The original still counts until the correction is confirmed; the new one replaces it.
+    description = _check(placement, work_date, minutes, description, ignore_id=original.id)
+    entry = HourEntry(
+        placement_id=placement.id,
+        student_id=placement.student_id,
+        work_date=work_date,
+        minutes=minutes,
+        description=description,
+        corrects_id=original.id,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    _event(
+        entry,
+        "created",
+        actor,
+        detail={"after": _snapshot(entry), "corrects": original.id},
+    )
+    _event(original, "correction_requested", actor, detail={"correction": entry.id})
+    db.session.commit()
+    return entry
+
+
+# --- the supervisor's use cases ------------------------------------------------------------
+
+
+def _decide(actor: User, entry: HourEntry, to: EntryStatus, via: Channel, reason: str = "") -> None:
+    now = utcnow()
+    changed = rows_affected(
+        db.session.execute(
+            update(HourEntry)
+            .where(HourEntry.id == entry.id, HourEntry.status == EntryStatus.PENDING)
+            .values(
+                status=to,
+                reject_reason=reason,
+                decided_by_id=actor.id,
+                decided_at=now,
+                decided_via=via,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if changed != 1:
+        raise AlreadyDecided()
+    db.session.expire(entry)
+    detail: dict[str, object] = {"reason": reason} if reason else {}
+    _event(entry, to.value, actor, via, detail)
+
+
+def _supervised_entry(actor: User, entry_id: int) -> HourEntry:
+    entry = get_entry(actor, entry_id)
+    if not is_supervisor_of(actor, entry.placement):
+        raise Forbidden("Only the placement's supervisor can confirm or reject hours.")
+    return entry
+
+
+@atomic
+def confirm(actor: User, entry_ids: Iterable[int], via: Channel = Channel.WEB) -> int:
+    """Confirm one or many pending entries; returns how many changed (entries someone else
+    decided first are skipped). Confirming a correction marks the original ``corrected``."""
+    ids = sorted(set(entry_ids))
+    if not ids:
+        raise DomainError("Choose at least one entry to confirm.")
+    entries = [_supervised_entry(actor, entry_id) for entry_id in ids]
+    confirmed = 0
+    for entry in entries:
+        try:
+            _decide(actor, entry, EntryStatus.CONFIRMED, via)
+        except AlreadyDecided:
+            continue
+        confirmed += 1
+        if entry.corrects_id is not None:
+            changed = rows_affected(
+                db.session.execute(
+                    update(HourEntry)
+                    .where(
+                        HourEntry.id == entry.corrects_id,
+                        HourEntry.status == EntryStatus.CONFIRMED,
+                    )
+                    .values(status=EntryStatus.CORRECTED, updated_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+            )
+            if changed == 1:
+                original = db.session.get(HourEntry, entry.corrects_id)
+                assert original is not None  # noqa: S101 - just updated
+                db.session.expire(original)
+                _event(original, "corrected", actor, via, {"by": entry.id})
+    db.session.commit()
+    return confirmed
+
+
+@atomic
+def reject(actor: User, entry_id: int, reason: str, via: Channel = Channel.WEB) -> HourEntry:
+    reason = (reason or "").strip()
+    entry = _supervised_entry(actor, entry_id)
+    if not reason:
+        raise DomainError("Tell the student why (they see this reason).", field="reason")
+    if len(reason) > MAX_DESCRIPTION:
+        raise DomainError("Keep the reason shorter.", field="reason")
+    _decide(actor, entry, EntryStatus.REJECTED, via, reason)
+    db.session.commit()
+    return entry
