@@ -52,6 +52,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.views import bp as catalog_bp
     from wbl.events.views import bp as events_bp
     from wbl.home.views import bp as home_bp
+    from wbl.hours.views import bp as hours_bp
     from wbl.notifications.views import bp as notifications_bp
     from wbl.placements.readiness_views import bp as readiness_bp
     from wbl.placements.rounds_views import bp as rounds_bp
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
         placements_bp,
         rounds_bp,
         agreements_bp,
+        hours_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.support.builders import make_employer, make_offering, make_user
-from tests.support.placement_data import Cast, approved, make_cast
+from tests.support.hour_data import ADULT, place, yesterday
+from tests.support.placement_data import Cast, make_cast
 from wbl.access import Role
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.hours import queries, services
 from wbl.hours.models import Channel, EntryStatus, HourEntry
-from wbl.placements import services as placement_services
 from wbl.placements.models import Placement, PlacementStatus
-
-ADULT = date(2007, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def _request(app):
-    with app.test_request_context():
-        yield
-
-
-def place(cast: Cast, *, days_before: int = 10, days_after: int = 10) -> Placement:
-    """An adult student placed at once when the employer accepts; the placement runs from
-    ``days_before`` days ago to ``days_after`` days ahead."""
-    today = local_today()
-    cast.offering.start_date = today - timedelta(days=days_before)
-    cast.offering.end_date = today + timedelta(days=days_after)
-    db.session.flush()
-    application = approved(cast)
-    placement_services.employer_decide(cast.employer, application.id, accept=True, message="")
-    placement = db.session.scalar(
-        select(Placement).where(Placement.application_id == application.id)
-    )
-    assert placement is not None
-    return placement
 
 
 @pytest.fixture
@@ -51,10 +27,6 @@ def cast() -> Cast:
 @pytest.fixture
 def placement(cast: Cast) -> Placement:
     return place(cast)
-
-
-def yesterday() -> date:
-    return local_today() - timedelta(days=1)
 
 
 def log(cast, placement, *, day=None, minutes=60, text="Cleaned kennels") -> HourEntry:

@@ -1,0 +1,235 @@
+"""Hours pages: the student's log on a placement, the supervisor's inbox, an entry's trail."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from wbl.access import Role, policy
+from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.extensions import db
+from wbl.hours import queries, services
+from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
+from wbl.hours.models import EntryStatus, HourEntry
+from wbl.placements.models import PlacementStatus
+
+bp = Blueprint("hours", __name__, url_prefix="/hours")
+
+VIEWERS = (Role.STUDENT, Role.TEACHER, Role.EMPLOYER, Role.STAFF)
+
+
+def hours_text(minutes: int) -> str:
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def _form_error(form: EntryForm | RejectForm, error: DomainError, default: str) -> None:
+    getattr(form, error.field or default, getattr(form, default)).errors.append(error.message)
+
+
+@bp.app_template_filter("hours")
+def _hours_filter(minutes: int | None) -> str:
+    return hours_text(minutes or 0)
+
+
+@bp.route("/placements/<int:placement_id>", methods=["GET", "POST"])
+@policy(*VIEWERS)
+def placement(placement_id: int) -> ResponseReturnValue:
+    current = services.get_placement(current_user, placement_id)
+    is_student = services.is_student_of(current_user, current)
+    can_log = is_student and current.status is PlacementStatus.ACTIVE
+    form = EntryForm()
+    if form.is_submitted() and not can_log:
+        raise Forbidden("Only the student logs hours, on an active placement.")
+    if form.validate_on_submit():
+        assert form.work_date.data is not None  # noqa: S101 - InputRequired
+        try:
+            services.log_hours(
+                current_user,
+                current.id,
+                form.work_date.data,
+                form.minutes,
+                form.description.data or "",
+            )
+        except DomainError as error:
+            _form_error(form, error, "description")
+        else:
+            flash("Your hours are logged and wait for your supervisor.", "success")
+            return redirect(url_for("hours.placement", placement_id=current.id))
+    entries = list(db.session.scalars(queries.placement_entries(current.id)))
+    confirmed, pending = db.session.execute(queries.placement_totals(current.id)).one()
+    return render_template(
+        "hours/placement.html",
+        placement=current,
+        entries=entries,
+        confirmed=confirmed,
+        pending=pending,
+        form=form if can_log else None,
+        is_student=is_student,
+        action_form=ActionForm(),
+    ), (422 if form.errors else 200)
+
+
+def _own_pending_form(entry: HourEntry) -> EntryForm:
+    form = EntryForm()
+    if not form.is_submitted():
+        form.work_date.data = entry.work_date
+        form.hours.data = hours_text(entry.minutes)
+        form.description.data = entry.description
+    return form
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@policy(Role.STUDENT)
+def entry_edit(entry_id: int) -> ResponseReturnValue:
+    entry = services.get_entry(current_user, entry_id)
+    if not services.is_student_of(current_user, entry.placement):
+        raise Forbidden()
+    form = _own_pending_form(entry)
+    if form.validate_on_submit():
+        assert form.work_date.data is not None  # noqa: S101 - InputRequired
+        try:
+            services.edit_entry(
+                current_user,
+                entry.id,
+                form.work_date.data,
+                form.minutes,
+                form.description.data or "",
+            )
+        except DomainError as error:
+            _form_error(form, error, "description")
+        else:
+            flash("Your entry is changed.", "success")
+            return redirect(url_for("hours.placement", placement_id=entry.placement_id))
+    return render_template("hours/entry_form.html", entry=entry, form=form, correcting=False), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/entries/<int:entry_id>/correct", methods=["GET", "POST"])
+@policy(Role.STUDENT)
+def entry_correct(entry_id: int) -> ResponseReturnValue:
+    entry = services.get_entry(current_user, entry_id)
+    if not services.is_student_of(current_user, entry.placement):
+        raise Forbidden()
+    form = _own_pending_form(entry)
+    if form.validate_on_submit():
+        assert form.work_date.data is not None  # noqa: S101 - InputRequired
+        try:
+            services.correct_entry(
+                current_user,
+                entry.id,
+                form.work_date.data,
+                form.minutes,
+                form.description.data or "",
+            )
+        except DomainError as error:
+            _form_error(form, error, "description")
+        else:
+            flash("Your correction is sent to your supervisor.", "success")
+            return redirect(url_for("hours.placement", placement_id=entry.placement_id))
+    return render_template("hours/entry_form.html", entry=entry, form=form, correcting=True), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
+@policy(Role.STUDENT)
+def entry_delete(entry_id: int) -> ResponseReturnValue:
+    entry = services.get_entry(current_user, entry_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            services.delete_entry(current_user, entry.id)
+        except DomainError as error:
+            if isinstance(error, NotFound | Forbidden):
+                raise
+            flash(error.message, "danger")
+        else:
+            flash("Your entry is withdrawn.", "success")
+    return redirect(url_for("hours.placement", placement_id=entry.placement_id))
+
+
+def _render_inbox(reject_forms: dict[int, RejectForm] | None = None) -> ResponseReturnValue:
+    entries = list(db.session.scalars(queries.supervisor_pending(current_user.id)))
+    forms = reject_forms or {}
+    for entry in entries:
+        forms.setdefault(entry.id, RejectForm(prefix=f"reject-{entry.id}", formdata=None))
+    return render_template(
+        "hours/inbox.html", entries=entries, confirm_form=ConfirmForm(), reject_forms=forms
+    ), (422 if any(f.errors for f in forms.values()) else 200)
+
+
+@bp.route("/inbox")
+@policy(Role.EMPLOYER)
+def inbox() -> ResponseReturnValue:
+    return _render_inbox()
+
+
+@bp.route("/confirm", methods=["POST"])
+@policy(Role.EMPLOYER)
+def confirm() -> ResponseReturnValue:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            count = services.confirm(current_user, form.entry_ids.data or [])
+        except DomainError as error:
+            if isinstance(error, NotFound | Forbidden):
+                raise
+            flash(error.message, "danger")
+        else:
+            if count:
+                noun = "entry" if count == 1 else "entries"
+                flash(f"{count} {noun} confirmed.", "success")
+            else:
+                flash("Those entries were already decided; nothing was changed.", "info")
+    return redirect(url_for("hours.inbox"))
+
+
+@bp.route("/entries/<int:entry_id>/reject", methods=["POST"])
+@policy(Role.EMPLOYER)
+def reject(entry_id: int) -> ResponseReturnValue:
+    form = RejectForm(prefix=f"reject-{entry_id}")
+    if form.validate_on_submit():
+        try:
+            services.reject(current_user, entry_id, form.reason.data or "")
+        except services.AlreadyDecided as error:
+            flash(error.message, "info")
+        except DomainError as error:
+            if isinstance(error, NotFound | Forbidden):
+                raise
+            _form_error(form, error, "reason")
+        else:
+            flash("The entry is rejected; the student sees your reason.", "success")
+            return redirect(url_for("hours.inbox"))
+    else:
+        # Check the scope before showing anything (a stranger's entry is not found).
+        entry = services.get_entry(current_user, entry_id)
+        if not services.is_supervisor_of(current_user, entry.placement):
+            raise Forbidden()
+    if not form.errors:
+        return redirect(url_for("hours.inbox"))
+    return _render_inbox({entry_id: form})
+
+
+@bp.route("/entries/<int:entry_id>")
+@policy(*VIEWERS)
+def entry(entry_id: int) -> ResponseReturnValue:
+    current = services.get_entry(current_user, entry_id)
+    events = list(db.session.scalars(queries.audit_trail(current.id)))
+    corrections = list(
+        db.session.scalars(
+            queries.placement_entries(current.placement_id).where(
+                HourEntry.corrects_id == current.id
+            )
+        )
+    )
+    return render_template(
+        "hours/entry.html",
+        entry=current,
+        events=events,
+        corrections=corrections,
+        is_student=services.is_student_of(current_user, current.placement),
+        is_supervisor=services.is_supervisor_of(current_user, current.placement),
+        pending=current.status is EntryStatus.PENDING,
+    )
