@@ -4,7 +4,14 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, Field, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from wbl.hours.services import MAX_DESCRIPTION
@@ -73,6 +80,12 @@ class RejectForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     entry_ids = SelectMultipleField("Entries", coerce=int, validate_choice=False)
+    # "Confirm all": every entry the page showed (not ones that arrived since).
+    shown_ids = SelectMultipleField("Shown", coerce=int, validate_choice=False)
+    confirm_all = BooleanField("Confirm all")
+
+    def chosen(self) -> list[int]:
+        return list((self.shown_ids.data if self.confirm_all.data else self.entry_ids.data) or [])
 
 
 class ActionForm(FlaskForm):

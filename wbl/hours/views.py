@@ -172,7 +172,7 @@ def confirm() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            count = services.confirm(current_user, form.entry_ids.data or [])
+            count = services.confirm(current_user, form.chosen())
         except DomainError as error:
             if isinstance(error, NotFound | Forbidden):
                 raise

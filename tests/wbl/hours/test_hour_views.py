@@ -252,3 +252,20 @@ def test_anonymous_is_sent_to_sign_in(client, cast, placement):
         response = client.get(path)
         assert response.status_code == 302
         assert "/login" in response.headers["Location"] or "sign" in response.headers["Location"]
+
+
+def test_supervisor_confirms_all_shown_at_once(client, login_as, post_form, cast, placement):
+    entries = [log(cast, placement, minutes=m) for m in (15, 30, 45)]
+    login_as(cast.employer)
+    html = client.get("/hours/inbox").get_data(as_text=True)
+    assert "Confirm all 3 shown" in html
+    shown = [e.id for e in entries[:2]]  # the third arrived after the page was shown
+    response = post_form(
+        "/hours/confirm", {"shown_ids": shown, "confirm_all": "y"}, page="/hours/inbox"
+    )
+    assert response.status_code == 302
+    assert [e.status for e in entries] == [
+        EntryStatus.CONFIRMED,
+        EntryStatus.CONFIRMED,
+        EntryStatus.PENDING,
+    ]
