@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -30,6 +32,22 @@ def _form_error(form: EntryForm | RejectForm, error: DomainError, default: str) 
 @bp.app_template_filter("hours")
 def _hours_filter(minutes: int | None) -> str:
     return hours_text(minutes or 0)
+
+
+@bp.app_template_filter("hours_words")
+def _hours_words(minutes: int | None) -> str:
+    """ "1 hour", "1.25 hours"."""
+    minutes = minutes or 0
+    return f"{hours_text(minutes)} {'hour' if minutes == 60 else 'hours'}"
+
+
+@bp.app_template_filter("iso_day")
+def _iso_day(value: str | None) -> date | None:
+    """A date kept as ISO text in an event's detail, as a date for the ``day`` filter."""
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
 
 
 @bp.route("/placements/<int:placement_id>", methods=["GET", "POST"])

@@ -192,7 +192,7 @@ def test_audit_trail_shows_every_change(client, login_as, cast, placement):
         html = response.get_data(as_text=True)
         assert "logged" in html
         assert "changed" in html
-        assert "Before: 1 hours" in html
+        assert "Before: 1 hour on" in html
         assert "After: 1.5 hours" in html
         assert "Wrong day" in html
         assert "on the web" in html

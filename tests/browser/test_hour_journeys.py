@@ -1,0 +1,147 @@
+"""Hours in the browser: an adult student logs hours on her placement, her supervisor
+confirms some and rejects one with a reason, and the entry's history shows it all. Every
+new page is axe-checked and photographed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+from sqlalchemy import delete, select
+
+from tests.browser.conftest import ACCOUNTS, Account, artifact_path
+from tests.browser.test_accessibility import axe_violations
+from tests.browser.test_login_journeys import settle, sign_in
+from tests.support.builders import make_offering, make_student, make_user, pathway
+from tests.support.hour_data import ADULT
+from tests.support.placement_data import STATEMENT, delete_offerings_with_their_applications
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog.models import Partner
+from wbl.clock import local_today
+from wbl.extensions import db
+from wbl.hours import services
+from wbl.hours.models import HourEntry, HourEntryEvent
+from wbl.placements import services as placement_services
+from wbl.placements.models import Placement
+from wbl.reference.models import ExperienceKind
+from wbl.schools.models import School
+from wbl.students.models import StudentProfile
+
+CLINIC = "Sunrise Veterinary Clinic"
+STUDENT = Account(
+    "student", "ana.reyes@students.srcs.example.org", "Ana Reyes", "Student", "Hi Ana"
+)
+
+
+@dataclass(frozen=True)
+class Setup:
+    placement_id: int
+    rejected_id: int
+    yesterday: str
+
+
+@pytest.fixture(scope="module")
+def setup(browser_app: Flask) -> Iterator[Setup]:
+    """An adult student placed at the clinic (ten days ago to ten days ahead) with two
+    entries (one confirmed, one rejected); removed afterwards."""
+    with browser_app.app_context(), browser_app.test_request_context():
+        today = local_today()
+        school = db.session.scalar(select(School).where(School.name == "Montgomery High School"))
+        clinic = db.session.scalar(select(Partner).where(Partner.name == CLINIC))
+        teacher = db.session.scalar(select(User).where(User.email == ACCOUNTS["teacher"].email))
+        employer = db.session.scalar(select(User).where(User.email == ACCOUNTS["employer"].email))
+        assert school is not None
+        assert clinic is not None
+        assert teacher is not None
+        assert employer is not None
+        user = make_user(
+            roles={Role.STUDENT}, school=school, email=STUDENT.email, full_name=STUDENT.full_name
+        )
+        student = make_student(user=user, school=school, date_of_birth=ADULT, grade=12)
+        offering = make_offering(
+            partner=clinic,
+            kind=ExperienceKind.JOB_SHADOW,
+            capacity=2,
+            title="Kennel assistant internship",
+            start_date=today - timedelta(days=10),
+            pathways=[pathway("agriculture.animal_science")],
+        )
+        offering.end_date = today + timedelta(days=10)
+        offering.expected_hours = 40
+        db.session.commit()
+        application = placement_services.apply(user, offering.id, STATEMENT, share_resume=False)
+        placement_services.teacher_decide(teacher, application.id, approve=True, comment="")
+        placement_services.employer_decide(employer, application.id, accept=True, message="")
+        placement = db.session.scalar(
+            select(Placement).where(Placement.application_id == application.id)
+        )
+        assert placement is not None
+        first = services.log_hours(
+            user, placement.id, today - timedelta(days=3), 180, "Cleaned and disinfected kennels"
+        )
+        second = services.log_hours(
+            user, placement.id, today - timedelta(days=2), 240, "Walked the boarding dogs"
+        )
+        services.confirm(employer, [first.id])
+        services.reject(employer, second.id, "You were with us 2 hours that day, not 4.")
+        ids = Setup(placement.id, second.id, (today - timedelta(days=1)).isoformat())
+        offering_id, user_id, student_id = offering.id, user.id, student.id
+        db.session.remove()
+    yield ids
+    with browser_app.app_context():
+        entries = select(HourEntry.id).where(HourEntry.placement_id == ids.placement_id)
+        db.session.execute(delete(HourEntryEvent).where(HourEntryEvent.entry_id.in_(entries)))
+        db.session.execute(
+            delete(HourEntry)
+            .where(HourEntry.placement_id == ids.placement_id)
+            .execution_options(synchronize_session=False)
+        )
+        delete_offerings_with_their_applications([offering_id])
+        db.session.execute(delete(StudentProfile).where(StudentProfile.id == student_id))
+        db.session.execute(delete(User).where(User.id == user_id))
+        db.session.commit()
+        db.session.remove()
+
+
+def check(page: Page, name: str) -> None:
+    settle(page)
+    assert axe_violations(page) == [], name
+    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
+
+
+def test_student_logs_and_supervisor_decides(page: Page, setup: Setup) -> None:
+    page.goto("/login")
+    sign_in(page, STUDENT)
+    page.goto(f"/hours/placements/{setup.placement_id}")
+    expect(page.get_by_role("heading", name="My hours")).to_be_visible()
+    expect(page.get_by_text("You were with us 2 hours that day, not 4.")).to_be_visible()
+
+    page.get_by_label("Day").fill(setup.yesterday)
+    page.get_by_role("textbox", name="Hours").fill("1.1")
+    page.get_by_label("What you did").fill("Restocked the supply room")
+    page.get_by_role("button", name="Log hours").click()
+    expect(page.get_by_text("Use quarter hours: 0.25, 0.5, 0.75…")).to_be_visible()
+    page.get_by_role("textbox", name="Hours").fill("1:15")
+    page.get_by_role("button", name="Log hours").click()
+    expect(page.get_by_text("Your hours are logged")).to_be_visible()
+    check(page, "hours-student-placement")
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, ACCOUNTS["employer"])
+    page.get_by_role("link", name="Hours", exact=True).click()
+    expect(page.get_by_role("heading", name="Hours to confirm")).to_be_visible()
+    expect(page.get_by_text("Restocked the supply room")).to_be_visible()
+    check(page, "hours-supervisor-inbox")
+    page.get_by_role("button", name="Confirm all 1 shown").click()
+    expect(page.get_by_text("1 entry confirmed.")).to_be_visible()
+    expect(page.get_by_text("No hours are waiting for you.")).to_be_visible()
+
+    page.goto(f"/hours/entries/{setup.rejected_id}")
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
+    expect(page.get_by_text("You were with us 2 hours that day, not 4.").first).to_be_visible()
+    check(page, "hours-entry-history")
