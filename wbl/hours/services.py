@@ -310,6 +310,12 @@ def correct_entry(
             field="description",
         )
     placement = _active_placement_of(actor, original.placement_id)
+    if (work_date, minutes, (description or "").strip()) == (
+        original.work_date,
+        original.minutes,
+        original.description,
+    ):
+        raise DomainError("The correction changes nothing.", field="hours")
     # The original still counts until the correction is confirmed; the new one replaces it.
     description = _check(placement, work_date, minutes, description, ignore_id=original.id)
     entry = HourEntry(

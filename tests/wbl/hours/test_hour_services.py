@@ -175,6 +175,12 @@ def test_correction_flow(cast, placement):
         ),
         "Only a confirmed entry",
     )
+    refused(
+        lambda: services.correct_entry(
+            cast.student.user, original.id, yesterday(), 120, "Cleaned kennels"
+        ),
+        "changes nothing",
+    )
     fix = services.correct_entry(cast.student.user, original.id, yesterday(), 90, "Shorter")
     assert fix.corrects_id == original.id
     assert fix.status is EntryStatus.PENDING

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.support.builders import make_employer, make_school, make_student, make_user
+from tests.support.builders import (
+    make_district,
+    make_employer,
+    make_school,
+    make_student,
+    make_user,
+)
 from tests.support.hour_data import ADULT, place, yesterday
 from tests.support.placement_data import make_cast
 from wbl.access import Role
@@ -269,3 +275,14 @@ def test_supervisor_confirms_all_shown_at_once(client, login_as, post_form, cast
         EntryStatus.CONFIRMED,
         EntryStatus.PENDING,
     ]
+
+
+def test_district_staff_see_only_their_districts_hours(client, login_as, cast, placement):
+    entry = log(cast, placement)
+    own = make_user(roles={Role.STAFF}, district=cast.school.district)
+    other = make_user(roles={Role.STAFF}, district=make_district())
+    login_as(own)
+    assert client.get(f"/hours/entries/{entry.id}").status_code == 200
+    login_as(other)
+    assert client.get(f"/hours/entries/{entry.id}").status_code == 404
+    assert client.get(url(placement)).status_code == 404
