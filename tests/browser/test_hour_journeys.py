@@ -131,14 +131,21 @@ def test_student_logs_and_supervisor_decides(page: Page, setup: Setup) -> None:
     expect(page.get_by_text("Your hours are logged")).to_be_visible()
     check(page, "hours-student-placement")
 
+    page.get_by_role("link", name="Correct").click()
+    expect(page.get_by_role("heading", name="Correct a confirmed entry")).to_be_visible()
+    check(page, "hours-entry-correct")
+    page.get_by_role("textbox", name="Hours").fill("2.5")
+    page.get_by_role("button", name="Send the correction").click()
+    expect(page.get_by_text("Your correction is sent")).to_be_visible()
+
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, ACCOUNTS["employer"])
     page.get_by_role("link", name="Hours", exact=True).click()
     expect(page.get_by_role("heading", name="Hours to confirm")).to_be_visible()
     expect(page.get_by_text("Restocked the supply room")).to_be_visible()
     check(page, "hours-supervisor-inbox")
-    page.get_by_role("button", name="Confirm all 1 shown").click()
-    expect(page.get_by_text("1 entry confirmed.")).to_be_visible()
+    page.get_by_role("button", name="Confirm all 2 shown").click()
+    expect(page.get_by_text("2 entries confirmed.")).to_be_visible()
     expect(page.get_by_text("No hours are waiting for you.")).to_be_visible()
 
     page.goto(f"/hours/entries/{setup.rejected_id}")
