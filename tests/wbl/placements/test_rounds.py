@@ -4,7 +4,6 @@ path, the deadline job, and the pages (access per role, forms, bad input)."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -501,7 +500,9 @@ def test_student_sees_their_result(app) -> None:
 # --- scale ---------------------------------------------------------------------------------
 
 
-def test_a_county_sized_round_runs_and_publishes_in_seconds(app) -> None:
+def test_a_county_sized_round_runs_and_publishes(app) -> None:
+    """Correctness at county scale (520 students, 100+ offerings). How long it takes is
+    measured in ``make bench`` (tests/benchmarks/bench_round.py), not asserted here."""
     staff = make_user(roles={Role.STAFF})
     student_ids, offering_ids = bulk_county(students=520, offerings=110, capacity=3)
     round_ = rounds.open_round(
@@ -513,7 +514,6 @@ def test_a_county_sized_round_runs_and_publishes_in_seconds(app) -> None:
         priority_rules=["grade_desc"],
     )
     bulk_choices(round_.id, student_ids, offering_ids, per_student=5)
-    started = time.perf_counter()
     rounds.run_round(staff, round_.id)
     stats = fresh(round_).result["stats"]
     assert stats["students"] == 520
@@ -522,7 +522,6 @@ def test_a_county_sized_round_runs_and_publishes_in_seconds(app) -> None:
     review = rounds.proposed_view(staff, round_.id)
     assert len(review.assignments) == stats["assigned"]
     counts = publish(staff, round_.id)
-    elapsed = time.perf_counter() - started
     assert counts["placed"] + counts["awaiting_consent"] == stats["assigned"]
     assert counts["waitlisted"] == 0
     over = db.session.scalar(
@@ -535,7 +534,6 @@ def test_a_county_sized_round_runs_and_publishes_in_seconds(app) -> None:
         select(func.sum(Offering.seats_taken)).where(Offering.id.in_(offering_ids))
     )
     assert taken == stats["assigned"]
-    assert elapsed < 20, elapsed
 
 
 def test_the_review_loads_in_constant_queries(app, count_queries) -> None:
