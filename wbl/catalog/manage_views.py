@@ -395,32 +395,32 @@ def offering_edit(offering_id: int) -> ResponseReturnValue:
     )
 
 
-@bp.post("/offerings/<int:offering_id>/publish")
-@policy(*STAFF)
-def offering_publish(offering_id: int) -> ResponseReturnValue:
+def _status_change(offering_id: int, change: Any, done: str) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        manage.publish_offering(current_user, offering_id)
+        change(current_user, offering_id)
     except DomainError as error:
         flash(error.message, "danger")
     else:
-        flash("The opportunity is published.", "success")
+        flash(done, "success")
     return redirect(url_for("catalog.offering_detail", offering_id=offering_id))
+
+
+@bp.post("/offerings/<int:offering_id>/publish")
+@policy(*STAFF)
+def offering_publish(offering_id: int) -> ResponseReturnValue:
+    return _status_change(offering_id, manage.publish_offering, "The opportunity is published.")
 
 
 @bp.post("/offerings/<int:offering_id>/close")
 @policy(*STAFF)
 def offering_close(offering_id: int) -> ResponseReturnValue:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        manage.close_offering(current_user, offering_id)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        flash("The opportunity is closed: students no longer see it.", "success")
-    return redirect(url_for("catalog.offering_detail", offering_id=offering_id))
+    return _status_change(
+        offering_id,
+        manage.close_offering,
+        "The opportunity is closed: students no longer see it.",
+    )
 
 
 # --- review queue ------------------------------------------------------------------------

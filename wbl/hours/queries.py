@@ -11,7 +11,7 @@ from wbl.placements.models import Placement
 from wbl.students.models import StudentProfile
 
 
-def placement_entries(placement_id: int) -> Select[tuple[HourEntry]]:
+def placement_entries(placement_id: int) -> Select[HourEntry]:
     """Every entry of a placement (withdrawn, rejected and corrected ones too), newest day first."""
     return (
         select(HourEntry)
@@ -21,7 +21,7 @@ def placement_entries(placement_id: int) -> Select[tuple[HourEntry]]:
     )
 
 
-def placement_totals(placement_id: int) -> Select[tuple[int, int]]:
+def placement_totals(placement_id: int) -> Select[int, int]:
     """(confirmed minutes, pending minutes) of a placement."""
 
     def total(status: EntryStatus):  # type: ignore[no-untyped-def]
@@ -34,7 +34,7 @@ def placement_totals(placement_id: int) -> Select[tuple[int, int]]:
     )
 
 
-def supervisor_pending(user_id: int) -> Select[tuple[HourEntry]]:
+def supervisor_pending(user_id: int) -> Select[HourEntry]:
     """Pending entries on the placements of every partner the user is a contact of, grouped by
     student and placement (a fixed number of queries, whatever the number of entries)."""
     partners = select(PartnerContact.partner_id).where(PartnerContact.user_id == user_id)
@@ -53,7 +53,7 @@ def supervisor_pending(user_id: int) -> Select[tuple[HourEntry]]:
     )
 
 
-def audit_trail(entry_id: int) -> Select[tuple[HourEntryEvent]]:
+def audit_trail(entry_id: int) -> Select[HourEntryEvent]:
     return (
         select(HourEntryEvent)
         .where(HourEntryEvent.entry_id == entry_id)

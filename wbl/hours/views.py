@@ -97,17 +97,17 @@ def _own_pending_form(entry: HourEntry) -> EntryForm:
     return form
 
 
-@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
-@policy(Role.STUDENT)
-def entry_edit(entry_id: int) -> ResponseReturnValue:
+def _change_entry(entry_id: int, *, correcting: bool) -> ResponseReturnValue:
+    """Edit a pending entry, or correct a confirmed one (a new entry): one form, two rules."""
     entry = services.get_entry(current_user, entry_id)
     if not services.is_student_of(current_user, entry.placement):
         raise Forbidden()
     form = _own_pending_form(entry)
     if form.validate_on_submit():
         assert form.work_date.data is not None  # noqa: S101 - InputRequired
+        change = services.correct_entry if correcting else services.edit_entry
         try:
-            services.edit_entry(
+            change(
                 current_user,
                 entry.id,
                 form.work_date.data,
@@ -117,38 +117,27 @@ def entry_edit(entry_id: int) -> ResponseReturnValue:
         except DomainError as error:
             _form_error(form, error, "description")
         else:
-            flash("Your entry is changed.", "success")
+            flash(
+                "Your correction is sent to your supervisor."
+                if correcting
+                else "Your entry is changed.",
+                "success",
+            )
             return redirect(url_for("hours.placement", placement_id=entry.placement_id))
-    return render_template("hours/entry_form.html", entry=entry, form=form, correcting=False), (
-        422 if form.errors else 200
-    )
+    page = render_template("hours/entry_form.html", entry=entry, form=form, correcting=correcting)
+    return page, (422 if form.errors else 200)
+
+
+@bp.route("/entries/<int:entry_id>/edit", methods=["GET", "POST"])
+@policy(Role.STUDENT)
+def entry_edit(entry_id: int) -> ResponseReturnValue:
+    return _change_entry(entry_id, correcting=False)
 
 
 @bp.route("/entries/<int:entry_id>/correct", methods=["GET", "POST"])
 @policy(Role.STUDENT)
 def entry_correct(entry_id: int) -> ResponseReturnValue:
-    entry = services.get_entry(current_user, entry_id)
-    if not services.is_student_of(current_user, entry.placement):
-        raise Forbidden()
-    form = _own_pending_form(entry)
-    if form.validate_on_submit():
-        assert form.work_date.data is not None  # noqa: S101 - InputRequired
-        try:
-            services.correct_entry(
-                current_user,
-                entry.id,
-                form.work_date.data,
-                form.minutes,
-                form.description.data or "",
-            )
-        except DomainError as error:
-            _form_error(form, error, "description")
-        else:
-            flash("Your correction is sent to your supervisor.", "success")
-            return redirect(url_for("hours.placement", placement_id=entry.placement_id))
-    return render_template("hours/entry_form.html", entry=entry, form=form, correcting=True), (
-        422 if form.errors else 200
-    )
+    return _change_entry(entry_id, correcting=True)
 
 
 @bp.route("/entries/<int:entry_id>/delete", methods=["POST"])
