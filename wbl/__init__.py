@@ -102,6 +102,10 @@ def _register_template_helpers(app: Flask) -> None:
             return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
         return f"{_day(start)} – {_day(end)}"
 
+    from wbl.catalog.services import website_url
+
+    app.add_template_filter(website_url, "web_url")
+
     @app.context_processor
     def _globals() -> dict[str, object]:
         return {

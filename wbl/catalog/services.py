@@ -49,14 +49,7 @@ class PartnerCard:
 
     @property
     def website_url(self) -> str | None:
-        """The website as a safe link: http(s) only (never ``javascript:``), and a bare
-        domain such as "sunrisevet.com" gets https."""
-        site = self.partner.website.strip()
-        if site.lower().startswith(("http://", "https://")):
-            return site
-        if site and " " not in site and "." in site and ":" not in site:
-            return f"https://{site}"
-        return None
+        return website_url(self.partner.website)
 
 
 def partner_card(partner: Partner) -> PartnerCard:
@@ -91,3 +84,15 @@ def endorsers() -> list[PartnerCard]:
     """Active partners who publicly endorse the Work Ready Certificate, by name (seed 000:
     an endorsing employer's name and logo appear on the county's list)."""
     return [partner_card(p) for p in db.session.scalars(search.endorsing_partners())]
+
+
+def website_url(text: str) -> str | None:
+    """A partner's website as a safe link: http(s) only (never ``javascript:``; imports and
+    older rows are not limited to what the form allows), and a bare domain such as
+    "sunrisevet.com" gets https. None when it cannot be a link."""
+    site = (text or "").strip()
+    if site.lower().startswith(("http://", "https://")):
+        return site
+    if site and " " not in site and "." in site and ":" not in site:
+        return f"https://{site}"
+    return None

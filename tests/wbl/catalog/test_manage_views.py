@@ -305,3 +305,13 @@ def test_staff_close_and_republish_from_the_offering_page(client, login_as, post
     assert offering.status is OfferingStatus.CLOSED
     post_form(f"/catalog/offerings/{offering.id}/publish", {}, page=page)
     assert offering.status is OfferingStatus.PUBLISHED
+
+
+def test_a_script_url_in_a_website_never_becomes_a_link(client, login_as) -> None:
+    """Imports accept any text as a website: the staff page links only http(s)."""
+    partner = make_partner()
+    partner.website = "javascript:alert(document.cookie)"
+    login_as(make_user(roles={Role.STAFF}))
+    html = client.get(f"/catalog/partners/{partner.id}").get_data(as_text=True)
+    assert 'href="javascript:' not in html
+    assert "javascript:alert(document.cookie)" in html  # shown as text, not a link
