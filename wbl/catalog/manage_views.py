@@ -468,22 +468,43 @@ def review_offering(offering_id: int) -> ResponseReturnValue:
     return _review_page(offering, form, ReturnForm())
 
 
-@bp.post("/review/offerings/<int:offering_id>/return")
-@policy(*STAFF)
-def return_offering(offering_id: int) -> ResponseReturnValue:
-    form = ReturnForm()
+def _send_back(
+    form: ReturnForm, send: Any, object_id: int, done: str
+) -> ResponseReturnValue | None:
+    """Send a proposal or a change back with the reviewer's reason; None when the form (or
+    the rule) said no and the review page must show why."""
     if form.validate_on_submit():
         try:
-            manage.return_offering(current_user, offering_id, form.reason.data or "")
+            send(current_user, object_id, form.reason.data or "")
         except DomainError as error:
             flash(error.message, "danger")
         else:
-            flash("The proposal is sent back to the employer with your note.", "success")
+            flash(done, "success")
             return redirect(url_for("manage.review_queue"))
+    return None
+
+
+def _unchanged_form(data: OfferingData) -> OfferingForm:
+    form = _offering_form(OfferingForm(formdata=None))
+    _fill(form, data)
+    return form
+
+
+@bp.post("/review/offerings/<int:offering_id>/return")
+@policy(*STAFF)
+def return_offering(offering_id: int) -> ResponseReturnValue:
+    return_form = ReturnForm()
+    done = _send_back(
+        return_form,
+        manage.return_offering,
+        offering_id,
+        "The proposal is sent back to the employer with your note.",
+    )
+    if done is not None:
+        return done
     offering = manage.get_offering_to_manage(current_user, offering_id)
-    offering_form = _offering_form(OfferingForm(formdata=None))
-    _fill(offering_form, OfferingData.of(offering))
-    return _review_page(offering, offering_form, form), 422
+    form = _unchanged_form(OfferingData.of(offering))
+    return _review_page(offering, form, return_form), 422
 
 
 @bp.route("/review/changes/<int:change_id>", methods=["GET", "POST"])
@@ -507,19 +528,18 @@ def review_change(change_id: int) -> ResponseReturnValue:
 @bp.post("/review/changes/<int:change_id>/return")
 @policy(*STAFF)
 def return_change(change_id: int) -> ResponseReturnValue:
-    form = ReturnForm()
-    if form.validate_on_submit():
-        try:
-            manage.return_change(current_user, change_id, form.reason.data or "")
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            flash("The changes are declined; the employer has your note.", "success")
-            return redirect(url_for("manage.review_queue"))
+    return_form = ReturnForm()
+    done = _send_back(
+        return_form,
+        manage.return_change,
+        change_id,
+        "The changes are declined; the employer has your note.",
+    )
+    if done is not None:
+        return done
     change = manage.get_change(current_user, change_id)
-    offering_form = _offering_form(OfferingForm(formdata=None))
-    _fill(offering_form, OfferingData.from_json(change.changes))
-    return _review_page(change.offering, offering_form, form, change), 422
+    form = _unchanged_form(OfferingData.from_json(change.changes))
+    return _review_page(change.offering, form, return_form, change), 422
 
 
 # --- employers ---------------------------------------------------------------------------

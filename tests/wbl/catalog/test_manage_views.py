@@ -315,3 +315,21 @@ def test_a_script_url_in_a_website_never_becomes_a_link(client, login_as) -> Non
     html = client.get(f"/catalog/partners/{partner.id}").get_data(as_text=True)
     assert 'href="javascript:' not in html
     assert "javascript:alert(document.cookie)" in html  # shown as text, not a link
+
+
+def test_declining_a_change_needs_a_reason(client, login_as, post_form) -> None:
+    partner = make_partner()
+    employer = make_employer(partner=partner)
+    offering = make_offering(partner=partner, title="Shadow a groomer")
+    login_as(employer)
+    post_form(
+        f"/catalog/offerings/{offering.id}/edit",
+        _offering_form(partner, title="Shadow a groomer", capacity="7"),
+    )
+    change = db.session.scalar(select(OfferingChange).where(OfferingChange.offering == offering))
+    login_as(make_user(roles={Role.STAFF}))
+    page = f"/catalog/review/changes/{change.id}"
+    response = post_form(f"{page}/return", {"reason": ""}, page=page)
+    assert response.status_code == 422
+    assert "Tell the employer what to change." in response.get_data(as_text=True)
+    assert change.status is ChangeStatus.PENDING
