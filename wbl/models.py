@@ -3,9 +3,10 @@ app exists (Alembic's autogenerate and the schema test compare against it)."""
 
 from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
+from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
-from wbl.hours.models import HourEntry, HourEntryEvent
+from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
 from wbl.jobs.models import JobRun
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import (
@@ -20,7 +21,9 @@ from wbl.placements.models import (
     RoundEmployerRank,
     TrainingAgreement,
 )
+from wbl.portfolio.models import Artifact, ArtifactOutcome
 from wbl.reference.models import (
+    EvaluationCategory,
     ExperienceType,
     IndustrySector,
     Pathway,
@@ -35,8 +38,13 @@ __all__ = [
     "AllocationRound",
     "Application",
     "ApplicationEvent",
+    "Artifact",
+    "ArtifactOutcome",
     "ClassSection",
+    "Digest",
     "District",
+    "EvaluationCategory",
+    "EventAttendance",
     "EventDateOption",
     "EventRequest",
     "ExperienceType",
@@ -53,6 +61,8 @@ __all__ = [
     "PartnerContact",
     "Pathway",
     "Placement",
+    "PlacementEvaluation",
+    "PlacementReflection",
     "PogOutcome",
     "PreparatoryActivity",
     "ReadinessRecord",

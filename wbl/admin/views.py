@@ -25,6 +25,7 @@ TITLES = {
     "outcomes": "Portrait of a Graduate outcomes",
     "activities": "Preparatory activities",
     "experience-types": "Experience types",
+    "evaluation-categories": "Evaluation categories",
 }
 
 

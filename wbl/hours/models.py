@@ -12,7 +12,16 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wbl.extensions import Base, utcnow
@@ -20,6 +29,7 @@ from wbl.reference.models import str_enum
 
 if TYPE_CHECKING:
     from wbl.auth.models import User
+    from wbl.events.models import EventRequest
     from wbl.placements.models import Placement
     from wbl.students.models import StudentProfile
 
@@ -102,3 +112,59 @@ class HourEntryEvent(Base):
 
     entry: Mapped[HourEntry] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+digest_entry = Table(
+    "digest_entry",
+    Base.metadata,
+    Column("digest_id", ForeignKey("digest.id", ondelete="CASCADE"), primary_key=True),
+    Column("entry_id", ForeignKey("hour_entry.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Digest(Base):
+    """One e-mail a job sent to one person for one period: the weekly supervisor e-mail (its
+    signed link confirms only ``entries``, until ``expires_at``), the pending-entry reminder,
+    the weekly teacher digest. The unique (kind, user, period) row is what makes a job that
+    runs twice send nothing twice."""
+
+    __tablename__ = "digest"
+    __table_args__ = (UniqueConstraint("kind", "user_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # supervisor, reminder, teacher
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    period: Mapped[date]  # the week's Monday (weekly kinds) or the day (reminders)
+    nonce: Mapped[str | None] = mapped_column(String(32), unique=True)  # in the signed link
+    expires_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()
+    entries: Mapped[list[HourEntry]] = relationship(
+        secondary=digest_entry, order_by="HourEntry.work_date"
+    )
+
+
+class EventAttendance(Base):
+    """A student's attendance at a confirmed class event, recorded by the teacher for the
+    whole class at once; it shows in the student's experience log."""
+
+    __tablename__ = "event_attendance"
+    __table_args__ = (
+        UniqueConstraint("event_id", "student_id"),
+        CheckConstraint("minutes >= 0 AND minutes <= 720", name="attendance_minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event_request.id", ondelete="CASCADE"), index=True
+    )
+    student_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id"), index=True)
+    present: Mapped[bool] = mapped_column(default=True)
+    minutes: Mapped[int] = mapped_column(default=0)  # the event's length when present
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    event: Mapped[EventRequest] = relationship()
+    student: Mapped[StudentProfile] = relationship()
+    recorded_by: Mapped[User] = relationship()

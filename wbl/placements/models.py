@@ -238,11 +238,15 @@ class Placement(Base):
     )
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When it ended: by its end date (the nightly job, no one) or early by the supervisor.
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     application: Mapped[Application] = relationship(back_populates="placement")
     student: Mapped[StudentProfile] = relationship()
     offering: Mapped[Offering] = relationship()
     supervisor: Mapped[PartnerContact | None] = relationship()
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
 class RoundStatus(enum.StrEnum):

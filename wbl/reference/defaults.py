@@ -213,3 +213,24 @@ EXPERIENCE_TYPES: list[tuple[ExperienceKind, str, ContinuumStage, bool, str]] = 
         "A commitment of weeks, often 40–250 hours, paid or unpaid.",
     ),
 ]
+
+# California's intern evaluation template: each rated 1 Does not meet, 2 Partially meets,
+# 3 Meets, 4 Above expectations, or N/A.
+EVALUATION_CATEGORIES: list[tuple[str, str, str]] = [
+    (
+        "foundational",
+        "Foundational Skills",
+        "Reading, writing, math and technology used on the job; listening and speaking.",
+    ),
+    (
+        "applied",
+        "Applied Workplace Skills",
+        "Problem solving, teamwork, communication with customers and coworkers, following "
+        "procedures and safety rules.",
+    ),
+    (
+        "self_management",
+        "Self-Management and Personal Responsibility",
+        "Attendance and punctuality, appearance, initiative, accepting direction and feedback.",
+    ),
+]

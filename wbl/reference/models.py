@@ -99,3 +99,14 @@ class ExperienceType(_Editable, Base):
     code: Mapped[ExperienceKind] = mapped_column(str_enum(ExperienceKind), unique=True)
     stage: Mapped[ContinuumStage] = mapped_column(str_enum(ContinuumStage, 16))
     is_class_event: Mapped[bool] = mapped_column(default=False)
+
+
+class EvaluationCategory(_Editable, Base):
+    """A category of the supervisor's end-of-placement evaluation, rated 1–4 or N/A
+    (California's intern evaluation template by default); staff rename, reorder or retire
+    them, and each evaluation keeps the names it was given under."""
+
+    __tablename__ = "evaluation_category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)

@@ -14,6 +14,7 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import db
 from wbl.reference import defaults
 from wbl.reference.models import (
+    EvaluationCategory,
     ExperienceType,
     IndustrySector,
     Pathway,
@@ -28,6 +29,7 @@ EDITABLE: dict[str, type[Any]] = {
     "outcomes": PogOutcome,
     "activities": PreparatoryActivity,
     "experience-types": ExperienceType,
+    "evaluation-categories": EvaluationCategory,
 }
 
 
@@ -78,6 +80,8 @@ def seed_reference() -> SeedCounts:
             description=text,
             position=pos,
         )
+    for pos, (code, name, text) in enumerate(defaults.EVALUATION_CATEGORIES, start=1):
+        upsert(EvaluationCategory, code, name=name, description=text, position=pos)
     db.session.commit()
     return SeedCounts(added=added, kept=kept)
 

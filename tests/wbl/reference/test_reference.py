@@ -87,7 +87,14 @@ def test_unknown_kind_or_row_is_not_found(client, login_as) -> None:
 
 def test_reference_lists_render_for_each_kind(client, login_as) -> None:
     login_as(make_user(roles={Role.STAFF}))
-    for kind in ("sectors", "pathways", "outcomes", "activities", "experience-types"):
+    for kind in (
+        "sectors",
+        "pathways",
+        "outcomes",
+        "activities",
+        "experience-types",
+        "evaluation-categories",
+    ):
         response = client.get(f"/admin/reference/{kind}")
         assert response.status_code == 200, kind
     assert "Patient Care" in client.get("/admin/reference/pathways").get_data(as_text=True)
