@@ -50,14 +50,18 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.import_views import bp as imports_bp
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
+    from wbl.evaluations.views import bp as evaluations_bp
     from wbl.events.views import bp as events_bp
     from wbl.home.views import bp as home_bp
+    from wbl.hours.link_views import bp as hour_links_bp
+    from wbl.hours.log_views import bp as logs_bp
     from wbl.hours.views import bp as hours_bp
     from wbl.notifications.views import bp as notifications_bp
     from wbl.placements.readiness_views import bp as readiness_bp
     from wbl.placements.rounds_views import bp as rounds_bp
     from wbl.placements.training_views import bp as agreements_bp
     from wbl.placements.views import bp as placements_bp
+    from wbl.portfolio.views import bp as portfolio_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.students.views import bp as students_bp
 
@@ -77,6 +81,10 @@ def _register_blueprints(app: Flask) -> None:
         rounds_bp,
         agreements_bp,
         hours_bp,
+        hour_links_bp,
+        logs_bp,
+        evaluations_bp,
+        portfolio_bp,
     ):
         app.register_blueprint(blueprint)
 
