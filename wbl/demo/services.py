@@ -43,6 +43,7 @@ from wbl.catalog.models import (
 )
 from wbl.demo import data
 from wbl.demo.catalog import add_catalog_extras
+from wbl.demo.hours import add_fall
 from wbl.demo.placements import add_applications, add_readiness
 from wbl.errors import DomainError
 from wbl.extensions import db
@@ -172,6 +173,7 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
         add_catalog_extras(random.Random(seed + 1), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_applications(random.Random(seed + 2), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+        add_fall(random.Random(seed + 4), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         db.session.commit()
     except Exception:
         db.session.rollback()

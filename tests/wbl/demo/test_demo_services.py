@@ -290,7 +290,9 @@ def test_demo_applications_hold_exactly_their_seats(app: Flask) -> None:
     for offering_id, seats_taken in db.session.execute(select(Offering.id, Offering.seats_taken)):
         assert seats_taken == holding.get(offering_id, 0)
     placed = db.session.scalar(
-        select(func.count(Placement.id)).where(Placement.status == PlacementStatus.ACTIVE)
+        select(func.count(Placement.id)).where(
+            Placement.status.in_([PlacementStatus.ACTIVE, PlacementStatus.COMPLETED])
+        )
     )
     assert placed == db.session.scalar(
         select(func.count(Application.id)).where(Application.status == "placed")
@@ -301,5 +303,66 @@ def test_demo_applications_hold_exactly_their_seats(app: Flask) -> None:
         )
     )
     mine = db.session.scalars(select(Application).where(Application.student_id == student.id))
-    assert {a.status.value for a in mine} == {"submitted", "placed"}
+    assert sorted(a.status.value for a in mine) == ["placed", "placed", "submitted"]
     assert all(a.events for a in db.session.scalars(select(Application).limit(20)))
+
+
+def test_demo_fall_has_hours_evaluations_and_attendance(app: Flask) -> None:
+    """The fall placements' hours follow the logging rules; the demo employer has hours of
+    the demo student to confirm; ended placements have evaluations; the demo teacher's class
+    has attendance for a past guest speaker."""
+    from wbl.evaluations.models import PlacementEvaluation
+    from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
+    from wbl.portfolio.models import Artifact
+
+    seed_demo(seed=2026)
+    entries = db.session.scalars(select(HourEntry).options(selectinload(HourEntry.placement)))
+    per_day: Counter[tuple[int, object]] = Counter()
+    for entry in entries:
+        assert entry.work_date < ANCHOR
+        assert entry.placement.start_date <= entry.work_date <= entry.placement.end_date
+        assert entry.minutes % 15 == 0
+        assert (entry.decided_at is None) == (entry.status is EntryStatus.PENDING)
+        if entry.status is EntryStatus.REJECTED:
+            assert entry.reject_reason
+        if entry.status is not EntryStatus.REJECTED:
+            per_day[(entry.student_id, entry.work_date)] += entry.minutes
+    assert per_day
+    assert max(per_day.values()) <= 12 * 60
+
+    student = db.session.scalar(
+        select(StudentProfile.id).where(
+            StudentProfile.user_id == _user("student@demo.wbl.example.org").id
+        )
+    )
+    employer = _user("employer@demo.wbl.example.org")
+    partner = db.session.scalar(
+        select(PartnerContact.partner_id).where(PartnerContact.user_id == employer.id)
+    )
+    waiting = db.session.scalar(
+        select(func.count(HourEntry.id))
+        .join(Placement, Placement.id == HourEntry.placement_id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .where(
+            HourEntry.student_id == student,
+            HourEntry.status == EntryStatus.PENDING,
+            Offering.partner_id == partner,
+        )
+    )
+    assert waiting
+
+    completed = db.session.scalar(
+        select(func.count(Placement.id)).where(Placement.status == PlacementStatus.COMPLETED)
+    )
+    evaluated = db.session.scalar(select(func.count(PlacementEvaluation.id)))
+    assert 0 < evaluated <= completed
+    assert 0 < db.session.scalar(select(func.count(Artifact.id))) <= evaluated
+
+    teacher = _user("teacher@demo.wbl.example.org")
+    section = db.session.scalar(
+        select(ClassSection).where(ClassSection.teacher_id == teacher.id).order_by(ClassSection.id)
+    )
+    marked = db.session.scalars(
+        select(EventAttendance.student_id).join(EventAttendance.event)
+    ).all()
+    assert sorted(marked) == sorted(s.id for s in section.students)
