@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import selectinload
 
+from wbl.access import Role
+from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, PartnerContact
-from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent
+from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement
 from wbl.students.models import StudentProfile
 
@@ -60,3 +64,59 @@ def audit_trail(entry_id: int) -> Select[HourEntryEvent]:
         .options(selectinload(HourEntryEvent.actor))
         .order_by(HourEntryEvent.at, HourEntryEvent.id)
     )
+
+
+def pending_by_supervisor() -> Select[int, int]:
+    """(user id, entry id) for every pending entry and every active employer user who is a
+    contact of the entry's partner: who the weekly e-mail and the reminders go to."""
+    employers = select(UserRole.user_id).where(UserRole.role == Role.EMPLOYER)
+    return (
+        select(PartnerContact.user_id, HourEntry.id)
+        .join(Placement, Placement.id == HourEntry.placement_id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .join(PartnerContact, PartnerContact.partner_id == Offering.partner_id)
+        .join(User, User.id == PartnerContact.user_id)
+        .where(
+            HourEntry.status == EntryStatus.PENDING,
+            User.active.is_(True),
+            User.id.in_(employers),
+        )
+        .order_by(PartnerContact.user_id, HourEntry.id)
+    )
+
+
+def entries_for_mail(entry_ids: Iterable[int]) -> Select[HourEntry]:
+    """Entries with what an e-mail lists about them (student, offering, partner)."""
+    return (
+        select(HourEntry)
+        .where(HourEntry.id.in_(list(entry_ids)))
+        .options(
+            selectinload(HourEntry.student).selectinload(StudentProfile.user),
+            selectinload(HourEntry.placement)
+            .selectinload(Placement.offering)
+            .selectinload(Offering.partner),
+        )
+        .order_by(HourEntry.student_id, HourEntry.placement_id, HourEntry.work_date, HourEntry.id)
+    )
+
+
+def digest_entries(digest_id: int) -> Select[HourEntry]:
+    """A digest's entries with all the signed-link page shows (a fixed number of queries)."""
+    in_digest = select(digest_entry.c.entry_id).where(digest_entry.c.digest_id == digest_id)
+    return (
+        select(HourEntry)
+        .where(HourEntry.id.in_(in_digest))
+        .options(
+            selectinload(HourEntry.student).selectinload(StudentProfile.user),
+            selectinload(HourEntry.placement)
+            .selectinload(Placement.offering)
+            .selectinload(Offering.partner),
+            selectinload(HourEntry.decided_by),
+            selectinload(HourEntry.corrects),
+        )
+        .order_by(HourEntry.student_id, HourEntry.placement_id, HourEntry.work_date, HourEntry.id)
+    )
+
+
+def supervised_partner_ids(user_id: int) -> Select[int]:
+    return select(PartnerContact.partner_id).where(PartnerContact.user_id == user_id)

@@ -18,7 +18,7 @@ from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
-from wbl.hours.models import Channel, EntryStatus, HourEntry, HourEntryEvent
+from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_staff
 from wbl.students.models import StudentProfile
@@ -420,3 +420,33 @@ def reject(actor: User, entry_id: int, reason: str, via: Channel = Channel.WEB) 
     _decide(actor, entry, EntryStatus.REJECTED, via, reason)
     db.session.commit()
     return entry
+
+
+# --- from the signed link in the supervisor's e-mail (wbl/hours/links.py) -------------------
+
+
+def in_digest(digest: Digest, entry_ids: Iterable[int]) -> list[int]:
+    """The ids, if the digest holds every one of them: a link decides only the entries its
+    e-mail listed, so an id from anywhere else is not found and nothing changes."""
+    ids = sorted(set(entry_ids))
+    held = set(
+        db.session.scalars(
+            select(digest_entry.c.entry_id).where(digest_entry.c.digest_id == digest.id)
+        )
+    )
+    if not set(ids) <= held:
+        raise NotFound()
+    return ids
+
+
+def confirm_from_link(digest: Digest, entry_ids: Iterable[int]) -> int:
+    """Confirm entries of a digest as its supervisor, through the e-mail channel. ``confirm``
+    checks that the supervisor still supervises each one (a contact since removed is refused
+    before anything changes) and skips entries already decided."""
+    return confirm(digest.user, in_digest(digest, entry_ids), via=Channel.EMAIL)
+
+
+def reject_from_link(digest: Digest, entry_id: int, reason: str) -> HourEntry:
+    """Reject one entry of a digest as its supervisor, through the e-mail channel."""
+    [held] = in_digest(digest, [entry_id])
+    return reject(digest.user, held, reason, via=Channel.EMAIL)
