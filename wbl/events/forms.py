@@ -6,6 +6,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -13,6 +14,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from wbl.events.services import (
     MAX_CLASS_SIZE,
@@ -123,3 +125,22 @@ class DeclineForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     submit = SubmitField("Cancel the request")
+
+
+class _Checkboxes(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class AttendanceForm(FlaskForm):
+    """The class list with a "present" box per student (the service checks they are of the
+    class, and the time's rules)."""
+
+    present_ids = _Checkboxes("Present", coerce=int, validate_choice=False)
+    minutes = IntegerField(
+        "Time for each student present (minutes)",
+        validators=[InputRequired(message="Enter the event's length in minutes.")],
+        description="In quarter hours: 15, 30, 45 … (at most 720). Absent students get none.",
+        render_kw={"min": 0, "max": 720, "step": 15, "inputmode": "numeric"},
+    )
+    submit = SubmitField("Save attendance")

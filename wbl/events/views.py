@@ -13,9 +13,18 @@ from wbl.access import Role, policy
 from wbl.clock import local_when
 from wbl.errors import DomainError
 from wbl.events import policies, services
-from wbl.events.forms import OPTION_NUMBERS, AcceptForm, CancelForm, DeclineForm, EventRequestForm
-from wbl.events.models import EventRequest
+from wbl.events.forms import (
+    OPTION_NUMBERS,
+    AcceptForm,
+    AttendanceForm,
+    CancelForm,
+    DeclineForm,
+    EventRequestForm,
+)
+from wbl.events.models import EventRequest, EventRequestStatus
+from wbl.extensions import utcnow
 from wbl.home.services import experience_type_names
+from wbl.hours import attendance as attendance_service
 from wbl.reference.models import ExperienceKind
 from wbl.schools import services as school_services
 from wbl.schools.models import ClassSection
@@ -139,9 +148,20 @@ def _render_detail(
             decline=decline if can_decide else None,
             cancel=CancelForm() if policies.can_cancel(current_user, event) else None,
             kind_names=experience_type_names(),
+            attendance=_attendance_link(event),
         ),
         status,
     )
+
+
+def _attendance_link(event: EventRequest) -> str | None:
+    """ "open" when the actor may record the event's attendance now, "later" when they may
+    once it has started, None otherwise."""
+    if event.status is not EventRequestStatus.ACCEPTED or event.class_section_id is None:
+        return None
+    if not attendance_service.can_record(current_user, event):
+        return None
+    return "later" if attendance_service.refusal(event, utcnow()) else "open"
 
 
 @bp.get("/<int:request_id>")
@@ -211,3 +231,54 @@ def cancel(request_id: int) -> ResponseReturnValue:
     else:
         flash("The request is cancelled and the partner has been told.", "success")
     return redirect(url_for("events.detail", request_id=request_id))
+
+
+@bp.route("/<int:request_id>/attendance", methods=["GET", "POST"])
+@policy(Role.TEACHER, Role.STAFF)
+def attendance(request_id: int) -> ResponseReturnValue:
+    """The class list of a confirmed event that has started: who was there, for how long."""
+    sheet = attendance_service.attendance_sheet(current_user, request_id)
+    form = AttendanceForm()
+    form.present_ids.choices = [
+        SelectChoice(s.id, s.user.full_name)  # type: ignore[arg-type]
+        for s in sheet.students
+    ]
+    if not form.is_submitted():
+        form.present_ids.data = [
+            s.id
+            for s in sheet.students
+            if s.id not in sheet.recorded or sheet.recorded[s.id].present
+        ]
+        present_minutes = [r.minutes for r in sheet.recorded.values() if r.present]
+        form.minutes.data = present_minutes[0] if present_minutes else sheet.default_minutes
+    if form.validate_on_submit():
+        try:
+            result = attendance_service.record_attendance(
+                current_user,
+                request_id,
+                set(form.present_ids.data or []),
+                form.minutes.data or 0,
+            )
+        except DomainError as error:
+            target = form._fields.get(error.field or "")
+            if target is not None:
+                target.errors = [*target.errors, error.message]
+            else:
+                form.form_errors.append(error.message)
+        else:
+            flash(
+                f"Attendance saved: {result.present} present, {result.absent} absent. "
+                "It shows in each student's experience log.",
+                "success",
+            )
+            return redirect(url_for("events.detail", request_id=request_id))
+    options = {int(o.data): o for o in form.present_ids}
+    page = render_template(
+        "events/attendance.html",
+        sheet=sheet,
+        event=sheet.event,
+        form=form,
+        options=options,
+        kind_names=experience_type_names(),
+    )
+    return page, (422 if form.errors else 200)
