@@ -3,7 +3,8 @@
 - Each week, every supervisor with entries waiting gets one e-mail listing them, with a signed
   link that confirms or rejects exactly those entries without signing in (wbl/hours/links.py).
 - Each day, entries waiting more than 3 days that nobody was reminded of yet go to their
-  supervisors once more.
+  supervisors once more, unless the weekly e-mail listed them in the last 3 days (so Monday's
+  e-mail is not followed by a reminder of the same entries half an hour later).
 
 Both are idempotent. A ``Digest`` row, unique per (kind, user, period), is written in the same
 transaction as the e-mail it records, so a second run in the same week (or day) finds it and
@@ -26,7 +27,7 @@ from wbl.clock import to_local
 from wbl.extensions import db
 from wbl.hours import queries
 from wbl.hours.links import expires_in, review_link
-from wbl.hours.models import Digest, EntryStatus, HourEntry
+from wbl.hours.models import Digest, EntryStatus, HourEntry, digest_entry
 from wbl.notifications.services import queue_email
 
 SUPERVISOR = "supervisor"
@@ -180,13 +181,21 @@ def send_supervisor_digests(now: datetime) -> str:
 
 def remind_pending(now: datetime) -> str:
     """Entries pending for more than 3 days that nobody was reminded of: one reminder per
-    supervisor listing them. Each entry is claimed with a conditional UPDATE on
-    ``reminded_at IS NULL``, so a second run (or a concurrent one) reminds of it no more. A
-    supervisor already reminded today waits for tomorrow's run for entries only they
+    supervisor listing them (not those the weekly e-mail listed in the last 3 days: they are
+    reminded of 3 days after it, if still waiting). Each entry is claimed with a conditional
+    UPDATE on ``reminded_at IS NULL``, so a second run (or a concurrent one) reminds of it no
+    more. A supervisor already reminded today waits for tomorrow's run for entries only they
     supervise."""
     period = to_local(now).date()
+    recently_listed = (
+        select(digest_entry.c.entry_id)
+        .join(Digest, Digest.id == digest_entry.c.digest_id)
+        .where(Digest.kind == SUPERVISOR, Digest.sent_at > now - REMIND_AFTER)
+    )
     by_user = _pending_by_user(
-        HourEntry.created_at <= now - REMIND_AFTER, HourEntry.reminded_at.is_(None)
+        HourEntry.created_at <= now - REMIND_AFTER,
+        HourEntry.reminded_at.is_(None),
+        HourEntry.id.not_in(recently_listed),
     )
     for user_id in _already_sent(REMINDER, period, by_user):
         del by_user[user_id]

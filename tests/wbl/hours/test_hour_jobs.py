@@ -226,3 +226,15 @@ def test_an_entry_with_no_supervisor_waits_for_one(cast, placement):
     db.session.expire_all()
     assert entry.reminded_at is None
     assert entry.status is EntryStatus.PENDING
+
+
+def test_no_reminder_right_after_the_weekly_email_lists_the_entry(cast, placement):
+    """Monday 07:00 lists the entry; the 07:30 reminder leaves it for 3 days after."""
+    entry = log(cast, placement, 5)
+    created(entry, NOW - timedelta(days=6))
+    assert digests() == "1 supervisor e-mail(s) sent"
+    assert remind(NOW + timedelta(minutes=30)) == "0 reminder(s) sent"
+    assert remind(NOW + timedelta(days=2)) == "0 reminder(s) sent"
+    assert remind(NOW + timedelta(days=3, minutes=1)) == "1 reminder(s) sent"
+    [mail] = mail_to(cast.employer, "hours_reminder")
+    assert "Fed the animals (5)" in mail.body_text
