@@ -4,25 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import update
-
-from wbl.extensions import db, rows_affected
+from wbl.evaluations.services import complete_ended
 from wbl.placements import rounds, services
-from wbl.placements.models import Placement, PlacementStatus
 
 
-def complete_ended_placements(today: date) -> str:
-    """Active placements whose end date has passed are completed. Idempotent."""
-    done = rows_affected(
-        db.session.execute(
-            update(Placement)
-            .where(Placement.status == PlacementStatus.ACTIVE, Placement.end_date < today)
-            .values(status=PlacementStatus.COMPLETED)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    db.session.commit()
-    return f"{done} placement(s) completed"
+def complete_ended_placements(today: date, now: datetime | None = None) -> str:
+    """Active placements whose end date has passed are completed (``completed_at`` now, no
+    one's doing): each gives its seat back, and its supervisor is asked for the evaluation
+    and its student for the reflection. Idempotent: one conditional UPDATE, and only the
+    placements it changed are e-mailed."""
+    return f"{complete_ended(today, now)} placement(s) completed"
 
 
 def expire_consents(now: datetime) -> str:
