@@ -67,6 +67,18 @@ def _run_rounds(now: datetime) -> str:
     return run_due_rounds(now)
 
 
+def _supervisor_digests(now: datetime) -> str:
+    from wbl.hours.jobs import send_supervisor_digests
+
+    return send_supervisor_digests(now)
+
+
+def _remind_pending_hours(now: datetime) -> str:
+    from wbl.hours.jobs import remind_pending
+
+    return remind_pending(now)
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
@@ -104,6 +116,20 @@ JOBS: tuple[Job, ...] = (
         "Every 15 minutes",
         {"trigger": "interval", "minutes": 15},
         _run_rounds,
+    ),
+    Job(
+        "supervisor-digest",
+        "E-mail each supervisor the hours waiting for them, with a link to confirm them",
+        "Every Monday at 07:00",
+        {"trigger": "cron", "day_of_week": "mon", "hour": 7, "minute": 0},
+        _supervisor_digests,
+    ),
+    Job(
+        "remind-pending-hours",
+        "Remind supervisors of hours waiting more than 3 days",
+        "Every day at 07:30",
+        {"trigger": "cron", "hour": 7, "minute": 30},
+        _remind_pending_hours,
     ),
 )
 BY_ID = {job.id: job for job in JOBS}
