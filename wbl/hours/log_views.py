@@ -1,7 +1,131 @@
-"""Experience logs (per student, class, school) and the staff hours report."""
+"""Experience logs (per student, class, school) and the staff hours report.
+
+Each log page also downloads as CSV (``?format=csv``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from wbl.access import Role, policy
+from wbl.errors import DomainError
+from wbl.home.services import experience_type_names
+from wbl.hours import logs
+from wbl.hours.log_forms import ReportFilterForm
+from wbl.placements.policies import is_staff
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")
+
+READERS = (Role.STUDENT, Role.TEACHER, Role.STAFF)
+
+
+def _wants_csv() -> bool:
+    return request.args.get("format") == "csv"
+
+
+def _csv(data: bytes, name: str) -> Response:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "log"
+    response = Response(data, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/")
+@policy(*READERS)
+def index() -> ResponseReturnValue:
+    """A student goes to their own log; a teacher picks a class or the school; staff a
+    school (or the hours report)."""
+    if not (is_staff(current_user) or current_user.has_role(Role.TEACHER)):
+        return redirect(url_for("logs.me"))
+    return render_template(
+        "logs/index.html",
+        classes=logs.teacher_classes(current_user) if current_user.has_role(Role.TEACHER) else [],
+        schools=logs.visible_schools(current_user),
+        is_staff=is_staff(current_user),
+    )
+
+
+@bp.get("/me")
+@policy(Role.STUDENT)
+def me() -> ResponseReturnValue:
+    return redirect(url_for("logs.student", student_id=logs.own_student_id(current_user)))
+
+
+@bp.get("/students/<int:student_id>")
+@policy(*READERS)
+def student(student_id: int) -> ResponseReturnValue:
+    profile = logs.get_student(current_user, student_id)
+    log = logs.student_log(profile)
+    kind_names = experience_type_names()
+    if _wants_csv():
+        return _csv(
+            logs.student_log_csv(log, kind_names), f"experience-log-{profile.user.full_name}"
+        )
+    return render_template(
+        "logs/student.html",
+        log=log,
+        student=profile,
+        kind_names=kind_names,
+        is_self=profile.user_id == current_user.id,
+    )
+
+
+@bp.get("/classes/<int:class_id>")
+@policy(Role.TEACHER, Role.STAFF)
+def class_log(class_id: int) -> ResponseReturnValue:
+    section = logs.get_class(current_user, class_id)
+    log = logs.class_log(section)
+    if _wants_csv():
+        return _csv(logs.group_log_csv(log), f"experience-log-{section.name}")
+    return render_template(
+        "logs/group.html",
+        log=log,
+        title=section.name + (f" (period {section.period})" if section.period else ""),
+        subtitle=f"{section.school.name} · {section.teacher.full_name}",
+        csv_url=url_for("logs.class_log", class_id=section.id, format="csv"),
+        school=section.school,
+    )
+
+
+@bp.get("/schools/<int:school_id>")
+@policy(Role.TEACHER, Role.STAFF)
+def school_log(school_id: int) -> ResponseReturnValue:
+    school = logs.get_school(current_user, school_id)
+    log = logs.school_log(school)
+    if _wants_csv():
+        return _csv(logs.group_log_csv(log), f"experience-log-{school.name}")
+    return render_template(
+        "logs/group.html",
+        log=log,
+        title=school.name,
+        subtitle="Every student of the school",
+        csv_url=url_for("logs.school_log", school_id=school.id, format="csv"),
+        school=None,
+    )
+
+
+@bp.get("/report")
+@policy(Role.STAFF)
+def report() -> ResponseReturnValue:
+    form = ReportFilterForm(request.args)
+    kind_names = experience_type_names()
+    result = None
+    if form.validate():
+        try:
+            result = logs.hours_report(
+                current_user, logs.DateRange(form.start.data, form.end.data), kind_names
+            )
+        except DomainError as error:
+            getattr(form, error.field or "end").errors.append(error.message)
+    if result is not None and _wants_csv():
+        return _csv(logs.report_csv(result), "hours-report")
+    return render_template(
+        "logs/report.html",
+        form=form,
+        report=result,
+        csv_args={k: v for k, v in request.args.items() if k in ("start", "end") and v},
+    ), (422 if form.errors else 200)

@@ -1,0 +1,739 @@
+"""Experience logs and the staff hours report: the read side of hours and class events.
+
+A student's experience log lists every experience: the class events their teacher recorded
+them at (present or absent) and their placements, each with its confirmed and pending hours,
+the day of its last activity and the supervisor's evaluation when there is one. A class's and
+a school's logs give one row per student with totals; staff see hours by partner, school and
+experience type, and the active placements with no hours for 14 days.
+
+Hours that count are the supervisor-confirmed ones; entries waiting for the supervisor are
+"pending"; rejected, withdrawn and corrected (replaced) entries count nowhere. Time at class
+events is the teacher's record, shown apart from placement hours.
+
+Who sees what (FERPA, legitimate educational interest): a student their own log; teachers the
+students of their own school (a class's log: its own teacher); CTE staff their district's
+schools (county staff all). Anything else is not found. Every list is a fixed number of
+aggregate queries, whatever the number of students.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog.models import Offering, Partner
+from wbl.clock import local_to_utc, local_today, to_local
+from wbl.errors import DomainError, NotFound
+from wbl.evaluations.models import RATINGS, PlacementEvaluation
+from wbl.events.models import EventDateOption, EventRequest
+from wbl.extensions import db, utcnow
+from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
+from wbl.placements.models import Placement, PlacementStatus
+from wbl.placements.policies import is_staff
+from wbl.schools.models import ClassSection, School, class_section_student
+from wbl.students.models import StudentProfile
+
+STALE_DAYS = 14
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as decimal hours, as the CSV files write them: "1.5", "0", "12.25"."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def _sum_status(status: EntryStatus) -> ColumnElement[int]:
+    return func.coalesce(
+        func.sum(case((HourEntry.status == status, HourEntry.minutes), else_=0)), 0
+    )
+
+
+def _chosen_option() -> ColumnElement[bool]:
+    return and_(EventDateOption.request_id == EventRequest.id, EventDateOption.chosen.is_(True))
+
+
+def _latest(*days: date | None) -> date | None:
+    known = [d for d in days if d is not None]
+    return max(known) if known else None
+
+
+def _local_day(value: datetime | None) -> date | None:
+    return to_local(value).date() if value is not None else None
+
+
+# --- scope ---------------------------------------------------------------------------------
+
+
+def _staff_sees_school(actor: User, school: School) -> bool:
+    return is_staff(actor) and (actor.is_county_wide or school.district_id == actor.district_id)
+
+
+def _teaches_at(actor: User, school_id: int) -> bool:
+    return actor.has_role(Role.TEACHER) and actor.school_id == school_id
+
+
+def sees_student(actor: User, student: StudentProfile) -> bool:
+    """The student themself, a teacher of their school, staff whose scope the school is in
+    (employers: never, through this log)."""
+    return (
+        (actor.has_role(Role.STUDENT) and student.user_id == actor.id)
+        or _teaches_at(actor, student.school_id)
+        or _staff_sees_school(actor, student.school)
+    )
+
+
+def get_student(actor: User, student_id: int) -> StudentProfile:
+    student = db.session.scalar(
+        select(StudentProfile)
+        .where(StudentProfile.id == student_id)
+        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
+    )
+    if student is None or not sees_student(actor, student):
+        raise NotFound()
+    return student
+
+
+def own_student_id(actor: User) -> int:
+    """The signed-in student's profile (a student account without one: not found)."""
+    found = db.session.scalar(select(StudentProfile.id).where(StudentProfile.user_id == actor.id))
+    if found is None:
+        raise NotFound("Your student profile is not set up yet.")
+    return found
+
+
+def get_class(actor: User, class_id: int) -> ClassSection:
+    """A class's log: its own teacher, or staff whose scope its school is in."""
+    section = db.session.scalar(
+        select(ClassSection)
+        .where(ClassSection.id == class_id)
+        .options(selectinload(ClassSection.school), selectinload(ClassSection.teacher))
+    )
+    if section is None:
+        raise NotFound()
+    if not (
+        (actor.has_role(Role.TEACHER) and section.teacher_id == actor.id)
+        or _staff_sees_school(actor, section.school)
+    ):
+        raise NotFound()
+    return section
+
+
+def get_school(actor: User, school_id: int) -> School:
+    """A school's log: its teachers, or staff whose scope it is in."""
+    school = db.session.get(School, school_id)
+    if school is None or not (_teaches_at(actor, school.id) or _staff_sees_school(actor, school)):
+        raise NotFound()
+    return school
+
+
+def teacher_classes(actor: User) -> list[ClassSection]:
+    """The teacher's classes (active first), for the logs' index page."""
+    return list(
+        db.session.scalars(
+            select(ClassSection)
+            .where(ClassSection.teacher_id == actor.id)
+            .order_by(
+                ClassSection.active.desc(), ClassSection.period, ClassSection.name, ClassSection.id
+            )
+        )
+    )
+
+
+def visible_schools(actor: User) -> list[School]:
+    """The schools whose logs the actor opens: a teacher's own; staff their district's (all,
+    county staff)."""
+    query = select(School).where(School.active.is_(True)).order_by(School.name)
+    if is_staff(actor):
+        if not actor.is_county_wide:
+            query = query.where(School.district_id == actor.district_id)
+    elif actor.has_role(Role.TEACHER) and actor.school_id is not None:
+        query = query.where(School.id == actor.school_id)
+    else:
+        return []
+    return list(db.session.scalars(query))
+
+
+# --- one student's log ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationSummary:
+    submitted_at: datetime
+    average: float | None  # of the rated categories (N/A left out); None: nothing rated
+
+    @property
+    def submitted_on(self) -> date:
+        return to_local(self.submitted_at).date()
+
+    @property
+    def label(self) -> str:
+        """ "Average 3.3 of 4 (Meets)", or "" when nothing was rated."""
+        if self.average is None:
+            return ""
+        band = RATINGS[min(max(round(self.average), 1), 4)]
+        return f"Average {self.average:.1f} of 4 ({band})"
+
+
+def summarize(evaluation: PlacementEvaluation) -> EvaluationSummary:
+    values = [
+        float(r["rating"])  # type: ignore[arg-type]
+        for r in (evaluation.ratings or [])
+        if isinstance(r.get("rating"), int | float) and not isinstance(r.get("rating"), bool)
+    ]
+    return EvaluationSummary(evaluation.submitted_at, sum(values) / len(values) if values else None)
+
+
+@dataclass(frozen=True, slots=True)
+class EventLine:
+    event: EventRequest
+    starts_at: datetime | None
+    present: bool
+    minutes: int
+
+    @property
+    def day(self) -> date | None:
+        return _local_day(self.starts_at)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementLine:
+    placement: Placement
+    confirmed: int  # minutes
+    pending: int
+    last_activity: date | None  # the latest day with an entry (any but withdrawn)
+    evaluation: EvaluationSummary | None
+
+
+@dataclass(frozen=True, slots=True)
+class StudentLog:
+    student: StudentProfile
+    events: list[EventLine]
+    placements: list[PlacementLine]
+
+    @property
+    def confirmed(self) -> int:
+        return sum(p.confirmed for p in self.placements)
+
+    @property
+    def pending(self) -> int:
+        return sum(p.pending for p in self.placements)
+
+    @property
+    def events_attended(self) -> int:
+        return sum(1 for e in self.events if e.present)
+
+    @property
+    def event_minutes(self) -> int:
+        return sum(e.minutes for e in self.events if e.present)
+
+    @property
+    def last_activity(self) -> date | None:
+        return _latest(
+            *(p.last_activity for p in self.placements),
+            *(e.day for e in self.events if e.present),
+        )
+
+
+def student_log(student: StudentProfile) -> StudentLog:
+    """Every experience of one student (the caller has checked scope with ``get_student``)."""
+    placements = list(
+        db.session.scalars(
+            select(Placement)
+            .where(Placement.student_id == student.id)
+            .options(selectinload(Placement.offering).selectinload(Offering.partner))
+            .order_by(Placement.start_date.desc(), Placement.id.desc())
+        )
+    )
+    totals = {
+        placement_id: (confirmed, pending, last)
+        for placement_id, confirmed, pending, last in db.session.execute(
+            select(
+                HourEntry.placement_id,
+                _sum_status(EntryStatus.CONFIRMED),
+                _sum_status(EntryStatus.PENDING),
+                func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))),
+            )
+            .where(HourEntry.student_id == student.id)
+            .group_by(HourEntry.placement_id)
+        )
+    }
+    evaluations = {
+        e.placement_id: summarize(e)
+        for e in db.session.scalars(
+            select(PlacementEvaluation).where(
+                PlacementEvaluation.placement_id.in_(
+                    select(Placement.id).where(Placement.student_id == student.id)
+                )
+            )
+        )
+    }
+    events = [
+        EventLine(event, starts_at, row.present, row.minutes)
+        for row, event, starts_at in db.session.execute(
+            select(EventAttendance, EventRequest, EventDateOption.starts_at)
+            .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+            .outerjoin(EventDateOption, _chosen_option())
+            .where(EventAttendance.student_id == student.id)
+            .options(selectinload(EventRequest.partner), selectinload(EventRequest.offering))
+            .order_by(EventDateOption.starts_at.desc(), EventRequest.id.desc())
+        )
+    ]
+    lines = []
+    for placement in placements:
+        confirmed, pending, last = totals.get(placement.id, (0, 0, None))
+        lines.append(
+            PlacementLine(placement, confirmed, pending, last, evaluations.get(placement.id))
+        )
+    return StudentLog(student=student, events=events, placements=lines)
+
+
+def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
+    header = [
+        "Experience",
+        "Type",
+        "Partner",
+        "Status",
+        "Start",
+        "End",
+        "Confirmed hours",
+        "Pending hours",
+        "Event hours",
+        "Last activity",
+        "Supervisor evaluation",
+    ]
+    rows: list[list[object]] = []
+    for line in log.placements:
+        p = line.placement
+        evaluation = ""
+        if line.evaluation:
+            evaluation = line.evaluation.label or (
+                f"Evaluated on {line.evaluation.submitted_on.isoformat()}"
+            )
+        rows.append(
+            [
+                p.offering.title,
+                kind_names.get(p.offering.kind.value, p.offering.kind.value),
+                p.offering.partner.name,
+                p.status.value,
+                p.start_date,
+                p.end_date,
+                hours_text(line.confirmed),
+                hours_text(line.pending),
+                "",
+                line.last_activity,
+                evaluation,
+            ]
+        )
+    for e in log.events:
+        rows.append(
+            [
+                e.event.topic,
+                kind_names.get(e.event.kind.value, e.event.kind.value),
+                e.event.partner.name,
+                "present" if e.present else "absent",
+                e.day,
+                e.day,
+                "",
+                "",
+                hours_text(e.minutes if e.present else 0),
+                e.day if e.present else None,
+                "",
+            ]
+        )
+    rows.append(
+        [
+            "Total",
+            "",
+            "",
+            "",
+            None,
+            None,
+            hours_text(log.confirmed),
+            hours_text(log.pending),
+            hours_text(log.event_minutes),
+            log.last_activity,
+            "",
+        ]
+    )
+    return csv_bytes(header, rows)
+
+
+# --- a class's or a school's students, one row each ----------------------------------------
+
+
+@dataclass(slots=True)
+class StudentRow:
+    student_id: int
+    name: str
+    grade: int | None
+    placements: int = 0
+    events_attended: int = 0
+    confirmed: int = 0  # minutes
+    pending: int = 0
+    last_activity: date | None = None
+
+
+@dataclass(slots=True)
+class GroupLog:
+    rows: list[StudentRow]
+    total: StudentRow = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.total = StudentRow(
+            student_id=0,
+            name="Total",
+            grade=None,
+            placements=sum(r.placements for r in self.rows),
+            events_attended=sum(r.events_attended for r in self.rows),
+            confirmed=sum(r.confirmed for r in self.rows),
+            pending=sum(r.pending for r in self.rows),
+            last_activity=_latest(*(r.last_activity for r in self.rows)),
+        )
+
+
+def _rows(student_ids: Select[int]) -> GroupLog:
+    """One row per student of ``student_ids`` (a subquery), in four queries whatever their
+    number: the students, then placements, hours and attendance each grouped by student."""
+    ids = student_ids.scalar_subquery()
+    rows = {
+        student_id: StudentRow(student_id, name, grade)
+        for student_id, name, grade in db.session.execute(
+            select(StudentProfile.id, User.full_name, StudentProfile.grade)
+            .join(User, User.id == StudentProfile.user_id)
+            .where(StudentProfile.id.in_(ids))
+            .order_by(User.full_name, StudentProfile.id)
+        )
+    }
+    for student_id, count in db.session.execute(
+        select(Placement.student_id, func.count(Placement.id))
+        .where(Placement.student_id.in_(ids), Placement.status != PlacementStatus.CANCELLED)
+        .group_by(Placement.student_id)
+    ):
+        rows[student_id].placements = count
+    for student_id, confirmed, pending, last in db.session.execute(
+        select(
+            HourEntry.student_id,
+            _sum_status(EntryStatus.CONFIRMED),
+            _sum_status(EntryStatus.PENDING),
+            func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))),
+        )
+        .where(HourEntry.student_id.in_(ids))
+        .group_by(HourEntry.student_id)
+    ):
+        row = rows[student_id]
+        row.confirmed, row.pending, row.last_activity = confirmed, pending, last
+    for student_id, attended, last_event in db.session.execute(
+        select(
+            EventAttendance.student_id,
+            func.count(EventAttendance.id),
+            func.max(EventDateOption.starts_at),
+        )
+        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+        .outerjoin(EventDateOption, _chosen_option())
+        .where(EventAttendance.student_id.in_(ids), EventAttendance.present.is_(True))
+        .group_by(EventAttendance.student_id)
+    ):
+        row = rows[student_id]
+        row.events_attended = attended
+        row.last_activity = _latest(row.last_activity, _local_day(last_event))
+    return GroupLog(list(rows.values()))
+
+
+def class_log(section: ClassSection) -> GroupLog:
+    return _rows(
+        select(class_section_student.c.student_id).where(
+            class_section_student.c.class_section_id == section.id
+        )
+    )
+
+
+def school_log(school: School) -> GroupLog:
+    """The school's students with an active account."""
+    return _rows(
+        select(StudentProfile.id)
+        .join(User, User.id == StudentProfile.user_id)
+        .where(StudentProfile.school_id == school.id, User.active.is_(True))
+    )
+
+
+GROUP_HEADER = [
+    "Student",
+    "Grade",
+    "Placements",
+    "Class events attended",
+    "Confirmed hours",
+    "Pending hours",
+    "Last activity",
+]
+
+
+def group_log_csv(log: GroupLog) -> bytes:
+    return csv_bytes(
+        GROUP_HEADER,
+        [
+            [
+                r.name,
+                r.grade,
+                r.placements,
+                r.events_attended,
+                hours_text(r.confirmed),
+                hours_text(r.pending),
+                r.last_activity,
+            ]
+            for r in [*log.rows, log.total]
+        ],
+    )
+
+
+# --- the staff report ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    start: date | None = None
+    end: date | None = None
+
+    def check(self) -> DateRange:
+        if self.start and self.end and self.end < self.start:
+            raise DomainError("The end date is before the start date.", field="end")
+        return self
+
+
+@dataclass(slots=True)
+class HoursRow:
+    key: str
+    name: str
+    confirmed: int = 0  # minutes
+    pending: int = 0
+    event_minutes: int = 0  # time at class events (present)
+
+
+@dataclass(slots=True)
+class HoursTable:
+    rows: list[HoursRow]
+    total: HoursRow = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.total = HoursRow(
+            "",
+            "Total",
+            sum(r.confirmed for r in self.rows),
+            sum(r.pending for r in self.rows),
+            sum(r.event_minutes for r in self.rows),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StalePlacement:
+    placement: Placement
+    last_entry: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class HoursReport:
+    period: DateRange
+    by_partner: HoursTable
+    by_school: HoursTable
+    by_kind: HoursTable
+    stale: list[StalePlacement]
+
+
+def _district_students(actor: User) -> Select[int] | None:
+    """The students a district's staff report on; None: all (county staff)."""
+    if actor.is_county_wide:
+        return None
+    return (
+        select(StudentProfile.id)
+        .join(School, School.id == StudentProfile.school_id)
+        .where(School.district_id == actor.district_id)
+    )
+
+
+def _table(entries: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]) -> HoursTable:
+    rows: dict[str, HoursRow] = {}
+    for key, name, confirmed, pending in entries:
+        row = rows.setdefault(str(key), HoursRow(str(key), name))
+        row.confirmed += confirmed
+        row.pending += pending
+    for key, name, minutes in events:
+        rows.setdefault(str(key), HoursRow(str(key), name)).event_minutes += minutes
+    return HoursTable(
+        sorted(
+            (r for r in rows.values() if r.confirmed or r.pending or r.event_minutes),
+            key=lambda r: (r.name.casefold(), r.key),
+        )
+    )
+
+
+def hours_report(
+    actor: User,
+    period: DateRange,
+    kind_names: dict[str, str],
+    *,
+    today: date | None = None,
+) -> HoursReport:
+    """Confirmed and pending placement hours (by the entry's day) and time at class events
+    (by the event's day) in ``period``, by partner, school and experience type; and the
+    active placements with no hours for 14 days. District staff see their district's."""
+    period = period.check()
+    today = today or local_today()
+    scope = _district_students(actor)
+
+    entry_filters: list[ColumnElement[bool]] = [
+        HourEntry.status.in_((EntryStatus.CONFIRMED, EntryStatus.PENDING))
+    ]
+    event_filters: list[ColumnElement[bool]] = [EventAttendance.present.is_(True)]
+    if scope is not None:
+        entry_filters.append(HourEntry.student_id.in_(scope.scalar_subquery()))
+        event_filters.append(EventAttendance.student_id.in_(scope.scalar_subquery()))
+    if period.start:
+        entry_filters.append(HourEntry.work_date >= period.start)
+        event_filters.append(EventDateOption.starts_at >= local_to_utc(period.start, time.min))
+    if period.end:
+        entry_filters.append(HourEntry.work_date <= period.end)
+        event_filters.append(
+            EventDateOption.starts_at < local_to_utc(period.end + timedelta(days=1), time.min)
+        )
+
+    def entries(key: Any, name: Any) -> Sequence[Any]:
+        return db.session.execute(
+            select(
+                key,
+                name,
+                _sum_status(EntryStatus.CONFIRMED),
+                _sum_status(EntryStatus.PENDING),
+            )
+            .select_from(HourEntry)
+            .join(Placement, Placement.id == HourEntry.placement_id)
+            .join(Offering, Offering.id == Placement.offering_id)
+            .join(Partner, Partner.id == Offering.partner_id)
+            .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(*entry_filters)
+            .group_by(key, name)
+        ).all()
+
+    def events(key: Any, name: Any) -> Sequence[Any]:
+        return db.session.execute(
+            select(key, name, func.coalesce(func.sum(EventAttendance.minutes), 0))
+            .select_from(EventAttendance)
+            .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+            .join(EventDateOption, _chosen_option())
+            .join(Partner, Partner.id == EventRequest.partner_id)
+            .join(StudentProfile, StudentProfile.id == EventAttendance.student_id)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(*event_filters)
+            .group_by(key, name)
+        ).all()
+
+    by_partner = _table(entries(Partner.id, Partner.name), events(Partner.id, Partner.name))
+    by_school = _table(entries(School.id, School.name), events(School.id, School.name))
+    kind_entries = [
+        (kind, kind_names.get(kind.value, kind.value), confirmed, pending)
+        for kind, _, confirmed, pending in entries(Offering.kind, Offering.kind.label("name"))
+    ]
+    kind_events = [
+        (kind, kind_names.get(kind.value, kind.value), minutes)
+        for kind, _, minutes in events(EventRequest.kind, EventRequest.kind.label("name"))
+    ]
+    by_kind = _table(kind_entries, kind_events)
+    return HoursReport(
+        period=period,
+        by_partner=by_partner,
+        by_school=by_school,
+        by_kind=by_kind,
+        stale=stale_placements(actor, today),
+    )
+
+
+def stale_placements(actor: User, today: date) -> list[StalePlacement]:
+    """Active placements that started at least 14 days ago with no entry (of any status but
+    withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
+    logging. Oldest last entry first."""
+    cutoff = today - timedelta(days=STALE_DAYS)
+    live = HourEntry.status != EntryStatus.DELETED
+    recent = exists().where(
+        HourEntry.placement_id == Placement.id, live, HourEntry.work_date > cutoff
+    )
+    last_entry = (
+        select(func.max(HourEntry.work_date))
+        .where(HourEntry.placement_id == Placement.id, live)
+        .correlate(Placement)
+        .scalar_subquery()
+    )
+    started = or_(
+        Placement.start_date <= cutoff,
+        and_(
+            Placement.start_date.is_(None),
+            Placement.created_at <= utcnow() - timedelta(days=STALE_DAYS),
+        ),
+    )
+    query = (
+        select(Placement, last_entry)
+        .where(Placement.status == PlacementStatus.ACTIVE, started, ~recent)
+        .options(
+            selectinload(Placement.offering).selectinload(Offering.partner),
+            selectinload(Placement.student).selectinload(StudentProfile.user),
+            selectinload(Placement.student).selectinload(StudentProfile.school),
+        )
+        .order_by(last_entry.is_(None).desc(), last_entry, Placement.start_date, Placement.id)
+    )
+    scope = _district_students(actor)
+    if scope is not None:
+        query = query.where(Placement.student_id.in_(scope.scalar_subquery()))
+    return [StalePlacement(p, last) for p, last in db.session.execute(query)]
+
+
+def report_csv(report: HoursReport) -> bytes:
+    header = ["Grouped by", "Name", "Confirmed hours", "Pending hours", "Class-event hours"]
+    rows: list[list[object]] = []
+    for label, table in (
+        ("Partner", report.by_partner),
+        ("School", report.by_school),
+        ("Experience type", report.by_kind),
+    ):
+        for r in [*table.rows, table.total]:
+            rows.append(
+                [
+                    label,
+                    r.name,
+                    hours_text(r.confirmed),
+                    hours_text(r.pending),
+                    hours_text(r.event_minutes),
+                ]
+            )
+    return csv_bytes(header, rows)
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def _cell(value: object) -> str:
+    """Text as written to CSV; text Excel would run as a formula gets a leading apostrophe
+    (OWASP's guard against CSV injection), as the catalog export does."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return str(value)
+
+
+def csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
+    """UTF-8 with a BOM (Excel then opens accents and dashes right), a header row first."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, dialect="excel")
+    writer.writerow(header)
+    writer.writerows([_cell(v) for v in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig")
