@@ -1,0 +1,230 @@
+"""The weekly teacher digest: what their school's students did in the past seven days.
+
+Teachers follow their students' experiences (DESIGN.md: "see experience logs, hours … of
+their students"); once a week each active teacher gets one e-mail listing the new activity
+of their school's students: hour entries logged, confirmed or rejected, placements started
+or completed, class-event attendance recorded; with a link to the school's experience log.
+A teacher whose students did nothing gets nothing.
+
+Idempotent: the e-mail and a ``Digest(kind="teacher", period=<the county-local week's
+Monday>)`` row are written in one transaction, and teachers who already have that week's row
+are skipped, so running the job twice (or after a crash) sends nothing twice. The unique
+(kind, user, period) constraint stops a concurrent second run at the database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import url_for
+from sqlalchemy import and_, func, or_, select
+
+from wbl.access import Role
+from wbl.auth.models import User, UserRole
+from wbl.catalog.models import Offering, Partner
+from wbl.clock import to_local
+from wbl.events.models import EventRequest
+from wbl.extensions import db
+from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
+from wbl.notifications.services import queue_email
+from wbl.placements.models import Placement, PlacementStatus
+from wbl.schools.models import School
+from wbl.students.models import StudentProfile
+
+KIND = "teacher"
+WINDOW = timedelta(days=7)
+MAX_STUDENTS = 40  # per e-mail; the school's log has the rest
+
+KIND_WORDS = {"guest_speaker": "a guest speaker", "workplace_visit": "a workplace visit"}
+
+
+def week_of(now: datetime) -> date:
+    """The Monday of the county-local week ``now`` falls in: the digest's period."""
+    day = to_local(now).date()
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(slots=True)
+class _Student:
+    name: str
+    lines: list[str] = field(default_factory=list)
+
+
+def _hours(minutes: int) -> str:
+    value = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+    return f"{value} hour" if value == "1" else f"{value} hours"
+
+
+def _entries(n: int) -> str:
+    return "1 hour entry" if n == 1 else f"{n} hour entries"
+
+
+def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
+    """Per school, per student: the lines of what happened in (since, now]. Four queries,
+    whatever the number of students."""
+    schools: dict[int, dict[int, _Student]] = defaultdict(dict)
+
+    def student(school_id: int, student_id: int, name: str) -> _Student:
+        return schools[school_id].setdefault(student_id, _Student(name))
+
+    who = (StudentProfile.school_id, StudentProfile.id, User.full_name)
+    said = {"created": "logged", "confirmed": "confirmed", "rejected": "rejected"}
+    for school_id, student_id, name, action, count, minutes in db.session.execute(
+        select(
+            *who,
+            HourEntryEvent.action,
+            func.count(HourEntryEvent.id),
+            func.coalesce(func.sum(HourEntry.minutes), 0),
+        )
+        .join(HourEntry, HourEntry.id == HourEntryEvent.entry_id)
+        .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .where(
+            HourEntryEvent.at > since,
+            HourEntryEvent.at <= now,
+            HourEntryEvent.action.in_(tuple(said)),
+        )
+        .group_by(*who, HourEntryEvent.action)
+        .order_by(HourEntryEvent.action)
+    ):
+        student(school_id, student_id, name).lines.append(
+            f"{_entries(count)} {said[action]} ({_hours(minutes)})"
+        )
+
+    first_day, today = to_local(since).date(), to_local(now).date()
+    placement_rows = db.session.execute(
+        select(
+            *who,
+            Placement.start_date,
+            Placement.status,
+            Placement.completed_at,
+            Placement.end_date,
+            Offering.title,
+            Partner.name,
+        )
+        .join(StudentProfile, StudentProfile.id == Placement.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(
+            or_(
+                and_(
+                    Placement.status != PlacementStatus.CANCELLED,
+                    Placement.start_date > first_day,
+                    Placement.start_date <= today,
+                ),
+                and_(
+                    Placement.status == PlacementStatus.COMPLETED,
+                    or_(
+                        and_(Placement.completed_at > since, Placement.completed_at <= now),
+                        and_(
+                            Placement.completed_at.is_(None),
+                            Placement.end_date >= first_day,
+                            Placement.end_date < today,
+                        ),
+                    ),
+                ),
+            )
+        )
+        .order_by(Placement.start_date, Placement.id)
+    )
+    for (
+        school_id,
+        student_id,
+        name,
+        start,
+        status,
+        completed_at,
+        end,
+        title,
+        partner,
+    ) in placement_rows:
+        lines = student(school_id, student_id, name).lines
+        if start is not None and first_day < start <= today:
+            lines.append(f"started a placement: {title} at {partner}")
+        if status is PlacementStatus.COMPLETED and (
+            (completed_at is not None and since < completed_at <= now)
+            or (completed_at is None and end is not None and first_day <= end < today)
+        ):
+            lines.append(f"completed a placement: {title} at {partner}")
+
+    for school_id, student_id, name, present, minutes, kind, partner in db.session.execute(
+        select(
+            *who,
+            EventAttendance.present,
+            EventAttendance.minutes,
+            EventRequest.kind,
+            Partner.name,
+        )
+        .join(EventAttendance, EventAttendance.student_id == StudentProfile.id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+        .join(Partner, Partner.id == EventRequest.partner_id)
+        .where(EventAttendance.recorded_at > since, EventAttendance.recorded_at <= now)
+        .order_by(EventAttendance.id)
+    ):
+        what = f"{KIND_WORDS.get(kind.value, 'a class event')} ({partner})"
+        student(school_id, student_id, name).lines.append(
+            f"attended {what}, {_hours(minutes)}" if present else f"was absent from {what}"
+        )
+    return schools
+
+
+def _body(teacher: User, school: School, students: dict[int, _Student], since: date) -> str:
+    listed = sorted(students.values(), key=lambda s: s.name.casefold())
+    parts = [
+        f"Hello {teacher.full_name},",
+        "",
+        f"New activity of {school.name}'s students since {since:%b} {since.day}, {since.year}:",
+    ]
+    for s in listed[:MAX_STUDENTS]:
+        parts.append("")
+        parts.append(s.name)
+        parts.extend(f"  - {line}" for line in s.lines)
+    if len(listed) > MAX_STUDENTS:
+        parts.extend(["", f"… and {len(listed) - MAX_STUDENTS} more students."])
+    link = url_for("logs.school_log", school_id=school.id, _external=True)
+    parts.extend(["", f"Your school's experience log:\n{link}", ""])
+    return "\n".join(parts)
+
+
+def send_teacher_digests(now: datetime) -> str:
+    """One e-mail per active teacher whose school's students did something in the seven
+    days up to ``now``; at most one per teacher per week."""
+    since = now - WINDOW
+    period = week_of(now)
+    activity = _activity(since, now)
+    if not activity:
+        return "0 teacher digest(s) sent"
+    already = select(Digest.user_id).where(Digest.kind == KIND, Digest.period == period)
+    teachers = list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(
+                UserRole.role == Role.TEACHER,
+                User.active.is_(True),
+                User.school_id.in_(tuple(activity)),
+                User.id.not_in(already),
+            )
+            .order_by(User.id)
+        )
+    )
+    schools = {
+        s.id: s for s in db.session.scalars(select(School).where(School.id.in_(tuple(activity))))
+    }
+    first_day = to_local(since).date()
+    for teacher in teachers:
+        assert teacher.school_id is not None  # noqa: S101 - filtered on above
+        school = schools[teacher.school_id]
+        db.session.add(Digest(kind=KIND, user_id=teacher.id, period=period, sent_at=now))
+        queue_email(
+            kind="teacher_digest",
+            to=teacher.email,
+            subject=f"This week at {school.name}: your students' work-based learning",
+            body=_body(teacher, school, activity[teacher.school_id], first_day),
+        )
+    db.session.commit()
+    return f"{len(teachers)} teacher digest(s) sent"
