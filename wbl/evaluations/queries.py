@@ -67,18 +67,18 @@ def schools_of(user: User) -> Select[School]:
 def submitted_at(placement_ids: Sequence[int]) -> tuple[dict[int, datetime], dict[int, datetime]]:
     """When each placement's evaluation and reflection came in (two queries for a page)."""
     ids = list(placement_ids)
-    evaluations = dict(
+    evaluations: dict[int, datetime] = dict(
         db.session.execute(
             select(PlacementEvaluation.placement_id, PlacementEvaluation.submitted_at).where(
                 PlacementEvaluation.placement_id.in_(ids)
             )
-        ).tuples()
+        ).all()
     )
-    reflections = dict(
+    reflections: dict[int, datetime] = dict(
         db.session.execute(
             select(PlacementReflection.placement_id, PlacementReflection.submitted_at).where(
                 PlacementReflection.placement_id.in_(ids)
             )
-        ).tuples()
+        ).all()
     )
     return evaluations, reflections

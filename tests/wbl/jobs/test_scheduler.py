@@ -16,6 +16,7 @@ from wbl.access import Role
 from wbl.catalog.models import OfferingStatus
 from wbl.extensions import db
 from wbl.jobs.models import JobRun
+from wbl.notifications.models import OutboxMessage
 from wbl.placements import services
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.scheduler import JOBS, build_scheduler, execute, register_jobs
@@ -52,10 +53,27 @@ def test_placements_whose_end_date_passed_are_completed(app) -> None:
     )
     placement.end_date = TODAY - timedelta(days=1)
     db.session.flush()
-    assert execute("complete-ended-placements", NOW).result == "1 placement(s) completed"
+    assert cast.offering.seats_taken == 1
+    with app.test_request_context(base_url="https://wbl.example.org"):
+        assert execute("complete-ended-placements", NOW).result == "1 placement(s) completed"
     db.session.refresh(placement)
+    db.session.refresh(cast.offering)
     assert placement.status is PlacementStatus.COMPLETED
+    assert placement.completed_at is not None
+    assert placement.completed_by_id is None  # by its end date, no one's doing
+    assert cast.offering.seats_taken == 0
+    asked = {m.kind: m for m in db.session.scalars(select(OutboxMessage))}
+    evaluation = asked["evaluation_requested"]
+    assert evaluation.to_email == cast.employer.email
+    assert f"https://wbl.example.org/evaluations/placements/{placement.id}" in evaluation.body_text
+    reflection = asked["reflection_requested"]
+    assert reflection.to_email == cast.student.user.email
+    assert f"/evaluations/placements/{placement.id}/reflection" in reflection.body_text
     assert execute("complete-ended-placements", NOW).result == "0 placement(s) completed"
+    kinds = [m.kind for m in db.session.scalars(select(OutboxMessage))]
+    assert kinds.count("evaluation_requested") == kinds.count("reflection_requested") == 1
+    db.session.refresh(cast.offering)
+    assert cast.offering.seats_taken == 0
 
 
 def test_a_failing_job_is_recorded_not_raised(app, monkeypatch) -> None:
