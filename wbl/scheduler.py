@@ -79,6 +79,12 @@ def _remind_pending_hours(now: datetime) -> str:
     return remind_pending(now)
 
 
+def _teacher_digest(now: datetime) -> str:
+    from wbl.hours.digest import send_teacher_digests
+
+    return send_teacher_digests(now)
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     id: str
@@ -130,6 +136,13 @@ JOBS: tuple[Job, ...] = (
         "Every day at 07:30",
         {"trigger": "cron", "hour": 7, "minute": 30},
         _remind_pending_hours,
+    ),
+    Job(
+        "teacher-digest",
+        "E-mail each teacher their school's students' new activity of the past week",
+        "Every Monday at 06:30",
+        {"trigger": "cron", "day_of_week": "mon", "hour": 6, "minute": 30},
+        _teacher_digest,
     ),
 )
 BY_ID = {job.id: job for job in JOBS}
