@@ -374,7 +374,7 @@ def test_an_offering_without_outcomes_makes_a_draft_without_outcomes(app, cast):
     assert artifact.outcomes == []
 
 
-def test_teachers_and_staff_see_the_placement_of_another_school_as_not_found(app, cast):
+def test_a_teacher_of_another_school_is_told_the_placement_does_not_exist(app, cast):
     placement = ended_placement(cast)
     other_teacher = make_user(roles={Role.TEACHER}, school=make_school())
     with pytest.raises(NotFound):
