@@ -52,7 +52,7 @@ def _close_offerings(now: datetime) -> str:
 def _complete_placements(now: datetime) -> str:
     from wbl.placements.jobs import complete_ended_placements
 
-    return complete_ended_placements(_today(now))
+    return complete_ended_placements(_today(now), now)
 
 
 def _expire_consents(now: datetime) -> str:

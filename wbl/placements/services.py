@@ -696,7 +696,12 @@ def cancel(actor: User, application_id: int, reason: str) -> Application:
 
 
 def _end(application: Application, to: ApplicationStatus, *, actor: User, note: str) -> None:
-    held_seat = application.status in SEAT_HOLDING
+    # An ended placement gave its seat back when it ended (``evaluations.complete_*``).
+    ended = application.placement is not None and application.placement.status in (
+        PlacementStatus.COMPLETED,
+        PlacementStatus.CANCELLED,
+    )
+    held_seat = application.status in SEAT_HOLDING and not ended
     active = {s for s in ApplicationStatus if s.is_active}
     _move(application, active, to, actor=actor, note=note)
     if application.placement is not None and application.placement.status is PlacementStatus.ACTIVE:

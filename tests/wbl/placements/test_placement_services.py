@@ -18,6 +18,7 @@ from tests.support.builders import (
 from tests.support.logo_files import png_bytes
 from wbl.access import Role
 from wbl.catalog.models import Offering, OfferingStatus
+from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxMessage
@@ -300,6 +301,26 @@ def test_staff_cancel_with_a_reason_and_the_seat_comes_back(app) -> None:
     assert application.placement.status.value == "cancelled"
     assert db.session.get(Offering, world.offering.id).seats_taken == 0
     assert application.events[-1].note == "The site closed for renovation."
+
+
+def test_cancelling_after_the_placement_ended_does_not_free_its_seat_again(app) -> None:
+    """The seat came back when the placement ended; a later cancellation must not give
+    back a second one (that would let the offering overbook)."""
+    from wbl.evaluations.services import complete_placement
+
+    world = World(born=date(2007, 1, 1), capacity=2)
+    application = world.approved()
+    services.employer_decide(world.employer, application.id, accept=True)
+    application.placement.start_date = local_today() - timedelta(days=5)
+    db.session.commit()
+    other = world.approved(make_student(school=world.school, date_of_birth=date(2007, 1, 1)))
+    services.employer_decide(world.employer, other.id, accept=True)
+    assert db.session.get(Offering, world.offering.id).seats_taken == 2
+    complete_placement(world.employer, application.placement.id)
+    assert db.session.get(Offering, world.offering.id).seats_taken == 1
+    services.cancel(world.staff, application.id, "Entered in error.")
+    assert db.session.get(Offering, world.offering.id).seats_taken == 1
+    assert application.placement.status.value == "completed"
 
 
 def test_district_staff_do_not_see_other_districts(world: World) -> None:
