@@ -402,10 +402,11 @@ def _evaluate(rng: random.Random, completed: list[Placement]) -> int:
 
 
 def _hold_seats(placements: list[Placement]) -> None:
-    """Every placement holds its seat, ended ones too (as the services do: a placed
-    application keeps its seat); the loader is the only writer, so attributes will do."""
+    """Active placements hold their seat; ended ones gave it back when they ended (as the
+    services do). The loader is the only writer, so attributes will do."""
     for placement in placements:
-        placement.offering.seats_taken += 1
+        if placement.status is PlacementStatus.ACTIVE:
+            placement.offering.seats_taken += 1
 
 
 def _past_class_event(anchor: date, teacher: User | None, contacts: dict[int, int]) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from tests.support.builders import make_user
@@ -277,13 +277,19 @@ def test_demo_teacher_has_class_events_to_show(app: Flask) -> None:
 
 
 def test_demo_applications_hold_exactly_their_seats(app: Flask) -> None:
-    """Seats taken are the accepted and placed applications, offering by offering; every
+    """Seats taken are the accepted and placed applications whose placement has not ended,
+    offering by offering; every
     role's demo account has applications to look at."""
     seed_demo(seed=2026)
     holding = dict(
         db.session.execute(
             select(Application.offering_id, func.count())
-            .where(Application.status.in_(["accepted", "placed"]))
+            .outerjoin(Placement, Placement.application_id == Application.id)
+            .where(
+                Application.status.in_(["accepted", "placed"]),
+                # an ended placement gave its seat back
+                or_(Placement.id.is_(None), Placement.status == PlacementStatus.ACTIVE),
+            )
             .group_by(Application.offering_id)
         ).all()
     )
