@@ -278,8 +278,7 @@ def test_demo_teacher_has_class_events_to_show(app: Flask) -> None:
 
 def test_demo_applications_hold_exactly_their_seats(app: Flask) -> None:
     """Seats taken are the accepted and placed applications whose placement has not ended,
-    offering by offering; every
-    role's demo account has applications to look at."""
+    offering by offering; every role's demo account has applications to look at."""
     seed_demo(seed=2026)
     holding = dict(
         db.session.execute(
