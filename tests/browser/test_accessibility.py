@@ -78,6 +78,14 @@ PAGES = [
     ("staff", "/offerings/{offering}"),
     ("employer", "/offerings/{offering}"),
     ("student", "/offerings/{offering}"),
+    ("staff", "/logs/report"),
+    ("staff", "/logs/"),
+    ("staff", "/evaluations/"),
+    ("staff", "/admin/reference/evaluation-categories"),
+    ("teacher", "/logs/"),
+    ("employer", "/evaluations/"),
+    ("student", "/logs/me"),
+    ("student", "/portfolio/"),
 ]
 
 

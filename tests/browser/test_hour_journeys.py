@@ -4,9 +4,11 @@ new page is axe-checked and photographed."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -23,9 +25,11 @@ from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Partner
 from wbl.clock import local_today
-from wbl.extensions import db
+from wbl.extensions import db, utcnow
 from wbl.hours import services
-from wbl.hours.models import HourEntry, HourEntryEvent
+from wbl.hours.jobs import send_supervisor_digests
+from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent, digest_entry
+from wbl.notifications.models import OutboxMessage
 from wbl.placements import services as placement_services
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
@@ -43,6 +47,7 @@ class Setup:
     placement_id: int
     rejected_id: int
     yesterday: str
+    student_id: int
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +94,14 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         )
         services.confirm(employer, [first.id])
         services.reject(employer, second.id, "You were with us 2 hours that day, not 4.")
-        ids = Setup(placement.id, second.id, (today - timedelta(days=1)).isoformat())
+        ids = Setup(placement.id, second.id, (today - timedelta(days=1)).isoformat(), student.id)
         offering_id, user_id, student_id = offering.id, user.id, student.id
         db.session.remove()
     yield ids
     with browser_app.app_context():
         entries = select(HourEntry.id).where(HourEntry.placement_id == ids.placement_id)
         db.session.execute(delete(HourEntryEvent).where(HourEntryEvent.entry_id.in_(entries)))
+        db.session.execute(delete(digest_entry).where(digest_entry.c.entry_id.in_(entries)))
         db.session.execute(
             delete(HourEntry)
             .where(HourEntry.placement_id == ids.placement_id)
@@ -152,3 +158,93 @@ def test_student_logs_and_supervisor_decides(page: Page, setup: Setup) -> None:
     expect(page.get_by_role("heading", name="History")).to_be_visible()
     expect(page.get_by_text("You were with us 2 hours that day, not 4.").first).to_be_visible()
     check(page, "hours-entry-history")
+
+
+def log_entry(page: Page, day: str, hours: str, what: str) -> None:
+    page.get_by_label("Day").fill(day)
+    page.get_by_role("textbox", name="Hours").fill(hours)
+    page.get_by_label("What you did").fill(what)
+    page.get_by_role("button", name="Log hours").click()
+    expect(page.get_by_text("Your hours are logged")).to_be_visible()
+
+
+def supervisor_link(browser_app: Flask, base_url: str) -> str:
+    """Run the weekly supervisor e-mail job, and take its link from the outbox."""
+    with browser_app.app_context(), browser_app.test_request_context(base_url=base_url):
+        send_supervisor_digests(utcnow())
+        body = db.session.scalar(
+            select(OutboxMessage.body_text)
+            .where(
+                OutboxMessage.kind == "hours_supervisor",
+                OutboxMessage.to_email == ACCOUNTS["employer"].email,
+            )
+            .order_by(OutboxMessage.id.desc())
+            .limit(1)
+        )
+        db.session.remove()
+    assert body is not None, "no supervisor e-mail in the outbox"
+    return next(line.strip() for line in body.splitlines() if "/hours/review/" in line)
+
+
+def confirmed_hours(browser_app: Flask, placement_id: int) -> str:
+    with browser_app.app_context():
+        minutes = sum(
+            db.session.scalars(
+                select(HourEntry.minutes).where(
+                    HourEntry.placement_id == placement_id,
+                    HourEntry.status == EntryStatus.CONFIRMED,
+                )
+            )
+        )
+        db.session.remove()
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def test_supervisor_decides_from_the_emailed_link_and_the_teacher_sees_it(
+    page: Page, setup: Setup, browser_app: Flask, base_url: str
+) -> None:
+    with browser_app.app_context():
+        today = local_today()
+    fed = (today - timedelta(days=5)).isoformat()
+    desk = (today - timedelta(days=6)).isoformat()
+    page.goto("/login")
+    sign_in(page, STUDENT)
+    page.goto(f"/hours/placements/{setup.placement_id}")
+    log_entry(page, fed, "2", "Fed and watered the boarding animals")
+    log_entry(page, desk, "3", "Helped at the front desk")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The supervisor opens the e-mailed link without signing in.
+    link = supervisor_link(browser_app, base_url)
+    page.goto(urlsplit(link).path)
+    expect(page.get_by_role("heading", name="Hours to confirm")).to_be_visible()
+    expect(page.get_by_text("You are confirming as")).to_be_visible()
+    check(page, "hours-review-link")
+    page.get_by_label(re.compile(r"^Select 2 hours on")).check()
+    page.get_by_role("button", name="Confirm selected").click()
+    expect(page.get_by_text("1 entry confirmed")).to_be_visible()
+    desk_row = page.get_by_role("row").filter(has_text="Helped at the front desk")
+    desk_row.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("Tell the student why")).to_be_visible()
+    desk_row = page.get_by_role("row").filter(has_text="Helped at the front desk")
+    desk_row.get_by_role("textbox").fill("We were closed that day.")
+    desk_row.get_by_role("button", name="Reject").click()
+    expect(page.get_by_text("Every entry from this e-mail has been decided")).to_be_visible()
+
+    # The teacher sees the confirmed hours on the student's experience log.
+    page.goto("/login")
+    sign_in(page, ACCOUNTS["teacher"])
+    page.get_by_role("link", name="Experience logs").click()
+    page.goto(f"/logs/students/{setup.student_id}")
+    heading = page.get_by_role("heading", name=f"Experience log of {STUDENT.full_name}")
+    expect(heading).to_be_visible()
+    row = page.get_by_role("row").filter(has_text="Kennel assistant internship")
+    total = confirmed_hours(browser_app, setup.placement_id)
+    expect(row.get_by_role("cell").nth(3)).to_have_text(total)
+    check(page, "logs-student-teacher")
+    page.get_by_role("button", name="Sign out").click()
+
+    # The student sees why the front-desk entry was rejected.
+    sign_in(page, STUDENT)
+    page.goto(f"/hours/placements/{setup.placement_id}")
+    expect(page.get_by_text("We were closed that day.")).to_be_visible()

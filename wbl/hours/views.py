@@ -84,6 +84,8 @@ def placement(placement_id: int) -> ResponseReturnValue:
         pending=pending,
         form=form if can_log else None,
         is_student=is_student,
+        is_supervisor=services.is_supervisor_of(current_user, current),
+        is_staff=services.staff_sees(current_user, current),
         action_form=ActionForm(),
     ), (422 if form.errors else 200)
 
