@@ -72,6 +72,9 @@ def main() -> None:
                 .order_by(Offering.id)
                 .limit(1)
             )
+            school_id = db.session.scalar(
+                select(User.school_id).where(User.email == "teacher@demo.wbl.example.org")
+            )
         client = app.test_client()
         cases = [
             ("student", "/home", "student home: 10 recommendations with reasons"),
@@ -86,6 +89,10 @@ def main() -> None:
                 "catalog, student: a word, within 25 miles, nearest first",
             ),
             ("teacher", "/offerings?type=guest_speaker&page=2", "catalog, teacher: type, page 2"),
+            ("teacher", f"/logs/schools/{school_id}", "experience log of a whole school, teacher"),
+            ("staff", "/logs/report", "hours report, county staff (every school and partner)"),
+            ("staff", "/evaluations/", "evaluations, county staff"),
+            ("employer", "/hours/inbox", "supervisor's hours inbox"),
         ]
         for who, url, case in cases:
             client.delete_cookie("session")
