@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from wbl.auth.models import User
 from wbl.catalog import queries as catalog_queries
 from wbl.catalog.manage_queries import ComplianceRow, compliance_rows, review_count
 from wbl.catalog.models import Offering, Partner
 from wbl.catalog.recommendations import RecommendedOffering, recommendations_for
+from wbl.evaluations import queries as evaluation_queries
 from wbl.events import queries as event_queries
 from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
+from wbl.hours import queries as hour_queries
 from wbl.reference.models import ExperienceKind, ExperienceType
 from wbl.schools.queries import schools_visible_to
 from wbl.students import queries as student_queries
@@ -116,6 +119,12 @@ class EmployerDashboard:
     partners: list[Partner]
     offerings: list[Offering]
     pending_requests: int = 0
+    hours_waiting: int = 0
+    evaluations_awaiting: int = 0
+
+
+def _count(query: Select[Any]) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def employer_dashboard(actor: User) -> EmployerDashboard:
@@ -123,4 +132,8 @@ def employer_dashboard(actor: User) -> EmployerDashboard:
         partners=list(db.session.scalars(catalog_queries.partners_of_contact(actor))),
         offerings=list(db.session.scalars(catalog_queries.offerings_of_contact(actor).limit(50))),
         pending_requests=db.session.scalar(event_queries.pending_count_for_contact(actor)) or 0,
+        hours_waiting=_count(hour_queries.supervisor_pending(actor.id)),
+        evaluations_awaiting=_count(
+            evaluation_queries.completed_placements(actor, state=evaluation_queries.AWAITING)
+        ),
     )

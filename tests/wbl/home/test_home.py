@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from tests.support.builders import (
     make_district,
@@ -122,3 +122,31 @@ def test_teacher_finds_students_by_name_and_grade(client, login_as) -> None:
     assert ana.user.full_name not in by_grade
     assert "No students match." in client.get("/home?q=zzz").get_data(as_text=True)
     assert client.get("/home?grade=abc").status_code == 200  # ignored, not an error
+
+
+def test_employer_home_counts_hours_and_evaluations_waiting(client, login_as) -> None:
+    """A supervisor sees how many hour entries wait for them and how many ended placements
+    still need their evaluation; another partner's employer sees neither."""
+    from tests.support.evaluation_data import ended_placement
+    from tests.support.hour_data import place, yesterday
+    from tests.support.placement_data import make_cast
+    from wbl.hours import services as hours
+
+    cast = make_cast(born=date(2007, 1, 1))
+    active = place(cast)
+    for minutes in (60, 90):
+        hours.log_hours(cast.student.user, active.id, yesterday(), minutes, f"Task {minutes}")
+    second = make_cast(born=date(2007, 1, 1))
+    second.employer = cast.employer
+    second.offering.partner_id = cast.offering.partner_id
+    db.session.flush()
+    ended_placement(second)
+
+    login_as(cast.employer)
+    body = client.get("/home").get_data(as_text=True)
+    assert "2</span> hour entries wait for your confirmation" in body
+    assert "1</span> ended placement needs your evaluation" in body
+    login_as(make_employer())
+    body = client.get("/home").get_data(as_text=True)
+    assert "No hours are waiting for you." in body
+    assert "needs your evaluation" not in body
