@@ -43,6 +43,7 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.notifications.services import queue_email
+from wbl.placements.models import Placement
 from wbl.reference.models import (
     ExperienceKind,
     IndustrySector,
@@ -298,6 +299,11 @@ def remove_contact(actor: User, contact_id: int) -> Partner:
         raise NotFound()
     partner = get_partner(actor, contact.partner_id)
     require(can_manage_partner(actor, partner))
+    # Placements this person supervised go on without a named supervisor (any contact of
+    # the partner confirms their hours and evaluates) rather than block the removal.
+    db.session.execute(
+        update(Placement).where(Placement.supervisor_id == contact.id).values(supervisor_id=None)
+    )
     db.session.delete(contact)
     db.session.commit()
     return partner

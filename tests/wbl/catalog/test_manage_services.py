@@ -409,3 +409,25 @@ def test_employers_only_touch_their_own_partner(app) -> None:
         manage.update_offering(employer, make_offering(partner=theirs).id, offering_data(mine))
     with pytest.raises(Forbidden):
         manage.publish_offering(employer, make_offering(partner=mine).id)
+
+
+def test_removing_a_placements_supervisor_leaves_the_placement_without_one(app) -> None:
+    """A contact who supervises a placement can still be removed (the placement keeps going
+    with no named supervisor: any contact of the partner confirms its hours)."""
+    from tests.support.hour_data import place
+    from tests.support.placement_data import make_cast
+    from wbl.catalog.models import PartnerContact
+    from wbl.placements.models import Placement, PlacementStatus
+
+    cast = make_cast(born=date(2007, 1, 1))
+    placement = place(cast)
+    assert placement.supervisor_id is not None
+    manage.remove_contact(make_user(roles={Role.STAFF}), placement.supervisor_id)
+    db.session.expire_all()
+    kept = db.session.get(Placement, placement.id)
+    assert kept.supervisor_id is None
+    assert kept.status is PlacementStatus.ACTIVE
+    assert (
+        db.session.scalar(select(PartnerContact).where(PartnerContact.user_id == cast.employer.id))
+        is None
+    )

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from tests.support.builders import make_employer, make_user
 from tests.support.hour_data import ADULT, place
 from tests.support.placement_data import Cast, make_cast
 from wbl.access import Role
+from wbl.catalog.manage import remove_contact
 from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
 from wbl.extensions import db
@@ -221,7 +222,9 @@ def test_every_supervisor_of_the_partner_is_reminded(cast, placement):
 def test_an_entry_with_no_supervisor_waits_for_one(cast, placement):
     entry = log(cast, placement)
     created(entry, NOW - timedelta(days=4))
-    db.session.execute(delete(PartnerContact).where(PartnerContact.partner_id == cast.partner.id))
+    staff = make_user(roles={Role.STAFF})
+    for contact in list(cast.partner.contacts):
+        remove_contact(staff, contact.id)
     assert remind() == "0 reminder(s) sent"
     db.session.expire_all()
     assert entry.reminded_at is None

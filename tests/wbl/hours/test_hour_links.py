@@ -17,6 +17,7 @@ from tests.support.hour_data import ADULT, place
 from tests.support.placement_data import Cast, make_cast
 from wbl.access import Role
 from wbl.auth.tokens import make_token
+from wbl.catalog.manage import remove_contact
 from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
 from wbl.extensions import db, utcnow
@@ -326,12 +327,13 @@ def test_a_link_cannot_decide_entries_it_did_not_list(client, cast, placement, n
 def test_a_supervisor_no_longer_a_contact_cannot_use_the_link(client, cast, sent):
     first, second, path = sent
     csrf = csrf_from(client.get(path).get_data(as_text=True))
-    db.session.execute(
-        delete(PartnerContact).where(
+    contact = db.session.scalar(
+        select(PartnerContact.id).where(
             PartnerContact.user_id == cast.employer.id,
             PartnerContact.partner_id == cast.partner.id,
         )
     )
+    remove_contact(make_user(roles={Role.STAFF}), contact)
     html = client.get(path).get_data(as_text=True)
     assert "Fed the animals" not in html
     assert "2 entries from the e-mail are no longer yours to confirm" in html
