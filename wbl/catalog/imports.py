@@ -1082,12 +1082,12 @@ def export_catalog(what: What, fmt: FileFormat) -> ExportFile:
     header = [c.name for c in COLUMNS[what]]
     rows = list(_export_rows(what))
     writer: Callable[[list[str], list[list[Cell]]], bytes] = (
-        _csv_bytes if fmt is FileFormat.CSV else _xlsx_bytes
+        csv_bytes if fmt is FileFormat.CSV else _xlsx_bytes
     )
     return ExportFile(writer(header, rows), f"{what.value}.{fmt.value}", MIMETYPES[fmt], len(rows))
 
 
-def _csv_text(value: Cell) -> str:
+def _csv_text(value: object) -> str:
     """Text as written to CSV. Text that Excel would run as a formula (=, +, -, @ first) gets
     a leading apostrophe, OWASP's guard against CSV injection; the import takes it off."""
     if value is None:
@@ -1099,7 +1099,9 @@ def _csv_text(value: Cell) -> str:
     return str(value)
 
 
-def _csv_bytes(header: list[str], rows: list[list[Cell]]) -> bytes:
+def csv_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """A CSV file for spreadsheets: a header row, formulas disarmed, UTF-8 with a BOM (the
+    catalog export and the experience logs write theirs with it)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, dialect="excel")
     writer.writerow(header)

@@ -16,6 +16,7 @@ from wbl.home.services import experience_type_names
 from wbl.hours import logs
 from wbl.hours.log_forms import ReportFilterForm
 from wbl.placements.policies import is_staff
+from wbl.students import services as students
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")
 
@@ -58,7 +59,7 @@ def me() -> ResponseReturnValue:
 @bp.get("/students/<int:student_id>")
 @policy(*READERS)
 def student(student_id: int) -> ResponseReturnValue:
-    profile = logs.get_student(current_user, student_id)
+    profile = students.get_student(current_user, student_id)
     log = logs.student_log(profile)
     kind_names = experience_type_names()
     if _wants_csv():

@@ -18,8 +18,6 @@ aggregate queries, whatever the number of students.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -30,6 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
+from wbl.catalog.imports import csv_bytes
 from wbl.catalog.models import Offering, Partner
 from wbl.clock import local_to_utc, local_today, to_local
 from wbl.errors import DomainError, NotFound
@@ -78,27 +77,6 @@ def _staff_sees_school(actor: User, school: School) -> bool:
 
 def _teaches_at(actor: User, school_id: int) -> bool:
     return actor.has_role(Role.TEACHER) and actor.school_id == school_id
-
-
-def sees_student(actor: User, student: StudentProfile) -> bool:
-    """The student themself, a teacher of their school, staff whose scope the school is in
-    (employers: never, through this log)."""
-    return (
-        (actor.has_role(Role.STUDENT) and student.user_id == actor.id)
-        or _teaches_at(actor, student.school_id)
-        or _staff_sees_school(actor, student.school)
-    )
-
-
-def get_student(actor: User, student_id: int) -> StudentProfile:
-    student = db.session.scalar(
-        select(StudentProfile)
-        .where(StudentProfile.id == student_id)
-        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
-    )
-    if student is None or not sees_student(actor, student):
-        raise NotFound()
-    return student
 
 
 def own_student_id(actor: User) -> int:
@@ -711,29 +689,3 @@ def report_csv(report: HoursReport) -> bytes:
                 ]
             )
     return csv_bytes(header, rows)
-
-
-# --- CSV -----------------------------------------------------------------------------------
-
-_FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def _cell(value: object) -> str:
-    """Text as written to CSV; text Excel would run as a formula gets a leading apostrophe
-    (OWASP's guard against CSV injection), as the catalog export does."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return str(value)
-
-
-def csv_bytes(header: list[str], rows: list[list[object]]) -> bytes:
-    """UTF-8 with a BOM (Excel then opens accents and dashes right), a header row first."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, dialect="excel")
-    writer.writerow(header)
-    writer.writerows([_cell(v) for v in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")

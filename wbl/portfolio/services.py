@@ -25,7 +25,6 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.hours.models import EntryStatus, HourEntry
 from wbl.placements.models import Placement
-from wbl.placements.policies import is_staff
 from wbl.portfolio.models import (
     Artifact,
     ArtifactOutcome,
@@ -34,6 +33,7 @@ from wbl.portfolio.models import (
 )
 from wbl.reference.models import PogOutcome
 from wbl.students.models import StudentProfile
+from wbl.students.services import sees_student
 
 MAX_TITLE = 200
 MAX_BODY = 20000
@@ -49,36 +49,6 @@ class AlreadyReady(DomainError):
 
 def is_owner(user: User, student: StudentProfile) -> bool:
     return user.has_role(Role.STUDENT) and student.user_id == user.id
-
-
-def sees_student(user: User, student: StudentProfile) -> bool:
-    """The student, their school's teachers, staff of their district (county staff: all)."""
-    if is_owner(user, student):
-        return True
-    if user.has_role(Role.TEACHER) and user.school_id == student.school_id:
-        return True
-    if is_staff(user):
-        return user.is_county_wide or student.school.district_id == user.district_id
-    return False
-
-
-def own_profile(user: User) -> StudentProfile:
-    require(user.has_role(Role.STUDENT))
-    profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == user.id))
-    if profile is None:
-        raise NotFound("Your student profile has not been set up yet. Ask your teacher.")
-    return profile
-
-
-def get_student(actor: User, student_id: int) -> StudentProfile:
-    student = db.session.scalar(
-        select(StudentProfile)
-        .where(StudentProfile.id == student_id)
-        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
-    )
-    if student is None or not sees_student(actor, student):
-        raise NotFound()
-    return student
 
 
 def get_artifact(actor: User, artifact_id: int) -> Artifact:

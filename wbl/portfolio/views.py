@@ -13,6 +13,7 @@ from wbl.extensions import db
 from wbl.portfolio import queries, services
 from wbl.portfolio.forms import ActionForm, ArtifactForm, artifact_form, commentary_field_name
 from wbl.portfolio.models import Artifact, ArtifactStatus
+from wbl.students import services as students
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
@@ -20,7 +21,7 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 @bp.get("/")
 @policy(Role.STUDENT)
 def index() -> ResponseReturnValue:
-    student = services.own_profile(current_user)
+    student = students.own_profile(current_user)
     artifacts = list(db.session.scalars(queries.artifacts_of(student.id)))
     return render_template(
         "portfolio/index.html", student=student, artifacts=artifacts, is_owner=True
@@ -30,7 +31,7 @@ def index() -> ResponseReturnValue:
 @bp.get("/students/<int:student_id>")
 @policy(Role.TEACHER, Role.STAFF)
 def student(student_id: int) -> ResponseReturnValue:
-    profile = services.get_student(current_user, student_id)
+    profile = students.get_student(current_user, student_id)
     artifacts = list(db.session.scalars(queries.artifacts_of(profile.id)))
     return render_template(
         "portfolio/index.html", student=profile, artifacts=artifacts, is_owner=False

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User
@@ -28,6 +29,31 @@ class ProfileUpdate:
     pathway_ids: frozenset[int]
     interests: str
     availability: frozenset[str]
+
+
+def sees_student(user: User, student: StudentProfile) -> bool:
+    """Who may see a student's records (education records: a legitimate educational
+    interest): the student, teachers of their school, staff whose district holds the school
+    (county staff: all). Employers see placed students only through their placements."""
+    if user.has_role(Role.STUDENT) and student.user_id == user.id:
+        return True
+    if user.has_role(Role.TEACHER) and user.school_id == student.school_id:
+        return True
+    if user.has_role(Role.STAFF) or user.has_role(Role.ADMIN):
+        return user.is_county_wide or student.school.district_id == user.district_id
+    return False
+
+
+def get_student(actor: User, student_id: int) -> StudentProfile:
+    """A student the actor may see (anyone else's: not found)."""
+    student = db.session.scalar(
+        select(StudentProfile)
+        .where(StudentProfile.id == student_id)
+        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
+    )
+    if student is None or not sees_student(actor, student):
+        raise NotFound()
+    return student
 
 
 def own_profile(actor: User) -> StudentProfile:
