@@ -14,10 +14,13 @@ from wbl.catalog.manage_queries import ComplianceRow, compliance_rows, review_co
 from wbl.catalog.models import Offering, Partner
 from wbl.catalog.recommendations import RecommendedOffering, recommendations_for
 from wbl.evaluations import queries as evaluation_queries
+from wbl.evaluations.models import PlacementReflection
 from wbl.events import queries as event_queries
 from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
+from wbl.hours.logs import PlacementLine, student_log
+from wbl.placements.models import PlacementStatus
 from wbl.reference.models import ExperienceKind, ExperienceType
 from wbl.schools.queries import schools_visible_to
 from wbl.students import queries as student_queries
@@ -99,6 +102,10 @@ class StudentDashboard:
     profile: StudentProfile | None
     recommendations: list[RecommendedOffering] = field(default_factory=list)
     upcoming_events: list[EventRequest] = field(default_factory=list)
+    # Active and ended placements with their hours, and the ended ones still without the
+    # student's reflection.
+    placements: list[PlacementLine] = field(default_factory=list)
+    reflection_due: frozenset[int] = frozenset()
 
 
 def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashboard:
@@ -107,10 +114,27 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
     if profile is None:
         return StudentDashboard(profile=None)
     upcoming = event_queries.upcoming_for_student(profile.id, utcnow())
+    placements = [
+        line
+        for line in student_log(profile).placements
+        if line.placement.status in (PlacementStatus.ACTIVE, PlacementStatus.COMPLETED)
+    ]
+    ended = [p.placement.id for p in placements if p.placement.status is PlacementStatus.COMPLETED]
+    reflected = set(
+        db.session.scalars(
+            select(PlacementReflection.placement_id).where(
+                PlacementReflection.placement_id.in_(ended)
+            )
+        )
+        if ended
+        else ()
+    )
     return StudentDashboard(
         profile=profile,
         recommendations=recommendations_for(profile, today, k=limit),
         upcoming_events=list(db.session.scalars(upcoming.limit(UPCOMING_EVENTS_SHOWN))),
+        placements=placements,
+        reflection_due=frozenset(set(ended) - reflected),
     )
 
 

@@ -150,3 +150,37 @@ def test_employer_home_counts_hours_and_evaluations_waiting(client, login_as) ->
     body = client.get("/home").get_data(as_text=True)
     assert "No hours are waiting for you." in body
     assert "needs your evaluation" not in body
+
+
+def test_student_home_lists_placements_with_hours_and_the_reflection_due(
+    client, login_as, count_queries
+) -> None:
+    """An active placement offers "Log hours" with its hours; an ended one without a
+    reflection asks for it; the page's statement count does not grow with placements."""
+    from tests.support.evaluation_data import ended_placement
+    from tests.support.hour_data import place, yesterday
+    from tests.support.placement_data import make_cast
+    from wbl.hours import services as hours
+
+    cast = make_cast(born=date(2007, 1, 1))
+    active = place(cast)
+    entry = hours.log_hours(cast.student.user, active.id, yesterday(), 90, "Fed the animals")
+    hours.confirm(cast.employer, [entry.id])
+    hours.log_hours(cast.student.user, active.id, yesterday(), 30, "Swept the barn")
+    login_as(cast.student.user)
+    client.get("/home")  # warm up
+    with count_queries() as one:
+        body = client.get("/home").get_data(as_text=True)
+    assert "My placements" in body
+    assert "1.5 hours confirmed · 0.5 hours waiting" in body
+    assert f'href="/hours/placements/{active.id}">Log hours' in body
+    assert "Write your reflection" not in body
+
+    second = make_cast(born=date(2007, 1, 1))
+    second.student, second.teacher = cast.student, cast.teacher
+    ended = ended_placement(second)
+    client.get("/home")  # the catalog changed: the matching index is rebuilt once
+    with count_queries() as two:
+        body = client.get("/home").get_data(as_text=True)
+    assert f'href="/evaluations/placements/{ended.id}/reflection">Write your reflection' in body
+    assert two.count == one.count + 1  # the reflections of ended placements: one query
