@@ -19,7 +19,7 @@ from wbl.events import queries as event_queries
 from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
-from wbl.hours.logs import PlacementLine, student_log
+from wbl.hours.logs import PlacementLine, stale_placements, student_log
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import ExperienceKind, ExperienceType
 from wbl.schools.queries import schools_visible_to
@@ -53,6 +53,7 @@ class StaffDashboard:
     attention: list[ComplianceRow]
     attention_total: int
     to_review: int
+    stale_placements: int = 0  # active, started, and no hours for 14 days
 
 
 def staff_dashboard(actor: User, today: date) -> StaffDashboard:
@@ -74,6 +75,7 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         attention=attention[:8],
         attention_total=len(attention),
         to_review=review_count(),
+        stale_placements=len(stale_placements(actor, today)),
     )
 
 

@@ -184,3 +184,18 @@ def test_student_home_lists_placements_with_hours_and_the_reflection_due(
         body = client.get("/home").get_data(as_text=True)
     assert f'href="/evaluations/placements/{ended.id}/reflection">Write your reflection' in body
     assert two.count == one.count + 1  # the reflections of ended placements: one query
+
+
+def test_staff_home_counts_placements_with_no_hours_for_two_weeks(client, login_as) -> None:
+    from tests.support.hour_data import place
+    from tests.support.placement_data import make_cast
+
+    cast = make_cast(born=date(2007, 1, 1))
+    place(cast, days_before=20)  # started 20 days ago, no hours since
+    login_as(cast.staff)
+    body = client.get("/home").get_data(as_text=True)
+    assert '1<span class="visually-hidden"> placements with no hours for 14 days' in body
+    recent = make_cast(born=date(2007, 1, 1))
+    place(recent, days_before=5)  # too new to be flagged
+    body = client.get("/home").get_data(as_text=True)
+    assert '1<span class="visually-hidden"> placements with no hours for 14 days' in body
