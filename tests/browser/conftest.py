@@ -355,3 +355,22 @@ def _reset_login_throttle(browser_app: Flask) -> None:
     """The live server's login throttle is in memory and shared by every test."""
     with browser_app.app_context():
         limiter.reset()
+
+
+def forget_student(student_id: int, user_id: int) -> None:
+    """Remove a student a test made (after their applications and hours): SQLite does not
+    enforce the schema's cascades, so the link rows go first, or a later student or user
+    who gets the same id would inherit them. The caller commits."""
+    from sqlalchemy import delete
+
+    from wbl.auth.models import User, UserRole
+    from wbl.schools.models import class_section_student
+    from wbl.students.models import StudentProfile, student_pathway
+
+    db.session.execute(delete(student_pathway).where(student_pathway.c.student_id == student_id))
+    db.session.execute(
+        delete(class_section_student).where(class_section_student.c.student_id == student_id)
+    )
+    db.session.execute(delete(StudentProfile).where(StudentProfile.id == student_id))
+    db.session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+    db.session.execute(delete(User).where(User.id == user_id))

@@ -14,7 +14,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, Account, artifact_path
+from tests.browser.conftest import ACCOUNTS, Account, artifact_path, forget_student
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_login_journeys import settle, sign_in
 from tests.support.builders import make_class_section, make_offering, make_student, make_user
@@ -35,7 +35,6 @@ from wbl.placements.models import Placement
 from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, ExperienceKind, PogOutcome
 from wbl.schools.models import ClassSection, School
-from wbl.students.models import StudentProfile
 
 CLINIC = "Sunrise Veterinary Clinic"
 STUDENT = Account(
@@ -149,8 +148,7 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         db.session.delete(db.session.get(ClassSection, section_id))
         db.session.flush()
         delete_offerings_with_their_applications([offering_id])
-        db.session.execute(delete(StudentProfile).where(StudentProfile.id == ids.student_id))
-        db.session.execute(delete(User).where(User.id == user_id))
+        forget_student(ids.student_id, user_id)
         db.session.commit()
         db.session.remove()
 

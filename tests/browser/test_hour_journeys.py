@@ -15,7 +15,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, Account, artifact_path
+from tests.browser.conftest import ACCOUNTS, Account, artifact_path, forget_student
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_login_journeys import settle, sign_in
 from tests.support.builders import make_offering, make_student, make_user, pathway
@@ -34,7 +34,6 @@ from wbl.placements import services as placement_services
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 from wbl.schools.models import School
-from wbl.students.models import StudentProfile
 
 CLINIC = "Sunrise Veterinary Clinic"
 STUDENT = Account(
@@ -108,8 +107,7 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
             .execution_options(synchronize_session=False)
         )
         delete_offerings_with_their_applications([offering_id])
-        db.session.execute(delete(StudentProfile).where(StudentProfile.id == student_id))
-        db.session.execute(delete(User).where(User.id == user_id))
+        forget_student(student_id, user_id)
         db.session.commit()
         db.session.remove()
 
