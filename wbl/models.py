@@ -21,7 +21,13 @@ from wbl.placements.models import (
     RoundEmployerRank,
     TrainingAgreement,
 )
-from wbl.portfolio.models import Artifact, ArtifactOutcome
+from wbl.portfolio.models import (
+    Artifact,
+    ArtifactComment,
+    ArtifactOutcome,
+    PortfolioDocument,
+    Recommendation,
+)
 from wbl.reference.models import (
     EvaluationCategory,
     ExperienceType,
@@ -39,6 +45,7 @@ __all__ = [
     "Application",
     "ApplicationEvent",
     "Artifact",
+    "ArtifactComment",
     "ArtifactOutcome",
     "ClassSection",
     "Digest",
@@ -64,8 +71,10 @@ __all__ = [
     "PlacementEvaluation",
     "PlacementReflection",
     "PogOutcome",
+    "PortfolioDocument",
     "PreparatoryActivity",
     "ReadinessRecord",
+    "Recommendation",
     "RoundChoice",
     "RoundEmployerRank",
     "School",
