@@ -50,6 +50,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.import_views import bp as imports_bp
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
+    from wbl.certificates.views import bp as certificates_bp
     from wbl.evaluations.views import bp as evaluations_bp
     from wbl.events.views import bp as events_bp
     from wbl.home.views import bp as home_bp
@@ -61,7 +62,9 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.placements.rounds_views import bp as rounds_bp
     from wbl.placements.training_views import bp as agreements_bp
     from wbl.placements.views import bp as placements_bp
+    from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
+    from wbl.reviews.views import bp as reviews_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.students.views import bp as students_bp
 
@@ -85,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
         logs_bp,
         evaluations_bp,
         portfolio_bp,
+        letters_bp,
+        reviews_bp,
+        certificates_bp,
     ):
         app.register_blueprint(blueprint)
 

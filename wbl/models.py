@@ -3,6 +3,7 @@ app exists (Alembic's autogenerate and the schema test compare against it)."""
 
 from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
+from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
 from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.events.models import EventDateOption, EventRequest
 from wbl.geocoding.models import GeocodeCache
@@ -36,6 +37,16 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
+from wbl.reviews.models import (
+    PortfolioSubmission,
+    ReviewAssignment,
+    ReviewerVolunteer,
+    ReviewResolution,
+    ReviewScore,
+    ScoringDescriptor,
+    ScoringGuide,
+    ScoringLevel,
+)
 from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile
 
@@ -47,6 +58,7 @@ __all__ = [
     "Artifact",
     "ArtifactComment",
     "ArtifactOutcome",
+    "Certificate",
     "ClassSection",
     "Digest",
     "District",
@@ -60,6 +72,9 @@ __all__ = [
     "HourEntry",
     "HourEntryEvent",
     "IndustrySector",
+    "Interview",
+    "InterviewPanel",
+    "InterviewVote",
     "JobRun",
     "Offering",
     "OfferingChange",
@@ -72,12 +87,20 @@ __all__ = [
     "PlacementReflection",
     "PogOutcome",
     "PortfolioDocument",
+    "PortfolioSubmission",
     "PreparatoryActivity",
     "ReadinessRecord",
     "Recommendation",
+    "ReviewAssignment",
+    "ReviewResolution",
+    "ReviewScore",
+    "ReviewerVolunteer",
     "RoundChoice",
     "RoundEmployerRank",
     "School",
+    "ScoringDescriptor",
+    "ScoringGuide",
+    "ScoringLevel",
     "StudentProfile",
     "TrainingAgreement",
     "User",
