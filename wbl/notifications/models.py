@@ -22,3 +22,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # One text attachment at most (a calendar invitation): its file name, type and text.
+    attachment_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    attachment_type: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    attachment_text: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
 
 from flask import current_app
@@ -22,8 +23,27 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-def queue_email(*, kind: str, to: str, subject: str, body: str) -> OutboxMessage:
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A text attachment, e.g. ``Attachment("interview.ics", "text/calendar", ics_text)``."""
+
+    name: str
+    content_type: str  # "text/calendar"; a "; method=REQUEST" parameter is kept
+    text: str
+
+    def __post_init__(self) -> None:
+        if not self.content_type.startswith("text/"):
+            raise ValueError("the outbox keeps text attachments only")
+
+
+def queue_email(
+    *, kind: str, to: str, subject: str, body: str, attachment: Attachment | None = None
+) -> OutboxMessage:
     message = OutboxMessage(kind=kind, to_email=to, subject=subject, body_text=body)
+    if attachment is not None:
+        message.attachment_name = attachment.name
+        message.attachment_type = attachment.content_type
+        message.attachment_text = attachment.text
     db.session.add(message)
     db.session.flush()
     return message
@@ -36,6 +56,15 @@ def _send_one(smtp: smtplib.SMTP, message: OutboxMessage, sender: str) -> int:
     email["To"] = message.to_email
     email["Subject"] = message.subject
     email.set_content(message.body_text)
+    if message.attachment_name:
+        _, _, rest = message.attachment_type.partition("/")
+        subtype, *params = [part.strip() for part in rest.split(";")]
+        email.add_attachment(
+            message.attachment_text,
+            subtype=subtype or "plain",
+            filename=message.attachment_name,
+            params=dict(p.split("=", 1) for p in params if "=" in p),
+        )
     message.attempts += 1
     try:
         smtp.send_message(email)

@@ -118,3 +118,31 @@ def test_a_mail_server_that_is_down_loses_nothing(app) -> None:
         assert message.attempts == 0  # never reached the server: not counted against it
     finally:
         app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+
+
+def test_a_calendar_invitation_goes_out_as_an_attachment(smtp_server) -> None:
+    import email
+    from email.message import EmailMessage
+    from email.policy import default
+
+    from wbl.notifications.services import Attachment
+
+    ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
+    queue_email(
+        kind="test",
+        to="student@example.org",
+        subject="Your interview",
+        body="See the invitation.",
+        attachment=Attachment("interview.ics", "text/calendar; method=REQUEST", ics),
+    )
+    assert deliver_pending() == 1
+    [(_sender, _recipients, content)] = smtp_server.messages
+    parsed = email.message_from_string(content, policy=default)
+    assert isinstance(parsed, EmailMessage)
+    [part] = list(parsed.iter_attachments())
+    assert part.get_filename() == "interview.ics"
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert "METHOD:REQUEST" in part.get_content()
+    with pytest.raises(ValueError, match="text attachments"):
+        Attachment("x.pdf", "application/pdf", "")
