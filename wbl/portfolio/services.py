@@ -30,6 +30,10 @@ from wbl.portfolio.models import (
     ArtifactOutcome,
     ArtifactSource,
     ArtifactStatus,
+    DocumentKind,
+    LetterStatus,
+    PortfolioDocument,
+    Recommendation,
 )
 from wbl.reference.models import PogOutcome
 from wbl.students.models import StudentProfile
@@ -38,6 +42,8 @@ from wbl.students.services import sees_student
 MAX_TITLE = 200
 MAX_BODY = 20000
 MAX_COMMENTARY = 2000
+MIN_PER_OUTCOME, MAX_PER_OUTCOME = 1, 3
+LETTERS_NEEDED = 2
 
 
 class AlreadyReady(DomainError):
@@ -234,3 +240,104 @@ def reopen(actor: User, artifact_id: int) -> Artifact:
     db.session.expire(artifact, ["status", "updated_at"])
     db.session.commit()
     return artifact
+
+
+# --- the portfolio-complete rule -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeCount:
+    outcome: PogOutcome
+    ready: int  # READY artifacts of the student linked to it with a commentary
+
+
+@dataclass(frozen=True, slots=True)
+class CheckItem:
+    """One line of the checklist: what it asks for, whether it is done, and (when not) what
+    to do, in the words ``what_is_missing`` uses."""
+
+    label: str
+    done: bool
+    missing: str = ""
+
+
+def outcome_counts(student_id: int) -> list[OutcomeCount]:
+    """Every active PoG outcome (in order) with the number of the student's READY artifacts
+    linked to it with a non-empty commentary (one query)."""
+    counted = (
+        select(ArtifactOutcome.outcome_id, func.count(Artifact.id).label("ready"))
+        .join(Artifact, Artifact.id == ArtifactOutcome.artifact_id)
+        .where(
+            Artifact.student_id == student_id,
+            Artifact.status == ArtifactStatus.READY,
+            func.length(func.trim(ArtifactOutcome.commentary)) > 0,
+        )
+        .group_by(ArtifactOutcome.outcome_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(PogOutcome, func.coalesce(counted.c.ready, 0))
+        .outerjoin(counted, counted.c.outcome_id == PogOutcome.id)
+        .where(PogOutcome.active.is_(True))
+        .order_by(PogOutcome.position, PogOutcome.id)
+    ).all()
+    return [OutcomeCount(outcome, int(ready)) for outcome, ready in rows]
+
+
+def checklist(student: StudentProfile) -> list[CheckItem]:
+    """THE PORTFOLIO-COMPLETE RULE, line by line: for every active PoG outcome 1 to 3 READY
+    artifacts linked to it with a commentary; a resume and a cover letter; at least two
+    letters of recommendation received. Three queries, whatever the portfolio holds."""
+    items: list[CheckItem] = []
+    for count in outcome_counts(student.id):
+        name = count.outcome.name
+        if count.ready < MIN_PER_OUTCOME:
+            items.append(
+                CheckItem(
+                    f"{name}: 1 to 3 ready artifacts with commentary",
+                    False,
+                    f"{name}: add an artifact (1 to 3) with commentary",
+                )
+            )
+        elif count.ready > MAX_PER_OUTCOME:
+            items.append(
+                CheckItem(
+                    f"{name}: {count.ready} ready artifacts (1 to 3)",
+                    False,
+                    f"{name}: at most 3 artifacts",
+                )
+            )
+        else:
+            items.append(CheckItem(f"{name}: {count.ready} of at most 3 ready artifacts", True))
+    kinds = set(
+        db.session.scalars(
+            select(PortfolioDocument.kind).where(PortfolioDocument.student_id == student.id)
+        )
+    )
+    for kind, missing in (
+        (DocumentKind.RESUME, "Upload your resume"),
+        (DocumentKind.COVER_LETTER, "Upload your cover letter"),
+    ):
+        done = kind in kinds
+        items.append(CheckItem(kind.label, done, "" if done else missing))
+    received = int(
+        db.session.scalar(
+            select(func.count(Recommendation.id)).where(
+                Recommendation.student_id == student.id,
+                Recommendation.status == LetterStatus.RECEIVED,
+            )
+        )
+        or 0
+    )
+    letters = (
+        f"Letters of recommendation: {min(received, LETTERS_NEEDED)} of {LETTERS_NEEDED} received"
+    )
+    done = received >= LETTERS_NEEDED
+    items.append(CheckItem(letters, done, "" if done else letters))
+    return items
+
+
+def what_is_missing(student: StudentProfile) -> list[str]:
+    """What the student still needs for a complete portfolio, in sentences for people
+    (empty when complete). Three queries."""
+    return [item.missing for item in checklist(student) if not item.done]
