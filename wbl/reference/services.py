@@ -22,6 +22,7 @@ from wbl.reference.models import (
     PreparatoryActivity,
     _Editable,
 )
+from wbl.reviews.defaults import seed_scoring_guide
 
 EDITABLE: dict[str, type[Any]] = {
     "sectors": IndustrySector,
@@ -82,6 +83,7 @@ def seed_reference() -> SeedCounts:
         )
     for pos, (code, name, text) in enumerate(defaults.EVALUATION_CATEGORIES, start=1):
         upsert(EvaluationCategory, code, name=name, description=text, position=pos)
+    added += seed_scoring_guide()
     db.session.commit()
     return SeedCounts(added=added, kept=kept)
 
