@@ -1,13 +1,19 @@
-"""Read-side selects for the portfolio: a student's artifacts with what their list shows."""
+"""Read-side selects for the portfolio: a student's artifacts with what their list shows, and
+the progress page's outcomes, artifacts and documents."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from wbl.catalog.models import Offering
+from wbl.extensions import db
 from wbl.placements.models import Placement
-from wbl.portfolio.models import Artifact, ArtifactOutcome
+from wbl.portfolio.models import Artifact, ArtifactOutcome, DocumentKind, PortfolioDocument
+from wbl.reference.models import PogOutcome
+from wbl.students.models import StudentProfile
 
 
 def artifacts_of(student_id: int) -> Select[Artifact]:
@@ -24,3 +30,52 @@ def artifacts_of(student_id: int) -> Select[Artifact]:
         )
         .order_by(Artifact.status, Artifact.updated_at.desc(), Artifact.id.desc())
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeArtifacts:
+    outcome: PogOutcome
+    links: list[ArtifactOutcome]  # the student's artifacts showing it, with the commentary
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    outcomes: list[OutcomeArtifacts]  # every active outcome, in order
+    others: list[Artifact]  # artifacts that show no active outcome
+    documents: dict[DocumentKind, PortfolioDocument]
+
+
+def progress_of(student: StudentProfile) -> Progress:
+    """Each active PoG outcome with the student's artifacts showing it (ready ones first),
+    the artifacts that show none, and the documents: four queries, whatever the portfolio
+    holds."""
+    outcomes = list(
+        db.session.scalars(
+            select(PogOutcome)
+            .where(PogOutcome.active.is_(True))
+            .order_by(PogOutcome.position, PogOutcome.id)
+        )
+    )
+    artifacts = list(
+        db.session.scalars(
+            select(Artifact)
+            .where(Artifact.student_id == student.id)
+            .options(selectinload(Artifact.outcomes))
+            .order_by(Artifact.status.desc(), Artifact.title, Artifact.id)
+        )
+    )
+    by_outcome: dict[int, list[ArtifactOutcome]] = {o.id: [] for o in outcomes}
+    others = []
+    for artifact in artifacts:
+        shown = [link for link in artifact.outcomes if link.outcome_id in by_outcome]
+        for link in shown:
+            by_outcome[link.outcome_id].append(link)
+        if not shown:
+            others.append(artifact)
+    documents = {
+        document.kind: document
+        for document in db.session.scalars(
+            select(PortfolioDocument).where(PortfolioDocument.student_id == student.id)
+        )
+    }
+    return Progress([OutcomeArtifacts(o, by_outcome[o.id]) for o in outcomes], others, documents)

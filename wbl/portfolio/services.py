@@ -1,32 +1,48 @@
-"""The student's portfolio: artifacts tied to Portrait of a Graduate outcomes.
+"""The student's portfolio: artifacts tied to Portrait of a Graduate outcomes, teachers'
+comments on them, and the required documents (resume, cover letter).
 
-An artifact shows one or more PoG outcomes, and the student explains, for each, how it shows
-it (the Work Ready Certificate asks for that commentary: DOMAIN.md). A completed placement
-gives the student a draft (its evaluation and reflection, see ``wbl.evaluations``); the
-student edits it and marks it ready once every outcome has a commentary.
+An artifact is a text, an uploaded file (PDF, Word, PNG or JPEG: ``wbl.portfolio.files``) or
+a link; it shows one or more PoG outcomes, and the student explains, for each, how it shows
+it (the Work Ready Certificate asks for that commentary: DOMAIN.md). It comes from a
+placement (one of the student's completed placements), a class, or elsewhere. A completed
+placement gives the student a draft (its evaluation and reflection, see
+``wbl.evaluations``); the student edits it and marks it ready once every outcome has a
+commentary. A ready artifact is changed only after moving it back to draft.
 
-Who sees an artifact: its student, the teachers of the student's school, and staff of the
-student's district (county staff: all). Only the student changes it. Anyone else is told it
-does not exist.
+Who sees a portfolio (artifacts, their files, comments, documents): its student, the
+teachers of the student's school, staff of the student's district (county staff: all), and
+the reviewers assigned to an open review of it (``wbl.reviews.access``). Only the student
+changes it; teachers and staff comment. Anyone else is told it does not exist.
+
+Files are checked (``clean_upload``) before anything is stored, stored under a generated key,
+and removed again when the database part fails; a replaced file is deleted after the commit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
+from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
+from wbl.catalog.services import website_url
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.hours.models import EntryStatus, HourEntry
-from wbl.placements.models import Placement
+from wbl.notifications.services import queue_email
+from wbl.placements.models import Placement, PlacementStatus
+from wbl.portfolio.files import CleanFile, clean_upload
 from wbl.portfolio.models import (
     Artifact,
+    ArtifactComment,
+    ArtifactKind,
     ArtifactOutcome,
     ArtifactSource,
     ArtifactStatus,
@@ -36,14 +52,20 @@ from wbl.portfolio.models import (
     Recommendation,
 )
 from wbl.reference.models import PogOutcome
+from wbl.reviews.access import is_reviewer_of
+from wbl.storage import storage
 from wbl.students.models import StudentProfile
-from wbl.students.services import sees_student
+from wbl.students.services import own_profile, sees_student
 
 MAX_TITLE = 200
 MAX_BODY = 20000
 MAX_COMMENTARY = 2000
+MAX_URL = 500
+MAX_SOURCE_NOTE = 200
+MAX_COMMENT = 4000
 MIN_PER_OUTCOME, MAX_PER_OUTCOME = 1, 3
 LETTERS_NEEDED = 2
+FOLDER = "portfolio"
 
 
 class AlreadyReady(DomainError):
@@ -57,6 +79,40 @@ def is_owner(user: User, student: StudentProfile) -> bool:
     return user.has_role(Role.STUDENT) and student.user_id == user.id
 
 
+def may_view(user: User, student: StudentProfile) -> bool:
+    """The student, their teachers, staff in scope (``sees_student``), and the reviewers
+    assigned to an open review of the portfolio."""
+    return sees_student(user, student) or is_reviewer_of(user, student.id)
+
+
+def may_comment(user: User, student: StudentProfile) -> bool:
+    """Teachers of the student's school and staff in scope give feedback on artifacts."""
+    if not (user.has_role(Role.TEACHER) or user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)):
+        return False
+    return not is_owner(user, student) and sees_student(user, student)
+
+
+def may_read_letters(user: User, student: StudentProfile) -> bool:
+    """Letters of recommendation are confidential to reviewers and staff: not the student,
+    not their teachers."""
+    if is_owner(user, student):
+        return False
+    staff = user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
+    return (staff and sees_student(user, student)) or is_reviewer_of(user, student.id)
+
+
+def get_portfolio_student(actor: User, student_id: int) -> StudentProfile:
+    """A student whose portfolio the actor may see (anyone else's: not found)."""
+    student = db.session.scalar(
+        select(StudentProfile)
+        .where(StudentProfile.id == student_id)
+        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
+    )
+    if student is None or not may_view(actor, student):
+        raise NotFound()
+    return student
+
+
 def get_artifact(actor: User, artifact_id: int) -> Artifact:
     artifact = db.session.scalar(
         select(Artifact)
@@ -68,15 +124,41 @@ def get_artifact(actor: User, artifact_id: int) -> Artifact:
             selectinload(Artifact.placement)
             .selectinload(Placement.offering)
             .selectinload(Offering.partner),
+            selectinload(Artifact.comments).selectinload(ArtifactComment.author),
         )
     )
-    if artifact is None or not sees_student(actor, artifact.student):
+    if artifact is None or not may_view(actor, artifact.student):
         raise NotFound()
     return artifact
 
 
 def ordered_outcomes(artifact: Artifact) -> list[ArtifactOutcome]:
     return sorted(artifact.outcomes, key=lambda link: (link.outcome.position, link.outcome_id))
+
+
+def active_outcomes() -> list[PogOutcome]:
+    return list(
+        db.session.scalars(
+            select(PogOutcome)
+            .where(PogOutcome.active.is_(True))
+            .order_by(PogOutcome.position, PogOutcome.id)
+        )
+    )
+
+
+def completed_placements(student_id: int) -> list[Placement]:
+    """The placements an artifact may come from: the student's completed ones."""
+    return list(
+        db.session.scalars(
+            select(Placement)
+            .where(
+                Placement.student_id == student_id,
+                Placement.status == PlacementStatus.COMPLETED,
+            )
+            .options(selectinload(Placement.offering).selectinload(Offering.partner))
+            .order_by(Placement.completed_at.desc(), Placement.id.desc())
+        )
+    )
 
 
 # --- drafts from completed placements --------------------------------------------------------
@@ -145,20 +227,41 @@ def create_placement_draft(
     return artifact
 
 
-# --- the student's edits ---------------------------------------------------------------------
+# --- the student's artifacts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    data: bytes
+    filename: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ArtifactEdit:
+    """What the student sends. ``None`` keeps what the artifact has, so a title-and-text
+    edit of a placement's draft is ``ArtifactEdit(title, body, commentaries)``."""
+
     title: str
     body: str
     # The commentary on each outcome, by outcome id (outcomes not on the artifact are ignored).
     commentaries: Mapping[int, str] = field(default_factory=dict)
+    kind: ArtifactKind | None = None
+    url: str = ""
+    upload: Upload | None = None  # a new file (kind FILE); None keeps the stored one
+    outcome_ids: frozenset[int] | None = None
+    source: ArtifactSource | None = None
+    placement_id: int | None = None
+    source_note: str = ""
+
+
+def _own(actor: User, artifact_id: int) -> Artifact:
+    artifact = get_artifact(actor, artifact_id)
+    require(is_owner(actor, artifact.student))
+    return artifact
 
 
 def _own_draft(actor: User, artifact_id: int) -> Artifact:
-    artifact = get_artifact(actor, artifact_id)
-    require(is_owner(actor, artifact.student))
+    artifact = _own(actor, artifact_id)
     if artifact.status is not ArtifactStatus.DRAFT:
         raise AlreadyReady(
             "This artifact is marked ready; move it back to draft to change it.",
@@ -166,7 +269,49 @@ def _own_draft(actor: User, artifact_id: int) -> Artifact:
     return artifact
 
 
-def _apply(artifact: Artifact, edit: ArtifactEdit) -> None:
+def safe_link(text: str, *, field: str = "url") -> str:
+    """An http(s) link (a bare domain gets https), or a DomainError on ``field``."""
+    link = website_url(text)
+    if link is None or not urlsplit(link).hostname or any(c.isspace() for c in link):
+        raise DomainError("Enter a web address starting with https:// (or http://).", field=field)
+    if len(link) > MAX_URL:
+        raise DomainError(f"Keep the web address under {MAX_URL} characters.", field=field)
+    return link
+
+
+def _outcomes_for(artifact: Artifact, wanted: frozenset[int]) -> dict[int, PogOutcome]:
+    """The chosen outcomes: active ones, or ones the artifact already shows (an outcome
+    retired since keeps its commentary)."""
+    if not wanted:
+        raise DomainError(
+            "Choose at least one Portrait of a Graduate outcome this artifact shows.",
+            field="outcomes",
+        )
+    kept = {link.outcome_id for link in artifact.outcomes}
+    found = {
+        outcome.id: outcome
+        for outcome in db.session.scalars(select(PogOutcome).where(PogOutcome.id.in_(wanted)))
+        if outcome.active or outcome.id in kept
+    }
+    if set(found) != set(wanted):
+        raise DomainError("Choose outcomes from the list.", field="outcomes")
+    return found
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What an edit will do to the stored files, decided before anything is stored."""
+
+    new_file: CleanFile | None = None
+    new_key: str | None = None
+    old_key: str | None = None
+
+
+def _apply(artifact: Artifact, edit: ArtifactEdit, student: StudentProfile) -> _Plan:
+    """Check the edit and apply it to ``artifact`` (the caller's savepoint undoes it on a
+    DomainError); nothing is stored yet: the plan says which file to store and which to
+    delete once the transaction commits."""
+    plan = _Plan()
     title, body = (edit.title or "").strip(), (edit.body or "").strip()
     if not title:
         raise DomainError("Give the artifact a title.", field="title")
@@ -174,6 +319,34 @@ def _apply(artifact: Artifact, edit: ArtifactEdit) -> None:
         raise DomainError(f"Keep the title under {MAX_TITLE} characters.", field="title")
     if len(body) > MAX_BODY:
         raise DomainError(f"Keep the text under {MAX_BODY} characters.", field="body")
+    kind = edit.kind or artifact.kind or ArtifactKind.TEXT
+    if kind is ArtifactKind.TEXT:
+        if edit.kind is not None and not body:
+            raise DomainError("Write the artifact's text.", field="body")
+        artifact.url = ""
+    elif kind is ArtifactKind.LINK:
+        artifact.url = safe_link(edit.url) if edit.kind is not None else artifact.url
+    else:
+        if edit.upload is not None:
+            plan.new_file = clean_upload(edit.upload.data, edit.upload.filename, field="file")
+        elif not artifact.file_key:
+            raise DomainError(
+                "Choose the file: a PDF, a Word document (.docx), or a PNG or JPEG image.",
+                field="file",
+            )
+        artifact.url = ""
+    if artifact.file_key and (kind is not ArtifactKind.FILE or plan.new_file is not None):
+        plan.old_key = artifact.file_key
+    if kind is not ArtifactKind.FILE:
+        artifact.file_key, artifact.file_name = None, ""
+        artifact.content_type, artifact.file_size = "", None
+    if edit.outcome_ids is not None:
+        chosen = _outcomes_for(artifact, edit.outcome_ids)
+        artifact.outcomes = [link for link in artifact.outcomes if link.outcome_id in chosen] + [
+            ArtifactOutcome(outcome=chosen[outcome_id], commentary="")
+            for outcome_id in sorted(chosen)
+            if outcome_id not in {link.outcome_id for link in artifact.outcomes}
+        ]
     for link in artifact.outcomes:
         commentary = (edit.commentaries.get(link.outcome_id) or "").strip()
         if len(commentary) > MAX_COMMENTARY:
@@ -182,15 +355,86 @@ def _apply(artifact: Artifact, edit: ArtifactEdit) -> None:
                 field=f"commentary_{link.outcome_id}",
             )
         link.commentary = commentary
-    artifact.title, artifact.body = title, body
+    if edit.source is not None:
+        _apply_source(artifact, edit.source, edit, student)
+    artifact.title, artifact.body, artifact.kind = title, body, kind
     artifact.updated_at = utcnow()
+    return plan
+
+
+def _apply_source(
+    artifact: Artifact, source: ArtifactSource, edit: ArtifactEdit, student: StudentProfile
+) -> None:
+    note = " ".join((edit.source_note or "").split())
+    if len(note) > MAX_SOURCE_NOTE:
+        raise DomainError(f"Keep this under {MAX_SOURCE_NOTE} characters.", field="source_note")
+    placement_id = None
+    if source is ArtifactSource.PLACEMENT:
+        ids = {p.id for p in completed_placements(student.id)}
+        if edit.placement_id not in ids:
+            raise DomainError("Choose one of your completed placements.", field="placement_id")
+        placement_id = edit.placement_id
+    elif source is ArtifactSource.CLASS and not note:
+        raise DomainError("Name the class this artifact comes from.", field="source_note")
+    artifact.source, artifact.placement_id, artifact.source_note = source, placement_id, note
+
+
+@contextmanager
+def _storing(artifact: Artifact, plan: _Plan) -> Iterator[None]:
+    """Store the plan's new file on the artifact, run the block (which commits), and keep
+    no stored file the database does not know about: the new one goes if the block fails,
+    the replaced one once it has succeeded."""
+    if plan.new_file is not None:
+        cleaned = plan.new_file
+        plan.new_key = storage().save(cleaned.data, folder=FOLDER, extension=cleaned.extension)
+        artifact.file_key, artifact.file_name = plan.new_key, cleaned.name
+        artifact.content_type, artifact.file_size = cleaned.content_type, cleaned.size
+    try:
+        yield
+    except BaseException:
+        if plan.new_key:
+            storage().delete(plan.new_key)
+        raise
+    if plan.old_key and plan.old_key != artifact.file_key:
+        storage().delete(plan.old_key)
+
+
+def _check_ready(artifact: Artifact) -> None:
+    for link in ordered_outcomes(artifact):
+        if not link.commentary:
+            raise DomainError(
+                f"Explain how this artifact shows “{link.outcome.name}” before marking it ready.",
+                field=f"commentary_{link.outcome_id}",
+            )
+
+
+@atomic
+def create_artifact(actor: User, edit: ArtifactEdit, *, ready: bool = False) -> Artifact:
+    """A new artifact of the student's own: a text, a file or a link, the outcomes it shows
+    with a commentary each, and where it comes from. ``ready`` marks it ready at once (every
+    outcome then needs its commentary)."""
+    student = own_profile(actor)
+    if edit.kind is None or edit.outcome_ids is None or edit.source is None:
+        raise DomainError("Say what kind of artifact this is, what it shows and where it is from.")
+    artifact = Artifact(student_id=student.id, student=student, outcomes=[])
+    plan = _apply(artifact, edit, student)
+    if ready:
+        _check_ready(artifact)
+        artifact.status = ArtifactStatus.READY
+    with _storing(artifact, plan):
+        db.session.add(artifact)
+        db.session.flush()
+        db.session.commit()
+    return artifact
 
 
 @atomic
 def update_artifact(actor: User, artifact_id: int, edit: ArtifactEdit) -> Artifact:
     artifact = _own_draft(actor, artifact_id)
-    _apply(artifact, edit)
-    db.session.commit()
+    plan = _apply(artifact, edit, artifact.student)
+    with _storing(artifact, plan):
+        db.session.flush()
+        db.session.commit()
     return artifact
 
 
@@ -199,34 +443,29 @@ def mark_ready(actor: User, artifact_id: int, edit: ArtifactEdit) -> Artifact:
     """Save the student's last edits and mark the artifact ready: every outcome it shows
     needs the student's commentary on how it shows it (the Work Ready Certificate's rule)."""
     artifact = _own_draft(actor, artifact_id)
-    _apply(artifact, edit)
-    for link in ordered_outcomes(artifact):
-        if not link.commentary:
-            raise DomainError(
-                f"Explain how this artifact shows “{link.outcome.name}” before marking it ready.",
-                field=f"commentary_{link.outcome_id}",
+    plan = _apply(artifact, edit, artifact.student)
+    _check_ready(artifact)
+    with _storing(artifact, plan):
+        db.session.flush()
+        changed = rows_affected(
+            db.session.execute(
+                update(Artifact)
+                .where(Artifact.id == artifact.id, Artifact.status == ArtifactStatus.DRAFT)
+                .values(status=ArtifactStatus.READY, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
-    db.session.flush()
-    changed = rows_affected(
-        db.session.execute(
-            update(Artifact)
-            .where(Artifact.id == artifact.id, Artifact.status == ArtifactStatus.DRAFT)
-            .values(status=ArtifactStatus.READY, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
         )
-    )
-    if changed != 1:
-        raise AlreadyReady()
-    db.session.expire(artifact, ["status", "updated_at"])
-    db.session.commit()
+        if changed != 1:
+            raise AlreadyReady()
+        db.session.expire(artifact, ["status", "updated_at"])
+        db.session.commit()
     return artifact
 
 
 @atomic
 def reopen(actor: User, artifact_id: int) -> Artifact:
     """Back to draft, to change it again (a ready artifact is not edited in place)."""
-    artifact = get_artifact(actor, artifact_id)
-    require(is_owner(actor, artifact.student))
+    artifact = _own(actor, artifact_id)
     changed = rows_affected(
         db.session.execute(
             update(Artifact)
@@ -240,6 +479,109 @@ def reopen(actor: User, artifact_id: int) -> Artifact:
     db.session.expire(artifact, ["status", "updated_at"])
     db.session.commit()
     return artifact
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    data: bytes
+    name: str
+    content_type: str
+
+
+def artifact_file(actor: User, artifact_id: int) -> StoredFile:
+    """An artifact's uploaded file, for whoever may see the artifact."""
+    artifact = get_artifact(actor, artifact_id)
+    if artifact.kind is not ArtifactKind.FILE or not artifact.file_key:
+        raise NotFound()
+    return StoredFile(storage().read(artifact.file_key), artifact.file_name, artifact.content_type)
+
+
+# --- teachers' comments ----------------------------------------------------------------------
+
+
+@atomic
+def add_comment(actor: User, artifact_id: int, body: str) -> ArtifactComment:
+    """A teacher of the student's school (or staff in scope) comments on an artifact; the
+    student is told by e-mail and revises."""
+    artifact = get_artifact(actor, artifact_id)
+    require(may_comment(actor, artifact.student))
+    text = (body or "").strip()
+    if not text:
+        raise DomainError("Write your comment.", field="body")
+    if len(text) > MAX_COMMENT:
+        raise DomainError(f"Keep the comment under {MAX_COMMENT} characters.", field="body")
+    comment = ArtifactComment(artifact=artifact, author_id=actor.id, body=text)
+    db.session.add(comment)
+    db.session.flush()
+    student = artifact.student.user
+    link = url_for("portfolio.artifact", artifact_id=artifact.id, _external=True)
+    queue_email(
+        kind="portfolio_comment",
+        to=student.email,
+        subject=f"A comment on your portfolio artifact “{artifact.title}”",
+        body=(
+            f"Hello {student.full_name},\n\n"
+            f"{actor.full_name} commented on “{artifact.title}”:\n\n{text}\n\n"
+            "Read it and revise your artifact (move it back to draft to change it if it "
+            f"is marked ready):\n{link}\n"
+        ),
+    )
+    db.session.commit()
+    return comment
+
+
+# --- the resume and the cover letter ---------------------------------------------------------
+
+
+def documents_of(student_id: int) -> dict[DocumentKind, PortfolioDocument]:
+    return {
+        document.kind: document
+        for document in db.session.scalars(
+            select(PortfolioDocument).where(PortfolioDocument.student_id == student_id)
+        )
+    }
+
+
+@atomic
+def upload_document(actor: User, kind: DocumentKind, upload: Upload) -> PortfolioDocument:
+    """The student's resume or cover letter: a first upload, or a replacement (the row is
+    updated and the old stored file deleted after the commit)."""
+    student = own_profile(actor)
+    cleaned = clean_upload(upload.data, upload.filename, field="file")
+    document = db.session.scalar(
+        select(PortfolioDocument).where(
+            PortfolioDocument.student_id == student.id, PortfolioDocument.kind == kind
+        )
+    )
+    old_key = document.file_key if document is not None else None
+    key = storage().save(cleaned.data, folder=FOLDER, extension=cleaned.extension)
+    try:
+        if document is None:
+            document = PortfolioDocument(student_id=student.id, kind=kind)
+            db.session.add(document)
+        document.file_key, document.file_name = key, cleaned.name
+        document.content_type, document.file_size = cleaned.content_type, cleaned.size
+        document.uploaded_at = utcnow()
+        db.session.flush()
+        db.session.commit()
+    except BaseException:
+        storage().delete(key)
+        raise
+    if old_key:
+        storage().delete(old_key)
+    return document
+
+
+def document_file(actor: User, document_id: int) -> StoredFile:
+    """The resume or cover letter, for whoever may see the student's portfolio."""
+    document = db.session.scalar(
+        select(PortfolioDocument)
+        .where(PortfolioDocument.id == document_id)
+        .options(selectinload(PortfolioDocument.student).selectinload(StudentProfile.school))
+    )
+    if document is None or not may_view(actor, document.student):
+        raise NotFound()
+    return StoredFile(storage().read(document.file_key), document.file_name, document.content_type)
 
 
 # --- the portfolio-complete rule -------------------------------------------------------------

@@ -138,7 +138,12 @@ def test_the_student_saves_and_marks_ready_on_the_page(client, login_as, post_fo
     assert "How it shows “Curious”" in page
     data = {
         "title": "At the clinic",
+        "kind": "text",
         "body": artifact.body,
+        "source": "placement",
+        "placement_id": str(artifact.placement_id),
+        f"outcome_{curious.id}": "y",
+        f"outcome_{communicator.id}": "y",
         f"commentary_{curious.id}": "I asked the vet why.",
         f"commentary_{communicator.id}": "",
     }
@@ -180,10 +185,9 @@ def test_strangers_are_told_it_does_not_exist(client, login_as, cast, artifact, 
         "employer": lambda: cast.employer,
     }[who]()
     login_as(stranger)
-    expected = 403 if who == "employer" else 404  # employers have no portfolio pages at all
-    assert client.get(url(artifact)).status_code == expected
-    if who != "employer":
-        assert client.get(f"/portfolio/students/{cast.student.id}").status_code == 404
+    # An employer reads a portfolio only as its assigned reviewer: to anyone else, no such page.
+    assert client.get(url(artifact)).status_code == 404
+    assert client.get(f"/portfolio/students/{cast.student.id}").status_code == 404
 
 
 def test_the_portfolio_list_is_the_students(client, login_as):
