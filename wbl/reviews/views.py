@@ -49,7 +49,7 @@ def _problem(form: FlaskForm, error: DomainError) -> str | None:
 def progress_url(student_id: int) -> str:
     """The portfolio's progress page (the portfolio's own page; reviewers may read it while
     their review is open)."""
-    return f"{url_for('portfolio.index')}students/{student_id}/progress"
+    return url_for("portfolio.student_progress", student_id=student_id)
 
 
 @bp.app_template_filter("submission_status")

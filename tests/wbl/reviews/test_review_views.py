@@ -371,3 +371,16 @@ def test_only_one_submission_row_per_attempt(cast) -> None:
         select(PortfolioSubmission).where(PortfolioSubmission.student_id == cast.student.id)
     ).all()
     assert [r.attempt for r in rows] == [1]
+
+
+def test_the_assigned_reviewer_reads_the_portfolio_progress_page(client, login_as, cast) -> None:
+    submission = assigned(cast)
+    login_as(cast.reviewers[0])
+    url = f"/portfolio/students/{cast.student.id}/progress"
+    assert client.get(url).status_code == 200
+    login_as(cast.reviewers[2])
+    assert client.get(url).status_code == 404
+    score(submission, cast.reviewers[0], 3)
+    score(submission, cast.reviewers[1], 3)
+    login_as(cast.reviewers[0])
+    assert client.get(url).status_code == 404  # the review is over
