@@ -343,7 +343,7 @@ def _apply(artifact: Artifact, edit: ArtifactEdit, student: StudentProfile) -> _
     if edit.outcome_ids is not None:
         chosen = _outcomes_for(artifact, edit.outcome_ids)
         artifact.outcomes = [link for link in artifact.outcomes if link.outcome_id in chosen] + [
-            ArtifactOutcome(outcome=chosen[outcome_id], commentary="")
+            ArtifactOutcome(outcome_id=outcome_id, outcome=chosen[outcome_id], commentary="")
             for outcome_id in sorted(chosen)
             if outcome_id not in {link.outcome_id for link in artifact.outcomes}
         ]
