@@ -67,6 +67,13 @@ class Config:
     # The program's shared inbox: told of employers' proposals and of new placements.
     PROGRAM_EMAIL = os.environ.get("WBL_PROGRAM_EMAIL", "")
 
+    # The Work Ready Certificate's Open Badges credential is signed with the county's Ed25519
+    # private key (a PEM file). Development generates one in the instance folder on first
+    # use; production must name an existing file. The issuer's id defaults to
+    # BASE_URL/certificates/issuer; its name is COUNTY_NAME.
+    BADGE_KEY_FILE = os.environ.get("WBL_BADGE_KEY_FILE", "")
+    BADGE_ISSUER_URL = os.environ.get("WBL_BADGE_ISSUER_URL", "")
+
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
     COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "Sonoma County Office of Education")
     TIMEZONE = os.environ.get("WBL_TIMEZONE", "America/Los_Angeles")

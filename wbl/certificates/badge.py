@@ -1,0 +1,138 @@
+"""The certificate as an Open Badges 3.0 credential.
+
+Two downloads:
+- ``badge.json``: the ``OpenBadgeCredential`` itself (the W3C Verifiable Credentials Data
+  Model 2.0 shape that Open Badges 3.0 uses), unsigned, for people and tools that read it.
+- ``badge.jwt``: the same credential secured as a VC-JWT, the Open Badges 3.0 "JSON Web
+  Token" proof format: a compact JWS signed with the county's Ed25519 key, whose payload
+  carries the credential in the ``vc`` claim with ``iss`` (the issuer's id), ``jti`` (the
+  credential's id, its verification URL), ``nbf`` and ``iat``. There is no ``sub``: the
+  student has no public identifier, see below. The header names the key (``kid``, its RFC
+  7638 thumbprint), published at ``/.well-known/jwks.json``. The algorithm is named
+  ``Ed25519`` (RFC 9864, which retires the name ``EdDSA`` for this signature: the bytes are
+  the same).
+
+Why not a JSON file with an embedded ``DataIntegrityProof``: that proof signs the RDF
+canonical form of the credential (RDF Dataset Canonicalization plus a JSON-LD processor
+that fetches or bundles the contexts), which we would have to implement or vendor; a JWS
+signs the exact bytes and every JOSE library verifies it.
+
+Privacy: the credential names the student only through an Open Badges ``IdentityObject``
+with a salted SHA-256 hash of their e-mail address (``identityHash = "sha256$" +
+hex(sha256(email + salt))``): whoever already knows the address can check it matches,
+nobody can read it from the badge. The student's name is not in the credential either (an
+``AchievementSubject`` has no name): its ``id`` is the verification page, which shows it.
+The salt is derived from the certificate's code with the app's secret key, so the same
+certificate always gives the same credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC
+from typing import Any
+
+from flask import current_app
+from joserfc import jwt
+
+from wbl.certificates import keys
+from wbl.certificates.models import Certificate
+from wbl.certificates.services import TITLE, verify_url
+
+CONTEXTS = [
+    "https://www.w3.org/ns/credentials/v2",
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+]
+DESCRIPTION = (
+    "The Work Ready Certificate recognizes a high school student who has shown the Portrait "
+    "of a Graduate outcomes through a reviewed portfolio and a work ready interview."
+)
+CRITERIA = (
+    "A portfolio with one to three artifacts for each Portrait of a Graduate outcome, each "
+    "with commentary on how it shows the outcome, a resume, a cover letter and two letters "
+    "of recommendation, scored with the county's scoring guide by two reviewers (employers "
+    "and educators) at the passing level; and a work ready interview passed before a panel "
+    "of employers and educators."
+)
+
+
+def issuer_id() -> str:
+    config = current_app.config
+    configured = str(config.get("BADGE_ISSUER_URL") or "")
+    return configured or f"{config['BASE_URL'].rstrip('/')}/certificates/issuer"
+
+
+def issuer_profile() -> dict[str, Any]:
+    config = current_app.config
+    return {
+        "id": issuer_id(),
+        "type": ["Profile"],
+        "name": config["COUNTY_NAME"],
+        "url": config["BASE_URL"],
+    }
+
+
+def _timestamp(certificate: Certificate) -> str:
+    return certificate.issued_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def identity_salt(certificate: Certificate) -> str:
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(secret, f"badge-salt:{certificate.code}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:32]
+
+
+def identity_hash(email: str, salt: str) -> str:
+    """Open Badges 3.0 IdentityHash: ``sha256$`` and the hex digest of identity + salt."""
+    return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+
+
+def credential(certificate: Certificate) -> dict[str, Any]:
+    """The OpenBadgeCredential (needs a request context for the verification URL)."""
+    salt = identity_salt(certificate)
+    return {
+        "@context": CONTEXTS,
+        "id": verify_url(certificate),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": issuer_profile(),
+        "validFrom": _timestamp(certificate),
+        "name": TITLE,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "identityHash": identity_hash(certificate.student.user.email, salt),
+                    "salt": salt,
+                }
+            ],
+            "achievement": {
+                "id": f"{issuer_id()}#work-ready-certificate",
+                "type": ["Achievement"],
+                "name": TITLE,
+                "description": DESCRIPTION,
+                "criteria": {"narrative": CRITERIA},
+                "achievementType": "Certificate",
+                "tag": list(certificate.outcomes),
+            },
+        },
+    }
+
+
+def credential_jwt(certificate: Certificate) -> str:
+    """The credential as a VC-JWT signed with the county's key."""
+    key = keys.signing_key()
+    body = credential(certificate)
+    issued = int(certificate.issued_at.timestamp())
+    claims = {
+        "iss": body["issuer"]["id"],
+        "jti": body["id"],
+        "nbf": issued,
+        "iat": issued,
+        "vc": body,
+    }
+    header = {"alg": keys.ALGORITHM, "typ": "JWT", "kid": keys.key_id(key)}
+    return jwt.encode(header, claims, key, algorithms=[keys.ALGORITHM])
