@@ -630,3 +630,14 @@ def test_the_summary_takes_a_fixed_number_of_queries(client, cast, count_queries
     assert len(card.rows) == 5
     assert card.received == 1
     assert counter.count <= 3
+
+
+def test_the_summary_heading_fits_the_including_page(cast):
+    assert "<h2 " in summary_for(cast.teacher, cast.student)
+    with current_app.test_request_context():
+        login_user(cast.teacher)
+        nested = render_template_string(
+            "{% with letters_heading=3 %}" + SUMMARY + "{% endwith %}", student=cast.student
+        )
+    assert "<h3 " in nested
+    assert "<h2 " not in nested
