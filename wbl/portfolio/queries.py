@@ -33,9 +33,15 @@ def artifacts_of(student_id: int) -> Select[Artifact]:
 
 
 @dataclass(frozen=True, slots=True)
+class Shown:
+    artifact: Artifact
+    commentary: str
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomeArtifacts:
     outcome: PogOutcome
-    links: list[ArtifactOutcome]  # the student's artifacts showing it, with the commentary
+    links: list[Shown]  # the student's artifacts showing it, with the commentary
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +70,12 @@ def progress_of(student: StudentProfile) -> Progress:
             .order_by(Artifact.status.desc(), Artifact.title, Artifact.id)
         )
     )
-    by_outcome: dict[int, list[ArtifactOutcome]] = {o.id: [] for o in outcomes}
+    by_outcome: dict[int, list[Shown]] = {o.id: [] for o in outcomes}
     others = []
     for artifact in artifacts:
         shown = [link for link in artifact.outcomes if link.outcome_id in by_outcome]
         for link in shown:
-            by_outcome[link.outcome_id].append(link)
+            by_outcome[link.outcome_id].append(Shown(artifact, link.commentary))
         if not shown:
             others.append(artifact)
     documents = {

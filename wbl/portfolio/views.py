@@ -5,9 +5,19 @@ portfolio only as its assigned reviewer)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from jinja2 import TemplateNotFound
 
 from wbl.access import Role, policy
 from wbl.clock import local_today
@@ -43,6 +53,16 @@ def _place_error(form: ArtifactForm | CommentForm | DocumentForm, error: DomainE
         return error.message
     field.errors = [*field.errors, error.message]
     return None
+
+
+def _has_letters_summary() -> bool:
+    """The letters' summary (``templates/letters/_summary.html``) is included when it
+    exists; a placeholder otherwise."""
+    try:
+        current_app.jinja_env.get_template("letters/_summary.html")
+    except TemplateNotFound:
+        return False
+    return True
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -268,6 +288,7 @@ def _render_documents(
         documents=services.documents_of(student.id),
         forms=forms,
         kinds=list(DocumentKind),
+        has_letters_summary=_has_letters_summary(),
     ), status
 
 
@@ -322,6 +343,7 @@ def _render_progress(student: StudentProfile, is_owner: bool) -> ResponseReturnV
         progress=progress,
         checklist=services.checklist(student),
         is_owner=is_owner,
+        has_letters_summary=_has_letters_summary(),
     )
 
 
