@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from wbl.errors import DomainError
@@ -49,7 +50,7 @@ def _read(path: Path) -> OKPKey:
     except OSError as error:
         log.error("badge signing key %s cannot be read: %s", path, error)
         raise SigningKeyMissing() from error
-    except ValueError as error:
+    except (ValueError, JoseError) as error:
         log.error("badge signing key %s is not a usable key: %s", path, error)
         raise SigningKeyMissing(
             f"The badge signing key in {path.name} is not an Ed25519 private key in PEM "

@@ -69,7 +69,7 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.rect(13, 13, width - 26, height - 26)
 
     content = width - 50
-    pdf.set_xy(25, 24)
+    pdf.set_xy(25, 32)
     pdf.set_text_color(*GREY)
     pdf.set_font("DejaVu", "", 13)
     pdf.multi_cell(content, 7, county, align="C", new_x="LMARGIN", new_y="NEXT")
@@ -96,7 +96,7 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.set_font("DejaVu", "B", 11)
     pdf.set_text_color(*NAVY)
     pdf.multi_cell(content, 6, lines[5], align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(5)
+    pdf.ln(9)
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("DejaVu", "", 12)
     pdf.multi_cell(content, 7, lines[6], align="C", new_x="LMARGIN", new_y="NEXT")
