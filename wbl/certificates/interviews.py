@@ -140,7 +140,7 @@ def _interview_options() -> tuple[object, ...]:
             selectinload(StudentProfile.user),
             selectinload(StudentProfile.school).selectinload(School.district),
         ),
-        selectinload(Interview.votes),
+        selectinload(Interview.votes).selectinload(InterviewVote.panelist),
     )
 
 
