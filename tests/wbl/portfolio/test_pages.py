@@ -8,6 +8,8 @@ import io
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from tests.support.builders import make_district, make_employer, make_school, make_user
 from tests.support.evaluation_data import outcome
@@ -224,10 +226,17 @@ def test_the_student_uploads_and_replaces_the_resume(client, login_as, cast):
     token = csrf_from(page)
 
     def upload(kind: str, data: bytes, name: str):
+        # Encoded in memory: the test client spools a large body to a file it never closes.
+        boundary, body = encode_multipart(
+            {
+                f"{kind}-file": FileStorage(io.BytesIO(data), filename=name),
+                "csrf_token": token,
+            }
+        )
         return client.post(
             f"/portfolio/documents/{kind}",
-            data={f"{kind}-file": (io.BytesIO(data), name), "csrf_token": token},
-            content_type="multipart/form-data",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
         )
 
     assert upload("resume", pdf_bytes("v1"), "resume.pdf").status_code == 302
