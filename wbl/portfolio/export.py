@@ -132,7 +132,7 @@ class _Pdf(FPDF):
 
     def place_image(self, data: bytes, width: int, height: int, caption: str) -> None:
         usable = self.w - self.l_margin - self.r_margin
-        w = usable
+        w = min(usable, width * 25.4 / 96)  # never enlarged past its size on a screen
         h = w * height / width
         if h > MAX_IMAGE_HEIGHT:
             h = MAX_IMAGE_HEIGHT
