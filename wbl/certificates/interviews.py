@@ -55,8 +55,9 @@ from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.notifications.services import Attachment, queue_email
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_staff
-from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.reviews.models import PortfolioSubmission, ScoringLevel, SubmissionStatus
+from wbl.reviews.services import passed_submission
 from wbl.schools.models import ClassSection, School, class_section_student
 from wbl.students.models import StudentProfile
 from wbl.students.services import sees_student
@@ -241,16 +242,6 @@ def student_interviews(student_id: int) -> list[Interview]:
     )
 
 
-def active_outcomes() -> list[PogOutcome]:
-    return list(
-        db.session.scalars(
-            select(PogOutcome)
-            .where(PogOutcome.active.is_(True))
-            .order_by(PogOutcome.position, PogOutcome.id)
-        )
-    )
-
-
 def scoring_levels() -> list[ScoringLevel]:
     return list(db.session.scalars(select(ScoringLevel).order_by(ScoringLevel.rank)))
 
@@ -386,19 +377,6 @@ def lock_student(student_id: int) -> StudentProfile:
     if student is None:
         raise NotFound()
     return student
-
-
-def passed_submission(student_id: int) -> PortfolioSubmission | None:
-    """The student's latest passed portfolio submission."""
-    return db.session.scalar(
-        select(PortfolioSubmission)
-        .where(
-            PortfolioSubmission.student_id == student_id,
-            PortfolioSubmission.status == SubmissionStatus.PASSED,
-        )
-        .order_by(PortfolioSubmission.attempt.desc())
-        .limit(1)
-    )
 
 
 def _slot_start(panel: InterviewPanel, start: time, duration_minutes: int) -> datetime:

@@ -42,6 +42,7 @@ from wbl.certificates.models import Certificate, InterviewStatus
 from wbl.clock import local_when
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.placements.policies import is_staff
+from wbl.reference.services import active_outcomes
 
 bp = Blueprint("certificates", __name__)
 
@@ -218,7 +219,7 @@ def slot(interview_id: int) -> ResponseReturnValue:
     interview = interviews.get_slot(current_user, interview_id)
     panelist = interviews.is_panelist(current_user, interview.panel)
     own_vote = interviews.vote_of(current_user, interview)
-    outcomes = interviews.active_outcomes()
+    outcomes = active_outcomes()
     levels = interviews.scoring_levels()
     can_vote = panelist and own_vote is None and interview.status is InterviewStatus.INVITED
     form = vote_form(outcomes, levels) if can_vote else None

@@ -136,16 +136,6 @@ def ordered_outcomes(artifact: Artifact) -> list[ArtifactOutcome]:
     return sorted(artifact.outcomes, key=lambda link: (link.outcome.position, link.outcome_id))
 
 
-def active_outcomes() -> list[PogOutcome]:
-    return list(
-        db.session.scalars(
-            select(PogOutcome)
-            .where(PogOutcome.active.is_(True))
-            .order_by(PogOutcome.position, PogOutcome.id)
-        )
-    )
-
-
 def completed_placements(student_id: int) -> list[Placement]:
     """The placements an artifact may come from: the student's completed ones."""
     return list(

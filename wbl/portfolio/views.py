@@ -35,6 +35,7 @@ from wbl.portfolio.forms import (
 )
 from wbl.portfolio.models import Artifact, ArtifactStatus, DocumentKind
 from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.students import services as students
 from wbl.students.models import StudentProfile
 
@@ -93,7 +94,7 @@ def student(student_id: int) -> ResponseReturnValue:
 
 def _form_outcomes(artifact: Artifact | None) -> list[PogOutcome]:
     """The active outcomes, and any retired one the artifact still shows, in order."""
-    outcomes = {o.id: o for o in services.active_outcomes()}
+    outcomes = {o.id: o for o in active_outcomes()}
     for link in artifact.outcomes if artifact is not None else []:
         outcomes.setdefault(link.outcome_id, link.outcome)
     return sorted(outcomes.values(), key=lambda o: (o.position, o.id))

@@ -34,6 +34,17 @@ EDITABLE: dict[str, type[Any]] = {
 }
 
 
+def active_outcomes() -> list[PogOutcome]:
+    """The Portrait of a Graduate outcomes in use, in the county's order."""
+    return list(
+        db.session.scalars(
+            select(PogOutcome)
+            .where(PogOutcome.active.is_(True))
+            .order_by(PogOutcome.position, PogOutcome.id)
+        )
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SeedCounts:
     added: int

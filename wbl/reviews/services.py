@@ -47,6 +47,7 @@ from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement
 from wbl.placements.policies import is_staff
 from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.reviews.models import (
     PortfolioSubmission,
     ReviewAssignment,
@@ -96,16 +97,6 @@ def guide() -> ScoringGuide:
 
 def pass_rank() -> int:
     return guide().pass_rank
-
-
-def active_outcomes() -> list[PogOutcome]:
-    return list(
-        db.session.scalars(
-            select(PogOutcome)
-            .where(PogOutcome.active.is_(True))
-            .order_by(PogOutcome.position, PogOutcome.id)
-        )
-    )
 
 
 def descriptors() -> dict[tuple[int, int], str]:

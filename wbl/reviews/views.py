@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wbl.access import Role, policy
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
+from wbl.reference.services import active_outcomes
 from wbl.reviews import queries, services
 from wbl.reviews.forms import (
     STATUS_LABELS,
@@ -64,7 +65,7 @@ def _status_label(status: SubmissionStatus) -> str:
 @policy(Role.STAFF)
 def guide() -> ResponseReturnValue:
     levels = services.levels()
-    outcomes = services.active_outcomes()
+    outcomes = active_outcomes()
     form = guide_form(levels, outcomes, services.descriptors(), services.pass_rank())
     problem = None
     if form.validate_on_submit():
@@ -403,7 +404,7 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
     current = services.get_assignment(current_user, assignment_id)
     submission = current.submission
     levels = services.levels()
-    outcomes = services.active_outcomes()
+    outcomes = active_outcomes()
     scoring = current.submitted_at is None and submission.status is SubmissionStatus.IN_REVIEW
     if request.method == "POST" and not scoring:
         flash("Your scores for this portfolio are already sent, or the review is closed.", "info")

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from tests.support.builders import make_employer, make_school, make_user
 from tests.support.certificate_data import Setting, issue, make_setting, passed_student
 from wbl.access import Role
-from wbl.certificates import badge, interviews, keys, services
+from wbl.certificates import badge, keys, services
 from wbl.certificates.models import Certificate
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
+from wbl.reference.services import active_outcomes
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_an_eligible_student_gets_a_certificate(setting, request_context) -> Non
     student, interview = passed_student(setting)
     certificate = services.issue_certificate(setting.staff, student.id)
     assert certificate.student_name == student.user.full_name
-    assert certificate.outcomes == [o.name for o in interviews.active_outcomes()]
+    assert certificate.outcomes == [o.name for o in active_outcomes()]
     assert len(certificate.outcomes) > 0
     assert certificate.issued_by_id == setting.staff.id
     assert certificate.submission_id == setting.submission.id

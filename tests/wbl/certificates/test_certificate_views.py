@@ -33,6 +33,7 @@ from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
+from wbl.reference.services import active_outcomes
 
 
 @pytest.fixture
@@ -376,7 +377,7 @@ def test_panelists_vote_through_the_page(client, login_as, post_form, setting) -
     ensure_levels()
     panel = make_panel(members=[setting.employer, setting.teacher], creator=setting.staff)
     interview = make_interview(panel, setting.student, submission=setting.submission)
-    outcomes = interviews.active_outcomes()
+    outcomes = active_outcomes()
     url = f"/interviews/slots/{interview.id}"
     for panelist in (setting.employer, setting.teacher):
         login_as(panelist)

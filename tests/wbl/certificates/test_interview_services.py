@@ -36,6 +36,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import Application, Placement, PlacementStatus
+from wbl.reference.services import active_outcomes
 
 
 @pytest.fixture
@@ -403,7 +404,7 @@ def test_cancel_sends_a_calendar_cancellation_with_the_same_uid(setting, request
 
 def _vote(passed: bool | None = True, rank: int | None = 3, **comments: str) -> VoteInput:
     return VoteInput(
-        scores={o.id: OutcomeScore(rank, "Clear examples") for o in interviews.active_outcomes()},
+        scores={o.id: OutcomeScore(rank, "Clear examples") for o in active_outcomes()},
         passed=passed,
         comment=comments.get("comment", ""),
     )
@@ -418,7 +419,7 @@ def invited(setting, request_context) -> Interview:
 
 def test_a_panelist_records_levels_and_a_decision(setting, invited) -> None:
     vote = interviews.record_vote(setting.employer, invited.id, _vote(True, comment="Poised."))
-    outcomes = interviews.active_outcomes()
+    outcomes = active_outcomes()
     assert len(vote.scores) == len(outcomes) > 0
     assert {s["outcome_id"] for s in vote.scores} == {o.id for o in outcomes}
     assert all(s["rank"] == 3 and s["comment"] == "Clear examples" for s in vote.scores)
@@ -435,7 +436,7 @@ def test_a_vote_is_final(setting, invited) -> None:
 
 
 def test_every_outcome_needs_a_level_of_the_guide(setting, invited) -> None:
-    outcome = interviews.active_outcomes()[0]
+    outcome = active_outcomes()[0]
     with pytest.raises(DomainError) as caught:
         interviews.record_vote(setting.employer, invited.id, _vote(True, rank=9))
     assert caught.value.field == f"rank_{outcome.id}"

@@ -32,6 +32,7 @@ from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.portfolio.models import Recommendation
 from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.reviews import defaults, services
 from wbl.reviews.models import (
     PortfolioSubmission,
@@ -80,10 +81,10 @@ def test_the_default_guide_is_seeded() -> None:
     }
     assert services.pass_rank() == 3
     texts = services.descriptors()
-    for outcome in services.active_outcomes():
+    for outcome in active_outcomes():
         for rank in range(1, 5):
             assert texts[(rank, outcome.id)], (outcome.code, rank)
-    assert set(defaults.DESCRIPTORS) == {o.code for o in services.active_outcomes()}
+    assert set(defaults.DESCRIPTORS) == {o.code for o in active_outcomes()}
 
 
 def test_seeding_again_adds_nothing_and_keeps_staff_edits() -> None:
@@ -396,7 +397,7 @@ def test_district_staff_act_only_on_their_districts_students(cast) -> None:
 
 
 def _scores(rank: int | None, comment: str = "") -> dict[int, services.Score]:
-    return {o.id: services.Score(rank=rank, comment=comment) for o in services.active_outcomes()}
+    return {o.id: services.Score(rank=rank, comment=comment) for o in active_outcomes()}
 
 
 def test_every_outcome_needs_a_level(cast) -> None:
