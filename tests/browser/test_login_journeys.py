@@ -44,6 +44,8 @@ def test_each_role_signs_in_and_lands_on_its_home_page(
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_text(account.full_name)).to_be_visible()
     expect(nav.get_by_text(account.badge, exact=True)).to_be_visible()
+    # Every role's menus fit a laptop screen: nothing pushes the page sideways.
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
     settle(page)
     page.screenshot(path=artifact_path(f"home-{role}.png"), full_page=True)
 
