@@ -45,6 +45,7 @@ from wbl.demo import data
 from wbl.demo.catalog import add_catalog_extras
 from wbl.demo.hours import add_fall
 from wbl.demo.placements import add_applications, add_readiness
+from wbl.demo.work_ready import add_work_ready
 from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.geocoding.services import zip_info
@@ -174,6 +175,7 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
         add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_applications(random.Random(seed + 2), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_fall(random.Random(seed + 4), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+        add_work_ready(random.Random(seed + 5), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         db.session.commit()
     except Exception:
         db.session.rollback()

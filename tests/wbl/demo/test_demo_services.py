@@ -361,7 +361,8 @@ def test_demo_fall_has_hours_evaluations_and_attendance(app: Flask) -> None:
     )
     evaluated = db.session.scalar(select(func.count(PlacementEvaluation.id)))
     assert 0 < evaluated <= completed
-    assert 0 < db.session.scalar(select(func.count(Artifact.id))) <= evaluated
+    drafts = select(func.count(Artifact.id)).where(Artifact.placement_id.is_not(None))
+    assert 0 < db.session.scalar(drafts) <= evaluated
 
     teacher = _user("teacher@demo.wbl.example.org")
     section = db.session.scalar(
@@ -371,3 +372,32 @@ def test_demo_fall_has_hours_evaluations_and_attendance(app: Flask) -> None:
         select(EventAttendance.student_id).join(EventAttendance.event)
     ).all()
     assert sorted(marked) == sorted(s.id for s in section.students)
+
+
+def test_demo_work_ready_year_has_every_stage(app: Flask, client) -> None:
+    """A reviewer pool, the demo student's portfolio with something missing, a portfolio in
+    review, one passed and invited, and a certificate that verifies publicly."""
+    from wbl.certificates.models import Certificate, Interview
+    from wbl.portfolio.services import what_is_missing
+    from wbl.reviews.models import PortfolioSubmission, ReviewerVolunteer, SubmissionStatus
+    from wbl.reviews.services import conflicted_user_ids
+
+    seed_demo(seed=2026)
+    assert db.session.scalar(select(func.count()).select_from(ReviewerVolunteer)) >= 2
+    student = db.session.scalar(
+        select(StudentProfile).where(
+            StudentProfile.user_id == _user("student@demo.wbl.example.org").id
+        )
+    )
+    assert what_is_missing(student)  # in progress: something is still missing
+    statuses = Counter(s.status for s in db.session.scalars(select(PortfolioSubmission)))
+    assert statuses == {SubmissionStatus.IN_REVIEW: 1, SubmissionStatus.PASSED: 2}
+    for submission in db.session.scalars(select(PortfolioSubmission)):
+        assert what_is_missing(submission.student) == []
+        conflicts = conflicted_user_ids(submission.student)
+        assert not {a.reviewer_id for a in submission.assignments} & conflicts
+    assert db.session.scalar(select(func.count()).select_from(Interview)) == 2
+    certificate = db.session.scalar(select(Certificate))
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert certificate.student_name in page
+    assert "Valid" in page
