@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -168,29 +168,34 @@ def visible_interviews(actor: User, panel: InterviewPanel) -> tuple[list[Intervi
     return shown, len(panel.interviews) - len(shown)
 
 
-def invitable_students(actor: User) -> list[StudentProfile]:
-    """Students in the actor's scope whose portfolio passed and who hold no invitation and
-    have not passed an interview: who may be invited."""
+def students_in_scope(actor: User, *conditions: ColumnElement[bool]) -> list[StudentProfile]:
+    """Students of the staff member's district (county staff: all) that meet ``conditions``,
+    by name."""
     require(is_staff(actor))
     statement = (
         select(StudentProfile)
         .join(School, School.id == StudentProfile.school_id)
         .join(User, User.id == StudentProfile.user_id)
-        .where(
-            exists().where(
-                PortfolioSubmission.student_id == StudentProfile.id,
-                PortfolioSubmission.status == SubmissionStatus.PASSED,
-            ),
-            ~exists().where(
-                Interview.student_id == StudentProfile.id, Interview.status.in_(HOLDING)
-            ),
-        )
+        .where(*conditions)
         .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
         .order_by(User.full_name, StudentProfile.id)
     )
     if not actor.is_county_wide:
         statement = statement.where(School.district_id == actor.district_id)
     return list(db.session.scalars(statement))
+
+
+def invitable_students(actor: User) -> list[StudentProfile]:
+    """Students in the actor's scope whose portfolio passed and who hold no invitation and
+    have not passed an interview: who may be invited."""
+    return students_in_scope(
+        actor,
+        exists().where(
+            PortfolioSubmission.student_id == StudentProfile.id,
+            PortfolioSubmission.status == SubmissionStatus.PASSED,
+        ),
+        ~exists().where(Interview.student_id == StudentProfile.id, Interview.status.in_(HOLDING)),
+    )
 
 
 def _slot_query() -> Select[Interview]:

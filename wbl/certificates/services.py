@@ -35,6 +35,7 @@ from wbl.certificates.interviews import (
     lock_student,
     passed_submission,
     student_interviews,
+    students_in_scope,
 )
 from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import to_local
@@ -201,26 +202,16 @@ def by_code(code: str) -> Certificate | None:
 
 def ready_to_issue(actor: User) -> list[StudentProfile]:
     """Students in scope who passed portfolio and interview and hold no valid certificate."""
-    require(is_staff(actor))
-    statement = (
-        select(StudentProfile)
-        .join(School, School.id == StudentProfile.school_id)
-        .join(User, User.id == StudentProfile.user_id)
-        .where(
-            exists().where(
-                Interview.student_id == StudentProfile.id,
-                Interview.status == InterviewStatus.PASSED,
-            ),
-            ~exists().where(
-                Certificate.student_id == StudentProfile.id, Certificate.revoked_at.is_(None)
-            ),
-        )
-        .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
-        .order_by(User.full_name, StudentProfile.id)
+    return students_in_scope(
+        actor,
+        exists().where(
+            Interview.student_id == StudentProfile.id,
+            Interview.status == InterviewStatus.PASSED,
+        ),
+        ~exists().where(
+            Certificate.student_id == StudentProfile.id, Certificate.revoked_at.is_(None)
+        ),
     )
-    if not actor.is_county_wide:
-        statement = statement.where(School.district_id == actor.district_id)
-    return list(db.session.scalars(statement))
 
 
 def certificate_page(actor: User, page: int) -> Pagination:
