@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app
+from flask import Response, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from wbl.errors import DomainError
@@ -44,3 +44,12 @@ def read_token(purpose: str, token: str, max_age: int) -> dict[str, object]:
     if not isinstance(data, dict):
         raise InvalidLink()
     return data
+
+
+def private_link_page(response: Response) -> Response:
+    """Headers for a page opened from a signed link, whose URL is as good as a password:
+    out of search engines, never sent on to other sites (Referer), never cached."""
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -9,12 +9,12 @@ keeps it out of other sites' logs and out of caches.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import PUBLIC, policy
-from wbl.auth.tokens import ExpiredLink, InvalidLink
+from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db, utcnow
 from wbl.hours import queries, services
@@ -25,13 +25,7 @@ from wbl.hours.models import Digest, EntryStatus, HourEntry
 bp = Blueprint("hour_links", __name__, url_prefix="/hours/review")
 
 
-@bp.after_request
-def _private(response: Response) -> Response:
-    """The link is a password: keep it out of search engines, other sites' logs and caches."""
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+bp.after_request(private_link_page)
 
 
 def _link_problem(error: InvalidLink) -> ResponseReturnValue:

@@ -12,7 +12,7 @@ from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.auth.tokens import ExpiredLink, InvalidLink
+from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.placements import policies, training
 from wbl.placements.models import AgreementParty, TrainingAgreement
@@ -35,14 +35,6 @@ class ResendForm(FlaskForm):
     submit = SubmitField("Send a new link")
 
 
-def _private(response: Response) -> Response:
-    """The link is a password: keep it out of search engines and other sites' logs."""
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _link_problem(error: DomainError) -> Response:
     used = isinstance(error, training.AlreadyAcknowledged)
     expired = isinstance(error, ExpiredLink)
@@ -52,7 +44,7 @@ def _link_problem(error: DomainError) -> Response:
         ),
         status=410 if used or expired else 400,
     )
-    return _private(response)
+    return private_link_page(response)
 
 
 def _pdf_response(agreement: TrainingAgreement) -> Response:
@@ -95,7 +87,7 @@ def acknowledge(token: str) -> ResponseReturnValue:
             if target is form.typed_name and not form.agree.data:
                 form.agree.errors = ["Tick this box to acknowledge the agreement."]
         else:
-            return _private(
+            return private_link_page(
                 Response(
                     render_template(
                         "agreements/acknowledged.html", agreement=agreement, party=found
@@ -105,7 +97,7 @@ def acknowledge(token: str) -> ResponseReturnValue:
     elif form.is_submitted() and "csrf_token" in form.errors:
         abort(400)
     status = 422 if form.errors else 200
-    return _private(
+    return private_link_page(
         Response(
             render_template(
                 "agreements/acknowledge.html",
@@ -129,7 +121,7 @@ def pdf_by_link(token: str) -> ResponseReturnValue:
         agreement = training.agreement_for_link(found)
     except InvalidLink as error:
         return _link_problem(error)
-    return _private(_pdf_response(agreement))
+    return private_link_page(_pdf_response(agreement))
 
 
 # --- signed in -----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.auth.models import User
-from wbl.auth.tokens import ExpiredLink, InvalidLink
+from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
@@ -455,14 +455,6 @@ def consent_scan(application_id: int) -> ResponseReturnValue:
 # --- the guardian's page (no account: the e-mailed link) -----------------------------------
 
 
-def _private(response: Response) -> Response:
-    """The link is a password: keep it out of search engines and other sites' logs."""
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _link_problem(error: DomainError) -> Response:
     code = 410 if isinstance(error, ExpiredLink | UsedLink) else 400
     used = isinstance(error, UsedLink)
@@ -475,7 +467,7 @@ def _link_problem(error: DomainError) -> Response:
         ),
         status=code,
     )
-    return _private(response)
+    return private_link_page(response)
 
 
 @bp.route("/consent/<token>", methods=["GET", "POST"])
@@ -513,7 +505,7 @@ def consent(token: str) -> ResponseReturnValue:
                 else:
                     return _link_problem(UsedLink())
             else:
-                return _private(
+                return private_link_page(
                     Response(
                         render_template(
                             "placements/consent_done.html", application=application, gave=give
@@ -522,7 +514,7 @@ def consent(token: str) -> ResponseReturnValue:
                 )
     supervisor = db.session.scalar(queries.supervisor_of(application.offering.partner_id))
     status = 422 if form.errors else 200
-    return _private(
+    return private_link_page(
         Response(
             render_template(
                 "placements/consent.html",

@@ -32,7 +32,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from wbl.access import PUBLIC, Role, policy
-from wbl.auth.tokens import ExpiredLink, InvalidLink
+from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.clock import to_local
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import utcnow
@@ -179,21 +179,13 @@ def file(letter_id: int) -> ResponseReturnValue:
 # --- the recommender's page (no account: the e-mailed link) ---------------------------------
 
 
-def _private(response: Response) -> Response:
-    """The link is a password: keep it out of search engines and other sites' logs."""
-    response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 def _link_problem(error: InvalidLink) -> Response:
     expired = isinstance(error, ExpiredLink)
     used = isinstance(error, letters.UsedLetterLink)
     page = render_template(
         "letters/link_problem.html", message=error.message, expired=expired, used=used
     )
-    return _private(Response(page, status=410 if expired or used else 400))
+    return private_link_page(Response(page, status=410 if expired or used else 400))
 
 
 @bp.route("/upload/<token>", methods=["GET", "POST"])
@@ -231,7 +223,7 @@ def upload(token: str) -> ResponseReturnValue:
                 field.errors = [error.message]
             else:
                 done = render_template("letters/upload_done.html", letter=letter)
-                return _private(Response(done))
+                return private_link_page(Response(done))
     status = 422 if form.errors else 200
     page = render_template("letters/upload.html", letter=letter, form=form)
-    return _private(Response(page, status=status))
+    return private_link_page(Response(page, status=status))
