@@ -40,6 +40,7 @@ def main() -> None:
 
         class Config(DevelopmentConfig):
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{folder}/bench.sqlite"
+            UPLOAD_FOLDER = f"{folder}/uploads"  # the demo stores logos, resumes and letters
             WTF_CSRF_ENABLED = False
 
         app = create_app(Config)
