@@ -21,6 +21,7 @@ from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
 from wbl.hours.logs import PlacementLine, stale_placements, student_log
 from wbl.placements.models import PlacementStatus
+from wbl.portfolio.services import CheckItem, checklist
 from wbl.reference.models import ExperienceKind, ExperienceType
 from wbl.schools.queries import schools_visible_to
 from wbl.students import queries as student_queries
@@ -108,6 +109,7 @@ class StudentDashboard:
     # student's reflection.
     placements: list[PlacementLine] = field(default_factory=list)
     reflection_due: frozenset[int] = frozenset()
+    portfolio: list[CheckItem] = field(default_factory=list)  # the Work Ready checklist
 
 
 def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashboard:
@@ -137,6 +139,7 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
         upcoming_events=list(db.session.scalars(upcoming.limit(UPCOMING_EVENTS_SHOWN))),
         placements=placements,
         reflection_due=frozenset(set(ended) - reflected),
+        portfolio=checklist(profile),
     )
 
 

@@ -199,3 +199,17 @@ def test_staff_home_counts_placements_with_no_hours_for_two_weeks(client, login_
     place(recent, days_before=5)  # too new to be flagged
     body = client.get("/home").get_data(as_text=True)
     assert '1<span class="visually-hidden"> placements with no hours for 14 days' in body
+
+
+def test_student_home_shows_the_work_ready_checklist(client, login_as) -> None:
+    from tests.support.portfolio_data import complete_portfolio
+
+    student = make_student()
+    login_as(student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert "<strong>0 of 9</strong> requirements met" in body
+    assert "Next: Curious: add an artifact (1 to 3) with commentary" in body
+    complete_portfolio(student)
+    body = client.get("/home").get_data(as_text=True)
+    assert "<strong>9 of 9</strong> requirements met" in body
+    assert 'href="/reviews/submit">submit it for review' in body
