@@ -101,7 +101,7 @@ def evaluation(placement_id: int) -> ResponseReturnValue:
                     "Thank you: your evaluation is saved, and the student can read it.", "success"
                 )
                 return redirect(url_for("evaluations.evaluation", placement_id=placement.id))
-        elif form.csrf_token.errors:
+        elif "csrf_token" in form.errors:
             problem = EXPIRED
     failed = bool(problem or (form is not None and form.errors))
     return render_template(
@@ -188,7 +188,7 @@ def reflection(placement_id: int) -> ResponseReturnValue:
                     return redirect(url_for("portfolio.artifact", artifact_id=made.id))
                 flash("Your reflection is saved.", "success")
                 return redirect(url_for("evaluations.reflection", placement_id=placement.id))
-        elif form.csrf_token.errors:
+        elif "csrf_token" in form.errors:
             problem = EXPIRED
     failed = bool(problem or form.errors)
     return render_template(

@@ -177,7 +177,7 @@ def accept(request_id: int) -> ResponseReturnValue:
     form = AcceptForm(prefix="accept")
     form.option_id.choices = [SelectChoice(o.id, "") for o in event.options]  # type: ignore[arg-type]
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         return _render_detail(event, accept=form, status=200)
     try:
@@ -202,7 +202,7 @@ def decline(request_id: int) -> ResponseReturnValue:
     event = services.get_request(current_user, request_id)
     form = DeclineForm(prefix="decline")
     if not form.validate_on_submit():
-        if form.csrf_token.errors:
+        if "csrf_token" in form.errors:
             abort(400)
         return _render_detail(event, decline=form, status=200)
     try:

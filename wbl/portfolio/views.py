@@ -149,7 +149,7 @@ def new_artifact() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("portfolio.artifact", artifact_id=created.id))
-    elif form.csrf_token.errors:
+    elif "csrf_token" in form.errors:
         problem = "The form has expired. Reload the page and try again."
     return _render_form(form, outcomes, None, problem=problem)
 
@@ -194,7 +194,7 @@ def artifact(artifact_id: int) -> ResponseReturnValue:
                     "success",
                 )
                 return redirect(url_for("portfolio.artifact", artifact_id=current.id))
-        elif form.csrf_token.errors:
+        elif "csrf_token" in form.errors:
             problem = "The form has expired. Reload the page and try again."
         return _render_form(form, outcomes, current, problem=problem)
     return _render_artifact(current, is_owner)
@@ -234,7 +234,7 @@ def comment(artifact_id: int) -> ResponseReturnValue:
         else:
             flash("Your comment is sent to the student.", "success")
             return redirect(url_for("portfolio.artifact", artifact_id=current.id) + "#comments")
-    elif form.csrf_token.errors:
+    elif "csrf_token" in form.errors:
         flash("The form has expired. Reload the page and try again.", "warning")
         return redirect(url_for("portfolio.artifact", artifact_id=current.id))
     current = services.get_artifact(current_user, artifact_id)
@@ -322,7 +322,7 @@ def upload_document(kind: str) -> ResponseReturnValue:
         else:
             flash(f"Your {document_kind.label.lower()} is uploaded.", "success")
             return redirect(url_for("portfolio.documents"))
-    elif form.csrf_token.errors:
+    elif "csrf_token" in form.errors:
         form.file.errors = ["The form has expired. Reload the page and try again."]
     return _render_documents(student, forms, 422)
 

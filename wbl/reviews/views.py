@@ -76,7 +76,7 @@ def guide() -> ResponseReturnValue:
         else:
             flash("The scoring guide is saved.", "success")
             return redirect(url_for("reviews.guide"))
-    elif form.csrf_token.errors:
+    elif "csrf_token" in form.errors:
         problem = EXPIRED
     return render_template(
         "reviews/guide.html", form=form, levels=levels, outcomes=outcomes, problem=problem
@@ -168,7 +168,7 @@ def submit() -> ResponseReturnValue:
                 "success",
             )
             return redirect(url_for("reviews.feedback"))
-    elif form.csrf_token.errors:
+    elif "csrf_token" in form.errors:
         problem = EXPIRED
     missing = services.what_is_missing(student)
     return render_template(
@@ -419,7 +419,7 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
         else:
             flash("Thank you: your scores are sent.", "success")
             return redirect(url_for("reviews.assignments"))
-    elif form is not None and form.csrf_token.errors:
+    elif form is not None and "csrf_token" in form.errors:
         problem = EXPIRED
     mine = {s.outcome_id: s for s in current.scores}
     return render_template(
