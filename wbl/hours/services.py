@@ -167,6 +167,12 @@ def _check(
             f"({_dates(placement.start_date, placement.end_date)}).",
             field="work_date",
         )
+    # The daily total is checked and then written: the student's row is locked first, so two
+    # entries sent at the same moment are checked one after the other (PostgreSQL; SQLite
+    # runs one writer at a time anyway).
+    db.session.execute(
+        select(StudentProfile.id).where(StudentProfile.id == placement.student_id).with_for_update()
+    )
     others = [HourEntry.student_id == placement.student_id, HourEntry.status.in_(LIVE)]
     if ignore_id is not None:
         others.append(HourEntry.id != ignore_id)
