@@ -137,6 +137,16 @@ def _snapshot(entry: HourEntry) -> dict[str, object]:
     }
 
 
+def _lock_student(student_id: int) -> None:
+    """What is checked and then written for a student (the daily total, an open correction)
+    is checked under a lock on the student's row, so two requests sent at the same moment
+    are checked one after the other (PostgreSQL; SQLite runs one writer at a time). Held
+    until the transaction ends; taking it twice in one transaction is harmless."""
+    db.session.execute(
+        select(StudentProfile.id).where(StudentProfile.id == student_id).with_for_update()
+    )
+
+
 def _check(
     placement: Placement,
     work_date: date,
@@ -167,12 +177,7 @@ def _check(
             f"({_dates(placement.start_date, placement.end_date)}).",
             field="work_date",
         )
-    # The daily total is checked and then written: the student's row is locked first, so two
-    # entries sent at the same moment are checked one after the other (PostgreSQL; SQLite
-    # runs one writer at a time anyway).
-    db.session.execute(
-        select(StudentProfile.id).where(StudentProfile.id == placement.student_id).with_for_update()
-    )
+    _lock_student(placement.student_id)
     others = [HourEntry.student_id == placement.student_id, HourEntry.status.in_(LIVE)]
     if ignore_id is not None:
         others.append(HourEntry.id != ignore_id)
@@ -300,6 +305,7 @@ def correct_entry(
     """A confirmed entry is corrected by a new pending entry that references it; the original
     becomes ``corrected`` when the supervisor confirms the correction."""
     original = _own_entry(actor, entry_id)
+    _lock_student(original.student_id)
     if original.status is not EntryStatus.CONFIRMED:
         raise DomainError(
             "Only a confirmed entry is corrected; edit or withdraw one that is still waiting.",
