@@ -13,6 +13,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from flask import Flask, g, request_started
@@ -67,6 +68,25 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the interpreter does
+
+
+@pytest.fixture
+def busy_app(app: Flask) -> Iterator[Flask]:
+    """The same database (built by ``app``) through an app whose pool lets many threads hold
+    a connection at once: the concurrency tests (which commit for real; each cleans up in
+    its own ``no_isolation`` fixture)."""
+    base = make_test_config(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    class Config(base):  # type: ignore[valid-type, misc]
+        SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {
+            "pool_size": 24,
+            "max_overflow": 0,
+        }
+
+    busy = create_app(Config)
+    yield busy
+    with busy.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -12,13 +12,11 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
-from typing import ClassVar
 
 import pytest
 from flask import Flask
 from sqlalchemy import delete, func, select
 
-from tests.conftest import make_test_config
 from tests.support.builders import (
     make_employer,
     make_offering,
@@ -27,7 +25,6 @@ from tests.support.builders import (
     make_student,
     make_user,
 )
-from wbl import create_app
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, Partner, PartnerContact
@@ -45,24 +42,6 @@ from wbl.students.models import StudentProfile, student_pathway
 
 THREADS = 20
 SEATS = 5
-
-
-@pytest.fixture
-def busy_app(app: Flask) -> Iterator[Flask]:
-    """The same database (built by ``app``), through an app whose pool lets all twenty
-    threads hold a connection at once."""
-    base = make_test_config(app.config["SQLALCHEMY_DATABASE_URI"])
-
-    class Config(base):  # type: ignore[valid-type, misc]
-        SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {
-            "pool_size": THREADS + 2,
-            "max_overflow": 0,
-        }
-
-    busy = create_app(Config)
-    yield busy
-    with busy.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture
