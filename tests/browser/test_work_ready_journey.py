@@ -29,7 +29,7 @@ from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.certificates.models import Certificate, Interview, InterviewVote
 from wbl.clock import local_today
-from wbl.extensions import db
+from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxMessage
 from wbl.portfolio.models import Artifact, PortfolioDocument, Recommendation
 from wbl.reference.services import active_outcomes
@@ -278,6 +278,16 @@ def test_portfolio_to_verified_certificate(
     expect(page.get_by_text(STUDENT.full_name).first).to_be_visible()
     check(page, "work-ready-panel")
     sign_out(page)
+
+    # The day of the interview comes (panelists record decisions only once it has started).
+    with browser_app.app_context():
+        interview = db.session.scalar(
+            select(Interview).where(Interview.student_id == setup.student_id)
+        )
+        assert interview is not None
+        interview.starts_at = utcnow() - timedelta(minutes=30)
+        db.session.commit()
+        db.session.remove()
 
     # Both panelists record their levels and pass the interview.
     for panelist in (EDUCATOR, MENTOR):

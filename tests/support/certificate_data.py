@@ -98,6 +98,13 @@ def make_interview(
     return interview
 
 
+def held(interview: Interview) -> Interview:
+    """The interview has taken place (an hour ago): panelists may now vote."""
+    interview.starts_at = datetime.now(UTC) - timedelta(hours=1)
+    db.session.flush()
+    return interview
+
+
 def add_vote(interview: Interview, panelist: User, *, passed: bool) -> InterviewVote:
     vote = InterviewVote(
         interview_id=interview.id, panelist_id=panelist.id, scores=[], passed=passed

@@ -670,6 +670,11 @@ def record_vote(actor: User, interview_id: int, data: VoteInput) -> InterviewVot
     interview = _lock_interview(interview.id)
     if interview.status is not InterviewStatus.INVITED:
         raise AlreadyDecided()
+    if interview.starts_at > utcnow():
+        raise DomainError(
+            "The interview has not taken place yet: record your levels and decision once it "
+            f"has started ({local_when(interview.starts_at, interview.duration_minutes)})."
+        )
     if db.session.get(InterviewVote, (interview.id, actor.id)) is not None:
         raise DomainError("You have already recorded your decision; a vote is final.")
     vote = InterviewVote(

@@ -20,6 +20,7 @@ from tests.support.builders import make_employer, make_school, make_user
 from tests.support.certificate_data import (
     Setting,
     ensure_levels,
+    held,
     issue,
     make_interview,
     make_panel,
@@ -376,7 +377,7 @@ def test_a_conflicted_invitation_is_refused_on_the_page(client, login_as, post_f
 def test_panelists_vote_through_the_page(client, login_as, post_form, setting) -> None:
     ensure_levels()
     panel = make_panel(members=[setting.employer, setting.teacher], creator=setting.staff)
-    interview = make_interview(panel, setting.student, submission=setting.submission)
+    interview = held(make_interview(panel, setting.student, submission=setting.submission))
     outcomes = active_outcomes()
     url = f"/interviews/slots/{interview.id}"
     for panelist in (setting.employer, setting.teacher):

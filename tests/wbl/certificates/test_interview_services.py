@@ -20,6 +20,7 @@ from tests.support.builders import (
 from tests.support.certificate_data import (
     Setting,
     ensure_levels,
+    held,
     make_interview,
     make_panel,
     make_passed_submission,
@@ -414,7 +415,17 @@ def _vote(passed: bool | None = True, rank: int | None = 3, **comments: str) -> 
 def invited(setting, request_context) -> Interview:
     ensure_levels()
     panel = _panel(setting, setting.employer, setting.teacher, setting.staff_panelist)
-    return make_interview(panel, setting.student, submission=setting.submission)
+    return held(make_interview(panel, setting.student, submission=setting.submission))
+
+
+def test_no_vote_before_the_interview_has_taken_place(setting, request_context) -> None:
+    ensure_levels()
+    panel = _panel(setting, setting.employer, setting.teacher)
+    upcoming = make_interview(panel, setting.student, submission=setting.submission)
+    with pytest.raises(DomainError, match="has not taken place yet"):
+        interviews.record_vote(setting.employer, upcoming.id, _vote(True))
+    assert db.session.get(InterviewVote, (upcoming.id, setting.employer.id)) is None
+    assert upcoming.status is InterviewStatus.INVITED
 
 
 def test_a_panelist_records_levels_and_a_decision(setting, invited) -> None:
@@ -488,7 +499,7 @@ def test_three_panelists_decide_by_majority(setting, invited, decisions, expecte
 def test_two_panelists_a_tie_does_not_pass(setting, request_context, decisions, expected) -> None:
     ensure_levels()
     panel = _panel(setting)
-    interview = make_interview(panel, setting.student, submission=setting.submission)
+    interview = held(make_interview(panel, setting.student, submission=setting.submission))
     for panelist, passed in zip((setting.employer, setting.teacher), decisions, strict=True):
         interviews.record_vote(panelist, interview.id, _vote(passed))
     assert interview.status is expected
