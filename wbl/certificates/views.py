@@ -41,6 +41,7 @@ from wbl.certificates.forms import (
 from wbl.certificates.models import Certificate, InterviewStatus
 from wbl.clock import local_when
 from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.extensions import utcnow
 from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
 
@@ -221,7 +222,13 @@ def slot(interview_id: int) -> ResponseReturnValue:
     own_vote = interviews.vote_of(current_user, interview)
     outcomes = active_outcomes()
     levels = interviews.scoring_levels()
-    can_vote = panelist and own_vote is None and interview.status is InterviewStatus.INVITED
+    waiting = panelist and interview.starts_at > utcnow()  # votes open when it starts
+    can_vote = (
+        panelist
+        and not waiting
+        and own_vote is None
+        and interview.status is InterviewStatus.INVITED
+    )
     form = vote_form(outcomes, levels) if can_vote else None
     if request.method == "POST":
         if form is None:
@@ -257,6 +264,7 @@ def slot(interview_id: int) -> ResponseReturnValue:
         outcomes=outcomes,
         levels={level.rank: level.name for level in levels},
         votes=votes,
+        waiting=waiting and interview.status is InterviewStatus.INVITED,
         voted_count=len(interview.votes),
         own_vote=own_vote,
         panelist=panelist,

@@ -430,3 +430,19 @@ def test_the_panel_list_has_a_fixed_query_count(client, login_as, count_queries,
     with count_queries() as more:
         assert client.get("/interviews").status_code == 200
     assert more.count == few.count
+
+
+def test_the_slot_page_opens_the_vote_when_the_interview_starts(
+    client, login_as, post_form, setting
+) -> None:
+    ensure_levels()
+    panel = make_panel(members=[setting.employer, setting.teacher], creator=setting.staff)
+    interview = make_interview(panel, setting.student, submission=setting.submission)
+    login_as(setting.employer)
+    url = f"/interviews/slots/{interview.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "once the interview has started" in page
+    assert "Send my levels and decision" not in page
+    held(interview)
+    page = client.get(url).get_data(as_text=True)
+    assert "Send my levels and decision" in page
