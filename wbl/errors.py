@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, flash, render_template
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -33,6 +37,47 @@ class Forbidden(DomainError):
     """The object is visible to the actor, but the action is not theirs to take."""
 
     message = "You do not have permission to do that."
+
+
+def field_error(form: Any, error: DomainError) -> str | None:
+    """Put a service's refusal next to its form field.
+
+    NotFound and Forbidden are raised again (they answer 404 and 403); a refusal that names no
+    field of the form is returned, for the page to show above the form.
+    """
+    if isinstance(error, NotFound | Forbidden):
+        raise error
+    field = form._fields.get(error.field or "")
+    if field is None:
+        return error.message
+    field.errors = [*field.errors, error.message]
+    return None
+
+
+@dataclass
+class Attempt:
+    ok: bool = False
+
+
+@contextmanager
+def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
+    """Run a service call for a button: a rule's refusal is flashed, and ``attempt.ok`` stays
+    False; NotFound and Forbidden pass through (404 and 403)::
+
+        with flash_refusal() as attempt:
+            letter = letters.remind(current_user, letter_id)
+        if attempt.ok:
+            flash(f"A reminder is on its way to {letter.recommender_name}.", "success")
+    """
+    attempt = Attempt()
+    try:
+        yield attempt
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        flash(error.message, category)
+    else:
+        attempt.ok = True
 
 
 def _page(code: int, title: str, text: str) -> ResponseReturnValue:

@@ -40,7 +40,7 @@ from wbl.certificates.forms import (
 )
 from wbl.certificates.models import Certificate, InterviewStatus
 from wbl.clock import local_when
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import utcnow
 from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
@@ -56,11 +56,9 @@ STATUS_LABELS = {
 
 
 def _put_error(form: Any, error: DomainError) -> None:
-    target = form._fields.get(error.field or "")
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
+    """A refusal next to its field, or at the top of the form."""
+    if problem := field_error(form, error):
+        form.form_errors.append(problem)
 
 
 def _public(response: Response) -> Response:
@@ -347,13 +345,9 @@ def student(student_id: int) -> ResponseReturnValue:
 def issue(student_id: int) -> ResponseReturnValue:
     if not IssueForm().validate_on_submit():
         abort(400)
-    try:
+    with flash_refusal() as attempt:
         certificate = services.issue_certificate(current_user, student_id)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
+    if attempt.ok:
         flash(
             f"The certificate is issued to {certificate.student_name}, who has been e-mailed.",
             "success",

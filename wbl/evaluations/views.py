@@ -6,11 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, field_error, flash_refusal
 from wbl.evaluations import queries, services
 from wbl.evaluations.forms import (
     ActionForm,
@@ -29,17 +28,6 @@ bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 PER_PAGE = 25
 EXPIRED = "The form has expired. Reload the page and try again."
 VIEWERS = (Role.STUDENT, Role.TEACHER, Role.EMPLOYER, Role.STAFF)
-
-
-def _problem(form: FlaskForm, error: DomainError) -> str | None:
-    """Put a service's refusal on its field; return it when it belongs to the page."""
-    if isinstance(error, NotFound | Forbidden):
-        raise error
-    field = form._fields.get(error.field or "")
-    if field is None:
-        return error.message
-    field.errors = [*field.errors, error.message]
-    return None
 
 
 @bp.get("/")
@@ -95,7 +83,7 @@ def evaluation(placement_id: int) -> ResponseReturnValue:
                     current_user, placement.id, form.answers(categories, outcomes)
                 )
             except DomainError as error:
-                problem = _problem(form, error)
+                problem = field_error(form, error)
             else:
                 flash(
                     "Thank you: your evaluation is saved, and the student can read it.", "success"
@@ -131,13 +119,9 @@ def complete(placement_id: int) -> ResponseReturnValue:
         raise Forbidden("Only the placement's supervisor or staff can end it.")
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal() as attempt:
             services.complete_placement(current_user, placement.id)
-        except DomainError as error:
-            if isinstance(error, NotFound | Forbidden):
-                raise
-            flash(error.message, "warning")
-        else:
+        if attempt.ok:
             flash(
                 "The placement has ended. The student is asked for their reflection"
                 + (
@@ -176,7 +160,7 @@ def reflection(placement_id: int) -> ResponseReturnValue:
             try:
                 services.save_reflection(current_user, placement.id, form.text.data or "")
             except DomainError as error:
-                problem = _problem(form, error)
+                problem = field_error(form, error)
             else:
                 made = portfolio.placement_artifact(placement.id)
                 if made is not None and artifact is None:

@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from wbl.access import PUBLIC, policy
 from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound, flash_refusal
 from wbl.extensions import db, utcnow
 from wbl.hours import queries, services
 from wbl.hours.forms import ConfirmForm, RejectForm
@@ -74,12 +74,9 @@ def _confirm(digest: Digest) -> None:
     if not form.validate_on_submit():  # only its CSRF token is checked
         return
     chosen = form.chosen()
-    try:
+    with flash_refusal() as attempt:
         count = services.confirm_from_link(digest, chosen)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        flash(error.message, "warning")
+    if not attempt.ok:
         return
     skipped = len(set(chosen)) - count
     if not count:

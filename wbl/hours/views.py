@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import Role, policy
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound, flash_refusal
 from wbl.extensions import db
 from wbl.hours import queries, services
 from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
@@ -148,13 +148,9 @@ def entry_delete(entry_id: int) -> ResponseReturnValue:
     entry = services.get_entry(current_user, entry_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal("danger") as attempt:
             services.delete_entry(current_user, entry.id)
-        except DomainError as error:
-            if isinstance(error, NotFound | Forbidden):
-                raise
-            flash(error.message, "danger")
-        else:
+        if attempt.ok:
             flash("Your entry is withdrawn.", "success")
     return redirect(url_for("hours.placement", placement_id=entry.placement_id))
 
@@ -180,13 +176,9 @@ def inbox() -> ResponseReturnValue:
 def confirm() -> ResponseReturnValue:
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal("danger") as attempt:
             count = services.confirm(current_user, form.chosen())
-        except DomainError as error:
-            if isinstance(error, NotFound | Forbidden):
-                raise
-            flash(error.message, "danger")
-        else:
+        if attempt.ok:
             if count:
                 noun = "entry" if count == 1 else "entries"
                 flash(f"{count} {noun} confirmed.", "success")

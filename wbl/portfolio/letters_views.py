@@ -34,7 +34,7 @@ from flask_wtf import FlaskForm
 from wbl.access import PUBLIC, Role, policy
 from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.clock import to_local
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import utcnow
 from wbl.portfolio import letters
 from wbl.portfolio.letter_forms import LetterActionForm, LetterRequestForm, LetterUploadForm
@@ -98,14 +98,9 @@ def index() -> ResponseReturnValue:
         return _index_page(form, 422)
     try:
         letter = letters.ask(current_user, form.request())
-    except (NotFound, Forbidden):
-        raise
     except DomainError as error:
-        field = getattr(form, error.field or "", None)
-        if field is not None:
-            field.errors = [error.message]
-        else:
-            form.form_errors.append(error.message)
+        if problem := field_error(form, error):
+            form.form_errors.append(problem)
         return _index_page(form, 422)
     flash(
         f"Your request is on its way to {letter.recommender_name}. You will see here when "
@@ -121,13 +116,9 @@ def withdraw(letter_id: int) -> ResponseReturnValue:
     form = LetterActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_refusal() as attempt:
         letter = letters.withdraw(current_user, letter_id)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
+    if attempt.ok:
         flash(
             f"Your request to {letter.recommender_name} is withdrawn; their link no longer works.",
             "success",
@@ -141,13 +132,9 @@ def remind(letter_id: int) -> ResponseReturnValue:
     form = LetterActionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with flash_refusal() as attempt:
         letter = letters.remind(current_user, letter_id)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
+    if attempt.ok:
         flash(f"A reminder is on its way to {letter.recommender_name}.", "success")
     return redirect(url_for("letters.index"))
 
@@ -216,11 +203,9 @@ def upload(token: str) -> ResponseReturnValue:
                 )
             except InvalidLink as error:
                 return _link_problem(error)
-            except (NotFound, Forbidden):
-                raise
             except DomainError as error:
-                field = getattr(form, error.field or "", None) or form.file
-                field.errors = [error.message]
+                if problem := field_error(form, error):
+                    form.file.errors = [*form.file.errors, problem]
             else:
                 done = render_template("letters/upload_done.html", letter=letter)
                 return private_link_page(Response(done))

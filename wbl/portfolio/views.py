@@ -21,7 +21,7 @@ from jinja2 import TemplateNotFound
 
 from wbl.access import Role, policy
 from wbl.clock import local_today
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.portfolio import export, queries, services
 from wbl.portfolio.forms import (
@@ -43,17 +43,6 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 
 READERS = (Role.STUDENT, Role.TEACHER, Role.STAFF, Role.EMPLOYER)
 OTHERS = (Role.TEACHER, Role.STAFF, Role.EMPLOYER)
-
-
-def _place_error(form: ArtifactForm | CommentForm | DocumentForm, error: DomainError) -> str | None:
-    """Put a service's refusal on its form field; returns it when no field matches."""
-    if isinstance(error, NotFound | Forbidden):
-        raise error
-    field = form._fields.get(error.field or "")
-    if field is None:
-        return error.message
-    field.errors = [*field.errors, error.message]
-    return None
 
 
 def _has_letters_summary() -> bool:
@@ -114,7 +103,7 @@ def _render_form(
         if error.field == "outcomes":
             outcomes_error = error.message
         else:
-            problem = _place_error(form, error)
+            problem = field_error(form, error)
     failed = bool(problem or outcomes_error or form.errors)
     return render_template(
         "portfolio/artifact_form.html",
@@ -228,7 +217,7 @@ def comment(artifact_id: int) -> ResponseReturnValue:
         try:
             services.add_comment(current_user, current.id, form.body.data or "")
         except DomainError as error:
-            problem = _place_error(form, error)
+            problem = field_error(form, error)
             if problem:
                 flash(problem, "warning")
         else:
@@ -247,13 +236,9 @@ def reopen(artifact_id: int) -> ResponseReturnValue:
     current = services.get_artifact(current_user, artifact_id)
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal("info") as attempt:
             services.reopen(current_user, current.id)
-        except DomainError as error:
-            if isinstance(error, NotFound | Forbidden):
-                raise
-            flash(error.message, "info")
-        else:
+        if attempt.ok:
             flash("The artifact is a draft again: change it, then mark it ready.", "success")
     return redirect(url_for("portfolio.artifact", artifact_id=current.id))
 
@@ -316,7 +301,7 @@ def upload_document(kind: str) -> ResponseReturnValue:
                 raise DomainError("Choose the file to upload.", field="file")
             services.upload_document(current_user, document_kind, upload)
         except DomainError as error:
-            problem = _place_error(form, error)
+            problem = field_error(form, error)
             if problem:
                 form.file.errors = [*form.file.errors, problem]
         else:

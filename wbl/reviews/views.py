@@ -5,11 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.reference.services import active_outcomes
 from wbl.reviews import queries, services
@@ -34,17 +33,6 @@ PER_PAGE = 25
 EXPIRED = "The form has expired. Reload the page and try again."
 # Who may review: educators and employers (eligibility is checked in the services).
 REVIEWERS = (Role.TEACHER, Role.STAFF, Role.EMPLOYER)
-
-
-def _problem(form: FlaskForm, error: DomainError) -> str | None:
-    """Put a service's refusal on its field; return it when it belongs to the page."""
-    if isinstance(error, NotFound | Forbidden):
-        raise error
-    field = form._fields.get(error.field or "")
-    if field is None:
-        return error.message
-    field.errors = [*field.errors, error.message]
-    return None
 
 
 def progress_url(student_id: int) -> str:
@@ -72,7 +60,7 @@ def guide() -> ResponseReturnValue:
         try:
             services.save_guide(current_user, form.edit(levels, outcomes))
         except DomainError as error:
-            problem = _problem(form, error)
+            problem = field_error(form, error)
         else:
             flash("The scoring guide is saved.", "success")
             return redirect(url_for("reviews.guide"))
@@ -91,11 +79,9 @@ def guide() -> ResponseReturnValue:
 def volunteer() -> ResponseReturnValue:
     form = ActionForm()
     if form.validate_on_submit():
-        try:
+        with flash_refusal() as attempt:
             services.volunteer(current_user)
-        except DomainError as error:
-            flash(error.message, "warning")
-        else:
+        if attempt.ok:
             flash("Thank you: you are in the pool of portfolio reviewers.", "success")
         return redirect(url_for("reviews.volunteer"))
     row = services.volunteer_of(current_user.id)
@@ -127,7 +113,7 @@ def pool() -> ResponseReturnValue:
         try:
             row = services.add_to_pool(current_user, form.email.data or "")
         except DomainError as error:
-            problem = _problem(form, error)
+            problem = field_error(form, error)
             if problem:
                 form.email.errors = [*form.email.errors, problem]
         else:
@@ -185,13 +171,9 @@ def submit() -> ResponseReturnValue:
 @policy(Role.STUDENT)
 def withdraw(submission_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
-        try:
+        with flash_refusal() as attempt:
             services.withdraw_submission(current_user, submission_id)
-        except DomainError as error:
-            if isinstance(error, NotFound | Forbidden):
-                raise
-            flash(error.message, "warning")
-        else:
+        if attempt.ok:
             flash("Your submission is withdrawn. Submit again when you are ready.", "success")
     return redirect(url_for("reviews.feedback"))
 
@@ -323,7 +305,7 @@ def assign(submission_id: int) -> ResponseReturnValue:
             current_user, current.id, [form.first.data or 0, form.second.data or 0]
         )
     except DomainError as error:
-        problem = _problem(form, error)
+        problem = field_error(form, error)
         return _render_submission(current, assign=form, problem=problem)
     flash("Two reviewers are assigned and e-mailed.", "success")
     return redirect(url_for("reviews.submission", submission_id=current.id))
@@ -337,7 +319,7 @@ def auto_assign(submission_id: int) -> ResponseReturnValue:
         try:
             services.auto_assign(current_user, current.id)
         except DomainError as error:
-            return _render_submission(current, problem=_problem(ActionForm(), error))
+            return _render_submission(current, problem=field_error(ActionForm(), error))
         names = " and ".join(a.reviewer.full_name for a in current.assignments)
         flash(f"Assigned {names}; they are e-mailed.", "success")
     return redirect(url_for("reviews.submission", submission_id=current.id))
@@ -382,7 +364,7 @@ def resolve(submission_id: int) -> ResponseReturnValue:
     try:
         services.resolve(current_user, current.id, form.ranks(disputed), form.note.data or "")
     except DomainError as error:
-        return _render_submission(current, resolve=form, problem=_problem(form, error))
+        return _render_submission(current, resolve=form, problem=field_error(form, error))
     flash(f"Decided: the portfolio {_status_label(current.status).lower()}.", "success")
     return redirect(url_for("reviews.submission", submission_id=current.id))
 
@@ -415,7 +397,7 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
         try:
             services.submit_scores(current_user, current.id, form.scores(outcomes))
         except DomainError as error:
-            problem = _problem(form, error)
+            problem = field_error(form, error)
         else:
             flash("Thank you: your scores are sent.", "success")
             return redirect(url_for("reviews.assignments"))
