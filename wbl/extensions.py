@@ -14,12 +14,12 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, inspect, select, update
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
-from wbl.errors import DomainError
+from wbl.errors import DomainError, NotFound
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -71,6 +71,37 @@ def rows_affected(result: Result[Any]) -> int:
     return result.rowcount
 
 
+def move_status(row: Any, from_status: Any, **values: Any) -> bool:
+    """Compare-and-set on one row: ``UPDATE … SET values WHERE id = row.id AND status =
+    from_status``. Of two requests racing to move the same row, only one gets True. The changed
+    attributes of ``row`` are expired either way, so it next reads what the database holds."""
+    model = type(row)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == row.id, model.status == from_status)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(row, list(values))
+    return rows_affected(result) == 1
+
+
+def lock_row(model: type[M], row_id: int) -> M:
+    """The row, locked until the transaction ends (``SELECT … FOR UPDATE`` on PostgreSQL;
+    SQLite runs one writer at a time) and read afresh, so a request that waited for the lock
+    sees what the one before it wrote. NotFound when there is no such row."""
+    key = inspect(model).primary_key[0]
+    row = db.session.scalar(
+        select(model)
+        .where(key == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise NotFound()
+    return row
+
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -95,6 +126,7 @@ def atomic(function: Callable[P, T]) -> Callable[P, T]:
 
 
 db = SQLAlchemy(model_class=Base)
+M = TypeVar("M", bound=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import ColumnElement, Select, exists, func, select, update
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -51,7 +51,7 @@ from wbl.certificates.models import (
 )
 from wbl.clock import local_to_utc, local_when, to_local
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, lock_row, move_status, utcnow
 from wbl.notifications.services import Attachment, queue_email
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_staff
@@ -369,21 +369,6 @@ def conflict(user: User, student: StudentProfile) -> str | None:
     return None
 
 
-def lock_student(student_id: int) -> StudentProfile:
-    """The student's row, locked for this transaction (PostgreSQL): two staff inviting the
-    same student at once, or issuing two certificates, queue here and the second one sees
-    the first one's row."""
-    student = db.session.scalar(
-        select(StudentProfile)
-        .where(StudentProfile.id == student_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if student is None:
-        raise NotFound()
-    return student
-
-
 def _slot_start(panel: InterviewPanel, start: time, duration_minutes: int) -> datetime:
     if not MIN_SLOT <= duration_minutes <= MAX_SLOT:
         raise DomainError(
@@ -427,7 +412,7 @@ def invite_student(
     found = db.session.get(StudentProfile, student_id)
     if found is None or not sees_student(actor, found):
         raise DomainError("Choose a student from the list.", field="student_id")
-    student = lock_student(student_id)
+    student = lock_row(StudentProfile, student_id)  # two staff inviting at once queue here
     name = student.user.full_name
     submission = passed_submission(student.id)
     if submission is None:
@@ -464,22 +449,16 @@ def invite_student(
             raise DomainError(
                 f"{name} has already been interviewed by this panel.", field="student_id"
             )
-        reopened = rows_affected(
-            db.session.execute(
-                update(Interview)
-                .where(Interview.id == earlier.id, Interview.status == InterviewStatus.CANCELLED)
-                .values(
-                    status=InterviewStatus.INVITED,
-                    starts_at=starts_at,
-                    duration_minutes=duration_minutes,
-                    submission_id=submission.id,
-                    decided_at=None,
-                    decision_note="",
-                )
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if reopened != 1:
+        if not move_status(
+            earlier,
+            InterviewStatus.CANCELLED,
+            status=InterviewStatus.INVITED,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            submission_id=submission.id,
+            decided_at=None,
+            decision_note="",
+        ):
             raise AlreadyDecided()
         db.session.refresh(earlier)
         interview = earlier
@@ -595,15 +574,7 @@ def cancel_interview(actor: User, interview_id: int) -> Interview:
     the calendar event. Needs a request context."""
     interview = get_slot(actor, interview_id)
     require(is_staff(actor) and sees_student(actor, interview.student))
-    changed = rows_affected(
-        db.session.execute(
-            update(Interview)
-            .where(Interview.id == interview.id, Interview.status == InterviewStatus.INVITED)
-            .values(status=InterviewStatus.CANCELLED)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
+    if not move_status(interview, InterviewStatus.INVITED, status=InterviewStatus.CANCELLED):
         raise AlreadyDecided()
     db.session.refresh(interview)
     _send_calendar(interview, "CANCEL")
@@ -612,20 +583,6 @@ def cancel_interview(actor: User, interview_id: int) -> Interview:
 
 
 # --- voting --------------------------------------------------------------------------------
-
-
-def _lock_interview(interview_id: int) -> Interview:
-    """The interview's row, locked (PostgreSQL), so that the last two panelists voting at
-    once see each other's vote and one of them decides."""
-    interview = db.session.scalar(
-        select(Interview)
-        .where(Interview.id == interview_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if interview is None:
-        raise NotFound()
-    return interview
 
 
 def _clean_scores(data: VoteInput) -> list[dict[str, object]]:
@@ -667,7 +624,8 @@ def record_vote(actor: User, interview_id: int, data: VoteInput) -> InterviewVot
     comment = data.comment.strip()
     if len(comment) > MAX_NOTES:
         raise DomainError(f"Keep the comment under {MAX_NOTES} characters.", field="comment")
-    interview = _lock_interview(interview.id)
+    # The last two panelists voting at once: the second sees the first's vote and decides.
+    interview = lock_row(Interview, interview.id)
     if interview.status is not InterviewStatus.INVITED:
         raise AlreadyDecided()
     if interview.starts_at > utcnow():
@@ -709,15 +667,9 @@ def _decide_if_complete(interview: Interview) -> None:
     # A majority passes; a tie (one of two) does not.
     status = InterviewStatus.PASSED if passes * 2 > len(votes) else InterviewStatus.NOT_PASSED
     note = f"{passes} of {len(votes)} panelists voted pass."
-    decided = rows_affected(
-        db.session.execute(
-            update(Interview)
-            .where(Interview.id == interview.id, Interview.status == InterviewStatus.INVITED)
-            .values(status=status, decided_at=utcnow(), decision_note=note)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if decided != 1:
+    if not move_status(
+        interview, InterviewStatus.INVITED, status=status, decided_at=utcnow(), decision_note=note
+    ):
         raise AlreadyDecided()
     db.session.refresh(interview)
     _tell_decision(interview)

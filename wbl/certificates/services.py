@@ -32,7 +32,6 @@ from wbl.auth.models import User
 from wbl.certificates import keys
 from wbl.certificates.interviews import (
     active_outcomes,
-    lock_student,
     passed_submission,
     student_interviews,
     students_in_scope,
@@ -40,7 +39,7 @@ from wbl.certificates.interviews import (
 from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import to_local
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.policies import is_staff
 from wbl.reviews.models import PortfolioSubmission
@@ -241,7 +240,7 @@ def issue_certificate(actor: User, student_id: int) -> Certificate:
     # The credential must be signable before anything is issued (production: a clear
     # message when the key is not configured).
     keys.signing_key()
-    lock_student(student.id)
+    lock_row(StudentProfile, student.id)  # two staff issuing at once: one certificate
     found = eligibility(student.id)
     if found.certificate is not None:
         raise DomainError(

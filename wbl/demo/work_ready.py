@@ -46,6 +46,7 @@ from wbl.portfolio.models import (
     Recommendation,
 )
 from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.reviews.models import (
     PortfolioSubmission,
     ReviewAssignment,
@@ -83,11 +84,7 @@ class WorkReadyCounts:
 
 
 def add_work_ready(rng: random.Random, anchor: date, demo_domain: str) -> WorkReadyCounts:
-    outcomes = list(
-        db.session.scalars(
-            select(PogOutcome).where(PogOutcome.active.is_(True)).order_by(PogOutcome.position)
-        )
-    )
+    outcomes = active_outcomes()
     staff = db.session.scalar(select(User).where(User.email == f"staff@{demo_domain}"))
     student_user = db.session.scalar(select(User).where(User.email == f"student@{demo_domain}"))
     teacher = db.session.scalar(select(User).where(User.email == f"teacher@{demo_domain}"))

@@ -30,7 +30,7 @@ from wbl.clock import local_to_utc, local_when
 from wbl.errors import DomainError, NotFound
 from wbl.events import policies, queries
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
-from wbl.extensions import db, rows_affected, utcnow
+from wbl.extensions import db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.reference.models import ExperienceKind
 from wbl.schools import queries as school_queries
@@ -277,15 +277,14 @@ def _decide(
     actor: User, request: EventRequest, status: EventRequestStatus, message: str, now: datetime
 ) -> None:
     """Move a pending request to ``status``, or raise if someone else answered first."""
-    changed = rows_affected(
-        db.session.execute(
-            update(EventRequest)
-            .where(EventRequest.id == request.id, EventRequest.status == EventRequestStatus.PENDING)
-            .values(status=status, decided_by_id=actor.id, decided_at=now, response_message=message)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
+    if not move_status(
+        request,
+        EventRequestStatus.PENDING,
+        status=status,
+        decided_by_id=actor.id,
+        decided_at=now,
+        response_message=message,
+    ):
         raise _already(request)
     db.session.refresh(request)
 

@@ -17,7 +17,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_staff
@@ -282,17 +282,8 @@ def delete_entry(actor: User, entry_id: int) -> HourEntry:
     """Withdraw a pending entry: it stays, marked deleted."""
     entry = _own_entry(actor, entry_id)
     _require_pending(entry, "withdrawn")
-    changed = rows_affected(
-        db.session.execute(
-            update(HourEntry)
-            .where(HourEntry.id == entry.id, HourEntry.status == EntryStatus.PENDING)
-            .values(status=EntryStatus.DELETED, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
+    if not move_status(entry, EntryStatus.PENDING, status=EntryStatus.DELETED, updated_at=utcnow()):
         raise AlreadyDecided()
-    db.session.expire(entry, ["status", "updated_at"])
     _event(entry, "deleted", actor, detail={"before": _snapshot(entry)})
     db.session.commit()
     return entry
@@ -356,22 +347,16 @@ def correct_entry(
 
 def _decide(actor: User, entry: HourEntry, to: EntryStatus, via: Channel, reason: str = "") -> None:
     now = utcnow()
-    changed = rows_affected(
-        db.session.execute(
-            update(HourEntry)
-            .where(HourEntry.id == entry.id, HourEntry.status == EntryStatus.PENDING)
-            .values(
-                status=to,
-                reject_reason=reason,
-                decided_by_id=actor.id,
-                decided_at=now,
-                decided_via=via,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
+    if not move_status(
+        entry,
+        EntryStatus.PENDING,
+        status=to,
+        reject_reason=reason,
+        decided_by_id=actor.id,
+        decided_at=now,
+        decided_via=via,
+        updated_at=now,
+    ):
         raise AlreadyDecided()
     db.session.expire(entry)
     detail: dict[str, object] = {"reason": reason} if reason else {}

@@ -33,7 +33,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.models import (
     AllocationRound,
@@ -833,15 +833,9 @@ def publish_round(actor: User, round_id: int) -> dict[str, int]:
     UPDATE first, so a second publish (another tab, a double click) is refused."""
     _require_manager(actor)
     round_ = _get_round(round_id)
-    changed = rows_affected(
-        db.session.execute(
-            update(AllocationRound)
-            .where(AllocationRound.id == round_id, AllocationRound.status == RoundStatus.PROPOSED)
-            .values(status=RoundStatus.PUBLISHED, published_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
+    if not move_status(
+        round_, RoundStatus.PROPOSED, status=RoundStatus.PUBLISHED, published_at=utcnow()
+    ):
         db.session.refresh(round_)
         if round_.status is RoundStatus.PUBLISHED:
             raise DomainError("This round has already been published; nothing was changed.")

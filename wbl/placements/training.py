@@ -32,7 +32,7 @@ from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_to_utc, local_today, local_when
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements import policies
 from wbl.placements.models import (
@@ -395,20 +395,6 @@ def get_agreement(actor: User, placement_id: int) -> TrainingAgreement:
 # --- use cases -----------------------------------------------------------------------------
 
 
-def _lock(agreement_id: int) -> TrainingAgreement:
-    """The agreement, locked for this transaction (PostgreSQL), so that two parties
-    acknowledging at once both see each other's answer and one of them completes it."""
-    agreement = db.session.scalar(
-        select(TrainingAgreement)
-        .where(TrainingAgreement.id == agreement_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if agreement is None:
-        raise NotFound()
-    return agreement
-
-
 @atomic
 def acknowledge(
     acknowledgement_id: int, nonce: str, *, typed_name: str, agreed: bool, ip_address: str
@@ -424,7 +410,8 @@ def acknowledge(
         raise DomainError("Type your full name to sign.", field="typed_name")
     if not agreed:
         raise DomainError("Tick this box to acknowledge the agreement.", field="agree")
-    agreement = _lock(acknowledgement.agreement_id)
+    # Both parties acknowledging at once: the second sees the first's answer and completes it.
+    agreement = lock_row(TrainingAgreement, acknowledgement.agreement_id)
     if agreement.placement.status is PlacementStatus.CANCELLED:
         raise AlreadyAcknowledged()
     now = utcnow()

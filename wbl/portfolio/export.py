@@ -43,6 +43,7 @@ from wbl.portfolio.models import (
     Recommendation,
 )
 from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 
@@ -145,13 +146,7 @@ class _Pdf(FPDF):
 
 
 def _load(student_id: int) -> tuple[list[PogOutcome], list[Artifact]]:
-    outcomes = list(
-        db.session.scalars(
-            select(PogOutcome)
-            .where(PogOutcome.active.is_(True))
-            .order_by(PogOutcome.position, PogOutcome.id)
-        )
-    )
+    outcomes = active_outcomes()
     artifacts = list(
         db.session.scalars(
             select(Artifact)

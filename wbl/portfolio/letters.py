@@ -31,7 +31,7 @@ from wbl.auth.models import User, normalize_email
 from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.clock import local_when
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.models import OutboxMessage
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
@@ -274,23 +274,10 @@ def own_letter(actor: User, letter_id: int) -> Recommendation:
 def withdraw(actor: User, letter_id: int) -> Recommendation:
     """The student no longer needs this letter: the link stops working."""
     letter = own_letter(actor, letter_id)
-    changed = rows_affected(
-        db.session.execute(
-            update(Recommendation)
-            .where(
-                Recommendation.id == letter.id,
-                Recommendation.status == LetterStatus.REQUESTED,
-            )
-            .values(status=LetterStatus.WITHDRAWN, nonce=None)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
-        db.session.expire(letter)
+    if not move_status(letter, LetterStatus.REQUESTED, status=LetterStatus.WITHDRAWN, nonce=None):
         if letter.status is LetterStatus.RECEIVED:
             raise DomainError("This letter has already arrived; it can no longer be withdrawn.")
         raise DomainError("This request is already withdrawn; nothing was changed.")
-    db.session.expire(letter)
     db.session.commit()
     return letter
 

@@ -13,6 +13,7 @@ from wbl.extensions import db
 from wbl.placements.models import Placement
 from wbl.portfolio.models import Artifact, ArtifactOutcome, DocumentKind, PortfolioDocument
 from wbl.reference.models import PogOutcome
+from wbl.reference.services import active_outcomes
 from wbl.students.models import StudentProfile
 
 
@@ -55,13 +56,7 @@ def progress_of(student: StudentProfile) -> Progress:
     """Each active PoG outcome with the student's artifacts showing it (ready ones first),
     the artifacts that show none, and the documents: four queries, whatever the portfolio
     holds."""
-    outcomes = list(
-        db.session.scalars(
-            select(PogOutcome)
-            .where(PogOutcome.active.is_(True))
-            .order_by(PogOutcome.position, PogOutcome.id)
-        )
-    )
+    outcomes = active_outcomes()
     artifacts = list(
         db.session.scalars(
             select(Artifact)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import url_for
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
@@ -34,7 +34,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.catalog.services import website_url
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, utcnow
 from wbl.hours.models import EntryStatus, HourEntry
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement, PlacementStatus
@@ -437,17 +437,10 @@ def mark_ready(actor: User, artifact_id: int, edit: ArtifactEdit) -> Artifact:
     _check_ready(artifact)
     with _storing(artifact, plan):
         db.session.flush()
-        changed = rows_affected(
-            db.session.execute(
-                update(Artifact)
-                .where(Artifact.id == artifact.id, Artifact.status == ArtifactStatus.DRAFT)
-                .values(status=ArtifactStatus.READY, updated_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-        )
-        if changed != 1:
+        if not move_status(
+            artifact, ArtifactStatus.DRAFT, status=ArtifactStatus.READY, updated_at=utcnow()
+        ):
             raise AlreadyReady()
-        db.session.expire(artifact, ["status", "updated_at"])
         db.session.commit()
     return artifact
 
@@ -456,17 +449,10 @@ def mark_ready(actor: User, artifact_id: int, edit: ArtifactEdit) -> Artifact:
 def reopen(actor: User, artifact_id: int) -> Artifact:
     """Back to draft, to change it again (a ready artifact is not edited in place)."""
     artifact = _own(actor, artifact_id)
-    changed = rows_affected(
-        db.session.execute(
-            update(Artifact)
-            .where(Artifact.id == artifact.id, Artifact.status == ArtifactStatus.READY)
-            .values(status=ArtifactStatus.DRAFT, updated_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if changed != 1:
+    if not move_status(
+        artifact, ArtifactStatus.READY, status=ArtifactStatus.DRAFT, updated_at=utcnow()
+    ):
         raise DomainError("This artifact is already a draft; nothing was changed.")
-    db.session.expire(artifact, ["status", "updated_at"])
     db.session.commit()
     return artifact
 

@@ -42,7 +42,7 @@ from wbl.access import Role, require
 from wbl.auth.models import User, UserRole, normalize_email
 from wbl.catalog.models import Offering, Partner, PartnerContact
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement
 from wbl.placements.policies import is_staff
@@ -675,20 +675,8 @@ def _invite(assignment: ReviewAssignment, reviewer: User, student_name: str) -> 
 
 
 def _assign(actor: User, submission: PortfolioSubmission, reviewers: Sequence[User]) -> None:
-    moved = rows_affected(
-        db.session.execute(
-            update(PortfolioSubmission)
-            .where(
-                PortfolioSubmission.id == submission.id,
-                PortfolioSubmission.status == SubmissionStatus.SUBMITTED,
-            )
-            .values(status=SubmissionStatus.IN_REVIEW)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if moved != 1:
+    if not move_status(submission, SubmissionStatus.SUBMITTED, status=SubmissionStatus.IN_REVIEW):
         raise AlreadyChanged("Reviewers have already been assigned to this submission.")
-    db.session.expire(submission, ["status"])
     for reviewer in reviewers:
         assignment = ReviewAssignment(
             submission_id=submission.id, reviewer_id=reviewer.id, assigned_by_id=actor.id
@@ -939,18 +927,7 @@ def _decide(
     values: dict[str, object] = {"status": to}
     if to in DECIDED:
         values |= {"decided_at": utcnow(), "decided_by_id": by.id if by else None}
-    moved = rows_affected(
-        db.session.execute(
-            update(PortfolioSubmission)
-            .where(
-                PortfolioSubmission.id == submission.id,
-                PortfolioSubmission.status == from_status,
-            )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if moved != 1:
+    if not move_status(submission, from_status, **values):
         raise AlreadyChanged()
     db.session.expire(submission)
     student = submission.student
