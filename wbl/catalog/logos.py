@@ -1,6 +1,6 @@
 """Partner logos: sniffed from their bytes, never trusted by name, and cleaned before storing.
 
-PNG and JPEG are decoded and re-encoded with Pillow, which drops metadata and anything
+PNG and JPEG are decoded and re-encoded (``wbl.images``), which drops metadata and anything
 appended to the image (a "polyglot" file). SVG is XML that can carry scripts, event
 handlers and external references: it goes through Cloudflare's svg-hush filter
 (``py-svg-hush``) and must still be an ``<svg>`` document afterwards.
@@ -8,13 +8,12 @@ handlers and external references: it goes through Cloudflare's svg-hush filter
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 
 import py_svg_hush
 from defusedxml import ElementTree
-from PIL import Image, UnidentifiedImageError
 
+from wbl import images
 from wbl.errors import DomainError
 
 MAX_LOGO_BYTES = 1024 * 1024
@@ -53,24 +52,12 @@ def clean_logo(data: bytes) -> CleanLogo:
 
 def _raster(data: bytes, kind: str) -> CleanLogo:
     try:
-        with Image.open(io.BytesIO(data), formats=[kind]) as probe:
-            width, height = probe.size
-            if width * height > MAX_LOGO_PIXELS:
-                raise BadLogo("The image is too large in pixels; 4096 × 4096 at most.")
-            probe.verify()
-        with Image.open(io.BytesIO(data), formats=[kind]) as opened:
-            opened.load()
-            image: Image.Image = opened
-            if kind == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            out = io.BytesIO()
-            image.save(out, format=kind, optimize=True)
-    except BadLogo:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        image = images.reencode(data, kind, MAX_LOGO_PIXELS)
+    except images.TooManyPixels:
+        raise BadLogo("The image is too large in pixels; 4096 × 4096 at most.") from None
+    except images.DamagedImage:
         raise BadLogo(f"The {kind} file is damaged and cannot be read.") from None
-    content_type, extension = ("image/png", "png") if kind == "PNG" else ("image/jpeg", "jpg")
-    return CleanLogo(out.getvalue(), content_type, extension)
+    return CleanLogo(image.data, image.content_type, image.extension)
 
 
 def _svg(data: bytes) -> CleanLogo:

@@ -20,10 +20,10 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from wbl import images
 from wbl.errors import DomainError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -123,22 +123,9 @@ def _docx(data: bytes, field: str) -> tuple[str, str, bytes]:
 
 def _image(data: bytes, kind: str, field: str) -> tuple[str, str, bytes]:
     try:
-        with Image.open(io.BytesIO(data), formats=[kind]) as probe:
-            width, height = probe.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise BadFile("The image is too large in pixels; resize it and try again.", field)
-            probe.verify()
-        with Image.open(io.BytesIO(data), formats=[kind]) as opened:
-            opened.load()
-            image: Image.Image = opened
-            if kind == "JPEG" and image.mode not in ("RGB", "L"):
-                image = image.convert("RGB")
-            out = io.BytesIO()
-            image.save(out, format=kind, optimize=True)
-    except BadFile:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        image = images.reencode(data, kind, MAX_IMAGE_PIXELS)
+    except images.TooManyPixels:
+        raise BadFile("The image is too large in pixels; resize it and try again.", field) from None
+    except images.DamagedImage:
         raise BadFile(f"The {kind} image is damaged and cannot be opened.", field) from None
-    if kind == "PNG":
-        return "image/png", "png", out.getvalue()
-    return "image/jpeg", "jpg", out.getvalue()
+    return image.content_type, image.extension, image.data

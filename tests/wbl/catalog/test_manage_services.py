@@ -16,7 +16,7 @@ from tests.support.builders import (
     pathway,
     sector,
 )
-from tests.support.logo_files import SVG_WITH_SCRIPT, jpeg_bytes, png_bytes
+from tests.support.logo_files import SVG_WITH_SCRIPT, jpeg_bytes, png_bytes, png_header
 from wbl.access import Role
 from wbl.catalog import manage
 from wbl.catalog.logos import BadLogo, clean_logo
@@ -195,6 +195,8 @@ def test_svg_logos_lose_scripts_handlers_and_external_references() -> None:
         (b"<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>", "not valid XML"),
         (b"<html><body>hi</body></html>", "SVG"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * (1024 * 1024), "limit is 1 MB"),
+        (png_header(5000, 5000), "too large in pixels"),
+        (png_header(30_000, 30_000), "too large in pixels"),  # Pillow refuses to open it
     ],
 )
 def test_bad_logos_are_refused_with_a_reason(data, message) -> None:

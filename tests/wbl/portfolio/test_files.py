@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.logo_files import png_header
 from tests.support.upload_files import (
     EXECUTABLE,
     corrupt_pdf,
@@ -46,6 +47,9 @@ def test_accepted_types_are_recognised_whatever_their_name(make, content_type, e
         (b"PK\x03\x04broken", "The Word document is damaged"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "The PNG image is damaged"),
         (b"%PDF-1.4\n" + b"x" * (MAX_UPLOAD_BYTES + 1), "the limit is 10 MB"),
+        (png_header(8000, 8000), "too large in pixels"),
+        (png_header(10_000, 10_000), "too large in pixels"),  # Pillow warns of a bomb
+        (png_header(30_000, 30_000), "too large in pixels"),  # Pillow refuses to open it
     ],
 )
 def test_bad_files_are_refused_with_a_clear_message(data: bytes, message: str) -> None:
