@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from datetime import timedelta
@@ -125,7 +126,12 @@ def test_the_pdf_is_one_landscape_page_with_the_certificate(client, login_as, se
     ):
         assert expected in text, expected
     pdftoppm = shutil.which("pdftoppm")
-    assert pdftoppm, "poppler-utils (pdftoppm) is needed: it is installed in CI"
+    if pdftoppm is None:  # as for Chromium: CI installs it and requires it
+        if os.environ.get("WBL_REQUIRE_TOOLS") == "1":
+            pytest.fail(
+                "WBL_REQUIRE_TOOLS=1 but pdftoppm is missing: apt-get install poppler-utils"
+            )
+        pytest.skip("poppler-utils not installed (apt-get install poppler-utils)")
     subprocess.run(  # noqa: S603 - fixed arguments, our own file
         [pdftoppm, "-png", "-r", "60", "-singlefile", str(pdf_path), str(pdf_path.with_suffix(""))],
         check=True,
