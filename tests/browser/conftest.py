@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import werkzeug.serving
 from flask import Flask
+from sqlalchemy import select
 
 from tests.conftest import ARTIFACTS, make_test_config
 from tests.support.builders import (
@@ -36,9 +37,12 @@ from tests.support.builders import (
 from tests.support.database import postgres_test_url, prepare_database, sibling_database
 from wbl import create_app
 from wbl.access import Role
-from wbl.catalog.models import OfferingStatus
+from wbl.auth.models import User
+from wbl.catalog.models import OfferingStatus, Partner
 from wbl.extensions import db, limiter
 from wbl.reference.models import ExperienceKind
+from wbl.schools.models import School
+from wbl.students.models import StudentProfile
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -52,6 +56,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+SCHOOL = "Montgomery High School"  # the seeded teacher's and student's school
+CLINIC = "Sunrise Veterinary Clinic"  # the seeded employer's partner
 BROWSER_DIR = Path(__file__).resolve().parent
 
 
@@ -184,7 +190,7 @@ def _seed_accounts() -> None:
     """One signed-in person per role, and enough around them for each home page to show
     something real. Builders flush; the caller commits."""
     district = make_district(name="Santa Rosa City Schools")
-    montgomery = make_school(district=district, name="Montgomery High School")
+    montgomery = make_school(district=district, name=SCHOOL)
     make_school(district=district, name="Piner High School")
     animal_science = pathway("agriculture.animal_science")
     patient_care = pathway("health.patient_care")
@@ -227,7 +233,7 @@ def _seed_accounts() -> None:
             biology.append(classmate)
     make_class_section(teacher=teacher, name="Animal Science 2", period="2", students=biology)
 
-    clinic = make_partner(name="Sunrise Veterinary Clinic", sector_code="agriculture")
+    clinic = make_partner(name=CLINIC, sector_code="agriculture")
     clinic.street_address, clinic.city, clinic.zip = "2150 Mendocino Ave", "Santa Rosa", "95403"
     clinic.endorses_certificate = True
     employer = make_employer(partner=clinic)
@@ -355,6 +361,35 @@ def _reset_login_throttle(browser_app: Flask) -> None:
     """The live server's login throttle is in memory and shared by every test."""
     with browser_app.app_context():
         limiter.reset()
+
+
+def seeded_school() -> School:
+    """The seeded school of the signed-in teacher and student (in an app context)."""
+    school = db.session.scalar(select(School).where(School.name == SCHOOL))
+    assert school is not None
+    return school
+
+
+def seeded_partner(name: str = CLINIC) -> Partner:
+    partner = db.session.scalar(select(Partner).where(Partner.name == name))
+    assert partner is not None, name
+    return partner
+
+
+def seeded_user(role: str) -> User:
+    """The signed-in person of ``role`` (a key of ``ACCOUNTS``)."""
+    user = db.session.scalar(select(User).where(User.email == ACCOUNTS[role].email))
+    assert user is not None, role
+    return user
+
+
+def enrol(account: Account, school: School, **profile: Any) -> StudentProfile:
+    """Another student of ``school`` who signs in as ``account``; a test that makes one
+    removes it with ``forget_student``. The caller commits."""
+    user = make_user(
+        roles={Role.STUDENT}, school=school, email=account.email, full_name=account.full_name
+    )
+    return make_student(user=user, school=school, **{"grade": 12, **profile})
 
 
 def forget_student(student_id: int, user_id: int) -> None:

@@ -13,16 +13,15 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import ACCOUNTS, artifact_path
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
+from tests.browser.conftest import ACCOUNTS
+from tests.browser.steps import check, emailed_link
+from tests.browser.test_login_journeys import sign_in
 from tests.support.builders import make_offering, pathway
 from tests.support.placement_data import delete_offerings_with_their_applications
 from wbl.auth.models import User
 from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.notifications.models import OutboxMessage
 from wbl.placements import services
 from wbl.placements.models import (
     GuardianConsent,
@@ -89,23 +88,8 @@ def placement_id(browser_app: Flask) -> Iterator[int]:
         db.session.remove()
 
 
-def check(page: Page, name: str) -> None:
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
-
-
 def agreement_link(browser_app: Flask, email: str) -> str:
-    with browser_app.app_context():
-        body = db.session.scalar(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.kind == "training_agreement", OutboxMessage.to_email == email)
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
-        db.session.remove()
-    assert body is not None, f"no agreement e-mail to {email}"
-    return next(line.strip() for line in body.splitlines() if "/agreements/" in line)
+    return emailed_link(browser_app, "training_agreement", email, "/agreements/")
 
 
 def guardian_email(browser_app: Flask) -> str:

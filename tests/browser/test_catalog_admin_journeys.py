@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ACCOUNTS, artifact_path
+from tests.browser.steps import open_menu
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_login_journeys import settle, sign_in
 from tests.support.logo_files import png_bytes
@@ -26,9 +27,7 @@ def _sign_out(page: Page) -> None:
 def test_staff_create_a_partner_and_an_offering(page: Page) -> None:
     page.goto("/login")
     sign_in(page, ACCOUNTS["staff"])
-    nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("button", name="Catalog").click()
-    nav.get_by_role("link", name="Partners").click()
+    open_menu(page, "Catalog", "Partners")
     expect(page.get_by_role("heading", name="Partners", level=1)).to_be_visible()
     page.get_by_role("link", name="New partner").click()
 

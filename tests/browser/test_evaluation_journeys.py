@@ -14,16 +14,21 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, Account, artifact_path, forget_student
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
-from tests.support.builders import make_class_section, make_offering, make_student, make_user
+from tests.browser.conftest import (
+    ACCOUNTS,
+    Account,
+    enrol,
+    forget_student,
+    seeded_partner,
+    seeded_school,
+    seeded_user,
+)
+from tests.browser.steps import check, open_menu
+from tests.browser.test_login_journeys import sign_in
+from tests.support.builders import make_class_section, make_offering
 from tests.support.builders import pathway as pathway_of
 from tests.support.hour_data import ADULT
 from tests.support.placement_data import STATEMENT, delete_offerings_with_their_applications
-from wbl.access import Role
-from wbl.auth.models import User
-from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
@@ -34,9 +39,8 @@ from wbl.placements import services as placement_services
 from wbl.placements.models import Placement
 from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, ExperienceKind, PogOutcome
-from wbl.schools.models import ClassSection, School
+from wbl.schools.models import ClassSection
 
-CLINIC = "Sunrise Veterinary Clinic"
 STUDENT = Account(
     "student", "marco.diaz@students.srcs.example.org", "Marco Diaz", "Student", "Hi Marco"
 )
@@ -58,19 +62,11 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
     hours, in a class of the teacher that heard a guest speaker three days ago."""
     with browser_app.app_context(), browser_app.test_request_context():
         today = local_today()
-        school = db.session.scalar(select(School).where(School.name == "Montgomery High School"))
-        clinic = db.session.scalar(select(Partner).where(Partner.name == CLINIC))
-        teacher = db.session.scalar(select(User).where(User.email == ACCOUNTS["teacher"].email))
-        employer = db.session.scalar(select(User).where(User.email == ACCOUNTS["employer"].email))
-        assert school is not None
-        assert clinic is not None
-        assert teacher is not None
-        assert employer is not None
+        school, clinic = seeded_school(), seeded_partner()
+        teacher, employer = seeded_user("teacher"), seeded_user("employer")
         outcomes = list(db.session.scalars(select(PogOutcome).where(PogOutcome.code.in_(OUTCOMES))))
-        user = make_user(
-            roles={Role.STUDENT}, school=school, email=STUDENT.email, full_name=STUDENT.full_name
-        )
-        student = make_student(user=user, school=school, date_of_birth=ADULT, grade=12)
+        student = enrol(STUDENT, school, date_of_birth=ADULT)
+        user = student.user
         offering = make_offering(
             partner=clinic,
             kind=ExperienceKind.INTERNSHIP,
@@ -153,12 +149,6 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         db.session.remove()
 
 
-def check(page: Page, name: str) -> None:
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
-
-
 def rate(page: Page, name: str, choice: str) -> None:
     page.get_by_role("group", name=name).get_by_label(choice, exact=True).check()
 
@@ -209,9 +199,7 @@ def test_supervisor_ends_and_evaluates_then_the_student_reflects(page: Page, set
         )
     page.get_by_role("button", name="Save and mark ready").click()
     expect(page.get_by_text("The artifact is marked ready.")).to_be_visible()
-    nav = page.get_by_role("navigation", name="Main")
-    nav.get_by_role("button", name="Work Ready").click()
-    nav.get_by_role("link", name="My portfolio").click()
+    open_menu(page, "Work Ready", "My portfolio")
     expect(page.get_by_text("Surgery prep internship").first).to_be_visible()
     check(page, "portfolio-list")
     page.get_by_role("button", name="Sign out").click()

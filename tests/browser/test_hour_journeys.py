@@ -15,27 +15,29 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, Account, artifact_path, forget_student
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
-from tests.support.builders import make_offering, make_student, make_user, pathway
+from tests.browser.conftest import (
+    ACCOUNTS,
+    Account,
+    enrol,
+    forget_student,
+    seeded_partner,
+    seeded_school,
+    seeded_user,
+)
+from tests.browser.steps import check, emailed_link
+from tests.browser.test_login_journeys import sign_in
+from tests.support.builders import make_offering, pathway
 from tests.support.hour_data import ADULT
 from tests.support.placement_data import STATEMENT, delete_offerings_with_their_applications
-from wbl.access import Role
-from wbl.auth.models import User
-from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db, utcnow
 from wbl.hours import services
 from wbl.hours.jobs import send_supervisor_digests
 from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent, digest_entry
-from wbl.notifications.models import OutboxMessage
 from wbl.placements import services as placement_services
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
-from wbl.schools.models import School
 
-CLINIC = "Sunrise Veterinary Clinic"
 STUDENT = Account(
     "student", "ana.reyes@students.srcs.example.org", "Ana Reyes", "Student", "Hi Ana"
 )
@@ -55,18 +57,10 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
     entries (one confirmed, one rejected); removed afterwards."""
     with browser_app.app_context(), browser_app.test_request_context():
         today = local_today()
-        school = db.session.scalar(select(School).where(School.name == "Montgomery High School"))
-        clinic = db.session.scalar(select(Partner).where(Partner.name == CLINIC))
-        teacher = db.session.scalar(select(User).where(User.email == ACCOUNTS["teacher"].email))
-        employer = db.session.scalar(select(User).where(User.email == ACCOUNTS["employer"].email))
-        assert school is not None
-        assert clinic is not None
-        assert teacher is not None
-        assert employer is not None
-        user = make_user(
-            roles={Role.STUDENT}, school=school, email=STUDENT.email, full_name=STUDENT.full_name
-        )
-        student = make_student(user=user, school=school, date_of_birth=ADULT, grade=12)
+        school, clinic = seeded_school(), seeded_partner()
+        teacher, employer = seeded_user("teacher"), seeded_user("employer")
+        student = enrol(STUDENT, school, date_of_birth=ADULT)
+        user = student.user
         offering = make_offering(
             partner=clinic,
             kind=ExperienceKind.JOB_SHADOW,
@@ -110,12 +104,6 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         forget_student(student_id, user_id)
         db.session.commit()
         db.session.remove()
-
-
-def check(page: Page, name: str) -> None:
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
 
 
 def test_student_logs_and_supervisor_decides(page: Page, setup: Setup) -> None:
@@ -169,19 +157,11 @@ def log_entry(page: Page, day: str, hours: str, what: str) -> None:
 def supervisor_link(browser_app: Flask, base_url: str) -> str:
     """Run the weekly supervisor e-mail job, and take its link from the outbox."""
     with browser_app.app_context(), browser_app.test_request_context(base_url=base_url):
-        send_supervisor_digests(utcnow())
-        body = db.session.scalar(
-            select(OutboxMessage.body_text)
-            .where(
-                OutboxMessage.kind == "hours_supervisor",
-                OutboxMessage.to_email == ACCOUNTS["employer"].email,
-            )
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
+        send_supervisor_digests(utcnow())  # it commits
         db.session.remove()
-    assert body is not None, "no supervisor e-mail in the outbox"
-    return next(line.strip() for line in body.splitlines() if "/hours/review/" in line)
+    return emailed_link(
+        browser_app, "hours_supervisor", ACCOUNTS["employer"].email, "/hours/review/"
+    )
 
 
 def confirmed_hours(browser_app: Flask, placement_id: int) -> str:

@@ -8,23 +8,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
-from tests.browser.conftest import Account, artifact_path, forget_student
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
-from tests.support.builders import make_student, make_user
+from tests.browser.conftest import (
+    Account,
+    enrol,
+    forget_student,
+    seeded_school,
+)
+from tests.browser.steps import check, letter_upload_path
+from tests.browser.test_login_journeys import sign_in
 from tests.support.upload_files import EXECUTABLE, pdf_bytes
-from wbl.access import Role
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.portfolio.models import Recommendation
-from wbl.schools.models import School
 
 STUDENT = Account(
     "student", "lena.ortiz@students.srcs.example.org", "Lena Ortiz", "Student", "Hi Lena"
@@ -45,13 +46,8 @@ class Setup:
 def setup(browser_app: Flask) -> Iterator[Setup]:
     """A student of her own (no letters yet); removed afterwards with her requests."""
     with browser_app.app_context():
-        school = db.session.scalar(select(School).where(School.name == "Montgomery High School"))
-        assert school is not None
-        user = make_user(
-            roles={Role.STUDENT}, school=school, email=STUDENT.email, full_name=STUDENT.full_name
-        )
-        student = make_student(user=user, school=school, grade=12)
-        ids = Setup(student.id, user.id)
+        student = enrol(STUDENT, seeded_school())
+        ids = Setup(student.id, student.user_id)
         db.session.commit()
         db.session.remove()
     yield ids
@@ -64,27 +60,6 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         forget_student(ids.student_id, ids.user_id)
         db.session.commit()
         db.session.remove()
-
-
-def check(page: Page, name: str) -> None:
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
-
-
-def upload_link(browser_app: Flask, to: str) -> str:
-    """The path of the upload link in the latest request e-mail to ``to``."""
-    with browser_app.app_context():
-        body = db.session.scalar(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.kind == "letter_request", OutboxMessage.to_email == to)
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
-        db.session.remove()
-    assert body is not None, f"no letter request e-mail to {to}"
-    line = next(s for s in body.splitlines() if "/letters/upload/" in s)
-    return urlsplit(line.strip()).path
 
 
 def test_two_recommenders_upload_and_the_student_sees_only_that(
@@ -119,7 +94,7 @@ def test_two_recommenders_upload_and_the_student_sees_only_that(
     for name, email, _note in RECOMMENDERS:
         letter = tmp_path / f"{name.split()[0]}.pdf"
         letter.write_bytes(pdf_bytes(f"I recommend Lena Ortiz. {name}"))
-        page.goto(upload_link(browser_app, email))
+        page.goto(letter_upload_path(browser_app, email))
         expect(
             page.get_by_role("heading", name=f"A letter of recommendation for {STUDENT.full_name}")
         ).to_be_visible()

@@ -13,16 +13,15 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from tests.browser.conftest import ACCOUNTS, artifact_path
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
+from tests.browser.conftest import ACCOUNTS
+from tests.browser.steps import check, emailed_link
+from tests.browser.test_login_journeys import sign_in
 from tests.support.builders import make_offering, pathway
 from tests.support.placement_data import delete_offerings_with_their_applications
 from wbl.auth.models import User
 from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.notifications.models import OutboxMessage
 from wbl.reference.models import ExperienceKind
 from wbl.students.models import StudentProfile
 
@@ -63,13 +62,6 @@ def kennel(browser_app: Flask) -> Iterator[int]:
         db.session.remove()
 
 
-def check(page: Page, name: str) -> None:
-    """The page passes axe, and leaves a screenshot to look at."""
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
-
-
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("E-mail")).to_be_visible()
@@ -83,15 +75,9 @@ def consent_link(browser_app: Flask) -> str:
             .join(User, User.id == StudentProfile.user_id)
             .where(User.email == ACCOUNTS["student"].email)
         )
-        body = db.session.scalar(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.kind == "guardian_consent", OutboxMessage.to_email == guardian)
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
         db.session.remove()
-    assert body is not None, "no consent e-mail in the outbox"
-    return next(line.strip() for line in body.splitlines() if "/consent/" in line)
+    assert guardian is not None
+    return emailed_link(browser_app, "guardian_consent", guardian, "/consent/")
 
 
 def row_of(page: Page, region: str, text: str):  # type: ignore[no-untyped-def]

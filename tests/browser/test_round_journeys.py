@@ -14,9 +14,9 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, artifact_path
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
+from tests.browser.conftest import ACCOUNTS
+from tests.browser.steps import check
+from tests.browser.test_login_journeys import sign_in
 from tests.support.builders import make_offering, pathway
 from tests.support.placement_data import delete_offerings_with_their_applications
 from wbl.catalog.models import Partner
@@ -73,13 +73,6 @@ def internships(browser_app: Flask) -> Iterator[list[int]]:
         delete_offerings_with_their_applications(ids)
         db.session.commit()
         db.session.remove()
-
-
-def check(page: Page, name: str) -> None:
-    """The page passes axe, and leaves a screenshot to look at."""
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
 
 
 def sign_out(page: Page) -> None:

@@ -12,17 +12,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, Account, artifact_path, forget_student
-from tests.browser.test_accessibility import axe_violations
-from tests.browser.test_login_journeys import settle, sign_in
-from tests.support.builders import make_employer, make_partner, make_school, make_student, make_user
+from tests.browser.conftest import (
+    ACCOUNTS,
+    Account,
+    enrol,
+    forget_student,
+    seeded_school,
+)
+from tests.browser.steps import check, letter_upload_path
+from tests.browser.test_login_journeys import sign_in
+from tests.support.builders import make_employer, make_partner, make_school, make_user
 from tests.support.upload_files import EXECUTABLE, docx_bytes, pdf_bytes
 from wbl.access import Role
 from wbl.auth.models import User, UserRole
@@ -60,12 +65,9 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
     a teacher of another school and an employer of an endorsing partner (the student's own
     teachers may not review her)."""
     with browser_app.app_context():
-        school = db.session.scalar(select(School).where(School.name == "Montgomery High School"))
-        assert school is not None
-        user = make_user(
-            roles={Role.STUDENT}, school=school, email=STUDENT.email, full_name=STUDENT.full_name
-        )
-        student = make_student(user=user, school=school, grade=12)
+        school = seeded_school()
+        student = enrol(STUDENT, school)
+        user = student.user
         educator = make_user(
             roles={Role.TEACHER},
             school=db.session.scalar(select(School).where(School.id != school.id).limit(1))
@@ -123,28 +125,9 @@ def _clean_up(ids: Setup) -> None:
     forget_student(ids.student_id, ids.user_id)
 
 
-def check(page: Page, name: str) -> None:
-    settle(page)
-    assert axe_violations(page) == [], name
-    page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
-
-
 def sign_out(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_label("E-mail")).to_be_visible()
-
-
-def upload_link(browser_app: Flask, to: str) -> str:
-    with browser_app.app_context():
-        body = db.session.scalar(
-            select(OutboxMessage.body_text)
-            .where(OutboxMessage.kind == "letter_request", OutboxMessage.to_email == to)
-            .order_by(OutboxMessage.id.desc())
-            .limit(1)
-        )
-        db.session.remove()
-    assert body is not None, f"no letter request e-mail to {to}"
-    return urlsplit(next(s for s in body.splitlines() if "/letters/upload/" in s).strip()).path
 
 
 def certificate_code(browser_app: Flask, student_id: int) -> str:
@@ -210,7 +193,7 @@ def build_portfolio(page: Page, browser_app: Flask, setup: Setup, tmp_path: Path
     for name, email, _note in RECOMMENDERS:
         file = tmp_path / f"{name.split()[0]}.pdf"
         file.write_bytes(pdf_bytes(f"I recommend Noah Kim. {name}"))
-        page.goto(upload_link(browser_app, email))
+        page.goto(letter_upload_path(browser_app, email))
         page.get_by_role("button", name="Your letter").set_input_files(file)
         page.get_by_label("I wrote this letter").check()
         page.get_by_role("button", name="Upload the letter").click()

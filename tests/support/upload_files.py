@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import UTC, datetime
 
 from fpdf import FPDF
 
@@ -15,7 +16,9 @@ EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 2
 
 
 def pdf_bytes(text: str = "My resume") -> bytes:
+    """The same bytes for the same text: the creation date is fixed, not the clock's second."""
     pdf = FPDF()
+    pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=UTC))
     pdf.add_page()
     pdf.set_font("helvetica", size=14)
     pdf.cell(text=text)

@@ -22,8 +22,23 @@ def test_every_endpoint_declares_a_policy(app: Flask) -> None:
 STAFF_PAGES = [
     "/admin/reference/outcomes",
     "/admin/reference/pathways",
+    "/admin/jobs",
     "/users/invite",
     "/outbox/",
+    "/catalog/partners",
+    "/catalog/partners/new",
+    "/catalog/compliance",
+    "/catalog/offerings",
+    "/catalog/review",
+    "/catalog/import/",
+    "/rounds/",
+    "/logs/report",
+    "/reviews/guide",
+    "/reviews/pool",
+    "/reviews/submissions",
+    "/interviews",
+    "/interviews/new",
+    "/certificates",
 ]
 
 

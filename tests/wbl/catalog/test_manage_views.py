@@ -17,32 +17,6 @@ from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.reference.models import ExperienceKind
 
-STAFF_PAGES = [
-    "/catalog/partners",
-    "/catalog/partners/new",
-    "/catalog/compliance",
-    "/catalog/offerings",
-    "/catalog/review",
-]
-
-
-@pytest.mark.parametrize("url", STAFF_PAGES)
-@pytest.mark.parametrize(
-    ("roles", "expected"),
-    [
-        (None, 302),
-        ({Role.STUDENT}, 403),
-        ({Role.TEACHER}, 403),
-        ({Role.EMPLOYER}, 403),
-        ({Role.STAFF}, 200),
-        ({Role.ADMIN}, 200),
-    ],
-)
-def test_staff_catalog_pages_by_role(client, login_as, url, roles, expected) -> None:
-    if roles:
-        login_as(make_user(roles=roles))
-    assert client.get(url).status_code == expected
-
 
 @pytest.mark.parametrize(
     ("roles", "expected"),

@@ -34,28 +34,7 @@ def _outcomes() -> list[PogOutcome]:
     return services.active_outcomes()
 
 
-# --- access -------------------------------------------------------------------------------------
-
-
-STAFF_PAGES = ["/reviews/guide", "/reviews/pool", "/reviews/submissions"]
-
-
-@pytest.mark.parametrize("url", STAFF_PAGES)
-@pytest.mark.parametrize(
-    ("roles", "expected"),
-    [
-        (None, 302),
-        ({Role.STUDENT}, 403),
-        ({Role.TEACHER}, 403),
-        ({Role.EMPLOYER}, 403),
-        ({Role.STAFF}, 200),
-        ({Role.ADMIN}, 200),
-    ],
-)
-def test_staff_pages_by_role(client, login_as, url, roles, expected) -> None:
-    if roles:
-        login_as(make_user(roles=roles))
-    assert client.get(url).status_code == expected
+# --- access (the staff-only pages are in tests/wbl/test_access.py) -----------------------
 
 
 @pytest.mark.parametrize(
