@@ -51,13 +51,17 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
     from wbl.certificates.views import bp as certificates_bp
+    from wbl.credentials.views import bp as credentials_bp
     from wbl.evaluations.views import bp as evaluations_bp
     from wbl.events.views import bp as events_bp
+    from wbl.externships.views import bp as externships_bp
     from wbl.home.views import bp as home_bp
     from wbl.hours.link_views import bp as hour_links_bp
     from wbl.hours.log_views import bp as logs_bp
     from wbl.hours.views import bp as hours_bp
+    from wbl.incentives.views import bp as incentives_bp
     from wbl.notifications.views import bp as notifications_bp
+    from wbl.pathways.views import bp as pathways_bp
     from wbl.placements.readiness_views import bp as readiness_bp
     from wbl.placements.rounds_views import bp as rounds_bp
     from wbl.placements.training_views import bp as agreements_bp
@@ -91,6 +95,10 @@ def _register_blueprints(app: Flask) -> None:
         letters_bp,
         reviews_bp,
         certificates_bp,
+        credentials_bp,
+        pathways_bp,
+        incentives_bp,
+        externships_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,12 +4,26 @@ app exists (Alembic's autogenerate and the schema test compare against it)."""
 from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
+from wbl.credentials.models import (
+    Credential,
+    DistrictCredentialPolicy,
+    StudentCredential,
+    WorkKeysScore,
+)
 from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.events.models import EventDateOption, EventRequest
+from wbl.externships.models import (
+    Externship,
+    ExternshipApplication,
+    ExternshipHour,
+    ExternshipTeam,
+)
 from wbl.geocoding.models import GeocodeCache
 from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
+from wbl.incentives.models import Appropriation, ProgramTier, ProgramYear, StaffCompletion
 from wbl.jobs.models import JobRun
 from wbl.notifications.models import OutboxMessage
+from wbl.pathways.models import PathwayRule
 from wbl.placements.models import (
     AgreementAcknowledgement,
     AllocationRound,
@@ -55,18 +69,25 @@ __all__ = [
     "AllocationRound",
     "Application",
     "ApplicationEvent",
+    "Appropriation",
     "Artifact",
     "ArtifactComment",
     "ArtifactOutcome",
     "Certificate",
     "ClassSection",
+    "Credential",
     "Digest",
     "District",
+    "DistrictCredentialPolicy",
     "EvaluationCategory",
     "EventAttendance",
     "EventDateOption",
     "EventRequest",
     "ExperienceType",
+    "Externship",
+    "ExternshipApplication",
+    "ExternshipHour",
+    "ExternshipTeam",
     "GeocodeCache",
     "GuardianConsent",
     "HourEntry",
@@ -82,6 +103,7 @@ __all__ = [
     "Partner",
     "PartnerContact",
     "Pathway",
+    "PathwayRule",
     "Placement",
     "PlacementEvaluation",
     "PlacementReflection",
@@ -89,6 +111,8 @@ __all__ = [
     "PortfolioDocument",
     "PortfolioSubmission",
     "PreparatoryActivity",
+    "ProgramTier",
+    "ProgramYear",
     "ReadinessRecord",
     "Recommendation",
     "ReviewAssignment",
@@ -101,8 +125,11 @@ __all__ = [
     "ScoringDescriptor",
     "ScoringGuide",
     "ScoringLevel",
+    "StaffCompletion",
+    "StudentCredential",
     "StudentProfile",
     "TrainingAgreement",
     "User",
     "UserRole",
+    "WorkKeysScore",
 ]

@@ -10,7 +10,7 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wbl.extensions import Base
@@ -75,6 +75,8 @@ class StudentProfile(Base):
     availability: Mapped[list[str]] = mapped_column(JSON, default=list)
     guardian_name: Mapped[str] = mapped_column(String(120), default="")
     guardian_email: Mapped[str] = mapped_column(String(254), default="")
+    # Free/reduced-price lunch eligibility: staff-only, used in incentive funding (120 %).
+    frl_eligible: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship()
     school: Mapped[School] = relationship()

@@ -1,0 +1,7 @@
+"""Credentials pages. (Blueprint registered in ``wbl/__init__.py``; views to come.)"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("credentials", __name__, url_prefix="/credentials")

@@ -1,0 +1,7 @@
+"""Incentives pages. (Blueprint registered in ``wbl/__init__.py``; views to come.)"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("incentives", __name__, url_prefix="/incentives")
