@@ -92,6 +92,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_student_credential_credential_id'), ['credential_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_student_credential_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_student_credential_student_id'), ['student_id'], unique=False)
+        batch_op.create_index('uq_student_credential_live', ['student_id', 'credential_id', 'earned_on'], unique=True, sqlite_where=sa.text("status IN ('pending', 'verified')"), postgresql_where=sa.text("status IN ('pending', 'verified')"))
 
     op.create_table('workkeys_score',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +122,7 @@ def downgrade():
 
     op.drop_table('workkeys_score')
     with op.batch_alter_table('student_credential', schema=None) as batch_op:
+        batch_op.drop_index('uq_student_credential_live')
         batch_op.drop_index(batch_op.f('ix_student_credential_student_id'))
         batch_op.drop_index(batch_op.f('ix_student_credential_status'))
         batch_op.drop_index(batch_op.f('ix_student_credential_credential_id'))

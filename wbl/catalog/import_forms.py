@@ -11,13 +11,9 @@ from wtforms.validators import DataRequired
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
-class ImportUploadForm(FlaskForm):
-    what = SelectField(
-        "What does the file hold?",
-        choices=[SelectChoice("partners", "Partners"), SelectChoice("offerings", "Offerings")],
-        default="partners",
-        validators=[DataRequired("Choose partners or offerings.")],
-    )
+class SpreadsheetForm(FlaskForm):
+    """One CSV or XLSX file to check (the credential imports use it as it is)."""
+
     file = FileField(
         "Spreadsheet (.csv or .xlsx)",
         validators=[
@@ -35,6 +31,15 @@ class ImportUploadForm(FlaskForm):
         description="A CSV (UTF-8) or Excel workbook (.xlsx) with the columns listed below. "
         "Nothing is imported until you have seen the check and confirmed. Up to 5 MB.",
         render_kw={"accept": ".csv,.xlsx"},
+    )
+
+
+class ImportUploadForm(SpreadsheetForm):
+    what = SelectField(
+        "What does the file hold?",
+        choices=[SelectChoice("partners", "Partners"), SelectChoice("offerings", "Offerings")],
+        default="partners",
+        validators=[DataRequired("Choose partners or offerings.")],
     )
 
 

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -87,9 +87,19 @@ class Problem:
         )
 
 
+class ImportKind(Protocol):
+    """What a file holds, as the report names it (``What`` here; other imports have theirs)."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def singular(self) -> str: ...
+
+
 @dataclass(slots=True)
 class ImportReport:
-    what: What
+    what: ImportKind
     dry_run: bool
     rows: int = 0
     created: int = 0
@@ -488,6 +498,10 @@ class _Row:
         return text
 
 
+# Other imports (credentials, WorkKeys scores) check their rows with the same tools.
+FileProblem = _FileProblem
+
+
 class _Lookup:
     """Reference rows by code or (any capitalisation) by name; a name two rows share is refused."""
 
@@ -528,9 +542,25 @@ class _Lookup:
         return list(found.values())
 
 
+Row = _Row
+Lookup = _Lookup
+
+
 def _row_dicts(what: What, table: Table, problems: list[Problem]) -> list[_Row]:
-    """Check the header, then give each data row its values by column name."""
-    known = {c.name for c in COLUMNS[what]}
+    rows = rows_by_column(COLUMNS[what], table, problems, label=what.value)
+    seen = set(table.header)
+    if what is What.PARTNERS and ("latitude" in seen) != ("longitude" in seen):
+        problems.append(Problem(1, "latitude", "give both latitude and longitude columns"))
+        return []
+    return rows
+
+
+def rows_by_column(
+    columns: Sequence[Column], table: Table, problems: list[Problem], *, label: str
+) -> list[_Row]:
+    """Check the header against ``columns``, then give each data row its values by column
+    name (no rows when the header is wrong). ``label`` names the file in the docs."""
+    known = {c.name for c in columns}
     seen: set[str] = set()
     for name in table.header:
         if not name:
@@ -539,14 +569,12 @@ def _row_dicts(what: What, table: Table, problems: list[Problem]) -> list[_Row]:
             problems.append(Problem(1, name, "appears twice in the header"))
         elif name not in known:
             problems.append(
-                Problem(1, name, f"unknown column (see docs/import-formats.md for {what.value})")
+                Problem(1, name, f"unknown column (see docs/import-formats.md for {label})")
             )
         seen.add(name)
-    for column in COLUMNS[what]:
+    for column in columns:
         if column.required and column.name not in seen:
             problems.append(Problem(1, column.name, "required column is missing from the header"))
-    if what is What.PARTNERS and ("latitude" in seen) != ("longitude" in seen):
-        problems.append(Problem(1, "latitude", "give both latitude and longitude columns"))
     if problems:
         return []
     rows: list[_Row] = []
@@ -937,14 +965,19 @@ def stage_upload(actor: User, what: What, data: bytes, filename: str) -> StagedI
     """Dry-run an uploaded file; when it is clean, keep its bytes in storage and give a
     signed token (bound to the user, expiring) that lets the user import exactly them."""
     report = import_file(what, data, filename, dry_run=True)
+    return stage_checked(actor, TOKEN_PURPOSE, report, data, filename, what=what.value)
+
+
+def stage_checked(
+    actor: User, purpose: str, report: ImportReport, data: bytes, filename: str, **extra: str
+) -> StagedImport:
+    """After a clean dry run, keep the file's bytes in storage and give a signed token (bound
+    to the user and ``purpose``, expiring) that lets the user import exactly them."""
     if not report.ok:
         return StagedImport(report, None)
     fmt = file_format(filename)
     key = storage().save(data, folder="imports", extension=fmt.value)
-    token = make_token(
-        TOKEN_PURPOSE,
-        {"key": key, "what": what.value, "format": fmt.value, "user": actor.id},
-    )
+    token = make_token(purpose, {**extra, "key": key, "format": fmt.value, "user": actor.id})
     return StagedImport(report, token)
 
 
@@ -955,19 +988,38 @@ class StagedImportGone(DomainError):
 def confirm_upload(actor: User, token: str) -> ImportReport:
     """Import a file the user checked before. The bytes are read back from storage (never
     from the browser) and checked again, since the catalog may have changed meanwhile."""
+    staged = read_staged(actor, TOKEN_PURPOSE, token)
+    what = staged.payload.get("what")
+    if what not in {w.value for w in What}:
+        raise StagedImportGone("This confirmation is not valid. Upload the file again.")
+    report = import_file(What(str(what)), staged.data, staged.filename, dry_run=False)
+    if report.ok:
+        storage().delete(staged.key)
+    return report
+
+
+@dataclass(frozen=True, slots=True)
+class StagedFile:
+    key: str  # in storage; delete it once imported
+    data: bytes
+    filename: str  # "upload.csv" or "upload.xlsx"
+    payload: dict[str, Any]
+
+
+def read_staged(actor: User, purpose: str, token: str) -> StagedFile:
+    """The bytes a token from ``stage_checked`` names, for the same user and purpose."""
     try:
-        payload = read_token(TOKEN_PURPOSE, token, max_age=STAGED_MAX_AGE)
+        payload = read_token(purpose, token, max_age=STAGED_MAX_AGE)
     except ExpiredLink:
         raise StagedImportGone(
             "The check of that file has expired (after an hour). Upload the file again."
         ) from None
     except InvalidLink:
         raise StagedImportGone("This confirmation is not valid. Upload the file again.") from None
-    key, what, fmt = payload.get("key"), payload.get("what"), payload.get("format")
+    key, fmt = payload.get("key"), payload.get("format")
     if (
         payload.get("user") != actor.id
         or not isinstance(key, str)
-        or what not in {w.value for w in What}
         or fmt not in {f.value for f in FileFormat}
     ):
         raise StagedImportGone("This confirmation is not valid. Upload the file again.")
@@ -975,10 +1027,7 @@ def confirm_upload(actor: User, token: str) -> ImportReport:
         data = storage().read(key)
     except DomainError:
         raise StagedImportGone() from None
-    report = import_file(What(str(what)), data, f"upload.{fmt}", dry_run=False)
-    if report.ok:
-        storage().delete(key)
-    return report
+    return StagedFile(key, data, f"upload.{fmt}", payload)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1082,7 +1131,7 @@ def export_catalog(what: What, fmt: FileFormat) -> ExportFile:
     header = [c.name for c in COLUMNS[what]]
     rows = list(_export_rows(what))
     writer: Callable[[list[str], list[list[Cell]]], bytes] = (
-        csv_bytes if fmt is FileFormat.CSV else _xlsx_bytes
+        csv_bytes if fmt is FileFormat.CSV else xlsx_bytes
     )
     return ExportFile(writer(header, rows), f"{what.value}.{fmt.value}", MIMETYPES[fmt], len(rows))
 
@@ -1110,7 +1159,7 @@ def csv_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def _xlsx_bytes(header: list[str], rows: list[list[Cell]]) -> bytes:
+def xlsx_bytes(header: list[str], rows: list[list[Cell]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 

@@ -17,7 +17,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wbl.extensions import Base, utcnow
@@ -119,6 +119,19 @@ class StudentCredential(Base):
     """A credential a student earned, with evidence. Only verified ones count."""
 
     __tablename__ = "student_credential"
+    __table_args__ = (
+        # One live record (pending or verified) per credential and date: a second recording
+        # of the same certificate is refused, a rejected one may be recorded again.
+        Index(
+            "uq_student_credential_live",
+            "student_id",
+            "credential_id",
+            "earned_on",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'verified')"),
+            postgresql_where=text("status IN ('pending', 'verified')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(
