@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('credential_points', 'wbl_hours', 'district_certificate', name='rulekind', native_enum=False, length=32), nullable=False),
+    sa.Column('preset', sa.String(length=40), nullable=True),
     sa.Column('name', sa.String(length=160), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('params', sa.JSON(), nullable=False),
@@ -41,7 +42,8 @@ def upgrade():
     sa.CheckConstraint('classes_from IS NULL OR classes_to IS NULL OR classes_from <= classes_to', name=op.f('ck_pathway_rule_class_range')),
     sa.ForeignKeyConstraint(['district_id'], ['district.id'], name=op.f('fk_pathway_rule_district_id_district')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_pathway_rule_updated_by_id_user_account')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pathway_rule'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pathway_rule')),
+    sa.UniqueConstraint('district_id', 'preset', name=op.f('uq_pathway_rule_district_id_preset'))
     )
     with op.batch_alter_table('pathway_rule', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pathway_rule_district_id'), ['district_id'], unique=False)

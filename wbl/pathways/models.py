@@ -12,7 +12,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wbl.extensions import Base, utcnow
@@ -44,11 +44,15 @@ class PathwayRule(Base):
             "classes_from IS NULL OR classes_to IS NULL OR classes_from <= classes_to",
             name="class_range",
         ),
+        UniqueConstraint("district_id", "preset"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     kind: Mapped[RuleKind] = mapped_column(str_enum(RuleKind, 32))
+    # The shipped default this rule was made from (``services.DEFAULT_RULES``); None for a
+    # rule staff added. Lets ``seed_default_rules`` add only what a district lacks.
+    preset: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")
     params: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -1,7 +1,239 @@
-"""Pathways pages. (Blueprint registered in ``wbl/__init__.py``; views to come.)"""
+"""Pathways pages: a student's progress on their district's graduation pathway rules (for the
+student, their teachers and staff in scope), a school's students grouped by where they
+stand, and the staff pages that configure each district's rules."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from wbl.access import Role, policy
+from wbl.clock import local_today
+from wbl.errors import DomainError, field_error
+from wbl.hours import logs
+from wbl.pathways import rules, services
+from wbl.pathways.forms import (
+    FORMS,
+    PARAM_FIELDS,
+    ClassFilterForm,
+    ConfirmForm,
+    DistrictChoiceForm,
+    RuleForm,
+)
+from wbl.pathways.models import PathwayRule, RuleKind
+from wbl.placements.policies import is_staff
+from wbl.students import services as students
+from wbl.students.models import StudentProfile
 
 bp = Blueprint("pathways", __name__, url_prefix="/pathways")
+
+READERS = (Role.STUDENT, Role.TEACHER, Role.STAFF)
+
+
+@bp.get("/")
+@policy(*READERS)
+def index() -> ResponseReturnValue:
+    if is_staff(current_user):
+        return redirect(url_for("pathways.schools"))
+    if current_user.has_role(Role.TEACHER) and current_user.school_id is not None:
+        return redirect(url_for("pathways.school", school_id=current_user.school_id))
+    return redirect(url_for("pathways.mine"))
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def _progress_page(student: StudentProfile) -> ResponseReturnValue:
+    progress = services.student_progress(student, local_today())
+    return render_template(
+        "pathways/progress.html",
+        student=student,
+        progress=progress,
+        is_self=student.user_id == current_user.id,
+        Status=rules.Status,
+    )
+
+
+@bp.get("/mine")
+@policy(Role.STUDENT)
+def mine() -> ResponseReturnValue:
+    return _progress_page(students.own_profile(current_user))
+
+
+@bp.get("/students/<int:student_id>")
+@policy(*READERS)
+def student(student_id: int) -> ResponseReturnValue:
+    return _progress_page(students.get_student(current_user, student_id))
+
+
+@bp.get("/schools")
+@policy(Role.TEACHER, Role.STAFF)
+def schools() -> ResponseReturnValue:
+    """Staff pick a school (a teacher goes to their own)."""
+    if not is_staff(current_user) and current_user.school_id is not None:
+        return redirect(url_for("pathways.school", school_id=current_user.school_id))
+    return render_template("pathways/schools.html", schools=logs.visible_schools(current_user))
+
+
+@bp.get("/schools/<int:school_id>")
+@policy(Role.TEACHER, Role.STAFF)
+def school(school_id: int) -> ResponseReturnValue:
+    found = logs.get_school(current_user, school_id)
+    form = ClassFilterForm(request.args)
+    classes = services.queries.school_classes(found.id)
+    form.graduation_year.choices = [
+        SelectChoice(0, "Every class"),  # type: ignore[arg-type]
+        *(SelectChoice(c, f"Class of {c}") for c in classes),  # type: ignore[arg-type]
+    ]
+    year = None
+    if "graduation_year" in request.args and form.validate():
+        year = form.graduation_year.data or None
+    result = services.school_progress(found, year, local_today())
+    return render_template(
+        "pathways/school.html",
+        form=form,
+        result=result,
+        groups=services.GROUPS,
+        Status=rules.Status,
+    )
+
+
+# --- rules (staff) -------------------------------------------------------------------------
+
+
+@bp.get("/rules", endpoint="rules")
+@policy(Role.STAFF)
+def rules_page() -> ResponseReturnValue:
+    districts = services.rule_districts(current_user)
+    if not districts:
+        return render_template("pathways/rules.html", district=None, rules=[], chooser=None)
+    chooser = DistrictChoiceForm(request.args)
+    chooser.district.choices = [
+        SelectChoice(d.id, d.name)  # type: ignore[arg-type]
+        for d in districts
+    ]
+    wanted = request.args.get("district", type=int) or districts[0].id
+    district = services.get_district(current_user, wanted)
+    chooser.district.data = district.id
+    rows = services.district_rules(current_user, district.id)
+    return render_template(
+        "pathways/rules.html",
+        district=district,
+        rules=[(row, _describe(row)) for row in rows],
+        chooser=chooser if len(districts) > 1 else None,
+        kinds=list(RuleKind),
+    )
+
+
+def _describe(row: PathwayRule) -> str:
+    try:
+        return rules.describe_params(row.kind, rules.parse_params(row.kind, row.params))
+    except rules.ParamsError as error:
+        return f"Settings need attention: {error.message}"
+
+
+def _classes(row: PathwayRule) -> str:
+    if row.classes_from and row.classes_to:
+        return f"{row.classes_from}–{row.classes_to}"
+    if row.classes_from:
+        return f"{row.classes_from} and later"
+    if row.classes_to:
+        return f"{row.classes_to} and earlier"
+    return "Every class"
+
+
+bp.add_app_template_filter(_classes, "rule_classes")
+
+
+def _change(form: RuleForm) -> services.RuleChange:
+    return services.RuleChange(
+        name=form.name.data or "",
+        description=form.description.data or "",
+        active=bool(form.active.data),
+        classes_from=form.classes_from.data,
+        classes_to=form.classes_to.data,
+        params=form.params(),
+    )
+
+
+def _render_rule_form(
+    form: RuleForm, kind: RuleKind, district_name: str, title: str, problem: str | None
+) -> ResponseReturnValue:
+    return render_template(
+        "pathways/rule_form.html",
+        form=form,
+        kind=kind,
+        district_name=district_name,
+        title=title,
+        problem=problem,
+        param_fields=PARAM_FIELDS[kind],
+    ), (422 if form.errors or problem else 200)
+
+
+@bp.route("/rules/<int:rule_id>/edit", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def edit_rule(rule_id: int) -> ResponseReturnValue:
+    row = services.get_rule(current_user, rule_id)
+    form = FORMS[row.kind](data=None if request.method == "POST" else _form_data(row))
+    problem = None
+    if form.validate_on_submit():
+        try:
+            services.update_rule(current_user, row.id, _change(form))
+        except DomainError as error:
+            problem = field_error(form, error)
+        else:
+            flash(f"{form.name.data} has been saved.", "success")
+            return redirect(url_for("pathways.rules", district=row.district_id))
+    return _render_rule_form(form, row.kind, row.district.name, f"Edit {row.name}", problem)
+
+
+def _form_data(row: PathwayRule) -> dict[str, object]:
+    return {
+        "name": row.name,
+        "description": row.description,
+        "active": row.active,
+        "classes_from": row.classes_from,
+        "classes_to": row.classes_to,
+        **row.params,
+    }
+
+
+@bp.route("/rules/<int:district_id>/new/<kind>", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def new_rule(district_id: int, kind: str) -> ResponseReturnValue:
+    district = services.get_district(current_user, district_id)
+    try:
+        rule_kind = RuleKind(kind)
+    except ValueError:
+        abort(404)
+    form = FORMS[rule_kind]()
+    if request.method == "GET":
+        form.name.data = rule_kind.label
+    problem = None
+    if form.validate_on_submit():
+        try:
+            services.add_rule(current_user, district.id, rule_kind, _change(form))
+        except DomainError as error:
+            problem = field_error(form, error)
+        else:
+            flash(f"{form.name.data} has been added.", "success")
+            return redirect(url_for("pathways.rules", district=district.id))
+    return _render_rule_form(
+        form, rule_kind, district.name, f"New rule: {rule_kind.label}", problem
+    )
+
+
+@bp.route("/rules/<int:district_id>/reset", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def reset_rules(district_id: int) -> ResponseReturnValue:
+    district = services.get_district(current_user, district_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        count = services.reset_rules(current_user, district.id)
+        flash(f"{district.name} is back to the {count} default rules.", "success")
+        return redirect(url_for("pathways.rules", district=district.id))
+    return render_template(
+        "pathways/reset.html", district=district, form=form, defaults=services.DEFAULT_RULES
+    )

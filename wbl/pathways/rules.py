@@ -1,0 +1,690 @@
+"""The graduation pathway rule engine: pure functions, dataclasses in and out, no database.
+
+The app turns a student's rows into a :class:`StudentRecord` snapshot (``queries.py``), reads
+each rule of the district (a kind and its JSON parameters, parsed here into typed
+parameters), and asks :func:`evaluate` where the student stands. Nothing here reads the
+clock: "today" is passed in, so expiry is decided the same way everywhere.
+
+Shipped kinds (the defaults staff may edit per district, ``services.DEFAULT_RULES``):
+
+``CREDENTIAL_POINTS`` -- Ohio's "industry-recognized credentials and WorkKeys" pathway:
+    credentials worth ``points`` (12) *within one career field* (points from two fields never
+    add up; the student's best field counts), counting only verified credentials that have
+    not expired (one that expires today still counts), plus a WorkKeys readiness score:
+    ``total_13`` / ``total_14`` (the sum of the best level on each of Applied Math, Graphic
+    Literacy and Workplace Documents; 14 for the class of 2020 and later) or ``each_4``
+    (level 4 or better on each of the three). The best level per test counts, whatever the
+    attempt.
+``WBL_HOURS`` -- Ohio's "250-hour work-based learning experience with positive
+    evaluations": confirmed hours on completed placements whose supervisor evaluation is
+    positive -- at least one rating given and every rated category and Portrait of a
+    Graduate outcome at 3 ("Meets") or above (N/A is ignored). By default the hours of all
+    qualifying placements add up; with ``single_experience`` one placement must reach them.
+``DISTRICT_CERTIFICATE`` -- Colorado's Graduation Guidelines "industry certificate"
+    option: one verified, unexpired credential that the student's own district accepts for
+    graduation and whose policy counts toward the ``subject`` (english, math, or either; a
+    policy for "both" covers each).
+
+Status, for the school lists:
+
+* ``met`` -- every part of the rule is met.
+* ``close`` -- points: at least 75 % of the points in the best field *and* WorkKeys within
+  reach (a total at most 2 below the target; for each-4, every test taken at level 3 or
+  more); hours: at least 75 % of the hours counted; certificate: a credential that would
+  count is waiting for staff verification.
+* ``not_started`` -- nothing counts yet (no valid points and no WorkKeys test; no qualifying
+  hours; no counting or pending certificate).
+* ``on_track`` -- anything in between.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeAlias
+
+from wbl.credentials.models import EarnedStatus, Subject, WorkKeysTest
+from wbl.pathways.models import RuleKind
+
+CLOSE_SHARE = 0.75  # "close": at least this share of the points or hours
+WORKKEYS_SLACK = 2  # "close": a WorkKeys total at most this far below the target
+EACH_LEVEL = 4  # each_4: the level needed on every test
+MEETS = 3  # an evaluation rating of 3 is "Meets"
+
+MAX_POINTS = 100
+MAX_HOURS = 5000
+
+
+class ParamsError(ValueError):
+    """A rule's parameters are not valid; ``field`` names the parameter."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class WorkKeysRule(enum.StrEnum):
+    TOTAL_13 = "total_13"
+    TOTAL_14 = "total_14"
+    EACH_4 = "each_4"
+
+    @property
+    def label(self) -> str:
+        return {
+            "total_13": "A total of 13 or more",
+            "total_14": "A total of 14 or more",
+            "each_4": "Level 4 or more on each test",
+        }[self.value]
+
+    @property
+    def total(self) -> int | None:
+        return {"total_13": 13, "total_14": 14}.get(self.value)
+
+
+class CertificateSubject(enum.StrEnum):
+    ENGLISH = "english"
+    MATH = "math"
+    EITHER = "either"
+
+    @property
+    def label(self) -> str:
+        return {"english": "English", "math": "math", "either": "English or math"}[self.value]
+
+    def counted_by(self, policy_subject: Subject) -> bool:
+        if self is CertificateSubject.EITHER:
+            return policy_subject is not Subject.NEITHER
+        return policy_subject.covers(Subject(self.value))
+
+
+class Status(enum.StrEnum):
+    MET = "met"
+    CLOSE = "close"
+    ON_TRACK = "on_track"
+    NOT_STARTED = "not_started"
+
+    @property
+    def label(self) -> str:
+        return {
+            "met": "Met",
+            "close": "Close",
+            "on_track": "On track",
+            "not_started": "Not started",
+        }[self.value]
+
+
+WORKKEYS_TESTS = (
+    WorkKeysTest.APPLIED_MATH,
+    WorkKeysTest.GRAPHIC_LITERACY,
+    WorkKeysTest.WORKPLACE_DOCUMENTS,
+)
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PointsParams:
+    points: int = 12
+    workkeys: WorkKeysRule = WorkKeysRule.TOTAL_14
+
+
+@dataclass(frozen=True, slots=True)
+class HoursParams:
+    hours: int = 250
+    single_experience: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CertificateParams:
+    subject: CertificateSubject = CertificateSubject.EITHER
+
+
+Params: TypeAlias = PointsParams | HoursParams | CertificateParams
+
+
+def _int(raw: Mapping[str, object], key: str, default: int, low: int, high: int, what: str) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParamsError(f"{what} must be a whole number.", field=key)
+    if not low <= value <= high:
+        raise ParamsError(f"{what} must be from {low} to {high}.", field=key)
+    return value
+
+
+def _choice(raw: Mapping[str, object], key: str, default: enum.StrEnum) -> str:
+    value = raw.get(key, default.value)
+    choices = [c.value for c in type(default)]
+    if not isinstance(value, str) or value not in choices:
+        raise ParamsError(f"Choose {key} from: {', '.join(choices)}.", field=key)
+    return value
+
+
+def parse_params(kind: RuleKind, raw: Mapping[str, object]) -> Params:
+    """Typed parameters from a rule's JSON (missing keys take the defaults). Unknown keys,
+    wrong types and values out of range are refused with a message naming the setting."""
+    known = {
+        RuleKind.CREDENTIAL_POINTS: {"points", "workkeys"},
+        RuleKind.WBL_HOURS: {"hours", "single_experience"},
+        RuleKind.DISTRICT_CERTIFICATE: {"subject"},
+    }[kind]
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ParamsError(
+            f"Unknown setting for this kind of rule: {', '.join(unknown)}.", field=unknown[0]
+        )
+    if kind is RuleKind.CREDENTIAL_POINTS:
+        return PointsParams(
+            points=_int(raw, "points", 12, 1, MAX_POINTS, "Points"),
+            workkeys=WorkKeysRule(_choice(raw, "workkeys", WorkKeysRule.TOTAL_14)),
+        )
+    if kind is RuleKind.WBL_HOURS:
+        single = raw.get("single_experience", False)
+        if not isinstance(single, bool):
+            raise ParamsError("Single experience must be yes or no.", field="single_experience")
+        return HoursParams(
+            hours=_int(raw, "hours", 250, 1, MAX_HOURS, "Hours"), single_experience=single
+        )
+    return CertificateParams(
+        subject=CertificateSubject(_choice(raw, "subject", CertificateSubject.EITHER))
+    )
+
+
+def params_json(params: Params) -> dict[str, object]:
+    """What a rule stores: the parameters as plain JSON values."""
+    if isinstance(params, PointsParams):
+        return {"points": params.points, "workkeys": params.workkeys.value}
+    if isinstance(params, HoursParams):
+        return {"hours": params.hours, "single_experience": params.single_experience}
+    return {"subject": params.subject.value}
+
+
+def describe_params(kind: RuleKind, params: Params) -> str:
+    """One line for the rules list, e.g. "12 points in one career field; WorkKeys: a total of
+    14 or more"."""
+    if isinstance(params, PointsParams):
+        return (
+            f"{params.points} points in one career field; WorkKeys: {params.workkeys.label.lower()}"
+        )
+    if isinstance(params, HoursParams):
+        how = "in one experience" if params.single_experience else "across experiences"
+        return f"{params.hours} hours with positive evaluations, {how}"
+    return f"One district-accepted certificate counting toward {params.subject.label}"
+
+
+# --- the student snapshot ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogCredential:
+    """A credential of the catalog (an active one, when suggested as a way to close a gap)."""
+
+    credential_id: int
+    name: str
+    issuer: str
+    sector_id: int
+    sector_name: str  # as staff named the career field
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class EarnedCredential:
+    credential: CatalogCredential
+    status: EarnedStatus
+    earned_on: date
+    expires_on: date | None
+
+    def counts_on(self, today: date) -> bool:
+        """Verified, and not expired (it still counts on the day it expires)."""
+        return self.status is EarnedStatus.VERIFIED and (
+            self.expires_on is None or today <= self.expires_on
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A district's decision on one credential (no policy: not accepted, neither subject)."""
+
+    district_id: int
+    credential_id: int
+    accepted_for_graduation: bool
+    counts_toward: Subject
+
+
+@dataclass(frozen=True, slots=True)
+class WorkKeysResult:
+    test: WorkKeysTest
+    level: int
+    tested_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Experience:
+    """A placement with its supervisor-confirmed minutes and its evaluation's ratings
+    (``None``: not evaluated; a rating of ``None`` inside is N/A)."""
+
+    placement_id: int
+    title: str
+    completed: bool
+    confirmed_minutes: int
+    ratings: tuple[int | None, ...] | None = None
+
+    @property
+    def positive(self) -> bool:
+        if self.ratings is None:
+            return False
+        given = [r for r in self.ratings if r is not None]
+        return bool(given) and all(r >= MEETS for r in given)
+
+    @property
+    def qualifies(self) -> bool:
+        return self.completed and self.positive
+
+
+@dataclass(frozen=True, slots=True)
+class StudentRecord:
+    student_id: int
+    district_id: int
+    graduation_year: int
+    credentials: tuple[EarnedCredential, ...] = ()
+    policies: tuple[Policy, ...] = ()  # the district's (others are ignored)
+    workkeys: tuple[WorkKeysResult, ...] = ()  # every attempt
+    experiences: tuple[Experience, ...] = ()
+    career_field_ids: tuple[int, ...] = ()  # sectors of the pathways the student chose
+    catalog: tuple[CatalogCredential, ...] = ()  # active credentials, for suggestions
+
+    def best_levels(self) -> dict[WorkKeysTest, int]:
+        best: dict[WorkKeysTest, int] = {}
+        for result in self.workkeys:
+            best[result.test] = max(best.get(result.test, 0), result.level)
+        return best
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule as the engine sees it (the ``PathwayRule`` row, without the database)."""
+
+    id: int
+    kind: RuleKind
+    name: str
+    params: Params
+    classes_from: int | None = None
+    classes_to: int | None = None
+    description: str = ""
+
+    def applies_to(self, graduation_year: int) -> bool:
+        return (self.classes_from is None or graduation_year >= self.classes_from) and (
+            self.classes_to is None or graduation_year <= self.classes_to
+        )
+
+
+# --- the result ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    label: str
+    have: int
+    need: int
+
+    @property
+    def met(self) -> bool:
+        return self.have >= self.need
+
+
+@dataclass(frozen=True, slots=True)
+class RuleProgress:
+    rule: Rule
+    met: bool
+    status: Status
+    summary: str
+    parts: tuple[Part, ...]
+    missing: tuple[str, ...]
+    # Credentials that would close the gap: those that close it alone first (the smallest
+    # sufficient first), then the rest by points; ``fewest_needed`` of them close it.
+    candidates: tuple[CatalogCredential, ...] = ()
+    fewest_needed: int = 0
+    field_name: str = ""  # the career field the points rule counted
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+
+def applicable(rules: Iterable[Rule], graduation_year: int) -> list[Rule]:
+    """The rules that apply to a graduating class, in the order given."""
+    return [r for r in rules if r.applies_to(graduation_year)]
+
+
+def evaluate(rule: Rule, record: StudentRecord, today: date) -> RuleProgress:
+    if isinstance(rule.params, PointsParams):
+        return _points(rule, rule.params, record, today)
+    if isinstance(rule.params, HoursParams):
+        return _hours(rule, rule.params, record)
+    return _certificate(rule, rule.params, record, today)
+
+
+def evaluate_all(rules: Iterable[Rule], record: StudentRecord, today: date) -> list[RuleProgress]:
+    return [evaluate(r, record, today) for r in applicable(rules, record.graduation_year)]
+
+
+def overall(progress: Sequence[RuleProgress]) -> Status | None:
+    """A student's standing over several rules: the best of them (any one pathway will do)."""
+    order = [Status.MET, Status.CLOSE, Status.ON_TRACK, Status.NOT_STARTED]
+    found = {p.status for p in progress}
+    return next((s for s in order if s in found), None)
+
+
+def _day(day: date) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+# credential points + WorkKeys
+
+
+def _best_field(
+    record: StudentRecord, today: date
+) -> tuple[int | None, str, int, list[EarnedCredential]]:
+    """(sector id, name, points, the credentials counted) of the student's best career field:
+    the most valid points; a tie goes to a field the student chose, then to the name."""
+    by_field: dict[int, list[EarnedCredential]] = {}
+    names: dict[int, str] = {}
+    for earned in record.credentials:
+        names[earned.credential.sector_id] = earned.credential.sector_name
+        if earned.counts_on(today):
+            by_field.setdefault(earned.credential.sector_id, []).append(earned)
+    for c in record.catalog:
+        names.setdefault(c.sector_id, c.sector_name)
+
+    def points(sector_id: int) -> int:
+        return sum(e.credential.points for e in _distinct(by_field.get(sector_id, [])))
+
+    chosen = set(record.career_field_ids)
+    fields = set(by_field) | (chosen & set(names))
+    if not fields:
+        return None, "", 0, []
+    best = min(fields, key=lambda s: (-points(s), s not in chosen, names.get(s, ""), s))
+    return best, names.get(best, ""), points(best), _distinct(by_field.get(best, []))
+
+
+def _distinct(earned: list[EarnedCredential]) -> list[EarnedCredential]:
+    """One record per credential (a renewal recorded twice does not count twice)."""
+    seen: dict[int, EarnedCredential] = {}
+    for e in earned:
+        seen.setdefault(e.credential.credential_id, e)
+    return list(seen.values())
+
+
+def _closing(
+    pool: Iterable[CatalogCredential], gap: int
+) -> tuple[tuple[CatalogCredential, ...], int]:
+    """Credentials to suggest for a gap of ``gap`` points and the fewest that close it."""
+    useful = [c for c in pool if c.points > 0]
+    alone = sorted((c for c in useful if c.points >= gap), key=lambda c: (c.points, c.name))
+    rest = sorted((c for c in useful if c.points < gap), key=lambda c: (-c.points, c.name))
+    fewest, total = 0, 0
+    for c in sorted(useful, key=lambda c: -c.points):
+        if total >= gap:
+            break
+        total += c.points
+        fewest += 1
+    return tuple(alone + rest), (fewest if total >= gap else 0)
+
+
+def _workkeys_text(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> tuple[str, bool, bool]:
+    """(summary text, met, within reach) of the WorkKeys part."""
+    target = rule.total
+    if target is not None:
+        scores = ", ".join(
+            f"{t.label} {best[t]}" if t in best else f"{t.label} not taken" for t in WORKKEYS_TESTS
+        )
+        total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
+        return (
+            f"WorkKeys {total} of {target}: {scores}",
+            total >= target,
+            total >= target - WORKKEYS_SLACK,
+        )
+    parts = []
+    for t in WORKKEYS_TESTS:
+        if t not in best:
+            parts.append(f"{t.label} not taken")
+        elif best[t] < EACH_LEVEL:
+            parts.append(f"{t.label} {best[t]} (needs {EACH_LEVEL})")
+        else:
+            parts.append(f"{t.label} {best[t]}")
+    met = all(best.get(t, 0) >= EACH_LEVEL for t in WORKKEYS_TESTS)
+    near = all(best.get(t, 0) >= EACH_LEVEL - 1 for t in WORKKEYS_TESTS)
+    return f"WorkKeys: {', '.join(parts)}", met, near
+
+
+def _points(rule: Rule, params: PointsParams, record: StudentRecord, today: date) -> RuleProgress:
+    sector_id, sector_name, have, counted = _best_field(record, today)
+    best = record.best_levels()
+    wk_text, wk_met, wk_near = _workkeys_text(params.workkeys, best)
+    where = f" in {sector_name}" if sector_name else ""
+    summary = f"{have} of {params.points} points{where}; {wk_text}"
+    parts = [Part(f"Credential points{where}", have, params.points)]
+    if params.workkeys.total is not None:
+        total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
+        parts.append(Part("WorkKeys total", total, params.workkeys.total))
+    else:
+        parts.extend(Part(t.label, best.get(t, 0), EACH_LEVEL) for t in WORKKEYS_TESTS)
+
+    missing: list[str] = []
+    gap = max(params.points - have, 0)
+    candidates: tuple[CatalogCredential, ...] = ()
+    fewest = 0
+    if gap:
+        missing.append(
+            f"{_plural(gap, 'more point')}{where}"
+            " (credentials in other career fields do not add up)."
+            if sector_name
+            else f"{_plural(gap, 'point')} from credentials in one career field."
+        )
+        held = {e.credential.credential_id for e in counted} | {
+            e.credential.credential_id
+            for e in record.credentials
+            if e.status is EarnedStatus.PENDING
+        }
+        if sector_id is not None:
+            pool = [
+                c
+                for c in record.catalog
+                if c.sector_id == sector_id and c.credential_id not in held
+            ]
+            candidates, fewest = _closing(pool, gap)
+    pending = [
+        e
+        for e in record.credentials
+        if e.status is EarnedStatus.PENDING and e.credential.sector_id == sector_id
+    ]
+    if gap and pending:
+        missing.append(
+            f"{_plural(len(pending), 'credential')}{where} waiting for verification "
+            f"({_plural(sum(e.credential.points for e in pending), 'point')})."
+        )
+    expired = [
+        e
+        for e in record.credentials
+        if e.status is EarnedStatus.VERIFIED
+        and not e.counts_on(today)
+        and e.credential.sector_id == sector_id
+    ]
+    missing.extend(
+        f"{e.credential.name} expired on {_day(e.expires_on)}; renew it to count it again."
+        for e in expired
+        if e.expires_on is not None
+    )
+    missing.extend(_workkeys_missing(params.workkeys, best))
+
+    met = gap == 0 and wk_met
+    if met:
+        status = Status.MET
+    elif have >= math.ceil(params.points * CLOSE_SHARE) and wk_near:
+        status = Status.CLOSE
+    elif have == 0 and not best:
+        status = Status.NOT_STARTED
+    else:
+        status = Status.ON_TRACK
+    return RuleProgress(
+        rule=rule,
+        met=met,
+        status=status,
+        summary=summary,
+        parts=tuple(parts),
+        missing=tuple(missing),
+        candidates=candidates,
+        fewest_needed=fewest,
+        field_name=sector_name,
+    )
+
+
+def _workkeys_missing(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> list[str]:
+    missing = []
+    target = rule.total
+    if target is not None:
+        total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
+        if total < target:
+            missing.append(
+                f"{_plural(target - total, 'more WorkKeys level')} for a total of {target}"
+                " across Applied Math, Graphic Literacy and Workplace Documents."
+            )
+        missing.extend(
+            f"Take the WorkKeys {t.label} test." for t in WORKKEYS_TESTS if t not in best
+        )
+        return missing
+    for t in WORKKEYS_TESTS:
+        if t not in best:
+            missing.append(f"Take the WorkKeys {t.label} test and reach level {EACH_LEVEL}.")
+        elif best[t] < EACH_LEVEL:
+            missing.append(f"WorkKeys {t.label} at level {EACH_LEVEL} (best so far {best[t]}).")
+    return missing
+
+
+# work-based learning hours
+
+
+def _hours_text(minutes: int) -> str:
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgress:
+    need = params.hours * 60
+    qualifying = [e for e in record.experiences if e.qualifies]
+    if params.single_experience:
+        have = max((e.confirmed_minutes for e in qualifying), default=0)
+        summary = (
+            f"{_hours_text(have)} of {params.hours} hours in one work-based learning "
+            "experience with a positive evaluation"
+        )
+    else:
+        have = sum(e.confirmed_minutes for e in qualifying)
+        summary = (
+            f"{_hours_text(have)} of {params.hours} hours of work-based learning "
+            "with positive evaluations"
+        )
+    missing: list[str] = []
+    if have < need:
+        missing.append(
+            f"{_hours_text(need - have)} more confirmed hours"
+            + (" in that one experience" if params.single_experience and have else "")
+            + " on a completed placement with a positive evaluation."
+        )
+    for e in record.experiences:
+        if e.qualifies or not e.confirmed_minutes:
+            continue
+        hours = _hours_text(e.confirmed_minutes)
+        if not e.completed:
+            reason = "counts once the placement is completed and evaluated"
+        elif e.ratings is None:
+            reason = "counts once the supervisor's evaluation is in"
+        else:
+            reason = "does not count: its evaluation rates something below Meets"
+        missing.append(f"{e.title} ({hours} hours) {reason}.")
+    met = have >= need
+    if met:
+        status = Status.MET
+    elif have >= need * CLOSE_SHARE:
+        status = Status.CLOSE
+    elif have == 0:
+        status = Status.NOT_STARTED
+    else:
+        status = Status.ON_TRACK
+    return RuleProgress(
+        rule=rule,
+        met=met,
+        status=status,
+        summary=summary,
+        parts=(Part("Hours", have // 60, params.hours),),
+        missing=tuple(missing),
+    )
+
+
+# district-accepted certificate
+
+
+def _certificate(
+    rule: Rule, params: CertificateParams, record: StudentRecord, today: date
+) -> RuleProgress:
+    counting = {
+        p.credential_id
+        for p in record.policies
+        if p.district_id == record.district_id
+        and p.accepted_for_graduation
+        and params.subject.counted_by(p.counts_toward)
+    }
+    subject = params.subject.label
+    counted = sorted(
+        {
+            e.credential.name
+            for e in record.credentials
+            if e.credential.credential_id in counting and e.counts_on(today)
+        }
+    )
+    pending = [
+        e
+        for e in record.credentials
+        if e.credential.credential_id in counting and e.status is EarnedStatus.PENDING
+    ]
+    missing: list[str] = []
+    candidates: tuple[CatalogCredential, ...] = ()
+    if counted:
+        summary = f"Met for {subject} with {', '.join(counted)}"
+    else:
+        summary = f"No district-accepted certificate for {subject} yet"
+        if pending:
+            missing.append(
+                f"{pending[0].credential.name} counts for {subject} once staff verify it."
+            )
+        else:
+            missing.append(f"A verified industry certificate your district accepts for {subject}.")
+        held = {e.credential.credential_id for e in record.credentials if e.counts_on(today)}
+        chosen = set(record.career_field_ids)
+        candidates = tuple(
+            sorted(
+                (
+                    c
+                    for c in record.catalog
+                    if c.credential_id in counting and c.credential_id not in held
+                ),
+                key=lambda c: (c.sector_id not in chosen, c.name),
+            )
+        )
+    met = bool(counted)
+    status = Status.MET if met else Status.CLOSE if pending else Status.NOT_STARTED
+    return RuleProgress(
+        rule=rule,
+        met=met,
+        status=status,
+        summary=summary,
+        parts=(Part(f"Accepted certificate for {subject}", min(len(counted), 1), 1),),
+        missing=tuple(missing),
+        candidates=candidates,
+        fewest_needed=0 if met or not candidates else 1,
+    )

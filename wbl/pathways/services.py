@@ -1,0 +1,343 @@
+"""Graduation pathway use cases: the shipped default rules, staff editing a district's rules,
+and students' progress (one student, or a school's list grouped by status).
+
+Rules are data per district. The shipped defaults (:data:`DEFAULT_RULES`) follow Ohio's
+graduation pathways (industry-recognized credentials worth 12 points in one career field
+plus a WorkKeys score -- a total of 13 before the class of 2020 and 14 from it; a 250-hour
+work-based learning experience with positive evaluations) and Colorado's Graduation
+Guidelines (a district-accepted industry certificate for English, or for math). A variant
+asking for WorkKeys level 4 on each test ships switched off: a district whose state moves
+to it turns it on (and sets the classes it applies to) instead of editing the other.
+
+Who may change rules: CTE staff of the district (county staff: any district). Another
+district's rule is not found. Who sees progress: whoever sees the student
+(``wbl.students.services.sees_student``); a school's list: its teachers and the staff whose
+district holds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, select
+
+from wbl.auth.models import User
+from wbl.errors import DomainError, NotFound
+from wbl.extensions import db
+from wbl.pathways import queries, rules
+from wbl.pathways.models import PathwayRule, RuleKind
+from wbl.placements.policies import is_staff
+from wbl.schools.models import District, School
+from wbl.students.models import StudentProfile
+
+CLASS_MIN, CLASS_MAX = 1990, 2100
+
+
+@dataclass(frozen=True, slots=True)
+class Preset:
+    key: str
+    kind: RuleKind
+    name: str
+    description: str
+    params: rules.Params
+    classes_from: int | None = None
+    classes_to: int | None = None
+    active: bool = True
+
+
+OHIO = "Ohio graduation pathway"
+DEFAULT_RULES: tuple[Preset, ...] = (
+    Preset(
+        "ohio_points_14",
+        RuleKind.CREDENTIAL_POINTS,
+        "Industry credentials and WorkKeys",
+        f"{OHIO}: 12 points of industry-recognized credentials in one career field, and a "
+        "WorkKeys total of 14 (class of 2020 and later).",
+        rules.PointsParams(points=12, workkeys=rules.WorkKeysRule.TOTAL_14),
+        classes_from=2020,
+    ),
+    Preset(
+        "ohio_points_13",
+        RuleKind.CREDENTIAL_POINTS,
+        "Industry credentials and WorkKeys (before 2020)",
+        f"{OHIO}: 12 points of industry-recognized credentials in one career field, and a "
+        "WorkKeys total of 13 (classes before 2020).",
+        rules.PointsParams(points=12, workkeys=rules.WorkKeysRule.TOTAL_13),
+        classes_to=2019,
+    ),
+    Preset(
+        "ohio_points_each_4",
+        RuleKind.CREDENTIAL_POINTS,
+        "Industry credentials and WorkKeys level 4 on each test",
+        f"{OHIO}, newer form: 12 points in one career field, and WorkKeys level 4 or higher "
+        "on each of Applied Math, Graphic Literacy and Workplace Documents. Off until the "
+        "district turns it on for the classes it applies to.",
+        rules.PointsParams(points=12, workkeys=rules.WorkKeysRule.EACH_4),
+        active=False,
+    ),
+    Preset(
+        "ohio_wbl_250",
+        RuleKind.WBL_HOURS,
+        "250 hours of work-based learning",
+        f"{OHIO}: 250 confirmed hours of work-based learning with positive supervisor evaluations.",
+        rules.HoursParams(hours=250, single_experience=False),
+    ),
+    Preset(
+        "colorado_cert_english",
+        RuleKind.DISTRICT_CERTIFICATE,
+        "Industry certificate for English",
+        "Colorado Graduation Guidelines: an industry certificate the district accepts for "
+        "graduation and counts toward English.",
+        rules.CertificateParams(subject=rules.CertificateSubject.ENGLISH),
+    ),
+    Preset(
+        "colorado_cert_math",
+        RuleKind.DISTRICT_CERTIFICATE,
+        "Industry certificate for math",
+        "Colorado Graduation Guidelines: an industry certificate the district accepts for "
+        "graduation and counts toward math.",
+        rules.CertificateParams(subject=rules.CertificateSubject.MATH),
+    ),
+)
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def to_rule(row: PathwayRule) -> rules.Rule:
+    return rules.Rule(
+        id=row.id,
+        kind=row.kind,
+        name=row.name,
+        params=rules.parse_params(row.kind, row.params),
+        classes_from=row.classes_from,
+        classes_to=row.classes_to,
+        description=row.description,
+    )
+
+
+def rules_for(district: District, graduation_year: int) -> list[rules.Rule]:
+    """The district's active rules that apply to a graduating class, in their order."""
+    return rules.applicable(
+        [to_rule(r) for r in db.session.scalars(queries.district_rules(district.id))],
+        graduation_year,
+    )
+
+
+def missing_default_rules(district_id: int, actor_id: int | None = None) -> list[PathwayRule]:
+    """New (unsaved) rows for the shipped rules the district lacks, matched by preset."""
+    have = set(
+        db.session.scalars(
+            select(PathwayRule.preset).where(
+                PathwayRule.district_id == district_id, PathwayRule.preset.is_not(None)
+            )
+        )
+    )
+    return [
+        PathwayRule(
+            district_id=district_id,
+            kind=preset.kind,
+            preset=preset.key,
+            name=preset.name,
+            description=preset.description,
+            params=rules.params_json(preset.params),
+            classes_from=preset.classes_from,
+            classes_to=preset.classes_to,
+            position=position,
+            active=preset.active,
+            updated_by_id=actor_id,
+        )
+        for position, preset in enumerate(DEFAULT_RULES, start=1)
+        if preset.key not in have
+    ]
+
+
+def _add_defaults(district_id: int, actor_id: int | None = None) -> int:
+    rows = missing_default_rules(district_id, actor_id)
+    db.session.add_all(rows)
+    db.session.flush()
+    return len(rows)
+
+
+def seed_default_rules(district: District) -> int:
+    """Give a district the shipped rules it lacks (idempotent: a default that exists is
+    left as staff edited it). Returns how many were added."""
+    added = _add_defaults(district.id)
+    db.session.commit()
+    return added
+
+
+def seed_all_districts() -> int:
+    """The shipped rules for every district (``flask seed-reference`` and the demo)."""
+    added = sum(_add_defaults(d) for d in db.session.scalars(select(District.id)))
+    db.session.commit()
+    return added
+
+
+def rule_districts(actor: User) -> list[District]:
+    """The districts whose rules the actor edits: their own; county staff all."""
+    if not is_staff(actor):
+        return []
+    query = select(District).order_by(District.name)
+    if not actor.is_county_wide:
+        query = query.where(District.id == actor.district_id)
+    return list(db.session.scalars(query))
+
+
+def get_district(actor: User, district_id: int) -> District:
+    district = db.session.get(District, district_id)
+    if (
+        district is None
+        or not is_staff(actor)
+        or not (actor.is_county_wide or actor.district_id == district.id)
+    ):
+        raise NotFound()
+    return district
+
+
+def district_rules(actor: User, district_id: int) -> list[PathwayRule]:
+    get_district(actor, district_id)
+    return list(db.session.scalars(queries.district_rules(district_id, active_only=False)))
+
+
+def get_rule(actor: User, rule_id: int) -> PathwayRule:
+    rule = db.session.get(PathwayRule, rule_id)
+    if rule is None:
+        raise NotFound()
+    get_district(actor, rule.district_id)
+    return rule
+
+
+@dataclass(frozen=True, slots=True)
+class RuleChange:
+    name: str
+    description: str
+    active: bool
+    classes_from: int | None
+    classes_to: int | None
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+def _apply(row: PathwayRule, actor: User, change: RuleChange) -> None:
+    name = change.name.strip()
+    if not name:
+        raise DomainError("Give the rule a name.", field="name")
+    for key, year in (("classes_from", change.classes_from), ("classes_to", change.classes_to)):
+        if year is not None and not CLASS_MIN <= year <= CLASS_MAX:
+            raise DomainError(
+                f"Enter a graduating class from {CLASS_MIN} to {CLASS_MAX}.", field=key
+            )
+    if (
+        change.classes_from is not None
+        and change.classes_to is not None
+        and change.classes_from > change.classes_to
+    ):
+        raise DomainError("The first class must not come after the last class.", field="classes_to")
+    try:
+        params = rules.parse_params(row.kind, change.params)
+    except rules.ParamsError as error:
+        raise DomainError(error.message, field=error.field) from error
+    row.name = name
+    row.description = change.description.strip()
+    row.active = change.active
+    row.classes_from = change.classes_from
+    row.classes_to = change.classes_to
+    row.params = rules.params_json(params)
+    row.updated_by_id = actor.id
+
+
+def update_rule(actor: User, rule_id: int, change: RuleChange) -> PathwayRule:
+    row = get_rule(actor, rule_id)
+    try:
+        _apply(row, actor, change)
+    except DomainError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return row
+
+
+def add_rule(actor: User, district_id: int, kind: RuleKind, change: RuleChange) -> PathwayRule:
+    get_district(actor, district_id)
+    last = db.session.scalar(
+        select(PathwayRule.position)
+        .where(PathwayRule.district_id == district_id)
+        .order_by(PathwayRule.position.desc())
+        .limit(1)
+    )
+    row = PathwayRule(district_id=district_id, kind=kind, position=(last or 0) + 1)
+    _apply(row, actor, change)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def reset_rules(actor: User, district_id: int) -> int:
+    """Back to the shipped defaults: the district's rules (edited and added ones too) are
+    replaced by the defaults as shipped. Returns how many rules the district now has."""
+    get_district(actor, district_id)
+    db.session.execute(delete(PathwayRule).where(PathwayRule.district_id == district_id))
+    added = _add_defaults(district_id, actor.id)
+    db.session.commit()
+    return added
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+def student_progress(student: StudentProfile, today: date) -> list[rules.RuleProgress]:
+    """Where the student stands on each active rule of their district for their class (the
+    caller has checked that the actor sees the student)."""
+    _, records = queries.student_records(
+        select(StudentProfile.id).where(StudentProfile.id == student.id)
+    )
+    record = records[student.id]
+    return rules.evaluate_all(
+        rules_for(student.school.district, record.graduation_year), record, today
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StudentStanding:
+    student: queries.StudentLine
+    status: rules.Status | None  # the best over the rules (None: no rule applies)
+    progress: tuple[rules.RuleProgress, ...]
+
+
+GROUPS = (rules.Status.MET, rules.Status.CLOSE, rules.Status.ON_TRACK, rules.Status.NOT_STARTED)
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolProgress:
+    school: School
+    graduation_year: int | None
+    groups: dict[rules.Status, list[StudentStanding]]
+    without_rules: list[StudentStanding]
+
+    @property
+    def total(self) -> int:
+        return sum(len(g) for g in self.groups.values()) + len(self.without_rules)
+
+
+def school_progress(school: School, graduation_year: int | None, today: date) -> SchoolProgress:
+    """A school's students grouped by their best status over the rules that apply to them,
+    in a fixed number of queries whatever the number of students."""
+    lines, records = queries.student_records(queries.school_students(school.id, graduation_year))
+    district_rules_ = [
+        to_rule(r) for r in db.session.scalars(queries.district_rules(school.district_id))
+    ]
+    groups: dict[rules.Status, list[StudentStanding]] = {s: [] for s in GROUPS}
+    without: list[StudentStanding] = []
+    for line in lines:
+        progress = tuple(rules.evaluate_all(district_rules_, records[line.student_id], today))
+        status = rules.overall(progress)
+        standing = StudentStanding(line, status, progress)
+        (groups[status] if status is not None else without).append(standing)
+    return SchoolProgress(
+        school=school,
+        graduation_year=graduation_year,
+        groups=groups,
+        without_rules=without,
+    )
