@@ -1,0 +1,134 @@
+"""Incentive forms: shape only (the services check the rules)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
+
+from wbl.incentives.models import STAFF_ENTERED, CompletionType
+from wbl.incentives.services import MAX_TIER
+
+
+def _whole_cents(form: FlaskForm, field: DecimalField) -> None:
+    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+        raise FieldError("Enter dollars and cents, e.g. 1000.00.")
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+class ProgramYearForm(FlaskForm):
+    label = StringField(
+        "Label", validators=[DataRequired(), Length(max=20)], description="For example 2026-27."
+    )
+    starts_on = DateField("Starts", validators=[InputRequired()])
+    ends_on = DateField("Ends", validators=[InputRequired()])
+    amount = DecimalField(
+        "Amount per completion ($)",
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0), _whole_cents],
+    )
+    frl_percent = IntegerField(
+        "Weight for FRL-eligible students (%)",
+        validators=[InputRequired(), NumberRange(min=100, max=300)],
+        description="120 % pays $1,200 where the amount is $1,000.",
+    )
+    completions_per_student = IntegerField(
+        "Funded completions per student",
+        validators=[InputRequired(), NumberRange(min=1, max=20)],
+    )
+    internship_min_hours = IntegerField(
+        "Minimum confirmed hours for an internship",
+        validators=[InputRequired(), NumberRange(min=0, max=2000)],
+    )
+    tier_credential = IntegerField(
+        "Tier: industry credentials", validators=[InputRequired(), NumberRange(1, MAX_TIER)]
+    )
+    tier_internship = IntegerField(
+        "Tier: internships and residencies",
+        validators=[InputRequired(), NumberRange(1, MAX_TIER)],
+    )
+    tier_pre_apprenticeship = IntegerField(
+        "Tier: pre-apprenticeships", validators=[InputRequired(), NumberRange(1, MAX_TIER)]
+    )
+    tier_apprenticeship = IntegerField(
+        "Tier: apprenticeships", validators=[InputRequired(), NumberRange(1, MAX_TIER)]
+    )
+    tier_ap_course = IntegerField(
+        "Tier: qualified AP courses", validators=[InputRequired(), NumberRange(1, MAX_TIER)]
+    )
+
+    def tiers(self) -> dict[CompletionType, int]:
+        return {kind: getattr(self, f"tier_{kind.value}").data for kind in CompletionType}
+
+
+class DefaultYearForm(FlaskForm):
+    """Add a year with Colorado's defaults."""
+
+    label = StringField("Label", validators=[DataRequired(), Length(max=20)])
+    starts_on = DateField("Starts", validators=[InputRequired()])
+    ends_on = DateField("Ends", validators=[InputRequired()])
+
+
+class AppropriationForm(FlaskForm):
+    district_id = HiddenField(validators=[DataRequired()])
+    amount = DecimalField(
+        "Appropriation ($)",
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0), _whole_cents],
+    )
+
+
+class CompletionForm(FlaskForm):
+    completion_type = SelectField(
+        "Type",
+        choices=[SelectChoice(kind.value, kind.label) for kind in STAFF_ENTERED],
+        validators=[InputRequired()],
+    )
+    name = StringField(
+        "Program or course",
+        validators=[DataRequired(), Length(max=200)],
+        description="For example “AP Computer Science Principles”.",
+    )
+    completed_on = DateField("Completed on", validators=[InputRequired()])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=2000)])
+
+
+class FrlForm(FlaskForm):
+    frl_eligible = BooleanField("Eligible for free or reduced-price lunch")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+
+class ReportForm(FlaskForm):
+    """A GET form (a bookmarkable report), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField("Program year", coerce=int, validators=[Optional()], validate_choice=False)
+    district = SelectField("District", coerce=int, validators=[Optional()], validate_choice=False)
+
+
+class StudentSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Find a student by name", validators=[Optional(), Length(max=100)])
