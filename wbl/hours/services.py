@@ -147,15 +147,18 @@ def _lock_student(student_id: int) -> None:
     )
 
 
-def _check(
-    placement: Placement,
+def check_entry(
     work_date: date,
     minutes: int,
     description: str,
+    start: date | None,
+    end: date | None,
     *,
-    ignore_id: int | None = None,
+    what: str = "placement",
 ) -> str:
-    """The rules every entry follows; returns the cleaned description."""
+    """The rules every logged entry follows, whoever logs it (a student on a placement, a
+    teacher on an externship): quarter hours, at most 12 hours, a description, not a day in
+    the future, inside the dates of ``what``. Returns the cleaned description."""
     description = (description or "").strip()
     if minutes <= 0 or minutes % 15:
         raise DomainError("Use quarter hours: 0.25, 0.5, 0.75…", field="hours")
@@ -169,14 +172,38 @@ def _check(
         )
     if work_date > local_today():
         raise DomainError("You cannot log hours for a day in the future.", field="work_date")
-    if (placement.start_date and work_date < placement.start_date) or (
-        placement.end_date and work_date > placement.end_date
-    ):
+    if (start and work_date < start) or (end and work_date > end):
         raise DomainError(
-            "That day is outside the placement's dates "
-            f"({_dates(placement.start_date, placement.end_date)}).",
+            f"That day is outside the {what}'s dates ({_dates(start, end)}).",
             field="work_date",
         )
+    return description
+
+
+def check_day_total(logged: int, minutes: int) -> None:
+    """At most 12 hours a day in total: ``logged`` minutes already on that day, ``minutes``
+    more asked for (the caller sums under a lock on the person's row)."""
+    if logged + minutes > DAY_LIMIT:
+        left = max(DAY_LIMIT - logged, 0)
+        raise DomainError(
+            "You can log at most 12 hours a day in total; you have "
+            f"{_hours(logged)} on that day already ({_hours(left)} left).",
+            field="hours",
+        )
+
+
+def _check(
+    placement: Placement,
+    work_date: date,
+    minutes: int,
+    description: str,
+    *,
+    ignore_id: int | None = None,
+) -> str:
+    """The rules every entry follows; returns the cleaned description."""
+    description = check_entry(
+        work_date, minutes, description, placement.start_date, placement.end_date
+    )
     _lock_student(placement.student_id)
     others = [HourEntry.student_id == placement.student_id, HourEntry.status.in_(LIVE)]
     if ignore_id is not None:
@@ -189,13 +216,7 @@ def _check(
         )
         or 0
     )
-    if logged + minutes > DAY_LIMIT:
-        left = max(DAY_LIMIT - logged, 0)
-        raise DomainError(
-            "You can log at most 12 hours a day in total; you have "
-            f"{_hours(logged)} on that day already ({_hours(left)} left).",
-            field="hours",
-        )
+    check_day_total(logged, minutes)
     duplicate = db.session.scalar(
         select(HourEntry.id).where(
             *others,

@@ -1,0 +1,727 @@
+"""Teacher externships: the use cases.
+
+- **Offer.** Staff post an externship for any partner; a contact of the partner (an employer)
+  may post and edit their own partner's externships too. Employers' externships open at once,
+  as their offerings' edits do for a known partner: staff see every externship on their list
+  and can edit or cancel one, so no separate approval step is kept.
+- **Apply.** A teacher applies once per externship, with a statement, while it is open, the
+  apply-by date has not passed and seats are left; they may withdraw while still ``applied``.
+- **Place a team.** Staff place two or more applicants together (never fewer than the
+  externship's minimum team size), all or nothing. The seats are taken by ONE conditional
+  UPDATE (``seats_taken + n <= seats``), so two staff placing teams at once never overbook;
+  each applicant moves by compare-and-set from ``applied`` to ``placed``, so an applicant who
+  withdrew a moment ago is not placed (and the seats go back with the savepoint).
+- **Hours.** A placed teacher logs hours under the same rules as students' hours (the shared
+  checks in ``wbl.hours.services``: quarter hours, at most 12 a day in total, not in the
+  future, inside the externship's dates); a contact of the partner, or staff, confirms or
+  rejects them with a reason the teacher sees.
+- **Project.** The placed teacher attaches the classroom project (title, summary, an optional
+  file); with a project attached they mark the externship completed (staff may complete it
+  at any time).
+
+Scope: staff see every externship (partners are the county's shared catalog); the per-school
+view of a district's staff lists their district's schools only. Employers see their partners'
+externships and, of applicants, names and schools only. Teachers see open externships and
+those they applied to. Anything else is not found.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from wbl.access import Role, require
+from wbl.auth.models import User
+from wbl.catalog.manage import partner_ids_of
+from wbl.catalog.models import Partner, PartnerContact
+from wbl.clock import local_today
+from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
+from wbl.externships.models import (
+    Externship,
+    ExternshipApplication,
+    ExternshipHour,
+    ExternshipHourStatus,
+    ExternshipStatus,
+    ExternshipTeam,
+    TeacherApplicationStatus,
+)
+from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry
+from wbl.notifications.services import queue_email
+from wbl.placements.policies import is_staff
+from wbl.portfolio.files import clean_upload
+from wbl.portfolio.services import StoredFile, Upload
+from wbl.storage import storage
+
+log = logging.getLogger(__name__)
+
+MAX_TITLE = 200
+MAX_TEXT = 5000
+MAX_STATEMENT = 4000
+MAX_EXPECTED_HOURS = 2000
+FOLDER = "externships"
+# Hours that count towards the daily limit and the totals.
+LIVE = (ExternshipHourStatus.PENDING, ExternshipHourStatus.CONFIRMED)
+ON_TEAM = (TeacherApplicationStatus.PLACED, TeacherApplicationStatus.COMPLETED)
+
+
+class AlreadyDecided(DomainError):
+    message = "These hours have already been decided; nothing was changed."
+
+
+# --- who may see and do what ---------------------------------------------------------------
+
+
+def is_contact_of(user: User, partner_id: int) -> bool:
+    return user.has_role(Role.EMPLOYER) and partner_id in partner_ids_of(user)
+
+
+def can_manage(user: User, externship: Externship) -> bool:
+    """Staff, or a contact of the externship's partner."""
+    return is_staff(user) or is_contact_of(user, externship.partner_id)
+
+
+def own_application(user: User, externship_id: int) -> ExternshipApplication | None:
+    """The teacher's own application to the externship, if any."""
+    return db.session.scalar(
+        select(ExternshipApplication).where(
+            ExternshipApplication.externship_id == externship_id,
+            ExternshipApplication.teacher_id == user.id,
+        )
+    )
+
+
+def _sees(user: User, externship: Externship) -> bool:
+    if can_manage(user, externship):
+        return True
+    if not user.has_role(Role.TEACHER):
+        return False
+    return (
+        externship.status is ExternshipStatus.OPEN
+        or own_application(user, externship.id) is not None
+    )
+
+
+def get_externship(actor: User, externship_id: int) -> Externship:
+    """An externship the actor may see; anything else is not found."""
+    externship = db.session.scalar(
+        select(Externship)
+        .where(Externship.id == externship_id)
+        .options(selectinload(Externship.partner))
+    )
+    if externship is None or not _sees(actor, externship):
+        raise NotFound()
+    return externship
+
+
+def _managed(actor: User, externship_id: int) -> Externship:
+    externship = get_externship(actor, externship_id)
+    require(can_manage(actor, externship))
+    return externship
+
+
+def get_application(actor: User, application_id: int) -> ExternshipApplication:
+    """An application the actor may see: the teacher's own, or any of an externship the actor
+    manages (staff, the partner's contacts)."""
+    application = db.session.scalar(
+        select(ExternshipApplication)
+        .where(ExternshipApplication.id == application_id)
+        .options(
+            selectinload(ExternshipApplication.externship).selectinload(Externship.partner),
+            selectinload(ExternshipApplication.teacher).selectinload(User.school),
+        )
+    )
+    if application is None:
+        raise NotFound()
+    if application.teacher_id != actor.id and not can_manage(actor, application.externship):
+        raise NotFound()
+    return application
+
+
+def is_teacher_of(user: User, application: ExternshipApplication) -> bool:
+    return application.teacher_id == user.id
+
+
+# --- offer ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExternshipDraft:
+    partner_id: int
+    title: str
+    description: str
+    starts_on: date
+    ends_on: date
+    expected_hours: int | None
+    seats: int
+    min_team_size: int
+    apply_by: date | None
+
+
+def partners_for(actor: User) -> list[Partner]:
+    """The partners the actor may post an externship for (staff: every active partner)."""
+    query = select(Partner).where(Partner.active.is_(True)).order_by(Partner.name)
+    if not is_staff(actor):
+        query = query.where(Partner.id.in_(partner_ids_of(actor)))
+    return list(db.session.scalars(query))
+
+
+def _check_draft(draft: ExternshipDraft, *, new: bool, seats_taken: int = 0) -> tuple[str, str]:
+    title = " ".join((draft.title or "").split())
+    description = (draft.description or "").strip()
+    if not title:
+        raise DomainError("Give the externship a title.", field="title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(f"Keep the title under {MAX_TITLE} characters.", field="title")
+    if len(description) > MAX_TEXT:
+        raise DomainError(f"Keep the description under {MAX_TEXT} characters.", field="description")
+    if draft.ends_on < draft.starts_on:
+        raise DomainError("The externship must end on or after its first day.", field="ends_on")
+    today = local_today()
+    if new and draft.starts_on < today:
+        raise DomainError("The first day cannot be in the past.", field="starts_on")
+    if draft.apply_by is not None:
+        if draft.apply_by > draft.starts_on:
+            raise DomainError(
+                "Teachers must apply by the first day at the latest.", field="apply_by"
+            )
+        if new and draft.apply_by < today:
+            raise DomainError("The apply-by date cannot be in the past.", field="apply_by")
+    if draft.expected_hours is not None and not 1 <= draft.expected_hours <= MAX_EXPECTED_HOURS:
+        raise DomainError(
+            f"Expected hours are between 1 and {MAX_EXPECTED_HOURS}.", field="expected_hours"
+        )
+    if draft.min_team_size < 2:
+        raise DomainError("Teachers go in teams of two or more.", field="min_team_size")
+    if draft.seats < 2:
+        raise DomainError("An externship needs at least 2 seats (a team).", field="seats")
+    if draft.seats < draft.min_team_size:
+        raise DomainError(
+            f"With a minimum team of {draft.min_team_size}, offer at least "
+            f"{draft.min_team_size} seats.",
+            field="seats",
+        )
+    if draft.seats < seats_taken:
+        raise DomainError(
+            f"{seats_taken} seats are already taken by placed teachers; offer at least that many.",
+            field="seats",
+        )
+    return title, description
+
+
+def _fill(externship: Externship, draft: ExternshipDraft, title: str, description: str) -> None:
+    externship.title, externship.description = title, description
+    externship.starts_on, externship.ends_on = draft.starts_on, draft.ends_on
+    externship.expected_hours, externship.apply_by = draft.expected_hours, draft.apply_by
+    externship.seats, externship.min_team_size = draft.seats, draft.min_team_size
+
+
+def _partner_for(actor: User, partner_id: int) -> Partner:
+    partner = db.session.get(Partner, partner_id)
+    if partner is None or not (is_staff(actor) or is_contact_of(actor, partner.id)):
+        raise DomainError("Choose one of the partners in the list.", field="partner_id")
+    if not partner.active:
+        raise DomainError(f"{partner.name} is no longer an active partner.", field="partner_id")
+    return partner
+
+
+@atomic
+def create_externship(actor: User, draft: ExternshipDraft) -> Externship:
+    require(is_staff(actor) or actor.has_role(Role.EMPLOYER))
+    partner = _partner_for(actor, draft.partner_id)
+    title, description = _check_draft(draft, new=True)
+    externship = Externship(partner=partner, created_by_id=actor.id, seats_taken=0)
+    _fill(externship, draft, title, description)
+    db.session.add(externship)
+    db.session.flush()
+    db.session.commit()
+    return externship
+
+
+@atomic
+def edit_externship(actor: User, externship_id: int, draft: ExternshipDraft) -> Externship:
+    """Change an externship (not its partner). Seats are checked against the seats taken
+    under a lock on the row, so a team placed meanwhile is counted."""
+    externship = _managed(actor, externship_id)
+    if externship.status is ExternshipStatus.CANCELLED:
+        raise DomainError("This externship is cancelled; it can no longer be changed.")
+    externship = lock_row(Externship, externship.id)
+    title, description = _check_draft(draft, new=False, seats_taken=externship.seats_taken)
+    _fill(externship, draft, title, description)
+    db.session.flush()
+    db.session.commit()
+    return externship
+
+
+# --- apply ---------------------------------------------------------------------------------
+
+
+def open_problem(externship: Externship, today: date) -> str | None:
+    """Why a teacher cannot apply now, or None."""
+    if externship.status is not ExternshipStatus.OPEN:
+        return "This externship is not taking applications."
+    if externship.apply_by is not None and externship.apply_by < today:
+        return f"Applications closed on {externship.apply_by:%B} {externship.apply_by.day}."
+    if externship.seats_taken >= externship.seats:
+        return "Every seat of this externship is taken."
+    return None
+
+
+@atomic
+def apply(actor: User, externship_id: int, statement: str) -> ExternshipApplication:
+    require(actor.has_role(Role.TEACHER))
+    externship = get_externship(actor, externship_id)
+    if own_application(actor, externship.id) is not None:
+        raise DomainError("You have already applied to this externship.", field="statement")
+    problem = open_problem(externship, local_today())
+    if problem:
+        raise DomainError(problem, field="statement")
+    statement = (statement or "").strip()
+    if not statement:
+        raise DomainError(
+            "Say why you want this externship and what you would bring back to class.",
+            field="statement",
+        )
+    if len(statement) > MAX_STATEMENT:
+        raise DomainError(
+            f"Keep the statement under {MAX_STATEMENT} characters.", field="statement"
+        )
+    application = ExternshipApplication(
+        externship_id=externship.id, teacher_id=actor.id, statement=statement
+    )
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same teacher, twice at the same moment
+        raise DomainError(
+            "You have already applied to this externship.", field="statement"
+        ) from None
+    db.session.commit()
+    return application
+
+
+@atomic
+def withdraw(actor: User, application_id: int) -> ExternshipApplication:
+    application = get_application(actor, application_id)
+    require(is_teacher_of(actor, application))
+    if not move_status(
+        application,
+        TeacherApplicationStatus.APPLIED,
+        status=TeacherApplicationStatus.WITHDRAWN,
+        updated_at=utcnow(),
+    ):
+        raise DomainError("Only an application still waiting for a decision can be withdrawn.")
+    db.session.commit()
+    return application
+
+
+@atomic
+def decline(actor: User, application_id: int, note: str) -> ExternshipApplication:
+    """Staff turn an applicant down, with a note the teacher sees."""
+    application = get_application(actor, application_id)
+    require(is_staff(actor))
+    note = (note or "").strip()
+    if not note:
+        raise DomainError("Tell the teacher why (they see this note).", field="note")
+    if len(note) > MAX_DESCRIPTION:
+        raise DomainError("Keep the note shorter.", field="note")
+    if not move_status(
+        application,
+        TeacherApplicationStatus.APPLIED,
+        status=TeacherApplicationStatus.DECLINED,
+        decision_note=note,
+        updated_at=utcnow(),
+    ):
+        raise DomainError("This application has already been decided.", field="note")
+    externship = application.externship
+    queue_email(
+        kind="externship_declined",
+        to=application.teacher.email,
+        subject=f"Your application for {externship.title}",
+        body=(
+            f"Your application for the externship {externship.title!r} at "
+            f"{externship.partner.name} was not successful this time.\n\n{note}\n"
+        ),
+    )
+    db.session.commit()
+    return application
+
+
+# --- place teams ---------------------------------------------------------------------------
+
+
+def _take_seats(externship_id: int, count: int) -> bool:
+    """Take ``count`` seats in one conditional UPDATE, or none (the database serialises
+    the updates on the row; the CHECK ``seats_taken <= seats`` is the second line)."""
+    return (
+        rows_affected(
+            db.session.execute(
+                update(Externship)
+                .where(
+                    Externship.id == externship_id,
+                    Externship.seats_taken + count <= Externship.seats,
+                )
+                .values(seats_taken=Externship.seats_taken + count)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        == 1
+    )
+
+
+@atomic
+def place_team(actor: User, externship_id: int, application_ids: Iterable[int]) -> ExternshipTeam:
+    """Place the chosen applicants together, all or nothing."""
+    require(is_staff(actor))
+    externship = get_externship(actor, externship_id)
+    if externship.status is ExternshipStatus.CANCELLED:
+        raise DomainError("This externship is cancelled.")
+    ids = sorted(set(application_ids))
+    needed = max(externship.min_team_size, 2)
+    if len(ids) < needed:
+        raise DomainError(
+            f"Place a team of at least {needed} teachers; you chose {len(ids)}. "
+            "Nothing was changed."
+        )
+    applications = list(
+        db.session.scalars(
+            select(ExternshipApplication)
+            .where(
+                ExternshipApplication.id.in_(ids),
+                ExternshipApplication.externship_id == externship.id,
+            )
+            .options(selectinload(ExternshipApplication.teacher))
+            .order_by(ExternshipApplication.id)
+        )
+    )
+    if len(applications) != len(ids):
+        raise NotFound()
+    gone = [a for a in applications if a.status is not TeacherApplicationStatus.APPLIED]
+    if gone:
+        raise DomainError(_not_waiting(gone))
+    if not _take_seats(externship.id, len(ids)):
+        left = db.session.scalar(
+            select(Externship.seats - Externship.seats_taken).where(Externship.id == externship.id)
+        )
+        raise DomainError(
+            f"Not enough seats: the team needs {len(ids)} and {left} "
+            f"{'is' if left == 1 else 'are'} left. Nothing was changed."
+        )
+    db.session.expire(externship, ["seats_taken"])
+    team = ExternshipTeam(externship_id=externship.id, placed_by_id=actor.id)
+    db.session.add(team)
+    db.session.flush()
+    for application in applications:
+        if not move_status(
+            application,
+            TeacherApplicationStatus.APPLIED,
+            status=TeacherApplicationStatus.PLACED,
+            team_id=team.id,
+            updated_at=utcnow(),
+        ):
+            raise DomainError(_not_waiting([application]))
+    _tell_team(externship, applications)
+    db.session.commit()
+    return team
+
+
+def _not_waiting(applications: list[ExternshipApplication]) -> str:
+    names = ", ".join(f"{a.teacher.full_name} ({a.status.value})" for a in applications)
+    return f"No longer waiting to be placed: {names}. Nothing was changed."
+
+
+def _tell_team(externship: Externship, applications: list[ExternshipApplication]) -> None:
+    names = ", ".join(a.teacher.full_name for a in applications)
+    when = f"{externship.starts_on.isoformat()} to {externship.ends_on.isoformat()}"
+    for application in applications:
+        queue_email(
+            kind="externship_placed",
+            to=application.teacher.email,
+            subject=f"You are placed: {externship.title}",
+            body=(
+                f"You are placed on the externship {externship.title!r} at "
+                f"{externship.partner.name}, {when}, with {names}.\n\n"
+                "Log your hours and attach your classroom project on the externship's page.\n"
+            ),
+        )
+    contacts = db.session.scalars(
+        select(User)
+        .join(PartnerContact, PartnerContact.user_id == User.id)
+        .where(PartnerContact.partner_id == externship.partner_id, User.active.is_(True))
+        .order_by(User.id)
+    )
+    for contact in contacts:
+        queue_email(
+            kind="externship_team",
+            to=contact.email,
+            subject=f"A team of teachers for {externship.title}",
+            body=(
+                f"These teachers are placed on your externship {externship.title!r} "
+                f"({when}): {names}.\n\nYou confirm the hours they log on the externship's page.\n"
+            ),
+        )
+
+
+# --- hours ---------------------------------------------------------------------------------
+
+
+def _own_placed(actor: User, application_id: int) -> ExternshipApplication:
+    application = get_application(actor, application_id)
+    if not is_teacher_of(actor, application):
+        raise Forbidden("Only the placed teacher logs their hours.")
+    if application.status is not TeacherApplicationStatus.PLACED:
+        raise DomainError(
+            "Hours can be logged only while you are placed on the externship.",
+            field="work_date",
+        )
+    return application
+
+
+def _check_hours(
+    application: ExternshipApplication,
+    work_date: date,
+    minutes: int,
+    description: str,
+    *,
+    ignore_id: int | None = None,
+) -> str:
+    externship = application.externship
+    description = check_entry(
+        work_date,
+        minutes,
+        description,
+        externship.starts_on,
+        externship.ends_on,
+        what="externship",
+    )
+    # The day's total is summed under a lock on the teacher's row (PostgreSQL; SQLite runs
+    # one writer at a time), so two entries sent at once are checked one after the other.
+    db.session.execute(select(User.id).where(User.id == application.teacher_id).with_for_update())
+    others = [
+        ExternshipApplication.teacher_id == application.teacher_id,
+        ExternshipHour.status.in_(LIVE),
+        ExternshipHour.work_date == work_date,
+    ]
+    if ignore_id is not None:
+        others.append(ExternshipHour.id != ignore_id)
+    logged = (
+        db.session.scalar(
+            select(func.coalesce(func.sum(ExternshipHour.minutes), 0))
+            .join(ExternshipApplication, ExternshipHour.application_id == ExternshipApplication.id)
+            .where(*others)
+        )
+        or 0
+    )
+    check_day_total(logged, minutes)
+    return description
+
+
+@atomic
+def log_hours(
+    actor: User, application_id: int, work_date: date, minutes: int, description: str
+) -> ExternshipHour:
+    application = _own_placed(actor, application_id)
+    description = _check_hours(application, work_date, minutes, description)
+    hour = ExternshipHour(
+        application_id=application.id,
+        work_date=work_date,
+        minutes=minutes,
+        description=description,
+    )
+    db.session.add(hour)
+    db.session.flush()
+    db.session.commit()
+    return hour
+
+
+def get_hour(actor: User, hour_id: int) -> ExternshipHour:
+    hour = db.session.get(ExternshipHour, hour_id)
+    if hour is None:
+        raise NotFound()
+    get_application(actor, hour.application_id)
+    return hour
+
+
+def _own_pending(actor: User, hour_id: int) -> tuple[ExternshipHour, ExternshipApplication]:
+    hour = get_hour(actor, hour_id)
+    application = _own_placed(actor, hour.application_id)
+    if hour.status is not ExternshipHourStatus.PENDING:
+        raise AlreadyDecided(
+            "Only hours still waiting for the partner can be changed or withdrawn."
+        )
+    return hour, application
+
+
+@atomic
+def edit_hours(
+    actor: User, hour_id: int, work_date: date, minutes: int, description: str
+) -> ExternshipHour:
+    hour, application = _own_pending(actor, hour_id)
+    description = _check_hours(application, work_date, minutes, description, ignore_id=hour.id)
+    # Compare-and-set: hours the partner decided a moment ago are not changed under them.
+    if not move_status(
+        hour,
+        ExternshipHourStatus.PENDING,
+        work_date=work_date,
+        minutes=minutes,
+        description=description,
+    ):
+        raise AlreadyDecided()
+    db.session.commit()
+    return hour
+
+
+@atomic
+def delete_hours(actor: User, hour_id: int) -> None:
+    hour, _ = _own_pending(actor, hour_id)
+    deleted = rows_affected(
+        db.session.execute(
+            delete(ExternshipHour)
+            .where(
+                ExternshipHour.id == hour.id,
+                ExternshipHour.status == ExternshipHourStatus.PENDING,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if deleted != 1:
+        raise AlreadyDecided()
+    db.session.expunge(hour)
+    db.session.commit()
+
+
+def can_decide(user: User, application: ExternshipApplication) -> bool:
+    """Staff, or a contact of the externship's partner; never the teacher themself."""
+    return application.teacher_id != user.id and can_manage(user, application.externship)
+
+
+def _decide(actor: User, hour_id: int, to: ExternshipHourStatus, reason: str) -> ExternshipHour:
+    hour = get_hour(actor, hour_id)
+    if not can_decide(actor, hour.application):
+        raise Forbidden("Only the partner's contacts or staff confirm or reject hours.")
+    if not move_status(
+        hour,
+        ExternshipHourStatus.PENDING,
+        status=to,
+        reject_reason=reason,
+        decided_by_id=actor.id,
+        decided_at=utcnow(),
+    ):
+        raise AlreadyDecided()
+    return hour
+
+
+@atomic
+def confirm_hours(actor: User, hour_id: int) -> ExternshipHour:
+    hour = _decide(actor, hour_id, ExternshipHourStatus.CONFIRMED, "")
+    db.session.commit()
+    return hour
+
+
+@atomic
+def reject_hours(actor: User, hour_id: int, reason: str) -> ExternshipHour:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Tell the teacher why (they see this reason).", field="reason")
+    if len(reason) > MAX_DESCRIPTION:
+        raise DomainError("Keep the reason shorter.", field="reason")
+    hour = _decide(actor, hour_id, ExternshipHourStatus.REJECTED, reason)
+    db.session.commit()
+    return hour
+
+
+# --- the classroom project -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectEdit:
+    title: str
+    summary: str
+    upload: Upload | None = None
+    remove_file: bool = False
+
+
+@atomic
+def save_project(actor: User, application_id: int, edit: ProjectEdit) -> ExternshipApplication:
+    """Attach (or change) the classroom project; a new file replaces the old one, which is
+    deleted once the change is committed (and a new file is deleted if it is not)."""
+    application = get_application(actor, application_id)
+    if not is_teacher_of(actor, application):
+        raise Forbidden("Only the teacher attaches their classroom project.")
+    if application.status not in ON_TEAM:
+        raise DomainError("Attach a project once you are placed on the externship.")
+    title = " ".join((edit.title or "").split())
+    summary = (edit.summary or "").strip()
+    if not title:
+        raise DomainError("Give the project a title.", field="title")
+    if len(title) > MAX_TITLE:
+        raise DomainError(f"Keep the title under {MAX_TITLE} characters.", field="title")
+    if not summary:
+        raise DomainError(
+            "Summarise the project: what students do and what they learn.", field="summary"
+        )
+    if len(summary) > MAX_TEXT:
+        raise DomainError(f"Keep the summary under {MAX_TEXT} characters.", field="summary")
+    cleaned = clean_upload(edit.upload.data, edit.upload.filename) if edit.upload else None
+    old_key = application.project_file_key if (cleaned or edit.remove_file) else None
+    new_key = None
+    if cleaned is not None:
+        new_key = storage().save(cleaned.data, folder=FOLDER, extension=cleaned.extension)
+        application.project_file_key, application.project_file_name = new_key, cleaned.name
+        application.project_content_type = cleaned.content_type
+        application.project_file_size = cleaned.size
+    elif edit.remove_file:
+        application.project_file_key, application.project_file_name = None, ""
+        application.project_content_type, application.project_file_size = "", None
+    application.project_title, application.project_summary = title, summary
+    application.project_submitted_at = utcnow()
+    try:
+        db.session.flush()
+        db.session.commit()
+    except BaseException:
+        if new_key:
+            storage().delete(new_key)
+        raise
+    if old_key:
+        with suppress(NotFound):
+            storage().delete(old_key)
+    return application
+
+
+def project_file(actor: User, application_id: int) -> StoredFile:
+    """The project's file, for the teacher, staff and the partner's contacts."""
+    application = get_application(actor, application_id)
+    if not application.project_file_key:
+        raise NotFound()
+    return StoredFile(
+        storage().read(application.project_file_key),
+        application.project_file_name,
+        application.project_content_type,
+    )
+
+
+@atomic
+def complete(actor: User, application_id: int) -> ExternshipApplication:
+    """The teacher marks their externship completed once the project is attached; staff may
+    complete it at any time."""
+    application = get_application(actor, application_id)
+    teacher = is_teacher_of(actor, application)
+    require(teacher or is_staff(actor))
+    if teacher and application.project_submitted_at is None:
+        raise DomainError("Attach your classroom project first, then mark it completed.")
+    if not move_status(
+        application,
+        TeacherApplicationStatus.PLACED,
+        status=TeacherApplicationStatus.COMPLETED,
+        updated_at=utcnow(),
+    ):
+        raise DomainError("Only a placed teacher's externship can be completed.")
+    db.session.commit()
+    return application
