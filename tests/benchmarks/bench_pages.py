@@ -94,6 +94,13 @@ def main() -> None:
             ("staff", "/logs/report", "hours report, county staff (every school and partner)"),
             ("staff", "/evaluations/", "evaluations, county staff"),
             ("employer", "/hours/inbox", "supervisor's hours inbox"),
+            ("student", "/credentials/mine", "student's credentials, WorkKeys and placements"),
+            ("staff", "/credentials/queue", "credential verification queue, county staff"),
+            ("student", "/pathways/mine", "student's graduation pathway progress"),
+            ("teacher", f"/pathways/schools/{school_id}", "pathway progress of a whole school"),
+            ("staff", "/incentives/report", "incentive report, one district and year"),
+            ("staff", "/incentives/report?format=xlsx", "incentive report as XLSX"),
+            ("staff", "/externships/by-school", "externships per school, county staff"),
         ]
         for who, url, case in cases:
             client.delete_cookie("session")

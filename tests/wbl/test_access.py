@@ -39,6 +39,18 @@ STAFF_PAGES = [
     "/interviews",
     "/interviews/new",
     "/certificates",
+    "/pathways/rules",
+    "/externships/by-school",
+    "/externships/by-partner",
+    "/incentives/report",
+    "/incentives/years",
+    "/incentives/completions",
+    "/credentials/catalog",
+    "/credentials/catalog/new",
+    "/credentials/catalog/import",
+    "/credentials/policy",
+    "/credentials/queue",
+    "/credentials/workkeys/import",
 ]
 
 

@@ -43,7 +43,10 @@ from wbl.catalog.models import (
 )
 from wbl.demo import data
 from wbl.demo.catalog import add_catalog_extras
+from wbl.demo.credentials import add_credentials
+from wbl.demo.externships import add_externships
 from wbl.demo.hours import add_fall
+from wbl.demo.pathways import add_pathway_rules
 from wbl.demo.placements import add_applications, add_readiness
 from wbl.demo.work_ready import add_work_ready
 from wbl.errors import DomainError
@@ -176,6 +179,9 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
         add_applications(random.Random(seed + 2), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_fall(random.Random(seed + 4), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_work_ready(random.Random(seed + 5), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+        add_externships(random.Random(seed + 9), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+        add_credentials(random.Random(seed + 6), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+        add_pathway_rules()
         db.session.commit()
     except Exception:
         db.session.rollback()
