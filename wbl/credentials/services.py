@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from dateutil.relativedelta import relativedelta
+from flask import url_for
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -36,6 +37,7 @@ from wbl.credentials.models import (
 from wbl.credentials.queries import district_policies
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, utcnow
+from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
 from wbl.reference.models import IndustrySector
@@ -336,8 +338,28 @@ def _decide(
     )
     if not moved:  # decided by someone else meanwhile: the UPDATE changed nothing
         raise DomainError(f"This credential was already decided: it is {row.status.label.lower()}.")
+    _tell_student(row)
     db.session.commit()
     return row
+
+
+def _tell_student(row: StudentCredential) -> None:
+    """E-mail the student the decision (through the outbox, in the same transaction)."""
+    name = row.credential.name
+    page = url_for("credentials.mine", _external=True)
+    if row.status is EarnedStatus.VERIFIED:
+        subject = f"Your credential is verified: {name}"
+        body = (
+            f"Staff verified your {name} (earned {row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}). It now counts "
+            f"toward your graduation pathway.\n\nSee your credentials: {page}\n"
+        )
+    else:
+        subject = f"Your credential needs another look: {name}"
+        body = (
+            f"Staff could not verify your {name} (earned {row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}):\n\n"
+            f"{row.reject_reason}\n\nYou can record it again with better evidence: {page}\n"
+        )
+    queue_email(kind="credential_decision", to=row.student.user.email, subject=subject, body=body)
 
 
 def verify(actor: User, record_id: int) -> StudentCredential:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from tests.support.builders import make_district, make_school, make_student, make_user, sector
@@ -26,6 +27,7 @@ from wbl.credentials.models import (
 from wbl.credentials.queries import best_workkeys, verification_queue
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
+from wbl.notifications.models import OutboxMessage
 from wbl.portfolio.services import Upload
 
 
@@ -282,18 +284,48 @@ def test_the_database_refuses_a_second_live_record() -> None:
 # --- decisions --------------------------------------------------------------------------------
 
 
+def _decision_mails(to: str) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.kind == "credential_decision", OutboxMessage.to_email == to
+            )
+        )
+    )
+
+
 def test_staff_verify_once() -> None:
     student = make_student()
-    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    row = make_earned(
+        student, make_credential(name="Pharmacy Technician"), status=EarnedStatus.PENDING
+    )
     actor = staff(student.school.district)
-    services.verify(actor, row.id)
+    with current_app.test_request_context():
+        services.verify(actor, row.id)
     assert row.status is EarnedStatus.VERIFIED
     assert row.decided_by_id == actor.id
     assert row.decided_at is not None
-    with pytest.raises(DomainError, match="already decided: it is verified"):
+    with (
+        current_app.test_request_context(),
+        pytest.raises(DomainError, match="already decided: it is verified"),
+    ):
         services.reject(staff(), row.id, "Not readable")
     assert row.status is EarnedStatus.VERIFIED
     assert row.reject_reason == ""
+    # The student hears once, from the decision that counted.
+    [mail] = _decision_mails(student.user.email)
+    assert mail.subject == "Your credential is verified: Pharmacy Technician"
+    assert "/credentials/mine" in mail.body_text
+
+
+def test_a_rejection_tells_the_student_why() -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(name="OSHA 10"), status=EarnedStatus.PENDING)
+    with current_app.test_request_context():
+        services.reject(staff(), row.id, "The card's name is not legible.")
+    [mail] = _decision_mails(student.user.email)
+    assert mail.subject == "Your credential needs another look: OSHA 10"
+    assert "The card's name is not legible." in mail.body_text
 
 
 def test_a_stale_second_decision_changes_nothing() -> None:
@@ -301,9 +333,10 @@ def test_a_stale_second_decision_changes_nothing() -> None:
     student = make_student()
     row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
     first, second = staff(), staff()
-    services.reject(first, row.id, "The name on the certificate is not yours.")
-    with pytest.raises(DomainError, match="already decided: it is rejected"):
-        services.verify(second, row.id)
+    with current_app.test_request_context():
+        services.reject(first, row.id, "The name on the certificate is not yours.")
+        with pytest.raises(DomainError, match="already decided: it is rejected"):
+            services.verify(second, row.id)
     db.session.refresh(row)
     assert (row.status, row.decided_by_id) == (EarnedStatus.REJECTED, first.id)
     assert row.reject_reason == "The name on the certificate is not yours."
