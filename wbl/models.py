@@ -16,6 +16,7 @@ from wbl.externships.models import (
     Externship,
     ExternshipApplication,
     ExternshipHour,
+    ExternshipHourEvent,
     ExternshipTeam,
 )
 from wbl.geocoding.models import GeocodeCache
@@ -87,6 +88,7 @@ __all__ = [
     "Externship",
     "ExternshipApplication",
     "ExternshipHour",
+    "ExternshipHourEvent",
     "ExternshipTeam",
     "GeocodeCache",
     "GuardianConsent",

@@ -29,6 +29,7 @@ from wbl.externships.models import (
     Externship,
     ExternshipApplication,
     ExternshipHour,
+    ExternshipHourEvent,
     ExternshipTeam,
 )
 from wbl.notifications.models import OutboxMessage
@@ -89,6 +90,9 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
             ExternshipApplication.externship_id.in_(externships)
         )
         db.session.execute(
+            delete(ExternshipHourEvent).where(ExternshipHourEvent.application_id.in_(applications))
+        )
+        db.session.execute(
             delete(ExternshipHour).where(ExternshipHour.application_id.in_(applications))
         )
         db.session.execute(
@@ -129,6 +133,19 @@ def test_the_employer_posts_an_externship(page: Page, setup: Setup) -> None:
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("heading", name=POSTED)).to_be_visible()
     expect(page.get_by_text("No teacher has applied yet.")).to_be_visible()
+    page.get_by_role("button", name="Close to applications").click()
+    expect(page.get_by_text("is closed to new applications.")).to_be_visible()
+    check(page, "externships-closed")
+    page.get_by_role("button", name="Reopen to applications").click()
+    expect(page.get_by_text("takes applications again.")).to_be_visible()
+    page.get_by_role("button", name="Cancel the externship").click()
+    expect(page.get_by_text("Say why the externship is cancelled").first).to_be_visible()
+    page.get_by_label("Why is it cancelled?").fill("Our clinic moves to a new site that month.")
+    page.get_by_role("button", name="Cancel the externship").click()
+    expect(page.get_by_text("is cancelled; the teachers are told.")).to_be_visible()
+    expect(page.get_by_text("Our clinic moves to a new site that month.")).to_be_visible()
+    expect(page.get_by_role("button", name="Reopen to applications")).to_have_count(0)
+    check(page, "externships-cancelled")
 
 
 def test_two_teachers_placed_as_a_team_log_hours_and_attach_a_project(
@@ -188,6 +205,10 @@ def test_two_teachers_placed_as_a_team_log_hours_and_attach_a_project(
     check(page, "externships-employer-placement")
     page.get_by_role("button", name=re.compile("^Confirm")).click()
     expect(page.get_by_text("Hours confirmed.")).to_be_visible()
+    trail = page.get_by_role("region", name="History of the hours")
+    expect(trail.get_by_text(re.compile("confirmed 6.5 hours"))).to_be_visible()
+    expect(trail.get_by_text(re.compile("logged 6.5 hours"))).to_be_visible()
+    check(page, "externships-employer-trail")
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, james)

@@ -23,8 +23,10 @@ from wbl.externships.models import (
     Externship,
     ExternshipApplication,
     ExternshipHour,
+    ExternshipHourEvent,
     ExternshipHourStatus,
     ExternshipTeam,
+    HourAction,
     TeacherApplicationStatus,
 )
 
@@ -176,18 +178,37 @@ def _last_summer(
             if work_date.weekday() >= 5:
                 continue
             waiting = day >= 12
-            db.session.add(
-                ExternshipHour(
-                    application_id=member.id,
-                    work_date=work_date,
-                    minutes=rng.choice((240, 360, 420)),
-                    description=rng.choice(_TASKS),
-                    status=(
-                        ExternshipHourStatus.PENDING if waiting else ExternshipHourStatus.CONFIRMED
-                    ),
-                    decided_at=None if waiting else _at(work_date + timedelta(days=2)),
-                    decided_by_id=None if waiting else decider.id,
-                    created_at=_at(work_date),
-                )
+            hour = ExternshipHour(
+                application_id=member.id,
+                work_date=work_date,
+                minutes=rng.choice((240, 360, 420)),
+                description=rng.choice(_TASKS),
+                status=(
+                    ExternshipHourStatus.PENDING if waiting else ExternshipHourStatus.CONFIRMED
+                ),
+                decided_at=None if waiting else _at(work_date + timedelta(days=2)),
+                decided_by_id=None if waiting else decider.id,
+                created_at=_at(work_date),
             )
+            db.session.add(hour)
+            db.session.flush()
+            _trail(hour, HourAction.CREATED, person.id, hour.created_at)
+            if hour.decided_at is not None:
+                _trail(hour, HourAction.CONFIRMED, decider.id, hour.decided_at)
     return len(team)
+
+
+def _trail(hour: ExternshipHour, action: HourAction, actor_id: int, at: datetime) -> None:
+    """The audit trail the services would have written for the hour."""
+    db.session.add(
+        ExternshipHourEvent(
+            application_id=hour.application_id,
+            hour_id=hour.id,
+            action=action,
+            actor_id=actor_id,
+            work_date=hour.work_date,
+            minutes=hour.minutes,
+            description=hour.description,
+            at=at,
+        )
+    )

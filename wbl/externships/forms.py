@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from wbl.externships.services import (
+    MAX_REASON,
     MAX_STATEMENT,
     MAX_TEXT,
     MAX_TITLE,
@@ -116,6 +117,18 @@ class RejectForm(FlaskForm):
             Length(max=MAX_DESCRIPTION),
         ],
         description="The teacher sees this.",
+    )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it cancelled?",
+        validators=[
+            DataRequired("Say why the externship is cancelled (the teachers are sent this)."),
+            Length(max=MAX_REASON),
+        ],
+        description="Placed teachers and applicants are e-mailed this reason.",
+        render_kw={"rows": 2},
     )
 
 

@@ -4,6 +4,9 @@ A partner offers an externship with a number of teacher seats; teachers apply; s
 a team (two or more applicants) into it — seats move only by conditional UPDATE, as for
 students' offerings. A placed teacher logs hours, which a contact of the partner confirms
 or rejects (with a reason), and attaches the classroom project they built from it.
+
+Every change to an hour entry is written to ``ExternshipHourEvent`` (who, what, when, and the
+entry as it stood after the change), so the trail survives an entry the teacher withdraws.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 class ExternshipStatus(enum.StrEnum):
     OPEN = "open"  # taking applications
     CLOSED = "closed"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # for good, with a reason; cannot be reopened
 
 
 class Externship(Base):
@@ -54,9 +57,13 @@ class Externship(Base):
     )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    cancelled_at: Mapped[datetime | None]
 
     partner: Mapped[Partner] = relationship()
-    created_by: Mapped[User] = relationship()
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    cancelled_by: Mapped[User | None] = relationship(foreign_keys=[cancelled_by_id])
     teams: Mapped[list[ExternshipTeam]] = relationship(
         back_populates="externship", order_by="ExternshipTeam.id"
     )
@@ -82,8 +89,8 @@ class ExternshipTeam(Base):
 class TeacherApplicationStatus(enum.StrEnum):
     APPLIED = "applied"
     PLACED = "placed"
-    DECLINED = "declined"  # by staff, with a note
-    WITHDRAWN = "withdrawn"  # by the teacher
+    DECLINED = "declined"  # by staff, with a note (or the externship was cancelled)
+    WITHDRAWN = "withdrawn"  # by the teacher, or off the team when the externship was cancelled
     COMPLETED = "completed"
 
 
@@ -148,3 +155,44 @@ class ExternshipHour(Base):
 
     application: Mapped[ExternshipApplication] = relationship(back_populates="hours")
     decided_by: Mapped[User | None] = relationship()
+
+
+class HourAction(enum.StrEnum):
+    CREATED = "created"
+    EDITED = "edited"
+    WITHDRAWN = "withdrawn"  # the teacher took a pending entry back (the entry row goes)
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+    @property
+    def verb(self) -> str:
+        return {
+            "created": "logged",
+            "edited": "changed",
+            "withdrawn": "withdrew",
+            "confirmed": "confirmed",
+            "rejected": "rejected",
+        }[self.value]
+
+
+class ExternshipHourEvent(Base):
+    """The hours' audit trail, per placed teacher. It keeps the entry as it stood after the
+    change (what was logged, what it was changed to, what was withdrawn), so the trail reads
+    on its own, and outlives an entry withdrawn while pending (``hour_id`` becomes NULL)."""
+
+    __tablename__ = "externship_hour_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("externship_application.id"), index=True)
+    hour_id: Mapped[int | None] = mapped_column(
+        ForeignKey("externship_hour.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[HourAction] = mapped_column(str_enum(HourAction, 16))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    work_date: Mapped[date]
+    minutes: Mapped[int]
+    description: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # why hours were rejected
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()

@@ -21,6 +21,7 @@ from wbl.externships.models import (
     Externship,
     ExternshipApplication,
     ExternshipHour,
+    ExternshipHourEvent,
     ExternshipHourStatus,
     ExternshipStatus,
     TeacherApplicationStatus,
@@ -80,6 +81,16 @@ def hours_of(application_id: int) -> Select[ExternshipHour]:
         .where(ExternshipHour.application_id == application_id)
         .options(selectinload(ExternshipHour.decided_by))
         .order_by(ExternshipHour.work_date.desc(), ExternshipHour.id.desc())
+    )
+
+
+def trail_of(application_id: int) -> Select[ExternshipHourEvent]:
+    """The hours' audit trail of one placed teacher, newest first."""
+    return (
+        select(ExternshipHourEvent)
+        .where(ExternshipHourEvent.application_id == application_id)
+        .options(selectinload(ExternshipHourEvent.actor))
+        .order_by(ExternshipHourEvent.at.desc(), ExternshipHourEvent.id.desc())
     )
 
 

@@ -4,6 +4,16 @@
   may post and edit their own partner's externships too. Employers' externships open at once,
   as their offerings' edits do for a known partner: staff see every externship on their list
   and can edit or cancel one, so no separate approval step is kept.
+- **Close, reopen, cancel.** Staff, or a contact of the partner, close an open externship to
+  new applications and reopen it; or cancel it for good, with a reason (a cancelled one is
+  never reopened). Cancelling frees nothing silently: every placed teacher comes off the
+  team (their application becomes ``withdrawn`` with the reason as its note, their seat goes
+  back, so ``seats_taken`` keeps counting the teachers still on a team), every applicant
+  still waiting is ``declined`` with the reason, and each of them, and the partner's contacts,
+  is e-mailed through the outbox. A teacher who already completed keeps it (their hours and
+  project stand). Hours logged before the cancellation stay: the partner may still confirm or
+  reject those waiting, but no new hours are logged. Each status change is a compare-and-set
+  (``move_status``), so two clicks change it once.
 - **Apply.** A teacher applies once per externship, with a statement, while it is open, the
   apply-by date has not passed and seats are left; they may withdraw while still ``applied``.
 - **Place a team.** Staff place two or more applicants together (never fewer than the
@@ -14,7 +24,8 @@
 - **Hours.** A placed teacher logs hours under the same rules as students' hours (the shared
   checks in ``wbl.hours.services``: quarter hours, at most 12 a day in total, not in the
   future, inside the externship's dates); a contact of the partner, or staff, confirms or
-  rejects them with a reason the teacher sees.
+  rejects them with a reason the teacher sees. Each step is written to the hours' audit trail
+  (``ExternshipHourEvent``), which the teacher, the partner's contacts and staff see.
 - **Project.** The placed teacher attaches the classroom project (title, summary, an optional
   file); with a project attached they mark the externship completed (staff may complete it
   at any time).
@@ -48,9 +59,11 @@ from wbl.externships.models import (
     Externship,
     ExternshipApplication,
     ExternshipHour,
+    ExternshipHourEvent,
     ExternshipHourStatus,
     ExternshipStatus,
     ExternshipTeam,
+    HourAction,
     TeacherApplicationStatus,
 )
 from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry
@@ -66,6 +79,7 @@ MAX_TITLE = 200
 MAX_TEXT = 5000
 MAX_STATEMENT = 4000
 MAX_EXPECTED_HOURS = 2000
+MAX_REASON = 2000
 FOLDER = "externships"
 # Hours that count towards the daily limit and the totals.
 LIVE = (ExternshipHourStatus.PENDING, ExternshipHourStatus.CONFIRMED)
@@ -260,6 +274,135 @@ def edit_externship(actor: User, externship_id: int, draft: ExternshipDraft) -> 
     return externship
 
 
+# --- close, reopen, cancel ------------------------------------------------------------------
+
+
+def _refuse_move(externship: Externship, wanted: ExternshipStatus) -> DomainError:
+    """Why the externship did not move: it was cancelled, or is already where it was asked
+    to go (a second click, or someone else a moment before)."""
+    now = externship.status  # expired by move_status, so read afresh
+    if now is ExternshipStatus.CANCELLED:
+        return DomainError("This externship is cancelled; it cannot be closed or reopened.")
+    if now is wanted:
+        return DomainError(f"This externship is already {wanted.value}; nothing was changed.")
+    return DomainError(f"This externship is {now.value}; nothing was changed.")
+
+
+def _move(
+    actor: User, externship_id: int, from_: ExternshipStatus, to: ExternshipStatus
+) -> Externship:
+    externship = _managed(actor, externship_id)
+    if not move_status(externship, from_, status=to):
+        raise _refuse_move(externship, to)
+    return externship
+
+
+@atomic
+def close_externship(actor: User, externship_id: int) -> Externship:
+    """Stop taking applications (the teams already placed go on as before)."""
+    externship = _move(actor, externship_id, ExternshipStatus.OPEN, ExternshipStatus.CLOSED)
+    db.session.commit()
+    return externship
+
+
+@atomic
+def reopen_externship(actor: User, externship_id: int) -> Externship:
+    """Take applications again; only a closed externship reopens, never a cancelled one."""
+    externship = _move(actor, externship_id, ExternshipStatus.CLOSED, ExternshipStatus.OPEN)
+    db.session.commit()
+    return externship
+
+
+@atomic
+def cancel_externship(actor: User, externship_id: int, reason: str) -> Externship:
+    """Cancel for good, with a reason everyone affected is sent (see the module's notes)."""
+    externship = _managed(actor, externship_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Say why the externship is cancelled (the teachers are sent this).", field="reason"
+        )
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"Keep the reason under {MAX_REASON} characters.", field="reason")
+    values = {
+        "status": ExternshipStatus.CANCELLED,
+        "cancel_reason": reason,
+        "cancelled_by_id": actor.id,
+        "cancelled_at": utcnow(),
+    }
+    if not (
+        move_status(externship, ExternshipStatus.OPEN, **values)
+        or move_status(externship, ExternshipStatus.CLOSED, **values)
+    ):
+        raise DomainError("This externship is already cancelled; nothing was changed.")
+    applications = list(
+        db.session.scalars(
+            select(ExternshipApplication)
+            .where(
+                ExternshipApplication.externship_id == externship.id,
+                ExternshipApplication.status.in_(
+                    (TeacherApplicationStatus.PLACED, TeacherApplicationStatus.APPLIED)
+                ),
+            )
+            .options(selectinload(ExternshipApplication.teacher))
+            .order_by(ExternshipApplication.id)
+        )
+    )
+    note = f"The externship was cancelled: {reason}"
+    freed = 0
+    for application in applications:
+        was = application.status
+        to = (
+            TeacherApplicationStatus.WITHDRAWN
+            if was is TeacherApplicationStatus.PLACED
+            else TeacherApplicationStatus.DECLINED
+        )
+        # Compare-and-set: a teacher who completed or withdrew a moment ago is left as is.
+        if not move_status(application, was, status=to, decision_note=note, updated_at=utcnow()):
+            continue
+        placed = was is TeacherApplicationStatus.PLACED
+        freed += placed
+        _tell_cancelled(externship, application.teacher.email, reason, placed=placed)
+    if freed:
+        db.session.execute(
+            update(Externship)
+            .where(Externship.id == externship.id)
+            .values(seats_taken=Externship.seats_taken - freed)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(externship, ["seats_taken"])
+    for contact in _contacts(externship.partner_id):
+        if contact.id != actor.id:
+            queue_email(
+                kind="externship_cancelled",
+                to=contact.email,
+                subject=f"Cancelled: {externship.title}",
+                body=(
+                    f"The externship {externship.title!r} is cancelled by {actor.full_name}."
+                    f"\n\n{reason}\n"
+                ),
+            )
+    db.session.commit()
+    return externship
+
+
+def _tell_cancelled(externship: Externship, email: str, reason: str, *, placed: bool) -> None:
+    what = (
+        "You are no longer placed on it; hours you logged stay on record."
+        if placed
+        else "Your application is closed."
+    )
+    queue_email(
+        kind="externship_cancelled",
+        to=email,
+        subject=f"Cancelled: {externship.title}",
+        body=(
+            f"The externship {externship.title!r} at {externship.partner.name} is cancelled."
+            f" {what}\n\n{reason}\n"
+        ),
+    )
+
+
 # --- apply ---------------------------------------------------------------------------------
 
 
@@ -451,13 +594,7 @@ def _tell_team(externship: Externship, applications: list[ExternshipApplication]
                 "Log your hours and attach your classroom project on the externship's page.\n"
             ),
         )
-    contacts = db.session.scalars(
-        select(User)
-        .join(PartnerContact, PartnerContact.user_id == User.id)
-        .where(PartnerContact.partner_id == externship.partner_id, User.active.is_(True))
-        .order_by(User.id)
-    )
-    for contact in contacts:
+    for contact in _contacts(externship.partner_id):
         queue_email(
             kind="externship_team",
             to=contact.email,
@@ -469,7 +606,36 @@ def _tell_team(externship: Externship, applications: list[ExternshipApplication]
         )
 
 
+def _contacts(partner_id: int) -> list[User]:
+    """The partner's active contacts (they hear about their externships' teams)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(PartnerContact, PartnerContact.user_id == User.id)
+            .where(PartnerContact.partner_id == partner_id, User.active.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
 # --- hours ---------------------------------------------------------------------------------
+
+
+def _trail(hour: ExternshipHour, action: HourAction, actor: User, reason: str = "") -> None:
+    """Write one step of the hours' audit trail, with the entry as it now stands."""
+    db.session.add(
+        ExternshipHourEvent(
+            application_id=hour.application_id,
+            hour_id=hour.id,
+            action=action,
+            actor_id=actor.id,
+            work_date=hour.work_date,
+            minutes=hour.minutes,
+            description=hour.description,
+            reason=reason,
+        )
+    )
+    db.session.flush()
 
 
 def _own_placed(actor: User, application_id: int) -> ExternshipApplication:
@@ -537,6 +703,7 @@ def log_hours(
     )
     db.session.add(hour)
     db.session.flush()
+    _trail(hour, HourAction.CREATED, actor)
     db.session.commit()
     return hour
 
@@ -574,6 +741,7 @@ def edit_hours(
         description=description,
     ):
         raise AlreadyDecided()
+    _trail(hour, HourAction.EDITED, actor)
     db.session.commit()
     return hour
 
@@ -581,6 +749,15 @@ def edit_hours(
 @atomic
 def delete_hours(actor: User, hour_id: int) -> None:
     hour, _ = _own_pending(actor, hour_id)
+    # The trail keeps what was withdrawn; its rows let go of the entry before it goes (the
+    # foreign key says SET NULL too, but SQLite enforces it only with foreign keys on).
+    _trail(hour, HourAction.WITHDRAWN, actor)
+    db.session.execute(
+        update(ExternshipHourEvent)
+        .where(ExternshipHourEvent.hour_id == hour.id)
+        .values(hour_id=None)
+        .execution_options(synchronize_session=False)
+    )
     deleted = rows_affected(
         db.session.execute(
             delete(ExternshipHour)
@@ -615,6 +792,7 @@ def _decide(actor: User, hour_id: int, to: ExternshipHourStatus, reason: str) ->
         decided_at=utcnow(),
     ):
         raise AlreadyDecided()
+    _trail(hour, HourAction(to.value), actor, reason)
     return hour
 
 

@@ -4,6 +4,7 @@ teacher's hours and project, and the staff views per school and per partner."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from wbl.access import Role, policy
+from wbl.auth.models import User
 from wbl.catalog.imports import csv_bytes
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, field_error, flash_refusal
@@ -19,6 +21,7 @@ from wbl.externships import queries, services
 from wbl.externships.forms import (
     ActionForm,
     ApplyForm,
+    CancelForm,
     DeclineForm,
     ExternshipForm,
     HoursForm,
@@ -30,6 +33,7 @@ from wbl.externships.models import (
     Externship,
     ExternshipApplication,
     ExternshipHourStatus,
+    ExternshipStatus,
     TeacherApplicationStatus,
 )
 from wbl.hours.views import hours_text
@@ -88,7 +92,8 @@ def _save_form(form: ExternshipForm, externship: Externship | None) -> ResponseR
     except DomainError as error:
         _refused(form, error)
         return None
-    flash(f"“{externship.title}” is saved and open to teachers.", "success")
+    still_open = " and open to teachers" if externship.status is ExternshipStatus.OPEN else ""
+    flash(f"“{externship.title}” is saved{still_open}.", "success")
     return redirect(url_for("externships.detail", externship_id=externship.id))
 
 
@@ -156,9 +161,55 @@ def _detail(externship_id: int, apply_form: ApplyForm) -> ResponseReturnValue:
         apply_form=apply_form,
         place_form=PlaceForm(),
         decline_form=DeclineForm(),
+        cancel_form=CancelForm(),
         action_form=ActionForm(),
+        OPEN=ExternshipStatus.OPEN,
+        CLOSED=ExternshipStatus.CLOSED,
+        CANCELLED=ExternshipStatus.CANCELLED,
     )
     return page, (422 if apply_form.errors else 200)
+
+
+def _status_button(
+    externship_id: int, move: Callable[[User, int], Externship], done: str
+) -> ResponseReturnValue:
+    if ActionForm().validate_on_submit():
+        with flash_refusal() as attempt:
+            externship = move(current_user, externship_id)
+        if attempt.ok:
+            flash(f"“{externship.title}” {done}", "success")
+    return redirect(url_for("externships.detail", externship_id=externship_id))
+
+
+@bp.post("/<int:externship_id>/close")
+@policy(*MANAGERS)
+def close(externship_id: int) -> ResponseReturnValue:
+    return _status_button(
+        externship_id, services.close_externship, "is closed to new applications."
+    )
+
+
+@bp.post("/<int:externship_id>/reopen")
+@policy(*MANAGERS)
+def reopen(externship_id: int) -> ResponseReturnValue:
+    return _status_button(externship_id, services.reopen_externship, "takes applications again.")
+
+
+@bp.post("/<int:externship_id>/cancel")
+@policy(*MANAGERS)
+def cancel(externship_id: int) -> ResponseReturnValue:
+    form = CancelForm()
+    if not form.validate_on_submit():
+        services.get_externship(current_user, externship_id)  # out of scope: 404 first
+        flash("Say why the externship is cancelled (the teachers are sent this).", "warning")
+    else:
+        with flash_refusal() as attempt:
+            externship = services.cancel_externship(
+                current_user, externship_id, form.reason.data or ""
+            )
+        if attempt.ok:
+            flash(f"“{externship.title}” is cancelled; the teachers are told.", "success")
+    return redirect(url_for("externships.detail", externship_id=externship_id))
 
 
 @bp.post("/<int:externship_id>/apply")
@@ -250,6 +301,7 @@ def placement(application_id: int) -> ResponseReturnValue:
         application=application,
         externship=application.externship,
         hours=hours,
+        trail=list(db.session.scalars(queries.trail_of(application.id))),
         confirmed=confirmed,
         pending=pending,
         own=own,

@@ -86,6 +86,9 @@ def _urls(w: dict) -> dict[str, str]:
         "hour_confirm": f"/externships/hours/{h}/confirm",
         "hour_reject": f"/externships/hours/{h}/reject",
         "complete": f"/externships/applications/{m}/complete",
+        "close": f"/externships/{e}/close",
+        "reopen": f"/externships/{e}/reopen",
+        "cancel": f"/externships/{e}/cancel",
     }
 
 
@@ -98,6 +101,9 @@ POSTS = {
     "hour_confirm",
     "hour_reject",
     "complete",
+    "close",
+    "reopen",
+    "cancel",
 }
 # endpoint -> roles the policy lets in (everyone else: 403).
 ALLOWED = {
@@ -119,6 +125,9 @@ ALLOWED = {
     "hour_confirm": {"employer", "staff"},
     "hour_reject": {"employer", "staff"},
     "complete": {"teacher", "staff"},
+    "close": {"employer", "staff"},
+    "reopen": {"employer", "staff"},
+    "cancel": {"employer", "staff"},
 }
 
 
@@ -169,7 +178,17 @@ def test_access_matrix(client, login_as, world, endpoint: str, role: str) -> Non
 
 @pytest.mark.parametrize(
     "endpoint",
-    ["detail", "edit", "placement", "project_file", "hour_confirm", "hour_reject"],
+    [
+        "detail",
+        "edit",
+        "placement",
+        "project_file",
+        "hour_confirm",
+        "hour_reject",
+        "close",
+        "reopen",
+        "cancel",
+    ],
 )
 def test_another_partners_employer_gets_404(client, login_as, world, endpoint: str) -> None:
     login_as(make_employer())
