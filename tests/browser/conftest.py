@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -335,12 +336,14 @@ class _QuietHandler(werkzeug.serving.WSGIRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def live_server(browser_app: Flask) -> Iterator[str]:
+@contextmanager
+def serving(app: Flask, name: str = "live-server") -> Iterator[str]:
+    """Serve ``app`` on a free local port in a daemon thread; yields its base URL and stops
+    the server when the block ends."""
     server = werkzeug.serving.make_server(
-        "127.0.0.1", 0, browser_app, threaded=True, request_handler=_QuietHandler
+        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
     )
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -348,6 +351,12 @@ def live_server(browser_app: Flask) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_app: Flask) -> Iterator[str]:
+    with serving(browser_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

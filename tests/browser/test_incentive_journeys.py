@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pytest
-import werkzeug.serving
 from flask import Flask
 from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import _QuietHandler
+from tests.browser.conftest import serving
 from tests.browser.steps import check, open_menu
 from tests.conftest import make_test_config
 from tests.support.database import postgres_test_url, prepare_database, sibling_database
@@ -47,17 +45,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         prepare_database(app)
         assert seed_demo() is not None
         db.session.remove()
-    server = werkzeug.serving.make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
-    )
-    thread = threading.Thread(target=server.serve_forever, name="demo-server", daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with serving(app, "demo-server") as base_url:
+            yield base_url
     finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

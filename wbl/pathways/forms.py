@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from wbl.pathways.models import RuleKind
-from wbl.pathways.rules import CertificateSubject, WorkKeysRule
+from wbl.pathways.rules import CertificateSubject, Status, WorkKeysRule
 
 
 class RuleForm(FlaskForm):
@@ -85,7 +85,7 @@ PARAM_FIELDS: dict[RuleKind, tuple[str, ...]] = {
 
 
 class ConfirmForm(FlaskForm):
-    """A button (reset to defaults): the CSRF token only."""
+    """A button (reset to defaults, delete a rule): the CSRF token only."""
 
 
 class DistrictChoiceForm(FlaskForm):
@@ -97,10 +97,18 @@ class DistrictChoiceForm(FlaskForm):
     district = SelectField("District", coerce=int)
 
 
-class ClassFilterForm(FlaskForm):
-    """A school list's graduating-class filter (a GET form)."""
+class SchoolFilterForm(FlaskForm):
+    """A school list's filters, graduating class and status (a GET form)."""
 
     class Meta:
         csrf = False
 
     graduation_year = SelectField("Graduating class", coerce=int)
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice("", "Every status"),
+            *(SelectChoice(s.value, s.label) for s in Status),
+        ],
+        default="",
+    )

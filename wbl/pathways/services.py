@@ -10,9 +10,10 @@ asking for WorkKeys level 4 on each test ships switched off: a district whose st
 to it turns it on (and sets the classes it applies to) instead of editing the other.
 
 Who may change rules: CTE staff of the district (county staff: any district). Another
-district's rule is not found. Who sees progress: whoever sees the student
-(``wbl.students.services.sees_student``); a school's list: its teachers and the staff whose
-district holds it.
+district's rule is not found. A rule staff added can be deleted; a shipped default only
+switched off (deleted, the next seed would bring it back). Who sees progress: whoever sees
+the student (``wbl.students.services.sees_student``); a school's list: its teachers and the
+staff whose district holds it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date
 from sqlalchemy import delete, select
 
 from wbl.auth.models import User
+from wbl.catalog.imports import csv_bytes
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import db
 from wbl.pathways import queries, rules
@@ -274,6 +276,27 @@ def add_rule(actor: User, district_id: int, kind: RuleKind, change: RuleChange) 
     return row
 
 
+def check_deletable(row: PathwayRule) -> None:
+    """Only a rule staff added can be deleted. A shipped default is switched off instead:
+    deleting it would let ``seed_default_rules`` bring it back on the next seed."""
+    if row.preset is not None:
+        raise DomainError(
+            f"{row.name} is one of the shipped default rules: it cannot be deleted. "
+            "Switch it off instead (untick Active and save)."
+        )
+
+
+def delete_rule(actor: User, rule_id: int) -> str:
+    """Delete a rule staff added (another district's: not found; a shipped default: refused).
+    Returns the deleted rule's name."""
+    row = get_rule(actor, rule_id)
+    check_deletable(row)
+    name = row.name
+    db.session.delete(row)
+    db.session.commit()
+    return name
+
+
 def reset_rules(actor: User, district_id: int) -> int:
     """Back to the shipped defaults: the district's rules (edited and added ones too) are
     replaced by the defaults as shipped. Returns how many rules the district now has."""
@@ -315,15 +338,33 @@ class SchoolProgress:
     graduation_year: int | None
     groups: dict[rules.Status, list[StudentStanding]]
     without_rules: list[StudentStanding]
+    status: rules.Status | None = None  # the one group asked for (None: every group)
 
     @property
     def total(self) -> int:
         return sum(len(g) for g in self.groups.values()) + len(self.without_rules)
 
+    @property
+    def shown(self) -> tuple[rules.Status, ...]:
+        """The groups the list shows: the one asked for, or all of them."""
+        return (self.status,) if self.status is not None else GROUPS
 
-def school_progress(school: School, graduation_year: int | None, today: date) -> SchoolProgress:
+    def shown_standings(self) -> list[StudentStanding]:
+        """The students the list shows, in its order (students no rule applies to last,
+        and only when every group is shown)."""
+        rows = [s for status in self.shown for s in self.groups[status]]
+        return rows if self.status is not None else rows + self.without_rules
+
+
+def school_progress(
+    school: School,
+    graduation_year: int | None,
+    today: date,
+    only: rules.Status | None = None,
+) -> SchoolProgress:
     """A school's students grouped by their best status over the rules that apply to them,
-    in a fixed number of queries whatever the number of students."""
+    in a fixed number of queries whatever the number of students. Every group is counted;
+    ``only`` says which group the list shows (None: all)."""
     lines, records = queries.student_records(queries.school_students(school.id, graduation_year))
     district_rules_ = [
         to_rule(r) for r in db.session.scalars(queries.district_rules(school.district_id))
@@ -340,4 +381,26 @@ def school_progress(school: School, graduation_year: int | None, today: date) ->
         graduation_year=graduation_year,
         groups=groups,
         without_rules=without,
+        status=only,
     )
+
+
+SCHOOL_CSV_HEADER = ["Student", "Grade", "Class", "Rule", "Status", "Summary", "Missing"]
+
+
+def school_progress_csv(result: SchoolProgress) -> bytes:
+    """The school list as a spreadsheet: a row per student and rule that applies to them (a
+    student no rule applies to gets one row saying so), in the list's order; what is missing
+    is one cell of sentences. Names and
+    summaries come from people; ``csv_bytes`` disarms cells a spreadsheet would run."""
+    rows: list[list[object]] = []
+    for standing in result.shown_standings():
+        line = standing.student
+        student = [line.name, line.grade, line.graduation_year]
+        if not standing.progress:
+            rows.append([*student, "", "No rule applies", "", ""])
+        rows.extend(
+            [*student, p.rule.name, p.status.label, p.summary, " ".join(p.missing)]
+            for p in standing.progress
+        )
+    return csv_bytes(SCHOOL_CSV_HEADER, rows)

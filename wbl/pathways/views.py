@@ -4,23 +4,25 @@ stand, and the staff pages that configure each district's rules."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import re
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.clock import local_today
-from wbl.errors import DomainError, field_error
+from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.hours import logs
 from wbl.pathways import rules, services
 from wbl.pathways.forms import (
     FORMS,
     PARAM_FIELDS,
-    ClassFilterForm,
     ConfirmForm,
     DistrictChoiceForm,
     RuleForm,
+    SchoolFilterForm,
 )
 from wbl.pathways.models import PathwayRule, RuleKind
 from wbl.placements.policies import is_staff
@@ -77,27 +79,55 @@ def schools() -> ResponseReturnValue:
     return render_template("pathways/schools.html", schools=logs.visible_schools(current_user))
 
 
-@bp.get("/schools/<int:school_id>")
-@policy(Role.TEACHER, Role.STAFF)
-def school(school_id: int) -> ResponseReturnValue:
-    found = logs.get_school(current_user, school_id)
-    form = ClassFilterForm(request.args)
-    classes = services.queries.school_classes(found.id)
+def _school_filters(school_id: int) -> tuple[SchoolFilterForm, int | None, rules.Status | None]:
+    """The list's filters from the query string. A filter that is not a valid choice is
+    ignored, and its error shown next to it."""
+    form = SchoolFilterForm(request.args)
+    classes = services.queries.school_classes(school_id)
     form.graduation_year.choices = [
         SelectChoice(0, "Every class"),  # type: ignore[arg-type]
         *(SelectChoice(c, f"Class of {c}") for c in classes),  # type: ignore[arg-type]
     ]
-    year = None
-    if "graduation_year" in request.args and form.validate():
+    year = status = None
+    if "graduation_year" in request.args and form.graduation_year.validate(form):
         year = form.graduation_year.data or None
-    result = services.school_progress(found, year, local_today())
+    if "status" in request.args and form.status.validate(form):
+        status = rules.Status(form.status.data) if form.status.data else None
+    return form, year, status
+
+
+@bp.get("/schools/<int:school_id>")
+@policy(Role.TEACHER, Role.STAFF)
+def school(school_id: int) -> ResponseReturnValue:
+    """A school's students by status; ``?format=csv`` downloads the list as filtered, a row
+    per student and rule."""
+    found = logs.get_school(current_user, school_id)
+    form, year, status = _school_filters(found.id)
+    result = services.school_progress(found, year, local_today(), status)
+    if request.args.get("format") == "csv":
+        name = f"pathways {found.name} {year or ''} {status.label if status else ''}"
+        return _csv(services.school_progress_csv(result), name)
     return render_template(
         "pathways/school.html",
         form=form,
         result=result,
-        groups=services.GROUPS,
+        csv_url=url_for(
+            "pathways.school",
+            school_id=found.id,
+            format="csv",
+            graduation_year=year,
+            status=status.value if status else None,
+        ),
         Status=rules.Status,
     )
+
+
+def _csv(data: bytes, name: str) -> Response:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    response = Response(data, content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- rules (staff) -------------------------------------------------------------------------
@@ -222,6 +252,27 @@ def new_rule(district_id: int, kind: str) -> ResponseReturnValue:
             return redirect(url_for("pathways.rules", district=district.id))
     return _render_rule_form(
         form, rule_kind, district.name, f"New rule: {rule_kind.label}", problem
+    )
+
+
+@bp.route("/rules/<int:rule_id>/delete", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def delete_rule(rule_id: int) -> ResponseReturnValue:
+    """Delete a rule staff added, after a confirmation page; a shipped default goes back to
+    its edit page with the reason (it can be switched off there)."""
+    row = services.get_rule(current_user, rule_id)
+    with flash_refusal() as attempt:
+        services.check_deletable(row)
+    if not attempt.ok:
+        return redirect(url_for("pathways.edit_rule", rule_id=row.id))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        district_id = row.district_id
+        name = services.delete_rule(current_user, row.id)
+        flash(f"{name} has been deleted.", "success")
+        return redirect(url_for("pathways.rules", district=district_id))
+    return render_template(
+        "pathways/delete_rule.html", row=row, form=form, district_name=row.district.name
     )
 
 

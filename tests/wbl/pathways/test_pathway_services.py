@@ -147,6 +147,29 @@ def test_add_and_reset_rules() -> None:
     assert _rule_count(district.id) == len(services.DEFAULT_RULES)
 
 
+def test_only_a_rule_staff_added_can_be_deleted_in_scope() -> None:
+    district = make_district()
+    services.seed_default_rules(district)
+    staff = _staff(district)
+    added = services.add_rule(
+        staff, district.id, RuleKind.WBL_HOURS, _change(name="120 hours", params={"hours": 120})
+    )
+    with pytest.raises(NotFound):
+        services.delete_rule(_staff(make_district()), added.id)
+    preset = db.session.scalar(
+        select(PathwayRule).where(
+            PathwayRule.district_id == district.id, PathwayRule.preset == "ohio_wbl_250"
+        )
+    )
+    assert preset is not None
+    with pytest.raises(DomainError, match=r"cannot be deleted\. Switch it off instead"):
+        services.delete_rule(staff, preset.id)
+    assert services.delete_rule(_staff(), added.id) == "120 hours"  # county staff: any district
+    assert _rule_count(district.id) == len(services.DEFAULT_RULES)
+    with pytest.raises(NotFound):
+        services.delete_rule(staff, added.id)
+
+
 def _student_with_everything(school=None) -> StudentProfile:  # type: ignore[no-untyped-def]
     student = make_student(school=school)
     for points in (6, 3):

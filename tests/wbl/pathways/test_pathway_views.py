@@ -4,8 +4,11 @@ district's rules."""
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.support.builders import make_district, make_school, make_student, make_user
 from tests.support.credential_data import make_credential, make_earned, make_workkeys
@@ -14,7 +17,7 @@ from wbl.access import Role
 from wbl.credentials.models import WorkKeysTest
 from wbl.extensions import db
 from wbl.pathways import services
-from wbl.pathways.models import PathwayRule
+from wbl.pathways.models import PathwayRule, RuleKind
 
 SUMMARY = (
     "9 of 12 points in Health Science and Medical Technology; WorkKeys 12 of 14: "
@@ -51,6 +54,22 @@ def test_a_student_sees_their_progress_exactly(client, login_as) -> None:
     assert "before 2020" not in body  # the class of 2028 is not under the older rule
 
 
+def _someone(who: str, student):  # type: ignore[no-untyped-def]
+    """A user who stands in ``who`` relation to ``student``."""
+    school = student.school
+    users = {
+        "teacher_same_school": lambda: make_user(roles={Role.TEACHER}, school=school),
+        "teacher_other_school": lambda: make_user(roles={Role.TEACHER}, school=make_school()),
+        "staff_same_district": lambda: make_user(roles={Role.STAFF}, district=school.district),
+        "staff_other_district": lambda: make_user(roles={Role.STAFF}, district=make_district()),
+        "county_staff": lambda: make_user(roles={Role.STAFF}),
+        "the_student": lambda: student.user,
+        "other_student": lambda: make_student().user,
+        "employer": lambda: make_user(roles={Role.EMPLOYER}),
+    }
+    return users[who]()
+
+
 @pytest.mark.parametrize(
     ("who", "expected"),
     [
@@ -65,30 +84,26 @@ def test_a_student_sees_their_progress_exactly(client, login_as) -> None:
 )
 def test_who_sees_a_students_progress(client, login_as, who, expected) -> None:
     student = _close_student()
-    users = {
-        "teacher_same_school": lambda: make_user(roles={Role.TEACHER}, school=student.school),
-        "teacher_other_school": lambda: make_user(roles={Role.TEACHER}, school=make_school()),
-        "staff_same_district": lambda: make_user(
-            roles={Role.STAFF}, district=student.school.district
-        ),
-        "staff_other_district": lambda: make_user(roles={Role.STAFF}, district=make_district()),
-        "county_staff": lambda: make_user(roles={Role.STAFF}),
-        "other_student": lambda: make_student().user,
-        "employer": lambda: make_user(roles={Role.EMPLOYER}),
-    }
-    login_as(users[who]())
+    login_as(_someone(who, student))
     response = client.get(f"/pathways/students/{student.id}")
     assert response.status_code == expected
     if expected == 200:
         assert SUMMARY in response.get_data(as_text=True)
 
 
-def test_the_school_list_groups_students_and_filters_by_class(client, login_as) -> None:
-    school = make_school()
+def _close_met_and_idle(school):  # type: ignore[no-untyped-def]
+    """A close student and one who has met a rule (class of 2028), and one not started
+    (class of 2027)."""
     close = _close_student(school)
     met = make_student(school=school)
     make_experience(met, 250)
-    idle = make_student(school=school, grade=12)  # class of 2027
+    idle = make_student(school=school, grade=12)
+    return close, met, idle
+
+
+def test_the_school_list_groups_students_and_filters_by_class(client, login_as) -> None:
+    school = make_school()
+    close, _met, idle = _close_met_and_idle(school)
     login_as(make_user(roles={Role.TEACHER}, school=school))
     body = client.get(f"/pathways/schools/{school.id}").get_data(as_text=True)
     assert 'data-testid="count-met">1<' in body
@@ -112,24 +127,166 @@ def test_a_school_list_is_out_of_scope_for_other_teachers_and_districts(client, 
     assert client.get(f"/pathways/schools/{school.id}").status_code == 403
 
 
+def _links(body: str) -> int:
+    return body.count("/pathways/students/")
+
+
+def _csv_lines(body: str) -> int:
+    return len(body.strip().splitlines()) - 1  # the header
+
+
+@pytest.mark.parametrize(
+    ("query", "measure", "before", "after"),
+    [
+        ("", _links, 2, 5),
+        ("?status=close", _links, 1, 3),  # two of the three added are close, one has met
+        ("?format=csv", _csv_lines, 8, 20),  # four rules apply to each student
+        ("?format=csv&status=close", _csv_lines, 4, 12),
+    ],
+)
 def test_the_school_list_does_not_grow_queries_with_students(
-    client, login_as, count_queries
+    client, login_as, count_queries, query, measure, before, after
 ) -> None:
     school = make_school()
     _close_student(school)
     make_experience(make_student(school=school), 100)
     login_as(make_user(roles={Role.STAFF}, district=school.district))
-    url = f"/pathways/schools/{school.id}"
+    url = f"/pathways/schools/{school.id}{query}"
     client.get(url)
+    db.session.expire_all()  # each count starts cold, as a real request's session does
     with count_queries() as few:
-        client.get(url)
+        body = client.get(url).get_data(as_text=True)
+    assert measure(body) == before
     for hours in (10, 200, 260):
         make_experience(_close_student(school), hours)
     client.get(url)  # the builders committed: the same warm-up as before the first count
+    db.session.expire_all()
     with count_queries() as many:
         body = client.get(url).get_data(as_text=True)
-    assert body.count("/pathways/students/") == 5
+    assert measure(body) == after
     assert many.count == few.count
+
+
+def test_a_teacher_filters_the_school_list_by_status_and_class(client, login_as) -> None:
+    school = make_school()
+    close, met, idle = _close_met_and_idle(school)
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    body = client.get(f"/pathways/schools/{school.id}?status=close").get_data(as_text=True)
+    assert f"/pathways/students/{close.id}" in body
+    assert f"/pathways/students/{met.id}" not in body
+    assert f"/pathways/students/{idle.id}" not in body
+    assert 'id="group-close"' in body
+    assert 'id="group-met"' not in body
+    assert 'data-testid="count-met">1<' in body  # every group is still counted
+    assert '<option selected value="close">Close</option>' in body
+    assert "format=csv&amp;status=close" in body  # the download keeps the filter
+    body = client.get(
+        f"/pathways/schools/{school.id}?graduation_year=2027&status=not_started"
+    ).get_data(as_text=True)
+    assert f"/pathways/students/{idle.id}" in body
+    assert f"/pathways/students/{close.id}" not in body
+    body = client.get(f"/pathways/schools/{school.id}?graduation_year=2027&status=met").get_data(
+        as_text=True
+    )
+    assert "No students here." in body
+    assert f"/pathways/students/{met.id}" not in body
+    response = client.get(f"/pathways/schools/{school.id}?status=everyone")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Not a valid choice." in body  # shown next to the filter, which is ignored
+    assert all(f"/pathways/students/{s.id}" in body for s in (close, met, idle))
+
+
+# --- the school list as CSV ----------------------------------------------------------------
+
+
+def _csv(response) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    return list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def test_the_school_list_downloads_as_csv_a_row_per_student_and_rule(client, login_as) -> None:
+    school = make_school(name="Elsie Allen High")
+    close = _close_student(school)
+    staff = make_user(roles={Role.STAFF}, district=school.district)
+    services.add_rule(
+        staff,
+        school.district_id,
+        RuleKind.WBL_HOURS,
+        services.RuleChange("-40 hours", "", True, None, None, {"hours": 40}),
+    )
+    formula = make_user(roles={Role.STUDENT}, school=school, full_name='=HYPERLINK("x","y")')
+    make_student(user=formula, school=school, grade=12)
+    at = make_user(roles={Role.STUDENT}, school=school, full_name="@Sam +Lee")
+    make_student(user=at, school=school, grade=12)
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    response = client.get(f"/pathways/schools/{school.id}?format=csv")
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="pathways-elsie-allen-high.csv"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = _csv(response)
+    assert list(rows[0]) == services.SCHOOL_CSV_HEADER
+    assert len(rows) == 3 * 5  # five rules apply to each of the three students
+    mine = {r["Rule"]: r for r in rows if r["Student"] == close.user.full_name}
+    points = mine["Industry credentials and WorkKeys"]
+    assert (points["Grade"], points["Class"], points["Status"]) == ("11", "2028", "Close")
+    assert points["Summary"] == SUMMARY
+    assert points["Missing"] == (
+        "3 more points in Health Science and Medical Technology (credentials in other career "
+        "fields do not add up). 2 more WorkKeys levels for a total of 14 across Applied Math, "
+        "Graphic Literacy and Workplace Documents."
+    )
+    assert mine["'-40 hours"]["Status"] == "Not started"  # the rule's name, disarmed
+    names = {r["Student"] for r in rows}
+    assert {'\'=HYPERLINK("x","y")', "'@Sam +Lee"} <= names
+    assert not [c for r in rows for c in r.values() if c.startswith(("=", "+", "-", "@"))]
+    filtered = _csv(client.get(f"/pathways/schools/{school.id}?format=csv&graduation_year=2027"))
+    assert {r["Student"] for r in filtered} == names - {close.user.full_name}
+    filtered = _csv(client.get(f"/pathways/schools/{school.id}?format=csv&status=close"))
+    assert {r["Student"] for r in filtered} == {close.user.full_name}
+
+
+def test_a_student_no_rule_applies_to_gets_one_csv_row(client, login_as) -> None:
+    school = make_school()  # a district without rules
+    student = make_student(school=school)
+    login_as(make_user(roles={Role.STAFF}))
+    rows = _csv(client.get(f"/pathways/schools/{school.id}?format=csv"))
+    assert rows == [
+        {
+            "Student": student.user.full_name,
+            "Grade": "11",
+            "Class": "2028",
+            "Rule": "",
+            "Status": "No rule applies",
+            "Summary": "",
+            "Missing": "",
+        }
+    ]
+    assert _csv(client.get(f"/pathways/schools/{school.id}?format=csv&status=met")) == []
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("teacher_same_school", 200),
+        ("staff_same_district", 200),
+        ("teacher_other_school", 404),
+        ("staff_other_district", 404),
+        ("employer", 403),
+        ("the_student", 403),
+    ],
+)
+def test_who_downloads_a_schools_csv(client, login_as, who, expected) -> None:
+    student = _close_student()
+    login_as(_someone(who, student))
+    response = client.get(f"/pathways/schools/{student.school_id}?format=csv")
+    assert response.status_code == expected
+    if expected == 200:
+        assert student.user.full_name in response.get_data(as_text=True)
+    else:
+        assert "text/csv" not in response.headers["Content-Type"]
 
 
 def test_index_sends_each_role_to_its_page(client, login_as) -> None:
@@ -259,3 +416,80 @@ def test_staff_add_a_rule_and_reset_to_defaults(client, login_as, post_form) -> 
     )
     assert "120 hours in one place" not in names
     assert len(names) == len(services.DEFAULT_RULES)
+
+
+def _added_rule(staff, district) -> PathwayRule:  # type: ignore[no-untyped-def]
+    return services.add_rule(
+        staff,
+        district.id,
+        RuleKind.WBL_HOURS,
+        services.RuleChange("120 hours in one place", "", True, None, None, {"hours": 120}),
+    )
+
+
+def _count(district) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(
+        select(func.count(PathwayRule.id)).where(PathwayRule.district_id == district.id)
+    )
+
+
+def test_staff_delete_a_rule_they_added_after_confirming(client, login_as, post_form) -> None:
+    district = make_district()
+    services.seed_default_rules(district)
+    staff = make_user(roles={Role.STAFF}, district=district)
+    added = _added_rule(staff, district)
+    login_as(staff)
+    listing = client.get("/pathways/rules").get_data(as_text=True)
+    assert f"/pathways/rules/{added.id}/delete" in listing
+    assert f"/pathways/rules/{_rule(district).id}/delete" not in listing  # a preset: no button
+    url = f"/pathways/rules/{added.id}/delete"
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    assert "Delete 120 hours in one place?" in confirm.get_data(as_text=True)
+    assert _count(district) == len(services.DEFAULT_RULES) + 1  # asking deletes nothing
+    response = post_form(url, {}, follow_redirects=True)
+    assert "120 hours in one place has been deleted." in response.get_data(as_text=True)
+    assert _count(district) == len(services.DEFAULT_RULES)
+    assert client.get(url).status_code == 404
+    assert post_form(url, {}, page="/home").status_code == 404
+
+
+def test_a_shipped_rule_cannot_be_deleted_only_switched_off(client, login_as, post_form) -> None:
+    district = make_district()
+    services.seed_default_rules(district)
+    login_as(make_user(roles={Role.STAFF}, district=district))
+    rule = _rule(district)
+    url = f"/pathways/rules/{rule.id}/delete"
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/pathways/rules/{rule.id}/edit")
+    body = client.get(f"/pathways/rules/{rule.id}/edit").get_data(as_text=True)
+    assert "is one of the shipped default rules: it cannot be deleted." in body
+    assert "Switch it off instead (untick Active and save)." in body
+    response = post_form(url, {}, page=f"/pathways/rules/{rule.id}/edit")
+    assert response.status_code == 302
+    assert _count(district) == len(services.DEFAULT_RULES)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("staff_other_district", 404), ("teacher", 403), ("employer", 403), ("county_staff", 200)],
+)
+def test_who_may_delete_a_rule(client, login_as, post_form, who, expected) -> None:
+    district = make_district()
+    added = _added_rule(make_user(roles={Role.STAFF}, district=district), district)
+    users = {
+        "staff_other_district": lambda: make_user(roles={Role.STAFF}, district=make_district()),
+        "teacher": lambda: make_user(roles={Role.TEACHER}, school=make_school(district=district)),
+        "employer": lambda: make_user(roles={Role.EMPLOYER}),
+        "county_staff": lambda: make_user(roles={Role.STAFF}),
+    }
+    login_as(users[who]())
+    url = f"/pathways/rules/{added.id}/delete"
+    assert client.get(url).status_code == expected
+    if expected != 200:
+        assert post_form(url, {}, page="/home").status_code == expected
+        assert _count(district) == 1
+    else:
+        assert post_form(url, {}).status_code == 302
+        assert _count(district) == 0
