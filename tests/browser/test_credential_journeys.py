@@ -7,20 +7,33 @@ credentials it made when it ends."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
-from tests.browser.conftest import ACCOUNTS, seeded_user
+from tests.browser.conftest import ACCOUNTS, Account, enrol, forget_student, seeded_user
 from tests.browser.steps import check, open_menu
 from tests.browser.test_login_journeys import sign_in
+from tests.support.builders import make_district, make_school
+from tests.support.credential_data import make_credential, make_earned, make_workkeys
 from tests.support.import_files import csv_bytes
 from tests.support.upload_files import pdf_bytes
-from wbl.credentials.models import Credential, DistrictCredentialPolicy, StudentCredential
+from wbl.credentials.models import (
+    Credential,
+    DistrictCredentialPolicy,
+    EarnedStatus,
+    StudentCredential,
+    WorkKeysScore,
+    WorkKeysTest,
+)
 from wbl.extensions import db
-from wbl.schools.models import District
+from wbl.pathways.models import PathwayRule
+from wbl.pathways.services import seed_default_rules
+from wbl.reference.models import IndustrySector
+from wbl.schools.models import District, School
 
 PREFIX = "Browser journey"
 
@@ -120,8 +133,6 @@ def test_staff_import_credentials_and_set_a_district_policy(page: Page, browser_
 @pytest.mark.usefixtures("cleanup")
 def test_a_student_records_a_credential_and_staff_verify_it(page: Page, browser_app: Flask) -> None:
     with browser_app.app_context():
-        from tests.support.credential_data import make_credential
-
         make_credential(name=f"{PREFIX}: ServSafe Food Handler", issuer="ServSafe")
         db.session.commit()
         db.session.remove()
@@ -164,3 +175,112 @@ def test_a_student_records_a_credential_and_staff_verify_it(page: Page, browser_
     expect(earned).to_contain_text("Verified")
     expect(earned).to_contain_text(f"by {ACCOUNTS['staff'].full_name}")
     check(page, "credentials-mine-verified")
+
+
+WITHDRAWER = Account(
+    "student", "ines.ortega@students.example.org", "Ines Ortega", "Student", "Hi Ines"
+)
+
+
+@dataclass(frozen=True)
+class Withdrawer:
+    student_id: int
+    user_id: int
+    school_id: int
+    district_id: int
+    sector: str
+
+
+@pytest.fixture
+def withdrawer(browser_app: Flask) -> Iterator[Withdrawer]:
+    """Ines, in a district of her own with the shipped pathway rules (the other journeys'
+    district is left alone): verified credentials worth 9 points in health, WorkKeys 4s,
+    and one record still waiting. Everything is removed afterwards."""
+    with browser_app.app_context():
+        school = make_school(district=make_district(name=f"{PREFIX} district"))
+        student = enrol(WITHDRAWER, school)
+        staff = seeded_user("staff")
+        for name, points in (("Nurse Aide", 6), ("First Aid", 3)):
+            make_earned(
+                student,
+                make_credential(name=f"{PREFIX}: {name}", points=points),
+                decided_by=staff,
+            )
+        make_earned(
+            student,
+            make_credential(name=f"{PREFIX}: Forklift Operator", issuer="Forklift Board"),
+            status=EarnedStatus.PENDING,
+        )
+        for test in WorkKeysTest:
+            make_workkeys(student, test=test, level=4, entered_by=staff)
+        seed_default_rules(school.district)  # commits
+        sector = db.session.scalar(
+            select(IndustrySector.name).where(IndustrySector.code == "health")
+        )
+        assert sector is not None
+        ids = Withdrawer(student.id, student.user_id, school.id, school.district_id, sector)
+        db.session.remove()
+    yield ids
+    with browser_app.app_context():
+        db.session.execute(
+            delete(StudentCredential).where(StudentCredential.student_id == ids.student_id)
+        )
+        db.session.execute(delete(WorkKeysScore).where(WorkKeysScore.student_id == ids.student_id))
+        db.session.execute(delete(PathwayRule).where(PathwayRule.district_id == ids.district_id))
+        forget_student(ids.student_id, ids.user_id)
+        db.session.execute(delete(School).where(School.id == ids.school_id))
+        db.session.execute(delete(District).where(District.id == ids.district_id))
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.mark.usefixtures("cleanup")
+def test_a_student_sees_the_pathway_on_home_and_withdraws_a_pending_record(
+    page: Page, browser_app: Flask, withdrawer: Withdrawer
+) -> None:
+    page.goto("/login")
+    sign_in(page, WITHDRAWER)
+    card = page.get_by_role("region", name="Graduation pathway")
+    points = card.get_by_role("listitem").filter(has_text="Industry credentials and WorkKeys")
+    expect(points.get_by_test_id("pathway-summary")).to_have_text(
+        f"9 of 12 points in {withdrawer.sector}; WorkKeys 12 of 14: "
+        "Applied Math 4, Graphic Literacy 4, Workplace Documents 4"
+    )
+    expect(points.get_by_text("Close", exact=True)).to_be_visible()
+    hours = card.get_by_role("listitem").filter(has_text="250 hours of work-based learning")
+    expect(hours.get_by_test_id("pathway-summary")).to_have_text(
+        "0 of 250 hours of work-based learning with positive evaluations"
+    )
+    expect(hours.get_by_text("Not started", exact=True)).to_be_visible()
+    expect(card.get_by_test_id("pathway-summary")).to_have_count(4)
+    check(page, "home-student-pathway")
+    points.get_by_role("link", name="Industry credentials and WorkKeys").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My pathway progress")
+
+    page.goto("/credentials/mine")
+    table = page.get_by_role("table").filter(has_text="Forklift Operator")
+    expect(table.get_by_role("link", name="Withdraw…")).to_have_count(1)  # only the pending one
+    table.get_by_role("link", name=f"Withdraw… {PREFIX}: Forklift Operator").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Withdraw {PREFIX}: Forklift Operator?"
+    )
+    check(page, "credentials-withdraw-confirm")
+    page.get_by_role("link", name="Keep it").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My credentials")
+    expect(table).to_contain_text("Waiting for verification")
+
+    table.get_by_role("link", name=f"Withdraw… {PREFIX}: Forklift Operator").click()
+    page.get_by_role("button", name="Withdraw the record").click()
+    expect(
+        page.get_by_text(f"The {PREFIX}: Forklift Operator record is withdrawn.")
+    ).to_be_visible()
+    expect(page.get_by_role("table").first).not_to_contain_text("Forklift Operator")
+    check(page, "credentials-mine-withdrawn")
+    with browser_app.app_context():
+        left = db.session.scalars(
+            select(StudentCredential.status).where(
+                StudentCredential.student_id == withdrawer.student_id
+            )
+        ).all()
+        assert left == [EarnedStatus.VERIFIED, EarnedStatus.VERIFIED]
+        db.session.remove()

@@ -3,7 +3,7 @@ WorkKeys scores, and the verification queue (each scoped by the caller or by the
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
@@ -82,15 +82,25 @@ def student_records(student_id: int) -> Select[StudentCredential]:
     )
 
 
-def verification_queue(actor: User) -> Select[StudentCredential]:
-    """Pending records of the students the actor may see, oldest first."""
+def _pending_in_scope(actor: User) -> tuple[ColumnElement[bool], ...]:
     visible = students_visible_to(actor).with_only_columns(StudentProfile.id)
     return (
+        StudentCredential.status == EarnedStatus.PENDING,
+        StudentCredential.student_id.in_(visible),
+    )
+
+
+def pending_count(actor: User) -> Select[int]:
+    """How many records of the students the actor may see wait for verification (one
+    query, for the staff home)."""
+    return select(func.count(StudentCredential.id)).where(*_pending_in_scope(actor))
+
+
+def verification_queue(actor: User) -> Select[StudentCredential]:
+    """Pending records of the students the actor may see, oldest first."""
+    return (
         select(StudentCredential)
-        .where(
-            StudentCredential.status == EarnedStatus.PENDING,
-            StudentCredential.student_id.in_(visible),
-        )
+        .where(*_pending_in_scope(actor))
         .options(
             selectinload(StudentCredential.credential).selectinload(Credential.sector),
             selectinload(StudentCredential.student).selectinload(StudentProfile.user),

@@ -16,7 +16,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -36,7 +36,7 @@ from wbl.credentials.models import (
 )
 from wbl.credentials.queries import district_policies
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, lock_row, move_status, utcnow
+from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
@@ -347,16 +347,17 @@ def _tell_student(row: StudentCredential) -> None:
     """E-mail the student the decision (through the outbox, in the same transaction)."""
     name = row.credential.name
     page = url_for("credentials.mine", _external=True)
+    earned = f"{row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}"
     if row.status is EarnedStatus.VERIFIED:
         subject = f"Your credential is verified: {name}"
         body = (
-            f"Staff verified your {name} (earned {row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}). It now counts "
+            f"Staff verified your {name} (earned {earned}). It now counts "
             f"toward your graduation pathway.\n\nSee your credentials: {page}\n"
         )
     else:
         subject = f"Your credential needs another look: {name}"
         body = (
-            f"Staff could not verify your {name} (earned {row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}):\n\n"
+            f"Staff could not verify your {name} (earned {earned}):\n\n"
             f"{row.reject_reason}\n\nYou can record it again with better evidence: {page}\n"
         )
     queue_email(kind="credential_decision", to=row.student.user.email, subject=subject, body=body)
@@ -375,6 +376,58 @@ def reject(actor: User, record_id: int, reason: str) -> StudentCredential:
     if len(text) > MAX_REASON:
         raise DomainError(f"At most {MAX_REASON} characters.", field="reason")
     return _decide(actor, record_id, EarnedStatus.REJECTED, text)
+
+
+def withdrawable_record(actor: User, record_id: int) -> StudentCredential:
+    """A pending record the actor may withdraw: whoever may record for the student (the
+    same scope as seeing them; NotFound outside it). A decided one is refused."""
+    row = get_record(actor, record_id)
+    if row.status is not EarnedStatus.PENDING:
+        raise DomainError(
+            "Only a credential waiting for verification can be withdrawn: "
+            f"{row.credential.name} is {row.status.label.lower()}."
+        )
+    return row
+
+
+def withdraw_record(actor: User, record_id: int) -> StudentCredential:
+    """The student, or a teacher or staff member who may record for them, withdraws a record
+    still waiting for verification: a mistake, or the wrong file. A verified or rejected
+    record stays, as the decision's history.
+
+    The DELETE is conditional on the record still being pending, so a record verified while
+    the withdrawal was on its way is kept. Its evidence file goes too, unless another record
+    shares the stored file (the demo stores one certificate per credential)."""
+    row = withdrawable_record(actor, record_id)
+    key = row.file_key
+    deleted = rows_affected(
+        db.session.execute(
+            delete(StudentCredential)
+            .where(
+                StudentCredential.id == row.id,
+                StudentCredential.status == EarnedStatus.PENDING,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if deleted != 1:  # decided (or withdrawn) by someone else meanwhile: nothing changed
+        now = db.session.scalar(
+            select(StudentCredential.status).where(StudentCredential.id == row.id)
+        )
+        if now is None:
+            raise DomainError("This credential was already withdrawn.")
+        raise DomainError(
+            f"This credential was decided meanwhile: it is {EarnedStatus(now).label.lower()}, "
+            "and stays on the record."
+        )
+    db.session.expunge(row)  # gone from the database; the caller still reads its fields
+    shared = db.session.scalar(
+        select(StudentCredential.id).where(StudentCredential.file_key == key).limit(1)
+    )
+    db.session.commit()
+    if shared is None:
+        storage().delete(key)  # after the commit: a failed commit keeps the evidence
+    return row
 
 
 def evidence_file(actor: User, record_id: int) -> StoredFile:

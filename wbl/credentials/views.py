@@ -359,6 +359,36 @@ def reject(record_id: int) -> ResponseReturnValue:
     ), 422 if form.is_submitted() else 200
 
 
+@bp.route("/records/<int:record_id>/withdraw", methods=["GET", "POST"])
+@policy(*READERS)
+def withdraw(record_id: int) -> ResponseReturnValue:
+    """Withdraw a pending record: a page to confirm, then the POST that deletes it. A record
+    decided meanwhile is refused with a message on the credentials page."""
+    record = services.get_record(current_user, record_id)
+    is_self = record.student.user_id == current_user.id
+    back = (
+        url_for("credentials.mine")
+        if is_self
+        else url_for("credentials.student", student_id=record.student_id)
+    )
+    form = ActionForm()
+    posted = form.is_submitted()
+    if posted and not form.validate():
+        abort(400)
+    with flash_refusal() as attempt:
+        if posted:
+            services.withdraw_record(current_user, record_id)
+        else:
+            services.withdrawable_record(current_user, record_id)
+    if posted or not attempt.ok:
+        if attempt.ok:
+            flash(f"The {record.credential.name} record is withdrawn.", "success")
+        return redirect(back)
+    return render_template(
+        "credentials/withdraw.html", form=form, record=record, is_self=is_self, back=back
+    )
+
+
 @bp.get("/records/<int:record_id>/evidence")
 @policy(*READERS)
 def evidence(record_id: int) -> ResponseReturnValue:

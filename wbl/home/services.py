@@ -13,6 +13,7 @@ from wbl.catalog import queries as catalog_queries
 from wbl.catalog.manage_queries import ComplianceRow, compliance_rows, review_count
 from wbl.catalog.models import Offering, Partner
 from wbl.catalog.recommendations import RecommendedOffering, recommendations_for
+from wbl.credentials import queries as credential_queries
 from wbl.evaluations import queries as evaluation_queries
 from wbl.evaluations.models import PlacementReflection
 from wbl.events import queries as event_queries
@@ -20,6 +21,8 @@ from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
 from wbl.hours.logs import PlacementLine, stale_placements, student_log
+from wbl.pathways import services as pathway_services
+from wbl.pathways.rules import RuleProgress
 from wbl.placements.models import PlacementStatus
 from wbl.portfolio.services import CheckItem, checklist
 from wbl.reference.models import ExperienceKind, ExperienceType
@@ -55,6 +58,7 @@ class StaffDashboard:
     attention_total: int
     to_review: int
     stale_placements: int = 0  # active, started, and no hours for 14 days
+    credentials_waiting: int = 0  # recorded credentials of students in scope, not yet verified
 
 
 def staff_dashboard(actor: User, today: date) -> StaffDashboard:
@@ -77,6 +81,7 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         attention_total=len(attention),
         to_review=review_count(),
         stale_placements=len(stale_placements(actor, today)),
+        credentials_waiting=db.session.scalar(credential_queries.pending_count(actor)) or 0,
     )
 
 
@@ -110,6 +115,9 @@ class StudentDashboard:
     placements: list[PlacementLine] = field(default_factory=list)
     reflection_due: frozenset[int] = frozenset()
     portfolio: list[CheckItem] = field(default_factory=list)  # the Work Ready checklist
+    # Where the student stands on each graduation pathway rule of their district that
+    # applies to their class (empty: the district has none).
+    pathway: list[RuleProgress] = field(default_factory=list)
 
 
 def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashboard:
@@ -140,6 +148,7 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
         placements=placements,
         reflection_due=frozenset(set(ended) - reflected),
         portfolio=checklist(profile),
+        pathway=pathway_services.student_progress(profile, today),
     )
 
 

@@ -7,12 +7,13 @@ from datetime import date, timedelta
 
 import pytest
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.support.builders import make_district, make_school, make_student, make_user, sector
 from tests.support.credential_data import make_credential, make_earned, make_workkeys
 from tests.support.upload_files import corrupt_pdf, pdf_bytes
 from wbl.access import Role
+from wbl.auth.models import User
 from wbl.clock import local_today
 from wbl.credentials import services
 from wbl.credentials.models import (
@@ -29,6 +30,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.portfolio.services import Upload
+from wbl.storage import storage
 
 
 def staff(district=None):  # type: ignore[no-untyped-def]
@@ -200,15 +202,23 @@ def test_a_teacher_of_the_school_records_for_a_student() -> None:
     assert row.expires_on is None
 
 
-@pytest.mark.parametrize("who", ["other student", "other teacher", "other staff", "employer"])
-def test_out_of_scope_recording_is_not_found(who: str) -> None:
-    student = make_student()
-    actor = {
+OUTSIDERS = ["other student", "other teacher", "other staff", "employer"]
+
+
+def outsider(who: str) -> User:
+    """Someone who does not see a new student's records: one of ``OUTSIDERS``."""
+    return {
         "other student": lambda: make_student().user,
         "other teacher": lambda: make_user(roles={Role.TEACHER}, school=make_school()),
         "other staff": lambda: staff(make_district()),
         "employer": lambda: make_user(roles={Role.EMPLOYER}),
     }[who]()
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_out_of_scope_recording_is_not_found(who: str) -> None:
+    student = make_student()
+    actor = outsider(who)
     with pytest.raises(NotFound):
         services.record_earned(actor, student.id, earned(make_credential()))
 
@@ -449,3 +459,103 @@ def test_scores_are_for_staff_in_scope() -> None:
         services.enter_score(
             staff(make_district()), student.id, WorkKeysTest.APPLIED_MATH, 5, date(2025, 1, 1)
         )
+
+
+# --- withdrawing ------------------------------------------------------------------------------
+
+
+def _stored(key: str) -> bool:
+    try:
+        storage().read(key)
+    except NotFound:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("who", ["the student", "teacher of the school", "district staff"])
+def test_a_pending_record_is_withdrawn_with_its_evidence(who: str) -> None:
+    student = make_student()
+    actor = {
+        "the student": lambda: student.user,
+        "teacher of the school": lambda: make_user(roles={Role.TEACHER}, school=student.school),
+        "district staff": lambda: staff(student.school.district),
+    }[who]()
+    row = make_earned(student, make_credential(name="OSHA 10"), status=EarnedStatus.PENDING)
+    record_id, key = row.id, row.file_key
+    withdrawn = services.withdraw_record(actor, record_id)
+    assert withdrawn.credential.name == "OSHA 10"
+    assert db.session.get(StudentCredential, record_id) is None
+    assert not _stored(key)
+
+
+@pytest.mark.parametrize("status", [EarnedStatus.VERIFIED, EarnedStatus.REJECTED])
+def test_a_decided_record_cannot_be_withdrawn(status: EarnedStatus) -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(name="OSHA 10"), status=status)
+    with pytest.raises(DomainError) as refused:
+        services.withdraw_record(student.user, row.id)
+    assert refused.value.message == (
+        "Only a credential waiting for verification can be withdrawn: "
+        f"OSHA 10 is {status.label.lower()}."
+    )
+    assert db.session.get(StudentCredential, row.id) is not None
+    assert _stored(row.file_key)
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_withdrawing_out_of_scope_is_not_found(who: str) -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    actor = outsider(who)
+    with pytest.raises(NotFound):
+        services.withdraw_record(actor, row.id)
+    with pytest.raises(NotFound):
+        services.withdraw_record(student.user, row.id + 1000)
+    assert db.session.get(StudentCredential, row.id) is not None
+
+
+def test_a_record_verified_meanwhile_is_kept() -> None:
+    """The student's page said pending; staff verified it before the withdrawal arrived. The
+    conditional DELETE finds no pending row and changes nothing."""
+    student = make_student()
+    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    # Another request verifies it behind this session's back (its copy still says pending).
+    db.session.execute(
+        update(StudentCredential)
+        .where(StudentCredential.id == row.id)
+        .values(status=EarnedStatus.VERIFIED)
+        .execution_options(synchronize_session=False)
+    )
+    assert row.status is EarnedStatus.PENDING
+    with pytest.raises(DomainError, match="decided meanwhile: it is verified, and stays"):
+        services.withdraw_record(student.user, row.id)
+    assert (
+        db.session.scalar(select(StudentCredential.status).where(StudentCredential.id == row.id))
+        == EarnedStatus.VERIFIED
+    )
+    assert _stored(row.file_key)
+
+
+def test_a_second_withdrawal_is_not_found() -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    record_id = row.id
+    services.withdraw_record(student.user, record_id)
+    with pytest.raises(NotFound):
+        services.withdraw_record(student.user, record_id)
+
+
+def test_a_shared_evidence_file_stays_while_another_record_uses_it() -> None:
+    """The demo stores one certificate per credential for all its students' records."""
+    first, second = make_student(), make_student()
+    credential = make_credential()
+    mine = make_earned(first, credential, status=EarnedStatus.PENDING)
+    theirs = make_earned(second, credential, status=EarnedStatus.PENDING)
+    own_key = theirs.file_key
+    theirs.file_key = mine.file_key
+    db.session.flush()
+    storage().delete(own_key)
+    services.withdraw_record(first.user, mine.id)
+    assert _stored(theirs.file_key)  # the other record still needs it
+    services.withdraw_record(second.user, theirs.id)
+    assert not _stored(mine.file_key)

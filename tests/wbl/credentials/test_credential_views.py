@@ -4,7 +4,7 @@ download, and SQL counts of the catalog and verification queue."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -404,7 +404,8 @@ def test_county_staff_pick_the_district(client, login_as) -> None:
 
 
 def test_catalog_queries_do_not_grow_with_rows(client, login_as, count_queries) -> None:
-    login_as(staff())
+    actor = staff()  # held: a collected user would be loaded again, one query more
+    login_as(actor)
     make_credential()
     client.get("/credentials/catalog")
     with count_queries() as one:
@@ -418,7 +419,8 @@ def test_catalog_queries_do_not_grow_with_rows(client, login_as, count_queries) 
 
 
 def test_queue_queries_do_not_grow_with_rows(client, login_as, count_queries) -> None:
-    login_as(staff())
+    actor = staff()  # held: a collected user would be loaded again, one query more
+    login_as(actor)
     credential = make_credential()
     make_earned(make_student(), credential, status=EarnedStatus.PENDING)
     client.get("/credentials/queue")
@@ -430,3 +432,123 @@ def test_queue_queries_do_not_grow_with_rows(client, login_as, count_queries) ->
         body = client.get("/credentials/queue").get_data(as_text=True)
     assert body.count("/evidence") == 9
     assert many.count == one.count
+
+
+# --- withdrawing ------------------------------------------------------------------------------
+
+
+def test_a_student_withdraws_a_pending_record_after_confirming(client, login_as) -> None:
+    student = make_student()
+    pending = make_earned(
+        student, make_credential(name="OSHA 10", issuer="OSHA"), status=EarnedStatus.PENDING
+    )
+    make_earned(student, make_credential(name="CPR"), status=EarnedStatus.VERIFIED)
+    record_id = pending.id
+    login_as(student.user)
+    page = client.get("/credentials/mine").get_data(as_text=True)
+    url = f"/credentials/records/{record_id}/withdraw"
+    assert page.count("/withdraw") == 1  # only the pending record offers it
+    assert f'href="{url}">Withdraw…<span class="visually-hidden"> OSHA 10</span>' in page
+    confirm = client.get(url)
+    assert confirm.status_code == 200
+    body = confirm.get_data(as_text=True)
+    assert "Withdraw OSHA 10?" in body
+    assert "OSHA 10 (OSHA)" in body
+    assert db.session.get(StudentCredential, record_id) is not None  # a GET changes nothing
+    response = client.post(url, data={"csrf_token": csrf_from(body)}, follow_redirects=True)
+    assert response.request.path == "/credentials/mine"
+    assert "The OSHA 10 record is withdrawn." in response.get_data(as_text=True)
+    assert db.session.get(StudentCredential, record_id) is None
+
+
+def test_a_teacher_withdraws_for_a_student_and_goes_back_to_their_page(client, login_as) -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    login_as(make_user(roles={Role.TEACHER}, school=student.school))
+    url = f"/credentials/records/{row.id}/withdraw"
+    response = client.post(url, data={"csrf_token": csrf_from(client.get(url).get_data(True))})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/credentials/students/{student.id}")
+    assert db.session.scalar(select(func.count()).select_from(StudentCredential)) == 0
+
+
+@pytest.mark.parametrize("status", [EarnedStatus.VERIFIED, EarnedStatus.REJECTED])
+def test_a_decided_record_is_not_withdrawn(client, login_as, status) -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(name="OSHA 10"), status=status)
+    login_as(student.user)
+    url = f"/credentials/records/{row.id}/withdraw"
+    message = (
+        "Only a credential waiting for verification can be withdrawn: "
+        f"OSHA 10 is {status.label.lower()}."
+    )
+    shown = client.get(url, follow_redirects=True)
+    assert shown.request.path == "/credentials/mine"
+    assert message in shown.get_data(as_text=True)
+    token = csrf_from(client.get("/credentials/mine").get_data(as_text=True))
+    posted = client.post(url, data={"csrf_token": token}, follow_redirects=True)
+    assert message in posted.get_data(as_text=True)
+    assert db.session.get(StudentCredential, row.id) is not None
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("other student", 404),
+        ("teacher elsewhere", 404),
+        ("other district staff", 404),
+        ("employer", 403),
+    ],
+)
+def test_withdrawing_out_of_scope(client, login_as, who: str, expected: int) -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    login_as(
+        {
+            "other student": lambda: make_student().user,
+            "teacher elsewhere": lambda: make_user(roles={Role.TEACHER}, school=make_school()),
+            "other district staff": lambda: staff(make_district()),
+            "employer": lambda: make_user(roles={Role.EMPLOYER}),
+        }[who]()
+    )
+    url = f"/credentials/records/{row.id}/withdraw"
+    assert client.get(url).status_code == expected
+    token = csrf_from(client.get("/home").get_data(as_text=True))
+    assert client.post(url, data={"csrf_token": token}).status_code == expected
+    assert db.session.get(StudentCredential, row.id) is not None
+
+
+def test_withdrawing_needs_the_form_token(client, login_as) -> None:
+    student = make_student()
+    row = make_earned(student, make_credential(), status=EarnedStatus.PENDING)
+    login_as(student.user)
+    assert client.post(f"/credentials/records/{row.id}/withdraw").status_code == 400
+    assert db.session.get(StudentCredential, row.id) is not None
+
+
+def test_anonymous_withdrawal_goes_to_login(client) -> None:
+    row = make_earned(make_student(), make_credential(), status=EarnedStatus.PENDING)
+    assert client.get(f"/credentials/records/{row.id}/withdraw").status_code == 302
+
+
+# --- local times ------------------------------------------------------------------------------
+
+
+def test_recorded_and_decided_times_are_the_countys_local_time(client, login_as) -> None:
+    """05:30 UTC on March 2 is still the evening of March 1 in the county (UTC-8)."""
+    student = make_student()
+    late = datetime(2026, 3, 2, 5, 30, tzinfo=UTC)
+    pending = make_earned(student, make_credential(name="OSHA 10"), status=EarnedStatus.PENDING)
+    decided = make_earned(student, make_credential(name="CPR"), status=EarnedStatus.VERIFIED)
+    pending.recorded_at = late
+    decided.decided_at = late
+    db.session.flush()
+    login_as(staff(student.school.district))
+    queue = client.get("/credentials/queue").get_data(as_text=True)
+    assert "Sun, Mar 1, 2026, 9:30 PM PST by" in queue
+    page = client.get(f"/credentials/students/{student.id}").get_data(as_text=True)
+    assert ", Sun, Mar 1, 2026, 9:30 PM PST</div>" in page  # decided
+    assert "recorded Sun, Mar 1, 2026, 9:30 PM PST</div>" in page
+    assert "Mar 2, 2026" not in queue + page
+    confirm = client.get(f"/credentials/records/{pending.id}/withdraw").get_data(as_text=True)
+    assert "Sun, Mar 1, 2026, 9:30 PM PST" in confirm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from tests.support.builders import (
@@ -213,3 +214,125 @@ def test_student_home_shows_the_work_ready_checklist(client, login_as) -> None:
     body = client.get("/home").get_data(as_text=True)
     assert "<strong>9 of 9</strong> requirements met" in body
     assert 'href="/reviews/submit">submit it for review' in body
+
+
+def test_staff_home_counts_credentials_waiting_in_scope(client, login_as, count_queries) -> None:
+    """Pending credentials of the district's students, linked to the verification queue, in
+    one query whatever their number."""
+    from tests.support.credential_data import make_credential, make_earned
+    from wbl.credentials.models import EarnedStatus
+
+    district = make_district()
+    here = make_student(school=make_school(district=district))
+    credential = make_credential()
+    make_earned(here, credential, status=EarnedStatus.PENDING)
+    make_earned(here, make_credential(), status=EarnedStatus.VERIFIED)
+    make_earned(make_student(), make_credential(), status=EarnedStatus.PENDING)  # elsewhere
+    actor = make_user(roles={Role.STAFF}, district=district)  # held: never loaded again
+    login_as(actor)
+    client.get("/home")  # warm up
+    with count_queries() as one:
+        body = client.get("/home").get_data(as_text=True)
+    assert 'href="/credentials/queue"' in body
+    assert '1<span class="visually-hidden"> credentials waiting for verification' in body
+    for _ in range(6):
+        make_earned(
+            make_student(school=here.school), make_credential(), status=EarnedStatus.PENDING
+        )
+    with count_queries() as seven:
+        body = client.get("/home").get_data(as_text=True)
+    assert '7<span class="visually-hidden"> credentials waiting for verification' in body
+    assert seven.count == one.count
+
+
+def test_staff_home_without_credentials_waiting_shows_no_count(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}, district=make_district()))
+    body = client.get("/home").get_data(as_text=True)
+    assert "Credentials to verify" in body
+    assert "credentials waiting for verification" not in body
+
+
+def _student_on_the_pathway():  # type: ignore[no-untyped-def]
+    """A student of a district with the shipped rules: 9 points in health, WorkKeys 4s."""
+    from tests.support.credential_data import make_credential, make_earned, make_workkeys
+    from wbl.credentials.models import WorkKeysTest
+    from wbl.pathways.services import seed_default_rules
+
+    student = make_student()
+    seed_default_rules(student.school.district)
+    for points in (6, 3):
+        make_earned(student, make_credential(points=points))
+    for test in WorkKeysTest:
+        make_workkeys(student, test=test, level=4)
+    return student
+
+
+def test_student_home_shows_the_graduation_pathway_card(client, login_as) -> None:
+    student = _student_on_the_pathway()
+    login_as(student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert 'id="pathway-heading" class="h6 mb-0">Graduation pathway</h2>' in body
+    assert 'href="/pathways/mine">Details' in body
+    assert re.search(
+        r'>Industry credentials and WorkKeys</a>\s*<span class="flex-shrink-0">\s*'
+        r'<span class="badge text-bg-info">Close</span>',
+        body,
+    )
+    assert (
+        '<div class="small text-body-secondary mt-1" data-testid="pathway-summary">'
+        "9 of 12 points in Health Science and Medical Technology; WorkKeys 12 of 14: "
+        "Applied Math 4, Graphic Literacy 4, Workplace Documents 4</div>"
+    ) in body
+    for rule, status, summary in (
+        (
+            "250 hours of work-based learning",
+            "Not started",
+            "0 of 250 hours of work-based learning with positive evaluations",
+        ),
+        (
+            "Industry certificate for English",
+            "Not started",
+            "No district-accepted certificate for English yet",
+        ),
+        (
+            "Industry certificate for math",
+            "Not started",
+            "No district-accepted certificate for math yet",
+        ),
+    ):
+        badge = rf'>{re.escape(rule)}</a>\s*<span class="flex-shrink-0">\s*<span class="badge'
+        assert re.search(rf'{badge} [\w-]+">{status}</span>', body), rule
+        assert f'pathway-summary">{summary}</div>' in body
+    assert body.count('data-testid="pathway-summary"') == 4
+    # The rule for classes before 2020 and the one switched off do not apply.
+    assert "Industry credentials and WorkKeys (before 2020)" not in body
+    assert "level 4 on each test" not in body
+
+
+def test_student_home_has_no_pathway_card_without_rules(client, login_as) -> None:
+    student = make_student()
+    login_as(student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert "Graduation pathway" not in body
+    assert "pathway-summary" not in body
+
+
+def test_student_home_pathway_queries_do_not_grow_with_credentials(
+    client, login_as, count_queries
+) -> None:
+    from tests.support.credential_data import make_credential, make_earned
+
+    student = _student_on_the_pathway()
+    login_as(student.user)
+    client.get("/home")  # warm up
+    with count_queries() as few:
+        client.get("/home")
+    for points in (1, 2, 3, 4, 5):
+        make_earned(student, make_credential(points=points, sector_code="ict"))
+    with count_queries() as many:
+        body = client.get("/home").get_data(as_text=True)
+    assert (
+        ">15 of 12 points in Information and Communication Technologies; WorkKeys 12 of 14: "
+        "Applied Math 4, Graphic Literacy 4, Workplace Documents 4</div>"
+    ) in body
+    assert many.count == few.count
