@@ -7,15 +7,14 @@ never a path the browser could change), and the import checks the same bytes aga
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import Role, policy
 from wbl.catalog import imports
 from wbl.catalog.import_forms import MAX_UPLOAD_BYTES, ConfirmImportForm, ImportUploadForm
+from wbl.downloads import attachment
 from wbl.errors import DomainError
 
 bp = Blueprint("imports", __name__, url_prefix="/catalog/import")
@@ -87,11 +86,4 @@ def export() -> ResponseReturnValue:
     except ValueError:
         abort(404)
     exported = imports.export_catalog(what, fmt)
-    response = send_file(
-        io.BytesIO(exported.data),
-        mimetype=exported.mimetype,
-        as_attachment=True,
-        download_name=exported.filename,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(exported.data, exported.filename, exported.mimetype)

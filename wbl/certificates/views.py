@@ -40,6 +40,7 @@ from wbl.certificates.forms import (
 )
 from wbl.certificates.models import Certificate, InterviewStatus
 from wbl.clock import local_when
+from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import utcnow
 from wbl.placements.policies import is_staff
@@ -389,12 +390,11 @@ def certificate_pdf(certificate_id: int) -> ResponseReturnValue:
         certificate = services.downloadable(current_user, certificate_id)
     except services.Revoked as error:
         return _gone(error)
-    response = Response(pdf.render_pdf(certificate), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="work-ready-certificate-{certificate.id}.pdf"'
+    return attachment(
+        pdf.render_pdf(certificate),
+        f"work-ready-certificate-{certificate.id}.pdf",
+        "application/pdf",
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _badge(certificate_id: int) -> Certificate | ResponseReturnValue:
@@ -410,15 +410,11 @@ def badge_json(certificate_id: int) -> ResponseReturnValue:
     certificate = _badge(certificate_id)
     if not isinstance(certificate, Certificate):
         return certificate
-    response = Response(
+    return attachment(
         json.dumps(badge.credential(certificate), indent=2, ensure_ascii=False),
-        mimetype="application/json",
+        f"work-ready-certificate-{certificate.id}.json",
+        "application/json",
     )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="work-ready-certificate-{certificate.id}.json"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 @bp.get("/certificates/<int:certificate_id>/badge.jwt")
@@ -436,12 +432,7 @@ def badge_jwt(certificate_id: int) -> ResponseReturnValue:
             ),
             503,
         )
-    response = Response(token, mimetype="application/vc+jwt")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="work-ready-certificate-{certificate.id}.jwt"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(token, f"work-ready-certificate-{certificate.id}.jwt", "application/vc+jwt")
 
 
 # --- public --------------------------------------------------------------------------------

@@ -4,18 +4,15 @@ import. The services check scope and rules; these views parse and render."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -38,6 +35,7 @@ from wbl.credentials.forms import (
     policy_form,
 )
 from wbl.credentials.models import Credential, EarnedStatus, Subject, WorkKeysTest
+from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.hours.logs import student_log
@@ -234,14 +232,7 @@ def export() -> ResponseReturnValue:
     except ValueError:
         abort(404)
     exported = imports.export_credentials(fmt)
-    response = send_file(
-        io.BytesIO(exported.data),
-        mimetype=exported.mimetype,
-        as_attachment=True,
-        download_name=exported.filename,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(exported.data, exported.filename, exported.mimetype)
 
 
 # --- district policy --------------------------------------------------------------------------
@@ -393,12 +384,7 @@ def withdraw(record_id: int) -> ResponseReturnValue:
 @policy(*READERS)
 def evidence(record_id: int) -> ResponseReturnValue:
     stored = services.evidence_file(current_user, record_id)
-    response = Response(stored.data, mimetype=stored.content_type or "application/octet-stream")
-    name = stored.name.replace('"', "") or "evidence"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(stored.data, stored.name or "evidence", stored.content_type)
 
 
 # --- a student's credentials ------------------------------------------------------------------

@@ -3,7 +3,6 @@ teacher's hours and project, and the staff views per school and per partner."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -15,6 +14,7 @@ from wbl.access import Role, policy
 from wbl.auth.models import User
 from wbl.catalog.imports import csv_bytes
 from wbl.clock import local_today
+from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, Forbidden, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.externships import queries, services
@@ -38,7 +38,7 @@ from wbl.externships.models import (
 )
 from wbl.hours.views import hours_text
 from wbl.placements.policies import is_staff
-from wbl.portfolio.views import _download
+from wbl.portfolio.views import download
 
 bp = Blueprint("externships", __name__, url_prefix="/externships")
 
@@ -406,7 +406,7 @@ def project(application_id: int) -> ResponseReturnValue:
 @bp.get("/applications/<int:application_id>/project/file")
 @policy(*READERS)
 def project_file(application_id: int) -> ResponseReturnValue:
-    return _download(services.project_file(current_user, application_id))
+    return download(services.project_file(current_user, application_id))
 
 
 @bp.post("/applications/<int:application_id>/complete")
@@ -454,11 +454,7 @@ def _csv(groups: list[queries.Group], name: str) -> Response:
         for group in groups
         for row in group.rows
     ]
-    response = Response(csv_bytes(CSV_HEADER, rows), content_type="text/csv; charset=utf-8")
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(csv_bytes(CSV_HEADER, rows), f"{slug(name, 'externships')}.csv", "text/csv")
 
 
 @bp.get("/by-school")

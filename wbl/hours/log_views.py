@@ -4,13 +4,12 @@ Each log page also downloads as CSV (``?format=csv``)."""
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import Role, policy
+from wbl.downloads import attachment, slug
 from wbl.errors import DomainError
 from wbl.home.services import experience_type_names
 from wbl.hours import logs
@@ -28,11 +27,7 @@ def _wants_csv() -> bool:
 
 
 def _csv(data: bytes, name: str) -> Response:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "log"
-    response = Response(data, content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, f"{slug(name, 'log')}.csv", "text/csv")
 
 
 @bp.get("/")

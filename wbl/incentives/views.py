@@ -3,7 +3,6 @@ FRL flags, and the report (with CSV and XLSX downloads). Staff only."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -12,6 +11,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy, require
+from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.incentives import report as reports
@@ -306,11 +306,7 @@ def delete_completion(completion_id: int) -> ResponseReturnValue:
 
 
 def _download(data: bytes, name: str, extension: str, content_type: str) -> Response:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "report"
-    response = Response(data, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.{extension}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, f"{slug(name, 'report')}.{extension}", content_type)
 
 
 @bp.get("/report")

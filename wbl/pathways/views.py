@@ -4,8 +4,6 @@ stand, and the staff pages that configure each district's rules."""
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -13,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.clock import local_today
+from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.hours import logs
 from wbl.pathways import rules, services
@@ -123,11 +122,7 @@ def school(school_id: int) -> ResponseReturnValue:
 
 
 def _csv(data: bytes, name: str) -> Response:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    response = Response(data, content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, f"{slug(name, 'pathways')}.csv", "text/csv")
 
 
 # --- rules (staff) -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from wtforms.validators import Length, Optional
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
+from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.placements import policies, training
 from wbl.placements.models import AgreementParty, TrainingAgreement
@@ -48,12 +49,11 @@ def _link_problem(error: DomainError) -> Response:
 
 
 def _pdf_response(agreement: TrainingAgreement) -> Response:
-    response = Response(training.agreement_pdf(agreement), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="training-agreement-{agreement.placement_id}.pdf"'
+    return attachment(
+        training.agreement_pdf(agreement),
+        f"training-agreement-{agreement.placement_id}.pdf",
+        "application/pdf",
     )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- from the e-mailed link ----------------------------------------------------------------

@@ -23,6 +23,7 @@ from wbl.auth.models import User
 from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
+from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.placements import policies, queries, services
@@ -441,15 +442,11 @@ def consent_scan(application_id: int) -> ResponseReturnValue:
     if not viewer.is_staff or consent is None or not consent.scan_key:
         raise NotFound()
     extension = consent.scan_key.rsplit(".", 1)[-1]
-    response = Response(
+    return attachment(
         storage().read(consent.scan_key),
-        mimetype=_SCAN_TYPES.get(extension, "application/octet-stream"),
+        f"consent-application-{application.id}.{extension}",
+        _SCAN_TYPES.get(extension, "application/octet-stream"),
     )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="consent-application-{application.id}.{extension}"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- the guardian's page (no account: the e-mailed link) -----------------------------------

@@ -13,7 +13,6 @@ letter through a signed link.
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
 from flask import (
@@ -24,7 +23,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -34,6 +32,7 @@ from flask_wtf import FlaskForm
 from wbl.access import PUBLIC, Role, policy
 from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.clock import to_local
+from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import utcnow
 from wbl.portfolio import letters
@@ -148,19 +147,7 @@ def file(letter_id: int) -> ResponseReturnValue:
     """Staff in scope and assigned reviewers (employers or educators) download the letter."""
     letter, data = letters.letter_file(current_user, letter_id)
     stem = letter.recommender_name.replace(" ", "-")
-    response = send_file(
-        io.BytesIO(data),
-        mimetype=letter.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=f"letter-{stem}-{letter.file_name or 'letter'}",
-        max_age=0,
-        conditional=False,
-        etag=False,
-        last_modified=None,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment(data, f"letter-{stem}-{letter.file_name or 'letter'}", letter.content_type)
 
 
 # --- the recommender's page (no account: the e-mailed link) ---------------------------------

@@ -21,6 +21,7 @@ from jinja2 import TemplateNotFound
 
 from wbl.access import Role, policy
 from wbl.clock import local_today
+from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.portfolio import export, queries, services
@@ -243,19 +244,15 @@ def reopen(artifact_id: int) -> ResponseReturnValue:
     return redirect(url_for("portfolio.artifact", artifact_id=current.id))
 
 
-def _download(stored: services.StoredFile) -> Response:
-    response = Response(stored.data, mimetype=stored.content_type or "application/octet-stream")
-    name = stored.name.replace('"', "") or "file"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+def download(stored: services.StoredFile) -> Response:
+    """A stored upload (artifact, document, externship project) as an attachment."""
+    return attachment(stored.data, stored.name or "file", stored.content_type)
 
 
 @bp.get("/artifacts/<int:artifact_id>/file")
 @policy(*READERS)
 def artifact_file(artifact_id: int) -> ResponseReturnValue:
-    return _download(services.artifact_file(current_user, artifact_id))
+    return download(services.artifact_file(current_user, artifact_id))
 
 
 # --- the resume and the cover letter ---------------------------------------------------------
@@ -315,7 +312,7 @@ def upload_document(kind: str) -> ResponseReturnValue:
 @bp.get("/documents/<int:document_id>/file")
 @policy(*READERS)
 def document_file(document_id: int) -> ResponseReturnValue:
-    return _download(services.document_file(current_user, document_id))
+    return download(services.document_file(current_user, document_id))
 
 
 # --- progress and export ---------------------------------------------------------------------
@@ -349,13 +346,8 @@ def _pdf(student: StudentProfile) -> Response:
     data = export.render_portfolio(
         student, include_letters=services.may_read_letters(current_user, student)
     )
-    response = Response(data, mimetype="application/pdf")
     name = f"portfolio-{student.user.full_name}-{local_today():%Y-%m-%d}"
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}.pdf"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return attachment(data, f"{slug(name, 'portfolio')}.pdf", "application/pdf")
 
 
 @bp.get("/export.pdf")

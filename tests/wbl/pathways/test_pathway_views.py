@@ -223,9 +223,9 @@ def test_the_school_list_downloads_as_csv_a_row_per_student_and_rule(client, log
     login_as(make_user(roles={Role.TEACHER}, school=school))
     response = client.get(f"/pathways/schools/{school.id}?format=csv")
     assert response.headers["Content-Disposition"] == (
-        'attachment; filename="pathways-elsie-allen-high.csv"'
+        "attachment; filename=pathways-elsie-allen-high.csv"
     )
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     rows = _csv(response)
     assert list(rows[0]) == services.SCHOOL_CSV_HEADER
     assert len(rows) == 3 * 5  # five rules apply to each of the three students
