@@ -30,10 +30,13 @@ Status, for the school lists:
 * ``met`` -- every part of the rule is met.
 * ``close`` -- points: at least 75 % of the points in the best field *and* WorkKeys within
   reach (a total at most 2 below the target; for each-4, every test taken at level 3 or
-  more); hours: at least 75 % of the hours counted; certificate: a credential that would
-  count is waiting for staff verification.
-* ``not_started`` -- nothing counts yet (no valid points and no WorkKeys test; no qualifying
-  hours; no counting or pending certificate).
+  more); hours: at least 75 % of the hours *on the way* -- confirmed hours of placements
+  that are not cancelled and have no negative evaluation, so hours on an active or not yet
+  evaluated placement show how close the student is, while ``met`` still needs completed
+  placements with positive evaluations; certificate: a credential that would count is
+  waiting for staff verification.
+* ``not_started`` -- nothing counts yet (no valid points and no WorkKeys test; no confirmed
+  hours on the way; no counting or pending certificate).
 * ``on_track`` -- anything in between.
 """
 
@@ -280,6 +283,11 @@ class Experience:
         return bool(given) and all(r >= MEETS for r in given)
 
     @property
+    def negative(self) -> bool:
+        """Evaluated with something rated below Meets: these hours will not count."""
+        return self.ratings is not None and any(r is not None and r < MEETS for r in self.ratings)
+
+    @property
     def qualifies(self) -> bool:
         return self.completed and self.positive
 
@@ -358,16 +366,25 @@ def applicable(rules: Iterable[Rule], graduation_year: int) -> list[Rule]:
     return [r for r in rules if r.applies_to(graduation_year)]
 
 
-def evaluate(rule: Rule, record: StudentRecord, today: date) -> RuleProgress:
+def evaluate(
+    rule: Rule, record: StudentRecord, today: date, *, suggest: bool = True
+) -> RuleProgress:
+    """Where the student stands on one rule. ``suggest=False`` (lists, which never show
+    them) leaves out the credentials that would close a gap; the rest is the same."""
     if isinstance(rule.params, PointsParams):
-        return _points(rule, rule.params, record, today)
+        return _points(rule, rule.params, record, today, suggest=suggest)
     if isinstance(rule.params, HoursParams):
         return _hours(rule, rule.params, record)
-    return _certificate(rule, rule.params, record, today)
+    return _certificate(rule, rule.params, record, today, suggest=suggest)
 
 
-def evaluate_all(rules: Iterable[Rule], record: StudentRecord, today: date) -> list[RuleProgress]:
-    return [evaluate(r, record, today) for r in applicable(rules, record.graduation_year)]
+def evaluate_all(
+    rules: Iterable[Rule], record: StudentRecord, today: date, *, suggest: bool = True
+) -> list[RuleProgress]:
+    return [
+        evaluate(r, record, today, suggest=suggest)
+        for r in applicable(rules, record.graduation_year)
+    ]
 
 
 def overall(progress: Sequence[RuleProgress]) -> Status | None:
@@ -392,11 +409,16 @@ def _best_field(
     record: StudentRecord, today: date
 ) -> tuple[int | None, str, int, list[EarnedCredential]]:
     """(sector id, name, points, the credentials counted) of the student's best career field:
-    the most valid points; a tie goes to a field the student chose, then to the name."""
+    the most valid points; a tie goes to a field the student chose, then to the name. A field
+    where the student holds only expired or pending credentials is in the running with no
+    points, so its renewal and verification guidance shows when nothing else counts."""
     by_field: dict[int, list[EarnedCredential]] = {}
     names: dict[int, str] = {}
+    held: set[int] = set()
     for earned in record.credentials:
         names[earned.credential.sector_id] = earned.credential.sector_name
+        if earned.status is not EarnedStatus.REJECTED:
+            held.add(earned.credential.sector_id)
         if earned.counts_on(today):
             by_field.setdefault(earned.credential.sector_id, []).append(earned)
     for c in record.catalog:
@@ -406,7 +428,7 @@ def _best_field(
         return sum(e.credential.points for e in _distinct(by_field.get(sector_id, [])))
 
     chosen = set(record.career_field_ids)
-    fields = set(by_field) | (chosen & set(names))
+    fields = set(by_field) | held | (chosen & set(names))
     if not fields:
         return None, "", 0, []
     best = min(fields, key=lambda s: (-points(s), s not in chosen, names.get(s, ""), s))
@@ -463,7 +485,17 @@ def _workkeys_text(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> tuple[s
     return f"WorkKeys: {', '.join(parts)}", met, near
 
 
-def _points(rule: Rule, params: PointsParams, record: StudentRecord, today: date) -> RuleProgress:
+def _pending_ids(record: StudentRecord) -> set[int]:
+    """Credentials the student has recorded and staff have not yet verified: never suggested
+    (earning them again would not help)."""
+    return {
+        e.credential.credential_id for e in record.credentials if e.status is EarnedStatus.PENDING
+    }
+
+
+def _points(
+    rule: Rule, params: PointsParams, record: StudentRecord, today: date, *, suggest: bool
+) -> RuleProgress:
     sector_id, sector_name, have, counted = _best_field(record, today)
     best = record.best_levels()
     wk_text, wk_met, wk_near = _workkeys_text(params.workkeys, best)
@@ -487,12 +519,8 @@ def _points(rule: Rule, params: PointsParams, record: StudentRecord, today: date
             if sector_name
             else f"{_plural(gap, 'point')} from credentials in one career field."
         )
-        held = {e.credential.credential_id for e in counted} | {
-            e.credential.credential_id
-            for e in record.credentials
-            if e.status is EarnedStatus.PENDING
-        }
-        if sector_id is not None:
+        held = {e.credential.credential_id for e in counted} | _pending_ids(record)
+        if suggest and sector_id is not None:
             pool = [
                 c
                 for c in record.catalog
@@ -574,21 +602,50 @@ def _hours_text(minutes: int) -> str:
     return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
+def _waiting(e: Experience) -> str | None:
+    """What still has to happen for a placement's confirmed hours to count (None: they
+    count already, or never will)."""
+    if e.qualifies or e.negative:
+        return None
+    if not e.completed:
+        if e.positive:
+            return "wait for the placement to end."
+        return "wait for the placement to end with a positive evaluation."
+    if e.ratings is None:
+        return "wait for the supervisor's positive evaluation."
+    return None  # evaluated, and nothing rated: no positive evidence will come
+
+
 def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgress:
+    """``met`` counts only completed placements with positive evaluations; the status bands
+    also count the confirmed hours still on their way (see :func:`_waiting`), so a student
+    with 240 hours on an active placement is close, not "not started". Cancelled placements
+    never get here (``queries.student_records`` leaves them out)."""
     need = params.hours * 60
-    qualifying = [e for e in record.experiences if e.qualifies]
+    qualifying = [e.confirmed_minutes for e in record.experiences if e.qualifies]
+    waiting = [
+        e.confirmed_minutes
+        for e in record.experiences
+        if e.confirmed_minutes and _waiting(e) is not None
+    ]
     if params.single_experience:
-        have = max((e.confirmed_minutes for e in qualifying), default=0)
+        have = max(qualifying, default=0)
+        on_the_way = max(waiting, default=0)
+        toward = max(have, on_the_way)
         summary = (
             f"{_hours_text(have)} of {params.hours} hours in one work-based learning "
             "experience with a positive evaluation"
         )
     else:
-        have = sum(e.confirmed_minutes for e in qualifying)
+        have = sum(qualifying)
+        on_the_way = sum(waiting)
+        toward = have + on_the_way
         summary = (
             f"{_hours_text(have)} of {params.hours} hours of work-based learning "
             "with positive evaluations"
         )
+    if on_the_way:
+        summary += f"; {_hours_text(on_the_way)} confirmed hours waiting"
     missing: list[str] = []
     if have < need:
         missing.append(
@@ -600,19 +657,24 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
         if e.qualifies or not e.confirmed_minutes:
             continue
         hours = _hours_text(e.confirmed_minutes)
-        if not e.completed:
-            reason = "counts once the placement is completed and evaluated"
-        elif e.ratings is None:
-            reason = "counts once the supervisor's evaluation is in"
+        reason = _waiting(e)
+        if reason is not None:
+            missing.append(f"{e.title}: {hours} confirmed hours {reason}")
+        elif e.negative:
+            missing.append(
+                f"{e.title} ({hours} hours) does not count: its evaluation rates something "
+                "below Meets."
+            )
         else:
-            reason = "does not count: its evaluation rates something below Meets"
-        missing.append(f"{e.title} ({hours} hours) {reason}.")
+            missing.append(
+                f"{e.title} ({hours} hours) does not count: its evaluation rates no category."
+            )
     met = have >= need
     if met:
         status = Status.MET
-    elif have >= need * CLOSE_SHARE:
+    elif toward >= need * CLOSE_SHARE:
         status = Status.CLOSE
-    elif have == 0:
+    elif toward == 0:
         status = Status.NOT_STARTED
     else:
         status = Status.ON_TRACK
@@ -630,7 +692,7 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
 
 
 def _certificate(
-    rule: Rule, params: CertificateParams, record: StudentRecord, today: date
+    rule: Rule, params: CertificateParams, record: StudentRecord, today: date, *, suggest: bool
 ) -> RuleProgress:
     counting = {
         p.credential_id
@@ -664,14 +726,16 @@ def _certificate(
             )
         else:
             missing.append(f"A verified industry certificate your district accepts for {subject}.")
-        held = {e.credential.credential_id for e in record.credentials if e.counts_on(today)}
+        held = {
+            e.credential.credential_id for e in record.credentials if e.counts_on(today)
+        } | _pending_ids(record)
         chosen = set(record.career_field_ids)
         candidates = tuple(
             sorted(
                 (
                     c
                     for c in record.catalog
-                    if c.credential_id in counting and c.credential_id not in held
+                    if suggest and c.credential_id in counting and c.credential_id not in held
                 ),
                 key=lambda c: (c.sector_id not in chosen, c.name),
             )

@@ -18,7 +18,8 @@ staff whose district holds it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -35,6 +36,8 @@ from wbl.schools.models import District, School
 from wbl.students.models import StudentProfile
 
 CLASS_MIN, CLASS_MAX = 1990, 2100
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +123,30 @@ def to_rule(row: PathwayRule) -> rules.Rule:
     )
 
 
+def usable_rules(rows: Iterable[PathwayRule]) -> list[rules.Rule]:
+    """The rows as engine rules, skipping (with a warning) any whose stored settings no
+    longer parse: one bad rule must not take every progress page down. Staff see it on the
+    rules page as "Settings need attention" and fix it there."""
+    usable = []
+    for row in rows:
+        try:
+            usable.append(to_rule(row))
+        except rules.ParamsError as error:
+            log.warning(
+                "Pathway rule %s (%s) of district %s skipped: %s",
+                row.id,
+                row.name,
+                row.district_id,
+                error.message,
+            )
+    return usable
+
+
 def rules_for(district: District, graduation_year: int) -> list[rules.Rule]:
-    """The district's active rules that apply to a graduating class, in their order."""
+    """The district's active rules that apply to a graduating class, in their order (a rule
+    whose settings need attention is left out)."""
     return rules.applicable(
-        [to_rule(r) for r in db.session.scalars(queries.district_rules(district.id))],
+        usable_rules(db.session.scalars(queries.district_rules(district.id))),
         graduation_year,
     )
 
@@ -365,15 +388,16 @@ def school_progress(
 ) -> SchoolProgress:
     """A school's students grouped by their best status over the rules that apply to them,
     in a fixed number of queries whatever the number of students. Every group is counted;
-    ``only`` says which group the list shows (None: all)."""
+    ``only`` says which group the list shows (None: all). The list never shows suggested
+    credentials, so they are not worked out (``suggest=False``)."""
     lines, records = queries.student_records(queries.school_students(school.id, graduation_year))
-    district_rules_ = [
-        to_rule(r) for r in db.session.scalars(queries.district_rules(school.district_id))
-    ]
+    district_rules_ = usable_rules(db.session.scalars(queries.district_rules(school.district_id)))
     groups: dict[rules.Status, list[StudentStanding]] = {s: [] for s in GROUPS}
     without: list[StudentStanding] = []
     for line in lines:
-        progress = tuple(rules.evaluate_all(district_rules_, records[line.student_id], today))
+        progress = tuple(
+            rules.evaluate_all(district_rules_, records[line.student_id], today, suggest=False)
+        )
         status = rules.overall(progress)
         standing = StudentStanding(line, status, progress)
         (groups[status] if status is not None else without).append(standing)

@@ -38,8 +38,11 @@ READERS = (Role.STUDENT, Role.TEACHER, Role.STAFF)
 def index() -> ResponseReturnValue:
     if is_staff(current_user):
         return redirect(url_for("pathways.schools"))
-    if current_user.has_role(Role.TEACHER) and current_user.school_id is not None:
-        return redirect(url_for("pathways.school", school_id=current_user.school_id))
+    if current_user.has_role(Role.TEACHER):
+        if current_user.school_id is not None:
+            return redirect(url_for("pathways.school", school_id=current_user.school_id))
+        if not current_user.has_role(Role.STUDENT):
+            return redirect(url_for("pathways.schools"))  # says why it is empty
     return redirect(url_for("pathways.mine"))
 
 
@@ -72,10 +75,16 @@ def student(student_id: int) -> ResponseReturnValue:
 @bp.get("/schools")
 @policy(Role.TEACHER, Role.STAFF)
 def schools() -> ResponseReturnValue:
-    """Staff pick a school (a teacher goes to their own)."""
-    if not is_staff(current_user) and current_user.school_id is not None:
+    """Staff pick a school (a teacher goes to their own; a teacher whose account has no
+    school yet is told so here, rather than refused)."""
+    staff = is_staff(current_user)
+    if not staff and current_user.school_id is not None:
         return redirect(url_for("pathways.school", school_id=current_user.school_id))
-    return render_template("pathways/schools.html", schools=logs.visible_schools(current_user))
+    return render_template(
+        "pathways/schools.html",
+        schools=logs.visible_schools(current_user),
+        without_school=not staff,
+    )
 
 
 def _school_filters(school_id: int) -> tuple[SchoolFilterForm, int | None, rules.Status | None]:

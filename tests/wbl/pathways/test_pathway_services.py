@@ -244,3 +244,57 @@ def test_seed_reference_gives_every_district_the_default_rules(app) -> None:  # 
     assert result.exit_code == 0
     assert "Graduation pathway rules:" in result.output
     assert _rule_count(district.id) == len(services.DEFAULT_RULES)
+
+
+def _bad_rule(district) -> PathwayRule:  # type: ignore[no-untyped-def]
+    """A rule whose stored settings no longer parse (written directly, as an old release or
+    a hand edit could leave it)."""
+    row = PathwayRule(
+        district_id=district.id,
+        kind=RuleKind.WBL_HOURS,
+        name="Broken hours",
+        params={"hours": "lots"},
+        position=0,
+        active=True,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def test_a_rule_with_bad_settings_is_skipped_and_the_others_still_count(caplog) -> None:  # type: ignore[no-untyped-def]
+    student = make_student()
+    make_experience(student, 250)
+    services.seed_default_rules(student.school.district)
+    bad = _bad_rule(student.school.district)
+    names = [r.name for r in services.rules_for(student.school.district, 2028)]
+    assert "Broken hours" not in names
+    assert "250 hours of work-based learning" in names
+    assert f"Pathway rule {bad.id} (Broken hours)" in caplog.text
+    progress = services.student_progress(student, local_today())
+    assert {p.rule.name for p in progress} == set(names)
+    result = services.school_progress(student.school, None, local_today())
+    assert len(result.groups[Status.MET]) == 1
+
+
+def test_a_school_list_is_evaluated_without_suggestions() -> None:
+    student = make_student()
+    make_earned(student, make_credential(points=6))
+    make_credential(points=6)  # in the same field: what the student page suggests
+    services.seed_default_rules(student.school.district)
+    [standing] = services.school_progress(student.school, None, local_today()).groups[
+        Status.ON_TRACK
+    ]
+    assert standing.progress
+    assert all(not p.candidates for p in standing.progress)
+    assert any(p.candidates for p in services.student_progress(student, local_today()))
+
+
+def test_hours_on_an_active_placement_show_the_student_close() -> None:
+    student = make_student()
+    make_experience(student, 240, completed=False, evaluated=False)
+    services.seed_default_rules(student.school.district)
+    progress = {p.rule.name: p for p in services.student_progress(student, local_today())}
+    hours = progress["250 hours of work-based learning"]
+    assert hours.status is Status.CLOSE
+    assert hours.summary.endswith("; 240 confirmed hours waiting")

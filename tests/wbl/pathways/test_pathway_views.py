@@ -493,3 +493,41 @@ def test_who_may_delete_a_rule(client, login_as, post_form, who, expected) -> No
     else:
         assert post_form(url, {}).status_code == 302
         assert _count(district) == 0
+
+
+def test_pages_still_show_when_a_stored_rule_has_bad_settings(client, login_as) -> None:
+    student = _close_student()
+    db.session.add(
+        PathwayRule(
+            district_id=student.school.district_id,
+            kind=RuleKind.CREDENTIAL_POINTS,
+            name="Broken points",
+            params={"points": 0, "colour": "blue"},
+            position=0,
+            active=True,
+        )
+    )
+    db.session.flush()
+    login_as(student.user)
+    for url in ("/pathways/mine", "/home"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Broken points" not in response.get_data(as_text=True)
+    assert SUMMARY in client.get("/pathways/mine").get_data(as_text=True)
+    login_as(make_user(roles={Role.STAFF}, district=student.school.district))
+    for url in (f"/pathways/students/{student.id}", f"/pathways/schools/{student.school_id}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert SUMMARY in response.get_data(as_text=True)
+    rules_page = client.get("/pathways/rules").get_data(as_text=True)
+    assert "Settings need attention" in rules_page
+
+
+def test_a_teacher_without_a_school_is_told_why_the_list_is_empty(client, login_as) -> None:
+    login_as(make_user(roles={Role.TEACHER}))
+    response = client.get("/pathways/", follow_redirects=True)
+    assert response.status_code == 200
+    assert "not linked to a school" in response.get_data(as_text=True)
+    response = client.get("/pathways/schools")
+    assert response.status_code == 200
+    assert "not linked to a school" in response.get_data(as_text=True)

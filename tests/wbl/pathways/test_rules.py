@@ -495,3 +495,93 @@ def test_bad_params_are_refused_clearly(
         parse_params(kind, raw)
     assert caught.value.message == message
     assert caught.value.field == field
+
+
+# --- hours waiting to count, pending certificates, expired-only fields, lists ---------------
+
+
+@pytest.mark.parametrize(
+    ("placement", "waiting"),
+    [
+        (experience(1, 240, None, done=False), "wait for the placement to end with a positive"),
+        (experience(1, 240, (3, 4), done=False), "wait for the placement to end."),
+        (experience(1, 240, None), "wait for the supervisor's positive evaluation"),
+    ],
+)
+def test_confirmed_hours_not_yet_counted_show_how_close_the_student_is(
+    placement: Experience, waiting: str
+) -> None:
+    progress = evaluate(hours_rule(), record(experiences=(placement,)), TODAY)
+    assert not progress.met
+    assert progress.status is Status.CLOSE  # 240 of 250 confirmed, waiting to count
+    assert progress.parts[0].have == 0
+    assert progress.summary == (
+        "0 of 250 hours of work-based learning with positive evaluations; "
+        "240 confirmed hours waiting"
+    )
+    assert any(f"240 confirmed hours {waiting}" in line for line in progress.missing)
+
+
+def test_waiting_hours_band_the_status_but_negative_evaluations_do_not() -> None:
+    waiting = record(experiences=(experience(1, 100, None, done=False),))
+    assert evaluate(hours_rule(), waiting, TODAY).status is Status.ON_TRACK
+    negative = record(experiences=(experience(1, 240, (3, 2)),))
+    assert evaluate(hours_rule(), negative, TODAY).status is Status.NOT_STARTED
+    assert evaluate(hours_rule(), negative, TODAY).summary == (
+        "0 of 250 hours of work-based learning with positive evaluations"
+    )
+    mixed = record(experiences=(experience(1, 150), experience(2, 60, None, done=False)))
+    progress = evaluate(hours_rule(), mixed, TODAY)
+    assert progress.status is Status.CLOSE  # 210 of 250 once the second one counts
+    assert progress.summary.startswith("150 of 250 hours")
+    single = evaluate(hours_rule(single=True), mixed, TODAY)
+    assert single.status is Status.ON_TRACK  # one experience: 150, the best of the two
+    assert single.summary.endswith("with a positive evaluation; 60 confirmed hours waiting")
+
+
+def test_a_certificate_already_pending_is_not_suggested() -> None:
+    student = record(
+        credentials=(earned(APLUS, EarnedStatus.PENDING),),
+        policies=(policy(APLUS, Subject.MATH), policy(NETP, Subject.MATH)),
+    )
+    progress = evaluate(cert_rule(CertificateSubject.MATH), student, TODAY)
+    assert progress.status is Status.CLOSE
+    assert [c.name for c in progress.candidates] == ["CompTIA Network+"]
+
+
+def test_only_expired_credentials_still_pick_the_field_and_ask_to_renew() -> None:
+    student = record(credentials=(earned(CNA, expires_on=TODAY - timedelta(days=1)),))
+    progress = evaluate(points_rule(), student, TODAY)
+    assert progress.field_name == "Health"
+    assert progress.summary.startswith("0 of 12 points in Health;")
+    assert (
+        "Certified Nursing Assistant expired on November 23, 2026; renew it to count it again."
+        in progress.missing
+    )
+
+
+def test_only_pending_credentials_still_pick_the_field() -> None:
+    student = record(credentials=(earned(APLUS, EarnedStatus.PENDING),))
+    progress = evaluate(points_rule(), student, TODAY)
+    assert progress.field_name == "Information Technology"
+    assert "1 credential in Information Technology waiting for verification (6 points)." in (
+        progress.missing
+    )
+    assert [c.name for c in progress.candidates] == ["CompTIA Network+"]
+
+
+def test_a_rejected_credential_does_not_pick_the_field() -> None:
+    student = record(credentials=(earned(APLUS, EarnedStatus.REJECTED),))
+    assert evaluate(points_rule(), student, TODAY).field_name == ""
+
+
+def test_lists_evaluate_without_suggestions() -> None:
+    student = record(career_field_ids=(IT,), policies=(policy(APLUS, Subject.MATH),))
+    rules_ = [points_rule(), cert_rule(CertificateSubject.MATH)]
+    full = evaluate_all(rules_, student, TODAY)
+    bare = evaluate_all(rules_, student, TODAY, suggest=False)
+    assert all(p.candidates for p in full)
+    assert all(not p.candidates and not p.fewest_needed for p in bare)
+    assert [(p.status, p.summary, p.missing) for p in bare] == [
+        (p.status, p.summary, p.missing) for p in full
+    ]
