@@ -14,10 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from wbl.externships.services import (
     MAX_REASON,
+    MAX_SEATS,
     MAX_STATEMENT,
     MAX_TEXT,
     MAX_TITLE,
@@ -52,13 +53,19 @@ class ExternshipForm(FlaskForm):
     )
     seats = IntegerField(
         "Seats",
-        validators=[InputRequired("Say how many teachers you can host.")],
+        validators=[
+            InputRequired("Say how many teachers you can host."),
+            NumberRange(max=MAX_SEATS, message=f"An externship has at most {MAX_SEATS} seats."),
+        ],
         description="How many teachers in all (at least 2).",
         default=2,
     )
     min_team_size = IntegerField(
         "Minimum team size",
-        validators=[InputRequired("Say how many teachers a team needs at least.")],
+        validators=[
+            InputRequired("Say how many teachers a team needs at least."),
+            NumberRange(max=MAX_SEATS, message=f"A team has at most {MAX_SEATS} teachers."),
+        ],
         description="Teachers are placed in teams of at least this many (2 or more).",
         default=2,
     )

@@ -32,13 +32,14 @@ from wbl.schools.models import School
 
 
 def open_externships(today: date) -> Select[Externship]:
-    """What teachers browse: open, the apply-by date not passed, seats left."""
+    """What teachers browse: open, the apply-by date not passed, and seats left for at
+    least one team (fewer than the minimum team size left is full)."""
     return (
         select(Externship)
         .where(
             Externship.status == ExternshipStatus.OPEN,
             or_(Externship.apply_by.is_(None), Externship.apply_by >= today),
-            Externship.seats_taken < Externship.seats,
+            Externship.seats - Externship.seats_taken >= Externship.min_team_size,
         )
         .options(selectinload(Externship.partner))
         .order_by(Externship.starts_on, Externship.id)
@@ -66,13 +67,33 @@ def teacher_applications(teacher_id: int) -> Select[ExternshipApplication]:
     )
 
 
-def applications_of(externship_id: int) -> Select[ExternshipApplication]:
-    return (
+def district_teachers(actor: User) -> list[Any]:
+    """Conditions that keep a district's staff to the teachers of their district's schools
+    (none for county-wide staff and everyone else), on a query that joins ``School`` on the
+    teacher's school."""
+    if not is_staff(actor) or actor.is_county_wide:
+        return []
+    return [School.district_id == actor.district_id]
+
+
+def applications_of(externship_id: int, actor: User) -> Select[ExternshipApplication]:
+    """The externship's applications the actor may see (district staff: their district's
+    teachers only)."""
+    query = (
         select(ExternshipApplication)
         .where(ExternshipApplication.externship_id == externship_id)
         .options(selectinload(ExternshipApplication.teacher).selectinload(User.school))
         .order_by(ExternshipApplication.applied_at, ExternshipApplication.id)
     )
+    scope = district_teachers(actor)
+    if scope:
+        teacher = aliased(User)
+        query = (
+            query.join(teacher, ExternshipApplication.teacher_id == teacher.id)
+            .join(School, teacher.school_id == School.id)
+            .where(*scope)
+        )
+    return query
 
 
 def hours_of(application_id: int) -> Select[ExternshipHour]:
@@ -190,9 +211,7 @@ def _member_rows(where: list[Any], order: list[Any]) -> list[MemberRow]:
 
 def by_school(actor: User) -> list[Group]:
     """Placed teachers grouped by their school (district staff: their district's schools)."""
-    where: list[Any] = []
-    if not actor.is_county_wide:
-        where.append(School.district_id == actor.district_id)
+    where = district_teachers(actor)
     rows = _member_rows(where, [func.coalesce(School.name, "~"), Externship.starts_on])
     groups: dict[int | None, Group] = {}
     for row in rows:
@@ -201,16 +220,20 @@ def by_school(actor: User) -> list[Group]:
     return list(groups.values())
 
 
-def by_partner() -> list[Group]:
+def by_partner(actor: User) -> list[Group]:
     """Every externship under its partner, with its teams (an externship with no team yet
-    is listed too, so staff see where seats are free)."""
+    is listed too, so staff see where seats are free). A district's staff see every
+    externship and its seat counts, but only their district's teachers in the rows."""
     externships = db.session.execute(
         select(Externship, Partner.name)
         .join(Partner, Externship.partner_id == Partner.id)
         .where(Externship.status != ExternshipStatus.CANCELLED)
         .order_by(Partner.name, Externship.starts_on, Externship.id)
     ).all()
-    rows = _member_rows([Externship.status != ExternshipStatus.CANCELLED], [Externship.id])
+    rows = _member_rows(
+        [Externship.status != ExternshipStatus.CANCELLED, *district_teachers(actor)],
+        [Externship.id],
+    )
     groups: dict[int | None, Group] = {}
     for externship, partner_name in externships:
         groups[externship.id] = Group(

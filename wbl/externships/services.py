@@ -30,10 +30,12 @@
   file); with a project attached they mark the externship completed (staff may complete it
   at any time).
 
-Scope: staff see every externship (partners are the county's shared catalog); the per-school
-view of a district's staff lists their district's schools only. Employers see their partners'
-externships and, of applicants, names and schools only. Teachers see open externships and
-those they applied to. Anything else is not found.
+Scope: staff see every externship and its seat counts (partners are the county's shared
+catalog), but a district's staff see and act on only the teachers of their district's schools
+(``staff_sees_teacher``): other districts' applications are not found, and the externship's
+page and the per-partner and per-school views list only their district's teachers.
+Employers see their partners' externships and, of applicants, names and schools only.
+Teachers see open externships and those they applied to. Anything else is not found.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ from wbl.externships.models import (
     HourAction,
     TeacherApplicationStatus,
 )
-from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry
+from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry, refuse_duplicate
 from wbl.notifications.services import queue_email
 from wbl.placements.policies import is_staff
 from wbl.portfolio.files import clean_upload
@@ -80,6 +82,9 @@ MAX_TEXT = 5000
 MAX_STATEMENT = 4000
 MAX_EXPECTED_HOURS = 2000
 MAX_REASON = 2000
+# Seats and team sizes are small numbers; a bound keeps a typo (or a huge number) a clear
+# message instead of a database overflow.
+MAX_SEATS = 100
 FOLDER = "externships"
 # Hours that count towards the daily limit and the totals.
 LIVE = (ExternshipHourStatus.PENDING, ExternshipHourStatus.CONFIRMED)
@@ -100,6 +105,17 @@ def is_contact_of(user: User, partner_id: int) -> bool:
 def can_manage(user: User, externship: Externship) -> bool:
     """Staff, or a contact of the externship's partner."""
     return is_staff(user) or is_contact_of(user, externship.partner_id)
+
+
+def staff_sees_teacher(user: User, teacher: User) -> bool:
+    """County-wide staff see every teacher; a district's staff only the teachers of their
+    district's schools (a teacher with no school belongs to no district)."""
+    if not is_staff(user):
+        return False
+    if user.is_county_wide:
+        return True
+    school = teacher.school
+    return school is not None and school.district_id == user.district_id
 
 
 def own_application(user: User, externship_id: int) -> ExternshipApplication | None:
@@ -154,8 +170,11 @@ def get_application(actor: User, application_id: int) -> ExternshipApplication:
     )
     if application is None:
         raise NotFound()
-    if application.teacher_id != actor.id and not can_manage(actor, application.externship):
-        raise NotFound()
+    if application.teacher_id != actor.id:
+        if not can_manage(actor, application.externship):
+            raise NotFound()
+        if is_staff(actor) and not staff_sees_teacher(actor, application.teacher):
+            raise NotFound()  # another district's teacher
     return application
 
 
@@ -214,8 +233,12 @@ def _check_draft(draft: ExternshipDraft, *, new: bool, seats_taken: int = 0) -> 
         )
     if draft.min_team_size < 2:
         raise DomainError("Teachers go in teams of two or more.", field="min_team_size")
+    if draft.min_team_size > MAX_SEATS:
+        raise DomainError(f"A team has at most {MAX_SEATS} teachers.", field="min_team_size")
     if draft.seats < 2:
         raise DomainError("An externship needs at least 2 seats (a team).", field="seats")
+    if draft.seats > MAX_SEATS:
+        raise DomainError(f"An externship has at most {MAX_SEATS} seats.", field="seats")
     if draft.seats < draft.min_team_size:
         raise DomainError(
             f"With a minimum team of {draft.min_team_size}, offer at least "
@@ -267,6 +290,9 @@ def edit_externship(actor: User, externship_id: int, draft: ExternshipDraft) -> 
     if externship.status is ExternshipStatus.CANCELLED:
         raise DomainError("This externship is cancelled; it can no longer be changed.")
     externship = lock_row(Externship, externship.id)
+    # Read again under the lock: it may have been cancelled while this request waited.
+    if externship.status is ExternshipStatus.CANCELLED:
+        raise DomainError("This externship is cancelled; it can no longer be changed.")
     title, description = _check_draft(draft, new=False, seats_taken=externship.seats_taken)
     _fill(externship, draft, title, description)
     db.session.flush()
@@ -414,6 +440,13 @@ def open_problem(externship: Externship, today: date) -> str | None:
         return f"Applications closed on {externship.apply_by:%B} {externship.apply_by.day}."
     if externship.seats_taken >= externship.seats:
         return "Every seat of this externship is taken."
+    left = externship.seats - externship.seats_taken
+    if left < externship.min_team_size:
+        # Teachers are placed in teams of at least min_team_size: fewer seats fit nobody.
+        return (
+            f"Only {left} {'seat is' if left == 1 else 'seats are'} left, fewer than a team "
+            f"of {externship.min_team_size}; this externship is full."
+        )
     return None
 
 
@@ -421,6 +454,8 @@ def open_problem(externship: Externship, today: date) -> str | None:
 def apply(actor: User, externship_id: int, statement: str) -> ExternshipApplication:
     require(actor.has_role(Role.TEACHER))
     externship = get_externship(actor, externship_id)
+    # Under a lock on the externship, read afresh: closed or cancelled a moment ago is seen.
+    externship = lock_row(Externship, externship.id)
     if own_application(actor, externship.id) is not None:
         raise DomainError("You have already applied to this externship.", field="statement")
     problem = open_problem(externship, local_today())
@@ -540,12 +575,14 @@ def place_team(actor: User, externship_id: int, application_ids: Iterable[int]) 
                 ExternshipApplication.id.in_(ids),
                 ExternshipApplication.externship_id == externship.id,
             )
-            .options(selectinload(ExternshipApplication.teacher))
+            .options(selectinload(ExternshipApplication.teacher).selectinload(User.school))
             .order_by(ExternshipApplication.id)
         )
     )
     if len(applications) != len(ids):
         raise NotFound()
+    if not all(staff_sees_teacher(actor, a.teacher) for a in applications):
+        raise NotFound()  # another district's teacher
     gone = [a for a in applications if a.status is not TeacherApplicationStatus.APPLIED]
     if gone:
         raise DomainError(_not_waiting(gone))
@@ -638,10 +675,13 @@ def _trail(hour: ExternshipHour, action: HourAction, actor: User, reason: str = 
     db.session.flush()
 
 
-def _own_placed(actor: User, application_id: int) -> ExternshipApplication:
+def _own_placed(actor: User, application_id: int, *, lock: bool = False) -> ExternshipApplication:
     application = get_application(actor, application_id)
     if not is_teacher_of(actor, application):
         raise Forbidden("Only the placed teacher logs their hours.")
+    if lock:
+        # Read afresh under a lock: withdrawn (the externship cancelled) a moment ago is seen.
+        application = lock_row(ExternshipApplication, application.id)
     if application.status is not TeacherApplicationStatus.PLACED:
         raise DomainError(
             "Hours can be logged only while you are placed on the externship.",
@@ -686,6 +726,16 @@ def _check_hours(
         or 0
     )
     check_day_total(logged, minutes)
+    duplicate = [
+        ExternshipHour.application_id == application.id,
+        ExternshipHour.status.in_(LIVE),
+        ExternshipHour.work_date == work_date,
+        ExternshipHour.minutes == minutes,
+        ExternshipHour.description == description,
+    ]
+    if ignore_id is not None:
+        duplicate.append(ExternshipHour.id != ignore_id)
+    refuse_duplicate(db.session.scalar(select(ExternshipHour.id).where(*duplicate).limit(1)))
     return description
 
 
@@ -693,7 +743,7 @@ def _check_hours(
 def log_hours(
     actor: User, application_id: int, work_date: date, minutes: int, description: str
 ) -> ExternshipHour:
-    application = _own_placed(actor, application_id)
+    application = _own_placed(actor, application_id, lock=True)
     description = _check_hours(application, work_date, minutes, description)
     hour = ExternshipHour(
         application_id=application.id,
@@ -704,8 +754,26 @@ def log_hours(
     db.session.add(hour)
     db.session.flush()
     _trail(hour, HourAction.CREATED, actor)
+    _tell_hours_waiting(application, hour)
     db.session.commit()
     return hour
+
+
+def _tell_hours_waiting(application: ExternshipApplication, hour: ExternshipHour) -> None:
+    """The partner's contacts confirm the hours, so each log is one e-mail to each of them."""
+    externship = application.externship
+    teacher = application.teacher.full_name
+    for contact in _contacts(externship.partner_id):
+        queue_email(
+            kind="externship_hours",
+            to=contact.email,
+            subject=f"Hours to confirm: {teacher}, {externship.title}"[:200],
+            body=(
+                f"{teacher} logged {hour.minutes / 60:g} hours on "
+                f"{hour.work_date.isoformat()} for the externship {externship.title!r}:\n\n"
+                f"{hour.description}\n\nConfirm or reject them on the externship's page.\n"
+            ),
+        )
 
 
 def get_hour(actor: User, hour_id: int) -> ExternshipHour:
@@ -775,8 +843,13 @@ def delete_hours(actor: User, hour_id: int) -> None:
 
 
 def can_decide(user: User, application: ExternshipApplication) -> bool:
-    """Staff, or a contact of the externship's partner; never the teacher themself."""
-    return application.teacher_id != user.id and can_manage(user, application.externship)
+    """A contact of the externship's partner, or staff who see the teacher (their district's,
+    or county-wide); never the teacher themself."""
+    if application.teacher_id == user.id:
+        return False
+    return is_contact_of(user, application.externship.partner_id) or staff_sees_teacher(
+        user, application.teacher
+    )
 
 
 def _decide(actor: User, hour_id: int, to: ExternshipHourStatus, reason: str) -> ExternshipHour:
@@ -811,6 +884,18 @@ def reject_hours(actor: User, hour_id: int, reason: str) -> ExternshipHour:
     if len(reason) > MAX_DESCRIPTION:
         raise DomainError("Keep the reason shorter.", field="reason")
     hour = _decide(actor, hour_id, ExternshipHourStatus.REJECTED, reason)
+    application = hour.application
+    externship = application.externship
+    queue_email(
+        kind="externship_hours_rejected",
+        to=application.teacher.email,
+        subject=f"Hours rejected: {externship.title}"[:200],
+        body=(
+            f"Your {hour.minutes / 60:g} hours on {hour.work_date.isoformat()} for the "
+            f"externship {externship.title!r} were rejected by {actor.full_name}.\n\n"
+            f"{reason}\n\nYou may log a corrected entry on the externship's page.\n"
+        ),
+    )
     db.session.commit()
     return hour
 

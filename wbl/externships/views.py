@@ -104,8 +104,9 @@ def new() -> ResponseReturnValue:
     _partner_choices(form)
     if not form.partner_id.choices:
         raise Forbidden("You are not a contact of any partner.")
-    if not form.is_submitted() and request.args.get("partner_id", "").isdigit():
-        form.partner_id.data = int(request.args["partner_id"])
+    partner_id = request.args.get("partner_id", type=int)
+    if not form.is_submitted() and partner_id is not None:
+        form.partner_id.data = partner_id
     done = _save_form(form, None)
     if done is not None:
         return done
@@ -139,7 +140,9 @@ def _detail(externship_id: int, apply_form: ApplyForm) -> ResponseReturnValue:
     externship = services.get_externship(current_user, externship_id)
     manager = services.can_manage(current_user, externship)
     applications = (
-        list(db.session.scalars(queries.applications_of(externship.id))) if manager else []
+        list(db.session.scalars(queries.applications_of(externship.id, current_user)))
+        if manager
+        else []
     )
     mine = None
     if current_user.has_role(Role.TEACHER) and not manager:
@@ -469,7 +472,7 @@ def by_school() -> ResponseReturnValue:
 @bp.get("/by-partner")
 @policy(Role.STAFF)
 def by_partner() -> ResponseReturnValue:
-    groups = queries.by_partner()
+    groups = queries.by_partner(current_user)
     if request.args.get("format") == "csv":
         return _csv(groups, f"externships by partner {local_today().isoformat()}")
     return render_template("externships/by_partner.html", groups=groups)

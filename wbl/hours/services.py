@@ -226,11 +226,17 @@ def _check(
             HourEntry.description == description,
         )
     )
+    refuse_duplicate(duplicate)
+    return description
+
+
+def refuse_duplicate(duplicate: int | None) -> None:
+    """An entry exactly like a live one (same day, minutes and description) is a double
+    click or a resend, not new work; teachers' externship hours follow the same rule."""
     if duplicate is not None:
         raise DomainError(
             "You have already logged exactly this entry for that day.", field="description"
         )
-    return description
 
 
 def _hours(minutes: int) -> str:

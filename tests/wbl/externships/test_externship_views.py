@@ -247,6 +247,9 @@ def test_staff_create_then_edit(client, login_as) -> None:
         ({"title": ""}, "Give the externship a title"),
         ({"starts_on": ""}, "Choose the first day"),
         ({"seats": "many"}, "Not a valid integer"),
+        ({"seats": "99999999999999999999"}, "at most 100 seats"),
+        ({"seats": "101"}, "at most 100 seats"),
+        ({"min_team_size": "99999999999999999999"}, "at most 100 teachers"),
     ],
 )
 def test_bad_externship_forms_say_what_is_wrong(client, login_as, change, message) -> None:
