@@ -36,10 +36,22 @@ class Attachment:
             raise ValueError("the outbox keeps text attachments only")
 
 
+SUBJECT_LENGTH = OutboxMessage.__table__.c.subject.type.length or 200
+
+
+def _fit(subject: str) -> str:
+    """Subjects carry titles people typed (up to 200 characters themselves): shorten one that
+    would not fit the column, rather than fail the whole action on PostgreSQL."""
+    subject = " ".join(subject.split())  # no line breaks in a header
+    if len(subject) <= SUBJECT_LENGTH:
+        return subject
+    return subject[: SUBJECT_LENGTH - 1].rstrip() + "…"
+
+
 def queue_email(
     *, kind: str, to: str, subject: str, body: str, attachment: Attachment | None = None
 ) -> OutboxMessage:
-    message = OutboxMessage(kind=kind, to_email=to, subject=subject, body_text=body)
+    message = OutboxMessage(kind=kind, to_email=to, subject=_fit(subject), body_text=body)
     if attachment is not None:
         message.attachment_name = attachment.name
         message.attachment_type = attachment.content_type

@@ -146,3 +146,19 @@ def test_a_calendar_invitation_goes_out_as_an_attachment(smtp_server) -> None:
     assert "METHOD:REQUEST" in part.get_content()
     with pytest.raises(ValueError, match="text attachments"):
         Attachment("x.pdf", "application/pdf", "")
+
+
+def test_a_subject_too_long_for_its_column_is_shortened_not_refused() -> None:
+    title = "Summer externship in " + "precision machining " * 12  # a 200-character title
+    message = queue_email(
+        kind="externship_placed", to="t@example.org", subject=f"You are placed: {title}", body="."
+    )
+    db.session.flush()
+    assert len(message.subject) == 200
+    assert message.subject.startswith("You are placed: Summer externship in precision")
+    assert message.subject.endswith("…")
+
+
+def test_a_subject_keeps_to_one_line() -> None:
+    message = queue_email(kind="k", to="t@example.org", subject="Line one\nLine two", body=".")
+    assert message.subject == "Line one Line two"
