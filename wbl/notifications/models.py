@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wbl.extensions import Base, utcnow
 
+SUBJECT_LENGTH = 200
+
 
 class OutboxMessage(Base):
     __tablename__ = "outbox_message"
@@ -16,7 +18,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(60), index=True)
     to_email: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body_text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[datetime | None]

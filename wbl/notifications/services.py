@@ -16,7 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from wbl.extensions import db, utcnow
-from wbl.notifications.models import OutboxMessage
+from wbl.notifications.models import SUBJECT_LENGTH, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +34,6 @@ class Attachment:
     def __post_init__(self) -> None:
         if not self.content_type.startswith("text/"):
             raise ValueError("the outbox keeps text attachments only")
-
-
-SUBJECT_LENGTH = OutboxMessage.__table__.c.subject.type.length or 200
 
 
 def _fit(subject: str) -> str:
