@@ -66,13 +66,15 @@ def upgrade():
     sa.Column('student_id', sa.Integer(), nullable=False),
     sa.Column('completion_type', sa.Enum('credential', 'internship', 'pre_apprenticeship', 'apprenticeship', 'ap_course', name='completiontype', native_enum=False, length=24), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('name_key', sa.String(length=200), nullable=False),
     sa.Column('completed_on', sa.Date(), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
     sa.Column('entered_by_id', sa.Integer(), nullable=False),
     sa.Column('entered_at', wbl.extensions.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['entered_by_id'], ['user_account.id'], name=op.f('fk_incentive_completion_entered_by_id_user_account')),
     sa.ForeignKeyConstraint(['student_id'], ['student_profile.id'], name=op.f('fk_incentive_completion_student_id_student_profile'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_incentive_completion'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_incentive_completion')),
+    sa.UniqueConstraint('student_id', 'completion_type', 'name_key', 'completed_on', name='uq_incentive_completion_once')
     )
     with op.batch_alter_table('incentive_completion', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_incentive_completion_completed_on'), ['completed_on'], unique=False)

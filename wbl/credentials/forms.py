@@ -16,10 +16,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from wbl.catalog.import_forms import SpreadsheetForm
 from wbl.credentials.models import Credential, Subject, WorkKeysTest
+from wbl.credentials.services import MAX_POINTS, MAX_VALIDITY_MONTHS
 from wbl.portfolio.forms import ACCEPT, FILE_HELP, read_upload
 from wbl.portfolio.services import Upload
 
@@ -64,14 +65,22 @@ class CredentialForm(FlaskForm):
     points = IntegerField(
         "Points",
         default=0,
-        validators=[Optional()],
+        validators=[
+            Optional(),
+            NumberRange(0, MAX_POINTS, f"Points go from 0 to {MAX_POINTS}."),
+        ],
         description="Ohio-style point value; 12 points within one career field count.",
         render_kw={"inputmode": "numeric"},
     )
     expires = BooleanField("Expires")
     validity_months = IntegerField(
         "Valid for (months)",
-        validators=[Optional()],
+        validators=[
+            Optional(),
+            NumberRange(
+                1, MAX_VALIDITY_MONTHS, f"From 1 to {MAX_VALIDITY_MONTHS} months (50 years)."
+            ),
+        ],
         description="Only when it expires.",
         render_kw={"inputmode": "numeric"},
     )

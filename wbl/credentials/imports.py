@@ -51,7 +51,13 @@ from wbl.credentials.models import (
     WorkKeysScore,
     WorkKeysTest,
 )
-from wbl.credentials.services import is_staff
+from wbl.credentials.services import (
+    MAX_POINTS,
+    MAX_VALIDITY_MONTHS,
+    is_staff,
+    refresh_expiry,
+    require_catalog_keeper,
+)
 from wbl.extensions import db
 from wbl.reference.models import IndustrySector
 from wbl.storage import storage
@@ -79,8 +85,8 @@ CREDENTIAL_COLUMNS: tuple[Column, ...] = (
            "The issuing body."),
     Column("sector", True, "sector code or name", "health",
            "The career field: an industry sector, by code or (any capitalisation) by name."),
-    Column("points", False, "whole number, 0 or more", "3", "Blank: 0."),
-    Column("validity_months", False, "whole number, 1 or more", "24",
+    Column("points", False, "whole number, 0 to 100", "3", "Blank: 0."),
+    Column("validity_months", False, "whole number, 1 to 600", "24",
            "How long the credential stays valid. Blank: it does not expire."),
     Column("incentive_qualified", False, "yes / no", "yes",
            "On the incentive-funding (CDIP) qualified list. Blank: no."),
@@ -167,10 +173,12 @@ def _plan_credentials(rows: list[Row]) -> list[_Plan]:
             if sector is not None:
                 values["sector_id"] = sector.id
         if row.has("points"):
-            points = row.integer("points", minimum=0)
+            points = row.integer("points", minimum=0, maximum=MAX_POINTS)
             values["points"] = 0 if row.raw("points") is None else points
         if row.has("validity_months"):
-            values["validity_months"] = row.integer("validity_months", minimum=1)
+            values["validity_months"] = row.integer(
+                "validity_months", minimum=1, maximum=MAX_VALIDITY_MONTHS
+            )
         if row.has("incentive_qualified"):
             values["incentive_qualified"] = row.boolean("incentive_qualified", default=False)
         if row.has("active"):
@@ -187,9 +195,12 @@ def _apply_credentials(plans: list[_Plan]) -> None:
         if not plan.changed:
             continue
         credential = plan.record or Credential(points=0, active=True, incentive_qualified=False)
+        old_validity = credential.validity_months
         for name, value in plan.values.items():
             setattr(credential, name, value)
         db.session.add(credential)
+        if plan.record is not None and credential.validity_months != old_validity:
+            refresh_expiry(credential)  # the records' expiry is a snapshot of the validity
 
 
 # --- WorkKeys scores --------------------------------------------------------------------------
@@ -211,9 +222,10 @@ def _test_names() -> dict[str, WorkKeysTest]:
     return names
 
 
-def _students(actor: User, rows: list[Row]) -> tuple[dict[int, int | None], dict[str, int]]:
-    """The file's students: by id (value: the id, or None when out of the actor's scope) and
-    by e-mail (only those that exist; scope checked by id)."""
+def _students(actor: User, rows: list[Row]) -> tuple[set[int], dict[str, int]]:
+    """The file's students the actor may see: their ids, and e-mail -> id. A student outside
+    the actor's scope is missing from both, so the report says "no student with ..." exactly
+    as for one that does not exist (FERPA: the file must not reveal who is enrolled where)."""
     ids: set[int] = set()
     for row in rows:
         value = row.raw("student_id")
@@ -222,23 +234,20 @@ def _students(actor: User, rows: list[Row]) -> tuple[dict[int, int | None], dict
         ):
             ids.add(int(value))
     emails = {normalize_email(str(r.raw("student_email"))) for r in rows if r.raw("student_email")}
+    visible = students_visible_to(actor)
     by_email: dict[str, int] = dict(
         db.session.execute(
-            select(User.email, StudentProfile.id)
-            .join(StudentProfile, StudentProfile.user_id == User.id)
+            visible.join(User, StudentProfile.user_id == User.id)
             .where(User.email.in_(emails))
+            .with_only_columns(User.email, StudentProfile.id)
         ).all()
     )
-    ids |= set(by_email.values())
-    visible = set(
+    known = set(
         db.session.scalars(
-            students_visible_to(actor)
-            .where(StudentProfile.id.in_(ids))
-            .with_only_columns(StudentProfile.id)
+            visible.where(StudentProfile.id.in_(ids)).with_only_columns(StudentProfile.id)
         )
     )
-    known = set(db.session.scalars(select(StudentProfile.id).where(StudentProfile.id.in_(ids))))
-    return {i: (i if i in visible else None) for i in known}, by_email
+    return known | set(by_email.values()), by_email
 
 
 def _plan_scores(actor: User, rows: list[Row]) -> list[_Score]:
@@ -262,12 +271,7 @@ def _plan_scores(actor: User, rows: list[Row]) -> list[_Score]:
         elif from_id is not None and from_email is not None and from_id != from_email:
             row.problem("student_id", f"student {from_id} is not the student with “{email}”")
         else:
-            found = from_email if from_email is not None else from_id
-            if found is not None and by_id.get(found) is None:
-                column = "student_email" if email else "student_id"
-                row.problem(column, "that student is not in your district")
-            else:
-                student_id = found
+            student_id = from_email if from_email is not None else from_id
         test_text = row.required_text("test", max_length=60)
         test = tests.get(test_text.lower()) if test_text else None
         if test_text and test is None:
@@ -326,8 +330,11 @@ def import_file(
     actor: User, holds: Holds, data: bytes, filename: str, *, dry_run: bool
 ) -> ImportReport:
     """Check a credentials or WorkKeys file and, unless ``dry_run`` or any row is wrong,
-    write it in one transaction. Problems are in the report, not raised."""
+    write it in one transaction. Problems are in the report, not raised. Only county-wide
+    staff import the catalog (it is every district's); staff in scope import scores."""
     require(is_staff(actor))
+    if holds is Holds.CREDENTIALS:
+        require_catalog_keeper(actor)
     report = ImportReport(what=holds, dry_run=dry_run)
     try:
         table = read_table(data, filename)

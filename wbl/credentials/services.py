@@ -2,7 +2,8 @@
 credential with evidence and decide on it, enter WorkKeys scores.
 
 Who may do what (FERPA: education records go to those with a legitimate interest):
-- the catalog is the county's; staff (county or district) keep it;
+- the catalog is the county's: every staff member reads it, county-wide staff keep it (a
+  district's edit would change every other district's points and incentive list);
 - district staff set only their own district's policy, county staff any district's;
 - a student records their own credentials, a teacher their school's students', staff the
   students of their district (county staff: all); only staff verify or reject;
@@ -50,6 +51,8 @@ MAX_NAME = 200
 MAX_CODE = 80
 MAX_NOTE = 2000
 MAX_REASON = 2000
+MAX_POINTS = 100  # Ohio's largest credential is worth 12 points; 100 leaves room, not typos
+MAX_VALIDITY_MONTHS = 600  # 50 years; beyond it ``expiry`` would overflow a date
 
 
 def is_staff(user: User) -> bool:
@@ -57,6 +60,16 @@ def is_staff(user: User) -> bool:
 
 
 # --- the catalog ------------------------------------------------------------------------------
+
+
+def keeps_catalog(user: User) -> bool:
+    """County-wide staff keep the catalog: it is the same for every district."""
+    return is_staff(user) and user.is_county_wide
+
+
+def require_catalog_keeper(user: User) -> None:
+    """Forbidden (403) for anyone but county-wide staff."""
+    require(keeps_catalog(user))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +100,8 @@ def _check_credential(data: CredentialData, credential_id: int | None) -> None:
         raise DomainError("Give the point value (0 if it carries no points).", field="points")
     if data.points < 0:
         raise DomainError("Points cannot be negative.", field="points")
+    if data.points > MAX_POINTS:
+        raise DomainError(f"Points go up to {MAX_POINTS}.", field="points")
     if data.expires and data.validity_months is None:
         raise DomainError(
             "Give how many months the credential stays valid, or untick “Expires”.",
@@ -100,6 +115,11 @@ def _check_credential(data: CredentialData, credential_id: int | None) -> None:
         )
     if data.validity_months is not None and data.validity_months <= 0:
         raise DomainError("The validity must be at least one month.", field="validity_months")
+    if data.validity_months is not None and data.validity_months > MAX_VALIDITY_MONTHS:
+        raise DomainError(
+            f"The validity is at most {MAX_VALIDITY_MONTHS} months (50 years).",
+            field="validity_months",
+        )
     code = data.external_code.strip()
     if len(code) > MAX_CODE:
         raise DomainError(f"At most {MAX_CODE} characters.", field="external_code")
@@ -131,10 +151,12 @@ def get_credential(credential_id: int) -> Credential:
 def save_credential(
     actor: User, data: CredentialData, credential_id: int | None = None
 ) -> Credential:
-    """Add a credential to the catalog, or change one (staff only)."""
-    require(is_staff(actor))
+    """Add a credential to the catalog, or change one (county-wide staff only). A changed
+    validity recomputes the expiry of the credential's pending and verified records."""
+    require_catalog_keeper(actor)
     credential = get_credential(credential_id) if credential_id else Credential()
     _check_credential(data, credential_id)
+    old_validity = credential.validity_months
     credential.name = data.name.strip()
     credential.issuer = data.issuer.strip()
     credential.sector_id = data.sector_id  # type: ignore[assignment]  # checked above
@@ -147,6 +169,8 @@ def save_credential(
         with db.session.begin_nested():
             db.session.add(credential)
             db.session.flush()
+            if credential_id and credential.validity_months != old_validity:
+                refresh_expiry(credential)
     except IntegrityError:  # the same name or code saved by someone else meanwhile
         raise DomainError(
             "Another credential with this name and issuer, or this external code, was just "
@@ -236,6 +260,21 @@ def expiry(earned_on: date, validity_months: int | None) -> date | None:
     if validity_months is None:
         return None
     return earned_on + relativedelta(months=validity_months)
+
+
+def refresh_expiry(credential: Credential) -> None:
+    """``expires_on`` is stored with each record (a snapshot of the validity when it was
+    recorded), so a changed validity recomputes it for the records that still count or may
+    count: pending and verified (a rejected record keeps its history). Flushes, no commit."""
+    rows = db.session.scalars(
+        select(StudentCredential).where(
+            StudentCredential.credential_id == credential.id,
+            StudentCredential.status.in_([EarnedStatus.PENDING, EarnedStatus.VERIFIED]),
+        )
+    )
+    for row in rows:
+        row.expires_on = expiry(row.earned_on, credential.validity_months)
+    db.session.flush()
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,16 +69,22 @@ def catalog() -> ResponseReturnValue:
     form.sector.choices = [("", "All career fields")] + [(str(i), n) for i, n in sectors]
     form.validate()
     sector = form.sector.data
+    sector_id = int(sector) if sector and sector.isdigit() and len(sector) <= 9 else None
     page = db.paginate(
         queries.catalog(
             text=form.q.data or "" if not form.q.errors else "",
-            sector_id=int(sector) if sector and sector.isdigit() else None,
+            sector_id=sector_id,
             active=form.active_filter(),
         ),
         per_page=50,
         error_out=False,
     )
-    return render_template("credentials/catalog.html", form=form, page=page)
+    return render_template(
+        "credentials/catalog.html",
+        form=form,
+        page=page,
+        can_edit=services.keeps_catalog(current_user),
+    )
 
 
 def _credential_form_page(form: CredentialForm, credential: Credential | None) -> Any:
@@ -117,12 +123,14 @@ def _save(form: CredentialForm, credential: Credential | None) -> ResponseReturn
 @bp.route("/catalog/new", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def new_credential() -> ResponseReturnValue:
+    services.require_catalog_keeper(current_user)
     return _save(CredentialForm(), None)
 
 
 @bp.route("/catalog/<int:credential_id>", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def edit_credential(credential_id: int) -> ResponseReturnValue:
+    services.require_catalog_keeper(current_user)
     credential = services.get_credential(credential_id)
     form = CredentialForm(obj=credential)
     if request.method == "GET":
@@ -203,12 +211,14 @@ def _confirm(holds: imports.Holds) -> ResponseReturnValue:
 @bp.route("/catalog/import", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def import_credentials() -> ResponseReturnValue:
+    services.require_catalog_keeper(current_user)
     return _upload(imports.Holds.CREDENTIALS)
 
 
 @bp.post("/catalog/import/confirm")
 @policy(Role.STAFF)
 def confirm_credentials() -> ResponseReturnValue:
+    services.require_catalog_keeper(current_user)
     return _confirm(imports.Holds.CREDENTIALS)
 
 

@@ -439,11 +439,13 @@ def _incentives(rng: random.Random, anchor: date, students: list[Any], staff: in
             (CompletionType.PRE_APPRENTICESHIP, _PRE_APPRENTICESHIPS),
         )
         for student, (kind, names) in zip(picks, kinds, strict=False):
+            name = rng.choice(names)
             rows.append(
                 {
                     "student_id": student.id,
                     "completion_type": kind,
-                    "name": rng.choice(names),
+                    "name": name,
+                    "name_key": name.lower(),
                     "completed_on": starts_on + timedelta(days=rng.randrange(span)),
                     "note": "",
                     "entered_by_id": staff,

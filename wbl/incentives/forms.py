@@ -16,15 +16,34 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 from wtforms.validators import ValidationError as FieldError
 
 from wbl.incentives.models import STAFF_ENTERED, CompletionType
 from wbl.incentives.services import MAX_TIER
 
+MAX_ID = 2_147_483_647  # the largest id a PostgreSQL integer holds
+MAX_DOLLARS = Decimal(1_000_000_000)  # above every amount the services take
+
 
 def _whole_cents(form: FlaskForm, field: DecimalField) -> None:
-    if field.data is not None and field.data != field.data.quantize(Decimal("0.01")):
+    """Dollars and cents, finite and not absurd: ``quantize`` raises InvalidOperation on
+    Infinity, NaN and numbers with more digits than the context holds (1e30), so those are
+    refused first, with a message."""
+    value = field.data
+    if value is None:
+        return
+    if not value.is_finite() or abs(value) > MAX_DOLLARS:
+        # StopValidation: NumberRange would compare NaN and raise InvalidOperation itself
+        raise StopValidation("Enter an amount up to $1,000,000,000, e.g. 1000.00.")
+    if value != value.quantize(Decimal("0.01")):
         raise FieldError("Enter dollars and cents, e.g. 1000.00.")
 
 
@@ -41,7 +60,7 @@ class ProgramYearForm(FlaskForm):
     amount = DecimalField(
         "Amount per completion ($)",
         places=2,
-        validators=[InputRequired(), NumberRange(min=0), _whole_cents],
+        validators=[InputRequired(), _whole_cents, NumberRange(min=0)],
     )
     frl_percent = IntegerField(
         "Weight for FRL-eligible students (%)",
@@ -90,7 +109,7 @@ class AppropriationForm(FlaskForm):
     amount = DecimalField(
         "Appropriation ($)",
         places=2,
-        validators=[InputRequired(), NumberRange(min=0), _whole_cents],
+        validators=[InputRequired(), _whole_cents, NumberRange(min=0)],
     )
 
 
@@ -123,8 +142,18 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    year = SelectField("Program year", coerce=int, validators=[Optional()], validate_choice=False)
-    district = SelectField("District", coerce=int, validators=[Optional()], validate_choice=False)
+    year = SelectField(
+        "Program year",
+        coerce=int,
+        validators=[Optional(), NumberRange(1, MAX_ID, "Choose a program year from the list.")],
+        validate_choice=False,
+    )
+    district = SelectField(
+        "District",
+        coerce=int,
+        validators=[Optional(), NumberRange(1, MAX_ID, "Choose a district from the list.")],
+        validate_choice=False,
+    )
 
 
 class StudentSearchForm(FlaskForm):

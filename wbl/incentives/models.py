@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -119,10 +119,26 @@ class Appropriation(Base):
     district: Mapped[District] = relationship()
 
 
+def _name_key(context: Any) -> str:
+    """The completion's name as the duplicate check compares it (any capitalisation)."""
+    return str(context.get_current_parameters()["name"]).strip().lower()
+
+
 class StaffCompletion(Base):
-    """A completion staff enter: pre-apprenticeship, apprenticeship or qualified AP course."""
+    """A completion staff enter: pre-apprenticeship, apprenticeship or qualified AP course.
+    The same student, type, name (any capitalisation) and date is one completion: entered
+    twice it would be paid twice."""
 
     __tablename__ = "incentive_completion"
+    __table_args__ = (
+        UniqueConstraint(
+            "student_id",
+            "completion_type",
+            "name_key",
+            "completed_on",
+            name="uq_incentive_completion_once",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(
@@ -130,6 +146,7 @@ class StaffCompletion(Base):
     )
     completion_type: Mapped[CompletionType] = mapped_column(str_enum(CompletionType, 24))
     name: Mapped[str] = mapped_column(String(200))  # "AP Computer Science Principles"
+    name_key: Mapped[str] = mapped_column(String(200), default=_name_key)  # lower(name)
     completed_on: Mapped[date] = mapped_column(index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))

@@ -4,7 +4,8 @@ amount when the district's appropriation is distributed tier by tier.
 
 Qualifying completions (Colorado CDIP as shipped; every number is the program year's):
 - a credential on the qualified list (``Credential.incentive_qualified``), verified by staff
-  and earned within the year;
+  and earned within the year, once per student and year (the earliest verified record: the
+  same credential earned again, e.g. a renewal, is not a second completion);
 - a completed internship placement that ended within the year with at least the year's
   minimum of supervisor-confirmed hours;
 - a pre-apprenticeship, apprenticeship or qualified AP course staff entered for the year.
@@ -25,6 +26,7 @@ from typing import Any, cast
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.catalog.imports import csv_bytes
 from wbl.catalog.models import Offering
@@ -34,7 +36,7 @@ from wbl.extensions import db
 from wbl.hours.models import EntryStatus, HourEntry
 from wbl.incentives.distribution import Claim, distribute
 from wbl.incentives.models import Appropriation, CompletionType, ProgramYear, StaffCompletion
-from wbl.incentives.services import get_district, get_year, tier_ranks
+from wbl.incentives.services import get_district, get_year, is_staff, tier_ranks
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.reference.models import ExperienceKind
 from wbl.schools.models import District, School
@@ -167,6 +169,7 @@ def _credentials(year: ProgramYear, district_id: int) -> list[Completion]:
         select(
             *_student_columns(),
             StudentCredential.id.label("source_id"),
+            StudentCredential.credential_id,
             StudentCredential.earned_on,
             Credential.name.label("what"),
         )
@@ -178,16 +181,24 @@ def _credentials(year: ProgramYear, district_id: int) -> list[Completion]:
             Credential.incentive_qualified.is_(True),
             StudentCredential.earned_on.between(year.starts_on, year.ends_on),
         )
+        .order_by(StudentCredential.earned_on, StudentCredential.id)
     )
-    return [
-        _completion(r, CompletionType.CREDENTIAL, r.what, r.earned_on, r.source_id)
-        for r in db.session.execute(_in_district(query, district_id))
-    ]
+    seen: set[tuple[int, int]] = set()
+    completions = []
+    for r in db.session.execute(_in_district(query, district_id)):
+        if (r.student_id, r.credential_id) in seen:
+            continue  # the earliest record of this credential already counts
+        seen.add((r.student_id, r.credential_id))
+        completions.append(
+            _completion(r, CompletionType.CREDENTIAL, r.what, r.earned_on, r.source_id)
+        )
+    return completions
 
 
 def _internships(year: ProgramYear, district_id: int) -> list[Completion]:
     """Completed internships that ended in the year (the placement's end date; a placement
-    without one counts on the day it was marked complete) with enough confirmed hours."""
+    without one counts on the day it was marked complete) with enough confirmed hours (none
+    confirmed is 0 hours, enough when the year's minimum is 0)."""
     confirmed = (
         select(HourEntry.placement_id, func.sum(HourEntry.minutes).label("minutes"))
         .where(HourEntry.status == EntryStatus.CONFIRMED)
@@ -206,12 +217,12 @@ def _internships(year: ProgramYear, district_id: int) -> list[Completion]:
         )
         .select_from(Placement)
         .join(Offering, Placement.offering_id == Offering.id)
-        .join(confirmed, confirmed.c.placement_id == Placement.id)
+        .outerjoin(confirmed, confirmed.c.placement_id == Placement.id)
         .join(StudentProfile, Placement.student_id == StudentProfile.id)
         .where(
             Placement.status == PlacementStatus.COMPLETED,
             Offering.kind == ExperienceKind.INTERNSHIP,
-            confirmed.c.minutes >= year.internship_min_hours * 60,
+            func.coalesce(confirmed.c.minutes, 0) >= year.internship_min_hours * 60,
             or_(
                 Placement.end_date.between(year.starts_on, year.ends_on),
                 and_(
@@ -327,7 +338,8 @@ def build_rows(
 
 def incentive_report(actor: User, year_id: int, district_id: int) -> IncentiveReport:
     """The report for one program year and district (a district outside the actor's scope:
-    not found)."""
+    not found). Staff only: it names students and their lunch eligibility."""
+    require(is_staff(actor))
     year = get_year(year_id)
     district = get_district(actor, district_id)
     appropriation = db.session.scalar(

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, and_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
@@ -56,6 +57,10 @@ MAX_APPROPRIATION_CENTS = 100_000_000_000  # $1 billion
 MAX_WEIGHT = Decimal("3.00")
 MAX_CAP = 20
 MAX_MIN_HOURS = 2000
+
+
+def is_staff(actor: User) -> bool:
+    return actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)
 
 
 def is_county_wide_staff(actor: User) -> bool:
@@ -239,19 +244,29 @@ def appropriations(actor: User, year: ProgramYear) -> dict[int, Appropriation]:
 def set_appropriation(
     actor: User, year_id: int, district_id: int, amount_cents: int
 ) -> Appropriation:
-    """What staff expect the district to receive this year (the pot the estimate divides)."""
+    """What staff expect the district to receive this year (the pot the estimate divides).
+    Two first saves at once both find no row; the second insert hits the unique constraint
+    (inside a savepoint) and then updates the row the first one made."""
+    require(is_staff(actor))
     year = get_year(year_id)
     district = get_district(actor, district_id)
     if not 0 <= amount_cents <= MAX_APPROPRIATION_CENTS:
         raise DomainError("Enter an amount from $0 to $1,000,000,000.", field="amount")
-    row = db.session.scalar(
-        select(Appropriation)
-        .where(Appropriation.program_year_id == year.id, Appropriation.district_id == district.id)
-        .with_for_update()
-    )
+    mine = (Appropriation.program_year_id == year.id, Appropriation.district_id == district.id)
+    row = db.session.scalar(select(Appropriation).where(*mine).with_for_update())
     if row is None:
-        row = Appropriation(program_year_id=year.id, district_id=district.id)
-        db.session.add(row)
+        row = Appropriation(
+            program_year_id=year.id,
+            district_id=district.id,
+            amount_cents=amount_cents,
+            updated_by_id=actor.id,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+                db.session.flush()
+        except IntegrityError:  # saved by someone else meanwhile: update theirs
+            row = db.session.scalars(select(Appropriation).where(*mine).with_for_update()).one()
     row.amount_cents = amount_cents
     row.updated_by_id = actor.id
     db.session.commit()
@@ -296,15 +311,37 @@ def add_completion(actor: User, student_id: int, data: CompletionInput) -> Staff
         raise DomainError("The completion date cannot be in the future.", field="completed_on")
     if len(data.note) > 2000:
         raise DomainError("Keep the note to 2,000 characters.", field="note")
+    duplicate = DomainError(
+        f"This completion is already entered: {data.completion_type.label} “{name}” of "
+        f"{student.user.full_name}, completed on {data.completed_on:%B} "
+        f"{data.completed_on.day}, {data.completed_on.year}.",
+        field="name",
+    )
+    same = db.session.scalar(
+        select(StaffCompletion.id).where(
+            StaffCompletion.student_id == student.id,
+            StaffCompletion.completion_type == data.completion_type,
+            StaffCompletion.name_key == name.lower(),
+            StaffCompletion.completed_on == data.completed_on,
+        )
+    )
+    if same is not None:
+        raise duplicate
     completion = StaffCompletion(
         student_id=student.id,
         completion_type=data.completion_type,
         name=name,
+        name_key=name.lower(),
         completed_on=data.completed_on,
         note=data.note.strip(),
         entered_by_id=actor.id,
     )
-    db.session.add(completion)
+    try:
+        with db.session.begin_nested():
+            db.session.add(completion)
+            db.session.flush()
+    except IntegrityError:  # entered in another tab meanwhile: the unique constraint said no
+        raise duplicate from None
     db.session.commit()
     return completion
 

@@ -317,9 +317,15 @@ def report() -> ResponseReturnValue:
     form = ReportForm(request.args)
     form.year.choices = [SelectChoice(y.id, y.label) for y in all_years]  # type: ignore[arg-type]
     form.district.choices = [SelectChoice(d.id, d.name) for d in districts]  # type: ignore[arg-type]
-    if not form.validate():
-        abort(400)
     result = None
+    if not form.validate():  # a hand-made address: show the form with its message
+        return render_template(
+            "incentives/report.html",
+            form=form,
+            report=None,
+            has_years=bool(all_years),
+            can_edit=services.is_county_wide_staff(current_user),
+        ), 422
     year_id = form.year.data or (all_years[0].id if all_years else None)
     district_id = form.district.data if "district" in request.args else None
     if district_id is None and districts:

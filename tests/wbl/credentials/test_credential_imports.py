@@ -166,6 +166,56 @@ def test_only_staff_import() -> None:
         import_file(make_user(roles={Role.TEACHER}), Holds.CREDENTIALS, b"", "f.csv", dry_run=True)
 
 
+def test_district_staff_do_not_import_the_county_catalog() -> None:
+    from wbl.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        import_file(
+            staff(make_district()), Holds.CREDENTIALS, csv_bytes([row()]), "c.csv", dry_run=False
+        )
+    assert count(Credential) == 0
+
+
+def test_points_and_validity_are_bounded() -> None:
+    """100000 months used to be saved, then every later recording crashed in ``expiry``."""
+    rows = [
+        row(name="A", points="101"),
+        row(name="B", validity_months="100000"),
+        row(name="C", points="99999999999999999999"),
+    ]
+    report = import_file(staff(), Holds.CREDENTIALS, csv_bytes(rows), "c.csv", dry_run=False)
+    assert problems(report) == [
+        "row 2: points: must be at most 100 (found 101)",
+        "row 3: validity_months: must be at most 600 (found 100000)",
+        "row 4: points: must be at most 100 (found 99999999999999999999)",
+    ]
+    assert count(Credential) == 0
+
+
+def test_an_imported_validity_recomputes_the_records_expiry() -> None:
+    from tests.support.credential_data import make_earned
+    from wbl.credentials.models import EarnedStatus
+
+    credential = make_credential(
+        name="Certified Nursing Assistant", issuer="State Board", validity_months=12
+    )
+    pending = make_earned(
+        make_student(), credential, status=EarnedStatus.PENDING, earned_on=date(2025, 3, 1)
+    )
+    verified = make_earned(make_student(), credential, earned_on=date(2025, 3, 1))
+    report = import_file(
+        staff(),
+        Holds.CREDENTIALS,
+        csv_bytes([row(validity_months="24")]),
+        "c.csv",
+        dry_run=False,
+    )
+    assert report.ok, problems(report)
+    db.session.refresh(pending)
+    db.session.refresh(verified)
+    assert (pending.expires_on, verified.expires_on) == (date(2027, 3, 1), date(2027, 3, 1))
+
+
 # --- WorkKeys ---------------------------------------------------------------------------------
 
 
@@ -228,7 +278,7 @@ def test_bad_score_rows_mean_nothing_is_saved() -> None:
     assert problems(report) == [
         "row 3: student_email: no student with the e-mail “nobody@example.org”",
         "row 4: student_id: no student with id 999999",
-        "row 5: student_id: that student is not in your district",
+        f"row 5: student_id: no student with id {outsider.id}",
         "row 6: test: unknown WorkKeys test “Reading for Information”",
         "row 7: level: must be from 3 to 7 (found 2)",
         "row 8: level: must be from 3 to 7 (found 8)",
@@ -237,7 +287,7 @@ def test_bad_score_rows_mean_nothing_is_saved() -> None:
         "row 11: test_date: the same student, test and date are also on row 2",
         "row 12: test_date: this student's Applied Math score on 2025-01-02 is already recorded",
         "row 13: student_email: give the student's e-mail or student_id",
-        f"row 14: student_id: student {ana.id} is not the student with “{outsider.user.email}”",
+        f"row 14: student_email: no student with the e-mail “{outsider.user.email}”",
     ]
     assert count(WorkKeysScore) == 1
 

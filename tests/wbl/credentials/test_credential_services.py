@@ -75,6 +75,8 @@ def test_staff_add_and_edit_a_credential() -> None:
         ({"expires": True, "validity_months": None}, "validity_months", "how many months"),
         ({"expires": False, "validity_months": 12}, "validity_months", "does not expire"),
         ({"validity_months": 0}, "validity_months", "at least one month"),
+        ({"points": 101}, "points", "up to 100"),
+        ({"validity_months": 100_000}, "validity_months", "at most 600 months"),
         ({"external_code": "x" * 81}, "external_code", "At most 80"),
     ],
 )
@@ -108,6 +110,48 @@ def test_editing_keeps_its_own_name_and_code() -> None:
 def test_only_staff_keep_the_catalog(role: Role) -> None:
     with pytest.raises(Forbidden):
         services.save_credential(make_user(roles={role}), data())
+
+
+def test_district_staff_do_not_keep_the_county_catalog() -> None:
+    """The catalog is every district's: one district must not change another's points."""
+    credential = make_credential(name="CNA", issuer="Board", points=3)
+    district_staff = staff(make_district())
+    with pytest.raises(Forbidden):
+        services.save_credential(district_staff, data())
+    with pytest.raises(Forbidden):
+        services.save_credential(
+            district_staff, data(name="CNA", issuer="Board", points=9), credential.id
+        )
+    assert credential.points == 3
+    assert services.keeps_catalog(staff())
+    assert not services.keeps_catalog(district_staff)
+
+
+def test_a_changed_validity_recomputes_the_records_expiry() -> None:
+    """``expires_on`` is a snapshot: staff changing the validity bring it up to date for
+    pending and verified records; a rejected record keeps its history."""
+    credential = make_credential(name="CNA", issuer="Board", validity_months=12)
+    earned_on = date(2025, 1, 31)
+    rows = {
+        status: make_earned(make_student(), credential, status=status, earned_on=earned_on)
+        for status in EarnedStatus
+    }
+    assert {r.expires_on for r in rows.values()} == {date(2026, 1, 31)}
+    services.save_credential(
+        staff(), data(name="CNA", issuer="Board", validity_months=13), credential.id
+    )
+    for row in rows.values():
+        db.session.refresh(row)
+    assert rows[EarnedStatus.PENDING].expires_on == date(2026, 2, 28)
+    assert rows[EarnedStatus.VERIFIED].expires_on == date(2026, 2, 28)
+    assert rows[EarnedStatus.REJECTED].expires_on == date(2026, 1, 31)
+    services.save_credential(
+        staff(),
+        data(name="CNA", issuer="Board", expires=False, validity_months=None),
+        credential.id,
+    )
+    db.session.refresh(rows[EarnedStatus.VERIFIED])
+    assert rows[EarnedStatus.VERIFIED].expires_on is None
 
 
 # --- district policy --------------------------------------------------------------------------

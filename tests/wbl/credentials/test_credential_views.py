@@ -307,24 +307,28 @@ def _other_sector_code() -> str:
     )
 
 
-def test_staff_create_a_credential_and_see_validation(client, login_as, post_form) -> None:
-    make_credential(name="CNA", issuer="Board", external_code="CO-1")
-    login_as(staff())
-    url = "/credentials/catalog/new"
-    good = {
+def credential_form() -> dict[str, str]:
+    """The credential form, filled in correctly."""
+    return {
         "name": "CNA",
         "issuer": "Board",
         "sector_id": str(sector("health").id),
         "points": "4",
         "expires": "y",
         "validity_months": "24",
-        "external_code": "",
         "active": "y",
     }
+
+
+def test_staff_create_a_credential_and_see_validation(client, login_as, post_form) -> None:
+    make_credential(name="CNA", issuer="Board", external_code="CO-1")
+    login_as(staff())
+    url = "/credentials/catalog/new"
+    good = {**credential_form(), "external_code": ""}
     cases = [
         ({}, "The catalog already has “CNA” from Board."),
         ({"name": "CNA 2", "external_code": "CO-1"}, "already has the external code “CO-1”"),
-        ({"name": "CNA 2", "points": "-2"}, "Points cannot be negative."),
+        ({"name": "CNA 2", "points": "-2"}, "Points go from 0 to 100."),
         ({"name": "CNA 2", "expires": ""}, "A credential that does not expire has no validity"),
         ({"name": "CNA 2", "validity_months": ""}, "Give how many months"),
     ]
@@ -344,6 +348,60 @@ def test_staff_create_a_credential_and_see_validation(client, login_as, post_for
     db.session.refresh(edited)
     assert edited.points == 6
     assert client.get("/credentials/catalog/999999").status_code == 404
+
+
+def test_district_staff_read_the_catalog_but_do_not_change_it(client, login_as, post_form) -> None:
+    credential = make_credential(name="Nurse Aide", points=3)
+    login_as(staff(make_district()))
+    body = client.get("/credentials/catalog").get_data(as_text=True)
+    assert "Nurse Aide" in body
+    assert "New credential" not in body
+    assert 'btn-outline-primary" href="/credentials/catalog/import"' not in body
+    assert f"/credentials/catalog/{credential.id}" not in body
+    assert "Import credentials" not in body  # nor in the menu
+    for url in (
+        "/credentials/catalog/new",
+        f"/credentials/catalog/{credential.id}",
+        "/credentials/catalog/import",
+    ):
+        assert client.get(url).status_code == 403, url
+    edit = {"name": "Nurse Aide", "issuer": credential.issuer, "points": "12"}
+    response = post_form(f"/credentials/catalog/{credential.id}", edit, page="/credentials/policy")
+    assert response.status_code == 403
+    assert client.post("/credentials/catalog/import/confirm").status_code in (400, 403)
+    db.session.refresh(credential)
+    assert credential.points == 3
+    assert client.get("/credentials/catalog/export?format=csv").status_code == 200
+
+
+def test_county_staff_see_the_catalog_buttons(client, login_as) -> None:
+    login_as(staff())
+    body = client.get("/credentials/catalog").get_data(as_text=True)
+    assert "New credential" in body
+    assert 'btn-outline-primary" href="/credentials/catalog/import"' in body
+    assert "Import credentials" in body
+
+
+def test_huge_numbers_in_the_credential_form_are_messages(client, login_as, post_form) -> None:
+    login_as(staff())
+    good = credential_form()
+    for change, message in [
+        ({"points": "101"}, "Points go from 0 to 100."),
+        ({"points": "99999999999999999999"}, "Points go from 0 to 100."),
+        ({"validity_months": "100000"}, "From 1 to 600 months"),
+    ]:
+        response = post_form("/credentials/catalog/new", {**good, **change})
+        assert response.status_code == 422, change
+        assert message in response.get_data(as_text=True), change
+    assert db.session.scalar(select(func.count()).select_from(Credential)) == 0
+
+
+def test_a_huge_sector_in_the_catalog_filter_is_ignored(client, login_as) -> None:
+    make_credential(name="Nurse Aide")
+    login_as(staff())
+    response = client.get("/credentials/catalog?sector=99999999999999999999")
+    assert response.status_code == 200
+    assert "Nurse Aide" in response.get_data(as_text=True)
 
 
 # --- district policy --------------------------------------------------------------------------

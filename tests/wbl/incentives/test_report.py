@@ -226,3 +226,42 @@ def test_xlsx_export_matches_the_csv(staff, district, school) -> None:
         for row in values
         for cell in row
     )
+
+
+def test_a_credential_counts_once_per_student_and_year(staff, district, school) -> None:
+    """The earliest verified record counts; the same credential recorded again (a renewal,
+    another date) is not a second completion. Another student's record still counts."""
+    year = make_year(cap=10)
+    student = make_student(school=school)
+    cna = make_credential(name="CNA", incentive_qualified=True)
+    later = make_earned(student, cna, earned_on=IN_YEAR.replace(day=20))
+    first = make_earned(student, cna, earned_on=IN_YEAR.replace(day=5))
+    make_earned(make_student(school=school), cna, earned_on=IN_YEAR)
+    rows = incentive_report(staff, year.id, district.id).rows
+    mine = [r.completion for r in rows if r.completion.student_id == student.id]
+    assert [(c.source_id, c.day) for c in mine] == [(first.id, first.earned_on)]
+    assert later.id not in {r.completion.source_id for r in rows}
+    assert len(rows) == 2
+
+
+def test_no_minimum_counts_an_internship_without_confirmed_hours(staff, district, school) -> None:
+    year = make_year(internship_min_hours=0)
+    make_internship(make_student(school=school), confirmed_minutes=0, title="Short one")
+    assert kinds(incentive_report(staff, year.id, district.id)) == [
+        ("Short one", CompletionType.INTERNSHIP)
+    ]
+    year.internship_min_hours = 1
+    assert incentive_report(staff, year.id, district.id).rows == ()
+
+
+@pytest.mark.parametrize("role", [Role.TEACHER, Role.STUDENT, Role.EMPLOYER])
+def test_only_staff_read_the_report_or_set_an_appropriation(district, role) -> None:
+    from wbl.errors import Forbidden
+    from wbl.incentives.services import set_appropriation
+
+    year = make_year()
+    outsider = make_user(roles={role})
+    with pytest.raises(Forbidden):
+        incentive_report(outsider, year.id, district.id)
+    with pytest.raises(Forbidden):
+        set_appropriation(outsider, year.id, district.id, 100)

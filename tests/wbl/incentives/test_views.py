@@ -238,7 +238,63 @@ def test_report_downloads_and_is_locked_to_the_own_district(
     assert xlsx.data[:2] == b"PK"
     other = make_district()
     assert client.get(f"/incentives/report?year={year.id}&district={other.id}").status_code == 404
-    assert client.get("/incentives/report?year=nope").status_code == 400
+    bad = client.get("/incentives/report?year=nope")
+    assert bad.status_code == 422
+    assert 'name="year"' in bad.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "year=abc",
+        "year=99999999999999999999",
+        "district=99999999999999999999",
+        "year=-1",
+    ],
+)
+def test_a_hand_made_report_address_shows_the_form_with_a_message(
+    district_staff, client, query
+) -> None:
+    make_year()
+    response = client.get(f"/incentives/report?{query}")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'name="year"' in body
+    assert "is-invalid" in body or "invalid-feedback" in body
+
+
+@pytest.mark.parametrize("amount", ["1e30", "Infinity", "-Infinity", "NaN", "1" * 27])
+def test_absurd_amounts_are_messages_not_errors(county, post_form, amount) -> None:
+    response = post_form("/incentives/years/new", {**YEAR, "amount": amount})
+    assert response.status_code == 422
+    assert "Enter an amount up to $1,000,000,000" in response.get_data(as_text=True)
+    assert years() == []
+    year = make_year()
+    page = f"/incentives/years/{year.id}"
+    bad = post_form(
+        f"/incentives/years/{year.id}/appropriation",
+        {"district_id": make_district().id, "amount": amount},
+        page=page,
+    )
+    assert bad.status_code == 422
+    assert "Enter an amount up to $1,000,000,000" in bad.get_data(as_text=True)
+
+
+def test_a_completion_entered_twice_is_refused(district_staff, school, post_form) -> None:
+    student = make_student(school=school)
+    url = f"/incentives/students/{student.id}"
+    data = {
+        "completion_type": "ap_course",
+        "name": "AP Computer Science A",
+        "completed_on": "2025-10-01",
+    }
+    assert post_form(url, data).status_code == 302
+    again = post_form(url, {**data, "name": "  ap computer science a "})
+    assert again.status_code == 422
+    assert "This completion is already entered: Qualified AP course" in again.get_data(as_text=True)
+    assert len(db.session.scalars(select(StaffCompletion)).all()) == 1
+    other_day = post_form(url, {**data, "completed_on": "2025-10-02"})
+    assert other_day.status_code == 302
 
 
 def test_report_without_program_years_says_so(county, client) -> None:
