@@ -23,7 +23,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -217,7 +217,7 @@ COLUMNS: dict[What, tuple[Column, ...]] = {
 _GENERATED_ID = re.compile(r"^wbl-(partner|offering)-(\d+)$")
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 _TRUE = {"yes", "y", "true", "1", "x"}
-_FORMULA_STARTS = ("=", "+", "-", "@")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may run
 MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # a small .xlsx that unpacks to gigabytes: refused
 MAX_BLANK_RUN = 1000  # blank rows in a row after which the rest of a sheet is not read
 _FALSE = {"no", "n", "false", "0"}
@@ -1159,21 +1159,33 @@ def csv_bytes(header: list[str], rows: Sequence[Sequence[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def xlsx_bytes(header: list[str], rows: list[list[Cell]]) -> bytes:
+def xlsx_bytes(
+    header: list[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    sheet_name: str = "catalog",
+    number_formats: Mapping[int, str] | None = None,
+) -> bytes:
+    """An Excel workbook with the same guard as the CSV: text is always a text cell, and text
+    a spreadsheet would run as a formula gets a leading apostrophe (the import takes it off).
+    ``number_formats`` formats columns by position (e.g. money as ``#,##0.00``)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
+    formats = number_formats or {}
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("catalog")
+    sheet = workbook.create_sheet(sheet_name)
     sheet.append(header)
     for row in rows:
         cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, date):
+        for i, value in enumerate(row):
+            cell = WriteOnlyCell(sheet, value=_csv_text(value) if isinstance(value, str) else value)
+            if i in formats:
+                cell.number_format = formats[i]
+            elif isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, str) and value.startswith("="):
-                cell.data_type = "s"  # text, never a formula (Excel would run it)
+            elif isinstance(value, str):
+                cell.data_type = "s"  # text, never a formula
             cells.append(cell)
         sheet.append(cells)
     buffer = io.BytesIO()

@@ -18,7 +18,6 @@ Three queries read the completions whatever their number (a test counts them).
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,7 +27,7 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from wbl.access import require
 from wbl.auth.models import User
-from wbl.catalog.imports import csv_bytes
+from wbl.catalog.imports import csv_bytes, xlsx_bytes
 from wbl.catalog.models import Offering
 from wbl.clock import local_to_utc, to_local
 from wbl.credentials.models import Credential, EarnedStatus, StudentCredential
@@ -475,38 +474,15 @@ def report_csv(report: IncentiveReport) -> bytes:
     return csv_bytes(HEADER, table)
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _xlsx_text(value: object) -> object:
-    """Text Excel would run as a formula gets a leading apostrophe (as in the CSV)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def report_xlsx(report: IncentiveReport) -> bytes:
     """The same table as the CSV, money as numbers with two decimals."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("incentives")
-    sheet.append(HEADER)
-    for values in [*(_row_values(r) for r in report.rows), *_total_rows(report)]:
-        cells = []
-        for i, value in enumerate(values):
-            if i in _MONEY_COLUMNS:
-                cell = WriteOnlyCell(sheet, value=Decimal(cast(int, value)) / 100)
-                cell.number_format = "#,##0.00"
-            else:
-                cell = WriteOnlyCell(sheet, value=_xlsx_text(value))
-                if isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(value, str):
-                    cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    table: list[list[object]] = [*(_row_values(r) for r in report.rows), *_total_rows(report)]
+    for values in table:
+        for i in _MONEY_COLUMNS:
+            values[i] = Decimal(cast(int, values[i])) / 100
+    return xlsx_bytes(
+        HEADER,
+        table,
+        sheet_name="incentives",
+        number_formats=dict.fromkeys(_MONEY_COLUMNS, "#,##0.00"),
+    )

@@ -422,3 +422,21 @@ def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch: pytest.Monkey
     report = import_file(What.PARTNERS, data, "p.csv", dry_run=True)
     assert report.ok
     assert report.rows == 2
+
+
+def test_the_xlsx_export_guards_formulas_as_the_csv_does_and_round_trips() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    _partners([partner_row(external_id="F-2", description="@SUM(A1)", phone="+1 707 555 0101")])
+    exported = export_catalog(What.PARTNERS, FileFormat.XLSX)
+    sheet = load_workbook(io.BytesIO(exported.data), read_only=True).worksheets[0]
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "'@SUM(A1)" in cells
+    assert "'+1 707 555 0101" in cells
+    again = import_file(What.PARTNERS, exported.data, "p.xlsx", dry_run=False)
+    assert (again.created, again.updated) == (0, 0)
+    partner = _partner("F-2")
+    assert partner is not None
+    assert partner.description == "@SUM(A1)"
