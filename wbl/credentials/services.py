@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.clock import local_today
 from wbl.credentials.models import (
@@ -39,6 +39,7 @@ from wbl.credentials.queries import district_policies
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
+from wbl.placements.policies import is_staff
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
 from wbl.reference.models import IndustrySector
@@ -53,10 +54,6 @@ MAX_NOTE = 2000
 MAX_REASON = 2000
 MAX_POINTS = 100  # Ohio's largest credential is worth 12 points; 100 leaves room, not typos
 MAX_VALIDITY_MONTHS = 600  # 50 years; beyond it ``expiry`` would overflow a date
-
-
-def is_staff(user: User) -> bool:
-    return user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
 
 
 # --- the catalog ------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from wbl.incentives.models import (
     ProgramYear,
     StaffCompletion,
 )
+from wbl.placements.policies import is_staff
 from wbl.schools.models import District, School
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student
@@ -57,10 +58,6 @@ MAX_APPROPRIATION_CENTS = 100_000_000_000  # $1 billion
 MAX_WEIGHT = Decimal("3.00")
 MAX_CAP = 20
 MAX_MIN_HOURS = 2000
-
-
-def is_staff(actor: User) -> bool:
-    return actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)
 
 
 def is_county_wide_staff(actor: User) -> bool:
