@@ -1,9 +1,11 @@
 """The migrations build exactly the schema the models describe, on either database; every
 downgrade undoes its upgrade; revision 0016 brings a database upgraded before 0011–0015 were
-edited to the same schema."""
+edited to the same schema; and committed revisions stay as they were committed."""
 
 from __future__ import annotations
 
+import ast
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -207,3 +209,53 @@ def test_0016_refuses_rows_that_break_a_rule_it_adds_and_changes_nothing(
     )
     assert _current_revision() == "0015"
     assert describe_differences(before, _snapshot()) == []
+
+
+# --- committed revisions are never edited ----------------------------------------------------
+
+# A fingerprint of each committed revision: its code without docstrings and comments (so a
+# reformat or a reworded message does not change it; any change to an operation does).
+# Adding a revision = adding its line here in the same commit (the failure prints it). A line
+# that no longer matches means a committed revision was edited: a database that already ran it
+# will never see the change. Put the file back and write a new revision (migrations/README).
+COMMITTED_REVISIONS = {
+    "0001_initial_schema.py": "fd4bcb7558da1031",
+    "0002_geocode_cache.py": "6f6c2c4d91f56561",
+    "0003_catalog_management.py": "cc96a76f0c7473da",
+    "0004_placements.py": "64759f677110c43e",
+    "0005_allocation_rounds.py": "b1be9b404968bd9f",
+    "0006_training_agreements.py": "4edbab57f0900ab5",
+    "0007_job_runs.py": "a2751ceb1b6e344c",
+    "0008_hour_entries.py": "b851ae56c0d85100",
+    "0009_hours_completion.py": "c535ed7dd55f97ed",
+    "0010_portfolio_files_and_letters.py": "6fa8a0f9c3fe8b6f",
+    "0011_reviews_interviews_certificates.py": "61ff021734efc569",
+    "0012_industry_credentials_and_workkeys.py": "3bf5f50d01399dc5",
+    "0013_graduation_pathway_rules.py": "e51cb747f93d1273",
+    "0014_incentive_funding.py": "42b8e40668fa579b",
+    "0015_teacher_externships.py": "d86836c25321adce",
+    "0016_reconcile_edited_revisions.py": "0432b5c7014da8cd",
+}
+
+
+def _fingerprint(path: Path) -> str:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef) and ast.get_docstring(
+            node, clean=False
+        ):
+            node.body = node.body[1:] or [ast.Pass()]
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:16]
+
+
+def test_committed_revisions_are_never_edited(app: Flask) -> None:
+    versions = Path(app.extensions["migrate"].directory) / "versions"
+    found = {path.name: _fingerprint(path) for path in sorted(versions.glob("*.py"))}
+    edited = [
+        f"{name} (now {found.get(name, 'missing')})"
+        for name, fingerprint in COMMITTED_REVISIONS.items()
+        if found.get(name) != fingerprint
+    ]
+    new = [f'"{name}": "{found[name]}",' for name in found if name not in COMMITTED_REVISIONS]
+    assert edited == [], "committed revisions were edited: put them back, write a new revision"
+    assert new == [], "new revisions: add their lines to COMMITTED_REVISIONS"
