@@ -24,7 +24,7 @@ from wbl.catalog.manage_forms import (
 from wbl.catalog.models import OfferingStatus
 from wbl.clock import local_today
 from wbl.errors import DomainError
-from wbl.extensions import db
+from wbl.pagination import paginate
 from wbl.reference.choices import (
     activity_choices,
     outcome_choices,
@@ -47,10 +47,6 @@ def _form_error(form: Any, error: DomainError) -> None:
         flash(error.message, "danger")
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 # --- partners ----------------------------------------------------------------------------
 
 
@@ -62,11 +58,10 @@ def partners() -> ResponseReturnValue:
         sector_id=request.args.get("sector", type=int),
         state=request.args.get("state", "active"),
     )
-    page = db.paginate(
+    page = paginate(
         manage_queries.partners_for_staff(filters, local_today()),
-        page=_page_number(),
+        page=request.args.get("page", 1, type=int),
         per_page=25,
-        error_out=False,
     )
     counts = manage_queries.offering_counts([p.id for p in page.items])
     return render_template(
@@ -249,11 +244,10 @@ def offerings() -> ResponseReturnValue:
         status=OfferingStatus(status) if status in {s.value for s in OfferingStatus} else None,
         kind=ExperienceKind(kind) if kind in {k.value for k in ExperienceKind} else None,
     )
-    page = db.paginate(
+    page = paginate(
         manage_queries.offerings_for_staff(filters),
-        page=_page_number(),
+        page=request.args.get("page", 1, type=int),
         per_page=25,
-        error_out=False,
     )
     return render_template(
         "manage/offerings.html",
