@@ -688,10 +688,31 @@ def _reserved(row: _Row, what: What, external_id: str, column: str = "external_i
         )
 
 
+class _PartnerNames:
+    """Partner names (in any capitalisation) taken by the catalog or by an earlier row of the
+    file: a new or renamed partner may not take one, as in the form (``manage.py``). A name a
+    row leaves as it is is not checked again (imports before this rule allowed duplicates)."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, int] = {
+            name.strip().lower(): partner_id
+            for partner_id, name in db.session.execute(select(Partner.id, Partner.name))
+        }
+
+    def claim(self, row: _Row, record: Partner | None, name: str) -> None:
+        key = name.strip().lower()
+        if not key or (record is not None and record.name.strip().lower() == key):
+            return
+        if key in self.owners:
+            row.problem("name", rules.NAME_TAKEN)
+        self.owners[key] = record.id if record is not None else -row.number
+
+
 def _plan_partners(rows: list[_Row]) -> list[_Plan]:
     sectors = _Lookup("sector", db.session.scalars(select(IndustrySector)))
     _check_external_ids(What.PARTNERS, rows)
     existing = _existing(Partner, What.PARTNERS, [r.text("external_id") for r in rows])
+    names = _PartnerNames()
     plans: list[_Plan] = []
     for row in rows:
         external_id = row.text("external_id")
@@ -699,6 +720,7 @@ def _plan_partners(rows: list[_Row]) -> list[_Plan]:
         if record is None and external_id:
             _reserved(row, What.PARTNERS, external_id)
         values: dict[str, Any] = {"name": row.text("name")}
+        names.claim(row, record, values["name"])
         sector_text = row.required_text("sector", max_length=200)
         if sector_text:
             sector = sectors.find(row, "sector", sector_text)

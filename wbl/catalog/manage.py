@@ -151,7 +151,7 @@ def _check_partner(data: PartnerData, partner_id: int | None) -> IndustrySector:
         )
     )
     if clash is not None:
-        raise DomainError("A partner with this name already exists.", field="name")
+        raise DomainError(rules.NAME_TAKEN, field="name")
     sector = db.session.get(IndustrySector, data.sector_id)
     if sector is None or not sector.active:
         raise DomainError("Choose a sector from the list.", field="sector_id")

@@ -7,7 +7,8 @@ their edits, so no caller can skip them), and the CSV/XLSX import (``imports.py`
 reports each problem as ``row N: column: message``). The message is the same on every path.
 The demo county is checked against them in its tests.
 
-What is *not* here, because it needs the database: a partner's name must be unique, a ZIP
+What is *not* here, because it needs the database: a partner's name must be unique (its
+message is, ``NAME_TAKEN``; the service and the import check it against the catalog), a ZIP
 must be one we can place, chosen pathways and outcomes must exist, capacity never drops
 below the seats already taken (a conditional UPDATE), and publishing an individual placement
 needs the partner's worksite agreement and insurance (``Partner.compliance_problems``).
@@ -64,6 +65,7 @@ MAX_EMAIL = 254
 
 TITLE_NEEDED = "Give the opportunity a title."
 NAME_NEEDED = "Enter the partner's name."
+NAME_TAKEN = "A partner with this name already exists."  # checked where the names are
 SEATS = f"Seats are a whole number from {MIN_CAPACITY} to {MAX_CAPACITY}."
 AGE = f"A minimum age is from {MIN_AGE} to {MAX_AGE}; leave it blank for no minimum."
 HOURS = f"Expected hours are a whole number from {MIN_EXPECTED_HOURS} to {MAX_EXPECTED_HOURS:,}."

@@ -31,6 +31,7 @@ DEADLINE = "The application deadline is after the opportunity ends."
 WEBSITE = "Enter a full web address that starts with https:// (or http://)."
 SIGNED = "Enter the date the agreement was signed."
 LATITUDE = "Latitude is between -90 and 90."
+TAKEN = "A partner with this name already exists."
 
 # Days from the start date: the form and the import get the same calendar dates.
 START, END = 0, 1
@@ -223,3 +224,32 @@ def test_both_partner_paths_accept_a_web_address(login_as, post_form, website: s
     assert report.ok, [str(p) for p in report.problems]
     websites = set(db.session.scalars(select(Partner.website)))
     assert websites == {website}
+
+
+def test_a_partner_name_is_taken_once_on_both_paths(login_as, post_form) -> None:
+    """In any capitalisation; within a file too. A name a row keeps is not checked again."""
+    make_partner(name="Laguna Farm Cooperative")
+    login_as(make_user(roles={Role.STAFF}))
+    before = _count(Partner)
+    response = post_form("/catalog/partners/new", partner_form(name="LAGUNA farm cooperative"))
+    assert _field_error(response.get_data(as_text=True), "name") == TAKEN
+    rows = [
+        partner_row(name="laguna FARM cooperative"),
+        partner_row(name="Bodega Marine Lab"),
+        partner_row(name="Bodega marine lab"),
+    ]
+    report = import_file(What.PARTNERS, csv_bytes(rows), "partners.csv", dry_run=False)
+    assert [str(p) for p in report.problems] == [f"row 2: name: {TAKEN}", f"row 4: name: {TAKEN}"]
+    assert _count(Partner) == before
+
+
+def test_an_unchanged_name_is_not_checked_again_on_import() -> None:
+    """Imports before the rule allowed two partners of one name: their rows still re-import."""
+    rows = [partner_row(external_id="TWIN-1", name="Twin Oaks Farm")]
+    assert import_file(What.PARTNERS, csv_bytes(rows), "p.csv", dry_run=False).ok
+    twin = make_partner(name="Twin Oaks Farm")  # as an older import could leave it
+    twin.external_id = "TWIN-2"
+    db.session.flush()
+    rows.append(partner_row(external_id="TWIN-2", name="Twin Oaks Farm"))
+    report = import_file(What.PARTNERS, csv_bytes(rows), "p.csv", dry_run=True)
+    assert report.ok, [str(p) for p in report.problems]
