@@ -71,6 +71,7 @@ def _filters_from(form: CatalogFilterForm, page: int) -> search.CatalogFilters:
         virtual=_yes_no(_ok(form.virtual)),
         paid=_yes_no(_ok(form.paid)),
         sort=search.Sort(str(sort)) if sort else None,
+        include_closed=bool(form.closed.data),
         page=page,
     )
 
@@ -117,6 +118,8 @@ def _chips(
         chips.append(Chip("Online" if filters.virtual else "In person", without("virtual")))
     if filters.paid is not None:
         chips.append(Chip("Paid" if filters.paid else "Unpaid", without("paid")))
+    if filters.include_closed:
+        chips.append(Chip("Applications closed included", without("closed")))
     return chips
 
 

@@ -39,6 +39,7 @@ from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.hours.logs import student_log
+from wbl.pagination import paginate
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District
@@ -70,14 +71,14 @@ def catalog() -> ResponseReturnValue:
     form.validate()
     sector = form.sector.data
     sector_id = int(sector) if sector and sector.isdigit() and len(sector) <= 9 else None
-    page = db.paginate(
+    page = paginate(
         queries.catalog(
             text=form.q.data or "" if not form.q.errors else "",
             sector_id=sector_id,
             active=form.active_filter(),
         ),
+        page=request.args.get("page", 1, type=int),
         per_page=50,
-        error_out=False,
     )
     return render_template(
         "credentials/catalog.html",
@@ -316,7 +317,11 @@ def policy_page() -> ResponseReturnValue:
 @bp.get("/queue")
 @policy(Role.STAFF)
 def queue() -> ResponseReturnValue:
-    page = db.paginate(queries.verification_queue(current_user), per_page=50, error_out=False)
+    page = paginate(
+        queries.verification_queue(current_user),
+        page=request.args.get("page", 1, type=int),
+        per_page=50,
+    )
     return render_template("credentials/queue.html", page=page, action=ActionForm())
 
 

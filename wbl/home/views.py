@@ -6,8 +6,8 @@ from flask_login import current_user
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.clock import local_today
-from wbl.extensions import db
 from wbl.home import services
+from wbl.pagination import paginate
 from wbl.students.queries import student_roster
 
 bp = Blueprint("home", __name__)
@@ -34,11 +34,10 @@ def dashboard() -> ResponseReturnValue:
     if role is Role.TEACHER:
         name = request.args.get("q", "")[:100]
         grade = request.args.get("grade", type=int)
-        page = db.paginate(
+        page = paginate(
             student_roster(current_user, name=name, grade=grade),
             page=request.args.get("page", 1, type=int),
             per_page=20,
-            error_out=False,
         )
         return render_template(
             "home/teacher.html",

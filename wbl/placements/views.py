@@ -26,6 +26,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
+from wbl.pagination import paginate
 from wbl.placements import policies, queries, services
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
@@ -114,11 +115,10 @@ def index() -> ResponseReturnValue:
         status = None
         if filters.validate() and filters.status.data:
             status = ApplicationStatus(filters.status.data)
-        page = db.paginate(
+        page = paginate(
             queries.staff_applications(user, status),
             page=request.args.get("page", 1, type=int),
             per_page=PER_PAGE,
-            error_out=False,
         )
         waiting = db.session.scalars(queries.staff_waiting_for_consent(user).limit(50)).all()
         return render_template(
