@@ -39,6 +39,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"  # not sent along with other sites' requests (CSRF)
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Uploaded files (wbl/storage.py): a local folder by default.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))

@@ -319,3 +319,34 @@ def test_district_staff_invite_only_into_their_own_district(login_as, post_form)
     assert db.session.scalar(select(User).where(User.email == "y2@example.org")).district_id == (
         mine.id
     )
+
+
+# --- the remember-me cookie -------------------------------------------------------------
+
+
+def _remember_cookie(client, post_form) -> str:
+    make_user(email="remembered@example.org")
+    response = post_form(
+        "/login", {"email": "remembered@example.org", "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    assert len(cookies) == 1
+    return cookies[0]
+
+
+def test_the_remember_me_cookie_is_http_only_and_same_site_lax(client, post_form) -> None:
+    cookie = _remember_cookie(client, post_form)
+    assert "; HttpOnly" in cookie
+    assert "; SameSite=Lax" in cookie
+    assert "; Secure" not in cookie  # tests run over http
+
+
+def test_in_production_the_remember_me_cookie_is_secure(client, post_form, monkeypatch) -> None:
+    from config import ProductionConfig
+
+    for name in ("REMEMBER_COOKIE_SECURE", "REMEMBER_COOKIE_SAMESITE"):
+        monkeypatch.setitem(client.application.config, name, getattr(ProductionConfig, name))
+    cookie = _remember_cookie(client, post_form)
+    assert "; Secure" in cookie
+    assert "; SameSite=Lax" in cookie
