@@ -30,12 +30,14 @@ def create_app(config: type[Config]) -> Flask:
 def _register_extensions(app: Flask) -> None:
     import wbl.models  # noqa: F401 - registers every table on the metadata
     from wbl.auth import services as auth_services
+    from wbl.auth import throttle
     from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    throttle.init_app(app)  # also registers the database:// storage Flask-Limiter uses
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
