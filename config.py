@@ -58,6 +58,10 @@ class Config:
     # (wbl/auth/throttle_storage.py); redis://host:6379 for Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "database://"
     RATELIMIT_HEADERS_ENABLED = False
+    # Behind a reverse proxy or load balancer: how many of them to trust for the client's
+    # address and scheme (X-Forwarded-For/-Proto, Werkzeug's ProxyFix). 0 when clients connect
+    # directly. Without it, throttling sees every client at the proxy's address.
+    PROXY_HOPS = int(os.environ.get("WBL_PROXY_HOPS", "0"))
     # Sign-in throttling: the rules and why, in wbl/auth/throttle.py.
     SIGN_IN_FREE_ATTEMPTS = 5  # per account and address, then a growing delay ...
     SIGN_IN_MAX_DELAY = 15 * 60  # ... of 1, 2, 4 … seconds, up to this between attempts

@@ -15,6 +15,7 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
+    _register_proxy(app)
     _register_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -25,6 +26,16 @@ def create_app(config: type[Config]) -> Flask:
     register_error_handlers(app)
     logging.getLogger("wbl").setLevel(logging.INFO)
     return app
+
+
+def _register_proxy(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` proxies, the client's address is the one they forward (sign-in
+    throttling counts by address)."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _register_extensions(app: Flask) -> None:

@@ -150,6 +150,29 @@ def test_workers_share_the_sign_in_counters(app, no_isolation, monkeypatch) -> N
     assert "Wait 60 minutes" in response.get_data(as_text=True)
 
 
+def test_behind_a_proxy_the_forwarded_address_counts(app, no_isolation) -> None:
+    base = _config(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    class Config(base):  # type: ignore[misc, valid-type]
+        PROXY_HOPS = 1
+
+    proxied = create_app(Config)
+    client = proxied.test_client()
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.2"  # the load balancer
+
+    def through_proxy(client_address: str, email: str) -> int:
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = client_address
+        return _fail(client, email).status_code
+
+    for n in range(CEILING):
+        assert through_proxy(ATTACKER, f"proxied-{n}@example.org") == 200
+    assert through_proxy(ATTACKER, "proxied-next@example.org") == 429
+    # Another client behind the same load balancer is not the attacker.
+    assert through_proxy("198.51.100.20", "proxied-next@example.org") == 200
+    with proxied.app_context():
+        db.engine.dispose()
+
+
 @pytest.mark.postgres_only
 def test_simultaneous_attempts_cannot_slip_past_the_free_ones(busy_app, no_isolation) -> None:
     """Sixteen attempts at the same moment, each on its own connection: only the five free
