@@ -1,9 +1,11 @@
 """Sign-in throttling: password guessing is slow, and nobody can lock a student out.
 
-The rules (issue 14, "Go-live blockers"; the approach of OWASP's Authentication Cheat Sheet,
-"Login Throttling"). The old rule — five failures per e-mail or per address, then fifteen
-minutes of refusals — let anyone who knew a student's address lock them out before an exam,
-and refused a whole school behind one NAT after five typos. Instead:
+The rules come from issue 14 ("Go-live blockers"). The old rule — five failures per e-mail or
+per address, then fifteen minutes of refusals — let anyone who knew a student's address lock
+them out before an exam, and refused a whole school behind one NAT after five typos. The
+delays below are the scaling lock-out that the OWASP Web Security Testing Guide ("Testing for
+Weak Lock Out Mechanism") cites from AWS Cognito as stopping guessing without a lasting denial
+of service: after five failures one second, doubling with each, at most 15 minutes. Instead:
 
 - **Per account and address** (the pair): five free attempts, then a growing delay — the
   sixth may run one second after the window's first attempt, then 2, 4, 8 … seconds more,
@@ -14,7 +16,7 @@ and refused a whole school behind one NAT after five typos. Instead:
   student mistyping twice at the start of a period, does not reach it (5,000 failures an
   hour), but that stops a credential-stuffing address trying one password on thousands of
   accounts. Above it the address waits for the end of its hour.
-- **Per account, across addresses**: more than 20 failures an hour from anywhere means
+- **Per account, across addresses**: 20 failures within an hour from anywhere mean
   someone guesses from many addresses. Every pair then gets one free attempt instead of five
   (the delays start at the second), which cuts a botnet's guesses fivefold. There is no
   account-wide refusal: "never refuse the right password from a new address because of
@@ -26,6 +28,12 @@ and refused a whole school behind one NAT after five typos. Instead:
   counter, which gives each concurrent attempt its own number), so twenty simultaneous
   requests cannot all slip under the limit; a refused attempt gives its number back.
 - IPv6 addresses count by their /64 network: one host usually holds a whole /64.
+
+What it does not stop: someone behind the *same* address as the owner (a classmate at the
+school's NAT) who keeps guessing the owner's password shares the owner's pair there, so the
+owner waits too — seconds at first, up to 15 minutes between attempts, never longer, and
+not at all from home or a phone. Telling them apart would take a per-browser token (OWASP's
+"device cookies").
 
 The counters are shared by every worker: the storage is ``RATELIMIT_STORAGE_URI`` (the
 app's database by default, Redis when it names one), see ``wbl.auth.throttle_storage``.
