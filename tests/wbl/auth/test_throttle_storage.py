@@ -236,10 +236,13 @@ def redis_app(app: Flask, redis_prefix: str) -> Iterator[Flask]:
         RATELIMIT_STORAGE_URI = REDIS_URL
         RATELIMIT_STORAGE_OPTIONS: ClassVar[dict[str, object]] = {"key_prefix": redis_prefix}
 
+    redis_app = create_app(Config)
     try:
-        yield create_app(Config)
+        yield redis_app
     finally:
         limiter.init_app(app)
+        with redis_app.app_context():
+            db.engine.dispose()
 
 
 def test_with_a_redis_uri_sign_in_and_the_limiter_count_in_redis(redis_app: Flask) -> None:
