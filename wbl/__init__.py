@@ -15,6 +15,7 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
+    _register_proxy(app)
     _register_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
@@ -27,15 +28,27 @@ def create_app(config: type[Config]) -> Flask:
     return app
 
 
+def _register_proxy(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` proxies, the client's address is the one they forward (sign-in
+    throttling counts by address)."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def _register_extensions(app: Flask) -> None:
     import wbl.models  # noqa: F401 - registers every table on the metadata
     from wbl.auth import services as auth_services
+    from wbl.auth import throttle
     from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    throttle.init_app(app)  # also registers the database:// storage Flask-Limiter uses
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
