@@ -235,6 +235,7 @@ COMMITTED_REVISIONS = {
     "0014_incentive_funding.py": "42b8e40668fa579b",
     "0015_teacher_externships.py": "d86836c25321adce",
     "0016_reconcile_edited_revisions.py": "0432b5c7014da8cd",
+    "0017_sign_in_attempts.py": "91f6c50a9bdccca1",
 }
 
 

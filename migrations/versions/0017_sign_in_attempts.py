@@ -1,12 +1,11 @@
 """sign-in attempts
 
-Revision ID: 0018
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 01:40:00.000000
 
 Rate-limit counters in the database (throttle_counter), so that every web worker counts the
-same sign-in failures and password-reset requests when no Redis is configured. Revisions 0016
-and 0017 are written in parallel; whoever merges them relinks down_revision.
+same sign-in failures and password-reset requests when no Redis is configured.
 
 """
 from alembic import op
@@ -16,8 +15,8 @@ import wbl.extensions
 
 
 # revision identifiers, used by Alembic.
-revision = '0018'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
