@@ -15,7 +15,7 @@ def scheduler_command() -> None:
     """Run the scheduled jobs until stopped (one scheduler process per deployment)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app)
-    register_jobs(scheduler)
+    register_jobs(scheduler, app.config)
     click.echo(f"WBL scheduler: {len(JOBS)} jobs; Ctrl+C to stop.")
     try:
         scheduler.start()

@@ -94,13 +94,13 @@ def test_every_job_runs_cleanly_on_an_empty_day(app) -> None:
 
 def test_the_scheduler_keeps_every_job_in_the_database(app) -> None:
     scheduler = build_scheduler(app, BackgroundScheduler)
-    register_jobs(scheduler)
+    register_jobs(scheduler, app.config)
     scheduler.start(paused=True)
     try:
         stored = {job.id: job for job in scheduler.get_jobs()}
         assert set(stored) == {job.id for job in JOBS}
         assert all(job.func_ref == "wbl.scheduler:run_job" for job in stored.values())
-        register_jobs(scheduler)  # a restart replaces, never duplicates
+        register_jobs(scheduler, app.config)  # a restart replaces, never duplicates
         assert len(scheduler.get_jobs()) == len(JOBS)
     finally:
         scheduler.remove_all_jobs()
