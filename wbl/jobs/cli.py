@@ -1,13 +1,27 @@
 """``flask scheduler`` runs the periodic jobs (see wbl/scheduler.py); ``flask jobs run JOB_ID``
-runs one at once."""
+runs one at once; ``flask serve`` is the development server with the scheduler beside it."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import threading
+from types import FrameType
+
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
+from werkzeug.serving import run_simple
 
 from wbl.scheduler import BY_ID, JOBS, build_scheduler, register_jobs, run_now
+
+STOP_WAIT = 10  # seconds the scheduler has to finish its current job when asked to stop
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM (systemd, docker, ``flask serve`` stopping it) stops as Ctrl+C does."""
+    raise KeyboardInterrupt
 
 
 @click.command("scheduler")
@@ -17,6 +31,7 @@ def scheduler_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app)
     register_jobs(scheduler, app.config)
+    signal.signal(signal.SIGTERM, _interrupt)
     click.echo(f"WBL scheduler: {len(JOBS)} jobs; Ctrl+C to stop.")
     try:
         scheduler.start()
@@ -48,3 +63,78 @@ def run_command(job_id: str) -> None:
     if not run.ok:
         raise click.ClickException(f"{job_id} failed: {run.result}")
     click.echo(f"{job_id}: {run.result}")
+
+
+def _scheduler_args() -> list[str]:
+    """``flask scheduler`` for the same application as this command (``--app``)."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    app_option = ["--app", info.app_import_path] if info and info.app_import_path else []
+    return [sys.executable, "-m", "flask", *app_option, "scheduler"]
+
+
+def _exited(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        return False
+    return True
+
+
+def _stop(process: subprocess.Popen[bytes], *, reached: bool) -> None:
+    """Stop the scheduler: give it a moment when the Ctrl+C ``reached`` it too (a terminal
+    signals the whole process group), else ask it to stop (SIGTERM), else end it."""
+    if reached and _exited(process, 2):
+        return
+    process.terminate()
+    if not _exited(process, STOP_WAIT):
+        process.kill()
+        process.wait()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Development and demos: the web server with the scheduler beside it (a child process),
+    so the jobs and e-mail work on one machine. Ctrl+C stops both. In production run
+    gunicorn and one ``flask scheduler`` instead."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = subprocess.Popen(_scheduler_args())  # noqa: S603 - our own interpreter
+    stopping = threading.Event()
+
+    def watch() -> None:
+        code = scheduler.wait()
+        if not stopping.is_set():
+            click.echo(f"The scheduler stopped (exit code {code}); the web server goes on.")
+
+    threading.Thread(target=watch, name="scheduler-watch", daemon=True).start()
+    signalled: list[int] = []  # SIGTERM or SIGHUP reached this process only
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        signalled.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGHUP, interrupt)
+    url = f"http://{host}:{port}"
+    if app.config.get("MAIL_SERVER"):
+        mail = (
+            f"E-mail goes out through {app.config['MAIL_SERVER']} "
+            f"(the scheduler sends the outbox every {app.config['OUTBOX_INTERVAL']} s)."
+        )
+    elif app.config.get("SHOW_OUTBOX"):
+        mail = f"E-mail is not sent (no MAIL_SERVER): read it in the outbox, {url}/outbox/"
+    else:
+        mail = "E-mail stays in the outbox until MAIL_SERVER is set."
+    click.echo(
+        f"WBL is serving on {url} with the scheduler beside it "
+        f"(jobs and Run now: {url}/admin/jobs).\n{mail}\nCtrl+C stops both."
+    )
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stopping.set()
+        _stop(scheduler, reached=not signalled)
