@@ -37,7 +37,7 @@ demo: db
 ## Links in e-mails point here too (PORT=5077 make run: at port 5077) unless WBL_BASE_URL is set.
 run: demo
 	@echo "== Starting WBL and its scheduler"
-	WBL_BASE_URL="$${WBL_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) serve --host $(HOST) --port $(PORT)
+	@WBL_BASE_URL="$${WBL_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) serve --host $(HOST) --port $(PORT)
 
 ## The whole test suite (SQLite by default; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL),
 ## on two workers (each with its own database); WORKERS=0 runs it in one process.

@@ -20,7 +20,8 @@ STOP_WAIT = 10  # seconds the scheduler has to finish its current job when asked
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM (systemd, docker, ``flask serve`` stopping it) stops as Ctrl+C does."""
+    """SIGTERM (systemd, docker, ``flask serve`` stopping its scheduler) and SIGHUP (a closed
+    terminal) stop as Ctrl+C does."""
     raise KeyboardInterrupt
 
 
@@ -30,13 +31,14 @@ def scheduler_command() -> None:
     """Run the scheduled jobs until stopped (one scheduler process per deployment)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     scheduler = build_scheduler(app)
-    register_jobs(scheduler, app.config)
     signal.signal(signal.SIGTERM, _interrupt)
-    click.echo(f"WBL scheduler: {len(JOBS)} jobs; Ctrl+C to stop.")
     try:
+        register_jobs(scheduler, app.config)
+        click.echo(f"WBL scheduler: {len(JOBS)} jobs; Ctrl+C to stop.")
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        scheduler.shutdown(wait=False)
+        if scheduler.running:  # a stop while it was still starting finds nothing to stop
+            scheduler.shutdown(wait=False)
 
 
 @click.group("jobs", help="The scheduled jobs: list them, or run one now.")
@@ -72,21 +74,13 @@ def _scheduler_args() -> list[str]:
     return [sys.executable, "-m", "flask", *app_option, "scheduler"]
 
 
-def _exited(process: subprocess.Popen[bytes], seconds: float) -> bool:
-    try:
-        process.wait(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        return False
-    return True
-
-
-def _stop(process: subprocess.Popen[bytes], *, reached: bool) -> None:
-    """Stop the scheduler: give it a moment when the Ctrl+C ``reached`` it too (a terminal
-    signals the whole process group), else ask it to stop (SIGTERM), else end it."""
-    if reached and _exited(process, 2):
-        return
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Ask the scheduler to stop (SIGTERM: it finishes its current job's transaction or rolls
+    it back), and end it if it has not within ``STOP_WAIT`` seconds."""
     process.terminate()
-    if not _exited(process, STOP_WAIT):
+    try:
+        process.wait(timeout=STOP_WAIT)
+    except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
 
@@ -100,7 +94,14 @@ def serve_command(host: str, port: int) -> None:
     so the jobs and e-mail work on one machine. Ctrl+C stops both. In production run
     gunicorn and one ``flask scheduler`` instead."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = subprocess.Popen(_scheduler_args())  # noqa: S603 - our own interpreter
+    # The scheduler ignores Ctrl+C (SIGINT): a terminal sends it to the whole process group,
+    # and one that lands while the child is still importing would print a traceback; this
+    # process stops it with SIGTERM instead, however this process is stopped.
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        scheduler = subprocess.Popen(_scheduler_args())  # noqa: S603 - our own interpreter
+    finally:
+        signal.signal(signal.SIGINT, ignored)
     stopping = threading.Event()
 
     def watch() -> None:
@@ -109,14 +110,8 @@ def serve_command(host: str, port: int) -> None:
             click.echo(f"The scheduler stopped (exit code {code}); the web server goes on.")
 
     threading.Thread(target=watch, name="scheduler-watch", daemon=True).start()
-    signalled: list[int] = []  # SIGTERM or SIGHUP reached this process only
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        signalled.append(signum)
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
-    signal.signal(signal.SIGHUP, interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     url = f"http://{host}:{port}"
     if app.config.get("MAIL_SERVER"):
         mail = (
@@ -137,4 +132,4 @@ def serve_command(host: str, port: int) -> None:
         pass
     finally:
         stopping.set()
-        _stop(scheduler, reached=not signalled)
+        _stop(scheduler)

@@ -84,3 +84,4 @@ def test_serve_runs_the_scheduler_beside_the_web_server_and_stops_both(
             server.send_signal(signal.SIGTERM)  # e.g. `kill`: the server alone
         assert server.wait(STOP) == 0
         wait_for(lambda: not alive(scheduler), seconds=STOP, what="the scheduler ran on", log=log)
+    assert "Traceback" not in log.read_text()
