@@ -124,6 +124,13 @@ JOBS: tuple[Job, ...] = (
         {"trigger": "cron", "day_of_week": "mon", "hour": 6, "minute": 30},
         "wbl.hours.jobs:send_teacher_digests",
     ),
+    Job(
+        "prune-job-runs",
+        "Forget job runs older than 30 days (each job's latest run stays)",
+        "Every day at 03:00",
+        {"trigger": "cron", "hour": 3, "minute": 0},
+        "wbl.jobs.jobs:prune_job_runs",
+    ),
 )
 BY_ID = {job.id: job for job in JOBS}
 

@@ -39,6 +39,7 @@ def test_the_convention_finds_the_jobs_of_every_feature() -> None:
     assert modules == {
         "wbl.catalog.jobs",
         "wbl.hours.jobs",
+        "wbl.jobs.jobs",
         "wbl.notifications.jobs",
         "wbl.placements.jobs",
     }

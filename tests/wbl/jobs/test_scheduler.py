@@ -123,3 +123,24 @@ def test_the_jobs_page_is_for_staff(client, login_as, roles, expected) -> None:
         html = response.get_data(as_text=True)
         assert "Close postings whose application deadline" in html
         assert "offering(s) closed" in html
+
+
+def test_old_job_runs_are_forgotten_but_each_jobs_latest_stays(app) -> None:
+    old = NOW - timedelta(days=31)
+    for job_id, started in [
+        ("deliver-outbox", old),
+        ("deliver-outbox", old + timedelta(minutes=1)),
+        ("deliver-outbox", NOW - timedelta(minutes=1)),
+        ("teacher-digest", old),  # its latest: kept
+    ]:
+        db.session.add(JobRun(job_id=job_id, started_at=started, ok=True, result="."))
+    db.session.flush()
+    run = execute("prune-job-runs", NOW)
+    assert run.result == "2 old job run(s) forgotten"
+    kept = db.session.execute(select(JobRun.job_id, JobRun.started_at).order_by(JobRun.id)).all()
+    assert [tuple(row) for row in kept] == [
+        ("deliver-outbox", NOW - timedelta(minutes=1)),
+        ("teacher-digest", old),
+        ("prune-job-runs", NOW),
+    ]
+    assert execute("prune-job-runs", NOW).result == "0 old job run(s) forgotten"
