@@ -51,6 +51,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@scoe.example.org")
+    # The scheduler delivers the outbox this often (seconds) and when it starts.
+    OUTBOX_INTERVAL = int(os.environ.get("WBL_OUTBOX_INTERVAL", "60"))
     SHOW_OUTBOX = False  # the outbox page, for development and demos
 
     # Rate-limit counters, shared by every web worker: sign-in throttling (wbl/auth/throttle.py)

@@ -172,7 +172,7 @@ def _register_cli(app: Flask) -> None:
     from wbl.auth.cli import users_cli
     from wbl.catalog.cli import export_cli, import_cli
     from wbl.demo.cli import seed_demo_command
-    from wbl.jobs.cli import scheduler_command
+    from wbl.jobs.cli import jobs_cli, scheduler_command, serve_command
     from wbl.placements.cli import placements_cli
     from wbl.placements.rounds_cli import rounds_cli
     from wbl.reference.cli import seed_reference_command
@@ -182,6 +182,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(placements_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(serve_command)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)
