@@ -53,7 +53,7 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@scoe.example.org")
     # The scheduler delivers the outbox this often (seconds) and when it starts.
     OUTBOX_INTERVAL = int(os.environ.get("WBL_OUTBOX_INTERVAL", "60"))
-    SHOW_OUTBOX = False  # the outbox page, for development and demos
+    SHOW_OUTBOX = False  # the outbox shows message bodies: development and demos only
 
     # Rate-limit counters, shared by every web worker: sign-in throttling (wbl/auth/throttle.py)
     # and Flask-Limiter's limits (password reset). The app's database by default

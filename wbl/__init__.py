@@ -147,7 +147,6 @@ def _register_template_helpers(app: Flask) -> None:
             "Role": Role,
             "county_name": app.config["COUNTY_NAME"],
             "demo_footer": app.config["DEMO_FOOTER"],
-            "show_outbox": app.config["SHOW_OUTBOX"],
         }
 
 

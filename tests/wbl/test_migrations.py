@@ -236,6 +236,7 @@ COMMITTED_REVISIONS = {
     "0015_teacher_externships.py": "d86836c25321adce",
     "0016_reconcile_edited_revisions.py": "0432b5c7014da8cd",
     "0017_sign_in_attempts.py": "91f6c50a9bdccca1",
+    "0018_outbox_delivery.py": "b1fcd47b06314670",
 }
 
 

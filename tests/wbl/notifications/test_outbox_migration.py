@@ -1,4 +1,4 @@
-"""Revision 0017 gives existing outbox rows a delivery state: sent stays sent, a message that
+"""Revision 0018 gives existing outbox rows a delivery state: sent stays sent, a message that
 had used up the old five tries is given up, the rest are queued and due at once."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def no_isolation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 def test_existing_messages_get_a_delivery_state(no_isolation: Flask) -> None:
     directory = no_isolation.extensions["migrate"].directory
-    upgrade(directory=directory, revision="0015")
+    upgrade(directory=directory, revision="0017")
     with db.engine.begin() as connection:
         for subject, sent_at, attempts in [
             ("sent", "2026-11-30 10:00:00", 1),
@@ -51,7 +51,7 @@ def test_existing_messages_get_a_delivery_state(no_isolation: Flask) -> None:
                 ),
                 {"subject": subject, "sent_at": sent_at, "attempts": attempts},
             )
-    upgrade(directory=directory, revision="0017")
+    upgrade(directory=directory, revision="0018")
     with db.engine.connect() as connection:
         rows = {
             subject: (status, str(next_at) if next_at else None)

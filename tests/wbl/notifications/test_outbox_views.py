@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.builders import make_user
+from tests.support.builders import make_district, make_user
 from wbl.access import Role
 from wbl.extensions import db
 from wbl.notifications.delivery import MAX_ATTEMPTS
@@ -121,16 +121,28 @@ def test_the_outbox_names_its_mail_server(app: Flask, client: FlaskClient, login
     assert "smtp.scoe.example.org</code> every minute" in html
 
 
-def test_the_outbox_is_for_staff(client: FlaskClient, login_as) -> None:
+def test_the_outbox_is_for_county_wide_staff(client: FlaskClient, login_as) -> None:
+    """It holds every district's mail: a district's staff may not read it."""
     assert client.get("/outbox/").status_code == 302
     login_as(make_user(roles={Role.TEACHER}))
     assert client.get("/outbox/").status_code == 403
+    district_staff = make_user(roles={Role.STAFF}, district=make_district())
+    login_as(district_staff)
+    assert client.get("/outbox/").status_code == 403
 
 
-def test_outbox_page_is_hidden_when_not_enabled(app: Flask, client: FlaskClient, login_as) -> None:
-    login_as(make_user(roles={Role.STAFF}))
+def test_production_shows_delivery_but_not_the_bodies(
+    app: Flask, client: FlaskClient, login_as
+) -> None:
+    """Bodies carry live signed links (a password reset): only their recipient may see one."""
+    _message("Reset your WBL password", body_text="Choose a new password: https://x/reset/SECRET")
+    login_as(make_user(roles={Role.ADMIN}))
     app.config["SHOW_OUTBOX"] = False
     try:
-        assert client.get("/outbox/").status_code == 404
+        html = client.get("/outbox/").get_data(as_text=True)
     finally:
         app.config["SHOW_OUTBOX"] = True
+    assert "Reset your WBL password" in html
+    assert "Queued" in html
+    assert "SECRET" not in html
+    assert "SECRET" in client.get("/outbox/").get_data(as_text=True)

@@ -1,7 +1,7 @@
 """outbox delivery
 
-Revision ID: 0017
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-06 10:00:00.000000
 
 The scheduler delivers the outbox (wbl/notifications/delivery.py): each message gets a
@@ -18,8 +18,8 @@ import wbl.extensions
 
 
 # revision identifiers, used by Alembic.
-revision = '0017'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
