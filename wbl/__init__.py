@@ -16,6 +16,9 @@ def create_app(config: type[Config]) -> Flask:
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
     _register_extensions(app)
+    from wbl.http import register_url_converters
+
+    register_url_converters(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
