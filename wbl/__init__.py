@@ -15,10 +15,11 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
-    _register_extensions(app)
-    from wbl.http import register_url_converters
+    from wbl.http import register_request_parsing, register_url_converters
 
+    register_request_parsing(app)
     register_url_converters(app)
+    _register_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
