@@ -25,7 +25,9 @@ def create_app(config: type[Config]) -> Flask:
     _register_cli(app)
     _register_security_headers(app)
     from wbl.errors import register_error_handlers
+    from wbl.request_ids import register_request_ids
 
+    register_request_ids(app)
     register_error_handlers(app)
     logging.getLogger("wbl").setLevel(logging.INFO)
     return app

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, flash, render_template
+from flask import Flask, flash, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from wbl.request_ids import request_id
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +82,11 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
         attempt.ok = True
 
 
-def _page(code: int, title: str, text: str) -> ResponseReturnValue:
-    return render_template("errors/error.html", code=code, title=title, text=text), code
+def _page(code: int, title: str, text: str, *, reference: str | None = None) -> ResponseReturnValue:
+    page = render_template(
+        "errors/error.html", code=code, title=title, text=text, reference=reference
+    )
+    return page, code
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -119,10 +124,25 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def _server_error(error: Exception) -> ResponseReturnValue:
-        log.exception("unhandled error", exc_info=error)
+    def _server_error(error: InternalServerError) -> ResponseReturnValue:
+        from wbl.extensions import db  # extensions imports this module
+
+        # The failure may have left the session in a failed transaction; the page (its
+        # navigation reads the signed-in user) must not fail in turn.
+        db.session.rollback()
+        reference = request_id()
+        cause = error.original_exception or error
+        log.error(
+            "unhandled error, reference %s: %s %s",
+            reference,
+            request.method,
+            request.path,
+            exc_info=(type(cause), cause, cause.__traceback__),
+        )
         return _page(
             500,
             "Something went wrong on our side",
-            "The error has been logged. Try again in a moment.",
+            "The error has been logged. Try again in a moment; if it happens again, tell "
+            "the program office what you were doing and quote the reference below.",
+            reference=reference,
         )
