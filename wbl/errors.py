@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, flash, render_template, request
 from flask.typing import ResponseReturnValue
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from wbl.request_ids import request_id
@@ -89,6 +90,26 @@ def _page(code: int, title: str, text: str, *, reference: str | None = None) -> 
     return page, code
 
 
+def _logged(what: str, cause: BaseException) -> str:
+    """Log a failure with the request's id, and return the id for the page to show.
+
+    The failure may have left the session in a failed transaction: it is rolled back first,
+    or the page (its navigation reads the signed-in user) would fail in turn."""
+    from wbl.extensions import db  # extensions imports this module
+
+    db.session.rollback()
+    reference = request_id()
+    log.error(
+        "%s, reference %s: %s %s",
+        what,
+        reference,
+        request.method,
+        request.path,
+        exc_info=(type(cause), cause, cause.__traceback__),
+    )
+    return reference
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found_domain(error: NotFound) -> ResponseReturnValue:
@@ -104,6 +125,21 @@ def register_error_handlers(app: Flask) -> None:
             400,
             "Something was wrong with that request",
             "The form may have expired. Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(DataError)
+    def _unstorable_value(error: DataError) -> ResponseReturnValue:
+        """The database refused a value (SQLSTATE class 22: a number out of range, text too
+        long for its column, …) that no check caught before it: the request was wrong, not
+        the server. Logged with its reference, as a 500 would be, so the missing check is
+        found and added."""
+        reference = _logged("value refused by the database", error)
+        return _page(
+            400,
+            "A value could not be saved",
+            "Something you sent is too large or too long to be stored. Go back, check what "
+            "you entered and try again; if it happens again, quote the reference below.",
+            reference=reference,
         )
 
     @app.errorhandler(403)
@@ -125,20 +161,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(error: InternalServerError) -> ResponseReturnValue:
-        from wbl.extensions import db  # extensions imports this module
-
-        # The failure may have left the session in a failed transaction; the page (its
-        # navigation reads the signed-in user) must not fail in turn.
-        db.session.rollback()
-        reference = request_id()
-        cause = error.original_exception or error
-        log.error(
-            "unhandled error, reference %s: %s %s",
-            reference,
-            request.method,
-            request.path,
-            exc_info=(type(cause), cause, cause.__traceback__),
-        )
+        reference = _logged("unhandled error", error.original_exception or error)
         return _page(
             500,
             "Something went wrong on our side",

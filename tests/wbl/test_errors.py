@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask, get_flashed_messages
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import StringField
 
 from tests.conftest import _fix_pysqlite_transactions, make_test_config
@@ -94,7 +95,13 @@ def failing_app(app: Flask) -> Iterator[Flask]:
         db.session.flush()
         return "not reached"
 
-    boom.policy = twice.policy = ("public",)  # type: ignore[attr-defined]
+    @failing.get("/far-away")
+    def far_away() -> str:
+        """A number no check stopped, given to the database (PostgreSQL refuses it)."""
+        db.session.scalar(select(User.id).where(User.id == 2**40))
+        return "SQLite stores it"
+
+    boom.policy = twice.policy = far_away.policy = ("public",)  # type: ignore[attr-defined]
     with failing.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -177,3 +184,20 @@ def test_the_500_page_shows_even_when_the_failure_broke_the_session(failing_app:
     body = response.get_data(as_text=True)
     assert "Something went wrong on our side" in body
     assert response.headers[HEADER] in body
+
+
+@pytest.mark.postgres_only
+def test_a_value_the_database_refuses_is_a_400_with_a_reference(
+    failing_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.ERROR):
+        response = failing_app.test_client().get("/far-away")
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "A value could not be saved" in body
+    reference = response.headers[HEADER]
+    assert reference in body
+    assert "out of range" not in body
+    assert [r.getMessage() for r in caplog.records if r.name == "wbl.errors"] == [
+        f"value refused by the database, reference {reference}: GET /far-away"
+    ]
