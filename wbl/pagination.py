@@ -5,7 +5,7 @@ page past the end with an empty page, so a stale link or an edited URL showed "2
 above "No partners match these filters" (issue 14). Here a page past the end is the last page,
 and a missing, zero or negative page the first; the template's count, links and "page N" then
 agree. A huge page number is capped before it becomes an OFFSET the database cannot hold.
-Views pass ``request.args.get("page", 1, type=int)`` (text that is not a number gives 1).
+Views pass ``request.args.get("page", 1, type=page_number)`` (text that is not a number gives 1).
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ from sqlalchemy import Select
 from wbl.extensions import db
 
 MAX_PAGE = 1_000_000  # times 100 rows a page, far inside a 64-bit OFFSET
+
+
+def page_number(value: str) -> int:
+    """A ``?page=`` value: any whole number, held to 1..MAX_PAGE, so that a page far past the
+    end is the last page like any other page past the end (``paginate`` finds it)."""
+    return min(max(int(value), 1), MAX_PAGE)
 
 
 def paginate(statement: Select[Any], *, page: int | None, per_page: int) -> Pagination:

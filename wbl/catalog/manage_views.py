@@ -24,7 +24,8 @@ from wbl.catalog.manage_forms import (
 from wbl.catalog.models import OfferingStatus
 from wbl.clock import local_today
 from wbl.errors import DomainError
-from wbl.pagination import paginate
+from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.reference.choices import (
     activity_choices,
     outcome_choices,
@@ -55,12 +56,12 @@ def _form_error(form: Any, error: DomainError) -> None:
 def partners() -> ResponseReturnValue:
     filters = manage_queries.PartnerFilters(
         q=request.args.get("q", "")[:100].strip(),
-        sector_id=request.args.get("sector", type=int),
+        sector_id=request.args.get("sector", type=db_int),
         state=request.args.get("state", "active"),
     )
     page = paginate(
         manage_queries.partners_for_staff(filters, local_today()),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=25,
     )
     counts = manage_queries.offering_counts([p.id for p in page.items])
@@ -246,7 +247,7 @@ def offerings() -> ResponseReturnValue:
     )
     page = paginate(
         manage_queries.offerings_for_staff(filters),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=25,
     )
     return render_template(
@@ -292,7 +293,7 @@ def offering_new() -> ResponseReturnValue:
     form = _offering_form(OfferingForm())
     staff = manage.is_staff(current_user)
     if not form.is_submitted():
-        partner_id = request.args.get("partner", type=int)
+        partner_id = request.args.get("partner", type=db_int)
         if partner_id is not None:
             form.partner_id.data = partner_id
     if form.validate_on_submit():

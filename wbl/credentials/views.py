@@ -39,7 +39,8 @@ from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.hours.logs import student_log
-from wbl.pagination import paginate
+from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District
@@ -77,7 +78,7 @@ def catalog() -> ResponseReturnValue:
             sector_id=sector_id,
             active=form.active_filter(),
         ),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=50,
     )
     return render_template(
@@ -260,7 +261,7 @@ def policy_page() -> ResponseReturnValue:
         else []
     )
     pick.district_id.choices = [(d.id, d.name) for d in districts]
-    district_id = request.args.get("district_id", type=int) or current_user.district_id
+    district_id = request.args.get("district_id", type=db_int) or current_user.district_id
     if district_id is None:
         if not districts:  # a county without districts yet
             return render_template("credentials/policy.html", district=None, pick=None)
@@ -319,7 +320,7 @@ def policy_page() -> ResponseReturnValue:
 def queue() -> ResponseReturnValue:
     page = paginate(
         queries.verification_queue(current_user),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=50,
     )
     return render_template("credentials/queue.html", page=page, action=ActionForm())

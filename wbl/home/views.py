@@ -7,7 +7,8 @@ from flask_login import current_user
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.clock import local_today
 from wbl.home import services
-from wbl.pagination import paginate
+from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.students.queries import student_roster
 
 bp = Blueprint("home", __name__)
@@ -33,10 +34,10 @@ def dashboard() -> ResponseReturnValue:
         return render_template("home/staff.html", data=data, kind_names=names, today=today)
     if role is Role.TEACHER:
         name = request.args.get("q", "")[:100]
-        grade = request.args.get("grade", type=int)
+        grade = request.args.get("grade", type=db_int)
         page = paginate(
             student_roster(current_user, name=name, grade=grade),
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=page_number),
             per_page=20,
         )
         return render_template(

@@ -9,7 +9,7 @@ from wbl.jobs.policies import can_run_jobs
 from wbl.notifications import queries
 from wbl.notifications.delivery import MAX_ATTEMPTS
 from wbl.notifications.models import OutboxState
-from wbl.pagination import paginate
+from wbl.pagination import page_number, paginate
 
 bp = Blueprint("notifications", __name__, url_prefix="/outbox")
 
@@ -31,7 +31,7 @@ def outbox() -> ResponseReturnValue:
         state = None
     page = paginate(
         queries.outbox_newest_first(state),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=25,
     )
     return render_template(

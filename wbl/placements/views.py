@@ -26,7 +26,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
-from wbl.pagination import paginate
+from wbl.pagination import page_number, paginate
 from wbl.placements import policies, queries, services
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
@@ -117,7 +117,7 @@ def index() -> ResponseReturnValue:
             status = ApplicationStatus(filters.status.data)
         page = paginate(
             queries.staff_applications(user, status),
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=page_number),
             per_page=PER_PAGE,
         )
         waiting = db.session.scalars(queries.staff_waiting_for_consent(user).limit(50)).all()
