@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from wbl.catalog import rules
 from wbl.catalog.manage import OfferingData, PartnerData
+from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 
 _OPTIONAL = [Optional()]
@@ -54,7 +55,7 @@ class PartnerForm(FlaskForm):
         validators=[DataRequired(rules.NAME_NEEDED)],
         render_kw=_most(rules.PARTNER_LENGTHS["name"]),
     )
-    sector_id = SelectField("Industry sector", coerce=int, validators=[InputRequired()])
+    sector_id = SelectField("Industry sector", coerce=db_int, validators=[InputRequired()])
     street_address = StringField(
         "Street address",
         render_kw={"autocomplete": "off", **_most(rules.PARTNER_LENGTHS["street_address"])},
@@ -161,7 +162,7 @@ GRADE_CHOICES = tuple(str(g) for g in range(rules.MIN_GRADE, rules.MAX_GRADE + 1
 
 
 class OfferingForm(FlaskForm):
-    partner_id = SelectField("Partner", coerce=int, validators=[InputRequired()])
+    partner_id = SelectField("Partner", coerce=db_int, validators=[InputRequired()])
     kind = SelectField(
         "Type of experience",
         choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()],
@@ -228,15 +229,15 @@ class OfferingForm(FlaskForm):
     paid = BooleanField("Paid")
     pathway_ids = SelectMultipleField(
         "Career pathways",
-        coerce=int,
+        coerce=db_int,
         description="Hold Ctrl (or ⌘) to choose more than one.",
         render_kw={"size": 8},
     )
     outcome_ids = SelectMultipleField(
-        "Portrait of a Graduate outcomes developed", coerce=int, render_kw={"size": 6}
+        "Portrait of a Graduate outcomes developed", coerce=db_int, render_kw={"size": 6}
     )
     prerequisite_ids = SelectMultipleField(
-        "Preparatory activities required first", coerce=int, render_kw={"size": 4}
+        "Preparatory activities required first", coerce=db_int, render_kw={"size": 4}
     )
 
     def offering_data(self) -> OfferingData:
