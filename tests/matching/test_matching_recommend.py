@@ -110,6 +110,7 @@ def students(draw: st.DrawFn, student_id: int = 1) -> Student:
         completed_prerequisites=draw(subsets(PREREQS)),
         experience_types_done=draw(subsets(list(EXPERIENCE_TYPES))),
         availability=draw(subsets(list(AVAILABILITY_SLOTS))),
+        offerings_taken=draw(st.frozensets(st.integers(1, 16), max_size=4)),
     )
 
 
@@ -132,6 +133,8 @@ def true_miles(s: Student, o: Offering) -> float | None:
 
 def eligible(s: Student, o: Offering) -> bool:
     """The business rules, restated independently of the library's code."""
+    if o.id in s.offerings_taken:
+        return False
     if o.seats_left <= 0:
         return False
     if o.application_deadline is not None and o.application_deadline < TODAY:
@@ -364,6 +367,21 @@ def test_age_grade_prerequisites_seats_and_dates() -> None:
     # a later day: the deadline of 5 has passed; the index answers for any day
     later = {r.offering_id for r in index.recommend(student(), today=TODAY + timedelta(days=1))}
     assert 5 not in later
+
+
+def test_offerings_taken_are_never_recommended_and_the_next_best_fill_in() -> None:
+    """A student's application, placement or completed placement is not offered to them
+    again, in the batch and in the offering's view alike; k is still filled."""
+    index = build([offering(i) for i in (1, 2, 3, 4)])
+    free, busy = student(id=1), student(id=2, offerings_taken=frozenset({2, 3, 99}))
+    assert [r.offering_id for r in index.recommend(free, k=2)] == [1, 2]
+    assert [r.offering_id for r in index.recommend(busy, k=2)] == [1, 4]
+    assert index.recommend_many([free, busy], k=4) == {
+        1: index.recommend(free, k=4),
+        2: index.recommend(busy, k=4),
+    }
+    assert [f.student_id for f in index.students_for(2, [free, busy])] == [1]
+    assert eligibility_problems(busy, offering(3), TODAY) == ("taken",)
 
 
 def test_ties_are_broken_by_offering_id() -> None:

@@ -31,6 +31,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden
+from wbl.evaluations import queries
 from wbl.evaluations.models import RATINGS, PlacementEvaluation, PlacementReflection
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.hours.services import (
@@ -44,6 +45,7 @@ from wbl.notifications.services import queue_email
 from wbl.placements import seats
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.portfolio import services as portfolio
+from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, PogOutcome
 from wbl.students.models import StudentProfile
 
@@ -240,6 +242,28 @@ def get_evaluation(placement_id: int) -> PlacementEvaluation | None:
 def get_reflection(placement_id: int) -> PlacementReflection | None:
     return db.session.scalar(
         select(PlacementReflection).where(PlacementReflection.placement_id == placement_id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AfterPlacement:
+    """What follows a completed placement, for the pages that point the student there."""
+
+    placement: Placement
+    evaluated: bool
+    reflected: bool
+    artifact: Artifact | None
+
+
+def after_placement(placement: Placement) -> AfterPlacement:
+    """Whether the supervisor's evaluation and the student's reflection are in, and the
+    portfolio artifact built from them (three small queries)."""
+    evaluated, reflected = queries.submitted_at([placement.id])
+    return AfterPlacement(
+        placement=placement,
+        evaluated=placement.id in evaluated,
+        reflected=placement.id in reflected,
+        artifact=portfolio.placement_artifact(placement.id),
     )
 
 

@@ -155,6 +155,11 @@ class Application(Base):
     )
     placement: Mapped[Placement | None] = relationship(back_populates="application")
 
+    @property
+    def completed(self) -> bool:
+        """Its placement has ended (the application itself stays "placed")."""
+        return self.placement is not None and self.placement.status is PlacementStatus.COMPLETED
+
 
 class ApplicationEvent(Base):
     """Who changed an application, from what to what, when (and why)."""
