@@ -652,6 +652,8 @@ class OfferingIndex:
         self._text = TextModel(
             [o.text or o.title for o in self._offerings],
             [*self._pathway_names.values(), *self._sector_names.values()],
+            common_share=weights.common_word_share,
+            common_min_documents=weights.common_word_min_offerings,
         )
 
         # Pathway / sector affinity: one row per known pathway (plus a zero row), holding

@@ -399,6 +399,53 @@ def test_reasons_for_a_strong_match() -> None:
     assert "Apply by Mar 4 (3 days left)" in rec.reasons
 
 
+ANA = (  # the demo student of issue 14, §6.2
+    "I want to become a nurse. I like helping people feel better and I'm curious how labs "
+    "test samples; I volunteer at a senior center on weekends."
+)
+
+
+def _interests(reasons: tuple[str, ...]) -> list[str]:
+    prefix = "Related to your interests: "
+    return [r.removeprefix(prefix) for r in reasons if r.startswith(prefix)]
+
+
+def test_shared_interests_name_telling_words_only() -> None:
+    """Issue 14 §6.2: "Related to your interests: samples, want, nurse". Filler ("want",
+    "like", "samples" as in work samples) is no interest, and a word most of the catalog
+    uses ("questions" here) tells the student nothing about this offering."""
+    clinic = offering(
+        1,
+        title="Clinic job shadow",
+        text="Shadow a nurse. Students who want to bring work samples and like questions.",
+    )
+    others = [
+        offering(
+            i,
+            title=f"Shadow {i}",
+            text=f"Shadow a {trade} and ask questions.",
+            pathway_ids=frozenset(),
+            sector_id=None,
+        )
+        for i, trade in enumerate(["welder", "coder", "farmer", "baker"] * 3, start=2)
+    ]
+    ana = student(interests=ANA + " I have lots of questions.", pathway_ids=frozenset())
+    (rec,) = [r for r in build([clinic, *others]).recommend(ana, k=20) if r.offering_id == 1]
+    assert _interests(rec.reasons) == ["nurse"]
+
+
+def test_a_word_of_a_small_catalog_is_not_too_common_to_name() -> None:
+    """The share rule needs enough offerings to mean something: in a catalog of three, the
+    word two of them use is still a reason."""
+    catalog = [
+        offering(1, text="Shadow a nurse"),
+        offering(2, text="Intern with a nurse"),
+        offering(3, text="Weld metal", pathway_ids=frozenset(), sector_id=None),
+    ]
+    recs = build(catalog).recommend(student(interests="nurse", pathway_ids=frozenset()), k=3)
+    assert all(_interests(r.reasons) == ["nurse"] for r in recs if r.offering_id in (1, 2))
+
+
 def test_degenerate_catalogs() -> None:
     assert build([]).recommend(student()) == []
     assert build([]).recommend_many([student()]) == {1: []}
@@ -414,6 +461,8 @@ def test_degenerate_catalogs() -> None:
 def test_validation() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         Weights(distance=-1.0)
+    with pytest.raises(ValueError, match="common_word_share"):
+        Weights(common_word_share=0.0)
     with pytest.raises(ValueError, match="experience type"):
         Offering(id=1, type="apprenticeship")
     with pytest.raises(ValueError, match="slot"):
