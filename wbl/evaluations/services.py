@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
@@ -44,6 +45,7 @@ from wbl.hours.services import (
 from wbl.notifications.services import queue_email
 from wbl.placements import seats
 from wbl.placements.models import Placement, PlacementStatus
+from wbl.placements.queries import partner_ids_of
 from wbl.portfolio import services as portfolio
 from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, PogOutcome
@@ -63,6 +65,21 @@ class AlreadyEnded(DomainError):
 def may_end(user: User, placement: Placement) -> bool:
     """The placement's supervisor (a contact of its partner) or staff who see it."""
     return is_supervisor_of(user, placement) or staff_sees(user, placement)
+
+
+def endable_now(user: User, placements: Iterable[Placement], today: date) -> frozenset[int]:
+    """Of a list's ``placements``, the ids of those ``user`` may end today: under way (see
+    ``Placement.under_way``) and theirs to end as in ``may_end``, the partners they are a
+    contact of asked once for the whole list."""
+    live = [p for p in placements if p.under_way(today)]
+    if not live:
+        return frozenset()
+    supervised = (
+        set(db.session.scalars(partner_ids_of(user))) if user.has_role(Role.EMPLOYER) else set()
+    )
+    return frozenset(
+        p.id for p in live if p.offering.partner_id in supervised or staff_sees(user, p)
+    )
 
 
 def may_read_reflection(user: User, placement: Placement) -> bool:
@@ -163,7 +180,7 @@ def complete_placement(actor: User, placement_id: int) -> Placement:
         raise Forbidden("Only the placement's supervisor or staff can end it.")
     if placement.status is not PlacementStatus.ACTIVE:
         raise AlreadyEnded()
-    if placement.start_date and placement.start_date > local_today():
+    if placement.starts_after(local_today()):
         raise DomainError(
             "This placement has not started yet. To call it off, ask the program staff to "
             "cancel the application."

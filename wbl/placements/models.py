@@ -253,6 +253,16 @@ class Placement(Base):
     supervisor: Mapped[PartnerContact | None] = relationship()
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
+    def starts_after(self, today: date) -> bool:
+        """It has a start date still to come."""
+        return self.start_date is not None and self.start_date > today
+
+    def under_way(self, today: date) -> bool:
+        """Active and started: the student logs hours, the supervisor may end it early.
+        Before its first day there is nothing to log (the days before are outside its dates)
+        and nothing to end (staff cancel the application instead)."""
+        return self.status is PlacementStatus.ACTIVE and not self.starts_after(today)
+
 
 class RoundStatus(enum.StrEnum):
     OPEN = "open"  # students rank choices; employers rank applicants

@@ -25,6 +25,7 @@ from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.evaluations import services as evaluations
 from wbl.extensions import db
 from wbl.placements import policies, queries, services
 from wbl.placements.consent import UsedLink, read_consent_link
@@ -136,10 +137,12 @@ def index() -> ResponseReturnValue:
         )
     if user.has_role(Role.EMPLOYER):
         rows = db.session.scalars(queries.employer_applications(user)).all()
+        placed = [a.placement for a in rows if a.placement is not None]
         return render_template(
             "placements/index_employer.html",
             to_decide=[a for a in rows if a.status in EMPLOYER_STATUSES_TO_DECIDE],
             groups=_by_offering(rows),
+            ends=evaluations.endable_now(user, placed, local_today()),
         )
     if not user.has_role(Role.STUDENT):
         abort(403)
@@ -251,6 +254,8 @@ def _render_application(application_id: int, **forms: object) -> str:
         actions=_actions(viewer, application),
         events=events,
         supervisor=supervisor,
+        under_way=application.placement is not None
+        and application.placement.under_way(local_today()),
         teacher_form=forms.get("teacher_form") or TeacherDecisionForm(formdata=None),
         employer_form=forms.get("employer_form") or EmployerDecisionForm(formdata=None),
         resubmit_form=resubmit_form,

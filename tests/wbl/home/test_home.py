@@ -366,3 +366,17 @@ def test_student_home_recommends_nothing_the_student_has_or_has_done(client, log
     assert "Shadow a radiographer" in recommended
     assert ended.offering.title not in recommended
     assert "Shadow a pharmacist" not in recommended
+
+
+def test_student_home_offers_log_hours_only_once_a_placement_has_started(client, login_as) -> None:
+    """Issue 14 §6.9: a placement starting in three months says when it starts instead."""
+    from tests.support.hour_data import place
+    from tests.support.placement_data import make_cast
+
+    cast = make_cast(born=date(2007, 1, 1))
+    later = place(cast, days_before=-90, days_after=120)
+    login_as(cast.student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert f'href="/hours/placements/{later.id}">Log hours' not in body
+    start = local_today() + timedelta(days=90)
+    assert f"Starts {start:%b} {start.day}, {start.year}: you log hours from that day." in body
