@@ -489,7 +489,12 @@ def consent(token: str) -> ResponseReturnValue:
     if valid:
         give = bool(form.give.data)
         if give and not form.agree.data:
+            # Both problems at once: the name is checked now too, not after the tick.
             form.agree.errors = ["Tick this box to give consent, or choose “I do not consent”."]
+            try:
+                services.signature(form.typed_name.data or "", give=True)
+            except DomainError as error:
+                form.typed_name.errors = [error.message]
         else:
             try:
                 services.answer_consent(

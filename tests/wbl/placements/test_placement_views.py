@@ -533,6 +533,35 @@ def test_the_guardian_consents_once(client, post_form, cast: Cast) -> None:
     assert db.session.scalar(select(func.count(Placement.id))) == 1
 
 
+def test_the_consent_form_reports_every_problem_at_once(client, post_form, cast: Cast) -> None:
+    """Issue 14 §6.7: the missing name was reported only after the tick was fixed. Both
+    fields are marked required, and one submit reports both, each tied to its field."""
+    import re
+
+    application = accepted(cast)
+    path = path_of(consent_link_from_outbox(cast.student.guardian_email))
+    page = client.get(path).get_data(as_text=True)
+    for name in ("typed_name", "agree"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+        assert tag is not None, name
+        assert " required" in tag.group(0), name
+
+    response = post_form(path, {"typed_name": " ", "give": "Give consent"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please correct the problems below." in html
+    for name, described_by, message in (
+        ("typed_name", "typed_name-help typed_name-error", "Type your full name to sign."),
+        ("agree", "agree-error", "Tick this box to give consent"),
+    ):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+        assert tag is not None, name
+        assert 'aria-invalid="true"' in tag.group(0), name
+        assert f'aria-describedby="{described_by}"' in tag.group(0), name
+        assert re.search(rf'id="{name}-error"[^>]*>{re.escape(message)}', html), name
+    assert status_of(application) is ApplicationStatus.ACCEPTED
+
+
 def test_a_second_post_from_an_open_tab_changes_nothing(client, cast: Cast) -> None:
     from tests.conftest import csrf_from
 
