@@ -226,6 +226,11 @@ class PlacementStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """The word pages and downloads show."""
+        return {"active": "Active", "completed": "Completed", "cancelled": "Cancelled"}[self.value]
+
 
 class Placement(Base):
     __tablename__ = "placement"
