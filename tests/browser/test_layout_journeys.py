@@ -17,29 +17,27 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import delete, select
 
 from tests.browser.conftest import (
-    ACCOUNTS,
     Account,
     enrol,
     forget_student,
-    seeded_partner,
     seeded_school,
     seeded_user,
 )
 from tests.browser.steps import check, emailed_link
 from tests.browser.test_login_journeys import settle, sign_in
-from tests.support.builders import make_employer, make_offering, make_user, pathway
+from tests.support.builders import make_employer, make_offering, make_partner, make_user, pathway
 from tests.support.hour_data import ADULT
 from tests.support.placement_data import STATEMENT, delete_offerings_with_their_applications
 from wbl.access import Role
 from wbl.auth.models import User, UserRole
-from wbl.catalog.models import PartnerContact
+from wbl.catalog.models import Partner, PartnerContact
 from wbl.clock import local_today
 from wbl.evaluations import services as evaluations
 from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.extensions import db, utcnow
 from wbl.hours import services as hours
 from wbl.hours.jobs import send_supervisor_digests
-from wbl.hours.models import HourEntry, HourEntryEvent, digest_entry
+from wbl.hours.models import Digest, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements import services as placements
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
@@ -47,7 +45,7 @@ from wbl.reference.models import ExperienceKind
 LONG = "Maximiliana Alessandra Featherstonehaugh-Castellanos"
 TEACHER = Account("teacher", "m.featherstonehaugh@srcs.example.org", LONG, "Teacher", "Welcome")
 EMPLOYER = Account(
-    "employer", "m.castellanos@sunrisevet.example.com", LONG, "Employer", "Thank you"
+    "employer", "m.castellanos@redwoodequine.example.com", LONG, "Employer", "Thank you"
 )
 MINOR = Account(
     "student", "noor.haddad@students.srcs.example.org", "Noor Haddad", "Student", "Hi Noor"
@@ -72,7 +70,7 @@ class Setup:
     running_id: int  # started ten days ago: hours confirmed, waiting and rejected
     later_id: int  # starts in three months
     ended_id: int  # ended early by the supervisor
-    guardian_email: str  # of a minor the clinic accepted: consent asked
+    guardian_email: str  # of a minor the partner accepted: consent asked
 
 
 def _place(offering_id: int, student: User, teacher: User, employer: User) -> Placement:
@@ -86,17 +84,19 @@ def _place(offering_id: int, student: User, teacher: User, employer: User) -> Pl
 
 @pytest.fixture(scope="module")
 def setup(browser_app: Flask) -> Iterator[Setup]:
-    """An adult student with three placements at the clinic (under way with hours, still to
-    start, ended), and a teacher and a supervisor with long names; all removed afterwards."""
+    """A partner of this module's own, whose supervisor has a long name (so that the weekly
+    hours e-mail goes to them whatever other modules sent), an adult student with three
+    placements there (under way with hours, still to start, ended), a minor waiting for
+    consent, and a teacher with a long name; all removed afterwards."""
     with browser_app.app_context(), browser_app.test_request_context():
         today = local_today()
-        school, clinic = seeded_school(), seeded_partner()
-        teacher, employer = seeded_user("teacher"), seeded_user("employer")
+        school, teacher = seeded_school(), seeded_user("teacher")
+        clinic = make_partner(name="Redwood Equine Clinic", sector_code="agriculture")
         long_teacher = make_user(
             roles={Role.TEACHER}, school=school, email=TEACHER.email, full_name=LONG
         )
-        long_employer = make_employer(partner=clinic)
-        long_employer.email, long_employer.full_name = EMPLOYER.email, LONG
+        employer = make_employer(partner=clinic)
+        employer.email, employer.full_name = EMPLOYER.email, LONG
         student = enrol(STUDENT, school, date_of_birth=ADULT)
         minor = enrol(MINOR, school)
         animals = [pathway("agriculture.animal_science")]
@@ -144,7 +144,8 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         ids = Setup(running.id, later.id, ended.id, minor.guardian_email)
         offering_ids = [o.id for o in offerings]
         students = [(student.id, student.user_id), (minor.id, minor.user_id)]
-        people = (long_teacher.id, long_employer.id)
+        people = (long_teacher.id, employer.id)
+        partner_id = clinic.id
         db.session.commit()
         db.session.remove()
     yield ids
@@ -164,9 +165,11 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         delete_offerings_with_their_applications(offering_ids)
         for student_id, user_id in students:
             forget_student(student_id, user_id)
+        db.session.execute(delete(Digest).where(Digest.user_id.in_(staff_ids)))
         db.session.execute(delete(PartnerContact).where(PartnerContact.user_id.in_(staff_ids)))
         db.session.execute(delete(UserRole).where(UserRole.user_id.in_(staff_ids)))
         db.session.execute(delete(User).where(User.id.in_(staff_ids)))
+        db.session.execute(delete(Partner).where(Partner.id == partner_id))
         db.session.commit()
         db.session.remove()
 
@@ -280,7 +283,7 @@ def test_a_supervisors_tables_fit_a_phone(
     with browser_app.app_context(), browser_app.test_request_context(base_url=base_url):
         send_supervisor_digests(utcnow())  # it commits
         db.session.remove()
-    link = emailed_link(browser_app, "hours_supervisor", ACCOUNTS["employer"].email, "/hours/")
+    link = emailed_link(browser_app, "hours_supervisor", EMPLOYER.email, "/hours/")
     _fits_a_phone(page, urlsplit(link).path, "employer-emailed-hours-link")
     check(page, "phone-employer-emailed-hours-link-axe")
     page.goto("/login")
