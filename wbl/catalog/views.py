@@ -13,6 +13,7 @@ from wbl.catalog import manage, recommendations, search, services
 from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
+from wbl.evaluations import services as evaluations
 from wbl.home.services import experience_type_names
 from wbl.pagination import page_number
 from wbl.placements import queries as placement_queries
@@ -200,6 +201,8 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
     fit = None
     if current_user.role_set & {Role.STAFF, Role.ADMIN, Role.EMPLOYER}:
         fit = recommendations.students_who_fit(current_user, offering, today)
+    my_application = placement_queries.student_application_for(current_user, offering.id)
+    ended = my_application.placement if my_application and my_application.completed else None
     return render_template(
         "catalog/offering_detail.html",
         offering=offering,
@@ -210,7 +213,8 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         kind_names=experience_type_names(),
         today=today,
         missing=readiness.readiness_for_viewer(current_user, offering),
-        my_application=placement_queries.student_application_for(current_user, offering.id),
+        my_application=my_application,
+        after=evaluations.after_placement(ended) if ended is not None else None,
     )
 
 
