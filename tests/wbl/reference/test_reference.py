@@ -143,3 +143,27 @@ def test_county_staff_see_the_edit_buttons(client, login_as) -> None:
     html = client.get("/admin/reference/outcomes").get_data(as_text=True)
     assert f"/admin/reference/outcomes/{outcome.id}" in html
     assert "The county office keeps these lists." not in html
+
+
+@pytest.mark.parametrize(
+    ("roles", "district"), [({Role.STAFF}, False), ({Role.ADMIN}, False), ({Role.STAFF}, True)]
+)
+def test_the_reference_menu_entry_opens_the_outcomes(client, login_as, roles, district) -> None:
+    login_as(make_user(roles=roles, district=make_district() if district else None))
+    response = client.get("/admin/reference")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/reference/outcomes")
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("roles", [{Role.STUDENT}, {Role.TEACHER}, {Role.EMPLOYER}])
+def test_the_reference_data_is_staffs(client, login_as, roles) -> None:
+    login_as(make_user(roles=roles))
+    assert client.get("/admin/reference").status_code == 403
+    assert client.get("/admin/reference/outcomes").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
+    response = client.get("/admin/reference")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
