@@ -16,17 +16,24 @@ the wrapper instead of repeating it.
 from __future__ import annotations
 
 import enum
+import importlib
+import inspect
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import quote
 
 from flask import Flask, current_app
 from flask.testing import FlaskClient
+from hypothesis import strategies as st
 from sqlalchemy import select
 from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
+from wtforms.fields.core import UnboundField
 
+import wbl
 from tests.conftest import csrf_from
 from tests.support.builders import (
     make_class_section,
@@ -286,8 +293,6 @@ def path_of(rule: Rule, segments: Mapping[str, str]) -> str:
 
 
 def url_of(rule: Rule, world: World) -> str:
-    from urllib.parse import quote
-
     return path_of(
         rule,
         {
@@ -383,3 +388,151 @@ class Visitor:
 def visitors(app: Flask, world: World) -> Iterator[tuple[str, Visitor]]:
     for actor in ACTORS:
         yield actor, Visitor(app, world.users.get(actor))
+
+
+# --- hostile values -------------------------------------------------------------------------
+
+#: Text a URL may carry (percent-encoded on the way): NUL and control characters, numbers
+#: beyond every integer column, negatives, 10,000 characters, SQL, HTML and path fragments.
+HOSTILE_TEXT: tuple[str, ...] = (
+    "",
+    " ",
+    "\x00",
+    "1\x00",
+    "\x01\x08\x1b\x7f",
+    "\r\nSet-Cookie: x=1",
+    "\t",
+    "0",
+    "-1",
+    "-0",
+    "-2147483649",
+    str(2**31 - 1),
+    str(2**31),
+    str(2**63 - 1),
+    str(2**63),
+    str(2**64),
+    "9" * 40,
+    "1e309",
+    "nan",
+    "1.5",
+    "x" * 10_000,
+    "1' OR '1'='1",
+    "1; DROP TABLE user_account; --",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{ 7*7 }}",
+    "../../etc/passwd",
+    "%",
+    "é",
+    "\U0001f600",
+    "\ud800",
+)
+#: Percent-escapes that are not UTF-8, put in the URL as they are.
+RAW_ESCAPES: tuple[str, ...] = ("%ff%fe", "%c3%28", "%ed%a0%80", "%80", "%e2%82")
+#: Keys that mean something to url_for, for views that pass the query string on to it.
+URL_FOR_KEYS: tuple[str, ...] = ("_external", "_anchor", "_method", "_scheme", "endpoint")
+
+_ARGS_READ = re.compile(
+    r"""request\.args\.get(?:list)?\(\s*["'](\w+)["']|["'](\w+)["']\s+in\s+request\.args"""
+)
+_FORM_OF_ARGS = re.compile(r"(\w+Form)\((?:formdata=)?request\.args\b")
+
+
+def query_keys() -> list[str]:
+    """The query-string keys the views read: ``request.args.get("…")`` and the fields of
+    every form built from ``request.args``, found in the source of ``wbl``."""
+    root = Path(wbl.__file__).parent
+    keys: set[str] = set()
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        keys.update(a or b for a, b in _ARGS_READ.findall(source))
+        form_names = _FORM_OF_ARGS.findall(source)
+        if not form_names:
+            continue
+        module_name = ".".join(("wbl", *path.relative_to(root).with_suffix("").parts))
+        module = importlib.import_module(module_name)
+        for form_name in form_names:
+            form_class = getattr(module, form_name)
+            keys.update(
+                name
+                for name, value in inspect.getmembers(form_class)
+                if isinstance(value, UnboundField)
+            )
+    return sorted(keys)
+
+
+def _quoted(text: str) -> str:
+    return quote(text, safe="", errors="surrogatepass")
+
+
+_HOSTILE_INTS = st.sampled_from((0, 2**31 - 1, 2**31, 2**63 - 1, 2**63, 2**64)) | st.integers(
+    min_value=-(2**70), max_value=2**70
+)
+HOSTILE_VALUE: st.SearchStrategy[str] = st.one_of(
+    st.sampled_from(HOSTILE_TEXT).map(_quoted),
+    _HOSTILE_INTS.map(str),
+    st.sampled_from(RAW_ESCAPES),
+    st.text(max_size=20).map(_quoted),
+)
+
+
+def get_rules(app: Flask) -> list[Rule]:
+    """Every rule that answers GET, the static folders too."""
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if "GET" in (rule.methods or set())),
+        key=lambda rule: (rule.rule, rule.endpoint),
+    )
+
+
+def hostile_urls(rule: Rule, world: World, keys: list[str]) -> st.SearchStrategy[str]:
+    """The rule's path with each variable its real value or a hostile one, and a query string
+    of keys the views read (or url_for's own, or any) with hostile values, raw-encoded."""
+    segments = st.fixed_dictionaries(
+        {
+            name: st.just(_quoted(str(world.value(rule.endpoint, name)))) | HOSTILE_VALUE
+            for _, name in variables_of(rule)
+        }
+    )
+    key = st.one_of(
+        st.sampled_from(keys),
+        st.sampled_from(URL_FOR_KEYS),
+        st.sampled_from(RAW_ESCAPES),
+        st.text(min_size=1, max_size=8).map(_quoted),
+    )
+    query = st.lists(st.tuples(key, HOSTILE_VALUE), max_size=4)
+    return st.builds(
+        lambda path, pairs: path + ("?" + "&".join(f"{k}={v}" for k, v in pairs) if pairs else ""),
+        segments.map(lambda values: path_of(rule, values)),
+        query,
+    )
+
+
+#: Numbers the ``int`` converter lets through to the view, beyond every integer column.
+HUGE_NUMBERS: tuple[str, ...] = (str(2**31), str(2**63 - 1), str(2**63), str(2**64), "9" * 30)
+
+
+def hostile_examples(
+    app: Flask, rule: Rule, world: World, keys: list[str]
+) -> list[tuple[str, str]]:
+    """The fixed (actor, URL) cases every run tries on the rule, as an actor its policy lets
+    in (so the view itself meets the values): each variable in turn given every hostile value
+    its converter lets through (the others real), every hostile value at least once in the
+    query string under the keys the views read, and anonymous with a hostile query (the
+    sign-in redirect carries it in ``next``)."""
+    policy = declared_policy(app, rule) or (PUBLIC,)
+    actor = next(a for a in ACTORS if expected_answer(policy, a) in (Answer.ANY, Answer.SERVED))
+    real = {name: _quoted(str(world.value(rule.endpoint, name))) for _, name in variables_of(rule)}
+    texts = [_quoted(t) for t in HOSTILE_TEXT] + list(RAW_ESCAPES)
+    cases: list[tuple[str, str]] = []
+    for converter, name in variables_of(rule):
+        for value in HUGE_NUMBERS if converter == "int" else texts:
+            cases.append((actor, path_of(rule, {**real, name: value})))
+    path = path_of(rule, real)
+    all_keys = [*keys, *URL_FOR_KEYS]
+    values = texts + list(HUGE_NUMBERS)
+    for start in range(0, len(values), len(all_keys)):
+        pairs = [f"{k}={values[(start + i) % len(values)]}" for i, k in enumerate(all_keys)]
+        cases.append((actor, f"{path}?{'&'.join(pairs)}"))
+    if actor != ANONYMOUS:
+        cases.append((ANONYMOUS, f"{path}?q=%00%ff%fe&next=%0d%0a"))
+    return cases

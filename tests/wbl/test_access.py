@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import strategies as st
 
 from tests.support.builders import make_user
 from tests.support.routes import (
+    ACTORS,
     Answer,
     answer_problem,
     build_world,
     declared_policy,
     expected_answer,
+    get_rules,
+    hostile_examples,
+    hostile_urls,
     methods_of,
+    query_keys,
     url_of,
     visitors,
     walked_rules,
@@ -194,3 +201,53 @@ def test_every_route_answers_every_role_as_its_policy_says(app: Flask) -> None:
                         f"expected {expected.value}, got {problem}"
                     )
     assert problems == []
+
+
+#: Random cases per route, on top of the fixed ones (hostile_examples).
+HOSTILE_EXAMPLES_PER_ROUTE = 5
+
+
+def test_no_hostile_get_request_is_a_server_error(app: Flask) -> None:
+    """Every GET route, as anonymous and as each role, with hostile path segments and query
+    strings (NUL and control characters, 2**31 and 2**63, negatives, 10,000 characters,
+    percent-escapes that are not UTF-8, SQL and HTML): the answer is never a 5xx.
+
+    Each route gets the fixed cases of ``hostile_examples`` (the same in every run) and a
+    few that Hypothesis draws from a fixed seed, without shrinking: a failure names the
+    route and the falsifying case, and the run stays short."""
+    world = build_world()
+    people = dict(visitors(app, world))
+    keys = query_keys()
+    failures = []
+    for rule in get_rules(app):
+
+        @settings(
+            max_examples=HOSTILE_EXAMPLES_PER_ROUTE,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=[HealthCheck.too_slow],
+        )
+        @given(actor=st.sampled_from(ACTORS), url=hostile_urls(rule, world, keys))
+        def request(actor: str, url: str) -> None:
+            try:
+                status = people[actor].open("GET", url).status_code
+            except Exception:
+                db.session.rollback()
+                raise
+            assert status < 500
+
+        for actor, url in hostile_examples(app, rule, world, keys):
+            request = example(actor=actor, url=url)(request)
+        try:
+            request()
+        except Exception as error:
+            failures.append(f"{rule.rule}: {_falsified(error)}")
+    assert not failures, "\n".join(failures)
+
+
+def _falsified(error: BaseException) -> str:
+    """What failed, and on which request: each case of a group, shortened."""
+    errors = error.exceptions if isinstance(error, BaseExceptionGroup) else (error,)
+    return "; ".join(f"{e!r} {' '.join(getattr(e, '__notes__', []))}"[:400] for e in errors)
