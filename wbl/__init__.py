@@ -15,13 +15,19 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
+    from wbl.http import register_request_parsing, register_url_converters
+
+    register_request_parsing(app)
+    register_url_converters(app)
     _register_extensions(app)
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_cli(app)
     _register_security_headers(app)
     from wbl.errors import register_error_handlers
+    from wbl.request_ids import register_request_ids
 
+    register_request_ids(app)
     register_error_handlers(app)
     logging.getLogger("wbl").setLevel(logging.INFO)
     return app

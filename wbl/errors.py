@@ -8,9 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, flash, render_template
+from flask import Flask, flash, render_template, request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from wbl.request_ids import request_id
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +83,31 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
         attempt.ok = True
 
 
-def _page(code: int, title: str, text: str) -> ResponseReturnValue:
-    return render_template("errors/error.html", code=code, title=title, text=text), code
+def _page(code: int, title: str, text: str, *, reference: str | None = None) -> ResponseReturnValue:
+    page = render_template(
+        "errors/error.html", code=code, title=title, text=text, reference=reference
+    )
+    return page, code
+
+
+def _logged(what: str, cause: BaseException) -> str:
+    """Log a failure with the request's id, and return the id for the page to show.
+
+    The failure may have left the session in a failed transaction: it is rolled back first,
+    or the page (its navigation reads the signed-in user) would fail in turn."""
+    from wbl.extensions import db  # extensions imports this module
+
+    db.session.rollback()
+    reference = request_id()
+    log.error(
+        "%s, reference %s: %s %s",
+        what,
+        reference,
+        request.method,
+        request.path,
+        exc_info=(type(cause), cause, cause.__traceback__),
+    )
+    return reference
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -99,6 +125,21 @@ def register_error_handlers(app: Flask) -> None:
             400,
             "Something was wrong with that request",
             "The form may have expired. Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(DataError)
+    def _unstorable_value(error: DataError) -> ResponseReturnValue:
+        """The database refused a value (SQLSTATE class 22: a number out of range, text too
+        long for its column, …) that no check caught before it: the request was wrong, not
+        the server. Logged with its reference, as a 500 would be, so the missing check is
+        found and added."""
+        reference = _logged("value refused by the database", error)
+        return _page(
+            400,
+            "A value could not be saved",
+            "Something you sent is too large or too long to be stored. Go back, check what "
+            "you entered and try again; if it happens again, quote the reference below.",
+            reference=reference,
         )
 
     @app.errorhandler(403)
@@ -119,10 +160,12 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(500)
-    def _server_error(error: Exception) -> ResponseReturnValue:
-        log.exception("unhandled error", exc_info=error)
+    def _server_error(error: InternalServerError) -> ResponseReturnValue:
+        reference = _logged("unhandled error", error.original_exception or error)
         return _page(
             500,
             "Something went wrong on our side",
-            "The error has been logged. Try again in a moment.",
+            "The error has been logged. Try again in a moment; if it happens again, tell "
+            "the program office what you were doing and quote the reference below.",
+            reference=reference,
         )

@@ -110,7 +110,12 @@ def atomic(function: Callable[P, T]) -> Callable[P, T]:
     """A use case that says no leaves nothing behind. It runs in a SAVEPOINT: a business
     error raised after some fields were already set rolls back to it (and expires what it
     touched), so neither the database nor the session keeps half a change. The use case's
-    own commit ends the whole transaction as usual."""
+    own commit ends the whole transaction as usual.
+
+    A refusal that a unique index made (``except IntegrityError: raise AlreadyDone()``)
+    comes after a failed flush, which has already rolled the database back to the SAVEPOINT
+    but left the savepoint open and inactive: it is closed here too, or every later query of
+    the request (the view's, the error page's) would fail with PendingRollbackError."""
 
     @wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -118,7 +123,9 @@ def atomic(function: Callable[P, T]) -> Callable[P, T]:
         try:
             return function(*args, **kwargs)
         except DomainError:
-            if savepoint.is_active:
+            # Still open: active, or made inactive by a failed flush inside it (it is then
+            # the innermost savepoint). Closed: the use case committed or rolled back itself.
+            if savepoint.is_active or db.session().get_nested_transaction() is savepoint:
                 savepoint.rollback()
             raise
 

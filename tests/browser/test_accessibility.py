@@ -12,11 +12,13 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page
 from sqlalchemy import select
+from werkzeug.exceptions import InternalServerError
 
 from tests.browser.conftest import ACCOUNTS
 from tests.browser.test_login_journeys import settle, sign_in
 from wbl.catalog.models import Offering, OfferingStatus
 from wbl.extensions import db
+from wbl.request_ids import request_id
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -56,6 +58,41 @@ def test_login_page_is_accessible(page: Page) -> None:
     page.goto("/login")
     settle(page)
     assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/no-such-page",  # the 404 page
+        "/verify/NO-SUCH-CODE",  # the unknown-certificate page, public
+    ],
+)
+def test_not_found_pages_are_accessible(page: Page, path: str) -> None:
+    response = page.goto(path)
+    assert response is not None
+    assert response.status == 404
+    settle(page)
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=2)
+
+
+def test_the_500_page_is_accessible(page: Page, browser_app: Flask, base_url: str) -> None:
+    """The page the app's handler renders for an unhandled error, served on the live origin
+    (its stylesheets come from the live server)."""
+    with browser_app.test_request_context("/boom"):
+        handler = browser_app._find_error_handler(InternalServerError(), [])
+        assert handler is not None
+        html, status = handler(InternalServerError(original_exception=RuntimeError("boom")))
+        reference = request_id()
+    assert status == 500
+    page.route(
+        "**/boom", lambda route: route.fulfill(status=500, body=html, content_type="text/html")
+    )
+    page.goto(f"{base_url}/boom")
+    settle(page)
+    assert page.get_by_text(reference).is_visible()
+    violations = axe_violations(page)
+    assert violations == [], json.dumps(violations, indent=2)
 
 
 def test_login_page_with_errors_is_accessible(page: Page) -> None:

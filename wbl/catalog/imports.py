@@ -49,8 +49,15 @@ from wbl.reference.models import (
 )
 from wbl.storage import storage
 
+# Limits on what is read, so that no file keeps a worker busy for long (docs/import-formats.md).
+# Each is checked before the work it bounds: the file's size on upload, the workbook's unpacked
+# size from its zip directory and its sheet's declared size before any row is parsed, the rest
+# while the rows stream in (a sheet may not declare its size, or may understate it).
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 10_000
+MAX_ROWS = 10_000  # data rows (10,000 rows of a workbook take a few seconds to read)
+MAX_SHEET_ROWS = 20_000  # rows of the sheet read at most, the header and blank rows included
+MAX_COLUMNS = 100  # the widest import has 23 columns
+MAX_XLSX_UNPACKED_BYTES = 32 * 1024 * 1024  # 10,000 exported offerings unpack to 13 MB
 STAGED_MAX_AGE = 60 * 60  # seconds a checked upload waits for the user's confirmation
 TOKEN_PURPOSE = "catalog-import"  # noqa: S105 - an itsdangerous salt, not a secret
 LIST_SEPARATOR = ";"
@@ -218,7 +225,6 @@ _GENERATED_ID = re.compile(r"^wbl-(partner|offering)-(\d+)$")
 _ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
 _TRUE = {"yes", "y", "true", "1", "x"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP: what a spreadsheet may run
-MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # a small .xlsx that unpacks to gigabytes: refused
 MAX_BLANK_RUN = 1000  # blank rows in a row after which the rest of a sheet is not read
 _FALSE = {"no", "n", "false", "0"}
 
@@ -296,15 +302,43 @@ def _read_csv(data: bytes) -> Iterator[list[object]]:
         raise _FileProblem(f"The CSV file cannot be read ({error}).") from None
 
 
-def _read_xlsx(data: bytes) -> Iterator[list[object]]:
-    from openpyxl import load_workbook
-
+def _unpacked_size(data: bytes) -> int:
+    """What the workbook expands to, from its zip directory (a zip member never yields more
+    than the size the directory declares). 0 when it is not a zip: openpyxl then says so."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        unpacked = 0  # load_workbook below says it is not a workbook
-    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return 0
+
+
+def _too_many_rows(declared: int | None = None) -> _FileProblem:
+    size = (
+        f"says it has {declared:,} rows" if declared else f"has more than {MAX_SHEET_ROWS:,} rows"
+    )
+    return _FileProblem(
+        f"The sheet {size}; at most {MAX_SHEET_ROWS:,} rows are read, blank ones included. If "
+        "the rows below your data are empty, delete them (or copy the data into a new "
+        "workbook) and save again; otherwise split the file."
+    )
+
+
+def _too_many_columns(declared: int | None = None) -> _FileProblem:
+    size = f"{declared:,} columns" if declared else f"more than {MAX_COLUMNS} columns"
+    return _FileProblem(
+        f"The sheet is {size} wide; at most {MAX_COLUMNS} are read. Delete the columns right "
+        "of your data, or copy the data into a new workbook."
+    )
+
+
+def _read_xlsx(data: bytes) -> Iterator[list[object]]:
+    """The first sheet's rows, streamed (openpyxl read-only). Each is cut at ``MAX_COLUMNS + 1``
+    values, so that one styled cell at column 16,384 of every row costs nothing: a sheet
+    wider than the limit is refused by its declared size, or by a value in the first column
+    past it (what lies further right in a sheet that declares no size is not read)."""
+    from openpyxl import load_workbook
+
+    if _unpacked_size(data) > MAX_XLSX_UNPACKED_BYTES:
         raise _FileProblem("The workbook is too large once unpacked. Split it into smaller files.")
     try:
         with warnings.catch_warnings():
@@ -318,10 +352,20 @@ def _read_xlsx(data: bytes) -> Iterator[list[object]]:
         ) from None
     try:
         sheet = workbook.worksheets[0]
+        # The size the sheet declares, before a row is parsed: a small file may claim
+        # millions of rows, and openpyxl would hand back every one of them.
+        if (sheet.max_row or 0) > MAX_SHEET_ROWS:
+            raise _too_many_rows(sheet.max_row)
+        if (sheet.max_column or 0) > MAX_COLUMNS:
+            raise _too_many_columns(sheet.max_column)
+        # Then read what is there, not what was declared (a sheet may understate its size).
+        sheet.reset_dimensions()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            for values in sheet.iter_rows(values_only=True):
+            for values in sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
                 yield list(values)
+    except _FileProblem:
+        raise
     except Exception:  # a damaged sheet inside a valid zip
         raise _FileProblem(
             "The workbook's first sheet cannot be read. Open it in Excel and save it again."
@@ -331,7 +375,8 @@ def _read_xlsx(data: bytes) -> Iterator[list[object]]:
 
 
 def read_table(data: bytes, filename: str) -> Table:
-    """The header and the non-blank rows of a CSV or XLSX file (first sheet)."""
+    """The header and the non-blank rows of a CSV or XLSX file (first sheet): the one reader
+    of every spreadsheet upload (partners, offerings, credentials, WorkKeys scores)."""
     if len(data) > MAX_FILE_BYTES:
         raise _FileProblem(
             f"The file is {len(data) / 1048576:.1f} MB; the limit is "
@@ -345,7 +390,11 @@ def read_table(data: bytes, filename: str) -> Table:
     rows: list[tuple[int, list[Cell]]] = []
     blank_run = 0
     for number, raw in enumerate(source, start=1):
-        cells = [_clean(v) for v in raw]
+        if number > MAX_SHEET_ROWS:
+            raise _too_many_rows()
+        if any(v is not None and v != "" for v in raw[MAX_COLUMNS:]):
+            raise _too_many_columns()
+        cells = [_clean(v) for v in raw[:MAX_COLUMNS]]
         if number == 1:
             header = [str(c).lower() if c is not None else "" for c in cells]
             continue
@@ -355,6 +404,8 @@ def read_table(data: bytes, filename: str) -> Table:
                 break  # a sheet formatted to its last row: the data has ended
             continue
         blank_run = 0
+        while cells and cells[-1] is None:
+            cells.pop()
         if len(rows) >= MAX_ROWS:
             raise _FileProblem(
                 f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."

@@ -25,6 +25,7 @@ from wbl.catalog.models import OfferingStatus
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.extensions import db
+from wbl.http import db_int
 from wbl.reference.choices import (
     activity_choices,
     outcome_choices,
@@ -48,7 +49,7 @@ def _form_error(form: Any, error: DomainError) -> None:
 
 
 def _page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    return max(request.args.get("page", 1, type=db_int) or 1, 1)
 
 
 # --- partners ----------------------------------------------------------------------------
@@ -59,7 +60,7 @@ def _page_number() -> int:
 def partners() -> ResponseReturnValue:
     filters = manage_queries.PartnerFilters(
         q=request.args.get("q", "")[:100].strip(),
-        sector_id=request.args.get("sector", type=int),
+        sector_id=request.args.get("sector", type=db_int),
         state=request.args.get("state", "active"),
     )
     page = db.paginate(
@@ -343,7 +344,7 @@ def offering_new() -> ResponseReturnValue:
     form = _offering_form(OfferingForm())
     staff = manage.is_staff(current_user)
     if not form.is_submitted():
-        partner_id = request.args.get("partner", type=int)
+        partner_id = request.args.get("partner", type=db_int)
         if partner_id is not None:
             form.partner_id.data = partner_id
     if form.validate_on_submit():

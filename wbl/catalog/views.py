@@ -14,6 +14,7 @@ from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.home.services import experience_type_names
+from wbl.http import db_int
 from wbl.placements import queries as placement_queries
 from wbl.placements import readiness
 from wbl.reference.models import ExperienceKind
@@ -138,7 +139,7 @@ def browse() -> ResponseReturnValue:
     form = CatalogFilterForm(formdata=request.args)
     _set_choices(form, search.filter_choices(), kind_names)
     form.validate()
-    filters = _filters_from(form, request.args.get("page", 1, type=int) or 1)
+    filters = _filters_from(form, request.args.get("page", 1, type=db_int) or 1)
     zip_code = str(_ok(form.zip) or "")
     try:
         origin = search.origin_for(current_user, zip_code)

@@ -39,6 +39,7 @@ from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.hours.logs import student_log
+from wbl.http import db_int
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District
@@ -76,6 +77,7 @@ def catalog() -> ResponseReturnValue:
             sector_id=sector_id,
             active=form.active_filter(),
         ),
+        page=request.args.get("page", 1, type=db_int),
         per_page=50,
         error_out=False,
     )
@@ -259,7 +261,7 @@ def policy_page() -> ResponseReturnValue:
         else []
     )
     pick.district_id.choices = [(d.id, d.name) for d in districts]
-    district_id = request.args.get("district_id", type=int) or current_user.district_id
+    district_id = request.args.get("district_id", type=db_int) or current_user.district_id
     if district_id is None:
         if not districts:  # a county without districts yet
             return render_template("credentials/policy.html", district=None, pick=None)
@@ -316,7 +318,12 @@ def policy_page() -> ResponseReturnValue:
 @bp.get("/queue")
 @policy(Role.STAFF)
 def queue() -> ResponseReturnValue:
-    page = db.paginate(queries.verification_queue(current_user), per_page=50, error_out=False)
+    page = db.paginate(
+        queries.verification_queue(current_user),
+        page=request.args.get("page", 1, type=db_int),
+        per_page=50,
+        error_out=False,
+    )
     return render_template("credentials/queue.html", page=page, action=ActionForm())
 
 

@@ -19,6 +19,7 @@ from wbl.evaluations.forms import (
 )
 from wbl.evaluations.models import RATINGS
 from wbl.extensions import db
+from wbl.http import db_int
 from wbl.placements.models import PlacementStatus
 from wbl.placements.policies import is_staff
 from wbl.portfolio import services as portfolio
@@ -46,7 +47,7 @@ def index() -> ResponseReturnValue:
     school_id = filters.school_id() if valid and staff else None
     page = db.paginate(
         queries.completed_placements(current_user, school_id=school_id, state=state),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=db_int),
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -25,6 +25,7 @@ from wbl.events.models import EventRequest, EventRequestStatus
 from wbl.extensions import utcnow
 from wbl.home.services import experience_type_names
 from wbl.hours import attendance as attendance_service
+from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 from wbl.schools import services as school_services
 from wbl.schools.models import ClassSection
@@ -47,7 +48,7 @@ def _class_label(section: ClassSection) -> str:
 def index() -> ResponseReturnValue:
     return render_template(
         "events/index.html",
-        page=services.request_page(current_user, request.args.get("page", 1, type=int)),
+        page=services.request_page(current_user, request.args.get("page", 1, type=db_int)),
         kind_names=experience_type_names(),
         is_teacher=current_user.has_role(Role.TEACHER),
     )
@@ -67,7 +68,7 @@ def _options(form: EventRequestForm) -> tuple[services.DateOptionInput, ...]:
 @policy(Role.TEACHER)
 def new() -> ResponseReturnValue:
     """From an offering (``?offering=ID``) or for a partner the teacher chooses."""
-    offering_id = request.args.get("offering", type=int)
+    offering_id = request.args.get("offering", type=db_int)
     offering = services.requestable_offering(offering_id) if offering_id else None
     classes = school_services.own_classes(current_user)
     if not classes:
@@ -87,7 +88,7 @@ def new() -> ResponseReturnValue:
         for c in classes
     ]
     if not form.is_submitted():
-        wanted = request.args.get("class", type=int)
+        wanted = request.args.get("class", type=db_int)
         default = next((c for c in classes if c.section.id == wanted), classes[0])
         form.class_section_id.data = default.section.id
         form.class_size.data = default.student_count or None

@@ -37,6 +37,7 @@ from wbl.externships.models import (
     TeacherApplicationStatus,
 )
 from wbl.hours.views import hours_text
+from wbl.http import db_int
 from wbl.placements.policies import is_staff
 from wbl.portfolio.views import download
 
@@ -104,7 +105,7 @@ def new() -> ResponseReturnValue:
     _partner_choices(form)
     if not form.partner_id.choices:
         raise Forbidden("You are not a contact of any partner.")
-    partner_id = request.args.get("partner_id", type=int)
+    partner_id = request.args.get("partner_id", type=db_int)
     if not form.is_submitted() and partner_id is not None:
         form.partner_id.data = partner_id
     done = _save_form(form, None)

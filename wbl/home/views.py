@@ -8,6 +8,7 @@ from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.home import services
+from wbl.http import db_int
 from wbl.students.queries import student_roster
 
 bp = Blueprint("home", __name__)
@@ -33,10 +34,10 @@ def dashboard() -> ResponseReturnValue:
         return render_template("home/staff.html", data=data, kind_names=names, today=today)
     if role is Role.TEACHER:
         name = request.args.get("q", "")[:100]
-        grade = request.args.get("grade", type=int)
+        grade = request.args.get("grade", type=db_int)
         page = db.paginate(
             student_roster(current_user, name=name, grade=grade),
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=db_int),
             per_page=20,
             error_out=False,
         )

@@ -5,6 +5,7 @@ from flask.typing import ResponseReturnValue
 
 from wbl.access import Role, policy
 from wbl.extensions import db
+from wbl.http import db_int
 from wbl.notifications import queries
 
 bp = Blueprint("notifications", __name__, url_prefix="/outbox")
@@ -18,7 +19,7 @@ def outbox() -> ResponseReturnValue:
         abort(404)
     page = db.paginate(
         queries.outbox_newest_first(),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=db_int),
         per_page=25,
         error_out=False,
     )

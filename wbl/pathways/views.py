@@ -14,6 +14,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.hours import logs
+from wbl.http import db_int
 from wbl.pathways import rules, services
 from wbl.pathways.forms import (
     FORMS,
@@ -148,7 +149,7 @@ def rules_page() -> ResponseReturnValue:
         SelectChoice(d.id, d.name)  # type: ignore[arg-type]
         for d in districts
     ]
-    wanted = request.args.get("district", type=int) or districts[0].id
+    wanted = request.args.get("district", type=db_int) or districts[0].id
     district = services.get_district(current_user, wanted)
     chooser.district.data = district.id
     rows = services.district_rules(current_user, district.id)

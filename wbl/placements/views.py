@@ -26,6 +26,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
+from wbl.http import db_int
 from wbl.placements import policies, queries, services
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
@@ -116,7 +117,7 @@ def index() -> ResponseReturnValue:
             status = ApplicationStatus(filters.status.data)
         page = db.paginate(
             queries.staff_applications(user, status),
-            page=request.args.get("page", 1, type=int),
+            page=request.args.get("page", 1, type=db_int),
             per_page=PER_PAGE,
             error_out=False,
         )

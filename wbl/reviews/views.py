@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wbl.access import Role, policy
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import db
+from wbl.http import db_int
 from wbl.reference.services import active_outcomes
 from wbl.reviews import queries, services
 from wbl.reviews.forms import (
@@ -214,7 +215,7 @@ def submissions() -> ResponseReturnValue:
     school_id = filters.school_id() if valid else None
     page = db.paginate(
         queries.submissions_for_staff(current_user, status=status, school_id=school_id),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=db_int),
         per_page=PER_PAGE,
         error_out=False,
     )
