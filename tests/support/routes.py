@@ -10,7 +10,9 @@ there; ``Visitor`` is a test client signed in as one actor that sends a valid CS
 every POST and restores its session before each request (a view that signs out changes no
 later answer). ``expected_answer`` derives from a view's declared policy what the actor must
 be told, written out here rather than borrowed from ``wbl.access``, so that the walk checks
-the wrapper instead of repeating it.
+the wrapper instead of repeating it. For the hostile walk: ``query_keys`` (the keys the views
+read, from their source), ``hostile_examples`` (the fixed cases of a route) and
+``hostile_urls`` (the cases Hypothesis draws).
 """
 
 from __future__ import annotations
