@@ -11,8 +11,11 @@ PORT ?= 5000
 ## Create .venv and install the pinned requirements (again only when requirements.txt changes).
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "WBL needs Python 3.11 (set PYTHON=python3.11)")'
+	@echo "== Creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@echo "== Installing the pinned packages of requirements.txt (a few minutes the first time; pip lists each one)"
+	$(PY) -m pip install --disable-pip-version-check -r requirements.txt
+	@echo "== Packages installed"
 	@touch $@
 
 setup: $(VENV)/.installed
@@ -20,16 +23,21 @@ setup: $(VENV)/.installed
 ## Create or upgrade the database, load reference data, and the demo county when empty.
 db: setup
 	@mkdir -p instance
+	@echo "== Creating or upgrading the database (instance/wbl.sqlite unless DATABASE_URL is set)"
 	$(FLASK) db upgrade
+	@echo "== Loading the reference data"
 	$(FLASK) seed-reference
 
 demo: db
+	@echo "== Loading the demo county (only into an empty database)"
 	$(FLASK) seed-demo --if-empty
 
-## Set everything up and serve on http://127.0.0.1:5000
+## Set everything up and serve on http://127.0.0.1:5000, with the scheduler beside the web
+## server (its jobs deliver e-mail, send the weekly hours e-mails, ...); Ctrl+C stops both.
+## Links in e-mails point here too (PORT=5077 make run: at port 5077) unless WBL_BASE_URL is set.
 run: demo
-	@echo "WBL is starting on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "== Starting WBL and its scheduler"
+	@WBL_BASE_URL="$${WBL_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) serve --host $(HOST) --port $(PORT)
 
 ## The whole test suite (SQLite by default; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL),
 ## on two workers (each with its own database); WORKERS=0 runs it in one process.

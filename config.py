@@ -39,6 +39,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"  # not sent along with other sites' requests (CSRF)
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     # Uploaded files (wbl/storage.py): a local folder by default.
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
@@ -50,12 +51,29 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@scoe.example.org")
-    SHOW_OUTBOX = False  # the outbox page, for development and demos
+    # The scheduler delivers the outbox this often (seconds) and when it starts.
+    OUTBOX_INTERVAL = int(os.environ.get("WBL_OUTBOX_INTERVAL", "60"))
+    SHOW_OUTBOX = False  # the outbox shows message bodies: development and demos only
 
-    # Login throttling (flask-limiter): in memory by default, Redis when configured.
-    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Rate-limit counters, shared by every web worker: sign-in throttling (wbl/auth/throttle.py)
+    # and Flask-Limiter's limits (password reset). The app's database by default
+    # (wbl/auth/throttle_storage.py); redis://host:6379 for Redis.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "database://"
     RATELIMIT_HEADERS_ENABLED = False
-    LOGIN_ATTEMPT_LIMIT = "5 per 15 minutes"
+    # Behind a reverse proxy or load balancer: how many of them to trust for the client's
+    # address and scheme (X-Forwarded-For/-Proto, Werkzeug's ProxyFix). 0 when clients connect
+    # directly. Without it, throttling sees every client at the proxy's address.
+    PROXY_HOPS = int(os.environ.get("WBL_PROXY_HOPS", "0"))
+    # Sign-in throttling: the rules and why, in wbl/auth/throttle.py.
+    SIGN_IN_FREE_ATTEMPTS = 5  # per account and address, then a growing delay ...
+    SIGN_IN_MAX_DELAY = 15 * 60  # ... of 1, 2, 4 … seconds, up to this between attempts
+    SIGN_IN_PAIR_WINDOW = 24 * 60 * 60  # a day after its first attempt, a pair starts afresh
+    SIGN_IN_ADDRESS_CEILING = 5000  # failures per address and hour: above a school's NAT
+    SIGN_IN_ADDRESS_WINDOW = 60 * 60
+    SIGN_IN_ACCOUNT_CEILING = 20  # failures per account and hour from anywhere: then one
+    SIGN_IN_ACCOUNT_WINDOW = 60 * 60  # free attempt per address instead of five
+    # A reset request takes at least this long, whether or not the account exists.
+    PASSWORD_RESET_MIN_SECONDS = 0.25
 
     # Signed links
     PASSWORD_RESET_MAX_AGE = 60 * 60 * 2  # two hours

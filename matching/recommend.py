@@ -24,6 +24,9 @@ Business rules (the hard filters; an offering failing any of them is never recom
   eligible but earns no distance bonus: staff confirm travel when approving. Class
   events held at the school (a guest speaker in class) should therefore be entered
   without coordinates or as virtual.
+* **Not taken yet**: the offering is not among the student's ``offerings_taken`` (an
+  application still under way, a placement, or one already completed): a student is
+  never pointed again at what they already have or have done.
 
 Soft preferences are scored; the weights live in :mod:`matching.weights`.
 
@@ -160,6 +163,8 @@ class Student:
     experience_types_done: frozenset[str] = frozenset()
     #: Subset of :data:`AVAILABILITY_SLOTS`; empty means "not said".
     availability: frozenset[str] = frozenset()
+    #: Offering ids the student already has or has done (see "Not taken yet" above).
+    offerings_taken: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         _check_slots(self.availability, "availability")
@@ -294,6 +299,8 @@ def eligibility_problems(
     problems: list[str] = []
     if not _open_on(offering, today):
         problems.append("closed")
+    if offering.id in student.offerings_taken:
+        problems.append("taken")
     if offering.minimum_age is not None:
         on = offering.start_date or today
         if student.date_of_birth is None or age_on(student.date_of_birth, on) < (
@@ -491,6 +498,9 @@ class _StudentBlock:
     sectors: list[frozenset[int]]  # via their pathways
     done_mask: list[int]  # experience types done, as bits
     slot_mask: list[int]  # availability, as bits
+    # (student row, offering id) of every offering taken, rows ascending
+    taken_rows: NDArray[np.intp]
+    taken_ids: NDArray[np.int64]
 
 
 @dataclass(slots=True)
@@ -642,6 +652,8 @@ class OfferingIndex:
         self._text = TextModel(
             [o.text or o.title for o in self._offerings],
             [*self._pathway_names.values(), *self._sector_names.values()],
+            common_share=weights.common_word_share,
+            common_min_documents=weights.common_word_min_offerings,
         )
 
         # Pathway / sector affinity: one row per known pathway (plus a zero row), holding
@@ -844,6 +856,12 @@ class OfferingIndex:
             ],
             done_mask=(key >> _N_SLOTS).tolist(),
             slot_mask=(key & ((1 << _N_SLOTS) - 1)).tolist(),
+            taken_rows=np.repeat(
+                np.arange(n, dtype=np.intp), [len(s.offerings_taken) for s in students]
+            ),
+            taken_ids=np.array(
+                [oid for s in students for oid in sorted(s.offerings_taken)], dtype=np.int64
+            ),
         )
 
     # ------------------------------------------------------------------------ scoring
@@ -890,8 +908,23 @@ class OfferingIndex:
                 need = cat.prereq_bits[None, :, word]
                 missing |= (need & ~have[:, word, None]) != 0
             bad[:, cat.prereq_cols] |= missing
+        self._mark_taken(block, cat, lo, hi, bad)
         np.subtract(score, 2.0, out=score, where=bad)
         return _Scored(score=score, cosine=cosine, miles=miles)
+
+    @staticmethod
+    def _mark_taken(
+        block: _StudentBlock, cat: _Catalog, lo: int, hi: int, bad: NDArray[np.bool_]
+    ) -> None:
+        """Mark the offerings students ``lo:hi`` have taken (a handful each) as ineligible."""
+        start, stop = np.searchsorted(block.taken_rows, [lo, hi])
+        if start == stop or cat.size == 0:
+            return
+        ids = block.taken_ids[start:stop]
+        cols = np.searchsorted(cat.ids, ids)  # the catalog's columns are in id order
+        np.minimum(cols, cat.size - 1, out=cols)
+        found = cat.ids[cols] == ids  # taken offerings that are closed are not columns
+        bad[block.taken_rows[start:stop][found] - lo, cols[found]] = True
 
     @staticmethod
     def _top_k(scores: NDArray[np.float64], k: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:

@@ -9,35 +9,79 @@ which turns straight into a reason the student can read.
 The vocabulary is fitted on the catalog plus the CTE pathway and sector names, so a
 student's query (their interests plus the names of their pathways and sectors) is
 always expressed in known terms. Rows are l2-normalised, so a dot product is the cosine.
+
+Words that say nothing about an interest never count: scikit-learn's English stop words
+and :data:`DOMAIN_STOP_WORDS`, the filler of students' and partners' writing ("I *want*
+to *work* with animals", "bring *work samples*"). A word that does count but that most of
+the catalog uses ("questions", "supervisor") still scores, weighted down by its IDF, but
+is not named as a shared interest: it tells the student nothing about this offering.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
+from typing import Final
 
 import numpy as np
 import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
 from numpy.typing import NDArray
 from sklearn.feature_extraction.text import (  # type: ignore[import-untyped, unused-ignore]
+    ENGLISH_STOP_WORDS,
     TfidfVectorizer,
 )
 
-__all__ = ["TextModel"]
+__all__ = ["DOMAIN_STOP_WORDS", "STOP_WORDS", "TextModel"]
+
+#: Words of work-based learning writing that are no interest: wishes ("want", "like",
+#: "love"), the work itself ("work", "job", "career", "experience"), and "samples" (work
+#: samples, the portfolio's word). Kept short: every word here is ignored everywhere.
+DOMAIN_STOP_WORDS: Final[frozenset[str]] = frozenset(
+    {
+        *("want", "wants", "wanted", "wanting", "like", "likes", "liked", "love", "loves"),
+        *("enjoy", "enjoys", "interested", "interest", "interests", "curious", "hope"),
+        *("hoping", "maybe", "really", "someday", "future", "things", "thing", "stuff"),
+        *("lot", "lots", "work", "works", "working", "job", "jobs", "career", "careers"),
+        *("learn", "learning", "experience", "experiences", "opportunity"),
+        *("opportunities", "sample", "samples"),
+    }
+)
+#: What the vectorizer ignores (sorted: scikit-learn takes a list).
+STOP_WORDS: Final[tuple[str, ...]] = tuple(sorted(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS))
 
 
 class TextModel:
     """A TF-IDF model of a catalog: document vectors, query vectors, shared terms."""
 
-    __slots__ = ("_analyze", "_doc_keys", "_idf", "_names", "_vocabulary", "documents")
+    __slots__ = (
+        "_analyze",
+        "_common",
+        "_doc_keys",
+        "_idf",
+        "_names",
+        "_vocabulary",
+        "documents",
+    )
 
-    def __init__(self, documents: Sequence[str], extra_vocabulary: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        documents: Sequence[str],
+        extra_vocabulary: Sequence[str] = (),
+        *,
+        common_share: float = 1.0,
+        common_min_documents: int = 1,
+    ) -> None:
         """Fit on ``documents`` + ``extra_vocabulary`` and vectorise the documents.
 
         A catalog whose texts are empty or only stop words has no text signal: every
         cosine is then 0, rather than an error that would take recommendations down.
+        A term in more than ``common_share`` of the documents, and in at least
+        ``common_min_documents`` of them (a share of a small catalog means little), is
+        too common to be named by :meth:`shared_terms`.
         """
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float64)
+        vectorizer = TfidfVectorizer(
+            stop_words=list(STOP_WORDS), sublinear_tf=True, dtype=np.float64
+        )
         self._analyze: Callable[[str], list[str]] | None = None
         self._vocabulary: dict[str, int] = {}
         self._idf: NDArray[np.float64] = np.zeros(1)
@@ -55,6 +99,10 @@ class TextModel:
         # (document, term) pairs as sorted integer keys, to look weights up in bulk
         rows = np.repeat(np.arange(self.documents.shape[0]), np.diff(self.documents.indptr))
         self._doc_keys: NDArray[np.int64] = rows * self.vocabulary_size + self.documents.indices
+        in_documents = np.bincount(self.documents.indices, minlength=self.vocabulary_size)
+        self._common: NDArray[np.bool_] = (in_documents > common_share * len(documents)) & (
+            in_documents >= common_min_documents
+        )
 
     @property
     def vocabulary_size(self) -> int:
@@ -103,7 +151,8 @@ class TextModel:
         documents: NDArray[np.intp],
         limit: int = 3,
     ) -> list[list[str]]:
-        """For each (query row, document) pair, the terms they share, strongest first.
+        """For each (query row, document) pair, the terms they share, strongest first;
+        terms too common in the catalog to tell anything are left out.
 
         Strength is the term's contribution to the cosine (query weight x document
         weight), so the words named are the ones that made the match; ties go to the
@@ -124,7 +173,7 @@ class TextModel:
         keys = documents[pair].astype(np.int64) * self.vocabulary_size + terms
         found = np.searchsorted(self._doc_keys, keys)
         found[found == self._doc_keys.size] = 0
-        hit = self._doc_keys[found] == keys
+        hit = (self._doc_keys[found] == keys) & ~self._common[terms]
         pair, terms = pair[hit], terms[hit]
         strength = queries.data[at[hit]] * self.documents.data[found[hit]]
         # Entries are grouped by pair and within a pair by term id; one stable sort on

@@ -78,6 +78,12 @@ class Weights:
     text_reason_threshold: float = 0.08
     #: A deadline this many days away or closer is mentioned as a reason.
     deadline_reason_days: int = 14
+    #: A word in more than this share of the offerings is too common to be named as a
+    #: shared interest ("questions", "supervisor"; it still scores, weighted by its IDF) ...
+    common_word_share: float = 0.2
+    #: ... once it is in at least this many offerings: a share of a small catalog says
+    #: little (two of three offerings about nurses does not make "nurse" filler).
+    common_word_min_offerings: int = 10
 
     def __post_init__(self) -> None:
         parts = self.components()
@@ -87,6 +93,8 @@ class Weights:
             raise ValueError("at least one weight must be positive")
         if self.distance_scale_miles <= 0 or self.text_saturation <= 0:
             raise ValueError("distance_scale_miles and text_saturation must be positive")
+        if not 0.0 < self.common_word_share <= 1.0 or self.common_word_min_offerings < 1:
+            raise ValueError("common_word_share must be within (0, 1], the minimum at least 1")
         for name in ("virtual_distance_score", "class_event_factor", "unknown_availability_score"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

@@ -40,10 +40,12 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    conf_args.setdefault("compare_type", True)
-    from wbl.scheduler import include_in_migrations
+    # Types and server defaults compared, APScheduler's job table left out: the options the
+    # migration tests use (wbl/schema.py), so autogenerate sees what the tests see.
+    from wbl.schema import comparison_options
 
-    conf_args.setdefault("include_object", include_in_migrations)
+    for name, value in comparison_options().items():
+        conf_args.setdefault(name, value)
 
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)

@@ -25,7 +25,7 @@ from config import TestingConfig
 from tests.support.database import postgres_test_url, prepare_database
 from wbl import create_app
 from wbl.auth.models import User
-from wbl.extensions import db, limiter
+from wbl.extensions import db
 
 
 def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -120,8 +120,9 @@ def _isolated_database(request: pytest.FixtureRequest) -> Iterator[None]:
             saved.append((key, engine))
             held.append((connection, transaction))
         db.session.remove()
+        # Rate-limit counters are rows too (wbl/auth/throttle_storage.py): they roll back with
+        # the test. No reset here: a write would lock SQLite for the test's other connections.
         db.session.configure(join_transaction_mode="create_savepoint")
-        limiter.reset()
         try:
             yield
         finally:

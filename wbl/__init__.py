@@ -15,6 +15,7 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
+    _register_proxy(app)
     from wbl.http import register_request_parsing, register_url_converters
 
     register_request_parsing(app)
@@ -33,15 +34,27 @@ def create_app(config: type[Config]) -> Flask:
     return app
 
 
+def _register_proxy(app: Flask) -> None:
+    """Behind ``PROXY_HOPS`` proxies, the client's address is the one they forward (sign-in
+    throttling counts by address)."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def _register_extensions(app: Flask) -> None:
     import wbl.models  # noqa: F401 - registers every table on the metadata
     from wbl.auth import services as auth_services
+    from wbl.auth import throttle
     from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
+    throttle.init_app(app)  # also registers the database:// storage Flask-Limiter uses
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -140,7 +153,6 @@ def _register_template_helpers(app: Flask) -> None:
             "Role": Role,
             "county_name": app.config["COUNTY_NAME"],
             "demo_footer": app.config["DEMO_FOOTER"],
-            "show_outbox": app.config["SHOW_OUTBOX"],
         }
 
 
@@ -165,7 +177,7 @@ def _register_cli(app: Flask) -> None:
     from wbl.auth.cli import users_cli
     from wbl.catalog.cli import export_cli, import_cli
     from wbl.demo.cli import seed_demo_command
-    from wbl.jobs.cli import scheduler_command
+    from wbl.jobs.cli import jobs_cli, scheduler_command, serve_command
     from wbl.placements.cli import placements_cli
     from wbl.placements.rounds_cli import rounds_cli
     from wbl.reference.cli import seed_reference_command
@@ -175,6 +187,8 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(export_cli)
     app.cli.add_command(placements_cli)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(serve_command)
     app.cli.add_command(rounds_cli)
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)

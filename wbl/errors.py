@@ -128,11 +128,12 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     @app.errorhandler(DataError)
-    def _unstorable_value(error: DataError) -> ResponseReturnValue:
+    @app.errorhandler(OverflowError)
+    def _unstorable_value(error: DataError | OverflowError) -> ResponseReturnValue:
         """The database refused a value (SQLSTATE class 22: a number out of range, text too
-        long for its column, …) that no check caught before it: the request was wrong, not
-        the server. Logged with its reference, as a 500 would be, so the missing check is
-        found and added."""
+        long for its column, …; on SQLite the driver's OverflowError for a number past 64
+        bits) that no check caught before it: the request was wrong, not the server. Logged
+        with its reference, as a 500 would be, so the missing check is found and added."""
         reference = _logged("value refused by the database", error)
         return _page(
             400,
@@ -154,9 +155,9 @@ def register_error_handlers(app: Flask) -> None:
     def _too_many(error: HTTPException) -> ResponseReturnValue:
         return _page(
             429,
-            "Too many attempts",
-            "For your security, sign-in is paused after repeated failed attempts. "
-            "Wait 15 minutes and try again, or reset your password.",
+            "Too many requests",
+            "This was asked for too often from your address (a password reset, say). Wait an "
+            "hour and try again; if you cannot sign in meanwhile, ask the program office.",
         )
 
     @app.errorhandler(500)

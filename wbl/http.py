@@ -10,7 +10,7 @@
   (every id column is an INTEGER) matches no route, so it is a 404 like any unknown id,
   instead of an "integer out of range" from PostgreSQL.
 - Integers read from the query string go through ``db_int``
-  (``request.args.get("page", 1, type=db_int)``): a value an INTEGER column cannot hold is
+  (``request.args.get("sector", type=db_int)``): a value an INTEGER column cannot hold is
   treated as absent, exactly as a word would be.
 """
 

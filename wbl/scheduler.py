@@ -12,19 +12,19 @@ removes the session at the end.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import pkgutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import inspect, select, text
 
-from wbl.clock import to_local
 from wbl.extensions import db, utcnow
 from wbl.jobs.models import JobRun
 
@@ -39,110 +39,97 @@ def include_in_migrations(obj: Any, name: str | None, type_: str, *_: Any) -> bo
     return not (type_ == "table" and name == JOB_TABLE)
 
 
-def _today(now: datetime) -> date:
-    return to_local(now).date()
-
-
-def _close_offerings(now: datetime) -> str:
-    from wbl.catalog.jobs import close_stale_offerings
-
-    return close_stale_offerings(_today(now))
-
-
-def _complete_placements(now: datetime) -> str:
-    from wbl.placements.jobs import complete_ended_placements
-
-    return complete_ended_placements(_today(now), now)
-
-
-def _expire_consents(now: datetime) -> str:
-    from wbl.placements.jobs import expire_consents
-
-    return expire_consents(now)
-
-
-def _run_rounds(now: datetime) -> str:
-    from wbl.placements.jobs import run_due_rounds
-
-    return run_due_rounds(now)
-
-
-def _supervisor_digests(now: datetime) -> str:
-    from wbl.hours.jobs import send_supervisor_digests
-
-    return send_supervisor_digests(now)
-
-
-def _remind_pending_hours(now: datetime) -> str:
-    from wbl.hours.jobs import remind_pending
-
-    return remind_pending(now)
-
-
-def _teacher_digest(now: datetime) -> str:
-    from wbl.hours.digest import send_teacher_digests
-
-    return send_teacher_digests(now)
-
-
 @dataclass(frozen=True, slots=True)
 class Job:
+    """One periodic job. Its body is ``target``, a public function of a feature's ``jobs.py``
+    that takes the run's ``now`` and returns a line for the staff page; every such function
+    is a job, and is named here (a test holds both sides to it)."""
+
     id: str
     description: str
     schedule: str  # in words, for the staff page
-    trigger: dict[str, Any]
-    body: Callable[[datetime], str]
+    trigger: dict[str, Any] | Callable[[Mapping[str, Any]], dict[str, Any]]  # from settings
+    target: str  # "wbl.<feature>.jobs:<function>"
+    at_start: bool = False  # also run when the scheduler starts: work may be waiting
+
+    def body(self) -> Callable[[datetime], str]:
+        """The function, looked up at each run (so a test can stand in for it)."""
+        function: Callable[[datetime], str] = pkgutil.resolve_name(self.target)
+        return function
+
+    def trigger_args(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        return self.trigger(config) if callable(self.trigger) else self.trigger
+
+
+def _outbox_pace(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Every minute by default; ``WBL_OUTBOX_INTERVAL`` (seconds) sets another pace."""
+    return {"trigger": "interval", "seconds": config["OUTBOX_INTERVAL"]}
 
 
 JOBS: tuple[Job, ...] = (
+    Job(
+        "deliver-outbox",
+        "Send queued e-mail over SMTP, retrying refusals with back-off (when MAIL_SERVER is set)",
+        "Every minute (WBL_OUTBOX_INTERVAL) and when the scheduler starts",
+        _outbox_pace,
+        "wbl.notifications.jobs:deliver_outbox",
+        at_start=True,
+    ),
     Job(
         "close-stale-offerings",
         "Close postings whose application deadline or end date has passed",
         "Every day at 00:15",
         {"trigger": "cron", "hour": 0, "minute": 15},
-        _close_offerings,
+        "wbl.catalog.jobs:close_stale_offerings",
     ),
     Job(
         "complete-ended-placements",
         "Complete placements whose end date has passed",
         "Every day at 00:30",
         {"trigger": "cron", "hour": 0, "minute": 30},
-        _complete_placements,
+        "wbl.placements.jobs:complete_ended_placements",
     ),
     Job(
         "expire-consents",
         "Release the seats of guardian consents not answered in time",
         "Every hour",
         {"trigger": "cron", "minute": 5},
-        _expire_consents,
+        "wbl.placements.jobs:expire_consents",
     ),
     Job(
         "run-due-rounds",
         "Run allocation rounds whose deadline has passed (staff then review and publish)",
         "Every 15 minutes",
         {"trigger": "interval", "minutes": 15},
-        _run_rounds,
+        "wbl.placements.jobs:run_due_rounds",
     ),
     Job(
         "supervisor-digest",
         "E-mail each supervisor the hours waiting for them, with a link to confirm them",
         "Every Monday at 07:00",
         {"trigger": "cron", "day_of_week": "mon", "hour": 7, "minute": 0},
-        _supervisor_digests,
+        "wbl.hours.jobs:send_supervisor_digests",
     ),
     Job(
         "remind-pending-hours",
         "Remind supervisors of hours waiting more than 3 days",
         "Every day at 07:30",
         {"trigger": "cron", "hour": 7, "minute": 30},
-        _remind_pending_hours,
+        "wbl.hours.jobs:remind_pending",
     ),
     Job(
         "teacher-digest",
         "E-mail each teacher their school's students' new activity of the past week",
         "Every Monday at 06:30",
         {"trigger": "cron", "day_of_week": "mon", "hour": 6, "minute": 30},
-        _teacher_digest,
+        "wbl.hours.jobs:send_teacher_digests",
+    ),
+    Job(
+        "prune-job-runs",
+        "Forget job runs older than 30 days (each job's latest run stays)",
+        "Every day at 03:00",
+        {"trigger": "cron", "hour": 3, "minute": 0},
+        "wbl.jobs.jobs:prune_job_runs",
     ),
 )
 BY_ID = {job.id: job for job in JOBS}
@@ -155,7 +142,7 @@ def execute(job_id: str, now: datetime) -> JobRun:
     job = BY_ID[job_id]
     run = JobRun(job_id=job_id, started_at=now)
     try:
-        result = job.body(now)
+        result = job.body()(now)
     except Exception as error:
         db.session.rollback()
         log.exception("job %s failed", job_id)
@@ -166,6 +153,15 @@ def execute(job_id: str, now: datetime) -> JobRun:
     db.session.add(run)
     db.session.commit()
     return run
+
+
+def run_now(job_id: str) -> JobRun:
+    """Run one job at once, as the scheduler would (staff's "Run now", ``flask jobs run``),
+    with links in its e-mails on ``BASE_URL``: inside a web request too, so the links do not
+    depend on the address the staff member happened to use. Needs an app context."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        return execute(job_id, utcnow())
 
 
 def run_job(job_id: str) -> None:
@@ -196,15 +192,17 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingS
     )
 
 
-def register_jobs(scheduler: Any) -> None:
+def register_jobs(scheduler: Any, config: Mapping[str, Any]) -> None:
     for job in JOBS:
+        at_start = {"next_run_time": utcnow()} if job.at_start else {}
         scheduler.add_job(
             "wbl.scheduler:run_job",
             args=[job.id],
             id=job.id,
             name=job.description,
             replace_existing=True,
-            **job.trigger,
+            **job.trigger_args(config),
+            **at_start,
         )
 
 

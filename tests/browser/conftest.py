@@ -367,7 +367,8 @@ def base_url(live_server: str) -> str:
 
 @pytest.fixture(autouse=True)
 def _reset_login_throttle(browser_app: Flask) -> None:
-    """The live server's login throttle is in memory and shared by every test."""
+    """The live server's rate-limit counters are committed rows of the browser database,
+    shared by every test."""
     with browser_app.app_context():
         limiter.reset()
 

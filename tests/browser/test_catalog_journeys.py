@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -15,8 +16,10 @@ from sqlalchemy import select
 from tests.browser.conftest import ACCOUNTS, artifact_path
 from tests.browser.test_accessibility import axe_violations
 from tests.browser.test_login_journeys import settle, sign_in
+from tests.support.builders import make_offering
 from tests.support.catalog_data import png_bytes
 from wbl.catalog.models import Offering, Partner
+from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.storage import storage
 
@@ -147,6 +150,54 @@ def test_catalog_on_a_phone_puts_results_first(page: Page, catalog_seed: dict[st
     page.screenshot(path=str(artifact_path("catalog-browse-mobile.png")), full_page=True)
 
 
+@pytest.fixture
+def closed_offering(browser_app: Flask, catalog_seed: dict[str, int]) -> Iterator[str]:
+    """An offering of the clinic's that starts soonest of all but no longer takes
+    applications (its deadline was yesterday); removed again after the test."""
+    title = "Kennel care job shadow"
+    with browser_app.app_context():
+        partner = db.session.get(Partner, catalog_seed["clinic"])
+        offering = make_offering(partner=partner, title=title, start_date=local_today())
+        offering.application_deadline = local_today() - timedelta(days=1)
+        db.session.commit()
+        offering_id = offering.id
+        db.session.remove()
+    yield title
+    with browser_app.app_context():
+        db.session.delete(db.session.get(Offering, offering_id))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_student_sees_open_opportunities_and_may_include_closed_ones(
+    page: Page, closed_offering: str
+) -> None:
+    page.goto("/login")
+    sign_in(page, ACCOUNTS["student"])
+    page.wait_for_url("**/home")
+    page.goto("/offerings")
+    results = page.get_by_role("region", name="opportunit")
+    expect(results.get_by_role("link", name="Patient care job shadow")).to_be_visible()
+    expect(results.get_by_role("link", name=closed_offering)).to_have_count(0)
+    expect(results).not_to_contain_text("Applications closed")
+    include = page.get_by_role("checkbox", name="Include opportunities whose applications have")
+    expect(include).not_to_be_checked()
+    open_count = int(results.get_by_role("heading", level=2).inner_text().split()[0])
+
+    include.check()
+    page.get_by_role("button", name="Show results").click()
+    expect(page).to_have_url(re.compile(r"closed=y"))
+    expect(include).to_be_checked()
+    expect(results.get_by_role("heading", level=2)).to_have_text(f"{open_count + 1} opportunities")
+    closed_card = results.get_by_role("article").filter(has_text=closed_offering)
+    expect(closed_card).to_contain_text("Applications closed")
+    expect(page.get_by_role("list", name="Active filters")).to_contain_text(
+        "Applications closed included"
+    )
+    settle(page)
+    page.screenshot(path=str(artifact_path("catalog-include-closed.png")), full_page=True)
+
+
 def test_anyone_sees_the_endorsing_businesses(page: Page, catalog_seed: dict[str, int]) -> None:
     page.goto("/endorsers")
     expect(
@@ -164,6 +215,7 @@ def test_anyone_sees_the_endorsing_businesses(page: Page, catalog_seed: dict[str
 PAGES = [
     ("student", "/offerings"),
     ("student", "/offerings?within=10&type=job_shadow&sort=distance"),
+    ("student", "/offerings?closed=y"),
     ("student", "/offerings?zip=00000&starts_after=soon"),
     ("teacher", "/offerings?q=animal"),
     ("staff", "/offerings?zip=95403&within=25"),

@@ -65,9 +65,9 @@ def _hand_computation(rows: list[dict[str, Any]], appropriation: int) -> dict[in
     amount, frl_weight = 100_000, Decimal("1.20")
     requested: dict[int, int] = {}
     for row in rows:
-        if row["Funded"] != "yes":
+        if row["Funded"] != "Yes":
             continue
-        weight = frl_weight if row["FRL"] == "yes" else Decimal(1)
+        weight = frl_weight if row["FRL"] == "Yes" else Decimal(1)
         cents = int((amount * weight).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         requested[int(row["Tier"])] = requested.get(int(row["Tier"]), 0) + cents
     estimated: dict[int, tuple[int, int]] = {}

@@ -6,12 +6,14 @@ Each role's home page is also saved to tests/artifacts/home-<role>.png for peopl
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ACCOUNTS, Account, artifact_path
 from tests.support.builders import PASSWORD
+from wbl.auth import throttle_storage
 
 WRONG_PASSWORD_MESSAGE = "That e-mail and password do not match an active account."
 
@@ -127,3 +129,30 @@ def test_the_skip_link_is_the_first_tab_stop_and_jumps_to_the_content(
     expect(page.locator("main#main")).to_be_focused()
     page.keyboard.press("Tab")  # the next stop is in the content, past the navigation
     expect(page.get_by_role("main").get_by_role("link", name="Review queue")).to_be_focused()
+
+
+def test_after_five_wrong_passwords_the_form_says_how_long_to_wait(
+    page: Page, base_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live server runs in this process: its throttle reads the clock set here."""
+    moment = [time.time()]
+    monkeypatch.setattr(throttle_storage, "now", lambda: moment[0])
+    account = ACCOUNTS["student"]
+    page.goto("/login")
+    for _ in range(5):
+        sign_in(page, account, password="not the password")
+        expect(page.locator("#password-error")).to_have_text(WRONG_PASSWORD_MESSAGE)
+
+    sign_in(page, account)  # even the right password waits its turn
+
+    expect(page).to_have_url(f"{base_url}/login")
+    password = page.get_by_label("Password")
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#password-error")).to_have_text(
+        "Too many attempts. Wait 1 second before trying again, or reset your password."
+    )
+    expect(page.get_by_label("E-mail")).to_have_value(account.email)  # what was typed stays
+
+    moment[0] += 1
+    sign_in(page, account)
+    expect(page).to_have_url(f"{base_url}/home")

@@ -110,6 +110,7 @@ def students(draw: st.DrawFn, student_id: int = 1) -> Student:
         completed_prerequisites=draw(subsets(PREREQS)),
         experience_types_done=draw(subsets(list(EXPERIENCE_TYPES))),
         availability=draw(subsets(list(AVAILABILITY_SLOTS))),
+        offerings_taken=draw(st.frozensets(st.integers(1, 16), max_size=4)),
     )
 
 
@@ -132,6 +133,8 @@ def true_miles(s: Student, o: Offering) -> float | None:
 
 def eligible(s: Student, o: Offering) -> bool:
     """The business rules, restated independently of the library's code."""
+    if o.id in s.offerings_taken:
+        return False
     if o.seats_left <= 0:
         return False
     if o.application_deadline is not None and o.application_deadline < TODAY:
@@ -366,6 +369,21 @@ def test_age_grade_prerequisites_seats_and_dates() -> None:
     assert 5 not in later
 
 
+def test_offerings_taken_are_never_recommended_and_the_next_best_fill_in() -> None:
+    """A student's application, placement or completed placement is not offered to them
+    again, in the batch and in the offering's view alike; k is still filled."""
+    index = build([offering(i) for i in (1, 2, 3, 4)])
+    free, busy = student(id=1), student(id=2, offerings_taken=frozenset({2, 3, 99}))
+    assert [r.offering_id for r in index.recommend(free, k=2)] == [1, 2]
+    assert [r.offering_id for r in index.recommend(busy, k=2)] == [1, 4]
+    assert index.recommend_many([free, busy], k=4) == {
+        1: index.recommend(free, k=4),
+        2: index.recommend(busy, k=4),
+    }
+    assert [f.student_id for f in index.students_for(2, [free, busy])] == [1]
+    assert eligibility_problems(busy, offering(3), TODAY) == ("taken",)
+
+
 def test_ties_are_broken_by_offering_id() -> None:
     twins = [offering(i) for i in (9, 3, 5)]
     assert [r.offering_id for r in build(twins).recommend(student())] == [3, 5, 9]
@@ -379,6 +397,53 @@ def test_reasons_for_a_strong_match() -> None:
     assert rec.reasons[0] == "Part of your Patient Care pathway"
     assert any(r.startswith("Related to your interests: ") and "patients" in r for r in rec.reasons)
     assert "Apply by Mar 4 (3 days left)" in rec.reasons
+
+
+ANA = (  # the demo student of issue 14, §6.2
+    "I want to become a nurse. I like helping people feel better and I'm curious how labs "
+    "test samples; I volunteer at a senior center on weekends."
+)
+
+
+def _interests(reasons: tuple[str, ...]) -> list[str]:
+    prefix = "Related to your interests: "
+    return [r.removeprefix(prefix) for r in reasons if r.startswith(prefix)]
+
+
+def test_shared_interests_name_telling_words_only() -> None:
+    """Issue 14 §6.2: "Related to your interests: samples, want, nurse". Filler ("want",
+    "like", "samples" as in work samples) is no interest, and a word most of the catalog
+    uses ("questions" here) tells the student nothing about this offering."""
+    clinic = offering(
+        1,
+        title="Clinic job shadow",
+        text="Shadow a nurse. Students who want to bring work samples and like questions.",
+    )
+    others = [
+        offering(
+            i,
+            title=f"Shadow {i}",
+            text=f"Shadow a {trade} and ask questions.",
+            pathway_ids=frozenset(),
+            sector_id=None,
+        )
+        for i, trade in enumerate(["welder", "coder", "farmer", "baker"] * 3, start=2)
+    ]
+    ana = student(interests=ANA + " I have lots of questions.", pathway_ids=frozenset())
+    (rec,) = [r for r in build([clinic, *others]).recommend(ana, k=20) if r.offering_id == 1]
+    assert _interests(rec.reasons) == ["nurse"]
+
+
+def test_a_word_of_a_small_catalog_is_not_too_common_to_name() -> None:
+    """The share rule needs enough offerings to mean something: in a catalog of three, the
+    word two of them use is still a reason."""
+    catalog = [
+        offering(1, text="Shadow a nurse"),
+        offering(2, text="Intern with a nurse"),
+        offering(3, text="Weld metal", pathway_ids=frozenset(), sector_id=None),
+    ]
+    recs = build(catalog).recommend(student(interests="nurse", pathway_ids=frozenset()), k=3)
+    assert all(_interests(r.reasons) == ["nurse"] for r in recs if r.offering_id in (1, 2))
 
 
 def test_degenerate_catalogs() -> None:
@@ -396,6 +461,8 @@ def test_degenerate_catalogs() -> None:
 def test_validation() -> None:
     with pytest.raises(ValueError, match="non-negative"):
         Weights(distance=-1.0)
+    with pytest.raises(ValueError, match="common_word_share"):
+        Weights(common_word_share=0.0)
     with pytest.raises(ValueError, match="experience type"):
         Offering(id=1, type="apprenticeship")
     with pytest.raises(ValueError, match="slot"):

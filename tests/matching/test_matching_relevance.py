@@ -7,9 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.relevance import TextModel
+from matching.relevance import STOP_WORDS, TextModel
 
-WORDS = ["nurse", "patient", "hospital", "python", "coding", "farm", "cattle", "the", "and"]
+WORDS = [
+    "nurse", "patient", "hospital", "python", "coding", "farm", "cattle", "the", "and", "want",
+    "work",
+]  # fmt: skip
 texts = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
 
 
@@ -17,7 +20,7 @@ texts = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
 @given(st.lists(texts, min_size=1, max_size=6), st.lists(texts, min_size=1, max_size=6))
 def test_queries_equal_the_fitted_vectorizer(documents: list[str], queries: list[str]) -> None:
     model = TextModel(documents, ["Patient Care"])
-    reference = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    reference = TfidfVectorizer(stop_words=list(STOP_WORDS), sublinear_tf=True)
     try:
         reference.fit([*documents, "Patient Care"])
     except ValueError:  # nothing but stop words: no text signal at all
@@ -48,3 +51,21 @@ def test_empty_catalog_has_no_text_signal() -> None:
     model = TextModel([], [])
     assert model.queries(["nurse"]).nnz == 0
     assert model.shared_terms(model.queries(["nurse"]), np.array([0]), np.array([0])) == [[]]
+
+
+def test_filler_and_common_words_are_never_named() -> None:
+    """Domain filler is not even in the vocabulary; a word in more than the given share of
+    the documents (and in enough of them) scores but is not named."""
+    documents = [f"{trade} questions" for trade in ("nurse", "welder", "coder", "baker")]
+    model = TextModel(documents, common_share=0.5, common_min_documents=3)
+    q = model.queries(["I want to work as a nurse and ask questions"])
+    assert model.shared_terms(q, np.array([0]), np.array([0])) == [["nurse"]]
+    assert model.queries(["want to work"]).nnz == 0  # filler: not in the vocabulary
+    assert model.queries(["questions"]).nnz == 1  # it still counts in the cosine
+    # below the minimum number of documents, a share is no reason to hide a word
+    lenient = TextModel(documents, common_share=0.5, common_min_documents=5)
+    q = lenient.queries(["nurse questions"])
+    assert sorted(lenient.shared_terms(q, np.array([0]), np.array([0]))[0]) == [
+        "nurse",
+        "questions",
+    ]

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from PIL import Image
 
-from tests.support.builders import make_offering, make_partner
+from tests.support.builders import make_offering, make_partner, sector
 from wbl.catalog.models import Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.extensions import db
@@ -89,3 +89,39 @@ def give_logo(partner: Partner) -> Partner:
 
 def days(n: int) -> date:
     return local_today() + timedelta(days=n)
+
+
+def partner_form(**overrides: object) -> dict[str, object]:
+    """A valid staff partner form, as the browser posts it (without the CSRF token)."""
+    form: dict[str, object] = {
+        "name": "Sebastopol Community Garden",
+        "sector_id": sector("agriculture").id,
+        "street_address": "1 Garden Way",
+        "city": "Sebastopol",
+        "zip": "95472",
+        "worksite_agreement_date": "2026-01-05",
+        "worksite_agreement_expiry": "2029-01-05",
+        "insurance_expiry": "2027-06-30",
+    }
+    form.update(overrides)
+    return form
+
+
+FORM_START_IN_DAYS = 21  # the offering form's start date: three weeks from today
+
+
+def offering_form(partner: Partner, **overrides: object) -> dict[str, object]:
+    """A valid offering form (a two-day job shadow in three weeks), as the browser posts it."""
+    start = local_today() + timedelta(days=FORM_START_IN_DAYS)
+    form: dict[str, object] = {
+        "partner_id": partner.id,
+        "kind": ExperienceKind.JOB_SHADOW.value,
+        "title": "Shadow a line cook",
+        "description": "Prep and plate beside our chefs during lunch service.",
+        "capacity": "2",
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=1)).isoformat(),
+        "min_grade": "11",
+    }
+    form.update(overrides)
+    return form

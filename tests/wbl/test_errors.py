@@ -101,7 +101,13 @@ def failing_app(app: Flask) -> Iterator[Flask]:
         db.session.scalar(select(User.id).where(User.id == 2**40))
         return "SQLite stores it"
 
-    boom.policy = twice.policy = far_away.policy = ("public",)  # type: ignore[attr-defined]
+    @failing.get("/past-64-bits")
+    def past_64_bits() -> str:
+        """SQLite's driver cannot bind it (OverflowError); PostgreSQL compares it as numeric."""
+        db.session.scalar(select(User.id).where(User.id == 2**64))
+        return "PostgreSQL finds nothing"
+
+    boom.policy = twice.policy = far_away.policy = past_64_bits.policy = ("public",)  # type: ignore[attr-defined]
     with failing.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
@@ -201,3 +207,13 @@ def test_a_value_the_database_refuses_is_a_400_with_a_reference(
     assert [r.getMessage() for r in caplog.records if r.name == "wbl.errors"] == [
         f"value refused by the database, reference {reference}: GET /far-away"
     ]
+
+
+def test_a_number_sqlite_cannot_bind_is_a_400_too(failing_app: Flask, is_postgres: bool) -> None:
+    """The same mistake answers the same way on both databases: never a 500."""
+    response = failing_app.test_client().get("/past-64-bits")
+    if is_postgres:
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 400
+        assert response.headers[HEADER] in response.get_data(as_text=True)

@@ -150,6 +150,21 @@ def test_query_integers_are_read_one_way() -> None:
     assert (raw_int, implicit_page) == ([], [])
 
 
+def test_form_choices_are_read_as_database_integers() -> None:
+    """``coerce=int`` lets 2**64 through to the query (SQLite's driver cannot bind it);
+    ``db_int`` makes it a choice that is not valid, answered on the form."""
+    raw = [
+        f"{path.relative_to(WBL)}:{node.lineno}"
+        for path in WBL.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.keyword)
+        and node.arg == "coerce"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "int"
+    ]
+    assert raw == []
+
+
 # --- NUL ---------------------------------------------------------------------------------
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, policy, require
-from wbl.admin.forms import ReferenceRowForm
-from wbl.errors import DomainError
+from wbl.admin.forms import ReferenceRowForm, RunJobForm
+from wbl.errors import DomainError, flash_refusal
 from wbl.extensions import db
 from wbl.reference import services
 from wbl.reference.models import Pathway
@@ -95,6 +95,29 @@ def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
 @policy(Role.STAFF)
 def jobs() -> ResponseReturnValue:
     """The scheduled jobs: what each does, when it runs next, and how its last run went."""
+    from wbl.jobs.policies import can_run_jobs
     from wbl.scheduler import job_statuses
 
-    return render_template("admin/jobs.html", statuses=job_statuses())
+    return render_template(
+        "admin/jobs.html",
+        statuses=job_statuses(),
+        can_run=can_run_jobs(current_user),
+    )
+
+
+@bp.post("/jobs/<job_id>/run")
+@policy(Role.STAFF)
+def run_job(job_id: str) -> ResponseReturnValue:
+    """Run now: the job runs in this request, as the scheduler would run it."""
+    from wbl.jobs.services import run_job_now
+
+    if not RunJobForm().validate_on_submit():
+        abort(400)
+    with flash_refusal() as attempt:
+        run = run_job_now(current_user, job_id)
+    if attempt.ok:
+        if run.ok:
+            flash(f"{job_id} ran: {run.result}", "success")
+        else:
+            flash(f"{job_id} failed: {run.result}", "danger")
+    return redirect(url_for("admin.jobs"))

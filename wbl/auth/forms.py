@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from wbl.auth.services import MIN_PASSWORD_LENGTH
+from wbl.http import db_int
 
 
 def _strip(value: str | None) -> str | None:
@@ -81,11 +82,11 @@ class InviteForm(FlaskForm):
     )
     district_id = SelectField(
         "District",
-        coerce=int,
+        coerce=db_int,
         default=0,
         description="For district CTE staff. Leave empty for county office staff.",
     )
     school_id = SelectField(
-        "School", coerce=int, default=0, description="For teachers and students."
+        "School", coerce=db_int, default=0, description="For teachers and students."
     )
     submit = SubmitField("Send invitation")

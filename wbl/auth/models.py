@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
@@ -15,6 +17,26 @@ from wbl.extensions import Base, utcnow
 
 if TYPE_CHECKING:
     from wbl.schools.models import District, School
+
+
+# Werkzeug's scrypt at its default cost; the dummy hash below uses the same.
+PASSWORD_METHOD = "scrypt"  # noqa: S105 - the name of a hash method, not a password
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, made once per process with the real method and cost."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=PASSWORD_METHOD)
+
+
+def password_matches(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s. Without an account, or before an invited user has
+    chosen a password, a dummy hash is checked instead, so that a wrong password takes as long
+    for an unknown address as for a real account: the time must not tell who has one."""
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password)
+        return False
+    return check_password_hash(user.password_hash, password)
 
 
 def normalize_email(email: str) -> str:
@@ -68,15 +90,27 @@ class User(UserMixin, Base):
         return Role.STUDENT
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
-        if not self.password_hash:
-            return False
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self, password)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class ThrottleCounter(Base):
+    """One rate-limit counter that every web worker shares: sign-in attempts
+    (``wbl.auth.throttle``) and Flask-Limiter's limits, such as password-reset requests, when no
+    ``RATELIMIT_STORAGE_URI`` names Redis (``wbl.auth.throttle_storage``). ``key`` names what is
+    counted (a digest, never an e-mail or address in clear); a row past ``expires_at`` counts
+    as nothing and is deleted when another window starts."""
+
+    __tablename__ = "throttle_counter"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class UserRole(Base):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from flask import current_app, url_for
 from sqlalchemy import select
 
 from wbl.access import Role, require
-from wbl.auth.models import User, UserRole, normalize_email
+from wbl.auth.models import User, UserRole, normalize_email, password_matches
+from wbl.auth.throttle import current_throttle
 from wbl.auth.tokens import InvalidLink, make_token, password_fingerprint, read_token
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import db, utcnow
@@ -42,10 +45,26 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
-def authenticate(email: str, password: str) -> User:
+def authenticate(email: str, password: str, *, address: str) -> User:
+    """Sign in from ``address`` (the client's IP address).
+
+    The attempt is counted first (``wbl.auth.throttle``: a growing delay per account and
+    address, a ceiling per address) and refused with SignInDelayed before any password is
+    checked. Otherwise a password hash is always checked — a dummy one for an unknown
+    address or an account without a password — and an inactive account is refused only after
+    its check, so a refusal takes the same time whether or not the account exists.
+
+    The counters are written in transactions of their own (they must outlive a refusal); the
+    one commit here records the sign-in.
+    """
+    throttle = current_throttle()
+    throttle.reserve(email, address)
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    matches = password_matches(user, password)
+    if user is None or not matches or not user.active:
+        throttle.failed(email, address)
         raise InvalidCredentials(field="password")
+    throttle.succeeded(email, address)
     user.last_login_at = utcnow()
     db.session.commit()
     return user
@@ -56,9 +75,28 @@ def _check_password_strength(password: str) -> None:
         raise WeakPassword(field="password")
 
 
+@contextmanager
+def _taking_at_least(seconds: float) -> Iterator[None]:
+    """Pad the block to ``seconds``, so that how long it took does not tell which way it went."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        left = seconds - (time.monotonic() - started)
+        if left > 0:
+            time.sleep(left)
+
+
 def request_password_reset(email: str) -> None:
     """E-mail a reset link if the account exists. The answer is the same either way, so the
-    form cannot be used to find out who has an account."""
+    form cannot be used to find out who has an account — and so is the time it takes: the
+    e-mail is queued only for a real account (a few milliseconds of work), so both ways are
+    padded to ``PASSWORD_RESET_MIN_SECONDS``."""
+    with _taking_at_least(current_app.config["PASSWORD_RESET_MIN_SECONDS"]):
+        _request_password_reset(email)
+
+
+def _request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.active:
         log.info("password reset asked for an unknown or inactive address")

@@ -2,28 +2,22 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.auth import services
 from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm
+from wbl.auth.throttle import SignInDelayed
 from wbl.auth.tokens import InvalidLink
 from wbl.errors import DomainError
 from wbl.extensions import db, limiter
 from wbl.schools.queries import districts_visible_to, schools_visible_to
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_email_key() -> str:
-    return "login-email:" + request.form.get("email", "").strip().lower()
-
-
-def _login_failed(response: object) -> bool:
-    return bool(g.get("login_failed"))
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -38,30 +32,26 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @policy(PUBLIC)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"], methods=["POST"], deduct_when=_login_failed
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ATTEMPT_LIMIT"],
-    methods=["POST"],
-    key_func=_login_email_key,
-    deduct_when=_login_failed,
-)
 def login() -> ResponseReturnValue:
+    """Throttled in the service (wbl/auth/throttle.py): a refused attempt answers 429 with the
+    form, saying how long to wait."""
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data or "", form.password.data or "")
+            user = services.authenticate(
+                form.email.data or "", form.password.data or "", address=get_remote_address()
+            )
+        except SignInDelayed as error:
+            form.password.errors.append(error.message)
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(error.wait)}
         except DomainError as error:
-            g.login_failed = True
             form.password.errors.append(error.message)
         else:
             login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")) or url_for("home.dashboard"))
-    elif request.method == "POST":
-        g.login_failed = True
     return render_template("auth/login.html", form=form)
 
 
@@ -77,7 +67,7 @@ def logout() -> ResponseReturnValue:
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @policy(PUBLIC)
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit("10 per hour", methods=["POST"])  # per address, counted where sign-in's are
 def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():

@@ -55,6 +55,7 @@ def _student(
     pathway_ids: frozenset[int],
     completed_prerequisites: frozenset[str] = frozenset(),
     experience_types_done: frozenset[str] = frozenset(),
+    offerings_taken: frozenset[int] = frozenset(),
 ) -> matching.Student:
     """One conversion for an ORM profile and a plain row alike (same attribute names)."""
     return matching.Student(
@@ -70,6 +71,7 @@ def _student(
         completed_prerequisites=completed_prerequisites,
         experience_types_done=experience_types_done,
         availability=frozenset(source.availability or ()) & _SLOTS,
+        offerings_taken=offerings_taken,
     )
 
 
@@ -78,12 +80,14 @@ def to_match_student(
     *,
     completed_prerequisites: frozenset[str] = frozenset(),
     experience_types_done: frozenset[str] = frozenset(),
+    offerings_taken: frozenset[int] = frozenset(),
 ) -> matching.Student:
     return _student(
         profile,
         frozenset(p.id for p in profile.pathways),
         completed_prerequisites,
         experience_types_done,
+        offerings_taken,
     )
 
 

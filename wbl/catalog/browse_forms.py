@@ -7,7 +7,7 @@ it would do no good and would expire. Shape only here; the ZIP is placed by the 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -67,6 +67,10 @@ class CatalogFilterForm(FlaskForm):
     )
     virtual = SelectField("Online", choices=YES_NO_ANY, default=ANY, validators=[Optional()])
     paid = SelectField("Paid", choices=YES_NO_ANY, default=ANY, validators=[Optional()])
+    closed = BooleanField(
+        "Include opportunities whose applications have closed",
+        description="Left out unless ticked: their application deadline has passed.",
+    )
     sort = SelectField(
         "Sort by",
         choices=[SelectChoice(s.value, s.label) for s in Sort],

@@ -18,6 +18,7 @@ how the catalog comes in and goes out. The rules, from the county's data-entry p
 from __future__ import annotations
 
 import csv
+import dataclasses
 import enum
 import io
 import re
@@ -34,6 +35,7 @@ from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
 from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
+from wbl.catalog import rules
 from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.errors import DomainError
@@ -167,14 +169,16 @@ PARTNER_COLUMNS: tuple[Column, ...] = (
            "With longitude: places the partner by hand. Both or neither; blank: from the ZIP."),
     Column("longitude", False, "decimal degrees, -180 to 180", "-122.4580",
            "With latitude."),
-    Column("website", False, "text, up to 300 characters", "https://www.svh.com"),
+    Column("website", False, "web address, up to 300 characters", "https://www.svh.com",
+           "A full address starting with https:// (or http://)."),
     Column("phone", False, "text, up to 40 characters", "707-935-5000"),
-    Column("description", False, "text", "Community hospital."),
+    Column("description", False, "text, up to 4,000 characters", "Community hospital."),
     Column("endorses_certificate", False, "yes / no", "yes",
            "Endorses the Work Ready Certificate. Blank: no."),
     Column("worksite_agreement_date", False, "date", "2025-08-01",
            "Signed worksite agreement; needed for individual placements."),
-    Column("worksite_agreement_expiry", False, "date", "2027-07-31"),
+    Column("worksite_agreement_expiry", False, "date", "2027-07-31",
+           "Not before worksite_agreement_date, which it needs."),
     Column("insurance_expiry", False, "date", "2026-12-31",
            "Liability insurance; needed for individual placements."),
     Column("active", False, "yes / no", "yes", "Blank: yes."),
@@ -189,22 +193,28 @@ OFFERING_COLUMNS: tuple[Column, ...] = (
            "guest_speaker, workplace_visit, job_shadow, work_based_project, internship, or "
            "their names (\"Job shadow\")."),
     Column("title", True, "text, up to 200 characters", "Shadow an emergency nurse"),
-    Column("description", False, "text", "Spend a morning in the emergency department."),
-    Column("skills", False, "text", "Communication; patient care"),
-    Column("requirements", False, "text", "Closed-toe shoes; TB test"),
+    Column("description", False, "text, up to 6,000 characters",
+           "Spend a morning in the emergency department."),
+    Column("skills", False, "text, up to 2,000 characters", "Communication; patient care"),
+    Column("requirements", False, "text, up to 2,000 characters", "Closed-toe shoes; TB test"),
     Column("schedule", False, "text, up to 200 characters", "Tue and Thu, 3–6 pm"),
     Column("location", False, "text, up to 200 characters", "Main campus, 2nd floor"),
     Column("zip", False, "five digits", "95476", "Blank: the partner's location."),
     Column("virtual", False, "yes / no", "no", "Blank: no."),
-    Column("capacity", False, "whole number, 0 or more", "2",
+    Column("capacity", False,
+           f"whole number, {rules.MIN_CAPACITY} to {rules.MAX_CAPACITY}", "2",
            "Seats. Blank: 1. Never below the seats already taken."),
     Column("start_date", False, "date", "2026-02-03"),
-    Column("end_date", False, "date", "2026-02-03", "Not before start_date."),
-    Column("application_deadline", False, "date", "2026-01-20"),
-    Column("minimum_age", False, "whole number", "16"),
+    Column("end_date", False, "date", "2026-02-03", "Not before start_date, which it needs."),
+    Column("application_deadline", False, "date", "2026-01-20",
+           "On or before the last day: end_date, or start_date when there is no end_date."),
+    Column("minimum_age", False, f"whole number, {rules.MIN_AGE} to {rules.MAX_AGE}", "16",
+           "Blank: no minimum."),
     Column("min_grade", False, "whole number, 9 to 12", "11"),
     Column("paid", False, "yes / no", "no", "Blank: no."),
-    Column("expected_hours", False, "whole number, 0 or more", "6"),
+    Column("expected_hours", False,
+           f"whole number, {rules.MIN_EXPECTED_HOURS} to {rules.MAX_EXPECTED_HOURS:,}", "6",
+           "In total. Blank: not given."),
     Column("pathways", False, "codes or names separated by ;", "health.patient_care",
            "Career pathways."),
     Column("outcomes", False, "codes or names separated by ;", "curious; communicator",
@@ -430,10 +440,19 @@ class _Row:
         self.values = values
         self.problems = problems
         self.ok = True
+        self.bad_columns: set[str] = set()
 
     def problem(self, column: str, message: str) -> None:
         self.ok = False
+        self.bad_columns.add(column)
         self.problems.append(Problem(self.number, column, message))
+
+    def rule_problems(self, problems: Mapping[str, str]) -> None:
+        """Report what ``rules.py`` found (field names are column names), except on a column
+        whose cell could not be read at all: "not a date" says enough."""
+        for column, message in problems.items():
+            if column not in self.bad_columns:
+                self.problem(column, message)
 
     def has(self, column: str) -> bool:
         return column in self.values
@@ -515,19 +534,15 @@ class _Row:
             return None
         return number
 
-    def decimal(self, column: str, *, limit: float) -> float | None:
+    def decimal(self, column: str) -> float | None:
         value = self.raw(column)
         if value is None:
             return None
         try:
-            number = float(value)  # type: ignore[arg-type]
+            return float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             self.problem(column, f"“{value}” is not a number")
             return None
-        if not -limit <= number <= limit:
-            self.problem(column, f"must be between -{limit:g} and {limit:g} (found {number:g})")
-            return None
-        return number
 
     def zip_code(self, column: str, *, required: bool) -> str:
         value = self.raw(column)
@@ -724,28 +739,48 @@ def _reserved(row: _Row, what: What, external_id: str, column: str = "external_i
         )
 
 
+class _PartnerNames:
+    """Partner names (in any capitalisation) taken by the catalog or by an earlier row of the
+    file: a new or renamed partner may not take one, as in the form (``manage.py``). A name a
+    row leaves as it is is not checked again (imports before this rule allowed duplicates)."""
+
+    def __init__(self) -> None:
+        self.owners: dict[str, int] = {
+            name.strip().lower(): partner_id
+            for partner_id, name in db.session.execute(select(Partner.id, Partner.name))
+        }
+
+    def claim(self, row: _Row, record: Partner | None, name: str) -> None:
+        key = name.strip().lower()
+        if not key or (record is not None and record.name.strip().lower() == key):
+            return
+        if key in self.owners:
+            row.problem("name", rules.NAME_TAKEN)
+        self.owners[key] = record.id if record is not None else -row.number
+
+
 def _plan_partners(rows: list[_Row]) -> list[_Plan]:
     sectors = _Lookup("sector", db.session.scalars(select(IndustrySector)))
     _check_external_ids(What.PARTNERS, rows)
     existing = _existing(Partner, What.PARTNERS, [r.text("external_id") for r in rows])
+    names = _PartnerNames()
     plans: list[_Plan] = []
     for row in rows:
         external_id = row.text("external_id")
         record: Partner | None = existing.get(external_id)
         if record is None and external_id:
             _reserved(row, What.PARTNERS, external_id)
-        values: dict[str, Any] = {"name": row.required_text("name", max_length=160)}
+        values: dict[str, Any] = {"name": row.text("name")}
+        names.claim(row, record, values["name"])
         sector_text = row.required_text("sector", max_length=200)
         if sector_text:
             sector = sectors.find(row, "sector", sector_text)
             if sector is not None:
                 values["sector_id"] = sector.id
         values["zip"] = row.zip_code("zip", required=True)
-        for name, limit in (("street_address", 200), ("city", 80), ("website", 300), ("phone", 40)):
+        for name in ("street_address", "city", "website", "phone", "description"):
             if row.has(name):
-                values[name] = row.text(name, max_length=limit)
-        if row.has("description"):
-            values["description"] = row.text("description")
+                values[name] = row.text(name)
         if row.has("endorses_certificate"):
             values["endorses_certificate"] = row.boolean("endorses_certificate", default=False)
         if row.has("active"):
@@ -753,30 +788,41 @@ def _plan_partners(rows: list[_Row]) -> list[_Plan]:
         for name in ("worksite_agreement_date", "worksite_agreement_expiry", "insurance_expiry"):
             if row.has(name):
                 values[name] = row.day(name)
-        agreement, expiry = (
-            values.get("worksite_agreement_date"),
-            values.get("worksite_agreement_expiry"),
+        latitude, longitude = _partner_coordinates(row, values)
+        fields = rules.PartnerFields(
+            **{name: _current(record, values, name, "") for name in rules.PARTNER_LENGTHS},
+            latitude=latitude,
+            longitude=longitude,
+            worksite_agreement_date=_current(record, values, "worksite_agreement_date", None),
+            worksite_agreement_expiry=_current(record, values, "worksite_agreement_expiry", None),
         )
-        if agreement and expiry and expiry < agreement:
-            row.problem(
-                "worksite_agreement_expiry",
-                f"{expiry.isoformat()} is before the agreement date {agreement.isoformat()}",
-            )
-        if row.has("latitude"):
-            latitude = row.decimal("latitude", limit=90)
-            longitude = row.decimal("longitude", limit=180)
-            if (row.raw("latitude") is None) != (row.raw("longitude") is None):
-                row.problem("latitude", "give both latitude and longitude, or neither")
-            elif latitude is not None and longitude is not None:
-                values.update(latitude=latitude, longitude=longitude, coordinates_manual=True)
-            elif row.raw("latitude") is None:
-                values["coordinates_manual"] = False
+        row.rule_problems(rules.partner_problems(fields))
         if row.ok:
             locating = _needs_locating(record, values)
             plan = _Plan(record, external_id, values, locate=locating)
             plan.changed = record is None or locating or _differs(record, values)
             plans.append(plan)
     return plans
+
+
+def _current(record: Any | None, values: dict[str, Any], name: str, default: Any) -> Any:
+    """A field as it will be after the row: the file's value, else the record's (a column
+    left out of the file leaves the field as it is), else a new record's default."""
+    if name in values:
+        return values[name]
+    return getattr(record, name) if record is not None else default
+
+
+def _partner_coordinates(row: _Row, values: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The place the file gives by hand (both blank: from the address again)."""
+    if not row.has("latitude"):
+        return None, None
+    latitude, longitude = row.decimal("latitude"), row.decimal("longitude")
+    if latitude is not None and longitude is not None:
+        values.update(latitude=latitude, longitude=longitude, coordinates_manual=True)
+    elif row.raw("latitude") is None and row.raw("longitude") is None:
+        values["coordinates_manual"] = False
+    return latitude, longitude
 
 
 def _needs_locating(record: Partner | None, values: dict[str, Any]) -> bool:
@@ -811,112 +857,156 @@ def _kind_lookup() -> dict[str, ExperienceKind]:
     return names
 
 
+@dataclass(frozen=True, slots=True)
+class _OfferingContext:
+    """What every row of an offerings file is checked against, read once per file."""
+
+    pathways: _Lookup
+    outcomes: _Lookup
+    activities: _Lookup
+    kinds: dict[str, ExperienceKind]
+    existing: dict[str, Offering]
+    partners: dict[str, Partner]
+    today: date
+
+
+# A new offering's fields before the row sets them (a blank capacity is one seat).
+_OFFERING_DEFAULTS: dict[str, Any] = {
+    **{f.name: f.default for f in dataclasses.fields(rules.OfferingFields)},
+    "capacity": 1,
+}
+
+
 def _plan_offerings(rows: list[_Row]) -> list[_Plan]:
-    pathways = _Lookup("pathway", db.session.scalars(select(Pathway)))
-    outcomes = _Lookup("outcome", db.session.scalars(select(PogOutcome)))
-    activities = _Lookup("preparatory activity", db.session.scalars(select(PreparatoryActivity)))
-    kinds = _kind_lookup()
-    today = local_today()
     _check_external_ids(What.OFFERINGS, rows)
-    existing = _existing(Offering, What.OFFERINGS, [r.text("external_id") for r in rows])
     partner_ids = sorted({r.text("partner_external_id") for r in rows} - {""})
-    partners = _existing(Partner, What.PARTNERS, partner_ids)
-    plans: list[_Plan] = []
-    for row in rows:
-        external_id = row.text("external_id")
-        record: Offering | None = existing.get(external_id)
-        if record is None and external_id:
-            _reserved(row, What.OFFERINGS, external_id)
-        values: dict[str, Any] = {}
-        partner_key = row.required_text("partner_external_id", max_length=64)
-        partner: Partner | None = partners.get(partner_key)
-        if partner_key and partner is None:
-            row.problem(
-                "partner_external_id",
-                f"no partner with external_id “{partner_key}”; import the partners file first",
-            )
-        elif partner is not None:
-            values["partner_id"] = partner.id
-        kind_text = row.required_text("type", max_length=60)
-        kind = kinds.get(kind_text.lower()) if kind_text else None
-        if kind_text and kind is None:
-            row.problem("type", f"unknown experience type “{kind_text}”")
-        if kind is not None:
-            values["kind"] = kind
-        values["title"] = row.required_text("title", max_length=200)
-        for name in ("description", "skills", "requirements"):
-            if row.has(name):
-                values[name] = row.text(name)
-        for name in ("schedule", "location"):
-            if row.has(name):
-                values[name] = row.text(name, max_length=200)
-        if row.has("zip"):
-            zip_code = row.zip_code("zip", required=False)
-            values["zip"] = zip_code
-            # A new ZIP moves the offering to its centre; the same ZIP keeps where it is.
-            if record is None or record.zip != zip_code or (zip_code and record.latitude is None):
-                centre = zip_centroid(zip_code) if zip_code else None
-                values["latitude"] = centre.latitude if centre else None
-                values["longitude"] = centre.longitude if centre else None
-        if row.has("virtual"):
-            values["is_virtual"] = row.boolean("virtual", default=False)
-        if row.has("paid"):
-            values["paid"] = row.boolean("paid", default=False)
-        if row.has("capacity"):
-            capacity = row.integer("capacity", minimum=0)
-            if row.raw("capacity") is None:
-                capacity = 1
-            if capacity is not None:
-                if record is not None and capacity < record.seats_taken:
-                    row.problem(
-                        "capacity",
-                        f"{capacity} is below the {record.seats_taken} seats already taken",
-                    )
-                values["capacity"] = capacity
-        for name in ("start_date", "end_date", "application_deadline"):
-            if row.has(name):
-                values[name] = row.day(name)
-        if row.has("minimum_age"):
-            values["minimum_age"] = row.integer("minimum_age", minimum=0, maximum=99)
-        if row.has("min_grade"):
-            values["min_grade"] = row.integer("min_grade", minimum=9, maximum=12)
-        if row.has("expected_hours"):
-            values["expected_hours"] = row.integer("expected_hours", minimum=0)
-        start = values.get("start_date", record.start_date if record else None)
-        end = values.get("end_date", record.end_date if record else None)
-        if end is not None:
-            if start is None:
-                row.problem("end_date", "an end date needs a start_date")
-            elif end < start:
-                row.problem(
-                    "end_date",
-                    f"ends on {end.isoformat()}, before it starts on {start.isoformat()}",
-                )
-        if row.has("pathways"):
-            values["pathways"] = pathways.find_many(row, "pathways")
-        if row.has("outcomes"):
-            values["outcomes"] = outcomes.find_many(row, "outcomes")
-        if row.has("prerequisites"):
-            values["prerequisites"] = activities.find_many(row, "prerequisites")
-        status = _status(row, record)
-        if status is not None:
-            values["status"] = status
-        effective_kind = kind or (record.kind if record else None)
-        publishing = values.get("status") is OfferingStatus.PUBLISHED and (
-            record is None or record.status is not OfferingStatus.PUBLISHED
+    context = _OfferingContext(
+        pathways=_Lookup("pathway", db.session.scalars(select(Pathway))),
+        outcomes=_Lookup("outcome", db.session.scalars(select(PogOutcome))),
+        activities=_Lookup("preparatory activity", db.session.scalars(select(PreparatoryActivity))),
+        kinds=_kind_lookup(),
+        existing=_existing(Offering, What.OFFERINGS, [r.text("external_id") for r in rows]),
+        partners=_existing(Partner, What.PARTNERS, partner_ids),
+        today=local_today(),
+    )
+    plans = (_plan_offering(row, context) for row in rows)
+    return [plan for plan in plans if plan is not None]
+
+
+def _plan_offering(row: _Row, context: _OfferingContext) -> _Plan | None:
+    """The change one row makes, or None when the row has a problem (reported on the row)."""
+    external_id = row.text("external_id")
+    record = context.existing.get(external_id)
+    if record is None and external_id:
+        _reserved(row, What.OFFERINGS, external_id)
+    values: dict[str, Any] = {"title": row.text("title")}
+    partner = _offering_partner(row, context.partners, values)
+    kind = _offering_kind(row, context.kinds, values)
+    for name in ("description", "skills", "requirements", "schedule", "location"):
+        if row.has(name):
+            values[name] = row.text(name)
+    if row.has("zip"):
+        _offering_zip(row, record, values)
+    if row.has("virtual"):
+        values["is_virtual"] = row.boolean("virtual", default=False)
+    if row.has("paid"):
+        values["paid"] = row.boolean("paid", default=False)
+    _offering_numbers(row, record, values)
+    for name in ("start_date", "end_date", "application_deadline"):
+        if row.has(name):
+            values[name] = row.day(name)
+    for column, lookup in (
+        ("pathways", context.pathways),
+        ("outcomes", context.outcomes),
+        ("prerequisites", context.activities),
+    ):
+        if row.has(column):
+            values[column] = lookup.find_many(row, column)
+    status = _status(row, record)
+    if status is not None:
+        values["status"] = status
+    fields = {name: _current(record, values, name, default)
+              for name, default in _OFFERING_DEFAULTS.items()}  # fmt: skip
+    row.rule_problems(rules.offering_problems(rules.OfferingFields(**fields)))
+    _check_publishing(row, record, partner, kind, values, context.today)
+    if not row.ok:
+        return None
+    plan = _Plan(record, external_id, values)
+    plan.changed = record is None or _differs(record, values)
+    return plan
+
+
+def _offering_partner(
+    row: _Row, partners: dict[str, Partner], values: dict[str, Any]
+) -> Partner | None:
+    partner_key = row.required_text("partner_external_id", max_length=64)
+    partner = partners.get(partner_key)
+    if partner_key and partner is None:
+        row.problem(
+            "partner_external_id",
+            f"no partner with external_id “{partner_key}”; import the partners file first",
         )
-        if publishing and partner is not None and effective_kind in INDIVIDUAL_KINDS:
-            problems = partner.compliance_problems(today)
-            if problems:
+    elif partner is not None:
+        values["partner_id"] = partner.id
+    return partner
+
+
+def _offering_kind(
+    row: _Row, kinds: dict[str, ExperienceKind], values: dict[str, Any]
+) -> ExperienceKind | None:
+    kind_text = row.required_text("type", max_length=60)
+    kind = kinds.get(kind_text.lower()) if kind_text else None
+    if kind_text and kind is None:
+        row.problem("type", f"unknown experience type “{kind_text}”")
+    if kind is not None:
+        values["kind"] = kind
+    return kind
+
+
+def _offering_zip(row: _Row, record: Offering | None, values: dict[str, Any]) -> None:
+    zip_code = row.zip_code("zip", required=False)
+    values["zip"] = zip_code
+    # A new ZIP moves the offering to its centre; the same ZIP keeps where it is.
+    if record is None or record.zip != zip_code or (zip_code and record.latitude is None):
+        centre = zip_centroid(zip_code) if zip_code else None
+        values["latitude"] = centre.latitude if centre else None
+        values["longitude"] = centre.longitude if centre else None
+
+
+def _offering_numbers(row: _Row, record: Offering | None, values: dict[str, Any]) -> None:
+    """Whole numbers as the file gives them (their bounds are ``rules.py``'s); a blank
+    capacity is one seat, and capacity never drops below the seats already taken."""
+    if row.has("capacity"):
+        capacity = row.integer("capacity") if row.raw("capacity") is not None else 1
+        if capacity is not None:
+            if record is not None and capacity < record.seats_taken:
                 row.problem(
-                    "status",
-                    f"cannot publish: {partner.name} has " + " and ".join(problems),
+                    "capacity",
+                    f"{capacity} is below the {record.seats_taken} seats already taken",
                 )
-        if row.ok:
-            plan = _Plan(record, external_id, values)
-            plan.changed = record is None or _differs(record, values)
-            plans.append(plan)
-    return plans
+            values["capacity"] = capacity
+    for name in ("minimum_age", "min_grade", "expected_hours"):
+        if row.has(name):
+            values[name] = row.integer(name)
+
+
+def _check_publishing(
+    row: _Row,
+    record: Offering | None,
+    partner: Partner | None,
+    kind: ExperienceKind | None,
+    values: dict[str, Any],
+    today: date,
+) -> None:
+    """Publishing an individual placement needs its partner's agreement and insurance."""
+    effective_kind = kind or (record.kind if record else None)
+    publishing = values.get("status") is OfferingStatus.PUBLISHED and (
+        record is None or record.status is not OfferingStatus.PUBLISHED
+    )
+    if publishing and partner is not None and effective_kind in INDIVIDUAL_KINDS:
+        problems = partner.compliance_problems(today)
+        if problems:
+            row.problem("status", f"cannot publish: {partner.name} has " + " and ".join(problems))
 
 
 _IMPORTABLE_STATUSES = {OfferingStatus.DRAFT, OfferingStatus.PUBLISHED, OfferingStatus.CLOSED}

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from sqlalchemy import or_, update
 
 from wbl.catalog.models import Offering, OfferingStatus
+from wbl.clock import to_local
 from wbl.extensions import db, rows_affected
 
 
-def close_stale_offerings(today: date) -> str:
-    """Close published offerings whose application deadline or end date has passed, so no
-    stale posting stays open. Placements already made are not touched. Idempotent."""
+def close_stale_offerings(now: datetime) -> str:
+    """Close published offerings whose application deadline or end date has passed (in the
+    county's calendar), so no stale posting stays open. Placements already made are not
+    touched. Idempotent."""
+    today = to_local(now).date()
     closed = rows_affected(
         db.session.execute(
             update(Offering)

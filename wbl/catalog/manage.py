@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.auth.services import add_invited_user, find_user_by_email
+from wbl.catalog import rules
 from wbl.catalog.logos import clean_logo
 from wbl.catalog.models import (
     ChangeStatus,
@@ -125,11 +126,24 @@ class PartnerData:
     worksite_agreement_expiry: date | None = None
     insurance_expiry: date | None = None
 
+    def rule_fields(self) -> rules.PartnerFields:
+        return rules.PartnerFields(
+            name=self.name,
+            street_address=self.street_address,
+            city=self.city,
+            website=self.website.strip(),
+            phone=self.phone,
+            description=self.description,
+            latitude=self.latitude,
+            longitude=self.longitude,
+            worksite_agreement_date=self.worksite_agreement_date,
+            worksite_agreement_expiry=self.worksite_agreement_expiry,
+        )
+
 
 def _check_partner(data: PartnerData, partner_id: int | None) -> IndustrySector:
+    _refuse(rules.partner_problems(data.rule_fields()))
     name = data.name.strip()
-    if not name:
-        raise DomainError("Enter the partner's name.", field="name")
     clash = db.session.scalar(
         select(Partner.id).where(
             func.lower(Partner.name) == name.lower(),
@@ -137,29 +151,18 @@ def _check_partner(data: PartnerData, partner_id: int | None) -> IndustrySector:
         )
     )
     if clash is not None:
-        raise DomainError("A partner with this name already exists.", field="name")
+        raise DomainError(rules.NAME_TAKEN, field="name")
     sector = db.session.get(IndustrySector, data.sector_id)
     if sector is None or not sector.active:
         raise DomainError("Choose a sector from the list.", field="sector_id")
-    if (data.latitude is None) != (data.longitude is None):
-        raise DomainError("Give both latitude and longitude, or neither.", field="latitude")
-    if data.latitude is not None and not -90 <= data.latitude <= 90:
-        raise DomainError("Latitude is between -90 and 90.", field="latitude")
-    if data.longitude is not None and not -180 <= data.longitude <= 180:
-        raise DomainError("Longitude is between -180 and 180.", field="longitude")
-    if (
-        data.worksite_agreement_date
-        and data.worksite_agreement_expiry
-        and data.worksite_agreement_expiry < data.worksite_agreement_date
-    ):
-        raise DomainError(
-            "The agreement cannot expire before it was signed.", field="worksite_agreement_expiry"
-        )
-    if data.worksite_agreement_expiry and not data.worksite_agreement_date:
-        raise DomainError(
-            "Enter the date the agreement was signed.", field="worksite_agreement_date"
-        )
     return sector
+
+
+def _refuse(problems: rules.Problems) -> None:
+    """The first problem the rules found, raised on its field (the forms show them all)."""
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise DomainError(message, field=field)
 
 
 def _apply_partner(partner: Partner, data: PartnerData) -> None:
@@ -262,6 +265,9 @@ def add_contact(actor: User, partner_id: int, data: ContactData) -> PartnerConta
     account must never gain access to a business's applicants."""
     partner = get_partner(actor, partner_id)
     require(can_manage_partner(actor, partner))
+    problem = rules.email_problem(data.email)
+    if problem:
+        raise DomainError(problem, field="email")
     user = find_user_by_email(data.email)
     if user is None:
         user = add_invited_user(
@@ -338,6 +344,23 @@ class OfferingData:
     outcome_ids: frozenset[int] = frozenset()
     prerequisite_ids: frozenset[int] = frozenset()
 
+    def rule_fields(self) -> rules.OfferingFields:
+        return rules.OfferingFields(
+            title=self.title,
+            capacity=self.capacity,
+            description=self.description,
+            skills=self.skills,
+            requirements=self.requirements,
+            schedule=self.schedule,
+            location=self.location,
+            start_date=self.start_date,
+            end_date=self.end_date,
+            application_deadline=self.application_deadline,
+            minimum_age=self.minimum_age,
+            min_grade=self.min_grade,
+            expected_hours=self.expected_hours,
+        )
+
     def to_json(self) -> dict[str, Any]:
         """For an ``OfferingChange``: dates as ISO text, id sets as sorted lists."""
         out: dict[str, Any] = {}
@@ -395,9 +418,6 @@ class OfferingData:
         )
 
 
-MAX_CAPACITY = 500
-
-
 def _rows(model: type[Any], ids: frozenset[int], field: str, what: str) -> list[Any]:
     rows = list(db.session.scalars(select(model).where(model.id.in_(ids), model.active.is_(True))))
     if len(rows) != len(ids):
@@ -413,26 +433,9 @@ class _Links:
 
 
 def _check_offering(data: OfferingData) -> _Links:
-    """Every rule an offering's fields must meet, checked before anything is changed."""
-    if not data.title.strip():
-        raise DomainError("Give the opportunity a title.", field="title")
-    if not 0 <= data.capacity <= MAX_CAPACITY:
-        raise DomainError(f"Seats are a number from 0 to {MAX_CAPACITY}.", field="capacity")
-    if data.start_date and data.end_date and data.end_date < data.start_date:
-        raise DomainError("The end date is before the start date.", field="end_date")
-    if data.end_date and not data.start_date:
-        raise DomainError("Enter a start date as well.", field="start_date")
-    if data.application_deadline and data.end_date and data.application_deadline > data.end_date:
-        raise DomainError(
-            "The application deadline is after the opportunity ends.",
-            field="application_deadline",
-        )
-    if data.min_grade is not None and not 9 <= data.min_grade <= 12:
-        raise DomainError("The lowest grade is 9, 10, 11 or 12.", field="min_grade")
-    if data.minimum_age is not None and not 13 <= data.minimum_age <= 21:
-        raise DomainError("A minimum age is between 13 and 21.", field="minimum_age")
-    if data.expected_hours is not None and not 0 < data.expected_hours <= 2000:
-        raise DomainError("Expected hours are between 1 and 2,000.", field="expected_hours")
+    """Every rule an offering's fields must meet (``rules.py``, then the ones that need the
+    database), checked before anything is changed."""
+    _refuse(rules.offering_problems(data.rule_fields()))
     if not data.is_virtual and data.kind is not ExperienceKind.GUEST_SPEAKER and data.zip:
         try:
             locate(zip_code=data.zip)

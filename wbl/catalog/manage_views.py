@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from wbl.access import Role, policy
 from wbl.catalog import manage, manage_queries
-from wbl.catalog.manage import OfferingData, PartnerData
+from wbl.catalog.manage import OfferingData
 from wbl.catalog.manage_forms import (
     KIND_LABELS,
     ConfirmForm,
@@ -24,8 +24,8 @@ from wbl.catalog.manage_forms import (
 from wbl.catalog.models import OfferingStatus
 from wbl.clock import local_today
 from wbl.errors import DomainError
-from wbl.extensions import db
 from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.reference.choices import (
     activity_choices,
     outcome_choices,
@@ -48,10 +48,6 @@ def _form_error(form: Any, error: DomainError) -> None:
         flash(error.message, "danger")
 
 
-def _page_number() -> int:
-    return max(request.args.get("page", 1, type=db_int) or 1, 1)
-
-
 # --- partners ----------------------------------------------------------------------------
 
 
@@ -63,11 +59,10 @@ def partners() -> ResponseReturnValue:
         sector_id=request.args.get("sector", type=db_int),
         state=request.args.get("state", "active"),
     )
-    page = db.paginate(
+    page = paginate(
         manage_queries.partners_for_staff(filters, local_today()),
-        page=_page_number(),
+        page=request.args.get("page", 1, type=page_number),
         per_page=25,
-        error_out=False,
     )
     counts = manage_queries.offering_counts([p.id for p in page.items])
     return render_template(
@@ -80,25 +75,6 @@ def partners() -> ResponseReturnValue:
     )
 
 
-def _partner_data(form: PartnerForm) -> PartnerData:
-    return PartnerData(
-        name=form.name.data or "",
-        sector_id=form.sector_id.data or 0,
-        street_address=form.street_address.data or "",
-        city=form.city.data or "",
-        zip=form.zip.data or "",
-        latitude=form.latitude.data,
-        longitude=form.longitude.data,
-        website=form.website.data or "",
-        phone=form.phone.data or "",
-        description=form.description.data or "",
-        endorses_certificate=bool(form.endorses_certificate.data),
-        worksite_agreement_date=form.worksite_agreement_date.data,
-        worksite_agreement_expiry=form.worksite_agreement_expiry.data,
-        insurance_expiry=form.insurance_expiry.data,
-    )
-
-
 @bp.route("/partners/new", methods=["GET", "POST"])
 @policy(*STAFF)
 def partner_new() -> ResponseReturnValue:
@@ -106,7 +82,7 @@ def partner_new() -> ResponseReturnValue:
     form.sector_id.choices = sector_choices()
     if form.validate_on_submit():
         try:
-            partner = manage.create_partner(current_user, _partner_data(form))
+            partner = manage.create_partner(current_user, form.partner_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -141,7 +117,7 @@ def partner_edit(partner_id: int) -> ResponseReturnValue:
         form.latitude.data = form.longitude.data = None
     if form.validate_on_submit():
         try:
-            manage.update_partner(current_user, partner_id, _partner_data(form))
+            manage.update_partner(current_user, partner_id, form.partner_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -269,11 +245,10 @@ def offerings() -> ResponseReturnValue:
         status=OfferingStatus(status) if status in {s.value for s in OfferingStatus} else None,
         kind=ExperienceKind(kind) if kind in {k.value for k in ExperienceKind} else None,
     )
-    page = db.paginate(
+    page = paginate(
         manage_queries.offerings_for_staff(filters),
-        page=_page_number(),
+        page=request.args.get("page", 1, type=page_number),
         per_page=25,
-        error_out=False,
     )
     return render_template(
         "manage/offerings.html",
@@ -292,32 +267,6 @@ def _offering_form(form: OfferingForm) -> OfferingForm:
     form.outcome_ids.choices = outcome_choices()
     form.prerequisite_ids.choices = activity_choices()
     return form
-
-
-def _offering_data(form: OfferingForm) -> OfferingData:
-    return OfferingData(
-        partner_id=form.partner_id.data or 0,
-        kind=ExperienceKind(form.kind.data),
-        title=form.title.data or "",
-        description=form.description.data or "",
-        skills=form.skills.data or "",
-        requirements=form.requirements.data or "",
-        schedule=form.schedule.data or "",
-        location=form.location.data or "",
-        zip=form.zip.data or "",
-        is_virtual=bool(form.is_virtual.data),
-        capacity=form.capacity.data or 0,
-        start_date=form.start_date.data,
-        end_date=form.end_date.data,
-        application_deadline=form.application_deadline.data,
-        minimum_age=form.minimum_age.data,
-        min_grade=int(form.min_grade.data) if form.min_grade.data else None,
-        paid=bool(form.paid.data),
-        expected_hours=form.expected_hours.data,
-        pathway_ids=frozenset(form.pathway_ids.data or ()),
-        outcome_ids=frozenset(form.outcome_ids.data or ()),
-        prerequisite_ids=frozenset(form.prerequisite_ids.data or ()),
-    )
 
 
 def _fill(form: OfferingForm, data: OfferingData) -> None:
@@ -350,7 +299,7 @@ def offering_new() -> ResponseReturnValue:
     if form.validate_on_submit():
         publish = staff and request.form.get("action") == "publish"
         try:
-            offering = manage.create_offering(current_user, _offering_data(form), publish=publish)
+            offering = manage.create_offering(current_user, form.offering_data(), publish=publish)
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -376,7 +325,7 @@ def offering_edit(offering_id: int) -> ResponseReturnValue:
         _fill(form, OfferingData.of(offering))
     if form.validate_on_submit():
         try:
-            result = manage.update_offering(current_user, offering_id, _offering_data(form))
+            result = manage.update_offering(current_user, offering_id, form.offering_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -460,7 +409,7 @@ def review_offering(offering_id: int) -> ResponseReturnValue:
         _fill(form, OfferingData.of(offering))
     if form.validate_on_submit():
         try:
-            manage.approve_offering(current_user, offering_id, _offering_data(form))
+            manage.approve_offering(current_user, offering_id, form.offering_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -517,7 +466,7 @@ def review_change(change_id: int) -> ResponseReturnValue:
         _fill(form, OfferingData.from_json(change.changes))
     if form.validate_on_submit():
         try:
-            manage.approve_change(current_user, change_id, _offering_data(form))
+            manage.approve_change(current_user, change_id, form.offering_data())
         except DomainError as error:
             _form_error(form, error)
         else:

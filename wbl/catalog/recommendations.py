@@ -26,6 +26,7 @@ from wbl.catalog import queries
 from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
 from wbl.catalog.models import Offering
 from wbl.extensions import db
+from wbl.placements import queries as placement_queries
 from wbl.placements.readiness import completed_codes
 from wbl.reference.models import IndustrySector, Pathway
 from wbl.students.models import StudentProfile
@@ -92,8 +93,17 @@ def recommendations_for(
     profile: StudentProfile, today: date, k: int = 10
 ) -> list[RecommendedOffering]:
     """The student's top ``k`` offerings with reasons, loaded in one query. Offerings that
-    ask for preparatory activities the student has not done are left out (a hard filter)."""
-    student = to_match_student(profile, completed_prerequisites=completed_codes(profile.id))
+    ask for preparatory activities the student has not done are left out (a hard filter),
+    and so are those they already applied to, are placed on or have completed; the types of
+    their completed placements move them along the continuum (a job shadow done: an
+    internship is the next step)."""
+    taken = placement_queries.taken_by(profile.id)
+    student = to_match_student(
+        profile,
+        completed_prerequisites=completed_codes(profile.id),
+        experience_types_done=taken.kinds_done,
+        offerings_taken=taken.offering_ids,
+    )
     recs = current_index(today).recommend(student, k=k)
     if not recs:
         return []

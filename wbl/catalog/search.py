@@ -15,6 +15,11 @@ internships) only partners whose worksite agreement and liability insurance are 
 today, the same rule as ``Partner.compliance_problems`` (DOMAIN.md, safety and compliance).
 A class event (guest speaker, workplace visit) does not place a student at the worksite
 alone, so it stays visible while the partner renews its paperwork.
+
+By default the search lists only what still takes applications: no deadline, or a deadline
+of today or later (a full offering still does: its applicants join the waitlist). Sorted by
+start date, offerings whose deadline had passed would otherwise fill the first page, as they
+start soonest; ``include_closed`` brings them back, marked "Applications closed".
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ class CatalogFilters:
     virtual: bool | None = None
     paid: bool | None = None
     sort: Sort | None = None  # None: best match with words, else soonest
+    include_closed: bool = False  # also those whose application deadline has passed
     page: int = 1
 
     @property
@@ -250,6 +256,11 @@ def visible_conditions(today: date) -> list[ColumnElement[bool]]:
     ]
 
 
+def taking_applications(today: date) -> ColumnElement[bool]:
+    """No application deadline, or one that has not passed (it passes at the end of its day)."""
+    return or_(Offering.application_deadline.is_(None), Offering.application_deadline >= today)
+
+
 def _filtered(columns: Sequence[Any], filters: CatalogFilters, today: date) -> Select[Any]:
     query = (
         select(*columns)
@@ -257,6 +268,8 @@ def _filtered(columns: Sequence[Any], filters: CatalogFilters, today: date) -> S
         .join(Partner, Partner.id == Offering.partner_id)
         .where(*visible_conditions(today))
     )
+    if not filters.include_closed:
+        query = query.where(taking_applications(today))
     for term in filters.terms:
         query = query.where(
             or_(

@@ -13,8 +13,9 @@ from wbl.catalog import manage, recommendations, search, services
 from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
+from wbl.evaluations import services as evaluations
 from wbl.home.services import experience_type_names
-from wbl.http import db_int
+from wbl.pagination import page_number
 from wbl.placements import queries as placement_queries
 from wbl.placements import readiness
 from wbl.reference.models import ExperienceKind
@@ -72,6 +73,7 @@ def _filters_from(form: CatalogFilterForm, page: int) -> search.CatalogFilters:
         virtual=_yes_no(_ok(form.virtual)),
         paid=_yes_no(_ok(form.paid)),
         sort=search.Sort(str(sort)) if sort else None,
+        include_closed=bool(form.closed.data),
         page=page,
     )
 
@@ -128,6 +130,8 @@ def _chips(
         chips.append(Chip("Online" if filters.virtual else "In person", without("virtual")))
     if filters.paid is not None:
         chips.append(Chip("Paid" if filters.paid else "Unpaid", without("paid")))
+    if filters.include_closed:
+        chips.append(Chip("Applications closed included", without("closed")))
     return chips
 
 
@@ -139,7 +143,7 @@ def browse() -> ResponseReturnValue:
     form = CatalogFilterForm(formdata=request.args)
     _set_choices(form, search.filter_choices(), kind_names)
     form.validate()
-    filters = _filters_from(form, request.args.get("page", 1, type=db_int) or 1)
+    filters = _filters_from(form, request.args.get("page", 1, type=page_number) or 1)
     zip_code = str(_ok(form.zip) or "")
     try:
         origin = search.origin_for(current_user, zip_code)
@@ -206,6 +210,8 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
     fit = None
     if current_user.role_set & {Role.STAFF, Role.ADMIN, Role.EMPLOYER}:
         fit = recommendations.students_who_fit(current_user, offering, today)
+    my_application = placement_queries.student_application_for(current_user, offering.id)
+    ended = my_application.placement if my_application and my_application.completed else None
     return render_template(
         "catalog/offering_detail.html",
         offering=offering,
@@ -216,7 +222,8 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         kind_names=experience_type_names(),
         today=today,
         missing=readiness.readiness_for_viewer(current_user, offering),
-        my_application=placement_queries.student_application_for(current_user, offering.id),
+        my_application=my_application,
+        after=evaluations.after_placement(ended) if ended is not None else None,
     )
 
 

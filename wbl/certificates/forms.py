@@ -29,6 +29,7 @@ from wbl.certificates.interviews import (
     MIN_SLOT,
 )
 from wbl.certificates.services import MAX_REASON
+from wbl.http import db_int
 from wbl.reference.models import PogOutcome
 from wbl.reviews.models import ScoringLevel
 
@@ -63,16 +64,16 @@ class PanelForm(FlaskForm):
         validators=[Length(max=MAX_NOTES)],
         render_kw={"rows": 3},
     )
-    panelist_1 = SelectField("Panelist 1", coerce=int, validators=[InputRequired()])
-    panelist_2 = SelectField("Panelist 2", coerce=int, validators=[InputRequired()])
+    panelist_1 = SelectField("Panelist 1", coerce=db_int, validators=[InputRequired()])
+    panelist_2 = SelectField("Panelist 2", coerce=db_int, validators=[InputRequired()])
     panelist_3 = SelectField(
-        "Panelist 3 (optional)", coerce=int, validators=[Optional()], validate_choice=False
+        "Panelist 3 (optional)", coerce=db_int, validators=[Optional()], validate_choice=False
     )
     submit = SubmitField("Create the panel")
 
 
 class InviteForm(FlaskForm):
-    student_id = SelectField("Student", coerce=int, validators=[InputRequired()])
+    student_id = SelectField("Student", coerce=db_int, validators=[InputRequired()])
     start = TimeField(
         "Interview time",
         validators=[InputRequired("Enter the interview's start time.")],
@@ -139,7 +140,7 @@ def vote_form(outcomes: list[PogOutcome], levels: list[ScoringLevel]) -> VoteFor
             f"rank_{outcome.id}",
             RadioField(
                 outcome.name,
-                coerce=int,
+                coerce=db_int,
                 choices=[
                     SelectChoice(level.rank, f"{level.rank} {level.name}")  # type: ignore[arg-type]
                     for level in levels

@@ -53,6 +53,7 @@ from wbl.clock import local_to_utc, local_when, to_local
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, utcnow
 from wbl.notifications.services import Attachment, queue_email
+from wbl.pagination import paginate
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
@@ -132,7 +133,7 @@ def panel_page(actor: User, page: int) -> Pagination:
         )
         .order_by(InterviewPanel.starts_at.desc(), InterviewPanel.id.desc())
     )
-    return db.paginate(statement, page=page, per_page=PANELS_PER_PAGE, error_out=False)
+    return paginate(statement, page=page, per_page=PANELS_PER_PAGE)
 
 
 def _interview_options() -> tuple[object, ...]:

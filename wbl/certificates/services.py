@@ -41,6 +41,7 @@ from wbl.clock import to_local
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
+from wbl.pagination import paginate
 from wbl.placements.policies import is_staff
 from wbl.reviews.models import PortfolioSubmission
 from wbl.schools.models import School
@@ -225,7 +226,7 @@ def certificate_page(actor: User, page: int) -> Pagination:
     )
     if not actor.is_county_wide:
         statement = statement.where(School.district_id == actor.district_id)
-    return db.paginate(statement, page=page, per_page=CERTIFICATES_PER_PAGE, error_out=False)
+    return paginate(statement, page=page, per_page=CERTIFICATES_PER_PAGE)
 
 
 # --- use cases -----------------------------------------------------------------------------

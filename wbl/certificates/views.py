@@ -43,7 +43,7 @@ from wbl.clock import local_when
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import utcnow
-from wbl.http import db_int
+from wbl.pagination import page_number
 from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
 
@@ -87,7 +87,7 @@ def _gone(error: services.Revoked) -> ResponseReturnValue:
 def panels() -> ResponseReturnValue:
     return render_template(
         "certificates/panels.html",
-        page=interviews.panel_page(current_user, request.args.get("page", 1, type=db_int)),
+        page=interviews.panel_page(current_user, request.args.get("page", 1, type=page_number)),
     )
 
 
@@ -301,7 +301,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "certificates/index.html",
         ready=services.ready_to_issue(current_user),
-        page=services.certificate_page(current_user, request.args.get("page", 1, type=db_int)),
+        page=services.certificate_page(current_user, request.args.get("page", 1, type=page_number)),
         issue_date=services.issue_date,
     )
 

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wbl.catalog.import_forms import SpreadsheetForm
 from wbl.credentials.models import Credential, Subject, WorkKeysTest
 from wbl.credentials.services import MAX_POINTS, MAX_VALIDITY_MONTHS
+from wbl.http import db_int
 from wbl.portfolio.forms import ACCEPT, FILE_HELP, read_upload
 from wbl.portfolio.services import Upload
 
@@ -61,7 +62,7 @@ class CredentialForm(FlaskForm):
         validators=[DataRequired("Give the issuing body."), Length(max=200)],
         render_kw={"maxlength": 200},
     )
-    sector_id = SelectField("Career field", coerce=int, validators=[DataRequired()])
+    sector_id = SelectField("Career field", coerce=db_int, validators=[DataRequired()])
     points = IntegerField(
         "Points",
         default=0,
@@ -102,7 +103,7 @@ class DistrictPickForm(FlaskForm):
     class Meta:
         csrf = False  # a GET choice of what to show
 
-    district_id = SelectField("District", coerce=int, validators=[Optional()])
+    district_id = SelectField("District", coerce=db_int, validators=[Optional()])
 
 
 SUBJECT_CHOICES = [SelectChoice(s.value, s.label) for s in Subject]
@@ -126,7 +127,7 @@ def policy_form(credentials: Sequence[Credential], data: dict[str, Any]) -> Flas
 
 class EarnedForm(FlaskForm):
     credential_id = SelectField(
-        "Credential", coerce=int, validators=[DataRequired("Choose the credential.")]
+        "Credential", coerce=db_int, validators=[DataRequired("Choose the credential.")]
     )
     earned_on = DateField(
         "Date earned", validators=[DataRequired("Give the date the credential was earned.")]

@@ -40,6 +40,7 @@ from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.hours.logs import student_log
 from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District
@@ -71,15 +72,14 @@ def catalog() -> ResponseReturnValue:
     form.validate()
     sector = form.sector.data
     sector_id = int(sector) if sector and sector.isdigit() and len(sector) <= 9 else None
-    page = db.paginate(
+    page = paginate(
         queries.catalog(
             text=form.q.data or "" if not form.q.errors else "",
             sector_id=sector_id,
             active=form.active_filter(),
         ),
-        page=request.args.get("page", 1, type=db_int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=50,
-        error_out=False,
     )
     return render_template(
         "credentials/catalog.html",
@@ -318,11 +318,10 @@ def policy_page() -> ResponseReturnValue:
 @bp.get("/queue")
 @policy(Role.STAFF)
 def queue() -> ResponseReturnValue:
-    page = db.paginate(
+    page = paginate(
         queries.verification_queue(current_user),
-        page=request.args.get("page", 1, type=db_int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=50,
-        error_out=False,
     )
     return render_template("credentials/queue.html", page=page, action=ActionForm())
 

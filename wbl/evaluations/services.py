@@ -27,10 +27,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden
+from wbl.evaluations import queries
 from wbl.evaluations.models import RATINGS, PlacementEvaluation, PlacementReflection
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.hours.services import (
@@ -43,7 +45,9 @@ from wbl.hours.services import (
 from wbl.notifications.services import queue_email
 from wbl.placements import seats
 from wbl.placements.models import Placement, PlacementStatus
+from wbl.placements.queries import partner_ids_of
 from wbl.portfolio import services as portfolio
+from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, PogOutcome
 from wbl.students.models import StudentProfile
 
@@ -61,6 +65,21 @@ class AlreadyEnded(DomainError):
 def may_end(user: User, placement: Placement) -> bool:
     """The placement's supervisor (a contact of its partner) or staff who see it."""
     return is_supervisor_of(user, placement) or staff_sees(user, placement)
+
+
+def endable_now(user: User, placements: Iterable[Placement], today: date) -> frozenset[int]:
+    """Of a list's ``placements``, the ids of those ``user`` may end today: under way (see
+    ``Placement.under_way``) and theirs to end as in ``may_end``, the partners they are a
+    contact of asked once for the whole list."""
+    live = [p for p in placements if p.under_way(today)]
+    if not live:
+        return frozenset()
+    supervised = (
+        set(db.session.scalars(partner_ids_of(user))) if user.has_role(Role.EMPLOYER) else set()
+    )
+    return frozenset(
+        p.id for p in live if p.offering.partner_id in supervised or staff_sees(user, p)
+    )
 
 
 def may_read_reflection(user: User, placement: Placement) -> bool:
@@ -161,7 +180,7 @@ def complete_placement(actor: User, placement_id: int) -> Placement:
         raise Forbidden("Only the placement's supervisor or staff can end it.")
     if placement.status is not PlacementStatus.ACTIVE:
         raise AlreadyEnded()
-    if placement.start_date and placement.start_date > local_today():
+    if placement.starts_after(local_today()):
         raise DomainError(
             "This placement has not started yet. To call it off, ask the program staff to "
             "cancel the application."
@@ -240,6 +259,28 @@ def get_evaluation(placement_id: int) -> PlacementEvaluation | None:
 def get_reflection(placement_id: int) -> PlacementReflection | None:
     return db.session.scalar(
         select(PlacementReflection).where(PlacementReflection.placement_id == placement_id)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AfterPlacement:
+    """What follows a completed placement, for the pages that point the student there."""
+
+    placement: Placement
+    evaluated: bool
+    reflected: bool
+    artifact: Artifact | None
+
+
+def after_placement(placement: Placement) -> AfterPlacement:
+    """Whether the supervisor's evaluation and the student's reflection are in, and the
+    portfolio artifact built from them (three small queries)."""
+    evaluated, reflected = queries.submitted_at([placement.id])
+    return AfterPlacement(
+        placement=placement,
+        evaluated=placement.id in evaluated,
+        reflected=placement.id in reflected,
+        artifact=portfolio.placement_artifact(placement.id),
     )
 
 

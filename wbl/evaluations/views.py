@@ -19,7 +19,7 @@ from wbl.evaluations.forms import (
 )
 from wbl.evaluations.models import RATINGS
 from wbl.extensions import db
-from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.placements.models import PlacementStatus
 from wbl.placements.policies import is_staff
 from wbl.portfolio import services as portfolio
@@ -45,11 +45,10 @@ def index() -> ResponseReturnValue:
     valid = filters.validate()
     state = (filters.state.data or "") if valid else ""
     school_id = filters.school_id() if valid and staff else None
-    page = db.paginate(
+    page = paginate(
         queries.completed_placements(current_user, school_id=school_id, state=state),
-        page=request.args.get("page", 1, type=db_int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=PER_PAGE,
-        error_out=False,
     )
     evaluated, reflected = queries.submitted_at([p.id for p in page.items])
     return render_template(

@@ -25,6 +25,7 @@ from wbl.events.services import (
     MAX_TOPIC_LENGTH,
     MIN_DURATION,
 )
+from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 
 OPTION_NUMBERS = tuple(range(1, MAX_OPTIONS + 1))
@@ -34,7 +35,7 @@ class EventRequestForm(FlaskForm):
     """Partner and kind are asked only when the request does not start from an offering
     (the view removes them otherwise). Date option 1 is required, 2 and 3 optional."""
 
-    partner_id = SelectField("Partner", coerce=int, validators=[InputRequired()])
+    partner_id = SelectField("Partner", coerce=db_int, validators=[InputRequired()])
     kind = SelectField(
         "What would you like?",
         choices=[
@@ -42,7 +43,7 @@ class EventRequestForm(FlaskForm):
             SelectChoice(ExperienceKind.WORKPLACE_VISIT.value, "A class visit to the workplace"),
         ],
     )
-    class_section_id = SelectField("Class", coerce=int, validators=[InputRequired()])
+    class_section_id = SelectField("Class", coerce=db_int, validators=[InputRequired()])
     class_size = IntegerField(
         "Number of students",
         validators=[Optional(), NumberRange(min=1, max=MAX_CLASS_SIZE)],
@@ -100,7 +101,9 @@ class EventRequestForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    option_id = RadioField("Choose the date you can do", coerce=int, validators=[InputRequired()])
+    option_id = RadioField(
+        "Choose the date you can do", coerce=db_int, validators=[InputRequired()]
+    )
     message = TextAreaField(
         "Message to the teacher (optional)",
         validators=[Length(max=MAX_MESSAGE_LENGTH)],
@@ -136,7 +139,7 @@ class AttendanceForm(FlaskForm):
     """The class list with a "present" box per student (the service checks they are of the
     class, and the time's rules)."""
 
-    present_ids = _Checkboxes("Present", coerce=int, validate_choice=False)
+    present_ids = _Checkboxes("Present", coerce=db_int, validate_choice=False)
     minutes = IntegerField(
         "Time for each student present (minutes)",
         validators=[InputRequired(message="Enter the event's length in minutes.")],

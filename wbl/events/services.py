@@ -32,6 +32,7 @@ from wbl.events import policies, queries
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.extensions import db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
+from wbl.pagination import paginate
 from wbl.reference.models import ExperienceKind
 from wbl.schools import queries as school_queries
 
@@ -92,9 +93,7 @@ REQUESTS_PER_PAGE = 25
 
 def request_page(actor: User, page: int) -> Pagination:
     """One page of the requests the actor sees, pending first."""
-    return db.paginate(
-        queries.request_list(actor), page=page, per_page=REQUESTS_PER_PAGE, error_out=False
-    )
+    return paginate(queries.request_list(actor), page=page, per_page=REQUESTS_PER_PAGE)
 
 
 def get_request(actor: User, request_id: int) -> EventRequest:

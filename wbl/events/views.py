@@ -26,6 +26,7 @@ from wbl.extensions import utcnow
 from wbl.home.services import experience_type_names
 from wbl.hours import attendance as attendance_service
 from wbl.http import db_int
+from wbl.pagination import page_number
 from wbl.reference.models import ExperienceKind
 from wbl.schools import services as school_services
 from wbl.schools.models import ClassSection
@@ -48,7 +49,7 @@ def _class_label(section: ClassSection) -> str:
 def index() -> ResponseReturnValue:
     return render_template(
         "events/index.html",
-        page=services.request_page(current_user, request.args.get("page", 1, type=db_int)),
+        page=services.request_page(current_user, request.args.get("page", 1, type=page_number)),
         kind_names=experience_type_names(),
         is_teacher=current_user.has_role(Role.TEACHER),
     )

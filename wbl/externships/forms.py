@@ -27,13 +27,14 @@ from wbl.externships.services import (
 )
 from wbl.hours.forms import EntryForm
 from wbl.hours.services import MAX_DESCRIPTION
+from wbl.http import db_int
 from wbl.portfolio.forms import ACCEPT, FILE_HELP, read_upload
 
 HoursForm = EntryForm
 
 
 class ExternshipForm(FlaskForm):
-    partner_id = SelectField("Partner", coerce=int, validate_choice=False)
+    partner_id = SelectField("Partner", coerce=db_int, validate_choice=False)
     title = StringField(
         "Title",
         validators=[DataRequired("Give the externship a title."), Length(max=MAX_TITLE)],
@@ -106,7 +107,7 @@ class ApplyForm(FlaskForm):
 
 
 class PlaceForm(FlaskForm):
-    application_ids = SelectMultipleField("Applicants", coerce=int, validate_choice=False)
+    application_ids = SelectMultipleField("Applicants", coerce=db_int, validate_choice=False)
 
 
 class DeclineForm(FlaskForm):

@@ -93,6 +93,11 @@ class TeacherApplicationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"  # by the teacher, or off the team when the externship was cancelled
     COMPLETED = "completed"
 
+    @property
+    def label(self) -> str:
+        """The word pages and downloads show."""
+        return self.value.capitalize()
+
 
 class ExternshipApplication(Base):
     """A teacher's application; once placed, it carries their team, hours and project."""

@@ -450,7 +450,7 @@ def _csv(groups: list[queries.Group], name: str) -> Response:
             row.externship,
             f"{row.starts_on.isoformat()} to {row.ends_on.isoformat()}",
             f"Team {row.team_id}" if row.team_id else "",
-            row.status.value,
+            row.status.label,
             hours_text(row.confirmed),
             hours_text(row.pending),
             row.project_title,

@@ -114,6 +114,8 @@ class StudentDashboard:
     # student's reflection.
     placements: list[PlacementLine] = field(default_factory=list)
     reflection_due: frozenset[int] = frozenset()
+    # The active placements that have started: the student logs hours on these.
+    under_way: frozenset[int] = frozenset()
     portfolio: list[CheckItem] = field(default_factory=list)  # the Work Ready checklist
     # Where the student stands on each graduation pathway rule of their district that
     # applies to their class (empty: the district has none).
@@ -147,6 +149,7 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
         upcoming_events=list(db.session.scalars(upcoming.limit(UPCOMING_EVENTS_SHOWN))),
         placements=placements,
         reflection_due=frozenset(set(ended) - reflected),
+        under_way=frozenset(p.placement.id for p in placements if p.placement.under_way(today)),
         portfolio=checklist(profile),
         pathway=pathway_services.student_progress(profile, today),
     )

@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from wbl.hours.services import MAX_DESCRIPTION
+from wbl.http import db_int
 
 QUARTERS = "Use quarter hours: 0.25, 0.5, 0.75…"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -79,9 +80,9 @@ class RejectForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    entry_ids = SelectMultipleField("Entries", coerce=int, validate_choice=False)
+    entry_ids = SelectMultipleField("Entries", coerce=db_int, validate_choice=False)
     # "Confirm all": every entry the page showed (not ones that arrived since).
-    shown_ids = SelectMultipleField("Shown", coerce=int, validate_choice=False)
+    shown_ids = SelectMultipleField("Shown", coerce=db_int, validate_choice=False)
     confirm_all = BooleanField("Confirm all")
 
     def chosen(self) -> list[int]:

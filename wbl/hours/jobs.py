@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, select, update
 from wbl.auth.models import User
 from wbl.clock import to_local
 from wbl.extensions import db
-from wbl.hours import queries
+from wbl.hours import digest, queries
 from wbl.hours.links import expires_in, review_link
 from wbl.hours.models import Digest, EntryStatus, HourEntry, digest_entry
 from wbl.notifications.services import queue_email
@@ -223,3 +223,8 @@ def remind_pending(now: datetime) -> str:
     sent = _send(REMINDER, period, now, to_send, _reminder_mail)
     db.session.commit()
     return f"{sent} reminder(s) sent"
+
+
+def send_teacher_digests(now: datetime) -> str:
+    """Each teacher's weekly digest of their students' activity (wbl/hours/digest.py)."""
+    return digest.send_teacher_digests(now)

@@ -180,6 +180,11 @@ class EventLine:
     def day(self) -> date | None:
         return _local_day(self.starts_at)
 
+    @property
+    def attendance(self) -> str:
+        """The word the log page and its CSV show."""
+        return "Present" if self.present else "Absent"
+
 
 @dataclass(frozen=True, slots=True)
 class PlacementLine:
@@ -300,7 +305,7 @@ def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
                 p.offering.title,
                 kind_names.get(p.offering.kind.value, p.offering.kind.value),
                 p.offering.partner.name,
-                p.status.value,
+                p.status.label,
                 p.start_date,
                 p.end_date,
                 hours_text(line.confirmed),
@@ -316,7 +321,7 @@ def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
                 e.event.topic,
                 kind_names.get(e.event.kind.value, e.event.kind.value),
                 e.event.partner.name,
-                "present" if e.present else "absent",
+                e.attendance,
                 e.day,
                 e.day,
                 "",

@@ -264,6 +264,12 @@ def log_hours(
     actor: User, placement_id: int, work_date: date, minutes: int, description: str
 ) -> HourEntry:
     placement = _active_placement_of(actor, placement_id)
+    if placement.start_date is not None and placement.starts_after(local_today()):
+        raise DomainError(
+            f"This placement starts on {placement.start_date.isoformat()}: log your hours "
+            "from that day.",
+            field="work_date",
+        )
     description = _check(placement, work_date, minutes, description)
     entry = HourEntry(
         placement_id=placement.id,

@@ -9,12 +9,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import Role, policy
+from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound, flash_refusal
 from wbl.extensions import db
 from wbl.hours import queries, services
 from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
 from wbl.hours.models import EntryStatus, HourEntry
-from wbl.placements.models import PlacementStatus
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -55,10 +55,11 @@ def _iso_day(value: str | None) -> date | None:
 def placement(placement_id: int) -> ResponseReturnValue:
     current = services.get_placement(current_user, placement_id)
     is_student = services.is_student_of(current_user, current)
-    can_log = is_student and current.status is PlacementStatus.ACTIVE
+    under_way = current.under_way(local_today())
+    can_log = is_student and under_way
     form = EntryForm()
     if form.is_submitted() and not can_log:
-        raise Forbidden("Only the student logs hours, on an active placement.")
+        raise Forbidden("Only the student logs hours, on an active placement, from its first day.")
     if form.validate_on_submit():
         assert form.work_date.data is not None  # noqa: S101 - InputRequired
         try:
@@ -86,6 +87,7 @@ def placement(placement_id: int) -> ResponseReturnValue:
         is_student=is_student,
         is_supervisor=services.is_supervisor_of(current_user, current),
         is_staff=services.staff_sees(current_user, current),
+        under_way=under_way,
         action_form=ActionForm(),
     ), (422 if form.errors else 200)
 

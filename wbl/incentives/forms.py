@@ -26,6 +26,7 @@ from wtforms.validators import (
 )
 from wtforms.validators import ValidationError as FieldError
 
+from wbl.http import db_int
 from wbl.incentives.models import STAFF_ENTERED, CompletionType
 from wbl.incentives.services import MAX_TIER
 
@@ -144,13 +145,13 @@ class ReportForm(FlaskForm):
 
     year = SelectField(
         "Program year",
-        coerce=int,
+        coerce=db_int,
         validators=[Optional(), NumberRange(1, MAX_ID, "Choose a program year from the list.")],
         validate_choice=False,
     )
     district = SelectField(
         "District",
-        coerce=int,
+        coerce=db_int,
         validators=[Optional(), NumberRange(1, MAX_ID, "Choose a district from the list.")],
         validate_choice=False,
     )

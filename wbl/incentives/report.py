@@ -404,20 +404,25 @@ def _weight_text(weight: Decimal) -> str:
     return f"{weight:.2f}"
 
 
+def _yes_no(flag: bool) -> str:
+    """As the report page writes it."""
+    return "Yes" if flag else "No"
+
+
 def _row_values(row: ReportRow) -> list[object]:
     c = row.completion
     return [
         c.student_name,
         c.school,
         c.grade,
-        "yes" if c.frl else "no",
+        _yes_no(c.frl),
         c.kind.label,
         c.what,
         c.day,
         row.tier,
         _weight_text(row.weight),
         row.requested_cents,
-        "yes" if row.funded else "no",
+        _yes_no(row.funded),
         row.reason,
         row.estimated_cents,
     ]

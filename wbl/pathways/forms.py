@@ -11,6 +11,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from wbl.http import db_int
 from wbl.pathways.models import RuleKind
 from wbl.pathways.rules import CertificateSubject, Status, WorkKeysRule
 
@@ -94,7 +95,7 @@ class DistrictChoiceForm(FlaskForm):
     class Meta:
         csrf = False
 
-    district = SelectField("District", coerce=int)
+    district = SelectField("District", coerce=db_int)
 
 
 class SchoolFilterForm(FlaskForm):
@@ -103,7 +104,7 @@ class SchoolFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    graduation_year = SelectField("Graduating class", coerce=int)
+    graduation_year = SelectField("Graduating class", coerce=db_int)
     status = SelectField(
         "Status",
         choices=[

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -92,14 +102,28 @@ class PaperConsentForm(FlaskForm):
     submit = SubmitField("Record paper consent")
 
 
+class NeededToGive:
+    """Marks a field required (its ``required`` attribute and asterisk) without checking it:
+    giving consent needs the typed name and the tick, refusing needs neither, and the view
+    asks the service's rules for both at once."""
+
+    field_flags: ClassVar[dict[str, bool]] = {"required": True}
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        pass
+
+
 class GuardianConsentForm(FlaskForm):
     typed_name = StringField(
         "Your full name",
-        validators=[Optional(), Length(max=120)],
-        description="Typing your name signs the form.",
+        validators=[NeededToGive(), Length(max=120)],
+        description="Typing your name signs the form (needed to give consent).",
         render_kw={"autocomplete": "name"},
     )
-    agree = BooleanField("I give consent for my child to take part in this placement")
+    agree = BooleanField(
+        "I give consent for my child to take part in this placement",
+        validators=[NeededToGive()],
+    )
     give = SubmitField("Give consent")
     refuse = SubmitField("I do not consent")
 

@@ -155,6 +155,11 @@ class Application(Base):
     )
     placement: Mapped[Placement | None] = relationship(back_populates="application")
 
+    @property
+    def completed(self) -> bool:
+        """Its placement has ended (the application itself stays "placed")."""
+        return self.placement is not None and self.placement.status is PlacementStatus.COMPLETED
+
 
 class ApplicationEvent(Base):
     """Who changed an application, from what to what, when (and why)."""
@@ -221,6 +226,11 @@ class PlacementStatus(enum.StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
+    @property
+    def label(self) -> str:
+        """The word pages and downloads show."""
+        return {"active": "Active", "completed": "Completed", "cancelled": "Cancelled"}[self.value]
+
 
 class Placement(Base):
     __tablename__ = "placement"
@@ -247,6 +257,16 @@ class Placement(Base):
     offering: Mapped[Offering] = relationship()
     supervisor: Mapped[PartnerContact | None] = relationship()
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    def starts_after(self, today: date) -> bool:
+        """It has a start date still to come."""
+        return self.start_date is not None and self.start_date > today
+
+    def under_way(self, today: date) -> bool:
+        """Active and started: the student logs hours, the supervisor may end it early.
+        Before its first day there is nothing to log (the days before are outside its dates)
+        and nothing to end (staff cancel the application instead)."""
+        return self.status is PlacementStatus.ACTIVE and not self.starts_after(today)
 
 
 class RoundStatus(enum.StrEnum):

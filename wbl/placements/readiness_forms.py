@@ -7,6 +7,8 @@ from wtforms import DateField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.http import db_int
+
 
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -14,7 +16,7 @@ class CheckboxesField(SelectMultipleField):
 
 
 class RecordActivityForm(FlaskForm):
-    activity_id = SelectField("Activity", coerce=int, validators=[InputRequired()])
+    activity_id = SelectField("Activity", coerce=db_int, validators=[InputRequired()])
     completed_on = DateField(
         "Done on",
         validators=[InputRequired(message="Enter the day the student did it.")],
@@ -28,11 +30,11 @@ class RemoveRecordForm(FlaskForm):
 
 
 class ClassRecordForm(FlaskForm):
-    activity_id = SelectField("Activity", coerce=int, validators=[InputRequired()])
+    activity_id = SelectField("Activity", coerce=db_int, validators=[InputRequired()])
     completed_on = DateField(
         "Done on",
         validators=[InputRequired(message="Enter the day the class did it.")],
         description="Not in the future.",
     )
-    student_ids = CheckboxesField("Students who took part", coerce=int)
+    student_ids = CheckboxesField("Students who took part", coerce=db_int)
     submit = SubmitField("Record for the ticked students")

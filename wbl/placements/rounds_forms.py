@@ -17,6 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.http import db_int
 from wbl.placements.models import RoundRanking
 from wbl.placements.rounds import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
 
@@ -76,7 +77,7 @@ class OpenRoundForm(FlaskForm):
         default="grade_desc",
         description="With employer ranking, these order the students an employer left unranked.",
     )
-    offering_ids = CheckboxesField("Opportunities in the round", coerce=int)
+    offering_ids = CheckboxesField("Opportunities in the round", coerce=db_int)
     all_filtered = BooleanField("Include every opportunity in the list below")
     submit = SubmitField("Open the round")
 
@@ -98,7 +99,7 @@ def choices_form(count: int, options: list[SelectChoice]) -> FlaskForm:
         setattr(
             ChoicesForm,
             f"choice_{n}",
-            SelectField(f"{ORDINALS[n - 1]} choice", coerce=int, choices=blank + options),
+            SelectField(f"{ORDINALS[n - 1]} choice", coerce=db_int, choices=blank + options),
         )
     return ChoicesForm()
 

@@ -453,6 +453,15 @@ def _ask_guardian(application: Application) -> GuardianConsent:
     return consent
 
 
+def signature(typed_name: str, *, give: bool) -> str:
+    """The guardian's typed name, spaces collapsed. It signs a consent (at least three
+    characters); a refusal may leave it blank."""
+    typed = " ".join(typed_name.split())
+    if give and len(typed) < 3:
+        raise DomainError("Type your full name to sign.", field="typed_name")
+    return typed
+
+
 @atomic
 def answer_consent(
     consent_id: int, nonce: str, *, give: bool, typed_name: str, ip_address: str
@@ -461,9 +470,7 @@ def answer_consent(
     consent = db.session.get(GuardianConsent, consent_id)
     if consent is None:
         raise NotFound()
-    typed = " ".join(typed_name.split())
-    if give and len(typed) < 3:
-        raise DomainError("Type your full name to sign.", field="typed_name")
+    typed = signature(typed_name, give=give)
     used = rows_affected(
         db.session.execute(
             update(GuardianConsent)

@@ -25,8 +25,9 @@ from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.evaluations import services as evaluations
 from wbl.extensions import db
-from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.placements import policies, queries, services
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
@@ -115,11 +116,10 @@ def index() -> ResponseReturnValue:
         status = None
         if filters.validate() and filters.status.data:
             status = ApplicationStatus(filters.status.data)
-        page = db.paginate(
+        page = paginate(
             queries.staff_applications(user, status),
-            page=request.args.get("page", 1, type=db_int),
+            page=request.args.get("page", 1, type=page_number),
             per_page=PER_PAGE,
-            error_out=False,
         )
         waiting = db.session.scalars(queries.staff_waiting_for_consent(user).limit(50)).all()
         return render_template(
@@ -137,10 +137,12 @@ def index() -> ResponseReturnValue:
         )
     if user.has_role(Role.EMPLOYER):
         rows = db.session.scalars(queries.employer_applications(user)).all()
+        placed = [a.placement for a in rows if a.placement is not None]
         return render_template(
             "placements/index_employer.html",
             to_decide=[a for a in rows if a.status in EMPLOYER_STATUSES_TO_DECIDE],
             groups=_by_offering(rows),
+            ends=evaluations.endable_now(user, placed, local_today()),
         )
     if not user.has_role(Role.STUDENT):
         abort(403)
@@ -252,6 +254,8 @@ def _render_application(application_id: int, **forms: object) -> str:
         actions=_actions(viewer, application),
         events=events,
         supervisor=supervisor,
+        under_way=application.placement is not None
+        and application.placement.under_way(local_today()),
         teacher_form=forms.get("teacher_form") or TeacherDecisionForm(formdata=None),
         employer_form=forms.get("employer_form") or EmployerDecisionForm(formdata=None),
         resubmit_form=resubmit_form,
@@ -485,7 +489,12 @@ def consent(token: str) -> ResponseReturnValue:
     if valid:
         give = bool(form.give.data)
         if give and not form.agree.data:
+            # Both problems at once: the name is checked now too, not after the tick.
             form.agree.errors = ["Tick this box to give consent, or choose “I do not consent”."]
+            try:
+                services.signature(form.typed_name.data or "", give=True)
+            except DomainError as error:
+                form.typed_name.errors = [error.message]
         else:
             try:
                 services.answer_consent(

@@ -12,5 +12,4 @@ def seed_reference_command() -> None:
     give every district the default graduation pathway rules it lacks."""
     counts = seed_reference()
     click.echo(f"Reference data: {counts.added} added, {counts.kept} already there.")
-    rules = seed_all_districts()
-    click.echo(f"Graduation pathway rules: {rules} default rules added to districts.")
+    click.echo(f"Graduation pathway rules (defaults): {seed_all_districts().describe()}")

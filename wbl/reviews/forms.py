@@ -9,6 +9,7 @@ from wtforms import EmailField, RadioField, SelectField, StringField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from wbl.http import db_int
 from wbl.reference.models import PogOutcome
 from wbl.reviews.models import ScoringLevel, SubmissionStatus
 from wbl.reviews.queries import OPEN_FILTER
@@ -47,7 +48,7 @@ def comment_field(outcome_id: int) -> str:
 class GuideForm(FlaskForm):
     pass_rank = SelectField(
         "Passing level",
-        coerce=int,
+        coerce=db_int,
         description="A portfolio passes when every outcome is at this level or above.",
     )
 
@@ -102,12 +103,12 @@ class PoolAddForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    first = SelectField("First reviewer", coerce=int, validate_choice=False)
-    second = SelectField("Second reviewer", coerce=int, validate_choice=False)
+    first = SelectField("First reviewer", coerce=db_int, validate_choice=False)
+    second = SelectField("Second reviewer", coerce=db_int, validate_choice=False)
 
 
 class ReplaceForm(FlaskForm):
-    reviewer = SelectField("New reviewer", coerce=int, validate_choice=False)
+    reviewer = SelectField("New reviewer", coerce=db_int, validate_choice=False)
 
 
 class ScoreForm(FlaskForm):

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wbl.access import Role, policy
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import db
-from wbl.http import db_int
+from wbl.pagination import page_number, paginate
 from wbl.reference.services import active_outcomes
 from wbl.reviews import queries, services
 from wbl.reviews.forms import (
@@ -213,11 +213,10 @@ def submissions() -> ResponseReturnValue:
     valid = filters.validate()
     status = (filters.status.data or "") if valid else ""
     school_id = filters.school_id() if valid else None
-    page = db.paginate(
+    page = paginate(
         queries.submissions_for_staff(current_user, status=status, school_id=school_id),
-        page=request.args.get("page", 1, type=db_int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=PER_PAGE,
-        error_out=False,
     )
     return render_template(
         "reviews/submissions.html",

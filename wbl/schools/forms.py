@@ -5,6 +5,7 @@ from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.http import db_int
 from wbl.schools.services import MAX_NAME_LENGTH, MAX_PERIOD_LENGTH
 
 
@@ -20,7 +21,7 @@ class ClassForm(FlaskForm):
         description="As your students know it, e.g. “Animal Science 2”.",
     )
     period = StringField("Period", validators=[Length(max=MAX_PERIOD_LENGTH)])
-    student_ids = CheckboxesField("Students in this class", coerce=int)
+    student_ids = CheckboxesField("Students in this class", coerce=db_int)
     submit = SubmitField("Save class")
 
 

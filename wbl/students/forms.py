@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.http import db_int
 from wbl.students.models import AVAILABILITY_CHOICES, Transportation
 from wbl.students.services import MAX_TRAVEL_MILES
 
@@ -39,7 +40,7 @@ class ProfileForm(FlaskForm):
     )
     pathway_ids = SelectMultipleField(
         "Career pathways that interest you",
-        coerce=int,
+        coerce=db_int,
         description="Up to three. Hold Ctrl (or ⌘) to choose more than one.",
         render_kw={"size": 10},
     )

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, throttling, password reset and invitations, through the real forms."""
+"""Sign-in, sign-out, password reset and invitations, through the real forms (throttling:
+test_sign_in_throttle.py)."""
 
 from __future__ import annotations
 
@@ -82,28 +83,6 @@ def test_next_parameter_cannot_leave_the_site(client, post_form) -> None:
         "/login?next=/admin/reference/outcomes", {"email": "next@example.org", "password": PASSWORD}
     )
     assert response.headers["Location"].endswith("/admin/reference/outcomes")
-
-
-def test_throttle_after_five_failures_for_an_account(client, post_form) -> None:
-    make_user(email="target@example.org")
-    for attempt in range(5):
-        # Each attempt from another address: the per-account limit still counts them.
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{attempt + 1}"
-        assert _login(post_form, "target@example.org", "nope").status_code == 200
-    client.environ_base["REMOTE_ADDR"] = "10.0.0.99"
-    response = _login(post_form, "target@example.org", PASSWORD)
-    assert response.status_code == 429
-    assert "sign-in is paused" in response.get_data(as_text=True)
-    # Another account from a fresh address is not affected.
-    make_user(email="other@example.org")
-    assert _login(post_form, "other@example.org", PASSWORD).status_code == 302
-
-
-def test_throttle_after_five_failures_from_one_address(client, post_form) -> None:
-    for n in range(5):
-        assert _login(post_form, f"guess{n}@example.org", "nope").status_code == 200
-    make_user(email="victim@example.org")
-    assert _login(post_form, "victim@example.org", PASSWORD).status_code == 429
 
 
 def test_successful_logins_do_not_count_towards_the_throttle(client, post_form) -> None:
@@ -319,3 +298,34 @@ def test_district_staff_invite_only_into_their_own_district(login_as, post_form)
     assert db.session.scalar(select(User).where(User.email == "y2@example.org")).district_id == (
         mine.id
     )
+
+
+# --- the remember-me cookie -------------------------------------------------------------
+
+
+def _remember_cookie(client, post_form) -> str:
+    make_user(email="remembered@example.org")
+    response = post_form(
+        "/login", {"email": "remembered@example.org", "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")]
+    assert len(cookies) == 1
+    return cookies[0]
+
+
+def test_the_remember_me_cookie_is_http_only_and_same_site_lax(client, post_form) -> None:
+    cookie = _remember_cookie(client, post_form)
+    assert "; HttpOnly" in cookie
+    assert "; SameSite=Lax" in cookie
+    assert "; Secure" not in cookie  # tests run over http
+
+
+def test_in_production_the_remember_me_cookie_is_secure(client, post_form, monkeypatch) -> None:
+    from config import ProductionConfig
+
+    for name in ("REMEMBER_COOKIE_SECURE", "REMEMBER_COOKIE_SAMESITE"):
+        monkeypatch.setitem(client.application.config, name, getattr(ProductionConfig, name))
+    cookie = _remember_cookie(client, post_form)
+    assert "; Secure" in cookie
+    assert "; SameSite=Lax" in cookie

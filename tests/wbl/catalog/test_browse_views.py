@@ -338,12 +338,42 @@ def test_partner_website_links_only_to_the_web(client, login_as, website, href) 
         assert 'href="javascript' not in html
 
 
+def test_the_catalog_shows_open_opportunities_unless_asked_for_closed_ones(
+    client, login_as
+) -> None:
+    """Issue 14: by default every result still takes applications (the count and the pages
+    follow); a checkbox brings back the ones whose deadline has passed."""
+    for n in range(20):  # sooner than the open one: they filled page 1 before
+        make_listing(title=f"Closed {n:02d}", start_in_days=2).application_deadline = days(-1)
+    make_listing(title="Deadline ahead", start_in_days=40).application_deadline = days(3)
+    login_as(make_user(roles={Role.STUDENT}))
+
+    html = body(client, "/offerings")
+    assert result_titles(html) == ["Deadline ahead"]
+    assert re.search(r">\s*1 opportunity\s*<", html)
+    assert "Applications closed" not in html
+    checkbox = re.search(r'<input[^>]*id="closed"[^>]*>', html)
+    assert checkbox
+    assert "checked" not in checkbox.group(0)
+    assert "Include opportunities whose applications have closed" in html
+
+    html = body(client, "/offerings?closed=y")
+    assert len(result_titles(html)) == 20
+    assert re.search(r">\s*21 opportunities\s*<", html)
+    assert "Applications closed" in html
+    assert "checked" in re.search(r'<input[^>]*id="closed"[^>]*>', html).group(0)
+    assert re.search(r'class="filter-chip" href="/offerings">Applications closed included', html)
+    links = re.findall(r'class="page-link" href="([^"]+)"', html)
+    assert any("page=2" in link and "closed=y" in link for link in links)
+    assert result_titles(body(client, "/offerings?closed=y&page=2")) == ["Deadline ahead"]
+
+
 def test_results_say_when_applications_have_closed(client, login_as) -> None:
     closed = make_listing(title="Deadline passed")
     closed.application_deadline = days(-1)
     open_ = make_listing(title="Deadline ahead")
     open_.application_deadline = days(3)
     login_as(make_user(roles={Role.STUDENT}))
-    html = body(client, "/offerings")
+    html = body(client, "/offerings?closed=y")
     assert "Applications closed" in html
     assert "Apply by" in html

@@ -244,6 +244,16 @@ def test_an_existing_employer_is_linked_not_invited_again(staff) -> None:
         manage.add_contact(staff, other.id, ContactData(email=employer.email, full_name="x"))
 
 
+@pytest.mark.parametrize("email", ["lee.marine.example.org", "lee@", "lee park@marine.example.org"])
+def test_a_contact_needs_a_real_e_mail_address(staff, email: str) -> None:
+    """The form checks it with email-validator; the service does too (no caller skips it)."""
+    partner = make_partner()
+    with pytest.raises(DomainError) as caught:
+        manage.add_contact(staff, partner.id, ContactData(email=email, full_name="Lee Park"))
+    assert caught.value.field == "email"
+    assert partner.contacts == []
+
+
 def test_a_student_account_never_becomes_a_contact(staff) -> None:
     student = make_user(roles={Role.STUDENT})
     with pytest.raises(DomainError, match="not an employer") as caught:
@@ -388,6 +398,38 @@ def test_employers_propose_changes_to_live_offerings_without_changing_them(staff
     assert newer.status is ChangeStatus.APPROVED
     with pytest.raises(DomainError, match="Nothing has changed"):
         manage.update_offering(employer, offering.id, manage.OfferingData.of(offering))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"capacity": 0}, "capacity"),
+        ({"capacity": 501}, "capacity"),
+        ({"minimum_age": 0}, "minimum_age"),
+        ({"expected_hours": 2001}, "expected_hours"),
+        ({"end_date": None, "application_deadline": timedelta(days=21)}, "application_deadline"),
+        ({"title": "x" * 201}, "title"),
+    ],
+)
+def test_every_service_path_keeps_the_offering_rules(staff, overrides, field) -> None:
+    """A proposal, a proposed change and staff's approval with edits: the same rules."""
+    partner = make_partner()
+    employer = make_employer(partner=partner)
+    bad = offering_data(partner, **overrides)
+    live = make_offering(partner=partner)
+    proposal = make_offering(partner=partner, status=OfferingStatus.PENDING)
+    attempts = [
+        lambda: manage.create_offering(employer, bad),
+        lambda: manage.update_offering(employer, live.id, bad),
+        lambda: manage.approve_offering(staff, proposal.id, bad),
+        lambda: manage.update_offering(staff, live.id, bad),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DomainError) as caught:
+            attempt()
+        assert caught.value.field == field
+    assert db.session.scalars(select(OfferingChange)).all() == []
+    assert proposal.status is OfferingStatus.PENDING
 
 
 def test_declined_changes_leave_the_offering_as_it_was(staff) -> None:

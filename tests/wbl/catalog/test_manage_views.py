@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_from
-from tests.support.builders import make_employer, make_offering, make_partner, make_user, sector
+from tests.support.builders import make_employer, make_offering, make_partner, make_user
+from tests.support.catalog_data import offering_form, partner_form
 from tests.support.logo_files import png_bytes
 from wbl.access import Role
 from wbl.catalog.models import ChangeStatus, Offering, OfferingChange, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.reference.models import ExperienceKind
 
 
 @pytest.mark.parametrize(
@@ -45,24 +45,9 @@ def test_unknown_objects_are_404(client, login_as) -> None:
     assert client.get("/catalog/review/changes/999999").status_code == 404
 
 
-def _partner_form(**overrides: object) -> dict[str, object]:
-    form: dict[str, object] = {
-        "name": "Sebastopol Community Garden",
-        "sector_id": sector("agriculture").id,
-        "street_address": "1 Garden Way",
-        "city": "Sebastopol",
-        "zip": "95472",
-        "worksite_agreement_date": "2026-01-05",
-        "worksite_agreement_expiry": "2029-01-05",
-        "insurance_expiry": "2027-06-30",
-    }
-    form.update(overrides)
-    return form
-
-
 def test_staff_create_a_partner_through_the_form(client, login_as, post_form) -> None:
     login_as(make_user(roles={Role.STAFF}))
-    response = post_form("/catalog/partners/new", _partner_form())
+    response = post_form("/catalog/partners/new", partner_form())
     assert response.status_code == 302
     partner = db.session.scalar(select(Partner).where(Partner.name.like("Sebastopol%")))
     assert partner is not None
@@ -75,11 +60,11 @@ def test_staff_create_a_partner_through_the_form(client, login_as, post_form) ->
     ("overrides", "message"),
     [
         ({"zip": "00000"}, "not a ZIP code we know"),
-        ({"name": ""}, "This field is required."),
+        ({"name": ""}, "Enter the partner&#39;s name."),
         ({"worksite_agreement_expiry": "2020-01-01"}, "cannot expire before it was signed"),
         ({"latitude": "38.4"}, "both latitude and longitude"),
         ({"insurance_expiry": "next june"}, "Not a valid date value."),
-        ({"website": "not a url"}, "Enter a full web address."),
+        ({"website": "not a url"}, "Enter a full web address that starts with https://"),
     ],
 )
 def test_bad_partner_forms_say_what_is_wrong(
@@ -87,7 +72,7 @@ def test_bad_partner_forms_say_what_is_wrong(
 ) -> None:
     login_as(make_user(roles={Role.STAFF}))
     before = db.session.scalar(select(db.func.count(Partner.id)))
-    response = post_form("/catalog/partners/new", _partner_form(**overrides))
+    response = post_form("/catalog/partners/new", partner_form(**overrides))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert message in html
@@ -138,26 +123,10 @@ def test_an_svg_logo_is_served_with_a_locked_down_policy(client, login_as) -> No
     assert "sandbox" in logo.headers["Content-Security-Policy"]
 
 
-def _offering_form(partner: Partner, **overrides: object) -> dict[str, object]:
-    start = local_today() + timedelta(days=21)
-    form: dict[str, object] = {
-        "partner_id": partner.id,
-        "kind": ExperienceKind.JOB_SHADOW.value,
-        "title": "Shadow a line cook",
-        "description": "Prep and plate beside our chefs during lunch service.",
-        "capacity": "2",
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=1)).isoformat(),
-        "min_grade": "11",
-    }
-    form.update(overrides)
-    return form
-
-
 def test_employer_proposes_and_staff_approve(client, login_as, post_form) -> None:
     partner = make_partner()
     employer = login_as(make_employer(partner=partner))
-    response = post_form("/catalog/offerings/new", _offering_form(partner))
+    response = post_form("/catalog/offerings/new", offering_form(partner))
     assert response.status_code == 302
     offering = db.session.scalar(select(Offering).where(Offering.title == "Shadow a line cook"))
     assert offering.status is OfferingStatus.PENDING
@@ -168,7 +137,7 @@ def test_employer_proposes_and_staff_approve(client, login_as, post_form) -> Non
     assert "Shadow a line cook" in client.get("/catalog/review").get_data(as_text=True)
     response = post_form(
         f"/catalog/review/offerings/{offering.id}",
-        _offering_form(partner, title="Shadow a line cook at lunch"),
+        offering_form(partner, title="Shadow a line cook at lunch"),
     )
     assert response.status_code == 302
     assert offering.status is OfferingStatus.PUBLISHED
@@ -196,7 +165,7 @@ def test_employer_change_to_a_live_offering_goes_to_the_queue(client, login_as, 
     partner = make_partner()
     login_as(make_employer(partner=partner))
     offering = make_offering(partner=partner, title="Shadow a vet tech", capacity=4)
-    form = _offering_form(partner, title="Shadow a vet tech", capacity="6")
+    form = offering_form(partner, title="Shadow a vet tech", capacity="6")
     response = post_form(f"/catalog/offerings/{offering.id}/edit", form)
     assert response.status_code == 302
     assert offering.capacity == 4
@@ -214,7 +183,7 @@ def test_bad_offering_form_keeps_everything_and_marks_the_field(client, login_as
     start = local_today() + timedelta(days=10)
     response = post_form(
         "/catalog/offerings/new",
-        _offering_form(
+        offering_form(
             partner, end_date=(start - timedelta(days=3)).isoformat(), start_date=start.isoformat()
         ),
     )
@@ -298,7 +267,7 @@ def test_declining_a_change_needs_a_reason(client, login_as, post_form) -> None:
     login_as(employer)
     post_form(
         f"/catalog/offerings/{offering.id}/edit",
-        _offering_form(partner, title="Shadow a groomer", capacity="7"),
+        offering_form(partner, title="Shadow a groomer", capacity="7"),
     )
     change = db.session.scalar(select(OfferingChange).where(OfferingChange.offering == offering))
     login_as(make_user(roles={Role.STAFF}))

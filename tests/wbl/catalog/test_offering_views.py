@@ -86,3 +86,38 @@ def test_student_home_recommends_with_reasons(client, login_as, count_queries) -
         body = client.get("/home").get_data(as_text=True)
     assert body.count("Another shadow") == 5
     assert six.count == one.count  # more recommendations, not more queries
+
+
+def _apply_card(body: str) -> str:
+    return body.split('id="apply-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_after_a_completed_placement_the_offering_page_says_completed(client, login_as) -> None:
+    """Issue 14 §6.1: "Your application: Placed" after the placement ended is wrong; the card
+    says Completed and leads to the reflection, the evaluation and the hours."""
+    from datetime import date
+
+    from tests.support.evaluation_data import ended_placement, evaluate, reflect
+    from tests.support.placement_data import make_cast
+
+    cast = make_cast(born=date(2007, 1, 1))
+    placement = ended_placement(cast)
+    login_as(cast.student.user)
+    url = f"/offerings/{cast.offering.id}"
+
+    card = _apply_card(client.get(url).get_data(as_text=True))
+    assert ">Completed</span>" in card
+    assert "Placed" not in card
+    assert f'href="/evaluations/placements/{placement.id}/reflection">Write your reflection' in card
+    assert f'href="/evaluations/placements/{placement.id}">Your supervisor' in card
+    assert "(not in yet)" in card
+    assert f'href="/hours/placements/{placement.id}">Your hours' in card
+
+    evaluate(cast, placement)
+    reflect(cast, placement)
+    card = _apply_card(client.get(url).get_data(as_text=True))
+    assert f'href="/evaluations/placements/{placement.id}/reflection">Your reflection' in card
+    assert "(not in yet)" not in card
+    assert "Portfolio artifact: " in card  # the draft built from the two
+    # the student's list of applications says the same
+    assert ">Completed</span>" in client.get("/applications").get_data(as_text=True)

@@ -77,10 +77,10 @@ def test_staff_edit_a_partner(client, login_as, post_form, roles) -> None:
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"name": ""}, "This field is required."),
+        ({"name": ""}, "Enter the partner&#39;s name."),
         ({"zip": "00000"}, "not a ZIP code we know"),
         ({"worksite_agreement_expiry": "2020-01-01"}, "cannot expire before it was signed"),
-        ({"website": "not a url"}, "Enter a full web address."),
+        ({"website": "not a url"}, "Enter a full web address that starts with https://"),
     ],
 )
 def test_a_bad_edit_says_what_is_wrong_and_changes_nothing(

@@ -34,3 +34,21 @@ def test_a_taken_seat_reaches_the_recommendations(app) -> None:
     offering.seats_taken = 1
     db.session.flush()
     assert recommendations_for(student, today) == []
+
+
+def test_a_completed_placement_moves_the_student_along_the_continuum(app) -> None:
+    """The type of a completed placement is an experience done: after a job shadow, an
+    internship is the next step (and the shadow itself is not suggested again)."""
+    from datetime import date
+
+    from tests.support.evaluation_data import ended_placement
+    from tests.support.placement_data import make_cast
+    from wbl.reference.models import ExperienceKind
+
+    cast = make_cast(born=date(2007, 1, 1))
+    assert cast.offering.kind is ExperienceKind.JOB_SHADOW
+    internship = make_offering(kind=ExperienceKind.INTERNSHIP, title="Clinic internship")
+    ended_placement(cast)
+    recs = {r.offering.id: r for r in recommendations_for(cast.student, local_today())}
+    assert cast.offering.id not in recs
+    assert "A good next step after your job shadow" in recs[internship.id].reasons

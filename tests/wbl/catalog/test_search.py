@@ -65,6 +65,24 @@ def test_only_published_offerings_of_active_partners_that_are_not_over() -> None
     assert sorted(titles()) == ["Open", "Running", "Undated"]
 
 
+def test_only_offerings_still_taking_applications_unless_closed_ones_are_asked_for() -> None:
+    """Issue 14: page 1 filled with "Applications closed" cards. A deadline of today still
+    takes applications (it passes at the county's midnight); a full offering does too (the
+    waitlist)."""
+    for title, deadline in (("Yesterday", -1), ("Today", 0), ("Next week", 7), ("None", None)):
+        listing = make_listing(title=title)
+        listing.application_deadline = days(deadline) if deadline is not None else None
+    full = make_listing(title="Full", capacity=1)
+    full.seats_taken = 1
+    db.session.flush()
+    assert sorted(titles()) == ["Full", "Next week", "None", "Today"]
+    everything = search_catalog(CatalogFilters(include_closed=True), None, local_today())
+    assert sorted(h.offering.title for h in everything.hits) == [
+        "Full", "Next week", "None", "Today", "Yesterday"
+    ]  # fmt: skip
+    assert everything.total == 5
+
+
 def test_a_noncompliant_partner_keeps_class_events_but_not_individual_placements() -> None:
     lapsed = make_noncompliant_partner()
     make_listing(title="Internship", partner=lapsed, kind=ExperienceKind.INTERNSHIP)

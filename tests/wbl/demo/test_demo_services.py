@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 from tests.support.builders import make_user
 from wbl.access import Role
 from wbl.auth.models import User
+from wbl.catalog import rules
+from wbl.catalog.manage import OfferingData
 from wbl.catalog.models import (
     Offering,
     OfferingChange,
@@ -129,6 +131,20 @@ def test_demo_rows_are_plausible(app: Flask) -> None:
         assert abs(partner.longitude - lon) < 0.01
         assert partner.website.endswith(".example.com")
         assert partner.phone.startswith("(707) 555-")
+        # The demo is bulk-inserted, not saved through the services: it keeps their rules.
+        fields = rules.PartnerFields(
+            name=partner.name,
+            street_address=partner.street_address,
+            city=partner.city,
+            website=partner.website,
+            phone=partner.phone,
+            description=partner.description,
+            latitude=partner.latitude,
+            longitude=partner.longitude,
+            worksite_agreement_date=partner.worksite_agreement_date,
+            worksite_agreement_expiry=partner.worksite_agreement_expiry,
+        )
+        assert rules.partner_problems(fields) == {}, partner.name
     expiries = list(db.session.scalars(select(Partner.insurance_expiry)))
     assert any(e is not None and e < ANCHOR for e in expiries)
     assert any(e is not None and ANCHOR <= e <= ANCHOR + timedelta(days=30) for e in expiries)
@@ -153,6 +169,7 @@ def test_demo_rows_are_plausible(app: Flask) -> None:
     for offering in db.session.scalars(offerings):
         low, high = capacity[offering.kind]
         assert low <= offering.capacity <= high
+        assert rules.offering_problems(OfferingData.of(offering).rule_fields()) == {}
         assert 0 <= offering.seats_taken <= offering.capacity
         assert offering.pathways
         assert 1 <= len(offering.outcomes) <= 3

@@ -485,6 +485,21 @@ def test_by_school_and_by_partner_show_teams_hours_and_projects(client, login_as
     assert client.get("/externships/by-partner?format=csv").status_code == 200
 
 
+def test_the_externship_csv_writes_statuses_as_the_page_shows_them(client, login_as, world) -> None:
+    """Issue 14 §6.8: the CSV wrote "placed" where the page says "Placed"."""
+    import csv as csv_module
+    import io
+
+    login_as(make_staff())
+    page = client.get("/externships/by-school").get_data(as_text=True)
+    response = client.get("/externships/by-school?format=csv")
+    rows = list(csv_module.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    column = rows[0].index("Status")
+    statuses = {row[column] for row in rows[1:]}
+    assert statuses == {"Placed"}
+    assert ">Placed</span>" in page
+
+
 def test_district_staff_see_their_districts_schools_only(client, login_as) -> None:
     externship = make_externship()
     mine, theirs = make_school(name="Valley High"), make_school(name="Coast High")

@@ -336,3 +336,47 @@ def test_student_home_pathway_queries_do_not_grow_with_credentials(
         "Applied Math 4, Graphic Literacy 4, Workplace Documents 4</div>"
     ) in body
     assert many.count == few.count
+
+
+def _recommended(body: str) -> list[str]:
+    """The titles listed under "Recommended for you" on the student's home."""
+    section = body.split('id="recs-heading"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'class="offering-link fw-semibold" href="[^"]*">([^<]+)</a>', section)
+
+
+def test_student_home_recommends_nothing_the_student_has_or_has_done(client, login_as) -> None:
+    """Issue 14 §6.1: an offering the student completed a placement on (ended early, so it
+    is still open with a seat free) or has an application under way for is no longer
+    "Recommended for you"; other offerings still are."""
+    from flask import current_app
+
+    from tests.support.evaluation_data import ended_placement
+    from tests.support.placement_data import STATEMENT, make_cast
+    from wbl.placements import services as placements
+
+    cast = make_cast(born=date(2007, 1, 1))
+    ended = ended_placement(cast)
+    pending = make_offering(title="Shadow a pharmacist")
+    with current_app.test_request_context():
+        placements.apply(cast.student.user, pending.id, STATEMENT, share_resume=False)
+    make_offering(title="Shadow a radiographer")
+
+    login_as(cast.student.user)
+    recommended = _recommended(client.get("/home").get_data(as_text=True))
+    assert "Shadow a radiographer" in recommended
+    assert ended.offering.title not in recommended
+    assert "Shadow a pharmacist" not in recommended
+
+
+def test_student_home_offers_log_hours_only_once_a_placement_has_started(client, login_as) -> None:
+    """Issue 14 §6.9: a placement starting in three months says when it starts instead."""
+    from tests.support.hour_data import place
+    from tests.support.placement_data import make_cast
+
+    cast = make_cast(born=date(2007, 1, 1))
+    later = place(cast, days_before=-90, days_after=120)
+    login_as(cast.student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert f'href="/hours/placements/{later.id}">Log hours' not in body
+    start = local_today() + timedelta(days=90)
+    assert f"Starts {start:%b} {start.day}, {start.year}: you log hours from that day." in body

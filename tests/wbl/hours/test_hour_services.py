@@ -294,3 +294,17 @@ def count_entries(student_id: int) -> int:
     return len(
         list(db.session.scalars(select(HourEntry.id).where(HourEntry.student_id == student_id)))
     )
+
+
+def test_a_placement_that_has_not_started_takes_no_hours(cast):
+    """Issue 14 §6.9: three months before its first day, no day a student could log (today
+    or earlier) is inside the placement; the refusal says when to come back."""
+    later = place(cast, days_before=-90, days_after=120)
+    start = local_today() + timedelta(days=90)
+    for day in (local_today(), yesterday()):
+        refused(
+            lambda d=day: log(cast, later, day=d), f"starts on {start.isoformat()}", "work_date"
+        )
+    assert (
+        db.session.scalars(select(HourEntry).where(HourEntry.placement_id == later.id)).all() == []
+    )

@@ -286,3 +286,37 @@ def test_district_staff_see_only_their_districts_hours(client, login_as, cast, p
     login_as(other)
     assert client.get(f"/hours/entries/{entry.id}").status_code == 404
     assert client.get(url(placement)).status_code == 404
+
+
+def test_no_log_hours_before_the_placement_starts(client, login_as, post_form, cast):
+    """Issue 14 §6.9: a placement starting in three months offers no "Log hours" (its hours
+    page, its application page), says when it starts, and refuses a posted entry; its
+    supervisor is not offered "End placement" either (staff cancel it instead)."""
+    later = place(cast, days_before=-90, days_after=120)
+    login_as(cast.student.user)
+    page = client.get(url(later)).get_data(as_text=True)
+    assert "Log hours" not in page
+    assert "This placement starts on" in page
+    assert "Log your hours from that day." in page
+    application = client.get(f"/applications/{later.application_id}").get_data(as_text=True)
+    assert "Log my hours" not in application
+    assert "you log your hours from that day" in application
+    token = client.get("/home").get_data(as_text=True)  # any page with a CSRF token
+    from tests.conftest import csrf_from
+
+    response = client.post(url(later), data={**entry_data(), "csrf_token": csrf_from(token)})
+    assert response.status_code == 403
+    assert entries_of(later) == []
+
+    login_as(cast.employer)
+    assert "End placement" not in client.get(url(later)).get_data(as_text=True)
+
+
+def test_log_hours_and_end_placement_once_it_has_started(client, login_as, cast, placement):
+    login_as(cast.student.user)
+    assert "Log hours" in client.get(url(placement)).get_data(as_text=True)
+    assert "Log my hours" in client.get(f"/applications/{placement.application_id}").get_data(
+        as_text=True
+    )
+    login_as(cast.employer)
+    assert "End placement" in client.get(url(placement)).get_data(as_text=True)

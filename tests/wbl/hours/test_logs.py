@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -214,10 +215,22 @@ def test_the_student_log_as_csv(client, login_as, world):
     assert shadow[6:8] == ["1.5", "0"]
     assert shadow[10] == "Average 3.7 of 4 (Above expectations)"
     event = next(r for r in rows if r[0] == "Careers with animals")
-    assert event[3] == "present"
+    assert event[3] == "Present"
     assert event[8] == "1"
     assert rows[-1][0] == "Total"
     assert rows[-1][6:9] == ["3.5", "0.5", "1"]
+
+
+def test_the_student_log_csv_writes_statuses_as_the_page_shows_them(client, login_as, world):
+    """Issue 14 §6.8: the CSV wrote the stored values ("active", "completed", "present");
+    each status cell is now the word the page shows."""
+    login_as(world.teacher)
+    url = f"/logs/students/{world.ana.id}"
+    page = client.get(url).get_data(as_text=True)
+    statuses = [r[3] for r in read_csv(client.get(f"{url}?format=csv"))[1:-1]]
+    assert {"Active", "Completed", "Present"} <= set(statuses)
+    for status in statuses:
+        assert re.search(rf">{status}</(td|span)>", page), status
 
 
 STUDENT_VIEWERS = [

@@ -213,6 +213,20 @@ def test_csv_export_has_the_rows_and_totals_and_no_formulas(staff, district, sch
     assert tier3[header.index("Estimated amount")] == "500.00"  # prorated: 1,200 asked
 
 
+def test_the_exports_write_yes_and_no_as_the_page_does(staff, district, school) -> None:
+    """Issue 14 §6.8: the page says Yes / No for FRL and Funded; the CSV and the XLSX wrote
+    "yes" / "no"."""
+    report = _exported(staff, district, school)
+    lines = list(csv.reader(io.StringIO(report_csv(report).decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(report_xlsx(report)), read_only=True)["incentives"]
+    values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    for table in (lines, values):
+        header, body = table[0], table[1 : 1 + len(report.rows)]
+        for name in ("FRL", "Funded"):
+            assert {row[header.index(name)] for row in body} <= {"Yes", "No"}, name
+        assert {row[header.index("Funded")] for row in body} == {"Yes"}
+
+
 def test_xlsx_export_matches_the_csv(staff, district, school) -> None:
     report = _exported(staff, district, school)
     sheet = load_workbook(io.BytesIO(report_xlsx(report)), read_only=True)["incentives"]

@@ -94,13 +94,13 @@ def test_every_job_runs_cleanly_on_an_empty_day(app) -> None:
 
 def test_the_scheduler_keeps_every_job_in_the_database(app) -> None:
     scheduler = build_scheduler(app, BackgroundScheduler)
-    register_jobs(scheduler)
+    register_jobs(scheduler, app.config)
     scheduler.start(paused=True)
     try:
         stored = {job.id: job for job in scheduler.get_jobs()}
         assert set(stored) == {job.id for job in JOBS}
         assert all(job.func_ref == "wbl.scheduler:run_job" for job in stored.values())
-        register_jobs(scheduler)  # a restart replaces, never duplicates
+        register_jobs(scheduler, app.config)  # a restart replaces, never duplicates
         assert len(scheduler.get_jobs()) == len(JOBS)
     finally:
         scheduler.remove_all_jobs()
@@ -123,3 +123,24 @@ def test_the_jobs_page_is_for_staff(client, login_as, roles, expected) -> None:
         html = response.get_data(as_text=True)
         assert "Close postings whose application deadline" in html
         assert "offering(s) closed" in html
+
+
+def test_old_job_runs_are_forgotten_but_each_jobs_latest_stays(app) -> None:
+    old = NOW - timedelta(days=31)
+    for job_id, started in [
+        ("deliver-outbox", old),
+        ("deliver-outbox", old + timedelta(minutes=1)),
+        ("deliver-outbox", NOW - timedelta(minutes=1)),
+        ("teacher-digest", old),  # its latest: kept
+    ]:
+        db.session.add(JobRun(job_id=job_id, started_at=started, ok=True, result="."))
+    db.session.flush()
+    run = execute("prune-job-runs", NOW)
+    assert run.result == "2 old job run(s) forgotten"
+    kept = db.session.execute(select(JobRun.job_id, JobRun.started_at).order_by(JobRun.id)).all()
+    assert [tuple(row) for row in kept] == [
+        ("deliver-outbox", NOW - timedelta(minutes=1)),
+        ("teacher-digest", old),
+        ("prune-job-runs", NOW),
+    ]
+    assert execute("prune-job-runs", NOW).result == "0 old job run(s) forgotten"

@@ -242,8 +242,13 @@ def test_seed_reference_gives_every_district_the_default_rules(app) -> None:  # 
     district = make_district()
     result = app.test_cli_runner().invoke(args=["seed-reference"])
     assert result.exit_code == 0
-    assert "Graduation pathway rules:" in result.output
+    added = len(services.DEFAULT_RULES)
+    assert f"Graduation pathway rules (defaults): {added} added to 1 district(s)." in result.output
     assert _rule_count(district.id) == len(services.DEFAULT_RULES)
+    again = app.test_cli_runner().invoke(args=["seed-reference"])
+    assert (
+        "Graduation pathway rules (defaults): all 1 district(s) have them already." in again.output
+    )
 
 
 def _bad_rule(district) -> PathwayRule:  # type: ignore[no-untyped-def]

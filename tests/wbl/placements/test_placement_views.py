@@ -40,6 +40,7 @@ from wbl.placements.models import (
     ConsentStatus,
     GuardianConsent,
     Placement,
+    PlacementStatus,
 )
 from wbl.storage import storage
 
@@ -532,6 +533,35 @@ def test_the_guardian_consents_once(client, post_form, cast: Cast) -> None:
     assert db.session.scalar(select(func.count(Placement.id))) == 1
 
 
+def test_the_consent_form_reports_every_problem_at_once(client, post_form, cast: Cast) -> None:
+    """Issue 14 §6.7: the missing name was reported only after the tick was fixed. Both
+    fields are marked required, and one submit reports both, each tied to its field."""
+    import re
+
+    application = accepted(cast)
+    path = path_of(consent_link_from_outbox(cast.student.guardian_email))
+    page = client.get(path).get_data(as_text=True)
+    for name in ("typed_name", "agree"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page)
+        assert tag is not None, name
+        assert " required" in tag.group(0), name
+
+    response = post_form(path, {"typed_name": " ", "give": "Give consent"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please correct the problems below." in html
+    for name, described_by, message in (
+        ("typed_name", "typed_name-help typed_name-error", "Type your full name to sign."),
+        ("agree", "agree-error", "Tick this box to give consent"),
+    ):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html)
+        assert tag is not None, name
+        assert 'aria-invalid="true"' in tag.group(0), name
+        assert f'aria-describedby="{described_by}"' in tag.group(0), name
+        assert re.search(rf'id="{name}-error"[^>]*>{re.escape(message)}', html), name
+    assert status_of(application) is ApplicationStatus.ACCEPTED
+
+
 def test_a_second_post_from_an_open_tab_changes_nothing(client, cast: Cast) -> None:
     from tests.conftest import csrf_from
 
@@ -691,3 +721,42 @@ def test_employers_do_not_see_the_teachers_notes(client, login_as, cast: Cast) -
     assert "Needs reminders about deadlines" in client.get(page_of(application)).get_data(
         as_text=True
     )
+
+
+def test_the_supervisor_ends_a_placement_from_their_applicants_list(
+    client, login_as, post_form, count_queries
+) -> None:
+    """Issue 14 §6.9: "End placement" was only on a placement's hours page. The supervisor's
+    list offers it on each placement under way (not on one still to start, not to another
+    partner's employer), and it leads to the confirmation that ends it."""
+    from datetime import date
+
+    from tests.support.hour_data import place
+
+    cast = make_cast(born=date(2007, 1, 1))
+    running = place(cast)
+    later_cast = make_cast(born=date(2007, 1, 1))
+    later_cast.employer, later_cast.offering.partner = cast.employer, cast.partner
+    db.session.flush()
+    later = place(later_cast, days_before=-90, days_after=120)
+
+    login_as(cast.employer)
+    with count_queries() as one:
+        html = client.get("/applications").get_data(as_text=True)
+    end = f'href="/evaluations/placements/{running.id}/complete">End placement'
+    assert end in html
+    assert f"/evaluations/placements/{later.id}/complete" not in html
+    login_as(make_employer())
+    assert "End placement" not in client.get("/applications").get_data(as_text=True)
+
+    login_as(cast.employer)
+    confirm = f"/evaluations/placements/{running.id}/complete"
+    assert "End the placement now?" in client.get(confirm).get_data(as_text=True)
+    response = post_form(confirm, {})
+    assert response.status_code == 302
+    db.session.refresh(running)
+    assert running.status is PlacementStatus.COMPLETED
+    with count_queries() as two:
+        html = client.get("/applications").get_data(as_text=True)
+    assert end not in html
+    assert two.count <= one.count

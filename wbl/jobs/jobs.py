@@ -1,0 +1,28 @@
+"""The scheduler's own housekeeping (run by the scheduler process, see wbl/scheduler.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from wbl.extensions import db, rows_affected
+from wbl.jobs.models import JobRun
+
+KEEP_RUNS = timedelta(days=30)
+
+
+def prune_job_runs(now: datetime) -> str:
+    """Forget runs older than 30 days: the outbox job alone records one a minute (43,200 a
+    month). Each job's latest run stays, so the jobs page never says "Never" of a job that
+    ran. Idempotent."""
+    latest = select(func.max(JobRun.id)).group_by(JobRun.job_id)
+    pruned = rows_affected(
+        db.session.execute(
+            delete(JobRun)
+            .where(JobRun.started_at < now - KEEP_RUNS, JobRun.id.not_in(latest))
+            .execution_options(synchronize_session=False)
+        )
+    )
+    db.session.commit()
+    return f"{pruned} old job run(s) forgotten"

@@ -1,0 +1,13 @@
+"""Who may start a scheduled job by hand."""
+
+from __future__ import annotations
+
+from wbl.auth.models import User
+from wbl.placements.policies import is_staff
+
+
+def can_run_jobs(user: User) -> bool:
+    """County-wide staff and administrators: every job works on the whole county (all
+    districts' postings, placements, hours and e-mail), so a district's staff may watch the
+    jobs but not start one."""
+    return is_staff(user) and user.is_county_wide

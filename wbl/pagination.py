@@ -1,0 +1,42 @@
+"""One page of a list, for every paged list in the app.
+
+Flask-SQLAlchemy's ``db.paginate`` (with ``error_out=False``, as our lists use it) answers a
+page past the end with an empty page, so a stale link or an edited URL showed "225 partners"
+above "No partners match these filters" (issue 14). Here a page past the end is the last page,
+and a missing, zero or negative page the first; the template's count, links and "page N" then
+agree. A huge page number is capped before it becomes an OFFSET the database cannot hold.
+Views pass ``request.args.get("page", 1, type=page_number)`` (text that is not a number gives 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+
+from wbl.extensions import db
+
+MAX_PAGE = 1_000_000  # times 100 rows a page, far inside a 64-bit OFFSET
+
+
+def page_number(value: str) -> int:
+    """A ``?page=`` value: any whole number, held to 1..MAX_PAGE, so that a page far past the
+    end is the last page like any other page past the end (``paginate`` finds it)."""
+    return min(max(int(value), 1), MAX_PAGE)
+
+
+def paginate(statement: Select[Any], *, page: int | None, per_page: int) -> Pagination:
+    """Page ``page`` (from 1) of the statement's rows, ``per_page`` to a page, with the total.
+
+    Two statements, as ``db.paginate`` runs (the rows, then the count); a page past the end
+    costs one more, for the last page's rows."""
+    wanted = min(max(page or 1, 1), MAX_PAGE)
+    result = db.paginate(statement, page=wanted, per_page=per_page, error_out=False)
+    if result.items or wanted == 1:
+        return result
+    last = db.paginate(
+        statement, page=max(result.pages, 1), per_page=per_page, error_out=False, count=False
+    )
+    last.total = result.total  # counted once: "count=False" leaves it to the caller
+    return last
