@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from wbl.access import Role, policy
+from wbl.access import Role, policy, require
 from wbl.admin.forms import ReferenceRowForm, RunJobForm
 from wbl.errors import DomainError, flash_refusal
 from wbl.extensions import db
@@ -54,12 +54,19 @@ def reference_list(kind: str) -> ResponseReturnValue:
             .order_by(Pathway.sector_id, Pathway.position, Pathway.name)
         )
     rows = db.session.scalars(query).all()
-    return render_template("admin/reference_list.html", kind=kind, rows=rows, titles=TITLES)
+    return render_template(
+        "admin/reference_list.html",
+        kind=kind,
+        rows=rows,
+        titles=TITLES,
+        can_edit=services.keeps_reference(current_user),
+    )
 
 
 @bp.route("/reference/<kind>/<int:row_id>", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
+    require(services.keeps_reference(current_user))
     model = _model(kind)
     row = db.session.get(model, row_id)
     if row is None:

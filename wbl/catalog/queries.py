@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
@@ -56,20 +56,27 @@ def upcoming_published(today: date) -> Select[Offering]:
     )
 
 
+def open_to_students() -> ColumnElement[bool]:
+    """Published, by a partner that is active: a deactivated partner's offerings are hidden
+    from students and teachers at once, a bookmarked link included."""
+    return and_(
+        Offering.status == OfferingStatus.PUBLISHED,
+        Offering.partner.has(Partner.active.is_(True)),
+    )
+
+
 def offerings_visible_to(actor: User) -> Select[Offering]:
     """Staff see every offering; employers their partner's (any status); students and
-    teachers what is published."""
+    teachers what is open to students."""
     query = select(Offering)
     if actor.has_role(Role.ADMIN) or actor.has_role(Role.STAFF):
         return query
     if actor.has_role(Role.EMPLOYER):
         own = select(PartnerContact.partner_id).where(PartnerContact.user_id == actor.id)
         if actor.has_role(Role.TEACHER) or actor.has_role(Role.STUDENT):
-            return query.where(
-                or_(Offering.partner_id.in_(own), Offering.status == OfferingStatus.PUBLISHED)
-            )
+            return query.where(or_(Offering.partner_id.in_(own), open_to_students()))
         return query.where(Offering.partner_id.in_(own))
-    return query.where(Offering.status == OfferingStatus.PUBLISHED)
+    return query.where(open_to_students())
 
 
 def offering_detail(actor: User, offering_id: int) -> Select[Offering]:

@@ -78,12 +78,22 @@ def _filters_from(form: CatalogFilterForm, page: int) -> search.CatalogFilters:
     )
 
 
+def _filter_args(form: CatalogFilterForm) -> dict[str, list[str]]:
+    """The page's filters as arguments for its own links: the form's fields only. Any other
+    key is dropped (the page number is the link's to set), those url_for reads itself
+    (``endpoint``, ``_external``, ``_scheme``, ``_anchor``, ``_method``) above all."""
+    return {
+        key: values
+        for key, values in request.args.to_dict(flat=False).items()
+        if key in form._fields
+    }
+
+
 def _chips(
     form: CatalogFilterForm, filters: search.CatalogFilters, kind_names: dict[str, str]
 ) -> list[Chip]:
     """One chip per active filter; its link keeps every other filter and goes to page 1."""
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
+    args = _filter_args(form)
 
     def without(name: str, value: str | None = None) -> str:
         rest: dict[str, Any] = {k: v for k, v in args.items() if k != name}
@@ -150,8 +160,7 @@ def browse() -> ResponseReturnValue:
         if home is not None
         else "Needed to search by distance."
     )
-    link_args = request.args.to_dict(flat=False)
-    link_args.pop("page", None)
+    link_args = _filter_args(form)
     return render_template(
         "catalog/browse.html",
         form=form,

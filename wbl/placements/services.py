@@ -217,8 +217,12 @@ def can_apply_problems(profile: StudentProfile, offering: Offering, today: date)
 def apply(actor: User, offering_id: int, statement: str, *, share_resume: bool) -> Application:
     profile = _own_profile(actor)
     offering = db.session.get(Offering, offering_id)
-    if offering is None or offering.status is not OfferingStatus.PUBLISHED:
-        raise NotFound()
+    if (
+        offering is None
+        or offering.status is not OfferingStatus.PUBLISHED
+        or not offering.partner.active
+    ):
+        raise NotFound()  # not open to students (catalog queries.open_to_students)
     text = statement.strip()
     if len(text) < MIN_STATEMENT:
         raise DomainError(

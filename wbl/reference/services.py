@@ -8,7 +8,7 @@ from typing import Any, cast
 from slugify import slugify
 from sqlalchemy import select
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import db
@@ -107,10 +107,16 @@ class ReferenceEdit:
     active: bool
 
 
+def keeps_reference(user: User) -> bool:
+    """County staff and administrators keep the reference data: the lists are the county's,
+    the same in every district (district staff read them)."""
+    return user.is_county_wide
+
+
 def update_reference_row(actor: User, kind: str, row_id: int, edit: ReferenceEdit) -> object:
-    """Staff rename, describe, reorder or retire a reference row. Codes never change, so
-    data that points at a row keeps its meaning."""
-    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    """County staff rename, describe, reorder or retire a reference row. Codes never change,
+    so data that points at a row keeps its meaning."""
+    require(keeps_reference(actor))
     model = EDITABLE.get(kind)
     if model is None:
         raise NotFound()

@@ -368,7 +368,8 @@ def test_district_staff_read_the_catalog_but_do_not_change_it(client, login_as, 
     edit = {"name": "Nurse Aide", "issuer": credential.issuer, "points": "12"}
     response = post_form(f"/credentials/catalog/{credential.id}", edit, page="/credentials/policy")
     assert response.status_code == 403
-    assert client.post("/credentials/catalog/import/confirm").status_code in (400, 403)
+    confirm = post_form("/credentials/catalog/import/confirm", {}, page="/credentials/policy")
+    assert confirm.status_code == 403
     db.session.refresh(credential)
     assert credential.points == 3
     assert client.get("/credentials/catalog/export?format=csv").status_code == 200

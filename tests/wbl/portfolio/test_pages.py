@@ -23,6 +23,7 @@ from wbl.portfolio.models import (
     Artifact,
     ArtifactComment,
     ArtifactKind,
+    ArtifactStatus,
     DocumentKind,
     PortfolioDocument,
 )
@@ -357,3 +358,61 @@ def test_an_empty_portfolio_exports(client, login_as, cast):
     assert "No artifact shows this outcome yet." in text
     assert "Not uploaded yet." in text
     assert DocumentKind.RESUME.label in text
+
+
+# --- reopening a ready artifact -----------------------------------------------------------
+
+
+def _reopen(client, artifact: Artifact):
+    """The button, with the form token a page gives."""
+    from tests.conftest import csrf_from
+
+    token = csrf_from(client.get("/home").get_data(as_text=True))
+    return client.post(
+        f"/portfolio/artifacts/{artifact.id}/reopen",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
+
+
+def test_the_student_reopens_a_ready_artifact_once(client, login_as, cast):
+    artifact = ready_artifact(cast.student, [outcome("curious")], title="Poster")
+    login_as(cast.student.user)
+    page = client.get(f"/portfolio/artifacts/{artifact.id}").get_data(as_text=True)
+    assert f"/portfolio/artifacts/{artifact.id}/reopen" in page
+    response = _reopen(client, artifact)
+    assert response.request.path == f"/portfolio/artifacts/{artifact.id}"
+    assert "The artifact is a draft again" in response.get_data(as_text=True)
+    db.session.refresh(artifact)
+    assert artifact.status is ArtifactStatus.DRAFT
+    again = _reopen(client, artifact)  # a second tab, or the back button
+    assert "This artifact is already a draft; nothing was changed." in again.get_data(as_text=True)
+    db.session.refresh(artifact)
+    assert artifact.status is ArtifactStatus.DRAFT
+
+
+@pytest.mark.parametrize("who", ["teacher", "staff", "employer"])
+def test_only_the_student_reopens(client, login_as, cast, who):
+    artifact = ready_artifact(cast.student, [outcome("curious")], title="Poster")
+    login_as({"teacher": cast.teacher, "staff": cast.staff, "employer": cast.employer}[who])
+    assert _reopen(client, artifact).status_code == 403
+    db.session.refresh(artifact)
+    assert artifact.status is ArtifactStatus.READY
+
+
+def test_another_students_artifact_is_not_found(client, login_as, cast):
+    artifact = ready_artifact(cast.student, [outcome("curious")], title="Poster")
+    login_as(make_cast().student.user)
+    assert _reopen(client, artifact).status_code == 404
+    login_as(cast.student.user)
+    assert _reopen(client, Artifact(id=999999)).status_code == 404
+    db.session.refresh(artifact)
+    assert artifact.status is ArtifactStatus.READY
+
+
+def test_reopening_needs_the_form_token(client, login_as, cast):
+    artifact = ready_artifact(cast.student, [outcome("curious")], title="Poster")
+    login_as(cast.student.user)
+    assert client.post(f"/portfolio/artifacts/{artifact.id}/reopen").status_code == 400
+    db.session.refresh(artifact)
+    assert artifact.status is ArtifactStatus.READY

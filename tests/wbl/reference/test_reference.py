@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.support.builders import make_user
+from tests.conftest import csrf_from
+from tests.support.builders import make_district, make_user
 from wbl.access import Role
+from wbl.errors import Forbidden
 from wbl.extensions import db
 from wbl.reference import defaults
 from wbl.reference.models import ExperienceType, IndustrySector, Pathway, PogOutcome
-from wbl.reference.services import seed_reference
+from wbl.reference.services import ReferenceEdit, seed_reference, update_reference_row
 
 
 def test_defaults_are_loaded_once(app) -> None:
@@ -108,3 +110,64 @@ def test_seed_reference_command(app) -> None:
     assert "Graduation pathway rules (defaults): no districts yet; each district gets them" in (
         result.output
     )
+
+
+def test_district_staff_read_the_reference_data_but_do_not_edit_it(client, login_as) -> None:
+    """The lists are the county's: a district's staff see them (the names their forms and
+    reports use) but only county staff and administrators change them."""
+    login_as(make_user(roles={Role.STAFF}, district=make_district()))
+    outcome = _outcome("curious")
+    url = f"/admin/reference/outcomes/{outcome.id}"
+    page = client.get("/admin/reference/outcomes")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Curious" in html
+    assert url not in html  # no Edit buttons
+    assert "The county office keeps these lists." in html
+    assert client.get(url).status_code == 403
+    refused = client.post(
+        url, data={"name": "Nosy", "position": 1, "active": "y", "csrf_token": csrf_from(html)}
+    )
+    assert refused.status_code == 403
+    db.session.refresh(outcome)
+    assert outcome.name == "Curious"
+
+
+def test_the_service_refuses_district_staff(app) -> None:
+    staff = make_user(roles={Role.STAFF}, district=make_district())
+    outcome = _outcome("curious")
+    with pytest.raises(Forbidden):
+        update_reference_row(staff, "outcomes", outcome.id, ReferenceEdit("Nosy", "", 1, True))
+    assert outcome.name == "Curious"
+
+
+def test_county_staff_see_the_edit_buttons(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    outcome = _outcome("curious")
+    html = client.get("/admin/reference/outcomes").get_data(as_text=True)
+    assert f"/admin/reference/outcomes/{outcome.id}" in html
+    assert "The county office keeps these lists." not in html
+
+
+@pytest.mark.parametrize(
+    ("roles", "district"), [({Role.STAFF}, False), ({Role.ADMIN}, False), ({Role.STAFF}, True)]
+)
+def test_the_reference_menu_entry_opens_the_outcomes(client, login_as, roles, district) -> None:
+    login_as(make_user(roles=roles, district=make_district() if district else None))
+    response = client.get("/admin/reference")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/reference/outcomes")
+    assert client.get(response.headers["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("roles", [{Role.STUDENT}, {Role.TEACHER}, {Role.EMPLOYER}])
+def test_the_reference_data_is_staffs(client, login_as, roles) -> None:
+    login_as(make_user(roles=roles))
+    assert client.get("/admin/reference").status_code == 403
+    assert client.get("/admin/reference/outcomes").status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client) -> None:
+    response = client.get("/admin/reference")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
