@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 from flask import Flask
 from flask_migrate import upgrade
@@ -52,6 +53,15 @@ def sibling_database(url: str, suffix: str) -> str:
     finally:
         server.dispose()
     return base.set(database=name).render_as_string(hide_password=False)
+
+
+def scratch_database_url(url: str, directory: Path, name: str) -> str:
+    """An empty database of a test's own beside ``url`` (the session's): a sibling PostgreSQL
+    database ``<database>_<name>``, or a SQLite file in ``directory``. For tests that migrate a
+    database step by step, leaving the session's alone."""
+    if url.startswith("postgresql"):
+        return sibling_database(url, f"_{name}")
+    return f"sqlite:///{directory / f'{name}.sqlite'}"
 
 
 def postgres_test_url() -> str:

@@ -21,7 +21,7 @@ from flask import Flask
 from sqlalchemy import Connection, column, select, table
 
 from tests.conftest import make_test_config
-from tests.support.database import reset_schema, sibling_database
+from tests.support.database import reset_schema, scratch_database_url
 from tests.support.migrations import (
     ROWS_BEFORE_THE_EDITS,
     describe_differences,
@@ -78,11 +78,7 @@ def test_database_is_at_head(app: Flask) -> None:
 def scratch(app: Flask, tmp_path: Path) -> Iterator[Flask]:
     """An app on an empty database of its own: a sibling PostgreSQL database of the session's,
     or a SQLite file. Its app context is pushed; the session database is left alone."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if url.startswith("postgresql"):
-        url = sibling_database(url, "_scratch")
-    else:
-        url = f"sqlite:///{tmp_path / 'scratch.sqlite'}"
+    url = scratch_database_url(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, "scratch")
     scratch = create_app(make_test_config(url))
     with scratch.app_context():
         reset_schema(scratch)

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from tests.conftest import make_test_config
-from tests.support.database import postgres_test_url, reset_schema, sibling_database
+from tests.support.database import postgres_test_url, reset_schema, scratch_database_url
 from wbl import create_app
 from wbl.extensions import db
 
@@ -19,11 +19,9 @@ from wbl.extensions import db
 @pytest.fixture
 def no_isolation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """An app on a database of its own, which this test migrates step by step."""
-    url = postgres_test_url()
-    if url.startswith("postgresql"):
-        url = sibling_database(url, "_outbox_migration")
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('migration') / 'outbox.sqlite'}"
+    url = scratch_database_url(
+        postgres_test_url(), tmp_path_factory.mktemp("migration"), "outbox_migration"
+    )
     app = create_app(make_test_config(url))
     with app.app_context():
         reset_schema(app)
