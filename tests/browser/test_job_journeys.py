@@ -109,7 +109,7 @@ def test_staff_run_the_weekly_supervisor_email_and_read_it_in_the_outbox(
     open_menu(page, "Administration", "Scheduled jobs")
     expect(page.get_by_role("heading", name="Scheduled jobs")).to_be_visible()
     page.get_by_role("button", name=f"Run now: {DIGEST_JOB}").click()
-    expect(page.get_by_text("supervisor-digest ran: 1 supervisor e-mail(s) sent")).to_be_visible()
+    expect(page.get_by_text("supervisor-digest ran: 1 supervisor e-mail(s) queued")).to_be_visible()
     check(page, "jobs-run-now")
 
     open_menu(page, "Administration", "Outbox")

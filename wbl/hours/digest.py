@@ -197,7 +197,7 @@ def send_teacher_digests(now: datetime) -> str:
     period = week_of(now)
     activity = _activity(since, now)
     if not activity:
-        return "0 teacher digest(s) sent"
+        return "0 teacher digest(s) queued"
     already = select(Digest.user_id).where(Digest.kind == KIND, Digest.period == period)
     teachers = list(
         db.session.scalars(
@@ -227,4 +227,4 @@ def send_teacher_digests(now: datetime) -> str:
             body=_body(teacher, school, activity[teacher.school_id], first_day),
         )
     db.session.commit()
-    return f"{len(teachers)} teacher digest(s) sent"
+    return f"{len(teachers)} teacher digest(s) queued"

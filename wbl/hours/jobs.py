@@ -176,7 +176,7 @@ def send_supervisor_digests(now: datetime) -> str:
         del by_user[user_id]
     sent = _send(SUPERVISOR, period, now, by_user, _weekly_mail)
     db.session.commit()
-    return f"{sent} supervisor e-mail(s) sent"
+    return f"{sent} supervisor e-mail(s) queued"
 
 
 def remind_pending(now: datetime) -> str:
@@ -222,7 +222,7 @@ def remind_pending(now: datetime) -> str:
     }
     sent = _send(REMINDER, period, now, to_send, _reminder_mail)
     db.session.commit()
-    return f"{sent} reminder(s) sent"
+    return f"{sent} reminder(s) queued"
 
 
 def send_teacher_digests(now: datetime) -> str:

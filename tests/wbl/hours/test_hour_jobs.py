@@ -84,7 +84,7 @@ def test_the_weekly_email_goes_once_a_week_to_each_supervisor(cast, placement):
     db.session.add(PartnerContact(partner=cast.partner, user=gone))
     db.session.flush()
 
-    assert digests() == "2 supervisor e-mail(s) sent"
+    assert digests() == "2 supervisor e-mail(s) queued"
     for user in (cast.employer, colleague):
         [mail] = mail_to(user)
         assert "2 hour entries wait" in mail.subject
@@ -112,23 +112,23 @@ def test_the_weekly_email_goes_once_a_week_to_each_supervisor(cast, placement):
     assert len(digest.nonce) == 32
 
     sent = outbox_count()
-    assert digests() == "0 supervisor e-mail(s) sent"
-    assert digests(NOW + timedelta(days=4)) == "0 supervisor e-mail(s) sent"  # same week
+    assert digests() == "0 supervisor e-mail(s) queued"
+    assert digests(NOW + timedelta(days=4)) == "0 supervisor e-mail(s) queued"  # same week
     assert outbox_count() == sent
 
-    assert digests(NOW + timedelta(days=7)) == "2 supervisor e-mail(s) sent"  # still pending
+    assert digests(NOW + timedelta(days=7)) == "2 supervisor e-mail(s) queued"  # still pending
     services.confirm(cast.employer, [first.id, second.id])
-    assert digests(NOW + timedelta(days=14)) == "0 supervisor e-mail(s) sent"  # nothing left
+    assert digests(NOW + timedelta(days=14)) == "0 supervisor e-mail(s) queued"  # nothing left
     assert len(mail_to(cast.employer)) == 2
 
 
 def test_the_week_is_the_countys(cast, placement):
     log(cast, placement)
     sunday_night = datetime(2026, 1, 12, 7, 30, tzinfo=UTC)  # Sun 11:30 PM in the county
-    assert digests(sunday_night) == "1 supervisor e-mail(s) sent"
+    assert digests(sunday_night) == "1 supervisor e-mail(s) queued"
     assert db.session.scalar(select(Digest.period)) == date(2026, 1, 5)
     monday_morning = datetime(2026, 1, 12, 15, 0, tzinfo=UTC)  # Mon 7 AM in the county
-    assert digests(monday_morning) == "1 supervisor e-mail(s) sent"
+    assert digests(monday_morning) == "1 supervisor e-mail(s) queued"
 
 
 def test_only_the_supervisors_of_the_entries_partner_get_them(cast, placement):
@@ -139,7 +139,7 @@ def test_only_the_supervisors_of_the_entries_partner_get_them(cast, placement):
     rejected = log(cast, placement, 3)
     services.reject(cast.employer, rejected.id, "Not that day")
 
-    assert digests() == "2 supervisor e-mail(s) sent"
+    assert digests() == "2 supervisor e-mail(s) queued"
     [mail] = mail_to(cast.employer)
     assert "Fed the animals (1)" in mail.body_text
     assert "Answered the phone" not in mail.body_text
@@ -153,7 +153,7 @@ def test_only_the_supervisors_of_the_entries_partner_get_them(cast, placement):
 
 
 def test_nothing_waiting_sends_nothing(cast, placement):
-    assert digests() == "0 supervisor e-mail(s) sent"
+    assert digests() == "0 supervisor e-mail(s) queued"
     assert db.session.scalar(select(func.count(Digest.id))) == 0
 
 
@@ -183,7 +183,7 @@ def test_entries_waiting_more_than_3_days_are_reminded_of_once(cast, placement):
     created(decided, NOW - timedelta(days=10))
     services.confirm(cast.employer, [decided.id])
 
-    assert remind() == "1 reminder(s) sent"
+    assert remind() == "1 reminder(s) queued"
     [mail] = mail_to(cast.employer, "hours_reminder")
     assert "more than 3 days" in mail.body_text
     assert "Fed the animals (5)" in mail.body_text
@@ -198,12 +198,12 @@ def test_entries_waiting_more_than_3_days_are_reminded_of_once(cast, placement):
     assert reminder.period == date(2026, 1, 14)
     assert [e.id for e in reminder.entries] == [old.id]
 
-    assert remind() == "0 reminder(s) sent"
-    assert remind(NOW + timedelta(hours=1)) == "0 reminder(s) sent"
+    assert remind() == "0 reminder(s) queued"
+    assert remind(NOW + timedelta(hours=1)) == "0 reminder(s) queued"
     assert len(mail_to(cast.employer, "hours_reminder")) == 1
 
     # Two days later the newer entry has waited long enough: only it is reminded of.
-    assert remind(NOW + timedelta(days=2)) == "1 reminder(s) sent"
+    assert remind(NOW + timedelta(days=2)) == "1 reminder(s) queued"
     latest = mail_to(cast.employer, "hours_reminder")[-1]
     assert "Fed the animals (1)" in latest.body_text
     assert "Fed the animals (5)" not in latest.body_text
@@ -215,7 +215,7 @@ def test_every_supervisor_of_the_partner_is_reminded(cast, placement):
     colleague = make_user(roles={Role.EMPLOYER})
     db.session.add(PartnerContact(partner=cast.partner, user=colleague))
     db.session.flush()
-    assert remind() == "2 reminder(s) sent"
+    assert remind() == "2 reminder(s) queued"
     assert len(mail_to(colleague, "hours_reminder")) == 1
 
 
@@ -225,7 +225,7 @@ def test_an_entry_with_no_supervisor_waits_for_one(cast, placement):
     staff = make_user(roles={Role.STAFF})
     for contact in list(cast.partner.contacts):
         remove_contact(staff, contact.id)
-    assert remind() == "0 reminder(s) sent"
+    assert remind() == "0 reminder(s) queued"
     db.session.expire_all()
     assert entry.reminded_at is None
     assert entry.status is EntryStatus.PENDING
@@ -235,9 +235,9 @@ def test_no_reminder_right_after_the_weekly_email_lists_the_entry(cast, placemen
     """Monday 07:00 lists the entry; the 07:30 reminder leaves it for 3 days after."""
     entry = log(cast, placement, 5)
     created(entry, NOW - timedelta(days=6))
-    assert digests() == "1 supervisor e-mail(s) sent"
-    assert remind(NOW + timedelta(minutes=30)) == "0 reminder(s) sent"
-    assert remind(NOW + timedelta(days=2)) == "0 reminder(s) sent"
-    assert remind(NOW + timedelta(days=3, minutes=1)) == "1 reminder(s) sent"
+    assert digests() == "1 supervisor e-mail(s) queued"
+    assert remind(NOW + timedelta(minutes=30)) == "0 reminder(s) queued"
+    assert remind(NOW + timedelta(days=2)) == "0 reminder(s) queued"
+    assert remind(NOW + timedelta(days=3, minutes=1)) == "1 reminder(s) queued"
     [mail] = mail_to(cast.employer, "hours_reminder")
     assert "Fed the animals (5)" in mail.body_text

@@ -88,7 +88,7 @@ def ids(*entries: HourEntry) -> list[str]:
 def sent(cast, placement, now) -> tuple[HourEntry, HourEntry, str]:
     """Two entries waiting, and the link from this week's e-mail to the supervisor."""
     first, second = log(cast, placement, 1), log(cast, placement, 2)
-    assert send(now) == "1 supervisor e-mail(s) sent"
+    assert send(now) == "1 supervisor e-mail(s) queued"
     return first, second, link_from_outbox(cast.employer.email)
 
 
@@ -223,7 +223,7 @@ def test_the_reminder_link_works_too(client, cast, placement, now):
     entry.created_at = now - timedelta(days=4)
     db.session.flush()
     with current_app.test_request_context():
-        assert jobs.remind_pending(now) == "1 reminder(s) sent"
+        assert jobs.remind_pending(now) == "1 reminder(s) queued"
     path = link_from_outbox(cast.employer.email, "hours_reminder")
     assert "Fed the animals (5)" in client.get(path).get_data(as_text=True)
     post(client, path, {"confirm_all": "y", "shown_ids": ids(entry)})

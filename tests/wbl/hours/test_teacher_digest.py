@@ -107,7 +107,7 @@ def test_each_active_teacher_of_the_school_gets_one_email(now, run, school, teac
     attend(event, ana, minutes=45, at=now - timedelta(hours=3))
     db.session.flush()
 
-    assert run() == "2 teacher digest(s) sent"
+    assert run() == "2 teacher digest(s) queued"
     mails = digests()
     assert sorted(m.to_email for m in mails) == sorted(t.email for t in teachers)
     body = next(m for m in mails if m.to_email == teacher.email).body_text
@@ -131,8 +131,8 @@ def test_each_active_teacher_of_the_school_gets_one_email(now, run, school, teac
 def test_running_twice_sends_nothing_twice(now, run, teachers, ana):
     placement = make_placement(ana, start=MONDAY - timedelta(days=30))
     make_entry(placement, MONDAY - timedelta(days=2), 60, EntryStatus.PENDING, at=now)
-    assert run() == "2 teacher digest(s) sent"
-    assert run() == "0 teacher digest(s) sent"
+    assert run() == "2 teacher digest(s) queued"
+    assert run() == "0 teacher digest(s) queued"
     # New activity later the same week waits for next week's digest.
     make_entry(
         placement,
@@ -141,11 +141,11 @@ def test_running_twice_sends_nothing_twice(now, run, teachers, ana):
         EntryStatus.PENDING,
         at=now + timedelta(days=1),
     )
-    assert run(now + timedelta(days=2)) == "0 teacher digest(s) sent"
+    assert run(now + timedelta(days=2)) == "0 teacher digest(s) queued"
     assert len(digests()) == 2
     next_week = now + timedelta(days=7)
-    assert run(next_week) == "2 teacher digest(s) sent"
-    assert run(next_week) == "0 teacher digest(s) sent"
+    assert run(next_week) == "2 teacher digest(s) queued"
+    assert run(next_week) == "0 teacher digest(s) queued"
     assert len(digests()) == 4
 
 
@@ -155,7 +155,7 @@ def test_an_absence_is_reported(now, run, teachers, ana):
     )
     event.partner.name = "Redwood Garage"
     attend(event, ana, present=False, at=now - timedelta(days=1))
-    assert run() == "2 teacher digest(s) sent"
+    assert run() == "2 teacher digest(s) queued"
     assert "was absent from a guest speaker (Redwood Garage)" in digests()[0].body_text
 
 
@@ -168,7 +168,7 @@ def test_no_activity_no_email(now, run, teachers, ana):
         ana,
         at=now - timedelta(days=8),
     )
-    assert run() == "0 teacher digest(s) sent"
+    assert run() == "0 teacher digest(s) queued"
     assert digests() == []
     assert db.session.scalars(select(Digest).where(Digest.kind == "teacher")).all() == []
 
@@ -181,7 +181,7 @@ def test_teachers_hear_of_their_own_school_only(run, teachers, ana):
     bo.user.full_name = "Bo Quist"
     make_placement(bo, start=MONDAY - timedelta(days=2))  # started this week
     db.session.flush()
-    assert run() == "1 teacher digest(s) sent"
+    assert run() == "1 teacher digest(s) queued"
     [mail] = digests()
     assert mail.to_email == far_teacher.email
     assert "Bo Quist" in mail.body_text

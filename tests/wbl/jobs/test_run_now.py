@@ -67,12 +67,12 @@ def test_county_staff_run_the_supervisor_email_now(
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/jobs")
     page = client.get("/admin/jobs").get_data(as_text=True)
-    assert "supervisor-digest ran: 1 supervisor e-mail(s) sent" in page
+    assert "supervisor-digest ran: 1 supervisor e-mail(s) queued" in page
     [mail] = _weekly_mail(waiting_hours)
     assert f"{base_url}/hours/review/" in mail.body_text  # the one-click link, on BASE_URL
     run = db.session.scalar(select(JobRun).where(JobRun.job_id == "supervisor-digest"))
     assert run is not None
-    assert (run.ok, run.result) == (True, "1 supervisor e-mail(s) sent")
+    assert (run.ok, run.result) == (True, "1 supervisor e-mail(s) queued")
     _run_now(client, "supervisor-digest")  # a second run this week sends nothing twice
     assert len(_weekly_mail(waiting_hours)) == 1
 
@@ -127,7 +127,7 @@ def test_run_now_needs_the_form_token_and_a_known_job(client: FlaskClient, login
 def test_flask_jobs_run(app: Flask, waiting_hours: str, base_url: str) -> None:
     result = app.test_cli_runner().invoke(args=["jobs", "run", "supervisor-digest"])
     assert result.exit_code == 0, result.output
-    assert result.output == "supervisor-digest: 1 supervisor e-mail(s) sent\n"
+    assert result.output == "supervisor-digest: 1 supervisor e-mail(s) queued\n"
     [mail] = _weekly_mail(waiting_hours)
     assert f"{base_url}/hours/review/" in mail.body_text
 
