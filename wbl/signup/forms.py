@@ -177,7 +177,7 @@ class VolunteerSignupForm(_Honeypot):
     email = _email_field()
     phone = _phone_field()
     background = RadioField(
-        "You are",
+        "You work",
         choices=[SelectChoice(b.value, b.label) for b in Background],
         validators=[InputRequired(services.BACKGROUND)],
     )

@@ -61,8 +61,8 @@ class Background(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "employer": "Works at a business or organisation",
-            "educator": "Educator",
+            "employer": "At a business or organisation",
+            "educator": "In education (a teacher, counselor or administrator)",
         }[self.value]
 
 

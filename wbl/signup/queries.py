@@ -80,6 +80,21 @@ def counts(kind: SignupKind) -> dict[Queue, int]:
     return {q: sum(rows.get(s, 0) for s in _STATUSES[q]) for q in Queue}
 
 
+def interview_volunteer_ids() -> set[int]:
+    """Accounts whose volunteer sign-up, approved, offered to sit on interview panels: the
+    panel form lists them first."""
+    return set(
+        db.session.scalars(
+            select(SignupRequest.user_id).where(
+                SignupRequest.kind == SignupKind.VOLUNTEER,
+                SignupRequest.status == SignupStatus.APPROVED,
+                SignupRequest.interviews.is_(True),
+                SignupRequest.user_id.is_not(None),
+            )
+        )
+    )
+
+
 def account_of(request: SignupRequest) -> User | None:
     return db.session.scalar(select(User).where(User.email == request.email))
 

@@ -402,3 +402,13 @@ def test_anonymous_staff_pages_go_to_sign_in(client) -> None:
 def test_an_unknown_request_is_404(client, staff) -> None:
     assert client.get("/signups/999999").status_code == 404
     assert client.get(f"/signups/{2**40}").status_code == 404
+
+
+def test_the_panel_form_lists_approved_interview_volunteers_first(client, staff) -> None:
+    make_user(roles={Role.TEACHER}, full_name="Aaron Early")  # first by name
+    request = submitted_volunteer(reviews=False)
+    with client.application.test_request_context():
+        services.approve_volunteer(staff, request.id, services.VolunteerApproval(None, False))
+    page = client.get("/interviews/new").get_data(as_text=True)
+    volunteer = page.index("Ken Ito (Employer, volunteered to interview)")
+    assert volunteer < page.index("Aaron Early (Teacher)")
