@@ -273,18 +273,21 @@ def _review_page(
     matches = queries.likely_partners(found) if matches is None else matches
     account = queries.account_of(found)
     pool = volunteer_of(account.id) if account is not None else None
+    waiting = found.status is SignupStatus.CONFIRMED
+    if waiting and approve_form is None:
+        approve_form = _approval_form(found, matches)
     page = render_template(
         "signup/review.html",
         signup=found,
         matches=matches,
         account=account,
         in_pool=pool is not None and pool.active,
-        approve_form=approve_form or _approval_form(found, matches),
+        approve_form=approve_form,
         decline_form=decline_form or DeclineForm(formdata=None),
         problem=problem,
         kind_names=experience_type_names(),
         queue_endpoint=QUEUE_ENDPOINTS[found.kind],
-        waiting=found.status is SignupStatus.CONFIRMED,
+        waiting=waiting,
     )
     return page, status
 
