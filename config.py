@@ -78,6 +78,11 @@ class Config:
     # Signed links
     PASSWORD_RESET_MAX_AGE = 60 * 60 * 2  # two hours
     INVITATION_MAX_AGE = 60 * 60 * 24 * 14  # two weeks
+    # A sign-up's confirmation link works this long; unconfirmed requests are then forgotten.
+    SIGNUP_CONFIRM_MAX_AGE = 60 * 60 * 24 * 3  # three days
+    # Sign-ups accepted per address (counted like sign-in attempts: wbl/auth/throttle.py),
+    # in the words of Flask-Limiter; a school behind one address may want more.
+    SIGNUP_LIMIT = os.environ.get("WBL_SIGNUP_LIMIT", "5 per hour")
     # A guardian has this many days to answer; then the seat goes to the next student.
     CONSENT_DAYS = int(os.environ.get("WBL_CONSENT_DAYS", "7"))
     # Where the app is served: links in e-mails that the scheduler process sends.

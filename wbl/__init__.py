@@ -89,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.portfolio.views import bp as portfolio_bp
     from wbl.reviews.views import bp as reviews_bp
     from wbl.schools.views import bp as classes_bp
+    from wbl.signup.views import bp as signup_bp
     from wbl.students.views import bp as students_bp
 
     for blueprint in (
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         pathways_bp,
         incentives_bp,
         externships_bp,
+        signup_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -153,6 +153,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(error: HTTPException) -> ResponseReturnValue:
+        if error.response is not None:  # a limit that answers with its own page (sign-up)
+            return error.response
         return _page(
             429,
             "Too many requests",

@@ -63,6 +63,7 @@ from wbl.reviews.models import (
     ScoringLevel,
 )
 from wbl.schools.models import ClassSection, District, School
+from wbl.signup.models import SignupRequest
 from wbl.students.models import StudentProfile
 
 __all__ = [
@@ -127,6 +128,7 @@ __all__ = [
     "ScoringDescriptor",
     "ScoringGuide",
     "ScoringLevel",
+    "SignupRequest",
     "StaffCompletion",
     "StudentCredential",
     "StudentProfile",

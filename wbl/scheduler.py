@@ -125,6 +125,13 @@ JOBS: tuple[Job, ...] = (
         "wbl.hours.jobs:send_teacher_digests",
     ),
     Job(
+        "prune-signups",
+        "Forget sign-ups whose e-mail address was not confirmed in time (three days)",
+        "Every day at 02:45",
+        {"trigger": "cron", "hour": 2, "minute": 45},
+        "wbl.signup.jobs:prune_unconfirmed_signups",
+    ),
+    Job(
         "prune-job-runs",
         "Forget job runs older than 30 days (each job's latest run stays)",
         "Every day at 03:00",

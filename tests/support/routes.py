@@ -62,6 +62,7 @@ from tests.support.portfolio_data import (
     received_letter,
 )
 from tests.support.review_data import volunteer
+from tests.support.signup_data import submitted_partner
 from wbl.access import PUBLIC, Role
 from wbl.auth.models import User
 from wbl.catalog import manage
@@ -205,6 +206,7 @@ def build_world() -> World:
         )
     assert isinstance(change, OfferingChange)
     outcome = db.session.scalars(select(PogOutcome).limit(1)).one()
+    signup = submitted_partner()  # confirmed: waiting for staff
     db.session.flush()
 
     values: dict[str, object] = {
@@ -237,6 +239,7 @@ def build_world() -> World:
         "row_id": outcome.id,
         "rule_id": rule.id,
         "school_id": school.id,
+        "signup_id": signup.id,
         "student_id": student.id,
         "submission_id": submission.id,
         "token": "not-a-token",

@@ -49,6 +49,8 @@ STAFF_PAGES = [
     "/catalog/compliance",
     "/catalog/offerings",
     "/catalog/review",
+    "/signups/partners",
+    "/signups/volunteers",
     "/catalog/import/",
     "/rounds/",
     "/logs/report",

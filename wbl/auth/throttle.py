@@ -111,8 +111,9 @@ class SignInDelayed(DomainError):
         )
 
 
-def _network(address: str) -> str:
-    """The address as counted: IPv4 as it is, IPv6 by its /64 network."""
+def network(address: str) -> str:
+    """The address as counted: IPv4 as it is, IPv6 by its /64 network (one host usually
+    holds a whole /64). Sign-in throttling and the sign-up limit count by it."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -137,10 +138,10 @@ class _Keys:
 
     @classmethod
     def of(cls, email: str, address: str) -> _Keys:
-        account, network = normalize_email(email), _network(address)
+        account, counted = normalize_email(email), network(address)
         return cls(
-            pair=f"signin/pair/{_digest(account, network)}",
-            address=f"signin/address/{_digest(network)}",
+            pair=f"signin/pair/{_digest(account, counted)}",
+            address=f"signin/address/{_digest(counted)}",
             account=f"signin/account/{_digest(account)}",
         )
 

@@ -192,12 +192,21 @@ def _apply_partner(partner: Partner, data: PartnerData) -> None:
 
 @atomic
 def create_partner(actor: User, data: PartnerData) -> Partner:
+    partner = add_partner(actor, data)
+    db.session.commit()
+    return partner
+
+
+def add_partner(actor: User, data: PartnerData) -> Partner:
+    """A new partner inside the caller's transaction (flushes, never commits): used by
+    ``create_partner`` and by the approval of a business's sign-up, so both meet the same
+    rules (``rules.py``, a unique name, an active sector, a ZIP we can place)."""
     require(is_staff(actor))
     _check_partner(data, None)
     partner = Partner()
     _apply_partner(partner, data)
     db.session.add(partner)
-    db.session.commit()
+    db.session.flush()
     return partner
 
 
@@ -259,23 +268,35 @@ class ContactData:
 
 @atomic
 def add_contact(actor: User, partner_id: int, data: ContactData) -> PartnerContact:
-    """Link an employer account to the partner, inviting the person when they have none.
+    """Link an employer account to the partner, inviting the person when they have none."""
+    partner = get_partner(actor, partner_id)
+    contact = link_contact(actor, partner, data)
+    db.session.commit()
+    return contact
+
+
+def link_contact(
+    actor: User, partner: Partner, data: ContactData, *, note: str | None = None
+) -> PartnerContact:
+    """The contact inside the caller's transaction (flushes, never commits): used by
+    ``add_contact`` and by the approval of a sign-up. A person without an account is invited
+    (``note`` replaces the invitation's sentence about the partner).
 
     An existing account is linked only if it is an employer's: a student's or a teacher's
     account must never gain access to a business's applicants."""
-    partner = get_partner(actor, partner_id)
     require(can_manage_partner(actor, partner))
     problem = rules.email_problem(data.email)
     if problem:
         raise DomainError(problem, field="email")
     user = find_user_by_email(data.email)
     if user is None:
+        default = f"You will speak for {partner.name}: post opportunities and confirm hours."
         user = add_invited_user(
             actor,
             email=data.email,
             full_name=data.full_name,
             roles={Role.EMPLOYER},
-            note=f"You will speak for {partner.name}: post opportunities and confirm hours.",
+            note=note or default,
         )
     elif not user.has_role(Role.EMPLOYER):
         raise DomainError(
@@ -294,7 +315,7 @@ def add_contact(actor: User, partner_id: int, data: ContactData) -> PartnerConta
         is_primary=first,
     )
     db.session.add(contact)
-    db.session.commit()
+    db.session.flush()
     return contact
 
 

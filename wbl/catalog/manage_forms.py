@@ -37,7 +37,7 @@ def _most(limit: int) -> dict[str, object]:
     return {"maxlength": limit}
 
 
-def _add_problems(form: FlaskForm, problems: rules.Problems) -> bool:
+def add_problems(form: FlaskForm, problems: rules.Problems) -> bool:
     """Show each rule's message on its field, unless the field already says what is wrong
     with it (a date that is not a date is not also "before the start")."""
     for name, message in problems.items():
@@ -108,7 +108,7 @@ class PartnerForm(FlaskForm):
     def validate(self, extra_validators: dict[str, list[object]] | None = None) -> bool:
         shaped = super().validate(extra_validators)
         problems = rules.partner_problems(self.partner_data().rule_fields())
-        return _add_problems(self, problems) and shaped
+        return add_problems(self, problems) and shaped
 
 
 class LogoForm(FlaskForm):
@@ -270,4 +270,4 @@ class OfferingForm(FlaskForm):
         if self.kind.errors:  # not one of the choices (a hand-made request): no offering
             return False
         problems = rules.offering_problems(self.offering_data().rule_fields())
-        return _add_problems(self, problems) and shaped
+        return add_problems(self, problems) and shaped

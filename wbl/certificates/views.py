@@ -46,6 +46,7 @@ from wbl.extensions import utcnow
 from wbl.pagination import page_number
 from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
+from wbl.signup.queries import interview_volunteer_ids
 
 bp = Blueprint("certificates", __name__)
 
@@ -95,9 +96,14 @@ def panels() -> ResponseReturnValue:
 @policy(Role.STAFF)
 def new_panel() -> ResponseReturnValue:
     form = PanelForm()
+    volunteers = interview_volunteer_ids()  # those who offered on the volunteer page first
     people = [
-        SelectChoice(u.id, f"{u.full_name} ({u.primary_role.label})")  # type: ignore[arg-type]
-        for u in interviews.panelist_candidates()
+        SelectChoice(  # type: ignore[arg-type]
+            u.id,
+            f"{u.full_name} ({u.primary_role.label}"
+            + (", volunteered to interview)" if u.id in volunteers else ")"),
+        )
+        for u in sorted(interviews.panelist_candidates(), key=lambda u: u.id not in volunteers)
     ]
     for name in PANELIST_FIELDS:
         form[name].choices = [SelectChoice(0, "Choose…"), *people]  # type: ignore[arg-type]

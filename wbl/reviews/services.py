@@ -220,7 +220,10 @@ def volunteer_of(user_id: int) -> ReviewerVolunteer | None:
     return db.session.get(ReviewerVolunteer, user_id)
 
 
-def _join_pool(user: User) -> ReviewerVolunteer:
+def join_pool(user: User) -> ReviewerVolunteer:
+    """``user`` in the active pool, inside the caller's transaction (flushes, never commits):
+    the volunteer themselves, staff by e-mail, and the approval of a volunteer's sign-up.
+    Refused, on the ``email`` field, for someone the rules above do not let review."""
     reason = why_not_eligible(user)
     if reason is not None:
         raise DomainError(reason, field="email")
@@ -238,7 +241,7 @@ def _join_pool(user: User) -> ReviewerVolunteer:
 @atomic
 def volunteer(actor: User) -> ReviewerVolunteer:
     """Sign oneself up to review portfolios."""
-    row = _join_pool(actor)
+    row = join_pool(actor)
     db.session.commit()
     return row
 
@@ -269,7 +272,7 @@ def add_to_pool(actor: User, email: str) -> ReviewerVolunteer:
     user = db.session.scalar(select(User).where(User.email == address))
     if user is None:
         raise DomainError("There is no account with that e-mail address.", field="email")
-    row = _join_pool(user)
+    row = join_pool(user)
     db.session.commit()
     return row
 
