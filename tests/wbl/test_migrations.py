@@ -233,7 +233,7 @@ COMMITTED_REVISIONS = {
     "0016_reconcile_edited_revisions.py": "0432b5c7014da8cd",
     "0017_sign_in_attempts.py": "91f6c50a9bdccca1",
     "0018_outbox_delivery.py": "b1fcd47b06314670",
-    "0022_signup_requests.py": "1123c5eed1ffd0ef",
+    "0019_signup_requests.py": "8168d3869a81b576",
 }
 
 

@@ -1,6 +1,6 @@
 """signup requests
 
-Revision ID: 0022
+Revision ID: 0019
 Revises: 0018
 Create Date: 2026-12-06 03:40:47.337112
 
@@ -17,7 +17,7 @@ import wbl.extensions
 
 
 # revision identifiers, used by Alembic.
-revision = '0022'
+revision = '0019'
 down_revision = '0018'
 branch_labels = None
 depends_on = None
