@@ -233,6 +233,7 @@ COMMITTED_REVISIONS = {
     "0016_reconcile_edited_revisions.py": "0432b5c7014da8cd",
     "0017_sign_in_attempts.py": "91f6c50a9bdccca1",
     "0018_outbox_delivery.py": "b1fcd47b06314670",
+    "0020_sso_identities.py": "27057cc2326f9719",
 }
 
 
