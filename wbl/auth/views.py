@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.auth import services
+from wbl.auth import oidc, services
 from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm
 from wbl.auth.models import User
 from wbl.auth.throttle import SignInDelayed
@@ -55,14 +55,14 @@ def login() -> ResponseReturnValue:
             )
         except SignInDelayed as error:
             form.password.errors.append(error.message)
-            page = render_template("auth/login.html", form=form)
+            page = render_template("auth/login.html", form=form, providers=oidc.providers())
             return page, 429, {"Retry-After": str(error.wait)}
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
             start_session(user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next")) or url_for("home.dashboard"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, providers=oidc.providers())
 
 
 @bp.post("/logout")
