@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import OAuth, OAuthError
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
@@ -57,6 +57,7 @@ from wbl.errors import DomainError, NotFound
 log = logging.getLogger(__name__)
 
 _EXTENSION = "wbl.sso"
+_CLIENT_PREFIX = "wbl_oidc_"
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -304,7 +305,7 @@ def _registry() -> _Registry:
 def _client_name(provider: Provider) -> str:
     """Authlib also reads ``<NAME>_CLIENT_ID`` and the like from the app's configuration: a
     prefix keeps a provider's name from meeting one of ours."""
-    return f"wbl_oidc_{provider.name}"
+    return f"{_CLIENT_PREFIX}{provider.name}"
 
 
 def providers() -> list[Provider]:
@@ -326,12 +327,23 @@ def begin(provider: Provider, redirect_uri: str) -> Response:
     """Send the browser to the provider to sign in: the redirect carries a new state, nonce
     and PKCE challenge, which Authlib keeps in the session until the callback."""
     client = _registry().oauth.create_client(_client_name(provider))
+    _forget_pending_sign_ins()
     try:
         _metadata(provider, client)
         response: Response = client.authorize_redirect(redirect_uri)
     except (requests.RequestException, ValueError) as error:
         raise _unavailable(provider, error) from None
     return response
+
+
+def _forget_pending_sign_ins() -> None:
+    """Only the latest sign-in a browser started may finish. Authlib keeps each one's state in
+    the session (``_state_<client name>_<state>``, with the authorization URL, the PKCE
+    verifier and the nonce: about 200 bytes of cookie each, compressed) for an hour; twenty
+    abandoned ones would push the session cookie past the 4 KB browsers keep, and the browser
+    would drop the session."""
+    for key in [k for k in session if k.startswith(f"_state_{_CLIENT_PREFIX}")]:
+        session.pop(key)
 
 
 def finish(provider: Provider) -> Identity:

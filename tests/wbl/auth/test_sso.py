@@ -159,6 +159,21 @@ def test_the_session_is_a_new_one_after_sign_in(client, op) -> None:
         assert not [key for key in session if key.startswith("_state_")]  # the state is spent
 
 
+def test_only_the_latest_sign_in_a_browser_started_may_finish(app, client, op) -> None:
+    """Each start keeps its state in the session cookie: abandoned ones must not pile up
+    past the 4 KB a browser keeps."""
+    student = rostered_student()
+    first = local(op.approve(start(client)))
+    for _ in range(10):
+        latest = start(client)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    assert len(cookie.value) < 900, len(cookie.value)
+    assert client.get(first).status_code == 400
+    assert client.get(local(op.approve(latest))).status_code == 302
+    assert signed_in_as(client) == str(student.id)
+
+
 def test_a_provider_that_rotated_its_key_is_followed(client, op) -> None:
     student = rostered_student()
     assert sign_in(client, op).status_code == 302  # the app now holds the provider's keys
