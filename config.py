@@ -97,6 +97,11 @@ class Config:
     BADGE_KEY_FILE = os.environ.get("WBL_BADGE_KEY_FILE", "")
     BADGE_ISSUER_URL = os.environ.get("WBL_BADGE_ISSUER_URL", "")
 
+    # Single sign-on (OpenID Connect): the providers are listed in a TOML file (README,
+    # "Running it for real"; wbl/auth/oidc.py reads it). None configured: password sign-in only.
+    SSO_PROVIDERS_FILE = os.environ.get("WBL_SSO_PROVIDERS_FILE", "")
+    SSO_TIMEOUT = float(os.environ.get("WBL_SSO_TIMEOUT", "10"))  # seconds per call to a provider
+
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
     COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "Sonoma County Office of Education")
     TIMEZONE = os.environ.get("WBL_TIMEZONE", "America/Los_Angeles")
@@ -127,6 +132,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     SHOW_OUTBOX = True
     MAIL_SERVER = ""
+    SSO_PROVIDERS_FILE = ""  # tests configure their own provider (tests/support/oidc_provider.py)
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
 

@@ -46,8 +46,8 @@ def _register_proxy(app: Flask) -> None:
 
 def _register_extensions(app: Flask) -> None:
     import wbl.models  # noqa: F401 - registers every table on the metadata
+    from wbl.auth import oidc, throttle
     from wbl.auth import services as auth_services
-    from wbl.auth import throttle
     from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -61,10 +61,12 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to see that page."
     login_manager.login_message_category = "info"
     login_manager.user_loader(auth_services.load_user)
+    oidc.init_app(app)  # single sign-on's providers (WBL_SSO_PROVIDERS_FILE)
 
 
 def _register_blueprints(app: Flask) -> None:
     from wbl.admin.views import bp as admin_bp
+    from wbl.auth.sso_views import bp as sso_bp
     from wbl.auth.views import bp as auth_bp
     from wbl.catalog.import_views import bp as imports_bp
     from wbl.catalog.manage_views import bp as manage_bp
@@ -95,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         home_bp,
         auth_bp,
+        sso_bp,
         students_bp,
         catalog_bp,
         manage_bp,

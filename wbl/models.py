@@ -1,7 +1,7 @@
 """Every feature's models, imported in one place so the metadata is complete whenever the
 app exists (Alembic's autogenerate and the schema test compare against it)."""
 
-from wbl.auth.models import User, UserRole
+from wbl.auth.models import SsoIdentity, User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
 from wbl.credentials.models import (
@@ -129,6 +129,7 @@ __all__ = [
     "ScoringGuide",
     "ScoringLevel",
     "SignupRequest",
+    "SsoIdentity",
     "StaffCompletion",
     "StudentCredential",
     "StudentProfile",

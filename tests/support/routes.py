@@ -233,6 +233,7 @@ def build_world() -> World:
         "partner_id": partner.id,
         "party": AgreementParty.SUPERVISOR.value,
         "placement_id": placement.id,
+        "provider": "district",  # no provider is configured here: 404 (tests/wbl/auth/test_sso.py)
         "record_id": earned.id,
         "request_id": event.id,
         "round_id": round_.id,

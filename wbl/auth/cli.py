@@ -23,3 +23,18 @@ def create_admin(email: str, full_name: str) -> None:
     except DomainError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Administrator {user.email} created.")
+
+
+@users_cli.command("unlink-sso")
+@click.argument("email")
+def unlink_sso(email: str) -> None:
+    """Forget the single sign-on identities of the account with EMAIL: its next sign-in with
+    a provider links it again by address. For an account whose provider now gives its
+    address to someone else's identity, or was registered again (a new client id)."""
+    from wbl.auth import sso
+
+    try:
+        removed = sso.unlink(email)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"{removed} single sign-on identities removed from {email}.")

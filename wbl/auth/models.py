@@ -8,7 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -125,3 +125,26 @@ class UserRole(Base):
     )
 
     user: Mapped[User] = relationship(back_populates="roles")
+
+
+class SsoIdentity(Base):
+    """An account's identity at an OpenID Connect provider: the provider's issuer and its
+    subject (``sub``, the provider's id for the person, which never changes; an e-mail address
+    may). Written on the first single sign-on, which matched the account by e-mail; later
+    sign-ins match by this pair first (``wbl.auth.sso``). One identity per account and issuer:
+    an address that the provider now gives to someone else does not open the account."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (
+        UniqueConstraint("issuer", "subject"),
+        UniqueConstraint("user_id", "issuer"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

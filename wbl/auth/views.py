@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.auth import services
+from wbl.auth import oidc, services
 from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm
+from wbl.auth.models import User
 from wbl.auth.throttle import SignInDelayed
 from wbl.auth.tokens import InvalidLink
 from wbl.errors import DomainError
@@ -20,7 +21,7 @@ from wbl.schools.queries import districts_visible_to, schools_visible_to
 bp = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """Only follow ``next`` to a path on this site (no open redirect)."""
     if not target:
         return None
@@ -28,6 +29,15 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+def start_session(user: User, *, remember: bool = False) -> None:
+    """Every sign-in (password, invitation, single sign-on) starts a new session: whatever the
+    browser's session held before (a planted value, another person's pending sign-in) is
+    dropped, then Flask-Login records the user. With a signed-cookie session this is what a
+    new session id is elsewhere: protection against session fixation."""
+    session.clear()
+    login_user(user, remember=remember)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,14 +55,14 @@ def login() -> ResponseReturnValue:
             )
         except SignInDelayed as error:
             form.password.errors.append(error.message)
-            page = render_template("auth/login.html", form=form)
+            page = render_template("auth/login.html", form=form, providers=oidc.providers())
             return page, 429, {"Retry-After": str(error.wait)}
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(request.args.get("next")) or url_for("home.dashboard"))
-    return render_template("auth/login.html", form=form)
+            start_session(user, remember=bool(form.remember.data))
+            return redirect(safe_next(request.args.get("next")) or url_for("home.dashboard"))
+    return render_template("auth/login.html", form=form, providers=oidc.providers())
 
 
 @bp.post("/logout")
@@ -114,7 +124,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            login_user(user)
+            start_session(user)
             flash(f"Welcome to WBL, {user.full_name}.", "success")
             return redirect(url_for("home.index"))
     return render_template(

@@ -103,6 +103,18 @@ def test_logout_needs_post_with_csrf(client, login_as, post_form) -> None:
     assert client.get("/home").status_code == 302
 
 
+def test_password_sign_in_starts_a_new_session(client, post_form) -> None:
+    """Whatever the session held before sign-in is gone after it (no session fixation)."""
+    make_user(email="pw@example.org")
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    assert post_form("/login", {"email": "pw@example.org", "password": PASSWORD}).status_code == 302
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session["_user_id"]
+
+
 # --- password reset ------------------------------------------------------------------------
 
 
