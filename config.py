@@ -50,7 +50,7 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _bool("MAIL_USE_TLS")
-    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@scoe.example.org")
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@example.org")
     # The scheduler delivers the outbox this often (seconds) and when it starts.
     OUTBOX_INTERVAL = int(os.environ.get("WBL_OUTBOX_INTERVAL", "60"))
     SHOW_OUTBOX = False  # the outbox shows message bodies: development and demos only
@@ -85,7 +85,8 @@ class Config:
     SIGNUP_LIMIT = os.environ.get("WBL_SIGNUP_LIMIT", "5 per hour")
     # A guardian has this many days to answer; then the seat goes to the next student.
     CONSENT_DAYS = int(os.environ.get("WBL_CONSENT_DAYS", "7"))
-    # Where the app is served: links in e-mails that the scheduler process sends.
+    # Where the app is served: links in e-mails that the scheduler process sends. The
+    # county's settings (Administration ▸ County settings) win over this default.
     BASE_URL = os.environ.get("WBL_BASE_URL", "http://127.0.0.1:5000")
     # The program's shared inbox: told of employers' proposals and of new placements.
     PROGRAM_EMAIL = os.environ.get("WBL_PROGRAM_EMAIL", "")
@@ -93,7 +94,7 @@ class Config:
     # The Work Ready Certificate's Open Badges credential is signed with the county's Ed25519
     # private key (a PEM file). Development generates one in the instance folder on first
     # use; production must name an existing file. The issuer's id defaults to
-    # BASE_URL/certificates/issuer; its name is COUNTY_NAME.
+    # <base URL>/certificates/issuer; its name is the county's.
     BADGE_KEY_FILE = os.environ.get("WBL_BADGE_KEY_FILE", "")
     BADGE_ISSUER_URL = os.environ.get("WBL_BADGE_ISSUER_URL", "")
 
@@ -103,8 +104,13 @@ class Config:
     SSO_TIMEOUT = float(os.environ.get("WBL_SSO_TIMEOUT", "10"))  # seconds per call to a provider
 
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
-    COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "Sonoma County Office of Education")
+    # The county's name, time zone and base URL are settings administrators keep in the app
+    # (wbl/county); these are their defaults until the first save. No name by default: a new
+    # county's administrator is asked for it on the set-up page.
+    COUNTY_NAME = os.environ.get("WBL_COUNTY_NAME", "")
     TIMEZONE = os.environ.get("WBL_TIMEZONE", "America/Los_Angeles")
+    # Every process keeps the county's settings this many seconds before reading them again.
+    COUNTY_CACHE_SECONDS = float(os.environ.get("WBL_COUNTY_CACHE_SECONDS", "10"))
 
     # Locations come from the packaged ZIP table; GEOCODER=nominatim adds street addresses.
     GEOCODER = os.environ.get("GEOCODER", "")
@@ -133,6 +139,8 @@ class TestingConfig(Config):
     SHOW_OUTBOX = True
     MAIL_SERVER = ""
     SSO_PROVIDERS_FILE = ""  # tests configure their own provider (tests/support/oidc_provider.py)
+    COUNTY_NAME = "Test County Office of Education"  # a named county; first-run tests unname it
+    COUNTY_CACHE_SECONDS = 24 * 60 * 60  # the tests refresh it (tests/conftest.py)
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
 

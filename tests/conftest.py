@@ -25,6 +25,8 @@ from config import TestingConfig
 from tests.support.database import postgres_test_url, prepare_database
 from wbl import create_app
 from wbl.auth.models import User
+from wbl.county.settings import county
+from wbl.county.settings import forget as forget_county
 from wbl.extensions import db
 
 
@@ -65,6 +67,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         if db.engine.dialect.name == "sqlite":
             db.engine.dispose()
             _fix_pysqlite_transactions(db.engine)
+        _fresh_county_settings()
     yield app
     with app.app_context():
         db.engine.dispose()  # close pooled connections before the interpreter does
@@ -134,6 +137,16 @@ def _isolated_database(request: pytest.FixtureRequest) -> Iterator[None]:
             for key, engine in saved:
                 engines[key] = engine
             db.session.configure(join_transaction_mode="conditional_savepoint")
+            _fresh_county_settings()
+
+
+def _fresh_county_settings() -> None:
+    """The county's settings as the committed database holds them, cached before a test
+    starts: settings a test saved are rolled back with it, and no test's first request pays
+    for the read (the query-count tests count every request alike)."""
+    forget_county()
+    county()
+    db.session.remove()
 
 
 @pytest.fixture(scope="session", autouse=True)

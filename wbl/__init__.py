@@ -25,6 +25,9 @@ def create_app(config: type[Config]) -> Flask:
     _register_template_helpers(app)
     _register_cli(app)
     _register_security_headers(app)
+    from wbl.county.gate import register_gate
+
+    register_gate(app)
     from wbl.errors import register_error_handlers
     from wbl.request_ids import register_request_ids
 
@@ -72,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
     from wbl.certificates.views import bp as certificates_bp
+    from wbl.county.views import bp as county_bp
     from wbl.credentials.views import bp as credentials_bp
     from wbl.evaluations.views import bp as evaluations_bp
     from wbl.events.views import bp as events_bp
@@ -90,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
     from wbl.reviews.views import bp as reviews_bp
+    from wbl.schools.manage_views import bp as districts_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.signup.views import bp as signup_bp
     from wbl.students.views import bp as students_bp
@@ -105,6 +110,8 @@ def _register_blueprints(app: Flask) -> None:
         events_bp,
         classes_bp,
         admin_bp,
+        county_bp,
+        districts_bp,
         notifications_bp,
         readiness_bp,
         placements_bp,
@@ -152,11 +159,16 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(website_url, "web_url")
 
+    from wbl.county.settings import county
+
     @app.context_processor
     def _globals() -> dict[str, object]:
+        settings = county()
         return {
             "Role": Role,
-            "county_name": app.config["COUNTY_NAME"],
+            "county": settings,
+            # Headings before the county is named say what the app is instead.
+            "county_name": settings.name if settings.named else "Work-based learning",
             "demo_footer": app.config["DEMO_FOOTER"],
         }
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from wbl.county.settings import county
 
 
 def local_today() -> date:
-    return datetime.now(ZoneInfo(current_app.config["TIMEZONE"])).date()
+    return datetime.now(county_zone()).date()
 
 
 def county_zone() -> ZoneInfo:
-    """The county's time zone (config ``TIMEZONE``, e.g. America/Los_Angeles)."""
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    """The county's time zone (its settings, e.g. America/Los_Angeles)."""
+    return county().zone
 
 
 def local_to_utc(day: date, at: time) -> datetime:

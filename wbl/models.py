@@ -4,6 +4,7 @@ app exists (Alembic's autogenerate and the schema test compare against it)."""
 from wbl.auth.models import SsoIdentity, User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
+from wbl.county.models import CountySettings
 from wbl.credentials.models import (
     Credential,
     DistrictCredentialPolicy,
@@ -77,6 +78,7 @@ __all__ = [
     "ArtifactOutcome",
     "Certificate",
     "ClassSection",
+    "CountySettings",
     "Credential",
     "Digest",
     "District",

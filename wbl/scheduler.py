@@ -5,7 +5,7 @@ database (APScheduler's SQLAlchemyJobStore), so however many web workers run, ea
 once; ``coalesce`` folds missed runs into one and ``max_instances=1`` forbids overlaps. Job
 bodies live in each feature's ``jobs.py`` and are idempotent. The job store holds a textual
 reference to ``run_job(job_id)``, which pushes this process's app context (with a request
-context on ``BASE_URL``, so e-mails can carry links), records the run in ``job_run`` and
+context on the county's base URL, so e-mails can carry links), records the run in ``job_run`` and
 removes the session at the end.
 """
 
@@ -25,6 +25,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask, current_app
 from sqlalchemy import inspect, select, text
 
+from wbl.county.settings import county
 from wbl.extensions import db, utcnow
 from wbl.jobs.models import JobRun
 
@@ -164,10 +165,11 @@ def execute(job_id: str, now: datetime) -> JobRun:
 
 def run_now(job_id: str) -> JobRun:
     """Run one job at once, as the scheduler would (staff's "Run now", ``flask jobs run``),
-    with links in its e-mails on ``BASE_URL``: inside a web request too, so the links do not
-    depend on the address the staff member happened to use. Needs an app context."""
+    with links in its e-mails on the county's base URL: inside a web request too, so the
+    links do not depend on the address the staff member happened to use. Needs an app
+    context."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
+    with app.test_request_context(base_url=county().base_url):
         return execute(job_id, utcnow())
 
 
@@ -176,15 +178,24 @@ def run_job(job_id: str) -> None:
     app = _app
     if app is None:
         raise RuntimeError("run_job is called only inside the scheduler process")
-    with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+    with app.app_context():
+        base_url = county().base_url  # read afresh at each run (cached for a few seconds)
         try:
-            execute(job_id, utcnow())
+            with app.test_request_context(base_url=base_url):
+                execute(job_id, utcnow())
         finally:
             db.session.remove()
 
 
-def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler) -> Any:
-    """The scheduler with every job of ``JOBS``, its store in the app's database."""
+def build_scheduler(
+    app: Flask,
+    scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    *,
+    timezone: str | None = None,
+) -> Any:
+    """The scheduler with every job of ``JOBS``, its store in the app's database, its daily
+    times in ``timezone``: ``flask scheduler`` passes the county's, as it is when the
+    scheduler starts (a changed zone takes effect at the next start)."""
     global _app
     _app = app
     return scheduler_class(
@@ -195,7 +206,7 @@ def build_scheduler(app: Flask, scheduler_class: type[BaseScheduler] = BlockingS
         },
         executors={"default": ThreadPoolExecutor(2)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
-        timezone=app.config["TIMEZONE"],
+        timezone=timezone or app.config["TIMEZONE"],
     )
 
 

@@ -7,7 +7,7 @@ from flask import Flask
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from tests.support.builders import make_user
+from tests.support.builders import make_district, make_user
 from tests.support.routes import (
     ACTORS,
     Answer,
@@ -98,6 +98,7 @@ def test_staff_pages_by_role(client, login_as, url, roles, expected) -> None:
 
 @pytest.mark.parametrize("role", list(Role))
 def test_every_role_has_a_home_page(client, login_as, role) -> None:
+    make_district()  # a county with none sends its administrator to the set-up checklist
     login_as(make_user(roles={role}))
     assert client.get("/home").status_code == 200
 
@@ -149,6 +150,23 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("rounds.detail", "GET"): {"district_staff"},
     ("notifications.outbox", "GET"): {"district_staff"},
     ("admin.run_job", "POST"): {"district_staff"},
+    # Districts and schools are the units every scope is built on, and their CDS codes the
+    # keys of state reporting and the roster: the county office keeps them, a district's
+    # staff read their own (wbl/schools/manage.py).
+    **{
+        (f"districts.{endpoint}", method): {"district_staff"}
+        for endpoint, methods in {
+            "new_district": ("GET", "POST"),
+            "edit_district": ("GET", "POST"),
+            "deactivate_district": ("POST",),
+            "reactivate_district": ("POST",),
+            "new_school": ("GET", "POST"),
+            "edit_school": ("GET", "POST"),
+            "deactivate_school": ("POST",),
+            "reactivate_school": ("POST",),
+        }.items()
+        for method in methods
+    },
     # Letters of recommendation are confidential to staff and assigned reviewers; the
     # student's teacher sees that they exist, not what they say.
     ("letters.file", "GET"): {"teacher"},

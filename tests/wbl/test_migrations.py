@@ -235,6 +235,7 @@ COMMITTED_REVISIONS = {
     "0018_outbox_delivery.py": "b1fcd47b06314670",
     "0019_signup_requests.py": "8168d3869a81b576",
     "0020_sso_identities.py": "a5a8164f4cb45769",
+    "0021_county_settings.py": "c108d114008724fe",
 }
 
 

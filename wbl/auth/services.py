@@ -14,6 +14,7 @@ from wbl.access import Role, require
 from wbl.auth.models import User, UserRole, normalize_email, password_matches
 from wbl.auth.throttle import current_throttle
 from wbl.auth.tokens import InvalidLink, make_token, password_fingerprint, read_token
+from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.services import queue_email
@@ -231,7 +232,7 @@ def add_invited_user(
         subject="You are invited to WBL, the work-based learning platform",
         body=(
             f"Hello {user.full_name},\n\n{actor.full_name} invited you to WBL, "
-            f"{current_app.config['COUNTY_NAME']}'s work-based learning platform.\n{extra}"
+            f"{county().display_name}'s work-based learning platform.\n{extra}"
             f"Set your password within {days} days to start:\n\n{link}\n"
         ),
     )

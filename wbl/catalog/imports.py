@@ -159,11 +159,11 @@ class Column:
 PARTNER_COLUMNS: tuple[Column, ...] = (
     Column("external_id", True, "text, up to 64 characters", "P-0001",
            "Your stable id for the partner; rows are matched by it."),
-    Column("name", True, "text, up to 160 characters", "Sonoma Valley Hospital"),
+    Column("name", True, "text, up to 160 characters", "Valley Community Hospital"),
     Column("sector", True, "sector code or name", "health",
            "An industry sector, by code or (any capitalisation) by name."),
     Column("street_address", False, "text, up to 200 characters", "347 Andrieux St"),
-    Column("city", False, "text, up to 80 characters", "Sonoma"),
+    Column("city", False, "text, up to 80 characters", "Springfield"),
     Column("zip", True, "five digits (or ZIP+4)", "95476", "Must be a known US ZIP code."),
     Column("latitude", False, "decimal degrees, -90 to 90", "38.2919",
            "With longitude: places the partner by hand. Both or neither; blank: from the ZIP."),

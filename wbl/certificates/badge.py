@@ -39,6 +39,7 @@ from joserfc import jwt
 from wbl.certificates import keys
 from wbl.certificates.models import Certificate
 from wbl.certificates.services import TITLE, verify_url
+from wbl.county.settings import county
 
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
@@ -58,19 +59,24 @@ CRITERIA = (
 
 
 def issuer_id() -> str:
-    config = current_app.config
-    configured = str(config.get("BADGE_ISSUER_URL") or "")
-    return configured or f"{config['BASE_URL'].rstrip('/')}/certificates/issuer"
+    configured = str(current_app.config.get("BADGE_ISSUER_URL") or "")
+    return configured or f"{county().base_url.rstrip('/')}/certificates/issuer"
 
 
 def issuer_profile() -> dict[str, Any]:
-    config = current_app.config
-    return {
+    """The county as the badge's issuer (Open Badges 3.0 Profile), with its logo when it
+    has one."""
+    settings = county()
+    profile: dict[str, Any] = {
         "id": issuer_id(),
         "type": ["Profile"],
-        "name": config["COUNTY_NAME"],
-        "url": config["BASE_URL"],
+        "name": settings.display_name,
+        "url": settings.base_url,
     }
+    logo = settings.logo_url(external=True)
+    if logo:
+        profile["image"] = {"id": logo, "type": "Image"}
+    return profile
 
 
 def _timestamp(certificate: Certificate) -> str:

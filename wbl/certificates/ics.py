@@ -17,6 +17,7 @@ from flask import current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from wbl.certificates.models import Interview
+from wbl.county.settings import county
 from wbl.extensions import utcnow
 
 PRODID = "-//WBL work-based learning//Work ready interviews//EN"
@@ -32,15 +33,15 @@ class Person:
 
 
 def interview_uid(interview: Interview) -> str:
-    """Stable per interview: ``interview-<id>@<host of BASE_URL>``."""
-    host = urlsplit(current_app.config["BASE_URL"]).hostname or "wbl"
+    """Stable per interview: ``interview-<id>@<host of the county's base URL>``."""
+    host = urlsplit(county().base_url).hostname or "wbl"
     return f"interview-{interview.id}@{host}"
 
 
 def organizer() -> Person:
     config = current_app.config
     return Person(
-        f"{config['COUNTY_NAME']} work-based learning",
+        f"{county().name or 'WBL'} work-based learning",
         config.get("PROGRAM_EMAIL") or config["MAIL_DEFAULT_SENDER"],
     )
 

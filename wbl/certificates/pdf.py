@@ -11,17 +11,21 @@ import io
 from pathlib import Path
 
 import segno
-from flask import current_app
 from fpdf import FPDF
+from PIL import Image
 
 from wbl.certificates.models import Certificate
 from wbl.certificates.services import TITLE, issue_date, verify_url
+from wbl.county.settings import County, county
+from wbl.storage import storage
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 NAVY = (22, 50, 92)
 GOLD = (176, 141, 60)
 GREY = (90, 90, 90)
 QR_SIZE = 38  # mm
+LOGO_HEIGHT = 14  # mm: above the county's name, leaving the page's layout as it was
+LOGO_WIDTH = 60
 
 
 def qr_png(url: str) -> bytes:
@@ -34,7 +38,7 @@ def qr_png(url: str) -> bytes:
 def certificate_lines(certificate: Certificate) -> list[str]:
     """The certificate's text, in order (what the tests read)."""
     return [
-        current_app.config["COUNTY_NAME"],
+        county().name,
         TITLE,
         "This certifies that",
         certificate.student_name,
@@ -47,13 +51,26 @@ def certificate_lines(certificate: Certificate) -> list[str]:
     ]
 
 
+def _logo(pdf: FPDF, settings: County, width: float) -> float:
+    """The county's PNG or JPEG logo centred at the top, at most LOGO_HEIGHT tall and
+    LOGO_WIDTH wide; returns where the text starts below it."""
+    assert settings.logo_key is not None  # noqa: S101 - raster_logo says so
+    data = storage().read(settings.logo_key)
+    with Image.open(io.BytesIO(data)) as image:
+        pixels_wide, pixels_high = image.size
+    scale = min(LOGO_WIDTH / pixels_wide, LOGO_HEIGHT / pixels_high)
+    shown_wide, shown_high = pixels_wide * scale, pixels_high * scale
+    pdf.image(io.BytesIO(data), x=(width - shown_wide) / 2, y=20, w=shown_wide, h=shown_high)
+    return 20 + shown_high + 3
+
+
 def render_pdf(certificate: Certificate) -> bytes:
     """One landscape Letter page. Needs a request context (the verification URL)."""
-    county = current_app.config["COUNTY_NAME"]
+    settings = county()
     url = verify_url(certificate)
     pdf = FPDF(orientation="landscape", format="Letter")
     pdf.set_title(f"{TITLE}: {certificate.student_name}")
-    pdf.set_creator(county)
+    pdf.set_creator(settings.name or "WBL")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=False)
@@ -69,10 +86,13 @@ def render_pdf(certificate: Certificate) -> bytes:
     pdf.rect(13, 13, width - 26, height - 26)
 
     content = width - 50
-    pdf.set_xy(25, 32)
+    top: float = 32
+    if settings.raster_logo:
+        top = _logo(pdf, settings, width)
+    pdf.set_xy(25, top)
     pdf.set_text_color(*GREY)
     pdf.set_font("DejaVu", "", 13)
-    pdf.multi_cell(content, 7, county, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(content, 7, settings.name, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_text_color(*NAVY)
     pdf.set_font("DejaVu", "B", 34)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
@@ -38,6 +38,7 @@ from wbl.certificates.interviews import (
 )
 from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import to_local
+from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
@@ -268,7 +269,7 @@ def issue_certificate(actor: User, student_id: int) -> Certificate:
         to=student.user.email,
         subject=f"Your {TITLE}",
         body=f"Hello {student.user.full_name},\n\nCongratulations! "
-        f"{current_app.config['COUNTY_NAME']} has issued your {TITLE}.\n\n"
+        f"{county().display_name} has issued your {TITLE}.\n\n"
         f"Download the certificate (PDF) and your Open Badges credential here:\n{page}\n\n"
         "Anyone you share it with can check it is genuine at this address (it is also in "
         f"the QR code on the certificate):\n{verify_url(certificate)}\n",
@@ -306,7 +307,7 @@ def revoke_certificate(actor: User, certificate_id: int, reason: str) -> Certifi
         subject=f"Your {TITLE} has been revoked",
         body=f"Hello {student.user.full_name},\n\nYour {TITLE} (issued "
         f"{issue_date(certificate)}) has been revoked by "
-        f"{current_app.config['COUNTY_NAME']}.\n\nReason: {reason}\n\nIts verification page "
+        f"{county().display_name}.\n\nReason: {reason}\n\nIts verification page "
         "now says it was revoked. If you have questions, reply to the work-based learning "
         "office.\n\n"
         + url_for("certificates.student", student_id=student.id, _external=True)

@@ -41,6 +41,7 @@ from wbl.catalog.models import (
     offering_pathway,
     offering_prerequisite,
 )
+from wbl.county.services import write_settings
 from wbl.demo import data
 from wbl.demo.catalog import add_catalog_extras
 from wbl.demo.credentials import add_credentials
@@ -72,6 +73,8 @@ log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "wbl-demo-2026"  # noqa: S105 - the published password of the demo logins
 DEMO_DOMAIN = "demo.wbl.example.org"
+DEMO_COUNTY_NAME = "Sonoma County Office of Education"
+DEMO_TIMEZONE = "America/Los_Angeles"
 
 # The generator's "today" and school year. Fixed, not date.today(): the same seed must give
 # the same rows whenever it runs. Insurance expiry and agreement dates are relative to it.
@@ -173,6 +176,10 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
     # Not for secrets: a seeded generator is the point (the same seed, the same county).
     plan = _make_plan(random.Random(seed), reference)  # noqa: S311
     try:
+        # The demo county names itself; a real county's administrator does (County settings).
+        write_settings(
+            name=DEMO_COUNTY_NAME, timezone=DEMO_TIMEZONE, base_url=current_app.config["BASE_URL"]
+        )
         _write(plan, reference)
         add_catalog_extras(random.Random(seed + 1), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above

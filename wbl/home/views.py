@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.clock import local_today
+from wbl.county import services as county_setup
 from wbl.home import services
 from wbl.http import db_int
 from wbl.pagination import page_number, paginate
@@ -25,7 +26,11 @@ def index() -> ResponseReturnValue:
 @bp.get("/home")
 @policy(AUTHENTICATED)
 def dashboard() -> ResponseReturnValue:
-    """One home page per role; someone with several roles sees the broadest one."""
+    """One home page per role; someone with several roles sees the broadest one. An
+    administrator of a county not yet set up (no name, or no district) is led to the set-up
+    checklist instead."""
+    if current_user.has_role(Role.ADMIN) and county_setup.needs_setup():
+        return redirect(url_for("county.setup"))
     today = local_today()
     names = services.experience_type_names()
     role = current_user.primary_role

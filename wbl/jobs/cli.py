@@ -14,6 +14,8 @@ from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 from werkzeug.serving import run_simple
 
+from wbl.county.settings import county
+from wbl.extensions import db
 from wbl.scheduler import BY_ID, JOBS, build_scheduler, register_jobs, run_now
 
 STOP_WAIT = 10  # seconds the scheduler has to finish its current job when asked to stop
@@ -30,11 +32,13 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 def scheduler_command() -> None:
     """Run the scheduled jobs until stopped (one scheduler process per deployment)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    scheduler = build_scheduler(app)
+    zone = county().timezone
+    db.session.remove()  # the read's transaction must not stay open while the scheduler runs
+    scheduler = build_scheduler(app, timezone=zone)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         register_jobs(scheduler, app.config)
-        click.echo(f"WBL scheduler: {len(JOBS)} jobs; Ctrl+C to stop.")
+        click.echo(f"WBL scheduler: {len(JOBS)} jobs, times in {zone}; Ctrl+C to stop.")
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         if scheduler.running:  # a stop while it was still starting finds nothing to stop

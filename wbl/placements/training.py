@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from flask import current_app, has_request_context, url_for
+from flask import has_request_context, url_for
 from fpdf import FPDF
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import selectinload
@@ -31,6 +31,7 @@ from wbl.auth.models import User
 from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_to_utc, local_today, local_when
+from wbl.county.settings import county
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
@@ -288,8 +289,7 @@ def agreement_sections(agreement: TrainingAgreement) -> list[Section]:
 
 def agreement_lines(agreement: TrainingAgreement) -> list[str]:
     """Every line of text the PDF holds, in order (what the tests read)."""
-    county = current_app.config["COUNTY_NAME"]
-    lines = [TITLE, county]
+    lines = [TITLE, county().name]
     for section in agreement_sections(agreement):
         lines.append(section.heading)
         lines.extend(section.lines)
@@ -299,10 +299,11 @@ def agreement_lines(agreement: TrainingAgreement) -> list[str]:
 def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     """The agreement as a Letter-size PDF, set in the DejaVu Sans shipped in
     ``wbl/static/fonts`` (any name or accent prints; the core PDF fonts are Latin-1 only)."""
+    county_name = county().name
     pdf = FPDF(format="Letter")
     pdf.set_compression(compress)
     pdf.set_title(TITLE)
-    pdf.set_creator(current_app.config["COUNTY_NAME"])
+    pdf.set_creator(county_name or "WBL")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(20, 18, 20)
@@ -311,9 +312,7 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     pdf.set_font("DejaVu", "B", 16)
     pdf.multi_cell(0, 8, TITLE, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(
-        0, 5, current_app.config["COUNTY_NAME"], new_x="LMARGIN", new_y="NEXT", align="L"
-    )
+    pdf.multi_cell(0, 5, county_name, new_x="LMARGIN", new_y="NEXT", align="L")
     for section in agreement_sections(agreement):
         pdf.ln(3)
         pdf.set_font("DejaVu", "B", 11)

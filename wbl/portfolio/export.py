@@ -18,7 +18,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import current_app
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -28,6 +27,7 @@ from sqlalchemy.orm import selectinload
 
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
+from wbl.county.settings import county
 from wbl.errors import NotFound
 from wbl.extensions import db
 from wbl.placements.models import Placement
@@ -227,7 +227,7 @@ def render_portfolio(
     pdf = _Pdf(name)
     pdf.set_compression(compress)
     pdf.set_title(f"Portfolio of {name}")
-    pdf.set_creator(current_app.config["COUNTY_NAME"])
+    pdf.set_creator(county().name or "WBL")
     pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(20, 18, 20)
@@ -244,7 +244,7 @@ def render_portfolio(
     pdf.para(student.school.name, 13)
     pdf.para(f"{local_today():%B} {local_today().day}, {local_today().year}", 11)
     pdf.ln(30)
-    pdf.para(current_app.config["COUNTY_NAME"], 9)
+    pdf.para(county().name, 9)
 
     outcomes, artifacts = _load(student.id)
     for outcome in outcomes:

@@ -53,6 +53,7 @@ from wbl.auth.tokens import InvalidLink, make_token, read_token
 from wbl.catalog import manage, rules
 from wbl.catalog.manage import ContactData, PartnerData
 from wbl.catalog.models import Partner
+from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, utcnow
 from wbl.geocoding.services import UnknownZip, zip_centroid
@@ -270,7 +271,7 @@ def _submit(request: SignupRequest) -> SignupRequest:
         subject="Confirm your e-mail address for WBL",
         body=(
             f"Hello {request.full_name},\n\nThank you for offering {request.offer} on WBL, "
-            f"{current_app.config['COUNTY_NAME']}'s work-based learning platform. Confirm "
+            f"{county().display_name}'s work-based learning platform. Confirm "
             f"your e-mail address within {days} days, and our CTE team will review your "
             f"request:\n\n{confirmation_link(request)}\n\n"
             "If you did not ask for this, ignore this message: nothing happens without "

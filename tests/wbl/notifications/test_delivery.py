@@ -52,7 +52,7 @@ def test_queued_mail_is_delivered_over_smtp_once(smtp: Recorder) -> None:
     assert email["Subject"] == "Consent needed"
     assert (
         email["Message-ID"]
-        == f"<outbox-{message.id}.{int(message.created_at.timestamp())}@scoe.example.org>"
+        == f"<outbox-{message.id}.{int(message.created_at.timestamp())}@example.org>"
     )
     assert "Please read — and sign." in email.get_content()
     assert deliver_pending(now + timedelta(hours=1)).sent == 0  # never sent twice
