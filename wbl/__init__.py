@@ -198,6 +198,7 @@ def _register_cli(app: Flask) -> None:
     from wbl.placements.cli import placements_cli
     from wbl.placements.rounds_cli import rounds_cli
     from wbl.reference.cli import seed_reference_command
+    from wbl.roster.cli import roster_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
@@ -209,3 +210,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(rounds_cli)
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(roster_cli)

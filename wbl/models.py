@@ -63,6 +63,7 @@ from wbl.reviews.models import (
     ScoringGuide,
     ScoringLevel,
 )
+from wbl.roster.models import Guardian, StudentDemographics
 from wbl.schools.models import ClassSection, District, School
 from wbl.signup.models import SignupRequest
 from wbl.students.models import StudentProfile
@@ -94,6 +95,7 @@ __all__ = [
     "ExternshipHourEvent",
     "ExternshipTeam",
     "GeocodeCache",
+    "Guardian",
     "GuardianConsent",
     "HourEntry",
     "HourEntryEvent",
@@ -134,6 +136,7 @@ __all__ = [
     "SsoIdentity",
     "StaffCompletion",
     "StudentCredential",
+    "StudentDemographics",
     "StudentProfile",
     "TrainingAgreement",
     "User",

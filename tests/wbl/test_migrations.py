@@ -236,6 +236,7 @@ COMMITTED_REVISIONS = {
     "0019_signup_requests.py": "8168d3869a81b576",
     "0020_sso_identities.py": "a5a8164f4cb45769",
     "0021_county_settings.py": "c108d114008724fe",
+    "0022_roster.py": "d7ef37d41b50558f",
 }
 
 

@@ -58,6 +58,10 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     invited_at: Mapped[datetime | None]
+    # The student information system's id for the person (OneRoster ``sourcedId``): students
+    # and teachers the roster import created or adopted. A rostered account that leaves the
+    # roster is deactivated (``active`` false), never deleted.
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -21,6 +21,9 @@ class District(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)  # CDS county-district code
+    # The student information system's id for the org (OneRoster ``sourcedId``): set by the
+    # roster import, which finds the district by it on every later import.
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
 
     schools: Mapped[list[School]] = relationship(back_populates="district", order_by="School.name")
@@ -33,6 +36,7 @@ class School(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     cds_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)  # OneRoster org
     city: Mapped[str] = mapped_column(String(80), default="")
     zip: Mapped[str] = mapped_column(String(10), default="")
     latitude: Mapped[float | None]
@@ -65,6 +69,11 @@ class ClassSection(Base):
     period: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Rostered classes (OneRoster): the SIS's id, and the course's code (the state course code
+    # that state reporting needs) and title. Classes staff create by hand have none.
+    sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    course_code: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    course_title: Mapped[str] = mapped_column(String(120), default="", server_default="")
 
     school: Mapped[School] = relationship()
     teacher: Mapped[User] = relationship()

@@ -77,6 +77,9 @@ class StudentProfile(Base):
     guardian_email: Mapped[str] = mapped_column(String(254), default="")
     # Free/reduced-price lunch eligibility: staff-only, used in incentive funding (120 %).
     frl_eligible: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # From the roster: the statewide student identifier (CALPADS SSID) and the district's own.
+    ssid: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    local_id: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     user: Mapped[User] = relationship()
     school: Mapped[School] = relationship()
