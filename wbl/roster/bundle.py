@@ -101,6 +101,9 @@ class Bundle:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # A problem that leaves a file unread (no manifest, a missing column, not CSV): the rows
+    # cannot be checked further. Row problems (a duplicate sourcedId) still let them be.
+    fatal: bool = False
 
     def rows(self, name: str) -> list[Row]:
         return self.tables.get(name, [])
@@ -110,6 +113,10 @@ class Bundle:
 
     def problem(self, name: str, row: int | None, column: str, message: str) -> None:
         self.problems.append(Problem(f"{name}.csv", row, column, message))
+
+    def unreadable(self, name: str, row: int | None, column: str, message: str) -> None:
+        self.problem(name, row, column, message)
+        self.fatal = True
 
 
 class _Source:
@@ -170,14 +177,14 @@ def _records(name: str, data: bytes, bundle: Bundle) -> Iterator[tuple[int, list
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        bundle.problem(name, None, "", f"is not UTF-8 text (byte {error.start}); save it as UTF-8")
+        bundle.unreadable(name, None, "", f"is not UTF-8 text (byte {error.start}); save as UTF-8")
         return
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         for values in reader:
             yield reader.line_num, values
     except csv.Error as error:
-        bundle.problem(name, reader.line_num, "", f"is not valid CSV ({error})")
+        bundle.unreadable(name, reader.line_num, "", f"is not valid CSV ({error})")
 
 
 def _table(name: str, data: bytes, bundle: Bundle) -> None:
@@ -185,17 +192,17 @@ def _table(name: str, data: bytes, bundle: Bundle) -> None:
     header = next(records, None)
     if header is None:
         if not any(p.file == f"{name}.csv" for p in bundle.problems):
-            bundle.problem(name, None, "", "is empty: it needs a header row")
+            bundle.unreadable(name, None, "", "is empty: it needs a header row")
         return
     columns = tuple(c.strip() for c in header[1])
     duplicates = sorted({c for c in columns if columns.count(c) > 1})
     if duplicates:
-        bundle.problem(name, 1, duplicates[0], "this column appears twice in the header")
+        bundle.unreadable(name, 1, duplicates[0], "this column appears twice in the header")
         return
     required = REQUIRED_COLUMNS[bundle.version].get(name, ())
     missing = [c for c in required if c not in columns]
     for column in missing:
-        bundle.problem(name, 1, column, "this column is missing from the header")
+        bundle.unreadable(name, 1, column, "this column is missing from the header")
     if missing:
         return
     rows: list[Row] = []
@@ -233,7 +240,7 @@ def _manifest(data: bytes, bundle: Bundle) -> dict[str, str]:
     records = _records("manifest", data, bundle)
     header = next(records, None)
     if header is None or [c.strip() for c in header[1][:2]] != ["propertyName", "value"]:
-        bundle.problem("manifest", 1, "", "needs the header propertyName,value")
+        bundle.unreadable("manifest", 1, "", "needs the header propertyName,value")
         return properties
     for line, values in records:
         if len(values) < 2 or not values[0].strip():
@@ -258,6 +265,7 @@ def read_bundle(path_or_zip: Path | bytes) -> Bundle:
             files = _from_zip(path_or_zip)
     except _BadSource as error:
         bundle.problems.append(Problem("bundle", None, "", error.message))
+        bundle.fatal = True
         return bundle
     source = _Source(files)
     manifest = source.read("manifest.csv")
@@ -265,13 +273,14 @@ def read_bundle(path_or_zip: Path | bytes) -> Bundle:
         bundle.problems.append(
             Problem("bundle", None, "", "manifest.csv is missing (OneRoster bundles start with it)")
         )
+        bundle.fatal = True
         return bundle
     properties = _manifest(manifest, bundle)
-    if bundle.problems:
+    if bundle.fatal:
         return bundle
     version = properties.get("oneroster.version", "")
     if version not in VERSIONS:
-        bundle.problem(
+        bundle.unreadable(
             "manifest",
             None,
             "oneroster.version",
@@ -284,7 +293,7 @@ def read_bundle(path_or_zip: Path | bytes) -> Bundle:
         try:
             mode = Mode(declared)
         except ValueError:
-            bundle.problem(
+            bundle.unreadable(
                 "manifest", None, f"file.{name}", f"{declared!r} is not bulk, delta or absent"
             )
             continue
@@ -292,7 +301,7 @@ def read_bundle(path_or_zip: Path | bytes) -> Bundle:
         if mode is Mode.ABSENT:
             continue
         if data is None:
-            bundle.problem(name, None, "", f"is missing, though the manifest says {mode.value}")
+            bundle.unreadable(name, None, "", f"is missing, though the manifest says {mode.value}")
             continue
         bundle.modes[name] = mode
         _table(name, data, bundle)
@@ -301,7 +310,7 @@ def read_bundle(path_or_zip: Path | bytes) -> Bundle:
         and bundle.mode("users") is not Mode.ABSENT
         and bundle.mode("roles") is Mode.ABSENT
     ):
-        bundle.problem(
+        bundle.unreadable(
             "roles", None, "", "is missing: OneRoster 1.2 gives each user's roles in roles.csv"
         )
     return bundle

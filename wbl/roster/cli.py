@@ -8,6 +8,7 @@ docs/import-formats.md.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -30,6 +31,10 @@ STEPS = (
 )
 
 
+def _shown(step: str | None) -> str | None:
+    return step
+
+
 @click.group("roster")
 def roster_cli() -> None:
     """Import the roster from the student information system (OneRoster 1.1 or 1.2 CSV)."""
@@ -45,8 +50,8 @@ def import_command(path: Path, dry_run: bool) -> None:
     with click.progressbar(
         length=len(STEPS),
         label="Importing the roster" if not dry_run else "Checking the roster",
-        file=click.get_text_stream("stderr"),
-        item_show_func=lambda step: step,
+        file=sys.stderr,
+        item_show_func=_shown,
     ) as bar:
 
         def progress(step: str) -> None:

@@ -144,7 +144,7 @@ def import_roster(
     step("reading the files")
     bundle = read_bundle(source)
     report = RosterReport(dry_run=dry_run, version=bundle.version)
-    if bundle.problems:
+    if bundle.fatal:
         report.problems = bundle.problems
         return report
     plan = _Planner(bundle, report)
@@ -152,8 +152,7 @@ def import_roster(
         plan.check(step)
     report.problems.sort(key=lambda p: (p.file, p.row or 0))
     if report.problems or dry_run:
-        db.session.rollback()  # checking only read
-        return report
+        return report  # checking only read: nothing to undo
     try:
         plan.write(step)
         step("saving")
@@ -403,7 +402,8 @@ class _Planner:
             seen.add(row.get("sourcedId"))
             self._school(row, stored_schools, school_names)
         if self.bundle.mode("orgs") is Mode.BULK:
-            for record in [*stored_districts, *stored_schools]:
+            stored: list[District | School] = [*stored_districts, *stored_schools]
+            for record in stored:
                 if record.sourced_id and record.sourced_id not in seen and record.active:
                     self.org_changes.append((record, {"active": False}))
                     self.counts["orgs"].deactivated += 1
@@ -494,8 +494,10 @@ class _Planner:
             values["district"] = district
         self._org_plan(record, values, deleted=False)
         if record is None:
-            record = School(**values, district=district)
-            self.org_changes.append((record, {}))
+            # Not tied to its district until written: a row tied to a stored one would join
+            # the session at once (a dry run writes nothing, not even by autoflush).
+            record = School(**values)
+            self.org_changes.append((record, {"district": district}))
         self.schools[sourced_id] = record
 
     # -- people ---------------------------------------------------------------------------
@@ -572,7 +574,7 @@ class _Planner:
                     "role",
                     f"{kind!r} is not a OneRoster role" if kind else f"no role (in {file}.csv)",
                 )
-                continue
+                role = "other"  # known, so that its enrollments are not reported as well
             self.people[sourced_id] = _Person(sourced_id, row, "users", role, lowered, orgs, active)
 
     def _accounts(self) -> None:
@@ -927,8 +929,10 @@ class _Planner:
             values: dict[str, Any] = {"sex": sex}
             for name, column in RACE_COLUMNS.items():
                 values[name] = _flag(self.bundle, "demographics", row, column)
-            for name, column in extensions.items():
-                values[name] = _flag(self.bundle, "demographics", row, column) if column else None
+            for name, extension in extensions.items():
+                values[name] = (
+                    _flag(self.bundle, "demographics", row, extension) if extension else None
+                )
             self.demographic_rows[key] = values
             if values["free_reduced_meals"] is not None:
                 self.frl[key] = values["free_reduced_meals"]
@@ -955,8 +959,8 @@ class _Planner:
                 _text(self.bundle, "courses", row, "courseCode", 40),
                 _text(self.bundle, "courses", row, "title", 120),
             )
-        stored = {
-            c.sourced_id: c
+        stored: dict[str, ClassSection] = {
+            str(c.sourced_id): c
             for c in db.session.scalars(
                 select(ClassSection).where(ClassSection.sourced_id.is_not(None))
             )
@@ -1203,7 +1207,7 @@ class _Planner:
 
     def _user_ids(self) -> dict[str, int]:
         return {
-            sid: uid
+            str(sid): uid
             for uid, sid in db.session.execute(
                 select(User.id, User.sourced_id).where(User.sourced_id.is_not(None))
             )
@@ -1282,7 +1286,8 @@ class _Planner:
 
     def _write_demographics(self, profile_ids: dict[str, int]) -> None:
         now = utcnow()
-        inserts, updates = [], []
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
         for key, values in self.demographic_rows.items():
             student_id = profile_ids.get(key)
             if student_id is None:
