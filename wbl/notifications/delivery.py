@@ -22,6 +22,9 @@ The rules, and why:
   run.
 - **Too old to send**: a message not sent within ``GIVE_UP_AFTER`` of being queued is given
   up, so a mail server configured weeks late does not send weeks-old links.
+- **Not to a deactivated account**: a message waiting for an address whose account is
+  inactive (a student who left the roster, a deactivated employer) is withheld, not sent:
+  it is marked given up with the reason, so staff see why in the outbox.
 - **No ``MAIL_SERVER``**: nothing is sent; in development the outbox is the mailbox.
 
 Each claim and each result is its own short transaction (a message's state must be visible to
@@ -42,6 +45,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, select, update
 
+from wbl.auth.models import User
 from wbl.extensions import db, rows_affected, utcnow
 from wbl.notifications.models import OutboxMessage, OutboxStatus
 
@@ -74,6 +78,7 @@ class Delivery:
     retrying: int = 0
     given_up: int = 0
     too_old: int = 0
+    withheld: int = 0  # to deactivated accounts
     waiting: int = 0  # without a mail server: the messages kept in the outbox
 
     def describe(self) -> str:
@@ -82,6 +87,8 @@ class Delivery:
         text = f"{self.sent} sent, {self.retrying} to retry, {self.given_up} given up"
         if self.too_old:
             text += f", {self.too_old} too old to send"
+        if self.withheld:
+            text += f", {self.withheld} withheld (deactivated accounts)"
         return text
 
 
@@ -222,6 +229,26 @@ def _refusal(error: smtplib.SMTPException) -> tuple[int, str]:
     return error.smtp_code, f"{error.smtp_code} {text}"
 
 
+def _withhold_from_inactive() -> int:
+    inactive = select(User.email).where(User.active.is_(False))
+    withheld = rows_affected(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.to_email.in_(inactive)
+            )
+            .values(
+                status=OutboxStatus.FAILED,
+                next_attempt_at=None,
+                last_error="Not sent: the recipient's account is deactivated.",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
+    db.session.commit()
+    return withheld
+
+
 def deliver_pending(now: datetime | None = None, limit: int = BATCH) -> Delivery:
     """Send what is due (at most ``limit`` messages); see the module's rules."""
     now = now or utcnow()
@@ -238,6 +265,7 @@ def deliver_pending(now: datetime | None = None, limit: int = BATCH) -> Delivery
         )
         return delivery
     delivery.too_old = _give_up_old(now)
+    delivery.withheld = _withhold_from_inactive()
     due = list(
         db.session.scalars(
             select(OutboxMessage.id)

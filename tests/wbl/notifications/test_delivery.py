@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from flask import Flask
 
+from tests.support.builders import make_user
 from tests.support.smtp import Recorder, free_port, smtp_server
 from wbl.extensions import db, utcnow
 from wbl.notifications.delivery import (
@@ -184,6 +185,20 @@ def test_mail_too_old_to_send_is_given_up(smtp: Recorder) -> None:
     assert old.last_error == "Not sent within 3 days of being queued."
     assert fresh.status is OutboxStatus.SENT
     assert [m.email["Subject"] for m in smtp.messages] == ["Today"]
+
+
+def test_mail_to_a_deactivated_account_is_withheld(smtp: Recorder) -> None:
+    gone = make_user(email="left.the.roster@example.org", active=False)
+    make_user(email="still.here@example.org")
+    withheld = _queue(to=gone.email, subject="Your application")
+    _queue(to="still.here@example.org", subject="Your placement")
+    result = deliver_pending(utcnow())
+    assert (result.sent, result.withheld) == (1, 1)
+    assert result.describe() == "1 sent, 0 to retry, 0 given up, 1 withheld (deactivated accounts)"
+    db.session.refresh(withheld)
+    assert withheld.status is OutboxStatus.FAILED
+    assert withheld.last_error == "Not sent: the recipient's account is deactivated."
+    assert [m.email["Subject"] for m in smtp.messages] == ["Your placement"]
 
 
 def test_the_delivery_job_sends_and_says_what_it_did(smtp: Recorder) -> None:
