@@ -53,6 +53,10 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "wbl@example.org")
     # The scheduler delivers the outbox this often (seconds) and when it starts.
     OUTBOX_INTERVAL = int(os.environ.get("WBL_OUTBOX_INTERVAL", "60"))
+    # The roster import (docs/import-formats.md): the users.csv column holding the statewide
+    # student id, and the one holding the local id (empty: the userIds entry typed Local).
+    ROSTER_SSID_COLUMN = os.environ.get("WBL_ROSTER_SSID_COLUMN", "identifier")
+    ROSTER_LOCAL_ID_COLUMN = os.environ.get("WBL_ROSTER_LOCAL_ID_COLUMN", "")
     SHOW_OUTBOX = False  # the outbox shows message bodies: development and demos only
 
     # Rate-limit counters, shared by every web worker: sign-in throttling (wbl/auth/throttle.py)
