@@ -78,6 +78,11 @@ def demographics_page() -> ResponseReturnValue:
         form=form,
         table=table,
         county_wide=current_user.is_county_wide,
+        total_label=(
+            f"All {table.by.value}s"
+            if current_user.is_county_wide
+            else "All schools in your district"
+        ),
         smallest=demographics.SMALLEST_SHOWN,
         sections=(
             ("sex", "Students and sex", (demographics.STUDENTS, *demographics.SEXES)),

@@ -179,7 +179,7 @@ def test_county_staff_see_every_district_with_small_groups_suppressed(
     # the first of two smallest); the female column's lone hidden cell then takes North's.
     assert _cells(page, "North Unified") == ["62", "hidden", "hidden", "fewer than 11"]
     assert _cells(page, "South Unified") == ["50", "hidden", "25", "fewer than 11"]
-    assert _cells(page, "All") == ["112", "57", "hidden", "fewer than 11"]
+    assert _cells(page, "All districts") == ["112", "57", "hidden", "fewer than 11"]
     assert "South Unified" in page
 
 
