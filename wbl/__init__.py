@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
     from wbl.reviews.views import bp as reviews_bp
+    from wbl.roster.views import bp as roster_bp
     from wbl.schools.manage_views import bp as districts_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.signup.views import bp as signup_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         county_bp,
         districts_bp,
+        roster_bp,
         notifications_bp,
         readiness_bp,
         placements_bp,

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+EXAMPLE = EXAMPLES / "oneroster-1.1"
 
 
 def example_bundle(tmp_path: Path, version: str = "1.1", name: str = "roster") -> Path:
@@ -68,3 +69,20 @@ def zipped(bundle: Path) -> bytes:
         for path in sorted(bundle.glob("*.csv")):
             archive.write(path, path.name)
     return out.getvalue()
+
+
+def example_zip(
+    *, extra: dict[str, str] | None = None, replace: dict[str, str] | None = None
+) -> bytes:
+    """docs/examples/oneroster-1.1 as a .zip; ``extra`` appends lines to a file
+    (``{"users.csv": "line\\n"}``), ``replace`` gives a file's whole text."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(EXAMPLE.glob("*.csv")):
+            text = path.read_text(encoding="utf-8")
+            if replace and path.name in replace:
+                text = replace[path.name]
+            if extra and path.name in extra:
+                text = text + ("" if text.endswith("\n") else "\n") + extra[path.name]
+            archive.writestr(path.name, text)
+    return buffer.getvalue()

@@ -150,6 +150,10 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("rounds.detail", "GET"): {"district_staff"},
     ("notifications.outbox", "GET"): {"district_staff"},
     ("admin.run_job", "POST"): {"district_staff"},
+    # A roster holds every district's schools and people: the county office imports it.
+    ("roster.upload", "GET"): {"district_staff"},
+    ("roster.upload", "POST"): {"district_staff"},
+    ("roster.confirm", "POST"): {"district_staff"},
     # Districts and schools are the units every scope is built on, and their CDS codes the
     # keys of state reporting and the roster: the county office keeps them, a district's
     # staff read their own (wbl/schools/manage.py).
