@@ -157,12 +157,16 @@ class DemoSummary:
 # --------------------------------------------------------------------------- entry point
 
 
-def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None:
+def seed_demo(
+    *, seed: int = 2026, if_empty: bool = False, roster_folder: Path | None = None
+) -> DemoSummary | None:
     """Load the demo county in one transaction.
 
     Returns None when ``if_empty`` and the database already has users (the container's
     start-up script calls it that way on every boot). Raises ``DomainError`` in production,
-    next to any real (non-demo) account, or when the demo is already loaded.
+    next to any real (non-demo) account, or when the demo is already loaded, and
+    ``DemoRosterError`` when its roster does not import as planned. The roster's files go to
+    a temporary folder, removed after, unless ``roster_folder`` says where to keep them.
     """
     if current_app.config.get("NAME") == "production":
         raise DomainError("The demo county cannot be loaded into a production database.")
@@ -193,7 +197,8 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
         catalog_rng = random.Random(seed + 1)  # noqa: S311 - as above
         add_catalog_extras(catalog_rng, ANCHOR)
         classes = _plan_classes(catalog_rng, plan)
-        _import_roster(plan, classes, random.Random(seed + 11))  # noqa: S311 - as above
+        roster_rng = random.Random(seed + 11)  # noqa: S311 - as above
+        _import_roster(plan, classes, roster_rng, roster_folder)
         _write_rostered(plan, reference, user_ids)
         add_class_events(ANCHOR, DEMO_DOMAIN)
         add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
@@ -1183,9 +1188,14 @@ def _plan_classes(rng: random.Random, plan: _Plan) -> list[DemoClass]:
     return classes
 
 
-def _import_roster(plan: _Plan, classes: list[DemoClass], rng: random.Random) -> None:
+def _import_roster(
+    plan: _Plan, classes: list[DemoClass], rng: random.Random, keep: Path | None
+) -> None:
     """Write the roster and load it through the roster import, in this transaction. Any
-    problem, anything left out, or a count other than planned raises."""
+    problem, anything left out, or a count other than planned raises.
+
+    A temporary folder, not the instance folder: the files are made again from the seed on
+    every load, and 3,000 made-up students' records left lying about are better not left."""
 
     def person(user: _User) -> roster.RosterPerson:
         if user.school is None:
@@ -1205,9 +1215,11 @@ def _import_roster(plan: _Plan, classes: list[DemoClass], rng: random.Random) ->
             )
         )
     teachers = [person(plan.users[i]) for i in _teachers(plan)]
-    with tempfile.TemporaryDirectory(prefix="wbl-demo-roster-") as folder:
+    with tempfile.TemporaryDirectory(prefix="wbl-demo-roster-") as temporary:
+        folder = keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
         roster.write_bundle(
-            Path(folder),
+            folder,
             county=DEMO_COUNTY_NAME,
             year=roster.SchoolYear(YEAR_START, YEAR_END),
             schools=plan.schools,
@@ -1216,7 +1228,7 @@ def _import_roster(plan: _Plan, classes: list[DemoClass], rng: random.Random) ->
             classes=classes,
             rng=rng,
         )
-        report = import_roster(Path(folder), dry_run=False, commit=False)
+        report = import_roster(folder, dry_run=False, commit=False)
     expected = {
         "orgs": len(data.DISTRICTS) + len(plan.schools),
         "users": len(teachers) + len(students),
