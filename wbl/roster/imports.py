@@ -1003,6 +1003,12 @@ class _Planner:
 
     def _enrollments(self) -> None:
         teacher_ids = {a.sourced_id for a in self.accounts.values() if a.role is Role.TEACHER}
+        # A delta file may give a new class to a teacher rostered before, whom it does not list.
+        teacher_ids |= {
+            key
+            for key, (user_id, _email, _name, active, _school) in self.stored_users.items()
+            if active and key not in self.people and Role.TEACHER in self.user_roles[user_id]
+        }
         wanted: dict[str, set[str]] = defaultdict(set)
         ended: set[tuple[str, str]] = set()
         skipped = 0
