@@ -1,6 +1,7 @@
 """The demo county's catalog extras, added after the core rows are written: worksite
 agreement expiry dates, logos for the partners who endorse the Work Ready Certificate,
-employers' proposals waiting in the staff queue, and teachers' classes.
+employers' proposals waiting in the staff queue, teachers' classes (planned here, written by
+the roster import) and the demo teacher's class events.
 
 Deterministic like the rest of the demo: its own generator seeded from the demo's seed, so
 the core rows (and their tests) do not move when an extra is added here.
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
 from sqlalchemy import insert, select, update
 
-from wbl.access import Role
-from wbl.auth.models import User, UserRole
+from wbl.auth.models import User
 from wbl.catalog.logos import clean_logo
 from wbl.catalog.models import (
     CLASS_EVENT_KINDS,
@@ -32,9 +34,8 @@ from wbl.clock import local_to_utc
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.extensions import db, utcnow
 from wbl.reference.models import ExperienceKind
-from wbl.schools.models import ClassSection, class_section_student
+from wbl.schools.models import ClassSection
 from wbl.storage import storage
-from wbl.students.models import StudentProfile
 
 AGREEMENT_YEARS = 3  # the county's worksite agreements run three years
 CLASSES_PER_TEACHER = 2
@@ -60,14 +61,18 @@ _COURSES = (
 )
 
 
-def add_catalog_extras(rng: random.Random, anchor: date, demo_domain: str) -> dict[str, int]:
-    """Everything here flushes; ``seed_demo`` commits once for the whole county."""
+def add_catalog_extras(rng: random.Random, anchor: date) -> dict[str, int]:
+    """Partners' and offerings' extras, before the roster is imported; ``rng`` goes on to
+    ``plan_classes``. Everything here flushes; ``seed_demo`` commits once for the county."""
     _agreement_expiries()
     logos = _logos()
     proposals = _proposals(rng, anchor)
-    classes = _classes(rng)
-    events = _event_requests(anchor, demo_domain)
-    return {"logos": logos, "proposals": proposals, "classes": classes, "events": events}
+    return {"logos": logos, "proposals": proposals}
+
+
+def add_class_events(anchor: date, demo_domain: str) -> int:
+    """The demo teacher's class events, once the roster has brought the classes."""
+    return _event_requests(anchor, demo_domain)
 
 
 def _agreement_expiries() -> None:
@@ -184,75 +189,51 @@ def _change_of(offering: Offering, proposed: dict[str, Any]) -> dict[str, Any]:
     return {**current, **proposed}
 
 
-def _classes(rng: random.Random) -> int:
-    """Two classes a teacher, of 22 to 30 students of the teacher's school."""
-    teachers = db.session.execute(
-        select(User.id, User.school_id)
-        .join(UserRole, UserRole.user_id == User.id)
-        .where(UserRole.role == Role.TEACHER, User.school_id.is_not(None))
-        .order_by(User.id)
-    ).all()
+@dataclass(frozen=True, slots=True)
+class DemoClass:
+    """A teacher's class as the roster lists it: the teacher and the students are indexes
+    into the lists given to ``plan_classes``."""
+
+    teacher: int
+    school: int
+    name: str
+    period: str
+    students: tuple[int, ...]
+
+
+def plan_classes(
+    rng: random.Random, teachers: Sequence[int], students: Sequence[int]
+) -> list[DemoClass]:
+    """Two classes a teacher, of 22 to 30 students of the teacher's school. ``teachers`` and
+    ``students`` are their schools, in the order their accounts are created."""
     by_school: dict[int, list[int]] = {}
-    for student_id, school_id in db.session.execute(
-        select(StudentProfile.id, StudentProfile.school_id).order_by(StudentProfile.id)
-    ):
-        by_school.setdefault(school_id, []).append(student_id)
-    sections: list[dict[str, Any]] = []
-    members: list[list[int]] = []
-    for teacher in teachers:
-        pool = by_school.get(teacher.school_id, [])
+    for index, school in enumerate(students):
+        by_school.setdefault(school, []).append(index)
+    classes: list[DemoClass] = []
+    for teacher, school in enumerate(teachers):
+        pool = by_school.get(school, [])
         courses = rng.sample(_COURSES, CLASSES_PER_TEACHER)
         periods = sorted(rng.sample(range(1, 7), CLASSES_PER_TEACHER))
         for course, period in zip(courses, periods, strict=True):
             size = min(len(pool), rng.randint(22, 30))
-            sections.append(
-                {
-                    "school_id": teacher.school_id,
-                    "teacher_id": teacher.id,
-                    "name": course,
-                    "period": str(period),
-                    "active": True,
-                }
-            )
-            members.append(sorted(rng.sample(pool, size)))
-    if not sections:
-        return 0
-    ids = list(
-        db.session.execute(
-            insert(ClassSection).returning(ClassSection.id, sort_by_parameter_order=True),
-            sections,
-        ).scalars()
-    )
-    db.session.execute(
-        insert(class_section_student),
-        [
-            {"class_section_id": section_id, "student_id": student_id}
-            for section_id, students in zip(ids, members, strict=True)
-            for student_id in students
-        ],
-    )
-    return len(ids)
+            members = tuple(sorted(rng.sample(pool, size)))
+            classes.append(DemoClass(teacher, school, course, str(period), members))
+    return classes
 
 
 def _event_requests(anchor: date, demo_domain: str) -> int:
     """The demo teacher has asked the demo employer for a class event (waiting for an
-    answer) and has a guest speaker confirmed elsewhere, for a class the demo student is in."""
+    answer) and has a guest speaker confirmed elsewhere, for their first class (the roster puts
+    the demo student in it)."""
     accounts = {
         user.email.split("@")[0]: user
         for user in db.session.scalars(
             select(User).where(
-                User.email.in_([f"{n}@{demo_domain}" for n in ("teacher", "employer", "student")])
+                User.email.in_([f"{n}@{demo_domain}" for n in ("teacher", "employer")])
             )
         )
     }
     teacher, employer = accounts.get("teacher"), accounts.get("employer")
-    student = (
-        db.session.scalar(
-            select(StudentProfile).where(StudentProfile.user_id == accounts["student"].id)
-        )
-        if "student" in accounts
-        else None
-    )
     if teacher is None or employer is None or teacher.school_id is None:
         return 0
     section = db.session.scalar(
@@ -260,12 +241,6 @@ def _event_requests(anchor: date, demo_domain: str) -> int:
     )
     if section is None:
         return 0
-    if (
-        student is not None
-        and student.school_id == section.school_id
-        and student not in section.students
-    ):
-        section.students.append(student)
     own = db.session.scalar(
         select(PartnerContact.partner_id).where(PartnerContact.user_id == employer.id)
     )

@@ -6,28 +6,36 @@ student records. Everything is generated from one ``random.Random(seed)``, so th
 and the same reference data give the same rows on SQLite and PostgreSQL, and a fixed "today"
 (``ANCHOR``) keeps dates stable from one run to the next.
 
-It is a loader, not a use case: for speed it writes every feature's tables with bulk
-``INSERT`` statements instead of going through each feature's services (3,000 students one by
-one through the ORM would take minutes, and scrypt-hashing 3,400 passwords alone much more).
-It refuses to run in production or next to real accounts: demo rows must never mix with
-education records.
+The demo's districts, schools, teachers, students (with guardians and demographics) and the
+teachers' classes come in the way a real county's do: written as a OneRoster 1.1 bundle
+(``wbl.demo.roster``) into a temporary folder and loaded by the roster import
+(``wbl.roster.imports``), so that path runs whenever a demo county is loaded. A problem in
+that import is a bug here: it raises, and nothing is saved.
+
+For the rest it is a loader, not a use case: for speed it writes every feature's tables with
+bulk ``INSERT`` statements instead of going through each feature's services (3,000 students
+one by one through the ORM would take minutes, and scrypt-hashing 3,400 passwords alone much
+more), and finds the rostered rows again by their ``sourcedId``. It refuses to run in
+production or next to real accounts: demo rows must never mix with education records.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from slugify import slugify
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from werkzeug.security import generate_password_hash
 
 from wbl.access import Role
@@ -42,8 +50,8 @@ from wbl.catalog.models import (
     offering_prerequisite,
 )
 from wbl.county.services import write_settings
-from wbl.demo import data
-from wbl.demo.catalog import add_catalog_extras
+from wbl.demo import data, roster
+from wbl.demo.catalog import DemoClass, add_catalog_extras, add_class_events, plan_classes
 from wbl.demo.credentials import add_credentials
 from wbl.demo.externships import add_externships
 from wbl.demo.hours import add_fall
@@ -61,6 +69,7 @@ from wbl.reference.models import (
     PreparatoryActivity,
 )
 from wbl.reference.services import seed_reference
+from wbl.roster.imports import RosterReport, import_roster
 from wbl.schools.models import District, School
 from wbl.students.models import (
     AVAILABILITY_CHOICES,
@@ -148,12 +157,16 @@ class DemoSummary:
 # --------------------------------------------------------------------------- entry point
 
 
-def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None:
+def seed_demo(
+    *, seed: int = 2026, if_empty: bool = False, roster_folder: Path | None = None
+) -> DemoSummary | None:
     """Load the demo county in one transaction.
 
     Returns None when ``if_empty`` and the database already has users (the container's
     start-up script calls it that way on every boot). Raises ``DomainError`` in production,
-    next to any real (non-demo) account, or when the demo is already loaded.
+    next to any real (non-demo) account, or when the demo is already loaded, and
+    ``DemoRosterError`` when its roster does not import as planned. The roster's files go to
+    a temporary folder, removed after, unless ``roster_folder`` says where to keep them.
     """
     if current_app.config.get("NAME") == "production":
         raise DomainError("The demo county cannot be loaded into a production database.")
@@ -180,8 +193,14 @@ def seed_demo(*, seed: int = 2026, if_empty: bool = False) -> DemoSummary | None
         write_settings(
             name=DEMO_COUNTY_NAME, timezone=DEMO_TIMEZONE, base_url=current_app.config["BASE_URL"]
         )
-        _write(plan, reference)
-        add_catalog_extras(random.Random(seed + 1), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+        user_ids = _write(plan, reference)
+        catalog_rng = random.Random(seed + 1)  # noqa: S311 - as above
+        add_catalog_extras(catalog_rng, ANCHOR)
+        classes = _plan_classes(catalog_rng, plan)
+        roster_rng = random.Random(seed + 11)  # noqa: S311 - as above
+        _import_roster(plan, classes, roster_rng, roster_folder)
+        _write_rostered(plan, reference, user_ids)
+        add_class_events(ANCHOR, DEMO_DOMAIN)
         add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_applications(random.Random(seed + 2), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
         add_fall(random.Random(seed + 4), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
@@ -297,6 +316,13 @@ class _User:
     roles: tuple[Role, ...]
     district: int | None = None  # index into the plan's districts
     school: int | None = None  # index into the plan's schools
+    given: str = ""  # a teacher's or student's names, as the roster gives them
+    family: str = ""
+
+    @property
+    def rostered(self) -> bool:
+        """Teachers and students come from the roster; staff and employers do not."""
+        return Role.TEACHER in self.roles or Role.STUDENT in self.roles
 
 
 @dataclass(slots=True)
@@ -304,7 +330,15 @@ class _Student:
     user: int
     school: int
     pathways: tuple[str, ...]
-    values: dict[str, Any]
+    values: dict[str, Any]  # the whole profile, the roster's part and the demo's own
+    guardian: tuple[str, str] = ("", "")  # given and family name
+
+
+# The profile's columns the roster import writes; the rest of ``_Student.values`` is the
+# demo's own (home, interests, travel, availability).
+_ROSTERED_PROFILE = frozenset(
+    {"grade", "graduation_year", "date_of_birth", "guardian_name", "guardian_email"}
+)
 
 
 @dataclass(slots=True)
@@ -875,7 +909,9 @@ def _plan_teachers(rng: random.Random, plan: _Plan) -> None:
             plan.logins.append(DemoLogin("Teacher", email, school.name))
         else:
             email = _named_email(plan, first, last, data.DISTRICTS[d_index].email_domain)
-        plan.add_user(_User(email, f"{first} {last}", (Role.TEACHER,), d_index, s_index))
+        plan.add_user(
+            _User(email, f"{first} {last}", (Role.TEACHER,), d_index, s_index, first, last)
+        )
 
 
 _TRANSPORT_YOUNG = (
@@ -929,7 +965,9 @@ def _plan_students(rng: random.Random, plan: _Plan, ref: _Reference) -> None:
         email = (
             f"{_address_part(first)}.{_address_part(last)}.{numbers[i]:04d}@students.example.org"
         )
-        user = plan.add_user(_User(email, f"{first} {last}", (Role.STUDENT,), d_index, s_index))
+        user = plan.add_user(
+            _User(email, f"{first} {last}", (Role.STUDENT,), d_index, s_index, first, last)
+        )
         plan.students.append(
             _Student(
                 user=user,
@@ -952,6 +990,7 @@ def _plan_students(rng: random.Random, plan: _Plan, ref: _Reference) -> None:
                         "@example.net"
                     ),
                 },
+                guardian=(g_first, g_last),
             )
         )
 
@@ -1012,7 +1051,7 @@ def _plan_demo_student(plan: _Plan, ref: _Reference) -> None:
     pathways = tuple(c for c in wanted if c in ref.pathway_ids) or health[:2]
     lat, lon = zip_centroid("95404")
     email = _demo("student")
-    user = plan.add_user(_User(email, "Ana Reyes", (Role.STUDENT,), d_index, 0))
+    user = plan.add_user(_User(email, "Ana Reyes", (Role.STUDENT,), d_index, 0, "Ana", "Reyes"))
     plan.logins.append(DemoLogin("Student", email, f"grade 11, age 16, {school.name}"))
     plan.students.append(
         _Student(
@@ -1036,6 +1075,7 @@ def _plan_demo_student(plan: _Plan, ref: _Reference) -> None:
                 "guardian_name": "Lucia Reyes",
                 "guardian_email": "lucia.reyes@example.net",
             },
+            guardian=("Lucia", "Reyes"),
         )
     )
 
@@ -1059,74 +1099,40 @@ def _insert(target: type[Any] | Table, rows: Iterable[dict[str, Any]]) -> None:
         db.session.execute(insert(target), batch)
 
 
-def _write(plan: _Plan, ref: _Reference) -> None:
-    district_ids = _insert_ids(
-        District, [{"name": d.name, "code": d.code, "active": True} for d in data.DISTRICTS]
-    )
-    school_ids = _insert_ids(
-        School,
-        [
-            {
-                "district_id": district_ids[d_index],
-                "name": s.name,
-                "cds_code": None,
-                "city": s.city,
-                "zip": s.zip,
-                "latitude": s.latitude,
-                "longitude": s.longitude,
-                "active": True,
-            }
-            for d_index, s in plan.schools
-        ],
-    )
+def _write(plan: _Plan, ref: _Reference) -> list[int | None]:
+    """Partners, staff, employers and offerings: everything before the roster. Returns the
+    new users' ids by plan index (None for the rostered, not written yet). Staff and employers
+    come first in the plan, so every account keeps the id it has always had."""
     partner_ids = _insert_ids(
         Partner, [{**p.values, "sector_id": ref.sector_ids[p.sector]} for p in plan.partners]
     )
     # One scrypt hash for everyone: hashing 3,400 passwords would take minutes.
-    password_hash = generate_password_hash(DEMO_PASSWORD, method="scrypt")
-    user_ids = _insert_ids(
+    own = [i for i, u in enumerate(plan.users) if not u.rostered]
+    new_ids = _insert_ids(
         User,
         [
             {
-                "email": u.email,
-                "full_name": u.full_name,
-                "password_hash": password_hash,
+                "email": plan.users[i].email,
+                "full_name": plan.users[i].full_name,
+                "password_hash": _password_hash(),
                 "active": True,
                 "is_demo": True,
-                "district_id": None if u.district is None else district_ids[u.district],
-                "school_id": None if u.school is None else school_ids[u.school],
             }
-            for u in plan.users
+            for i in own
         ],
     )
+    user_ids: list[int | None] = [None] * len(plan.users)
+    for i, user_id in zip(own, new_ids, strict=True):
+        user_ids[i] = user_id
     _insert(
         UserRole,
-        (
-            {"user_id": user_ids[i], "role": role}
-            for i, u in enumerate(plan.users)
-            for role in u.roles
-        ),
+        ({"user_id": user_ids[i], "role": role} for i in own for role in plan.users[i].roles),
     )
     _insert(
         PartnerContact,
         (
             {**c.values, "partner_id": partner_ids[c.partner], "user_id": user_ids[c.user]}
             for c in plan.contacts
-        ),
-    )
-    profile_ids = _insert_ids(
-        StudentProfile,
-        [
-            {**s.values, "user_id": user_ids[s.user], "school_id": school_ids[s.school]}
-            for s in plan.students
-        ],
-    )
-    _insert(
-        student_pathway,
-        (
-            {"student_id": profile_id, "pathway_id": ref.pathway_ids[code]}
-            for profile_id, s in zip(profile_ids, plan.students, strict=True)
-            for code in s.pathways
         ),
     )
     offering_ids = _insert_ids(
@@ -1156,6 +1162,158 @@ def _write(plan: _Plan, ref: _Reference) -> None:
             {"offering_id": i, "activity_id": ref.activity_ids[c]}
             for i, o in pairs
             for c in o.prerequisites
+        ),
+    )
+    return user_ids
+
+
+@cache
+def _password_hash() -> str:
+    return generate_password_hash(DEMO_PASSWORD, method="scrypt")
+
+
+def _teachers(plan: _Plan) -> list[int]:
+    """The teachers' plan indexes, in the plan's (and the roster's) order."""
+    return [i for i, u in enumerate(plan.users) if Role.TEACHER in u.roles]
+
+
+def _plan_classes(rng: random.Random, plan: _Plan) -> list[DemoClass]:
+    """The teachers' classes; the demo student is in the demo teacher's first class."""
+    teachers = [plan.users[i].school for i in _teachers(plan)]
+    classes = plan_classes(
+        rng, [s for s in teachers if s is not None], [s.school for s in plan.students]
+    )
+    if classes and 0 not in classes[0].students:  # teacher 0 and student 0 are the demo's
+        classes[0] = replace(classes[0], students=(0, *classes[0].students))
+    return classes
+
+
+def _import_roster(
+    plan: _Plan, classes: list[DemoClass], rng: random.Random, keep: Path | None
+) -> None:
+    """Write the roster and load it through the roster import, in this transaction. Any
+    problem, anything left out, or a count other than planned raises.
+
+    A temporary folder, not the instance folder: the files are made again from the seed on
+    every load, and 3,000 made-up students' records left lying about are better not left."""
+
+    def person(user: _User) -> roster.RosterPerson:
+        if user.school is None:
+            raise ValueError(f"{user.email} has no school")
+        return roster.RosterPerson(user.given, user.family, user.email, user.school)
+
+    students = []
+    for student in plan.students:
+        user = plan.users[student.user]
+        values = student.values
+        students.append(
+            roster.RosterStudent(
+                person(user),
+                values["grade"],
+                values["date_of_birth"],
+                roster.RosterPerson(*student.guardian, values["guardian_email"], student.school),
+            )
+        )
+    teachers = [person(plan.users[i]) for i in _teachers(plan)]
+    with tempfile.TemporaryDirectory(prefix="wbl-demo-roster-") as temporary:
+        folder = keep or Path(temporary)
+        folder.mkdir(parents=True, exist_ok=True)
+        roster.write_bundle(
+            folder,
+            county=DEMO_COUNTY_NAME,
+            year=roster.SchoolYear(YEAR_START, YEAR_END),
+            schools=plan.schools,
+            teachers=teachers,
+            students=students,
+            classes=classes,
+            rng=rng,
+        )
+        report = import_roster(folder, dry_run=False, commit=False)
+    expected = {
+        "orgs": len(data.DISTRICTS) + len(plan.schools),
+        "users": len(teachers) + len(students),
+        "guardians": len(students),
+        "classes": len(classes),
+        "enrollments": sum(len(c.students) for c in classes),
+    }
+    wrong = [
+        f"{name}: {report.counts[name].created} created, {n} planned"
+        for name, n in expected.items()
+        if report.counts[name].created != n
+    ]
+    if report.problems or report.notes or wrong:
+        raise DemoRosterError(report, wrong)
+
+
+class DemoRosterError(RuntimeError):
+    """The demo's own roster did not import as planned: a bug in the demo or in the import."""
+
+    def __init__(self, report: RosterReport, wrong: list[str]) -> None:
+        lines = [str(p) for p in report.problems[:20]] + report.notes + wrong
+        super().__init__("The demo county's roster did not import:\n  " + "\n  ".join(lines))
+
+
+def _write_rostered(plan: _Plan, ref: _Reference, user_ids: list[int | None]) -> None:
+    """The demo's own columns of the rostered rows, found by their sourcedId: schools' towns
+    and map positions, the demo flag and password of teachers and students, students' homes,
+    interests and pathways; and district staff's district, now that the districts exist."""
+    districts = dict(
+        db.session.execute(
+            select(District.sourced_id, District.id).where(District.sourced_id.like("demo-%"))
+        ).all()
+    )
+    schools = dict(
+        db.session.execute(
+            select(School.sourced_id, School.id).where(School.sourced_id.like("demo-%"))
+        ).all()
+    )
+    db.session.execute(
+        update(School),
+        [
+            {
+                "id": schools[roster.school_key(i)],
+                "city": s.city,
+                "zip": s.zip,
+                "latitude": s.latitude,
+                "longitude": s.longitude,
+            }
+            for i, (_, s) in enumerate(plan.schools)
+        ],
+    )
+    staff = [
+        {"id": user_ids[i], "district_id": districts[roster.district_key(u.district)]}
+        for i, u in enumerate(plan.users)
+        if not u.rostered and u.district is not None
+    ]
+    if staff:
+        db.session.execute(update(User), staff)
+    db.session.execute(
+        update(User)
+        .where(User.sourced_id.like("demo-%"))
+        .values(password_hash=_password_hash(), is_demo=True)
+        .execution_options(synchronize_session=False)
+    )
+    profiles = dict(
+        db.session.execute(
+            select(User.sourced_id, StudentProfile.id)
+            .join(StudentProfile, StudentProfile.user_id == User.id)
+            .where(User.sourced_id.like("demo-%"))
+        ).all()
+    )
+    profile_ids = [profiles[roster.student_key(i)] for i in range(len(plan.students))]
+    db.session.execute(
+        update(StudentProfile),
+        [
+            {"id": profile_id, **{k: v for k, v in s.values.items() if k not in _ROSTERED_PROFILE}}
+            for profile_id, s in zip(profile_ids, plan.students, strict=True)
+        ],
+    )
+    _insert(
+        student_pathway,
+        (
+            {"student_id": profile_id, "pathway_id": ref.pathway_ids[code]}
+            for profile_id, s in zip(profile_ids, plan.students, strict=True)
+            for code in s.pathways
         ),
     )
 

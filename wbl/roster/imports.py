@@ -136,10 +136,14 @@ Progress = Callable[[str], None]
 
 
 def import_roster(
-    source: Path | bytes, *, dry_run: bool, progress: Progress | None = None
+    source: Path | bytes, *, dry_run: bool, progress: Progress | None = None, commit: bool = True
 ) -> RosterReport:
     """Check a OneRoster bundle (a folder, a .zip path or a .zip's bytes) and, unless
-    ``dry_run`` or anything is wrong, import it in one transaction."""
+    ``dry_run`` or anything is wrong, import it in one transaction.
+
+    ``commit=False`` writes (flushed) inside the caller's transaction and leaves committing to
+    the caller: ``seed-demo`` loads the roster and the demo's own rows as one transaction.
+    A problem or a dry run still rolls the session back, the caller's pending rows with it."""
     step = progress or (lambda _label: None)
     step("reading the files")
     bundle = read_bundle(source)
@@ -155,8 +159,11 @@ def import_roster(
         return report  # checking only read: nothing to undo
     try:
         plan.write(step)
-        step("saving")
-        db.session.commit()
+        if commit:
+            step("saving")
+            db.session.commit()
+        else:
+            db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise RosterConflict() from None
@@ -1000,6 +1007,12 @@ class _Planner:
 
     def _enrollments(self) -> None:
         teacher_ids = {a.sourced_id for a in self.accounts.values() if a.role is Role.TEACHER}
+        # A delta file may give a new class to a teacher rostered before, whom it does not list.
+        teacher_ids |= {
+            key
+            for key, (user_id, _email, _name, active, _school) in self.stored_users.items()
+            if active and key not in self.people and Role.TEACHER in self.user_roles[user_id]
+        }
         wanted: dict[str, set[str]] = defaultdict(set)
         ended: set[tuple[str, str]] = set()
         skipped = 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -29,6 +30,7 @@ from wbl.demo.services import (
     ANCHOR,
     DEMO_PASSWORD,
     YEAR_START,
+    DemoRosterError,
     _load_reference,
     _make_plan,
     pathway_code,
@@ -40,6 +42,8 @@ from wbl.extensions import db
 from wbl.placements.models import Application, Placement, PlacementStatus
 from wbl.reference import defaults
 from wbl.reference.models import ExperienceKind, IndustrySector
+from wbl.roster.imports import ENTITIES, import_roster
+from wbl.roster.models import Guardian, StudentDemographics
 from wbl.schools.models import ClassSection, District, School
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
@@ -418,3 +422,67 @@ def test_demo_work_ready_year_has_every_stage(app: Flask, client) -> None:
     page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert certificate.student_name in page
     assert "Valid" in page
+
+
+def test_demo_people_come_through_the_roster_import(app: Flask, tmp_path: Path) -> None:
+    """Districts, schools, teachers, students with their guardians and demographics, and the
+    teachers' classes are a OneRoster bundle loaded by the roster import; the same files
+    imported again change nothing (the demo's own columns do not fight the roster)."""
+    seed_demo(seed=2026, roster_folder=tmp_path)
+    assert (tmp_path / "manifest.csv").is_file()
+
+    rostered = {Role.TEACHER, Role.STUDENT}
+    users = db.session.scalars(select(User).options(selectinload(User.roles))).all()
+    for user in users:
+        assert user.is_demo
+        if user.role_set & rostered:
+            assert user.sourced_id is not None
+            assert user.sourced_id.startswith("demo-")
+        else:
+            assert user.sourced_id is None
+    assert len({user.password_hash for user in users}) == 1  # one scrypt hash for everyone
+    assert _user("teacher@demo.wbl.example.org").check_password(DEMO_PASSWORD)
+    assert _user("student@demo.wbl.example.org").check_password(DEMO_PASSWORD)
+    assert all(d.sourced_id for d in db.session.scalars(select(District)))
+    assert all(s.sourced_id and s.zip and s.latitude for s in db.session.scalars(select(School)))
+
+    assert _count(Guardian.id) == _count(StudentDemographics.student_id) == 3000
+    student = db.session.scalar(
+        select(StudentProfile).join(User).where(User.email == "student@demo.wbl.example.org")
+    )
+    assert student is not None
+    assert student.date_of_birth == date(2010, 3, 14)
+    assert (student.guardian_name, student.guardian_email) == (
+        "Lucia Reyes",
+        "lucia.reyes@example.net",
+    )
+    assert student.ssid.startswith("DEMO")
+    assert student.home_zip == "95404"
+    guardian = db.session.scalar(select(Guardian).where(Guardian.student_id == student.id))
+    assert guardian is not None
+    assert (guardian.full_name, guardian.relationship_kind) == ("Lucia Reyes", "parent")
+    demographics = db.session.get(StudentDemographics, student.id)
+    assert demographics is not None
+    assert demographics.sex in {"male", "female", "unspecified"}
+    assert demographics.hispanic_or_latino is not None
+    sections = db.session.scalars(select(ClassSection)).all()
+    assert all(s.sourced_id and s.course_title == s.name for s in sections)
+
+    again = import_roster(tmp_path, dry_run=True)
+    assert again.ok, again.lines()
+    for name in ENTITIES:
+        counts = again.counts[name]
+        assert (counts.created, counts.updated, counts.deactivated) == (0, 0, 0), again.lines()
+        assert counts.unchanged > 0
+
+
+def test_a_roster_problem_stops_the_demo_and_saves_nothing(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A county setting that makes the demo's roster wrong: the SSID read from the e-mail
+    # column, longer than an SSID may be.
+    monkeypatch.setitem(app.config, "ROSTER_SSID_COLUMN", "email")
+    with pytest.raises(DemoRosterError, match=r"users\.csv row 102: email: is longer than 20"):
+        seed_demo(seed=2026)
+    for column in (District.id, School.id, User.id, Partner.id, Offering.id, ClassSection.id):
+        assert _count(column) == 0
