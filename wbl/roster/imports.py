@@ -143,7 +143,8 @@ def import_roster(
 
     ``commit=False`` writes (flushed) inside the caller's transaction and leaves committing to
     the caller: ``seed-demo`` loads the roster and the demo's own rows as one transaction.
-    A problem or a dry run still rolls the session back, the caller's pending rows with it."""
+    A problem or a dry run writes nothing (and leaves the session as it was); a failure while
+    writing rolls the session back, the caller's pending rows with it."""
     step = progress or (lambda _label: None)
     step("reading the files")
     bundle = read_bundle(source)
