@@ -87,8 +87,9 @@ class Problem:
 class Row:
     """One data row: its line number in the file (the header is row 1) and its cells.
 
-    The cells are a tuple in the header's order, with ``columns`` (column → position) shared
-    by every row of the file: a dict per row made 200,000 enrollments take about 250 MB."""
+    The cells are a tuple in the header's order, stripped of surrounding spaces when read,
+    with ``columns`` (column → position) shared by every row of the file: a dict per row made
+    200,000 enrollments take about 250 MB."""
 
     number: int
     values: tuple[str, ...]
@@ -96,7 +97,7 @@ class Row:
 
     def get(self, column: str) -> str:
         position = self.columns.get(column)
-        return "" if position is None else self.values[position].strip()
+        return "" if position is None else self.values[position]
 
 
 @dataclass(slots=True)
@@ -210,17 +211,19 @@ def _table(name: str, data: bytes, bundle: Bundle) -> None:
     positions = {column: position for position, column in enumerate(columns)}
     # One string object per distinct value: dates, roles, school and class ids repeat on
     # thousands of rows (about a third of the memory the files take once read).
-    shared = bundle.shared_values
+    share = bundle.shared_values.setdefault
+    id_position = positions.get("sourcedId")
     for line, values in records:
-        if not "".join(values).strip():  # a blank line
+        cells = list(map(str.strip, values))
+        if not any(cells):  # a blank line
             continue
-        if len(values) != width:
+        if len(cells) != width:
             bundle.problem(
-                name, line, "", f"has {len(values)} values where the header has {width} columns"
+                name, line, "", f"has {len(cells)} values where the header has {width} columns"
             )
             continue
-        row = Row(line, tuple([shared.setdefault(v, v) for v in values]), positions)
-        sourced_id = row.get("sourcedId")
+        row = Row(line, tuple(map(share, cells, cells)), positions)
+        sourced_id = "" if id_position is None else row.values[id_position]
         if not sourced_id:
             bundle.problem(name, line, "sourcedId", "is empty")
             continue
