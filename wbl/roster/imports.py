@@ -172,6 +172,9 @@ def import_roster(
 
 
 def _split(value: str) -> list[str]:
+    if "," not in value:  # most cells name one org or none: no list to build
+        value = value.strip()
+        return [value] if value else []
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
