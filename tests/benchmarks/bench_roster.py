@@ -2,7 +2,7 @@
 
 Run: ``.venv/bin/python tests/benchmarks/bench_roster.py`` from the repository root (``make
 bench`` runs it). It writes a OneRoster 1.1 bulk bundle (a folder of CSV files) into a
-temporary folder: the county office, 3 districts, 21 high schools, a school year, 40 courses,
+temporary folder: the county office, 3 districts, 21 high schools, a school year, 30 courses,
 10,000 classes, 50,000 users (45,000 students in grades 9–12 with their demographics, 1,500
 teachers, 3,500 parents linked to their children through ``agentSourcedIds``) and 200,000
 enrollments (190,000 of students, one teacher per class). The data are made up and the same
@@ -49,86 +49,17 @@ FIRST_TARGET_S = 60.0
 AGAIN_TARGET_S = 20.0
 MEMORY_TARGET_BYTES = 2**30
 
-GIVEN = [
-    "Ana",
-    "Jordan",
-    "Kiran",
-    "Lee",
-    "Maria",
-    "Daniel",
-    "Sofia",
-    "Mateo",
-    "Emma",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Camila",
-    "Diego",
-    "Mia",
-    "Ethan",
-    "Isabella",
-    "Lucas",
-    "Valeria",
-    "Aiden",
-    "Ximena",
-    "Gabriel",
-    "Chloe",
-    "Leo",
-    "Aaliyah",
-    "Elijah",
-    "Priya",
-    "Arjun",
-    "Mei",
-    "Hiroshi",
-    "Fatima",
-    "Omar",
-    "Grace",
-    "Samuel",
-    "Lucia",
-    "Santiago",
-    "Hannah",
-    "Wyatt",
-    "Zoe",
-    "Julian",
-]
-FAMILY = [
-    "Martinez",
-    "Nguyen",
-    "Singh",
-    "Thompson",
-    "Garcia",
-    "Lopez",
-    "Hernandez",
-    "Kim",
-    "Patel",
-    "Rivera",
-    "Okafor",
-    "Smith",
-    "Johnson",
-    "Chen",
-    "Ramirez",
-    "Torres",
-    "Flores",
-    "Wong",
-    "Gonzalez",
-    "Sanchez",
-    "Davis",
-    "Brown",
-    "Wilson",
-    "Anderson",
-    "Cruz",
-    "Reyes",
-    "Morales",
-    "Ortiz",
-    "Gutierrez",
-    "Chavez",
-    "Ramos",
-    "Ruiz",
-    "Alvarez",
-    "Mendoza",
-    "Castillo",
-    "Jimenez",
-]
+# Made-up names, split into lists where the bundle is written.
+GIVEN_NAMES = """
+    Ana Jordan Kiran Lee Maria Daniel Sofia Mateo Emma Liam Olivia Noah Camila Diego Mia Ethan
+    Isabella Lucas Valeria Aiden Ximena Gabriel Chloe Leo Aaliyah Elijah Priya Arjun Mei Hiroshi
+    Fatima Omar Grace Samuel Lucia Santiago Hannah Wyatt Zoe Julian
+"""
+FAMILY_NAMES = """
+    Martinez Nguyen Singh Thompson Garcia Lopez Hernandez Kim Patel Rivera Okafor Smith Johnson
+    Chen Ramirez Torres Flores Wong Gonzalez Sanchez Davis Brown Wilson Anderson Cruz Reyes
+    Morales Ortiz Gutierrez Chavez Ramos Ruiz Alvarez Mendoza Castillo Jimenez
+"""
 COURSES = (
     ("7160", "Agriculture and Natural Resources"),
     ("7271", "Health Science Pathway"),
@@ -141,26 +72,61 @@ COURSES = (
     ("2100", "English 9"),
     ("2110", "English 10"),
 )
-USER_COLUMNS = (
-    "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,"
-    "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password"
+# The header of each file (OneRoster 1.1 CSV binding, every column of the specification).
+HEADERS = {
+    "orgs": "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
+    "academicSessions": (
+        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear"
+    ),
+    "courses": (
+        "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,"
+        "orgSourcedId,subjects,subjectCodes"
+    ),
+    "classes": (
+        "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,"
+        "location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods"
+    ),
+    "users": (
+        "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,"
+        "givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,"
+        "password"
+    ),
+    "enrollments": (
+        "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,"
+        "primary,beginDate,endDate"
+    ),
+    "demographics": (
+        "sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,asian,"
+        "blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
+        "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,"
+        "stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus,"
+        "metadata.englishLearner,metadata.disability,metadata.freeReducedMeals"
+    ),
+}
+RACES = (
+    "americanIndianOrAlaskaNative",
+    "asian",
+    "blackOrAfricanAmerican",
+    "nativeHawaiianOrOtherPacificIslander",
+    "white",
+    "demographicRaceTwoOrMoreRaces",
 )
-DEMOGRAPHIC_COLUMNS = (
-    "sourcedId,status,dateLastModified,birthDate,sex,americanIndianOrAlaskaNative,asian,"
-    "blackOrAfricanAmerican,nativeHawaiianOrOtherPacificIslander,white,"
-    "demographicRaceTwoOrMoreRaces,hispanicOrLatinoEthnicity,countryOfBirthCode,"
-    "stateOfBirthAbbreviation,cityOfBirth,publicSchoolResidenceStatus,metadata.englishLearner,"
-    "metadata.disability,metadata.freeReducedMeals"
-)
+# Every file a OneRoster 1.1 manifest names (bulk or absent).
+MANIFEST_FILES = """
+    academicSessions categories classes classResources courses courseResources demographics
+    enrollments lineItems orgs resources results users
+"""
 MODIFIED = "2026-08-01"
+YEAR = {"beginDate": "2026-08-12", "endDate": "2027-06-04"}
 
 
-def _write(folder: Path, name: str, header: str, rows: list[list[str]]) -> None:
-    """One CSV file; ``header`` is the header row as written, columns separated by commas."""
+def _write(folder: Path, name: str, rows: list[dict[str, str]]) -> None:
+    """One data file; columns a row does not name are empty, and every row was last modified
+    on the same day."""
     with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(header.split(","))
-        writer.writerows(rows)
+        writer = csv.DictWriter(file, HEADERS[name].split(","), restval="")
+        writer.writeheader()
+        writer.writerows({"dateLastModified": MODIFIED, **row} for row in rows)
 
 
 def _flag(rng: random.Random, chance: float) -> str:
@@ -169,127 +135,65 @@ def _flag(rng: random.Random, chance: float) -> str:
 
 def write_bundle(folder: Path, rng: random.Random) -> dict[str, int]:
     """The county's OneRoster 1.1 bulk bundle; the number of rows of each file."""
-    sizes: dict[str, int] = {}
-    files = ("academicSessions", "classes", "courses", "demographics", "enrollments")
-    present = {*files, "orgs", "users"}
-    manifest = [["manifest.version", "1.0"], ["oneroster.version", "1.1"]]
-    for name in [
-        "academicSessions",
-        "categories",
-        "classes",
-        "classResources",
-        "courses",
-        "courseResources",
-        "demographics",
-        "enrollments",
-        "lineItems",
-        "orgs",
-        "resources",
-        "results",
-        "users",
-    ]:
-        manifest.append([f"file.{name}", "bulk" if name in present else "absent"])
-    manifest += [["source.systemName", "Bench SIS"], ["source.systemCode", "BENCH"]]
-    _write(folder, "manifest", "propertyName,value", manifest)
+    given_names, family_names = GIVEN_NAMES.split(), FAMILY_NAMES.split()
+    files = {"academicSessions", "classes", "courses", "demographics", "enrollments"}
+    files |= {"orgs", "users"}
+    with (folder / "manifest.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerows([["propertyName", "value"], ["manifest.version", "1.0"]])
+        writer.writerow(["oneroster.version", "1.1"])
+        for name in MANIFEST_FILES.split():
+            writer.writerow([f"file.{name}", "bulk" if name in files else "absent"])
+        writer.writerows([["source.systemName", "Bench SIS"], ["source.systemCode", "BENCH"]])
 
-    orgs = [
-        ["org-county", "", MODIFIED, "Bench County Office of Education", "local", "4900000", ""]
-    ]
-    schools: list[str] = []
+    county = "Bench County Office of Education"
+    orgs = [{"sourcedId": "org-county", "name": county, "type": "local", "identifier": "4900000"}]
     for d in range(DISTRICTS):
-        code = f"49{70000 + d * 100:05d}"
+        name = f"Bench Unified District {d + 1}"
         orgs.append(
-            [f"org-d{d}", "", MODIFIED, f"Bench Unified District {d + 1}", "district", code, ""]
+            {"sourcedId": f"org-d{d}", "name": name, "type": "district", "identifier": _cds(d)}
         )
+    schools: list[str] = []
     for s in range(SCHOOLS):
         district = s % DISTRICTS
-        cds = f"49{70000 + district * 100:05d}{4900000 + s:07d}"
-        orgs.append(
-            [
-                f"org-s{s}",
-                "",
-                MODIFIED,
-                f"Bench High School {s + 1}",
-                "school",
-                cds,
-                f"org-d{district}",
-            ]
-        )
         schools.append(f"org-s{s}")
-    _write(
-        folder,
-        "orgs",
-        "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId",
-        orgs,
-    )
-    sizes["orgs"] = len(orgs)
+        orgs.append(
+            {
+                "sourcedId": f"org-s{s}",
+                "name": f"Bench High School {s + 1}",
+                "type": "school",
+                "identifier": f"{_cds(district)}{4900000 + s:07d}",
+                "parentSourcedId": f"org-d{district}",
+            }
+        )
+    _write(folder, "orgs", orgs)
 
-    sessions = [
-        [
-            "as-2027",
-            "",
-            MODIFIED,
-            "2026-2027",
-            "schoolYear",
-            "2026-08-12",
-            "2027-06-04",
-            "",
-            "2027",
-        ],
-        [
-            "as-2027-s1",
-            "",
-            MODIFIED,
-            "Fall 2026",
-            "semester",
-            "2026-08-12",
-            "2027-01-15",
-            "as-2027",
-            "2027",
-        ],
-        [
-            "as-2027-s2",
-            "",
-            MODIFIED,
-            "Spring 2027",
-            "semester",
-            "2027-01-19",
-            "2027-06-04",
-            "as-2027",
-            "2027",
-        ],
-    ]
+    year = {"type": "schoolYear", "schoolYear": "2027"}
+    term = {"type": "semester", "parentSourcedId": "as-2027", "schoolYear": "2027"}
     _write(
         folder,
         "academicSessions",
-        "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear",
-        sessions,
+        [
+            {"sourcedId": "as-2027", "title": "2026-2027", **year, **_dates("08-12", "06-04")},
+            {"sourcedId": "as-2027-s1", "title": "Fall 2026", **term, **_dates("08-12", "01-15")},
+            {"sourcedId": "as-2027-s2", "title": "Spring 2027", **term, **_dates("01-19", "06-04")},
+        ],
     )
 
-    courses = []
-    for d in range(DISTRICTS):
-        for code, title in COURSES:
-            courses.append(
-                [
-                    f"crs-{d}-{code}",
-                    "",
-                    MODIFIED,
-                    "as-2027",
-                    title,
-                    code,
-                    "9,10,11,12",
-                    f"org-d{d}",
-                    "CTE",
-                    "",
-                ]
-            )
-    _write(
-        folder,
-        "courses",
-        "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId,subjects,subjectCodes",
-        courses,
-    )
-    sizes["courses"] = len(courses)
+    courses = [
+        {
+            "sourcedId": f"crs-{d}-{code}",
+            "schoolYearSourcedId": "as-2027",
+            "title": title,
+            "courseCode": code,
+            "grades": "9,10,11,12",
+            "orgSourcedId": f"org-d{d}",
+            "subjects": "CTE",
+        }
+        for d in range(DISTRICTS)
+        for code, title in COURSES
+    ]
+    _write(folder, "courses", courses)
 
     # teachers and classes: each school has its share of both; a class's teacher teaches there
     teachers_at: dict[str, list[str]] = {s: [] for s in schools}
@@ -299,201 +203,151 @@ def write_bundle(folder: Path, rng: random.Random) -> dict[str, int]:
         teachers_at[school].append(f"t-{t}")
         teacher_school[f"t-{t}"] = school
     classes_at: dict[str, list[str]] = {s: [] for s in schools}
-    class_rows = []
-    enrollments: list[list[str]] = []
+    classes = []
+    enrollments: list[dict[str, str]] = []
     for c in range(CLASSES):
         school = schools[c % SCHOOLS]
-        district = int(school[5:]) % DISTRICTS
         code, title = COURSES[rng.randrange(len(COURSES))]
         period = str(1 + c % 7)
         key = f"cls-{c}"
         classes_at[school].append(key)
-        term = "as-2027-s1" if c % 2 else "as-2027-s2"
-        class_rows.append(
-            [
-                key,
-                "",
-                MODIFIED,
-                f"{title} - Period {period} ({c})",
-                "9,10,11,12",
-                f"crs-{district}-{code}",
-                f"C{c}",
-                "scheduled",
-                f"Room {c % 40 + 1}",
-                school,
-                term,
-                "CTE",
-                "",
-                period,
-            ]
+        classes.append(
+            {
+                "sourcedId": key,
+                "title": f"{title} - Period {period} ({c})",
+                "grades": "9,10,11,12",
+                "courseSourcedId": f"crs-{int(school[5:]) % DISTRICTS}-{code}",
+                "classCode": f"C{c}",
+                "classType": "scheduled",
+                "location": f"Room {c % 40 + 1}",
+                "schoolSourcedId": school,
+                "termSourcedIds": "as-2027-s1" if c % 2 else "as-2027-s2",
+                "subjects": "CTE",
+                "periods": period,
+            }
         )
         teacher = rng.choice(teachers_at[school])
-        enrollments.append(
-            [
-                f"e-{len(enrollments)}",
-                "",
-                MODIFIED,
-                key,
-                school,
-                teacher,
-                "teacher",
-                "true",
-                "2026-08-12",
-                "2027-06-04",
-            ]
-        )
-    _write(
-        folder,
-        "classes",
-        "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods",
-        class_rows,
-    )
-    sizes["classes"] = len(class_rows)
+        enrollments.append(_enrollment(len(enrollments), key, school, teacher, "teacher"))
+    _write(folder, "classes", classes)
 
     # students: 4 classes each, 10,000 of them a fifth; parents of one or two children
-    users: list[list[str]] = []
-    demographics: list[list[str]] = []
+    users: list[dict[str, str]] = []
+    demographics: list[dict[str, str]] = []
     student_school = [schools[i % SCHOOLS] for i in range(STUDENTS)]
     parents_of: dict[int, list[str]] = {}
     children_of: list[list[int]] = []
     unparented = list(range(STUDENTS))
     rng.shuffle(unparented)
     for p in range(PARENTS):
-        count = 2 if p % 3 == 0 else 1
-        children = [unparented.pop() for _ in range(count)]
+        children = [unparented.pop() for _ in range(2 if p % 3 == 0 else 1)]
         children_of.append(children)
         for child in children:
             parents_of.setdefault(child, []).append(f"p-{p}")
-    student_enrollments = ENROLLMENTS - CLASSES
-    extra = student_enrollments - 4 * STUDENTS
+    fifth_classes = ENROLLMENTS - CLASSES - 4 * STUDENTS
     for i in range(STUDENTS):
         school = student_school[i]
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        given, family = rng.choice(given_names), rng.choice(family_names)
         grade = 9 + rng.randrange(4)
         key = f"s-{i}"
         users.append(
-            [
-                key,
-                "",
-                MODIFIED,
-                "true",
-                school,
-                "student",
-                f"s{i}",
-                f"{{Local:{100000 + i}}}",
-                given,
-                family,
-                "",
-                f"{4400000000 + i}",
-                f"{given}.{family}.{i}@students.bench.example.org".lower(),
-                "",
-                "",
-                ",".join(parents_of.get(i, [])),
-                f"{grade:02d}",
-                "",
-            ]
+            {
+                "sourcedId": key,
+                "enabledUser": "true",
+                "orgSourcedIds": school,
+                "role": "student",
+                "username": f"s{i}",
+                "userIds": f"{{Local:{100000 + i}}}",
+                "givenName": given,
+                "familyName": family,
+                "identifier": f"{4400000000 + i}",  # the SSID
+                "email": f"{given}.{family}.{i}@students.bench.example.org".lower(),
+                "agentSourcedIds": ",".join(parents_of.get(i, [])),
+                "grades": f"{grade:02d}",
+            }
         )
-        year = 2026 - 5 - grade - (1 if rng.random() < 0.6 else 0)
-        birth = f"{year}-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}"
-        race = rng.randrange(6)
+        born = 2026 - 5 - grade - (1 if rng.random() < 0.6 else 0)
+        race = rng.randrange(len(RACES))
         demographics.append(
-            [
-                key,
-                "",
-                MODIFIED,
-                birth,
-                rng.choice(("female", "male", "female", "male", "other")),
-                "true" if race == 0 else "false",
-                "true" if race == 1 else "false",
-                "true" if race == 2 else "false",
-                "true" if race == 3 else "false",
-                "true" if race == 4 else "false",
-                "true" if race == 5 else "false",
-                _flag(rng, 0.45),
-                "US",
-                "CA",
-                "",
-                "",
-                _flag(rng, 0.15),
-                _flag(rng, 0.1),
-                _flag(rng, 0.5),
-            ]
+            {
+                "sourcedId": key,
+                "birthDate": f"{born}-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}",
+                "sex": rng.choice(("female", "male", "female", "male", "other")),
+                **{column: "true" if n == race else "false" for n, column in enumerate(RACES)},
+                "hispanicOrLatinoEthnicity": _flag(rng, 0.45),
+                "countryOfBirthCode": "US",
+                "stateOfBirthAbbreviation": "CA",
+                "metadata.englishLearner": _flag(rng, 0.15),
+                "metadata.disability": _flag(rng, 0.1),
+                "metadata.freeReducedMeals": _flag(rng, 0.5),
+            }
         )
-        for klass in rng.sample(classes_at[school], 5 if i < extra else 4):
-            enrollments.append(
-                [
-                    f"e-{len(enrollments)}",
-                    "",
-                    MODIFIED,
-                    klass,
-                    school,
-                    key,
-                    "student",
-                    "false",
-                    "2026-08-12",
-                    "2027-06-04",
-                ]
-            )
+        for klass in rng.sample(classes_at[school], 5 if i < fifth_classes else 4):
+            enrollments.append(_enrollment(len(enrollments), klass, school, key, "student"))
     for t in range(TEACHERS):
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        given, family = rng.choice(given_names), rng.choice(family_names)
         users.append(
-            [
-                f"t-{t}",
-                "",
-                MODIFIED,
-                "true",
-                teacher_school[f"t-{t}"],
-                "teacher",
-                f"t{t}",
-                f"{{Local:T{t}}}",
-                given,
-                family,
-                "",
-                "",
-                f"{given}.{family}.t{t}@bench.example.org".lower(),
-                "",
-                "",
-                "",
-                "",
-                "",
-            ]
+            {
+                "sourcedId": f"t-{t}",
+                "enabledUser": "true",
+                "orgSourcedIds": teacher_school[f"t-{t}"],
+                "role": "teacher",
+                "username": f"t{t}",
+                "userIds": f"{{Local:T{t}}}",
+                "givenName": given,
+                "familyName": family,
+                "email": f"{given}.{family}.t{t}@bench.example.org".lower(),
+            }
         )
     for p, children in enumerate(children_of):
-        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
-        email = f"{given}.{family}.p{p}@example.com".lower() if p % 10 else ""
+        given, family = rng.choice(given_names), rng.choice(family_names)
         users.append(
-            [
-                f"p-{p}",
-                "",
-                MODIFIED,
-                "true",
-                student_school[children[0]],
-                "parent" if p % 7 else "guardian",
-                "",
-                "",
-                given,
-                family,
-                "",
-                "",
-                email,
-                "",
-                f"707-555-{p % 10000:04d}",
-                ",".join(f"s-{c}" for c in children),
-                "",
-                "",
-            ]
+            {
+                "sourcedId": f"p-{p}",
+                "enabledUser": "true",
+                "orgSourcedIds": student_school[children[0]],
+                "role": "parent" if p % 7 else "guardian",
+                "givenName": given,
+                "familyName": family,
+                # one in ten has no e-mail address (a phone number only)
+                "email": f"{given}.{family}.p{p}@example.com".lower() if p % 10 else "",
+                "phone": f"707-555-{p % 10000:04d}",
+                "agentSourcedIds": ",".join(f"s-{c}" for c in children),
+            }
         )
-    _write(folder, "users", USER_COLUMNS, users)
-    _write(folder, "demographics", DEMOGRAPHIC_COLUMNS, demographics)
-    _write(
-        folder,
-        "enrollments",
-        "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate",
-        enrollments,
-    )
-    sizes["users"] = len(users)
-    sizes["enrollments"] = len(enrollments)
-    return sizes
+    _write(folder, "users", users)
+    _write(folder, "demographics", demographics)
+    _write(folder, "enrollments", enrollments)
+    return {
+        "orgs": len(orgs),
+        "classes": len(classes),
+        "users": len(users),
+        "enrollments": len(enrollments),
+    }
+
+
+def _cds(district: int) -> str:
+    """A district's CDS code: county 49 and a five-digit district number."""
+    return f"49{70000 + district * 100:05d}"
+
+
+def _dates(start: str, end: str) -> dict[str, str]:
+    """A session's first and last day, given as MM-DD: August to December are 2026."""
+    return {
+        "startDate": f"{2026 if start >= '08' else 2027}-{start}",
+        "endDate": f"{2026 if end >= '08' else 2027}-{end}",
+    }
+
+
+def _enrollment(number: int, klass: str, school: str, user: str, role: str) -> dict[str, str]:
+    return {
+        "sourcedId": f"e-{number}",
+        "classSourcedId": klass,
+        "schoolSourcedId": school,
+        "userSourcedId": user,
+        "role": role,
+        "primary": "true" if role == "teacher" else "false",
+        **YEAR,
+    }
 
 
 def _peak_bytes() -> int:
