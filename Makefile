@@ -51,6 +51,7 @@ bench: setup
 	$(PY) tests/benchmarks/bench_matching.py
 	$(PY) tests/benchmarks/bench_pages.py
 	$(PY) tests/benchmarks/bench_round.py
+	$(PY) tests/benchmarks/bench_roster.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

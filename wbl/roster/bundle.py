@@ -85,13 +85,19 @@ class Problem:
 
 @dataclass(slots=True)
 class Row:
-    """One data row: its line number in the file (the header is row 1) and its cells."""
+    """One data row: its line number in the file (the header is row 1) and its cells.
+
+    The cells are a tuple in the header's order, stripped of surrounding spaces when read,
+    with ``columns`` (column → position) shared by every row of the file: a dict per row made
+    200,000 enrollments take about 250 MB."""
 
     number: int
-    cells: dict[str, str]
+    values: tuple[str, ...]
+    columns: dict[str, int]
 
     def get(self, column: str) -> str:
-        return (self.cells.get(column) or "").strip()
+        position = self.columns.get(column)
+        return "" if position is None else self.values[position]
 
 
 @dataclass(slots=True)
@@ -104,6 +110,7 @@ class Bundle:
     # A problem that leaves a file unread (no manifest, a missing column, not CSV): the rows
     # cannot be checked further. Row problems (a duplicate sourcedId) still let them be.
     fatal: bool = False
+    shared_values: dict[str, str] = field(default_factory=dict, repr=False)
 
     def rows(self, name: str) -> list[Row]:
         return self.tables.get(name, [])
@@ -208,16 +215,22 @@ def _table(name: str, data: bytes, bundle: Bundle) -> None:
     rows: list[Row] = []
     seen: dict[str, int] = {}
     width = len(columns)
+    positions = {column: position for position, column in enumerate(columns)}
+    # One string object per distinct value: dates, roles, school and class ids repeat on
+    # thousands of rows (about a third of the memory the files take once read).
+    share = bundle.shared_values.setdefault
+    id_position = positions.get("sourcedId")
     for line, values in records:
-        if not any(v.strip() for v in values):
+        cells = list(map(str.strip, values))
+        if not any(cells):  # a blank line
             continue
-        if len(values) != width:
+        if len(cells) != width:
             bundle.problem(
-                name, line, "", f"has {len(values)} values where the header has {width} columns"
+                name, line, "", f"has {len(cells)} values where the header has {width} columns"
             )
             continue
-        row = Row(line, dict(zip(columns, values, strict=True)))
-        sourced_id = row.get("sourcedId")
+        row = Row(line, tuple(map(share, cells, cells)), positions)
+        sourced_id = "" if id_position is None else row.values[id_position]
         if not sourced_id:
             bundle.problem(name, line, "sourcedId", "is empty")
             continue

@@ -179,6 +179,9 @@ def import_roster(
 
 
 def _split(value: str) -> list[str]:
+    if "," not in value:  # most cells name one org or none: no list to build
+        value = value.strip()
+        return [value] if value else []
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
@@ -353,7 +356,7 @@ class _Planner:
         self.guardian_updates: list[dict[str, Any]] = []
         self.consent_contacts: dict[str, tuple[str, str]] = {}
         self.demographic_rows: dict[str, dict[str, Any]] = {}
-        self.demographic_existing: set[int] = set()
+        self.demographic_existing: dict[int, dict[str, Any]] = {}  # student id → stored
         self.frl: dict[str, bool] = {}
         self.classes: dict[str, _Klass] = {}
         self.class_inserts: list[_Klass] = []
@@ -949,14 +952,16 @@ class _Planner:
             for key, a in self.accounts.items()
             if key in self.demographic_rows and a.user_id in self.profiles
         ]
+        stored_columns: list[Any] = [StudentDemographics.student_id] + [
+            getattr(StudentDemographics, name)
+            for name in ("sex", *RACE_COLUMNS, *EXTENSION_COLUMNS)
+        ]
         for chunk in _chunks(profile_ids):
-            self.demographic_existing.update(
-                db.session.scalars(
-                    select(StudentDemographics.student_id).where(
-                        StudentDemographics.student_id.in_(chunk)
-                    )
-                )
-            )
+            for stored in db.session.execute(
+                select(*stored_columns).where(StudentDemographics.student_id.in_(chunk))
+            ):
+                values = dict(stored._mapping)
+                self.demographic_existing[values.pop("student_id")] = values
 
     # -- classes and enrollments ----------------------------------------------------------
 
@@ -1306,8 +1311,11 @@ class _Planner:
             student_id = profile_ids.get(key)
             if student_id is None:
                 continue
+            stored = self.demographic_existing.get(student_id)
+            if stored == values:
+                continue  # unchanged: updated_at keeps the day they last changed
             row = {"student_id": student_id, **values, "updated_at": now}
-            (updates if student_id in self.demographic_existing else inserts).append(row)
+            (inserts if stored is None else updates).append(row)
         if inserts:
             db.session.execute(insert(StudentDemographics), inserts)
         if updates:
