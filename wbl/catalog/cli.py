@@ -13,6 +13,7 @@ import click
 
 from wbl.catalog import imports
 from wbl.errors import DomainError
+from wbl.imports import reading
 
 _FILE = click.Path(exists=True, dir_okay=False, readable=True, path_type=Path)
 
@@ -28,9 +29,9 @@ def export_cli() -> None:
 
 
 def _run_import(what: imports.What, path: Path, dry_run: bool) -> None:
-    if path.stat().st_size > imports.MAX_FILE_BYTES:
+    if path.stat().st_size > reading.MAX_FILE_BYTES:
         click.echo(
-            f"file: the file is larger than {imports.MAX_FILE_BYTES // 1048576} MB; "
+            f"file: the file is larger than {reading.MAX_FILE_BYTES // 1048576} MB; "
             "split it into smaller files",
             err=True,
         )
@@ -70,9 +71,9 @@ def import_offerings(file: Path, dry_run: bool) -> None:
 
 def _run_export(what: imports.What, path: Path) -> None:
     suffix = path.suffix.lower().lstrip(".")
-    if suffix not in {f.value for f in imports.FileFormat}:
+    if suffix not in {f.value for f in reading.FileFormat}:
         raise click.BadParameter("the file name must end in .csv or .xlsx", param_hint="FILE")
-    exported = imports.export_catalog(what, imports.FileFormat(suffix))
+    exported = imports.export_catalog(what, reading.FileFormat(suffix))
     path.write_bytes(exported.data)
     click.echo(f"Wrote {exported.rows} {what.value} to {path}.")
 

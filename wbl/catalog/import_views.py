@@ -16,6 +16,8 @@ from wbl.catalog import imports
 from wbl.catalog.import_forms import MAX_UPLOAD_BYTES, ConfirmImportForm, ImportUploadForm
 from wbl.downloads import attachment
 from wbl.errors import DomainError
+from wbl.imports import reading
+from wbl.imports.report import ImportReport
 
 bp = Blueprint("imports", __name__, url_prefix="/catalog/import")
 
@@ -27,13 +29,11 @@ def _upload_page(form: ImportUploadForm) -> ResponseReturnValue:
         "imports/upload.html",
         form=form,
         columns=imports.COLUMNS,
-        max_rows=imports.MAX_ROWS,
+        max_rows=reading.MAX_ROWS,
     )
 
 
-def _report_page(
-    report: imports.ImportReport, token: str | None, filename: str
-) -> ResponseReturnValue:
+def _report_page(report: ImportReport, token: str | None, filename: str) -> ResponseReturnValue:
     confirm = ConfirmImportForm(formdata=None, token=token) if token else None
     return render_template(
         "imports/report.html",
@@ -82,7 +82,7 @@ def confirm() -> ResponseReturnValue:
 def export() -> ResponseReturnValue:
     try:
         what = imports.What(request.args.get("what", ""))
-        fmt = imports.FileFormat(request.args.get("format", "csv"))
+        fmt = reading.FileFormat(request.args.get("format", "csv"))
     except ValueError:
         abort(404)
     exported = imports.export_catalog(what, fmt)

@@ -18,31 +18,10 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wbl.access import require
 from wbl.auth.models import User, normalize_email
-from wbl.catalog.imports import (
-    MIMETYPES,
-    Cell,
-    Column,
-    ExportFile,
-    FileFormat,
-    FileProblem,
-    ImportConflict,
-    ImportReport,
-    Lookup,
-    Problem,
-    Row,
-    StagedImport,
-    csv_bytes,
-    read_staged,
-    read_table,
-    rows_by_column,
-    stage_checked,
-    xlsx_bytes,
-)
 from wbl.clock import local_today
 from wbl.credentials.models import (
     WORKKEYS_LEVELS,
@@ -59,6 +38,12 @@ from wbl.credentials.services import (
     require_catalog_keeper,
 )
 from wbl.extensions import db
+from wbl.imports.reading import Cell, FileFormat
+from wbl.imports.report import ImportReport, Problem
+from wbl.imports.rows import Column, Lookup, Row
+from wbl.imports.run import Planned, run_import
+from wbl.imports.staging import StagedImport, Staging, read_staged, stage_checked
+from wbl.imports.writing import ExportFile, export_file, yes_no
 from wbl.reference.models import IndustrySector
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
@@ -109,7 +94,11 @@ COLUMNS: dict[Holds, tuple[Column, ...]] = {
     Holds.CREDENTIALS: CREDENTIAL_COLUMNS,
     Holds.SCORES: SCORE_COLUMNS,
 }
-PURPOSES = {Holds.CREDENTIALS: "credential-import", Holds.SCORES: "workkeys-import"}
+_FORMATS = frozenset(f.value for f in FileFormat)
+STAGING = {
+    Holds.CREDENTIALS: Staging("credential-import", _FORMATS),
+    Holds.SCORES: Staging("workkeys-import", _FORMATS),
+}
 
 
 # --- credentials ------------------------------------------------------------------------------
@@ -335,36 +324,40 @@ def import_file(
     require(is_staff(actor))
     if holds is Holds.CREDENTIALS:
         require_catalog_keeper(actor)
-    report = ImportReport(what=holds, dry_run=dry_run)
-    try:
-        table = read_table(data, filename)
-    except FileProblem as problem:
-        report.problems.append(Problem(None, "", problem.message))
-        return report
-    rows = rows_by_column(COLUMNS[holds], table, report.problems, label=holds.value)
-    if holds is Holds.SCORES and not {"student_email", "student_id"} & set(table.header):
-        report.problems.append(
-            Problem(1, "student_email", "give a student_email or a student_id column")
-        )
-        rows = []
-    report.rows = len(rows)
-    if report.problems:
-        return report
-    with db.session.no_autoflush:
-        if holds is Holds.CREDENTIALS:
-            plans = _plan_credentials(rows)
-            report.created = sum(1 for p in plans if p.record is None)
-            report.updated = sum(1 for p in plans if p.record is not None and p.changed)
-            report.unchanged = sum(1 for p in plans if p.record is not None and not p.changed)
-        else:
-            scores = _plan_scores(actor, rows)
-            report.created = len(scores)
-    report.problems.sort(key=lambda p: p.row or 0)
-    if report.problems or dry_run:
-        return report
-    if holds is Holds.CREDENTIALS:
-        _apply_credentials(plans)
-    else:
+    return run_import(
+        ImportReport(what=holds, dry_run=dry_run),
+        data,
+        filename,
+        COLUMNS[holds],
+        plan=_credentials if holds is Holds.CREDENTIALS else lambda rows: _scores(actor, rows),
+        header_rule=_a_student_column if holds is Holds.SCORES else None,
+        conflict=(
+            "The records changed while the file was being imported. Nothing was imported; "
+            "try again."
+        ),
+    )
+
+
+def _credentials(rows: list[Row]) -> Planned:
+    plans = _plan_credentials(rows)
+    return Planned(
+        lambda: _apply_credentials(plans),
+        created=sum(1 for p in plans if p.record is None),
+        updated=sum(1 for p in plans if p.record is not None and p.changed),
+        unchanged=sum(1 for p in plans if p.record is not None and not p.changed),
+    )
+
+
+def _a_student_column(header: set[str]) -> Problem | None:
+    if not {"student_email", "student_id"} & header:
+        return Problem(1, "student_email", "give a student_email or a student_id column")
+    return None
+
+
+def _scores(actor: User, rows: list[Row]) -> Planned:
+    scores = _plan_scores(actor, rows)
+
+    def apply() -> None:
         db.session.add_all(
             WorkKeysScore(
                 student_id=s.student_id,
@@ -376,26 +369,21 @@ def import_file(
             )
             for s in scores
         )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ImportConflict(
-            "The records changed while the file was being imported. Nothing was imported; "
-            "try again."
-        ) from None
-    return report
+
+    return Planned(apply, created=len(scores))
 
 
-def stage_upload(actor: User, holds: Holds, data: bytes, filename: str) -> StagedImport:
+def stage_upload(
+    actor: User, holds: Holds, data: bytes, filename: str
+) -> StagedImport[ImportReport]:
     """Dry-run an upload; a clean one is kept for the user's confirmation."""
     report = import_file(actor, holds, data, filename, dry_run=True)
-    return stage_checked(actor, PURPOSES[holds], report, data, filename)
+    return stage_checked(actor, STAGING[holds], report, data, filename)
 
 
 def confirm_upload(actor: User, holds: Holds, token: str) -> ImportReport:
     """Import a file the user checked before, checked again (the records may have changed)."""
-    staged = read_staged(actor, PURPOSES[holds], token)
+    staged = read_staged(actor, STAGING[holds], token)
     report = import_file(actor, holds, staged.data, staged.filename, dry_run=False)
     if report.ok:
         storage().delete(staged.key)
@@ -403,10 +391,6 @@ def confirm_upload(actor: User, holds: Holds, token: str) -> ImportReport:
 
 
 # --- export -----------------------------------------------------------------------------------
-
-
-def _yes_no(value: bool) -> str:
-    return "yes" if value else "no"
 
 
 def export_credentials(fmt: FileFormat) -> ExportFile:
@@ -424,11 +408,9 @@ def export_credentials(fmt: FileFormat) -> ExportFile:
             c.sector.code,
             c.points,
             c.validity_months,
-            _yes_no(c.incentive_qualified),
-            _yes_no(c.active),
+            yes_no(c.incentive_qualified),
+            yes_no(c.active),
         ]
         for c in credentials
     ]
-    header = [c.name for c in CREDENTIAL_COLUMNS]
-    data = csv_bytes(header, rows) if fmt is FileFormat.CSV else xlsx_bytes(header, rows)
-    return ExportFile(data, f"credentials.{fmt.value}", MIMETYPES[fmt], len(rows))
+    return export_file("credentials", fmt, [c.name for c in CREDENTIAL_COLUMNS], rows)

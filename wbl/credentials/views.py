@@ -21,7 +21,6 @@ from sqlalchemy import select
 
 from wbl.access import Role, policy
 from wbl.catalog.import_forms import MAX_UPLOAD_BYTES, ConfirmImportForm
-from wbl.catalog.imports import MAX_ROWS, FileFormat, ImportReport
 from wbl.credentials import imports, queries, services
 from wbl.credentials.forms import (
     ActionForm,
@@ -40,6 +39,8 @@ from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import db
 from wbl.hours.logs import student_log
 from wbl.http import db_int
+from wbl.imports.reading import MAX_ROWS, FileFormat
+from wbl.imports.report import ImportReport
 from wbl.pagination import page_number, paginate
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import IndustrySector

@@ -12,7 +12,6 @@ from flask_wtf import FlaskForm
 
 from wbl.access import Role, policy
 from wbl.auth.models import User
-from wbl.catalog.imports import csv_bytes
 from wbl.clock import local_today
 from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, Forbidden, field_error, flash_refusal
@@ -38,6 +37,7 @@ from wbl.externships.models import (
 )
 from wbl.hours.views import hours_text
 from wbl.http import db_int
+from wbl.imports.writing import csv_bytes
 from wbl.placements.policies import is_staff
 from wbl.portfolio.views import download
 

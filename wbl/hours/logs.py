@@ -28,7 +28,6 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
-from wbl.catalog.imports import csv_bytes
 from wbl.catalog.models import Offering, Partner
 from wbl.clock import local_to_utc, local_today, to_local
 from wbl.errors import DomainError, NotFound
@@ -36,6 +35,7 @@ from wbl.evaluations.models import RATINGS, PlacementEvaluation
 from wbl.events.models import EventDateOption, EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
+from wbl.imports.writing import csv_bytes
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_staff
 from wbl.schools.models import ClassSection, School, class_section_student

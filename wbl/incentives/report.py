@@ -27,12 +27,12 @@ from sqlalchemy import Select, and_, func, or_, select
 
 from wbl.access import require
 from wbl.auth.models import User
-from wbl.catalog.imports import csv_bytes, xlsx_bytes
 from wbl.catalog.models import Offering
 from wbl.clock import local_to_utc, to_local
 from wbl.credentials.models import Credential, EarnedStatus, StudentCredential
 from wbl.extensions import db
 from wbl.hours.models import EntryStatus, HourEntry
+from wbl.imports.writing import csv_bytes, xlsx_bytes
 from wbl.incentives.distribution import Claim, distribute
 from wbl.incentives.models import Appropriation, CompletionType, ProgramYear, StaffCompletion
 from wbl.incentives.services import get_district, get_year, is_staff, tier_ranks

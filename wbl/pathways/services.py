@@ -26,9 +26,9 @@ from datetime import date
 from sqlalchemy import delete, select
 
 from wbl.auth.models import User
-from wbl.catalog.imports import csv_bytes
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import db
+from wbl.imports.writing import csv_bytes
 from wbl.pathways import queries, rules
 from wbl.pathways.models import PathwayRule, RuleKind
 from wbl.placements.policies import is_staff

@@ -22,6 +22,7 @@ from wbl.catalog import imports
 from wbl.catalog.imports import What
 from wbl.credentials import imports as credential_imports
 from wbl.credentials.imports import Holds
+from wbl.imports import reading
 
 _PARTS = {
     "[Content_Types].xml": (
@@ -163,7 +164,7 @@ def test_a_sheet_declaring_too_many_columns_is_refused_before_a_row_is_read(
 def test_a_sheet_that_understates_its_size_is_still_stopped_while_streaming(
     monkeypatch: pytest.MonkeyPatch, rows_parsed: list[int]
 ) -> None:
-    monkeypatch.setattr(imports, "MAX_SHEET_ROWS", 40)
+    monkeypatch.setattr(reading, "MAX_SHEET_ROWS", 40)
     rows = [row(1, "external_id", "name")] + [row(n, f"P-{n}", "x") for n in range(2, 5000)]
     report = imports.import_file(
         What.PARTNERS, workbook(rows, dimension="A1:B2"), "p.xlsx", dry_run=True
@@ -187,7 +188,7 @@ def test_styled_cells_far_right_cost_nothing(monkeypatch: pytest.MonkeyPatch) ->
         f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="XFD{n}" s="0"/></row>'
         for n in range(2, 2000)
     )
-    table = imports.read_table(workbook(rows, dimension=None), "p.xlsx")
+    table = reading.read_table(workbook(rows, dimension=None), "p.xlsx")
     assert len(table.rows) == 1998
     assert max(len(cells) for _, cells in table.rows) == 1
 
@@ -197,7 +198,7 @@ def test_a_workbook_that_unpacks_past_the_limit_is_refused_before_a_row_is_read(
 ) -> None:
     padding = " " * (32 * 1024 * 1024)  # the documented limit; compresses to almost nothing
     data = workbook([row(1, "external_id"), padding], dimension="A1:A1")
-    assert len(data) < imports.MAX_FILE_BYTES
+    assert len(data) < reading.MAX_FILE_BYTES
     report = imports.import_file(What.PARTNERS, data, "p.xlsx", dry_run=True)
     assert _messages(report) == [
         "file: The workbook is too large once unpacked. Split it into smaller files."
@@ -232,8 +233,8 @@ def _with_dimension(data: bytes, ref: str) -> bytes:
 
 
 def test_a_csv_longer_than_the_sheet_limit_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imports, "MAX_SHEET_ROWS", 30)
-    monkeypatch.setattr(imports, "MAX_BLANK_RUN", 10_000)
+    monkeypatch.setattr(reading, "MAX_SHEET_ROWS", 30)
+    monkeypatch.setattr(reading, "MAX_BLANK_RUN", 10_000)
     data = csv_bytes([partner_row()]) + b"\r\n" * 100
     report = imports.import_file(What.PARTNERS, data, "p.csv", dry_run=True)
     assert _messages(report)[0].startswith("file: The sheet has more than 30 rows;")

@@ -17,9 +17,9 @@ from tests.conftest import csrf_from
 from tests.support.builders import make_employer, make_user
 from tests.support.import_files import csv_bytes, partner_row, xlsx_bytes
 from wbl.access import Role
-from wbl.catalog import imports
 from wbl.catalog.models import Partner
 from wbl.extensions import db
+from wbl.imports import staging
 
 URL = "/catalog/import/"
 TOKEN_RE = re.compile(r'name="token" type="hidden" value="([^"]+)"')
@@ -140,7 +140,7 @@ def test_an_expired_confirmation_is_refused(client, login_as, post_form, monkeyp
     html = html.get_data(as_text=True)
     token = TOKEN_RE.search(html)
     assert token is not None
-    monkeypatch.setattr(imports, "STAGED_MAX_AGE", -1)
+    monkeypatch.setattr(staging, "STAGED_MAX_AGE", -1)
     assert _confirm(client, html, token.group(1)).status_code == 302
     assert "has expired (after an hour)" in client.get(URL).get_data(as_text=True)
     assert _partner("W-1") is None

@@ -14,6 +14,7 @@ from wbl.catalog import imports
 from wbl.catalog.imports import FileFormat, What, export_catalog, import_file
 from wbl.catalog.models import Offering, OfferingStatus, Partner
 from wbl.extensions import db
+from wbl.imports import reading
 from wbl.reference.models import ExperienceKind
 
 EXAMPLES = Path(__file__).parents[3] / "docs" / "examples"
@@ -208,7 +209,7 @@ def test_missing_required_columns_are_named() -> None:
 
 
 def test_too_many_rows_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
     report = _partners([partner_row(), partner_row(), partner_row()], dry_run=True)
     assert "more than 2 rows" in _messages(report)[0]
 
@@ -400,7 +401,7 @@ def test_text_that_looks_like_a_formula_is_guarded_in_the_csv_and_round_trips() 
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imports, "MAX_XLSX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(reading, "MAX_XLSX_UNPACKED_BYTES", 1000)
     report = import_file(What.PARTNERS, xlsx_bytes([partner_row()]), "p.xlsx", dry_run=True)
     assert _messages(report) == [
         "file: The workbook is too large once unpacked. Split it into smaller files."
@@ -408,7 +409,7 @@ def test_a_workbook_that_unpacks_too_large_is_refused(monkeypatch: pytest.Monkey
 
 
 def test_reading_stops_after_a_long_run_of_blank_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(imports, "MAX_BLANK_RUN", 3)
+    monkeypatch.setattr(reading, "MAX_BLANK_RUN", 3)
     data = csv_bytes([partner_row(), {}, partner_row(), {}, {}, {}, partner_row(sector="x")])
     report = import_file(What.PARTNERS, data, "p.csv", dry_run=True)
     assert report.ok

@@ -1,0 +1,70 @@
+"""One import, all rows or none: read the file, check its header and every row, report every
+problem, and write only a clean file, in one transaction (a dry run writes nothing).
+
+An import gives its columns and its per-row rules (``plan``); everything else is here, the
+same for every spreadsheet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+
+from wbl.extensions import db
+from wbl.imports.reading import FileProblem, read_table
+from wbl.imports.report import ImportConflict, ImportReport, Problem
+from wbl.imports.rows import Column, Row, rows_by_column
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """What a checked file would do: the counts of the report, and how to write it."""
+
+    apply: Callable[[], None]
+    created: int
+    updated: int = 0
+    unchanged: int = 0
+
+
+def run_import(
+    report: ImportReport,
+    data: bytes,
+    filename: str,
+    columns: Sequence[Column],
+    *,
+    plan: Callable[[list[Row]], Planned],
+    header_rule: Callable[[set[str]], Problem | None] | None = None,
+    conflict: str | None = None,
+) -> ImportReport:
+    """Check ``data`` and, unless the report is a dry run or any row is wrong, write it and
+    commit. ``plan`` checks the rows (reading only: problems go onto the rows) and says what
+    it would write; ``header_rule`` is a rule on the header as a whole, after the columns'.
+    Problems are in the report, not raised; a write the database refuses is ``conflict``."""
+    try:
+        table = read_table(data, filename)
+    except FileProblem as problem:
+        report.problems.append(Problem(None, "", problem.message))
+        return report
+    rows = rows_by_column(columns, table, report.problems, label=report.what.value)
+    header_problem = header_rule(set(table.header)) if header_rule is not None else None
+    if header_problem is not None:
+        report.problems.append(header_problem)
+        rows = []
+    report.rows = len(rows)
+    if report.problems:
+        return report
+    with db.session.no_autoflush:
+        planned = plan(rows)
+    report.problems.sort(key=lambda p: p.row or 0)
+    report.created, report.updated = planned.created, planned.updated
+    report.unchanged = planned.unchanged
+    if report.problems or report.dry_run:
+        return report  # checking reads only: nothing to undo
+    planned.apply()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ImportConflict(conflict) from None
+    return report
