@@ -36,7 +36,7 @@ from wbl.extensions import db, utcnow
 from wbl.geocoding.services import locate, zip_centroid
 from wbl.imports.reading import Cell, FileFormat, file_format
 from wbl.imports.report import ImportReport, Problem
-from wbl.imports.rows import LIST_SEPARATOR, Column, Lookup, Row
+from wbl.imports.rows import LIST_SEPARATOR, Column, FirstRows, Lookup, Row
 from wbl.imports.run import Planned, run_import
 from wbl.imports.staging import StagedImport, StagedImportGone, Staging, read_staged, stage_checked
 from wbl.imports.writing import ExportFile, export_file, yes_no
@@ -153,17 +153,12 @@ def generated_external_id(what: What, record_id: int) -> str:
     return f"wbl-{what.singular}-{record_id}"
 
 
-def _check_external_ids(what: What, rows: list[Row], column: str = "external_id") -> None:
-    first_row: dict[str, int] = {}
+def _check_external_ids(rows: list[Row], column: str = "external_id") -> None:
+    first = FirstRows[str]()
     for row in rows:
         external_id = row.required_text(column, max_length=64)
-        if not external_id:
-            continue
-        if external_id in first_row:
-            row.problem(column, f"duplicate external_id “{external_id}” (also on row "
-                        f"{first_row[external_id]})")  # fmt: skip
-        else:
-            first_row[external_id] = row.number
+        if external_id and (earlier := first.earlier(external_id, row)) is not None:
+            row.problem(column, f"duplicate external_id “{external_id}” (also on row {earlier})")
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
@@ -252,50 +247,64 @@ class _PartnerNames:
         self.owners[key] = record.id if record is not None else -row.number
 
 
+@dataclass(frozen=True, slots=True)
+class _PartnerContext:
+    """What every row of a partners file is checked against, read once per file."""
+
+    sectors: Lookup
+    existing: dict[str, Partner]
+    names: _PartnerNames
+
+
 def _plan_partners(rows: list[Row]) -> list[_Plan]:
     sectors = Lookup("sector", db.session.scalars(select(IndustrySector)))
-    _check_external_ids(What.PARTNERS, rows)
+    _check_external_ids(rows)
     existing = _existing(Partner, What.PARTNERS, [r.text("external_id") for r in rows])
-    names = _PartnerNames()
-    plans: list[_Plan] = []
-    for row in rows:
-        external_id = row.text("external_id")
-        record: Partner | None = existing.get(external_id)
-        if record is None and external_id:
-            _reserved(row, What.PARTNERS, external_id)
-        values: dict[str, Any] = {"name": row.text("name")}
-        names.claim(row, record, values["name"])
-        sector_text = row.required_text("sector", max_length=200)
-        if sector_text:
-            sector = sectors.find(row, "sector", sector_text)
-            if sector is not None:
-                values["sector_id"] = sector.id
-        values["zip"] = row.zip_code("zip", required=True)
-        for name in ("street_address", "city", "website", "phone", "description"):
-            if row.has(name):
-                values[name] = row.text(name)
-        if row.has("endorses_certificate"):
-            values["endorses_certificate"] = row.boolean("endorses_certificate", default=False)
-        if row.has("active"):
-            values["active"] = row.boolean("active", default=True)
-        for name in ("worksite_agreement_date", "worksite_agreement_expiry", "insurance_expiry"):
-            if row.has(name):
-                values[name] = row.day(name)
-        latitude, longitude = _partner_coordinates(row, values)
-        fields = rules.PartnerFields(
-            **{name: _current(record, values, name, "") for name in rules.PARTNER_LENGTHS},
-            latitude=latitude,
-            longitude=longitude,
-            worksite_agreement_date=_current(record, values, "worksite_agreement_date", None),
-            worksite_agreement_expiry=_current(record, values, "worksite_agreement_expiry", None),
-        )
-        row.rule_problems(rules.partner_problems(fields))
-        if row.ok:
-            locating = _needs_locating(record, values)
-            plan = _Plan(record, external_id, values, locate=locating)
-            plan.changed = record is None or locating or _differs(record, values)
-            plans.append(plan)
-    return plans
+    context = _PartnerContext(sectors, existing, _PartnerNames())
+    plans = (_plan_partner(row, context) for row in rows)
+    return [plan for plan in plans if plan is not None]
+
+
+def _plan_partner(row: Row, context: _PartnerContext) -> _Plan | None:
+    """The change one row makes, or None when the row has a problem (reported on the row)."""
+    external_id, record = _record(row, What.PARTNERS, context.existing)
+    values: dict[str, Any] = {"name": row.text("name")}
+    context.names.claim(row, record, values["name"])
+    sector = context.sectors.find_required(row, "sector", max_length=200)
+    if sector is not None:
+        values["sector_id"] = sector.id
+    values["zip"] = row.zip_code("zip", required=True)
+    row.present(values, row.text, "street_address", "city", "website", "phone", "description")
+    row.present(values, lambda column: row.boolean(column, default=False), "endorses_certificate")
+    row.present(values, lambda column: row.boolean(column, default=True), "active")
+    row.present(
+        values, row.day, "worksite_agreement_date", "worksite_agreement_expiry", "insurance_expiry"
+    )
+    latitude, longitude = _partner_coordinates(row, values)
+    fields = rules.PartnerFields(
+        **{name: _current(record, values, name, "") for name in rules.PARTNER_LENGTHS},
+        latitude=latitude,
+        longitude=longitude,
+        worksite_agreement_date=_current(record, values, "worksite_agreement_date", None),
+        worksite_agreement_expiry=_current(record, values, "worksite_agreement_expiry", None),
+    )
+    row.rule_problems(rules.partner_problems(fields))
+    if not row.ok:
+        return None
+    locating = _needs_locating(record, values)
+    plan = _Plan(record, external_id, values, locate=locating)
+    plan.changed = record is None or locating or _differs(record, values)
+    return plan
+
+
+def _record(row: Row, what: What, existing: dict[str, Any]) -> tuple[str, Any | None]:
+    """The row's external id and the record it names (None: a new one, whose id must not
+    look like a name the export gives)."""
+    external_id = row.text("external_id")
+    record = existing.get(external_id)
+    if record is None and external_id:
+        _reserved(row, what, external_id)
+    return external_id, record
 
 
 def _current(record: Any | None, values: dict[str, Any], name: str, default: Any) -> Any:
@@ -371,7 +380,7 @@ _OFFERING_DEFAULTS: dict[str, Any] = {
 
 
 def _plan_offerings(rows: list[Row]) -> list[_Plan]:
-    _check_external_ids(What.OFFERINGS, rows)
+    _check_external_ids(rows)
     partner_ids = sorted({r.text("partner_external_id") for r in rows} - {""})
     context = _OfferingContext(
         pathways=Lookup("pathway", db.session.scalars(select(Pathway))),
@@ -388,33 +397,19 @@ def _plan_offerings(rows: list[Row]) -> list[_Plan]:
 
 def _plan_offering(row: Row, context: _OfferingContext) -> _Plan | None:
     """The change one row makes, or None when the row has a problem (reported on the row)."""
-    external_id = row.text("external_id")
-    record = context.existing.get(external_id)
-    if record is None and external_id:
-        _reserved(row, What.OFFERINGS, external_id)
+    external_id, record = _record(row, What.OFFERINGS, context.existing)
     values: dict[str, Any] = {"title": row.text("title")}
     partner = _offering_partner(row, context.partners, values)
     kind = _offering_kind(row, context.kinds, values)
-    for name in ("description", "skills", "requirements", "schedule", "location"):
-        if row.has(name):
-            values[name] = row.text(name)
+    row.present(values, row.text, "description", "skills", "requirements", "schedule", "location")
     if row.has("zip"):
         _offering_zip(row, record, values)
     if row.has("virtual"):
         values["is_virtual"] = row.boolean("virtual", default=False)
-    if row.has("paid"):
-        values["paid"] = row.boolean("paid", default=False)
+    row.present(values, lambda column: row.boolean(column, default=False), "paid")
     _offering_numbers(row, record, values)
-    for name in ("start_date", "end_date", "application_deadline"):
-        if row.has(name):
-            values[name] = row.day(name)
-    for column, lookup in (
-        ("pathways", context.pathways),
-        ("outcomes", context.outcomes),
-        ("prerequisites", context.activities),
-    ):
-        if row.has(column):
-            values[column] = lookup.find_many(row, column)
+    row.present(values, row.day, "start_date", "end_date", "application_deadline")
+    _offering_lists(row, context, values)
     status = _status(row, record)
     if status is not None:
         values["status"] = status
@@ -427,6 +422,13 @@ def _plan_offering(row: Row, context: _OfferingContext) -> _Plan | None:
     plan = _Plan(record, external_id, values)
     plan.changed = record is None or _differs(record, values)
     return plan
+
+
+def _offering_lists(row: Row, context: _OfferingContext, values: dict[str, Any]) -> None:
+    """Pathways, outcomes and prerequisites, each a list of codes or names."""
+    row.present(values, lambda column: context.pathways.find_many(row, column), "pathways")
+    row.present(values, lambda column: context.outcomes.find_many(row, column), "outcomes")
+    row.present(values, lambda column: context.activities.find_many(row, column), "prerequisites")
 
 
 def _offering_partner(
@@ -478,9 +480,7 @@ def _offering_numbers(row: Row, record: Offering | None, values: dict[str, Any])
                     f"{capacity} is below the {record.seats_taken} seats already taken",
                 )
             values["capacity"] = capacity
-    for name in ("minimum_age", "min_grade", "expected_hours"):
-        if row.has(name):
-            values[name] = row.integer(name)
+    row.present(values, row.integer, "minimum_age", "min_grade", "expected_hours")
 
 
 def _check_publishing(

@@ -13,7 +13,7 @@ and date) is a problem, not an update.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -40,7 +40,7 @@ from wbl.credentials.services import (
 from wbl.extensions import db
 from wbl.imports.reading import Cell, FileFormat
 from wbl.imports.report import ImportReport, Problem
-from wbl.imports.rows import Column, Lookup, Row
+from wbl.imports.rows import Column, FirstRows, Lookup, Row
 from wbl.imports.run import Planned, run_import
 from wbl.imports.staging import StagedImport, Staging, read_staged, stage_checked
 from wbl.imports.writing import ExportFile, export_file, yes_no
@@ -115,68 +115,92 @@ def _name_key(name: str, issuer: str) -> tuple[str, str]:
     return (name.strip().lower(), issuer.strip().lower())
 
 
+@dataclass(frozen=True, slots=True)
+class _Catalog:
+    """What every row of a credentials file is checked against, read once per file, and the
+    row that first gave each code and each name (a later row may not repeat them)."""
+
+    by_code: dict[str, Credential]
+    by_name: dict[tuple[str, str], Credential]
+    sectors: Lookup
+    first_code: FirstRows[str] = field(default_factory=FirstRows)
+    first_name: FirstRows[tuple[str, str]] = field(default_factory=FirstRows)
+
+
 def _plan_credentials(rows: list[Row]) -> list[_Plan]:
     existing = list(db.session.scalars(select(Credential)))
-    by_code = {c.external_code: c for c in existing if c.external_code}
-    by_name = {_name_key(c.name, c.issuer): c for c in existing}
-    sectors = Lookup("career field", db.session.scalars(select(IndustrySector)))
-    first_code: dict[str, int] = {}
-    first_name: dict[tuple[str, str], int] = {}
-    plans: list[_Plan] = []
-    for row in rows:
-        values: dict[str, Any] = {}
-        code = row.text("external_code", max_length=80) if row.has("external_code") else ""
-        name = row.required_text("name", max_length=200)
-        issuer = row.required_text("issuer", max_length=200)
-        key = _name_key(name, issuer)
-        values["name"], values["issuer"] = name, issuer
-        if code:
-            if code in first_code:
-                row.problem("external_code", f"duplicate external_code “{code}” (also on row "
-                            f"{first_code[code]})")  # fmt: skip
-            first_code.setdefault(code, row.number)
-        if name and issuer:
-            if key in first_name:
-                row.problem("name", f"“{name}” from {issuer} is also on row {first_name[key]}")
-            first_name.setdefault(key, row.number)
-        record = by_code.get(code) if code else None
-        named = by_name.get(key)
-        if record is None and named is not None:
-            if code and named.external_code and named.external_code != code:
-                row.problem(
-                    "external_code",
-                    f"“{name}” from {issuer} is already in the catalog with external code "
-                    f"“{named.external_code}”",
-                )
-            else:
-                record = named
-        elif record is not None and named is not None and named is not record:
+    catalog = _Catalog(
+        by_code={c.external_code: c for c in existing if c.external_code},
+        by_name={_name_key(c.name, c.issuer): c for c in existing},
+        sectors=Lookup("career field", db.session.scalars(select(IndustrySector))),
+    )
+    plans = (_plan_credential(row, catalog) for row in rows)
+    return [plan for plan in plans if plan is not None]
+
+
+def _plan_credential(row: Row, catalog: _Catalog) -> _Plan | None:
+    """The change one row makes, or None when the row has a problem (reported on the row)."""
+    code = row.text("external_code", max_length=80) if row.has("external_code") else ""
+    name = row.required_text("name", max_length=200)
+    issuer = row.required_text("issuer", max_length=200)
+    values: dict[str, Any] = {"name": name, "issuer": issuer}
+    _not_repeated(row, catalog, code, name, issuer)
+    record = _credential_named(row, catalog, code, name, issuer)
+    if row.has("external_code"):
+        values["external_code"] = code or None
+    _credential_fields(row, catalog.sectors, values)
+    if not row.ok:
+        return None
+    plan = _Plan(record, values)
+    plan.changed = record is None or any(getattr(record, k) != v for k, v in values.items())
+    return plan
+
+
+def _not_repeated(row: Row, catalog: _Catalog, code: str, name: str, issuer: str) -> None:
+    """A code, or a name from an issuer, given by an earlier row of the file is a problem."""
+    if code and (earlier := catalog.first_code.earlier(code, row)) is not None:
+        row.problem("external_code", f"duplicate external_code “{code}” (also on row {earlier})")
+    if name and issuer:
+        earlier = catalog.first_name.earlier(_name_key(name, issuer), row)
+        if earlier is not None:
+            row.problem("name", f"“{name}” from {issuer} is also on row {earlier}")
+
+
+def _credential_named(
+    row: Row, catalog: _Catalog, code: str, name: str, issuer: str
+) -> Credential | None:
+    """The credential the row updates: by its code, else by name and issuer; a code and a
+    name that point at two different credentials are a problem."""
+    record = catalog.by_code.get(code) if code else None
+    named = catalog.by_name.get(_name_key(name, issuer))
+    if record is None and named is not None:
+        if code and named.external_code and named.external_code != code:
             row.problem(
-                "name", f"another credential in the catalog is already “{name}” from {issuer}"
+                "external_code",
+                f"“{name}” from {issuer} is already in the catalog with external code "
+                f"“{named.external_code}”",
             )
-        if row.has("external_code"):
-            values["external_code"] = code or None
-        sector_text = row.required_text("sector", max_length=120)
-        if sector_text:
-            sector = sectors.find(row, "sector", sector_text)
-            if sector is not None:
-                values["sector_id"] = sector.id
-        if row.has("points"):
-            points = row.integer("points", minimum=0, maximum=MAX_POINTS)
-            values["points"] = 0 if row.raw("points") is None else points
-        if row.has("validity_months"):
-            values["validity_months"] = row.integer(
-                "validity_months", minimum=1, maximum=MAX_VALIDITY_MONTHS
-            )
-        if row.has("incentive_qualified"):
-            values["incentive_qualified"] = row.boolean("incentive_qualified", default=False)
-        if row.has("active"):
-            values["active"] = row.boolean("active", default=True)
-        if row.ok:
-            plan = _Plan(record, values)
-            plan.changed = record is None or any(getattr(record, k) != v for k, v in values.items())
-            plans.append(plan)
-    return plans
+            return None
+        return named
+    if record is not None and named is not None and named is not record:
+        row.problem("name", f"another credential in the catalog is already “{name}” from {issuer}")
+    return record
+
+
+def _credential_fields(row: Row, sectors: Lookup, values: dict[str, Any]) -> None:
+    sector = sectors.find_required(row, "sector", max_length=120)
+    if sector is not None:
+        values["sector_id"] = sector.id
+    if row.has("points"):
+        points = row.integer("points", minimum=0, maximum=MAX_POINTS)
+        values["points"] = 0 if row.raw("points") is None else points
+    row.present(
+        values,
+        lambda column: row.integer(column, minimum=1, maximum=MAX_VALIDITY_MONTHS),
+        "validity_months",
+    )
+    row.present(values, lambda column: row.boolean(column, default=False), "incentive_qualified")
+    row.present(values, lambda column: row.boolean(column, default=True), "active")
 
 
 def _apply_credentials(plans: list[_Plan]) -> None:
@@ -240,57 +264,76 @@ def _students(actor: User, rows: list[Row]) -> tuple[set[int], dict[str, int]]:
 
 
 def _plan_scores(actor: User, rows: list[Row]) -> list[_Score]:
-    by_id, by_email = _students(actor, rows)
+    students = _students(actor, rows)
     tests = _test_names()
     today = local_today()
-    first: dict[tuple[int, WorkKeysTest, date], Row] = {}
+    first = FirstRows[tuple[int, WorkKeysTest, date]]()
     scores: list[tuple[Row, _Score]] = []
     for row in rows:
-        student_id: int | None = None
-        from_id = row.integer("student_id", minimum=1) if row.has("student_id") else None
-        email = row.text("student_email") if row.has("student_email") else ""
-        from_email = by_email.get(normalize_email(email)) if email else None
-        if from_id is None and not email:
-            if row.ok:
-                row.problem("student_email", "give the student's e-mail or student_id")
-        elif email and from_email is None:
-            row.problem("student_email", f"no student with the e-mail “{email}”")
-        elif from_id is not None and from_id not in by_id:
-            row.problem("student_id", f"no student with id {from_id}")
-        elif from_id is not None and from_email is not None and from_id != from_email:
-            row.problem("student_id", f"student {from_id} is not the student with “{email}”")
-        else:
-            student_id = from_email if from_email is not None else from_id
-        test_text = row.required_text("test", max_length=60)
-        test = tests.get(test_text.lower()) if test_text else None
-        if test_text and test is None:
-            row.problem("test", f"unknown WorkKeys test “{test_text}”")
-        level: int | None = None
-        if row.raw("level") is None:
-            row.problem("level", "is required")
-        else:
-            level = row.integer("level")
-            if level is not None and level not in WORKKEYS_LEVELS:
-                row.problem("level", f"must be from 3 to 7 (found {level})")
-                level = None
-        tested_on = row.day("test_date")
-        if row.raw("test_date") is None:
-            row.problem("test_date", "is required")
-        elif tested_on is not None and tested_on > today:
-            row.problem("test_date", f"{tested_on.isoformat()} is in the future")
-            tested_on = None
+        student_id = _score_student(row, *students)
+        test = _score_test(row, tests)
+        level = _score_level(row)
+        tested_on = _score_date(row, today)
         if student_id is None or test is None or level is None or tested_on is None:
             continue
-        key = (student_id, test, tested_on)
-        if key in first:
-            row.problem(
-                "test_date",
-                f"the same student, test and date are also on row {first[key].number}",
-            )
-            continue
-        first[key] = row
-        if row.ok:
+        earlier = first.earlier((student_id, test, tested_on), row)
+        if earlier is not None:
+            row.problem("test_date", f"the same student, test and date are also on row {earlier}")
+        elif row.ok:
             scores.append((row, _Score(student_id, test, level, tested_on)))
+    return _not_recorded(scores)
+
+
+def _score_student(row: Row, by_id: set[int], by_email: dict[str, int]) -> int | None:
+    """The student a row names, by e-mail or id (both: the same student)."""
+    from_id = row.integer("student_id", minimum=1) if row.has("student_id") else None
+    email = row.text("student_email") if row.has("student_email") else ""
+    from_email = by_email.get(normalize_email(email)) if email else None
+    if from_id is None and not email:
+        if row.ok:
+            row.problem("student_email", "give the student's e-mail or student_id")
+    elif email and from_email is None:
+        row.problem("student_email", f"no student with the e-mail “{email}”")
+    elif from_id is not None and from_id not in by_id:
+        row.problem("student_id", f"no student with id {from_id}")
+    elif from_id is not None and from_email is not None and from_id != from_email:
+        row.problem("student_id", f"student {from_id} is not the student with “{email}”")
+    else:
+        return from_email if from_email is not None else from_id
+    return None
+
+
+def _score_test(row: Row, tests: dict[str, WorkKeysTest]) -> WorkKeysTest | None:
+    test_text = row.required_text("test", max_length=60)
+    test = tests.get(test_text.lower()) if test_text else None
+    if test_text and test is None:
+        row.problem("test", f"unknown WorkKeys test “{test_text}”")
+    return test
+
+
+def _score_level(row: Row) -> int | None:
+    if row.raw("level") is None:
+        row.problem("level", "is required")
+        return None
+    level = row.integer("level")
+    if level is not None and level not in WORKKEYS_LEVELS:
+        row.problem("level", f"must be from 3 to 7 (found {level})")
+        return None
+    return level
+
+
+def _score_date(row: Row, today: date) -> date | None:
+    tested_on = row.day("test_date")
+    if row.raw("test_date") is None:
+        row.problem("test_date", "is required")
+    elif tested_on is not None and tested_on > today:
+        row.problem("test_date", f"{tested_on.isoformat()} is in the future")
+        return None
+    return tested_on
+
+
+def _not_recorded(scores: list[tuple[Row, _Score]]) -> list[_Score]:
+    """Scores are only ever added: one already recorded is a problem on its row."""
     existing = {
         (student_id, WorkKeysTest(test), tested_on)
         for student_id, test, tested_on in db.session.execute(

@@ -6,7 +6,7 @@ problem``), never an exception: every problem of the file is reported at once.""
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -56,6 +56,13 @@ class Row:
 
     def has(self, column: str) -> bool:
         return column in self.values
+
+    def present(self, values: dict[str, Any], read: Callable[[str], Any], *columns: str) -> None:
+        """Each of ``columns`` the file has, read into ``values`` under its name: a column
+        left out of the file leaves its field as it is."""
+        for column in columns:
+            if column in self.values:
+                values[column] = read(column)
 
     def raw(self, column: str) -> Cell:
         return self.values.get(column)
@@ -192,6 +199,11 @@ class Lookup:
             return found
         row.problem(column, f"unknown {self.label} “{text}”")
         return None
+
+    def find_required(self, row: Row, column: str, *, max_length: int) -> Any | None:
+        """The row named by a column that must be filled in."""
+        text = row.required_text(column, max_length=max_length)
+        return self.find(row, column, text) if text else None
 
     def find_many(self, row: Row, column: str) -> list[Any]:
         text = row.text(column)
