@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wbl.imports.report import Problem
+
 MAX_FILE_BYTES = 512 * 1024 * 1024  # one unpacked CSV; 50,000 users are about 10 MB
 MAX_ZIP_MEMBERS = 64
 
@@ -67,22 +69,6 @@ class Mode(enum.StrEnum):
     ABSENT = "absent"
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong, as ``FILE row N: column: problem`` (row None: the file as a whole)."""
-
-    file: str
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.row is None else f"{self.file} row {self.row}"
-        return (
-            f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
-        )
-
-
 @dataclass(slots=True)
 class Row:
     """One data row: its line number in the file (the header is row 1) and its cells.
@@ -119,7 +105,7 @@ class Bundle:
         return self.modes.get(name, Mode.ABSENT)
 
     def problem(self, name: str, row: int | None, column: str, message: str) -> None:
-        self.problems.append(Problem(f"{name}.csv", row, column, message))
+        self.problems.append(Problem(row, column, message, file=f"{name}.csv"))
 
     def unreadable(self, name: str, row: int | None, column: str, message: str) -> None:
         self.problem(name, row, column, message)
@@ -277,14 +263,16 @@ def read_bundle(path_or_zip: Path | bytes) -> Bundle:
         else:
             files = _from_zip(path_or_zip)
     except _BadSource as error:
-        bundle.problems.append(Problem("bundle", None, "", error.message))
+        bundle.problems.append(Problem(None, "", error.message, file="bundle"))
         bundle.fatal = True
         return bundle
     source = _Source(files)
     manifest = source.read("manifest.csv")
     if manifest is None:
         bundle.problems.append(
-            Problem("bundle", None, "", "manifest.csv is missing (OneRoster bundles start with it)")
+            Problem(
+                None, "", "manifest.csv is missing (OneRoster bundles start with it)", file="bundle"
+            )
         )
         bundle.fatal = True
         return bundle

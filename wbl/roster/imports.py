@@ -36,7 +36,8 @@ from wbl.auth.models import User, UserRole, normalize_email
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.extensions import db, utcnow
-from wbl.roster.bundle import Bundle, Mode, Problem, Row, read_bundle
+from wbl.imports.report import Problem, problems_summary
+from wbl.roster.bundle import Bundle, Mode, Row, read_bundle
 from wbl.roster.models import Guardian, StudentDemographics
 from wbl.schools.models import ClassSection, District, School, class_section_student
 from wbl.students.models import StudentProfile
@@ -124,11 +125,7 @@ class RosterReport:
     @property
     def summary(self) -> str:
         if self.problems:
-            count = len(self.problems)
-            return (
-                f"{count} problem{'s' if count != 1 else ''} found; nothing was imported. "
-                "Fix the files and try again."
-            )
+            return problems_summary(self.problems, what="files")
         return "; ".join(self.lines()) + "."
 
 

@@ -1,5 +1,5 @@
 """The roster import from the staff's upload page: a dry run first, then the import on
-confirmation, as the catalog import does (``wbl.catalog.imports``).
+confirmation, as every import does (``wbl.imports.staging``).
 
 The uploaded .zip is kept in the storage service between the check and the confirmation; the
 confirm form carries only a signed, expiring token bound to the user that names the stored
@@ -13,29 +13,18 @@ staff and administrators import one; a district's staff are refused (403).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from wbl.access import Role, require
 from wbl.auth.models import User
-from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
-from wbl.errors import DomainError
+from wbl.imports.staging import StagedImport, Staging, read_staged, stage_checked
 from wbl.roster.imports import RosterReport, import_roster
 from wbl.storage import storage
 
-STAGED_MAX_AGE = 60 * 60  # seconds a checked roster waits for the user's confirmation
-TOKEN_PURPOSE = "roster-import"  # noqa: S105 - an itsdangerous salt, not a secret
-FOLDER = "imports"
-EXTENSION = "zip"
-
-
-class StagedRosterGone(DomainError):
-    message = "That upload is no longer available. Upload the roster again."
-
-
-@dataclass(frozen=True, slots=True)
-class StagedRoster:
-    report: RosterReport
-    token: str | None  # set when the dry run was clean: what the confirm form carries
+STAGING = Staging(
+    "roster-import",
+    frozenset({"zip"}),
+    again="Upload the roster again.",
+    expired="The check of that roster has expired (after an hour). Upload it again.",
+)
 
 
 def imports_roster(actor: User) -> bool:
@@ -48,32 +37,12 @@ def require_roster_keeper(actor: User) -> None:
     require(imports_roster(actor))
 
 
-def stage_roster(actor: User, data: bytes) -> StagedRoster:
+def stage_roster(actor: User, data: bytes) -> StagedImport[RosterReport]:
     """Dry-run an uploaded OneRoster .zip; when it is clean, keep its bytes in storage and
     give a signed token (bound to the user, expiring) that lets the user import exactly them."""
     require_roster_keeper(actor)
     report = import_roster(data, dry_run=True)
-    if not report.ok:
-        return StagedRoster(report, None)
-    key = storage().save(data, folder=FOLDER, extension=EXTENSION)
-    return StagedRoster(report, make_token(TOKEN_PURPOSE, {"key": key, "user": actor.id}))
-
-
-def _staged_key(actor: User, token: str) -> str:
-    try:
-        payload = read_token(TOKEN_PURPOSE, token, max_age=STAGED_MAX_AGE)
-    except ExpiredLink:
-        raise StagedRosterGone(
-            "The check of that roster has expired (after an hour). Upload it again."
-        ) from None
-    except InvalidLink:
-        raise StagedRosterGone("This confirmation is not valid. Upload the roster again.") from None
-    key = payload.get("key")
-    if payload.get("user") != actor.id or not isinstance(key, str):
-        raise StagedRosterGone("This confirmation is not valid. Upload the roster again.")
-    if not key.startswith(f"{FOLDER}/") or not key.endswith(f".{EXTENSION}"):
-        raise StagedRosterGone("This confirmation is not valid. Upload the roster again.")
-    return key
+    return stage_checked(actor, STAGING, report, data, "roster.zip")
 
 
 def confirm_roster(actor: User, token: str) -> RosterReport:
@@ -81,12 +50,8 @@ def confirm_roster(actor: User, token: str) -> RosterReport:
     (never from the browser) and checked again; whatever the outcome they are then deleted,
     since a roster that no longer imports cleanly has to be uploaded again anyway."""
     require_roster_keeper(actor)
-    key = _staged_key(actor, token)
+    staged = read_staged(actor, STAGING, token)
     try:
-        data = storage().read(key)
-    except DomainError:
-        raise StagedRosterGone() from None
-    try:
-        return import_roster(data, dry_run=False)
+        return import_roster(staged.data, dry_run=False)
     finally:
-        storage().delete(key)
+        storage().delete(staged.key)

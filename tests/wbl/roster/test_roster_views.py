@@ -20,7 +20,7 @@ from tests.support.roster_files import example_zip
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.extensions import db
-from wbl.roster import uploads
+from wbl.imports import staging
 from wbl.schools.models import School
 
 URL = "/roster/import"
@@ -222,7 +222,7 @@ def test_a_forged_confirmation_is_refused(client, login_as, post_form) -> None:
 def test_an_expired_confirmation_is_refused(client, login_as, post_form, monkeypatch) -> None:
     _county_staff(login_as)
     page = _upload(post_form, example_zip()).get_data(as_text=True)
-    monkeypatch.setattr(uploads, "STAGED_MAX_AGE", -1)
+    monkeypatch.setattr(staging, "STAGED_MAX_AGE", -1)
     assert _confirm(client, page, _token(page)).status_code == 302
     assert "has expired (after an hour)" in client.get(URL).get_data(as_text=True)
     assert _rostered() == 0
