@@ -1,5 +1,5 @@
 """Credential catalog and WorkKeys score files (CSV or XLSX), read and reported exactly as
-the partner import is (wbl/catalog/imports.py, docs/import-formats.md): every row checked
+the partner import is (wbl/imports, docs/import-formats.md): every row checked
 first, every problem reported as ``row N: column: problem``, nothing written unless the whole
 file is clean, then in one transaction. The web upload is a dry run first and imports the
 same bytes on confirmation.
