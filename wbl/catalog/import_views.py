@@ -17,11 +17,9 @@ from wbl.catalog.import_forms import MAX_UPLOAD_BYTES, ConfirmImportForm, Import
 from wbl.downloads import attachment
 from wbl.errors import DomainError
 from wbl.imports import reading
-from wbl.imports.report import ImportReport
+from wbl.imports.report import ImportReport, problems_shown
 
 bp = Blueprint("imports", __name__, url_prefix="/catalog/import")
-
-MAX_PROBLEMS_SHOWN = 500
 
 
 def _upload_page(form: ImportUploadForm) -> ResponseReturnValue:
@@ -38,8 +36,7 @@ def _report_page(report: ImportReport, token: str | None, filename: str) -> Resp
     return render_template(
         "imports/report.html",
         report=report,
-        problems=report.problems[:MAX_PROBLEMS_SHOWN],
-        hidden_problems=max(len(report.problems) - MAX_PROBLEMS_SHOWN, 0),
+        **problems_shown(report.problems),
         confirm=confirm,
         filename=filename,
         form=ImportUploadForm(formdata=None, what=report.what.value),

@@ -40,7 +40,7 @@ from wbl.extensions import db
 from wbl.hours.logs import student_log
 from wbl.http import db_int
 from wbl.imports.reading import MAX_ROWS, FileFormat
-from wbl.imports.report import ImportReport
+from wbl.imports.report import ImportReport, problems_shown
 from wbl.pagination import page_number, paginate
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import IndustrySector
@@ -51,7 +51,6 @@ from wbl.students.models import StudentProfile
 bp = Blueprint("credentials", __name__, url_prefix="/credentials")
 
 READERS = (Role.STUDENT, Role.TEACHER, Role.STAFF)
-MAX_PROBLEMS_SHOWN = 500
 
 
 def _sector_choices() -> list[tuple[int, str]]:
@@ -172,8 +171,7 @@ def _report_page(
     return render_template(
         "imports/report.html",
         report=report,
-        problems=report.problems[:MAX_PROBLEMS_SHOWN],
-        hidden_problems=max(len(report.problems) - MAX_PROBLEMS_SHOWN, 0),
+        **problems_shown(report.problems),
         confirm=ConfirmImportForm(formdata=None, token=token) if token else None,
         filename=filename,
         form=FileImportForm(formdata=None),

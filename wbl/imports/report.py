@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from wbl.errors import DomainError
 
@@ -26,6 +26,17 @@ class Problem:
         return (
             f"{where}: {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
         )
+
+
+MAX_PROBLEMS_SHOWN = 500  # listed on a report page; the rest are counted, not listed
+
+
+def problems_shown(problems: list[Problem]) -> dict[str, Any]:
+    """A report page's problem list (the template's ``problems`` and ``hidden_problems``)."""
+    return {
+        "problems": problems[:MAX_PROBLEMS_SHOWN],
+        "hidden_problems": max(len(problems) - MAX_PROBLEMS_SHOWN, 0),
+    }
 
 
 def problems_summary(problems: list[Problem], *, what: str = "file") -> str:

@@ -9,13 +9,12 @@ from flask_login import current_user
 
 from wbl.access import Role, policy
 from wbl.errors import DomainError
+from wbl.imports.report import problems_shown
 from wbl.roster import demographics, uploads
 from wbl.roster.forms import MAX_UPLOAD_BYTES, ConfirmRosterForm, DemographicsForm, RosterUploadForm
 from wbl.roster.imports import ENTITIES, RosterReport
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
-
-MAX_PROBLEMS_SHOWN = 500  # as the catalog import: the rest are counted, not listed
 
 
 def _report_page(
@@ -25,8 +24,7 @@ def _report_page(
         "roster/report.html",
         report=report,
         entities=ENTITIES,
-        problems=report.problems[:MAX_PROBLEMS_SHOWN],
-        hidden_problems=max(len(report.problems) - MAX_PROBLEMS_SHOWN, 0),
+        **problems_shown(report.problems),
         confirm=ConfirmRosterForm(formdata=None, token=token) if token else None,
         filename=filename,
         imported=imported,
