@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -34,10 +34,10 @@ from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partn
 from wbl.clock import local_today
 from wbl.extensions import db, utcnow
 from wbl.geocoding.services import locate, zip_centroid
-from wbl.imports.reading import Cell, FileFormat, file_format
+from wbl.imports.reading import Cell, FileFormat
 from wbl.imports.report import ImportReport, Problem
 from wbl.imports.rows import LIST_SEPARATOR, Column, FirstRows, Lookup, Row
-from wbl.imports.run import Planned, run_import
+from wbl.imports.run import planned_changes, run_import
 from wbl.imports.staging import StagedImport, StagedImportGone, Staging, read_staged, stage_checked
 from wbl.imports.writing import ExportFile, export_file, yes_no
 from wbl.reference.models import (
@@ -541,7 +541,7 @@ def import_file(what: What, data: bytes, filename: str, *, dry_run: bool) -> Imp
         data,
         filename,
         COLUMNS[what],
-        plan=lambda rows: _planned(check(rows), apply),
+        plan=lambda rows: planned_changes(check(rows), apply),
         header_rule=_both_coordinates if what is What.PARTNERS else None,
         conflict=CONFLICT,
     )
@@ -551,15 +551,6 @@ def _both_coordinates(header: set[str]) -> Problem | None:
     if ("latitude" in header) != ("longitude" in header):
         return Problem(1, "latitude", "give both latitude and longitude columns")
     return None
-
-
-def _planned(plans: list[_Plan], apply: Callable[[list[_Plan]], None]) -> Planned:
-    return Planned(
-        lambda: apply(plans),
-        created=sum(1 for p in plans if p.record is None),
-        updated=sum(1 for p in plans if p.record is not None and p.changed),
-        unchanged=sum(1 for p in plans if p.record is not None and not p.changed),
-    )
 
 
 def _apply_partners(plans: list[_Plan]) -> None:
@@ -601,9 +592,7 @@ def stage_upload(actor: User, what: What, data: bytes, filename: str) -> StagedI
     """Dry-run an uploaded file; when it is clean, keep its bytes in storage and give a
     signed token (bound to the user, expiring) that lets the user import exactly them."""
     report = import_file(what, data, filename, dry_run=True)
-    if not report.ok:
-        return StagedImport(report, None)
-    return stage_checked(actor, STAGING, report, data, file_format(filename).value, what=what.value)
+    return stage_checked(actor, STAGING, report, data, filename, what=what.value)
 
 
 def confirm_upload(actor: User, token: str) -> ImportReport:

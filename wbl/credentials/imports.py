@@ -41,7 +41,7 @@ from wbl.extensions import db
 from wbl.imports.reading import Cell, FileFormat
 from wbl.imports.report import ImportReport, Problem
 from wbl.imports.rows import Column, FirstRows, Lookup, Row
-from wbl.imports.run import Planned, run_import
+from wbl.imports.run import Planned, planned_changes, run_import
 from wbl.imports.staging import StagedImport, Staging, read_staged, stage_checked
 from wbl.imports.writing import ExportFile, export_file, yes_no
 from wbl.reference.models import IndustrySector
@@ -382,13 +382,7 @@ def import_file(
 
 
 def _credentials(rows: list[Row]) -> Planned:
-    plans = _plan_credentials(rows)
-    return Planned(
-        lambda: _apply_credentials(plans),
-        created=sum(1 for p in plans if p.record is None),
-        updated=sum(1 for p in plans if p.record is not None and p.changed),
-        unchanged=sum(1 for p in plans if p.record is not None and not p.changed),
-    )
+    return planned_changes(_plan_credentials(rows), _apply_credentials)
 
 
 def _a_student_column(header: set[str]) -> Problem | None:

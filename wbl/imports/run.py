@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
@@ -25,6 +26,29 @@ class Planned:
     created: int
     updated: int = 0
     unchanged: int = 0
+
+
+class Change(Protocol):
+    """One row's change: to the ``record`` it names (None: a new one), if ``changed``."""
+
+    @property
+    def record(self) -> Any | None: ...
+
+    @property
+    def changed(self) -> bool: ...
+
+
+C = TypeVar("C", bound=Change)
+
+
+def planned_changes(changes: list[C], apply: Callable[[list[C]], None]) -> Planned:
+    """The counts of rows that create, update or leave a record, and how to write them."""
+    return Planned(
+        lambda: apply(changes),
+        created=sum(1 for c in changes if c.record is None),
+        updated=sum(1 for c in changes if c.record is not None and c.changed),
+        unchanged=sum(1 for c in changes if c.record is not None and not c.changed),
+    )
 
 
 def run_import(
