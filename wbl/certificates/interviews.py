@@ -55,11 +55,11 @@ from wbl.extensions import atomic, db, lock_row, move_status, utcnow
 from wbl.notifications.services import Attachment, queue_email
 from wbl.pagination import paginate
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
 from wbl.reviews.models import PortfolioSubmission, ScoringLevel, SubmissionStatus
 from wbl.reviews.services import passed_submission
 from wbl.schools.models import ClassSection, School, class_section_student
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import sees_student
 

@@ -44,8 +44,8 @@ from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import utcnow
 from wbl.pagination import page_number
-from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
+from wbl.scopes import is_staff
 from wbl.signup.queries import interview_volunteer_ids
 
 bp = Blueprint("certificates", __name__)

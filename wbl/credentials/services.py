@@ -39,11 +39,11 @@ from wbl.credentials.queries import district_policies
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
-from wbl.placements.policies import is_staff
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District
+from wbl.scopes import is_staff
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student, sees_student

@@ -14,8 +14,8 @@ from wbl.catalog.models import Offering, PartnerContact
 from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.extensions import db
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.schools.models import School
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 
 EVALUATED = "evaluated"

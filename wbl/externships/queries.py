@@ -27,8 +27,8 @@ from wbl.externships.models import (
     TeacherApplicationStatus,
 )
 from wbl.externships.services import ON_TEAM
-from wbl.placements.policies import is_staff
 from wbl.schools.models import School
+from wbl.scopes import is_staff
 
 
 def open_externships(today: date) -> Select[Externship]:

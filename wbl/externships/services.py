@@ -70,9 +70,9 @@ from wbl.externships.models import (
 )
 from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry, refuse_duplicate
 from wbl.notifications.services import queue_email
-from wbl.placements.policies import is_staff
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
+from wbl.scopes import is_staff
 from wbl.storage import storage
 
 log = logging.getLogger(__name__)

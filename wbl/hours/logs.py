@@ -37,8 +37,8 @@ from wbl.events.models import EventDateOption, EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.schools.models import ClassSection, School, class_section_student
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 
 STALE_DAYS = 14

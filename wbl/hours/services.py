@@ -20,7 +20,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 
 DAY_LIMIT = 12 * 60

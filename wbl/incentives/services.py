@@ -32,8 +32,8 @@ from wbl.incentives.models import (
     ProgramYear,
     StaffCompletion,
 )
-from wbl.placements.policies import is_staff
 from wbl.schools.models import District, School
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student
 

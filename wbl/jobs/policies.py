@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wbl.auth.models import User
-from wbl.placements.policies import is_staff
+from wbl.scopes import is_staff
 
 
 def can_run_jobs(user: User) -> bool:

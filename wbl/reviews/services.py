@@ -45,7 +45,6 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement
-from wbl.placements.policies import is_staff
 from wbl.reference.models import PogOutcome
 from wbl.reference.services import active_outcomes
 from wbl.reviews.models import (
@@ -60,6 +59,7 @@ from wbl.reviews.models import (
     SubmissionStatus,
 )
 from wbl.schools.models import ClassSection, class_section_student
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile
 
