@@ -81,10 +81,12 @@ def teaches(user: User, student: StudentProfile) -> bool:
     return teaches_at(user, student.school_id)
 
 
-def partner_ids_of(user: User) -> Select[int]:
+def partner_ids_of(user: User | int) -> Select[int]:
     """The partners ``user`` speaks for (is a contact of), as a subquery for ``.in_(...)``.
-    Only employers are contacts; callers that act for an employer check the role too."""
-    return select(PartnerContact.partner_id).where(PartnerContact.user_id == user.id)
+    Only employers are contacts; callers that act for an employer check the role too. A
+    signed link carries only the account's id, so the id will do."""
+    user_id = user if isinstance(user, int) else user.id
+    return select(PartnerContact.partner_id).where(PartnerContact.user_id == user_id)
 
 
 def speaks_for(user: User, partner_id: int) -> bool:

@@ -168,3 +168,10 @@ def test_partners_an_employer_speaks_for(county: County, role: str, speaks: bool
         db.select(Partner.id).where(Partner.id.in_(scopes.partner_ids_of(user)))
     )
     assert set(partners) == expected
+
+
+def test_partners_of_an_account_id(county: County) -> None:
+    """A signed link carries only the account's id."""
+    employer = make_employer(partner=county.partner)
+    partners = set(db.session.scalars(scopes.partner_ids_of(employer.id)))
+    assert partners == {county.partner.id}
