@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.errors import DomainError
 from wbl.roster.imports import RosterReport, import_roster
+from wbl.scopes import is_county_wide
 from wbl.storage import storage
 
 STAGED_MAX_AGE = 60 * 60  # seconds a checked roster waits for the user's confirmation
@@ -40,7 +41,7 @@ class StagedRoster:
 
 def imports_roster(actor: User) -> bool:
     """County-wide staff and administrators: a roster holds every district's people."""
-    return (actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)) and actor.is_county_wide
+    return is_county_wide(actor)
 
 
 def require_roster_keeper(actor: User) -> None:
