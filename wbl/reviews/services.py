@@ -59,7 +59,7 @@ from wbl.reviews.models import (
     SubmissionStatus,
 )
 from wbl.schools.models import ClassSection, class_section_student
-from wbl.scopes import is_staff
+from wbl.scopes import is_staff, partner_ids_of, staff_sees_student
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile
 
@@ -187,9 +187,8 @@ def endorsing_partner_names(user: User) -> list[str]:
     return list(
         db.session.scalars(
             select(Partner.name)
-            .join(PartnerContact, PartnerContact.partner_id == Partner.id)
             .where(
-                PartnerContact.user_id == user.id,
+                Partner.id.in_(partner_ids_of(user)),
                 Partner.endorses_certificate.is_(True),
                 Partner.active.is_(True),
             )
@@ -509,9 +508,7 @@ def withdraw_submission(actor: User, submission_id: int) -> PortfolioSubmission:
 
 def staff_sees(user: User, submission: PortfolioSubmission) -> bool:
     """County staff see every submission; district staff their district's students'."""
-    if not is_staff(user):
-        return False
-    return user.is_county_wide or submission.student.school.district_id == user.district_id
+    return staff_sees_student(user, submission.student)
 
 
 def get_submission(actor: User, submission_id: int) -> PortfolioSubmission:
