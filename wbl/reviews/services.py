@@ -605,10 +605,9 @@ def conflict_reason(user: User, student: StudentProfile) -> str | None:
     if user.id not in conflicted_user_ids(student):
         return None
     if user.has_role(Role.EMPLOYER) and db.session.scalar(
-        select(PartnerContact.id)
-        .join(Offering, Offering.partner_id == PartnerContact.partner_id)
-        .join(Placement, Placement.offering_id == Offering.id)
-        .where(PartnerContact.user_id == user.id, Placement.student_id == student.id)
+        select(Placement.id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .where(Offering.partner_id.in_(partner_ids_of(user)), Placement.student_id == student.id)
         .limit(1)
     ):
         return (
