@@ -12,6 +12,7 @@ from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wbl import scopes
 from wbl.access import Role
 from wbl.extensions import Base, utcnow
 
@@ -83,8 +84,8 @@ class User(UserMixin, Base):
 
     @property
     def is_county_wide(self) -> bool:
-        """Administrators, and CTE staff of the county office (no district), see everything."""
-        return self.has_role(Role.ADMIN) or (self.has_role(Role.STAFF) and self.district_id is None)
+        """``wbl.scopes.is_county_wide``, for templates and the callers that read it here."""
+        return scopes.is_county_wide(self)
 
     @property
     def primary_role(self) -> Role:

@@ -52,22 +52,10 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
+from wbl.scopes import is_staff, speaks_for
 from wbl.storage import storage
 
 # --- who may do what ---------------------------------------------------------------------
-
-
-def is_staff(user: User) -> bool:
-    return user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
-
-
-def partner_ids_of(user: User) -> set[int]:
-    """The partners an employer speaks for."""
-    return set(
-        db.session.scalars(
-            select(PartnerContact.partner_id).where(PartnerContact.user_id == user.id)
-        )
-    )
 
 
 def can_manage_partner(user: User, partner: Partner) -> bool:
@@ -75,7 +63,7 @@ def can_manage_partner(user: User, partner: Partner) -> bool:
 
 
 def can_propose_for(user: User, partner: Partner) -> bool:
-    return user.has_role(Role.EMPLOYER) and partner.id in partner_ids_of(user)
+    return user.has_role(Role.EMPLOYER) and speaks_for(user, partner.id)
 
 
 def manager_of(user: User, offering: Offering) -> str | None:
@@ -83,7 +71,7 @@ def manager_of(user: User, offering: Offering) -> str | None:
     or None (students, teachers, other partners' employers)."""
     if is_staff(user):
         return "staff"
-    if user.has_role(Role.EMPLOYER) and offering.partner_id in partner_ids_of(user):
+    if user.has_role(Role.EMPLOYER) and speaks_for(user, offering.partner_id):
         return "employer"
     return None
 
@@ -101,7 +89,7 @@ def get_offering_to_manage(actor: User, offering_id: int) -> Offering:
     offering = db.session.get(Offering, offering_id)
     if offering is None:
         raise NotFound()
-    if not is_staff(actor) and offering.partner_id not in partner_ids_of(actor):
+    if not is_staff(actor) and not speaks_for(actor, offering.partner_id):
         raise NotFound()
     return offering
 
@@ -304,7 +292,7 @@ def link_contact(
             "Use the contact's work address.",
             field="email",
         )
-    elif partner.id in partner_ids_of(user):
+    elif speaks_for(user, partner.id):
         raise DomainError("That person is already a contact of this partner.", field="email")
     first = not partner.contacts
     contact = PartnerContact(

@@ -10,7 +10,6 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from wbl.auth.models import User
-from wbl.catalog.manage import is_staff
 from wbl.catalog.models import (
     ChangeStatus,
     Offering,
@@ -21,6 +20,7 @@ from wbl.catalog.models import (
 )
 from wbl.errors import NotFound
 from wbl.extensions import db
+from wbl.scopes import is_staff, partner_ids_of
 
 COMPLIANCE_WARNING_DAYS = 30
 LOGO_READ_LIMIT = 1024 * 1024 + 1  # one byte over the limit is enough to say it is too big
@@ -185,9 +185,7 @@ def offerings_for_staff(filters: OfferingFilters) -> Select[Offering]:
 def partner_choices(actor: User) -> list[SelectChoice]:
     query = select(Partner.id, Partner.name).where(Partner.active.is_(True))
     if not is_staff(actor):
-        query = query.join(PartnerContact, PartnerContact.partner_id == Partner.id).where(
-            PartnerContact.user_id == actor.id
-        )
+        query = query.where(Partner.id.in_(partner_ids_of(actor)))
     rows = db.session.execute(query.order_by(Partner.name))
     return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
 
@@ -237,10 +235,7 @@ class EmployerRow:
 def employer_partners(actor: User) -> list[Partner]:
     return list(
         db.session.scalars(
-            select(Partner)
-            .join(PartnerContact, PartnerContact.partner_id == Partner.id)
-            .where(PartnerContact.user_id == actor.id)
-            .order_by(Partner.name)
+            select(Partner).where(Partner.id.in_(partner_ids_of(actor))).order_by(Partner.name)
         )
     )
 
@@ -248,7 +243,7 @@ def employer_partners(actor: User) -> list[Partner]:
 def employer_offerings(actor: User) -> list[EmployerRow]:
     """Every offering of the employer's partners, with the latest change proposal (two
     queries whatever the count)."""
-    own = select(PartnerContact.partner_id).where(PartnerContact.user_id == actor.id)
+    own = partner_ids_of(actor)
     offerings = list(
         db.session.scalars(
             select(Offering)

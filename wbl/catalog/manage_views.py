@@ -33,6 +33,7 @@ from wbl.reference.choices import (
     sector_choices,
 )
 from wbl.reference.models import ExperienceKind
+from wbl.scopes import is_staff
 
 bp = Blueprint("manage", __name__, url_prefix="/catalog")
 
@@ -282,7 +283,7 @@ def _fill(form: OfferingForm, data: OfferingData) -> None:
 
 
 def _after_save(offering_id: int) -> ResponseReturnValue:
-    if manage.is_staff(current_user):
+    if is_staff(current_user):
         return redirect(url_for("catalog.offering_detail", offering_id=offering_id))
     return redirect(url_for("manage.my_offerings"))
 
@@ -291,7 +292,7 @@ def _after_save(offering_id: int) -> ResponseReturnValue:
 @policy(Role.STAFF, Role.EMPLOYER)
 def offering_new() -> ResponseReturnValue:
     form = _offering_form(OfferingForm())
-    staff = manage.is_staff(current_user)
+    staff = is_staff(current_user)
     if not form.is_submitted():
         partner_id = request.args.get("partner", type=db_int)
         if partner_id is not None:
@@ -319,7 +320,7 @@ def offering_new() -> ResponseReturnValue:
 @policy(Role.STAFF, Role.EMPLOYER)
 def offering_edit(offering_id: int) -> ResponseReturnValue:
     offering = manage.get_offering_to_manage(current_user, offering_id)
-    staff = manage.is_staff(current_user)
+    staff = is_staff(current_user)
     form = _offering_form(OfferingForm())
     if not form.is_submitted():
         _fill(form, OfferingData.of(offering))

@@ -9,15 +9,15 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
-from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
+from wbl.catalog.models import Offering, OfferingStatus, Partner
 from wbl.reference.models import ExperienceKind
+from wbl.scopes import is_staff, partner_ids_of
 
 
 def partners_of_contact(user: User) -> Select[Partner]:
     return (
         select(Partner)
-        .join(PartnerContact, PartnerContact.partner_id == Partner.id)
-        .where(PartnerContact.user_id == user.id)
+        .where(Partner.id.in_(partner_ids_of(user)))
         .options(selectinload(Partner.sector))
         .order_by(Partner.name)
     )
@@ -27,8 +27,7 @@ def offerings_of_contact(user: User) -> Select[Offering]:
     """An employer's own offerings, every status, soonest first."""
     return (
         select(Offering)
-        .join(PartnerContact, PartnerContact.partner_id == Offering.partner_id)
-        .where(PartnerContact.user_id == user.id)
+        .where(Offering.partner_id.in_(partner_ids_of(user)))
         .options(selectinload(Offering.partner))
         .order_by(Offering.start_date.is_(None), Offering.start_date, Offering.id)
     )
@@ -69,10 +68,10 @@ def offerings_visible_to(actor: User) -> Select[Offering]:
     """Staff see every offering; employers their partner's (any status); students and
     teachers what is open to students."""
     query = select(Offering)
-    if actor.has_role(Role.ADMIN) or actor.has_role(Role.STAFF):
+    if is_staff(actor):
         return query
     if actor.has_role(Role.EMPLOYER):
-        own = select(PartnerContact.partner_id).where(PartnerContact.user_id == actor.id)
+        own = partner_ids_of(actor)
         if actor.has_role(Role.TEACHER) or actor.has_role(Role.STUDENT):
             return query.where(or_(Offering.partner_id.in_(own), open_to_students()))
         return query.where(Offering.partner_id.in_(own))

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 import matching
-from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog import queries
 from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
@@ -29,6 +28,7 @@ from wbl.extensions import db
 from wbl.placements import queries as placement_queries
 from wbl.placements.readiness import completed_codes
 from wbl.reference.models import IndustrySector, Pathway
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.queries import students_visible_to
 
@@ -146,7 +146,7 @@ def students_who_fit(actor: User, offering: Offering, today: date, k: int = 20) 
     Employers see how many students across the county fit, never who: a student who has
     not applied has not shared anything with the employer.
     """
-    show_names = actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)
+    show_names = is_staff(actor)
     pool = students_visible_to(actor) if show_names else select(StudentProfile)
     students = match_students(pool)
     index = current_index(today)

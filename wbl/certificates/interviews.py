@@ -40,7 +40,7 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User, UserRole
-from wbl.catalog.models import Offering, PartnerContact
+from wbl.catalog.models import Offering
 from wbl.certificates import ics
 from wbl.certificates.models import (
     Interview,
@@ -49,17 +49,18 @@ from wbl.certificates.models import (
     InterviewVote,
     panel_member,
 )
+from wbl.certificates.policies import is_panelist
 from wbl.clock import local_to_utc, local_when, to_local
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, utcnow
 from wbl.notifications.services import Attachment, queue_email
 from wbl.pagination import paginate
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
 from wbl.reviews.models import PortfolioSubmission, ScoringLevel, SubmissionStatus
 from wbl.reviews.services import passed_submission
 from wbl.schools.models import ClassSection, School, class_section_student
+from wbl.scopes import is_staff, partner_ids_of, teaches_at
 from wbl.students.models import StudentProfile
 from wbl.students.services import sees_student
 
@@ -206,10 +207,6 @@ def _slot_query() -> Select[Interview]:
     )
 
 
-def is_panelist(user: User, panel: InterviewPanel) -> bool:
-    return any(member.id == user.id for member in panel.members)
-
-
 def get_slot(actor: User, interview_id: int) -> Interview:
     """An interview for one of its panelists or for staff who see the student."""
     interview = db.session.scalar(_slot_query().where(Interview.id == interview_id))
@@ -250,10 +247,6 @@ def student_interviews(student_id: int) -> list[Interview]:
 
 def scoring_levels() -> list[ScoringLevel]:
     return list(db.session.scalars(select(ScoringLevel).order_by(ScoringLevel.rank)))
-
-
-def vote_of(actor: User, interview: Interview) -> InterviewVote | None:
-    return next((v for v in interview.votes if v.panelist_id == actor.id), None)
 
 
 # --- creating panels -----------------------------------------------------------------------
@@ -337,7 +330,7 @@ def create_panel(actor: User, data: PanelInput) -> InterviewPanel:
 def conflict(user: User, student: StudentProfile) -> str | None:
     """Why ``user`` may not interview ``student`` (their own teacher or supervisor), or None."""
     if user.has_role(Role.TEACHER):
-        if user.school_id is not None and user.school_id == student.school_id:
+        if teaches_at(user, student.school_id):
             return "a teacher at the student's school"
         teaches = db.session.scalar(
             select(ClassSection.id)
@@ -357,11 +350,10 @@ def conflict(user: User, student: StudentProfile) -> str | None:
         supervises = db.session.scalar(
             select(Placement.id)
             .join(Offering, Offering.id == Placement.offering_id)
-            .join(PartnerContact, PartnerContact.partner_id == Offering.partner_id)
             .where(
                 Placement.student_id == student.id,
                 Placement.status != PlacementStatus.CANCELLED,
-                PartnerContact.user_id == user.id,
+                Offering.partner_id.in_(partner_ids_of(user)),
             )
             .limit(1)
         )

@@ -43,9 +43,9 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
-from wbl.placements.policies import is_staff
 from wbl.reviews.models import PortfolioSubmission
 from wbl.schools.models import School
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student, sees_student
 

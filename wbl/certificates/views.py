@@ -27,7 +27,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.certificates import badge, interviews, keys, pdf, services
+from wbl.certificates import badge, interviews, keys, pdf, policies, services
 from wbl.certificates.forms import (
     PANELIST_FIELDS,
     CancelForm,
@@ -44,8 +44,8 @@ from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import utcnow
 from wbl.pagination import page_number
-from wbl.placements.policies import is_staff
 from wbl.reference.services import active_outcomes
+from wbl.scopes import is_staff
 from wbl.signup.queries import interview_volunteer_ids
 
 bp = Blueprint("certificates", __name__)
@@ -202,7 +202,7 @@ def mine() -> ResponseReturnValue:
     return render_template(
         "certificates/mine.html",
         interviews=rows,
-        voted={i.id for i in rows if interviews.vote_of(current_user, i) is not None},
+        voted={i.id for i in rows if policies.vote_of(current_user, i) is not None},
         labels=STATUS_LABELS,
     )
 
@@ -224,8 +224,8 @@ def _vote_input(form: VoteForm, outcome_ids: list[int]) -> interviews.VoteInput:
 @policy(Role.EMPLOYER, Role.TEACHER, Role.STAFF)
 def slot(interview_id: int) -> ResponseReturnValue:
     interview = interviews.get_slot(current_user, interview_id)
-    panelist = interviews.is_panelist(current_user, interview.panel)
-    own_vote = interviews.vote_of(current_user, interview)
+    panelist = policies.is_panelist(current_user, interview.panel)
+    own_vote = policies.vote_of(current_user, interview)
     outcomes = active_outcomes()
     levels = interviews.scoring_levels()
     waiting = panelist and interview.starts_at > utcnow()  # votes open when it starts
@@ -257,12 +257,7 @@ def slot(interview_id: int) -> ResponseReturnValue:
                 return redirect(url_for("certificates.slot", interview_id=interview_id))
         elif "csrf_token" in form.errors:
             abort(400)
-    # Staff see every vote; a panelist sees their own (the others' once decided).
-    decided = interview.status in (InterviewStatus.PASSED, InterviewStatus.NOT_PASSED)
-    if (is_staff(current_user) and not panelist) or decided:
-        votes = list(interview.votes)
-    else:
-        votes = [own_vote] if own_vote else []
+    votes = policies.votes_seen_by(current_user, interview)
     page = render_template(
         "certificates/slot.html",
         interview=interview,

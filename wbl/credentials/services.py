@@ -39,11 +39,11 @@ from wbl.credentials.queries import district_policies
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
-from wbl.placements.policies import is_staff
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District
+from wbl.scopes import is_county_wide, is_staff, staff_sees_district
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student, sees_student
@@ -61,7 +61,7 @@ MAX_VALIDITY_MONTHS = 600  # 50 years; beyond it ``expiry`` would overflow a dat
 
 def keeps_catalog(user: User) -> bool:
     """County-wide staff keep the catalog: it is the same for every district."""
-    return is_staff(user) and user.is_county_wide
+    return is_county_wide(user)
 
 
 def require_catalog_keeper(user: User) -> None:
@@ -186,7 +186,7 @@ def policy_district(actor: User, district_id: int) -> District:
     district staff (another district is not found)."""
     require(is_staff(actor))
     district = db.session.get(District, district_id)
-    if district is None or not (actor.is_county_wide or actor.district_id == district.id):
+    if district is None or not staff_sees_district(actor, district.id):
         raise NotFound()
     return district
 

@@ -10,12 +10,12 @@ from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
-from wbl.catalog.models import Offering, PartnerContact
+from wbl.catalog.models import Offering
 from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.extensions import db
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.schools.models import School
+from wbl.scopes import is_staff, partner_ids_of
 from wbl.students.models import StudentProfile
 
 EVALUATED = "evaluated"
@@ -38,7 +38,7 @@ def completed_placements(
         if not user.is_county_wide:
             query = query.where(School.district_id == (user.district_id or -1))
     else:
-        partners = select(PartnerContact.partner_id).where(PartnerContact.user_id == user.id)
+        partners = partner_ids_of(user)
         query = query.join(Offering, Offering.id == Placement.offering_id).where(
             Offering.partner_id.in_(partners)
         )

@@ -45,10 +45,10 @@ from wbl.hours.services import (
 from wbl.notifications.services import queue_email
 from wbl.placements import seats
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.queries import partner_ids_of
 from wbl.portfolio import services as portfolio
 from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, PogOutcome
+from wbl.scopes import partner_id_set
 from wbl.students.models import StudentProfile
 
 MAX_COMMENT = 2000
@@ -74,9 +74,7 @@ def endable_now(user: User, placements: Iterable[Placement], today: date) -> fro
     live = [p for p in placements if p.under_way(today)]
     if not live:
         return frozenset()
-    supervised = (
-        set(db.session.scalars(partner_ids_of(user))) if user.has_role(Role.EMPLOYER) else set()
-    )
+    supervised = partner_id_set(user) if user.has_role(Role.EMPLOYER) else frozenset()
     return frozenset(
         p.id for p in live if p.offering.partner_id in supervised or staff_sees(user, p)
     )

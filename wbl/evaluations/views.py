@@ -21,8 +21,8 @@ from wbl.evaluations.models import RATINGS
 from wbl.extensions import db
 from wbl.pagination import page_number, paginate
 from wbl.placements.models import PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.portfolio import services as portfolio
+from wbl.scopes import is_staff
 
 bp = Blueprint("evaluations", __name__, url_prefix="/evaluations")
 

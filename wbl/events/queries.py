@@ -16,11 +16,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.schools.models import ClassSection, School, class_section_student
-
-
-def contact_partner_ids(user: User) -> Select[int]:
-    """The partners the user speaks for (PartnerContact)."""
-    return select(PartnerContact.partner_id).where(PartnerContact.user_id == user.id)
+from wbl.scopes import partner_ids_of
 
 
 def contact_emails(partner_id: int) -> Select[str]:
@@ -55,7 +51,7 @@ def requests_visible_to(actor: User) -> Select[EventRequest]:
     if actor.has_role(Role.TEACHER):
         scopes.append(EventRequest.teacher_id == actor.id)
     if actor.has_role(Role.EMPLOYER):
-        scopes.append(EventRequest.partner_id.in_(contact_partner_ids(actor)))
+        scopes.append(EventRequest.partner_id.in_(partner_ids_of(actor)))
     return query.where(or_(*scopes) if scopes else false())
 
 
@@ -76,7 +72,7 @@ def request_for_contact(actor: User, request_id: int) -> Select[EventRequest]:
     return _with_details(
         select(EventRequest).where(
             EventRequest.id == request_id,
-            EventRequest.partner_id.in_(contact_partner_ids(actor)),
+            EventRequest.partner_id.in_(partner_ids_of(actor)),
         )
     )
 
@@ -117,7 +113,7 @@ def upcoming_for_student(student_id: int, now: datetime) -> Select[EventRequest]
 def pending_count_for_contact(actor: User) -> Select[int]:
     return select(func.count(EventRequest.id)).where(
         EventRequest.status == EventRequestStatus.PENDING,
-        EventRequest.partner_id.in_(contact_partner_ids(actor)),
+        EventRequest.partner_id.in_(partner_ids_of(actor)),
     )
 
 

@@ -35,6 +35,7 @@ from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
 from wbl.reference.models import ExperienceKind
 from wbl.schools import queries as school_queries
+from wbl.scopes import partner_id_set
 
 MAX_OPTIONS = 3
 MAX_CLASS_SIZE = 200
@@ -102,10 +103,6 @@ def get_request(actor: User, request_id: int) -> EventRequest:
     if found is None:
         raise NotFound()
     return found
-
-
-def partner_ids_of(actor: User) -> frozenset[int]:
-    return frozenset(db.session.scalars(queries.contact_partner_ids(actor)))
 
 
 def requestable_offering(offering_id: int) -> Offering:
@@ -294,7 +291,7 @@ def _request_to_decide(actor: User, request_id: int) -> EventRequest:
     request = db.session.scalar(queries.request_for_contact(actor, request_id))
     if request is None:
         raise NotFound()
-    if not policies.can_decide(actor, request, partner_ids_of(actor)):
+    if not policies.can_decide(actor, request, partner_id_set(actor)):
         raise AlreadyDecided(f"This request has already been {request.status.value}.")
     return request
 

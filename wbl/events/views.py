@@ -30,6 +30,7 @@ from wbl.pagination import page_number
 from wbl.reference.models import ExperienceKind
 from wbl.schools import services as school_services
 from wbl.schools.models import ClassSection
+from wbl.scopes import partner_id_set
 
 bp = Blueprint("events", __name__, url_prefix="/events")
 
@@ -134,7 +135,7 @@ def _render_detail(
     decline: DeclineForm | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    can_decide = policies.can_decide(current_user, event, services.partner_ids_of(current_user))
+    can_decide = policies.can_decide(current_user, event, partner_id_set(current_user))
     if can_decide:
         accept = accept or AcceptForm(prefix="accept")
         decline = decline or DeclineForm(prefix="decline")

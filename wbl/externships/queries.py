@@ -14,7 +14,6 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from wbl.auth.models import User
-from wbl.catalog.manage import partner_ids_of
 from wbl.catalog.models import Partner
 from wbl.extensions import db
 from wbl.externships.models import (
@@ -27,8 +26,8 @@ from wbl.externships.models import (
     TeacherApplicationStatus,
 )
 from wbl.externships.services import ON_TEAM
-from wbl.placements.policies import is_staff
 from wbl.schools.models import School
+from wbl.scopes import is_staff, partner_ids_of
 
 
 def open_externships(today: date) -> Select[Externship]:

@@ -52,7 +52,6 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User
-from wbl.catalog.manage import partner_ids_of
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
@@ -70,9 +69,9 @@ from wbl.externships.models import (
 )
 from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry, refuse_duplicate
 from wbl.notifications.services import queue_email
-from wbl.placements.policies import is_staff
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
+from wbl.scopes import is_county_wide, is_staff, partner_ids_of, speaks_for, staff_sees_school
 from wbl.storage import storage
 
 log = logging.getLogger(__name__)
@@ -99,7 +98,7 @@ class AlreadyDecided(DomainError):
 
 
 def is_contact_of(user: User, partner_id: int) -> bool:
-    return user.has_role(Role.EMPLOYER) and partner_id in partner_ids_of(user)
+    return user.has_role(Role.EMPLOYER) and speaks_for(user, partner_id)
 
 
 def can_manage(user: User, externship: Externship) -> bool:
@@ -110,12 +109,8 @@ def can_manage(user: User, externship: Externship) -> bool:
 def staff_sees_teacher(user: User, teacher: User) -> bool:
     """County-wide staff see every teacher; a district's staff only the teachers of their
     district's schools (a teacher with no school belongs to no district)."""
-    if not is_staff(user):
-        return False
-    if user.is_county_wide:
-        return True
     school = teacher.school
-    return school is not None and school.district_id == user.district_id
+    return is_county_wide(user) or (school is not None and staff_sees_school(user, school))
 
 
 def own_application(user: User, externship_id: int) -> ExternshipApplication | None:

@@ -38,8 +38,8 @@ from wbl.externships.models import (
 from wbl.hours.views import hours_text
 from wbl.http import db_int
 from wbl.imports.writing import csv_bytes
-from wbl.placements.policies import is_staff
 from wbl.portfolio.views import download
+from wbl.scopes import is_staff
 
 bp = Blueprint("externships", __name__, url_prefix="/externships")
 

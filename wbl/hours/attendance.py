@@ -30,8 +30,8 @@ from wbl.events import queries as event_queries
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.extensions import atomic, db, utcnow
 from wbl.hours.models import EventAttendance
-from wbl.placements.policies import is_staff
 from wbl.schools.models import ClassSection
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 
 MAX_MINUTES = 12 * 60

@@ -21,6 +21,7 @@ from wbl.hours import queries, services
 from wbl.hours.forms import ConfirmForm, RejectForm
 from wbl.hours.links import read_review_link
 from wbl.hours.models import Digest, EntryStatus, HourEntry
+from wbl.scopes import partner_ids_of
 
 bp = Blueprint("hour_links", __name__, url_prefix="/hours/review")
 
@@ -36,7 +37,7 @@ def _link_problem(error: InvalidLink) -> ResponseReturnValue:
 
 def _entries(digest: Digest) -> tuple[list[HourEntry], int]:
     """The digest's entries its supervisor still supervises, and how many others it held."""
-    partners = set(db.session.scalars(queries.supervised_partner_ids(digest.user_id)))
+    partners = set(db.session.scalars(partner_ids_of(digest.user_id)))
     entries = list(db.session.scalars(queries.digest_entries(digest.id)))
     shown = [e for e in entries if e.placement.offering.partner_id in partners]
     return shown, len(entries) - len(shown)

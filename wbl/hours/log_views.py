@@ -14,7 +14,7 @@ from wbl.errors import DomainError
 from wbl.home.services import experience_type_names
 from wbl.hours import logs
 from wbl.hours.log_forms import ReportFilterForm
-from wbl.placements.policies import is_staff
+from wbl.scopes import is_staff
 from wbl.students import services as students
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")

@@ -37,8 +37,8 @@ from wbl.extensions import db, utcnow
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
 from wbl.schools.models import ClassSection, School, class_section_student
+from wbl.scopes import is_staff, staff_sees_school, teaches_at
 from wbl.students.models import StudentProfile
 
 STALE_DAYS = 14
@@ -71,14 +71,6 @@ def _local_day(value: datetime | None) -> date | None:
 # --- scope ---------------------------------------------------------------------------------
 
 
-def _staff_sees_school(actor: User, school: School) -> bool:
-    return is_staff(actor) and (actor.is_county_wide or school.district_id == actor.district_id)
-
-
-def _teaches_at(actor: User, school_id: int) -> bool:
-    return actor.has_role(Role.TEACHER) and actor.school_id == school_id
-
-
 def own_student_id(actor: User) -> int:
     """The signed-in student's profile (a student account without one: not found)."""
     found = db.session.scalar(select(StudentProfile.id).where(StudentProfile.user_id == actor.id))
@@ -98,7 +90,7 @@ def get_class(actor: User, class_id: int) -> ClassSection:
         raise NotFound()
     if not (
         (actor.has_role(Role.TEACHER) and section.teacher_id == actor.id)
-        or _staff_sees_school(actor, section.school)
+        or staff_sees_school(actor, section.school)
     ):
         raise NotFound()
     return section
@@ -107,7 +99,7 @@ def get_class(actor: User, class_id: int) -> ClassSection:
 def get_school(actor: User, school_id: int) -> School:
     """A school's log: its teachers, or staff whose scope it is in."""
     school = db.session.get(School, school_id)
-    if school is None or not (_teaches_at(actor, school.id) or _staff_sees_school(actor, school)):
+    if school is None or not (teaches_at(actor, school.id) or staff_sees_school(actor, school)):
         raise NotFound()
     return school
 

@@ -12,6 +12,7 @@ from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement
+from wbl.scopes import partner_ids_of
 from wbl.students.models import StudentProfile
 
 
@@ -41,7 +42,7 @@ def placement_totals(placement_id: int) -> Select[int, int]:
 def supervisor_pending(user_id: int) -> Select[HourEntry]:
     """Pending entries on the placements of every partner the user is a contact of, grouped by
     student and placement (a fixed number of queries, whatever the number of entries)."""
-    partners = select(PartnerContact.partner_id).where(PartnerContact.user_id == user_id)
+    partners = partner_ids_of(user_id)
     return (
         select(HourEntry)
         .join(Placement, Placement.id == HourEntry.placement_id)
@@ -116,7 +117,3 @@ def digest_entries(digest_id: int) -> Select[HourEntry]:
         )
         .order_by(HourEntry.student_id, HourEntry.placement_id, HourEntry.work_date, HourEntry.id)
     )
-
-
-def supervised_partner_ids(user_id: int) -> Select[int]:
-    return select(PartnerContact.partner_id).where(PartnerContact.user_id == user_id)

@@ -14,13 +14,13 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User
-from wbl.catalog.models import Offering, PartnerContact
+from wbl.catalog.models import Offering
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.placements.policies import is_staff
+from wbl.scopes import speaks_for, staff_sees_student, teaches
 from wbl.students.models import StudentProfile
 
 DAY_LIMIT = 12 * 60
@@ -41,32 +41,16 @@ def is_student_of(user: User, placement: Placement) -> bool:
 
 
 def is_teacher_of(user: User, placement: Placement) -> bool:
-    return (
-        user.has_role(Role.TEACHER)
-        and user.school_id is not None
-        and user.school_id == placement.student.school_id
-    )
+    return teaches(user, placement.student)
 
 
 def staff_sees(user: User, placement: Placement) -> bool:
-    if not is_staff(user):
-        return False
-    return user.is_county_wide or placement.student.school.district_id == user.district_id
+    return staff_sees_student(user, placement.student)
 
 
 def is_supervisor_of(user: User, placement: Placement) -> bool:
     """A contact of the partner whose offering the placement is at."""
-    if not user.has_role(Role.EMPLOYER):
-        return False
-    return (
-        db.session.scalar(
-            select(PartnerContact.id).where(
-                PartnerContact.user_id == user.id,
-                PartnerContact.partner_id == placement.offering.partner_id,
-            )
-        )
-        is not None
-    )
+    return user.has_role(Role.EMPLOYER) and speaks_for(user, placement.offering.partner_id)
 
 
 def _sees(user: User, placement: Placement) -> bool:

@@ -19,7 +19,7 @@ from sqlalchemy import Select, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
@@ -32,8 +32,8 @@ from wbl.incentives.models import (
     ProgramYear,
     StaffCompletion,
 )
-from wbl.placements.policies import is_staff
 from wbl.schools.models import District, School
+from wbl.scopes import is_county_wide, is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student
 
@@ -61,7 +61,8 @@ MAX_MIN_HOURS = 2000
 
 
 def is_county_wide_staff(actor: User) -> bool:
-    return actor.is_county_wide and (actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    """Who keeps the program: county-wide staff (``wbl.scopes.is_county_wide``)."""
+    return is_county_wide(actor)
 
 
 # --------------------------------------------------------------------------- program years
@@ -283,7 +284,7 @@ class CompletionInput:
 
 def _staff_student(actor: User, student_id: int) -> StudentProfile:
     """A student of the staff member's scope (teachers and others never reach here)."""
-    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    require(is_staff(actor))
     return get_student(actor, student_id)
 
 

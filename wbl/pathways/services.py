@@ -31,8 +31,8 @@ from wbl.extensions import db
 from wbl.imports.writing import csv_bytes
 from wbl.pathways import queries, rules
 from wbl.pathways.models import PathwayRule, RuleKind
-from wbl.placements.policies import is_staff
 from wbl.schools.models import District, School
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 
 CLASS_MIN, CLASS_MAX = 1990, 2100

@@ -25,7 +25,7 @@ from wbl.pathways.forms import (
     SchoolFilterForm,
 )
 from wbl.pathways.models import PathwayRule, RuleKind
-from wbl.placements.policies import is_staff
+from wbl.scopes import is_staff
 from wbl.students import services as students
 from wbl.students.models import StudentProfile
 

@@ -28,6 +28,7 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.schools.models import School
+from wbl.scopes import partner_ids_of
 from wbl.students.models import StudentProfile
 
 # Employers see an application only once a teacher has approved it (as in the services).
@@ -145,10 +146,6 @@ def teacher_recent(user: User, limit: int = 25) -> Select[Application]:
         .order_by(Application.updated_at.desc(), Application.id.desc())
         .limit(limit)
     )
-
-
-def partner_ids_of(user: User) -> Select[int]:
-    return select(PartnerContact.partner_id).where(PartnerContact.user_id == user.id)
 
 
 def employer_applications(user: User) -> Select[Application]:

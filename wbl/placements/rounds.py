@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 import matching
 from wbl.access import Role, require
 from wbl.auth.models import User
-from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner, PartnerContact
+from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
@@ -45,6 +45,7 @@ from wbl.placements.models import (
 )
 from wbl.placements.services import Outcome, admit_allocated
 from wbl.reference.models import ExperienceKind
+from wbl.scopes import is_county_wide, partner_ids_of
 from wbl.students.models import StudentProfile
 
 MAX_CHOICES_LIMIT = 10
@@ -69,8 +70,7 @@ class RoundClosed(DomainError):
 def _require_manager(actor: User) -> None:
     """Rounds cross districts (their students and offerings do), so only county-wide staff
     (and administrators) open, run, review and publish them."""
-    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
-    require(actor.is_county_wide)
+    require(is_county_wide(actor))
 
 
 def _get_round(round_id: int) -> AllocationRound:
@@ -378,14 +378,6 @@ def rank_choices(actor: User, round_id: int, offering_ids_in_order: Sequence[int
 # --- 3. employers rank the students who chose their offering -------------------------------
 
 
-def _partner_ids(actor: User) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(PartnerContact.partner_id).where(PartnerContact.user_id == actor.id)
-        )
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class EmployerOffering:
     round: AllocationRound
@@ -396,7 +388,6 @@ class EmployerOffering:
 def employer_rounds(actor: User) -> list[EmployerOffering]:
     """The employer's offerings in rounds ranked by employers that are still open."""
     require(actor.has_role(Role.EMPLOYER))
-    partner_ids = _partner_ids(actor)
     rows = db.session.execute(
         select(AllocationRound, Offering)
         .join(round_offering, round_offering.c.round_id == AllocationRound.id)
@@ -404,7 +395,7 @@ def employer_rounds(actor: User) -> list[EmployerOffering]:
         .where(
             AllocationRound.ranking == RoundRanking.EMPLOYER,
             AllocationRound.status == RoundStatus.OPEN,
-            Offering.partner_id.in_(partner_ids),
+            Offering.partner_id.in_(partner_ids_of(actor)),
         )
         .order_by(AllocationRound.deadline, Offering.title)
     ).all()
@@ -446,7 +437,7 @@ def _employer_scope(
         .where(
             round_offering.c.round_id == round_id,
             Offering.id == offering_id,
-            Offering.partner_id.in_(_partner_ids(actor)),
+            Offering.partner_id.in_(partner_ids_of(actor)),
         )
         .options(selectinload(Offering.partner))
     )

@@ -42,6 +42,7 @@ from wbl.placements.forms import (
     WithdrawForm,
 )
 from wbl.placements.models import Application, ApplicationStatus, ConsentStatus
+from wbl.scopes import is_staff
 from wbl.storage import storage
 
 bp = Blueprint("placements", __name__)
@@ -111,7 +112,7 @@ def apply(offering_id: int) -> ResponseReturnValue:
 @policy(AUTHENTICATED)
 def index() -> ResponseReturnValue:
     user: User = current_user
-    if policies.is_staff(user):
+    if is_staff(user):
         filters = StatusFilterForm(request.args)
         status = None
         if filters.validate() and filters.status.data:

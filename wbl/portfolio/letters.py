@@ -37,6 +37,7 @@ from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.models import LetterStatus, Recommendation
 from wbl.reviews.access import is_reviewer_of
+from wbl.scopes import staff_sees_student
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile, sees_student
@@ -391,15 +392,9 @@ def receive(
 # --- who sees the letters -------------------------------------------------------------------
 
 
-def _staff_sees(user: User, student: StudentProfile) -> bool:
-    if not (user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)):
-        return False
-    return user.is_county_wide or student.school.district_id == user.district_id
-
-
 def may_download(user: User, student: StudentProfile) -> bool:
     """Staff in scope and the student's assigned reviewers read the letters."""
-    return _staff_sees(user, student) or is_reviewer_of(user, student.id)
+    return staff_sees_student(user, student) or is_reviewer_of(user, student.id)
 
 
 def letter_file(actor: User, letter_id: int) -> tuple[Recommendation, bytes]:

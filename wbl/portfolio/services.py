@@ -53,6 +53,7 @@ from wbl.portfolio.models import (
 )
 from wbl.reference.models import PogOutcome
 from wbl.reviews.access import is_reviewer_of
+from wbl.scopes import is_staff
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile, sees_student
@@ -87,7 +88,7 @@ def may_view(user: User, student: StudentProfile) -> bool:
 
 def may_comment(user: User, student: StudentProfile) -> bool:
     """Teachers of the student's school and staff in scope give feedback on artifacts."""
-    if not (user.has_role(Role.TEACHER) or user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)):
+    if not (user.has_role(Role.TEACHER) or is_staff(user)):
         return False
     return not is_owner(user, student) and sees_student(user, student)
 
@@ -97,7 +98,7 @@ def may_read_letters(user: User, student: StudentProfile) -> bool:
     not their teachers."""
     if is_owner(user, student):
         return False
-    staff = user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
+    staff = is_staff(user)
     return (staff and sees_student(user, student)) or is_reviewer_of(user, student.id)
 
 

@@ -23,6 +23,7 @@ from wbl.reference.models import (
     _Editable,
 )
 from wbl.reviews.defaults import seed_scoring_guide
+from wbl.scopes import is_county_wide
 
 EDITABLE: dict[str, type[Any]] = {
     "sectors": IndustrySector,
@@ -110,7 +111,7 @@ class ReferenceEdit:
 def keeps_reference(user: User) -> bool:
     """County staff and administrators keep the reference data: the lists are the county's,
     the same in every district (district staff read them)."""
-    return user.is_county_wide
+    return is_county_wide(user)
 
 
 def update_reference_row(actor: User, kind: str, row_id: int, edit: ReferenceEdit) -> object:

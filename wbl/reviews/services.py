@@ -45,7 +45,6 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement
-from wbl.placements.policies import is_staff
 from wbl.reference.models import PogOutcome
 from wbl.reference.services import active_outcomes
 from wbl.reviews.models import (
@@ -60,6 +59,7 @@ from wbl.reviews.models import (
     SubmissionStatus,
 )
 from wbl.schools.models import ClassSection, class_section_student
+from wbl.scopes import is_staff, partner_ids_of, staff_sees_student
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile
 
@@ -187,9 +187,8 @@ def endorsing_partner_names(user: User) -> list[str]:
     return list(
         db.session.scalars(
             select(Partner.name)
-            .join(PartnerContact, PartnerContact.partner_id == Partner.id)
             .where(
-                PartnerContact.user_id == user.id,
+                Partner.id.in_(partner_ids_of(user)),
                 Partner.endorses_certificate.is_(True),
                 Partner.active.is_(True),
             )
@@ -509,9 +508,7 @@ def withdraw_submission(actor: User, submission_id: int) -> PortfolioSubmission:
 
 def staff_sees(user: User, submission: PortfolioSubmission) -> bool:
     """County staff see every submission; district staff their district's students'."""
-    if not is_staff(user):
-        return False
-    return user.is_county_wide or submission.student.school.district_id == user.district_id
+    return staff_sees_student(user, submission.student)
 
 
 def get_submission(actor: User, submission_id: int) -> PortfolioSubmission:
@@ -608,10 +605,9 @@ def conflict_reason(user: User, student: StudentProfile) -> str | None:
     if user.id not in conflicted_user_ids(student):
         return None
     if user.has_role(Role.EMPLOYER) and db.session.scalar(
-        select(PartnerContact.id)
-        .join(Offering, Offering.partner_id == PartnerContact.partner_id)
-        .join(Placement, Placement.offering_id == Offering.id)
-        .where(PartnerContact.user_id == user.id, Placement.student_id == student.id)
+        select(Placement.id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .where(Offering.partner_id.in_(partner_ids_of(user)), Placement.student_id == student.id)
         .limit(1)
     ):
         return (

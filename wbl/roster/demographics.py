@@ -29,11 +29,12 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, select
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.extensions import db
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import District, School
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 
 SMALLEST_SHOWN = 11  # counts below it are suppressed
@@ -157,7 +158,7 @@ def suppress(
 def sees_demographics(actor: User) -> bool:
     """CTE staff and administrators: county-wide ones every district, a district's staff
     their own. Never teachers, employers or students."""
-    return actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)
+    return is_staff(actor)
 
 
 def _yes(column: object) -> object:

@@ -13,10 +13,11 @@ staff and administrators import one; a district's staff are refused (403).
 
 from __future__ import annotations
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.imports.staging import StagedImport, Staging, read_staged, stage_checked
 from wbl.roster.imports import RosterReport, import_roster
+from wbl.scopes import is_county_wide
 from wbl.storage import storage
 
 STAGING = Staging(
@@ -29,7 +30,7 @@ STAGING = Staging(
 
 def imports_roster(actor: User) -> bool:
     """County-wide staff and administrators: a roster holds every district's people."""
-    return (actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN)) and actor.is_county_wide
+    return is_county_wide(actor)
 
 
 def require_roster_keeper(actor: User) -> None:

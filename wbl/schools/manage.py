@@ -18,7 +18,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row
@@ -26,6 +26,7 @@ from wbl.geocoding.services import zip_centroid, zip_info
 from wbl.pagination import paginate
 from wbl.schools import rules
 from wbl.schools.models import District, School
+from wbl.scopes import is_county_wide, is_staff
 
 DISTRICTS_PER_PAGE = 25
 SCHOOLS_PER_PAGE = 25
@@ -54,7 +55,7 @@ class DistrictRow:
 
 def keeps_districts(actor: User) -> bool:
     """Administrators and county-wide CTE staff (see the module's docstring for why)."""
-    return actor.is_county_wide and (actor.has_role(Role.ADMIN) or actor.has_role(Role.STAFF))
+    return is_county_wide(actor)
 
 
 def _sees(actor: User, district_id: int) -> bool:
@@ -73,7 +74,7 @@ def _visible_districts(actor: User) -> Select[District]:
 
 def districts_page(actor: User, page: int) -> tuple[Pagination, list[DistrictRow]]:
     """The districts the actor sees (active first, by name), each with its school counts."""
-    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    require(is_staff(actor))
     listed = paginate(
         _visible_districts(actor).order_by(District.active.desc(), District.name),
         page=page,
@@ -98,7 +99,7 @@ def districts_page(actor: User, page: int) -> tuple[Pagination, list[DistrictRow
 
 def get_district(actor: User, district_id: int) -> District:
     """A district the actor may see; another district is not found."""
-    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    require(is_staff(actor))
     district = db.session.get(District, district_id)
     if district is None or not _sees(actor, district.id):
         raise NotFound()
@@ -117,7 +118,7 @@ def schools_page(actor: User, district_id: int, page: int) -> Pagination:
 
 
 def get_school(actor: User, school_id: int) -> School:
-    require(actor.has_role(Role.STAFF) or actor.has_role(Role.ADMIN))
+    require(is_staff(actor))
     school = db.session.get(School, school_id)
     if school is None or not _sees(actor, school.district_id):
         raise NotFound()

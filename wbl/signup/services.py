@@ -61,6 +61,7 @@ from wbl.home.services import experience_type_names
 from wbl.notifications.services import queue_email
 from wbl.reference.models import ExperienceKind, IndustrySector
 from wbl.reviews.services import join_pool
+from wbl.scopes import is_staff, speaks_for
 from wbl.signup.models import Background, SignupKind, SignupRequest, SignupStatus
 
 PURPOSE = "signup-confirm"
@@ -337,12 +338,8 @@ def confirm_email(token: str) -> SignupRequest:
 # --- staff decide --------------------------------------------------------------------------
 
 
-def _is_staff(user: User) -> bool:
-    return user.has_role(Role.STAFF) or user.has_role(Role.ADMIN)
-
-
 def get_request(actor: User, signup_id: int, kind: SignupKind | None = None) -> SignupRequest:
-    require(_is_staff(actor))
+    require(is_staff(actor))
     request = db.session.get(SignupRequest, signup_id)
     if request is None or (kind is not None and request.kind is not kind):
         raise NotFound()
@@ -419,7 +416,7 @@ def approve_partner(actor: User, signup_id: int, decision: PartnerApproval) -> S
         f"opportunities you can offer ({offer}) and confirm students' hours there."
     )
     invited = user is None
-    if user is None or partner.id not in manage.partner_ids_of(user):
+    if user is None or not speaks_for(user, partner.id):
         user = manage.link_contact(actor, partner, _contact(request), note=welcome).user
     if not invited:  # a new account's invitation says it all
         _tell_approved(request, user, welcome)
@@ -471,7 +468,7 @@ def approve_volunteer(actor: User, signup_id: int, decision: VolunteerApproval) 
     if partner is not None:
         welcome += f" You are listed as a contact of {partner.name}."
     invited = user is None
-    if partner is not None and (user is None or partner.id not in manage.partner_ids_of(user)):
+    if partner is not None and (user is None or not speaks_for(user, partner.id)):
         user = manage.link_contact(actor, partner, _contact(request), note=welcome).user
     elif user is None:
         if request.background is Background.EDUCATOR:

@@ -14,6 +14,7 @@ from wbl.errors import DomainError, NotFound
 from wbl.extensions import db
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.reference.models import Pathway
+from wbl.scopes import staff_sees_student, teaches
 from wbl.students.models import AVAILABILITY_CHOICES, StudentProfile, Transportation
 from wbl.students.queries import profile_for_user
 
@@ -37,11 +38,7 @@ def sees_student(user: User, student: StudentProfile) -> bool:
     (county staff: all). Employers see placed students only through their placements."""
     if user.has_role(Role.STUDENT) and student.user_id == user.id:
         return True
-    if user.has_role(Role.TEACHER) and user.school_id == student.school_id:
-        return True
-    if user.has_role(Role.STAFF) or user.has_role(Role.ADMIN):
-        return user.is_county_wide or student.school.district_id == user.district_id
-    return False
+    return teaches(user, student) or staff_sees_student(user, student)
 
 
 def get_student(actor: User, student_id: int) -> StudentProfile:

@@ -25,13 +25,13 @@ from wbl.auth.models import User
 from wbl.auth.services import find_user_by_email
 from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token
 from wbl.catalog import rules
-from wbl.catalog.manage import partner_ids_of
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxMessage
 from wbl.reference.models import ExperienceKind
 from wbl.reviews.services import volunteer_of
+from wbl.scopes import partner_id_set as partner_ids_of
 from wbl.signup import services
 from wbl.signup.jobs import prune_unconfirmed_signups
 from wbl.signup.models import Background, SignupKind, SignupRequest, SignupStatus

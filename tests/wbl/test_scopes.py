@@ -1,0 +1,177 @@
+"""The scope facts of ``wbl.scopes``, for every role: administrator, county staff, district
+staff, teacher, student, employer, and an account with no role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from tests.support.builders import (
+    make_district,
+    make_employer,
+    make_partner,
+    make_school,
+    make_student,
+    make_user,
+)
+from wbl import scopes
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.catalog.models import Partner
+from wbl.extensions import db
+from wbl.schools.models import School
+from wbl.students.models import StudentProfile
+
+ROLES = ("admin", "county_staff", "district_staff", "teacher", "student", "employer", "none")
+
+
+@dataclass
+class County:
+    """Two districts with a school each, a student at the first school, and one partner."""
+
+    school: School
+    other_school: School
+    student: StudentProfile
+    partner: Partner
+    other_partner: Partner
+
+
+@pytest.fixture
+def county() -> County:
+    school = make_school()
+    other_school = make_school(district=make_district())
+    return County(
+        school=school,
+        other_school=other_school,
+        student=make_student(school=school),
+        partner=make_partner(),
+        other_partner=make_partner(),
+    )
+
+
+def _user(role: str, county: County) -> User:
+    """An account of ``role`` whose district, school or partner is the county's first."""
+    if role == "admin":
+        return make_user(roles={Role.ADMIN}, district=county.school.district)
+    if role == "county_staff":
+        return make_user(roles={Role.STAFF})
+    if role == "district_staff":
+        return make_user(roles={Role.STAFF}, district=county.school.district)
+    if role == "teacher":
+        return make_user(roles={Role.TEACHER}, school=county.school)
+    if role == "student":
+        return county.student.user
+    if role == "employer":
+        return make_employer(partner=county.partner)
+    user = make_user(school=county.school)
+    user.roles = []
+    db.session.flush()
+    return user
+
+
+@pytest.mark.parametrize(
+    ("role", "staff", "county_wide"),
+    [
+        ("admin", True, True),
+        ("county_staff", True, True),
+        ("district_staff", True, False),
+        ("teacher", False, False),
+        ("student", False, False),
+        ("employer", False, False),
+        ("none", False, False),
+    ],
+)
+def test_staff_and_county_wide(county: County, role: str, staff: bool, county_wide: bool) -> None:
+    user = _user(role, county)
+    assert scopes.is_staff(user) is staff
+    assert scopes.is_county_wide(user) is county_wide
+    assert user.is_county_wide is county_wide
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_district_and_school_of(county: County, role: str) -> None:
+    user = _user(role, county)
+    assert scopes.district_of(user) == user.district_id
+    assert scopes.school_of(user) == user.school_id
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "other"),
+    [
+        ("admin", True, True),
+        ("county_staff", True, True),
+        ("district_staff", True, False),
+        ("teacher", False, False),
+        ("student", False, False),
+        ("employer", False, False),
+        ("none", False, False),
+    ],
+)
+def test_staff_sees_records(county: County, role: str, own: bool, other: bool) -> None:
+    user = _user(role, county)
+    other_student = make_student(school=county.other_school)
+    assert scopes.staff_sees_district(user, county.school.district_id) is own
+    assert scopes.staff_sees_district(user, county.other_school.district_id) is other
+    assert scopes.staff_sees_school(user, county.school) is own
+    assert scopes.staff_sees_school(user, county.other_school) is other
+    assert scopes.staff_sees_student(user, county.student) is own
+    assert scopes.staff_sees_student(user, other_student) is other
+
+
+@pytest.mark.parametrize(
+    ("role", "teaches"),
+    [
+        ("admin", False),
+        ("county_staff", False),
+        ("district_staff", False),
+        ("teacher", True),
+        ("student", False),
+        ("employer", False),
+        ("none", False),
+    ],
+)
+def test_teaches(county: County, role: str, teaches: bool) -> None:
+    user = _user(role, county)
+    other_student = make_student(school=county.other_school)
+    assert scopes.teaches(user, county.student) is teaches
+    assert scopes.teaches_at(user, county.school.id) is teaches
+    assert scopes.teaches(user, other_student) is False
+    assert scopes.teaches_at(user, county.other_school.id) is False
+
+
+def test_a_teacher_without_a_school_teaches_no_one(county: County) -> None:
+    teacher = make_user(roles={Role.TEACHER})
+    assert scopes.teaches(teacher, county.student) is False
+
+
+@pytest.mark.parametrize(
+    ("role", "speaks"),
+    [
+        ("admin", False),
+        ("county_staff", False),
+        ("district_staff", False),
+        ("teacher", False),
+        ("student", False),
+        ("employer", True),
+        ("none", False),
+    ],
+)
+def test_partners_an_employer_speaks_for(county: County, role: str, speaks: bool) -> None:
+    user = _user(role, county)
+    expected = {county.partner.id} if speaks else set()
+    assert set(db.session.scalars(scopes.partner_ids_of(user))) == expected
+    assert scopes.partner_id_set(user) == frozenset(expected)
+    assert scopes.speaks_for(user, county.partner.id) is speaks
+    assert scopes.speaks_for(user, county.other_partner.id) is False
+    partners = db.session.scalars(
+        db.select(Partner.id).where(Partner.id.in_(scopes.partner_ids_of(user)))
+    )
+    assert set(partners) == expected
+
+
+def test_partners_of_an_account_id(county: County) -> None:
+    """A signed link carries only the account's id."""
+    employer = make_employer(partner=county.partner)
+    partners = set(db.session.scalars(scopes.partner_ids_of(employer.id)))
+    assert partners == {county.partner.id}
