@@ -237,6 +237,7 @@ COMMITTED_REVISIONS = {
     "0020_sso_identities.py": "a5a8164f4cb45769",
     "0021_county_settings.py": "c108d114008724fe",
     "0022_roster.py": "d7ef37d41b50558f",
+    "0023_outbox_html.py": "91cd31c803506dc1",
 }
 
 

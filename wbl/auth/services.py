@@ -14,7 +14,6 @@ from wbl.access import Role, require
 from wbl.auth.models import User, UserRole, normalize_email, password_matches
 from wbl.auth.throttle import current_throttle
 from wbl.auth.tokens import InvalidLink, make_token, password_fingerprint, read_token
-from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.services import queue_email
@@ -108,12 +107,8 @@ def _request_password_reset(email: str) -> None:
     queue_email(
         kind="password_reset",
         to=user.email,
-        subject="Reset your WBL password",
-        body=(
-            f"Hello {user.full_name},\n\nSomeone (we hope you) asked to reset the password of "
-            f"your WBL account. Choose a new password here within {hours} hours:\n\n{link}\n\n"
-            "If you did not ask for this, ignore this message: your password stays as it is.\n"
-        ),
+        template="auth/password_reset",
+        context={"user": user, "hours": hours, "link": link},
     )
     db.session.commit()
 
@@ -225,16 +220,11 @@ def add_invited_user(
     token = make_token("invite", {"uid": user.id, "pw": password_fingerprint(None)})
     days = current_app.config["INVITATION_MAX_AGE"] // 86400
     link = url_for("auth.accept_invitation", token=token, _external=True)
-    extra = f"{note}\n" if note else ""
     queue_email(
         kind="invitation",
         to=user.email,
-        subject="You are invited to WBL, the work-based learning platform",
-        body=(
-            f"Hello {user.full_name},\n\n{actor.full_name} invited you to WBL, "
-            f"{county().display_name}'s work-based learning platform.\n{extra}"
-            f"Set your password within {days} days to start:\n\n{link}\n"
-        ),
+        template="auth/invitation",
+        context={"user": user, "actor": actor, "note": note, "days": days, "link": link},
     )
     return user
 

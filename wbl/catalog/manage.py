@@ -568,7 +568,7 @@ def create_offering(actor: User, data: OfferingData, *, publish: bool = False) -
         offering.status = OfferingStatus.PENDING
         offering.proposed_by_id = actor.id
         db.session.flush()
-        _tell_staff_of_proposal(offering, "proposed a new opportunity")
+        _tell_staff_of_proposal(offering, "new")
     db.session.commit()
     return offering
 
@@ -590,7 +590,7 @@ def update_offering(actor: User, offering_id: int, data: OfferingData) -> Offeri
         offering.status = OfferingStatus.PENDING
         offering.proposed_by_id = actor.id
         if resubmitted:
-            _tell_staff_of_proposal(offering, "sent an opportunity back for review")
+            _tell_staff_of_proposal(offering, "returned")
         db.session.commit()
         return offering
     _partner_for(actor, data.partner_id)
@@ -613,7 +613,7 @@ def _propose_change(actor: User, offering: Offering, data: OfferingData) -> Offe
     change = OfferingChange(offering=offering, proposed_by_id=actor.id, changes=data.to_json())
     db.session.add(change)
     db.session.flush()
-    _tell_staff_of_proposal(offering, "proposed changes to an opportunity")
+    _tell_staff_of_proposal(offering, "changes")
     db.session.commit()
     return change
 
@@ -665,8 +665,7 @@ def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offer
     _tell_proposer(
         offering.proposed_by,
         offering,
-        "Your opportunity is approved and published",
-        "is approved and now published for students.",
+        "approved",
     )
     db.session.commit()
     return offering
@@ -686,8 +685,9 @@ def return_offering(actor: User, offering_id: int, reason: str) -> Offering:
     _tell_proposer(
         offering.proposed_by,
         offering,
-        "Your opportunity needs changes",
-        f"was sent back with this note from {actor.full_name}:\n\n{offering.review_note}",
+        "returned",
+        actor,
+        offering.review_note,
     )
     db.session.commit()
     return offering
@@ -716,8 +716,7 @@ def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
     _tell_proposer(
         change.proposed_by,
         offering,
-        "Your changes are approved",
-        "has been updated with the changes you proposed.",
+        "change_approved",
     )
     db.session.commit()
     return offering
@@ -737,8 +736,9 @@ def return_change(actor: User, change_id: int, reason: str) -> OfferingChange:
     _tell_proposer(
         change.proposed_by,
         change.offering,
-        "Your proposed changes were not applied",
-        f"stays as it was. {actor.full_name} wrote:\n\n{change.review_note}",
+        "change_returned",
+        actor,
+        change.review_note,
     )
     db.session.commit()
     return change
@@ -753,7 +753,7 @@ def changed_fields(change: OfferingChange) -> list[str]:
 # --- e-mail ------------------------------------------------------------------------------
 
 
-def _tell_staff_of_proposal(offering: Offering, what: str) -> None:
+def _tell_staff_of_proposal(offering: Offering, what: str) -> None:  # new, returned, changes
     """Staff watch the queue page; a digest of proposals is not needed at county scale. The
     program's shared inbox (``PROGRAM_EMAIL``) is told when one is configured."""
     to = current_app.config["PROGRAM_EMAIL"]
@@ -763,21 +763,31 @@ def _tell_staff_of_proposal(offering: Offering, what: str) -> None:
     queue_email(
         kind="offering_proposed",
         to=to,
-        subject=f"To review: {offering.title}",
-        body=f"{offering.partner.name} {what}: {offering.title}.\n\nReview it: {link}\n",
+        template="catalog/offering_proposed",
+        context={"offering": offering, "what": what, "link": link},
     )
 
 
-def _tell_proposer(user: User | None, offering: Offering, subject: str, sentence: str) -> None:
+def _tell_proposer(
+    user: User | None,
+    offering: Offering,
+    outcome: str,  # approved, returned, change_approved, change_returned
+    actor: User | None = None,
+    note: str | None = None,
+) -> None:
     if user is None:
         return
     link = url_for("manage.my_offerings", _external=True)
     queue_email(
         kind="offering_reviewed",
         to=user.email,
-        subject=f"{subject}: {offering.title}",
-        body=(
-            f"Hello {user.full_name},\n\n“{offering.title}” {sentence}\n\n"
-            f"See your opportunities: {link}\n"
-        ),
+        template="catalog/offering_reviewed",
+        context={
+            "user": user,
+            "offering": offering,
+            "outcome": outcome,
+            "actor": actor,
+            "note": note,
+            "link": link,
+        },
     )

@@ -488,29 +488,13 @@ def _send_calendar(interview: Interview, method: str) -> None:
     panelists = ", ".join(m.full_name for m in panel.members)
     student_page = url_for("certificates.student", student_id=student.id, _external=True)
     slot_page = url_for("certificates.slot", interview_id=interview.id, _external=True)
-    if cancel:
-        subject = f"Cancelled: work ready interview on {when}"
-        body = (
-            f"Hello {student.user.full_name},\n\nYour work ready interview on {when} is "
-            "cancelled. The work-based learning office will be in touch about a new time.\n\n"
-            "The attached calendar file removes it from your calendar.\n"
-        )
-    else:
-        subject = f"Your work ready interview: {when}"
-        body = (
-            f"Hello {student.user.full_name},\n\nCongratulations: your portfolio passed the "
-            "review. You are invited to your work ready interview before a panel of "
-            f"employers and educators.\n\nWhen: {when}\n{where}\nYour panel: {panelists}\n\n"
-            "Come ready to talk about your portfolio and how it shows each Portrait of a "
-            f"Graduate outcome. Your progress towards the certificate:\n{student_page}\n\n"
-            "The attached calendar invitation adds the interview to your calendar.\n"
-        )
+    said = {"student": student, "when": when, "where": where, "panelists": panelists}
     description = f"Work ready interview. {where}".strip()
     queue_email(
         kind="interview_cancelled" if cancel else "interview_invitation",
         to=student.user.email,
-        subject=subject,
-        body=body,
+        template="certificates/interview_invitation",
+        context={**said, "cancel": cancel, "page": student_page},
         attachment=Attachment(
             "interview.ics",
             f"text/calendar; method={method}",
@@ -525,27 +509,11 @@ def _send_calendar(interview: Interview, method: str) -> None:
         ),
     )
     for member in panel.members:
-        if cancel:
-            subject = f"Cancelled: work ready interview with {student.user.full_name}, {when}"
-            body = (
-                f"Hello {member.full_name},\n\nThe work ready interview with "
-                f"{student.user.full_name} on {when} is cancelled. Thank you for making the "
-                "time; the attached calendar file removes it from your calendar.\n"
-            )
-        else:
-            subject = f"Work ready interview panel: {student.user.full_name}, {when}"
-            body = (
-                f"Hello {member.full_name},\n\nThank you for sitting on a work ready interview "
-                f"panel. You will interview {student.user.full_name}.\n\nWhen: {when}\n{where}\n"
-                f"The panel: {panelists}\n\nAfter the interview, record your level for each "
-                f"Portrait of a Graduate outcome and your decision here:\n{slot_page}\n\n"
-                "The attached calendar invitation adds the interview to your calendar.\n"
-            )
         queue_email(
             kind="interview_cancelled" if cancel else "interview_invitation",
             to=member.email,
-            subject=subject,
-            body=body,
+            template="certificates/interview_panelist",
+            context={**said, "cancel": cancel, "member": member, "page": slot_page},
             attachment=Attachment(
                 "interview.ics",
                 f"text/calendar; method={method}",
@@ -672,25 +640,11 @@ def _tell_decision(interview: Interview) -> None:
     student = interview.student
     passed = interview.status is InterviewStatus.PASSED
     page = url_for("certificates.student", student_id=student.id, _external=True)
-    if passed:
-        body = (
-            f"Hello {student.user.full_name},\n\nCongratulations: you passed your work ready "
-            "interview. With your portfolio and your interview both passed, the work-based "
-            "learning office will now issue your Work Ready Certificate. You will get an "
-            f"e-mail when it is ready:\n{page}\n"
-        )
-    else:
-        body = (
-            f"Hello {student.user.full_name},\n\nThank you for your work ready interview. The "
-            "panel did not pass it this time. Your portfolio still counts: the work-based "
-            "learning office will talk with you about what to work on and invite you to a "
-            f"later panel.\n{page}\n"
-        )
     queue_email(
         kind="interview_decided",
         to=student.user.email,
-        subject="Your work ready interview: " + ("passed" if passed else "not passed this time"),
-        body=body,
+        template="certificates/interview_decided",
+        context={"student": student, "passed": passed, "page": page},
     )
     staff_page = url_for("certificates.slot", interview_id=interview.id, _external=True)
     creator = db.session.get(User, interview.panel.created_by_id)
@@ -702,16 +656,13 @@ def _tell_decision(interview: Interview) -> None:
         queue_email(
             kind="interview_decided_staff",
             to=address,
-            subject=f"Work ready interview {'passed' if passed else 'not passed'}: "
-            f"{student.user.full_name}",
-            body=f"The panel has decided {student.user.full_name}'s work ready interview "
-            f"({local_when(interview.starts_at)}): "
-            f"{'passed' if passed else 'not passed'}. {interview.decision_note}\n\n"
-            + (
-                "The certificate can now be issued:\n"
-                + url_for("certificates.student", student_id=student.id, _external=True)
-                if passed
-                else f"The panelists' levels and comments:\n{staff_page}"
-            )
-            + "\n",
+            template="certificates/interview_decided_staff",
+            context={
+                "student": student,
+                "passed": passed,
+                "when": local_when(interview.starts_at),
+                "note": interview.decision_note,
+                "page": page,
+                "staff_page": staff_page,
+            },
         )

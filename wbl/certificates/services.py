@@ -38,7 +38,6 @@ from wbl.certificates.interviews import (
 )
 from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import to_local
-from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
@@ -267,12 +266,13 @@ def issue_certificate(actor: User, student_id: int) -> Certificate:
     queue_email(
         kind="certificate_issued",
         to=student.user.email,
-        subject=f"Your {TITLE}",
-        body=f"Hello {student.user.full_name},\n\nCongratulations! "
-        f"{county().display_name} has issued your {TITLE}.\n\n"
-        f"Download the certificate (PDF) and your Open Badges credential here:\n{page}\n\n"
-        "Anyone you share it with can check it is genuine at this address (it is also in "
-        f"the QR code on the certificate):\n{verify_url(certificate)}\n",
+        template="certificates/issued",
+        context={
+            "student": student,
+            "title": TITLE,
+            "page": page,
+            "verify": verify_url(certificate),
+        },
     )
     db.session.commit()
     return certificate
@@ -304,14 +304,14 @@ def revoke_certificate(actor: User, certificate_id: int, reason: str) -> Certifi
     queue_email(
         kind="certificate_revoked",
         to=student.user.email,
-        subject=f"Your {TITLE} has been revoked",
-        body=f"Hello {student.user.full_name},\n\nYour {TITLE} (issued "
-        f"{issue_date(certificate)}) has been revoked by "
-        f"{county().display_name}.\n\nReason: {reason}\n\nIts verification page "
-        "now says it was revoked. If you have questions, reply to the work-based learning "
-        "office.\n\n"
-        + url_for("certificates.student", student_id=student.id, _external=True)
-        + "\n",
+        template="certificates/revoked",
+        context={
+            "student": student,
+            "title": TITLE,
+            "issued": issue_date(certificate),
+            "reason": reason,
+            "page": url_for("certificates.student", student_id=student.id, _external=True),
+        },
     )
     db.session.commit()
     return certificate

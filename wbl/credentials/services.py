@@ -384,19 +384,18 @@ def _tell_student(row: StudentCredential) -> None:
     name = row.credential.name
     page = url_for("credentials.mine", _external=True)
     earned = f"{row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}"
-    if row.status is EarnedStatus.VERIFIED:
-        subject = f"Your credential is verified: {name}"
-        body = (
-            f"Staff verified your {name} (earned {earned}). It now counts "
-            f"toward your graduation pathway.\n\nSee your credentials: {page}\n"
-        )
-    else:
-        subject = f"Your credential needs another look: {name}"
-        body = (
-            f"Staff could not verify your {name} (earned {earned}):\n\n"
-            f"{row.reject_reason}\n\nYou can record it again with better evidence: {page}\n"
-        )
-    queue_email(kind="credential_decision", to=row.student.user.email, subject=subject, body=body)
+    queue_email(
+        kind="credential_decision",
+        to=row.student.user.email,
+        template="credentials/decision",
+        context={
+            "verified": row.status is EarnedStatus.VERIFIED,
+            "name": name,
+            "earned": earned,
+            "reason": row.reject_reason,
+            "page": page,
+        },
+    )
 
 
 def verify(actor: User, record_id: int) -> StudentCredential:

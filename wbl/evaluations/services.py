@@ -121,29 +121,20 @@ def _supervisors(placement: Placement) -> list[User]:
 def _announce_end(placement: Placement) -> None:
     """Ask the supervisor(s) for the evaluation and the student for the reflection."""
     offering, student = placement.offering, placement.student.user
-    where = f"“{offering.title}” at {offering.partner.name}"
     evaluate = _link("evaluations.evaluation", placement_id=placement.id)
     for supervisor in _supervisors(placement):
         queue_email(
             kind="evaluation_requested",
             to=supervisor.email,
-            subject=f"Please evaluate {student.full_name}",
-            body=(
-                f"{student.full_name}'s placement {where} has ended. Please take a few minutes "
-                "to evaluate their work: three short ratings, one per Portrait of a Graduate "
-                f"outcome, and a comment if you like.\n\n{evaluate}\n"
-            ),
+            template="evaluations/evaluation_requested",
+            context={"student": student, "offering": offering, "link": evaluate},
         )
     reflect = _link("evaluations.reflection", placement_id=placement.id)
     queue_email(
         kind="reflection_requested",
         to=student.email,
-        subject=f"Your placement at {offering.partner.name} has ended: write your reflection",
-        body=(
-            f"Your placement {where} has ended. Write a short reflection on what you did and "
-            "learned: with your supervisor's evaluation it becomes a draft artifact for your "
-            f"portfolio.\n\n{reflect}\n"
-        ),
+        template="evaluations/reflection_requested",
+        context={"offering": offering, "link": reflect},
     )
 
 

@@ -185,19 +185,6 @@ def _link(request: EventRequest) -> str:
     return url_for("events.detail", request_id=request.id, _external=True)
 
 
-def _summary(request: EventRequest, kind_label: str) -> str:
-    lines = [
-        f"What: a {kind_label}" + (f" ({request.offering.title})" if request.offering else ""),
-        f"Topic: {request.topic}",
-        f"School: {request.school.name}",
-        f"Class: {request.class_section.name if request.class_section else '—'}",
-        f"Students: {request.class_size}",
-    ]
-    if request.notes:
-        lines.append(f"Notes: {request.notes}")
-    return "\n".join(lines)
-
-
 def _contact_emails(partner_id: int) -> list[str]:
     return list(db.session.scalars(queries.contact_emails(partner_id)))
 
@@ -241,21 +228,21 @@ def request_event(
     db.session.add(request)
     db.session.flush()
     label = KIND_LABELS[kind]
-    dates = "\n".join(
-        f"  {o.position}. {local_when(o.starts_at, o.duration_minutes)}" for o in options
-    )
+    dates = [(o.position, local_when(o.starts_at, o.duration_minutes)) for o in options]
     recipients = _contact_emails(partner.id)
     for email in recipients:
         queue_email(
             kind="event_requested",
             to=email,
-            subject=f"A teacher asks {partner.name} for a {label}",
-            body=(
-                f"Hello,\n\n{actor.full_name} ({request.school.name}) would like a {label} "
-                f"from {partner.name} for their class.\n\n{_summary(request, label)}\n\n"
-                f"Dates that work for the class:\n{dates}\n\n"
-                f"Accept one of the dates, or decline with a short note, here:\n{_link(request)}\n"
-            ),
+            template="events/requested",
+            context={
+                "actor": actor,
+                "partner": partner,
+                "request": request,
+                "label": label,
+                "dates": dates,
+                "link": _link(request),
+            },
         )
     db.session.commit()
     return RequestSent(request=request, notified=len(recipients))
@@ -319,17 +306,19 @@ def accept_request(
     option.chosen = True
     label = KIND_LABELS[request.kind]
     when = local_when(option.starts_at, option.duration_minutes)
-    note = f"\n\nA note from {actor.full_name}:\n{message}" if message else ""
     queue_email(
         kind="event_accepted",
         to=request.teacher.email,
-        subject=f"Confirmed: {request.partner.name}, {local_when(option.starts_at)}",
-        body=(
-            f"Hello {request.teacher.full_name},\n\n{request.partner.name} accepted your "
-            f"request for a {label}.\n\nWhen: {when}"
-            f"\n{_summary(request, label)}{note}\n\nThe event is on your and your students' "
-            f"home pages. Details:\n{_link(request)}\n"
-        ),
+        template="events/accepted",
+        context={
+            "actor": actor,
+            "request": request,
+            "label": label,
+            "starts": local_when(option.starts_at),
+            "when": when,
+            "message": message,
+            "link": _link(request),
+        },
     )
     db.session.commit()
     return request
@@ -351,12 +340,8 @@ def decline_request(
     queue_email(
         kind="event_declined",
         to=request.teacher.email,
-        subject=f"{request.partner.name} cannot take your {label} request",
-        body=(
-            f"Hello {request.teacher.full_name},\n\n{request.partner.name} declined your "
-            f"request for a {label} ({request.topic}).\n\nTheir message:\n{message}\n\n"
-            f"{_link(request)}\n"
-        ),
+        template="events/declined",
+        context={"request": request, "label": label, "message": message, "link": _link(request)},
     )
     db.session.commit()
     return request
@@ -379,20 +364,18 @@ def cancel_request(actor: User, request_id: int) -> EventRequest:
     was_confirmed = request.confirmed_option
     db.session.refresh(request)
     label = KIND_LABELS[request.kind]
-    when = (
-        f"the {label} on {local_when(was_confirmed.starts_at)}"
-        if was_confirmed
-        else f"their request for a {label}"
-    )
+    confirmed_on = local_when(was_confirmed.starts_at) if was_confirmed else ""
     for email in _contact_emails(request.partner_id):
         queue_email(
             kind="event_cancelled",
             to=email,
-            subject=f"Cancelled: {request.teacher.full_name}'s {label} request",
-            body=(
-                f"Hello,\n\n{request.teacher.full_name} ({request.school.name}) cancelled "
-                f"{when} ({request.topic}).\n\n{_link(request)}\n"
-            ),
+            template="events/cancelled",
+            context={
+                "request": request,
+                "label": label,
+                "confirmed_on": confirmed_on,
+                "link": _link(request),
+            },
         )
     db.session.commit()
     return request

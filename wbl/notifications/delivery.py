@@ -186,6 +186,8 @@ def _email(message: OutboxMessage, sender: str) -> EmailMessage:
     domain = sender.rpartition("@")[2] or "wbl.invalid"
     email["Message-ID"] = f"<outbox-{message.id}.{int(message.created_at.timestamp())}@{domain}>"
     email.set_content(message.body_text)
+    if message.body_html:  # multipart/alternative: the reader shows the HTML, else the text
+        email.add_alternative(message.body_html, subtype="html")
     if message.attachment_name:
         _, _, rest = message.attachment_type.partition("/")
         subtype, *params = [part.strip() for part in rest.split(";")]

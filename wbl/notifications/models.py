@@ -48,6 +48,8 @@ class OutboxMessage(Base):
     to_email: Mapped[str] = mapped_column(String(254), index=True)
     subject: Mapped[str] = mapped_column(String(SUBJECT_LENGTH))
     body_text: Mapped[str] = mapped_column(Text)
+    # The HTML alternative (templates/email/); None for messages queued before it existed.
+    body_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status: Mapped[OutboxStatus] = mapped_column(
         str_enum(OutboxStatus, 16), default=OutboxStatus.QUEUED, server_default="queued"

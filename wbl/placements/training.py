@@ -174,24 +174,18 @@ def _send_link(acknowledgement: AgreementAcknowledgement) -> None:
     placement = agreement.placement
     offering, student = placement.offering, placement.student
     when = _dates(placement.start_date, placement.end_date)
-    if has_request_context():
-        link = (
-            "Read the agreement and acknowledge it here (no account needed; the link works "
-            f"once, until the day after the placement starts):\n\n"
-            f"{agreement_link(acknowledgement)}\n"
-        )
-    else:
-        link = "The work-based learning office will send you the link to acknowledge it.\n"
+    link = agreement_link(acknowledgement) if has_request_context() else ""
     queue_email(
         kind="training_agreement",
         to=acknowledgement.email,
-        subject=f"Training agreement to acknowledge: {student.user.full_name} at "
-        f"{offering.partner.name}",
-        body=f"Hello {acknowledgement.name or PARTY_LABELS[acknowledgement.party].lower()},\n\n"
-        f"{student.user.full_name} is placed in “{offering.title}” at {offering.partner.name} "
-        f"({when}). The placement is unpaid, so before it starts the student, a parent or "
-        f"guardian of a minor and the site supervisor each acknowledge a training agreement "
-        f"that sets out the dates, hours, supervision and learning goals.\n\n{link}",
+        template="placements/training_agreement",
+        context={
+            "name": acknowledgement.name or PARTY_LABELS[acknowledgement.party].lower(),
+            "student": student,
+            "offering": offering,
+            "when": when,
+            "link": link,
+        },
     )
 
 

@@ -182,33 +182,18 @@ def _clean(request: LetterRequest) -> LetterRequest:
 def _request_email(letter: Recommendation, *, reminder: bool) -> None:
     student = letter.student
     name = student.user.full_name
-    opening = (
-        f"A reminder: {name} asked you for a letter of recommendation"
-        if reminder
-        else f"{name} asks you for a letter of recommendation"
-    )
-    note = f"Their message to you:\n\n{letter.message}\n\n" if letter.message else ""
     queue_email(
         kind=REMINDER_KIND if reminder else REQUEST_KIND,
         to=letter.recommender_email,
-        subject=(
-            f"Reminder: a letter of recommendation for {name}"
-            if reminder
-            else f"{name} asks you for a letter of recommendation"
-        ),
-        body=(
-            f"Hello {letter.recommender_name},\n\n"
-            f"{opening} for their Work Ready Certificate portfolio at {student.school.name}. "
-            f"They describe you as: {letter.relationship_note}.\n\n"
-            f"{note}"
-            "To send your letter, open this link and upload it as a PDF, a Word document "
-            "(.docx), or a PNG or JPEG image, up to 10 MB. No account is needed. The link "
-            f"works once, until {local_when(letter.expires_at)}.\n\n"
-            f"{upload_link(letter)}\n\n"
-            f"Your letter is confidential: {name} will see that it arrived, never what it "
-            "says. Only the portfolio's reviewers and the county's CTE staff can read it.\n\n"
-            "If you do not want to write a letter, you can ignore this e-mail.\n"
-        ),
+        template="portfolio/letter_request",
+        context={
+            "reminder": reminder,
+            "letter": letter,
+            "student": student,
+            "name": name,
+            "until": local_when(letter.expires_at),
+            "link": upload_link(letter),
+        },
     )
 
 
@@ -376,14 +361,12 @@ def receive(
     queue_email(
         kind=RECEIVED_KIND,
         to=student.user.email,
-        subject=f"A letter from {letter.recommender_name} arrived",
-        body=(
-            f"Hello {student.user.full_name},\n\n"
-            f"A letter of recommendation from {letter.recommender_name} arrived for your "
-            "portfolio. The letter is confidential: the reviewers and the CTE staff read it, "
-            "so you will not see it. See where your letters stand here:\n\n"
-            f"{url_for('letters.index', _external=True)}\n"
-        ),
+        template="portfolio/letter_received",
+        context={
+            "student": student,
+            "letter": letter,
+            "link": url_for("letters.index", _external=True),
+        },
     )
     db.session.commit()
     return letter

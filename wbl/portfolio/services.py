@@ -495,13 +495,14 @@ def add_comment(actor: User, artifact_id: int, body: str) -> ArtifactComment:
     queue_email(
         kind="portfolio_comment",
         to=student.email,
-        subject=f"A comment on your portfolio artifact “{artifact.title}”",
-        body=(
-            f"Hello {student.full_name},\n\n"
-            f"{actor.full_name} commented on “{artifact.title}”:\n\n{text}\n\n"
-            "Read it and revise your artifact (move it back to draft to change it if it "
-            f"is marked ready):\n{link}\n"
-        ),
+        template="portfolio/comment",
+        context={
+            "student": student,
+            "actor": actor,
+            "artifact": artifact,
+            "text": text,
+            "link": link,
+        },
     )
     db.session.commit()
     return comment

@@ -23,7 +23,7 @@ from wbl.notifications.delivery import (
     retry_at,
 )
 from wbl.notifications.models import OutboxMessage, OutboxState, OutboxStatus
-from wbl.notifications.services import Attachment, queue_email
+from wbl.notifications.services import Attachment, queue_message
 from wbl.scheduler import execute
 
 
@@ -38,7 +38,7 @@ def smtp(app: Flask) -> Iterator[Recorder]:
 
 
 def _queue(to: str = "parent@example.org", subject: str = "Consent needed") -> OutboxMessage:
-    return queue_email(kind="test", to=to, subject=subject, body="Please read — and sign.")
+    return queue_message(kind="test", to=to, subject=subject, body="Please read — and sign.")
 
 
 def test_queued_mail_is_delivered_over_smtp_once(smtp: Recorder) -> None:
@@ -211,7 +211,7 @@ def test_the_delivery_job_sends_and_says_what_it_did(smtp: Recorder) -> None:
 
 def test_a_calendar_invitation_goes_out_as_an_attachment(smtp: Recorder) -> None:
     ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n"
-    queue_email(
+    queue_message(
         kind="test",
         to="student@example.org",
         subject="Your interview",

@@ -17,7 +17,7 @@ from tests.support.smtp import Recorder, smtp_server
 from wbl.extensions import db, utcnow
 from wbl.notifications.delivery import Delivery, deliver_pending
 from wbl.notifications.models import OutboxMessage, OutboxStatus
-from wbl.notifications.services import queue_email
+from wbl.notifications.services import queue_message
 
 SENDERS = 4
 MESSAGES = 40
@@ -47,7 +47,7 @@ def test_racing_senders_send_each_message_once(
     app = busy_app
     with app.app_context():
         for n in range(MESSAGES):
-            queue_email(kind="race", to=f"race-{n}@example.org", subject=f"#{n}", body=".")
+            queue_message(kind="race", to=f"race-{n}@example.org", subject=f"#{n}", body=".")
         db.session.commit()
         db.session.remove()
     now = utcnow()

@@ -7,12 +7,12 @@ import pytest
 
 from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxState, OutboxStatus
-from wbl.notifications.services import Attachment, queue_email
+from wbl.notifications.services import Attachment, queue_message
 
 
 def test_a_queued_message_is_due_at_once() -> None:
     before = utcnow()
-    message = queue_email(kind="test", to="x@example.org", subject="Hi", body="Hello")
+    message = queue_message(kind="test", to="x@example.org", subject="Hi", body="Hello")
     assert message.status is OutboxStatus.QUEUED
     assert message.state is OutboxState.QUEUED
     assert message.attempts == 0
@@ -27,7 +27,7 @@ def test_only_text_attachments_are_kept() -> None:
 
 def test_a_subject_too_long_for_its_column_is_shortened_not_refused() -> None:
     title = "Summer externship in " + "precision machining " * 12  # a 200-character title
-    message = queue_email(
+    message = queue_message(
         kind="externship_placed", to="t@example.org", subject=f"You are placed: {title}", body="."
     )
     db.session.flush()
@@ -37,5 +37,5 @@ def test_a_subject_too_long_for_its_column_is_shortened_not_refused() -> None:
 
 
 def test_a_subject_keeps_to_one_line() -> None:
-    message = queue_email(kind="k", to="t@example.org", subject="Line one\nLine two", body=".")
+    message = queue_message(kind="k", to="t@example.org", subject="Line one\nLine two", body=".")
     assert message.subject == "Line one Line two"

@@ -15,13 +15,13 @@ from wbl.access import Role
 from wbl.extensions import db
 from wbl.notifications.delivery import MAX_ATTEMPTS
 from wbl.notifications.models import OutboxMessage, OutboxStatus
-from wbl.notifications.services import queue_email
+from wbl.notifications.services import queue_message
 
 QUEUED_AT = datetime(2027, 1, 5, 17, 30, tzinfo=UTC)  # 9:30 AM in Sonoma County (PST)
 
 
 def _message(subject: str, **state: object) -> OutboxMessage:
-    message = queue_email(kind="test", to="reader@example.org", subject=subject, body="Details")
+    message = queue_message(kind="test", to="reader@example.org", subject=subject, body="Details")
     message.created_at = QUEUED_AT
     for name, value in state.items():
         setattr(message, name, value)
