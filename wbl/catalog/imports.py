@@ -39,7 +39,7 @@ from wbl.catalog import rules
 from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.errors import DomainError
-from wbl.extensions import db, utcnow
+from wbl.extensions import atomic, db, utcnow
 from wbl.geocoding.services import UnknownZip, locate, zip_centroid
 from wbl.reference.models import (
     ExperienceKind,
@@ -1035,6 +1035,7 @@ def _status(row: _Row, record: Offering | None) -> OfferingStatus | None:
 # The import service
 
 
+@atomic
 def import_file(what: What, data: bytes, filename: str, *, dry_run: bool) -> ImportReport:
     """Check a partners or offerings file and, unless ``dry_run`` or any row is wrong,
     create or update its rows in one transaction. Problems are in the report, not raised."""

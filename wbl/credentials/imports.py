@@ -58,7 +58,7 @@ from wbl.credentials.services import (
     refresh_expiry,
     require_catalog_keeper,
 )
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.reference.models import IndustrySector
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
@@ -326,6 +326,7 @@ def _plan_scores(actor: User, rows: list[Row]) -> list[_Score]:
 # --- the import service -----------------------------------------------------------------------
 
 
+@atomic
 def import_file(
     actor: User, holds: Holds, data: bytes, filename: str, *, dry_run: bool
 ) -> ImportReport:

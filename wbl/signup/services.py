@@ -233,7 +233,9 @@ def submit_partner_request(data: PartnerRequestData) -> SignupRequest:
         phone=data.contact_phone.strip(),
         job_title=data.job_title.strip(),
     )
-    return _submit(request)
+    _submit(request)
+    db.session.commit()
+    return request
 
 
 @atomic
@@ -251,7 +253,9 @@ def submit_volunteer_request(data: VolunteerRequestData) -> SignupRequest:
         interviews=data.interviews,
         description=data.note.strip(),
     )
-    return _submit(request)
+    _submit(request)
+    db.session.commit()
+    return request
 
 
 def _submit(request: SignupRequest) -> SignupRequest:
@@ -278,7 +282,6 @@ def _submit(request: SignupRequest) -> SignupRequest:
             "your confirmation.\n"
         ),
     )
-    db.session.commit()
     return request
 
 
