@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
@@ -71,14 +72,18 @@ def rows_affected(result: Result[Any]) -> int:
     return result.rowcount
 
 
-def move_status(row: Any, from_status: Any, **values: Any) -> bool:
+def move_status(row: M, from_status: Enum, **values: Any) -> bool:
     """Compare-and-set on one row: ``UPDATE … SET values WHERE id = row.id AND status =
     from_status``. Of two requests racing to move the same row, only one gets True. The changed
-    attributes of ``row`` are expired either way, so it next reads what the database holds."""
-    model = type(row)
+    attributes of ``row`` are expired either way, so it next reads what the database holds.
+    ``row`` is a mapped row with a one-column key and a ``status`` column."""
+    mapper = inspect(type(row))
     result = db.session.execute(
-        update(model)
-        .where(model.id == row.id, model.status == from_status)
+        update(type(row))
+        .where(
+            mapper.primary_key[0] == mapper.primary_key_from_instance(row)[0],
+            mapper.columns["status"] == from_status,
+        )
         .values(**values)
         .execution_options(synchronize_session=False)
     )

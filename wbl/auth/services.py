@@ -15,7 +15,7 @@ from wbl.auth.models import User, UserRole, normalize_email, password_matches
 from wbl.auth.throttle import current_throttle
 from wbl.auth.tokens import InvalidLink, make_token, password_fingerprint, read_token
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db, utcnow
+from wbl.extensions import atomic, db, utcnow
 from wbl.notifications.services import queue_email
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,7 @@ def _taking_at_least(seconds: float) -> Iterator[None]:
             time.sleep(left)
 
 
+@atomic
 def request_password_reset(email: str) -> None:
     """E-mail a reset link if the account exists. The answer is the same either way, so the
     form cannot be used to find out who has an account — and so is the time it takes: the
@@ -94,6 +95,7 @@ def request_password_reset(email: str) -> None:
     padded to ``PASSWORD_RESET_MIN_SECONDS``."""
     with _taking_at_least(current_app.config["PASSWORD_RESET_MIN_SECONDS"]):
         _request_password_reset(email)
+        db.session.commit()
 
 
 def _request_password_reset(email: str) -> None:
@@ -110,7 +112,6 @@ def _request_password_reset(email: str) -> None:
         template="auth/password_reset",
         context={"user": user, "hours": hours, "link": link},
     )
-    db.session.commit()
 
 
 def _user_from_link(purpose: str, token: str, max_age: int) -> User:
@@ -128,6 +129,7 @@ def check_reset_token(token: str) -> User:
     return _user_from_link("reset", token, current_app.config["PASSWORD_RESET_MAX_AGE"])
 
 
+@atomic
 def reset_password(token: str, password: str) -> User:
     user = check_reset_token(token)
     _check_password_strength(password)
@@ -140,6 +142,7 @@ def check_invitation_token(token: str) -> User:
     return _user_from_link("invite", token, current_app.config["INVITATION_MAX_AGE"])
 
 
+@atomic
 def accept_invitation(token: str, password: str) -> User:
     user = check_invitation_token(token)
     _check_password_strength(password)
@@ -152,6 +155,7 @@ def accept_invitation(token: str, password: str) -> User:
 INVITABLE_BY_STAFF = frozenset({Role.STAFF, Role.TEACHER, Role.STUDENT, Role.EMPLOYER})
 
 
+@atomic
 def invite_user(
     actor: User,
     *,
@@ -229,6 +233,7 @@ def add_invited_user(
     return user
 
 
+@atomic
 def create_admin(email: str, full_name: str, password: str) -> User:
     """The first administrator of a real deployment (``flask users create-admin``)."""
     if find_user_by_email(email) is not None:

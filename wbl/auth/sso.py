@@ -173,6 +173,7 @@ class NoSuchAccount(DomainError):
     message = "No account uses that e-mail address."
 
 
+@atomic
 def unlink(email: str) -> int:
     """Remove every single sign-on identity of the account with ``email`` (``flask users
     unlink-sso``): its next single sign-on links it again, by address. Returns how many."""

@@ -8,9 +8,10 @@ from sqlalchemy import or_, update
 
 from wbl.catalog.models import Offering, OfferingStatus
 from wbl.clock import to_local
-from wbl.extensions import db, rows_affected
+from wbl.extensions import atomic, db, rows_affected
 
 
+@atomic
 def close_stale_offerings(now: datetime) -> str:
     """Close published offerings whose application deadline or end date has passed (in the
     county's calendar), so no stale posting stays open. Placements already made are not

@@ -41,7 +41,7 @@ from wbl.catalog.models import (
 )
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement
@@ -595,7 +595,9 @@ def update_offering(actor: User, offering_id: int, data: OfferingData) -> Offeri
         return offering
     _partner_for(actor, data.partner_id)
     _check_offering(data)
-    return _propose_change(actor, offering, data)
+    change = _propose_change(actor, offering, data)
+    db.session.commit()
+    return change
 
 
 def _propose_change(actor: User, offering: Offering, data: OfferingData) -> OfferingChange:
@@ -614,7 +616,6 @@ def _propose_change(actor: User, offering: Offering, data: OfferingData) -> Offe
     db.session.add(change)
     db.session.flush()
     _tell_staff_of_proposal(offering, "changes")
-    db.session.commit()
     return change
 
 
@@ -656,7 +657,7 @@ def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offer
     """Approve an employer's proposal, with the reviewer's edits, and publish it."""
     offering = get_offering_to_manage(actor, offering_id)
     require(is_staff(actor))
-    if offering.status is not OfferingStatus.PENDING:
+    if not move_status(offering, OfferingStatus.PENDING, status=OfferingStatus.PUBLISHED):
         raise DomainError("This proposal has already been reviewed.")
     _edit(actor, offering, data)
     _publish(actor, offering)
@@ -675,11 +676,10 @@ def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offer
 def return_offering(actor: User, offering_id: int, reason: str) -> Offering:
     offering = get_offering_to_manage(actor, offering_id)
     require(is_staff(actor))
-    if offering.status is not OfferingStatus.PENDING:
+    if not move_status(offering, OfferingStatus.PENDING, status=OfferingStatus.RETURNED):
         raise DomainError("This proposal has already been reviewed.")
     if not reason.strip():
         raise DomainError("Tell the employer what to change.", field="reason")
-    offering.status = OfferingStatus.RETURNED
     offering.review_note = reason.strip()
     offering.reviewed_by_id, offering.reviewed_at = actor.id, utcnow()
     _tell_proposer(
@@ -705,13 +705,12 @@ def get_change(actor: User, change_id: int) -> OfferingChange:
 def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
     change = get_change(actor, change_id)
     require(is_staff(actor))
-    if change.status is not ChangeStatus.PENDING:
+    if not move_status(change, ChangeStatus.PENDING, status=ChangeStatus.APPROVED):
         raise DomainError("These changes have already been reviewed.")
     offering = change.offering
     _edit(actor, offering, data)
     if offering.status is OfferingStatus.PUBLISHED:
         _publishable(offering, local_today())
-    change.status = ChangeStatus.APPROVED
     change.reviewed_by_id, change.reviewed_at = actor.id, utcnow()
     _tell_proposer(
         change.proposed_by,
@@ -726,11 +725,10 @@ def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
 def return_change(actor: User, change_id: int, reason: str) -> OfferingChange:
     change = get_change(actor, change_id)
     require(is_staff(actor))
-    if change.status is not ChangeStatus.PENDING:
+    if not move_status(change, ChangeStatus.PENDING, status=ChangeStatus.RETURNED):
         raise DomainError("These changes have already been reviewed.")
     if not reason.strip():
         raise DomainError("Tell the employer why.", field="reason")
-    change.status = ChangeStatus.RETURNED
     change.review_note = reason.strip()
     change.reviewed_by_id, change.reviewed_at = actor.id, utcnow()
     _tell_proposer(

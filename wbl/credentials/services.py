@@ -145,6 +145,7 @@ def get_credential(credential_id: int) -> Credential:
     return credential
 
 
+@atomic
 def save_credential(
     actor: User, data: CredentialData, credential_id: int | None = None
 ) -> Credential:
@@ -375,7 +376,6 @@ def _decide(
     if not moved:  # decided by someone else meanwhile: the UPDATE changed nothing
         raise DomainError(f"This credential was already decided: it is {row.status.label.lower()}.")
     _tell_student(row)
-    db.session.commit()
     return row
 
 
@@ -398,11 +398,15 @@ def _tell_student(row: StudentCredential) -> None:
     )
 
 
+@atomic
 def verify(actor: User, record_id: int) -> StudentCredential:
     """Staff in scope verify a pending record: from now on it counts."""
-    return _decide(actor, record_id, EarnedStatus.VERIFIED)
+    row = _decide(actor, record_id, EarnedStatus.VERIFIED)
+    db.session.commit()
+    return row
 
 
+@atomic
 def reject(actor: User, record_id: int, reason: str) -> StudentCredential:
     """Staff in scope reject a pending record, with a reason the student sees."""
     text = (reason or "").strip()
@@ -410,7 +414,9 @@ def reject(actor: User, record_id: int, reason: str) -> StudentCredential:
         raise DomainError("Say why, so the student can fix it.", field="reason")
     if len(text) > MAX_REASON:
         raise DomainError(f"At most {MAX_REASON} characters.", field="reason")
-    return _decide(actor, record_id, EarnedStatus.REJECTED, text)
+    row = _decide(actor, record_id, EarnedStatus.REJECTED, text)
+    db.session.commit()
+    return row
 
 
 def withdrawable_record(actor: User, record_id: int) -> StudentCredential:
@@ -425,6 +431,7 @@ def withdrawable_record(actor: User, record_id: int) -> StudentCredential:
     return row
 
 
+@atomic
 def withdraw_record(actor: User, record_id: int) -> StudentCredential:
     """The student, or a teacher or staff member who may record for them, withdraws a record
     still waiting for verification: a mistake, or the wrong file. A verified or rejected
@@ -479,6 +486,7 @@ def check_level(level: int | None) -> int:
     return level
 
 
+@atomic
 def enter_score(
     actor: User, student_id: int, test: WorkKeysTest, level: int | None, tested_on: date | None
 ) -> WorkKeysScore:

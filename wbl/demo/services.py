@@ -59,7 +59,7 @@ from wbl.demo.pathways import add_pathway_rules
 from wbl.demo.placements import add_applications, add_readiness
 from wbl.demo.work_ready import add_work_ready
 from wbl.errors import DomainError
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.geocoding.services import zip_info
 from wbl.reference.models import (
     ExperienceKind,
@@ -157,6 +157,7 @@ class DemoSummary:
 # --------------------------------------------------------------------------- entry point
 
 
+@atomic
 def seed_demo(
     *, seed: int = 2026, if_empty: bool = False, roster_folder: Path | None = None
 ) -> DemoSummary | None:

@@ -194,6 +194,7 @@ def complete_placement(actor: User, placement_id: int) -> Placement:
     return placement
 
 
+@atomic
 def complete_ended(today: date, now: datetime | None = None) -> int:
     """Complete every active placement whose end date is before ``today`` (the nightly job).
     One conditional UPDATE returns the rows it changed, so a second run, or a placement the

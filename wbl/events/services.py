@@ -30,7 +30,7 @@ from wbl.clock import local_to_utc, local_when
 from wbl.errors import DomainError, NotFound
 from wbl.events import policies, queries
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
-from wbl.extensions import db, move_status, rows_affected, utcnow
+from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
 from wbl.reference.models import ExperienceKind
@@ -189,6 +189,7 @@ def _contact_emails(partner_id: int) -> list[str]:
     return list(db.session.scalars(queries.contact_emails(partner_id)))
 
 
+@atomic
 def request_event(
     actor: User, data: EventRequestInput, *, now: datetime | None = None
 ) -> RequestSent:
@@ -283,6 +284,7 @@ def _request_to_decide(actor: User, request_id: int) -> EventRequest:
     return request
 
 
+@atomic
 def accept_request(
     actor: User,
     request_id: int,
@@ -324,6 +326,7 @@ def accept_request(
     return request
 
 
+@atomic
 def decline_request(
     actor: User, request_id: int, message: str, *, now: datetime | None = None
 ) -> EventRequest:
@@ -347,6 +350,7 @@ def decline_request(
     return request
 
 
+@atomic
 def cancel_request(actor: User, request_id: int) -> EventRequest:
     """The teacher calls off a waiting or confirmed request; the partner's contacts are told."""
     request = get_request(actor, request_id)

@@ -26,7 +26,7 @@ from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, Partner
 from wbl.clock import to_local
 from wbl.events.models import EventRequest
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement, PlacementStatus
@@ -190,6 +190,7 @@ def _body(teacher: User, school: School, students: dict[int, _Student], since: d
     return "\n".join(parts)
 
 
+@atomic
 def send_teacher_digests(now: datetime) -> str:
     """One e-mail per active teacher whose school's students did something in the seven
     days up to ``now``; at most one per teacher per week."""

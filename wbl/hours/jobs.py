@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, select, update
 
 from wbl.auth.models import User
 from wbl.clock import to_local
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.hours import digest, queries
 from wbl.hours.links import expires_in, review_link
 from wbl.hours.models import Digest, EntryStatus, HourEntry, digest_entry
@@ -167,6 +167,7 @@ def _reminder_mail(user: User, entries: Sequence[HourEntry], closing: str) -> tu
     return "A reminder: student hours wait for your confirmation", body
 
 
+@atomic
 def send_supervisor_digests(now: datetime) -> str:
     """The weekly e-mail: every active supervisor with pending entries gets one listing them,
     once per county-local week (Monday to Sunday)."""
@@ -179,6 +180,7 @@ def send_supervisor_digests(now: datetime) -> str:
     return f"{sent} supervisor e-mail(s) queued"
 
 
+@atomic
 def remind_pending(now: datetime) -> str:
     """Entries pending for more than 3 days that nobody was reminded of: one reminder per
     supervisor listing them (not those the weekly e-mail listed in the last 3 days: they are

@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.imports.reading import FileProblem, read_table
 from wbl.imports.report import ImportConflict, ImportReport, Problem
 from wbl.imports.rows import Column, Row, rows_by_column
@@ -51,6 +51,7 @@ def planned_changes(changes: list[C], apply: Callable[[list[C]], None]) -> Plann
     )
 
 
+@atomic
 def run_import(
     report: ImportReport,
     data: bytes,

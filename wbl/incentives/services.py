@@ -181,6 +181,7 @@ def add_program_year(settings: YearSettings, actor: User | None = None) -> Progr
     return year
 
 
+@atomic
 def create_year(actor: User, settings: YearSettings) -> ProgramYear:
     require(is_county_wide_staff(actor))
     year = add_program_year(settings, actor)
@@ -188,6 +189,7 @@ def create_year(actor: User, settings: YearSettings) -> ProgramYear:
     return year
 
 
+@atomic
 def seed_default_program_year(label: str, starts_on: date, ends_on: date) -> ProgramYear:
     """A program year with Colorado's CDIP defaults (the rules staff then adjust)."""
     year = add_program_year(colorado_defaults(label, starts_on, ends_on))
@@ -239,6 +241,7 @@ def appropriations(actor: User, year: ProgramYear) -> dict[int, Appropriation]:
     return {row.district_id: row for row in rows}
 
 
+@atomic
 def set_appropriation(
     actor: User, year_id: int, district_id: int, amount_cents: int
 ) -> Appropriation:
@@ -292,6 +295,7 @@ def student_for_staff(actor: User, student_id: int) -> StudentProfile:
     return _staff_student(actor, student_id)
 
 
+@atomic
 def add_completion(actor: User, student_id: int, data: CompletionInput) -> StaffCompletion:
     student = _staff_student(actor, student_id)
     if data.completion_type not in STAFF_ENTERED:
@@ -355,6 +359,7 @@ def student_completions(student: StudentProfile) -> list[StaffCompletion]:
     )
 
 
+@atomic
 def delete_completion(actor: User, completion_id: int) -> StaffCompletion:
     completion = db.session.get(StaffCompletion, completion_id)
     if completion is None:
@@ -384,6 +389,7 @@ def completions_in_scope(actor: User, limit: int = 200) -> list[StaffCompletion]
     return list(db.session.scalars(query))
 
 
+@atomic
 def set_frl(actor: User, student_id: int, *, eligible: bool) -> StudentProfile:
     """Record the student's free/reduced-price lunch eligibility (staff only: it is a
     demographic, used only in the incentive report)."""

@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from wbl.extensions import db, rows_affected
+from wbl.extensions import atomic, db, rows_affected
 from wbl.jobs.models import JobRun
 
 KEEP_RUNS = timedelta(days=30)
 
 
+@atomic
 def prune_job_runs(now: datetime) -> str:
     """Forget runs older than 30 days: the outbox job alone records one a minute (43,200 a
     month). Each job's latest run stays, so the jobs page never says "Never" of a job that

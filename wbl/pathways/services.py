@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.imports.writing import csv_bytes
 from wbl.pathways import queries, rules
 from wbl.pathways.models import PathwayRule, RuleKind
@@ -186,6 +186,7 @@ def _add_defaults(district_id: int, actor_id: int | None = None) -> int:
     return len(rows)
 
 
+@atomic
 def seed_default_rules(district: District) -> int:
     """Give a district the shipped rules it lacks (idempotent: a default that exists is
     left as staff edited it). Returns how many were added."""
@@ -212,6 +213,7 @@ class Seeding:
         return f"{self.added} added to {self.districts} district(s)."
 
 
+@atomic
 def seed_all_districts() -> Seeding:
     """The shipped rules for every district (``flask seed-reference``)."""
     districts = list(db.session.scalars(select(District.id)))
@@ -292,6 +294,7 @@ def _apply(row: PathwayRule, actor: User, change: RuleChange) -> None:
     row.updated_by_id = actor.id
 
 
+@atomic
 def update_rule(actor: User, rule_id: int, change: RuleChange) -> PathwayRule:
     row = get_rule(actor, rule_id)
     try:
@@ -303,6 +306,7 @@ def update_rule(actor: User, rule_id: int, change: RuleChange) -> PathwayRule:
     return row
 
 
+@atomic
 def add_rule(actor: User, district_id: int, kind: RuleKind, change: RuleChange) -> PathwayRule:
     get_district(actor, district_id)
     last = db.session.scalar(
@@ -328,6 +332,7 @@ def check_deletable(row: PathwayRule) -> None:
         )
 
 
+@atomic
 def delete_rule(actor: User, rule_id: int) -> str:
     """Delete a rule staff added (another district's: not found; a shipped default: refused).
     Returns the deleted rule's name."""
@@ -339,6 +344,7 @@ def delete_rule(actor: User, rule_id: int) -> str:
     return name
 
 
+@atomic
 def reset_rules(actor: User, district_id: int) -> int:
     """Back to the shipped defaults: the district's rules (edited and added ones too) are
     replaced by the defaults as shipped. Returns how many rules the district now has."""

@@ -28,7 +28,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.placements.models import ReadinessRecord
 from wbl.reference.models import PreparatoryActivity
 from wbl.schools import services as school_services
@@ -228,6 +228,7 @@ def student_readiness(actor: User, student_id: int) -> StudentReadiness:
     )
 
 
+@atomic
 def record_activity(
     actor: User, student_id: int, activity_id: int, completed_on: date
 ) -> ReadinessRecord:
@@ -254,6 +255,7 @@ def record_activity(
     return record
 
 
+@atomic
 def remove_record(actor: User, record_id: int) -> RemovedRecord:
     """Take a record back (recorded by mistake, or for the wrong student or date)."""
     require(_may_record(actor))
@@ -292,6 +294,7 @@ def class_sheet(actor: User, class_id: int) -> ClassSheet:
     return ClassSheet(section=section, students=students, activities=activities(), done=done)
 
 
+@atomic
 def record_for_class(
     actor: User,
     class_id: int,

@@ -16,6 +16,7 @@ manage them.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Sequence
@@ -47,6 +48,8 @@ from wbl.placements.services import Outcome, admit_allocated
 from wbl.reference.models import ExperienceKind
 from wbl.scopes import is_county_wide, partner_ids_of
 from wbl.students.models import StudentProfile
+
+log = logging.getLogger(__name__)
 
 MAX_CHOICES_LIMIT = 10
 DEFAULT_MAX_CHOICES = 5
@@ -637,22 +640,46 @@ def run_round(actor: User | None, round_id: int) -> AllocationRound:
     return round_
 
 
+class DueRoundsFailed(RuntimeError):
+    """Some due rounds could not be run (the others were); the job's run shows this."""
+
+    def __init__(self, ran: int, failed: Sequence[int]) -> None:
+        ids = ", ".join(str(round_id) for round_id in failed)
+        super().__init__(
+            f"{ran} round(s) run; {len(failed)} failed and stay open (round id {ids}), "
+            "see the log for why"
+        )
+        self.ran, self.failed = ran, list(failed)
+
+
 def run_due_rounds(now: datetime) -> int:
     """The scheduler's job: run every open round whose deadline has passed. Idempotent: a
-    round that has been run is no longer open, so it is not run twice. Each round is its own
-    transaction (one bad round does not hold back the others). Returns how many ran."""
+    round that has been run is no longer open, so it is not run twice. Returns how many ran.
+
+    Each round is its own transaction, so one bad round does not hold back the others: an
+    error while running one rolls that round back (it stays open, to be tried at the next
+    run) and is logged, the loop goes on, and at the end ``DueRoundsFailed`` names the rounds
+    that failed, so the job's run is marked failed for staff to see."""
     due = list(
         db.session.scalars(
-            select(AllocationRound)
+            select(AllocationRound.id)
             .where(AllocationRound.status == RoundStatus.OPEN, AllocationRound.deadline <= now)
             .order_by(AllocationRound.deadline, AllocationRound.id)
         )
     )
     ran = 0
-    for round_ in due:
-        if _run(round_, allowed=frozenset({RoundStatus.OPEN})):
-            ran += 1
-        db.session.commit()
+    failed: list[int] = []
+    for round_id in due:
+        try:
+            if _run(_get_round(round_id), allowed=frozenset({RoundStatus.OPEN})):
+                ran += 1
+            db.session.commit()
+        except Exception:  # any failure of one round: roll it back, report it, go on
+            db.session.rollback()
+            log.exception("allocation round %s could not be run", round_id)
+            failed.append(round_id)
+    if failed:
+        raise DueRoundsFailed(ran, failed)
     return ran
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from wbl.extensions import utcnow
-from wbl.placements.rounds import run_due_rounds
+from wbl.placements.rounds import DueRoundsFailed, run_due_rounds
 
 
 @click.group("rounds")
@@ -21,5 +21,8 @@ def rounds_cli() -> None:
 @rounds_cli.command("run-due")
 def run_due_command() -> None:
     """Run every open allocation round whose deadline has passed (staff then review)."""
-    count = run_due_rounds(utcnow())
+    try:
+        count = run_due_rounds(utcnow())
+    except DueRoundsFailed as failure:  # the others ran and are kept
+        raise click.ClickException(str(failure)) from failure
     click.echo(f"{count} allocation round(s) run; their results wait for staff to publish.")

@@ -570,6 +570,7 @@ def record_paper_consent(
     return application
 
 
+@atomic
 def expire_overdue_consents(now: datetime) -> int:
     """Consents not answered in time release the seat (for the scheduler; idempotent: an
     expired consent is no longer pending, so a second run finds nothing)."""

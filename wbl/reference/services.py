@@ -11,7 +11,7 @@ from sqlalchemy import select
 from wbl.access import require
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.reference import defaults
 from wbl.reference.models import (
     EvaluationCategory,
@@ -52,6 +52,7 @@ class SeedCounts:
     kept: int
 
 
+@atomic
 def seed_reference() -> SeedCounts:
     """Load the default reference data. Idempotent: rows are matched by code, and a row that
     exists is left as staff have edited it (names, order, active)."""
@@ -114,6 +115,7 @@ def keeps_reference(user: User) -> bool:
     return is_county_wide(user)
 
 
+@atomic
 def update_reference_row(actor: User, kind: str, row_id: int, edit: ReferenceEdit) -> object:
     """County staff rename, describe, reorder or retire a reference row. Codes never change,
     so data that points at a row keeps its meaning."""

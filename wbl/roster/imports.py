@@ -35,7 +35,7 @@ from wbl.access import Role
 from wbl.auth.models import User, UserRole, normalize_email
 from wbl.clock import local_today
 from wbl.errors import DomainError
-from wbl.extensions import db, utcnow
+from wbl.extensions import atomic, db, utcnow
 from wbl.imports.report import Problem, problems_summary
 from wbl.roster.bundle import Bundle, Mode, Row, read_bundle
 from wbl.roster.models import Guardian, StudentDemographics
@@ -132,6 +132,7 @@ class RosterReport:
 Progress = Callable[[str], None]
 
 
+@atomic
 def import_roster(
     source: Path | bytes, *, dry_run: bool, progress: Progress | None = None, commit: bool = True
 ) -> RosterReport:

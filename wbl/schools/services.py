@@ -14,7 +14,7 @@ from sqlalchemy import select
 from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.schools import queries
 from wbl.schools.models import ClassSection
 from wbl.students.models import StudentProfile
@@ -88,6 +88,7 @@ def _checked(actor: User, data: ClassInput) -> tuple[str, str, list[StudentProfi
     return name, period, students
 
 
+@atomic
 def create_class(actor: User, data: ClassInput) -> ClassSection:
     name, period, students = _checked(actor, data)
     section = ClassSection(
@@ -98,6 +99,7 @@ def create_class(actor: User, data: ClassInput) -> ClassSection:
     return section
 
 
+@atomic
 def update_class(actor: User, class_id: int, data: ClassInput) -> ClassSection:
     section = own_class(actor, class_id)
     name, period, students = _checked(actor, data)
@@ -106,6 +108,7 @@ def update_class(actor: User, class_id: int, data: ClassInput) -> ClassSection:
     return section
 
 
+@atomic
 def archive_class(actor: User, class_id: int) -> ClassSection:
     """Take a class off the teacher's list (the end of a term). Its past and booked events
     keep pointing at it, so it is hidden rather than deleted."""

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete
 
-from wbl.extensions import db, rows_affected
+from wbl.extensions import atomic, db, rows_affected
 from wbl.signup.models import SignupRequest, SignupStatus
 
 
+@atomic
 def prune_unconfirmed_signups(now: datetime) -> str:
     """Forget sign-up requests whose e-mail address was not confirmed while their link
     worked (``SIGNUP_CONFIRM_MAX_AGE``): they never reached staff, and nobody asked us to

@@ -234,7 +234,9 @@ def submit_partner_request(data: PartnerRequestData) -> SignupRequest:
         phone=data.contact_phone.strip(),
         job_title=data.job_title.strip(),
     )
-    return _submit(request)
+    _submit(request)
+    db.session.commit()
+    return request
 
 
 @atomic
@@ -252,7 +254,9 @@ def submit_volunteer_request(data: VolunteerRequestData) -> SignupRequest:
         interviews=data.interviews,
         description=data.note.strip(),
     )
-    return _submit(request)
+    _submit(request)
+    db.session.commit()
+    return request
 
 
 def _submit(request: SignupRequest) -> SignupRequest:
@@ -279,7 +283,6 @@ def _submit(request: SignupRequest) -> SignupRequest:
             "your confirmation.\n"
         ),
     )
-    db.session.commit()
     return request
 
 

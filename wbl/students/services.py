@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import db
+from wbl.extensions import atomic, db
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.reference.models import Pathway
 from wbl.scopes import staff_sees_student, teaches
@@ -61,6 +61,7 @@ def own_profile(actor: User) -> StudentProfile:
     return profile
 
 
+@atomic
 def update_own_profile(actor: User, update: ProfileUpdate) -> StudentProfile:
     """Save the student's matching profile. The home ZIP is placed offline at its centre
     (we never store a student's street address)."""

@@ -6,7 +6,7 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.support.builders import (
     make_employer,
@@ -441,6 +441,62 @@ def test_declined_changes_leave_the_offering_as_it_was(staff) -> None:
     manage.return_change(staff, change.id, "The title must name the job.")
     assert change.status is ChangeStatus.RETURNED
     assert offering.title != "Something else"
+
+
+def _decided_elsewhere(model: type[Offering] | type[OfferingChange], row_id: int, status) -> None:
+    """Another staff member's review, committed while this one's page was open: the database
+    changes, this session's copy of the row still says pending."""
+    db.session.execute(
+        update(model)
+        .where(model.id == row_id)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@pytest.mark.parametrize("action", ["approve", "return"])
+def test_a_proposal_reviewed_meanwhile_is_not_reviewed_again(staff, action) -> None:
+    """The review moves the proposal from pending in one conditional UPDATE (move_status):
+    the second of two reviewers is refused, even though the row it read said pending."""
+    partner = make_partner()
+    employer = make_employer(partner=partner)
+    offering = manage.create_offering(employer, offering_data(partner))
+    _decided_elsewhere(Offering, offering.id, OfferingStatus.RETURNED)
+    assert offering.status is OfferingStatus.PENDING  # what this reviewer's page read
+    reviews = {
+        "approve": lambda: manage.approve_offering(staff, offering.id, offering_data(partner)),
+        "return": lambda: manage.return_offering(staff, offering.id, "Add the dress code."),
+    }
+    with pytest.raises(DomainError, match="already been reviewed"):
+        reviews[action]()
+    db.session.expire_all()
+    found = db.session.get(Offering, offering.id)
+    assert found.status is OfferingStatus.RETURNED
+    assert found.published_at is None
+    assert found.reviewed_by_id is None
+    to_employer = select(OutboxMessage).where(OutboxMessage.to_email == employer.email)
+    assert db.session.scalars(to_employer).all() == []
+
+
+@pytest.mark.parametrize("action", ["approve", "return"])
+def test_changes_reviewed_meanwhile_are_not_reviewed_again(staff, action) -> None:
+    partner = make_partner()
+    employer = make_employer(partner=partner)
+    offering = make_offering(partner=partner, title="Shadow a nurse")
+    data = dataclasses.replace(manage.OfferingData.of(offering), capacity=8)
+    change = manage.update_offering(employer, offering.id, data)
+    _decided_elsewhere(OfferingChange, change.id, ChangeStatus.RETURNED)
+    assert change.status is ChangeStatus.PENDING  # what this reviewer's page read
+    reviews = {
+        "approve": lambda: manage.approve_change(staff, change.id, data),
+        "return": lambda: manage.return_change(staff, change.id, "No."),
+    }
+    with pytest.raises(DomainError, match="already been reviewed"):
+        reviews[action]()
+    db.session.expire_all()
+    assert db.session.get(OfferingChange, change.id).status is ChangeStatus.RETURNED
+    assert db.session.get(OfferingChange, change.id).reviewed_by_id is None
+    assert db.session.get(Offering, offering.id).capacity == 5
 
 
 def test_employers_only_touch_their_own_partner(app) -> None:

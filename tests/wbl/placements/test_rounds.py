@@ -407,6 +407,54 @@ def test_the_deadline_job_runs_due_rounds_once(county: County) -> None:
     assert fresh(due).run_at == run_at
 
 
+def test_a_due_round_that_fails_is_rolled_back_and_the_others_still_run(
+    county: County, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each due round is its own transaction: the failing one stays open (its half-stored
+    result rolled back) and is logged; the rounds before and after it are run and kept; the
+    job's run is marked failed, naming it."""
+    first, bad, last = (open_for(county, name=name) for name in ("First", "Bad", "Last"))
+    for n, round_ in enumerate((first, bad, last)):
+        round_.deadline = in_days(-1 + n / 100)
+    db.session.commit()
+    real_run = rounds._run
+
+    def failing_run(round_, *, allowed):
+        stored = real_run(round_, allowed=allowed)
+        if round_.id == bad.id:
+            raise RuntimeError("the matching ran out of memory")
+        return stored
+
+    monkeypatch.setattr(rounds, "_run", failing_run)
+    with pytest.raises(rounds.DueRoundsFailed, match=f"2 round.s. run; 1 failed .*{bad.id}"):
+        rounds.run_due_rounds(in_days(0))
+    assert fresh(first).status is RoundStatus.PROPOSED
+    assert fresh(bad).status is RoundStatus.OPEN
+    assert fresh(bad).run_at is None
+    assert fresh(last).status is RoundStatus.PROPOSED
+    assert f"allocation round {bad.id} could not be run" in caplog.text
+    assert "the matching ran out of memory" in caplog.text
+    monkeypatch.setattr(rounds, "_run", real_run)
+    assert rounds.run_due_rounds(in_days(0)) == 1  # the next run tries it again
+    assert fresh(bad).status is RoundStatus.PROPOSED
+
+
+def test_the_cli_says_which_due_rounds_failed(
+    app, county: County, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    round_ = open_for(county)
+    round_.deadline = in_days(-1)
+    db.session.commit()
+
+    def failing_run(round_, *, allowed):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rounds, "_run", failing_run)
+    result = app.test_cli_runner().invoke(args=["rounds", "run-due"])
+    assert result.exit_code == 1
+    assert f"0 round(s) run; 1 failed and stay open (round id {round_.id})" in result.output
+
+
 # --- publishing ----------------------------------------------------------------------------
 
 
