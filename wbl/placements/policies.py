@@ -6,6 +6,7 @@ from __future__ import annotations
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.placements.models import Application
+from wbl.placements.queries import EMPLOYER_VISIBLE
 from wbl.scopes import speaks_for, staff_sees_student, teaches
 
 
@@ -26,3 +27,14 @@ def is_teacher_of(user: User, application: Application) -> bool:
 def is_employer_of(user: User, application: Application) -> bool:
     """A contact of the partner whose offering the application is for."""
     return user.has_role(Role.EMPLOYER) and speaks_for(user, application.offering.partner_id)
+
+
+def sees(user: User, application: Application) -> bool:
+    """Who sees an application: the student, their school's teachers, staff in scope, and
+    the partner's contacts once a teacher has approved it."""
+    return (
+        is_student_of(user, application)
+        or is_teacher_of(user, application)
+        or staff_sees(user, application)
+        or (application.status in EMPLOYER_VISIBLE and is_employer_of(user, application))
+    )

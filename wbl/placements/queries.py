@@ -31,7 +31,7 @@ from wbl.schools.models import School
 from wbl.scopes import partner_ids_of
 from wbl.students.models import StudentProfile
 
-# Employers see an application only once a teacher has approved it (as in the services).
+# Employers see an application only once a teacher has approved it (policies.sees).
 EMPLOYER_VISIBLE = frozenset(ApplicationStatus) - {
     ApplicationStatus.SUBMITTED,
     ApplicationStatus.RETURNED,

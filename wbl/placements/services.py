@@ -62,13 +62,6 @@ class AlreadyDecided(DomainError):
     message = "This application has already moved on; nothing was changed."
 
 
-# Employers see an application only once a teacher has approved it.
-EMPLOYER_VISIBLE = frozenset(ApplicationStatus) - {
-    ApplicationStatus.SUBMITTED,
-    ApplicationStatus.RETURNED,
-}
-
-
 def get_application(actor: User, application_id: int) -> Application:
     """An application the actor may see (the student, their school's teachers, the partner's
     contacts once approved, staff in scope); anything else is not found."""
@@ -86,13 +79,7 @@ def get_application(actor: User, application_id: int) -> Application:
     )
     if application is None:
         raise NotFound()
-    visible = (
-        policies.is_student_of(actor, application)
-        or policies.is_teacher_of(actor, application)
-        or policies.staff_sees(actor, application)
-        or (application.status in EMPLOYER_VISIBLE and policies.is_employer_of(actor, application))
-    )
-    if not visible:
+    if not policies.sees(actor, application):
         raise NotFound()
     return application
 

@@ -376,12 +376,11 @@ def get_agreement(actor: User, placement_id: int) -> TrainingAgreement:
     """A placement's agreement for the people who may see the placement: staff in scope, the
     student, teachers of the student's school and the partner's contacts. Anything else, or
     a placement without an agreement (paid), is not found."""
-    from wbl.placements import services  # the placement's visibility rule lives there
-
     agreement = db.session.scalar(_agreement_by(TrainingAgreement.placement_id == placement_id))
     if agreement is None:
         raise NotFound()
-    services.get_application(actor, agreement.placement.application_id)
+    if not policies.sees(actor, agreement.placement.application):
+        raise NotFound()
     return agreement
 
 
