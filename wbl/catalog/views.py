@@ -14,11 +14,11 @@ from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.evaluations import services as evaluations
-from wbl.home.services import experience_type_names
 from wbl.pagination import page_number
 from wbl.placements import queries as placement_queries
 from wbl.placements import readiness
 from wbl.reference.models import ExperienceKind
+from wbl.reference.queries import experience_type_names
 
 bp = Blueprint("catalog", __name__)
 

@@ -23,11 +23,11 @@ from wbl.events.forms import (
 )
 from wbl.events.models import EventRequest, EventRequestStatus
 from wbl.extensions import utcnow
-from wbl.home.services import experience_type_names
 from wbl.hours import attendance as attendance_service
 from wbl.http import db_int
 from wbl.pagination import page_number
 from wbl.reference.models import ExperienceKind
+from wbl.reference.queries import experience_type_names
 from wbl.schools import services as school_services
 from wbl.schools.models import ClassSection
 from wbl.scopes import partner_id_set

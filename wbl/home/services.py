@@ -25,19 +25,10 @@ from wbl.pathways import services as pathway_services
 from wbl.pathways.rules import RuleProgress
 from wbl.placements.models import PlacementStatus
 from wbl.portfolio.services import CheckItem, checklist
-from wbl.reference.models import ExperienceKind, ExperienceType
+from wbl.reference.models import ExperienceKind
 from wbl.schools.queries import schools_visible_to
 from wbl.students import queries as student_queries
 from wbl.students.models import StudentProfile
-
-
-def experience_type_names() -> dict[str, str]:
-    """The county's own names for the five experience types, keyed by code."""
-    rows = db.session.execute(select(ExperienceType.code, ExperienceType.name)).all()
-    names = {code.value: name for code, name in rows}
-    return {
-        k.value: names.get(k.value, k.value.replace("_", " ").capitalize()) for k in ExperienceKind
-    }
 
 
 @dataclass(frozen=True, slots=True)

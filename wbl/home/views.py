@@ -10,6 +10,7 @@ from wbl.county import services as county_setup
 from wbl.home import services
 from wbl.http import db_int
 from wbl.pagination import page_number, paginate
+from wbl.reference.queries import experience_type_names
 from wbl.students.queries import student_roster
 
 bp = Blueprint("home", __name__)
@@ -32,7 +33,7 @@ def dashboard() -> ResponseReturnValue:
     if current_user.has_role(Role.ADMIN) and county_setup.needs_setup():
         return redirect(url_for("county.setup"))
     today = local_today()
-    names = services.experience_type_names()
+    names = experience_type_names()
     role = current_user.primary_role
     if role in (Role.ADMIN, Role.STAFF):
         data = services.staff_dashboard(current_user, today)

@@ -11,9 +11,9 @@ from flask_login import current_user
 from wbl.access import Role, policy
 from wbl.downloads import attachment, slug
 from wbl.errors import DomainError
-from wbl.home.services import experience_type_names
 from wbl.hours import logs
 from wbl.hours.log_forms import ReportFilterForm
+from wbl.reference.queries import experience_type_names
 from wbl.scopes import is_staff
 from wbl.students import services as students
 

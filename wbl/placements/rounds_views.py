@@ -13,7 +13,6 @@ from wbl.catalog.models import INDIVIDUAL_KINDS
 from wbl.clock import local_to_utc
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.home.services import experience_type_names
 from wbl.placements import rounds
 from wbl.placements.models import RoundRanking, RoundStatus
 from wbl.placements.rounds_forms import (
@@ -25,6 +24,7 @@ from wbl.placements.rounds_forms import (
     ranking_form,
 )
 from wbl.reference.models import ExperienceKind
+from wbl.reference.queries import experience_type_names
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 

@@ -57,9 +57,9 @@ from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, utcnow
 from wbl.geocoding.services import UnknownZip, zip_centroid
-from wbl.home.services import experience_type_names
 from wbl.notifications.services import queue_email
 from wbl.reference.models import ExperienceKind, IndustrySector
+from wbl.reference.queries import experience_type_names
 from wbl.reviews.services import join_pool
 from wbl.scopes import is_staff, speaks_for
 from wbl.signup.models import Background, SignupKind, SignupRequest, SignupStatus

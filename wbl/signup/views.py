@@ -39,10 +39,10 @@ from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.catalog.manage_queries import partner_choices
 from wbl.errors import DomainError, field_error
 from wbl.extensions import limiter
-from wbl.home.services import experience_type_names
 from wbl.pagination import page_number, paginate
 from wbl.reference.choices import sector_choices
 from wbl.reference.models import ExperienceKind
+from wbl.reference.queries import experience_type_names
 from wbl.reviews.services import volunteer_of
 from wbl.signup import queries, services
 from wbl.signup.forms import (
