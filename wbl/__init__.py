@@ -199,8 +199,8 @@ def _register_cli(app: Flask) -> None:
     from wbl.jobs.cli import jobs_cli, scheduler_command, serve_command
     from wbl.placements.cli import placements_cli
     from wbl.placements.rounds_cli import rounds_cli
-    from wbl.reference.cli import seed_reference_command
     from wbl.roster.cli import roster_cli
+    from wbl.seeding import seed_reference_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)

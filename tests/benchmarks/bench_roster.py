@@ -35,8 +35,8 @@ from flask_migrate import upgrade
 
 from config import DevelopmentConfig
 from wbl import create_app
-from wbl.reference.services import seed_reference
 from wbl.roster.imports import RosterReport, import_roster
+from wbl.seeding import seed_reference
 
 DISTRICTS = 3
 SCHOOLS = 21

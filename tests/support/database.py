@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from wbl.extensions import db
-from wbl.reference.services import seed_reference
+from wbl.seeding import seed_reference
 
 
 def reset_schema(app: Flask) -> None:

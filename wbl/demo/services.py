@@ -68,9 +68,9 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
-from wbl.reference.services import seed_reference
 from wbl.roster.imports import RosterReport, import_roster
 from wbl.schools.models import District, School
+from wbl.seeding import seed_reference
 from wbl.students.models import (
     AVAILABILITY_CHOICES,
     StudentProfile,

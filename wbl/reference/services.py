@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from slugify import slugify
 from sqlalchemy import select
 
 from wbl.access import require
-from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db
 from wbl.reference import defaults
@@ -22,8 +21,10 @@ from wbl.reference.models import (
     PreparatoryActivity,
     _Editable,
 )
-from wbl.reviews.defaults import seed_scoring_guide
 from wbl.scopes import is_county_wide
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
 
 EDITABLE: dict[str, type[Any]] = {
     "sectors": IndustrySector,
@@ -52,10 +53,10 @@ class SeedCounts:
     kept: int
 
 
-@atomic
-def seed_reference() -> SeedCounts:
-    """Load the default reference data. Idempotent: rows are matched by code, and a row that
-    exists is left as staff have edited it (names, order, active)."""
+def add_defaults() -> SeedCounts:
+    """Add the default reference data. Idempotent: rows are matched by code, and a row that
+    exists is left as staff have edited it (names, order, active). Flushes, never commits:
+    ``wbl.seeding.seed_reference`` does, with the features' defaults."""
     added = kept = 0
 
     def upsert(model: type, code: object, **values: object) -> object:
@@ -96,8 +97,7 @@ def seed_reference() -> SeedCounts:
         )
     for pos, (code, name, text) in enumerate(defaults.EVALUATION_CATEGORIES, start=1):
         upsert(EvaluationCategory, code, name=name, description=text, position=pos)
-    added += seed_scoring_guide()
-    db.session.commit()
+    db.session.flush()
     return SeedCounts(added=added, kept=kept)
 
 

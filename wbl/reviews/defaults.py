@@ -83,7 +83,7 @@ def seed_scoring_guide() -> int:
     staff edits: the levels are created only when there are none at all (a renamed, added or
     removed level stays as staff left it); a descriptor is added only where none exists for
     that level and outcome; the passing rule only when there is none. Flushes, never
-    commits (``seed_reference`` commits)."""
+    commits (``wbl.seeding.seed_reference`` commits)."""
     added = 0
     if db.session.scalar(select(func.count(ScoringLevel.id))) == 0:
         for rank, name in LEVELS:

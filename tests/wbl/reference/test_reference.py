@@ -12,7 +12,8 @@ from wbl.errors import Forbidden
 from wbl.extensions import db
 from wbl.reference import defaults
 from wbl.reference.models import ExperienceType, IndustrySector, Pathway, PogOutcome
-from wbl.reference.services import ReferenceEdit, seed_reference, update_reference_row
+from wbl.reference.services import ReferenceEdit, update_reference_row
+from wbl.seeding import seed_reference
 
 
 def test_defaults_are_loaded_once(app) -> None:
