@@ -187,7 +187,7 @@ def partner_choices(actor: User) -> list[SelectChoice]:
     if not is_staff(actor):
         query = query.where(Partner.id.in_(partner_ids_of(actor)))
     rows = db.session.execute(query.order_by(Partner.name))
-    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+    return [SelectChoice(row.id, row.name) for row in rows]
 
 
 def pending_proposals() -> list[Offering]:

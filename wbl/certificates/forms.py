@@ -142,8 +142,7 @@ def vote_form(outcomes: list[PogOutcome], levels: list[ScoringLevel]) -> VoteFor
                 outcome.name,
                 coerce=db_int,
                 choices=[
-                    SelectChoice(level.rank, f"{level.rank} {level.name}")  # type: ignore[arg-type]
-                    for level in levels
+                    SelectChoice(level.rank, f"{level.rank} {level.name}") for level in levels
                 ],
                 validators=[InputRequired(f"Choose a level for {outcome.name}.")],
             ),

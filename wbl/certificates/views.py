@@ -98,7 +98,7 @@ def new_panel() -> ResponseReturnValue:
     form = PanelForm()
     volunteers = interview_volunteer_ids()  # those who offered on the volunteer page first
     people = [
-        SelectChoice(  # type: ignore[arg-type]
+        SelectChoice(
             u.id,
             f"{u.full_name} ({u.primary_role.label}"
             + (", volunteered to interview)" if u.id in volunteers else ")"),
@@ -106,11 +106,11 @@ def new_panel() -> ResponseReturnValue:
         for u in sorted(interviews.panelist_candidates(), key=lambda u: u.id not in volunteers)
     ]
     for name in PANELIST_FIELDS:
-        form[name].choices = [SelectChoice(0, "Choose…"), *people]  # type: ignore[arg-type]
+        form[name].choices = [SelectChoice(0, "Choose…"), *people]
     if form.validate_on_submit():
         data = interviews.PanelInput(
-            day=form.day.data,  # type: ignore[arg-type]
-            start=form.start.data,  # type: ignore[arg-type]
+            day=form.day.data,
+            start=form.start.data,
             duration_minutes=form.duration_minutes.data or 0,
             location=form.location.data or "",
             video_url=form.video_url.data or "",
@@ -136,9 +136,9 @@ def _render_panel(panel_id: int, form: InviteForm | None = None) -> ResponseRetu
     shown, hidden = interviews.visible_interviews(current_user, panel)
     form = form or InviteForm()
     form.student_id.choices = [
-        SelectChoice(0, "Choose a student…"),  # type: ignore[arg-type]
+        SelectChoice(0, "Choose a student…"),
         *(
-            SelectChoice(s.id, f"{s.user.full_name} ({s.school.name})")  # type: ignore[arg-type]
+            SelectChoice(s.id, f"{s.user.full_name} ({s.school.name})")
             for s in interviews.invitable_students(current_user)
         ),
     ]
@@ -172,7 +172,7 @@ def invite(panel_id: int) -> ResponseReturnValue:
                 current_user,
                 panel_id,
                 form.student_id.data or 0,
-                form.start.data,  # type: ignore[arg-type]
+                form.start.data,
                 form.duration_minutes.data or interviews.DEFAULT_SLOT,
             )
         except (NotFound, Forbidden):

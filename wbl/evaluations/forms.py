@@ -74,7 +74,7 @@ def evaluation_form(
                 description=row.description,
             )
     form_class = type("EvaluationFormFor", (EvaluationForm,), fields)
-    return form_class()  # type: ignore[no-any-return]
+    return form_class()
 
 
 class ReflectionForm(FlaskForm):

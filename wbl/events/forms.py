@@ -88,7 +88,7 @@ class EventRequestForm(FlaskForm):
 
     def validate(self, extra_validators: object = None) -> bool:
         """An optional date option needs both its date and its start time."""
-        valid = super().validate(extra_validators)  # type: ignore[arg-type]
+        valid = super().validate(extra_validators)
         for n in OPTION_NUMBERS[1:]:
             day, start = self[f"date_{n}"], self[f"time_{n}"]
             if day.data and not start.data and not start.errors:

@@ -82,12 +82,11 @@ def new() -> ResponseReturnValue:
         del form.kind
     else:
         form.partner_id.choices = [
-            SelectChoice(0, "Choose a partner…"),  # type: ignore[arg-type]
-            *(SelectChoice(p.id, p.name) for p in services.active_partners()),  # type: ignore[arg-type]
+            SelectChoice(0, "Choose a partner…"),
+            *(SelectChoice(p.id, p.name) for p in services.active_partners()),
         ]
     form.class_section_id.choices = [
-        SelectChoice(c.section.id, _class_label(c.section))  # type: ignore[arg-type]
-        for c in classes
+        SelectChoice(c.section.id, _class_label(c.section)) for c in classes
     ]
     if not form.is_submitted():
         wanted = request.args.get("class", type=db_int)
@@ -140,8 +139,7 @@ def _render_detail(
         accept = accept or AcceptForm(prefix="accept")
         decline = decline or DeclineForm(prefix="decline")
         accept.option_id.choices = [
-            SelectChoice(o.id, local_when(o.starts_at, o.duration_minutes))  # type: ignore[arg-type]
-            for o in event.options
+            SelectChoice(o.id, local_when(o.starts_at, o.duration_minutes)) for o in event.options
         ]
     return (
         render_template(
@@ -178,7 +176,7 @@ def detail(request_id: int) -> ResponseReturnValue:
 def accept(request_id: int) -> ResponseReturnValue:
     event = services.get_request(current_user, request_id)
     form = AcceptForm(prefix="accept")
-    form.option_id.choices = [SelectChoice(o.id, "") for o in event.options]  # type: ignore[arg-type]
+    form.option_id.choices = [SelectChoice(o.id, "") for o in event.options]
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
@@ -242,10 +240,7 @@ def attendance(request_id: int) -> ResponseReturnValue:
     """The class list of a confirmed event that has started: who was there, for how long."""
     sheet = attendance_service.attendance_sheet(current_user, request_id)
     form = AttendanceForm()
-    form.present_ids.choices = [
-        SelectChoice(s.id, s.user.full_name)  # type: ignore[arg-type]
-        for s in sheet.students
-    ]
+    form.present_ids.choices = [SelectChoice(s.id, s.user.full_name) for s in sheet.students]
     if not form.is_submitted():
         form.present_ids.data = [
             s.id

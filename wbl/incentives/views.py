@@ -42,9 +42,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _settings(form: ProgramYearForm) -> services.YearSettings:
     return services.YearSettings(
         label=form.label.data or "",
-        starts_on=form.starts_on.data,  # type: ignore[arg-type]
-        ends_on=form.ends_on.data,  # type: ignore[arg-type]
-        amount_cents=to_cents(form.amount.data),  # type: ignore[arg-type]
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        amount_cents=to_cents(form.amount.data),
         frl_weight=Decimal(form.frl_percent.data or 0) / 100,
         completions_per_student=form.completions_per_student.data or 0,
         internship_min_hours=form.internship_min_hours.data or 0,
@@ -86,8 +86,8 @@ def add_defaults() -> ResponseReturnValue:
                 current_user,
                 services.colorado_defaults(
                     form.label.data or "",
-                    form.starts_on.data,  # type: ignore[arg-type]
-                    form.ends_on.data,  # type: ignore[arg-type]
+                    form.starts_on.data,
+                    form.ends_on.data,
                 ),
             )
         except DomainError as error:
@@ -191,7 +191,7 @@ def appropriation(year_id: int) -> ResponseReturnValue:
                 current_user,
                 year_id,
                 district_id,
-                to_cents(form.amount.data),  # type: ignore[arg-type]
+                to_cents(form.amount.data),
             )
         except DomainError as error:
             message = field_error(form, error)
@@ -257,7 +257,7 @@ def student(student_id: int) -> ResponseReturnValue:
                 services.CompletionInput(
                     completion_type=CompletionType(form.completion_type.data),
                     name=form.name.data or "",
-                    completed_on=form.completed_on.data,  # type: ignore[arg-type]
+                    completed_on=form.completed_on.data,
                     note=form.note.data or "",
                 ),
             )
@@ -315,8 +315,8 @@ def report() -> ResponseReturnValue:
     all_years = list(db.session.scalars(services.program_years()))
     districts = services.visible_districts(current_user)
     form = ReportForm(request.args)
-    form.year.choices = [SelectChoice(y.id, y.label) for y in all_years]  # type: ignore[arg-type]
-    form.district.choices = [SelectChoice(d.id, d.name) for d in districts]  # type: ignore[arg-type]
+    form.year.choices = [SelectChoice(y.id, y.label) for y in all_years]
+    form.district.choices = [SelectChoice(d.id, d.name) for d in districts]
     result = None
     if not form.validate():  # a hand-made address: show the form with its message
         return render_template(

@@ -94,8 +94,8 @@ def _school_filters(school_id: int) -> tuple[SchoolFilterForm, int | None, rules
     form = SchoolFilterForm(request.args)
     classes = services.queries.school_classes(school_id)
     form.graduation_year.choices = [
-        SelectChoice(0, "Every class"),  # type: ignore[arg-type]
-        *(SelectChoice(c, f"Class of {c}") for c in classes),  # type: ignore[arg-type]
+        SelectChoice(0, "Every class"),
+        *(SelectChoice(c, f"Class of {c}") for c in classes),
     ]
     year = status = None
     if "graduation_year" in request.args and form.graduation_year.validate(form):
@@ -145,10 +145,7 @@ def rules_page() -> ResponseReturnValue:
     if not districts:
         return render_template("pathways/rules.html", district=None, rules=[], chooser=None)
     chooser = DistrictChoiceForm(request.args)
-    chooser.district.choices = [
-        SelectChoice(d.id, d.name)  # type: ignore[arg-type]
-        for d in districts
-    ]
+    chooser.district.choices = [SelectChoice(d.id, d.name) for d in districts]
     wanted = request.args.get("district", type=db_int) or districts[0].id
     district = services.get_district(current_user, wanted)
     chooser.district.data = district.id

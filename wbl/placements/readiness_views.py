@@ -18,7 +18,7 @@ bp = Blueprint("readiness", __name__, url_prefix="/readiness")
 
 
 def _activity_choices(activities: list[PreparatoryActivity]) -> list[SelectChoice]:
-    return [SelectChoice(a.id, a.name) for a in activities]  # type: ignore[arg-type]
+    return [SelectChoice(a.id, a.name) for a in activities]
 
 
 @bp.route("/students/<int:student_id>", methods=["GET", "POST"])
@@ -39,8 +39,8 @@ def student(student_id: int) -> ResponseReturnValue:
             record = readiness.record_activity(
                 current_user,
                 student_id,
-                form.activity_id.data,  # type: ignore[arg-type]
-                form.completed_on.data,  # type: ignore[arg-type]
+                form.activity_id.data,
+                form.completed_on.data,
             )
         except DomainError as error:
             getattr(form, error.field or "activity_id").errors.append(error.message)
@@ -73,10 +73,7 @@ def class_sheet(class_id: int) -> ResponseReturnValue:
     sheet = readiness.class_sheet(current_user, class_id)
     form = ClassRecordForm()
     form.activity_id.choices = _activity_choices(sheet.activities)
-    form.student_ids.choices = [
-        SelectChoice(s.id, s.user.full_name)  # type: ignore[arg-type]
-        for s in sheet.students
-    ]
+    form.student_ids.choices = [SelectChoice(s.id, s.user.full_name) for s in sheet.students]
     if not form.is_submitted():
         form.completed_on.data = local_today()
         form.student_ids.data = [s.id for s in sheet.students]
@@ -85,8 +82,8 @@ def class_sheet(class_id: int) -> ResponseReturnValue:
             result = readiness.record_for_class(
                 current_user,
                 class_id,
-                form.activity_id.data,  # type: ignore[arg-type]
-                form.completed_on.data,  # type: ignore[arg-type]
+                form.activity_id.data,
+                form.completed_on.data,
                 form.student_ids.data or [],
             )
         except DomainError as error:

@@ -19,10 +19,7 @@ def pathway_choices() -> list[SelectChoice]:
         .order_by(IndustrySector.position)
     )
     return [
-        SelectChoice(p.id, p.name, optgroup=s.name)  # type: ignore[arg-type]
-        for s in sectors
-        for p in s.pathways
-        if p.active
+        SelectChoice(p.id, p.name, optgroup=s.name) for s in sectors for p in s.pathways if p.active
     ]
 
 
@@ -32,14 +29,14 @@ def sector_choices() -> list[SelectChoice]:
         .where(IndustrySector.active.is_(True))
         .order_by(IndustrySector.position)
     )
-    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+    return [SelectChoice(row.id, row.name) for row in rows]
 
 
 def _ordered_choices(model: type[PogOutcome] | type[PreparatoryActivity]) -> list[SelectChoice]:
     rows = db.session.execute(
         select(model.id, model.name).where(model.active.is_(True)).order_by(model.position)
     )
-    return [SelectChoice(row.id, row.name) for row in rows]  # type: ignore[arg-type]
+    return [SelectChoice(row.id, row.name) for row in rows]
 
 
 def outcome_choices() -> list[SelectChoice]:

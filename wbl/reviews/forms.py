@@ -138,7 +138,7 @@ def score_form(levels: Sequence[ScoringLevel], outcomes: Sequence[PogOutcome]) -
             render_kw={"rows": 3, "maxlength": MAX_COMMENT},
         )
     form_class = type("ScoreFormFor", (ScoreForm,), fields)
-    return form_class()  # type: ignore[no-any-return]
+    return form_class()
 
 
 class ResolveForm(FlaskForm):
@@ -164,7 +164,7 @@ def resolve_form(levels: Sequence[ScoringLevel], outcomes: Sequence[PogOutcome])
         for o in outcomes
     }
     form_class = type("ResolveFormFor", (ResolveForm,), fields)
-    return form_class()  # type: ignore[no-any-return]
+    return form_class()
 
 
 class SubmissionFilterForm(FlaskForm):

@@ -29,8 +29,7 @@ def _edit(form: ClassForm, section: ClassSection | None) -> ResponseReturnValue:
         flash(error.message, "warning")
         return redirect(url_for("classes.index"))
     form.student_ids.choices = [
-        SelectChoice(s.id, f"{s.user.full_name} (grade {s.grade})")  # type: ignore[arg-type]
-        for s in students
+        SelectChoice(s.id, f"{s.user.full_name} (grade {s.grade})") for s in students
     ]
     if form.validate_on_submit():
         data = services.ClassInput(
