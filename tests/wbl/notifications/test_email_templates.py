@@ -130,7 +130,6 @@ NOT_YET_MOVED = {
     "wbl/placements/rounds.py",
     "wbl/placements/services.py",
     "wbl/reviews/services.py",
-    "wbl/signup/services.py",
 }
 
 
