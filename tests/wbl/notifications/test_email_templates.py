@@ -128,7 +128,6 @@ NOT_YET_MOVED = {
     "wbl/hours/jobs.py",
     "wbl/placements/rounds.py",
     "wbl/placements/services.py",
-    "wbl/reviews/services.py",
 }
 
 
