@@ -397,30 +397,19 @@ def cancel_externship(actor: User, externship_id: int, reason: str) -> Externshi
             queue_email(
                 kind="externship_cancelled",
                 to=contact.email,
-                subject=f"Cancelled: {externship.title}",
-                body=(
-                    f"The externship {externship.title!r} is cancelled by {actor.full_name}."
-                    f"\n\n{reason}\n"
-                ),
+                template="externships/cancelled",
+                context={"externship": externship, "actor": actor, "note": reason},
             )
     db.session.commit()
     return externship
 
 
 def _tell_cancelled(externship: Externship, email: str, reason: str, *, placed: bool) -> None:
-    what = (
-        "You are no longer placed on it; hours you logged stay on record."
-        if placed
-        else "Your application is closed."
-    )
     queue_email(
         kind="externship_cancelled",
         to=email,
-        subject=f"Cancelled: {externship.title}",
-        body=(
-            f"The externship {externship.title!r} at {externship.partner.name} is cancelled."
-            f" {what}\n\n{reason}\n"
-        ),
+        template="externships/application_cancelled",
+        context={"externship": externship, "placed": placed, "note": reason},
     )
 
 
@@ -517,11 +506,8 @@ def decline(actor: User, application_id: int, note: str) -> ExternshipApplicatio
     queue_email(
         kind="externship_declined",
         to=application.teacher.email,
-        subject=f"Your application for {externship.title}",
-        body=(
-            f"Your application for the externship {externship.title!r} at "
-            f"{externship.partner.name} was not successful this time.\n\n{note}\n"
-        ),
+        template="externships/declined",
+        context={"externship": externship, "note": note},
     )
     db.session.commit()
     return application
@@ -614,27 +600,19 @@ def _not_waiting(applications: list[ExternshipApplication]) -> str:
 
 def _tell_team(externship: Externship, applications: list[ExternshipApplication]) -> None:
     names = ", ".join(a.teacher.full_name for a in applications)
-    when = f"{externship.starts_on.isoformat()} to {externship.ends_on.isoformat()}"
     for application in applications:
         queue_email(
             kind="externship_placed",
             to=application.teacher.email,
-            subject=f"You are placed: {externship.title}",
-            body=(
-                f"You are placed on the externship {externship.title!r} at "
-                f"{externship.partner.name}, {when}, with {names}.\n\n"
-                "Log your hours and attach your classroom project on the externship's page.\n"
-            ),
+            template="externships/placed",
+            context={"externship": externship, "names": names},
         )
     for contact in _contacts(externship.partner_id):
         queue_email(
             kind="externship_team",
             to=contact.email,
-            subject=f"A team of teachers for {externship.title}",
-            body=(
-                f"These teachers are placed on your externship {externship.title!r} "
-                f"({when}): {names}.\n\nYou confirm the hours they log on the externship's page.\n"
-            ),
+            template="externships/team",
+            context={"externship": externship, "names": names},
         )
 
 
@@ -757,17 +735,12 @@ def log_hours(
 def _tell_hours_waiting(application: ExternshipApplication, hour: ExternshipHour) -> None:
     """The partner's contacts confirm the hours, so each log is one e-mail to each of them."""
     externship = application.externship
-    teacher = application.teacher.full_name
     for contact in _contacts(externship.partner_id):
         queue_email(
             kind="externship_hours",
             to=contact.email,
-            subject=f"Hours to confirm: {teacher}, {externship.title}"[:200],
-            body=(
-                f"{teacher} logged {hour.minutes / 60:g} hours on "
-                f"{hour.work_date.isoformat()} for the externship {externship.title!r}:\n\n"
-                f"{hour.description}\n\nConfirm or reject them on the externship's page.\n"
-            ),
+            template="externships/hours_waiting",
+            context={"externship": externship, "application": application, "hour": hour},
         )
 
 
@@ -884,12 +857,8 @@ def reject_hours(actor: User, hour_id: int, reason: str) -> ExternshipHour:
     queue_email(
         kind="externship_hours_rejected",
         to=application.teacher.email,
-        subject=f"Hours rejected: {externship.title}"[:200],
-        body=(
-            f"Your {hour.minutes / 60:g} hours on {hour.work_date.isoformat()} for the "
-            f"externship {externship.title!r} were rejected by {actor.full_name}.\n\n"
-            f"{reason}\n\nYou may log a corrected entry on the externship's page.\n"
-        ),
+        template="externships/hours_rejected",
+        context={"externship": externship, "hour": hour, "actor": actor, "note": reason},
     )
     db.session.commit()
     return hour

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import and_, func, or_, select
@@ -172,22 +173,19 @@ def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
     return schools
 
 
-def _body(teacher: User, school: School, students: dict[int, _Student], since: date) -> str:
+def _context(
+    teacher: User, school: School, students: dict[int, _Student], since: date
+) -> dict[str, Any]:
+    """What email/hours/teacher_digest.txt lists: the first MAX_STUDENTS students by name."""
     listed = sorted(students.values(), key=lambda s: s.name.casefold())
-    parts = [
-        f"Hello {teacher.full_name},",
-        "",
-        f"New activity of {school.name}'s students since {since:%b} {since.day}, {since.year}:",
-    ]
-    for s in listed[:MAX_STUDENTS]:
-        parts.append("")
-        parts.append(s.name)
-        parts.extend(f"  - {line}" for line in s.lines)
-    if len(listed) > MAX_STUDENTS:
-        parts.extend(["", f"… and {len(listed) - MAX_STUDENTS} more students."])
-    link = url_for("logs.school_log", school_id=school.id, _external=True)
-    parts.extend(["", f"Your school's experience log:\n{link}", ""])
-    return "\n".join(parts)
+    return {
+        "teacher": teacher,
+        "school": school,
+        "since": f"{since:%b} {since.day}, {since.year}",
+        "students": listed[:MAX_STUDENTS],
+        "more": max(len(listed) - MAX_STUDENTS, 0),
+        "link": url_for("logs.school_log", school_id=school.id, _external=True),
+    }
 
 
 @atomic
@@ -224,8 +222,8 @@ def send_teacher_digests(now: datetime) -> str:
         queue_email(
             kind="teacher_digest",
             to=teacher.email,
-            subject=f"This week at {school.name}: your students' work-based learning",
-            body=_body(teacher, school, activity[teacher.school_id], first_day),
+            template="hours/teacher_digest",
+            context=_context(teacher, school, activity[teacher.school_id], first_day),
         )
     db.session.commit()
     return f"{len(teachers)} teacher digest(s) queued"

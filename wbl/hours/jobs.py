@@ -18,6 +18,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import url_for
 from sqlalchemy import ColumnElement, select, update
@@ -46,8 +47,8 @@ def _day(value: date) -> str:
 
 
 def _hours(minutes: int) -> str:
-    value = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
-    return f"{value} hour" if value == "1" else f"{value} hours"
+    """The hours as a number for the e-mail: 1, 1.5, 0.33 (the template adds hour/hours)."""
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
 def _short(text: str) -> str:
@@ -55,29 +56,31 @@ def _short(text: str) -> str:
     return text if len(text) <= SHORT_DESCRIPTION else text[: SHORT_DESCRIPTION - 1] + "…"
 
 
-def _listing(entries: Sequence[HourEntry]) -> str:
-    """Entries grouped by student and placement, one line per entry."""
-    lines: list[str] = []
+def _groups(entries: Sequence[HourEntry]) -> list[dict[str, Any]]:
+    """Entries grouped by student and placement, one row per entry (email/hours/_entries.txt)."""
+    groups: list[dict[str, Any]] = []
     placement_id = None
     for entry in entries:
         if entry.placement_id != placement_id:
             placement_id = entry.placement_id
             offering = entry.placement.offering
-            if lines:
-                lines.append("")
-            lines.append(
-                f"{entry.student.user.full_name}, {offering.title} ({offering.partner.name})"
+            groups.append(
+                {
+                    "student": entry.student.user.full_name,
+                    "title": offering.title,
+                    "partner": offering.partner.name,
+                    "rows": [],
+                }
             )
-        correction = " (a correction)" if entry.corrects_id else ""
-        lines.append(
-            f"  - {_day(entry.work_date)}: {_hours(entry.minutes)}{correction}: "
-            f"{_short(entry.description)}"
+        groups[-1]["rows"].append(
+            {
+                "day": _day(entry.work_date),
+                "hours": _hours(entry.minutes),
+                "correction": entry.corrects_id is not None,
+                "text": _short(entry.description),
+            }
         )
-    return "\n".join(lines)
-
-
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return groups
 
 
 def _pending_by_user(*entry_filter: ColumnElement[bool]) -> dict[int, list[int]]:
@@ -98,7 +101,7 @@ def _already_sent(kind: str, period: date, user_ids: Iterable[int]) -> set[int]:
     )
 
 
-Compose = Callable[[User, Sequence[HourEntry], str], tuple[str, str]]
+Compose = Callable[[str, dict[str, Any]], None]
 
 
 def _send(
@@ -126,45 +129,25 @@ def _send(
         )
         db.session.add(digest)
         db.session.flush()
-        subject, body = compose(user, listed, _closing(review_link(digest), digest))
-        queue_email(kind=f"hours_{kind}", to=user.email, subject=subject, body=body)
+        context = {"user": user, "count": len(listed), "groups": _groups(listed)}
+        compose(user.email, context | _closing(review_link(digest), digest))
         sent += 1
     return sent
 
 
-def _closing(link: str, digest: Digest) -> str:
+def _closing(link: str, digest: Digest) -> dict[str, str]:
+    """The signed link, how long it works and the inbox (email/hours/_closing.txt)."""
     assert digest.expires_at is not None  # noqa: S101 - set when it is made
     until = _day(to_local(digest.expires_at).date())
-    inbox = url_for("hours.inbox", _external=True)
-    return (
-        "Confirm what is right, or reject an entry with a short reason the student will see. "
-        f"No sign-in is needed with this link; it works until {until}, for the entries "
-        f"listed above only:\n{link}\n\n"
-        f"You can also sign in and decide in your inbox:\n{inbox}\n\n"
-        "Thank you for supervising our students!\n"
-    )
+    return {"link": link, "until": until, "inbox": url_for("hours.inbox", _external=True)}
 
 
-def _weekly_mail(user: User, entries: Sequence[HourEntry], closing: str) -> tuple[str, str]:
-    n = len(entries)
-    subject = f"{_count(n, 'hour entry waits', 'hour entries wait')} for your confirmation"
-    body = (
-        f"Hello {user.full_name},\n\n"
-        f"{_count(n, 'hour entry is', 'hour entries are')} waiting for you to confirm:\n\n"
-        f"{_listing(entries)}\n\n{closing}"
-    )
-    return subject, body
+def _weekly_mail(to: str, context: dict[str, Any]) -> None:
+    queue_email(kind="hours_supervisor", to=to, template="hours/supervisor", context=context)
 
 
-def _reminder_mail(user: User, entries: Sequence[HourEntry], closing: str) -> tuple[str, str]:
-    these = "This entry has" if len(entries) == 1 else "These entries have"
-    body = (
-        f"Hello {user.full_name},\n\n"
-        f"{these} been waiting for you for more than 3 days. Your students count on these "
-        "hours, so a quick look would help them a lot:\n\n"
-        f"{_listing(entries)}\n\n{closing}"
-    )
-    return "A reminder: student hours wait for your confirmation", body
+def _reminder_mail(to: str, context: dict[str, Any]) -> None:
+    queue_email(kind="hours_reminder", to=to, template="hours/reminder", context=context)
 
 
 @atomic

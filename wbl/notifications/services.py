@@ -110,15 +110,11 @@ def queue_email(
     *,
     kind: str,
     to: str,
-    template: str = "",
+    template: str,
     context: dict[str, Any] | None = None,
     attachment: Attachment | None = None,
-    subject: str = "",
-    body: str = "",
 ) -> OutboxMessage:
     """Queue the e-mail ``templates/email/<template>.txt`` (and its HTML part) to ``to``."""
-    if not template:  # the callers not yet moved to templates
-        return queue_message(kind=kind, to=to, subject=subject, body=body, attachment=attachment)
     rendered = render_email(template, **(context or {}))
     return queue_message(
         kind=kind,

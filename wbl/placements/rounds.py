@@ -878,14 +878,8 @@ def publish_round(actor: User, round_id: int) -> dict[str, int]:
             queue_email(
                 kind="round_unmatched",
                 to=email,
-                subject=f"{round_.name}: you were not placed this time",
-                body=(
-                    f"Hello {name},\n\nThe results of {round_.name} are out. We could not place "
-                    "you in any of the opportunities you ranked: more students asked for them "
-                    "than there were seats.\n\nWhat to do next: look at the opportunities that "
-                    "still have seats and apply directly, or ask your teacher or the CTE office "
-                    "for help finding one." + (f"\n\nOpportunities: {catalog}" if catalog else "")
-                ),
+                template="placements/round_unmatched",
+                context={"round": round_, "name": name, "catalog": catalog},
             )
     published = {
         "placed": outcomes[Outcome.PLACED.value],

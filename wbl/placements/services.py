@@ -130,11 +130,6 @@ def _link(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def _mail(to: str, kind: str, subject: str, body: str) -> None:
-    if to:
-        queue_email(kind=kind, to=to, subject=subject, body=body)
-
-
 def _contacts_of(partner_id: int) -> list[User]:
     return list(
         db.session.scalars(
@@ -251,12 +246,11 @@ def apply(actor: User, offering_id: int, statement: str, *, share_resume: bool) 
     )
     link = _link("placements.application", application_id=application.id)
     for teacher in _teachers_of(profile):
-        _mail(
-            teacher.email,
-            "application_submitted",
-            f"To approve: {actor.full_name} applied for {offering.title}",
-            f"{actor.full_name} applied for “{offering.title}” at {offering.partner.name}.\n\n"
-            f"Approve it or return it with a comment: {link}\n",
+        queue_email(
+            kind="application_submitted",
+            to=teacher.email,
+            template="placements/application_submitted",
+            context={"actor": actor, "offering": offering, "link": link},
         )
     db.session.commit()
     return application
@@ -296,21 +290,23 @@ def teacher_decide(actor: User, application_id: int, *, approve: bool, comment: 
     if approve:
         link = _link("placements.application", application_id=application.id)
         for contact in _contacts_of(offering.partner_id):
-            _mail(
-                contact.email,
-                "application_to_employer",
-                f"New applicant for {offering.title}",
-                f"{student.full_name} ({application.student.school.name}, grade "
-                f"{application.student.grade}) applied for “{offering.title}”.\n\n"
-                f"Read the application and accept or decline: {link}\n",
+            queue_email(
+                kind="application_to_employer",
+                to=contact.email,
+                template="placements/application_to_employer",
+                context={"student": application.student, "offering": offering, "link": link},
             )
     else:
-        _mail(
-            student.email,
-            "application_returned",
-            f"Your application for {offering.title} needs changes",
-            f"{actor.full_name} returned your application with this comment:\n\n{comment}\n\n"
-            f"Revise it: {_link('placements.application', application_id=application.id)}\n",
+        queue_email(
+            kind="application_returned",
+            to=student.email,
+            template="placements/application_returned",
+            context={
+                "actor": actor,
+                "offering": offering,
+                "comment": comment,
+                "link": _link("placements.application", application_id=application.id),
+            },
         )
     db.session.commit()
     return application
@@ -346,13 +342,11 @@ def employer_decide(
             note=message,
         )
         application.employer_message = message
-        _mail(
-            student.email,
-            "application_declined",
-            f"About your application for {offering.title}",
-            f"{offering.partner.name} will not be able to host you this time."
-            + (f"\n\nTheir message: {message}" if message else "")
-            + "\n\nKeep looking: other opportunities may fit you well.\n",
+        queue_email(
+            kind="application_declined",
+            to=student.email,
+            template="placements/application_declined",
+            context={"offering": offering, "message": message},
         )
         db.session.commit()
         return Outcome.DECLINED
@@ -382,12 +376,11 @@ def _to_waitlist(application: Application, actor: User | None) -> None:
         actor=actor,
         note="No seats left.",
     )
-    _mail(
-        application.student.user.email,
-        "application_waitlisted",
-        f"You are on the waitlist for {application.offering.title}",
-        f"{application.offering.partner.name} would like to host you, but every seat is "
-        "taken. You are on the waitlist and will be offered the next seat that frees up.\n",
+    queue_email(
+        kind="application_waitlisted",
+        to=application.student.user.email,
+        template="placements/application_waitlisted",
+        context={"offering": application.offering},
     )
 
 
@@ -426,16 +419,16 @@ def _ask_guardian(application: Application) -> GuardianConsent:
     offering = application.offering
     if not student.guardian_email:
         return consent  # staff see it in the list and record paper consent
-    _mail(
-        student.guardian_email,
-        "guardian_consent",
-        f"Your consent is needed: {student.user.full_name} at {offering.partner.name}",
-        f"Hello {student.guardian_name or 'parent or guardian'},\n\n"
-        f"{student.user.full_name} has been offered “{offering.title}” at "
-        f"{offering.partner.name}. Because they are under 18, we need your consent.\n\n"
-        f"See what the placement is and answer here (no account needed; the link works once "
-        f"and expires in {current_app.config['CONSENT_DAYS']} days):\n\n"
-        f"{consent_link(consent)}\n",
+    queue_email(
+        kind="guardian_consent",
+        to=student.guardian_email,
+        template="placements/guardian_consent",
+        context={
+            "student": student,
+            "offering": offering,
+            "days": current_app.config["CONSENT_DAYS"],
+            "link": consent_link(consent),
+        },
     )
     return consent
 
@@ -493,12 +486,11 @@ def answer_consent(
             actor_label=label,
         )
         _free_seat_and_promote(application.offering_id)
-        _mail(
-            application.student.user.email,
-            "consent_refused",
-            f"About {application.offering.title}",
-            "Your guardian did not give consent for this placement, so the seat has been "
-            "released. Talk to your teacher about other opportunities.\n",
+        queue_email(
+            kind="consent_refused",
+            to=application.student.user.email,
+            template="placements/consent_refused",
+            context={"offering": application.offering},
         )
     db.session.commit()
     return application
@@ -638,13 +630,6 @@ def _place(
 
 def _announce_placement(application: Application, supervisor: PartnerContact | None) -> None:
     offering, student = application.offering, application.student
-    when = f"{offering.start_date or 'dates to be set'}"
-    if offering.end_date and offering.end_date != offering.start_date:
-        when += f" to {offering.end_date}"
-    line = (
-        f"{student.user.full_name} is placed: “{offering.title}” at "
-        f"{offering.partner.name}, {when}."
-    )
     link = _link("placements.application", application_id=application.id)
     recipients = {student.user.email: "placement_student"}
     for teacher in _teachers_of(student):
@@ -654,13 +639,18 @@ def _announce_placement(application: Application, supervisor: PartnerContact | N
     program = current_app.config["PROGRAM_EMAIL"]
     if program:
         recipients.setdefault(program, "placement_staff")
-    who = f"\nSupervisor: {supervisor.user.full_name}." if supervisor else ""
     for email, kind in recipients.items():
-        _mail(
-            email,
-            kind,
-            f"Placed: {student.user.full_name} at {offering.partner.name}",
-            f"{line}{who}\n\n{link}\n",
+        queue_email(
+            kind=kind,
+            to=email,
+            template="placements/placed",
+            context={
+                "kind": kind,
+                "student": student,
+                "offering": offering,
+                "supervisor": supervisor,
+                "link": link,
+            },
         )
 
 
@@ -684,11 +674,11 @@ def cancel(actor: User, application_id: int, reason: str) -> Application:
     if not reason:
         raise DomainError("Give a reason for the cancellation.", field="reason")
     _end(application, ApplicationStatus.CANCELLED, actor=actor, note=reason)
-    _mail(
-        application.student.user.email,
-        "application_cancelled",
-        f"Your application for {application.offering.title} was cancelled",
-        f"{actor.full_name} cancelled it: {reason}\n",
+    queue_email(
+        kind="application_cancelled",
+        to=application.student.user.email,
+        template="placements/application_cancelled",
+        context={"actor": actor, "offering": application.offering, "note": reason},
     )
     db.session.commit()
     return application
@@ -734,12 +724,11 @@ def _free_seat_and_promote(offering_id: int) -> None:
             actor=None,
             actor_label="waitlist: a seat freed up",
         )
-        _mail(
-            application.student.user.email,
-            "waitlist_offered",
-            f"A seat opened: {application.offering.title}",
-            f"A seat opened for “{application.offering.title}” at "
-            f"{application.offering.partner.name}, and it is yours.\n",
+        queue_email(
+            kind="waitlist_offered",
+            to=application.student.user.email,
+            template="placements/waitlist_offered",
+            context={"offering": application.offering},
         )
         _after_seat_taken(application)
         return

@@ -405,10 +405,9 @@ def _link(endpoint: str, **values: Any) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def _tell_program(kind: str, subject: str, body: str) -> None:
-    to = current_app.config.get("PROGRAM_EMAIL", "")
-    if to:
-        queue_email(kind=kind, to=to, subject=subject, body=body)
+def _program_inbox() -> str:
+    """The program's shared inbox (``PROGRAM_EMAIL``), or "" when none is configured."""
+    return str(current_app.config.get("PROGRAM_EMAIL", ""))
 
 
 @atomic
@@ -446,14 +445,18 @@ def submit_portfolio(actor: User) -> PortfolioSubmission:
         raise DomainError(
             "Your portfolio is already submitted and waiting for its review."
         ) from None
-    again = f" (attempt {attempt})" if attempt > 1 else ""
-    _tell_program(
-        "portfolio_submitted",
-        f"Portfolio submitted: {actor.full_name}{again}",
-        f"{actor.full_name} ({student.school.name}) submitted their Work Ready portfolio"
-        f"{again}. Assign two reviewers:\n\n"
-        f"{_link('reviews.submission', submission_id=submission.id)}\n",
-    )
+    if to := _program_inbox():
+        queue_email(
+            kind="portfolio_submitted",
+            to=to,
+            template="reviews/portfolio_submitted",
+            context={
+                "actor": actor,
+                "student": student,
+                "attempt": attempt,
+                "link": _link("reviews.submission", submission_id=submission.id),
+            },
+        )
     db.session.commit()
     return submission
 
@@ -493,11 +496,8 @@ def withdraw_submission(actor: User, submission_id: int) -> PortfolioSubmission:
         queue_email(
             kind="review_cancelled",
             to=assignment.reviewer.email,
-            subject="A portfolio review is no longer needed",
-            body=(
-                f"Hello {assignment.reviewer.full_name},\n\nThe student withdrew the portfolio "
-                "you were asked to review. Nothing more is needed from you. Thank you.\n"
-            ),
+            template="reviews/review_cancelled",
+            context={"reviewer": assignment.reviewer, "why": "withdrawn"},
         )
     db.session.commit()
     return submission
@@ -664,12 +664,8 @@ def _invite(assignment: ReviewAssignment, reviewer: User, student_name: str) -> 
     queue_email(
         kind="review_assigned",
         to=reviewer.email,
-        subject="A Work Ready portfolio to review",
-        body=(
-            f"Hello {reviewer.full_name},\n\nThank you for volunteering. You are asked to "
-            f"review the Work Ready portfolio of {student_name} with the scoring guide.\n\n"
-            f"Sign in and open the review: {link}\n"
-        ),
+        template="reviews/assigned",
+        context={"reviewer": reviewer, "student_name": student_name, "link": link},
     )
 
 
@@ -759,12 +755,8 @@ def replace_reviewer(actor: User, assignment_id: int, reviewer_id: int) -> Revie
     queue_email(
         kind="review_cancelled",
         to=previous.email,
-        subject="A portfolio review is no longer needed",
-        body=(
-            f"Hello {previous.full_name},\n\nThe program staff have given the portfolio you "
-            "were asked to review to another reviewer. Nothing more is needed from you. "
-            "Thank you.\n"
-        ),
+        template="reviews/review_cancelled",
+        context={"reviewer": previous, "why": "reassigned"},
     )
     db.session.commit()
     return assignment
@@ -931,28 +923,26 @@ def _decide(
     db.session.expire(submission)
     student = submission.student
     if to is SubmissionStatus.NEEDS_DECISION:
-        _tell_program(
-            "review_needs_decision",
-            f"Reviewers disagree: {student.user.full_name}'s portfolio",
-            f"The two reviewers of {student.user.full_name}'s portfolio differ by more than one "
-            "level on at least one outcome. Decide those outcomes:\n\n"
-            f"{_link('reviews.submission', submission_id=submission.id)}\n",
-        )
+        if inbox := _program_inbox():
+            queue_email(
+                kind="review_needs_decision",
+                to=inbox,
+                template="reviews/needs_decision",
+                context={
+                    "student": student,
+                    "link": _link("reviews.submission", submission_id=submission.id),
+                },
+            )
     else:
-        result = (
-            "passed: congratulations! The next step is the work ready interview."
-            if to is SubmissionStatus.PASSED
-            else "was returned for revision. Read the reviewers' feedback, revise your "
-            "artifacts and submit it again."
-        )
         queue_email(
             kind="review_result",
             to=student.user.email,
-            subject="Your Work Ready portfolio review",
-            body=(
-                f"Hello {student.user.full_name},\n\nYour Work Ready portfolio {result}\n\n"
-                f"{_link('reviews.feedback')}\n"
-            ),
+            template="reviews/result",
+            context={
+                "student": student,
+                "passed": to is SubmissionStatus.PASSED,
+                "link": _link("reviews.feedback"),
+            },
         )
     return to
 

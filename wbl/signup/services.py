@@ -53,7 +53,6 @@ from wbl.auth.tokens import InvalidLink, make_token, read_token
 from wbl.catalog import manage, rules
 from wbl.catalog.manage import ContactData, PartnerData
 from wbl.catalog.models import Partner
-from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, utcnow
 from wbl.geocoding.services import UnknownZip, zip_centroid
@@ -273,15 +272,8 @@ def _submit(request: SignupRequest) -> SignupRequest:
     queue_email(
         kind="signup_confirm",
         to=request.email,
-        subject="Confirm your e-mail address for WBL",
-        body=(
-            f"Hello {request.full_name},\n\nThank you for offering {request.offer} on WBL, "
-            f"{county().display_name}'s work-based learning platform. Confirm "
-            f"your e-mail address within {days} days, and our CTE team will review your "
-            f"request:\n\n{confirmation_link(request)}\n\n"
-            "If you did not ask for this, ignore this message: nothing happens without "
-            "your confirmation.\n"
-        ),
+        template="signup/confirm",
+        context={"request": request, "days": days, "link": confirmation_link(request)},
     )
     return request
 
@@ -328,11 +320,8 @@ def confirm_email(token: str) -> SignupRequest:
         queue_email(
             kind="signup_waiting",
             to=to,
-            subject=f"A new {what} sign-up waits: {request.name}",
-            body=(
-                f"{request.full_name} ({request.email}, {request.organisation}) confirmed "
-                f"their sign-up as a {what}.\n\nReview it: {link}\n"
-            ),
+            template="signup/waiting",
+            context={"request": request, "what": what, "link": link},
         )
     db.session.commit()
     return request
@@ -503,11 +492,12 @@ def _tell_approved(request: SignupRequest, user: User, sentence: str) -> None:
     queue_email(
         kind="signup_approved",
         to=user.email,
-        subject="Your WBL sign-up is approved",
-        body=(
-            f"Hello {user.full_name},\n\n{sentence}\n\nSign in with your WBL account: "
-            f"{url_for('auth.login', _external=True)}\n"
-        ),
+        template="signup/approved",
+        context={
+            "user": user,
+            "welcome": sentence,
+            "link": url_for("auth.login", _external=True),
+        },
     )
 
 
@@ -523,12 +513,8 @@ def decline(actor: User, signup_id: int, reason: str) -> SignupRequest:
     queue_email(
         kind="signup_declined",
         to=request.email,
-        subject="Your WBL sign-up",
-        body=(
-            f"Hello {request.full_name},\n\nThank you for your offer {request.offer} on "
-            f"WBL. The CTE team could not accept it, and wrote:\n\n{text}\n\nYou are "
-            "welcome to write to the program office with any questions.\n"
-        ),
+        template="signup/declined",
+        context={"request": request, "note": text},
     )
     db.session.commit()
     return request

@@ -121,17 +121,6 @@ def test_both_parts_go_out_as_multipart_alternative(app: Flask, smtp: Recorder) 
 # --- every e-mail is a template ------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parents[3]
-# Features whose e-mails are still f-strings (issue 16, being moved one feature per commit):
-# the list may only shrink; the test fails on a file that no longer needs to be here.
-NOT_YET_MOVED = {
-    "wbl/externships/services.py",
-    "wbl/hours/digest.py",
-    "wbl/hours/jobs.py",
-    "wbl/placements/rounds.py",
-    "wbl/placements/services.py",
-    "wbl/reviews/services.py",
-    "wbl/signup/services.py",
-}
 
 
 def _calls(name: str) -> Iterator[tuple[str, ast.Call]]:
@@ -149,19 +138,18 @@ def test_every_e_mail_is_a_template_that_exists() -> None:
     """No queue_email call writes a subject or a body: it names a template, whose file is
     there (templates/email/<name>.txt), so every word is where the layout and a translator
     reach it."""
-    problems, unmoved = [], set()
+    problems, written = [], set()
     for where, call in _calls("queue_email"):
         keywords = {k.arg: k.value for k in call.keywords}
         template = keywords.get("template")
         if {"subject", "body"} & set(keywords) or template is None:
-            unmoved.add(where)
+            written.add(where)
         elif not (isinstance(template, ast.Constant) and isinstance(template.value, str)):
             problems.append(f"{where}:{call.lineno}: the template is not a plain name")
         elif not (ROOT / "templates" / "email" / f"{template.value}.txt").is_file():
             problems.append(f"{where}:{call.lineno}: no templates/email/{template.value}.txt")
     assert problems == []
-    assert sorted(unmoved - NOT_YET_MOVED) == [], "e-mails written in Python: use a template"
-    assert sorted(NOT_YET_MOVED - unmoved) == [], "moved: take them off NOT_YET_MOVED"
+    assert sorted(written) == [], "e-mails written in Python: use a template"
 
 
 def test_only_the_outbox_writes_rows_itself() -> None:
