@@ -28,7 +28,7 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.schools.models import School
-from wbl.scopes import partner_ids_of
+from wbl.scopes import in_staff_district, is_county_wide, partner_ids_of
 from wbl.students.models import StudentProfile
 
 # Employers see an application only once a teacher has approved it (as in the services).
@@ -162,12 +162,12 @@ def employer_applications(user: User) -> Select[Application]:
 
 
 def _staff_scope(user: User, query: Select[Application]) -> Select[Application]:
-    if user.is_county_wide:
+    if is_county_wide(user):
         return query
     return (
         query.join(StudentProfile, StudentProfile.id == Application.student_id)
         .join(School, School.id == StudentProfile.school_id)
-        .where(School.district_id == (user.district_id or -1))
+        .where(in_staff_district(user, School.district_id))
     )
 
 
