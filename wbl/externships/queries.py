@@ -27,7 +27,7 @@ from wbl.externships.models import (
 )
 from wbl.externships.services import ON_TEAM
 from wbl.schools.models import School
-from wbl.scopes import in_staff_district, is_county_wide, is_staff, partner_ids_of
+from wbl.scopes import in_staff_district, is_staff, partner_ids_of
 
 
 def open_externships(today: date) -> Select[Externship]:
@@ -70,7 +70,7 @@ def district_teachers(actor: User) -> list[Any]:
     """Conditions that keep a district's staff to the teachers of their district's schools
     (none for county-wide staff and everyone else), on a query that joins ``School`` on the
     teacher's school."""
-    if not is_staff(actor) or is_county_wide(actor):
+    if not is_staff(actor) or actor.is_county_wide:
         return []
     return [in_staff_district(actor, School.district_id)]
 

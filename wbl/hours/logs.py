@@ -38,7 +38,7 @@ from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import ClassSection, School, class_section_student
-from wbl.scopes import in_staff_district, is_county_wide, is_staff, staff_sees_school, teaches_at
+from wbl.scopes import in_staff_district, is_staff, staff_sees_school, teaches_at
 from wbl.students.models import StudentProfile
 
 STALE_DAYS = 14
@@ -522,7 +522,7 @@ class HoursReport:
 
 def _district_students(actor: User) -> Select[int] | None:
     """The students a district's staff report on; None: all (county staff)."""
-    if is_county_wide(actor):
+    if actor.is_county_wide:
         return None
     return (
         select(StudentProfile.id)

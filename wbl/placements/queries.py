@@ -28,7 +28,7 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.schools.models import School
-from wbl.scopes import in_staff_district, is_county_wide, partner_ids_of
+from wbl.scopes import in_staff_district, partner_ids_of
 from wbl.students.models import StudentProfile
 
 # Employers see an application only once a teacher has approved it (as in the services).
@@ -162,7 +162,7 @@ def employer_applications(user: User) -> Select[Application]:
 
 
 def _staff_scope(user: User, query: Select[Application]) -> Select[Application]:
-    if is_county_wide(user):
+    if user.is_county_wide:
         return query
     return (
         query.join(StudentProfile, StudentProfile.id == Application.student_id)
