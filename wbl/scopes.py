@@ -8,6 +8,11 @@ feature's ``policies.py`` (or its services, where it has no policy module) build
 ``can_*`` predicates on these and on ``User.has_role``; nobody works a scope out again in
 place. ``tests/wbl/test_scopes.py`` checks each fact for every role.
 
+Queries ask the same facts in SQL: ``in_staff_district(user, School.district_id)`` is the
+condition that keeps a query to the rows ``user`` sees as staff (true for county-wide staff,
+the district's rows for a district's staff, none for anyone else), so that a list and the
+predicate on one of its rows cannot disagree.
+
 The partners an employer speaks for come in one form, a ``Select`` of partner ids, to put in
 queries (``Offering.partner_id.in_(partner_ids_of(user))``); ``speaks_for`` asks about one
 partner, and ``partner_id_set`` loads the ids for pure predicates that are handed a set.
@@ -17,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, exists, false, select, true
 
 from wbl.access import Role
 from wbl.catalog.models import PartnerContact
@@ -68,6 +73,18 @@ def staff_sees_school(user: User, school: School) -> bool:
 def staff_sees_student(user: User, student: StudentProfile) -> bool:
     """Whether ``user`` is staff who see ``student``'s records (through the student's school)."""
     return staff_sees_school(user, student.school)
+
+
+def in_staff_district(user: User, column: SQLColumnExpression[int]) -> ColumnElement[bool]:
+    """``staff_sees_district`` as a SQL condition on a district id column
+    (``School.district_id``, ``District.id``): every row for county-wide staff, their
+    district's rows for a district's staff, no row for anyone else."""
+    if is_county_wide(user):
+        return true()
+    district_id = district_of(user)
+    if is_staff(user) and district_id is not None:
+        return column == district_id
+    return false()
 
 
 def teaches_at(user: User, school_id: int) -> bool:

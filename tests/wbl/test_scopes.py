@@ -20,7 +20,7 @@ from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Partner
 from wbl.extensions import db
-from wbl.schools.models import School
+from wbl.schools.models import District, School
 from wbl.students.models import StudentProfile
 
 ROLES = ("admin", "county_staff", "district_staff", "teacher", "student", "employer", "none")
@@ -117,6 +117,39 @@ def test_staff_sees_records(county: County, role: str, own: bool, other: bool) -
     assert scopes.staff_sees_school(user, county.other_school) is other
     assert scopes.staff_sees_student(user, county.student) is own
     assert scopes.staff_sees_student(user, other_student) is other
+
+
+@pytest.mark.parametrize(
+    ("role", "own", "other"),
+    [
+        ("admin", True, True),
+        ("county_staff", True, True),
+        ("district_staff", True, False),
+        ("teacher", False, False),
+        ("student", False, False),
+        ("employer", False, False),
+        ("none", False, False),
+    ],
+)
+def test_rows_in_the_staff_district(county: County, role: str, own: bool, other: bool) -> None:
+    """The SQL condition keeps the rows ``staff_sees_district`` allows (a teacher's or a
+    student's account has a district too, yet sees none of its rows as staff)."""
+    user = _user(role, county)
+    seen = [s for s, sees in ((county.school, own), (county.other_school, other)) if sees]
+    both = (county.school, county.other_school)
+    schools = db.session.scalars(
+        db.select(School.id).where(
+            School.id.in_([s.id for s in both]), scopes.in_staff_district(user, School.district_id)
+        )
+    )
+    districts = db.session.scalars(
+        db.select(District.id).where(
+            District.id.in_([s.district_id for s in both]),
+            scopes.in_staff_district(user, District.id),
+        )
+    )
+    assert set(schools) == {s.id for s in seen}
+    assert set(districts) == {s.district_id for s in seen}
 
 
 @pytest.mark.parametrize(

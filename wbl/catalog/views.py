@@ -19,6 +19,7 @@ from wbl.placements import queries as placement_queries
 from wbl.placements import readiness
 from wbl.reference.models import ExperienceKind
 from wbl.reference.queries import experience_type_names
+from wbl.scopes import is_staff
 
 bp = Blueprint("catalog", __name__)
 
@@ -208,7 +209,7 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
     origin = search.origin_for(current_user)
     miles = search.miles_to(origin, offering)
     fit = None
-    if current_user.role_set & {Role.STAFF, Role.ADMIN, Role.EMPLOYER}:
+    if is_staff(current_user) or current_user.has_role(Role.EMPLOYER):
         fit = recommendations.students_who_fit(current_user, offering, today)
     my_application = placement_queries.student_application_for(current_user, offering.id)
     ended = my_application.placement if my_application and my_application.completed else None

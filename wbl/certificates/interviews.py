@@ -60,7 +60,7 @@ from wbl.reference.services import active_outcomes
 from wbl.reviews.models import PortfolioSubmission, ScoringLevel, SubmissionStatus
 from wbl.reviews.services import passed_submission
 from wbl.schools.models import ClassSection, School, class_section_student
-from wbl.scopes import is_staff, partner_ids_of, teaches_at
+from wbl.scopes import in_staff_district, is_staff, partner_ids_of, teaches_at
 from wbl.students.models import StudentProfile
 from wbl.students.services import sees_student
 
@@ -178,12 +178,10 @@ def students_in_scope(actor: User, *conditions: ColumnElement[bool]) -> list[Stu
         select(StudentProfile)
         .join(School, School.id == StudentProfile.school_id)
         .join(User, User.id == StudentProfile.user_id)
-        .where(*conditions)
+        .where(in_staff_district(actor, School.district_id), *conditions)
         .options(selectinload(StudentProfile.user), selectinload(StudentProfile.school))
         .order_by(User.full_name, StudentProfile.id)
     )
-    if not actor.is_county_wide:
-        statement = statement.where(School.district_id == actor.district_id)
     return list(db.session.scalars(statement))
 
 

@@ -44,7 +44,7 @@ from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
 from wbl.reviews.models import PortfolioSubmission
 from wbl.schools.models import School
-from wbl.scopes import is_staff
+from wbl.scopes import in_staff_district, is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student, sees_student
 
@@ -221,11 +221,10 @@ def certificate_page(actor: User, page: int) -> Pagination:
         select(Certificate)
         .join(StudentProfile, StudentProfile.id == Certificate.student_id)
         .join(School, School.id == StudentProfile.school_id)
+        .where(in_staff_district(actor, School.district_id))
         .options(selectinload(Certificate.student).selectinload(StudentProfile.school))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     )
-    if not actor.is_county_wide:
-        statement = statement.where(School.district_id == actor.district_id)
     return paginate(statement, page=page, per_page=CERTIFICATES_PER_PAGE)
 
 

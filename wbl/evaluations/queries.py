@@ -15,7 +15,7 @@ from wbl.evaluations.models import PlacementEvaluation, PlacementReflection
 from wbl.extensions import db
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import School
-from wbl.scopes import is_staff, partner_ids_of
+from wbl.scopes import in_staff_district, is_staff, partner_ids_of
 from wbl.students.models import StudentProfile
 
 EVALUATED = "evaluated"
@@ -35,8 +35,7 @@ def completed_placements(
         .where(Placement.status == PlacementStatus.COMPLETED)
     )
     if is_staff(user):
-        if not user.is_county_wide:
-            query = query.where(School.district_id == (user.district_id or -1))
+        query = query.where(in_staff_district(user, School.district_id))
     else:
         partners = partner_ids_of(user)
         query = query.join(Offering, Offering.id == Placement.offering_id).where(
@@ -58,10 +57,7 @@ def completed_placements(
 
 def schools_of(user: User) -> Select[School]:
     """The schools a staff member may filter by."""
-    query = select(School).order_by(School.name)
-    if not user.is_county_wide:
-        query = query.where(School.district_id == (user.district_id or -1))
-    return query
+    return select(School).where(in_staff_district(user, School.district_id)).order_by(School.name)
 
 
 def submitted_at(placement_ids: Sequence[int]) -> tuple[dict[int, datetime], dict[int, datetime]]:

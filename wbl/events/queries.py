@@ -16,7 +16,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.schools.models import ClassSection, School, class_section_student
-from wbl.scopes import partner_ids_of
+from wbl.scopes import in_staff_district, is_staff, partner_ids_of
 
 
 def contact_emails(partner_id: int) -> Select[str]:
@@ -45,8 +45,8 @@ def requests_visible_to(actor: User) -> Select[EventRequest]:
     if actor.is_county_wide:
         return query
     scopes: list[ColumnElement[bool]] = []
-    if actor.has_role(Role.STAFF) and actor.district_id is not None:
-        district_schools = select(School.id).where(School.district_id == actor.district_id)
+    if is_staff(actor):
+        district_schools = select(School.id).where(in_staff_district(actor, School.district_id))
         scopes.append(EventRequest.school_id.in_(district_schools))
     if actor.has_role(Role.TEACHER):
         scopes.append(EventRequest.teacher_id == actor.id)

@@ -27,7 +27,7 @@ from wbl.externships.models import (
 )
 from wbl.externships.services import ON_TEAM
 from wbl.schools.models import School
-from wbl.scopes import is_staff, partner_ids_of
+from wbl.scopes import in_staff_district, is_staff, partner_ids_of
 
 
 def open_externships(today: date) -> Select[Externship]:
@@ -72,7 +72,7 @@ def district_teachers(actor: User) -> list[Any]:
     teacher's school."""
     if not is_staff(actor) or actor.is_county_wide:
         return []
-    return [School.district_id == actor.district_id]
+    return [in_staff_district(actor, School.district_id)]
 
 
 def applications_of(externship_id: int, actor: User) -> Select[ExternshipApplication]:

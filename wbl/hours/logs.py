@@ -38,7 +38,7 @@ from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import ClassSection, School, class_section_student
-from wbl.scopes import is_staff, staff_sees_school, teaches_at
+from wbl.scopes import in_staff_district, is_staff, staff_sees_school, teaches_at
 from wbl.students.models import StudentProfile
 
 STALE_DAYS = 14
@@ -122,8 +122,7 @@ def visible_schools(actor: User) -> list[School]:
     county staff)."""
     query = select(School).where(School.active.is_(True)).order_by(School.name)
     if is_staff(actor):
-        if not actor.is_county_wide:
-            query = query.where(School.district_id == actor.district_id)
+        query = query.where(in_staff_district(actor, School.district_id))
     elif actor.has_role(Role.TEACHER) and actor.school_id is not None:
         query = query.where(School.id == actor.school_id)
     else:
@@ -528,7 +527,7 @@ def _district_students(actor: User) -> Select[int] | None:
     return (
         select(StudentProfile.id)
         .join(School, School.id == StudentProfile.school_id)
-        .where(School.district_id == actor.district_id)
+        .where(in_staff_district(actor, School.district_id))
     )
 
 

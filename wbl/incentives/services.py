@@ -33,7 +33,7 @@ from wbl.incentives.models import (
     StaffCompletion,
 )
 from wbl.schools.models import District, School
-from wbl.scopes import is_county_wide, is_staff
+from wbl.scopes import in_staff_district, is_county_wide, is_staff, staff_sees_district
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student
 
@@ -216,16 +216,18 @@ def tier_ranks(year: ProgramYear) -> dict[CompletionType, int]:
 
 def visible_districts(actor: User) -> list[District]:
     """County-wide staff: every active district; district staff: their own."""
-    query = select(District).where(District.active.is_(True)).order_by(District.name)
-    if not actor.is_county_wide:
-        query = query.where(District.id == (actor.district_id or 0))
+    query = (
+        select(District)
+        .where(District.active.is_(True), in_staff_district(actor, District.id))
+        .order_by(District.name)
+    )
     return list(db.session.scalars(query))
 
 
 def get_district(actor: User, district_id: int) -> District:
     """A district the actor's reports may cover (another district: not found)."""
     district = db.session.get(District, district_id)
-    if district is None or not (actor.is_county_wide or actor.district_id == district.id):
+    if district is None or not staff_sees_district(actor, district.id):
         raise NotFound()
     return district
 
@@ -375,6 +377,8 @@ def completions_in_scope(actor: User, limit: int = 200) -> list[StaffCompletion]
     query = (
         select(StaffCompletion)
         .join(StudentProfile, StaffCompletion.student_id == StudentProfile.id)
+        .join(School, StudentProfile.school_id == School.id)
+        .where(in_staff_district(actor, School.district_id))
         .options(
             selectinload(StaffCompletion.student).selectinload(StudentProfile.user),
             selectinload(StaffCompletion.student).selectinload(StudentProfile.school),
@@ -382,10 +386,6 @@ def completions_in_scope(actor: User, limit: int = 200) -> list[StaffCompletion]
         .order_by(StaffCompletion.completed_on.desc(), StaffCompletion.id.desc())
         .limit(limit)
     )
-    if not actor.is_county_wide:
-        query = query.join(School, StudentProfile.school_id == School.id).where(
-            School.district_id == (actor.district_id or 0)
-        )
     return list(db.session.scalars(query))
 
 

@@ -32,7 +32,7 @@ from wbl.imports.writing import csv_bytes
 from wbl.pathways import queries, rules
 from wbl.pathways.models import PathwayRule, RuleKind
 from wbl.schools.models import District, School
-from wbl.scopes import is_staff
+from wbl.scopes import in_staff_district, is_staff, staff_sees_district
 from wbl.students.models import StudentProfile
 
 CLASS_MIN, CLASS_MAX = 1990, 2100
@@ -226,19 +226,13 @@ def rule_districts(actor: User) -> list[District]:
     """The districts whose rules the actor edits: their own; county staff all."""
     if not is_staff(actor):
         return []
-    query = select(District).order_by(District.name)
-    if not actor.is_county_wide:
-        query = query.where(District.id == actor.district_id)
+    query = select(District).where(in_staff_district(actor, District.id)).order_by(District.name)
     return list(db.session.scalars(query))
 
 
 def get_district(actor: User, district_id: int) -> District:
     district = db.session.get(District, district_id)
-    if (
-        district is None
-        or not is_staff(actor)
-        or not (actor.is_county_wide or actor.district_id == district.id)
-    ):
+    if district is None or not staff_sees_district(actor, district.id):
         raise NotFound()
     return district
 

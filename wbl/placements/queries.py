@@ -28,7 +28,7 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.schools.models import School
-from wbl.scopes import partner_ids_of
+from wbl.scopes import in_staff_district, partner_ids_of
 from wbl.students.models import StudentProfile
 
 # Employers see an application only once a teacher has approved it (policies.sees).
@@ -167,7 +167,7 @@ def _staff_scope(user: User, query: Select[Application]) -> Select[Application]:
     return (
         query.join(StudentProfile, StudentProfile.id == Application.student_id)
         .join(School, School.id == StudentProfile.school_id)
-        .where(School.district_id == (user.district_id or -1))
+        .where(in_staff_district(user, School.district_id))
     )
 
 

@@ -33,6 +33,7 @@ from wbl.placements.models import ReadinessRecord
 from wbl.reference.models import PreparatoryActivity
 from wbl.schools import services as school_services
 from wbl.schools.models import ClassSection
+from wbl.scopes import is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.queries import students_visible_to
 
@@ -160,7 +161,7 @@ def readiness_for_viewer(user: User, offering: Offering) -> list[PreparatoryActi
 
 
 def _may_record(actor: User) -> bool:
-    return any(actor.has_role(r) for r in (Role.TEACHER, Role.STAFF, Role.ADMIN))
+    return actor.has_role(Role.TEACHER) or is_staff(actor)
 
 
 def _student_in_scope(actor: User, student_id: int) -> StudentProfile:

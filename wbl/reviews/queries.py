@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from wbl.auth.models import User
 from wbl.reviews.models import PortfolioSubmission, ReviewAssignment, SubmissionStatus
 from wbl.schools.models import School
+from wbl.scopes import in_staff_district
 from wbl.students.models import StudentProfile
 
 OPEN_FILTER = "open"
@@ -24,9 +25,8 @@ def submissions_for_staff(
         select(PortfolioSubmission)
         .join(StudentProfile, StudentProfile.id == PortfolioSubmission.student_id)
         .join(School, School.id == StudentProfile.school_id)
+        .where(in_staff_district(user, School.district_id))
     )
-    if not user.is_county_wide:
-        query = query.where(School.district_id == (user.district_id or -1))
     if school_id is not None:
         query = query.where(StudentProfile.school_id == school_id)
     if status == OPEN_FILTER:
@@ -50,7 +50,4 @@ def submissions_for_staff(
 
 def schools_of(user: User) -> Select[School]:
     """The schools a staff member may filter by."""
-    query = select(School).order_by(School.name)
-    if not user.is_county_wide:
-        query = query.where(School.district_id == (user.district_id or -1))
-    return query
+    return select(School).where(in_staff_district(user, School.district_id)).order_by(School.name)

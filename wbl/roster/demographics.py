@@ -34,7 +34,7 @@ from wbl.auth.models import User
 from wbl.extensions import db
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import District, School
-from wbl.scopes import is_staff
+from wbl.scopes import in_staff_district, is_staff
 from wbl.students.models import StudentProfile
 
 SMALLEST_SHOWN = 11  # counts below it are suppressed
@@ -171,7 +171,7 @@ def counts_query(actor: User, by: GroupBy) -> Select[*tuple[Any, ...]]:
     group_id, group_name = (
         (District.id, District.name) if by is GroupBy.DISTRICT else (School.id, School.name)
     )
-    query = (
+    return (
         select(
             group_id,
             group_name,
@@ -186,13 +186,10 @@ def counts_query(actor: User, by: GroupBy) -> Select[*tuple[Any, ...]]:
         .join(User, User.id == StudentProfile.user_id)
         .join(School, School.id == StudentProfile.school_id)
         .join(District, District.id == School.district_id)
-        .where(User.active.is_(True))
+        .where(User.active.is_(True), in_staff_district(actor, School.district_id))
         .group_by(group_id, group_name)
         .order_by(group_name, group_id)
     )
-    if not actor.is_county_wide:
-        query = query.where(School.district_id == actor.district_id)
-    return query
 
 
 def demographics_table(actor: User, by: GroupBy) -> DemographicsTable:

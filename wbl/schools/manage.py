@@ -26,7 +26,13 @@ from wbl.geocoding.services import zip_centroid, zip_info
 from wbl.pagination import paginate
 from wbl.schools import rules
 from wbl.schools.models import District, School
-from wbl.scopes import is_county_wide, is_staff
+from wbl.scopes import (
+    in_staff_district,
+    is_county_wide,
+    is_staff,
+    staff_sees_district,
+    staff_sees_school,
+)
 
 DISTRICTS_PER_PAGE = 25
 SCHOOLS_PER_PAGE = 25
@@ -58,18 +64,11 @@ def keeps_districts(actor: User) -> bool:
     return is_county_wide(actor)
 
 
-def _sees(actor: User, district_id: int) -> bool:
-    return actor.is_county_wide or actor.district_id == district_id
-
-
 # --- Reading ----------------------------------------------------------------------------
 
 
 def _visible_districts(actor: User) -> Select[District]:
-    query = select(District)
-    if not actor.is_county_wide:
-        query = query.where(District.id == actor.district_id)
-    return query
+    return select(District).where(in_staff_district(actor, District.id))
 
 
 def districts_page(actor: User, page: int) -> tuple[Pagination, list[DistrictRow]]:
@@ -101,7 +100,7 @@ def get_district(actor: User, district_id: int) -> District:
     """A district the actor may see; another district is not found."""
     require(is_staff(actor))
     district = db.session.get(District, district_id)
-    if district is None or not _sees(actor, district.id):
+    if district is None or not staff_sees_district(actor, district.id):
         raise NotFound()
     return district
 
@@ -120,7 +119,7 @@ def schools_page(actor: User, district_id: int, page: int) -> Pagination:
 def get_school(actor: User, school_id: int) -> School:
     require(is_staff(actor))
     school = db.session.get(School, school_id)
-    if school is None or not _sees(actor, school.district_id):
+    if school is None or not staff_sees_school(actor, school):
         raise NotFound()
     return school
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.schools.models import School
+from wbl.scopes import in_staff_district, is_staff
 from wbl.students.models import StudentProfile
 
 
@@ -17,9 +18,9 @@ def students_visible_to(actor: User) -> Select[StudentProfile]:
     query = select(StudentProfile)
     if actor.is_county_wide:
         return query
-    if actor.has_role(Role.STAFF) and actor.district_id is not None:
+    if is_staff(actor):
         return query.join(School, StudentProfile.school_id == School.id).where(
-            School.district_id == actor.district_id
+            in_staff_district(actor, School.district_id)
         )
     if actor.has_role(Role.TEACHER) and actor.school_id is not None:
         return query.where(StudentProfile.school_id == actor.school_id)
