@@ -20,6 +20,7 @@ from pathlib import Path
 from wbl.imports.report import Problem
 
 MAX_FILE_BYTES = 512 * 1024 * 1024  # one unpacked CSV; 50,000 users are about 10 MB
+MAX_BUNDLE_BYTES = 512 * 1024 * 1024  # all the files WBL reads, unpacked: a county is ~30 MB
 MAX_ZIP_MEMBERS = 64
 
 # The data files WBL reads; a bundle may hold others (lineItems, results, ...), which are left.
@@ -149,6 +150,14 @@ def _from_zip(data: bytes) -> dict[str, bytes]:
         if len(members) > MAX_ZIP_MEMBERS:
             raise _BadSource(f"the zip holds more than {MAX_ZIP_MEMBERS} files")
         wanted = {f"{name}.csv" for name in ("manifest", *FILES)}
+        # Sizes as the zip declares them (reading never unpacks more than that): a small
+        # upload must not unpack into gigabytes before anything is checked.
+        unpacked = sum(m.file_size for m in members if m.filename.rsplit("/", 1)[-1] in wanted)
+        if unpacked > MAX_BUNDLE_BYTES:
+            raise _BadSource(
+                f"the files unpack to more than {MAX_BUNDLE_BYTES // 2**20} MB; "
+                "import the roster in parts (a delta file)"
+            )
         files: dict[str, bytes] = {}
         for member in members:
             # OneRoster zips hold the files at the top; some tools add one folder above them.

@@ -386,3 +386,14 @@ def test_a_missing_column_is_named(tmp_path: Path) -> None:
     assert [str(p) for p in report.problems] == [
         "users.csv row 1: role: this column is missing from the header"
     ]
+
+
+def test_a_zip_that_unpacks_past_the_limit_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = zipped(example_bundle(tmp_path))
+    monkeypatch.setattr("wbl.roster.bundle.MAX_BUNDLE_BYTES", 1024)
+    report = import_roster(data, dry_run=True)
+    assert [str(p) for p in report.problems] == [
+        "bundle: the files unpack to more than 0 MB; import the roster in parts (a delta file)"
+    ]
