@@ -59,7 +59,11 @@ def empty_county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _no_sideways_scroll(page: Page) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    """The page fits the phone's width once laid out for it (just after the viewport shrinks
+    the old, wider layout can still be measured): waits up to 5 s, then fails."""
+    page.wait_for_function(
+        "() => document.documentElement.scrollWidth <= window.innerWidth", timeout=5000
+    )
 
 
 def test_a_county_moves_in(page: Page, empty_county: str) -> None:
