@@ -65,8 +65,8 @@ from tests.support.review_data import volunteer
 from tests.support.signup_data import submitted_partner
 from wbl.access import PUBLIC, Role
 from wbl.auth.models import User
-from wbl.catalog import manage
-from wbl.catalog.manage import OfferingData
+from wbl.catalog import manage_offerings
+from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import OfferingChange, PartnerContact
 from wbl.certificates.models import Interview
 from wbl.clock import local_today
@@ -201,7 +201,7 @@ def build_world() -> World:
         select(PathwayRule).where(PathwayRule.district_id == district.id).limit(1)
     ).one()
     with current_app.test_request_context():
-        change = manage.update_offering(
+        change = manage_offerings.update_offering(
             employer, offering.id, replace(OfferingData.of(offering), title="Renamed")
         )
     assert isinstance(change, OfferingChange)

@@ -229,8 +229,9 @@ def _reserved(row: Row, what: What, external_id: str, column: str = "external_id
 
 class _PartnerNames:
     """Partner names (in any capitalisation) taken by the catalog or by an earlier row of the
-    file: a new or renamed partner may not take one, as in the form (``manage.py``). A name a
-    row leaves as it is is not checked again (imports before this rule allowed duplicates)."""
+    file: a new or renamed partner may not take one, as in the form (``manage_partners.py``).
+    A name a row leaves as it is is not checked again (imports before this rule allowed
+    duplicates)."""
 
     def __init__(self) -> None:
         self.owners: dict[str, int] = {

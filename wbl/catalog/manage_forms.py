@@ -25,7 +25,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from wbl.catalog import rules
-from wbl.catalog.manage import OfferingData, PartnerData
+from wbl.catalog.manage_offerings import OfferingData
+from wbl.catalog.manage_partners import PartnerData
 from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 

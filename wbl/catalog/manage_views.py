@@ -10,8 +10,14 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from wbl.access import Role, policy
-from wbl.catalog import manage, manage_queries
-from wbl.catalog.manage import OfferingData
+from wbl.catalog import (
+    manage_contacts,
+    manage_offerings,
+    manage_partners,
+    manage_queries,
+    policies,
+    proposal_review,
+)
 from wbl.catalog.manage_forms import (
     KIND_LABELS,
     ConfirmForm,
@@ -21,7 +27,8 @@ from wbl.catalog.manage_forms import (
     PartnerForm,
     ReturnForm,
 )
-from wbl.catalog.models import OfferingStatus
+from wbl.catalog.manage_offerings import OfferingData
+from wbl.catalog.models import OfferingChange, OfferingStatus
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.http import db_int
@@ -83,7 +90,7 @@ def partner_new() -> ResponseReturnValue:
     form.sector_id.choices = sector_choices()
     if form.validate_on_submit():
         try:
-            partner = manage.create_partner(current_user, form.partner_data())
+            partner = manage_partners.create_partner(current_user, form.partner_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -111,14 +118,14 @@ def partner(partner_id: int) -> ResponseReturnValue:
 @bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
 @policy(*STAFF)
 def partner_edit(partner_id: int) -> ResponseReturnValue:
-    found = manage.get_partner(current_user, partner_id)
+    found = policies.get_partner(current_user, partner_id)
     form = PartnerForm(obj=found)
     form.sector_id.choices = sector_choices()
     if not form.is_submitted() and not found.coordinates_manual:
         form.latitude.data = form.longitude.data = None
     if form.validate_on_submit():
         try:
-            manage.update_partner(current_user, partner_id, form.partner_data())
+            manage_partners.update_partner(current_user, partner_id, form.partner_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -137,7 +144,9 @@ def partner_logo(partner_id: int) -> ResponseReturnValue:
         return redirect(url_for("manage.partner", partner_id=partner_id))
     upload: FileStorage = form.logo.data
     try:
-        manage.upload_logo(current_user, partner_id, upload.read(manage_queries.LOGO_READ_LIMIT))
+        manage_partners.upload_logo(
+            current_user, partner_id, upload.read(manage_queries.LOGO_READ_LIMIT)
+        )
     except DomainError as error:
         flash(error.message, "danger")
     else:
@@ -150,7 +159,7 @@ def partner_logo(partner_id: int) -> ResponseReturnValue:
 def partner_logo_remove(partner_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    manage.remove_logo(current_user, partner_id)
+    manage_partners.remove_logo(current_user, partner_id)
     flash("The logo is removed.", "success")
     return redirect(url_for("manage.partner", partner_id=partner_id))
 
@@ -160,14 +169,14 @@ def partner_logo_remove(partner_id: int) -> ResponseReturnValue:
 def partner_contact_add(partner_id: int) -> ResponseReturnValue:
     form = ContactForm()
     if form.validate_on_submit():
-        data = manage.ContactData(
+        data = manage_contacts.ContactData(
             email=form.email.data or "",
             full_name=form.full_name.data or "",
             job_title=form.job_title.data or "",
             phone=form.phone.data or "",
         )
         try:
-            contact = manage.add_contact(current_user, partner_id, data)
+            contact = manage_contacts.add_contact(current_user, partner_id, data)
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -196,7 +205,7 @@ def partner_contact_add(partner_id: int) -> ResponseReturnValue:
 def contact_remove(contact_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    found = manage.remove_contact(current_user, contact_id)
+    found = manage_contacts.remove_contact(current_user, contact_id)
     flash("The contact is removed from this partner.", "success")
     return redirect(url_for("manage.partner", partner_id=found.id) + "#contacts")
 
@@ -206,7 +215,7 @@ def contact_remove(contact_id: int) -> ResponseReturnValue:
 def partner_deactivate(partner_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    found = manage.set_partner_active(current_user, partner_id, False)
+    found = manage_partners.set_partner_active(current_user, partner_id, False)
     flash(f"{found.name} is inactive: it and its opportunities are hidden.", "success")
     return redirect(url_for("manage.partner", partner_id=partner_id))
 
@@ -216,7 +225,7 @@ def partner_deactivate(partner_id: int) -> ResponseReturnValue:
 def partner_activate(partner_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    found = manage.set_partner_active(current_user, partner_id, True)
+    found = manage_partners.set_partner_active(current_user, partner_id, True)
     flash(f"{found.name} is active again.", "success")
     return redirect(url_for("manage.partner", partner_id=partner_id))
 
@@ -300,7 +309,9 @@ def offering_new() -> ResponseReturnValue:
     if form.validate_on_submit():
         publish = staff and request.form.get("action") == "publish"
         try:
-            offering = manage.create_offering(current_user, form.offering_data(), publish=publish)
+            offering = manage_offerings.create_offering(
+                current_user, form.offering_data(), publish=publish
+            )
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -319,20 +330,22 @@ def offering_new() -> ResponseReturnValue:
 @bp.route("/offerings/<int:offering_id>/edit", methods=["GET", "POST"])
 @policy(Role.STAFF, Role.EMPLOYER)
 def offering_edit(offering_id: int) -> ResponseReturnValue:
-    offering = manage.get_offering_to_manage(current_user, offering_id)
+    offering = policies.get_offering_to_manage(current_user, offering_id)
     staff = is_staff(current_user)
     form = _offering_form(OfferingForm())
     if not form.is_submitted():
         _fill(form, OfferingData.of(offering))
     if form.validate_on_submit():
         try:
-            result = manage.update_offering(current_user, offering_id, form.offering_data())
+            result = manage_offerings.update_offering(
+                current_user, offering_id, form.offering_data()
+            )
         except DomainError as error:
             _form_error(form, error)
         else:
             if staff:
                 flash("The opportunity is saved.", "success")
-            elif isinstance(result, manage.OfferingChange):
+            elif isinstance(result, OfferingChange):
                 flash(
                     "Your changes are sent to the CTE team; the posting stays as it is "
                     "until they approve them.",
@@ -361,7 +374,9 @@ def _status_change(offering_id: int, change: Any, done: str) -> ResponseReturnVa
 @bp.post("/offerings/<int:offering_id>/publish")
 @policy(*STAFF)
 def offering_publish(offering_id: int) -> ResponseReturnValue:
-    return _status_change(offering_id, manage.publish_offering, "The opportunity is published.")
+    return _status_change(
+        offering_id, manage_offerings.publish_offering, "The opportunity is published."
+    )
 
 
 @bp.post("/offerings/<int:offering_id>/close")
@@ -369,7 +384,7 @@ def offering_publish(offering_id: int) -> ResponseReturnValue:
 def offering_close(offering_id: int) -> ResponseReturnValue:
     return _status_change(
         offering_id,
-        manage.close_offering,
+        manage_offerings.close_offering,
         "The opportunity is closed: students no longer see it.",
     )
 
@@ -397,20 +412,20 @@ def _review_page(
         offering=offering,
         return_form=return_form,
         change=change,
-        changed=manage.changed_fields(change) if change is not None else [],
+        changed=proposal_review.changed_fields(change) if change is not None else [],
     )
 
 
 @bp.route("/review/offerings/<int:offering_id>", methods=["GET", "POST"])
 @policy(*STAFF)
 def review_offering(offering_id: int) -> ResponseReturnValue:
-    offering = manage.get_offering_to_manage(current_user, offering_id)
+    offering = policies.get_offering_to_manage(current_user, offering_id)
     form = _offering_form(OfferingForm())
     if not form.is_submitted():
         _fill(form, OfferingData.of(offering))
     if form.validate_on_submit():
         try:
-            manage.approve_offering(current_user, offering_id, form.offering_data())
+            proposal_review.approve_offering(current_user, offering_id, form.offering_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -447,13 +462,13 @@ def return_offering(offering_id: int) -> ResponseReturnValue:
     return_form = ReturnForm()
     done = _send_back(
         return_form,
-        manage.return_offering,
+        proposal_review.return_offering,
         offering_id,
         "The proposal is sent back to the employer with your note.",
     )
     if done is not None:
         return done
-    offering = manage.get_offering_to_manage(current_user, offering_id)
+    offering = policies.get_offering_to_manage(current_user, offering_id)
     form = _unchanged_form(OfferingData.of(offering))
     return _review_page(offering, form, return_form), 422
 
@@ -461,13 +476,13 @@ def return_offering(offering_id: int) -> ResponseReturnValue:
 @bp.route("/review/changes/<int:change_id>", methods=["GET", "POST"])
 @policy(*STAFF)
 def review_change(change_id: int) -> ResponseReturnValue:
-    change = manage.get_change(current_user, change_id)
+    change = proposal_review.get_change(current_user, change_id)
     form = _offering_form(OfferingForm())
     if not form.is_submitted():
         _fill(form, OfferingData.from_json(change.changes))
     if form.validate_on_submit():
         try:
-            manage.approve_change(current_user, change_id, form.offering_data())
+            proposal_review.approve_change(current_user, change_id, form.offering_data())
         except DomainError as error:
             _form_error(form, error)
         else:
@@ -482,13 +497,13 @@ def return_change(change_id: int) -> ResponseReturnValue:
     return_form = ReturnForm()
     done = _send_back(
         return_form,
-        manage.return_change,
+        proposal_review.return_change,
         change_id,
         "The changes are declined; the employer has your note.",
     )
     if done is not None:
         return done
-    change = manage.get_change(current_user, change_id)
+    change = proposal_review.get_change(current_user, change_id)
     form = _unchanged_form(OfferingData.from_json(change.changes))
     return _review_page(change.offering, form, return_form, change), 422
 

@@ -2,9 +2,10 @@
 
 Every path that writes an offering or a partner checks them here: the staff and employer
 forms (``manage_forms.py``, so a form shows every problem at once), the services before
-they save (``manage.py``: an employer's proposal, a proposed change, staff's approval with
-their edits, so no caller can skip them), and the CSV/XLSX import (``imports.py``, which
-reports each problem as ``row N: column: message``). The message is the same on every path.
+they save (``manage_partners.py``, ``manage_offerings.py``, ``proposal_review.py``: an
+employer's proposal, a proposed change, staff's approval with their edits, so no caller can
+skip them; ``refuse`` raises the first problem), and the CSV/XLSX import (``imports.py``,
+which reports each problem as ``row N: column: message``). The message is the same on every path.
 The demo county is checked against them in its tests.
 
 What is *not* here, because it needs the database: a partner's name must be unique (its
@@ -38,6 +39,8 @@ from urllib.parse import urlsplit
 
 import idna
 from email_validator import EmailNotValidError, validate_email
+
+from wbl.errors import DomainError
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 500
 MIN_AGE, MAX_AGE = 13, 21
@@ -87,6 +90,14 @@ def too_long(limit: int) -> str:
 
 
 Problems = dict[str, str]  # field name -> the message for it (the first problem found)
+
+
+def refuse(problems: Problems) -> None:
+    """The first problem the rules found, raised on its field: how a service refuses what a
+    form would have shown in full (the forms show them all)."""
+    if problems:
+        field, message = next(iter(problems.items()))
+        raise DomainError(message, field=field)
 
 
 def _lengths(values: dict[str, str], limits: dict[str, int], problems: Problems) -> None:

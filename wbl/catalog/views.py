@@ -9,7 +9,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.catalog import manage, recommendations, search, services
+from wbl.catalog import policies, recommendations, search, services
 from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
@@ -217,7 +217,7 @@ def offering_detail(offering_id: int) -> ResponseReturnValue:
         "catalog/offering_detail.html",
         offering=offering,
         fit=fit,
-        manage_as=manage.manager_of(current_user, offering),
+        manage_as=policies.manager_of(current_user, offering),
         miles=miles,
         origin=origin,
         kind_names=experience_type_names(),

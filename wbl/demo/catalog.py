@@ -183,7 +183,7 @@ def _proposals(rng: random.Random, anchor: date) -> int:
 
 
 def _change_of(offering: Offering, proposed: dict[str, Any]) -> dict[str, Any]:
-    from wbl.catalog.manage import OfferingData
+    from wbl.catalog.manage_offerings import OfferingData
 
     current = OfferingData.of(offering).to_json()
     return {**current, **proposed}

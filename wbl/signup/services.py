@@ -50,8 +50,9 @@ from wbl.access import Role, require
 from wbl.auth.models import User, normalize_email
 from wbl.auth.services import add_invited_user, find_user_by_email
 from wbl.auth.tokens import InvalidLink, make_token, read_token
-from wbl.catalog import manage, rules
-from wbl.catalog.manage import ContactData, PartnerData
+from wbl.catalog import manage_contacts, manage_partners, rules
+from wbl.catalog.manage_contacts import ContactData
+from wbl.catalog.manage_partners import PartnerData
 from wbl.catalog.models import Partner
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, utcnow
@@ -395,7 +396,9 @@ def approve_partner(actor: User, signup_id: int, decision: PartnerApproval) -> S
     request = get_request(actor, signup_id, SignupKind.PARTNER)
     _decide(request, actor, SignupStatus.APPROVED)
     if decision.partner_id is None:
-        partner = manage.add_partner(actor, _new_partner(request, decision.endorses_certificate))
+        partner = manage_partners.add_partner(
+            actor, _new_partner(request, decision.endorses_certificate)
+        )
     else:
         partner = _chosen_partner(decision.partner_id)
         if decision.endorses_certificate:
@@ -409,7 +412,7 @@ def approve_partner(actor: User, signup_id: int, decision: PartnerApproval) -> S
     )
     invited = user is None
     if user is None or not speaks_for(user, partner.id):
-        user = manage.link_contact(actor, partner, _contact(request), note=welcome).user
+        user = manage_contacts.link_contact(actor, partner, _contact(request), note=welcome).user
     if not invited:  # a new account's invitation says it all
         _tell_approved(request, user, welcome)
     request.partner_id, request.user_id = partner.id, user.id
@@ -461,7 +464,7 @@ def approve_volunteer(actor: User, signup_id: int, decision: VolunteerApproval) 
         welcome += f" You are listed as a contact of {partner.name}."
     invited = user is None
     if partner is not None and (user is None or not speaks_for(user, partner.id)):
-        user = manage.link_contact(actor, partner, _contact(request), note=welcome).user
+        user = manage_contacts.link_contact(actor, partner, _contact(request), note=welcome).user
     elif user is None:
         if request.background is Background.EDUCATOR:
             raise DomainError(EDUCATOR_NEEDS_ACCOUNT)

@@ -18,9 +18,11 @@ from tests.support.builders import (
 )
 from tests.support.logo_files import SVG_WITH_SCRIPT, jpeg_bytes, png_bytes, png_header
 from wbl.access import Role
-from wbl.catalog import manage
+from wbl.catalog import manage_contacts, manage_offerings, manage_partners, proposal_review
 from wbl.catalog.logos import BadLogo, clean_logo
-from wbl.catalog.manage import ContactData, OfferingData, PartnerData
+from wbl.catalog.manage_contacts import ContactData
+from wbl.catalog.manage_offerings import OfferingData
+from wbl.catalog.manage_partners import PartnerData
 from wbl.catalog.models import ChangeStatus, Offering, OfferingChange, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
@@ -81,7 +83,7 @@ def offering_data(partner: Partner, **overrides: object) -> OfferingData:
 
 
 def test_staff_create_a_partner_located_from_its_zip(staff) -> None:
-    partner = manage.create_partner(staff, partner_data())
+    partner = manage_partners.create_partner(staff, partner_data())
     assert partner.id is not None
     assert partner.latitude == pytest.approx(38.25, abs=0.1)
     assert partner.longitude == pytest.approx(-122.63, abs=0.1)
@@ -89,7 +91,7 @@ def test_staff_create_a_partner_located_from_its_zip(staff) -> None:
 
 
 def test_manual_coordinates_override_the_zip(staff) -> None:
-    partner = manage.create_partner(staff, partner_data(latitude=38.5, longitude=-122.9))
+    partner = manage_partners.create_partner(staff, partner_data(latitude=38.5, longitude=-122.9))
     assert (partner.latitude, partner.longitude) == (38.5, -122.9)
     assert partner.coordinates_manual is True
 
@@ -114,21 +116,21 @@ def test_manual_coordinates_override_the_zip(staff) -> None:
 def test_bad_partner_input_is_refused_on_its_field(staff, overrides, field) -> None:
     before = db.session.scalar(select(db.func.count(Partner.id)))
     with pytest.raises(DomainError) as caught:
-        manage.create_partner(staff, partner_data(**overrides))
+        manage_partners.create_partner(staff, partner_data(**overrides))
     assert caught.value.field == field
     assert db.session.scalar(select(db.func.count(Partner.id))) == before
 
 
 def test_partner_names_are_unique_ignoring_case(staff) -> None:
-    manage.create_partner(staff, partner_data())
+    manage_partners.create_partner(staff, partner_data())
     with pytest.raises(DomainError, match="already exists"):
-        manage.create_partner(staff, partner_data(name="PETALUMA VALLEY HOSPITAL"))
+        manage_partners.create_partner(staff, partner_data(name="PETALUMA VALLEY HOSPITAL"))
 
 
 def test_a_failed_edit_changes_nothing(staff) -> None:
-    partner = manage.create_partner(staff, partner_data())
+    partner = manage_partners.create_partner(staff, partner_data())
     with pytest.raises(UnknownZip):
-        manage.update_partner(staff, partner.id, partner_data(name="Renamed", zip="00000"))
+        manage_partners.update_partner(staff, partner.id, partner_data(name="Renamed", zip="00000"))
     db.session.expire_all()
     assert db.session.get(Partner, partner.id).name == "Petaluma Valley Hospital"
 
@@ -137,18 +139,18 @@ def test_only_staff_manage_partners(app) -> None:
     partner = make_partner()
     employer = make_employer(partner=partner)
     with pytest.raises(Forbidden):
-        manage.create_partner(make_user(roles={Role.TEACHER}), partner_data())
+        manage_partners.create_partner(make_user(roles={Role.TEACHER}), partner_data())
     with pytest.raises(Forbidden):
-        manage.update_partner(employer, partner.id, partner_data())
+        manage_partners.update_partner(employer, partner.id, partner_data())
     with pytest.raises(NotFound):  # another partner's employer does not even see it
-        manage.update_partner(make_employer(), partner.id, partner_data())
+        manage_partners.update_partner(make_employer(), partner.id, partner_data())
 
 
 def test_deactivating_hides_and_reactivating_restores(staff) -> None:
     partner = make_partner()
-    manage.set_partner_active(staff, partner.id, False)
+    manage_partners.set_partner_active(staff, partner.id, False)
     assert partner.active is False
-    manage.set_partner_active(staff, partner.id, True)
+    manage_partners.set_partner_active(staff, partner.id, True)
     assert partner.active is True
 
 
@@ -157,21 +159,21 @@ def test_deactivating_hides_and_reactivating_restores(staff) -> None:
 
 def test_png_and_jpeg_logos_are_re_encoded(staff) -> None:
     partner = make_partner()
-    manage.upload_logo(staff, partner.id, png_bytes() + b"<?php appended payload ?>")
+    manage_partners.upload_logo(staff, partner.id, png_bytes() + b"<?php appended payload ?>")
     stored = storage().read(partner.logo_key)
     assert stored.startswith(b"\x89PNG")
     assert b"payload" not in stored
     assert partner.logo_content_type == "image/png"
-    manage.upload_logo(staff, partner.id, jpeg_bytes())
+    manage_partners.upload_logo(staff, partner.id, jpeg_bytes())
     assert partner.logo_content_type == "image/jpeg"
     assert partner.logo_key.endswith(".jpg")
 
 
 def test_replacing_a_logo_removes_the_old_file(staff) -> None:
     partner = make_partner()
-    manage.upload_logo(staff, partner.id, png_bytes())
+    manage_partners.upload_logo(staff, partner.id, png_bytes())
     old = partner.logo_key
-    manage.upload_logo(staff, partner.id, png_bytes(colour="#ff0000"))
+    manage_partners.upload_logo(staff, partner.id, png_bytes(colour="#ff0000"))
     with pytest.raises(NotFound):
         storage().read(old)
 
@@ -207,10 +209,10 @@ def test_bad_logos_are_refused_with_a_reason(data, message) -> None:
 
 def test_a_refused_logo_keeps_the_old_one(staff) -> None:
     partner = make_partner()
-    manage.upload_logo(staff, partner.id, png_bytes())
+    manage_partners.upload_logo(staff, partner.id, png_bytes())
     key = partner.logo_key
     with pytest.raises(BadLogo):
-        manage.upload_logo(staff, partner.id, b"GIF89a not allowed")
+        manage_partners.upload_logo(staff, partner.id, b"GIF89a not allowed")
     db.session.expire_all()
     assert db.session.get(Partner, partner.id).logo_key == key
 
@@ -220,7 +222,7 @@ def test_a_refused_logo_keeps_the_old_one(staff) -> None:
 
 def test_a_new_contact_is_invited_as_an_employer(staff) -> None:
     partner = make_partner(name="Bodega Marine Lab")
-    contact = manage.add_contact(
+    contact = manage_contacts.add_contact(
         staff, partner.id, ContactData(email="Lee@Marine.example.org", full_name="Lee Park")
     )
     assert contact.user.email == "lee@marine.example.org"
@@ -236,12 +238,14 @@ def test_a_new_contact_is_invited_as_an_employer(staff) -> None:
 def test_an_existing_employer_is_linked_not_invited_again(staff) -> None:
     employer = make_employer()
     other = make_partner()
-    contact = manage.add_contact(
+    contact = manage_contacts.add_contact(
         staff, other.id, ContactData(email=employer.email, full_name="ignored")
     )
     assert contact.user_id == employer.id
     with pytest.raises(DomainError, match="already a contact"):
-        manage.add_contact(staff, other.id, ContactData(email=employer.email, full_name="x"))
+        manage_contacts.add_contact(
+            staff, other.id, ContactData(email=employer.email, full_name="x")
+        )
 
 
 @pytest.mark.parametrize("email", ["lee.marine.example.org", "lee@", "lee park@marine.example.org"])
@@ -249,7 +253,9 @@ def test_a_contact_needs_a_real_e_mail_address(staff, email: str) -> None:
     """The form checks it with email-validator; the service does too (no caller skips it)."""
     partner = make_partner()
     with pytest.raises(DomainError) as caught:
-        manage.add_contact(staff, partner.id, ContactData(email=email, full_name="Lee Park"))
+        manage_contacts.add_contact(
+            staff, partner.id, ContactData(email=email, full_name="Lee Park")
+        )
     assert caught.value.field == "email"
     assert partner.contacts == []
 
@@ -257,7 +263,7 @@ def test_a_contact_needs_a_real_e_mail_address(staff, email: str) -> None:
 def test_a_student_account_never_becomes_a_contact(staff) -> None:
     student = make_user(roles={Role.STUDENT})
     with pytest.raises(DomainError, match="not an employer") as caught:
-        manage.add_contact(
+        manage_contacts.add_contact(
             staff, make_partner().id, ContactData(email=student.email, full_name="x")
         )
     assert caught.value.field == "email"
@@ -268,12 +274,12 @@ def test_a_student_account_never_becomes_a_contact(staff) -> None:
 
 def test_staff_create_a_draft_then_publish(staff) -> None:
     partner = make_partner()
-    offering = manage.create_offering(staff, offering_data(partner))
+    offering = manage_offerings.create_offering(staff, offering_data(partner))
     assert offering.status is OfferingStatus.DRAFT
-    manage.publish_offering(staff, offering.id)
+    manage_offerings.publish_offering(staff, offering.id)
     assert offering.status is OfferingStatus.PUBLISHED
     assert offering.published_at is not None
-    manage.close_offering(staff, offering.id)
+    manage_offerings.close_offering(staff, offering.id)
     assert offering.status is OfferingStatus.CLOSED
 
 
@@ -288,7 +294,7 @@ def test_staff_create_a_draft_then_publish(staff) -> None:
 def test_individual_placements_need_a_compliant_partner(staff, partner_overrides) -> None:
     partner = make_partner(**partner_overrides)
     with pytest.raises(DomainError, match="cannot host individual placements"):
-        manage.create_offering(staff, offering_data(partner), publish=True)
+        manage_offerings.create_offering(staff, offering_data(partner), publish=True)
     assert db.session.scalar(select(Offering).where(Offering.partner_id == partner.id)) is None
 
 
@@ -296,14 +302,14 @@ def test_an_expired_agreement_blocks_an_internship(staff) -> None:
     partner = make_partner()
     partner.worksite_agreement_expiry = local_today() - timedelta(days=1)
     with pytest.raises(DomainError, match="agreement expired"):
-        manage.create_offering(
+        manage_offerings.create_offering(
             staff, offering_data(partner, kind=ExperienceKind.INTERNSHIP), publish=True
         )
 
 
 def test_class_events_do_not_need_a_worksite_agreement(staff) -> None:
     partner = make_partner(worksite_agreement_date=None, insurance_expiry=None)
-    offering = manage.create_offering(
+    offering = manage_offerings.create_offering(
         staff, offering_data(partner, kind=ExperienceKind.GUEST_SPEAKER), publish=True
     )
     assert offering.status is OfferingStatus.PUBLISHED
@@ -326,7 +332,7 @@ def test_class_events_do_not_need_a_worksite_agreement(staff) -> None:
 )
 def test_bad_offering_input_is_refused_on_its_field(staff, overrides, field) -> None:
     with pytest.raises(DomainError) as caught:
-        manage.create_offering(staff, offering_data(make_partner(), **overrides))
+        manage_offerings.create_offering(staff, offering_data(make_partner(), **overrides))
     assert caught.value.field == field
 
 
@@ -334,13 +340,13 @@ def test_capacity_never_drops_below_seats_taken(staff) -> None:
     offering = make_offering(capacity=5)
     offering.seats_taken = 3
     db.session.flush()
-    data = dataclasses.replace(manage.OfferingData.of(offering), capacity=2)
+    data = dataclasses.replace(manage_offerings.OfferingData.of(offering), capacity=2)
     with pytest.raises(DomainError, match="3 seats are already taken") as caught:
-        manage.update_offering(staff, offering.id, data)
+        manage_offerings.update_offering(staff, offering.id, data)
     assert caught.value.field == "capacity"
     db.session.expire_all()
     assert db.session.get(Offering, offering.id).capacity == 5
-    manage.update_offering(staff, offering.id, dataclasses.replace(data, capacity=3))
+    manage_offerings.update_offering(staff, offering.id, dataclasses.replace(data, capacity=3))
     assert db.session.get(Offering, offering.id).capacity == 3
 
 
@@ -350,11 +356,11 @@ def test_capacity_never_drops_below_seats_taken(staff) -> None:
 def test_an_employer_proposal_waits_for_review_and_is_approved_with_edits(staff) -> None:
     partner = make_partner()
     employer = make_employer(partner=partner)
-    offering = manage.create_offering(employer, offering_data(partner), publish=True)
+    offering = manage_offerings.create_offering(employer, offering_data(partner), publish=True)
     assert offering.status is OfferingStatus.PENDING  # an employer cannot publish
     assert offering.proposed_by_id == employer.id
     edited = dataclasses.replace(offering_data(partner), title="Respiratory therapy shadow")
-    manage.approve_offering(staff, offering.id, edited)
+    proposal_review.approve_offering(staff, offering.id, edited)
     assert offering.status is OfferingStatus.PUBLISHED
     assert offering.title == "Respiratory therapy shadow"
     assert offering.reviewed_by_id == staff.id
@@ -367,16 +373,16 @@ def test_an_employer_proposal_waits_for_review_and_is_approved_with_edits(staff)
 def test_a_returned_proposal_shows_the_reason_and_can_be_resubmitted(staff) -> None:
     partner = make_partner()
     employer = make_employer(partner=partner)
-    offering = manage.create_offering(employer, offering_data(partner))
+    offering = manage_offerings.create_offering(employer, offering_data(partner))
     with pytest.raises(DomainError) as caught:
-        manage.return_offering(staff, offering.id, "  ")
+        proposal_review.return_offering(staff, offering.id, "  ")
     assert caught.value.field == "reason"
-    manage.return_offering(staff, offering.id, "Please add the dress code.")
+    proposal_review.return_offering(staff, offering.id, "Please add the dress code.")
     assert offering.status is OfferingStatus.RETURNED
     assert offering.review_note == "Please add the dress code."
     with pytest.raises(DomainError, match="already been reviewed"):
-        manage.approve_offering(staff, offering.id, offering_data(partner))
-    manage.update_offering(
+        proposal_review.approve_offering(staff, offering.id, offering_data(partner))
+    manage_offerings.update_offering(
         employer, offering.id, offering_data(partner, requirements="Scrubs are provided.")
     )
     assert offering.status is OfferingStatus.PENDING
@@ -386,18 +392,24 @@ def test_employers_propose_changes_to_live_offerings_without_changing_them(staff
     partner = make_partner()
     employer = make_employer(partner=partner)
     offering = make_offering(partner=partner, title="Shadow a nurse")
-    data = manage.OfferingData.of(offering)
-    change = manage.update_offering(employer, offering.id, dataclasses.replace(data, capacity=8))
+    data = manage_offerings.OfferingData.of(offering)
+    change = manage_offerings.update_offering(
+        employer, offering.id, dataclasses.replace(data, capacity=8)
+    )
     assert isinstance(change, OfferingChange)
     assert offering.capacity == 5  # the live offering is untouched
-    assert manage.changed_fields(change) == ["capacity"]
-    newer = manage.update_offering(employer, offering.id, dataclasses.replace(data, capacity=9))
+    assert proposal_review.changed_fields(change) == ["capacity"]
+    newer = manage_offerings.update_offering(
+        employer, offering.id, dataclasses.replace(data, capacity=9)
+    )
     assert change.status is ChangeStatus.WITHDRAWN  # one open proposal at a time
-    manage.approve_change(staff, newer.id, OfferingData.from_json(newer.changes))
+    proposal_review.approve_change(staff, newer.id, OfferingData.from_json(newer.changes))
     assert offering.capacity == 9
     assert newer.status is ChangeStatus.APPROVED
     with pytest.raises(DomainError, match="Nothing has changed"):
-        manage.update_offering(employer, offering.id, manage.OfferingData.of(offering))
+        manage_offerings.update_offering(
+            employer, offering.id, manage_offerings.OfferingData.of(offering)
+        )
 
 
 @pytest.mark.parametrize(
@@ -419,10 +431,10 @@ def test_every_service_path_keeps_the_offering_rules(staff, overrides, field) ->
     live = make_offering(partner=partner)
     proposal = make_offering(partner=partner, status=OfferingStatus.PENDING)
     attempts = [
-        lambda: manage.create_offering(employer, bad),
-        lambda: manage.update_offering(employer, live.id, bad),
-        lambda: manage.approve_offering(staff, proposal.id, bad),
-        lambda: manage.update_offering(staff, live.id, bad),
+        lambda: manage_offerings.create_offering(employer, bad),
+        lambda: manage_offerings.update_offering(employer, live.id, bad),
+        lambda: proposal_review.approve_offering(staff, proposal.id, bad),
+        lambda: manage_offerings.update_offering(staff, live.id, bad),
     ]
     for attempt in attempts:
         with pytest.raises(DomainError) as caught:
@@ -436,9 +448,9 @@ def test_declined_changes_leave_the_offering_as_it_was(staff) -> None:
     partner = make_partner()
     employer = make_employer(partner=partner)
     offering = make_offering(partner=partner)
-    data = dataclasses.replace(manage.OfferingData.of(offering), title="Something else")
-    change = manage.update_offering(employer, offering.id, data)
-    manage.return_change(staff, change.id, "The title must name the job.")
+    data = dataclasses.replace(manage_offerings.OfferingData.of(offering), title="Something else")
+    change = manage_offerings.update_offering(employer, offering.id, data)
+    proposal_review.return_change(staff, change.id, "The title must name the job.")
     assert change.status is ChangeStatus.RETURNED
     assert offering.title != "Something else"
 
@@ -460,12 +472,16 @@ def test_a_proposal_reviewed_meanwhile_is_not_reviewed_again(staff, action) -> N
     the second of two reviewers is refused, even though the row it read said pending."""
     partner = make_partner()
     employer = make_employer(partner=partner)
-    offering = manage.create_offering(employer, offering_data(partner))
+    offering = manage_offerings.create_offering(employer, offering_data(partner))
     _decided_elsewhere(Offering, offering.id, OfferingStatus.RETURNED)
     assert offering.status is OfferingStatus.PENDING  # what this reviewer's page read
     reviews = {
-        "approve": lambda: manage.approve_offering(staff, offering.id, offering_data(partner)),
-        "return": lambda: manage.return_offering(staff, offering.id, "Add the dress code."),
+        "approve": lambda: proposal_review.approve_offering(
+            staff, offering.id, offering_data(partner)
+        ),
+        "return": lambda: proposal_review.return_offering(
+            staff, offering.id, "Add the dress code."
+        ),
     }
     with pytest.raises(DomainError, match="already been reviewed"):
         reviews[action]()
@@ -483,13 +499,13 @@ def test_changes_reviewed_meanwhile_are_not_reviewed_again(staff, action) -> Non
     partner = make_partner()
     employer = make_employer(partner=partner)
     offering = make_offering(partner=partner, title="Shadow a nurse")
-    data = dataclasses.replace(manage.OfferingData.of(offering), capacity=8)
-    change = manage.update_offering(employer, offering.id, data)
+    data = dataclasses.replace(manage_offerings.OfferingData.of(offering), capacity=8)
+    change = manage_offerings.update_offering(employer, offering.id, data)
     _decided_elsewhere(OfferingChange, change.id, ChangeStatus.RETURNED)
     assert change.status is ChangeStatus.PENDING  # what this reviewer's page read
     reviews = {
-        "approve": lambda: manage.approve_change(staff, change.id, data),
-        "return": lambda: manage.return_change(staff, change.id, "No."),
+        "approve": lambda: proposal_review.approve_change(staff, change.id, data),
+        "return": lambda: proposal_review.return_change(staff, change.id, "No."),
     }
     with pytest.raises(DomainError, match="already been reviewed"):
         reviews[action]()
@@ -503,12 +519,14 @@ def test_employers_only_touch_their_own_partner(app) -> None:
     mine, theirs = make_partner(), make_partner()
     employer = make_employer(partner=mine)
     with pytest.raises(DomainError) as caught:
-        manage.create_offering(employer, offering_data(theirs))
+        manage_offerings.create_offering(employer, offering_data(theirs))
     assert caught.value.field == "partner_id"
     with pytest.raises(NotFound):
-        manage.update_offering(employer, make_offering(partner=theirs).id, offering_data(mine))
+        manage_offerings.update_offering(
+            employer, make_offering(partner=theirs).id, offering_data(mine)
+        )
     with pytest.raises(Forbidden):
-        manage.publish_offering(employer, make_offering(partner=mine).id)
+        manage_offerings.publish_offering(employer, make_offering(partner=mine).id)
 
 
 def test_removing_a_placements_supervisor_leaves_the_placement_without_one(app) -> None:
@@ -522,7 +540,7 @@ def test_removing_a_placements_supervisor_leaves_the_placement_without_one(app) 
     cast = make_cast(born=date(2007, 1, 1))
     placement = place(cast)
     assert placement.supervisor_id is not None
-    manage.remove_contact(make_user(roles={Role.STAFF}), placement.supervisor_id)
+    manage_contacts.remove_contact(make_user(roles={Role.STAFF}), placement.supervisor_id)
     db.session.expire_all()
     kept = db.session.get(Placement, placement.id)
     assert kept.supervisor_id is None

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from tests.support.builders import make_partner, make_user, pathway
 from wbl.access import Role
 from wbl.auth.models import User
-from wbl.catalog import manage
+from wbl.catalog import manage_offerings, proposal_review
 from wbl.catalog.models import Offering, OfferingStatus, Partner, PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError
@@ -50,9 +50,9 @@ def no_isolation(busy_app: Flask) -> Iterator[None]:
         db.session.remove()
 
 
-def _data(partner_id: int) -> manage.OfferingData:
+def _data(partner_id: int) -> manage_offerings.OfferingData:
     start = local_today() + timedelta(days=20)
-    return manage.OfferingData(
+    return manage_offerings.OfferingData(
         partner_id=partner_id,
         kind=ExperienceKind.JOB_SHADOW,
         title=TITLE,
@@ -75,7 +75,7 @@ def test_staff_reviewing_at_once_review_once(busy_app: Flask, no_isolation: None
             make_user(roles={Role.STAFF}, email=f"concurrency-staff{n}@example.org").id
             for n in range(THREADS)
         ]
-        offering = manage.create_offering(employer, _data(partner.id))
+        offering = manage_offerings.create_offering(employer, _data(partner.id))
         offering_id, partner_id = offering.id, partner.id
         db.session.commit()
 
@@ -92,9 +92,9 @@ def test_staff_reviewing_at_once_review_once(busy_app: Flask, no_isolation: None
                 start.wait(timeout=30)
                 try:
                     if n % 2:
-                        manage.return_offering(actor, offering_id, "Add the dress code.")
+                        proposal_review.return_offering(actor, offering_id, "Add the dress code.")
                     else:
-                        manage.approve_offering(actor, offering_id, _data(partner_id))
+                        proposal_review.approve_offering(actor, offering_id, _data(partner_id))
                 except DomainError as refusal:
                     outcome = refusal.message
                 else:

@@ -17,7 +17,7 @@ from tests.support.builders import make_user
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog import rules
-from wbl.catalog.manage import OfferingData
+from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import (
     Offering,
     OfferingChange,

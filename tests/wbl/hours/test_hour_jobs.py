@@ -13,7 +13,7 @@ from tests.support.builders import make_employer, make_user
 from tests.support.hour_data import ADULT, place
 from tests.support.placement_data import Cast, make_cast
 from wbl.access import Role
-from wbl.catalog.manage import remove_contact
+from wbl.catalog.manage_contacts import remove_contact
 from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
 from wbl.extensions import db
