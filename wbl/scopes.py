@@ -15,7 +15,9 @@ predicate on one of its rows cannot disagree.
 
 The partners an employer speaks for come in one form, a ``Select`` of partner ids, to put in
 queries (``Offering.partner_id.in_(partner_ids_of(user))``); ``speaks_for`` asks about one
-partner, and ``partner_id_set`` loads the ids for pure predicates that are handed a set.
+partner, ``acts_for`` whether an employer's account acts for it (the check every "a contact
+of the partner may ..." rule makes), and ``partner_id_set`` loads the ids for pure
+predicates that are handed a set.
 """
 
 from __future__ import annotations
@@ -117,6 +119,14 @@ def speaks_for(user: User, partner_id: int) -> bool:
             )
         )
     )
+
+
+def acts_for(user: User, partner_id: int) -> bool:
+    """Whether ``user`` acts for the partner ``partner_id`` as its employer: an employer's
+    account that is one of its contacts. This is what lets an account see the partner's
+    applicants, supervise its placements and propose its offerings; a contact whose account
+    is not (or no longer) an employer's acts for no one."""
+    return user.has_role(Role.EMPLOYER) and speaks_for(user, partner_id)
 
 
 def partner_id_set(user: User) -> frozenset[int]:

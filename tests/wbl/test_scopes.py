@@ -18,7 +18,7 @@ from tests.support.builders import (
 from wbl import scopes
 from wbl.access import Role
 from wbl.auth.models import User
-from wbl.catalog.models import Partner
+from wbl.catalog.models import Partner, PartnerContact
 from wbl.extensions import db
 from wbl.schools.models import District, School
 from wbl.students.models import StudentProfile
@@ -208,3 +208,32 @@ def test_partners_of_an_account_id(county: County) -> None:
     employer = make_employer(partner=county.partner)
     partners = set(db.session.scalars(scopes.partner_ids_of(employer.id)))
     assert partners == {county.partner.id}
+
+
+@pytest.mark.parametrize(
+    ("role", "acts"),
+    [
+        ("admin", False),
+        ("county_staff", False),
+        ("district_staff", False),
+        ("teacher", False),
+        ("student", False),
+        ("employer", True),
+        ("none", False),
+    ],
+)
+def test_acts_for_a_partner(county: County, role: str, acts: bool) -> None:
+    user = _user(role, county)
+    assert scopes.acts_for(user, county.partner.id) is acts
+    assert scopes.acts_for(user, county.other_partner.id) is False
+
+
+@pytest.mark.parametrize("role", ["teacher", "student", "none"])
+def test_a_contact_without_the_employer_role_acts_for_no_one(county: County, role: str) -> None:
+    """A contact whose account is not (or no longer) an employer's speaks for the partner on
+    paper but may not act for it."""
+    user = _user(role, county)
+    db.session.add(PartnerContact(partner=county.partner, user=user))
+    db.session.flush()
+    assert scopes.speaks_for(user, county.partner.id) is True
+    assert scopes.acts_for(user, county.partner.id) is False

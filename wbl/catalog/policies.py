@@ -8,12 +8,11 @@ ids are not leaked (DESIGN.md: object scope is checked in the service).
 
 from __future__ import annotations
 
-from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, Partner
 from wbl.errors import NotFound
 from wbl.extensions import db
-from wbl.scopes import is_staff, speaks_for
+from wbl.scopes import acts_for, is_staff
 
 
 def can_manage_partner(user: User, partner: Partner) -> bool:
@@ -21,7 +20,7 @@ def can_manage_partner(user: User, partner: Partner) -> bool:
 
 
 def can_propose_for(user: User, partner: Partner) -> bool:
-    return user.has_role(Role.EMPLOYER) and speaks_for(user, partner.id)
+    return acts_for(user, partner.id)
 
 
 def manager_of(user: User, offering: Offering) -> str | None:
@@ -29,7 +28,7 @@ def manager_of(user: User, offering: Offering) -> str | None:
     or None (students, teachers, other partners' employers)."""
     if is_staff(user):
         return "staff"
-    if user.has_role(Role.EMPLOYER) and speaks_for(user, offering.partner_id):
+    if acts_for(user, offering.partner_id):
         return "employer"
     return None
 
@@ -47,6 +46,6 @@ def get_offering_to_manage(actor: User, offering_id: int) -> Offering:
     offering = db.session.get(Offering, offering_id)
     if offering is None:
         raise NotFound()
-    if not is_staff(actor) and not speaks_for(actor, offering.partner_id):
+    if not is_staff(actor) and not acts_for(actor, offering.partner_id):
         raise NotFound()
     return offering

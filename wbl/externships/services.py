@@ -71,7 +71,7 @@ from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry, re
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
-from wbl.scopes import is_county_wide, is_staff, partner_ids_of, speaks_for, staff_sees_school
+from wbl.scopes import acts_for, is_county_wide, is_staff, partner_ids_of, staff_sees_school
 from wbl.storage import storage
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ class AlreadyDecided(DomainError):
 
 
 def is_contact_of(user: User, partner_id: int) -> bool:
-    return user.has_role(Role.EMPLOYER) and speaks_for(user, partner_id)
+    return acts_for(user, partner_id)
 
 
 def can_manage(user: User, externship: Externship) -> bool:

@@ -20,7 +20,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.scopes import speaks_for, staff_sees_student, teaches
+from wbl.scopes import acts_for, staff_sees_student, teaches
 from wbl.students.models import StudentProfile
 
 DAY_LIMIT = 12 * 60
@@ -50,7 +50,7 @@ def staff_sees(user: User, placement: Placement) -> bool:
 
 def is_supervisor_of(user: User, placement: Placement) -> bool:
     """A contact of the partner whose offering the placement is at."""
-    return user.has_role(Role.EMPLOYER) and speaks_for(user, placement.offering.partner_id)
+    return acts_for(user, placement.offering.partner_id)
 
 
 def _sees(user: User, placement: Placement) -> bool:

@@ -7,7 +7,7 @@ from wbl.access import Role
 from wbl.auth.models import User
 from wbl.placements.models import Application
 from wbl.placements.queries import EMPLOYER_VISIBLE
-from wbl.scopes import speaks_for, staff_sees_student, teaches
+from wbl.scopes import acts_for, staff_sees_student, teaches
 
 
 def staff_sees(user: User, application: Application) -> bool:
@@ -26,7 +26,7 @@ def is_teacher_of(user: User, application: Application) -> bool:
 
 def is_employer_of(user: User, application: Application) -> bool:
     """A contact of the partner whose offering the application is for."""
-    return user.has_role(Role.EMPLOYER) and speaks_for(user, application.offering.partner_id)
+    return acts_for(user, application.offering.partner_id)
 
 
 def sees(user: User, application: Application) -> bool:
