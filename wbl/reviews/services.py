@@ -58,8 +58,9 @@ from wbl.reviews.models import (
     ScoringLevel,
     SubmissionStatus,
 )
+from wbl.reviews.policies import staff_sees
 from wbl.schools.models import ClassSection, class_section_student
-from wbl.scopes import is_staff, partner_ids_of, staff_sees_student
+from wbl.scopes import is_staff, partner_ids_of
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile
 
@@ -504,11 +505,6 @@ def withdraw_submission(actor: User, submission_id: int) -> PortfolioSubmission:
 
 
 # --- scope -----------------------------------------------------------------------------------
-
-
-def staff_sees(user: User, submission: PortfolioSubmission) -> bool:
-    """County staff see every submission; district staff their district's students'."""
-    return staff_sees_student(user, submission.student)
 
 
 def get_submission(actor: User, submission_id: int) -> PortfolioSubmission:
