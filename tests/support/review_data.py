@@ -24,7 +24,8 @@ from wbl.auth.models import User
 from wbl.catalog.models import PartnerContact
 from wbl.extensions import db
 from wbl.placements.models import Application, ApplicationStatus, Placement, PlacementStatus
-from wbl.reviews import services
+from wbl.reference.services import active_outcomes
+from wbl.reviews import assigning, scoring, submitting, volunteers
 from wbl.reviews.models import PortfolioSubmission, ReviewAssignment
 from wbl.schools.models import School
 from wbl.students.models import StudentProfile
@@ -33,7 +34,7 @@ from wbl.students.models import StudentProfile
 def volunteer(user: User) -> User:
     """Put ``user`` in the active pool (as if they signed up)."""
     with current_app.test_request_context():
-        services.volunteer(user)
+        volunteers.volunteer(user)
     return user
 
 
@@ -103,14 +104,14 @@ def review_cast(*, reviewers: int = 2) -> ReviewCast:
 
 def submit(student: StudentProfile) -> PortfolioSubmission:
     with current_app.test_request_context():
-        return services.submit_portfolio(student.user)
+        return submitting.submit_portfolio(student.user)
 
 
 def assigned(cast: ReviewCast) -> PortfolioSubmission:
     """Submitted and given to the cast's first two reviewers."""
     submission = submit(cast.student)
     with current_app.test_request_context():
-        services.assign_reviewers(
+        assigning.assign_reviewers(
             cast.staff, submission.id, [cast.reviewers[0].id, cast.reviewers[1].id]
         )
     return submission
@@ -129,13 +130,13 @@ def score(
 ) -> ReviewAssignment:
     """The reviewer scores every active outcome: one rank for all, or ranks by outcome code
     (the rest at 3)."""
-    outcomes = services.active_outcomes()
+    outcomes = active_outcomes()
     by_code = {
         o.code: (ranks if isinstance(ranks, int) else ranks.get(o.code, 3)) for o in outcomes
     }
     with current_app.test_request_context():
-        return services.submit_scores(
+        return scoring.submit_scores(
             reviewer,
             assignment_of(submission, reviewer).id,
-            {o.id: services.Score(rank=by_code[o.code], comment=comment) for o in outcomes},
+            {o.id: scoring.Score(rank=by_code[o.code], comment=comment) for o in outcomes},
         )

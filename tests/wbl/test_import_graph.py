@@ -49,7 +49,9 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     ("placements", "evaluations"): "ending a placement and its evaluation; split by stage",
     ("hours", "evaluations"): "experience logs show the supervisor's evaluation",
     ("events", "hours"): "the event page records attendance, which hours owns",
-    ("reviews", "portfolio"): "a submission's portfolio snapshot; portfolio lists reviews",
+    # Submitting asks portfolio's complete rule (what_is_missing); the portfolio pages let an
+    # assigned reviewer read (reviews.policies.is_reviewer_of): each needs the other's tables.
+    ("reviews", "portfolio"): "portfolio-complete rule; portfolio's reader rule needs reviews",
 }
 
 # Imports from the shared layer into a feature, each with its reason; to shrink to nothing.

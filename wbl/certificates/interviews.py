@@ -58,7 +58,7 @@ from wbl.pagination import paginate
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.reference.services import active_outcomes
 from wbl.reviews.models import PortfolioSubmission, ScoringLevel, SubmissionStatus
-from wbl.reviews.services import passed_submission
+from wbl.reviews.submitting import passed_submission
 from wbl.schools.models import ClassSection, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, partner_ids_of, teaches_at
 from wbl.students.models import StudentProfile

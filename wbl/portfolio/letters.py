@@ -36,7 +36,7 @@ from wbl.notifications.models import OutboxMessage
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.models import LetterStatus, Recommendation
-from wbl.reviews.access import is_reviewer_of
+from wbl.reviews.policies import is_reviewer_of
 from wbl.scopes import staff_sees_student
 from wbl.storage import storage
 from wbl.students.models import StudentProfile

@@ -11,7 +11,7 @@ commentary. A ready artifact is changed only after moving it back to draft.
 
 Who sees a portfolio (artifacts, their files, comments, documents): its student, the
 teachers of the student's school, staff of the student's district (county staff: all), and
-the reviewers assigned to an open review of it (``wbl.reviews.access``). Only the student
+the reviewers assigned to an open review of it (``wbl.reviews.policies``). Only the student
 changes it; teachers and staff comment. Anyone else is told it does not exist.
 
 Files are checked (``clean_upload``) before anything is stored, stored under a generated key,
@@ -52,7 +52,7 @@ from wbl.portfolio.models import (
     Recommendation,
 )
 from wbl.reference.models import PogOutcome
-from wbl.reviews.access import is_reviewer_of
+from wbl.reviews.policies import is_reviewer_of
 from wbl.scopes import is_staff
 from wbl.storage import storage
 from wbl.students.models import StudentProfile

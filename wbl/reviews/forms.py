@@ -13,7 +13,8 @@ from wbl.http import db_int
 from wbl.reference.models import PogOutcome
 from wbl.reviews.models import ScoringLevel, SubmissionStatus
 from wbl.reviews.queries import OPEN_FILTER
-from wbl.reviews.services import MAX_COMMENT, MAX_DESCRIPTOR, MAX_LEVEL_NAME, GuideEdit, Score
+from wbl.reviews.scoring import MAX_COMMENT, Score
+from wbl.reviews.scoring_guide import MAX_DESCRIPTOR, MAX_LEVEL_NAME, GuideEdit
 
 STATUS_LABELS = {
     "submitted": "Waiting for reviewers",

@@ -12,7 +12,7 @@ from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refu
 from wbl.extensions import db
 from wbl.pagination import page_number, paginate
 from wbl.reference.services import active_outcomes
-from wbl.reviews import queries, services
+from wbl.reviews import assigning, queries, scoring, scoring_guide, submitting, volunteers
 from wbl.reviews.forms import (
     STATUS_LABELS,
     ActionForm,
@@ -53,13 +53,13 @@ def _status_label(status: SubmissionStatus) -> str:
 @bp.route("/guide", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def guide() -> ResponseReturnValue:
-    levels = services.levels()
+    levels = scoring_guide.levels()
     outcomes = active_outcomes()
-    form = guide_form(levels, outcomes, services.descriptors(), services.pass_rank())
+    form = guide_form(levels, outcomes, scoring_guide.descriptors(), scoring_guide.pass_rank())
     problem = None
     if form.validate_on_submit():
         try:
-            services.save_guide(current_user, form.edit(levels, outcomes))
+            scoring_guide.save_guide(current_user, form.edit(levels, outcomes))
         except DomainError as error:
             problem = field_error(form, error)
         else:
@@ -81,16 +81,16 @@ def volunteer() -> ResponseReturnValue:
     form = ActionForm()
     if form.validate_on_submit():
         with flash_refusal() as attempt:
-            services.volunteer(current_user)
+            volunteers.volunteer(current_user)
         if attempt.ok:
             flash("Thank you: you are in the pool of portfolio reviewers.", "success")
         return redirect(url_for("reviews.volunteer"))
-    row = services.volunteer_of(current_user.id)
+    row = volunteers.volunteer_of(current_user.id)
     return render_template(
         "reviews/volunteer.html",
         form=form,
         active=row is not None and row.active,
-        reason=services.why_not_eligible(current_user),
+        reason=volunteers.why_not_eligible(current_user),
     )
 
 
@@ -98,7 +98,7 @@ def volunteer() -> ResponseReturnValue:
 @policy(*REVIEWERS)
 def volunteer_withdraw() -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
-        services.stop_volunteering(current_user)
+        volunteers.stop_volunteering(current_user)
         flash(
             "You are out of the pool. Reviews already assigned to you stay open.",
             "success",
@@ -112,7 +112,7 @@ def pool() -> ResponseReturnValue:
     form = PoolAddForm()
     if form.validate_on_submit():
         try:
-            row = services.add_to_pool(current_user, form.email.data or "")
+            row = volunteers.add_to_pool(current_user, form.email.data or "")
         except DomainError as error:
             problem = field_error(form, error)
             if problem:
@@ -121,7 +121,7 @@ def pool() -> ResponseReturnValue:
             flash(f"{row.user.full_name} is in the pool.", "success")
             return redirect(url_for("reviews.pool"))
     return render_template(
-        "reviews/pool.html", form=form, members=services.pool(), action_form=ActionForm()
+        "reviews/pool.html", form=form, members=volunteers.pool(), action_form=ActionForm()
     ), (422 if form.errors else 200)
 
 
@@ -129,7 +129,7 @@ def pool() -> ResponseReturnValue:
 @policy(Role.STAFF)
 def pool_remove(user_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
-        services.remove_from_pool(current_user, user_id)
+        volunteers.remove_from_pool(current_user, user_id)
         flash("Removed from the pool. Reviews already assigned stay open.", "success")
     return redirect(url_for("reviews.pool"))
 
@@ -145,7 +145,7 @@ def submit() -> ResponseReturnValue:
     problem = None
     if form.validate_on_submit():
         try:
-            services.submit_portfolio(current_user)
+            submitting.submit_portfolio(current_user)
         except DomainError as error:
             problem = error.message
         else:
@@ -157,14 +157,14 @@ def submit() -> ResponseReturnValue:
             return redirect(url_for("reviews.feedback"))
     elif "csrf_token" in form.errors:
         problem = EXPIRED
-    missing = services.what_is_missing(student)
+    missing = submitting.what_is_missing(student)
     return render_template(
         "reviews/submit.html",
         form=form,
         missing=missing,
         problem=problem,
-        current=services.open_submission(student.id),
-        passed=services.passed_submission(student.id),
+        current=submitting.open_submission(student.id),
+        passed=submitting.passed_submission(student.id),
     ), (422 if problem else 200)
 
 
@@ -173,7 +173,7 @@ def submit() -> ResponseReturnValue:
 def withdraw(submission_id: int) -> ResponseReturnValue:
     if ActionForm().validate_on_submit():
         with flash_refusal() as attempt:
-            services.withdraw_submission(current_user, submission_id)
+            submitting.withdraw_submission(current_user, submission_id)
         if attempt.ok:
             flash("Your submission is withdrawn. Submit again when you are ready.", "success")
     return redirect(url_for("reviews.feedback"))
@@ -183,15 +183,15 @@ def withdraw(submission_id: int) -> ResponseReturnValue:
 @policy(Role.STUDENT)
 def feedback() -> ResponseReturnValue:
     student = students.own_profile(current_user)
-    submissions = services.submissions_of(student.id)
+    submissions = submitting.submissions_of(student.id)
     latest = submissions[0] if submissions else None
     return render_template(
         "reviews/feedback.html",
         latest=latest,
         earlier=submissions[1:],
-        results=services.student_view_results(latest) if latest else [],
-        names=services.level_names(),
-        pass_rank=services.pass_rank(),
+        results=scoring.student_view_results(latest) if latest else [],
+        names=scoring_guide.level_names(),
+        pass_rank=scoring_guide.pass_rank(),
         withdrawable=latest is not None
         and latest.status in (SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW)
         and not any(a.submitted_at for a in latest.assignments),
@@ -229,9 +229,9 @@ def submissions() -> ResponseReturnValue:
 def _reviewer_choices(submission: PortfolioSubmission) -> list[SelectChoice]:
     """Everyone active in the pool, the suggested (conflict-free, least loaded) first; the
     service refuses a conflict with a clear message."""
-    suggested = services.candidates(submission)
+    suggested = assigning.candidates(submission)
     ids = {c.user.id for c in suggested}
-    others = [m for m in services.pool() if m.active and m.user.id not in ids]
+    others = [m for m in volunteers.pool() if m.active and m.user.id not in ids]
     return (
         [SelectChoice("0", "Choose…")]
         + [
@@ -260,10 +260,10 @@ def _render_submission(
     for a in submission.assignments:
         form = replace.setdefault(a.id, ReplaceForm(prefix=f"replace-{a.id}", formdata=None))
         form.reviewer.choices = choices
-    results = services.outcome_results(submission)
+    results = scoring.outcome_results(submission)
     disputed = [r.outcome for r in results if r.needs_decision]
     if resolve is None and disputed:
-        resolve = resolve_form(services.levels(), disputed)
+        resolve = resolve_form(scoring_guide.levels(), disputed)
     failed = bool(
         problem
         or assign.errors
@@ -274,8 +274,8 @@ def _render_submission(
         "reviews/submission.html",
         submission=submission,
         results=results,
-        names=services.level_names(),
-        pass_rank=services.pass_rank(),
+        names=scoring_guide.level_names(),
+        pass_rank=scoring_guide.pass_rank(),
         assign_form=assign,
         replace_forms=replace,
         resolve_form=resolve,
@@ -289,19 +289,19 @@ def _render_submission(
 @bp.get("/submissions/<int:submission_id>")
 @policy(Role.STAFF)
 def submission(submission_id: int) -> ResponseReturnValue:
-    return _render_submission(services.get_submission(current_user, submission_id))
+    return _render_submission(submitting.get_submission(current_user, submission_id))
 
 
 @bp.post("/submissions/<int:submission_id>/assign")
 @policy(Role.STAFF)
 def assign(submission_id: int) -> ResponseReturnValue:
-    current = services.get_submission(current_user, submission_id)
+    current = submitting.get_submission(current_user, submission_id)
     form = AssignForm()
     form.first.choices = form.second.choices = _reviewer_choices(current)
     if not form.validate_on_submit():
         return _render_submission(current, assign=form, problem=EXPIRED)
     try:
-        services.assign_reviewers(
+        assigning.assign_reviewers(
             current_user, current.id, [form.first.data or 0, form.second.data or 0]
         )
     except DomainError as error:
@@ -314,10 +314,10 @@ def assign(submission_id: int) -> ResponseReturnValue:
 @bp.post("/submissions/<int:submission_id>/auto-assign")
 @policy(Role.STAFF)
 def auto_assign(submission_id: int) -> ResponseReturnValue:
-    current = services.get_submission(current_user, submission_id)
+    current = submitting.get_submission(current_user, submission_id)
     if ActionForm().validate_on_submit():
         try:
-            services.auto_assign(current_user, current.id)
+            assigning.auto_assign(current_user, current.id)
         except DomainError as error:
             return _render_submission(current, problem=field_error(ActionForm(), error))
         names = " and ".join(a.reviewer.full_name for a in current.assignments)
@@ -331,7 +331,7 @@ def replace(assignment_id: int) -> ResponseReturnValue:
     form = ReplaceForm(prefix=f"replace-{assignment_id}")
     if form.validate_on_submit():
         try:
-            assignment = services.replace_reviewer(
+            assignment = assigning.replace_reviewer(
                 current_user, assignment_id, form.reviewer.data or 0
             )
         except DomainError as error:
@@ -350,19 +350,19 @@ def _submission_of_assignment(assignment_id: int) -> PortfolioSubmission:
     row = db.session.get(ReviewAssignment, assignment_id)
     if row is None:
         raise NotFound()
-    return services.get_submission(current_user, row.submission_id)
+    return submitting.get_submission(current_user, row.submission_id)
 
 
 @bp.post("/submissions/<int:submission_id>/resolve")
 @policy(Role.STAFF)
 def resolve(submission_id: int) -> ResponseReturnValue:
-    current = services.get_submission(current_user, submission_id)
-    disputed = [r.outcome for r in services.outcome_results(current) if r.needs_decision]
-    form = resolve_form(services.levels(), disputed)
+    current = submitting.get_submission(current_user, submission_id)
+    disputed = [r.outcome for r in scoring.outcome_results(current) if r.needs_decision]
+    form = resolve_form(scoring_guide.levels(), disputed)
     if not form.validate_on_submit():
         return _render_submission(current, resolve=form, problem=EXPIRED)
     try:
-        services.resolve(current_user, current.id, form.ranks(disputed), form.note.data or "")
+        scoring.resolve(current_user, current.id, form.ranks(disputed), form.note.data or "")
     except DomainError as error:
         return _render_submission(current, resolve=form, problem=field_error(form, error))
     flash(f"Decided: the portfolio {_status_label(current.status).lower()}.", "success")
@@ -376,26 +376,26 @@ def resolve(submission_id: int) -> ResponseReturnValue:
 @policy(*REVIEWERS)
 def assignments() -> ResponseReturnValue:
     return render_template(
-        "reviews/assignments.html", assignments=services.assignments_of(current_user)
+        "reviews/assignments.html", assignments=scoring.assignments_of(current_user)
     )
 
 
 @bp.route("/assignments/<int:assignment_id>", methods=["GET", "POST"])
 @policy(*REVIEWERS)
 def assignment(assignment_id: int) -> ResponseReturnValue:
-    current = services.get_assignment(current_user, assignment_id)
+    current = scoring.get_assignment(current_user, assignment_id)
     submission = current.submission
-    levels = services.levels()
+    levels = scoring_guide.levels()
     outcomes = active_outcomes()
-    scoring = current.submitted_at is None and submission.status is SubmissionStatus.IN_REVIEW
-    if request.method == "POST" and not scoring:
+    can_score = current.submitted_at is None and submission.status is SubmissionStatus.IN_REVIEW
+    if request.method == "POST" and not can_score:
         flash("Your scores for this portfolio are already sent, or the review is closed.", "info")
         return redirect(url_for("reviews.assignment", assignment_id=current.id))
-    form = score_form(levels, outcomes) if scoring else None
+    form = score_form(levels, outcomes) if can_score else None
     problem = None
     if form is not None and form.validate_on_submit():
         try:
-            services.submit_scores(current_user, current.id, form.scores(outcomes))
+            scoring.submit_scores(current_user, current.id, form.scores(outcomes))
         except DomainError as error:
             problem = field_error(form, error)
         else:
@@ -412,9 +412,9 @@ def assignment(assignment_id: int) -> ResponseReturnValue:
         problem=problem,
         levels=levels,
         outcomes=outcomes,
-        texts=services.descriptors(),
-        names=services.level_names(),
-        pass_rank=services.pass_rank(),
+        texts=scoring_guide.descriptors(),
+        names=scoring_guide.level_names(),
+        pass_rank=scoring_guide.pass_rank(),
         mine=mine,
         progress_url=progress_url(submission.student_id),
     ), (422 if problem or (form is not None and form.errors) else 200)

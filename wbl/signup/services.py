@@ -30,7 +30,7 @@ The use cases and their rules:
   - a volunteer: their existing account (matched by e-mail), or a new employer account with
     an invitation; linked to the partner they work for when staff choose one (so the
     conflict-of-interest rules know where they work); in the reviewer pool when they offered
-    to review, under the pool's own rules (``wbl.reviews.services.why_not_eligible``:
+    to review, under the pool's own rules (``wbl.reviews.volunteers.why_not_eligible``:
     educators, and employers of an endorsing partner). An educator without an account is
     refused: a teacher's account, which reads a school's student records, comes from the
     roster or a staff invitation, never from a public form.
@@ -60,7 +60,7 @@ from wbl.geocoding.services import UnknownZip, zip_centroid
 from wbl.notifications.services import queue_email
 from wbl.reference.models import ExperienceKind, IndustrySector
 from wbl.reference.queries import experience_type_names
-from wbl.reviews.services import join_pool
+from wbl.reviews.volunteers import join_pool
 from wbl.scopes import is_staff, speaks_for
 from wbl.signup.models import Background, SignupKind, SignupRequest, SignupStatus
 

@@ -43,7 +43,7 @@ from wbl.pagination import page_number, paginate
 from wbl.reference.choices import sector_choices
 from wbl.reference.models import ExperienceKind
 from wbl.reference.queries import experience_type_names
-from wbl.reviews.services import volunteer_of
+from wbl.reviews.volunteers import volunteer_of
 from wbl.signup import queries, services
 from wbl.signup.forms import (
     NEW_PARTNER,

@@ -400,8 +400,8 @@ def test_demo_work_ready_year_has_every_stage(app: Flask, client) -> None:
     review, one passed and invited, and a certificate that verifies publicly."""
     from wbl.certificates.models import Certificate, Interview
     from wbl.portfolio.services import what_is_missing
+    from wbl.reviews.assigning import conflicted_user_ids
     from wbl.reviews.models import PortfolioSubmission, ReviewerVolunteer, SubmissionStatus
-    from wbl.reviews.services import conflicted_user_ids
 
     seed_demo(seed=2026)
     assert db.session.scalar(select(func.count()).select_from(ReviewerVolunteer)) >= 2

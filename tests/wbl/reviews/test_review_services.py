@@ -33,7 +33,7 @@ from wbl.notifications.models import OutboxMessage
 from wbl.portfolio.models import Recommendation
 from wbl.reference.models import PogOutcome
 from wbl.reference.services import active_outcomes
-from wbl.reviews import defaults, services
+from wbl.reviews import assigning, defaults, scoring, scoring_guide, submitting, volunteers
 from wbl.reviews.models import (
     PortfolioSubmission,
     ReviewerVolunteer,
@@ -73,14 +73,14 @@ def _outcome(code: str) -> PogOutcome:
 
 
 def test_the_default_guide_is_seeded() -> None:
-    assert services.level_names() == {
+    assert scoring_guide.level_names() == {
         1: "Emerging",
         2: "Developing",
         3: "Proficient",
         4: "Advanced",
     }
-    assert services.pass_rank() == 3
-    texts = services.descriptors()
+    assert scoring_guide.pass_rank() == 3
+    texts = scoring_guide.descriptors()
     for outcome in active_outcomes():
         for rank in range(1, 5):
             assert texts[(rank, outcome.id)], (outcome.code, rank)
@@ -92,32 +92,32 @@ def test_seeding_again_adds_nothing_and_keeps_staff_edits() -> None:
     level.name = "Beginning"
     row = db.session.scalar(select(ScoringDescriptor).where(ScoringDescriptor.level_id == level.id))
     row.text = "Our own words."
-    services.guide().pass_rank = 4
+    scoring_guide.guide().pass_rank = 4
     db.session.flush()
     assert defaults.seed_scoring_guide() == 0
     assert level.name == "Beginning"
     assert row.text == "Our own words."
-    assert services.pass_rank() == 4
+    assert scoring_guide.pass_rank() == 4
     assert db.session.scalar(select(func.count(ScoringLevel.id))) == 4
 
 
-def _edit(**names: str) -> services.GuideEdit:
-    current = services.level_names()
+def _edit(**names: str) -> scoring_guide.GuideEdit:
+    current = scoring_guide.level_names()
     current.update({int(k[1:]): v for k, v in names.items()})
-    return services.GuideEdit(names=current, texts={}, pass_rank=3)
+    return scoring_guide.GuideEdit(names=current, texts={}, pass_rank=3)
 
 
 def test_staff_rename_levels_and_describe_them(cast) -> None:
     curious = _outcome("curious")
-    edit = services.GuideEdit(
+    edit = scoring_guide.GuideEdit(
         names={1: "Beginning", 2: "Developing", 3: "Proficient", 4: "Advanced"},
         texts={(2, curious.id): "  Asks when prompted.  "},
         pass_rank=2,
     )
-    services.save_guide(cast.staff, edit)
-    assert services.level_names()[1] == "Beginning"
-    assert services.descriptors()[(2, curious.id)] == "Asks when prompted."
-    assert services.pass_rank() == 2
+    scoring_guide.save_guide(cast.staff, edit)
+    assert scoring_guide.level_names()[1] == "Beginning"
+    assert scoring_guide.descriptors()[(2, curious.id)] == "Asks when prompted."
+    assert scoring_guide.pass_rank() == 2
 
 
 @pytest.mark.parametrize(
@@ -130,21 +130,21 @@ def test_staff_rename_levels_and_describe_them(cast) -> None:
 )
 def test_bad_level_names_are_refused_and_nothing_changes(cast, edit, field, message) -> None:
     with pytest.raises(DomainError) as refused:
-        services.save_guide(cast.staff, _edit(**edit))
+        scoring_guide.save_guide(cast.staff, _edit(**edit))
     assert (refused.value.field, refused.value.message) == (field, message)
-    assert services.level_names()[1] == "Emerging"
+    assert scoring_guide.level_names()[1] == "Emerging"
 
 
 def test_the_passing_level_must_be_a_level(cast) -> None:
-    edit = services.GuideEdit(names=services.level_names(), texts={}, pass_rank=7)
+    edit = scoring_guide.GuideEdit(names=scoring_guide.level_names(), texts={}, pass_rank=7)
     with pytest.raises(DomainError, match="passing level") as refused:
-        services.save_guide(cast.staff, edit)
+        scoring_guide.save_guide(cast.staff, edit)
     assert refused.value.field == "pass_rank"
 
 
 def test_only_staff_edit_the_guide(cast) -> None:
     with pytest.raises(Forbidden):
-        services.save_guide(cast.teacher, _edit())
+        scoring_guide.save_guide(cast.teacher, _edit())
 
 
 # --- the volunteer pool --------------------------------------------------------------------------
@@ -155,41 +155,41 @@ def test_educators_and_endorsing_employers_may_volunteer() -> None:
     staff = make_user(roles={Role.STAFF})
     employer = endorsing_employer()
     for user in (teacher, staff, employer):
-        services.volunteer(user)
-        assert services.volunteer_of(user.id).active
+        volunteers.volunteer(user)
+        assert volunteers.volunteer_of(user.id).active
 
 
 def test_employers_of_other_partners_and_students_are_refused() -> None:
     employer = make_employer(partner=make_partner())
     with pytest.raises(DomainError, match="does not endorse"):
-        services.volunteer(employer)
+        volunteers.volunteer(employer)
     student = make_user(roles={Role.STUDENT})
     with pytest.raises(DomainError, match="Only educators"):
-        services.volunteer(student)
+        volunteers.volunteer(student)
     assert db.session.get(ReviewerVolunteer, employer.id) is None
 
 
 def test_volunteers_withdraw_and_come_back() -> None:
     teacher = volunteer(make_user(roles={Role.TEACHER}, school=make_school()))
-    services.stop_volunteering(teacher)
-    assert services.volunteer_of(teacher.id).active is False
-    services.volunteer(teacher)
-    assert services.volunteer_of(teacher.id).active is True
+    volunteers.stop_volunteering(teacher)
+    assert volunteers.volunteer_of(teacher.id).active is False
+    volunteers.volunteer(teacher)
+    assert volunteers.volunteer_of(teacher.id).active is True
 
 
 def test_staff_add_and_remove_eligible_people(cast) -> None:
     employer = endorsing_employer()
-    services.add_to_pool(cast.staff, employer.email.upper())
-    assert [m.user.id for m in services.pool() if m.user.id == employer.id] == [employer.id]
-    services.remove_from_pool(cast.staff, employer.id)
-    assert services.volunteer_of(employer.id).active is False
+    volunteers.add_to_pool(cast.staff, employer.email.upper())
+    assert [m.user.id for m in volunteers.pool() if m.user.id == employer.id] == [employer.id]
+    volunteers.remove_from_pool(cast.staff, employer.id)
+    assert volunteers.volunteer_of(employer.id).active is False
     other = make_employer()
     with pytest.raises(DomainError, match="does not endorse"):
-        services.add_to_pool(cast.staff, other.email)
+        volunteers.add_to_pool(cast.staff, other.email)
     with pytest.raises(DomainError, match="no account"):
-        services.add_to_pool(cast.staff, "nobody@example.org")
+        volunteers.add_to_pool(cast.staff, "nobody@example.org")
     with pytest.raises(Forbidden):
-        services.add_to_pool(cast.teacher, employer.email)
+        volunteers.add_to_pool(cast.teacher, employer.email)
 
 
 # --- submitting -----------------------------------------------------------------------------------
@@ -201,11 +201,11 @@ def test_an_incomplete_portfolio_is_refused_with_what_is_missing(cast) -> None:
     ):
         db.session.delete(letter)
     db.session.flush()
-    with pytest.raises(services.Incomplete) as refused:
+    with pytest.raises(submitting.Incomplete) as refused:
         submit(cast.student)
     assert refused.value.missing
     assert any("letter" in item.lower() for item in refused.value.missing)
-    assert services.submissions_of(cast.student.id) == []
+    assert submitting.submissions_of(cast.student.id) == []
 
 
 def test_submitting_tells_the_program_and_one_open_at_a_time(cast) -> None:
@@ -225,7 +225,7 @@ def test_submitting_tells_the_program_and_one_open_at_a_time(cast) -> None:
 
 def test_withdraw_then_submit_again_is_the_next_attempt(cast) -> None:
     first = submit(cast.student)
-    services.withdraw_submission(cast.student.user, first.id)
+    submitting.withdraw_submission(cast.student.user, first.id)
     assert first.status is SubmissionStatus.WITHDRAWN
     again = submit(cast.student)
     assert again.attempt == 2
@@ -235,13 +235,13 @@ def test_no_withdrawing_once_a_reviewer_has_scored(cast) -> None:
     submission = assigned(cast)
     score(submission, cast.reviewers[0], 3)
     with pytest.raises(DomainError, match="can no longer be withdrawn"):
-        services.withdraw_submission(cast.student.user, submission.id)
+        submitting.withdraw_submission(cast.student.user, submission.id)
     assert submission.status is SubmissionStatus.IN_REVIEW
 
 
 def test_withdrawing_in_review_tells_the_reviewers(cast) -> None:
     submission = assigned(cast)
-    services.withdraw_submission(cast.student.user, submission.id)
+    submitting.withdraw_submission(cast.student.user, submission.id)
     assert _mail(cast.reviewers[0].email, "review_cancelled")
 
 
@@ -249,7 +249,7 @@ def test_another_students_submission_is_not_found(cast) -> None:
     submission = submit(cast.student)
     other = review_cast(reviewers=0)
     with pytest.raises(NotFound):
-        services.withdraw_submission(other.student.user, submission.id)
+        submitting.withdraw_submission(other.student.user, submission.id)
 
 
 def test_returned_portfolios_are_submitted_again_as_the_next_attempt(cast) -> None:
@@ -275,7 +275,7 @@ def test_assigning_moves_to_review_and_emails_each_reviewer(cast) -> None:
 def test_assigning_twice_is_refused(cast) -> None:
     submission = assigned(cast)
     with pytest.raises(DomainError, match="already been assigned"):
-        services.assign_reviewers(
+        assigning.assign_reviewers(
             cast.staff, submission.id, [cast.reviewers[2].id, cast.reviewers[3].id]
         )
 
@@ -285,20 +285,20 @@ def test_exactly_two_different_reviewers(cast, ids) -> None:
     submission = submit(cast.student)
     chosen = [cast.reviewers[i].id for i in ids]
     with pytest.raises(DomainError, match="two different reviewers"):
-        services.assign_reviewers(cast.staff, submission.id, chosen)
+        assigning.assign_reviewers(cast.staff, submission.id, chosen)
 
 
 def test_manual_assignment_refuses_conflicts_with_a_clear_message(cast) -> None:
     submission = submit(cast.student)
     class_teacher = volunteer(cast.teacher)
     with pytest.raises(DomainError, match=r"Conflict of interest: .* teacher") as refused:
-        services.assign_reviewers(
+        assigning.assign_reviewers(
             cast.staff, submission.id, [class_teacher.id, cast.reviewers[0].id]
         )
     assert refused.value.field == "first"
     supervisor = supervisor_of(cast.student)
     with pytest.raises(DomainError, match=r"Conflict of interest: .*supervisor") as refused:
-        services.assign_reviewers(cast.staff, submission.id, [cast.reviewers[0].id, supervisor.id])
+        assigning.assign_reviewers(cast.staff, submission.id, [cast.reviewers[0].id, supervisor.id])
     assert refused.value.field == "second"
     assert submission.status is SubmissionStatus.SUBMITTED
 
@@ -306,16 +306,16 @@ def test_manual_assignment_refuses_conflicts_with_a_clear_message(cast) -> None:
 def test_teachers_of_the_students_class_elsewhere_are_conflicts_too(cast) -> None:
     elsewhere = volunteer(make_user(roles={Role.TEACHER}, school=make_school()))
     make_class_section(teacher=elsewhere, students=[cast.student])
-    assert elsewhere.id in services.conflicted_user_ids(cast.student)
+    assert elsewhere.id in assigning.conflicted_user_ids(cast.student)
 
 
 def test_a_volunteer_outside_the_active_pool_is_refused(cast) -> None:
     submission = submit(cast.student)
-    services.stop_volunteering(cast.reviewers[1])
+    volunteers.stop_volunteering(cast.reviewers[1])
     stranger = make_user(roles={Role.TEACHER}, school=make_school())
     for chosen in (cast.reviewers[1], stranger):
         with pytest.raises(DomainError, match="active volunteer pool"):
-            services.assign_reviewers(cast.staff, submission.id, [cast.reviewers[0].id, chosen.id])
+            assigning.assign_reviewers(cast.staff, submission.id, [cast.reviewers[0].id, chosen.id])
 
 
 def test_auto_assign_avoids_conflicts_and_spreads_the_load() -> None:
@@ -330,9 +330,9 @@ def test_auto_assign_avoids_conflicts_and_spreads_the_load() -> None:
     free = reviewer_pool(3)
     busy = review_cast(reviewers=0)
     busy_submission = submit(busy.student)
-    services.assign_reviewers(busy.staff, busy_submission.id, [free[0].id, supervisor.id])
+    assigning.assign_reviewers(busy.staff, busy_submission.id, [free[0].id, supervisor.id])
     submission = submit(cast.student)
-    services.auto_assign(cast.staff, submission.id)
+    assigning.auto_assign(cast.staff, submission.id)
     chosen = [a.reviewer_id for a in submission.assignments]
     assert chosen == [free[1].id, free[2].id]
     assert not {cast.teacher.id, colleague.id, supervisor.id, cast.student.user_id} & set(chosen)
@@ -340,14 +340,14 @@ def test_auto_assign_avoids_conflicts_and_spreads_the_load() -> None:
 
 def test_auto_assign_is_deterministic_on_ties(cast) -> None:
     submission = submit(cast.student)
-    services.auto_assign(cast.staff, submission.id)
+    assigning.auto_assign(cast.staff, submission.id)
     assert [a.reviewer_id for a in submission.assignments] == [
         cast.reviewers[0].id,
         cast.reviewers[1].id,
     ]
     other = review_cast(reviewers=0)
     second = submit(other.student)
-    services.auto_assign(other.staff, second.id)
+    assigning.auto_assign(other.staff, second.id)
     # The first two now have an open review each: the next two are chosen.
     assert [a.reviewer_id for a in second.assignments] == [
         cast.reviewers[2].id,
@@ -360,7 +360,7 @@ def test_auto_assign_needs_two_free_volunteers() -> None:
     volunteer(cast.teacher)
     submission = submit(cast.student)
     with pytest.raises(DomainError, match="not enough volunteers"):
-        services.auto_assign(cast.staff, submission.id)
+        assigning.auto_assign(cast.staff, submission.id)
     assert submission.status is SubmissionStatus.SUBMITTED
 
 
@@ -368,7 +368,7 @@ def test_replacing_a_reviewer_who_has_not_scored(cast) -> None:
     submission = assigned(cast)
     old = assignment_of(submission, cast.reviewers[0])
     with current_app.test_request_context():
-        new = services.replace_reviewer(cast.staff, old.id, cast.reviewers[2].id)
+        new = assigning.replace_reviewer(cast.staff, old.id, cast.reviewers[2].id)
     assert sorted(a.reviewer_id for a in submission.assignments) == sorted(
         [cast.reviewers[1].id, cast.reviewers[2].id]
     )
@@ -376,28 +376,28 @@ def test_replacing_a_reviewer_who_has_not_scored(cast) -> None:
     assert _mail(cast.reviewers[0].email, "review_cancelled")
     score(submission, cast.reviewers[2], 3)
     with pytest.raises(DomainError, match="already sent their scores"):
-        services.replace_reviewer(cast.staff, new.id, cast.reviewers[3].id)
+        assigning.replace_reviewer(cast.staff, new.id, cast.reviewers[3].id)
     other = assignment_of(submission, cast.reviewers[1])
     with pytest.raises(DomainError, match="Conflict of interest"):
-        services.replace_reviewer(cast.staff, other.id, volunteer(cast.teacher).id)
+        assigning.replace_reviewer(cast.staff, other.id, volunteer(cast.teacher).id)
 
 
 def test_district_staff_act_only_on_their_districts_students(cast) -> None:
     submission = submit(cast.student)
     elsewhere = make_user(roles={Role.STAFF}, district=make_school().district)
     with pytest.raises(NotFound):
-        services.get_submission(elsewhere, submission.id)
+        submitting.get_submission(elsewhere, submission.id)
     with pytest.raises(NotFound):
-        services.auto_assign(elsewhere, submission.id)
+        assigning.auto_assign(elsewhere, submission.id)
     county = make_user(roles={Role.STAFF})
-    assert services.get_submission(county, submission.id) is submission
+    assert submitting.get_submission(county, submission.id) is submission
 
 
 # --- scoring and the decision ---------------------------------------------------------------------
 
 
-def _scores(rank: int | None, comment: str = "") -> dict[int, services.Score]:
-    return {o.id: services.Score(rank=rank, comment=comment) for o in active_outcomes()}
+def _scores(rank: int | None, comment: str = "") -> dict[int, scoring.Score]:
+    return {o.id: scoring.Score(rank=rank, comment=comment) for o in active_outcomes()}
 
 
 def test_every_outcome_needs_a_level(cast) -> None:
@@ -407,10 +407,10 @@ def test_every_outcome_needs_a_level(cast) -> None:
     curious = _outcome("curious")
     del scores[curious.id]
     with pytest.raises(DomainError, match="Choose a level for Curious") as refused:
-        services.submit_scores(cast.reviewers[0], mine.id, scores)
+        scoring.submit_scores(cast.reviewers[0], mine.id, scores)
     assert refused.value.field == f"rank_{curious.id}"
     with pytest.raises(DomainError, match="Choose a level"):
-        services.submit_scores(cast.reviewers[0], mine.id, _scores(9))
+        scoring.submit_scores(cast.reviewers[0], mine.id, _scores(9))
     assert mine.submitted_at is None
 
 
@@ -418,9 +418,9 @@ def test_a_comment_is_required_below_passing(cast) -> None:
     submission = assigned(cast)
     mine = assignment_of(submission, cast.reviewers[0])
     with pytest.raises(DomainError, match="Below Proficient") as refused:
-        services.submit_scores(cast.reviewers[0], mine.id, _scores(2, "  "))
+        scoring.submit_scores(cast.reviewers[0], mine.id, _scores(2, "  "))
     assert refused.value.field.startswith("comment_")
-    services.submit_scores(cast.reviewers[0], mine.id, _scores(3, ""))  # no comment needed
+    scoring.submit_scores(cast.reviewers[0], mine.id, _scores(3, ""))  # no comment needed
     assert mine.submitted_at is not None
 
 
@@ -435,7 +435,7 @@ def test_a_reviewer_scores_only_their_own_assignment(cast) -> None:
     submission = assigned(cast)
     theirs = assignment_of(submission, cast.reviewers[0])
     with pytest.raises(NotFound):
-        services.submit_scores(cast.reviewers[2], theirs.id, _scores(3))
+        scoring.submit_scores(cast.reviewers[2], theirs.id, _scores(3))
 
 
 def test_both_at_proficient_or_above_passes_and_tells_the_student(cast) -> None:
@@ -445,10 +445,10 @@ def test_both_at_proficient_or_above_passes_and_tells_the_student(cast) -> None:
     score(submission, cast.reviewers[1], {"curious": 4})
     assert submission.status is SubmissionStatus.PASSED
     assert submission.decided_at is not None
-    assert services.passed_submission(cast.student.id) is submission
+    assert submitting.passed_submission(cast.student.id) is submission
     [mail] = _mail(cast.student.user.email, "review_result")
     assert "passed" in mail.body_text
-    results = {r.outcome.code: r.level for r in services.outcome_results(submission)}
+    results = {r.outcome.code: r.level for r in scoring.outcome_results(submission)}
     assert results["curious"] == 3  # adjacent scores: the lower counts
 
 
@@ -457,7 +457,7 @@ def test_one_outcome_below_passing_returns_the_portfolio(cast) -> None:
     score(submission, cast.reviewers[0], {"ethical": 2}, "Say more about fairness.")
     score(submission, cast.reviewers[1], {"ethical": 3})
     assert submission.status is SubmissionStatus.RETURNED
-    assert services.passed_submission(cast.student.id) is None
+    assert submitting.passed_submission(cast.student.id) is None
     [mail] = _mail(cast.student.user.email, "review_result")
     assert "returned for revision" in mail.body_text
 
@@ -469,7 +469,7 @@ def test_more_than_one_level_apart_goes_to_staff(cast) -> None:
     assert submission.status is SubmissionStatus.NEEDS_DECISION
     assert _mail("wbl@scoe.example.org", "review_needs_decision")
     assert _mail(cast.student.user.email, "review_result") == []
-    disputed = [r.outcome.code for r in services.outcome_results(submission) if r.needs_decision]
+    disputed = [r.outcome.code for r in scoring.outcome_results(submission) if r.needs_decision]
     assert disputed == ["empathetic"]
 
 
@@ -479,20 +479,20 @@ def test_staff_resolve_the_disagreement_then_the_rule_applies(cast) -> None:
     score(submission, cast.reviewers[1], {"empathetic": 3, "ethical": 2}, "See comments.")
     empathetic, ethical = _outcome("empathetic"), _outcome("ethical")
     with pytest.raises(DomainError, match="Choose a level for Ethical"):
-        services.resolve(cast.staff, submission.id, {empathetic.id: 3})
-    services.resolve(
+        scoring.resolve(cast.staff, submission.id, {empathetic.id: 3})
+    scoring.resolve(
         cast.staff, submission.id, {empathetic.id: 3, ethical.id: 3}, "Read both letters."
     )
     assert submission.status is SubmissionStatus.PASSED
     assert submission.decided_by_id == cast.staff.id
     assert submission.decision_note == "Read both letters."
     with pytest.raises(DomainError, match="does not wait for a decision"):
-        services.resolve(cast.staff, submission.id, {empathetic.id: 1, ethical.id: 1})
+        scoring.resolve(cast.staff, submission.id, {empathetic.id: 1, ethical.id: 1})
 
 
 def test_a_resolution_below_passing_returns_the_portfolio(cast) -> None:
     submission = assigned(cast)
     score(submission, cast.reviewers[0], {"curious": 1}, "Not yet.")
     score(submission, cast.reviewers[1], {"curious": 4})
-    services.resolve(cast.staff, submission.id, {_outcome("curious").id: 2})
+    scoring.resolve(cast.staff, submission.id, {_outcome("curious").id: 2})
     assert submission.status is SubmissionStatus.RETURNED

@@ -21,7 +21,8 @@ from wbl.access import Role
 from wbl.extensions import db
 from wbl.portfolio.models import Recommendation
 from wbl.reference.models import PogOutcome
-from wbl.reviews import services
+from wbl.reference.services import active_outcomes
+from wbl.reviews import scoring_guide, submitting, volunteers
 from wbl.reviews.models import PortfolioSubmission, SubmissionStatus
 
 
@@ -31,7 +32,7 @@ def cast() -> ReviewCast:
 
 
 def _outcomes() -> list[PogOutcome]:
-    return services.active_outcomes()
+    return active_outcomes()
 
 
 # --- access (the staff-only pages are in tests/wbl/test_access.py) -----------------------
@@ -72,8 +73,8 @@ def test_staff_edit_the_guide(client, login_as, post_form, cast) -> None:
     }
     response = post_form("/reviews/guide", data, follow_redirects=True)
     assert "The scoring guide is saved." in response.get_data(as_text=True)
-    assert services.level_names()[1] == "Beginning"
-    assert services.descriptors()[(2, curious.id)] == "Asks when prompted."
+    assert scoring_guide.level_names()[1] == "Beginning"
+    assert scoring_guide.descriptors()[(2, curious.id)] == "Asks when prompted."
 
 
 def test_a_duplicate_level_name_is_explained(post_form, login_as, cast) -> None:
@@ -88,7 +89,7 @@ def test_a_duplicate_level_name_is_explained(post_form, login_as, cast) -> None:
     response = post_form("/reviews/guide", data)
     assert response.status_code == 422
     assert "Level 1 is already called “Emerging”." in response.get_data(as_text=True)
-    assert services.level_names()[2] == "Developing"
+    assert scoring_guide.level_names()[2] == "Developing"
 
 
 # --- volunteering ------------------------------------------------------------------------------
@@ -98,9 +99,9 @@ def test_an_endorsing_employer_signs_up_and_withdraws(client, login_as, post_for
     employer = login_as(endorsing_employer())
     response = post_form("/reviews/volunteer", {}, follow_redirects=True)
     assert "you are in the pool" in response.get_data(as_text=True)
-    assert services.volunteer_of(employer.id).active
+    assert volunteers.volunteer_of(employer.id).active
     post_form("/reviews/volunteer/withdraw", {}, page="/reviews/volunteer")
-    assert services.volunteer_of(employer.id).active is False
+    assert volunteers.volunteer_of(employer.id).active is False
 
 
 def test_an_employer_of_a_non_endorsing_partner_is_told_why(client, login_as, post_form) -> None:
@@ -109,7 +110,7 @@ def test_an_employer_of_a_non_endorsing_partner_is_told_why(client, login_as, po
     assert "does not endorse it yet" in html
     assert "Sign me up" not in html
     post_form("/reviews/volunteer", {}, page="/reviews/volunteer")
-    assert services.volunteer_of(employer.id) is None
+    assert volunteers.volunteer_of(employer.id) is None
 
 
 def test_staff_add_to_the_pool_and_refusals_show_on_the_field(login_as, post_form, cast) -> None:
@@ -121,7 +122,7 @@ def test_staff_add_to_the_pool_and_refusals_show_on_the_field(login_as, post_for
     assert response.status_code == 422
     assert "does not endorse it yet" in response.get_data(as_text=True)
     post_form(f"/reviews/pool/{teacher.id}/remove", {}, page="/reviews/pool")
-    assert services.volunteer_of(teacher.id).active is False
+    assert volunteers.volunteer_of(teacher.id).active is False
 
 
 # --- submitting ---------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_the_submit_page_lists_what_is_missing(client, login_as, post_form, cast
     response = post_form("/reviews/submit", {})
     assert response.status_code == 422
     assert "not complete yet" in response.get_data(as_text=True)
-    assert services.submissions_of(cast.student.id) == []
+    assert submitting.submissions_of(cast.student.id) == []
 
 
 def test_a_complete_portfolio_is_submitted_once(client, login_as, post_form, cast) -> None:
@@ -151,7 +152,7 @@ def test_a_complete_portfolio_is_submitted_once(client, login_as, post_form, cas
     assert "Your portfolio is submitted." in response.get_data(as_text=True)
     response = post_form("/reviews/submit", {}, page="/reviews/feedback")
     assert response.status_code == 422
-    assert len(services.submissions_of(cast.student.id)) == 1
+    assert len(submitting.submissions_of(cast.student.id)) == 1
 
 
 def test_the_student_withdraws(client, login_as, post_form, cast) -> None:

@@ -30,7 +30,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxMessage
 from wbl.reference.models import ExperienceKind
-from wbl.reviews.services import volunteer_of
+from wbl.reviews.volunteers import volunteer_of
 from wbl.scopes import partner_id_set as partner_ids_of
 from wbl.signup import services
 from wbl.signup.jobs import prune_unconfirmed_signups

@@ -24,7 +24,7 @@ from wbl.auth.models import ThrottleCounter, User
 from wbl.catalog.models import Partner
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.reviews.services import volunteer_of
+from wbl.reviews.volunteers import volunteer_of
 from wbl.signup import services
 from wbl.signup.models import SignupRequest, SignupStatus
 
