@@ -99,6 +99,10 @@ class TeacherApplicationStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
+# A teacher on a team: placed, or completed with the team.
+ON_TEAM = (TeacherApplicationStatus.PLACED, TeacherApplicationStatus.COMPLETED)
+
+
 class ExternshipApplication(Base):
     """A teacher's application; once placed, it carries their team, hours and project."""
 
