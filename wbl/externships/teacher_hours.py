@@ -3,19 +3,21 @@
 A placed teacher logs hours under the same rules as students' hours (the shared checks in
 ``wbl.hours.services``: quarter hours, at most 12 a day in total, not in the future, inside
 the externship's dates); a contact of the partner, or staff, confirms or rejects them with a
-reason the teacher sees. Each step is written to the hours' audit trail
-(``ExternshipHourEvent``), which the teacher, the partner's contacts and staff see.
+reason the teacher sees; the teacher may change or withdraw hours still waiting. Withdrawn
+hours are kept, marked withdrawn, and count nowhere: the students' audit policy (entries never
+vanish). Each step is written to the hours' audit trail (``ExternshipHourEvent``), which the
+teacher, the partner's contacts and staff see.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
 from wbl.auth.models import User
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
+from wbl.extensions import atomic, db, lock_row, move_status, utcnow
 from wbl.externships.models import (
     ExternshipApplication,
     ExternshipHour,
@@ -192,31 +194,16 @@ def edit_hours(
 
 
 @atomic
-def delete_hours(actor: User, hour_id: int) -> None:
+def withdraw_hours(actor: User, hour_id: int) -> ExternshipHour:
+    """Take back hours still waiting for the partner. They stay, marked withdrawn, as a
+    student's withdrawn entry does (``wbl.hours.services.delete_entry``): they no longer count
+    towards the totals or the day's limit, and the trail says who withdrew them and when."""
     hour, _ = _own_pending(actor, hour_id)
-    # The trail keeps what was withdrawn; its rows let go of the entry before it goes (the
-    # foreign key says SET NULL too, but SQLite enforces it only with foreign keys on).
-    _trail(hour, HourAction.WITHDRAWN, actor)
-    db.session.execute(
-        update(ExternshipHourEvent)
-        .where(ExternshipHourEvent.hour_id == hour.id)
-        .values(hour_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    deleted = rows_affected(
-        db.session.execute(
-            delete(ExternshipHour)
-            .where(
-                ExternshipHour.id == hour.id,
-                ExternshipHour.status == ExternshipHourStatus.PENDING,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if deleted != 1:
+    if not move_status(hour, ExternshipHourStatus.PENDING, status=ExternshipHourStatus.WITHDRAWN):
         raise AlreadyDecided()
-    db.session.expunge(hour)
+    _trail(hour, HourAction.WITHDRAWN, actor)
     db.session.commit()
+    return hour
 
 
 def _decide(actor: User, hour_id: int, to: ExternshipHourStatus, reason: str) -> ExternshipHour:

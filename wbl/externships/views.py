@@ -354,7 +354,7 @@ def hour_delete(hour_id: int) -> ResponseReturnValue:
     application_id = hour.application_id
     if ActionForm().validate_on_submit():
         with flash_refusal() as attempt:
-            teacher_hours.delete_hours(current_user, hour.id)
+            teacher_hours.withdraw_hours(current_user, hour.id)
         if attempt.ok:
             flash("The entry is withdrawn.", "success")
     return redirect(url_for("externships.placement", application_id=application_id))

@@ -47,7 +47,7 @@ def test_every_step_is_recorded_with_who_and_what(placed: ExternshipApplication)
     teacher_hours.edit_hours(teacher, one.id, day, 180, "Shadowed the vet all morning")
     two = teacher_hours.log_hours(teacher, placed.id, day, 60, "Filing")
     three = teacher_hours.log_hours(teacher, placed.id, day - timedelta(days=1), 60, "Oops")
-    teacher_hours.delete_hours(teacher, three.id)
+    teacher_hours.withdraw_hours(teacher, three.id)
     teacher_hours.confirm_hours(contact, one.id)
     teacher_hours.reject_hours(staff, two.id, "Filing is not part of the externship.")
 
@@ -56,8 +56,8 @@ def test_every_step_is_recorded_with_who_and_what(placed: ExternshipApplication)
         (HourAction.CREATED, teacher.id, one.id),
         (HourAction.EDITED, teacher.id, one.id),
         (HourAction.CREATED, teacher.id, two.id),
-        (HourAction.CREATED, teacher.id, None),  # the withdrawn entry is gone; its trail stays
-        (HourAction.WITHDRAWN, teacher.id, None),
+        (HourAction.CREATED, teacher.id, three.id),  # withdrawn hours stay, with their trail
+        (HourAction.WITHDRAWN, teacher.id, three.id),
         (HourAction.CONFIRMED, contact.id, one.id),
         (HourAction.REJECTED, staff.id, two.id),
     ]

@@ -23,7 +23,7 @@ from wbl.access import Role
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
-from wbl.externships import projects, selection, services, teacher_hours
+from wbl.externships import projects, queries, selection, services, teacher_hours
 from wbl.externships.models import (
     Externship,
     ExternshipApplication,
@@ -409,9 +409,36 @@ def test_edit_and_withdraw_while_pending_only(placed: ExternshipApplication) -> 
     with pytest.raises(DomainError, match="Only hours still waiting"):
         teacher_hours.edit_hours(placed.teacher, confirmed.id, day, 60, "x")
     with pytest.raises(DomainError, match="Only hours still waiting"):
-        teacher_hours.delete_hours(placed.teacher, confirmed.id)
-    teacher_hours.delete_hours(placed.teacher, hour.id)
-    assert db.session.get(ExternshipHour, hour.id) is None
+        teacher_hours.withdraw_hours(placed.teacher, confirmed.id)
+    teacher_hours.withdraw_hours(placed.teacher, hour.id)
+    assert hour.status is ExternshipHourStatus.WITHDRAWN
+    with pytest.raises(DomainError, match="Only hours still waiting"):
+        teacher_hours.withdraw_hours(placed.teacher, hour.id)
+    with pytest.raises(DomainError, match="Only hours still waiting"):
+        teacher_hours.edit_hours(placed.teacher, hour.id, day, 60, "Again")
+
+
+def test_withdrawn_hours_are_kept_and_count_nowhere(placed: ExternshipApplication) -> None:
+    """As a student's withdrawn entry (wbl.hours): the row stays, marked withdrawn; the
+    totals, the day's limit and the duplicate check leave it out, and nobody decides it."""
+    day = local_today() - timedelta(days=1)
+    kept = teacher_hours.log_hours(placed.teacher, placed.id, day, 720, "Full day")
+    teacher_hours.withdraw_hours(placed.teacher, kept.id)
+    assert db.session.get(ExternshipHour, kept.id) is kept
+    assert kept.status is ExternshipHourStatus.WITHDRAWN
+    # The day's 12 hours are free again, and the same entry may be logged anew.
+    again = teacher_hours.log_hours(placed.teacher, placed.id, day, 720, "Full day")
+    assert db.session.execute(queries.application_totals(placed.id)).one() == (0, 720)
+    teacher_hours.confirm_hours(make_staff(), again.id)
+    assert db.session.execute(queries.application_totals(placed.id)).one() == (720, 0)
+    [row] = [
+        r for g in queries.by_school(make_staff()) for r in g.rows if r.application_id == placed.id
+    ]
+    assert (row.confirmed, row.pending) == (720, 0)
+    with pytest.raises(DomainError, match="already been decided"):
+        teacher_hours.confirm_hours(make_staff(), kept.id)
+    listed = list(db.session.scalars(queries.hours_of(placed.id)))
+    assert {h.id for h in listed} == {kept.id, again.id}
 
 
 def test_the_partner_confirms_and_rejects_with_a_reason(placed: ExternshipApplication) -> None:
