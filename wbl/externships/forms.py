@@ -16,15 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from wbl.externships.services import (
-    MAX_REASON,
-    MAX_SEATS,
-    MAX_STATEMENT,
-    MAX_TEXT,
-    MAX_TITLE,
-    ExternshipDraft,
-    ProjectEdit,
-)
+from wbl.externships.projects import ProjectEdit
+from wbl.externships.selection import MAX_STATEMENT
+from wbl.externships.services import MAX_REASON, MAX_SEATS, MAX_TEXT, MAX_TITLE, ExternshipDraft
 from wbl.hours.forms import EntryForm
 from wbl.hours.services import MAX_DESCRIPTION
 from wbl.http import db_int

@@ -5,8 +5,10 @@ a team (two or more applicants) into it — seats move only by conditional UPDAT
 students' offerings. A placed teacher logs hours, which a contact of the partner confirms
 or rejects (with a reason), and attaches the classroom project they built from it.
 
-Every change to an hour entry is written to ``ExternshipHourEvent`` (who, what, when, and the
-entry as it stood after the change), so the trail survives an entry the teacher withdraws.
+Hours never vanish, as students' hour entries never do (``wbl.hours.models``): hours the
+teacher withdraws while pending stay, marked ``withdrawn``, and no longer count. Every change
+to an hour entry is written to ``ExternshipHourEvent`` (who, what, when, and the entry as it
+stood after the change).
 """
 
 from __future__ import annotations
@@ -99,6 +101,10 @@ class TeacherApplicationStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
+# A teacher on a team: placed, or completed with the team.
+ON_TEAM = (TeacherApplicationStatus.PLACED, TeacherApplicationStatus.COMPLETED)
+
+
 class ExternshipApplication(Base):
     """A teacher's application; once placed, it carries their team, hours and project."""
 
@@ -137,6 +143,12 @@ class ExternshipHourStatus(enum.StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the teacher while pending: kept, and counted nowhere
+
+    @property
+    def label(self) -> str:
+        """The word pages show."""
+        return "Waiting" if self is ExternshipHourStatus.PENDING else self.value.capitalize()
 
 
 class ExternshipHour(Base):
@@ -165,7 +177,7 @@ class ExternshipHour(Base):
 class HourAction(enum.StrEnum):
     CREATED = "created"
     EDITED = "edited"
-    WITHDRAWN = "withdrawn"  # the teacher took a pending entry back (the entry row goes)
+    WITHDRAWN = "withdrawn"  # the teacher took a pending entry back (it stays, withdrawn)
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
 
@@ -183,7 +195,8 @@ class HourAction(enum.StrEnum):
 class ExternshipHourEvent(Base):
     """The hours' audit trail, per placed teacher. It keeps the entry as it stood after the
     change (what was logged, what it was changed to, what was withdrawn), so the trail reads
-    on its own, and outlives an entry withdrawn while pending (``hour_id`` becomes NULL)."""
+    on its own. ``hour_id`` is NULL on the steps of hours withdrawn before withdrawn hours
+    were kept (their rows were deleted then)."""
 
     __tablename__ = "externship_hour_event"
 

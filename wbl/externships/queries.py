@@ -17,6 +17,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Partner
 from wbl.extensions import db
 from wbl.externships.models import (
+    ON_TEAM,
     Externship,
     ExternshipApplication,
     ExternshipHour,
@@ -25,7 +26,6 @@ from wbl.externships.models import (
     ExternshipStatus,
     TeacherApplicationStatus,
 )
-from wbl.externships.services import ON_TEAM
 from wbl.schools.models import School
 from wbl.scopes import in_staff_district, is_staff, partner_ids_of
 

@@ -1,4 +1,4 @@
-"""Teacher externships: the use cases.
+"""Teacher externships: finding one in scope, offering it, and its status.
 
 - **Offer.** Staff post an externship for any partner; a contact of the partner (an employer)
   may post and edit their own partner's externships too. Employers' externships open at once,
@@ -14,21 +14,10 @@
   project stand). Hours logged before the cancellation stay: the partner may still confirm or
   reject those waiting, but no new hours are logged. Each status change is a compare-and-set
   (``move_status``), so two clicks change it once.
-- **Apply.** A teacher applies once per externship, with a statement, while it is open, the
-  apply-by date has not passed and seats are left; they may withdraw while still ``applied``.
-- **Place a team.** Staff place two or more applicants together (never fewer than the
-  externship's minimum team size), all or nothing. The seats are taken by ONE conditional
-  UPDATE (``seats_taken + n <= seats``), so two staff placing teams at once never overbook;
-  each applicant moves by compare-and-set from ``applied`` to ``placed``, so an applicant who
-  withdrew a moment ago is not placed (and the seats go back with the savepoint).
-- **Hours.** A placed teacher logs hours under the same rules as students' hours (the shared
-  checks in ``wbl.hours.services``: quarter hours, at most 12 a day in total, not in the
-  future, inside the externship's dates); a contact of the partner, or staff, confirms or
-  rejects them with a reason the teacher sees. Each step is written to the hours' audit trail
-  (``ExternshipHourEvent``), which the teacher, the partner's contacts and staff see.
-- **Project.** The placed teacher attaches the classroom project (title, summary, an optional
-  file); with a project attached they mark the externship completed (staff may complete it
-  at any time).
+
+The other use cases: ``selection`` (apply, decline, place a team), ``teacher_hours`` (a
+placed teacher's hours), ``projects`` (the classroom project, completing); who may do what is
+``policies``.
 
 Scope: staff see every externship and its seat counts (partners are the county's shared
 catalog), but a district's staff see and act on only the teachers of their district's schools
@@ -40,77 +29,38 @@ Teachers see open externships and those they applied to. Anything else is not fo
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.clock import local_today
-from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
+from wbl.errors import DomainError, NotFound
+from wbl.extensions import atomic, db, lock_row, move_status, utcnow
 from wbl.externships.models import (
     Externship,
     ExternshipApplication,
-    ExternshipHour,
-    ExternshipHourEvent,
-    ExternshipHourStatus,
     ExternshipStatus,
-    ExternshipTeam,
-    HourAction,
     TeacherApplicationStatus,
 )
-from wbl.hours.services import MAX_DESCRIPTION, check_day_total, check_entry, refuse_duplicate
+from wbl.externships.policies import can_manage, is_contact_of, staff_sees_teacher
 from wbl.notifications.services import queue_email
-from wbl.portfolio.files import clean_upload
-from wbl.portfolio.services import StoredFile, Upload
-from wbl.scopes import acts_for, is_county_wide, is_staff, partner_ids_of, staff_sees_school
-from wbl.storage import storage
-
-log = logging.getLogger(__name__)
+from wbl.scopes import is_staff, partner_ids_of
 
 MAX_TITLE = 200
 MAX_TEXT = 5000
-MAX_STATEMENT = 4000
 MAX_EXPECTED_HOURS = 2000
 MAX_REASON = 2000
 # Seats and team sizes are small numbers; a bound keeps a typo (or a huge number) a clear
 # message instead of a database overflow.
 MAX_SEATS = 100
-FOLDER = "externships"
-# Hours that count towards the daily limit and the totals.
-LIVE = (ExternshipHourStatus.PENDING, ExternshipHourStatus.CONFIRMED)
-ON_TEAM = (TeacherApplicationStatus.PLACED, TeacherApplicationStatus.COMPLETED)
 
 
-class AlreadyDecided(DomainError):
-    message = "These hours have already been decided; nothing was changed."
-
-
-# --- who may see and do what ---------------------------------------------------------------
-
-
-def is_contact_of(user: User, partner_id: int) -> bool:
-    return acts_for(user, partner_id)
-
-
-def can_manage(user: User, externship: Externship) -> bool:
-    """Staff, or a contact of the externship's partner."""
-    return is_staff(user) or is_contact_of(user, externship.partner_id)
-
-
-def staff_sees_teacher(user: User, teacher: User) -> bool:
-    """County-wide staff see every teacher; a district's staff only the teachers of their
-    district's schools (a teacher with no school belongs to no district)."""
-    school = teacher.school
-    return is_county_wide(user) or (school is not None and staff_sees_school(user, school))
+# --- the externship and its applications, in the actor's scope ----------------------------
 
 
 def own_application(user: User, externship_id: int) -> ExternshipApplication | None:
@@ -171,10 +121,6 @@ def get_application(actor: User, application_id: int) -> ExternshipApplication:
         if is_staff(actor) and not staff_sees_teacher(actor, application.teacher):
             raise NotFound()  # another district's teacher
     return application
-
-
-def is_teacher_of(user: User, application: ExternshipApplication) -> bool:
-    return application.teacher_id == user.id
 
 
 # --- offer ---------------------------------------------------------------------------------
@@ -392,7 +338,7 @@ def cancel_externship(actor: User, externship_id: int, reason: str) -> Externshi
             .execution_options(synchronize_session=False)
         )
         db.session.expire(externship, ["seats_taken"])
-    for contact in _contacts(externship.partner_id):
+    for contact in partner_contacts(externship.partner_id):
         if contact.id != actor.id:
             queue_email(
                 kind="externship_cancelled",
@@ -413,210 +359,10 @@ def _tell_cancelled(externship: Externship, email: str, reason: str, *, placed: 
     )
 
 
-# --- apply ---------------------------------------------------------------------------------
+# --- the partner's contacts ------------------------------------------------------------------
 
 
-def open_problem(externship: Externship, today: date) -> str | None:
-    """Why a teacher cannot apply now, or None."""
-    if externship.status is not ExternshipStatus.OPEN:
-        return "This externship is not taking applications."
-    if externship.apply_by is not None and externship.apply_by < today:
-        return f"Applications closed on {externship.apply_by:%B} {externship.apply_by.day}."
-    if externship.seats_taken >= externship.seats:
-        return "Every seat of this externship is taken."
-    left = externship.seats - externship.seats_taken
-    if left < externship.min_team_size:
-        # Teachers are placed in teams of at least min_team_size: fewer seats fit nobody.
-        return (
-            f"Only {left} {'seat is' if left == 1 else 'seats are'} left, fewer than a team "
-            f"of {externship.min_team_size}; this externship is full."
-        )
-    return None
-
-
-@atomic
-def apply(actor: User, externship_id: int, statement: str) -> ExternshipApplication:
-    require(actor.has_role(Role.TEACHER))
-    externship = get_externship(actor, externship_id)
-    # Under a lock on the externship, read afresh: closed or cancelled a moment ago is seen.
-    externship = lock_row(Externship, externship.id)
-    if own_application(actor, externship.id) is not None:
-        raise DomainError("You have already applied to this externship.", field="statement")
-    problem = open_problem(externship, local_today())
-    if problem:
-        raise DomainError(problem, field="statement")
-    statement = (statement or "").strip()
-    if not statement:
-        raise DomainError(
-            "Say why you want this externship and what you would bring back to class.",
-            field="statement",
-        )
-    if len(statement) > MAX_STATEMENT:
-        raise DomainError(
-            f"Keep the statement under {MAX_STATEMENT} characters.", field="statement"
-        )
-    application = ExternshipApplication(
-        externship_id=externship.id, teacher_id=actor.id, statement=statement
-    )
-    db.session.add(application)
-    try:
-        db.session.flush()
-    except IntegrityError:  # the same teacher, twice at the same moment
-        raise DomainError(
-            "You have already applied to this externship.", field="statement"
-        ) from None
-    db.session.commit()
-    return application
-
-
-@atomic
-def withdraw(actor: User, application_id: int) -> ExternshipApplication:
-    application = get_application(actor, application_id)
-    require(is_teacher_of(actor, application))
-    if not move_status(
-        application,
-        TeacherApplicationStatus.APPLIED,
-        status=TeacherApplicationStatus.WITHDRAWN,
-        updated_at=utcnow(),
-    ):
-        raise DomainError("Only an application still waiting for a decision can be withdrawn.")
-    db.session.commit()
-    return application
-
-
-@atomic
-def decline(actor: User, application_id: int, note: str) -> ExternshipApplication:
-    """Staff turn an applicant down, with a note the teacher sees."""
-    application = get_application(actor, application_id)
-    require(is_staff(actor))
-    note = (note or "").strip()
-    if not note:
-        raise DomainError("Tell the teacher why (they see this note).", field="note")
-    if len(note) > MAX_DESCRIPTION:
-        raise DomainError("Keep the note shorter.", field="note")
-    if not move_status(
-        application,
-        TeacherApplicationStatus.APPLIED,
-        status=TeacherApplicationStatus.DECLINED,
-        decision_note=note,
-        updated_at=utcnow(),
-    ):
-        raise DomainError("This application has already been decided.", field="note")
-    externship = application.externship
-    queue_email(
-        kind="externship_declined",
-        to=application.teacher.email,
-        template="externships/declined",
-        context={"externship": externship, "note": note},
-    )
-    db.session.commit()
-    return application
-
-
-# --- place teams ---------------------------------------------------------------------------
-
-
-def _take_seats(externship_id: int, count: int) -> bool:
-    """Take ``count`` seats in one conditional UPDATE, or none (the database serialises
-    the updates on the row; the CHECK ``seats_taken <= seats`` is the second line)."""
-    return (
-        rows_affected(
-            db.session.execute(
-                update(Externship)
-                .where(
-                    Externship.id == externship_id,
-                    Externship.seats_taken + count <= Externship.seats,
-                )
-                .values(seats_taken=Externship.seats_taken + count)
-                .execution_options(synchronize_session=False)
-            )
-        )
-        == 1
-    )
-
-
-@atomic
-def place_team(actor: User, externship_id: int, application_ids: Iterable[int]) -> ExternshipTeam:
-    """Place the chosen applicants together, all or nothing."""
-    require(is_staff(actor))
-    externship = get_externship(actor, externship_id)
-    if externship.status is ExternshipStatus.CANCELLED:
-        raise DomainError("This externship is cancelled.")
-    ids = sorted(set(application_ids))
-    needed = max(externship.min_team_size, 2)
-    if len(ids) < needed:
-        raise DomainError(
-            f"Place a team of at least {needed} teachers; you chose {len(ids)}. "
-            "Nothing was changed."
-        )
-    applications = list(
-        db.session.scalars(
-            select(ExternshipApplication)
-            .where(
-                ExternshipApplication.id.in_(ids),
-                ExternshipApplication.externship_id == externship.id,
-            )
-            .options(selectinload(ExternshipApplication.teacher).selectinload(User.school))
-            .order_by(ExternshipApplication.id)
-        )
-    )
-    if len(applications) != len(ids):
-        raise NotFound()
-    if not all(staff_sees_teacher(actor, a.teacher) for a in applications):
-        raise NotFound()  # another district's teacher
-    gone = [a for a in applications if a.status is not TeacherApplicationStatus.APPLIED]
-    if gone:
-        raise DomainError(_not_waiting(gone))
-    if not _take_seats(externship.id, len(ids)):
-        left = db.session.scalar(
-            select(Externship.seats - Externship.seats_taken).where(Externship.id == externship.id)
-        )
-        raise DomainError(
-            f"Not enough seats: the team needs {len(ids)} and {left} "
-            f"{'is' if left == 1 else 'are'} left. Nothing was changed."
-        )
-    db.session.expire(externship, ["seats_taken"])
-    team = ExternshipTeam(externship_id=externship.id, placed_by_id=actor.id)
-    db.session.add(team)
-    db.session.flush()
-    for application in applications:
-        if not move_status(
-            application,
-            TeacherApplicationStatus.APPLIED,
-            status=TeacherApplicationStatus.PLACED,
-            team_id=team.id,
-            updated_at=utcnow(),
-        ):
-            raise DomainError(_not_waiting([application]))
-    _tell_team(externship, applications)
-    db.session.commit()
-    return team
-
-
-def _not_waiting(applications: list[ExternshipApplication]) -> str:
-    names = ", ".join(f"{a.teacher.full_name} ({a.status.value})" for a in applications)
-    return f"No longer waiting to be placed: {names}. Nothing was changed."
-
-
-def _tell_team(externship: Externship, applications: list[ExternshipApplication]) -> None:
-    names = ", ".join(a.teacher.full_name for a in applications)
-    for application in applications:
-        queue_email(
-            kind="externship_placed",
-            to=application.teacher.email,
-            template="externships/placed",
-            context={"externship": externship, "names": names},
-        )
-    for contact in _contacts(externship.partner_id):
-        queue_email(
-            kind="externship_team",
-            to=contact.email,
-            template="externships/team",
-            context={"externship": externship, "names": names},
-        )
-
-
-def _contacts(partner_id: int) -> list[User]:
+def partner_contacts(partner_id: int) -> list[User]:
     """The partner's active contacts (they hear about their externships' teams)."""
     return list(
         db.session.scalars(
@@ -626,329 +372,3 @@ def _contacts(partner_id: int) -> list[User]:
             .order_by(User.id)
         )
     )
-
-
-# --- hours ---------------------------------------------------------------------------------
-
-
-def _trail(hour: ExternshipHour, action: HourAction, actor: User, reason: str = "") -> None:
-    """Write one step of the hours' audit trail, with the entry as it now stands."""
-    db.session.add(
-        ExternshipHourEvent(
-            application_id=hour.application_id,
-            hour_id=hour.id,
-            action=action,
-            actor_id=actor.id,
-            work_date=hour.work_date,
-            minutes=hour.minutes,
-            description=hour.description,
-            reason=reason,
-        )
-    )
-    db.session.flush()
-
-
-def _own_placed(actor: User, application_id: int, *, lock: bool = False) -> ExternshipApplication:
-    application = get_application(actor, application_id)
-    if not is_teacher_of(actor, application):
-        raise Forbidden("Only the placed teacher logs their hours.")
-    if lock:
-        # Read afresh under a lock: withdrawn (the externship cancelled) a moment ago is seen.
-        application = lock_row(ExternshipApplication, application.id)
-    if application.status is not TeacherApplicationStatus.PLACED:
-        raise DomainError(
-            "Hours can be logged only while you are placed on the externship.",
-            field="work_date",
-        )
-    return application
-
-
-def _check_hours(
-    application: ExternshipApplication,
-    work_date: date,
-    minutes: int,
-    description: str,
-    *,
-    ignore_id: int | None = None,
-) -> str:
-    externship = application.externship
-    description = check_entry(
-        work_date,
-        minutes,
-        description,
-        externship.starts_on,
-        externship.ends_on,
-        what="externship",
-    )
-    # The day's total is summed under a lock on the teacher's row (PostgreSQL; SQLite runs
-    # one writer at a time), so two entries sent at once are checked one after the other.
-    db.session.execute(select(User.id).where(User.id == application.teacher_id).with_for_update())
-    others = [
-        ExternshipApplication.teacher_id == application.teacher_id,
-        ExternshipHour.status.in_(LIVE),
-        ExternshipHour.work_date == work_date,
-    ]
-    if ignore_id is not None:
-        others.append(ExternshipHour.id != ignore_id)
-    logged = (
-        db.session.scalar(
-            select(func.coalesce(func.sum(ExternshipHour.minutes), 0))
-            .join(ExternshipApplication, ExternshipHour.application_id == ExternshipApplication.id)
-            .where(*others)
-        )
-        or 0
-    )
-    check_day_total(logged, minutes)
-    duplicate = [
-        ExternshipHour.application_id == application.id,
-        ExternshipHour.status.in_(LIVE),
-        ExternshipHour.work_date == work_date,
-        ExternshipHour.minutes == minutes,
-        ExternshipHour.description == description,
-    ]
-    if ignore_id is not None:
-        duplicate.append(ExternshipHour.id != ignore_id)
-    refuse_duplicate(db.session.scalar(select(ExternshipHour.id).where(*duplicate).limit(1)))
-    return description
-
-
-@atomic
-def log_hours(
-    actor: User, application_id: int, work_date: date, minutes: int, description: str
-) -> ExternshipHour:
-    application = _own_placed(actor, application_id, lock=True)
-    description = _check_hours(application, work_date, minutes, description)
-    hour = ExternshipHour(
-        application_id=application.id,
-        work_date=work_date,
-        minutes=minutes,
-        description=description,
-    )
-    db.session.add(hour)
-    db.session.flush()
-    _trail(hour, HourAction.CREATED, actor)
-    _tell_hours_waiting(application, hour)
-    db.session.commit()
-    return hour
-
-
-def _tell_hours_waiting(application: ExternshipApplication, hour: ExternshipHour) -> None:
-    """The partner's contacts confirm the hours, so each log is one e-mail to each of them."""
-    externship = application.externship
-    for contact in _contacts(externship.partner_id):
-        queue_email(
-            kind="externship_hours",
-            to=contact.email,
-            template="externships/hours_waiting",
-            context={"externship": externship, "application": application, "hour": hour},
-        )
-
-
-def get_hour(actor: User, hour_id: int) -> ExternshipHour:
-    hour = db.session.get(ExternshipHour, hour_id)
-    if hour is None:
-        raise NotFound()
-    get_application(actor, hour.application_id)
-    return hour
-
-
-def _own_pending(actor: User, hour_id: int) -> tuple[ExternshipHour, ExternshipApplication]:
-    hour = get_hour(actor, hour_id)
-    application = _own_placed(actor, hour.application_id)
-    if hour.status is not ExternshipHourStatus.PENDING:
-        raise AlreadyDecided(
-            "Only hours still waiting for the partner can be changed or withdrawn."
-        )
-    return hour, application
-
-
-@atomic
-def edit_hours(
-    actor: User, hour_id: int, work_date: date, minutes: int, description: str
-) -> ExternshipHour:
-    hour, application = _own_pending(actor, hour_id)
-    description = _check_hours(application, work_date, minutes, description, ignore_id=hour.id)
-    # Compare-and-set: hours the partner decided a moment ago are not changed under them.
-    if not move_status(
-        hour,
-        ExternshipHourStatus.PENDING,
-        work_date=work_date,
-        minutes=minutes,
-        description=description,
-    ):
-        raise AlreadyDecided()
-    _trail(hour, HourAction.EDITED, actor)
-    db.session.commit()
-    return hour
-
-
-@atomic
-def delete_hours(actor: User, hour_id: int) -> None:
-    hour, _ = _own_pending(actor, hour_id)
-    # The trail keeps what was withdrawn; its rows let go of the entry before it goes (the
-    # foreign key says SET NULL too, but SQLite enforces it only with foreign keys on).
-    _trail(hour, HourAction.WITHDRAWN, actor)
-    db.session.execute(
-        update(ExternshipHourEvent)
-        .where(ExternshipHourEvent.hour_id == hour.id)
-        .values(hour_id=None)
-        .execution_options(synchronize_session=False)
-    )
-    deleted = rows_affected(
-        db.session.execute(
-            delete(ExternshipHour)
-            .where(
-                ExternshipHour.id == hour.id,
-                ExternshipHour.status == ExternshipHourStatus.PENDING,
-            )
-            .execution_options(synchronize_session=False)
-        )
-    )
-    if deleted != 1:
-        raise AlreadyDecided()
-    db.session.expunge(hour)
-    db.session.commit()
-
-
-def can_decide(user: User, application: ExternshipApplication) -> bool:
-    """A contact of the externship's partner, or staff who see the teacher (their district's,
-    or county-wide); never the teacher themself."""
-    if application.teacher_id == user.id:
-        return False
-    return is_contact_of(user, application.externship.partner_id) or staff_sees_teacher(
-        user, application.teacher
-    )
-
-
-def _decide(actor: User, hour_id: int, to: ExternshipHourStatus, reason: str) -> ExternshipHour:
-    hour = get_hour(actor, hour_id)
-    if not can_decide(actor, hour.application):
-        raise Forbidden("Only the partner's contacts or staff confirm or reject hours.")
-    if not move_status(
-        hour,
-        ExternshipHourStatus.PENDING,
-        status=to,
-        reject_reason=reason,
-        decided_by_id=actor.id,
-        decided_at=utcnow(),
-    ):
-        raise AlreadyDecided()
-    _trail(hour, HourAction(to.value), actor, reason)
-    return hour
-
-
-@atomic
-def confirm_hours(actor: User, hour_id: int) -> ExternshipHour:
-    hour = _decide(actor, hour_id, ExternshipHourStatus.CONFIRMED, "")
-    db.session.commit()
-    return hour
-
-
-@atomic
-def reject_hours(actor: User, hour_id: int, reason: str) -> ExternshipHour:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("Tell the teacher why (they see this reason).", field="reason")
-    if len(reason) > MAX_DESCRIPTION:
-        raise DomainError("Keep the reason shorter.", field="reason")
-    hour = _decide(actor, hour_id, ExternshipHourStatus.REJECTED, reason)
-    application = hour.application
-    externship = application.externship
-    queue_email(
-        kind="externship_hours_rejected",
-        to=application.teacher.email,
-        template="externships/hours_rejected",
-        context={"externship": externship, "hour": hour, "actor": actor, "note": reason},
-    )
-    db.session.commit()
-    return hour
-
-
-# --- the classroom project -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectEdit:
-    title: str
-    summary: str
-    upload: Upload | None = None
-    remove_file: bool = False
-
-
-@atomic
-def save_project(actor: User, application_id: int, edit: ProjectEdit) -> ExternshipApplication:
-    """Attach (or change) the classroom project; a new file replaces the old one, which is
-    deleted once the change is committed (and a new file is deleted if it is not)."""
-    application = get_application(actor, application_id)
-    if not is_teacher_of(actor, application):
-        raise Forbidden("Only the teacher attaches their classroom project.")
-    if application.status not in ON_TEAM:
-        raise DomainError("Attach a project once you are placed on the externship.")
-    title = " ".join((edit.title or "").split())
-    summary = (edit.summary or "").strip()
-    if not title:
-        raise DomainError("Give the project a title.", field="title")
-    if len(title) > MAX_TITLE:
-        raise DomainError(f"Keep the title under {MAX_TITLE} characters.", field="title")
-    if not summary:
-        raise DomainError(
-            "Summarise the project: what students do and what they learn.", field="summary"
-        )
-    if len(summary) > MAX_TEXT:
-        raise DomainError(f"Keep the summary under {MAX_TEXT} characters.", field="summary")
-    cleaned = clean_upload(edit.upload.data, edit.upload.filename) if edit.upload else None
-    old_key = application.project_file_key if (cleaned or edit.remove_file) else None
-    new_key = None
-    if cleaned is not None:
-        new_key = storage().save(cleaned.data, folder=FOLDER, extension=cleaned.extension)
-        application.project_file_key, application.project_file_name = new_key, cleaned.name
-        application.project_content_type = cleaned.content_type
-        application.project_file_size = cleaned.size
-    elif edit.remove_file:
-        application.project_file_key, application.project_file_name = None, ""
-        application.project_content_type, application.project_file_size = "", None
-    application.project_title, application.project_summary = title, summary
-    application.project_submitted_at = utcnow()
-    try:
-        db.session.flush()
-        db.session.commit()
-    except BaseException:
-        if new_key:
-            storage().delete(new_key)
-        raise
-    if old_key:
-        with suppress(NotFound):
-            storage().delete(old_key)
-    return application
-
-
-def project_file(actor: User, application_id: int) -> StoredFile:
-    """The project's file, for the teacher, staff and the partner's contacts."""
-    application = get_application(actor, application_id)
-    if not application.project_file_key:
-        raise NotFound()
-    return StoredFile(
-        storage().read(application.project_file_key),
-        application.project_file_name,
-        application.project_content_type,
-    )
-
-
-@atomic
-def complete(actor: User, application_id: int) -> ExternshipApplication:
-    """The teacher marks their externship completed once the project is attached; staff may
-    complete it at any time."""
-    application = get_application(actor, application_id)
-    teacher = is_teacher_of(actor, application)
-    require(teacher or is_staff(actor))
-    if teacher and application.project_submitted_at is None:
-        raise DomainError("Attach your classroom project first, then mark it completed.")
-    if not move_status(
-        application,
-        TeacherApplicationStatus.PLACED,
-        status=TeacherApplicationStatus.COMPLETED,
-        updated_at=utcnow(),
-    ):
-        raise DomainError("Only a placed teacher's externship can be completed.")
-    db.session.commit()
-    return application

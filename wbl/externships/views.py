@@ -16,7 +16,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, Forbidden, field_error, flash_refusal
 from wbl.extensions import db
-from wbl.externships import queries, services
+from wbl.externships import policies, projects, queries, selection, services, teacher_hours
 from wbl.externships.forms import (
     ActionForm,
     ApplyForm,
@@ -119,7 +119,7 @@ def new() -> ResponseReturnValue:
 @policy(*MANAGERS)
 def edit(externship_id: int) -> ResponseReturnValue:
     externship = services.get_externship(current_user, externship_id)
-    if not services.can_manage(current_user, externship):
+    if not policies.can_manage(current_user, externship):
         raise Forbidden()
     form = ExternshipForm(obj=externship)
     form.partner_id.choices = [(externship.partner_id, externship.partner.name)]
@@ -139,7 +139,7 @@ def detail(externship_id: int) -> ResponseReturnValue:
 
 def _detail(externship_id: int, apply_form: ApplyForm) -> ResponseReturnValue:
     externship = services.get_externship(current_user, externship_id)
-    manager = services.can_manage(current_user, externship)
+    manager = policies.can_manage(current_user, externship)
     applications = (
         list(db.session.scalars(queries.applications_of(externship.id, current_user)))
         if manager
@@ -161,7 +161,7 @@ def _detail(externship_id: int, apply_form: ApplyForm) -> ResponseReturnValue:
         waiting=[a for a in applications if a.status is TeacherApplicationStatus.APPLIED],
         teams=teams,
         mine=mine,
-        problem=services.open_problem(externship, local_today()),
+        problem=selection.open_problem(externship, local_today()),
         apply_form=apply_form,
         place_form=PlaceForm(),
         decline_form=DeclineForm(),
@@ -222,7 +222,7 @@ def apply(externship_id: int) -> ResponseReturnValue:
     form = ApplyForm()
     if form.validate_on_submit():
         try:
-            services.apply(current_user, externship_id, form.statement.data or "")
+            selection.apply(current_user, externship_id, form.statement.data or "")
         except DomainError as error:
             _refused(form, error)
         else:
@@ -237,7 +237,9 @@ def place(externship_id: int) -> ResponseReturnValue:
     form = PlaceForm()
     if form.validate_on_submit():
         with flash_refusal() as attempt:
-            team = services.place_team(current_user, externship_id, form.application_ids.data or [])
+            team = selection.place_team(
+                current_user, externship_id, form.application_ids.data or []
+            )
         if attempt.ok:
             names = ", ".join(member.teacher.full_name for member in team.members)
             flash(f"Placed as a team: {names}. They and the partner are told.", "success")
@@ -250,7 +252,7 @@ def withdraw(application_id: int) -> ResponseReturnValue:
     application = services.get_application(current_user, application_id)
     if ActionForm().validate_on_submit():
         with flash_refusal() as attempt:
-            services.withdraw(current_user, application.id)
+            selection.withdraw(current_user, application.id)
         if attempt.ok:
             flash("Your application is withdrawn.", "success")
     return redirect(url_for("externships.detail", externship_id=application.externship_id))
@@ -265,7 +267,7 @@ def decline(application_id: int) -> ResponseReturnValue:
         flash("Tell the teacher why (they see this note).", "warning")
     else:
         with flash_refusal() as attempt:
-            services.decline(current_user, application.id, form.note.data or "")
+            selection.decline(current_user, application.id, form.note.data or "")
         if attempt.ok:
             flash(f"{application.teacher.full_name} is told.", "success")
     return redirect(url_for("externships.detail", externship_id=application.externship_id))
@@ -278,7 +280,7 @@ def decline(application_id: int) -> ResponseReturnValue:
 @policy(*READERS)
 def placement(application_id: int) -> ResponseReturnValue:
     application = services.get_application(current_user, application_id)
-    own = services.is_teacher_of(current_user, application)
+    own = policies.is_teacher_of(current_user, application)
     can_log = own and application.status is TeacherApplicationStatus.PLACED
     form = HoursForm()
     if form.is_submitted() and not can_log:
@@ -286,7 +288,7 @@ def placement(application_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         assert form.work_date.data is not None  # noqa: S101 - InputRequired
         try:
-            services.log_hours(
+            teacher_hours.log_hours(
                 current_user,
                 application.id,
                 form.work_date.data,
@@ -310,7 +312,7 @@ def placement(application_id: int) -> ResponseReturnValue:
         pending=pending,
         own=own,
         form=form if can_log else None,
-        can_decide=services.can_decide(current_user, application),
+        can_decide=policies.can_decide(current_user, application),
         is_staff=is_staff(current_user),
         reject_form=RejectForm(),
         action_form=ActionForm(),
@@ -322,8 +324,8 @@ def placement(application_id: int) -> ResponseReturnValue:
 @bp.route("/hours/<int:hour_id>/edit", methods=["GET", "POST"])
 @policy(Role.TEACHER)
 def hour_edit(hour_id: int) -> ResponseReturnValue:
-    hour = services.get_hour(current_user, hour_id)
-    if not services.is_teacher_of(current_user, hour.application):
+    hour = teacher_hours.get_hour(current_user, hour_id)
+    if not policies.is_teacher_of(current_user, hour.application):
         raise Forbidden()
     form = HoursForm()
     if not form.is_submitted():
@@ -333,7 +335,7 @@ def hour_edit(hour_id: int) -> ResponseReturnValue:
     if form.validate_on_submit():
         assert form.work_date.data is not None  # noqa: S101 - InputRequired
         try:
-            services.edit_hours(
+            teacher_hours.edit_hours(
                 current_user, hour.id, form.work_date.data, form.minutes, form.description.data
             )
         except DomainError as error:
@@ -348,11 +350,11 @@ def hour_edit(hour_id: int) -> ResponseReturnValue:
 @bp.post("/hours/<int:hour_id>/delete")
 @policy(Role.TEACHER)
 def hour_delete(hour_id: int) -> ResponseReturnValue:
-    hour = services.get_hour(current_user, hour_id)
+    hour = teacher_hours.get_hour(current_user, hour_id)
     application_id = hour.application_id
     if ActionForm().validate_on_submit():
         with flash_refusal() as attempt:
-            services.delete_hours(current_user, hour.id)
+            teacher_hours.withdraw_hours(current_user, hour.id)
         if attempt.ok:
             flash("The entry is withdrawn.", "success")
     return redirect(url_for("externships.placement", application_id=application_id))
@@ -361,10 +363,10 @@ def hour_delete(hour_id: int) -> ResponseReturnValue:
 @bp.post("/hours/<int:hour_id>/confirm")
 @policy(*MANAGERS)
 def hour_confirm(hour_id: int) -> ResponseReturnValue:
-    hour = services.get_hour(current_user, hour_id)
+    hour = teacher_hours.get_hour(current_user, hour_id)
     if ActionForm().validate_on_submit():
         with flash_refusal() as attempt:
-            services.confirm_hours(current_user, hour.id)
+            teacher_hours.confirm_hours(current_user, hour.id)
         if attempt.ok:
             flash("Hours confirmed.", "success")
     return redirect(url_for("externships.placement", application_id=hour.application_id))
@@ -373,13 +375,13 @@ def hour_confirm(hour_id: int) -> ResponseReturnValue:
 @bp.post("/hours/<int:hour_id>/reject")
 @policy(*MANAGERS)
 def hour_reject(hour_id: int) -> ResponseReturnValue:
-    hour = services.get_hour(current_user, hour_id)
+    hour = teacher_hours.get_hour(current_user, hour_id)
     form = RejectForm()
     if not form.validate_on_submit():
         flash("Tell the teacher why (they see this reason).", "warning")
     else:
         with flash_refusal() as attempt:
-            services.reject_hours(current_user, hour.id, form.reason.data or "")
+            teacher_hours.reject_hours(current_user, hour.id, form.reason.data or "")
         if attempt.ok:
             flash("Hours rejected; the teacher sees your reason.", "success")
     return redirect(url_for("externships.placement", application_id=hour.application_id))
@@ -389,7 +391,7 @@ def hour_reject(hour_id: int) -> ResponseReturnValue:
 @policy(Role.TEACHER)
 def project(application_id: int) -> ResponseReturnValue:
     application = services.get_application(current_user, application_id)
-    if not services.is_teacher_of(current_user, application):
+    if not policies.is_teacher_of(current_user, application):
         raise Forbidden()
     form = ProjectForm()
     if not form.is_submitted():
@@ -397,7 +399,7 @@ def project(application_id: int) -> ResponseReturnValue:
         form.summary.data = application.project_summary
     if form.validate_on_submit():
         try:
-            services.save_project(current_user, application.id, form.edit())
+            projects.save_project(current_user, application.id, form.edit())
         except DomainError as error:
             _refused(form, error)
         else:
@@ -410,7 +412,7 @@ def project(application_id: int) -> ResponseReturnValue:
 @bp.get("/applications/<int:application_id>/project/file")
 @policy(*READERS)
 def project_file(application_id: int) -> ResponseReturnValue:
-    return download(services.project_file(current_user, application_id))
+    return download(projects.project_file(current_user, application_id))
 
 
 @bp.post("/applications/<int:application_id>/complete")
@@ -419,7 +421,7 @@ def complete(application_id: int) -> ResponseReturnValue:
     application = services.get_application(current_user, application_id)
     if ActionForm().validate_on_submit():
         with flash_refusal() as attempt:
-            services.complete(current_user, application.id)
+            projects.complete(current_user, application.id)
         if attempt.ok:
             flash("The externship is marked completed.", "success")
     return redirect(url_for("externships.placement", application_id=application.id))

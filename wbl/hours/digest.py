@@ -63,7 +63,7 @@ def _entries(n: int) -> str:
 
 
 def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
-    """Per school, per student: the lines of what happened in (since, now]. Four queries,
+    """Per school, per student: the lines of what happened in (since, now]. Three queries,
     whatever the number of students."""
     schools: dict[int, dict[int, _Student]] = defaultdict(dict)
 

@@ -24,7 +24,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.externships import services
+from wbl.externships import selection
 from wbl.externships.models import (
     Externship,
     ExternshipApplication,
@@ -119,7 +119,7 @@ def test_eight_teams_of_two_for_seven_seats(busy_app: Flask, no_isolation: None)
                 assert actor is not None
                 start.wait(timeout=30)
                 try:
-                    services.place_team(actor, externship_id, pair)
+                    selection.place_team(actor, externship_id, pair)
                     outcome = "placed"
                 except DomainError as refusal:
                     outcome = "refused" if "Not enough seats" in refusal.message else str(refusal)

@@ -22,7 +22,7 @@ from tests.support.externship_data import (
 from wbl.access import Role
 from wbl.errors import NotFound
 from wbl.extensions import db
-from wbl.externships import services
+from wbl.externships import policies, projects, selection, services, teacher_hours
 from wbl.externships.models import (
     ExternshipHourStatus,
     ExternshipTeam,
@@ -78,15 +78,15 @@ def two_districts():
 def test_staff_sees_teacher_by_district(two_districts) -> None:
     w = two_districts
     teacher_a, teacher_b = w["placed_a"][0].teacher, w["placed_b"][0].teacher
-    assert services.staff_sees_teacher(w["staff_a"], teacher_a)
-    assert not services.staff_sees_teacher(w["staff_a"], teacher_b)
-    assert not services.staff_sees_teacher(w["staff_a"], make_user(roles={Role.TEACHER}))
+    assert policies.staff_sees_teacher(w["staff_a"], teacher_a)
+    assert not policies.staff_sees_teacher(w["staff_a"], teacher_b)
+    assert not policies.staff_sees_teacher(w["staff_a"], make_user(roles={Role.TEACHER}))
     county = make_staff()
-    assert services.staff_sees_teacher(county, teacher_a)
-    assert services.staff_sees_teacher(county, teacher_b)
+    assert policies.staff_sees_teacher(county, teacher_a)
+    assert policies.staff_sees_teacher(county, teacher_b)
     admin = make_user(roles={Role.ADMIN}, district=w["school_a"].district)
-    assert services.staff_sees_teacher(admin, teacher_b)
-    assert not services.staff_sees_teacher(make_employer(), teacher_a)
+    assert policies.staff_sees_teacher(admin, teacher_b)
+    assert not policies.staff_sees_teacher(make_employer(), teacher_a)
 
 
 # --- services --------------------------------------------------------------------------------
@@ -98,33 +98,33 @@ def test_district_staff_get_only_their_districts_applications(two_districts) -> 
     with pytest.raises(NotFound):
         services.get_application(w["staff_a"], w["placed_b"][0].id)
     with pytest.raises(NotFound):
-        services.get_hour(w["staff_a"], w["hour_b"].id)
+        teacher_hours.get_hour(w["staff_a"], w["hour_b"].id)
     assert services.get_application(make_staff(), w["placed_b"][0].id) == w["placed_b"][0]
 
 
 def test_district_staff_cannot_decide_other_districts_hours(two_districts) -> None:
     w = two_districts
-    assert services.can_decide(w["staff_a"], w["placed_a"][0])
-    assert not services.can_decide(w["staff_a"], w["placed_b"][0])
+    assert policies.can_decide(w["staff_a"], w["placed_a"][0])
+    assert not policies.can_decide(w["staff_a"], w["placed_b"][0])
     with pytest.raises(NotFound):
-        services.confirm_hours(w["staff_a"], w["hour_b"].id)
+        teacher_hours.confirm_hours(w["staff_a"], w["hour_b"].id)
     with pytest.raises(NotFound):
-        services.reject_hours(w["staff_a"], w["hour_b"].id, "Not on the rota.")
+        teacher_hours.reject_hours(w["staff_a"], w["hour_b"].id, "Not on the rota.")
     assert w["hour_b"].status is ExternshipHourStatus.PENDING
     # The partner's contact is county-wide for their own externship.
     contact = make_employer(partner=w["externship"].partner)
-    assert services.can_decide(contact, w["placed_b"][0])
+    assert policies.can_decide(contact, w["placed_b"][0])
 
 
 def test_district_staff_cannot_decline_or_complete_other_districts(two_districts) -> None:
     w = two_districts
     with pytest.raises(NotFound):
-        services.decline(w["staff_a"], w["applicant_b"].id, "No room.")
+        selection.decline(w["staff_a"], w["applicant_b"].id, "No room.")
     with pytest.raises(NotFound):
-        services.complete(w["staff_a"], w["placed_b"][0].id)
+        projects.complete(w["staff_a"], w["placed_b"][0].id)
     assert w["applicant_b"].status is APPLIED
     assert w["placed_b"][0].status is PLACED
-    services.decline(w["staff_a"], w["applicant_a"].id, "No room this summer.")
+    selection.decline(w["staff_a"], w["applicant_a"].id, "No room this summer.")
     assert w["applicant_a"].status is TeacherApplicationStatus.DECLINED
 
 
@@ -134,11 +134,13 @@ def test_district_staff_cannot_place_other_districts_teachers(two_districts) -> 
     other_a = make_application(externship=externship, teacher=make_teacher(school=w["school_a"]))
     teams = db.session.scalar(select(func.count()).select_from(ExternshipTeam))
     with pytest.raises(NotFound):
-        services.place_team(w["staff_a"], externship.id, [w["applicant_a"].id, w["applicant_b"].id])
+        selection.place_team(
+            w["staff_a"], externship.id, [w["applicant_a"].id, w["applicant_b"].id]
+        )
     assert db.session.scalar(select(func.count()).select_from(ExternshipTeam)) == teams
     assert w["applicant_b"].status is APPLIED
     assert externship.seats_taken == 4
-    team = services.place_team(w["staff_a"], externship.id, [w["applicant_a"].id, other_a.id])
+    team = selection.place_team(w["staff_a"], externship.id, [w["applicant_a"].id, other_a.id])
     assert {m.id for m in team.members} == {w["applicant_a"].id, other_a.id}
 
 

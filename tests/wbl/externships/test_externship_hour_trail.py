@@ -19,7 +19,7 @@ from tests.support.externship_data import (
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.externships import services
+from wbl.externships import teacher_hours
 from wbl.externships.models import ExternshipApplication, ExternshipHourEvent, HourAction
 
 
@@ -43,21 +43,21 @@ def test_every_step_is_recorded_with_who_and_what(placed: ExternshipApplication)
     contact = make_employer(partner=placed.externship.partner)
     staff = make_staff()
     day = local_today() - timedelta(days=2)
-    one = services.log_hours(teacher, placed.id, day, 120, "Shadowed the vet")
-    services.edit_hours(teacher, one.id, day, 180, "Shadowed the vet all morning")
-    two = services.log_hours(teacher, placed.id, day, 60, "Filing")
-    three = services.log_hours(teacher, placed.id, day - timedelta(days=1), 60, "Oops")
-    services.delete_hours(teacher, three.id)
-    services.confirm_hours(contact, one.id)
-    services.reject_hours(staff, two.id, "Filing is not part of the externship.")
+    one = teacher_hours.log_hours(teacher, placed.id, day, 120, "Shadowed the vet")
+    teacher_hours.edit_hours(teacher, one.id, day, 180, "Shadowed the vet all morning")
+    two = teacher_hours.log_hours(teacher, placed.id, day, 60, "Filing")
+    three = teacher_hours.log_hours(teacher, placed.id, day - timedelta(days=1), 60, "Oops")
+    teacher_hours.withdraw_hours(teacher, three.id)
+    teacher_hours.confirm_hours(contact, one.id)
+    teacher_hours.reject_hours(staff, two.id, "Filing is not part of the externship.")
 
     trail = _trail(placed.id)
     assert [(e.action, e.actor_id, e.hour_id) for e in trail] == [
         (HourAction.CREATED, teacher.id, one.id),
         (HourAction.EDITED, teacher.id, one.id),
         (HourAction.CREATED, teacher.id, two.id),
-        (HourAction.CREATED, teacher.id, None),  # the withdrawn entry is gone; its trail stays
-        (HourAction.WITHDRAWN, teacher.id, None),
+        (HourAction.CREATED, teacher.id, three.id),  # withdrawn hours stay, with their trail
+        (HourAction.WITHDRAWN, teacher.id, three.id),
         (HourAction.CONFIRMED, contact.id, one.id),
         (HourAction.REJECTED, staff.id, two.id),
     ]
@@ -70,15 +70,15 @@ def test_every_step_is_recorded_with_who_and_what(placed: ExternshipApplication)
 
 def test_a_refusal_writes_nothing(placed: ExternshipApplication) -> None:
     day = local_today() - timedelta(days=1)
-    hour = services.log_hours(placed.teacher, placed.id, day, 60, "Met the team")
+    hour = teacher_hours.log_hours(placed.teacher, placed.id, day, 60, "Met the team")
     contact = make_employer(partner=placed.externship.partner)
     with pytest.raises(DomainError):
-        services.edit_hours(placed.teacher, hour.id, day, 10, "Bad")
+        teacher_hours.edit_hours(placed.teacher, hour.id, day, 10, "Bad")
     with pytest.raises(DomainError):
-        services.reject_hours(contact, hour.id, "  ")
-    services.confirm_hours(contact, hour.id)
+        teacher_hours.reject_hours(contact, hour.id, "  ")
+    teacher_hours.confirm_hours(contact, hour.id)
     with pytest.raises(DomainError, match="already been decided"):
-        services.confirm_hours(contact, hour.id)
+        teacher_hours.confirm_hours(contact, hour.id)
     assert [e.action for e in _trail(placed.id)] == [HourAction.CREATED, HourAction.CONFIRMED]
 
 
@@ -86,8 +86,8 @@ def test_a_refusal_writes_nothing(placed: ExternshipApplication) -> None:
 def test_the_trail_is_on_the_placement_page(client, login_as, placed, who: str) -> None:
     contact = make_employer(partner=placed.externship.partner)
     day = local_today() - timedelta(days=1)
-    hour = services.log_hours(placed.teacher, placed.id, day, 90, "Ran the front desk")
-    services.reject_hours(contact, hour.id, "You were off that day.")
+    hour = teacher_hours.log_hours(placed.teacher, placed.id, day, 90, "Ran the front desk")
+    teacher_hours.reject_hours(contact, hour.id, "You were off that day.")
     users = {"teacher": placed.teacher, "contact": contact, "staff": make_staff()}
     login_as(users[who])
     body = client.get(f"/externships/applications/{placed.id}").get_data(as_text=True)
@@ -99,7 +99,7 @@ def test_the_trail_is_on_the_placement_page(client, login_as, placed, who: str) 
 
 def test_withdrawing_from_the_page_keeps_the_trail(client, login_as, placed) -> None:
     day = local_today() - timedelta(days=1)
-    hour = services.log_hours(placed.teacher, placed.id, day, 60, "Inventory count")
+    hour = teacher_hours.log_hours(placed.teacher, placed.id, day, 60, "Inventory count")
     login_as(placed.teacher)
     page = f"/externships/applications/{placed.id}"
     token = csrf_from(client.get(page).get_data(as_text=True))

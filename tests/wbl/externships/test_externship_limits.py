@@ -22,7 +22,7 @@ from tests.support.externship_data import (
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.externships import queries, services
+from wbl.externships import queries, selection, services, teacher_hours
 from wbl.externships.models import (
     Externship,
     ExternshipApplication,
@@ -75,16 +75,16 @@ def test_fewer_seats_left_than_a_team_is_full() -> None:
     externship = make_externship(title="Three left", seats=5, min_team_size=3)
     make_placed_team(externship=externship)  # 2 taken, 3 left: a team of 3 still fits
     today = local_today()
-    assert services.open_problem(externship, today) is None
+    assert selection.open_problem(externship, today) is None
     assert externship in db.session.scalars(queries.open_externships(today)).all()
     make_placed_team(externship=externship, teachers=[make_teacher()])  # 3 taken, 2 left
-    problem = services.open_problem(externship, today)
+    problem = selection.open_problem(externship, today)
     assert problem is not None
     assert "fewer than a team of 3" in problem
     assert externship not in db.session.scalars(queries.open_externships(today)).all()
     before = db.session.scalar(select(func.count(ExternshipApplication.id)))
     with pytest.raises(DomainError, match="this externship is full"):
-        services.apply(make_teacher(), externship.id, "I teach chemistry.")
+        selection.apply(make_teacher(), externship.id, "I teach chemistry.")
     assert db.session.scalar(select(func.count(ExternshipApplication.id))) == before
 
 
@@ -138,7 +138,7 @@ def test_apply_reads_the_status_under_the_lock() -> None:
     assert externship.status is ExternshipStatus.OPEN  # loaded in this session
     _sets_behind_the_session(Externship, externship.id, status=ExternshipStatus.CLOSED)
     with pytest.raises(DomainError, match="not taking applications"):
-        services.apply(teacher, externship.id, "I teach physics.")
+        selection.apply(teacher, externship.id, "I teach physics.")
     assert services.own_application(teacher, externship.id) is None
 
 
@@ -161,7 +161,7 @@ def test_log_hours_reads_placed_under_the_lock() -> None:
         ExternshipApplication, member.id, status=TeacherApplicationStatus.WITHDRAWN
     )
     with pytest.raises(DomainError, match="only while you are placed"):
-        services.log_hours(
+        teacher_hours.log_hours(
             member.teacher, member.id, local_today() - timedelta(days=1), 60, "Lab day."
         )
     assert db.session.scalar(select(func.count(ExternshipHour.id))) == 0
@@ -174,16 +174,16 @@ def test_an_exact_duplicate_entry_is_refused() -> None:
     externship = make_ongoing_externship()
     member, _ = make_placed_team(externship=externship)
     day = local_today() - timedelta(days=2)
-    services.log_hours(member.teacher, member.id, day, 60, "Inventory with the team.")
+    teacher_hours.log_hours(member.teacher, member.id, day, 60, "Inventory with the team.")
     with pytest.raises(DomainError, match="exactly this entry") as refused:
-        services.log_hours(member.teacher, member.id, day, 60, "Inventory with the team.")
+        teacher_hours.log_hours(member.teacher, member.id, day, 60, "Inventory with the team.")
     assert refused.value.field == "description"
     # Different minutes, or a rejected twin, are not duplicates.
-    services.log_hours(member.teacher, member.id, day, 90, "Inventory with the team.")
+    teacher_hours.log_hours(member.teacher, member.id, day, 90, "Inventory with the team.")
     staff = make_staff()
     first = db.session.scalars(select(ExternshipHour).where(ExternshipHour.minutes == 60)).one()
-    services.reject_hours(staff, first.id, "Wrong day.")
-    services.log_hours(member.teacher, member.id, day, 60, "Inventory with the team.")
+    teacher_hours.reject_hours(staff, first.id, "Wrong day.")
+    teacher_hours.log_hours(member.teacher, member.id, day, 60, "Inventory with the team.")
     assert db.session.scalar(select(func.count(ExternshipHour.id))) == 3
 
 
@@ -191,12 +191,12 @@ def test_editing_into_a_duplicate_is_refused() -> None:
     externship = make_ongoing_externship()
     member, _ = make_placed_team(externship=externship)
     day = local_today() - timedelta(days=2)
-    services.log_hours(member.teacher, member.id, day, 60, "Inventory.")
-    second = services.log_hours(member.teacher, member.id, day, 30, "Inventory.")
+    teacher_hours.log_hours(member.teacher, member.id, day, 60, "Inventory.")
+    second = teacher_hours.log_hours(member.teacher, member.id, day, 30, "Inventory.")
     with pytest.raises(DomainError, match="exactly this entry"):
-        services.edit_hours(member.teacher, second.id, day, 60, "Inventory.")
+        teacher_hours.edit_hours(member.teacher, second.id, day, 60, "Inventory.")
     # Saving an entry unchanged is not a duplicate of itself.
-    services.edit_hours(member.teacher, second.id, day, 30, "Inventory.")
+    teacher_hours.edit_hours(member.teacher, second.id, day, 30, "Inventory.")
 
 
 # --- e-mails about hours ---------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_logging_hours_tells_the_partners_contacts_once_each() -> None:
     )
     make_employer()  # another partner's contact hears nothing
     member, _ = make_placed_team(externship=externship)
-    services.log_hours(
+    teacher_hours.log_hours(
         member.teacher, member.id, local_today() - timedelta(days=1), 150, "Milking."
     )
     messages = _outbox("externship_hours")
@@ -220,7 +220,7 @@ def test_logging_hours_tells_the_partners_contacts_once_each() -> None:
     assert "2.5 hours" in messages[0].body_text
     assert "Milking." in messages[0].body_text
     with pytest.raises(DomainError):  # a refused entry sends nothing
-        services.log_hours(member.teacher, member.id, local_today(), 13 * 60, "Too long.")
+        teacher_hours.log_hours(member.teacher, member.id, local_today(), 13 * 60, "Too long.")
     assert len(_outbox("externship_hours")) == 2
 
 
@@ -229,10 +229,10 @@ def test_rejecting_hours_tells_the_teacher_why() -> None:
     member, _ = make_placed_team(externship=externship)
     hour = make_hour(application=member)
     contact = make_employer(partner=externship.partner)
-    services.reject_hours(contact, hour.id, "You were not on site that day.")
+    teacher_hours.reject_hours(contact, hour.id, "You were not on site that day.")
     (message,) = _outbox("externship_hours_rejected")
     assert message.to_email == member.teacher.email
     assert "Summer at the dairy" in message.subject
     assert "You were not on site that day." in message.body_text
-    services.confirm_hours(contact, make_hour(application=member, minutes=60).id)
+    teacher_hours.confirm_hours(contact, make_hour(application=member, minutes=60).id)
     assert len(_outbox("externship_hours_rejected")) == 1

@@ -23,7 +23,7 @@ from wbl.access import Role
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
-from wbl.externships import services
+from wbl.externships import projects, queries, selection, services, teacher_hours
 from wbl.externships.models import (
     Externship,
     ExternshipApplication,
@@ -181,10 +181,10 @@ def test_a_cancelled_externship_cannot_be_edited() -> None:
 
 def test_a_teacher_applies_once() -> None:
     externship, teacher = make_externship(), make_teacher()
-    application = services.apply(teacher, externship.id, "  I teach chemistry. ")
+    application = selection.apply(teacher, externship.id, "  I teach chemistry. ")
     assert (application.status, application.statement) == (APPLIED, "I teach chemistry.")
     with pytest.raises(DomainError, match="already applied"):
-        services.apply(teacher, externship.id, "Again")
+        selection.apply(teacher, externship.id, "Again")
     assert _count(ExternshipApplication) == 1
 
 
@@ -212,7 +212,7 @@ def test_applying_is_refused(setup: str, message: str) -> None:
         )
         db.session.flush()
         with pytest.raises(DomainError, match="already applied"):
-            services.apply(teacher, externship.id, statement)
+            selection.apply(teacher, externship.id, statement)
         teacher = make_teacher()
     elif setup == "empty_statement":
         statement = "   "
@@ -220,7 +220,7 @@ def test_applying_is_refused(setup: str, message: str) -> None:
         statement = "x" * 4001
     before = _count(ExternshipApplication)
     with pytest.raises((DomainError, NotFound)) as error:
-        services.apply(teacher, externship.id, statement)
+        selection.apply(teacher, externship.id, statement)
     if setup == "closed":  # a closed externship is not even visible to a new teacher
         assert isinstance(error.value, NotFound)
     else:
@@ -231,34 +231,34 @@ def test_applying_is_refused(setup: str, message: str) -> None:
 def test_only_teachers_apply() -> None:
     externship = make_externship()
     with pytest.raises(Forbidden):
-        services.apply(make_staff(), externship.id, "I would like to")
+        selection.apply(make_staff(), externship.id, "I would like to")
 
 
 def test_withdraw_only_while_applied_and_only_your_own() -> None:
     externship = make_externship()
     application = make_application(externship=externship)
     with pytest.raises(NotFound):
-        services.withdraw(make_teacher(), application.id)
-    services.withdraw(application.teacher, application.id)
+        selection.withdraw(make_teacher(), application.id)
+    selection.withdraw(application.teacher, application.id)
     assert application.status is TeacherApplicationStatus.WITHDRAWN
     with pytest.raises(DomainError, match="Only an application still waiting"):
-        services.withdraw(application.teacher, application.id)
+        selection.withdraw(application.teacher, application.id)
 
 
 def test_staff_decline_with_a_note_the_teacher_is_sent() -> None:
     application = make_application(externship=make_externship())
     staff = make_staff()
     with pytest.raises(DomainError, match="Tell the teacher why"):
-        services.decline(staff, application.id, " ")
-    services.decline(staff, application.id, "We placed teachers of other subjects.")
+        selection.decline(staff, application.id, " ")
+    selection.decline(staff, application.id, "We placed teachers of other subjects.")
     assert application.status is TeacherApplicationStatus.DECLINED
     assert application.decision_note == "We placed teachers of other subjects."
     sent = db.session.scalars(select(OutboxMessage.to_email)).all()
     assert sent == [application.teacher.email]
     with pytest.raises(DomainError, match="already been decided"):
-        services.decline(staff, application.id, "again")
+        selection.decline(staff, application.id, "again")
     with pytest.raises(Forbidden):
-        services.decline(
+        selection.decline(
             make_employer(partner=application.externship.partner), application.id, "no"
         )
 
@@ -270,7 +270,7 @@ def test_staff_place_a_team_all_together_and_everyone_is_told() -> None:
     externship = make_externship(seats=4)
     contact = make_employer(partner=externship.partner)
     a, b, c = (make_application(externship=externship) for _ in range(3))
-    team = services.place_team(make_staff(), externship.id, [a.id, b.id, a.id])
+    team = selection.place_team(make_staff(), externship.id, [a.id, b.id, a.id])
     assert sorted(m.id for m in team.members) == [a.id, b.id]
     assert (a.status, b.status, c.status) == (PLACED, PLACED, APPLIED)
     assert a.team_id == b.team_id == team.id
@@ -284,9 +284,9 @@ def test_a_team_smaller_than_the_minimum_is_refused() -> None:
     externship = make_externship(seats=6, min_team_size=3)
     a, b = (make_application(externship=externship) for _ in range(2))
     with pytest.raises(DomainError, match="at least 3 teachers; you chose 2"):
-        services.place_team(make_staff(), externship.id, [a.id, b.id])
+        selection.place_team(make_staff(), externship.id, [a.id, b.id])
     with pytest.raises(DomainError, match="at least 3"):
-        services.place_team(make_staff(), externship.id, [])
+        selection.place_team(make_staff(), externship.id, [])
     assert (a.status, b.status, externship.seats_taken) == (APPLIED, APPLIED, 0)
 
 
@@ -295,7 +295,7 @@ def test_one_applicant_no_longer_applied_refuses_the_whole_team() -> None:
     a, b = (make_application(externship=externship) for _ in range(2))
     b.status = TeacherApplicationStatus.WITHDRAWN
     with pytest.raises(DomainError, match=rf"{b.teacher.full_name} \(withdrawn\)"):
-        services.place_team(make_staff(), externship.id, [a.id, b.id])
+        selection.place_team(make_staff(), externship.id, [a.id, b.id])
     db.session.refresh(externship)
     assert (a.status, a.team_id, externship.seats_taken) == (APPLIED, None, 0)
     assert _count(ExternshipTeam) == 0
@@ -305,11 +305,11 @@ def test_not_enough_seats_refuses_and_takes_none() -> None:
     externship = make_externship(seats=3)
     applications = [make_application(externship=externship) for _ in range(4)]
     with pytest.raises(DomainError, match="needs 4 and 3 are left"):
-        services.place_team(make_staff(), externship.id, [a.id for a in applications])
-    services.place_team(make_staff(), externship.id, [a.id for a in applications[:2]])
+        selection.place_team(make_staff(), externship.id, [a.id for a in applications])
+    selection.place_team(make_staff(), externship.id, [a.id for a in applications[:2]])
     rest = [make_application(externship=externship) for _ in range(2)]
     with pytest.raises(DomainError, match="needs 2 and 1 is left"):
-        services.place_team(make_staff(), externship.id, [a.id for a in rest])
+        selection.place_team(make_staff(), externship.id, [a.id for a in rest])
     db.session.refresh(externship)
     assert externship.seats_taken == 2
     assert _count(ExternshipTeam) == 1
@@ -320,17 +320,17 @@ def test_applicants_of_another_externship_are_not_found() -> None:
     a = make_application(externship=one)
     b = make_application(externship=two)
     with pytest.raises(NotFound):
-        services.place_team(make_staff(), one.id, [a.id, b.id])
+        selection.place_team(make_staff(), one.id, [a.id, b.id])
 
 
 def test_only_staff_place_teams_and_not_on_a_cancelled_externship() -> None:
     externship = make_externship()
     a, b = (make_application(externship=externship) for _ in range(2))
     with pytest.raises(Forbidden):
-        services.place_team(make_employer(partner=externship.partner), externship.id, [a.id, b.id])
+        selection.place_team(make_employer(partner=externship.partner), externship.id, [a.id, b.id])
     externship.status = ExternshipStatus.CANCELLED
     with pytest.raises(DomainError, match="cancelled"):
-        services.place_team(make_staff(), externship.id, [a.id, b.id])
+        selection.place_team(make_staff(), externship.id, [a.id, b.id])
 
 
 # --- hours ---------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ def placed() -> ExternshipApplication:
 
 def test_a_placed_teacher_logs_hours(placed: ExternshipApplication) -> None:
     day = local_today() - timedelta(days=2)
-    hour = services.log_hours(placed.teacher, placed.id, day, 195, "  Toured the plant ")
+    hour = teacher_hours.log_hours(placed.teacher, placed.id, day, 195, "  Toured the plant ")
     assert (hour.minutes, hour.description, hour.status) == (
         195,
         "Toured the plant",
@@ -372,7 +372,7 @@ def test_bad_hours_are_refused(
 ) -> None:
     day = local_today() - timedelta(days=days_ago)
     with pytest.raises(DomainError, match=message) as error:
-        services.log_hours(placed.teacher, placed.id, day, minutes, description)
+        teacher_hours.log_hours(placed.teacher, placed.id, day, minutes, description)
     assert error.value.field == field
     assert _count(ExternshipHour) == 0
 
@@ -381,50 +381,77 @@ def test_twelve_hours_a_day_in_total_across_externships(placed: ExternshipApplic
     other = make_ongoing_externship()
     second = make_placed_team(externship=other, teachers=[placed.teacher, make_teacher()])[0]
     day = local_today() - timedelta(days=1)
-    services.log_hours(placed.teacher, placed.id, day, 8 * 60, "Morning and afternoon")
+    teacher_hours.log_hours(placed.teacher, placed.id, day, 8 * 60, "Morning and afternoon")
     with pytest.raises(DomainError, match="you have 8 hours on that day already"):
-        services.log_hours(placed.teacher, second.id, day, 5 * 60, "Evening")
-    assert services.log_hours(placed.teacher, second.id, day, 4 * 60, "Evening")
+        teacher_hours.log_hours(placed.teacher, second.id, day, 5 * 60, "Evening")
+    assert teacher_hours.log_hours(placed.teacher, second.id, day, 4 * 60, "Evening")
 
 
 def test_only_the_placed_teacher_logs(placed: ExternshipApplication) -> None:
     day = local_today() - timedelta(days=1)
     with pytest.raises(Forbidden):
-        services.log_hours(make_staff(), placed.id, day, 60, "x")
+        teacher_hours.log_hours(make_staff(), placed.id, day, 60, "x")
     with pytest.raises(NotFound):
-        services.log_hours(make_teacher(), placed.id, day, 60, "x")
+        teacher_hours.log_hours(make_teacher(), placed.id, day, 60, "x")
     applied = make_application(externship=placed.externship)
     with pytest.raises(DomainError, match="only while you are placed"):
-        services.log_hours(applied.teacher, applied.id, day, 60, "x")
+        teacher_hours.log_hours(applied.teacher, applied.id, day, 60, "x")
 
 
 def test_edit_and_withdraw_while_pending_only(placed: ExternshipApplication) -> None:
     hour = make_hour(application=placed)
     day = local_today() - timedelta(days=3)
-    services.edit_hours(placed.teacher, hour.id, day, 90, "Changed")
+    teacher_hours.edit_hours(placed.teacher, hour.id, day, 90, "Changed")
     assert (hour.work_date, hour.minutes, hour.description) == (day, 90, "Changed")
     with pytest.raises(DomainError, match="quarter hours"):
-        services.edit_hours(placed.teacher, hour.id, day, 10, "Changed")
+        teacher_hours.edit_hours(placed.teacher, hour.id, day, 10, "Changed")
     confirmed = make_hour(application=placed, status=ExternshipHourStatus.CONFIRMED)
     with pytest.raises(DomainError, match="Only hours still waiting"):
-        services.edit_hours(placed.teacher, confirmed.id, day, 60, "x")
+        teacher_hours.edit_hours(placed.teacher, confirmed.id, day, 60, "x")
     with pytest.raises(DomainError, match="Only hours still waiting"):
-        services.delete_hours(placed.teacher, confirmed.id)
-    services.delete_hours(placed.teacher, hour.id)
-    assert db.session.get(ExternshipHour, hour.id) is None
+        teacher_hours.withdraw_hours(placed.teacher, confirmed.id)
+    teacher_hours.withdraw_hours(placed.teacher, hour.id)
+    assert hour.status is ExternshipHourStatus.WITHDRAWN
+    with pytest.raises(DomainError, match="Only hours still waiting"):
+        teacher_hours.withdraw_hours(placed.teacher, hour.id)
+    with pytest.raises(DomainError, match="Only hours still waiting"):
+        teacher_hours.edit_hours(placed.teacher, hour.id, day, 60, "Again")
+
+
+def test_withdrawn_hours_are_kept_and_count_nowhere(placed: ExternshipApplication) -> None:
+    """As a student's withdrawn entry (wbl.hours): the row stays, marked withdrawn; the
+    totals, the day's limit and the duplicate check leave it out, and nobody decides it."""
+    day = local_today() - timedelta(days=1)
+    kept = teacher_hours.log_hours(placed.teacher, placed.id, day, 720, "Full day")
+    teacher_hours.withdraw_hours(placed.teacher, kept.id)
+    assert db.session.get(ExternshipHour, kept.id) is kept
+    assert kept.status is ExternshipHourStatus.WITHDRAWN
+    # The day's 12 hours are free again, and the same entry may be logged anew.
+    again = teacher_hours.log_hours(placed.teacher, placed.id, day, 720, "Full day")
+    assert db.session.execute(queries.application_totals(placed.id)).one() == (0, 720)
+    teacher_hours.confirm_hours(make_staff(), again.id)
+    assert db.session.execute(queries.application_totals(placed.id)).one() == (720, 0)
+    [row] = [
+        r for g in queries.by_school(make_staff()) for r in g.rows if r.application_id == placed.id
+    ]
+    assert (row.confirmed, row.pending) == (720, 0)
+    with pytest.raises(DomainError, match="already been decided"):
+        teacher_hours.confirm_hours(make_staff(), kept.id)
+    listed = list(db.session.scalars(queries.hours_of(placed.id)))
+    assert {h.id for h in listed} == {kept.id, again.id}
 
 
 def test_the_partner_confirms_and_rejects_with_a_reason(placed: ExternshipApplication) -> None:
     contact = make_employer(partner=placed.externship.partner)
     one, two = make_hour(application=placed), make_hour(application=placed, minutes=60)
-    services.confirm_hours(contact, one.id)
+    teacher_hours.confirm_hours(contact, one.id)
     assert (one.status, one.decided_by_id) == (ExternshipHourStatus.CONFIRMED, contact.id)
     with pytest.raises(DomainError, match="already been decided"):
-        services.confirm_hours(contact, one.id)
+        teacher_hours.confirm_hours(contact, one.id)
     with pytest.raises(DomainError, match="Tell the teacher why") as error:
-        services.reject_hours(contact, two.id, "  ")
+        teacher_hours.reject_hours(contact, two.id, "  ")
     assert error.value.field == "reason"
-    services.reject_hours(make_staff(), two.id, "You were not here that day.")
+    teacher_hours.reject_hours(make_staff(), two.id, "You were not here that day.")
     assert (two.status, two.reject_reason) == (
         ExternshipHourStatus.REJECTED,
         "You were not here that day.",
@@ -434,9 +461,9 @@ def test_the_partner_confirms_and_rejects_with_a_reason(placed: ExternshipApplic
 def test_the_teacher_and_other_partners_cannot_decide(placed: ExternshipApplication) -> None:
     hour = make_hour(application=placed)
     with pytest.raises(Forbidden):
-        services.confirm_hours(placed.teacher, hour.id)
+        teacher_hours.confirm_hours(placed.teacher, hour.id)
     with pytest.raises(NotFound):
-        services.confirm_hours(make_employer(), hour.id)
+        teacher_hours.confirm_hours(make_employer(), hour.id)
     assert hour.status is ExternshipHourStatus.PENDING
 
 
@@ -447,26 +474,26 @@ def test_the_teacher_attaches_a_project_with_a_file_and_completes(
     placed: ExternshipApplication,
 ) -> None:
     with pytest.raises(DomainError, match="Attach your classroom project first"):
-        services.complete(placed.teacher, placed.id)
-    edit = services.ProjectEdit(
+        projects.complete(placed.teacher, placed.id)
+    edit = projects.ProjectEdit(
         "Water quality lab", "Students test creek water.", Upload(pdf_bytes("Lab"), "lab.pdf")
     )
-    services.save_project(placed.teacher, placed.id, edit)
+    projects.save_project(placed.teacher, placed.id, edit)
     key = placed.project_file_key
     assert key
     assert (placed.project_file_name, placed.project_content_type) == ("lab.pdf", "application/pdf")
     contact = make_employer(partner=placed.externship.partner)
-    assert services.project_file(contact, placed.id).data.startswith(b"%PDF-")
-    services.save_project(
-        placed.teacher, placed.id, services.ProjectEdit("Water lab", "Updated.", remove_file=True)
+    assert projects.project_file(contact, placed.id).data.startswith(b"%PDF-")
+    projects.save_project(
+        placed.teacher, placed.id, projects.ProjectEdit("Water lab", "Updated.", remove_file=True)
     )
     assert placed.project_file_key is None
     with pytest.raises(NotFound):
         storage().read(key)
-    services.complete(placed.teacher, placed.id)
+    projects.complete(placed.teacher, placed.id)
     assert placed.status is TeacherApplicationStatus.COMPLETED
     with pytest.raises(DomainError, match="Only a placed teacher"):
-        services.complete(placed.teacher, placed.id)
+        projects.complete(placed.teacher, placed.id)
 
 
 @pytest.mark.parametrize(
@@ -488,8 +515,8 @@ def test_bad_projects_change_nothing(
     message: str,
 ) -> None:
     with pytest.raises(DomainError, match=message) as error:
-        services.save_project(
-            placed.teacher, placed.id, services.ProjectEdit(title, summary, upload)
+        projects.save_project(
+            placed.teacher, placed.id, projects.ProjectEdit(title, summary, upload)
         )
     assert error.value.field == field
     db.session.refresh(placed)
@@ -505,13 +532,13 @@ def test_only_the_teacher_attaches_and_staff_may_complete_without(
 ) -> None:
     staff = make_staff()
     with pytest.raises(Forbidden):
-        services.save_project(staff, placed.id, services.ProjectEdit("t", "s"))
+        projects.save_project(staff, placed.id, projects.ProjectEdit("t", "s"))
     applied = make_application(externship=placed.externship)
     with pytest.raises(DomainError, match="once you are placed"):
-        services.save_project(applied.teacher, applied.id, services.ProjectEdit("t", "s"))
+        projects.save_project(applied.teacher, applied.id, projects.ProjectEdit("t", "s"))
     with pytest.raises(NotFound):
-        services.project_file(staff, placed.id)  # no file attached
-    services.complete(staff, placed.id)
+        projects.project_file(staff, placed.id)  # no file attached
+    projects.complete(staff, placed.id)
     assert placed.status is TeacherApplicationStatus.COMPLETED
 
 

@@ -22,7 +22,7 @@ from tests.support.externship_data import (
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
-from wbl.externships import services
+from wbl.externships import selection, services, teacher_hours
 from wbl.externships.models import (
     Externship,
     ExternshipHourStatus,
@@ -54,7 +54,7 @@ def test_close_and_reopen(who: str) -> None:
     externship = make_externship()
     actor = make_staff() if who == "staff" else make_employer(partner=externship.partner)
     assert services.close_externship(actor, externship.id).status is CLOSED
-    assert services.open_problem(externship, local_today()) is not None
+    assert selection.open_problem(externship, local_today()) is not None
     assert services.reopen_externship(actor, externship.id).status is OPEN
 
 
@@ -164,10 +164,10 @@ def test_cancelling_takes_placed_teachers_off_and_tells_everyone() -> None:
     assert "The clinic is moving." in placed_mail.body_text
     # Nobody logs hours or is placed on it any more; the partner still decides pending hours.
     with pytest.raises(DomainError, match="only while you are placed"):
-        services.log_hours(first.teacher, first.id, local_today() - timedelta(days=1), 60, "x")
+        teacher_hours.log_hours(first.teacher, first.id, local_today() - timedelta(days=1), 60, "x")
     with pytest.raises(DomainError, match="cancelled"):
-        services.place_team(make_staff(), externship.id, [waiting.id])
-    services.confirm_hours(contact, hour.id)
+        selection.place_team(make_staff(), externship.id, [waiting.id])
+    teacher_hours.confirm_hours(contact, hour.id)
     assert hour.status is ExternshipHourStatus.CONFIRMED
 
 

@@ -387,7 +387,12 @@ def test_teacher_logs_edits_and_withdraws_hours(client, login_as, world) -> None
     assert response.status_code == 302
     assert (hour.minutes, hour.description) == (180, "Changed")
     _post(client, urls["hour_delete"], {}, page)
-    assert db.session.scalar(count) == 1
+    # Withdrawn hours stay (as students' entries do), marked withdrawn, out of the totals.
+    assert db.session.scalar(count) == 2
+    assert hour.status is ExternshipHourStatus.WITHDRAWN
+    text = client.get(page).get_data(as_text=True)
+    assert "Withdrawn" in text
+    assert "Changed" in text
 
 
 def test_the_employer_confirms_and_rejects_and_the_teacher_sees_why(

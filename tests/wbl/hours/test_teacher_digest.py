@@ -187,3 +187,29 @@ def test_teachers_hear_of_their_own_school_only(run, teachers, ana):
     assert "Bo Quist" in mail.body_text
     assert "Ana Lee" not in mail.body_text
     assert quiet_teacher.email not in {m.to_email for m in digests()}
+
+
+def test_the_digest_runs_the_same_statements_for_one_student_or_many(
+    now, run, school, teachers, ana, count_queries
+):
+    """The activity is read by three grouped queries (hour events per student and action,
+    placements, attendance), never one per student."""
+    placement = make_placement(ana, start=MONDAY - timedelta(days=3))
+    make_entry(placement, MONDAY - timedelta(days=2), 60, at=now - timedelta(days=2))
+    db.session.expire_all()
+    with count_queries() as few:
+        assert run() == "2 teacher digest(s) queued"
+    later = now + timedelta(days=7)
+    for _ in range(4):
+        student = make_student(school=school)
+        busy = make_placement(student, start=MONDAY + timedelta(days=4))
+        make_entry(busy, MONDAY + timedelta(days=5), 60, at=later - timedelta(days=1))
+        attend(
+            make_event_request(status=EventRequestStatus.ACCEPTED, days=(-1,), chosen=1),
+            student,
+            at=later - timedelta(days=1),
+        )
+    db.session.expire_all()
+    with count_queries() as many:
+        assert run(later) == "2 teacher digest(s) queued"
+    assert many.count == few.count
