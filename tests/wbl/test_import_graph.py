@@ -36,10 +36,8 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # The invitation form lists districts and schools; schools' rows name their users.
     ("auth", "schools"): "invite form's choices; move them into schools' own form helper",
     ("schools", "students"): "a class's students; class_section_student belongs with students",
-    # The county's set-up checklist counts users, districts and schools, and shares the
-    # catalog's logo cleaner (images should own it).
+    # The county's set-up checklist counts users, districts and schools.
     ("county", "auth"): "the set-up checklist counts accounts; the gate reads the county",
-    ("county", "catalog"): "clean_logo/MAX_LOGO_BYTES belong in wbl/images.py",
     ("county", "schools"): "the set-up checklist counts districts and schools",
     ("notifications", "jobs"): "the outbox page asks can_run_jobs; move it to wbl/scopes.py",
     # The catalog shows what a student may apply for and recommends from their placements;

@@ -30,7 +30,6 @@ from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.auth.services import add_invited_user, find_user_by_email
 from wbl.catalog import rules
-from wbl.catalog.logos import clean_logo
 from wbl.catalog.models import (
     ChangeStatus,
     Offering,
@@ -43,6 +42,7 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.geocoding.services import UnknownZip, locate
+from wbl.images import clean_logo
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement
 from wbl.reference.models import (
