@@ -39,7 +39,6 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # The county's set-up checklist counts users, districts and schools.
     ("county", "auth"): "the set-up checklist counts accounts; the gate reads the county",
     ("county", "schools"): "the set-up checklist counts districts and schools",
-    ("notifications", "jobs"): "the outbox page asks can_run_jobs; move it to wbl/scopes.py",
     # The catalog shows what a student may apply for and recommends from their placements;
     # placements are built on offerings.
     ("catalog", "placements"): "readiness and placement queries belong below the catalog",

@@ -95,8 +95,8 @@ def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
 @policy(Role.STAFF)
 def jobs() -> ResponseReturnValue:
     """The scheduled jobs: what each does, when it runs next, and how its last run went."""
-    from wbl.jobs.policies import can_run_jobs
     from wbl.scheduler import job_statuses
+    from wbl.scopes import can_run_jobs
 
     return render_template(
         "admin/jobs.html",
