@@ -76,10 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.certificates.views import bp as certificates_bp
     from wbl.county.views import bp as county_bp
     from wbl.credentials.views import bp as credentials_bp
+    from wbl.dashboards.views import bp as home_bp
     from wbl.evaluations.views import bp as evaluations_bp
     from wbl.events.views import bp as events_bp
     from wbl.externships.views import bp as externships_bp
-    from wbl.home.views import bp as home_bp
     from wbl.hours.link_views import bp as hour_links_bp
     from wbl.hours.log_views import bp as logs_bp
     from wbl.hours.views import bp as hours_bp
