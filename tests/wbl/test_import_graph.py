@@ -53,7 +53,6 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("shared:clock", "county"): "the county's time zone is its settings row (county())",
     ("shared:scopes", "catalog"): "partners an employer speaks for are PartnerContact rows",
-    ("shared:imports", "geocoding"): "the ZIP column type checks a ZIP we can place",
 }
 
 
