@@ -36,9 +36,6 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # The invitation form lists districts and schools; schools' rows name their users.
     ("auth", "schools"): "invite form's choices; move them into schools' own form helper",
     ("schools", "students"): "a class's students; class_section_student belongs with students",
-    # The county's set-up checklist counts users, districts and schools.
-    ("county", "auth"): "the set-up checklist counts accounts; the gate reads the county",
-    ("county", "schools"): "the set-up checklist counts districts and schools",
     # The catalog shows what a student may apply for and recommends from their placements;
     # placements are built on offerings.
     ("catalog", "placements"): "readiness and placement queries belong below the catalog",
