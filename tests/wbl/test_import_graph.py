@@ -33,9 +33,9 @@ SHARED_PACKAGES = {"imports", "static"}
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # auth sends the invitation and reset e-mails; the outbox's delivery reads User.
     ("auth", "notifications"): "queue_email; the outbox should take addresses, not users",
-    # The invitation form lists districts and schools; schools' rows name their users.
-    ("auth", "schools"): "invite form's choices; move them into schools' own form helper",
-    ("schools", "students"): "a class's students; class_section_student belongs with students",
+    # Teachers' classes (ClassSection, class_section_student) live in schools and hold
+    # students; students are placed by school, and the invitation form lists schools.
+    ("schools", "students"): "a class's students; classes belong with students",
     # The catalog shows what a student may apply for and recommends from their placements;
     # placements are built on offerings.
     ("catalog", "placements"): "readiness and placement queries belong below the catalog",
