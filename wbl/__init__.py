@@ -68,7 +68,6 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from wbl.admin.views import bp as admin_bp
     from wbl.auth.sso_views import bp as sso_bp
     from wbl.auth.views import bp as auth_bp
     from wbl.catalog.import_views import bp as imports_bp
@@ -77,14 +76,15 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.certificates.views import bp as certificates_bp
     from wbl.county.views import bp as county_bp
     from wbl.credentials.views import bp as credentials_bp
+    from wbl.dashboards.views import bp as home_bp
     from wbl.evaluations.views import bp as evaluations_bp
     from wbl.events.views import bp as events_bp
     from wbl.externships.views import bp as externships_bp
-    from wbl.home.views import bp as home_bp
     from wbl.hours.link_views import bp as hour_links_bp
     from wbl.hours.log_views import bp as logs_bp
     from wbl.hours.views import bp as hours_bp
     from wbl.incentives.views import bp as incentives_bp
+    from wbl.jobs.views import bp as jobs_bp
     from wbl.notifications.views import bp as notifications_bp
     from wbl.pathways.views import bp as pathways_bp
     from wbl.placements.readiness_views import bp as readiness_bp
@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.placements.views import bp as placements_bp
     from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
+    from wbl.reference.views import bp as reference_bp
     from wbl.reviews.views import bp as reviews_bp
     from wbl.roster.views import bp as roster_bp
     from wbl.schools.manage_views import bp as districts_bp
@@ -110,7 +111,8 @@ def _register_blueprints(app: Flask) -> None:
         imports_bp,
         events_bp,
         classes_bp,
-        admin_bp,
+        reference_bp,
+        jobs_bp,
         county_bp,
         districts_bp,
         roster_bp,

@@ -49,6 +49,13 @@ def is_county_wide(user: User) -> bool:
     return user.has_role(Role.ADMIN) or (user.has_role(Role.STAFF) and user.district_id is None)
 
 
+def can_run_jobs(user: User) -> bool:
+    """County-wide staff and administrators: every job works on the whole county (all
+    districts' postings, placements, hours and e-mail), so a district's staff may watch the
+    jobs but not start one."""
+    return is_county_wide(user)
+
+
 def district_of(user: User) -> int | None:
     """The district an account belongs to: a district's staff keep its records. None for
     the county office (and for accounts that belong to no district)."""

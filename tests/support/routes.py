@@ -252,7 +252,7 @@ def build_world() -> World:
         ("externships", "application_id"): member.id,
         ("readiness", "record_id"): ready.id,
         ("rounds", "offering_id"): internship.id,
-        ("admin", "kind"): "outcomes",
+        ("reference", "kind"): "outcomes",
         ("portfolio", "kind"): DocumentKind.RESUME.value,
         ("pathways", "kind"): RuleKind.CREDENTIAL_POINTS.value,
     }

@@ -134,8 +134,8 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     # The county's: reference data, the credential catalog, incentive program years,
     # allocation rounds, the outbox (every district's mail) and running a scheduled job
     # (each works on the whole county). District staff read them, or not at all.
-    ("admin.reference_edit", "GET"): {"district_staff"},
-    ("admin.reference_edit", "POST"): {"district_staff"},
+    ("reference.edit_row", "GET"): {"district_staff"},
+    ("reference.edit_row", "POST"): {"district_staff"},
     ("credentials.edit_credential", "GET"): {"district_staff"},
     ("credentials.edit_credential", "POST"): {"district_staff"},
     ("credentials.new_credential", "GET"): {"district_staff"},
@@ -149,7 +149,7 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("incentives.add_defaults", "POST"): {"district_staff"},
     ("rounds.detail", "GET"): {"district_staff"},
     ("notifications.outbox", "GET"): {"district_staff"},
-    ("admin.run_job", "POST"): {"district_staff"},
+    ("jobs.run_now", "POST"): {"district_staff"},
     # A roster holds every district's schools and people: the county office imports it.
     ("roster.upload", "GET"): {"district_staff"},
     ("roster.upload", "POST"): {"district_staff"},

@@ -33,15 +33,9 @@ SHARED_PACKAGES = {"imports", "static"}
 ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # auth sends the invitation and reset e-mails; the outbox's delivery reads User.
     ("auth", "notifications"): "queue_email; the outbox should take addresses, not users",
-    # The invitation form lists districts and schools; schools' rows name their users.
-    ("auth", "schools"): "invite form's choices; move them into schools' own form helper",
-    ("schools", "students"): "a class's students; class_section_student belongs with students",
-    # The county's set-up checklist counts users, districts and schools, and shares the
-    # catalog's logo cleaner (images should own it).
-    ("county", "auth"): "the set-up checklist counts accounts; the gate reads the county",
-    ("county", "catalog"): "clean_logo/MAX_LOGO_BYTES belong in wbl/images.py",
-    ("county", "schools"): "the set-up checklist counts districts and schools",
-    ("notifications", "jobs"): "the outbox page asks can_run_jobs; move it to wbl/scopes.py",
+    # Teachers' classes (ClassSection, class_section_student) live in schools and hold
+    # students; students are placed by school, and the invitation form lists schools.
+    ("schools", "students"): "a class's students; classes belong with students",
     # The catalog shows what a student may apply for and recommends from their placements;
     # placements are built on offerings.
     ("catalog", "placements"): "readiness and placement queries belong below the catalog",
@@ -58,8 +52,6 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
 ALLOWED_UPWARD: dict[tuple[str, str], str] = {
     ("shared:clock", "county"): "the county's time zone is its settings row (county())",
     ("shared:scopes", "catalog"): "partners an employer speaks for are PartnerContact rows",
-    ("shared:imports", "auth"): "staging signs its token with auth.tokens and binds a User",
-    ("shared:imports", "geocoding"): "the ZIP column type checks a ZIP we can place",
 }
 
 

@@ -87,6 +87,7 @@ def test_staff_and_county_wide(county: County, role: str, staff: bool, county_wi
     assert scopes.is_staff(user) is staff
     assert scopes.is_county_wide(user) is county_wide
     assert user.is_county_wide is county_wide
+    assert scopes.can_run_jobs(user) is county_wide  # every job works county-wide
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterable, Iterator
@@ -13,10 +14,10 @@ from sqlalchemy import select
 from wbl.access import Role, require
 from wbl.auth.models import User, UserRole, normalize_email, password_matches
 from wbl.auth.throttle import current_throttle
-from wbl.auth.tokens import InvalidLink, make_token, password_fingerprint, read_token
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, utcnow
 from wbl.notifications.services import queue_email
+from wbl.tokens import InvalidLink, make_token, read_token
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,12 @@ def _request_password_reset(email: str) -> None:
         template="auth/password_reset",
         context={"user": user, "hours": hours, "link": link},
     )
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    """What a reset or invitation link carries of the password hash: the link stops working
+    the moment the password is set, so it is single use without a table of used links."""
+    return hashlib.sha256((password_hash or "unset").encode()).hexdigest()[:16]
 
 
 def _user_from_link(purpose: str, token: str, max_age: int) -> User:

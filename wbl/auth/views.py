@@ -13,10 +13,10 @@ from wbl.auth import oidc, services
 from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm
 from wbl.auth.models import User
 from wbl.auth.throttle import SignInDelayed
-from wbl.auth.tokens import InvalidLink
 from wbl.errors import DomainError
 from wbl.extensions import db, limiter
 from wbl.schools.queries import districts_visible_to, schools_visible_to
+from wbl.tokens import InvalidLink
 
 bp = Blueprint("auth", __name__)
 

@@ -33,7 +33,7 @@ from wbl.catalog import rules
 from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.extensions import db, utcnow
-from wbl.geocoding.services import locate, zip_centroid
+from wbl.geocoding.services import knows_zip, locate, zip_centroid
 from wbl.imports.reading import Cell, FileFormat
 from wbl.imports.report import ImportReport, Problem
 from wbl.imports.rows import LIST_SEPARATOR, Column, FirstRows, Lookup, Row
@@ -274,7 +274,7 @@ def _plan_partner(row: Row, context: _PartnerContext) -> _Plan | None:
     sector = context.sectors.find_required(row, "sector", max_length=200)
     if sector is not None:
         values["sector_id"] = sector.id
-    values["zip"] = row.zip_code("zip", required=True)
+    values["zip"] = row.zip_code("zip", required=True, known=knows_zip)
     row.present(values, row.text, "street_address", "city", "website", "phone", "description")
     row.present(values, lambda column: row.boolean(column, default=False), "endorses_certificate")
     row.present(values, lambda column: row.boolean(column, default=True), "active")
@@ -460,7 +460,7 @@ def _offering_kind(
 
 
 def _offering_zip(row: Row, record: Offering | None, values: dict[str, Any]) -> None:
-    zip_code = row.zip_code("zip", required=False)
+    zip_code = row.zip_code("zip", required=False, known=knows_zip)
     values["zip"] = zip_code
     # A new ZIP moves the offering to its centre; the same ZIP keeps where it is.
     if record is None or record.zip != zip_code or (zip_code and record.latitude is None):

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from wbl.access import require
 from wbl.auth.models import User
 from wbl.catalog import rules
-from wbl.catalog.logos import clean_logo
 from wbl.catalog.models import Partner
 from wbl.catalog.policies import can_manage_partner, get_partner
 from wbl.errors import DomainError
 from wbl.extensions import atomic, db
 from wbl.geocoding.services import UnknownZip, locate
+from wbl.images import clean_logo
 from wbl.reference.models import IndustrySector
 from wbl.scopes import is_staff
 from wbl.storage import storage

@@ -17,12 +17,12 @@ from sqlalchemy.exc import IntegrityError
 
 from wbl.access import Role, require
 from wbl.auth.models import User, UserRole
-from wbl.catalog.logos import clean_logo
 from wbl.county import rules
 from wbl.county.models import SETTINGS_ID, CountySettings
 from wbl.county.settings import County, county, forget
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, utcnow
+from wbl.images import clean_logo
 from wbl.schools.models import District, School
 from wbl.storage import storage
 

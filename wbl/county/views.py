@@ -8,11 +8,11 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from wbl.access import PUBLIC, Role, policy
-from wbl.catalog.logos import MAX_LOGO_BYTES
 from wbl.county import services
 from wbl.county.forms import CountySettingsForm
 from wbl.county.settings import county
 from wbl.errors import DomainError, field_error
+from wbl.images import MAX_LOGO_BYTES
 
 bp = Blueprint("county", __name__)
 

@@ -20,7 +20,6 @@ from xml.sax.saxutils import escape
 from sqlalchemy import insert, select, update
 
 from wbl.auth.models import User
-from wbl.catalog.logos import clean_logo
 from wbl.catalog.models import (
     CLASS_EVENT_KINDS,
     ChangeStatus,
@@ -33,6 +32,7 @@ from wbl.catalog.models import (
 from wbl.clock import local_to_utc
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.extensions import db, utcnow
+from wbl.images import clean_logo
 from wbl.reference.models import ExperienceKind
 from wbl.schools.models import ClassSection
 from wbl.storage import storage

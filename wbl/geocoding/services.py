@@ -65,6 +65,12 @@ def zip_centroid(zip_code: str) -> Location:
     return Location(float(row["lat"]), float(row["long"]), Precision.ZIP)
 
 
+def knows_zip(zip_code: str) -> bool:
+    """Whether the packaged table has the ZIP code (its first five digits): one we can place
+    with ``zip_centroid``. The shape (five digits, or ZIP+4) is the caller's to check."""
+    return _zip_row((zip_code or "").strip()[:5]) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class ZipInfo:
     city: str

@@ -14,7 +14,6 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import PUBLIC, policy
-from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.errors import DomainError, Forbidden, NotFound, flash_refusal
 from wbl.extensions import db, utcnow
 from wbl.hours import queries, services
@@ -22,6 +21,7 @@ from wbl.hours.forms import ConfirmForm, RejectForm
 from wbl.hours.links import read_review_link
 from wbl.hours.models import Digest, EntryStatus, HourEntry
 from wbl.scopes import partner_ids_of
+from wbl.tokens import ExpiredLink, InvalidLink, private_link_page
 
 bp = Blueprint("hour_links", __name__, url_prefix="/hours/review")
 

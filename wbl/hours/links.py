@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from flask import url_for
 
-from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.extensions import db
 from wbl.hours.models import Digest
+from wbl.tokens import ExpiredLink, InvalidLink, make_token, read_token
 
 PURPOSE = "hours-review"
 LINK_DAYS = 14

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from wbl.geocoding.services import UnknownZip, zip_centroid
 from wbl.imports.reading import Cell, Table
 from wbl.imports.report import Problem
 
@@ -151,7 +150,8 @@ class Row:
             self.problem(column, f"“{value}” is not a number")
             return None
 
-    def zip_code(self, column: str, *, required: bool) -> str:
+    def zip_code(self, column: str, *, required: bool, known: Callable[[str], bool]) -> str:
+        """Five digits (or ZIP+4) that ``known`` (the geocoding table) can place."""
         value = self.raw(column)
         if isinstance(value, int):
             value = f"{value:05d}"  # Excel drops the leading zero of a ZIP typed as a number
@@ -163,9 +163,7 @@ class Row:
         if not _ZIP.match(text):
             self.problem(column, f"“{text}” is not a ZIP code; write five digits")
             return ""
-        try:
-            zip_centroid(text)
-        except UnknownZip:
+        if not known(text):
             self.problem(column, f"{text} is not a ZIP code we know")
             return ""
         return text

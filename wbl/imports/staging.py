@@ -10,12 +10,14 @@ have changed meanwhile.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from wbl.auth.models import User
-from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.errors import DomainError
 from wbl.storage import storage
+from wbl.tokens import ExpiredLink, InvalidLink, make_token, read_token
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
 
 STAGED_MAX_AGE = 60 * 60  # seconds a checked upload waits for the user's confirmation
 FOLDER = "imports"

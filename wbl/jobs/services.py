@@ -6,8 +6,8 @@ from wbl.access import require
 from wbl.auth.models import User
 from wbl.errors import NotFound
 from wbl.jobs.models import JobRun
-from wbl.jobs.policies import can_run_jobs
 from wbl.scheduler import BY_ID, run_now
+from wbl.scopes import can_run_jobs
 
 
 def run_job_now(actor: User, job_id: str) -> JobRun:

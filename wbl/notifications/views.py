@@ -5,11 +5,11 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import Role, policy
-from wbl.jobs.policies import can_run_jobs
 from wbl.notifications import queries
 from wbl.notifications.delivery import MAX_ATTEMPTS
 from wbl.notifications.models import OutboxState
 from wbl.pagination import page_number, paginate
+from wbl.scopes import can_run_jobs
 
 bp = Blueprint("notifications", __name__, url_prefix="/outbox")
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 from PIL import Image, UnidentifiedImageError
 
-from wbl.auth.tokens import InvalidLink, make_token, read_token
 from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.placements.models import ConsentStatus, GuardianConsent
+from wbl.tokens import InvalidLink, make_token, read_token
 
 PURPOSE = "guardian-consent"
 MAX_SCAN_BYTES = 10 * 1024 * 1024

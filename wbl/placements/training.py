@@ -28,7 +28,6 @@ from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
-from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_to_utc, local_today, local_when
 from wbl.county.settings import county
@@ -45,6 +44,7 @@ from wbl.placements.models import (
 )
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
+from wbl.tokens import ExpiredLink, InvalidLink, make_token, read_token
 
 PURPOSE = "training-agreement"
 NO_START_LINK_DAYS = 30

@@ -12,11 +12,11 @@ from wtforms import BooleanField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.placements import policies, training
 from wbl.placements.models import AgreementParty, TrainingAgreement
+from wbl.tokens import ExpiredLink, InvalidLink, private_link_page
 
 bp = Blueprint("agreements", __name__)
 

@@ -20,7 +20,6 @@ from flask_wtf import FlaskForm
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.auth.models import User
-from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
 from wbl.downloads import attachment
@@ -44,6 +43,7 @@ from wbl.placements.forms import (
 from wbl.placements.models import Application, ApplicationStatus, ConsentStatus
 from wbl.scopes import is_staff
 from wbl.storage import storage
+from wbl.tokens import ExpiredLink, InvalidLink, private_link_page
 
 bp = Blueprint("placements", __name__)
 

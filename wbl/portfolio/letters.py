@@ -28,7 +28,6 @@ from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User, normalize_email
-from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token, read_token
 from wbl.clock import local_when
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
@@ -41,6 +40,7 @@ from wbl.scopes import staff_sees_student
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 from wbl.students.services import own_profile, sees_student
+from wbl.tokens import ExpiredLink, InvalidLink, make_token, read_token
 
 PURPOSE = "recommendation-letter"
 LINK_DAYS = 30

@@ -30,7 +30,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from wbl.access import PUBLIC, Role, policy
-from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.clock import to_local
 from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
@@ -38,6 +37,7 @@ from wbl.extensions import utcnow
 from wbl.portfolio import letters
 from wbl.portfolio.letter_forms import LetterActionForm, LetterRequestForm, LetterUploadForm
 from wbl.students.models import StudentProfile
+from wbl.tokens import ExpiredLink, InvalidLink, private_link_page
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 

@@ -13,13 +13,13 @@ the lists people pick from, and every record that names it stays as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from wbl.access import require
-from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row
 from wbl.geocoding.services import zip_centroid, zip_info
@@ -33,6 +33,9 @@ from wbl.scopes import (
     staff_sees_district,
     staff_sees_school,
 )
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
 
 DISTRICTS_PER_PAGE = 25
 SCHOOLS_PER_PAGE = 25

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.orm import selectinload
 
-from wbl.auth.models import User
 from wbl.schools.models import ClassSection, District, School, class_section_student
 from wbl.students.models import StudentProfile
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
 
 
 def schools_visible_to(actor: User) -> Select[School]:
@@ -53,15 +57,4 @@ def class_of_teacher(actor: User, class_id: int) -> Select[ClassSection]:
             ClassSection.active.is_(True),
         )
         .options(selectinload(ClassSection.students).selectinload(StudentProfile.user))
-    )
-
-
-def students_of_school(school_id: int) -> Select[StudentProfile]:
-    """The students a teacher may put in a class: their own school's, by name."""
-    return (
-        select(StudentProfile)
-        .join(User, StudentProfile.user_id == User.id)
-        .where(StudentProfile.school_id == school_id, User.active.is_(True))
-        .options(selectinload(StudentProfile.user))
-        .order_by(User.full_name, StudentProfile.id)
     )

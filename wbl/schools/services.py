@@ -8,16 +8,20 @@ interest). Another teacher's class is reported as not found.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from wbl.access import Role, require
-from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db
 from wbl.schools import queries
 from wbl.schools.models import ClassSection
 from wbl.students.models import StudentProfile
+from wbl.students.queries import students_of_school
+
+if TYPE_CHECKING:
+    from wbl.auth.models import User
 
 MAX_NAME_LENGTH = 120
 MAX_PERIOD_LENGTH = 20
@@ -64,7 +68,7 @@ def own_class(actor: User, class_id: int) -> ClassSection:
 
 def selectable_students(actor: User) -> list[StudentProfile]:
     """The students of the teacher's own school, by name: who may be put in a class."""
-    return list(db.session.scalars(queries.students_of_school(_school_of(actor))))
+    return list(db.session.scalars(students_of_school(_school_of(actor))))
 
 
 def _checked(actor: User, data: ClassInput) -> tuple[str, str, list[StudentProfile]]:

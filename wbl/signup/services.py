@@ -49,7 +49,6 @@ from sqlalchemy import delete
 from wbl.access import Role, require
 from wbl.auth.models import User, normalize_email
 from wbl.auth.services import add_invited_user, find_user_by_email
-from wbl.auth.tokens import InvalidLink, make_token, read_token
 from wbl.catalog import manage_contacts, manage_partners, rules
 from wbl.catalog.manage_contacts import ContactData
 from wbl.catalog.manage_partners import PartnerData
@@ -63,6 +62,7 @@ from wbl.reference.queries import experience_type_names
 from wbl.reviews.volunteers import join_pool
 from wbl.scopes import is_staff, speaks_for
 from wbl.signup.models import Background, SignupKind, SignupRequest, SignupStatus
+from wbl.tokens import InvalidLink, make_token, read_token
 
 PURPOSE = "signup-confirm"
 MAX_NAME = 120  # User.full_name

@@ -35,7 +35,6 @@ from wtforms.fields.choices import SelectChoice
 
 from wbl.access import PUBLIC, Role, policy
 from wbl.auth.throttle import network
-from wbl.auth.tokens import ExpiredLink, InvalidLink, private_link_page
 from wbl.catalog.manage_queries import partner_choices
 from wbl.errors import DomainError, field_error
 from wbl.extensions import limiter
@@ -55,6 +54,7 @@ from wbl.signup.forms import (
     VolunteerSignupForm,
 )
 from wbl.signup.models import SignupKind, SignupRequest, SignupStatus
+from wbl.tokens import ExpiredLink, InvalidLink, private_link_page
 
 log = logging.getLogger(__name__)
 

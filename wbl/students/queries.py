@@ -64,3 +64,14 @@ def profile_for_user(user_id: int) -> Select[StudentProfile]:
         .where(StudentProfile.user_id == user_id)
         .options(selectinload(StudentProfile.pathways), selectinload(StudentProfile.school))
     )
+
+
+def students_of_school(school_id: int) -> Select[StudentProfile]:
+    """The students a teacher may put in a class: their own school's, by name."""
+    return (
+        select(StudentProfile)
+        .join(User, StudentProfile.user_id == User.id)
+        .where(StudentProfile.school_id == school_id, User.active.is_(True))
+        .options(selectinload(StudentProfile.user))
+        .order_by(User.full_name, StudentProfile.id)
+    )

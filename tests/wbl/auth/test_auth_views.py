@@ -168,7 +168,8 @@ def test_tampered_and_expired_reset_links(app, client) -> None:
     assert "not valid" in client.get(f"/password/reset/{other_key}").get_data(as_text=True)
     app.config["PASSWORD_RESET_MAX_AGE"] = -1
     try:
-        from wbl.auth.tokens import make_token, password_fingerprint
+        from wbl.auth.services import password_fingerprint
+        from wbl.tokens import make_token
 
         with app.test_request_context():
             token = make_token(

@@ -19,7 +19,6 @@ from tests.support.builders import (
 from tests.support.logo_files import SVG_WITH_SCRIPT, jpeg_bytes, png_bytes, png_header
 from wbl.access import Role
 from wbl.catalog import manage_contacts, manage_offerings, manage_partners, proposal_review
-from wbl.catalog.logos import BadLogo, clean_logo
 from wbl.catalog.manage_contacts import ContactData
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.manage_partners import PartnerData
@@ -28,6 +27,7 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.geocoding.services import UnknownZip
+from wbl.images import BadLogo, clean_logo
 from wbl.notifications.models import OutboxMessage
 from wbl.reference.models import ExperienceKind
 from wbl.storage import storage

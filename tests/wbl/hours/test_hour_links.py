@@ -16,7 +16,6 @@ from tests.support.builders import make_user
 from tests.support.hour_data import ADULT, place
 from tests.support.placement_data import Cast, make_cast
 from wbl.access import Role
-from wbl.auth.tokens import make_token
 from wbl.catalog.manage_contacts import remove_contact
 from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
@@ -26,6 +25,7 @@ from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.consent import PURPOSE as CONSENT_PURPOSE
 from wbl.placements.models import Placement
+from wbl.tokens import make_token
 
 
 @pytest.fixture

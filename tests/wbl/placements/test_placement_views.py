@@ -30,7 +30,6 @@ from tests.support.placement_data import (
     make_cast,
 )
 from wbl.access import Role
-from wbl.auth.tokens import make_token
 from wbl.extensions import db
 from wbl.placements.consent import PURPOSE
 from wbl.placements.models import (
@@ -43,6 +42,7 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.storage import storage
+from wbl.tokens import make_token
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from tests.conftest import ARTIFACTS
 from tests.support.builders import make_employer, make_partner, make_school, make_student, make_user
 from tests.support.placement_data import Cast, accepted, make_cast
 from wbl.access import Role
-from wbl.auth.tokens import make_token
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.placements import services, training
@@ -33,6 +32,7 @@ from wbl.placements.models import (
 )
 from wbl.reference.models import PogOutcome
 from wbl.storage import storage
+from wbl.tokens import make_token
 
 ADULT_BIRTHDAY = date(2000, 1, 15)
 PDFTOPPM = shutil.which("pdftoppm")

@@ -23,7 +23,6 @@ from tests.support.hour_data import ADULT
 from tests.support.placement_data import Cast, make_cast
 from tests.support.upload_files import EXECUTABLE, corrupt_pdf, docx_bytes, pdf_bytes
 from wbl.access import Role
-from wbl.auth.tokens import make_token
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxMessage
@@ -32,6 +31,7 @@ from wbl.portfolio import letters
 from wbl.portfolio.letters import LetterRequest
 from wbl.portfolio.models import LetterStatus, Recommendation
 from wbl.reviews.models import PortfolioSubmission, ReviewAssignment, SubmissionStatus
+from wbl.tokens import make_token
 
 REQUEST = LetterRequest(
     recommender_name="  Ms.  Rivera ",

@@ -241,7 +241,7 @@ def test_a_confirmation_belongs_to_the_user_who_checked_the_roster(
 
 
 def test_a_catalog_import_token_does_not_confirm_a_roster(client, login_as, post_form) -> None:
-    from wbl.auth.tokens import make_token
+    from wbl.tokens import make_token
 
     user = _county_staff(login_as)
     page = client.get(URL).get_data(as_text=True)

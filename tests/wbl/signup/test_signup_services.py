@@ -23,7 +23,6 @@ from tests.support.signup_data import (
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.auth.services import find_user_by_email
-from wbl.auth.tokens import ExpiredLink, InvalidLink, make_token
 from wbl.catalog import rules
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.errors import DomainError, Forbidden, NotFound
@@ -36,6 +35,7 @@ from wbl.signup import services
 from wbl.signup.jobs import prune_unconfirmed_signups
 from wbl.signup.models import Background, SignupKind, SignupRequest, SignupStatus
 from wbl.signup.services import PartnerApproval, VolunteerApproval
+from wbl.tokens import ExpiredLink, InvalidLink, make_token
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,7 @@
-"""Staff keep the reference data: a county that renames an outcome needs no developer."""
+"""Administration ▸ Reference data: staff keep the lists every feature offers (sectors,
+pathways, outcomes, activities, experience types, evaluation categories), so a county that
+renames an outcome needs no developer. County staff and administrators edit them; a
+district's staff read them."""
 
 from __future__ import annotations
 
@@ -11,13 +14,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, policy, require
-from wbl.admin.forms import ReferenceRowForm, RunJobForm
-from wbl.errors import DomainError, flash_refusal
+from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.reference import services
+from wbl.reference.forms import ReferenceRowForm
 from wbl.reference.models import Pathway
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("reference", __name__, url_prefix="/admin")
 
 TITLES = {
     "sectors": "Industry sectors",
@@ -38,13 +41,13 @@ def _model(kind: str) -> type[Any]:
 
 @bp.get("/reference")
 @policy(Role.STAFF)
-def reference_index() -> ResponseReturnValue:
-    return redirect(url_for("admin.reference_list", kind="outcomes"))
+def index() -> ResponseReturnValue:
+    return redirect(url_for("reference.list_rows", kind="outcomes"))
 
 
 @bp.get("/reference/<kind>")
 @policy(Role.STAFF)
-def reference_list(kind: str) -> ResponseReturnValue:
+def list_rows(kind: str) -> ResponseReturnValue:
     model = _model(kind)
     query: Select[Any] = select(model).order_by(model.position, model.name)
     if model is Pathway:
@@ -55,7 +58,7 @@ def reference_list(kind: str) -> ResponseReturnValue:
         )
     rows = db.session.scalars(query).all()
     return render_template(
-        "admin/reference_list.html",
+        "reference/list.html",
         kind=kind,
         rows=rows,
         titles=TITLES,
@@ -65,7 +68,7 @@ def reference_list(kind: str) -> ResponseReturnValue:
 
 @bp.route("/reference/<kind>/<int:row_id>", methods=["GET", "POST"])
 @policy(Role.STAFF)
-def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
+def edit_row(kind: str, row_id: int) -> ResponseReturnValue:
     require(services.keeps_reference(current_user))
     model = _model(kind)
     row = db.session.get(model, row_id)
@@ -85,39 +88,5 @@ def reference_edit(kind: str, row_id: int) -> ResponseReturnValue:
             getattr(form, error.field or "name").errors.append(error.message)
         else:
             flash(f"Saved “{edit.name.strip()}”.", "success")
-            return redirect(url_for("admin.reference_list", kind=kind))
-    return render_template(
-        "admin/reference_edit.html", kind=kind, row=row, form=form, titles=TITLES
-    )
-
-
-@bp.get("/jobs")
-@policy(Role.STAFF)
-def jobs() -> ResponseReturnValue:
-    """The scheduled jobs: what each does, when it runs next, and how its last run went."""
-    from wbl.jobs.policies import can_run_jobs
-    from wbl.scheduler import job_statuses
-
-    return render_template(
-        "admin/jobs.html",
-        statuses=job_statuses(),
-        can_run=can_run_jobs(current_user),
-    )
-
-
-@bp.post("/jobs/<job_id>/run")
-@policy(Role.STAFF)
-def run_job(job_id: str) -> ResponseReturnValue:
-    """Run now: the job runs in this request, as the scheduler would run it."""
-    from wbl.jobs.services import run_job_now
-
-    if not RunJobForm().validate_on_submit():
-        abort(400)
-    with flash_refusal() as attempt:
-        run = run_job_now(current_user, job_id)
-    if attempt.ok:
-        if run.ok:
-            flash(f"{job_id} ran: {run.result}", "success")
-        else:
-            flash(f"{job_id} failed: {run.result}", "danger")
-    return redirect(url_for("admin.jobs"))
+            return redirect(url_for("reference.list_rows", kind=kind))
+    return render_template("reference/edit.html", kind=kind, row=row, form=form, titles=TITLES)

@@ -15,7 +15,3 @@ class ReferenceRowForm(FlaskForm):
     )
     active = BooleanField("Active (offered in forms and filters)")
     submit = SubmitField("Save changes")
-
-
-class RunJobForm(FlaskForm):
-    """The "Run now" button of a scheduled job (CSRF only)."""

@@ -7,7 +7,7 @@ from flask_login import current_user
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.clock import local_today
 from wbl.county import services as county_setup
-from wbl.home import services
+from wbl.dashboards import services
 from wbl.http import db_int
 from wbl.pagination import page_number, paginate
 from wbl.reference.queries import experience_type_names

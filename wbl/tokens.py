@@ -1,12 +1,10 @@
-"""Signed, expiring, purpose-bound links (password reset, invitation).
-
-Each token carries the user id and a fingerprint of the current password hash, so it stops
-working the moment the password is set: single use without a table of used tokens.
+"""Signed, expiring, purpose-bound links: password reset and invitation, the supervisors'
+hours, guardian consent, training agreements, letters of recommendation, sign-up
+confirmations, staged imports. Each purpose is its own salt, so a token made for one is not
+valid for another.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 from flask import Response, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -24,10 +22,6 @@ class ExpiredLink(InvalidLink):
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"wbl.{purpose}")
-
-
-def password_fingerprint(password_hash: str | None) -> str:
-    return hashlib.sha256((password_hash or "unset").encode()).hexdigest()[:16]
 
 
 def make_token(purpose: str, payload: dict[str, object]) -> str:
