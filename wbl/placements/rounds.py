@@ -6,7 +6,7 @@ employer ranks the students who chose it. At the deadline the scheduler (``run_d
 or staff by hand run ``matching.allocate``: the student-optimal stable allocation, so nobody
 gains by ranking dishonestly and no student and offering would both rather have each other.
 Staff review the proposed result with its statistics and publish it; publishing goes through
-the ordinary seat and consent path (``placements.services.admit_allocated``).
+the ordinary seat and consent path (``placements.lifecycle.admit_allocated``).
 
 Ties are broken by a lottery whose seed is stored on the round when it opens, so running the
 same inputs again gives the same result (for audits and for families who ask why). Rounds
@@ -36,6 +36,7 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
+from wbl.placements.lifecycle import Outcome, admit_allocated
 from wbl.placements.models import (
     AllocationRound,
     RoundChoice,
@@ -44,7 +45,6 @@ from wbl.placements.models import (
     RoundStatus,
     round_offering,
 )
-from wbl.placements.services import Outcome, admit_allocated
 from wbl.reference.models import ExperienceKind
 from wbl.scopes import is_county_wide, partner_ids_of
 from wbl.students.models import StudentProfile
