@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -19,7 +18,7 @@ from sqlalchemy import select
 
 from wbl.access import require
 from wbl.auth.models import User
-from wbl.catalog.models import Offering, PartnerContact
+from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.extensions import atomic, db, utcnow
@@ -137,9 +136,6 @@ def _after_seat_taken(application: Application) -> Outcome:
 
 
 # --- 5. asking the guardian (their answer: consent_answers) ------------------------------
-
-
-CONSENT_PURPOSE = "consent"
 
 
 def _ask_guardian(application: Application) -> GuardianConsent:
@@ -319,19 +315,6 @@ def free_seat_and_promote(offering_id: int) -> None:
         )
         _after_seat_taken(application)
         return
-
-
-@dataclass(frozen=True, slots=True)
-class Counts:
-    seats_taken: int
-    capacity: int
-
-
-def offering_seats(offering_id: int) -> Counts:
-    row = db.session.execute(
-        select(Offering.seats_taken, Offering.capacity).where(Offering.id == offering_id)
-    ).one()
-    return Counts(row.seats_taken, row.capacity)
 
 
 def admit_allocated(actor: User, student_id: int, offering_id: int, note: str) -> Outcome:

@@ -21,7 +21,7 @@ import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import has_request_context, url_for
@@ -890,10 +890,3 @@ def publish_round(actor: User, round_id: int) -> dict[str, int]:
     round_.result = {**result, "published": published}
     db.session.commit()
     return published
-
-
-def day_of(value: datetime) -> date:
-    """A round's deadline as the county's calendar day (for the templates)."""
-    from wbl.clock import to_local
-
-    return to_local(value).date()
