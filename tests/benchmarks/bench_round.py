@@ -29,7 +29,7 @@ from wbl.clock import local_today
 from wbl.demo.services import DEMO_PASSWORD, seed_demo
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.placements import rounds
+from wbl.placements import rounds_ranking
 from wbl.placements.models import AllocationRound, Application, Placement
 from wbl.students.models import StudentProfile
 
@@ -96,7 +96,7 @@ def main() -> None:
                     choices = rng.sample(offering_ids, CHOICES)
                     while choices:
                         try:
-                            rounds.rank_choices(student, round_id, choices)
+                            rounds_ranking.rank_choices(student, round_id, choices)
                         except DomainError:
                             choices = choices[:-1]  # drop one the student cannot take
                         else:

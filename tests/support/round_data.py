@@ -21,7 +21,7 @@ from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.placements import rounds
+from wbl.placements import rounds_ranking, rounds_setup
 from wbl.placements.models import AllocationRound, RoundChoice, RoundRanking
 from wbl.reference.models import ExperienceKind
 from wbl.schools.models import School
@@ -83,11 +83,11 @@ def open_for(county: County, **overrides: object) -> AllocationRound:
         "priority_rules": ["lottery"],
     }
     args.update(overrides)
-    return rounds.open_round(county.staff, **args)  # type: ignore[arg-type]
+    return rounds_setup.open_round(county.staff, **args)  # type: ignore[arg-type]
 
 
 def choose(round_: AllocationRound, student: StudentProfile, offerings: list[Offering]) -> None:
-    rounds.rank_choices(student.user, round_.id, [o.id for o in offerings])
+    rounds_ranking.rank_choices(student.user, round_.id, [o.id for o in offerings])
 
 
 def bulk_county(

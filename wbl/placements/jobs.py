@@ -6,7 +6,7 @@ from datetime import datetime
 
 from wbl.clock import to_local
 from wbl.evaluations.services import complete_ended
-from wbl.placements import consent_answers, rounds
+from wbl.placements import consent_answers, rounds_allocation
 
 
 def complete_ended_placements(now: datetime) -> str:
@@ -22,4 +22,4 @@ def expire_consents(now: datetime) -> str:
 
 
 def run_due_rounds(now: datetime) -> str:
-    return f"{rounds.run_due_rounds(now)} round(s) run"
+    return f"{rounds_allocation.run_due_rounds(now)} round(s) run"

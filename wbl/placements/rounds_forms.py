@@ -19,7 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from wbl.http import db_int
 from wbl.placements.models import RoundRanking
-from wbl.placements.rounds import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
+from wbl.placements.rounds_setup import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
 
 ORDINALS = ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, MAX_CHOICES_LIMIT + 1)]
 
