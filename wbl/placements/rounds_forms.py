@@ -1,4 +1,5 @@
-"""Forms for allocation rounds (shape only; the rules are in ``rounds.py``)."""
+"""Forms for allocation rounds (shape only; the rules are in ``rounds_setup`` and
+``rounds_ranking``)."""
 
 from __future__ import annotations
 
