@@ -80,7 +80,7 @@ def test_a_failing_job_is_recorded_not_raised(app, monkeypatch) -> None:
     def boom(now: datetime) -> str:
         raise RuntimeError("the mail server is on fire")
 
-    monkeypatch.setattr("wbl.placements.jobs.run_due_rounds", boom)
+    monkeypatch.setattr("wbl.rounds.jobs.run_due_rounds", boom)
     run = execute("run-due-rounds", NOW)
     assert run.ok is False
     assert "the mail server is on fire" in run.result

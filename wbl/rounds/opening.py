@@ -15,9 +15,9 @@ manage them.
 
 This module opens a round and holds what every stage asks of one: who manages rounds, the
 round and its offerings, which offerings a round may include and whether a student may rank
-one. The stages: here staff open a round; ``rounds_ranking``: students rank their choices
-and employers the students who chose them; ``rounds_allocation``: the allocation is run and
-published; ``rounds_review``: what staff see of a round before they publish it.
+one. The stages: here staff open a round; ``ranking``: students rank their choices
+and employers the students who chose them; ``allocation``: the allocation is run and
+published; ``proposal``: what staff see of a round before they publish it.
 """
 
 from __future__ import annotations
@@ -36,13 +36,8 @@ from wbl.catalog.models import INDIVIDUAL_KINDS, Offering, OfferingStatus, Partn
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, utcnow
-from wbl.placements.models import (
-    AllocationRound,
-    RoundRanking,
-    RoundStatus,
-    round_offering,
-)
 from wbl.reference.models import ExperienceKind
+from wbl.rounds.models import AllocationRound, RoundRanking, RoundStatus, round_offering
 from wbl.scopes import is_county_wide
 from wbl.students.models import StudentProfile
 

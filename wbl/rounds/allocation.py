@@ -22,7 +22,7 @@ from wbl.errors import DomainError
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.lifecycle import Outcome, admit_allocated
-from wbl.placements.models import (
+from wbl.rounds.models import (
     AllocationRound,
     RoundChoice,
     RoundEmployerRank,
@@ -30,7 +30,7 @@ from wbl.placements.models import (
     RoundStatus,
     round_offering,
 )
-from wbl.placements.rounds_setup import GRADE_RULES, get_round, require_manager, round_result
+from wbl.rounds.opening import GRADE_RULES, get_round, require_manager, round_result
 from wbl.students.models import StudentProfile
 
 log = logging.getLogger(__name__)
@@ -266,7 +266,7 @@ def publish_round(actor: User, round_id: int) -> dict[str, int]:
             queue_email(
                 kind="round_unmatched",
                 to=email,
-                template="placements/round_unmatched",
+                template="rounds/round_unmatched",
                 context={"round": round_, "name": name, "catalog": catalog},
             )
     published = {

@@ -18,7 +18,7 @@ from wbl.catalog.models import Offering
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, utcnow
-from wbl.placements.models import (
+from wbl.rounds.models import (
     AllocationRound,
     RoundChoice,
     RoundEmployerRank,
@@ -26,7 +26,7 @@ from wbl.placements.models import (
     RoundStatus,
     round_offering,
 )
-from wbl.placements.rounds_setup import (
+from wbl.rounds.opening import (
     eligibility_problem,
     get_round,
     round_offerings,

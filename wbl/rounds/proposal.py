@@ -14,8 +14,8 @@ from sqlalchemy.orm import selectinload
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.extensions import db
-from wbl.placements.models import AllocationRound, RoundChoice, RoundEmployerRank
-from wbl.placements.rounds_setup import (
+from wbl.rounds.models import AllocationRound, RoundChoice, RoundEmployerRank
+from wbl.rounds.opening import (
     eligibility_problem,
     get_round,
     require_manager,
