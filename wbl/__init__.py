@@ -88,7 +88,6 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.notifications.views import bp as notifications_bp
     from wbl.pathways.views import bp as pathways_bp
     from wbl.placements.readiness_views import bp as readiness_bp
-    from wbl.placements.rounds_views import bp as rounds_bp
     from wbl.placements.training_views import bp as agreements_bp
     from wbl.placements.views import bp as placements_bp
     from wbl.portfolio.letters_views import bp as letters_bp
@@ -96,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.reference.views import bp as reference_bp
     from wbl.reviews.views import bp as reviews_bp
     from wbl.roster.views import bp as roster_bp
+    from wbl.rounds.views import bp as rounds_bp
     from wbl.schools.manage_views import bp as districts_bp
     from wbl.schools.views import bp as classes_bp
     from wbl.signup.views import bp as signup_bp
@@ -200,8 +200,8 @@ def _register_cli(app: Flask) -> None:
     from wbl.demo.cli import seed_demo_command
     from wbl.jobs.cli import jobs_cli, scheduler_command, serve_command
     from wbl.placements.cli import placements_cli
-    from wbl.placements.rounds_cli import rounds_cli
     from wbl.roster.cli import roster_cli
+    from wbl.rounds.cli import rounds_cli
     from wbl.seeding import seed_reference_command
 
     app.cli.add_command(users_cli)

@@ -28,14 +28,11 @@ from wbl.notifications.models import OutboxMessage
 from wbl.pathways.models import PathwayRule
 from wbl.placements.models import (
     AgreementAcknowledgement,
-    AllocationRound,
     Application,
     ApplicationEvent,
     GuardianConsent,
     Placement,
     ReadinessRecord,
-    RoundChoice,
-    RoundEmployerRank,
     TrainingAgreement,
 )
 from wbl.portfolio.models import (
@@ -64,6 +61,7 @@ from wbl.reviews.models import (
     ScoringLevel,
 )
 from wbl.roster.models import Guardian, StudentDemographics
+from wbl.rounds.models import AllocationRound, RoundChoice, RoundEmployerRank
 from wbl.schools.models import ClassSection, District, School
 from wbl.signup.models import SignupRequest
 from wbl.students.models import StudentProfile

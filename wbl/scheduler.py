@@ -102,7 +102,7 @@ JOBS: tuple[Job, ...] = (
         "Run allocation rounds whose deadline has passed (staff then review and publish)",
         "Every 15 minutes",
         {"trigger": "interval", "minutes": 15},
-        "wbl.placements.jobs:run_due_rounds",
+        "wbl.rounds.jobs:run_due_rounds",
     ),
     Job(
         "supervisor-digest",

@@ -29,8 +29,9 @@ from wbl.clock import local_today
 from wbl.demo.services import DEMO_PASSWORD, seed_demo
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.placements import rounds
-from wbl.placements.models import AllocationRound, Application, Placement
+from wbl.placements.models import Application, Placement
+from wbl.rounds import ranking
+from wbl.rounds.models import AllocationRound
 from wbl.students.models import StudentProfile
 
 STUDENTS = 700
@@ -96,7 +97,7 @@ def main() -> None:
                     choices = rng.sample(offering_ids, CHOICES)
                     while choices:
                         try:
-                            rounds.rank_choices(student, round_id, choices)
+                            ranking.rank_choices(student, round_id, choices)
                         except DomainError:
                             choices = choices[:-1]  # drop one the student cannot take
                         else:

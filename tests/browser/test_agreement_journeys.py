@@ -22,7 +22,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.placements import services
+from wbl.placements import applications, consent_answers, lifecycle
 from wbl.placements.models import (
     GuardianConsent,
     Placement,
@@ -59,20 +59,20 @@ def placement_id(browser_app: Flask) -> Iterator[int]:
             assert found is not None
             return found
 
-        application = services.apply(
+        application = applications.apply(
             user("student"),
             offering_id,
             "I brush and bathe our two dogs every week and want to learn to do it well.",
             share_resume=False,
         )
-        services.teacher_decide(user("teacher"), application.id, approve=True, comment="")
-        services.employer_decide(user("employer"), application.id, accept=True, message="")
+        applications.teacher_decide(user("teacher"), application.id, approve=True, comment="")
+        lifecycle.employer_decide(user("employer"), application.id, accept=True, message="")
         consent = db.session.scalar(
             select(GuardianConsent).where(GuardianConsent.application_id == application.id)
         )
         assert consent is not None
         assert consent.nonce is not None
-        services.answer_consent(
+        consent_answers.answer_consent(
             consent.id, consent.nonce, give=True, typed_name="Rosa Lopez", ip_address=""
         )
         placement = db.session.scalar(

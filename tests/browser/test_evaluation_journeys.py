@@ -35,7 +35,7 @@ from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.extensions import db
 from wbl.hours import services as hours
 from wbl.hours.models import EventAttendance, HourEntry, HourEntryEvent
-from wbl.placements import services as placement_services
+from wbl.placements import applications, lifecycle
 from wbl.placements.models import Placement
 from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, ExperienceKind, PogOutcome
@@ -100,9 +100,9 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         )
         db.session.add(event)
         db.session.commit()
-        application = placement_services.apply(user, offering.id, STATEMENT, share_resume=False)
-        placement_services.teacher_decide(teacher, application.id, approve=True, comment="")
-        placement_services.employer_decide(employer, application.id, accept=True, message="")
+        application = applications.apply(user, offering.id, STATEMENT, share_resume=False)
+        applications.teacher_decide(teacher, application.id, approve=True, comment="")
+        lifecycle.employer_decide(employer, application.id, accept=True, message="")
         placement = db.session.scalar(
             select(Placement).where(Placement.application_id == application.id)
         )

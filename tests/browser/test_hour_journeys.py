@@ -34,7 +34,7 @@ from wbl.extensions import db, utcnow
 from wbl.hours import services
 from wbl.hours.jobs import send_supervisor_digests
 from wbl.hours.models import EntryStatus, HourEntry, HourEntryEvent, digest_entry
-from wbl.placements import services as placement_services
+from wbl.placements import applications, lifecycle
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 
@@ -72,9 +72,9 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         offering.end_date = today + timedelta(days=10)
         offering.expected_hours = 40
         db.session.commit()
-        application = placement_services.apply(user, offering.id, STATEMENT, share_resume=False)
-        placement_services.teacher_decide(teacher, application.id, approve=True, comment="")
-        placement_services.employer_decide(employer, application.id, accept=True, message="")
+        application = applications.apply(user, offering.id, STATEMENT, share_resume=False)
+        applications.teacher_decide(teacher, application.id, approve=True, comment="")
+        lifecycle.employer_decide(employer, application.id, accept=True, message="")
         placement = db.session.scalar(
             select(Placement).where(Placement.application_id == application.id)
         )

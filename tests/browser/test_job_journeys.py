@@ -34,7 +34,7 @@ from wbl.hours import services as hours
 from wbl.hours.models import Digest, HourEntry, HourEntryEvent, digest_entry
 from wbl.jobs.models import JobRun
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import services as placements
+from wbl.placements import applications, lifecycle
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 
@@ -67,9 +67,11 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         )
         offering.end_date = today + timedelta(days=7)
         db.session.commit()
-        application = placements.apply(student.user, offering.id, STATEMENT, share_resume=False)
-        placements.teacher_decide(seeded_user("teacher"), application.id, approve=True, comment="")
-        placements.employer_decide(supervisor, application.id, accept=True, message="")
+        application = applications.apply(student.user, offering.id, STATEMENT, share_resume=False)
+        applications.teacher_decide(
+            seeded_user("teacher"), application.id, approve=True, comment=""
+        )
+        lifecycle.employer_decide(supervisor, application.id, accept=True, message="")
         placement = db.session.scalar(
             select(Placement).where(Placement.application_id == application.id)
         )

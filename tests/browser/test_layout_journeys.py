@@ -38,7 +38,7 @@ from wbl.extensions import db, utcnow
 from wbl.hours import services as hours
 from wbl.hours.jobs import send_supervisor_digests
 from wbl.hours.models import Digest, HourEntry, HourEntryEvent, digest_entry
-from wbl.placements import services as placements
+from wbl.placements import applications, lifecycle
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 
@@ -74,9 +74,9 @@ class Setup:
 
 
 def _place(offering_id: int, student: User, teacher: User, employer: User) -> Placement:
-    application = placements.apply(student, offering_id, STATEMENT, share_resume=False)
-    placements.teacher_decide(teacher, application.id, approve=True, comment="")
-    placements.employer_decide(employer, application.id, accept=True, message="")
+    application = applications.apply(student, offering_id, STATEMENT, share_resume=False)
+    applications.teacher_decide(teacher, application.id, approve=True, comment="")
+    lifecycle.employer_decide(employer, application.id, accept=True, message="")
     found = db.session.scalar(select(Placement).where(Placement.application_id == application.id))
     assert found is not None
     return found
@@ -121,9 +121,9 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         running, later, ended = (
             _place(o.id, student.user, teacher, employer) for o in offerings[:3]
         )
-        application = placements.apply(minor.user, offerings[3].id, STATEMENT, share_resume=False)
-        placements.teacher_decide(teacher, application.id, approve=True, comment="")
-        placements.employer_decide(employer, application.id, accept=True, message="")
+        application = applications.apply(minor.user, offerings[3].id, STATEMENT, share_resume=False)
+        applications.teacher_decide(teacher, application.id, approve=True, comment="")
+        lifecycle.employer_decide(employer, application.id, accept=True, message="")
         entries = [
             hours.log_hours(
                 student.user,

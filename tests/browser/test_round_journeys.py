@@ -22,13 +22,8 @@ from tests.support.placement_data import delete_offerings_with_their_application
 from wbl.catalog.models import Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.placements.models import (
-    AllocationRound,
-    RoundChoice,
-    RoundEmployerRank,
-    round_offering,
-)
 from wbl.reference.models import ExperienceKind
+from wbl.rounds.models import AllocationRound, RoundChoice, RoundEmployerRank, round_offering
 
 CLINIC = "Sunrise Veterinary Clinic"
 TITLES = [

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.support.placement_data import Cast, approved
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.placements import services as placement_services
+from wbl.placements import lifecycle
 from wbl.placements.models import Placement
 
 ADULT = date(2007, 1, 1)
@@ -25,7 +25,7 @@ def place(cast: Cast, *, days_before: int = 10, days_after: int = 10) -> Placeme
     db.session.flush()
     application = approved(cast)
     with current_app.test_request_context():
-        placement_services.employer_decide(cast.employer, application.id, accept=True, message="")
+        lifecycle.employer_decide(cast.employer, application.id, accept=True, message="")
     placement = db.session.scalar(
         select(Placement).where(Placement.application_id == application.id)
     )

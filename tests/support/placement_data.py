@@ -24,7 +24,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering, Partner
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import services
+from wbl.placements import applications, lifecycle
 from wbl.placements.models import Application
 from wbl.schools.models import School
 from wbl.students.models import StudentProfile
@@ -66,13 +66,13 @@ def make_cast(*, born: date = MINOR_BIRTHDAY, capacity: int = 3) -> Cast:
 def applied(cast: Cast, student: StudentProfile | None = None) -> Application:
     student = student or cast.student
     with current_app.test_request_context():
-        return services.apply(student.user, cast.offering.id, STATEMENT, share_resume=True)
+        return applications.apply(student.user, cast.offering.id, STATEMENT, share_resume=True)
 
 
 def approved(cast: Cast) -> Application:
     application = applied(cast)
     with current_app.test_request_context():
-        services.teacher_decide(cast.teacher, application.id, approve=True, comment="")
+        applications.teacher_decide(cast.teacher, application.id, approve=True, comment="")
     return application
 
 
@@ -80,7 +80,7 @@ def accepted(cast: Cast) -> Application:
     """Accepted by the employer: a minor's guardian has been e-mailed a consent link."""
     application = approved(cast)
     with current_app.test_request_context():
-        services.employer_decide(cast.employer, application.id, accept=True, message="")
+        lifecycle.employer_decide(cast.employer, application.id, accept=True, message="")
     return application
 
 

@@ -21,9 +21,9 @@ from wbl.auth.models import User, UserRole
 from wbl.catalog.models import Offering, OfferingStatus, Partner
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.placements import rounds
-from wbl.placements.models import AllocationRound, RoundChoice, RoundRanking
 from wbl.reference.models import ExperienceKind
+from wbl.rounds import opening, ranking
+from wbl.rounds.models import AllocationRound, RoundChoice, RoundRanking
 from wbl.schools.models import School
 from wbl.students.models import StudentProfile, Transportation
 
@@ -83,11 +83,11 @@ def open_for(county: County, **overrides: object) -> AllocationRound:
         "priority_rules": ["lottery"],
     }
     args.update(overrides)
-    return rounds.open_round(county.staff, **args)  # type: ignore[arg-type]
+    return opening.open_round(county.staff, **args)  # type: ignore[arg-type]
 
 
 def choose(round_: AllocationRound, student: StudentProfile, offerings: list[Offering]) -> None:
-    rounds.rank_choices(student.user, round_.id, [o.id for o in offerings])
+    ranking.rank_choices(student.user, round_.id, [o.id for o in offerings])
 
 
 def bulk_county(

@@ -75,11 +75,12 @@ from wbl.extensions import db
 from wbl.hours.models import EntryStatus
 from wbl.pathways.models import PathwayRule, RuleKind
 from wbl.pathways.services import seed_default_rules
-from wbl.placements import readiness, rounds
+from wbl.placements import readiness
 from wbl.placements.models import AgreementParty
 from wbl.portfolio.models import DocumentKind
 from wbl.reference.models import ExperienceKind, PogOutcome, PreparatoryActivity
 from wbl.reviews.models import ReviewAssignment
+from wbl.rounds import opening
 
 ANONYMOUS = "anonymous"
 ACTORS: tuple[str, ...] = (
@@ -188,7 +189,7 @@ def build_world() -> World:
         kind=ExperienceKind.INTERNSHIP,
         start_date=local_today() + timedelta(days=60),
     )
-    round_ = rounds.open_round(
+    round_ = opening.open_round(
         county_staff,
         name="Summer internships",
         deadline=datetime.now(UTC) + timedelta(days=7),

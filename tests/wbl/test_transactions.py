@@ -33,7 +33,7 @@ ALLOWED = {
     "wbl.scheduler.execute": "records each job run after the job's own transaction",
     # Each due round is its own transaction: a round that fails is rolled back, logged and
     # reported, and the others still run (see its docstring).
-    "wbl.placements.rounds.run_due_rounds": "one transaction per due round",
+    "wbl.rounds.allocation.run_due_rounds": "one transaction per due round",
     # Sign-in: the throttle writes its counters in transactions of their own, on another
     # connection, before and after the password check (they must outlive a refusal). A
     # SAVEPOINT opened first would hold SQLite's read lock and make those commits fail

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from wbl.extensions import utcnow
-from wbl.placements.services import expire_overdue_consents
+from wbl.placements.consent_answers import expire_overdue_consents
 
 
 @click.group("placements")

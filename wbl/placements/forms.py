@@ -18,8 +18,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from wbl.placements.applications import MAX_STATEMENT, MIN_STATEMENT
 from wbl.placements.models import ApplicationStatus
-from wbl.placements.services import MAX_STATEMENT, MIN_STATEMENT
 
 STATEMENT_HINT = (
     f"Why this opportunity, and what you hope to learn. Between {MIN_STATEMENT} and "

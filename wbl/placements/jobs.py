@@ -6,7 +6,7 @@ from datetime import datetime
 
 from wbl.clock import to_local
 from wbl.evaluations.services import complete_ended
-from wbl.placements import rounds, services
+from wbl.placements import consent_answers
 
 
 def complete_ended_placements(now: datetime) -> str:
@@ -18,8 +18,4 @@ def complete_ended_placements(now: datetime) -> str:
 
 
 def expire_consents(now: datetime) -> str:
-    return f"{services.expire_overdue_consents(now)} consent request(s) expired"
-
-
-def run_due_rounds(now: datetime) -> str:
-    return f"{rounds.run_due_rounds(now)} round(s) run"
+    return f"{consent_answers.expire_overdue_consents(now)} consent request(s) expired"

@@ -22,12 +22,9 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    JSON,
-    Column,
     ForeignKey,
     Index,
     String,
-    Table,
     Text,
     UniqueConstraint,
     text,
@@ -267,98 +264,6 @@ class Placement(Base):
         Before its first day there is nothing to log (the days before are outside its dates)
         and nothing to end (staff cancel the application instead)."""
         return self.status is PlacementStatus.ACTIVE and not self.starts_after(today)
-
-
-class RoundStatus(enum.StrEnum):
-    OPEN = "open"  # students rank choices; employers rank applicants
-    PROPOSED = "proposed"  # allocation run; staff review the result
-    PUBLISHED = "published"  # placements created, everyone told
-
-    @property
-    def label(self) -> str:
-        return {"open": "Open", "proposed": "Result to review", "published": "Published"}[
-            self.value
-        ]
-
-
-class RoundRanking(enum.StrEnum):
-    EMPLOYER = "employer"  # each offering's contacts rank the students who chose it
-    PRIORITY = "priority"  # staff rules: e.g. seniors first, then a lottery
-
-
-round_offering = Table(
-    "round_offering",
-    Base.metadata,
-    Column("round_id", ForeignKey("allocation_round.id", ondelete="CASCADE"), primary_key=True),
-    Column("offering_id", ForeignKey("offering.id"), primary_key=True),
-)
-
-
-class AllocationRound(Base):
-    """A round for programs with more demand than seats (e.g. summer internships).
-
-    Students rank up to ``max_choices`` of the round's offerings before the deadline; the
-    offerings rank students (by employers, or by staff priority rules with a lottery whose
-    ``seed`` is stored, so the same inputs give the same result); ``matching.allocate`` then
-    finds the student-optimal stable allocation, staff review it and publish it."""
-
-    __tablename__ = "allocation_round"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(160))
-    deadline: Mapped[datetime]
-    max_choices: Mapped[int] = mapped_column(default=5)
-    ranking: Mapped[RoundRanking] = mapped_column(
-        str_enum(RoundRanking, 16), default=RoundRanking.PRIORITY
-    )
-    priority_rules: Mapped[list[str]] = mapped_column(JSON, default=list)
-    seed: Mapped[int]
-    status: Mapped[RoundStatus] = mapped_column(
-        str_enum(RoundStatus, 16), default=RoundStatus.OPEN, index=True
-    )
-    result: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    run_at: Mapped[datetime | None]
-    published_at: Mapped[datetime | None]
-
-    offerings: Mapped[list[Offering]] = relationship(secondary=round_offering)
-
-
-class RoundChoice(Base):
-    """A student's ranked choice in a round (rank 1 is the first choice)."""
-
-    __tablename__ = "round_choice"
-    __table_args__ = (
-        UniqueConstraint("round_id", "student_id", "offering_id"),
-        UniqueConstraint("round_id", "student_id", "rank"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("allocation_round.id", ondelete="CASCADE"), index=True
-    )
-    student_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id"), index=True)
-    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
-    rank: Mapped[int]
-
-
-class RoundEmployerRank(Base):
-    """An employer's ranking of a student who chose its offering in a round."""
-
-    __tablename__ = "round_employer_rank"
-    __table_args__ = (
-        UniqueConstraint("round_id", "offering_id", "student_id"),
-        UniqueConstraint("round_id", "offering_id", "rank"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    round_id: Mapped[int] = mapped_column(
-        ForeignKey("allocation_round.id", ondelete="CASCADE"), index=True
-    )
-    offering_id: Mapped[int] = mapped_column(ForeignKey("offering.id"))
-    student_id: Mapped[int] = mapped_column(ForeignKey("student_profile.id"))
-    rank: Mapped[int]
 
 
 class AgreementParty(enum.StrEnum):

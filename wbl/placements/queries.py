@@ -2,7 +2,7 @@
 
 Every function returns a ``Select`` that loads what its page shows (``selectinload``), so a
 page runs the same few queries however many applications it lists. Scope follows the rule
-in ``services.get_application``: a student sees their own; a teacher their school's
+in ``applications.get_application``: a student sees their own; a teacher their school's
 students'; a partner's contacts the applications to their partner's offerings once a teacher
 has approved them; staff their district's schools (county staff and administrators: all).
 """

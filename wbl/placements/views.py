@@ -27,7 +27,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.evaluations import services as evaluations
 from wbl.extensions import db
 from wbl.pagination import page_number, paginate
-from wbl.placements import policies, queries, services
+from wbl.placements import applications, consent_answers, lifecycle, policies, queries
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
     ApplyForm,
@@ -68,17 +68,17 @@ def apply(offering_id: int) -> ResponseReturnValue:
     if profile is None:
         raise NotFound("Your student profile has not been set up yet. Ask your teacher.")
     existing = db.session.scalar(queries.active_application_id(current_user, offering_id))
-    problems = [] if existing else services.can_apply_problems(profile, offering, local_today())
+    problems = [] if existing else applications.can_apply_problems(profile, offering, local_today())
     form = ApplyForm()
     if not existing and not problems and form.validate_on_submit():
         try:
-            application = services.apply(
+            application = applications.apply(
                 current_user,
                 offering_id,
                 form.statement.data or "",
                 share_resume=bool(form.share_resume.data),
             )
-        except services.AlreadyApplied as error:
+        except applications.AlreadyApplied as error:
             flash(error.message, "warning")
             found = db.session.scalar(queries.active_application_id(current_user, offering_id))
             if found:
@@ -94,7 +94,7 @@ def apply(offering_id: int) -> ResponseReturnValue:
             flash("Your application is sent. Your teacher reviews it first.", "success")
             return _back(application.id)
     elif existing and request.method == "POST":
-        flash(services.AlreadyApplied.message, "warning")
+        flash(applications.AlreadyApplied.message, "warning")
         return _back(existing)
     return render_template(
         "placements/apply.html",
@@ -237,7 +237,7 @@ def _actions(viewer: Viewer, application: Application) -> Actions:
 
 
 def _render_application(application_id: int, **forms: object) -> str:
-    application = services.get_application(current_user, application_id)
+    application = applications.get_application(current_user, application_id)
     viewer = _viewer(current_user, application)
     events = application.events
     if viewer.employer_only:
@@ -290,7 +290,7 @@ def teacher_decision(application_id: int) -> ResponseReturnValue:
         return _render_application(application_id, teacher_form=form), 422
     approve = bool(form.approve.data)
     try:
-        services.teacher_decide(
+        applications.teacher_decide(
             current_user, application_id, approve=approve, comment=form.comment.data or ""
         )
     except (NotFound, Forbidden):
@@ -319,7 +319,7 @@ def employer_decision(application_id: int) -> ResponseReturnValue:
         return _render_application(application_id, employer_form=form), 422
     accept = bool(form.accept.data)
     try:
-        outcome = services.employer_decide(
+        outcome = lifecycle.employer_decide(
             current_user, application_id, accept=accept, message=form.message.data or ""
         )
     except (NotFound, Forbidden):
@@ -332,13 +332,13 @@ def employer_decision(application_id: int) -> ResponseReturnValue:
 
 
 _OUTCOME_MESSAGES = {
-    services.Outcome.PLACED: ("Accepted: the student is placed and everyone is told.", "success"),
-    services.Outcome.AWAITING_CONSENT: (
+    lifecycle.Outcome.PLACED: ("Accepted: the student is placed and everyone is told.", "success"),
+    lifecycle.Outcome.AWAITING_CONSENT: (
         "Accepted. The student is under 18, so their guardian has been asked for consent.",
         "success",
     ),
-    services.Outcome.WAITLISTED: (services.NoSeatsLeft.message, "warning"),
-    services.Outcome.DECLINED: ("Declined: the student has been told.", "success"),
+    lifecycle.Outcome.WAITLISTED: (lifecycle.NoSeatsLeft.message, "warning"),
+    lifecycle.Outcome.DECLINED: ("Declined: the student has been told.", "success"),
 }
 
 
@@ -350,7 +350,7 @@ def resubmit(application_id: int) -> ResponseReturnValue:
         _invalid(form)
         return _render_application(application_id, resubmit_form=form), 422
     try:
-        services.resubmit(current_user, application_id, form.statement.data or "")
+        applications.resubmit(current_user, application_id, form.statement.data or "")
     except (NotFound, Forbidden):
         raise
     except DomainError as error:
@@ -370,7 +370,7 @@ def withdraw(application_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         abort(400)
     try:
-        services.withdraw(current_user, application_id)
+        lifecycle.withdraw(current_user, application_id)
     except (NotFound, Forbidden):
         raise
     except DomainError as error:
@@ -388,7 +388,7 @@ def cancel(application_id: int) -> ResponseReturnValue:
         _invalid(form)
         return _render_application(application_id, cancel_form=form), 422
     try:
-        services.cancel(current_user, application_id, form.reason.data or "")
+        lifecycle.cancel(current_user, application_id, form.reason.data or "")
     except (NotFound, Forbidden):
         raise
     except DomainError as error:
@@ -410,7 +410,7 @@ def paper_consent(application_id: int) -> ResponseReturnValue:
         return _render_application(application_id, paper_form=form), 422
     give = form.answer.data == "give"
     try:
-        services.record_paper_consent(
+        consent_answers.record_paper_consent(
             current_user,
             application_id,
             guardian_name=form.guardian_name.data or "",
@@ -442,7 +442,7 @@ _SCAN_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg"
 @policy(Role.STAFF)
 def consent_scan(application_id: int) -> ResponseReturnValue:
     """The signed paper form's scan, as stored (its type was checked by content at upload)."""
-    application = services.get_application(current_user, application_id)
+    application = applications.get_application(current_user, application_id)
     viewer = _viewer(current_user, application)
     consent = application.consent
     if not viewer.is_staff or consent is None or not consent.scan_key:
@@ -493,12 +493,12 @@ def consent(token: str) -> ResponseReturnValue:
             # Both problems at once: the name is checked now too, not after the tick.
             form.agree.errors = ["Tick this box to give consent, or choose “I do not consent”."]
             try:
-                services.signature(form.typed_name.data or "", give=True)
+                consent_answers.signature(form.typed_name.data or "", give=True)
             except DomainError as error:
                 form.typed_name.errors = [error.message]
         else:
             try:
-                services.answer_consent(
+                consent_answers.answer_consent(
                     found.id,
                     nonce,
                     give=give,

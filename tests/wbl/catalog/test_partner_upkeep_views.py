@@ -17,7 +17,7 @@ from wbl.access import Role
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.errors import NotFound
 from wbl.extensions import db
-from wbl.placements import services as placement_services
+from wbl.placements import applications
 from wbl.placements.models import Application, Placement
 from wbl.storage import storage
 
@@ -199,7 +199,7 @@ def test_nobody_applies_to_a_deactivated_partner(client, login_as, post_form) ->
     assert client.get(url).status_code == 404
     assert post_form(url, {"statement": STATEMENT}, page="/home").status_code == 404
     with pytest.raises(NotFound), current_app.test_request_context():
-        placement_services.apply(cast.student.user, cast.offering.id, STATEMENT, share_resume=False)
+        applications.apply(cast.student.user, cast.offering.id, STATEMENT, share_resume=False)
     assert db.session.scalar(select(Application.id)) is None
 
 

@@ -352,13 +352,13 @@ def test_student_home_recommends_nothing_the_student_has_or_has_done(client, log
 
     from tests.support.evaluation_data import ended_placement
     from tests.support.placement_data import STATEMENT, make_cast
-    from wbl.placements import services as placements
+    from wbl.placements import applications
 
     cast = make_cast(born=date(2007, 1, 1))
     ended = ended_placement(cast)
     pending = make_offering(title="Shadow a pharmacist")
     with current_app.test_request_context():
-        placements.apply(cast.student.user, pending.id, STATEMENT, share_resume=False)
+        applications.apply(cast.student.user, pending.id, STATEMENT, share_resume=False)
     make_offering(title="Shadow a radiographer")
 
     login_as(cast.student.user)

@@ -42,6 +42,7 @@ def test_the_convention_finds_the_jobs_of_every_feature() -> None:
         "wbl.jobs.jobs",
         "wbl.notifications.jobs",
         "wbl.placements.jobs",
+        "wbl.rounds.jobs",
         "wbl.signup.jobs",
     }
 

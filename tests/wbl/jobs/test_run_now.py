@@ -83,7 +83,7 @@ def test_a_failing_job_run_now_is_flashed_as_failed(
     def boom(now: object) -> str:
         raise RuntimeError("no rounds today")
 
-    monkeypatch.setattr("wbl.placements.jobs.run_due_rounds", boom)
+    monkeypatch.setattr("wbl.rounds.jobs.run_due_rounds", boom)
     login_as(make_user(roles={Role.ADMIN}))
     db.session.commit()  # the failed job rolls its own work back, not the admin's account
     _run_now(client, "run-due-rounds")
@@ -150,7 +150,7 @@ def test_a_failing_flask_jobs_run_exits_non_zero(
     def boom(now: object) -> str:
         raise RuntimeError("no rounds today")
 
-    monkeypatch.setattr("wbl.placements.jobs.run_due_rounds", boom)
+    monkeypatch.setattr("wbl.rounds.jobs.run_due_rounds", boom)
     result = app.test_cli_runner().invoke(args=["jobs", "run", "run-due-rounds"])
     assert result.exit_code == 1
     assert "run-due-rounds failed: RuntimeError: no rounds today" in result.output

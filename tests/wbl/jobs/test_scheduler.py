@@ -17,7 +17,7 @@ from wbl.catalog.models import OfferingStatus
 from wbl.extensions import db
 from wbl.jobs.models import JobRun
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import services
+from wbl.placements import lifecycle
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.scheduler import JOBS, build_scheduler, execute, register_jobs
 
@@ -47,7 +47,7 @@ def test_placements_whose_end_date_passed_are_completed(app) -> None:
     cast = make_cast(born=date(2007, 1, 1))  # an adult: placed when accepted
     application = approved(cast)
     with app.test_request_context():
-        services.employer_decide(cast.employer, application.id, accept=True)
+        lifecycle.employer_decide(cast.employer, application.id, accept=True)
     placement = db.session.scalar(
         select(Placement).where(Placement.application_id == application.id)
     )
@@ -80,7 +80,7 @@ def test_a_failing_job_is_recorded_not_raised(app, monkeypatch) -> None:
     def boom(now: datetime) -> str:
         raise RuntimeError("the mail server is on fire")
 
-    monkeypatch.setattr("wbl.placements.jobs.run_due_rounds", boom)
+    monkeypatch.setattr("wbl.rounds.jobs.run_due_rounds", boom)
     run = execute("run-due-rounds", NOW)
     assert run.ok is False
     assert "the mail server is on fire" in run.result

@@ -22,8 +22,9 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db, utcnow
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import services
+from wbl.placements import applications, consent_answers, lifecycle
 from wbl.placements.consent import UsedLink, read_consent_link
+from wbl.placements.lifecycle import Outcome
 from wbl.placements.models import (
     Application,
     ApplicationStatus,
@@ -31,7 +32,6 @@ from wbl.placements.models import (
     Placement,
     ReadinessRecord,
 )
-from wbl.placements.services import Outcome
 from wbl.reference.models import ExperienceKind, PreparatoryActivity
 
 STATEMENT = "I care for our family's animals and want to learn how a clinic works."
@@ -58,11 +58,11 @@ class World:
 
     def apply(self, student=None) -> Application:
         student = student or self.student
-        return services.apply(student.user, self.offering.id, STATEMENT, share_resume=False)
+        return applications.apply(student.user, self.offering.id, STATEMENT, share_resume=False)
 
     def approved(self, student=None) -> Application:
         application = self.apply(student)
-        services.teacher_decide(self.teacher, application.id, approve=True, comment="")
+        applications.teacher_decide(self.teacher, application.id, approve=True, comment="")
         return application
 
 
@@ -78,9 +78,9 @@ def _mail_to(address: str) -> list[OutboxMessage]:
 def test_the_whole_flow_for_a_minor(world: World) -> None:
     application = world.apply()
     assert application.status is ApplicationStatus.SUBMITTED
-    services.teacher_decide(world.teacher, application.id, approve=True, comment="Good fit")
+    applications.teacher_decide(world.teacher, application.id, approve=True, comment="Good fit")
     assert application.status is ApplicationStatus.APPROVED
-    outcome = services.employer_decide(world.employer, application.id, accept=True)
+    outcome = lifecycle.employer_decide(world.employer, application.id, accept=True)
     assert outcome is Outcome.AWAITING_CONSENT
     assert application.status is ApplicationStatus.ACCEPTED
     assert db.session.get(Offering, world.offering.id).seats_taken == 1
@@ -90,7 +90,7 @@ def test_the_whole_flow_for_a_minor(world: World) -> None:
     token = mail[0].body_text.split("/consent/")[1].split()[0]
     found, nonce = read_consent_link(token)
     assert found.id == consent.id
-    services.answer_consent(
+    consent_answers.answer_consent(
         consent.id, nonce, give=True, typed_name="Pat Guardian", ip_address="203.0.113.9"
     )
     assert application.status is ApplicationStatus.PLACED
@@ -117,14 +117,14 @@ def test_the_whole_flow_for_a_minor(world: World) -> None:
 def test_an_adult_is_placed_when_accepted(app) -> None:
     world = World(born=date(2007, 1, 1))
     application = world.approved()
-    assert services.employer_decide(world.employer, application.id, accept=True) is Outcome.PLACED
+    assert lifecycle.employer_decide(world.employer, application.id, accept=True) is Outcome.PLACED
     assert application.status is ApplicationStatus.PLACED
     assert application.consent is None
 
 
 def test_one_active_application_per_offering(world: World) -> None:
     world.apply()
-    with pytest.raises(services.AlreadyApplied):
+    with pytest.raises(applications.AlreadyApplied):
         world.apply()
     count = db.session.scalar(select(func.count(Application.id)))
     assert count == 1
@@ -132,7 +132,7 @@ def test_one_active_application_per_offering(world: World) -> None:
 
 def test_a_withdrawn_application_can_be_made_again(world: World) -> None:
     first = world.apply()
-    services.withdraw(world.student.user, first.id)
+    lifecycle.withdraw(world.student.user, first.id)
     second = world.apply()
     assert second.id != first.id
 
@@ -142,7 +142,7 @@ def test_a_withdrawn_application_can_be_made_again(world: World) -> None:
 )
 def test_the_statement_is_checked(world: World, statement: str, field: str) -> None:
     with pytest.raises(DomainError) as caught:
-        services.apply(world.student.user, world.offering.id, statement, share_resume=False)
+        applications.apply(world.student.user, world.offering.id, statement, share_resume=False)
     assert caught.value.field == field
 
 
@@ -183,34 +183,34 @@ def test_only_the_right_people_move_an_application(world: World) -> None:
     application = world.apply()
     other_school_teacher = make_user(roles={Role.TEACHER}, school=make_school())
     with pytest.raises(NotFound):
-        services.teacher_decide(other_school_teacher, application.id, approve=True, comment="")
+        applications.teacher_decide(other_school_teacher, application.id, approve=True, comment="")
     with pytest.raises(Forbidden):  # a student cannot approve their own application
-        services.teacher_decide(world.student.user, application.id, approve=True, comment="")
+        applications.teacher_decide(world.student.user, application.id, approve=True, comment="")
     with pytest.raises(NotFound):  # employers do not see it before the teacher approves
-        services.employer_decide(world.employer, application.id, accept=True)
-    services.teacher_decide(world.teacher, application.id, approve=True, comment="")
+        lifecycle.employer_decide(world.employer, application.id, accept=True)
+    applications.teacher_decide(world.teacher, application.id, approve=True, comment="")
     with pytest.raises(NotFound):  # another partner's employer
-        services.employer_decide(make_employer(), application.id, accept=True)
+        lifecycle.employer_decide(make_employer(), application.id, accept=True)
     with pytest.raises(Forbidden):
-        services.employer_decide(world.teacher, application.id, accept=True)
+        lifecycle.employer_decide(world.teacher, application.id, accept=True)
 
 
 def test_a_decision_counts_once(world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
-    with pytest.raises(services.AlreadyDecided):
-        services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
+    with pytest.raises(applications.AlreadyDecided):
+        lifecycle.employer_decide(world.employer, application.id, accept=True)
     assert db.session.get(Offering, world.offering.id).seats_taken == 1
 
 
 def test_returning_needs_a_comment_and_the_student_can_resubmit(world: World) -> None:
     application = world.apply()
     with pytest.raises(DomainError) as caught:
-        services.teacher_decide(world.teacher, application.id, approve=False, comment=" ")
+        applications.teacher_decide(world.teacher, application.id, approve=False, comment=" ")
     assert caught.value.field == "comment"
-    services.teacher_decide(world.teacher, application.id, approve=False, comment="Say why.")
+    applications.teacher_decide(world.teacher, application.id, approve=False, comment="Say why.")
     assert application.status is ApplicationStatus.RETURNED
-    services.resubmit(world.student.user, application.id, STATEMENT + " I volunteer weekly.")
+    applications.resubmit(world.student.user, application.id, STATEMENT + " I volunteer weekly.")
     assert application.status is ApplicationStatus.SUBMITTED
     assert application.statement.endswith("weekly.")
 
@@ -220,12 +220,12 @@ def test_no_seat_left_puts_the_application_on_the_waitlist(app) -> None:
     first = world.approved()
     other = make_student(school=world.school, date_of_birth=date(2007, 5, 5))
     second = world.approved(other)
-    assert services.employer_decide(world.employer, first.id, accept=True) is Outcome.PLACED
-    assert services.employer_decide(world.employer, second.id, accept=True) is Outcome.WAITLISTED
+    assert lifecycle.employer_decide(world.employer, first.id, accept=True) is Outcome.PLACED
+    assert lifecycle.employer_decide(world.employer, second.id, accept=True) is Outcome.WAITLISTED
     assert second.status is ApplicationStatus.WAITLISTED
     assert db.session.get(Offering, world.offering.id).seats_taken == 1
     # A seat frees up: the waitlisted student is offered it (and, as an adult, placed).
-    services.withdraw(world.student.user, first.id)
+    lifecycle.withdraw(world.student.user, first.id)
     assert second.status is ApplicationStatus.PLACED
     assert db.session.get(Offering, world.offering.id).seats_taken == 1
     assert any("A seat opened" in m.subject for m in _mail_to(other.user.email))
@@ -233,18 +233,20 @@ def test_no_seat_left_puts_the_application_on_the_waitlist(app) -> None:
 
 def test_a_refusal_releases_the_seat(world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     consent = application.consent
-    services.answer_consent(consent.id, consent.nonce, give=False, typed_name="", ip_address="x")
+    consent_answers.answer_consent(
+        consent.id, consent.nonce, give=False, typed_name="", ip_address="x"
+    )
     assert application.status is ApplicationStatus.CONSENT_REFUSED
     assert db.session.get(Offering, world.offering.id).seats_taken == 0
 
 
 def test_a_consent_with_the_wrong_nonce_changes_nothing(world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     with pytest.raises(DomainError, match="already been used"):
-        services.answer_consent(
+        consent_answers.answer_consent(
             application.consent.id, "0" * 32, give=True, typed_name="Pat G", ip_address="x"
         )
     assert application.consent.status is ConsentStatus.PENDING
@@ -253,38 +255,40 @@ def test_a_consent_with_the_wrong_nonce_changes_nothing(world: World) -> None:
 
 def test_consent_needs_a_typed_name(world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     consent = application.consent
     with pytest.raises(DomainError) as caught:
-        services.answer_consent(consent.id, consent.nonce, give=True, typed_name=" ", ip_address="")
+        consent_answers.answer_consent(
+            consent.id, consent.nonce, give=True, typed_name=" ", ip_address=""
+        )
     assert caught.value.field == "typed_name"
     assert consent.status is ConsentStatus.PENDING
 
 
 def test_unanswered_consents_expire_and_release_the_seat(world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     later = utcnow() + timedelta(days=8)
-    assert services.expire_overdue_consents(later) == 1
+    assert consent_answers.expire_overdue_consents(later) == 1
     assert application.status is ApplicationStatus.CONSENT_EXPIRED
     assert db.session.get(Offering, world.offering.id).seats_taken == 0
-    assert services.expire_overdue_consents(later) == 0  # idempotent
+    assert consent_answers.expire_overdue_consents(later) == 0  # idempotent
 
 
 def test_staff_record_paper_consent_with_a_scan(world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     with pytest.raises(DomainError, match="PDF, PNG or JPEG"):
-        services.record_paper_consent(
+        consent_answers.record_paper_consent(
             world.staff, application.id, guardian_name="Pat Guardian", give=True, scan=b"MZ exe"
         )
-    services.record_paper_consent(
+    consent_answers.record_paper_consent(
         world.staff, application.id, guardian_name="Pat Guardian", give=True, scan=png_bytes()
     )
     assert application.status is ApplicationStatus.PLACED
     assert application.consent.scan_key is not None
     with pytest.raises(Forbidden):
-        services.record_paper_consent(
+        consent_answers.record_paper_consent(
             world.teacher, application.id, guardian_name="x y z", give=True, scan=png_bytes()
         )
 
@@ -292,11 +296,11 @@ def test_staff_record_paper_consent_with_a_scan(world: World) -> None:
 def test_staff_cancel_with_a_reason_and_the_seat_comes_back(app) -> None:
     world = World(born=date(2007, 1, 1))
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     with pytest.raises(DomainError) as caught:
-        services.cancel(world.staff, application.id, "")
+        lifecycle.cancel(world.staff, application.id, "")
     assert caught.value.field == "reason"
-    services.cancel(world.staff, application.id, "The site closed for renovation.")
+    lifecycle.cancel(world.staff, application.id, "The site closed for renovation.")
     assert application.status is ApplicationStatus.CANCELLED
     assert application.placement.status.value == "cancelled"
     assert db.session.get(Offering, world.offering.id).seats_taken == 0
@@ -310,15 +314,15 @@ def test_cancelling_after_the_placement_ended_does_not_free_its_seat_again(app) 
 
     world = World(born=date(2007, 1, 1), capacity=2)
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     application.placement.start_date = local_today() - timedelta(days=5)
     db.session.commit()
     other = world.approved(make_student(school=world.school, date_of_birth=date(2007, 1, 1)))
-    services.employer_decide(world.employer, other.id, accept=True)
+    lifecycle.employer_decide(world.employer, other.id, accept=True)
     assert db.session.get(Offering, world.offering.id).seats_taken == 2
     complete_placement(world.employer, application.placement.id)
     assert db.session.get(Offering, world.offering.id).seats_taken == 1
-    services.cancel(world.staff, application.id, "Entered in error.")
+    lifecycle.cancel(world.staff, application.id, "Entered in error.")
     assert db.session.get(Offering, world.offering.id).seats_taken == 1
     assert application.placement.status.value == "completed"
 
@@ -327,12 +331,12 @@ def test_district_staff_do_not_see_other_districts(world: World) -> None:
     application = world.apply()
     outsider = make_user(roles={Role.STAFF}, district=make_school().district)
     with pytest.raises(NotFound):
-        services.get_application(outsider, application.id)
+        applications.get_application(outsider, application.id)
 
 
 def test_the_expiry_command_releases_overdue_seats(app, world: World) -> None:
     application = world.approved()
-    services.employer_decide(world.employer, application.id, accept=True)
+    lifecycle.employer_decide(world.employer, application.id, accept=True)
     application.consent.due_at = utcnow() - timedelta(minutes=1)
     db.session.flush()
     result = app.test_cli_runner().invoke(args=["placements", "expire-consents"])

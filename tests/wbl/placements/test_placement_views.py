@@ -317,17 +317,17 @@ def test_lists_run_a_constant_number_of_queries(client, login_as, count_queries,
 def _advance(cast: Cast, student, role: str) -> Application:
     from flask import current_app
 
-    from wbl.placements import services
+    from wbl.placements import applications
 
     if role == "student":
         student = cast.student
         offering = make_offering(partner=cast.partner)
         with current_app.test_request_context():
-            return services.apply(student.user, offering.id, STATEMENT, share_resume=False)
+            return applications.apply(student.user, offering.id, STATEMENT, share_resume=False)
     application = applied(cast, student)
     if role == "employer":
         with current_app.test_request_context():
-            services.teacher_decide(cast.teacher, application.id, approve=True, comment="")
+            applications.teacher_decide(cast.teacher, application.id, approve=True, comment="")
     return application
 
 
@@ -405,14 +405,14 @@ def test_no_seat_left_puts_the_applicant_on_the_waitlist(
     second = applied(cast, make_student(school=cast.school))
     from flask import current_app
 
-    from wbl.placements import services
+    from wbl.placements import applications, lifecycle
 
     with current_app.test_request_context():
-        services.teacher_decide(cast.teacher, second.id, approve=True, comment="")
+        applications.teacher_decide(cast.teacher, second.id, approve=True, comment="")
     login_as(cast.employer)
     post_form(f"{page_of(second)}/employer-decision", {"accept": "Accept"}, page=page_of(second))
     assert status_of(second) is ApplicationStatus.WAITLISTED
-    assert services.NoSeatsLeft.message in client.get(page_of(second)).get_data(as_text=True)
+    assert lifecycle.NoSeatsLeft.message in client.get(page_of(second)).get_data(as_text=True)
 
 
 def test_the_employer_declines(client, login_as, post_form, cast: Cast) -> None:
@@ -707,11 +707,11 @@ def test_a_consent_post_without_its_csrf_token_changes_nothing(client, cast: Cas
 def test_employers_do_not_see_the_teachers_notes(client, login_as, cast: Cast) -> None:
     from flask import current_app
 
-    from wbl.placements import services
+    from wbl.placements import applications
 
     application = applied(cast)
     with current_app.test_request_context():
-        services.teacher_decide(
+        applications.teacher_decide(
             cast.teacher, application.id, approve=True, comment="Needs reminders about deadlines"
         )
     login_as(cast.employer)

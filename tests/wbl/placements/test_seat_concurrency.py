@@ -30,7 +30,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering, Partner, PartnerContact
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import services
+from wbl.placements import lifecycle
 from wbl.placements.models import (
     Application,
     ApplicationEvent,
@@ -111,7 +111,7 @@ def test_twenty_acceptances_for_five_seats(busy_app: Flask, no_isolation: None) 
                 actor = db.session.get(User, employer_id)
                 assert actor is not None
                 start.wait(timeout=30)
-                outcome = services.employer_decide(actor, application_id, accept=True)
+                outcome = lifecycle.employer_decide(actor, application_id, accept=True)
                 with lock:
                     outcomes.append(outcome.value)
                 db.session.remove()
@@ -141,4 +141,4 @@ def test_twenty_acceptances_for_five_seats(busy_app: Flask, no_isolation: None) 
             select(Offering.seats_taken).where(Offering.id == offering_id)
         )
         assert (placed, waiting, seats_taken) == (SEATS, THREADS - SEATS, SEATS)
-        assert services.NoSeatsLeft.message.startswith("No seats left")
+        assert lifecycle.NoSeatsLeft.message.startswith("No seats left")

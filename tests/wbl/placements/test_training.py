@@ -21,7 +21,7 @@ from tests.support.placement_data import Cast, accepted, make_cast
 from wbl.access import Role
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import services, training
+from wbl.placements import consent_answers, lifecycle, training
 from wbl.placements.models import (
     AgreementAcknowledgement,
     AgreementParty,
@@ -52,7 +52,7 @@ def placed(cast: Cast) -> Placement:
     if consent is not None:
         assert consent.nonce is not None
         with current_app.test_request_context():
-            services.answer_consent(
+            consent_answers.answer_consent(
                 consent.id, consent.nonce, give=True, typed_name="Pat Guardian", ip_address=""
             )
     placement = db.session.scalar(
@@ -528,7 +528,7 @@ def test_a_cancelled_placement_retires_the_links(client, login_as, post_form, ca
     placement = placed(cast)
     path = link_path(cast.student.user.email)
     with current_app.test_request_context():
-        services.cancel(cast.staff, placement.application_id, "The clinic closed for repairs.")
+        lifecycle.cancel(cast.staff, placement.application_id, "The clinic closed for repairs.")
     db.session.expire_all()
     assert client.get(path).status_code == 410
     assert db.session.get(Application, placement.application_id) is not None

@@ -19,7 +19,7 @@ from tests.support.builders import make_employer, make_offering, make_partner
 from tests.support.roster_files import EXAMPLE
 from wbl.auth.models import User
 from wbl.extensions import db
-from wbl.placements import services as placements
+from wbl.placements import applications
 from wbl.roster.imports import import_roster
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import ClassSection
@@ -68,10 +68,10 @@ def rostered() -> dict[str, Any]:
     offering = make_offering(partner=partner)
     db.session.commit()
     with current_app.test_request_context():
-        application = placements.apply(
+        application = applications.apply(
             ana.user, offering.id, "I would like to learn.", share_resume=True
         )
-        placements.teacher_decide(teacher, application.id, approve=True, comment="")
+        applications.teacher_decide(teacher, application.id, approve=True, comment="")
     return {
         "ana": ana,
         "teacher": teacher,

@@ -13,9 +13,10 @@ from wbl.catalog.models import INDIVIDUAL_KINDS
 from wbl.clock import local_to_utc
 from wbl.errors import DomainError
 from wbl.extensions import db
-from wbl.placements import rounds
-from wbl.placements.models import RoundRanking, RoundStatus
-from wbl.placements.rounds_forms import (
+from wbl.reference.models import ExperienceKind
+from wbl.reference.queries import experience_type_names
+from wbl.rounds import allocation, opening, proposal, ranking
+from wbl.rounds.forms import (
     PRIORITY_CHOICES,
     ConfirmForm,
     OfferingFilterForm,
@@ -23,8 +24,7 @@ from wbl.placements.rounds_forms import (
     choices_form,
     ranking_form,
 )
-from wbl.reference.models import ExperienceKind
-from wbl.reference.queries import experience_type_names
+from wbl.rounds.models import RoundRanking, RoundStatus
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
@@ -51,13 +51,13 @@ def index() -> ResponseReturnValue:
     if filters.kind.data in {k.value for k in INDIVIDUAL_KINDS}:
         kind = ExperienceKind(filters.kind.data)
     text = (filters.q.data or "").strip()[:100]
-    offerings = list(db.session.scalars(rounds.eligible_offerings(kind, text)))
+    offerings = list(db.session.scalars(opening.eligible_offerings(kind, text)))
     form = OpenRoundForm()
     form.offering_ids.choices = [SelectChoice(o.id, o.title) for o in offerings]
     if form.validate_on_submit():
         ids = [o.id for o in offerings] if form.all_filtered.data else form.offering_ids.data
         try:
-            round_ = rounds.open_round(
+            round_ = opening.open_round(
                 current_user,
                 name=form.name.data or "",
                 deadline=local_to_utc(form.deadline_date.data, form.deadline_time.data),
@@ -73,7 +73,7 @@ def index() -> ResponseReturnValue:
             return redirect(url_for("rounds.detail", round_id=round_.id))
     return render_template(
         "rounds/index.html",
-        rounds=list(db.session.scalars(rounds.rounds_for_staff())),
+        rounds=list(db.session.scalars(opening.rounds_for_staff())),
         form=form,
         filters=filters,
         offerings=offerings,
@@ -85,13 +85,13 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:round_id>")
 @policy(Role.STAFF)
 def detail(round_id: int) -> ResponseReturnValue:
-    review = rounds.round_review(current_user, round_id)
+    review = proposal.round_review(current_user, round_id)
     return render_template(
         "rounds/detail.html",
         review=review,
         form=ConfirmForm(),
         RoundStatus=RoundStatus,
-        rules=rounds.PRIORITY_RULES,
+        rules=opening.PRIORITY_RULES,
         kind_names=experience_type_names(),
     )
 
@@ -102,7 +102,7 @@ def run(round_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        round_ = rounds.run_round(current_user, round_id)
+        round_ = allocation.run_round(current_user, round_id)
     except DomainError as error:
         flash(error.message, "warning")
     else:
@@ -116,7 +116,7 @@ def publish(round_id: int) -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        counts = rounds.publish_round(current_user, round_id)
+        counts = allocation.publish_round(current_user, round_id)
     except DomainError as error:
         flash(error.message, "warning")
     else:
@@ -135,13 +135,13 @@ def publish(round_id: int) -> ResponseReturnValue:
 @bp.get("/mine")
 @policy(Role.STUDENT)
 def mine() -> ResponseReturnValue:
-    return render_template("rounds/mine.html", rows=rounds.student_rounds(current_user))
+    return render_template("rounds/mine.html", rows=ranking.student_rounds(current_user))
 
 
 @bp.route("/<int:round_id>/choose", methods=["GET", "POST"])
 @policy(Role.STUDENT)
 def choose(round_id: int) -> ResponseReturnValue:
-    page = rounds.student_round(current_user, round_id)
+    page = ranking.student_round(current_user, round_id)
     options = [
         SelectChoice(o.offering.id, f"{o.offering.title} — {o.offering.partner.name}")
         for o in page.options
@@ -155,7 +155,7 @@ def choose(round_id: int) -> ResponseReturnValue:
     if page.accepting and form.validate_on_submit():
         ids = [f.data for f in fields if f.data]
         try:
-            saved = rounds.rank_choices(current_user, round_id, ids)
+            saved = ranking.rank_choices(current_user, round_id, ids)
         except DomainError as error:
             _form_error(form, error, "choice_1")
         else:
@@ -182,13 +182,13 @@ def choose(round_id: int) -> ResponseReturnValue:
 @bp.get("/employer")
 @policy(Role.EMPLOYER)
 def employer_index() -> ResponseReturnValue:
-    return render_template("rounds/employer_index.html", rows=rounds.employer_rounds(current_user))
+    return render_template("rounds/employer_index.html", rows=ranking.employer_rounds(current_user))
 
 
 @bp.route("/<int:round_id>/offerings/<int:offering_id>/rank", methods=["GET", "POST"])
 @policy(Role.EMPLOYER)
 def employer(round_id: int, offering_id: int) -> ResponseReturnValue:
-    page = rounds.employer_ranking(current_user, round_id, offering_id)
+    page = ranking.employer_ranking(current_user, round_id, offering_id)
     ids = [c.student.id for c in page.candidates]
     form = ranking_form(ids, {c.student.id: c.student.user.full_name for c in page.candidates})
     if not form.is_submitted():
@@ -208,7 +208,7 @@ def employer(round_id: int, offering_id: int) -> ResponseReturnValue:
             by_rank[rank] = sid
         if not clash:
             try:
-                saved = rounds.rank_students(
+                saved = ranking.rank_students(
                     current_user, round_id, offering_id, [by_rank[r] for r in sorted(by_rank)]
                 )
             except DomainError as error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from wbl.extensions import utcnow
-from wbl.placements.rounds import DueRoundsFailed, run_due_rounds
+from wbl.rounds.allocation import DueRoundsFailed, run_due_rounds
 
 
 @click.group("rounds")

@@ -28,19 +28,16 @@ from wbl.catalog.models import Offering, OfferingStatus
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import rounds
-from wbl.placements.models import (
+from wbl.placements.models import Application, ApplicationStatus, GuardianConsent, Placement
+from wbl.reference.models import ExperienceKind
+from wbl.rounds import allocation, opening, proposal, ranking
+from wbl.rounds.models import (
     AllocationRound,
-    Application,
-    ApplicationStatus,
-    GuardianConsent,
-    Placement,
     RoundChoice,
     RoundEmployerRank,
     RoundRanking,
     RoundStatus,
 )
-from wbl.reference.models import ExperienceKind
 
 
 @pytest.fixture
@@ -51,7 +48,7 @@ def county(app) -> County:
 def publish(actor, round_id: int) -> dict[str, int]:
     """Publishing runs inside a request (the e-mails carry links), as the web view does."""
     with current_app.test_request_context():
-        return rounds.publish_round(actor, round_id)
+        return allocation.publish_round(actor, round_id)
 
 
 def fresh(round_: AllocationRound) -> AllocationRound:
@@ -77,7 +74,7 @@ def test_staff_open_a_round_with_a_stored_seed(county: County) -> None:
 @pytest.mark.parametrize("role", [Role.STUDENT, Role.EMPLOYER, Role.TEACHER])
 def test_only_staff_open_rounds(county: County, role: Role) -> None:
     with pytest.raises(Forbidden):
-        rounds.open_round(
+        opening.open_round(
             make_user(roles={role}),
             name="X",
             deadline=in_days(3),
@@ -88,7 +85,7 @@ def test_only_staff_open_rounds(county: County, role: Role) -> None:
 def test_district_staff_do_not_manage_county_rounds(county: County) -> None:
     district_staff = make_user(roles={Role.STAFF}, district=make_district())
     with pytest.raises(Forbidden):
-        rounds.open_round(
+        opening.open_round(
             district_staff, name="X", deadline=in_days(3), offering_ids=[county.offerings[0].id]
         )
 
@@ -136,12 +133,12 @@ def test_eligible_offerings_filter_by_kind_and_text(county: County) -> None:
     db.session.flush()
     ids = set(
         db.session.scalars(
-            rounds.eligible_offerings(ExperienceKind.INTERNSHIP).with_only_columns(Offering.id)
+            opening.eligible_offerings(ExperienceKind.INTERNSHIP).with_only_columns(Offering.id)
         )
     )
     assert {o.id for o in county.offerings} <= ids
     assert full.id not in ids
-    titles = list(db.session.scalars(rounds.eligible_offerings(None, "shadow z")))
+    titles = list(db.session.scalars(opening.eligible_offerings(None, "shadow z")))
     assert [o.title for o in titles] == ["Shadow Z"]
 
 
@@ -195,15 +192,15 @@ def test_choices_close_at_the_deadline(county: County) -> None:
     (student,) = students(county, 1)
     round_.deadline = in_days(-0.01)
     db.session.flush()
-    with pytest.raises(rounds.RoundClosed):
+    with pytest.raises(ranking.RoundClosed):
         choose(round_, student, [county.offerings[0]])
 
 
 def test_choices_close_once_run(county: County) -> None:
     round_ = open_for(county)
     (student,) = students(county, 1)
-    rounds.run_round(county.staff, round_.id)
-    with pytest.raises(rounds.RoundClosed):
+    allocation.run_round(county.staff, round_.id)
+    with pytest.raises(ranking.RoundClosed):
         choose(round_, student, [county.offerings[0]])
 
 
@@ -214,7 +211,7 @@ def test_offerings_the_student_is_not_eligible_for(county: County) -> None:
     (student,) = students(county, 1, grade=10)
     with pytest.raises(DomainError, match="grade 12"):
         choose(round_, student, [county.offerings[1]])
-    page = rounds.student_round(student.user, round_.id)
+    page = ranking.student_round(student.user, round_.id)
     problems = {o.offering.id: o.problem for o in page.options}
     assert "grade 12" in problems[county.offerings[1].id]
     assert problems[county.offerings[0].id] == ""
@@ -223,7 +220,7 @@ def test_offerings_the_student_is_not_eligible_for(county: County) -> None:
 def test_only_students_rank_choices(county: County) -> None:
     round_ = open_for(county)
     with pytest.raises(Forbidden):
-        rounds.rank_choices(county.employers[0], round_.id, [county.offerings[0].id])
+        ranking.rank_choices(county.employers[0], round_.id, [county.offerings[0].id])
 
 
 # --- employers' rankings -------------------------------------------------------------------
@@ -237,17 +234,17 @@ def test_employer_ranks_students_who_chose_their_offering(county: County) -> Non
         choose(round_, s, [a])
     choose(round_, s3, [county.offerings[1]])
     employer = county.employers[0]
-    page = rounds.employer_ranking(employer, round_.id, a.id)
+    page = ranking.employer_ranking(employer, round_.id, a.id)
     assert {c.student.id for c in page.candidates} == {s1.id, s2.id}
-    rounds.rank_students(employer, round_.id, a.id, [s2.id, s1.id])
+    ranking.rank_students(employer, round_.id, a.id, [s2.id, s1.id])
     assert list(
         db.session.scalars(select(RoundEmployerRank.student_id).order_by(RoundEmployerRank.rank))
     ) == [s2.id, s1.id]
     with pytest.raises(DomainError, match="only students who chose"):
-        rounds.rank_students(employer, round_.id, a.id, [s3.id])
+        ranking.rank_students(employer, round_.id, a.id, [s3.id])
     with pytest.raises(DomainError, match="only once"):
-        rounds.rank_students(employer, round_.id, a.id, [s1.id, s1.id])
-    listed = rounds.employer_rounds(employer)
+        ranking.rank_students(employer, round_.id, a.id, [s1.id, s1.id])
+    listed = ranking.employer_rounds(employer)
     assert [(r.offering.id, r.choosers) for r in listed] == [(a.id, 2)]
 
 
@@ -255,15 +252,15 @@ def test_employer_of_another_partner_gets_not_found(county: County) -> None:
     round_ = open_for(county, ranking=RoundRanking.EMPLOYER)
     other = county.employers[1]
     with pytest.raises(NotFound):
-        rounds.employer_ranking(other, round_.id, county.offerings[0].id)
+        ranking.employer_ranking(other, round_.id, county.offerings[0].id)
     with pytest.raises(NotFound):
-        rounds.rank_students(other, round_.id, county.offerings[0].id, [])
+        ranking.rank_students(other, round_.id, county.offerings[0].id, [])
 
 
 def test_priority_rounds_have_no_employer_ranking(county: County) -> None:
     round_ = open_for(county, ranking=RoundRanking.PRIORITY)
     with pytest.raises(NotFound):
-        rounds.employer_ranking(county.employers[0], round_.id, county.offerings[0].id)
+        ranking.employer_ranking(county.employers[0], round_.id, county.offerings[0].id)
 
 
 # --- running -------------------------------------------------------------------------------
@@ -283,7 +280,7 @@ def test_statistics_on_a_hand_made_case(app) -> None:
     choose(round_, s2, [a, b])
     choose(round_, s3, [a, b, c])
     choose(round_, s4, [a, b])
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     result = fresh(round_).result
     assert fresh(round_).status is RoundStatus.PROPOSED
     assert result["assignments"] == {str(s1.id): a.id, str(s2.id): b.id, str(s3.id): c.id}
@@ -298,7 +295,7 @@ def test_statistics_on_a_hand_made_case(app) -> None:
     assert stats["seats_left"] == {str(a.id): 0, str(b.id): 0, str(c.id): 0}
     assert stats["seats_left_total"] == 0
 
-    review = rounds.proposed_view(county.staff, round_.id)
+    review = proposal.proposed_view(county.staff, round_.id)
     assert [(r.student.id, r.offering.id, r.rank) for r in review.assignments] == sorted(
         [(s1.id, a.id, 1), (s2.id, b.id, 2), (s3.id, c.id, 3)],
         key=lambda t: next(
@@ -317,8 +314,8 @@ def test_unmatched_students_see_their_best_remaining_options(app) -> None:
     s1, s2 = students(county, 2)
     choose(round_, s1, [a])
     choose(round_, s2, [a])
-    rounds.run_round(county.staff, round_.id)
-    review = rounds.proposed_view(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
+    review = proposal.proposed_view(county.staff, round_.id)
     (row,) = review.unmatched
     assert row.from_list is False
     assert [o.id for o in row.options] == [b.id]  # seats left in the round, eligible
@@ -331,16 +328,16 @@ def test_same_inputs_give_the_same_result(app) -> None:
     group = students(county, 12)
     for i, s in enumerate(group):
         choose(round_, s, [county.offerings[i % 2], county.offerings[2]])
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     first = fresh(round_).result
-    rounds.run_round(county.staff, round_.id)  # staff may run a proposal again
+    allocation.run_round(county.staff, round_.id)  # staff may run a proposal again
     assert fresh(round_).result == first
     # the lottery really decided: another seed gives another (valid) result
     results = set()
     for seed in range(20):
         fresh(round_).seed = seed
         db.session.flush()
-        rounds.run_round(county.staff, round_.id)
+        allocation.run_round(county.staff, round_.id)
         results.add(tuple(sorted(fresh(round_).result["assignments"].items())))
     assert len(results) > 1
 
@@ -352,8 +349,8 @@ def test_employer_ranking_decides_then_the_lottery(app) -> None:
     group = students(county, 5)
     for s in group:
         choose(round_, s, [a])
-    rounds.rank_students(county.employers[0], round_.id, a.id, [group[3].id])
-    rounds.run_round(county.staff, round_.id)
+    ranking.rank_students(county.employers[0], round_.id, a.id, [group[3].id])
+    allocation.run_round(county.staff, round_.id)
     assert fresh(round_).result["assignments"] == {str(group[3].id): a.id}
 
 
@@ -365,7 +362,7 @@ def test_an_offering_closed_since_opening_gets_nobody(app) -> None:
     choose(round_, student, [a, b])
     a.status = OfferingStatus.CLOSED
     db.session.commit()
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     assert fresh(round_).result["assignments"] == {str(student.id): b.id}
 
 
@@ -376,20 +373,20 @@ def test_seniors_first(app) -> None:
     seniors = students(county, 2, grade=12)
     for s in juniors + seniors:
         choose(round_, s, county.offerings)
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     assert set(fresh(round_).result["assignments"]) == {str(s.id) for s in seniors}
 
 
 def test_only_staff_run_and_nothing_runs_after_publishing(county: County) -> None:
     round_ = open_for(county)
     with pytest.raises(Forbidden):
-        rounds.run_round(make_user(roles={Role.STUDENT}), round_.id)
+        allocation.run_round(make_user(roles={Role.STUDENT}), round_.id)
     with pytest.raises(NotFound):
-        rounds.run_round(county.staff, 987654)
-    rounds.run_round(county.staff, round_.id)
+        allocation.run_round(county.staff, 987654)
+    allocation.run_round(county.staff, round_.id)
     publish(county.staff, round_.id)
     with pytest.raises(DomainError, match="published"):
-        rounds.run_round(county.staff, round_.id)
+        allocation.run_round(county.staff, round_.id)
 
 
 def test_the_deadline_job_runs_due_rounds_once(county: County) -> None:
@@ -399,11 +396,11 @@ def test_the_deadline_job_runs_due_rounds_once(county: County) -> None:
     choose(due, student, [county.offerings[0]])
     due.deadline = in_days(-0.001)
     db.session.commit()
-    assert rounds.run_due_rounds(in_days(0)) == 1
+    assert allocation.run_due_rounds(in_days(0)) == 1
     assert fresh(due).status is RoundStatus.PROPOSED
     assert fresh(later).status is RoundStatus.OPEN
     run_at = fresh(due).run_at
-    assert rounds.run_due_rounds(in_days(0)) == 0  # idempotent
+    assert allocation.run_due_rounds(in_days(0)) == 0  # idempotent
     assert fresh(due).run_at == run_at
 
 
@@ -417,7 +414,7 @@ def test_a_due_round_that_fails_is_rolled_back_and_the_others_still_run(
     for n, round_ in enumerate((first, bad, last)):
         round_.deadline = in_days(-1 + n / 100)
     db.session.commit()
-    real_run = rounds._run
+    real_run = allocation._run
 
     def failing_run(round_, *, allowed):
         stored = real_run(round_, allowed=allowed)
@@ -425,17 +422,17 @@ def test_a_due_round_that_fails_is_rolled_back_and_the_others_still_run(
             raise RuntimeError("the matching ran out of memory")
         return stored
 
-    monkeypatch.setattr(rounds, "_run", failing_run)
-    with pytest.raises(rounds.DueRoundsFailed, match=f"2 round.s. run; 1 failed .*{bad.id}"):
-        rounds.run_due_rounds(in_days(0))
+    monkeypatch.setattr(allocation, "_run", failing_run)
+    with pytest.raises(allocation.DueRoundsFailed, match=f"2 round.s. run; 1 failed .*{bad.id}"):
+        allocation.run_due_rounds(in_days(0))
     assert fresh(first).status is RoundStatus.PROPOSED
     assert fresh(bad).status is RoundStatus.OPEN
     assert fresh(bad).run_at is None
     assert fresh(last).status is RoundStatus.PROPOSED
     assert f"allocation round {bad.id} could not be run" in caplog.text
     assert "the matching ran out of memory" in caplog.text
-    monkeypatch.setattr(rounds, "_run", real_run)
-    assert rounds.run_due_rounds(in_days(0)) == 1  # the next run tries it again
+    monkeypatch.setattr(allocation, "_run", real_run)
+    assert allocation.run_due_rounds(in_days(0)) == 1  # the next run tries it again
     assert fresh(bad).status is RoundStatus.PROPOSED
 
 
@@ -449,7 +446,7 @@ def test_the_cli_says_which_due_rounds_failed(
     def failing_run(round_, *, allowed):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(rounds, "_run", failing_run)
+    monkeypatch.setattr(allocation, "_run", failing_run)
     result = app.test_cli_runner().invoke(args=["rounds", "run-due"])
     assert result.exit_code == 1
     assert f"0 round(s) run; 1 failed and stay open (round id {round_.id})" in result.output
@@ -468,11 +465,11 @@ def test_publish_places_adults_asks_guardians_of_minors_and_tells_the_unmatched(
     choose(round_, adult, [a])
     choose(round_, minor, [b])
     choose(round_, left_out, [a, b])
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     # (the lottery might favour the 9th grader; fix the order with seniors first)
     fresh(round_).priority_rules = ["grade_desc", "lottery"]
     db.session.flush()
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     counts = publish(county.staff, round_.id)
     assert counts == {"placed": 1, "awaiting_consent": 1, "waitlisted": 0, "unmatched": 1}
     round_ = fresh(round_)
@@ -506,7 +503,7 @@ def test_publishing_twice_or_before_running_is_refused(county: County) -> None:
     round_ = open_for(county)
     with pytest.raises(DomainError, match="Run the round first"):
         publish(county.staff, round_.id)
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     publish(county.staff, round_.id)
     with pytest.raises(DomainError, match="already been published"):
         publish(county.staff, round_.id)
@@ -520,7 +517,7 @@ def test_a_seat_taken_meanwhile_goes_to_the_waitlist_not_over_capacity(app) -> N
     round_ = open_for(county)
     (student,) = students(county, 1, born=ADULT)
     choose(round_, student, [a])
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     a.seats_taken = 1  # someone was accepted directly after the run
     db.session.commit()
     counts = publish(county.staff, round_.id)
@@ -534,12 +531,12 @@ def test_student_sees_their_result(app) -> None:
     round_ = open_for(county)
     (student,) = students(county, 1, born=ADULT)
     choose(round_, student, county.offerings)
-    rounds.run_round(county.staff, round_.id)
+    allocation.run_round(county.staff, round_.id)
     publish(county.staff, round_.id)
-    page = rounds.student_round(student.user, round_.id)
+    page = ranking.student_round(student.user, round_.id)
     assert page.outcome is not None
     assert page.outcome.id == county.offerings[0].id
-    [(listed, count, given)] = rounds.student_rounds(student.user)
+    [(listed, count, given)] = ranking.student_rounds(student.user)
     assert listed.id == round_.id
     assert count == 1
     assert given is not None
@@ -553,7 +550,7 @@ def test_a_county_sized_round_runs_and_publishes(app) -> None:
     measured in ``make bench`` (tests/benchmarks/bench_round.py), not asserted here."""
     staff = make_user(roles={Role.STAFF})
     student_ids, offering_ids = bulk_county(students=520, offerings=110, capacity=3)
-    round_ = rounds.open_round(
+    round_ = opening.open_round(
         staff,
         name="County summer internships",
         deadline=in_days(3),
@@ -562,12 +559,12 @@ def test_a_county_sized_round_runs_and_publishes(app) -> None:
         priority_rules=["grade_desc"],
     )
     bulk_choices(round_.id, student_ids, offering_ids, per_student=5)
-    rounds.run_round(staff, round_.id)
+    allocation.run_round(staff, round_.id)
     stats = fresh(round_).result["stats"]
     assert stats["students"] == 520
     assert stats["assigned"] + stats["unmatched"] == 520
     assert stats["assigned"] <= 330
-    review = rounds.proposed_view(staff, round_.id)
+    review = proposal.proposed_view(staff, round_.id)
     assert len(review.assignments) == stats["assigned"]
     counts = publish(staff, round_.id)
     assert counts["placed"] + counts["awaiting_consent"] == stats["assigned"]
@@ -588,14 +585,14 @@ def test_the_review_loads_in_constant_queries(app, count_queries) -> None:
     def queries_for(n: int) -> int:
         staff = make_user(roles={Role.STAFF})
         student_ids, offering_ids = bulk_county(students=n, offerings=5, capacity=1, seed=n)
-        round_ = rounds.open_round(
+        round_ = opening.open_round(
             staff, name=f"R{n}", deadline=in_days(3), offering_ids=offering_ids
         )
         bulk_choices(round_.id, student_ids, offering_ids, per_student=2, seed=n)
-        rounds.run_round(staff, round_.id)
+        allocation.run_round(staff, round_.id)
         db.session.expire_all()
         with count_queries() as counter:
-            rounds.proposed_view(staff, round_.id)
+            proposal.proposed_view(staff, round_.id)
         return counter.count
 
     assert queries_for(6) == queries_for(30)

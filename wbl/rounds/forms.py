@@ -1,4 +1,5 @@
-"""Forms for allocation rounds (shape only; the rules are in ``rounds.py``)."""
+"""Forms for allocation rounds (shape only; the rules are in ``opening`` and
+``ranking``)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from wbl.http import db_int
-from wbl.placements.models import RoundRanking
-from wbl.placements.rounds import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
+from wbl.rounds.models import RoundRanking
+from wbl.rounds.opening import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
 
 ORDINALS = ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, MAX_CHOICES_LIMIT + 1)]
 
