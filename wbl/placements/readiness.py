@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -97,13 +97,13 @@ def _records_of(student_ids: Iterable[int]) -> Select[int, int]:
     )
 
 
-def completed_codes_query(student_ids: object) -> Select[int, str]:
+def completed_codes_query(student_ids: list[int] | ScalarSelect[int]) -> Select[int, str]:
     """(student id, activity code) for the given ids, or a subquery of ids: what the matcher
     compares with an offering's prerequisites (codes are the stable keys)."""
     return (
         select(ReadinessRecord.student_id, PreparatoryActivity.code)
         .join(PreparatoryActivity, PreparatoryActivity.id == ReadinessRecord.activity_id)
-        .where(ReadinessRecord.student_id.in_(student_ids))  # type: ignore[arg-type]
+        .where(ReadinessRecord.student_id.in_(student_ids))
     )
 
 
