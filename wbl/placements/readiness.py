@@ -42,15 +42,6 @@ class AlreadyRecorded(DomainError):
     """The student already has this activity on record (one record per activity)."""
 
 
-class NotReady(DomainError):
-    """The student has not done every preparatory activity the offering asks for."""
-
-    def __init__(self, missing: list[PreparatoryActivity]) -> None:
-        self.missing = missing
-        names = ", ".join(a.name for a in missing)
-        super().__init__(f"Before you apply: complete {names} (ask your teacher).")
-
-
 @dataclass(frozen=True, slots=True)
 class ActivityStatus:
     """One line of a student's readiness: the activity and its record, if done."""
@@ -133,14 +124,6 @@ def missing_prerequisites(student_id: int, offering: Offering) -> list[Preparato
     return sorted(
         (a for a in required if a.id not in done), key=lambda a: (a.position, a.name, a.id)
     )
-
-
-def check_ready(student_id: int, offering: Offering) -> None:
-    """For the application service: raise ``NotReady`` (naming what is missing) unless the
-    student has done every activity the offering asks for. Reads only, never commits."""
-    missing = missing_prerequisites(student_id, offering)
-    if missing:
-        raise NotReady(missing)
 
 
 def readiness_for_viewer(user: User, offering: Offering) -> list[PreparatoryActivity] | None:
