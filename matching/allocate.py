@@ -50,6 +50,7 @@ class Allocation(Generic[StudentT, OfferingT]):
 def _sorted(ids: Iterable[StudentT]) -> list[StudentT]:
     items = list(ids)
     try:
+        # ids are only Hashable: ordering is tried, and unorderable ones fall back below
         return sorted(items)  # type: ignore[type-var]
     except TypeError:  # mixed or unorderable ids: still deterministic
         return sorted(items, key=repr)

@@ -49,7 +49,7 @@ from datetime import date
 from typing import Final
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from matching.geo import GeoPoints, distance_matrix_miles

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from typing import Final
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import (  # type: ignore[import-untyped, unused-ignore]
+from sklearn.feature_extraction.text import (
     ENGLISH_STOP_WORDS,
     TfidfVectorizer,
 )

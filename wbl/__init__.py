@@ -44,6 +44,7 @@ def _register_proxy(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
+        # Flask's documented way to wrap the WSGI app, which mypy sees as replacing a method
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 

@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar, cast
 
+from flask import Flask, current_app
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -22,6 +23,9 @@ from sqlalchemy.types import TypeDecorator
 
 from wbl.errors import DomainError, NotFound
 
+if TYPE_CHECKING:
+    from werkzeug.local import LocalProxy
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -33,6 +37,13 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def current_flask_app() -> Flask:
+    """The application behind ``current_app``, for what outlives the context or keys on the
+    app itself (a scheduler, a child process, a per-app cache). Flask types ``current_app``
+    as the app, not as the ``LocalProxy`` it is, so the proxy's own method needs the cast."""
+    return cast("LocalProxy[Flask]", current_app)._get_current_object()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

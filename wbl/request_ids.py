@@ -49,6 +49,7 @@ def _install_record_factory() -> None:
         record.request_id = request_id() if has_request_context() else NO_REQUEST
         return record
 
+    # mypy knows no attributes set on functions
     make_record.adds_request_id = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(make_record)
 

@@ -22,11 +22,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import inspect, select, text
 
 from wbl.county.settings import county
-from wbl.extensions import db, utcnow
+from wbl.extensions import current_flask_app, db, utcnow
 from wbl.jobs.models import JobRun
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def run_now(job_id: str) -> JobRun:
     with links in its e-mails on the county's base URL: inside a web request too, so the
     links do not depend on the address the staff member happened to use. Needs an app
     context."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     with app.test_request_context(base_url=county().base_url):
         return execute(job_id, utcnow())
 

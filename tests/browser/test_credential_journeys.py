@@ -20,6 +20,7 @@ from tests.browser.test_login_journeys import sign_in
 from tests.support.builders import make_district, make_school
 from tests.support.credential_data import make_credential, make_earned, make_workkeys
 from tests.support.import_files import csv_bytes
+from tests.support.pathway_data import add_default_rules
 from tests.support.upload_files import pdf_bytes
 from wbl.credentials.models import (
     Credential,
@@ -31,7 +32,6 @@ from wbl.credentials.models import (
 )
 from wbl.extensions import db
 from wbl.pathways.models import PathwayRule
-from wbl.pathways.services import seed_default_rules
 from wbl.reference.models import IndustrySector
 from wbl.schools.models import District, School
 
@@ -213,7 +213,7 @@ def withdrawer(browser_app: Flask) -> Iterator[Withdrawer]:
         )
         for test in WorkKeysTest:
             make_workkeys(student, test=test, level=4, entered_by=staff)
-        seed_default_rules(school.district)  # commits
+        add_default_rules(school.district)  # commits
         sector = db.session.scalar(
             select(IndustrySector.name).where(IndustrySector.code == "health")
         )

@@ -26,10 +26,11 @@ from tests.browser.conftest import (
 from tests.browser.steps import check, open_menu
 from tests.browser.test_login_journeys import sign_in
 from tests.support.credential_data import make_credential, make_earned, make_workkeys
+from tests.support.pathway_data import add_default_rules
 from wbl.credentials.models import Credential, StudentCredential, WorkKeysScore, WorkKeysTest
 from wbl.extensions import db
 from wbl.pathways.models import PathwayRule, RuleKind
-from wbl.pathways.services import RuleChange, add_rule, seed_default_rules
+from wbl.pathways.services import RuleChange, add_rule
 from wbl.reference.models import IndustrySector
 
 STUDENT = Account(
@@ -74,7 +75,7 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
         assert sector is not None
         district_id = school.district_id
         ids = Setup(student.id, student.user_id, sector, district_id)
-        seed_default_rules(school.district)  # commits
+        add_default_rules(school.district)  # commits
         db.session.remove()
     yield ids
     with browser_app.app_context():

@@ -1,5 +1,6 @@
-"""Test data for graduation pathways: a completed (or active) placement with confirmed hours
-and a supervisor evaluation, written directly; flushed, never committed."""
+"""Test data for graduation pathways: a district's shipped rules (committed, as ``flask
+seed-reference`` does), and a completed (or active) placement with confirmed hours and a
+supervisor evaluation, written directly; flushed, never committed."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from wbl.clock import local_today
 from wbl.evaluations.models import PlacementEvaluation
 from wbl.extensions import db
 from wbl.hours.models import EntryStatus
+from wbl.pathways.services import missing_default_rules
 from wbl.placements.models import Placement, PlacementStatus
+from wbl.schools.models import District
 from wbl.students.models import StudentProfile
+
+
+def add_default_rules(district: District) -> None:
+    """The shipped rules the district lacks, as ``flask seed-reference`` adds them. Committed
+    (inside the test's savepoint, as the app would): a service that rolls back a refused
+    change must find them, and the browser tests' live server reads them."""
+    db.session.add_all(missing_default_rules(district.id))
+    db.session.commit()
 
 
 def make_experience(

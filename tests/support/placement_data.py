@@ -22,10 +22,11 @@ from tests.support.builders import (
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, Partner
+from wbl.county.settings import county
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import applications, lifecycle
-from wbl.placements.models import Application
+from wbl.placements import applications, lifecycle, training
+from wbl.placements.models import Application, TrainingAgreement
 from wbl.schools.models import School
 from wbl.students.models import StudentProfile
 
@@ -130,3 +131,13 @@ def delete_offerings_with_their_applications(offering_ids: list[int]) -> None:
     for offering in db.session.scalars(select(Offering).where(Offering.id.in_(offering_ids))):
         db.session.delete(offering)  # through the ORM: its pathway links go too
     db.session.flush()
+
+
+def agreement_lines(agreement: TrainingAgreement) -> list[str]:
+    """Every line of text the agreement's PDF holds, in order, but its footer: the title, the
+    county, then each section's heading and lines (as ``training.render_pdf`` sets them)."""
+    lines = [training.TITLE, county().name]
+    for section in training.agreement_sections(agreement):
+        lines.append(section.heading)
+        lines.extend(section.lines)
+    return lines

@@ -54,6 +54,7 @@ from tests.support.externship_data import make_hour, make_ongoing_externship, ma
 from tests.support.hour_data import ADULT, place, yesterday
 from tests.support.incentive_data import make_completion, make_year
 from tests.support.log_data import make_entry
+from tests.support.pathway_data import add_default_rules
 from tests.support.placement_data import Cast
 from tests.support.portfolio_data import (
     active_outcomes,
@@ -74,7 +75,6 @@ from wbl.credentials.models import EarnedStatus
 from wbl.extensions import db
 from wbl.hours.models import EntryStatus
 from wbl.pathways.models import PathwayRule, RuleKind
-from wbl.pathways.services import seed_default_rules
 from wbl.placements import readiness
 from wbl.placements.models import AgreementParty
 from wbl.portfolio.models import DocumentKind
@@ -197,7 +197,7 @@ def build_world() -> World:
     )
     year = make_year()
     completion = make_completion(student, entered_by=district_staff)
-    seed_default_rules(district)
+    add_default_rules(district)
     rule = db.session.scalars(
         select(PathwayRule).where(PathwayRule.district_id == district.id).limit(1)
     ).one()

@@ -97,9 +97,6 @@ class User(UserMixin, Base):
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
-    def check_password(self, password: str) -> bool:
-        return password_matches(self, password)
-
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
@@ -38,7 +38,7 @@ class PartnerFilters:
     state: str = "active"  # active | inactive | attention | all
 
 
-def _needs_attention(today: date):  # type: ignore[no-untyped-def]
+def _needs_attention(today: date) -> ColumnElement[bool]:
     soon = today + timedelta(days=COMPLIANCE_WARNING_DAYS)
     return or_(
         Partner.worksite_agreement_date.is_(None),

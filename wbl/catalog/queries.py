@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -38,20 +36,6 @@ def published_counts_by_kind() -> Select[ExperienceKind, int, int]:
         select(Offering.kind, func.count(), func.coalesce(func.sum(Offering.capacity), 0))
         .where(Offering.status == OfferingStatus.PUBLISHED)
         .group_by(Offering.kind)
-    )
-
-
-def upcoming_published(today: date) -> Select[Offering]:
-    return (
-        select(Offering)
-        .where(
-            Offering.status == OfferingStatus.PUBLISHED,
-            or_(Offering.start_date.is_(None), Offering.start_date >= today),
-            or_(Offering.application_deadline.is_(None), Offering.application_deadline >= today),
-            and_(Offering.seats_taken < Offering.capacity),
-        )
-        .options(selectinload(Offering.partner), selectinload(Offering.pathways))
-        .order_by(Offering.start_date, Offering.id)
     )
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms import DateField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
@@ -52,6 +54,16 @@ def _ok(field: object) -> object:
     return None if getattr(field, "errors", None) else getattr(field, "data", None)
 
 
+def _ok_date(field: DateField) -> date | None:
+    value = _ok(field)
+    return value if isinstance(value, date) else None
+
+
+def _ok_kinds(field: SelectMultipleField) -> frozenset[ExperienceKind]:
+    values = _ok(field)
+    return frozenset(ExperienceKind(v) for v in values) if isinstance(values, list) else frozenset()
+
+
 def _int_or_none(value: object) -> int | None:
     return int(value) if isinstance(value, str) and value.isdigit() else None
 
@@ -64,13 +76,13 @@ def _filters_from(form: CatalogFilterForm, page: int) -> search.CatalogFilters:
     sort = _ok(form.sort)
     return search.CatalogFilters(
         q=str(_ok(form.q) or ""),
-        kinds=frozenset(ExperienceKind(v) for v in (_ok(form.type) or [])),  # type: ignore[attr-defined]
+        kinds=_ok_kinds(form.type),
         sector_id=_int_or_none(_ok(form.sector)),
         pathway_id=_int_or_none(_ok(form.pathway)),
         outcome_id=_int_or_none(_ok(form.outcome)),
         within_miles=_int_or_none(_ok(form.within)),
-        starts_after=_ok(form.starts_after),  # type: ignore[arg-type]
-        starts_before=_ok(form.starts_before),  # type: ignore[arg-type]
+        starts_after=_ok_date(form.starts_after),
+        starts_before=_ok_date(form.starts_before),
         virtual=_yes_no(_ok(form.virtual)),
         paid=_yes_no(_ok(form.paid)),
         sort=search.Sort(str(sort)) if sort else None,
@@ -102,11 +114,8 @@ def _chips(
             rest[name] = [v for v in args.get(name, []) if v != value]
         return url_for("catalog.browse", **rest)
 
-    def label_of(field: object, value: object) -> str:
-        return next(
-            (c.label for c in field.choices if str(c.value) == str(value)),  # type: ignore[attr-defined]
-            str(value),
-        )
+    def label_of(field: SelectField, value: object) -> str:
+        return next((c.label for c in field.choices if str(c.value) == str(value)), str(value))
 
     chips = []
     if filters.q:

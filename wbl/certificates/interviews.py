@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
@@ -63,6 +64,10 @@ from wbl.schools.models import ClassSection, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, partner_ids_of, teaches_at
 from wbl.students.models import StudentProfile
 from wbl.students.services import sees_student
+
+if TYPE_CHECKING:
+    # what ``selectinload`` returns and ``.options`` takes; SQLAlchemy exports no public name
+    from sqlalchemy.orm.strategy_options import _AbstractLoad
 
 MIN_PANELISTS, MAX_PANELISTS = 2, 3
 PANELIST_ROLES = (Role.EMPLOYER, Role.TEACHER, Role.STAFF)
@@ -137,7 +142,7 @@ def panel_page(actor: User, page: int) -> Pagination:
     return paginate(statement, page=page, per_page=PANELS_PER_PAGE)
 
 
-def _interview_options() -> tuple[object, ...]:
+def _interview_options() -> tuple[_AbstractLoad, ...]:
     return (
         selectinload(Interview.student).options(
             selectinload(StudentProfile.user),
@@ -156,7 +161,7 @@ def get_panel(actor: User, panel_id: int) -> InterviewPanel:
         .where(InterviewPanel.id == panel_id)
         .options(
             selectinload(InterviewPanel.members),
-            selectinload(InterviewPanel.interviews).options(*_interview_options()),  # type: ignore[arg-type]
+            selectinload(InterviewPanel.interviews).options(*_interview_options()),
         )
     )
     if panel is None:
@@ -201,7 +206,7 @@ def invitable_students(actor: User) -> list[StudentProfile]:
 def _slot_query() -> Select[Interview]:
     return select(Interview).options(
         selectinload(Interview.panel).selectinload(InterviewPanel.members),
-        *_interview_options(),  # type: ignore[arg-type]
+        *_interview_options(),
     )
 
 

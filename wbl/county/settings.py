@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from wbl.county.models import SETTINGS_ID, CountySettings
-from wbl.extensions import db
+from wbl.extensions import current_flask_app, db
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def _defaults() -> tuple[str, str, str]:
 
 def county() -> County:
     """The county's settings (cached; see the module's docstring). Needs an app context."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     defaults = _defaults()
     now = time.monotonic()
     cached: _Cached | None = app.extensions.get(_KEY)

@@ -115,6 +115,12 @@ class EarnedStatus(enum.StrEnum):
         }[self.value]
 
 
+def valid_on(status: EarnedStatus, expires_on: date | None, day: date) -> bool:
+    """The one rule of when an earned credential counts: verified, and not expired on ``day``
+    (it still counts on the day it expires)."""
+    return status is EarnedStatus.VERIFIED and (expires_on is None or day <= expires_on)
+
+
 class StudentCredential(Base):
     """A credential a student earned, with evidence. Only verified ones count."""
 
@@ -158,12 +164,6 @@ class StudentCredential(Base):
     credential: Mapped[Credential] = relationship()
     recorded_by: Mapped[User] = relationship(foreign_keys=[recorded_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
-
-    def valid_on(self, day: date) -> bool:
-        """Verified, and not expired on ``day``."""
-        return self.status is EarnedStatus.VERIFIED and (
-            self.expires_on is None or day <= self.expires_on
-        )
 
 
 class WorkKeysTest(enum.StrEnum):

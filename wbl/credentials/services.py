@@ -82,8 +82,9 @@ class CredentialData:
     active: bool = True
 
 
-def _check_credential(data: CredentialData, credential_id: int | None) -> None:
-    """Every rule a catalog entry must meet; the first broken one is raised on its field."""
+def _check_credential(data: CredentialData, credential_id: int | None) -> tuple[int, int]:
+    """Every rule a catalog entry must meet; the first broken one is raised on its field.
+    Returns the sector and the points, both known to be given."""
     if not data.name.strip():
         raise DomainError("Give the credential's name.", field="name")
     if not data.issuer.strip():
@@ -136,6 +137,7 @@ def _check_credential(data: CredentialData, credential_id: int | None) -> None:
         raise DomainError(
             f"Another credential already has the external code “{code}”.", field="external_code"
         )
+    return data.sector_id, data.points
 
 
 def get_credential(credential_id: int) -> Credential:
@@ -153,12 +155,12 @@ def save_credential(
     validity recomputes the expiry of the credential's pending and verified records."""
     require_catalog_keeper(actor)
     credential = get_credential(credential_id) if credential_id else Credential()
-    _check_credential(data, credential_id)
+    sector_id, points = _check_credential(data, credential_id)
     old_validity = credential.validity_months
     credential.name = data.name.strip()
     credential.issuer = data.issuer.strip()
-    credential.sector_id = data.sector_id  # type: ignore[assignment]  # checked above
-    credential.points = data.points  # type: ignore[assignment]  # checked above
+    credential.sector_id = sector_id
+    credential.points = points
     credential.validity_months = data.validity_months if data.expires else None
     credential.external_code = data.external_code.strip() or None
     credential.incentive_qualified = data.incentive_qualified

@@ -85,10 +85,6 @@ class RequestSent:
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def list_requests(actor: User) -> list[EventRequest]:
-    return list(db.session.scalars(queries.request_list(actor)))
-
-
 REQUESTS_PER_PAGE = 25
 
 

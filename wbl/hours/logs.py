@@ -152,11 +152,8 @@ class EvaluationSummary:
 
 
 def summarize(evaluation: PlacementEvaluation) -> EvaluationSummary:
-    values = [
-        float(r["rating"])  # type: ignore[arg-type]
-        for r in (evaluation.ratings or [])
-        if isinstance(r.get("rating"), int | float) and not isinstance(r.get("rating"), bool)
-    ]
+    ratings = [r.get("rating") for r in (evaluation.ratings or [])]
+    values = [float(r) for r in ratings if isinstance(r, int | float) and not isinstance(r, bool)]
     return EvaluationSummary(evaluation.submitted_at, sum(values) / len(values) if values else None)
 
 

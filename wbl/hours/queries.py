@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
@@ -29,7 +29,7 @@ def placement_entries(placement_id: int) -> Select[HourEntry]:
 def placement_totals(placement_id: int) -> Select[int, int]:
     """(confirmed minutes, pending minutes) of a placement."""
 
-    def total(status: EntryStatus):  # type: ignore[no-untyped-def]
+    def total(status: EntryStatus) -> ColumnElement[int]:
         return func.coalesce(
             func.sum(case((HourEntry.status == status, HourEntry.minutes), else_=0)), 0
         )

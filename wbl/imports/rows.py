@@ -145,10 +145,12 @@ class Row:
         if value is None:
             return None
         try:
-            return float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            number = None if isinstance(value, date) else float(value)  # a date is no number
+        except ValueError:
+            number = None
+        if number is None:
             self.problem(column, f"“{value}” is not a number")
-            return None
+        return number
 
     def zip_code(self, column: str, *, required: bool, known: Callable[[str], bool]) -> str:
         """Five digits (or ZIP+4) that ``known`` (the geocoding table) can place."""

@@ -34,10 +34,6 @@ class TierShare:
     paid_cents: int
 
     @property
-    def in_full(self) -> bool:
-        return self.paid_cents == self.requested_cents
-
-    @property
     def prorated(self) -> bool:
         return 0 < self.paid_cents < self.requested_cents
 

@@ -190,14 +190,6 @@ def create_year(actor: User, settings: YearSettings) -> ProgramYear:
 
 
 @atomic
-def seed_default_program_year(label: str, starts_on: date, ends_on: date) -> ProgramYear:
-    """A program year with Colorado's CDIP defaults (the rules staff then adjust)."""
-    year = add_program_year(colorado_defaults(label, starts_on, ends_on))
-    db.session.commit()
-    return year
-
-
-@atomic
 def update_year(actor: User, year_id: int, settings: YearSettings) -> ProgramYear:
     require(is_county_wide_staff(actor))
     year = get_year(year_id)

@@ -10,12 +10,11 @@ import threading
 from types import FrameType
 
 import click
-from flask import current_app
 from flask.cli import ScriptInfo, with_appcontext
 from werkzeug.serving import run_simple
 
 from wbl.county.settings import county
-from wbl.extensions import db
+from wbl.extensions import current_flask_app, db
 from wbl.scheduler import BY_ID, JOBS, build_scheduler, register_jobs, run_now
 
 STOP_WAIT = 10  # seconds the scheduler has to finish its current job when asked to stop
@@ -31,7 +30,7 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the scheduled jobs until stopped (one scheduler process per deployment)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     zone = county().timezone
     db.session.remove()  # the read's transaction must not stay open while the scheduler runs
     scheduler = build_scheduler(app, timezone=zone)
@@ -97,7 +96,7 @@ def serve_command(host: str, port: int) -> None:
     """Development and demos: the web server with the scheduler beside it (a child process),
     so the jobs and e-mail work on one machine. Ctrl+C stops both. In production run
     gunicorn and one ``flask scheduler`` instead."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     # The scheduler ignores Ctrl+C (SIGINT): a terminal sends it to the whole process group,
     # and one that lands while the child is still importing would print a traceback; this
     # process stops it with SIGTERM instead, however this process is stopped.

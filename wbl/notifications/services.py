@@ -19,10 +19,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
 from markupsafe import Markup, escape
 
-from wbl.extensions import db
+from wbl.extensions import current_flask_app, db
 from wbl.notifications.models import SUBJECT_LENGTH, OutboxMessage
 
 
@@ -83,7 +82,7 @@ def _anchor(url: str) -> Markup:
 def render_email(template: str, **context: Any) -> Rendered:
     """The subject, text and HTML of ``templates/email/<template>.txt`` (and ``.html``) with
     ``context`` and the app's template globals (``county``)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_flask_app()
     env = app.jinja_env
     app.update_template_context(context)
     text_template = env.get_template(f"email/{template}.txt")

@@ -2,7 +2,7 @@
 
 A rule is data: a kind (which evaluator in ``wbl.pathways.rules`` reads it), its
 parameters (JSON, validated by that evaluator's parameter type), and the graduating classes
-it applies to. Shipped defaults are created per district by ``seed_default_rules``; staff
+it applies to. Shipped defaults are created per district by ``seed_all_districts``; staff
 of the district edit, disable or add rules.
 """
 
@@ -51,7 +51,7 @@ class PathwayRule(Base):
     district_id: Mapped[int] = mapped_column(ForeignKey("district.id"), index=True)
     kind: Mapped[RuleKind] = mapped_column(str_enum(RuleKind, 32))
     # The shipped default this rule was made from (``services.DEFAULT_RULES``); None for a
-    # rule staff added. Lets ``seed_default_rules`` add only what a district lacks.
+    # rule staff added. Lets ``seed_all_districts`` add only what a district lacks.
     preset: Mapped[str | None] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(160))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeAlias
 
-from wbl.credentials.models import EarnedStatus, Subject, WorkKeysTest
+from wbl.credentials.models import EarnedStatus, Subject, WorkKeysTest, valid_on
 from wbl.pathways.models import RuleKind
 
 CLOSE_SHARE = 0.75  # "close": at least this share of the points or hours
@@ -241,10 +241,7 @@ class EarnedCredential:
     expires_on: date | None
 
     def counts_on(self, today: date) -> bool:
-        """Verified, and not expired (it still counts on the day it expires)."""
-        return self.status is EarnedStatus.VERIFIED and (
-            self.expires_on is None or today <= self.expires_on
-        )
+        return valid_on(self.status, self.expires_on, today)
 
 
 @dataclass(frozen=True, slots=True)

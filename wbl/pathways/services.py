@@ -186,15 +186,6 @@ def _add_defaults(district_id: int, actor_id: int | None = None) -> int:
     return len(rows)
 
 
-@atomic
-def seed_default_rules(district: District) -> int:
-    """Give a district the shipped rules it lacks (idempotent: a default that exists is
-    left as staff edited it). Returns how many were added."""
-    added = _add_defaults(district.id)
-    db.session.commit()
-    return added
-
-
 @dataclass(frozen=True, slots=True)
 class Seeding:
     districts: int
@@ -318,7 +309,7 @@ def add_rule(actor: User, district_id: int, kind: RuleKind, change: RuleChange) 
 
 def check_deletable(row: PathwayRule) -> None:
     """Only a rule staff added can be deleted. A shipped default is switched off instead:
-    deleting it would let ``seed_default_rules`` bring it back on the next seed."""
+    deleting it would let ``seed_all_districts`` bring it back on the next seed."""
     if row.preset is not None:
         raise DomainError(
             f"{row.name} is one of the shipped default rules: it cannot be deleted. "

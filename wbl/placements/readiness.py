@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import ScalarSelect, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -40,15 +40,6 @@ from wbl.students.queries import students_visible_to
 
 class AlreadyRecorded(DomainError):
     """The student already has this activity on record (one record per activity)."""
-
-
-class NotReady(DomainError):
-    """The student has not done every preparatory activity the offering asks for."""
-
-    def __init__(self, missing: list[PreparatoryActivity]) -> None:
-        self.missing = missing
-        names = ", ".join(a.name for a in missing)
-        super().__init__(f"Before you apply: complete {names} (ask your teacher).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +88,13 @@ def _records_of(student_ids: Iterable[int]) -> Select[int, int]:
     )
 
 
-def completed_codes_query(student_ids: object) -> Select[int, str]:
+def completed_codes_query(student_ids: list[int] | ScalarSelect[int]) -> Select[int, str]:
     """(student id, activity code) for the given ids, or a subquery of ids: what the matcher
     compares with an offering's prerequisites (codes are the stable keys)."""
     return (
         select(ReadinessRecord.student_id, PreparatoryActivity.code)
         .join(PreparatoryActivity, PreparatoryActivity.id == ReadinessRecord.activity_id)
-        .where(ReadinessRecord.student_id.in_(student_ids))  # type: ignore[arg-type]
+        .where(ReadinessRecord.student_id.in_(student_ids))
     )
 
 
@@ -133,14 +124,6 @@ def missing_prerequisites(student_id: int, offering: Offering) -> list[Preparato
     return sorted(
         (a for a in required if a.id not in done), key=lambda a: (a.position, a.name, a.id)
     )
-
-
-def check_ready(student_id: int, offering: Offering) -> None:
-    """For the application service: raise ``NotReady`` (naming what is missing) unless the
-    student has done every activity the offering asks for. Reads only, never commits."""
-    missing = missing_prerequisites(student_id, offering)
-    if missing:
-        raise NotReady(missing)
 
 
 def readiness_for_viewer(user: User, offering: Offering) -> list[PreparatoryActivity] | None:

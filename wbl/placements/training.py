@@ -281,15 +281,6 @@ def agreement_sections(agreement: TrainingAgreement) -> list[Section]:
     ]
 
 
-def agreement_lines(agreement: TrainingAgreement) -> list[str]:
-    """Every line of text the PDF holds, in order (what the tests read)."""
-    lines = [TITLE, county().name]
-    for section in agreement_sections(agreement):
-        lines.append(section.heading)
-        lines.extend(section.lines)
-    return lines
-
-
 def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     """The agreement as a Letter-size PDF, set in the DejaVu Sans shipped in
     ``wbl/static/fonts`` (any name or accent prints; the core PDF fonts are Latin-1 only)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from slugify import slugify
 from sqlalchemy import select
@@ -25,6 +25,17 @@ from wbl.scopes import is_county_wide
 
 if TYPE_CHECKING:
     from wbl.auth.models import User
+
+# the tables of reference data, each keyed by a stable ``code``
+_Coded = TypeVar(
+    "_Coded",
+    IndustrySector,
+    Pathway,
+    PogOutcome,
+    PreparatoryActivity,
+    ExperienceType,
+    EvaluationCategory,
+)
 
 EDITABLE: dict[str, type[Any]] = {
     "sectors": IndustrySector,
@@ -59,9 +70,9 @@ def add_defaults() -> SeedCounts:
     ``wbl.seeding.seed_reference`` does, with the features' defaults."""
     added = kept = 0
 
-    def upsert(model: type, code: object, **values: object) -> object:
+    def upsert(model: type[_Coded], code: str, **values: object) -> _Coded:
         nonlocal added, kept
-        row = db.session.scalar(select(model).where(model.code == code))  # type: ignore[attr-defined]
+        row = db.session.scalar(select(model).where(model.code == code))
         if row is None:
             row = model(code=code, **values)
             db.session.add(row)

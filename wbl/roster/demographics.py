@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy.orm import QueryableAttribute
 
 from wbl.access import require
 from wbl.auth.models import User
@@ -161,8 +162,8 @@ def sees_demographics(actor: User) -> bool:
     return is_staff(actor)
 
 
-def _yes(column: object) -> object:
-    return func.coalesce(func.sum(case((column.is_(True), 1), else_=0)), 0)  # type: ignore[attr-defined]
+def _yes(column: QueryableAttribute[bool | None]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((column.is_(True), 1), else_=0)), 0)
 
 
 def counts_query(actor: User, by: GroupBy) -> Select[*tuple[Any, ...]]:

@@ -1076,14 +1076,15 @@ class _Planner:
                     counts.deactivated += 1
                     self.class_updates.append({"id": record.id, "active": False})
                 continue
-            if klass.teacher_key is None and record is None:
+            if klass.teacher_key:
+                teacher_id = stored_teachers.get(klass.teacher_key)
+            elif record is not None:
+                teacher_id = record.teacher_id
+            else:
                 without_teacher += 1
                 klass.active = False
                 continue
             school = self.schools[klass.school_key]
-            teacher_id = (
-                stored_teachers.get(klass.teacher_key) if klass.teacher_key else record.teacher_id  # type: ignore[union-attr]
-            )
             values = {
                 "name": klass.name,
                 "period": klass.period,
@@ -1268,13 +1269,12 @@ class _Planner:
             updates.append(values)
         # the consent contact and meal status follow the roster when it says something
         by_user = {
-            self.profiles[a.user_id]["id"]: a.sourced_id
+            self.profiles[a.user_id]["id"]: (a.sourced_id, self.profiles[a.user_id])
             for a in self.accounts.values()
             if a.user_id in self.profiles
         }
         pending = {row["id"]: row for row in updates}
-        for profile_id, key in by_user.items():
-            stored = self.profiles[self.accounts[key].user_id]  # type: ignore[index]
+        for profile_id, (key, stored) in by_user.items():
             extra: dict[str, Any] = {}
             contact = self.consent_contacts.get(key)
             if contact and (stored["guardian_name"], stored["guardian_email"]) != contact:
@@ -1328,6 +1328,7 @@ class _Planner:
                     {
                         "sourced_id": k.sourced_id,
                         "school_id": school_ids[k.school_key],
+                        # a new class always has its teacher: _plan_classes leaves one without
                         "teacher_id": ids[k.teacher_key],  # type: ignore[index]
                         "name": k.name,
                         "period": k.period,

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.support.county_data import YOLO, name_county
+from tests.support.placement_data import agreement_lines
 from tests.support.routes import (
     ACTORS,
     Answer,
@@ -30,7 +31,6 @@ from wbl.certificates.pdf import certificate_lines
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.placements.models import TrainingAgreement
-from wbl.placements.training import agreement_lines
 from wbl.scheduler import JOBS, run_now
 
 DEMO_COUNTY = re.compile(r"sonoma|\bscoe\b", re.IGNORECASE)

@@ -255,11 +255,11 @@ def test_staff_home_without_credentials_waiting_shows_no_count(client, login_as)
 def _student_on_the_pathway():  # type: ignore[no-untyped-def]
     """A student of a district with the shipped rules: 9 points in health, WorkKeys 4s."""
     from tests.support.credential_data import make_credential, make_earned, make_workkeys
+    from tests.support.pathway_data import add_default_rules
     from wbl.credentials.models import WorkKeysTest
-    from wbl.pathways.services import seed_default_rules
 
     student = make_student()
-    seed_default_rules(student.school.district)
+    add_default_rules(student.school.district)
     for points in (6, 3):
         make_earned(student, make_credential(points=points))
     for test in WorkKeysTest:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from tests.support.builders import make_user
 from wbl.access import Role
-from wbl.auth.models import User
+from wbl.auth.models import User, password_matches
 from wbl.catalog import rules
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import (
@@ -98,7 +98,7 @@ def test_seed_demo_loads_a_whole_county(app: Flask) -> None:
         assert user.role_set == roles
         assert user.active
         assert email in summary.describe()
-    assert _user("admin@demo.wbl.example.org").check_password(DEMO_PASSWORD)
+    assert password_matches(_user("admin@demo.wbl.example.org"), DEMO_PASSWORD)
     assert DEMO_PASSWORD in summary.describe()
     assert _user("staff@demo.wbl.example.org").district_id is None
     first_school = db.session.scalar(select(School).where(School.name == "Santa Rosa High School"))
@@ -441,8 +441,8 @@ def test_demo_people_come_through_the_roster_import(app: Flask, tmp_path: Path) 
         else:
             assert user.sourced_id is None
     assert len({user.password_hash for user in users}) == 1  # one scrypt hash for everyone
-    assert _user("teacher@demo.wbl.example.org").check_password(DEMO_PASSWORD)
-    assert _user("student@demo.wbl.example.org").check_password(DEMO_PASSWORD)
+    assert password_matches(_user("teacher@demo.wbl.example.org"), DEMO_PASSWORD)
+    assert password_matches(_user("student@demo.wbl.example.org"), DEMO_PASSWORD)
     assert all(d.sourced_id for d in db.session.scalars(select(District)))
     assert all(s.sourced_id and s.zip and s.latitude for s in db.session.scalars(select(School)))
 

@@ -17,7 +17,7 @@ def test_enough_money_pays_every_request_in_full() -> None:
     result = distribute(1_000_000, claims((1, 100_000), (2, 120_000), (3, 100_000)))
     assert result.amounts == (100_000, 120_000, 100_000)
     assert result.left_over_cents == 680_000
-    assert all(t.in_full for t in result.tiers)
+    assert all(t.paid_cents == t.requested_cents for t in result.tiers)
 
 
 def test_the_tier_the_money_runs_out_in_is_prorated_and_later_tiers_get_nothing() -> None:
@@ -98,10 +98,10 @@ def test_tier_sums_are_exact_and_tier_order_is_respected(
         paid = sum(a for a, c in zip(result.amounts, rows, strict=True) if c.tier == share.tier)
         assert paid == share.paid_cents
     # A lower tier not paid in full means every higher tier got nothing.
-    short = [t.tier for t in result.tiers if not t.in_full]
+    short = [t.tier for t in result.tiers if t.paid_cents != t.requested_cents]
     if short:
         assert all(t.paid_cents == 0 for t in result.tiers if t.tier > short[0])
-        assert all(t.in_full for t in result.tiers if t.tier < short[0])
+        assert all(t.paid_cents == t.requested_cents for t in result.tiers if t.tier < short[0])
 
 
 @given(st.integers(0, 1_000_000), st.lists(st.integers(0, 200_000), min_size=1, max_size=30))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.support.builders import make_district, make_school, make_student, make_user
 from tests.support.credential_data import make_credential, make_earned, make_policy, make_workkeys
-from tests.support.pathway_data import make_experience
+from tests.support.pathway_data import add_default_rules, make_experience
 from wbl.access import Role
 from wbl.clock import local_today
 from wbl.credentials.models import EarnedStatus, Subject, WorkKeysTest
@@ -33,19 +33,24 @@ def _rule_count(district_id: int) -> int:
 
 def test_default_rules_are_seeded_once_and_staff_edits_are_kept() -> None:
     district = make_district()
-    assert services.seed_default_rules(district) == len(services.DEFAULT_RULES)
-    row = db.session.scalar(select(PathwayRule).where(PathwayRule.preset == "ohio_wbl_250"))
+    services.seed_all_districts()
+    assert _rule_count(district.id) == len(services.DEFAULT_RULES)
+    row = db.session.scalar(
+        select(PathwayRule).where(
+            PathwayRule.district_id == district.id, PathwayRule.preset == "ohio_wbl_250"
+        )
+    )
     assert row is not None
     row.name = "Our 250 hours"
     db.session.flush()
-    assert services.seed_default_rules(district) == 0
+    assert services.seed_all_districts().added == 0
     assert _rule_count(district.id) == len(services.DEFAULT_RULES)
     assert row.name == "Our 250 hours"
 
 
 def test_seed_all_districts_covers_every_district() -> None:
     a, b = make_district(), make_district()
-    services.seed_default_rules(a)
+    add_default_rules(a)
     services.seed_all_districts()
     assert _rule_count(a.id) == _rule_count(b.id) == len(services.DEFAULT_RULES)
 
@@ -59,7 +64,7 @@ def test_seed_all_districts_covers_every_district() -> None:
 )
 def test_rules_for_a_class_are_the_active_ones_that_apply(year: int, names: list[str]) -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     presets = {r.id: r.preset for r in db.session.scalars(select(PathwayRule))}
     assert [presets[r.id] for r in services.rules_for(district, year)] == names
 
@@ -83,7 +88,7 @@ def _change(**overrides: object) -> services.RuleChange:
 
 def test_district_staff_edit_their_districts_rule() -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     rule = db.session.scalar(select(PathwayRule).where(PathwayRule.preset == "ohio_points_14"))
     assert rule is not None
     staff = _staff(district)
@@ -106,7 +111,7 @@ def test_bad_rule_changes_are_refused_and_nothing_is_saved(
     change: services.RuleChange, field: str, message: str
 ) -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     rule = db.session.scalar(select(PathwayRule).where(PathwayRule.preset == "ohio_points_14"))
     assert rule is not None
     with pytest.raises(DomainError) as caught:
@@ -120,7 +125,7 @@ def test_bad_rule_changes_are_refused_and_nothing_is_saved(
 
 def test_another_districts_rule_is_not_found() -> None:
     mine, theirs = make_district(), make_district()
-    services.seed_default_rules(theirs)
+    add_default_rules(theirs)
     rule = db.session.scalar(select(PathwayRule).where(PathwayRule.district_id == theirs.id))
     assert rule is not None
     with pytest.raises(NotFound):
@@ -149,7 +154,7 @@ def test_add_and_reset_rules() -> None:
 
 def test_only_a_rule_staff_added_can_be_deleted_in_scope() -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     staff = _staff(district)
     added = services.add_rule(
         staff, district.id, RuleKind.WBL_HOURS, _change(name="120 hours", params={"hours": 120})
@@ -192,7 +197,7 @@ def test_a_students_progress_from_the_database() -> None:
     accepted = make_credential(name="CompTIA A+", points=1, sector_code="ict")
     make_earned(student, accepted)
     make_policy(district=student.school.district, credential=accepted, counts_toward=Subject.MATH)
-    services.seed_default_rules(student.school.district)
+    add_default_rules(student.school.district)
     progress = {p.rule.name: p for p in services.student_progress(student, local_today())}
     points = progress["Industry credentials and WorkKeys"]
     assert points.summary == (
@@ -270,7 +275,7 @@ def _bad_rule(district) -> PathwayRule:  # type: ignore[no-untyped-def]
 def test_a_rule_with_bad_settings_is_skipped_and_the_others_still_count(caplog) -> None:  # type: ignore[no-untyped-def]
     student = make_student()
     make_experience(student, 250)
-    services.seed_default_rules(student.school.district)
+    add_default_rules(student.school.district)
     bad = _bad_rule(student.school.district)
     names = [r.name for r in services.rules_for(student.school.district, 2028)]
     assert "Broken hours" not in names
@@ -286,7 +291,7 @@ def test_a_school_list_is_evaluated_without_suggestions() -> None:
     student = make_student()
     make_earned(student, make_credential(points=6))
     make_credential(points=6)  # in the same field: what the student page suggests
-    services.seed_default_rules(student.school.district)
+    add_default_rules(student.school.district)
     [standing] = services.school_progress(student.school, None, local_today()).groups[
         Status.ON_TRACK
     ]
@@ -298,7 +303,7 @@ def test_a_school_list_is_evaluated_without_suggestions() -> None:
 def test_hours_on_an_active_placement_show_the_student_close() -> None:
     student = make_student()
     make_experience(student, 240, completed=False, evaluated=False)
-    services.seed_default_rules(student.school.district)
+    add_default_rules(student.school.district)
     progress = {p.rule.name: p for p in services.student_progress(student, local_today())}
     hours = progress["250 hours of work-based learning"]
     assert hours.status is Status.CLOSE

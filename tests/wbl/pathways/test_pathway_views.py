@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.support.builders import make_district, make_school, make_student, make_user
 from tests.support.credential_data import make_credential, make_earned, make_workkeys
-from tests.support.pathway_data import make_experience
+from tests.support.pathway_data import add_default_rules, make_experience
 from wbl.access import Role
 from wbl.credentials.models import WorkKeysTest
 from wbl.extensions import db
@@ -34,7 +34,7 @@ def _close_student(school=None):  # type: ignore[no-untyped-def]
     )
     for test in WorkKeysTest:
         make_workkeys(student, test=test, level=4)
-    services.seed_default_rules(student.school.district)
+    add_default_rules(student.school.district)
     return student
 
 
@@ -320,7 +320,7 @@ def _rule(district, preset: str = "ohio_points_14") -> PathwayRule:  # type: ign
 
 def test_district_staff_see_and_edit_their_rules(client, login_as, post_form) -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     login_as(make_user(roles={Role.STAFF}, district=district))
     body = client.get("/pathways/rules").get_data(as_text=True)
     assert "Industry credentials and WorkKeys" in body
@@ -358,7 +358,7 @@ def test_bad_rule_edits_show_the_problem_and_save_nothing(
     client, login_as, post_form, data, message
 ) -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     login_as(make_user(roles={Role.STAFF}, district=district))
     rule = _rule(district)
     form = {"name": "Changed", "active": "y", "points": "12", "workkeys": "total_13"}
@@ -373,7 +373,7 @@ def test_bad_rule_edits_show_the_problem_and_save_nothing(
 
 def test_another_districts_rule_is_404(client, login_as) -> None:
     theirs = make_district()
-    services.seed_default_rules(theirs)
+    add_default_rules(theirs)
     login_as(make_user(roles={Role.STAFF}, district=make_district()))
     assert client.get(f"/pathways/rules/{_rule(theirs).id}/edit").status_code == 404
     assert client.get(f"/pathways/rules/{theirs.id}/new/wbl_hours").status_code == 404
@@ -383,7 +383,7 @@ def test_another_districts_rule_is_404(client, login_as) -> None:
 
 def test_county_staff_choose_the_district(client, login_as) -> None:
     first, second = make_district(name="Aardvark Unified"), make_district(name="Zebra Unified")
-    services.seed_default_rules(second)
+    add_default_rules(second)
     login_as(make_user(roles={Role.STAFF}))
     body = client.get(f"/pathways/rules?district={second.id}").get_data(as_text=True)
     assert "Graduation pathway rules: Zebra Unified" in body
@@ -435,7 +435,7 @@ def _count(district) -> int:  # type: ignore[no-untyped-def]
 
 def test_staff_delete_a_rule_they_added_after_confirming(client, login_as, post_form) -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     staff = make_user(roles={Role.STAFF}, district=district)
     added = _added_rule(staff, district)
     login_as(staff)
@@ -456,7 +456,7 @@ def test_staff_delete_a_rule_they_added_after_confirming(client, login_as, post_
 
 def test_a_shipped_rule_cannot_be_deleted_only_switched_off(client, login_as, post_form) -> None:
     district = make_district()
-    services.seed_default_rules(district)
+    add_default_rules(district)
     login_as(make_user(roles={Role.STAFF}, district=district))
     rule = _rule(district)
     url = f"/pathways/rules/{rule.id}/delete"

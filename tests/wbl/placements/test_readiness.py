@@ -230,25 +230,6 @@ def test_missing_prerequisites_and_the_viewer_readiness() -> None:
     assert readiness.readiness_for_viewer(student.user, offering) == []
 
 
-def test_check_ready_names_what_is_missing_for_the_application() -> None:
-    teacher = make_teacher()
-    student = make_student(school=teacher.school)
-    offering = make_offering(kind=ExperienceKind.INTERNSHIP)
-    readiness.check_ready(student.id, offering)  # asks for nothing
-    offering.prerequisites = [activity("mock_interview"), activity("workplace_safety")]
-    db.session.flush()
-    with pytest.raises(readiness.NotReady) as caught:
-        readiness.check_ready(student.id, offering)
-    assert caught.value.message == (
-        "Before you apply: complete Mock interview, Workplace safety orientation "
-        "(ask your teacher)."
-    )
-    assert [a.code for a in caught.value.missing] == ["mock_interview", "workplace_safety"]
-    for code in ("mock_interview", "workplace_safety"):
-        readiness.record_activity(teacher, student.id, activity(code).id, local_today())
-    readiness.check_ready(student.id, offering)
-
-
 def test_readiness_of_many_students_is_one_query(count_queries) -> None:
     teacher = make_teacher()
     section = make_class_with_students(teacher, n=5)

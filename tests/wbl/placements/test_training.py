@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import ARTIFACTS
 from tests.support.builders import make_employer, make_partner, make_school, make_student, make_user
-from tests.support.placement_data import Cast, accepted, make_cast
+from tests.support.placement_data import Cast, accepted, agreement_lines, make_cast
 from wbl.access import Role
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
@@ -342,7 +342,7 @@ def test_the_agreement_is_complete_after_the_last_party(client, post_form, cast:
     acknowledge(post_form, link_path(cast.employer.email), "Erin Employer")
     agreement = agreement_of(placement)
     assert agreement.completed_at is not None
-    lines = training.agreement_lines(agreement)
+    lines = agreement_lines(agreement)
     signed = [line for line in lines if "Acknowledged by" in line]
     assert len(signed) == 3
     assert any("Acknowledged by Pat Guardian on" in line for line in signed)
@@ -366,7 +366,7 @@ def test_the_agreement_says_who_where_when_and_never_the_birthday(cast: Cast) ->
     placement.supervisor.phone = "707-555-0100"  # type: ignore[union-attr]
     db.session.flush()
     agreement = agreement_of(placement)
-    text = "\n".join(training.agreement_lines(agreement))
+    text = "\n".join(agreement_lines(agreement))
     student = cast.student
     for expected in (
         "Work-Based Learning Training Agreement",
