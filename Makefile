@@ -47,11 +47,13 @@ test: setup
 	$(PY) -m pytest -p no:cacheprovider -n $(WORKERS)
 
 ## Benchmarks (figures recorded in docs/performance.md). Not part of the test suite.
+## bench_load.py loads pages with wrk (apt-get install wrk); without it, it says so and skips.
 bench: setup
 	$(PY) tests/benchmarks/bench_matching.py
 	$(PY) tests/benchmarks/bench_pages.py
 	$(PY) tests/benchmarks/bench_round.py
 	$(PY) tests/benchmarks/bench_roster.py
+	$(PY) tests/benchmarks/bench_load.py
 
 lint: setup
 	$(VENV)/bin/ruff check .
