@@ -35,7 +35,7 @@ from wbl.externships.models import (
     ExternshipStatus,
     TeacherApplicationStatus,
 )
-from wbl.hours.views import hours_text
+from wbl.hours.minutes import hours_text
 from wbl.http import db_int
 from wbl.imports.writing import csv_bytes
 from wbl.portfolio.views import download
@@ -286,15 +286,8 @@ def placement(application_id: int) -> ResponseReturnValue:
     if form.is_submitted() and not can_log:
         raise Forbidden("Only the placed teacher logs their hours.")
     if form.validate_on_submit():
-        assert form.work_date.data is not None  # noqa: S101 - InputRequired
         try:
-            teacher_hours.log_hours(
-                current_user,
-                application.id,
-                form.work_date.data,
-                form.minutes,
-                form.description.data or "",
-            )
+            teacher_hours.log_hours(current_user, application.id, *form.entry())
         except DomainError as error:
             _refused(form, error)
         else:
@@ -328,16 +321,10 @@ def hour_edit(hour_id: int) -> ResponseReturnValue:
     if not policies.is_teacher_of(current_user, hour.application):
         raise Forbidden()
     form = HoursForm()
-    if not form.is_submitted():
-        form.work_date.data = hour.work_date
-        form.hours.data = hours_text(hour.minutes)
-        form.description.data = hour.description
+    form.show(hour.work_date, hour.minutes, hour.description)
     if form.validate_on_submit():
-        assert form.work_date.data is not None  # noqa: S101 - InputRequired
         try:
-            teacher_hours.edit_hours(
-                current_user, hour.id, form.work_date.data, form.minutes, form.description.data
-            )
+            teacher_hours.edit_hours(current_user, hour.id, *form.entry())
         except DomainError as error:
             _refused(form, error)
         else:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from datetime import date
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -14,34 +13,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from wbl.hours.minutes import hours_text, parse_minutes
 from wbl.hours.services import MAX_DESCRIPTION
 from wbl.http import db_int
 
 QUARTERS = "Use quarter hours: 0.25, 0.5, 0.75…"
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-def parse_minutes(text: str) -> int | None:
-    """Hours as typed ("1.25", "1,5", "1:15", "2") in minutes; None unless whole quarter hours."""
-    text = (text or "").strip().lower().removesuffix("h").strip()
-    match = _CLOCK.match(text)
-    if match:
-        hours, minutes = int(match.group(1)), int(match.group(2))
-        total = hours * 60 + minutes if minutes < 60 else -1
-    else:
-        try:
-            value = Decimal(text.replace(",", "."))
-        except InvalidOperation:
-            return None
-        if not value.is_finite():
-            return None
-        exact = value * 60
-        if exact != exact.to_integral_value():
-            return None
-        total = int(exact)
-    if total <= 0 or total % 15:
-        return None
-    return total
 
 
 def _quarter_hours(form: FlaskForm, field: Field) -> None:
@@ -69,6 +45,19 @@ class EntryForm(FlaskForm):
     @property
     def minutes(self) -> int:
         return parse_minutes(self.hours.data or "") or 0
+
+    def entry(self) -> tuple[date, int, str]:
+        """The day, minutes and description of a validated form, as the services take them
+        (students' entries and teachers' externship hours alike)."""
+        assert self.work_date.data is not None  # noqa: S101 - InputRequired
+        return self.work_date.data, self.minutes, self.description.data or ""
+
+    def show(self, work_date: date, minutes: int, description: str) -> None:
+        """Fill a form that was not submitted with an entry being changed."""
+        if not self.is_submitted():
+            self.work_date.data = work_date
+            self.hours.data = hours_text(minutes)
+            self.description.data = description
 
 
 class RejectForm(FlaskForm):

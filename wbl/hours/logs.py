@@ -34,6 +34,7 @@ from wbl.errors import DomainError, NotFound
 from wbl.evaluations.models import RATINGS, PlacementEvaluation
 from wbl.events.models import EventDateOption, EventRequest
 from wbl.extensions import db, utcnow
+from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
 from wbl.placements.models import Placement, PlacementStatus
@@ -42,11 +43,6 @@ from wbl.scopes import in_staff_district, is_staff, staff_sees_school, teaches_a
 from wbl.students.models import StudentProfile
 
 STALE_DAYS = 14
-
-
-def hours_text(minutes: int) -> str:
-    """Minutes as decimal hours, as the CSV files write them: "1.5", "0", "12.25"."""
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
 def _sum_status(status: EntryStatus) -> ColumnElement[int]:

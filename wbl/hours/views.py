@@ -14,15 +14,12 @@ from wbl.errors import DomainError, Forbidden, NotFound, flash_refusal
 from wbl.extensions import db
 from wbl.hours import queries, services
 from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
+from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, HourEntry
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
 VIEWERS = (Role.STUDENT, Role.TEACHER, Role.EMPLOYER, Role.STAFF)
-
-
-def hours_text(minutes: int) -> str:
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
 def _form_error(form: EntryForm | RejectForm, error: DomainError, default: str) -> None:
@@ -61,15 +58,8 @@ def placement(placement_id: int) -> ResponseReturnValue:
     if form.is_submitted() and not can_log:
         raise Forbidden("Only the student logs hours, on an active placement, from its first day.")
     if form.validate_on_submit():
-        assert form.work_date.data is not None  # noqa: S101 - InputRequired
         try:
-            services.log_hours(
-                current_user,
-                current.id,
-                form.work_date.data,
-                form.minutes,
-                form.description.data or "",
-            )
+            services.log_hours(current_user, current.id, *form.entry())
         except DomainError as error:
             _form_error(form, error, "description")
         else:
@@ -94,10 +84,7 @@ def placement(placement_id: int) -> ResponseReturnValue:
 
 def _own_pending_form(entry: HourEntry) -> EntryForm:
     form = EntryForm()
-    if not form.is_submitted():
-        form.work_date.data = entry.work_date
-        form.hours.data = hours_text(entry.minutes)
-        form.description.data = entry.description
+    form.show(entry.work_date, entry.minutes, entry.description)
     return form
 
 
@@ -108,16 +95,9 @@ def _change_entry(entry_id: int, *, correcting: bool) -> ResponseReturnValue:
         raise Forbidden()
     form = _own_pending_form(entry)
     if form.validate_on_submit():
-        assert form.work_date.data is not None  # noqa: S101 - InputRequired
         change = services.correct_entry if correcting else services.edit_entry
         try:
-            change(
-                current_user,
-                entry.id,
-                form.work_date.data,
-                form.minutes,
-                form.description.data or "",
-            )
+            change(current_user, entry.id, *form.entry())
         except DomainError as error:
             _form_error(form, error, "description")
         else:

@@ -17,7 +17,7 @@ from tests.support.placement_data import make_cast
 from wbl.access import Role
 from wbl.extensions import db
 from wbl.hours import services
-from wbl.hours.forms import parse_minutes
+from wbl.hours.minutes import parse_minutes
 from wbl.hours.models import Channel, EntryStatus, HourEntry
 
 
