@@ -31,18 +31,11 @@ from wbl.scopes import is_staff
 def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offering:
     """Approve an employer's proposal, with the reviewer's edits, and publish it."""
     offering = get_offering_to_manage(actor, offering_id)
-    require(is_staff(actor))
-    if not move_status(offering, OfferingStatus.PENDING, status=OfferingStatus.PUBLISHED):
-        raise DomainError("This proposal has already been reviewed.")
+    _claim(actor, offering, OfferingStatus.PUBLISHED)
     edit_fields(actor, offering, data)
     mark_published(actor, offering)
     offering.review_note = ""
-    offering.reviewed_by_id, offering.reviewed_at = actor.id, utcnow()
-    _tell_proposer(
-        offering.proposed_by,
-        offering,
-        "approved",
-    )
+    _tell_proposer(offering.proposed_by, offering, "approved")
     db.session.commit()
     return offering
 
@@ -50,20 +43,9 @@ def approve_offering(actor: User, offering_id: int, data: OfferingData) -> Offer
 @atomic
 def return_offering(actor: User, offering_id: int, reason: str) -> Offering:
     offering = get_offering_to_manage(actor, offering_id)
-    require(is_staff(actor))
-    if not move_status(offering, OfferingStatus.PENDING, status=OfferingStatus.RETURNED):
-        raise DomainError("This proposal has already been reviewed.")
-    if not reason.strip():
-        raise DomainError("Tell the employer what to change.", field="reason")
-    offering.review_note = reason.strip()
-    offering.reviewed_by_id, offering.reviewed_at = actor.id, utcnow()
-    _tell_proposer(
-        offering.proposed_by,
-        offering,
-        "returned",
-        actor,
-        offering.review_note,
-    )
+    _claim(actor, offering, OfferingStatus.RETURNED)
+    offering.review_note = _reason(reason, "Tell the employer what to change.")
+    _tell_proposer(offering.proposed_by, offering, "returned", actor, offering.review_note)
     db.session.commit()
     return offering
 
@@ -79,19 +61,12 @@ def get_change(actor: User, change_id: int) -> OfferingChange:
 @atomic
 def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
     change = get_change(actor, change_id)
-    require(is_staff(actor))
-    if not move_status(change, ChangeStatus.PENDING, status=ChangeStatus.APPROVED):
-        raise DomainError("These changes have already been reviewed.")
+    _claim(actor, change, ChangeStatus.APPROVED)
     offering = change.offering
     edit_fields(actor, offering, data)
     if offering.status is OfferingStatus.PUBLISHED:
         check_publishable(offering, local_today())
-    change.reviewed_by_id, change.reviewed_at = actor.id, utcnow()
-    _tell_proposer(
-        change.proposed_by,
-        offering,
-        "change_approved",
-    )
+    _tell_proposer(change.proposed_by, offering, "change_approved")
     db.session.commit()
     return offering
 
@@ -99,22 +74,39 @@ def approve_change(actor: User, change_id: int, data: OfferingData) -> Offering:
 @atomic
 def return_change(actor: User, change_id: int, reason: str) -> OfferingChange:
     change = get_change(actor, change_id)
-    require(is_staff(actor))
-    if not move_status(change, ChangeStatus.PENDING, status=ChangeStatus.RETURNED):
-        raise DomainError("These changes have already been reviewed.")
-    if not reason.strip():
-        raise DomainError("Tell the employer why.", field="reason")
-    change.review_note = reason.strip()
-    change.reviewed_by_id, change.reviewed_at = actor.id, utcnow()
+    _claim(actor, change, ChangeStatus.RETURNED)
+    change.review_note = _reason(reason, "Tell the employer why.")
     _tell_proposer(
-        change.proposed_by,
-        change.offering,
-        "change_returned",
-        actor,
-        change.review_note,
+        change.proposed_by, change.offering, "change_returned", actor, change.review_note
     )
     db.session.commit()
     return change
+
+
+def _claim(
+    actor: User,
+    proposal: Offering | OfferingChange,
+    outcome: OfferingStatus | ChangeStatus,
+) -> None:
+    """Staff only: move a pending proposal to its outcome (of two reviewers acting at once, one
+    wins; the other is told) and sign the review. Flushes; the caller commits."""
+    require(is_staff(actor))
+    if isinstance(proposal, Offering):
+        moved = move_status(proposal, OfferingStatus.PENDING, status=outcome)
+        already = "This proposal has already been reviewed."
+    else:
+        moved = move_status(proposal, ChangeStatus.PENDING, status=outcome)
+        already = "These changes have already been reviewed."
+    if not moved:
+        raise DomainError(already)
+    proposal.reviewed_by_id, proposal.reviewed_at = actor.id, utcnow()
+
+
+def _reason(reason: str, missing: str) -> str:
+    """The note the employer reads when a proposal goes back; it may not be empty."""
+    if not reason.strip():
+        raise DomainError(missing, field="reason")
+    return reason.strip()
 
 
 def changed_fields(change: OfferingChange) -> list[str]:
