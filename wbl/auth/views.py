@@ -136,9 +136,7 @@ def accept_invitation(token: str) -> ResponseReturnValue:
 @policy(Role.STAFF)
 def invite() -> ResponseReturnValue:
     form = InviteForm()
-    allowed = services.INVITABLE_BY_STAFF | (
-        {Role.ADMIN} if current_user.has_role(Role.ADMIN) else set()
-    )
+    allowed = services.roles_grantable_by(current_user)
     form.roles.choices = [(r.value, r.label) for r in Role if r in allowed]
     schools = db.session.scalars(schools_visible_to(current_user)).all()
     form.school_id.choices = [(0, "— none —")] + [(s.id, s.name) for s in schools]

@@ -342,3 +342,21 @@ def test_in_production_the_remember_me_cookie_is_secure(client, post_form, monke
     cookie = _remember_cookie(client, post_form)
     assert "; Secure" in cookie
     assert "; SameSite=Lax" in cookie
+
+
+@pytest.mark.parametrize(
+    ("roles", "admin_offered"),
+    [({Role.STAFF}, False), ({Role.ADMIN, Role.STAFF}, True)],
+)
+def test_the_invite_form_offers_the_roles_the_service_accepts(
+    client, login_as, roles, admin_offered
+) -> None:
+    from wbl.auth.services import INVITABLE_BY_STAFF, roles_grantable_by
+
+    actor = login_as(make_user(roles=roles))
+    assert roles_grantable_by(actor) == INVITABLE_BY_STAFF | (
+        {Role.ADMIN} if admin_offered else set()
+    )
+    page = client.get("/users/invite").get_data(as_text=True)
+    assert ('value="admin"' in page) is admin_offered
+    assert 'value="teacher"' in page
