@@ -3,71 +3,24 @@ staff, teacher, student, employer, and an account with no role."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from tests.support.builders import (
-    make_district,
     make_employer,
-    make_partner,
-    make_school,
     make_student,
     make_user,
 )
+from tests.support.role_cast import ROLES, County, make_county, user_of
 from wbl import scopes
 from wbl.access import Role
-from wbl.auth.models import User
 from wbl.catalog.models import Partner, PartnerContact
 from wbl.extensions import db
 from wbl.schools.models import District, School
-from wbl.students.models import StudentProfile
-
-ROLES = ("admin", "county_staff", "district_staff", "teacher", "student", "employer", "none")
-
-
-@dataclass
-class County:
-    """Two districts with a school each, a student at the first school, and one partner."""
-
-    school: School
-    other_school: School
-    student: StudentProfile
-    partner: Partner
-    other_partner: Partner
 
 
 @pytest.fixture
 def county() -> County:
-    school = make_school()
-    other_school = make_school(district=make_district())
-    return County(
-        school=school,
-        other_school=other_school,
-        student=make_student(school=school),
-        partner=make_partner(),
-        other_partner=make_partner(),
-    )
-
-
-def _user(role: str, county: County) -> User:
-    """An account of ``role`` whose district, school or partner is the county's first."""
-    if role == "admin":
-        return make_user(roles={Role.ADMIN}, district=county.school.district)
-    if role == "county_staff":
-        return make_user(roles={Role.STAFF})
-    if role == "district_staff":
-        return make_user(roles={Role.STAFF}, district=county.school.district)
-    if role == "teacher":
-        return make_user(roles={Role.TEACHER}, school=county.school)
-    if role == "student":
-        return county.student.user
-    if role == "employer":
-        return make_employer(partner=county.partner)
-    user = make_user(school=county.school)
-    user.roles = []
-    db.session.flush()
-    return user
+    return make_county()
 
 
 @pytest.mark.parametrize(
@@ -83,7 +36,7 @@ def _user(role: str, county: County) -> User:
     ],
 )
 def test_staff_and_county_wide(county: County, role: str, staff: bool, county_wide: bool) -> None:
-    user = _user(role, county)
+    user = user_of(role, county)
     assert scopes.is_staff(user) is staff
     assert scopes.is_county_wide(user) is county_wide
     assert user.is_county_wide is county_wide
@@ -92,7 +45,7 @@ def test_staff_and_county_wide(county: County, role: str, staff: bool, county_wi
 
 @pytest.mark.parametrize("role", ROLES)
 def test_district_and_school_of(county: County, role: str) -> None:
-    user = _user(role, county)
+    user = user_of(role, county)
     assert scopes.district_of(user) == user.district_id
     assert scopes.school_of(user) == user.school_id
 
@@ -110,7 +63,7 @@ def test_district_and_school_of(county: County, role: str) -> None:
     ],
 )
 def test_staff_sees_records(county: County, role: str, own: bool, other: bool) -> None:
-    user = _user(role, county)
+    user = user_of(role, county)
     other_student = make_student(school=county.other_school)
     assert scopes.staff_sees_district(user, county.school.district_id) is own
     assert scopes.staff_sees_district(user, county.other_school.district_id) is other
@@ -135,7 +88,7 @@ def test_staff_sees_records(county: County, role: str, own: bool, other: bool) -
 def test_rows_in_the_staff_district(county: County, role: str, own: bool, other: bool) -> None:
     """The SQL condition keeps the rows ``staff_sees_district`` allows (a teacher's or a
     student's account has a district too, yet sees none of its rows as staff)."""
-    user = _user(role, county)
+    user = user_of(role, county)
     seen = [s for s, sees in ((county.school, own), (county.other_school, other)) if sees]
     both = (county.school, county.other_school)
     schools = db.session.scalars(
@@ -166,7 +119,7 @@ def test_rows_in_the_staff_district(county: County, role: str, own: bool, other:
     ],
 )
 def test_teaches(county: County, role: str, teaches: bool) -> None:
-    user = _user(role, county)
+    user = user_of(role, county)
     other_student = make_student(school=county.other_school)
     assert scopes.teaches(user, county.student) is teaches
     assert scopes.teaches_at(user, county.school.id) is teaches
@@ -192,7 +145,7 @@ def test_a_teacher_without_a_school_teaches_no_one(county: County) -> None:
     ],
 )
 def test_partners_an_employer_speaks_for(county: County, role: str, speaks: bool) -> None:
-    user = _user(role, county)
+    user = user_of(role, county)
     expected = {county.partner.id} if speaks else set()
     assert set(db.session.scalars(scopes.partner_ids_of(user))) == expected
     assert scopes.partner_id_set(user) == frozenset(expected)
@@ -224,7 +177,7 @@ def test_partners_of_an_account_id(county: County) -> None:
     ],
 )
 def test_acts_for_a_partner(county: County, role: str, acts: bool) -> None:
-    user = _user(role, county)
+    user = user_of(role, county)
     assert scopes.acts_for(user, county.partner.id) is acts
     assert scopes.acts_for(user, county.other_partner.id) is False
 
@@ -233,7 +186,7 @@ def test_acts_for_a_partner(county: County, role: str, acts: bool) -> None:
 def test_a_contact_without_the_employer_role_acts_for_no_one(county: County, role: str) -> None:
     """A contact whose account is not (or no longer) an employer's speaks for the partner on
     paper but may not act for it."""
-    user = _user(role, county)
+    user = user_of(role, county)
     db.session.add(PartnerContact(partner=county.partner, user=user))
     db.session.flush()
     assert scopes.speaks_for(user, county.partner.id) is True
