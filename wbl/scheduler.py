@@ -88,7 +88,7 @@ JOBS: tuple[Job, ...] = (
         "Complete placements whose end date has passed",
         "Every day at 00:30",
         {"trigger": "cron", "hour": 0, "minute": 30},
-        "wbl.placements.jobs:complete_ended_placements",
+        "wbl.evaluations.jobs:complete_ended_placements",
     ),
     Job(
         "expire-consents",

@@ -40,7 +40,6 @@ ALLOWED_BACK_EDGES: dict[tuple[str, str], str] = {
     # placements are built on offerings.
     ("catalog", "placements"): "readiness and placement queries belong below the catalog",
     ("catalog", "evaluations"): "the offering page's evaluations summary; a read model above",
-    ("placements", "evaluations"): "ending a placement and its evaluation; split by stage",
     ("hours", "evaluations"): "experience logs show the supervisor's evaluation",
     ("events", "hours"): "the event page records attendance, which hours owns",
     # Submitting asks portfolio's complete rule (what_is_missing); the portfolio pages let an

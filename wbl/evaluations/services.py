@@ -27,7 +27,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
@@ -35,20 +34,20 @@ from wbl.errors import DomainError, Forbidden
 from wbl.evaluations import queries
 from wbl.evaluations.models import RATINGS, PlacementEvaluation, PlacementReflection
 from wbl.extensions import atomic, db, rows_affected, utcnow
-from wbl.hours.services import (
-    get_placement,
-    is_student_of,
-    is_supervisor_of,
-    is_teacher_of,
-    staff_sees,
-)
+from wbl.hours.services import get_placement
 from wbl.notifications.services import queue_email
 from wbl.placements import seats
 from wbl.placements.models import Placement, PlacementStatus
+from wbl.placements.policies import (
+    is_employer_of,
+    is_student_of,
+    is_teacher_of,
+    may_end,
+    staff_sees,
+)
 from wbl.portfolio import services as portfolio
 from wbl.portfolio.models import Artifact
 from wbl.reference.models import EvaluationCategory, PogOutcome
-from wbl.scopes import partner_id_set
 from wbl.students.models import StudentProfile
 
 MAX_COMMENT = 2000
@@ -60,24 +59,6 @@ class AlreadyEnded(DomainError):
 
 
 # --- who may do what -------------------------------------------------------------------------
-
-
-def may_end(user: User, placement: Placement) -> bool:
-    """The placement's supervisor (a contact of its partner) or staff who see it."""
-    return is_supervisor_of(user, placement) or staff_sees(user, placement)
-
-
-def endable_now(user: User, placements: Iterable[Placement], today: date) -> frozenset[int]:
-    """Of a list's ``placements``, the ids of those ``user`` may end today: under way (see
-    ``Placement.under_way``) and theirs to end as in ``may_end``, the partners they are a
-    contact of asked once for the whole list."""
-    live = [p for p in placements if p.under_way(today)]
-    if not live:
-        return frozenset()
-    supervised = partner_id_set(user) if user.has_role(Role.EMPLOYER) else frozenset()
-    return frozenset(
-        p.id for p in live if p.offering.partner_id in supervised or staff_sees(user, p)
-    )
 
 
 def may_read_reflection(user: User, placement: Placement) -> bool:
@@ -324,7 +305,7 @@ def submit_evaluation(
     actor: User, placement_id: int, answers: EvaluationAnswers
 ) -> PlacementEvaluation:
     placement = get_placement(actor, placement_id)
-    if not is_supervisor_of(actor, placement):
+    if not is_employer_of(actor, placement):
         raise Forbidden("Only the placement's supervisor evaluates the student.")
     _lock_completed(placement, "evaluate it")
     if get_evaluation(placement.id) is not None:

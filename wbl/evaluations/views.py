@@ -20,6 +20,7 @@ from wbl.evaluations.forms import (
 from wbl.evaluations.models import RATINGS
 from wbl.extensions import db
 from wbl.pagination import page_number, paginate
+from wbl.placements import policies
 from wbl.placements.models import PlacementStatus
 from wbl.portfolio import services as portfolio
 from wbl.scopes import is_staff
@@ -67,7 +68,7 @@ def index() -> ResponseReturnValue:
 def evaluation(placement_id: int) -> ResponseReturnValue:
     placement = services.get_placement(current_user, placement_id)
     existing = services.get_evaluation(placement.id)
-    is_supervisor = services.is_supervisor_of(current_user, placement)
+    is_supervisor = policies.is_employer_of(current_user, placement)
     if request.method == "POST" and not is_supervisor:
         raise Forbidden("Only the placement's supervisor evaluates the student.")
     categories = services.active_categories()
@@ -102,9 +103,9 @@ def evaluation(placement_id: int) -> ResponseReturnValue:
         outcomes=outcomes,
         labels=RATINGS,
         is_supervisor=is_supervisor,
-        is_student=services.is_student_of(current_user, placement),
+        is_student=policies.is_student_of(current_user, placement),
         may_end=placement.status is PlacementStatus.ACTIVE
-        and services.may_end(current_user, placement),
+        and policies.may_end(current_user, placement),
         may_read_reflection=services.may_read_reflection(current_user, placement),
         artifact=portfolio.placement_artifact(placement.id),
     ), (422 if failed else 200)
@@ -115,7 +116,7 @@ def evaluation(placement_id: int) -> ResponseReturnValue:
 def complete(placement_id: int) -> ResponseReturnValue:
     """Ask before ending a placement early; the POST ends it."""
     placement = services.get_placement(current_user, placement_id)
-    if not services.may_end(current_user, placement):
+    if not policies.may_end(current_user, placement):
         raise Forbidden("Only the placement's supervisor or staff can end it.")
     form = ActionForm()
     if form.validate_on_submit():
@@ -126,7 +127,7 @@ def complete(placement_id: int) -> ResponseReturnValue:
                 "The placement has ended. The student is asked for their reflection"
                 + (
                     "; please evaluate them now."
-                    if services.is_supervisor_of(current_user, placement)
+                    if policies.is_employer_of(current_user, placement)
                     else ", the supervisor for the evaluation."
                 ),
                 "success",
@@ -141,7 +142,7 @@ def reflection(placement_id: int) -> ResponseReturnValue:
     placement = services.get_placement(current_user, placement_id)
     if not services.may_read_reflection(current_user, placement):
         raise Forbidden()
-    is_student = services.is_student_of(current_user, placement)
+    is_student = policies.is_student_of(current_user, placement)
     if request.method == "POST" and not is_student:
         raise Forbidden("Only the student writes their reflection.")
     existing = services.get_reflection(placement.id)

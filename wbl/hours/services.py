@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from wbl.access import Role, require
+from wbl.access import require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
@@ -20,7 +20,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.scopes import acts_for, staff_sees_student, teaches
+from wbl.placements.policies import is_employer_of, is_student_of, is_teacher_of, staff_sees
 from wbl.students.models import StudentProfile
 
 DAY_LIMIT = 12 * 60
@@ -36,28 +36,11 @@ class AlreadyDecided(DomainError):
 # --- who may see and do what ---------------------------------------------------------------
 
 
-def is_student_of(user: User, placement: Placement) -> bool:
-    return user.has_role(Role.STUDENT) and placement.student.user_id == user.id
-
-
-def is_teacher_of(user: User, placement: Placement) -> bool:
-    return teaches(user, placement.student)
-
-
-def staff_sees(user: User, placement: Placement) -> bool:
-    return staff_sees_student(user, placement.student)
-
-
-def is_supervisor_of(user: User, placement: Placement) -> bool:
-    """A contact of the partner whose offering the placement is at."""
-    return acts_for(user, placement.offering.partner_id)
-
-
 def _sees(user: User, placement: Placement) -> bool:
     return (
         is_student_of(user, placement)
         or is_teacher_of(user, placement)
-        or is_supervisor_of(user, placement)
+        or is_employer_of(user, placement)
         or staff_sees(user, placement)
     )
 
@@ -382,7 +365,7 @@ def _decide(actor: User, entry: HourEntry, to: EntryStatus, via: Channel, reason
 
 def _supervised_entry(actor: User, entry_id: int) -> HourEntry:
     entry = get_entry(actor, entry_id)
-    if not is_supervisor_of(actor, entry.placement):
+    if not is_employer_of(actor, entry.placement):
         raise Forbidden("Only the placement's supervisor can confirm or reject hours.")
     return entry
 

@@ -16,6 +16,7 @@ from wbl.hours import queries, services
 from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, HourEntry
+from wbl.placements import policies
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -51,7 +52,7 @@ def _iso_day(value: str | None) -> date | None:
 @policy(*VIEWERS)
 def placement(placement_id: int) -> ResponseReturnValue:
     current = services.get_placement(current_user, placement_id)
-    is_student = services.is_student_of(current_user, current)
+    is_student = policies.is_student_of(current_user, current)
     under_way = current.under_way(local_today())
     can_log = is_student and under_way
     form = EntryForm()
@@ -75,8 +76,8 @@ def placement(placement_id: int) -> ResponseReturnValue:
         pending=pending,
         form=form if can_log else None,
         is_student=is_student,
-        is_supervisor=services.is_supervisor_of(current_user, current),
-        is_staff=services.staff_sees(current_user, current),
+        is_supervisor=policies.is_employer_of(current_user, current),
+        is_staff=policies.staff_sees(current_user, current),
         under_way=under_way,
         action_form=ActionForm(),
     ), (422 if form.errors else 200)
@@ -91,7 +92,7 @@ def _own_pending_form(entry: HourEntry) -> EntryForm:
 def _change_entry(entry_id: int, *, correcting: bool) -> ResponseReturnValue:
     """Edit a pending entry, or correct a confirmed one (a new entry): one form, two rules."""
     entry = services.get_entry(current_user, entry_id)
-    if not services.is_student_of(current_user, entry.placement):
+    if not policies.is_student_of(current_user, entry.placement):
         raise Forbidden()
     form = _own_pending_form(entry)
     if form.validate_on_submit():
@@ -188,7 +189,7 @@ def reject(entry_id: int) -> ResponseReturnValue:
     else:
         # Check the scope before showing anything (a stranger's entry is not found).
         entry = services.get_entry(current_user, entry_id)
-        if not services.is_supervisor_of(current_user, entry.placement):
+        if not policies.is_employer_of(current_user, entry.placement):
             raise Forbidden()
     if not form.errors:
         return redirect(url_for("hours.inbox"))
@@ -212,7 +213,7 @@ def entry(entry_id: int) -> ResponseReturnValue:
         entry=current,
         events=events,
         corrections=corrections,
-        is_student=services.is_student_of(current_user, current.placement),
-        is_supervisor=services.is_supervisor_of(current_user, current.placement),
+        is_student=policies.is_student_of(current_user, current.placement),
+        is_supervisor=policies.is_employer_of(current_user, current.placement),
         pending=current.status is EntryStatus.PENDING,
     )

@@ -24,7 +24,6 @@ from wbl.catalog import services as catalog_services
 from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.evaluations import services as evaluations
 from wbl.extensions import db
 from wbl.pagination import page_number, paginate
 from wbl.placements import applications, consent_answers, lifecycle, policies, queries
@@ -143,7 +142,7 @@ def index() -> ResponseReturnValue:
             "placements/index_employer.html",
             to_decide=[a for a in rows if a.status in EMPLOYER_STATUSES_TO_DECIDE],
             groups=_by_offering(rows),
-            ends=evaluations.endable_now(user, placed, local_today()),
+            ends=policies.endable_now(user, placed, local_today()),
         )
     if not user.has_role(Role.STUDENT):
         abort(403)

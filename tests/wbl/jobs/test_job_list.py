@@ -38,6 +38,7 @@ def test_the_convention_finds_the_jobs_of_every_feature() -> None:
     modules = {name.partition(":")[0] for name in job_functions()}
     assert modules == {
         "wbl.catalog.jobs",
+        "wbl.evaluations.jobs",
         "wbl.hours.jobs",
         "wbl.jobs.jobs",
         "wbl.notifications.jobs",
