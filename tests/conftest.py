@@ -18,6 +18,7 @@ from typing import ClassVar
 import pytest
 from flask import Flask, g, request_started
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, settings
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,6 +29,11 @@ from wbl.auth.models import User
 from wbl.county.settings import county
 from wbl.county.settings import forget as forget_county
 from wbl.extensions import db
+
+# Timing is for benchmarks, never the suite: on a busy CI machine Hypothesis's clock-based
+# checks (a deadline per example, "input generation is slow") fail tests that are right.
+settings.register_profile("wbl", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("wbl")
 
 
 def _test_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:

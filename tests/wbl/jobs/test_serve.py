@@ -27,7 +27,7 @@ from wbl.extensions import db
 from wbl.jobs.models import JobRun
 
 STARTUP = 60  # seconds at most: two interpreters import the app (a few seconds; more when busy)
-STOP = 15
+STOP = 60  # seconds at most for both to exit (a second or two; far more on a busy machine)
 
 
 @pytest.fixture(scope="module")
