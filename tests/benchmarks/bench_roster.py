@@ -35,7 +35,8 @@ from flask_migrate import upgrade
 
 from config import DevelopmentConfig
 from wbl import create_app
-from wbl.roster.imports import RosterReport, import_roster
+from wbl.roster.imports import import_roster
+from wbl.roster.report import RosterReport
 from wbl.seeding import seed_reference
 
 DISTRICTS = 3

@@ -68,7 +68,8 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
-from wbl.roster.imports import RosterReport, import_roster
+from wbl.roster.imports import import_roster
+from wbl.roster.report import RosterReport
 from wbl.schools.models import District, School
 from wbl.seeding import seed_reference
 from wbl.students.models import (

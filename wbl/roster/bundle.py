@@ -3,8 +3,8 @@ or a .zip holding ``manifest.csv`` and the data files it names.
 
 Only reading and shape are checked here (the manifest, the version, the files it promises,
 the columns each file needs, duplicate ``sourcedId``); what the rows mean is checked by
-``wbl.roster.imports``. Every problem names its file, row and column, and nothing is raised
-for a bad file: the caller gets the problems and imports nothing.
+the planning (``wbl.roster.plan_*``). Every problem names its file, row and column, and
+nothing is raised for a bad file: the caller gets the problems and imports nothing.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ from __future__ import annotations
 from wbl.access import require
 from wbl.auth.models import User
 from wbl.imports.staging import StagedImport, Staging, read_staged, stage_checked
-from wbl.roster.imports import RosterReport, import_roster
+from wbl.roster.imports import import_roster
+from wbl.roster.report import RosterReport
 from wbl.scopes import is_county_wide
 from wbl.storage import storage
 

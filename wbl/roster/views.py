@@ -12,7 +12,7 @@ from wbl.errors import DomainError
 from wbl.imports.report import problems_shown
 from wbl.roster import demographics, uploads
 from wbl.roster.forms import MAX_UPLOAD_BYTES, ConfirmRosterForm, DemographicsForm, RosterUploadForm
-from wbl.roster.imports import ENTITIES, RosterReport
+from wbl.roster.report import ENTITIES, RosterReport
 
 bp = Blueprint("roster", __name__, url_prefix="/roster")
 

@@ -42,8 +42,9 @@ from wbl.extensions import db
 from wbl.placements.models import Application, Placement, PlacementStatus
 from wbl.reference import defaults
 from wbl.reference.models import ExperienceKind, IndustrySector
-from wbl.roster.imports import ENTITIES, import_roster
+from wbl.roster.imports import import_roster
 from wbl.roster.models import Guardian, StudentDemographics
+from wbl.roster.report import ENTITIES
 from wbl.schools.models import ClassSection, District, School
 from wbl.storage import storage
 from wbl.students.models import StudentProfile

@@ -27,8 +27,9 @@ from tests.support.roster_files import (
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.extensions import db
-from wbl.roster.imports import RosterReport, import_roster
+from wbl.roster.imports import import_roster
 from wbl.roster.models import Guardian, StudentDemographics
+from wbl.roster.report import RosterReport
 from wbl.schools.models import ClassSection, District, School
 from wbl.students.models import StudentProfile
 
