@@ -21,6 +21,7 @@ from wbl.certificates.models import (
 )
 from wbl.clock import local_today
 from wbl.extensions import db
+from wbl.reviews import submitting
 from wbl.reviews.models import PortfolioSubmission, ScoringLevel, SubmissionStatus
 from wbl.schools.models import School
 from wbl.students.models import StudentProfile
@@ -82,7 +83,7 @@ def make_interview(
     submission: PortfolioSubmission | None = None,
 ) -> Interview:
     submission = (
-        submission or interviews.passed_submission(student.id) or make_passed_submission(student)
+        submission or submitting.passed_submission(student.id) or make_passed_submission(student)
     )
     interview = Interview(
         panel=panel,

@@ -17,18 +17,10 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from wbl.certificates.interviews import (
-    DEFAULT_SLOT,
-    MAX_COMMENT,
-    MAX_LOCATION,
-    MAX_NOTES,
-    MAX_SESSION,
-    MAX_SLOT,
-    MAX_URL,
-    MIN_SESSION,
-    MIN_SLOT,
-)
+from wbl.certificates.invitations import DEFAULT_SLOT, MAX_SLOT, MIN_SLOT
+from wbl.certificates.panels import MAX_LOCATION, MAX_NOTES, MAX_SESSION, MAX_URL, MIN_SESSION
 from wbl.certificates.services import MAX_REASON
+from wbl.certificates.votes import MAX_COMMENT
 from wbl.http import db_int
 from wbl.reference.models import PogOutcome
 from wbl.reviews.models import ScoringLevel

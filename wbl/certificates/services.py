@@ -30,19 +30,16 @@ from sqlalchemy.orm import selectinload
 from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.certificates import keys
-from wbl.certificates.interviews import (
-    active_outcomes,
-    passed_submission,
-    student_interviews,
-    students_in_scope,
-)
+from wbl.certificates.interviews import student_interviews, students_in_scope
 from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import to_local
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
+from wbl.reference.services import active_outcomes
 from wbl.reviews.models import PortfolioSubmission
+from wbl.reviews.submitting import passed_submission
 from wbl.schools.models import School
 from wbl.scopes import in_staff_district, is_staff
 from wbl.students.models import StudentProfile

@@ -27,7 +27,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.certificates import badge, interviews, keys, pdf, policies, services
+from wbl.certificates import badge, interviews, invitations, keys, pdf, policies, services
 from wbl.certificates.forms import (
     PANELIST_FIELDS,
     CancelForm,
@@ -39,6 +39,15 @@ from wbl.certificates.forms import (
     vote_form,
 )
 from wbl.certificates.models import Certificate, InterviewStatus
+from wbl.certificates.panels import (
+    PanelInput,
+    create_panel,
+    get_panel,
+    panel_page,
+    panelist_candidates,
+    visible_interviews,
+)
+from wbl.certificates.votes import OutcomeScore, VoteInput, record_vote
 from wbl.clock import local_when
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
@@ -88,7 +97,7 @@ def _gone(error: services.Revoked) -> ResponseReturnValue:
 def panels() -> ResponseReturnValue:
     return render_template(
         "certificates/panels.html",
-        page=interviews.panel_page(current_user, request.args.get("page", 1, type=page_number)),
+        page=panel_page(current_user, request.args.get("page", 1, type=page_number)),
     )
 
 
@@ -103,12 +112,12 @@ def new_panel() -> ResponseReturnValue:
             f"{u.full_name} ({u.primary_role.label}"
             + (", volunteered to interview)" if u.id in volunteers else ")"),
         )
-        for u in sorted(interviews.panelist_candidates(), key=lambda u: u.id not in volunteers)
+        for u in sorted(panelist_candidates(), key=lambda u: u.id not in volunteers)
     ]
     for name in PANELIST_FIELDS:
         form[name].choices = [SelectChoice(0, "Choose…"), *people]
     if form.validate_on_submit():
-        data = interviews.PanelInput(
+        data = PanelInput(
             day=form.day.data,
             start=form.start.data,
             duration_minutes=form.duration_minutes.data or 0,
@@ -118,7 +127,7 @@ def new_panel() -> ResponseReturnValue:
             member_ids=tuple(form[name].data or 0 for name in PANELIST_FIELDS),
         )
         try:
-            panel = interviews.create_panel(current_user, data)
+            panel = create_panel(current_user, data)
         except DomainError as error:
             if error.field == "member_ids":
                 form.panelist_1.errors = [*form.panelist_1.errors, error.message]
@@ -132,14 +141,14 @@ def new_panel() -> ResponseReturnValue:
 
 
 def _render_panel(panel_id: int, form: InviteForm | None = None) -> ResponseReturnValue:
-    panel = interviews.get_panel(current_user, panel_id)
-    shown, hidden = interviews.visible_interviews(current_user, panel)
+    panel = get_panel(current_user, panel_id)
+    shown, hidden = visible_interviews(current_user, panel)
     form = form or InviteForm()
     form.student_id.choices = [
         SelectChoice(0, "Choose a student…"),
         *(
             SelectChoice(s.id, f"{s.user.full_name} ({s.school.name})")
-            for s in interviews.invitable_students(current_user)
+            for s in invitations.invitable_students(current_user)
         ),
     ]
     page = render_template(
@@ -168,12 +177,12 @@ def invite(panel_id: int) -> ResponseReturnValue:
     form.student_id.validate_choice = False
     if form.validate_on_submit():
         try:
-            interview = interviews.invite_student(
+            interview = invitations.invite_student(
                 current_user,
                 panel_id,
                 form.student_id.data or 0,
                 form.start.data,
-                form.duration_minutes.data or interviews.DEFAULT_SLOT,
+                form.duration_minutes.data or invitations.DEFAULT_SLOT,
             )
         except (NotFound, Forbidden):
             raise
@@ -207,10 +216,10 @@ def mine() -> ResponseReturnValue:
     )
 
 
-def _vote_input(form: VoteForm, outcome_ids: list[int]) -> interviews.VoteInput:
-    return interviews.VoteInput(
+def _vote_input(form: VoteForm, outcome_ids: list[int]) -> VoteInput:
+    return VoteInput(
         scores={
-            oid: interviews.OutcomeScore(
+            oid: OutcomeScore(
                 rank=form[f"rank_{oid}"].data, comment=form[f"comment_{oid}"].data or ""
             )
             for oid in outcome_ids
@@ -242,9 +251,7 @@ def slot(interview_id: int) -> ResponseReturnValue:
             return redirect(url_for("certificates.slot", interview_id=interview_id))
         if form.validate_on_submit():
             try:
-                interviews.record_vote(
-                    current_user, interview_id, _vote_input(form, [o.id for o in outcomes])
-                )
+                record_vote(current_user, interview_id, _vote_input(form, [o.id for o in outcomes]))
             except (NotFound, Forbidden):
                 raise
             except interviews.AlreadyDecided as error:
@@ -281,7 +288,7 @@ def cancel(interview_id: int) -> ResponseReturnValue:
     if not CancelForm().validate_on_submit():
         abort(400)
     try:
-        interview = interviews.cancel_interview(current_user, interview_id)
+        interview = invitations.cancel_interview(current_user, interview_id)
     except interviews.AlreadyDecided as error:
         flash(error.message, "warning")
         return redirect(url_for("certificates.slot", interview_id=interview_id))

@@ -29,9 +29,10 @@ from tests.support.certificate_data import (
 )
 from wbl.access import Role
 from wbl.catalog.models import PartnerContact
-from wbl.certificates import interviews
-from wbl.certificates.interviews import OutcomeScore, PanelInput, VoteInput
+from wbl.certificates import interviews, invitations, panels, votes
 from wbl.certificates.models import Interview, InterviewStatus, InterviewVote
+from wbl.certificates.panels import PanelInput
+from wbl.certificates.votes import OutcomeScore, VoteInput
 from wbl.clock import local_today, to_local
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
@@ -77,7 +78,7 @@ def _outbox(kind: str) -> list[OutboxMessage]:
 
 
 def test_staff_create_a_panel_in_county_time(setting) -> None:
-    panel = interviews.create_panel(setting.staff, _panel_input(setting))
+    panel = panels.create_panel(setting.staff, _panel_input(setting))
     local = to_local(panel.starts_at)
     assert (local.date(), local.time()) == (local_today() + timedelta(days=10), time(9, 0))
     assert panel.starts_at.tzinfo is not None
@@ -87,20 +88,20 @@ def test_staff_create_a_panel_in_county_time(setting) -> None:
 
 def test_three_panelists_are_allowed(setting) -> None:
     ids = (setting.employer.id, setting.teacher.id, setting.staff_panelist.id)
-    panel = interviews.create_panel(setting.staff, _panel_input(setting, member_ids=ids))
+    panel = panels.create_panel(setting.staff, _panel_input(setting, member_ids=ids))
     assert len(panel.members) == 3
 
 
 @pytest.mark.parametrize("minutes", [5, 9 * 60])
 def test_session_length_is_checked(setting, minutes) -> None:
     with pytest.raises(DomainError) as caught:
-        interviews.create_panel(setting.staff, _panel_input(setting, duration_minutes=minutes))
+        panels.create_panel(setting.staff, _panel_input(setting, duration_minutes=minutes))
     assert caught.value.field == "duration_minutes"
 
 
 def test_a_panel_in_the_past_is_refused(setting) -> None:
     with pytest.raises(DomainError) as caught:
-        interviews.create_panel(
+        panels.create_panel(
             setting.staff, _panel_input(setting, day=local_today() - timedelta(days=1))
         )
     assert caught.value.field == "day"
@@ -110,7 +111,7 @@ def test_a_panel_in_the_past_is_refused(setting) -> None:
 def test_two_or_three_panelists(setting, count) -> None:
     people = [setting.employer, setting.teacher, setting.staff_panelist, make_employer()]
     with pytest.raises(DomainError) as caught:
-        interviews.create_panel(
+        panels.create_panel(
             setting.staff,
             _panel_input(setting, member_ids=tuple(p.id for p in people[:count])),
         )
@@ -119,7 +120,7 @@ def test_two_or_three_panelists(setting, count) -> None:
 
 def test_the_same_panelist_twice_counts_once(setting) -> None:
     with pytest.raises(DomainError, match="2 or 3 different"):
-        interviews.create_panel(
+        panels.create_panel(
             setting.staff, _panel_input(setting, member_ids=(setting.employer.id,) * 2)
         )
 
@@ -129,10 +130,10 @@ def test_panelists_are_active_employers_teachers_or_staff(setting) -> None:
     inactive = make_user(roles={Role.EMPLOYER}, active=False)
     for outsider in (student_user, inactive):
         with pytest.raises(DomainError, match="active account"):
-            interviews.create_panel(
+            panels.create_panel(
                 setting.staff, _panel_input(setting, member_ids=(setting.employer.id, outsider.id))
             )
-    candidates = {u.id for u in interviews.panelist_candidates()}
+    candidates = {u.id for u in panels.panelist_candidates()}
     assert {setting.employer.id, setting.teacher.id, setting.staff_panelist.id} <= candidates
     assert student_user.id not in candidates
     assert inactive.id not in candidates
@@ -140,9 +141,9 @@ def test_panelists_are_active_employers_teachers_or_staff(setting) -> None:
 
 def test_a_place_or_a_video_link_is_needed(setting) -> None:
     with pytest.raises(DomainError) as caught:
-        interviews.create_panel(setting.staff, _panel_input(setting, location="  "))
+        panels.create_panel(setting.staff, _panel_input(setting, location="  "))
     assert caught.value.field == "location"
-    panel = interviews.create_panel(
+    panel = panels.create_panel(
         setting.staff,
         _panel_input(setting, location="", video_url="https://meet.example.org/wbl-panel"),
     )
@@ -161,13 +162,13 @@ def test_a_place_or_a_video_link_is_needed(setting) -> None:
 )
 def test_video_links_are_http_or_https_only(setting, url) -> None:
     with pytest.raises(DomainError) as caught:
-        interviews.create_panel(setting.staff, _panel_input(setting, video_url=url))
+        panels.create_panel(setting.staff, _panel_input(setting, video_url=url))
     assert caught.value.field == "video_url"
 
 
 def test_only_staff_create_panels(setting) -> None:
     with pytest.raises(Forbidden):
-        interviews.create_panel(setting.teacher, _panel_input(setting))
+        panels.create_panel(setting.teacher, _panel_input(setting))
 
 
 # --- inviting ------------------------------------------------------------------------------
@@ -183,7 +184,7 @@ def test_invite_creates_the_interview_and_sends_calendar_invitations(
     setting, request_context
 ) -> None:
     panel = _panel(setting)
-    interview = interviews.invite_student(
+    interview = invitations.invite_student(
         setting.staff, panel.id, setting.student.id, slot_time(panel, 20), 20
     )
     assert interview.status is InterviewStatus.INVITED
@@ -225,7 +226,7 @@ def test_the_organizer_is_the_program_inbox(setting, request_context, app) -> No
     app.config["PROGRAM_EMAIL"] = "wbl-office@scoe.example.org"
     try:
         panel = _panel(setting)
-        interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
     finally:
         app.config["PROGRAM_EMAIL"] = ""
     event = Calendar.from_ical(_outbox("interview_invitation")[0].attachment_text).walk("VEVENT")[0]
@@ -238,7 +239,7 @@ def test_a_video_panel_puts_the_link_in_the_invitation(setting, request_context)
         location="",
         video_url="https://meet.example.org/panel-7",
     )
-    interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+    invitations.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
     message = _outbox("interview_invitation")[0]
     event = Calendar.from_ical(message.attachment_text).walk("VEVENT")[0]
     assert str(event["URL"]) == "https://meet.example.org/panel-7"
@@ -250,21 +251,21 @@ def test_only_a_passed_portfolio_is_invited(setting, request_context) -> None:
     other = make_student(school=setting.school)
     panel = _panel(setting)
     with pytest.raises(DomainError, match="has not passed") as caught:
-        interviews.invite_student(setting.staff, panel.id, other.id, slot_time(panel))
+        invitations.invite_student(setting.staff, panel.id, other.id, slot_time(panel))
     assert caught.value.field == "student_id"
-    assert [s.id for s in interviews.invitable_students(setting.staff)] == [setting.student.id]
+    assert [s.id for s in invitations.invitable_students(setting.staff)] == [setting.student.id]
 
 
 def test_a_student_is_not_invited_twice(setting, request_context) -> None:
     first = _panel(setting)
-    interviews.invite_student(setting.staff, first.id, setting.student.id, slot_time(first))
+    invitations.invite_student(setting.staff, first.id, setting.student.id, slot_time(first))
     second = make_panel(
         members=[setting.employer, setting.staff_panelist],
         starts_at=first.starts_at + timedelta(days=1),
     )
     with pytest.raises(DomainError, match="already invited"):
-        interviews.invite_student(setting.staff, second.id, setting.student.id, slot_time(second))
-    assert interviews.invitable_students(setting.staff) == []
+        invitations.invite_student(setting.staff, second.id, setting.student.id, slot_time(second))
+    assert invitations.invitable_students(setting.staff) == []
 
 
 def test_a_student_who_passed_is_not_invited_again(setting, request_context) -> None:
@@ -274,7 +275,7 @@ def test_a_student_who_passed_is_not_invited_again(setting, request_context) -> 
         members=[setting.employer, setting.teacher], starts_at=done.starts_at + timedelta(days=1)
     )
     with pytest.raises(DomainError, match="already passed"):
-        interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
 
 
 def test_a_student_who_did_not_pass_may_try_another_panel(setting, request_context) -> None:
@@ -284,8 +285,10 @@ def test_a_student_who_did_not_pass_may_try_another_panel(setting, request_conte
         members=[setting.employer, setting.teacher], starts_at=done.starts_at + timedelta(days=1)
     )
     with pytest.raises(DomainError, match="already been interviewed by this panel"):
-        interviews.invite_student(setting.staff, done.id, setting.student.id, slot_time(done, 30))
-    again = interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(setting.staff, done.id, setting.student.id, slot_time(done, 30))
+    again = invitations.invite_student(
+        setting.staff, panel.id, setting.student.id, slot_time(panel)
+    )
     assert again.status is InterviewStatus.INVITED
 
 
@@ -293,18 +296,18 @@ def test_the_slot_is_within_the_session_and_does_not_overlap(setting, request_co
     panel = _panel(setting)
     for minutes in (-30, 110):  # before the start; ends after the session
         with pytest.raises(DomainError) as caught:
-            interviews.invite_student(
+            invitations.invite_student(
                 setting.staff, panel.id, setting.student.id, slot_time(panel, minutes), 20
             )
         assert caught.value.field == "start"
     other = make_student(school=setting.school)
     make_passed_submission(other)
-    interviews.invite_student(setting.staff, panel.id, other.id, slot_time(panel, 0), 20)
+    invitations.invite_student(setting.staff, panel.id, other.id, slot_time(panel, 0), 20)
     with pytest.raises(DomainError, match="overlaps"):
-        interviews.invite_student(
+        invitations.invite_student(
             setting.staff, panel.id, setting.student.id, slot_time(panel, 10), 20
         )
-    assert interviews.invite_student(
+    assert invitations.invite_student(
         setting.staff, panel.id, setting.student.id, slot_time(panel, 20), 20
     )
 
@@ -316,7 +319,7 @@ def test_a_past_slot_is_refused(setting, request_context) -> None:
         duration_minutes=600,
     )
     with pytest.raises(DomainError, match="passed") as caught:
-        interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
     assert caught.value.field == "start"
 
 
@@ -324,7 +327,7 @@ def test_a_teacher_at_the_students_school_is_not_on_their_panel(setting, request
     own_teacher = make_user(roles={Role.TEACHER}, school=setting.school)
     panel = _panel(setting, setting.employer, own_teacher)
     with pytest.raises(DomainError, match="teacher at the student's school") as caught:
-        interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
     assert caught.value.field == "student_id"
     assert _outbox("interview_invitation") == []
     assert db.session.scalar(select(Interview.id)) is None
@@ -333,8 +336,8 @@ def test_a_teacher_at_the_students_school_is_not_on_their_panel(setting, request
 def test_a_teacher_of_one_of_the_students_classes_is_not_on_their_panel(setting) -> None:
     elsewhere = make_user(roles={Role.TEACHER}, school=make_school())
     make_class_section(teacher=elsewhere, students=[setting.student])
-    assert interviews.conflict(elsewhere, setting.student) == "one of the student's teachers"
-    assert interviews.conflict(setting.teacher, setting.student) is None
+    assert invitations.conflict(elsewhere, setting.student) == "one of the student's teachers"
+    assert invitations.conflict(setting.teacher, setting.student) is None
 
 
 def test_a_supervisor_of_the_student_is_not_on_their_panel(setting, request_context) -> None:
@@ -356,28 +359,28 @@ def test_a_supervisor_of_the_student_is_not_on_their_panel(setting, request_cont
     db.session.flush()
     panel = _panel(setting, supervisor, setting.teacher)
     with pytest.raises(DomainError, match="supervisor"):
-        interviews.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(setting.staff, panel.id, setting.student.id, slot_time(panel))
     placement.status = PlacementStatus.CANCELLED
     db.session.flush()
-    assert interviews.conflict(supervisor, setting.student) is None
+    assert invitations.conflict(supervisor, setting.student) is None
 
 
 def test_staff_invite_only_students_in_their_district(setting, request_context) -> None:
     other_staff = make_user(roles={Role.STAFF}, district=make_school().district)
     panel = _panel(setting)
     with pytest.raises(DomainError) as caught:
-        interviews.invite_student(other_staff, panel.id, setting.student.id, slot_time(panel))
+        invitations.invite_student(other_staff, panel.id, setting.student.id, slot_time(panel))
     assert caught.value.field == "student_id"
-    assert interviews.invitable_students(other_staff) == []
+    assert invitations.invitable_students(other_staff) == []
 
 
 def test_cancel_sends_a_calendar_cancellation_with_the_same_uid(setting, request_context) -> None:
     panel = _panel(setting)
-    interview = interviews.invite_student(
+    interview = invitations.invite_student(
         setting.staff, panel.id, setting.student.id, slot_time(panel)
     )
     invitation = Calendar.from_ical(_outbox("interview_invitation")[0].attachment_text)
-    interviews.cancel_interview(setting.staff, interview.id)
+    invitations.cancel_interview(setting.staff, interview.id)
     assert interview.status is InterviewStatus.CANCELLED
     sent = _outbox("interview_cancelled")
     assert len(sent) == 3
@@ -391,9 +394,9 @@ def test_cancel_sends_a_calendar_cancellation_with_the_same_uid(setting, request
         assert int(event["SEQUENCE"]) >= int(before["SEQUENCE"])
         assert str(event["STATUS"]) == "CANCELLED"
     with pytest.raises(interviews.AlreadyDecided):
-        interviews.cancel_interview(setting.staff, interview.id)
+        invitations.cancel_interview(setting.staff, interview.id)
     # Cancelled, the student may be invited again (to this panel too: the slot reopens).
-    again = interviews.invite_student(
+    again = invitations.invite_student(
         setting.staff, panel.id, setting.student.id, slot_time(panel, 40)
     )
     assert again.id == interview.id
@@ -423,13 +426,13 @@ def test_no_vote_before_the_interview_has_taken_place(setting, request_context) 
     panel = _panel(setting, setting.employer, setting.teacher)
     upcoming = make_interview(panel, setting.student, submission=setting.submission)
     with pytest.raises(DomainError, match="has not taken place yet"):
-        interviews.record_vote(setting.employer, upcoming.id, _vote(True))
+        votes.record_vote(setting.employer, upcoming.id, _vote(True))
     assert db.session.get(InterviewVote, (upcoming.id, setting.employer.id)) is None
     assert upcoming.status is InterviewStatus.INVITED
 
 
 def test_a_panelist_records_levels_and_a_decision(setting, invited) -> None:
-    vote = interviews.record_vote(setting.employer, invited.id, _vote(True, comment="Poised."))
+    vote = votes.record_vote(setting.employer, invited.id, _vote(True, comment="Poised."))
     outcomes = active_outcomes()
     assert len(vote.scores) == len(outcomes) > 0
     assert {s["outcome_id"] for s in vote.scores} == {o.id for o in outcomes}
@@ -440,28 +443,28 @@ def test_a_panelist_records_levels_and_a_decision(setting, invited) -> None:
 
 
 def test_a_vote_is_final(setting, invited) -> None:
-    interviews.record_vote(setting.employer, invited.id, _vote(True))
+    votes.record_vote(setting.employer, invited.id, _vote(True))
     with pytest.raises(DomainError, match="final"):
-        interviews.record_vote(setting.employer, invited.id, _vote(False))
+        votes.record_vote(setting.employer, invited.id, _vote(False))
     assert db.session.get(InterviewVote, (invited.id, setting.employer.id)).passed is True
 
 
 def test_every_outcome_needs_a_level_of_the_guide(setting, invited) -> None:
     outcome = active_outcomes()[0]
     with pytest.raises(DomainError) as caught:
-        interviews.record_vote(setting.employer, invited.id, _vote(True, rank=9))
+        votes.record_vote(setting.employer, invited.id, _vote(True, rank=9))
     assert caught.value.field == f"rank_{outcome.id}"
     with pytest.raises(DomainError) as caught:
-        interviews.record_vote(setting.employer, invited.id, _vote(None))
+        votes.record_vote(setting.employer, invited.id, _vote(None))
     assert caught.value.field == "passed"
     assert db.session.scalar(select(InterviewVote.panelist_id)) is None
 
 
 def test_only_panelists_vote(setting, invited) -> None:
     with pytest.raises(NotFound):
-        interviews.record_vote(make_employer(), invited.id, _vote(True))
+        votes.record_vote(make_employer(), invited.id, _vote(True))
     with pytest.raises(Forbidden):  # staff see the interview, but do not vote
-        interviews.record_vote(setting.staff, invited.id, _vote(True))
+        votes.record_vote(setting.staff, invited.id, _vote(True))
 
 
 @pytest.mark.parametrize(
@@ -477,7 +480,7 @@ def test_three_panelists_decide_by_majority(setting, invited, decisions, expecte
     panelists = [setting.employer, setting.teacher, setting.staff_panelist]
     for panelist, passed in zip(panelists, decisions, strict=True):
         assert invited.status is InterviewStatus.INVITED
-        interviews.record_vote(panelist, invited.id, _vote(passed))
+        votes.record_vote(panelist, invited.id, _vote(passed))
     assert invited.status is expected
     assert invited.decided_at is not None
     assert invited.decision_note == f"{sum(decisions)} of 3 panelists voted pass."
@@ -501,7 +504,7 @@ def test_two_panelists_a_tie_does_not_pass(setting, request_context, decisions, 
     panel = _panel(setting)
     interview = held(make_interview(panel, setting.student, submission=setting.submission))
     for panelist, passed in zip((setting.employer, setting.teacher), decisions, strict=True):
-        interviews.record_vote(panelist, interview.id, _vote(passed))
+        votes.record_vote(panelist, interview.id, _vote(passed))
     assert interview.status is expected
 
 
@@ -509,7 +512,7 @@ def test_a_decided_or_cancelled_interview_takes_no_votes(setting, invited) -> No
     invited.status = InterviewStatus.CANCELLED
     db.session.flush()
     with pytest.raises(interviews.AlreadyDecided):
-        interviews.record_vote(setting.employer, invited.id, _vote(True))
+        votes.record_vote(setting.employer, invited.id, _vote(True))
 
 
 def test_a_panelist_sees_their_interviews(setting, invited) -> None:
