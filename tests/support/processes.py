@@ -75,6 +75,14 @@ def app_env(app: Flask, **extra: str) -> dict[str, str]:
     return env
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl+C and Ctrl+\\ act as they do for a command typed in a terminal, even when the tests
+    run in the background of a shell without job control (which starts them with SIGINT and
+    SIGQUIT ignored, and a child inherits that: ``flask serve`` would never see Ctrl+C)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 @contextmanager
 def flask_process(
     args: list[str], env: dict[str, str], log: Path
@@ -89,6 +97,7 @@ def flask_process(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_as_from_a_terminal,
         )
         try:
             yield process
