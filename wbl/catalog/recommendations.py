@@ -45,10 +45,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _IndexCache:
-    lock: threading.Lock = field(default_factory=threading.Lock)  # held while building
+    building: threading.Lock = field(default_factory=threading.Lock)  # one build at a time
+    asking: threading.Lock = field(default_factory=threading.Lock)  # only around ``pending``
     version: tuple[object, ...] | None = None
     index: matching.OfferingIndex | None = None
-    pending: bool = False  # a background rebuild is under way
+    pending: bool = False  # a background rebuild is asked for or under way
 
 
 def _cache() -> _IndexCache:
@@ -76,7 +77,7 @@ def current_index(today: date) -> matching.OfferingIndex:
         return rebuild_index(today)
     if not current_app.config["MATCHING_INDEX_IN_BACKGROUND"]:
         return rebuild_index(today)
-    with cache.lock:
+    with cache.asking:  # never the build's lock: a request does not wait for a build
         start, cache.pending = not cache.pending, True
     if start:
         _start_rebuild(current_flask_app(), today)
@@ -87,12 +88,13 @@ def rebuild_index(today: date) -> matching.OfferingIndex:
     """Build the index of today's published catalog and serve it from now on (unless the
     one served is already of this catalog). Needs an app context; one build at a time."""
     cache = _cache()
-    with cache.lock:
+    with cache.building:
         version = _catalog_version(today)
         if cache.index is None or cache.version != version:
             cache.index = _build(today)
             cache.version = version
-        cache.pending = False
+        with cache.asking:
+            cache.pending = False
         return cache.index
 
 
@@ -109,7 +111,9 @@ def _rebuild_in_background(app: Flask, today: date) -> None:
             rebuild_index(today)
         except Exception:
             log.exception("matching index rebuild failed; the previous index is still served")
-            _cache().pending = False  # the next request tries again
+            cache = _cache()
+            with cache.asking:
+                cache.pending = False  # the next request asks again
         finally:
             db.session.remove()
 

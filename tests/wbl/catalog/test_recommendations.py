@@ -97,6 +97,30 @@ def test_after_a_catalog_change_requests_use_the_previous_index_until_the_new_on
     assert background == [today]
 
 
+class _BuildUnderWay:
+    """The build's lock while a thread holds it: whoever takes it would wait."""
+
+    def __enter__(self) -> None:
+        raise AssertionError("a request waited for the index being built")
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def test_a_request_does_not_wait_for_a_build_under_way(
+    client, login_as, background, monkeypatch
+) -> None:
+    today = local_today()
+    student = make_student()
+    make_offering(title="Shadow a farrier")
+    rebuild_index(today)
+    login_as(student.user)
+    make_offering(title="Shadow a vet")
+    monkeypatch.setattr(recommendations._cache(), "building", _BuildUnderWay())
+    assert _recommended_on_home(client) == ["Shadow a farrier"]
+    assert _recommended_on_home(client) == ["Shadow a farrier"]
+
+
 def test_an_offering_filled_or_closed_since_the_index_was_built_is_not_recommended(
     background,
 ) -> None:
