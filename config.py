@@ -115,6 +115,9 @@ class Config:
     TIMEZONE = os.environ.get("WBL_TIMEZONE", "America/Los_Angeles")
     # Every process keeps the county's settings this many seconds before reading them again.
     COUNTY_CACHE_SECONDS = float(os.environ.get("WBL_COUNTY_CACHE_SECONDS", "10"))
+    # After a catalog change a request is served from the previous recommendation index while
+    # a thread of the worker builds the new one (wbl/catalog/recommendations.py).
+    MATCHING_INDEX_IN_BACKGROUND = True
 
     # Locations come from the packaged ZIP table; GEOCODER=nominatim adds street addresses.
     GEOCODER = os.environ.get("GEOCODER", "")
@@ -145,6 +148,7 @@ class TestingConfig(Config):
     SSO_PROVIDERS_FILE = ""  # tests configure their own provider (tests/support/oidc_provider.py)
     COUNTY_NAME = "Test County Office of Education"  # a named county; first-run tests unname it
     COUNTY_CACHE_SECONDS = 24 * 60 * 60  # the tests refresh it (tests/conftest.py)
+    MATCHING_INDEX_IN_BACKGROUND = False  # built in place: the test's transaction sees the change
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
 

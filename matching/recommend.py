@@ -46,15 +46,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from matching.geo import GeoPoints, distance_matrix_miles
-from matching.relevance import TextModel
 from matching.weights import CONTINUUM_SCORES, DEFAULT_WEIGHTS, Weights
+
+if TYPE_CHECKING:  # SciPy and scikit-learn load when an index is built, not on import
+    import scipy.sparse as sp
 
 __all__ = [
     "AVAILABILITY_SLOTS",
@@ -458,6 +459,8 @@ class _Catalog:
         def only(cols: NDArray[np.intp]) -> NDArray[np.bool_]:
             return np.asarray(cols == col)
 
+        import scipy.sparse as sp
+
         one = slice(col, col + 1)
         grade, age, prereq = only(self.grade_cols), only(self.age_cols), only(self.prereq_cols)
         return _Catalog(
@@ -648,7 +651,10 @@ class OfferingIndex:
         self._pathway_sectors: dict[int, int] = self._infer_pathway_sectors(pathway_sectors)
 
         # Text: the pathway and sector names join the vocabulary, so the names a
-        # student's query is expanded with are known terms.
+        # student's query is expanded with are known terms. (Imported here: scikit-learn
+        # takes seconds to import, and a program that only reads the types should not pay.)
+        from matching.relevance import TextModel
+
         self._text = TextModel(
             [o.text or o.title for o in self._offerings],
             [*self._pathway_names.values(), *self._sector_names.values()],
@@ -742,6 +748,8 @@ class OfferingIndex:
         cached = self._catalogs.get(today)
         if cached is not None:
             return cached
+        import scipy.sparse as sp
+
         offs = self._offerings
         pos = np.array([i for i, o in enumerate(offs) if _open_on(o, today)], dtype=np.intp)
         sub = [offs[i] for i in pos]
@@ -873,6 +881,8 @@ class OfferingIndex:
         n_s, n_o = hi - lo, cat.size
         cosine = np.zeros((n_s, n_o))
         if n_o:
+            import scipy.sparse as sp
+
             sp.csr_matrix(block.query[lo:hi] @ cat.text_t).toarray(out=cosine)
         # pathway and sector: the best over the student's pathways
         rows = block.pathway_rows[lo:hi]

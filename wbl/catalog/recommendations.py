@@ -1,10 +1,18 @@
 """Recommendations: the catalog's matching index, and the two questions asked of it —
 which offerings fit a student, and which students fit an offering.
 
-The index is built once per catalog change (not per request): each web worker keeps the
-last one with the fingerprint of the catalog it was built from, and rebuilds when a cheap
+The index is built once per catalog change, never on a user's request: each web worker
+keeps the last one with the fingerprint of the catalog it was built from. When a cheap
 fingerprint query says the published catalog changed (or the calendar day did, because
-deadlines and ages move with it).
+deadlines and ages move with it), the request is served from the index it has, and a
+background thread builds the new one, which the next requests use once it is ready. Only
+the very first request of a worker, with no index at all, waits for one to be built.
+What must be fresh is checked on the live rows: an offering that closed or filled since
+the index was built is left out of the recommendations.
+
+TODO(issue 17): each worker builds its own copy; sharing one between workers (arrays
+written once under the instance folder and memory-mapped) would save the memory and the
+repeated builds.
 """
 
 from __future__ import annotations
@@ -15,7 +23,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -24,7 +32,7 @@ from wbl.auth.models import User
 from wbl.catalog import queries
 from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
 from wbl.catalog.models import Offering
-from wbl.extensions import db
+from wbl.extensions import current_flask_app, db
 from wbl.placements import queries as placement_queries
 from wbl.placements.readiness import completed_codes
 from wbl.reference.models import IndustrySector, Pathway
@@ -37,9 +45,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _IndexCache:
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    building: threading.Lock = field(default_factory=threading.Lock)  # one build at a time
+    asking: threading.Lock = field(default_factory=threading.Lock)  # only around ``pending``
     version: tuple[object, ...] | None = None
     index: matching.OfferingIndex | None = None
+    pending: bool = False  # a background rebuild is asked for or under way
 
 
 def _cache() -> _IndexCache:
@@ -50,36 +60,82 @@ def _cache() -> _IndexCache:
     return cache
 
 
+def _catalog_version(today: date) -> tuple[object, ...]:
+    return (today, *db.session.execute(queries.catalog_version()).one())
+
+
 def current_index(today: date) -> matching.OfferingIndex:
-    """The index for today's published catalog, rebuilt only when the catalog changed."""
+    """The index to answer this request with: today's published catalog when it has not
+    changed since the last build; otherwise the last one built, while the new one is built
+    off the request (``MATCHING_INDEX_IN_BACKGROUND``; the tests build it in place)."""
     cache = _cache()
-    version = (today, *db.session.execute(queries.catalog_version()).one())
+    version = _catalog_version(today)
     index = cache.index
     if index is not None and cache.version == version:
         return index
-    with cache.lock:
-        if cache.index is not None and cache.version == version:
-            return cache.index
-        started = time.perf_counter()
-        offerings = [
-            to_match_offering(o) for o in db.session.scalars(queries.published_for_matching())
-        ]
-        pathways = db.session.execute(select(Pathway.id, Pathway.name, Pathway.sector_id)).all()
-        sectors = db.session.execute(select(IndustrySector.id, IndustrySector.name)).all()
-        index = matching.OfferingIndex(
-            offerings,
-            pathway_names={p.id: p.name for p in pathways},
-            pathway_sectors={p.id: p.sector_id for p in pathways},
-            sector_names={s.id: s.name for s in sectors},
-            today=today,
-        )
-        cache.version, cache.index = version, index
-        log.info(
-            "matching index built: %d offerings in %.2f s",
-            len(offerings),
-            time.perf_counter() - started,
-        )
-        return index
+    if index is None:  # the worker's first: there is nothing to serve yet
+        return rebuild_index(today)
+    if not current_app.config["MATCHING_INDEX_IN_BACKGROUND"]:
+        return rebuild_index(today)
+    with cache.asking:  # never the build's lock: a request does not wait for a build
+        start, cache.pending = not cache.pending, True
+    if start:
+        _start_rebuild(current_flask_app(), today)
+    return index
+
+
+def rebuild_index(today: date) -> matching.OfferingIndex:
+    """Build the index of today's published catalog and serve it from now on (unless the
+    one served is already of this catalog). Needs an app context; one build at a time."""
+    cache = _cache()
+    with cache.building:
+        version = _catalog_version(today)
+        if cache.index is None or cache.version != version:
+            cache.index = _build(today)
+            cache.version = version
+        with cache.asking:
+            cache.pending = False
+        return cache.index
+
+
+def _start_rebuild(app: Flask, today: date) -> None:
+    """Rebuild in a thread of this worker, with its own app context and session."""
+    threading.Thread(
+        target=_rebuild_in_background, args=(app, today), name="matching-index", daemon=True
+    ).start()
+
+
+def _rebuild_in_background(app: Flask, today: date) -> None:
+    with app.app_context():
+        try:
+            rebuild_index(today)
+        except Exception:
+            log.exception("matching index rebuild failed; the previous index is still served")
+            cache = _cache()
+            with cache.asking:
+                cache.pending = False  # the next request asks again
+        finally:
+            db.session.remove()
+
+
+def _build(today: date) -> matching.OfferingIndex:
+    started = time.perf_counter()
+    offerings = [to_match_offering(o) for o in db.session.scalars(queries.published_for_matching())]
+    pathways = db.session.execute(select(Pathway.id, Pathway.name, Pathway.sector_id)).all()
+    sectors = db.session.execute(select(IndustrySector.id, IndustrySector.name)).all()
+    index = matching.OfferingIndex(
+        offerings,
+        pathway_names={p.id: p.name for p in pathways},
+        pathway_sectors={p.id: p.sector_id for p in pathways},
+        sector_names={s.id: s.name for s in sectors},
+        today=today,
+    )
+    log.info(
+        "matching index built: %d offerings in %.2f s",
+        len(offerings),
+        time.perf_counter() - started,
+    )
+    return index
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +152,8 @@ def recommendations_for(
     ask for preparatory activities the student has not done are left out (a hard filter),
     and so are those they already applied to, are placed on or have completed; the types of
     their completed placements move them along the continuum (a job shadow done: an
-    internship is the next step)."""
+    internship is the next step). An offering closed or filled since the index was built is
+    left out (the list may then be shorter than ``k`` until the new index is ready)."""
     taken = placement_queries.taken_by(profile.id)
     student = to_match_student(
         profile,
@@ -111,7 +168,11 @@ def recommendations_for(
         o.id: o
         for o in db.session.scalars(
             select(Offering)
-            .where(Offering.id.in_([r.offering_id for r in recs]))
+            .where(
+                Offering.id.in_([r.offering_id for r in recs]),
+                queries.open_to_students(),
+                Offering.seats_taken < Offering.capacity,  # filled since the index was built
+            )
             .options(selectinload(Offering.partner))
         )
     }

@@ -100,7 +100,7 @@ def add_fall(rng: random.Random, anchor: date, demo_domain: str) -> FallCounts:
             )
         )
     }
-    contacts = _contact_users()
+    contacts, supervisors = _primary_contacts()
     offerings = list(
         db.session.scalars(
             select(Offering)
@@ -142,26 +142,28 @@ def add_fall(rng: random.Random, anchor: date, demo_domain: str) -> FallCounts:
             if (row.id, offering.id) in busy:
                 continue
             busy.add((row.id, offering.id))
-            placements.append(_placed(rng, row.id, offering, anchor, contacts))
+            placements.append(_placed(rng, row.id, offering, anchor, supervisors))
     db.session.flush()
     entries = sum(_log_hours(rng, p, anchor, contacts[p.offering.partner_id]) for p in placements)
-    evaluations = _evaluate(rng, [p for p in placements if p.status is PlacementStatus.COMPLETED])
+    evaluations = _evaluate(
+        rng, [p for p in placements if p.status is PlacementStatus.COMPLETED], contacts
+    )
     _hold_seats(placements)
     _past_class_event(anchor, accounts.get("teacher"), contacts)
     db.session.flush()
     return FallCounts(len(placements), entries, evaluations)
 
 
-def _contact_users() -> dict[int, int]:
-    """partner id -> the user id of its primary contact (the supervisor who decides hours)."""
-    return {
-        row.partner_id: row.user_id
-        for row in db.session.execute(
-            select(PartnerContact.partner_id, PartnerContact.user_id).where(
-                PartnerContact.is_primary.is_(True), PartnerContact.user_id.is_not(None)
-            )
+def _primary_contacts() -> tuple[dict[int, int], dict[int, int]]:
+    """partner id -> the user id of its primary contact (the supervisor who decides hours),
+    and partner id -> that contact's own id (a placement's supervisor): read once, not once
+    per placement (each query would flush everything added so far)."""
+    rows = db.session.execute(
+        select(PartnerContact.partner_id, PartnerContact.id, PartnerContact.user_id).where(
+            PartnerContact.is_primary.is_(True), PartnerContact.user_id.is_not(None)
         )
-    }
+    ).all()
+    return {r.partner_id: r.user_id for r in rows}, {r.partner_id: r.id for r in rows}
 
 
 def _demo_employer_internship(
@@ -214,7 +216,11 @@ def _demo_employer_internship(
 
 
 def _placed(
-    rng: random.Random, student_id: int, offering: Offering, anchor: date, contacts: dict[int, int]
+    rng: random.Random,
+    student_id: int,
+    offering: Offering,
+    anchor: date,
+    supervisors: dict[int, int],
 ) -> Placement:
     assert offering.start_date is not None  # noqa: S101 - the query selects started ones
     created = datetime.combine(offering.start_date - timedelta(days=21), time(16), tzinfo=UTC)
@@ -260,13 +266,7 @@ def _placed(
             else None
         ),
     )
-    supervisor = db.session.scalar(
-        select(PartnerContact.id).where(
-            PartnerContact.partner_id == offering.partner_id,
-            PartnerContact.user_id == contacts.get(offering.partner_id),
-        )
-    )
-    placement.supervisor_id = supervisor
+    placement.supervisor_id = supervisors.get(offering.partner_id)
     db.session.add(application)
     db.session.add(placement)
     return placement
@@ -341,7 +341,7 @@ def _entry(
     return 1
 
 
-def _evaluate(rng: random.Random, completed: list[Placement]) -> int:
+def _evaluate(rng: random.Random, completed: list[Placement], contacts: dict[int, int]) -> int:
     """Two of three ended placements are evaluated; half of those have the student's
     reflection too, and so a portfolio artifact draft."""
     categories = list(
@@ -355,10 +355,8 @@ def _evaluate(rng: random.Random, completed: list[Placement]) -> int:
     for placement in completed:
         if rng.random() > 0.67 or placement.completed_at is None:
             continue
-        supervisor = db.session.scalar(
-            select(PartnerContact.user_id).where(PartnerContact.id == placement.supervisor_id)
-        )
-        if supervisor is None:
+        supervisor = contacts.get(placement.offering.partner_id)
+        if supervisor is None or placement.supervisor_id is None:
             continue
         outcomes = placement.offering.outcomes
         evaluation = PlacementEvaluation(

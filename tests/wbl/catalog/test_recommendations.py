@@ -1,12 +1,16 @@
-"""The matching index is built once per catalog change, not per request."""
+"""The matching index is built once per catalog change, never on a user's request."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
+
+import pytest
 
 from tests.support.builders import make_offering, make_student
+from wbl.catalog import recommendations
 from wbl.catalog.models import OfferingStatus
-from wbl.catalog.recommendations import current_index, recommendations_for
+from wbl.catalog.recommendations import current_index, rebuild_index, recommendations_for
 from wbl.clock import local_today
 from wbl.extensions import db
 
@@ -52,3 +56,103 @@ def test_a_completed_placement_moves_the_student_along_the_continuum(app) -> Non
     recs = {r.offering.id: r for r in recommendations_for(cast.student, local_today())}
     assert cast.offering.id not in recs
     assert "A good next step after your job shadow" in recs[internship.id].reasons
+
+
+def _recommended_on_home(client) -> list[str]:
+    """The titles under "Recommended for you" on the signed-in student's home."""
+    body = client.get("/home").get_data(as_text=True)
+    section = body.split('id="recs-heading"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'class="offering-link fw-semibold" href="[^"]*">([^<]+)</a>', section)
+
+
+@pytest.fixture
+def background(app, monkeypatch) -> list[date]:
+    """Rebuilds as in production (off the request), except that the thread is not started:
+    the days of the rebuilds asked for are recorded, and the test runs them itself."""
+    asked: list[date] = []
+    monkeypatch.setitem(app.config, "MATCHING_INDEX_IN_BACKGROUND", True)
+    monkeypatch.setattr(recommendations, "_start_rebuild", lambda _app, today: asked.append(today))
+    return asked
+
+
+def test_after_a_catalog_change_requests_use_the_previous_index_until_the_new_one_is_built(
+    client, login_as, background
+) -> None:
+    today = local_today()
+    student = make_student()
+    make_offering(title="Shadow a farrier")
+    built = rebuild_index(today)
+    login_as(student.user)
+    assert _recommended_on_home(client) == ["Shadow a farrier"]
+
+    make_offering(title="Shadow a vet")  # published: the catalog changed
+    assert _recommended_on_home(client) == ["Shadow a farrier"]  # no request waits for it
+    assert _recommended_on_home(client) == ["Shadow a farrier"]
+    assert current_index(today) is built
+    assert background == [today]  # one rebuild asked for, however many requests come
+
+    rebuild_index(today)  # what the background thread runs
+    assert sorted(_recommended_on_home(client)) == ["Shadow a farrier", "Shadow a vet"]
+    assert current_index(today) is not built
+    assert background == [today]
+
+
+class _BuildUnderWay:
+    """The build's lock while a thread holds it: whoever takes it would wait."""
+
+    def __enter__(self) -> None:
+        raise AssertionError("a request waited for the index being built")
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def test_a_request_does_not_wait_for_a_build_under_way(
+    client, login_as, background, monkeypatch
+) -> None:
+    today = local_today()
+    student = make_student()
+    make_offering(title="Shadow a farrier")
+    rebuild_index(today)
+    login_as(student.user)
+    make_offering(title="Shadow a vet")
+    monkeypatch.setattr(recommendations._cache(), "building", _BuildUnderWay())
+    assert _recommended_on_home(client) == ["Shadow a farrier"]
+    assert _recommended_on_home(client) == ["Shadow a farrier"]
+
+
+def test_an_offering_filled_or_closed_since_the_index_was_built_is_not_recommended(
+    background,
+) -> None:
+    today = local_today()
+    student = make_student()
+    full = make_offering(capacity=1, title="Last seat shadow")
+    closed = make_offering(title="Closing shadow")
+    rebuild_index(today)
+    full.seats_taken = 1
+    closed.status = OfferingStatus.CLOSED
+    db.session.flush()
+    assert recommendations_for(student, today) == []  # the index still holds both
+    assert background == [today]
+
+
+def test_the_background_rebuild_serves_the_new_index_and_survives_a_failure(
+    app, background, monkeypatch
+) -> None:
+    today = local_today()
+    make_offering()
+    old = rebuild_index(today)
+    make_offering()
+    assert current_index(today) is old
+
+    def fail(_today: date) -> None:
+        raise RuntimeError("no database")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recommendations, "_build", fail)
+        recommendations._rebuild_in_background(app, today)  # logged, not raised
+    assert current_index(today) is old
+    assert background == [today, today]  # the failure let the next request ask again
+
+    recommendations._rebuild_in_background(app, today)
+    assert current_index(today) is not old

@@ -1,0 +1,42 @@
+"""Starting the app stays light: every ``flask`` command and every web worker imports
+``wsgi``, and scikit-learn and SciPy take seconds to import. They load when the first
+recommendation index is built, not before (``matching`` imports them where they are used)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = ("sklearn", "scipy")
+
+
+def test_importing_the_app_leaves_scikit_learn_and_scipy_unloaded() -> None:
+    script = (
+        "import json, sys\n"
+        "import wsgi\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {HEAVY!r})))\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout.splitlines()[-1]) == []
+
+
+def test_building_an_index_loads_them_where_they_are_used() -> None:
+    """The other side: the lazy imports do run (a typo would only show at the first
+    recommendation otherwise)."""
+    script = (
+        "import datetime, json, sys\n"
+        "import matching\n"
+        "offering = matching.Offering(id=1, type='internship', title='Vet clinic')\n"
+        "index = matching.OfferingIndex([offering], today=datetime.date(2026, 1, 5))\n"
+        "assert index.recommend(matching.Student(id=1, grade=11, interests='vet'), k=1)\n"
+        f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r})))\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert json.loads(result.stdout.splitlines()[-1]) == sorted(HEAVY)
