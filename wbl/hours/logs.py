@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
@@ -264,6 +264,41 @@ def student_log(student: StudentProfile) -> StudentLog:
             PlacementLine(placement, confirmed, pending, last, evaluations.get(placement.id))
         )
     return StudentLog(student=student, events=events, placements=lines)
+
+
+def placement_hours(student_id: int, statuses: Iterable[PlacementStatus]) -> list[PlacementLine]:
+    """The student's placements in ``statuses`` (latest start first) with their offering and
+    partner and their confirmed and pending minutes, in one query: the home page's card,
+    which shows neither events nor evaluations (``evaluation`` is left None)."""
+    totals = (
+        select(
+            HourEntry.placement_id,
+            _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
+            _sum_status(EntryStatus.PENDING).label("pending"),
+            func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))).label(
+                "last"
+            ),
+        )
+        .where(HourEntry.student_id == student_id)
+        .group_by(HourEntry.placement_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Placement,
+            func.coalesce(totals.c.confirmed, 0),
+            func.coalesce(totals.c.pending, 0),
+            totals.c.last,
+        )
+        .outerjoin(totals, totals.c.placement_id == Placement.id)
+        .where(Placement.student_id == student_id, Placement.status.in_(list(statuses)))
+        .options(joinedload(Placement.offering).joinedload(Offering.partner))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+    )
+    return [
+        PlacementLine(placement, confirmed, pending, last, None)
+        for placement, confirmed, pending, last in rows
+    ]
 
 
 def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:

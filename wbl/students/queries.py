@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
@@ -62,7 +62,7 @@ def profile_for_user(user_id: int) -> Select[StudentProfile]:
     return (
         select(StudentProfile)
         .where(StudentProfile.user_id == user_id)
-        .options(selectinload(StudentProfile.pathways), selectinload(StudentProfile.school))
+        .options(selectinload(StudentProfile.pathways), joinedload(StudentProfile.school))
     )
 
 
