@@ -1,16 +1,17 @@
-"""Profile one page of the demo county: its SQL statements, its median time, and where the time goes.
+"""Profile one page of the demo county: its SQL statements, median time, and where time goes.
 
 Run from the repository root, for example::
 
     .venv/bin/python tests/benchmarks/profile_page.py --user student --path /home
-    .venv/bin/python tests/benchmarks/profile_page.py --user teacher --path '/pathways/schools/{school}'
+    .venv/bin/python tests/benchmarks/profile_page.py --user teacher --path '/logs/schools/{school}'
     .venv/bin/python tests/benchmarks/profile_page.py --user staff --path /logs/report --sql
 
 It builds the demo county once with the real migrations and ``seed-demo`` into a SQLite file
 (``--db``, by default in the system's temporary folder) and reuses that file on the next runs
 (``--fresh`` builds it again). ``{school}`` in the path is the demo teacher's school. Each page
 is requested once to warm up, then ``--runs`` times through the Flask test client (server time
-only), then ``--profiled`` times under cProfile (the profile adds them up). Not a pytest module; ``bench_pages.py`` is the benchmark.
+only), then ``--profiled`` times under cProfile (the profile adds them up). Not a pytest
+module; ``bench_pages.py`` is the benchmark.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def _app(path: Path, fresh: bool):  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--user", required=True, help="student, teacher, employer, staff, ...")
     parser.add_argument("--path", required=True, help="the page; {school}: the teacher's school")
     parser.add_argument("--runs", type=int, default=15)
