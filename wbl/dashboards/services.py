@@ -20,7 +20,7 @@ from wbl.events import queries as event_queries
 from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
-from wbl.hours.logs import PlacementLine, placement_hours, stale_placements
+from wbl.hours.logs import PlacementLine, placement_hours, stale_count
 from wbl.pathways import services as pathway_services
 from wbl.pathways.rules import RuleProgress
 from wbl.placements.models import PlacementStatus
@@ -71,7 +71,7 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         attention=attention[:8],
         attention_total=len(attention),
         to_review=review_count(),
-        stale_placements=len(stale_placements(actor, today)),
+        stale_placements=stale_count(actor, today),
         credentials_waiting=db.session.scalar(credential_queries.pending_count(actor)) or 0,
     )
 

@@ -660,10 +660,9 @@ def hours_report(
     )
 
 
-def stale_placements(actor: User, today: date) -> list[StalePlacement]:
-    """Active placements that started at least 14 days ago with no entry (of any status but
-    withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
-    logging. Oldest last entry first."""
+def _stale(actor: User, today: date) -> tuple[Select[tuple[Placement]], ColumnElement[Any]]:
+    """The actor's active placements that started at least 14 days ago with no entry (of any
+    status but withdrawn) dated in the last 14 days, and the day of each one's last entry."""
     cutoff = today - timedelta(days=STALE_DAYS)
     live = HourEntry.status != EntryStatus.DELETED
     recent = exists().where(
@@ -682,20 +681,41 @@ def stale_placements(actor: User, today: date) -> list[StalePlacement]:
             Placement.created_at <= utcnow() - timedelta(days=STALE_DAYS),
         ),
     )
-    query = (
-        select(Placement, last_entry)
-        .where(Placement.status == PlacementStatus.ACTIVE, started, ~recent)
-        .options(
-            selectinload(Placement.offering).selectinload(Offering.partner),
-            selectinload(Placement.student).selectinload(StudentProfile.user),
-            selectinload(Placement.student).selectinload(StudentProfile.school),
-        )
-        .order_by(last_entry.is_(None).desc(), last_entry, Placement.start_date, Placement.id)
-    )
+    query = select(Placement).where(Placement.status == PlacementStatus.ACTIVE, started, ~recent)
     scope = _district_students(actor)
     if scope is not None:
         query = query.where(Placement.student_id.in_(scope.scalar_subquery()))
+    return query, last_entry
+
+
+def stale_placements(actor: User, today: date) -> list[StalePlacement]:
+    """Active placements that started at least 14 days ago with no entry (of any status but
+    withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
+    logging. Oldest last entry first; each with its student, school, offering and partner
+    in the same query."""
+    query, last_entry = _stale(actor, today)
+    query = (
+        query.add_columns(last_entry)
+        .options(
+            joinedload(Placement.offering, innerjoin=True).joinedload(
+                Offering.partner, innerjoin=True
+            ),
+            joinedload(Placement.student, innerjoin=True).joinedload(
+                StudentProfile.user, innerjoin=True
+            ),
+            joinedload(Placement.student, innerjoin=True).joinedload(
+                StudentProfile.school, innerjoin=True
+            ),
+        )
+        .order_by(last_entry.is_(None).desc(), last_entry, Placement.start_date, Placement.id)
+    )
     return [StalePlacement(p, last) for p, last in db.session.execute(query)]
+
+
+def stale_count(actor: User, today: date) -> int:
+    """How many placements ``stale_placements`` lists, counted in the database."""
+    query, _ = _stale(actor, today)
+    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def report_csv(report: HoursReport) -> bytes:

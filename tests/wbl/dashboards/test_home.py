@@ -411,3 +411,24 @@ def test_student_home_statements_do_not_grow_with_active_placements(
     assert body.count("Log hours<span") == 4
     assert body.count("0.75 hours confirmed · 0.5 hours waiting") == 3
     assert four.count == one.count
+
+
+def test_staff_home_counts_stale_placements_in_a_fixed_number_of_queries(
+    client, login_as, count_queries
+) -> None:
+    from tests.support.hour_data import place
+    from tests.support.placement_data import make_cast
+
+    staff = make_user(roles={Role.STAFF})
+    place(make_cast(born=date(2007, 1, 1)), days_before=20)
+    login_as(staff)
+    client.get("/home")  # warm up
+    with count_queries() as one:
+        client.get("/home")
+    for _ in range(3):
+        place(make_cast(born=date(2007, 1, 1)), days_before=20)
+    client.get("/home")  # the placements' commits expired the signed-in user: load it again
+    with count_queries() as four:
+        body = client.get("/home").get_data(as_text=True)
+    assert '4<span class="visually-hidden"> placements with no hours for 14 days' in body
+    assert four.count == one.count
