@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
@@ -660,9 +660,10 @@ def hours_report(
     )
 
 
-def _stale(actor: User, today: date) -> tuple[Select[tuple[Placement]], ColumnElement[Any]]:
-    """The actor's active placements that started at least 14 days ago with no entry (of any
-    status but withdrawn) dated in the last 14 days, and the day of each one's last entry."""
+def _stale(actor: User, today: date) -> tuple[list[ColumnElement[bool]], ScalarSelect[date]]:
+    """What makes a placement stale for the actor: active, started at least 14 days ago, no
+    entry (of any status but withdrawn) dated in the last 14 days, in the actor's scope; and
+    the day of each placement's last entry."""
     cutoff = today - timedelta(days=STALE_DAYS)
     live = HourEntry.status != EntryStatus.DELETED
     recent = exists().where(
@@ -681,11 +682,11 @@ def _stale(actor: User, today: date) -> tuple[Select[tuple[Placement]], ColumnEl
             Placement.created_at <= utcnow() - timedelta(days=STALE_DAYS),
         ),
     )
-    query = select(Placement).where(Placement.status == PlacementStatus.ACTIVE, started, ~recent)
+    conditions = [Placement.status == PlacementStatus.ACTIVE, started, ~recent]
     scope = _district_students(actor)
     if scope is not None:
-        query = query.where(Placement.student_id.in_(scope.scalar_subquery()))
-    return query, last_entry
+        conditions.append(Placement.student_id.in_(scope.scalar_subquery()))
+    return conditions, last_entry
 
 
 def stale_placements(actor: User, today: date) -> list[StalePlacement]:
@@ -693,9 +694,10 @@ def stale_placements(actor: User, today: date) -> list[StalePlacement]:
     withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
     logging. Oldest last entry first; each with its student, school, offering and partner
     in the same query."""
-    query, last_entry = _stale(actor, today)
+    conditions, last_entry = _stale(actor, today)
     query = (
-        query.add_columns(last_entry)
+        select(Placement, last_entry)
+        .where(*conditions)
         .options(
             joinedload(Placement.offering, innerjoin=True).joinedload(
                 Offering.partner, innerjoin=True
@@ -714,8 +716,8 @@ def stale_placements(actor: User, today: date) -> list[StalePlacement]:
 
 def stale_count(actor: User, today: date) -> int:
     """How many placements ``stale_placements`` lists, counted in the database."""
-    query, _ = _stale(actor, today)
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    conditions, _ = _stale(actor, today)
+    return db.session.scalar(select(func.count(Placement.id)).where(*conditions)) or 0
 
 
 def report_csv(report: HoursReport) -> bytes:

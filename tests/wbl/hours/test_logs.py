@@ -541,9 +541,7 @@ def test_the_report_page_flags_and_filters(client, login_as, world):
     assert response.status_code == 422
 
 
-def test_the_report_page_takes_a_fixed_number_of_queries(
-    client, login_as, world, count_queries
-):
+def test_the_report_page_takes_a_fixed_number_of_queries(client, login_as, world, count_queries):
     """The flagged placements come with their student, school, offering and partner in one
     query, however many there are."""
     today = local_today()
