@@ -43,6 +43,7 @@ Status, for the school lists:
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -111,12 +112,15 @@ class Status(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "met": "Met",
-            "close": "Close",
-            "on_track": "On track",
-            "not_started": "Not started",
-        }[self.value]
+        return _STATUS_LABELS[self._value_]  # not .value: a list asks this for every rule
+
+
+_STATUS_LABELS = {
+    "met": "Met",
+    "close": "Close",
+    "on_track": "On track",
+    "not_started": "Not started",
+}
 
 
 WORKKEYS_TESTS = (
@@ -688,16 +692,25 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
 # district-accepted certificate
 
 
+@functools.lru_cache(maxsize=64)
+def _counting(
+    policies: tuple[Policy, ...], district_id: int, subject: CertificateSubject
+) -> frozenset[int]:
+    """The credentials the district accepts toward ``subject``. Remembered: the students of
+    a district share its policies, and a school's list asks this for every student."""
+    return frozenset(
+        p.credential_id
+        for p in policies
+        if p.district_id == district_id
+        and p.accepted_for_graduation
+        and subject.counted_by(p.counts_toward)
+    )
+
+
 def _certificate(
     rule: Rule, params: CertificateParams, record: StudentRecord, today: date, *, suggest: bool
 ) -> RuleProgress:
-    counting = {
-        p.credential_id
-        for p in record.policies
-        if p.district_id == record.district_id
-        and p.accepted_for_graduation
-        and params.subject.counted_by(p.counts_toward)
-    }
+    counting = _counting(record.policies, record.district_id, params.subject)
     subject = params.subject.label
     counted = sorted(
         {
