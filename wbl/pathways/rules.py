@@ -43,7 +43,6 @@ Status, for the school lists:
 from __future__ import annotations
 
 import enum
-import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -692,19 +691,31 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
 # district-accepted certificate
 
 
-@functools.lru_cache(maxsize=64)
+_COUNTING: dict[tuple[int, int, CertificateSubject], tuple[tuple[Policy, ...], frozenset[int]]] = {}
+
+
 def _counting(
     policies: tuple[Policy, ...], district_id: int, subject: CertificateSubject
 ) -> frozenset[int]:
-    """The credentials the district accepts toward ``subject``. Remembered: the students of
-    a district share its policies, and a school's list asks this for every student."""
-    return frozenset(
+    """The credentials the district accepts toward ``subject``. Remembered for the same
+    tuple of policies (the very object: the students of a district share it, and a school's
+    list asks this for every student), so a long list never hashes or compares policies;
+    the memo holds the tuple, so its id is never reused while remembered."""
+    key = (id(policies), district_id, subject)
+    hit = _COUNTING.get(key)
+    if hit is not None and hit[0] is policies:
+        return hit[1]
+    found = frozenset(
         p.credential_id
         for p in policies
         if p.district_id == district_id
         and p.accepted_for_graduation
         and subject.counted_by(p.counts_toward)
     )
+    if len(_COUNTING) >= 64:
+        _COUNTING.clear()
+    _COUNTING[key] = (policies, found)
+    return found
 
 
 def _certificate(
