@@ -20,7 +20,7 @@ from wbl.events import queries as event_queries
 from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
-from wbl.hours.logs import PlacementLine, stale_placements, student_log
+from wbl.hours.logs import PlacementLine, placement_hours, stale_count
 from wbl.pathways import services as pathway_services
 from wbl.pathways.rules import RuleProgress
 from wbl.placements.models import PlacementStatus
@@ -71,7 +71,7 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         attention=attention[:8],
         attention_total=len(attention),
         to_review=review_count(),
-        stale_placements=len(stale_placements(actor, today)),
+        stale_placements=stale_count(actor, today),
         credentials_waiting=db.session.scalar(credential_queries.pending_count(actor)) or 0,
     )
 
@@ -119,11 +119,7 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
     if profile is None:
         return StudentDashboard(profile=None)
     upcoming = event_queries.upcoming_for_student(profile.id, utcnow())
-    placements = [
-        line
-        for line in student_log(profile).placements
-        if line.placement.status in (PlacementStatus.ACTIVE, PlacementStatus.COMPLETED)
-    ]
+    placements = placement_hours(profile.id, (PlacementStatus.ACTIVE, PlacementStatus.COMPLETED))
     ended = [p.placement.id for p in placements if p.placement.status is PlacementStatus.COMPLETED]
     reflected = set(
         db.session.scalars(

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
@@ -260,6 +260,41 @@ def student_log(student: StudentProfile) -> StudentLog:
             PlacementLine(placement, confirmed, pending, last, evaluations.get(placement.id))
         )
     return StudentLog(student=student, events=events, placements=lines)
+
+
+def placement_hours(student_id: int, statuses: Iterable[PlacementStatus]) -> list[PlacementLine]:
+    """The student's placements in ``statuses`` (latest start first) with their offering and
+    partner and their confirmed and pending minutes, in one query: the home page's card,
+    which shows neither events nor evaluations (``evaluation`` is left None)."""
+    totals = (
+        select(
+            HourEntry.placement_id,
+            _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
+            _sum_status(EntryStatus.PENDING).label("pending"),
+            func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))).label(
+                "last"
+            ),
+        )
+        .where(HourEntry.student_id == student_id)
+        .group_by(HourEntry.placement_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Placement,
+            func.coalesce(totals.c.confirmed, 0),
+            func.coalesce(totals.c.pending, 0),
+            totals.c.last,
+        )
+        .outerjoin(totals, totals.c.placement_id == Placement.id)
+        .where(Placement.student_id == student_id, Placement.status.in_(list(statuses)))
+        .options(joinedload(Placement.offering).joinedload(Offering.partner))
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+    )
+    return [
+        PlacementLine(placement, confirmed, pending, last, None)
+        for placement, confirmed, pending, last in rows
+    ]
 
 
 def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
@@ -621,10 +656,10 @@ def hours_report(
     )
 
 
-def stale_placements(actor: User, today: date) -> list[StalePlacement]:
-    """Active placements that started at least 14 days ago with no entry (of any status but
-    withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
-    logging. Oldest last entry first."""
+def _stale(actor: User, today: date) -> tuple[list[ColumnElement[bool]], ScalarSelect[date]]:
+    """What makes a placement stale for the actor: active, started at least 14 days ago, no
+    entry (of any status but withdrawn) dated in the last 14 days, in the actor's scope; and
+    the day of each placement's last entry."""
     cutoff = today - timedelta(days=STALE_DAYS)
     live = HourEntry.status != EntryStatus.DELETED
     recent = exists().where(
@@ -643,20 +678,42 @@ def stale_placements(actor: User, today: date) -> list[StalePlacement]:
             Placement.created_at <= utcnow() - timedelta(days=STALE_DAYS),
         ),
     )
+    conditions = [Placement.status == PlacementStatus.ACTIVE, started, ~recent]
+    scope = _district_students(actor)
+    if scope is not None:
+        conditions.append(Placement.student_id.in_(scope.scalar_subquery()))
+    return conditions, last_entry
+
+
+def stale_placements(actor: User, today: date) -> list[StalePlacement]:
+    """Active placements that started at least 14 days ago with no entry (of any status but
+    withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
+    logging. Oldest last entry first; each with its student, school, offering and partner
+    in the same query."""
+    conditions, last_entry = _stale(actor, today)
     query = (
         select(Placement, last_entry)
-        .where(Placement.status == PlacementStatus.ACTIVE, started, ~recent)
+        .where(*conditions)
         .options(
-            selectinload(Placement.offering).selectinload(Offering.partner),
-            selectinload(Placement.student).selectinload(StudentProfile.user),
-            selectinload(Placement.student).selectinload(StudentProfile.school),
+            joinedload(Placement.offering, innerjoin=True).joinedload(
+                Offering.partner, innerjoin=True
+            ),
+            joinedload(Placement.student, innerjoin=True).joinedload(
+                StudentProfile.user, innerjoin=True
+            ),
+            joinedload(Placement.student, innerjoin=True).joinedload(
+                StudentProfile.school, innerjoin=True
+            ),
         )
         .order_by(last_entry.is_(None).desc(), last_entry, Placement.start_date, Placement.id)
     )
-    scope = _district_students(actor)
-    if scope is not None:
-        query = query.where(Placement.student_id.in_(scope.scalar_subquery()))
     return [StalePlacement(p, last) for p, last in db.session.execute(query)]
+
+
+def stale_count(actor: User, today: date) -> int:
+    """How many placements ``stale_placements`` lists, counted in the database."""
+    conditions, _ = _stale(actor, today)
+    return db.session.scalar(select(func.count(Placement.id)).where(*conditions)) or 0
 
 
 def report_csv(report: HoursReport) -> bytes:

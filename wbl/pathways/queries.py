@@ -230,13 +230,15 @@ def student_records(
                 )
             )
     shared_catalog = catalog() if lines else ()
+    # One tuple per district, shared by its students (the engine remembers per tuple).
+    district_policies = {district_id: tuple(found) for district_id, found in policies.items()}
     records = {
         line.student_id: rules.StudentRecord(
             student_id=line.student_id,
             district_id=line.district_id,
             graduation_year=line.graduation_year,
             credentials=tuple(earned[line.student_id]),
-            policies=tuple(policies[line.district_id]),
+            policies=district_policies.get(line.district_id, ()),
             workkeys=tuple(scores[line.student_id]),
             experiences=tuple(experiences[line.student_id]),
             career_field_ids=tuple(fields[line.student_id]),

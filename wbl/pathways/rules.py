@@ -111,12 +111,15 @@ class Status(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "met": "Met",
-            "close": "Close",
-            "on_track": "On track",
-            "not_started": "Not started",
-        }[self.value]
+        return _STATUS_LABELS[self._value_]  # not .value: a list asks this for every rule
+
+
+_STATUS_LABELS = {
+    "met": "Met",
+    "close": "Close",
+    "on_track": "On track",
+    "not_started": "Not started",
+}
 
 
 WORKKEYS_TESTS = (
@@ -688,16 +691,37 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
 # district-accepted certificate
 
 
+_COUNTING: dict[tuple[int, int, CertificateSubject], tuple[tuple[Policy, ...], frozenset[int]]] = {}
+
+
+def _counting(
+    policies: tuple[Policy, ...], district_id: int, subject: CertificateSubject
+) -> frozenset[int]:
+    """The credentials the district accepts toward ``subject``. Remembered for the same
+    tuple of policies (the very object: the students of a district share it, and a school's
+    list asks this for every student), so a long list never hashes or compares policies;
+    the memo holds the tuple, so its id is never reused while remembered."""
+    key = (id(policies), district_id, subject)
+    hit = _COUNTING.get(key)
+    if hit is not None and hit[0] is policies:
+        return hit[1]
+    found = frozenset(
+        p.credential_id
+        for p in policies
+        if p.district_id == district_id
+        and p.accepted_for_graduation
+        and subject.counted_by(p.counts_toward)
+    )
+    if len(_COUNTING) >= 64:
+        _COUNTING.clear()
+    _COUNTING[key] = (policies, found)
+    return found
+
+
 def _certificate(
     rule: Rule, params: CertificateParams, record: StudentRecord, today: date, *, suggest: bool
 ) -> RuleProgress:
-    counting = {
-        p.credential_id
-        for p in record.policies
-        if p.district_id == record.district_id
-        and p.accepted_for_graduation
-        and params.subject.counted_by(p.counts_toward)
-    }
+    counting = _counting(record.policies, record.district_id, params.subject)
     subject = params.subject.label
     counted = sorted(
         {

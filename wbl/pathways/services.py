@@ -145,9 +145,12 @@ def usable_rules(rows: Iterable[PathwayRule]) -> list[rules.Rule]:
 def rules_for(district: District, graduation_year: int) -> list[rules.Rule]:
     """The district's active rules that apply to a graduating class, in their order (a rule
     whose settings need attention is left out)."""
+    return _rules_for(district.id, graduation_year)
+
+
+def _rules_for(district_id: int, graduation_year: int) -> list[rules.Rule]:
     return rules.applicable(
-        usable_rules(db.session.scalars(queries.district_rules(district.id))),
-        graduation_year,
+        usable_rules(db.session.scalars(queries.district_rules(district_id))), graduation_year
     )
 
 
@@ -347,7 +350,7 @@ def student_progress(student: StudentProfile, today: date) -> list[rules.RulePro
     """Where the student stands on each active rule of their district for their class (the
     caller has checked that the actor sees the student). No rule applies: one query, and
     nothing is loaded."""
-    applicable = rules_for(student.school.district, student.graduation_year)
+    applicable = _rules_for(student.school.district_id, student.graduation_year)
     if not applicable:
         return []
     _, records = queries.student_records(

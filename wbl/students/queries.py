@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
@@ -32,15 +32,16 @@ def students_visible_to(actor: User) -> Select[StudentProfile]:
 def student_roster(
     actor: User, *, name: str = "", grade: int | None = None
 ) -> Select[StudentProfile]:
-    """A list page's query: names sorted, user and pathways loaded up front (no N+1),
+    """A list page's query: names sorted, user, school and pathways loaded up front (no
+    N+1; the user from the join the sort needs, without the roles a list never shows),
     optionally narrowed to a grade or to names containing ``name`` (any case)."""
     query = (
         students_visible_to(actor)
         .join(User, StudentProfile.user_id == User.id)
         .options(
-            selectinload(StudentProfile.user),
+            contains_eager(StudentProfile.user).lazyload(User.roles),
             selectinload(StudentProfile.pathways),
-            selectinload(StudentProfile.school),
+            joinedload(StudentProfile.school, innerjoin=True),
         )
         .order_by(StudentProfile.grade.desc(), User.full_name, StudentProfile.id)
     )
@@ -62,7 +63,7 @@ def profile_for_user(user_id: int) -> Select[StudentProfile]:
     return (
         select(StudentProfile)
         .where(StudentProfile.user_id == user_id)
-        .options(selectinload(StudentProfile.pathways), selectinload(StudentProfile.school))
+        .options(selectinload(StudentProfile.pathways), joinedload(StudentProfile.school))
     )
 
 

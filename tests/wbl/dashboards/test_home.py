@@ -380,3 +380,55 @@ def test_student_home_offers_log_hours_only_once_a_placement_has_started(client,
     assert f'href="/hours/placements/{later.id}">Log hours' not in body
     start = local_today() + timedelta(days=90)
     assert f"Starts {start:%b} {start.day}, {start.year}: you log hours from that day." in body
+
+
+def test_student_home_statements_do_not_grow_with_active_placements(
+    client, login_as, count_queries
+) -> None:
+    """Each placement's offering, partner and hours come with the placements (one query),
+    whatever the number of placements and hour entries."""
+    from tests.support.hour_data import place, yesterday
+    from tests.support.placement_data import make_cast
+    from wbl.hours import services as hours
+
+    cast = make_cast(born=date(2007, 1, 1))
+    first = place(cast)
+    hours.log_hours(cast.student.user, first.id, yesterday(), 60, "Fed the animals")
+    login_as(cast.student.user)
+    client.get("/home")  # warm up
+    with count_queries() as one:
+        client.get("/home")
+    for _ in range(3):
+        more = make_cast(born=date(2007, 1, 1))
+        more.student, more.teacher = cast.student, cast.teacher
+        placement = place(more)
+        for minutes in (30, 45):
+            entry = hours.log_hours(cast.student.user, placement.id, yesterday(), minutes, "Work")
+        hours.confirm(more.employer, [entry.id])
+    client.get("/home")  # the catalog changed: the matching index is rebuilt once
+    with count_queries() as four:
+        body = client.get("/home").get_data(as_text=True)
+    assert body.count("Log hours<span") == 4
+    assert body.count("0.75 hours confirmed · 0.5 hours waiting") == 3
+    assert four.count == one.count
+
+
+def test_staff_home_counts_stale_placements_in_a_fixed_number_of_queries(
+    client, login_as, count_queries
+) -> None:
+    from tests.support.hour_data import place
+    from tests.support.placement_data import make_cast
+
+    staff = make_user(roles={Role.STAFF})
+    place(make_cast(born=date(2007, 1, 1)), days_before=20)
+    login_as(staff)
+    client.get("/home")  # warm up
+    with count_queries() as one:
+        client.get("/home")
+    for _ in range(3):
+        place(make_cast(born=date(2007, 1, 1)), days_before=20)
+    client.get("/home")  # the placements' commits expired the signed-in user: load it again
+    with count_queries() as four:
+        body = client.get("/home").get_data(as_text=True)
+    assert '4<span class="visually-hidden"> placements with no hours for 14 days' in body
+    assert four.count == one.count

@@ -541,6 +541,27 @@ def test_the_report_page_flags_and_filters(client, login_as, world):
     assert response.status_code == 422
 
 
+def test_the_report_page_takes_a_fixed_number_of_queries(client, login_as, world, count_queries):
+    """The flagged placements come with their student, school, offering and partner in one
+    query, however many there are."""
+    today = local_today()
+    make_placement(world.ben, start=today - timedelta(days=30))
+    login_as(make_user(roles={Role.STAFF}, district=world.district))
+    client.get("/logs/report")  # warm up
+    with count_queries() as one:
+        client.get("/logs/report")
+    for n in range(4):
+        student = make_student(school=world.school)
+        quiet = make_placement(student, start=today - timedelta(days=30 + n))
+        make_entry(quiet, today - timedelta(days=20), 60)
+        make_entry(make_placement(student, start=today - timedelta(days=9)), today, 30)
+    db.session.flush()
+    with count_queries() as five:
+        html = client.get("/logs/report").get_data(as_text=True)
+    assert html.count("No hours for 14 days</span>") == 5
+    assert five.count == one.count
+
+
 def test_the_report_csv(client, login_as, world):
     login_as(make_user(roles={Role.STAFF}))
     rows = read_csv(client.get("/logs/report?format=csv"))

@@ -367,6 +367,21 @@ def test_a_district_accepted_certificate_counts_for_its_subject(
         assert progress.summary == f"Met for {wanted.label} with CompTIA A+"
 
 
+def test_students_sharing_a_districts_policies_each_get_their_own_answer() -> None:
+    """The accepted credentials are remembered per tuple of policies: students sharing the
+    tuple get the same answer, a new tuple (the district changed its mind) a fresh one."""
+    shared = (policy(APLUS, Subject.MATH),)
+    holder = record(credentials=(earned(APLUS),), policies=shared)
+    other = record(student_id=2, policies=shared)
+    rule = cert_rule(CertificateSubject.MATH)
+    assert evaluate(rule, holder, TODAY).met
+    assert not evaluate(rule, other, TODAY).met
+    assert evaluate(rule, holder, TODAY).met
+    changed = record(credentials=(earned(APLUS),), policies=(policy(APLUS, Subject.ENGLISH),))
+    assert not evaluate(rule, changed, TODAY).met
+    assert evaluate(cert_rule(CertificateSubject.ENGLISH), changed, TODAY).met
+
+
 def test_a_certificate_not_accepted_for_graduation_does_not_count() -> None:
     student = record(
         credentials=(earned(APLUS),), policies=(policy(APLUS, Subject.MATH, accepted=False),)
