@@ -189,7 +189,7 @@ class Offering(Base):
     reviewed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     partner: Mapped[Partner] = relationship(back_populates="offerings")
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
