@@ -18,8 +18,10 @@ the comparison with the models.
   and skills weight B; adding it fills it for the rows there are) with a GIN index, and a GIN
   index on to_tsvector('english', partner.name).
 
-The staff offerings list is sorted by the last change, newest first: an index on
-offering.updated_at lets the database read its page in order instead of sorting the catalog.
+Two indexes on offering for the pages that list it: ix_offering_catalog holds every column
+the catalog search filters and sorts on, so the search reads it instead of the wide rows with
+their descriptions; the staff offerings list is sorted by the last change, newest first, and
+ix_offering_updated_at lets the database read its page in that order.
 """
 
 from alembic import op
@@ -88,6 +90,23 @@ POSTGRESQL_DOWN = [
 def upgrade():
     with op.batch_alter_table("offering", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_offering_updated_at"), ["updated_at"], unique=False)
+        batch_op.create_index(
+            "ix_offering_catalog",
+            [
+                "status",
+                "start_date",
+                "end_date",
+                "application_deadline",
+                "kind",
+                "partner_id",
+                "is_virtual",
+                "paid",
+                "created_at",
+                "latitude",
+                "longitude",
+            ],
+            unique=False,
+        )
     statements = POSTGRESQL_UP if op.get_bind().dialect.name == "postgresql" else SQLITE_UP
     for statement in statements:
         op.execute(statement)
@@ -98,4 +117,5 @@ def downgrade():
     for statement in statements:
         op.execute(statement)
     with op.batch_alter_table("offering", schema=None) as batch_op:
+        batch_op.drop_index("ix_offering_catalog")
         batch_op.drop_index(batch_op.f("ix_offering_updated_at"))

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal_column, or_, select, table
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select, table
 
 from wbl.catalog.models import Offering, Partner
 
@@ -67,6 +67,24 @@ def word_match(word: str, dialect: str) -> WordMatch:
     return _sqlite(tokens)
 
 
+def in_title_or_partner(word: str, dialect: str) -> ColumnElement[bool]:
+    """SQL for "the word is in this offering's title or its partner's name" (the staff
+    offerings list searches only these)."""
+    tokens = word_tokens(word)
+    if dialect == "postgresql":
+        query = _tsquery(tokens)
+        return or_(
+            func.numnode(query) == 0,
+            _SEARCH_VECTOR.bool_op("@@")(_tsquery(tokens, "A")),
+            Offering.partner_id.in_(_partner_ids(query)),
+        )
+    phrase = _fts5_phrase(tokens)
+    return or_(
+        Offering.id.in_(_fts5_ids("offering_fts", "{title} : " + phrase)),
+        Offering.partner_id.in_(_fts5_ids("partner_fts", phrase)),
+    )
+
+
 # --- SQLite: FTS5 --------------------------------------------------------------------------
 
 
@@ -80,9 +98,13 @@ def _fts5_ids(fts_table: str, query: str) -> ColumnElement[int]:
     )
 
 
+def _fts5_phrase(tokens: list[str]) -> str:
+    """One quoted phrase, the last token a prefix: nothing the user typed is FTS5 syntax."""
+    return '"' + " ".join(tokens) + '"*'
+
+
 def _sqlite(tokens: list[str]) -> WordMatch:
-    # One quoted phrase, the last token a prefix: nothing the user typed is FTS5 syntax.
-    phrase = '"' + " ".join(tokens) + '"*'
+    phrase = _fts5_phrase(tokens)
     in_offering = Offering.id.in_(_fts5_ids("offering_fts", phrase))
     in_partner = Offering.partner_id.in_(_fts5_ids("partner_fts", phrase))
     in_title = Offering.id.in_(_fts5_ids("offering_fts", "{title} : " + phrase))
@@ -103,13 +125,14 @@ def _tsquery(tokens: list[str], weight: str = "") -> ColumnElement[str]:
     return func.to_tsquery(_ENGLISH, " <-> ".join(parts))
 
 
+def _partner_ids(query: ColumnElement[str]) -> Select[int]:
+    return select(Partner.id).where(func.to_tsvector(_ENGLISH, Partner.name).bool_op("@@")(query))
+
+
 def _postgresql(tokens: list[str]) -> WordMatch:
     query = _tsquery(tokens)
-    partner_ids = select(Partner.id).where(
-        func.to_tsvector(_ENGLISH, Partner.name).bool_op("@@")(query)
-    )
     in_offering = _SEARCH_VECTOR.bool_op("@@")(query)
-    in_partner = Offering.partner_id.in_(partner_ids)
+    in_partner = Offering.partner_id.in_(_partner_ids(query))
     only_stop_words = func.numnode(query) == 0  # "the": the engine drops it; keep everything
     return WordMatch(
         anywhere=or_(only_stop_words, in_offering, in_partner),

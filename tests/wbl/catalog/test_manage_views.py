@@ -297,3 +297,23 @@ def test_the_staff_offerings_list_runs_the_same_statements_for_5_or_50_offerings
         return counter.count
 
     assert statements_for(5) == statements_for(50)
+
+
+def test_the_staff_offerings_list_finds_each_word_in_the_title_or_the_partners_name(
+    client, login_as
+) -> None:
+    make_offering(title="Nursing assistant shadow")
+    make_offering(title="Clinic day", partner=make_partner(name="Sonoma Nursing Home"))
+    described = make_offering(title="Bakery morning")
+    described.description = "Nurses visit the bakery."  # descriptions are not searched here
+    db.session.flush()
+    login_as(make_user(roles={Role.STAFF}))
+    html = client.get("/catalog/offerings", query_string={"q": "nurse"}).get_data(as_text=True)
+    assert "Nursing assistant shadow" in html
+    assert "Clinic day" in html
+    assert "Bakery morning" not in html
+    html = client.get("/catalog/offerings", query_string={"q": 'nurse "home'}).get_data(
+        as_text=True
+    )
+    assert "Clinic day" in html
+    assert "Nursing assistant shadow" not in html
