@@ -29,7 +29,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal_column, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    union,
+)
 
 from wbl.catalog.models import Offering, Partner
 
@@ -53,9 +64,11 @@ def word_tokens(word: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class WordMatch:
-    """One search word as SQL over ``Offering`` (its partner by ``Offering.partner_id``)."""
+    """One search word as SQL: the ids of the offerings that have it somewhere (``found``, to
+    read before the offerings: a condition checked on every row would make the search as
+    slow as the catalog is long), and its relevance score over ``Offering``."""
 
-    anywhere: ColumnElement[bool]
+    found: CompoundSelect[Any]
     score: ColumnElement[int]
 
 
@@ -75,26 +88,34 @@ def in_title_or_partner(word: str, dialect: str) -> ColumnElement[bool]:
         query = _tsquery(tokens)
         return or_(
             func.numnode(query) == 0,
-            _SEARCH_VECTOR.bool_op("@@")(_tsquery(tokens, "A")),
-            Offering.partner_id.in_(_partner_ids(query)),
+            Offering.id.in_(_either(_with_vector(_tsquery(tokens, "A")), _partner_ids(query))),
         )
     phrase = _fts5_phrase(tokens)
-    return or_(
-        Offering.id.in_(_fts5_ids("offering_fts", "{title} : " + phrase)),
-        Offering.partner_id.in_(_fts5_ids("partner_fts", phrase)),
+    return Offering.id.in_(
+        _either(_fts5_ids("offering_fts", "{title} : " + phrase), _fts5_ids("partner_fts", phrase))
     )
+
+
+_WORDS = Offering.__table__.alias("offering_words")
+
+
+def _either(
+    offering_ids: Select[Any], partner_ids: Select[Any], *more: Select[Any]
+) -> CompoundSelect[Any]:
+    """The ids of the offerings found, and of the offerings of the partners found."""
+    of_partners = select(_WORDS.c.id).where(_WORDS.c.partner_id.in_(partner_ids))
+    return union(offering_ids, of_partners, *more)
 
 
 # --- SQLite: FTS5 --------------------------------------------------------------------------
 
 
-def _fts5_ids(fts_table: str, query: str) -> ColumnElement[int]:
+def _fts5_ids(fts_table: str, query: str) -> Select[Any]:
     """``rowid`` of the FTS5 table's rows matching ``query`` (a bound parameter)."""
     return (
-        select(literal_column("rowid"))
+        select(literal_column("rowid").label("id"))
         .select_from(table(fts_table))
         .where(literal_column(fts_table).match(query))
-        .scalar_subquery()
     )
 
 
@@ -105,14 +126,11 @@ def _fts5_phrase(tokens: list[str]) -> str:
 
 def _sqlite(tokens: list[str]) -> WordMatch:
     phrase = _fts5_phrase(tokens)
-    in_offering = Offering.id.in_(_fts5_ids("offering_fts", phrase))
     in_partner = Offering.partner_id.in_(_fts5_ids("partner_fts", phrase))
     in_title = Offering.id.in_(_fts5_ids("offering_fts", "{title} : " + phrase))
     in_text = Offering.id.in_(_fts5_ids("offering_fts", "{description skills} : " + phrase))
-    return WordMatch(
-        anywhere=or_(in_offering, in_partner),
-        score=_score(in_title, in_partner, in_text),
-    )
+    found = _either(_fts5_ids("offering_fts", phrase), _fts5_ids("partner_fts", phrase))
+    return WordMatch(found=found, score=_score(in_title, in_partner, in_text))
 
 
 # --- PostgreSQL: tsvector ------------------------------------------------------------------
@@ -125,17 +143,23 @@ def _tsquery(tokens: list[str], weight: str = "") -> ColumnElement[str]:
     return func.to_tsquery(_ENGLISH, " <-> ".join(parts))
 
 
-def _partner_ids(query: ColumnElement[str]) -> Select[int]:
+def _partner_ids(query: ColumnElement[str]) -> Select[Any]:
     return select(Partner.id).where(func.to_tsvector(_ENGLISH, Partner.name).bool_op("@@")(query))
+
+
+def _with_vector(query: ColumnElement[str]) -> Select[Any]:
+    """The ids of the offerings whose ``search_vector`` matches."""
+    vector: ColumnElement[Any] = literal_column(f"{_WORDS.name}.search_vector")
+    return select(_WORDS.c.id).where(vector.bool_op("@@")(query))
 
 
 def _postgresql(tokens: list[str]) -> WordMatch:
     query = _tsquery(tokens)
-    in_offering = _SEARCH_VECTOR.bool_op("@@")(query)
     in_partner = Offering.partner_id.in_(_partner_ids(query))
-    only_stop_words = func.numnode(query) == 0  # "the": the engine drops it; keep everything
+    # "the": the engine drops it, and the word keeps every offering
+    every_one = select(_WORDS.c.id).where(func.numnode(query) == 0)
     return WordMatch(
-        anywhere=or_(only_stop_words, in_offering, in_partner),
+        found=_either(_with_vector(query), _partner_ids(query), every_one),
         score=_score(
             _SEARCH_VECTOR.bool_op("@@")(_tsquery(tokens, "A")),
             in_partner,

@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, intersect, or_, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from matching.geo import EARTH_RADIUS_MILES, haversine_miles
 from wbl.access import Role
@@ -251,16 +253,28 @@ def taking_applications(today: date) -> ColumnElement[bool]:
 def _filtered(
     columns: Sequence[Any], filters: CatalogFilters, today: date, words: Sequence[WordMatch]
 ) -> Select[Any]:
-    query = (
-        select(*columns)
-        .select_from(Offering)
-        .join(Partner, Partner.id == Offering.partner_id)
-        .where(*visible_conditions(today))
-    )
+    query = select(*columns)
+    if words:  # the few offerings that have every word, read first, by id
+        if len(words) == 1:
+            found = words[0].found.subquery("found")
+        else:  # SQLite takes no parenthesised UNION inside the INTERSECT: one subquery each
+            found = intersect(*(select(word.found.subquery().c.id) for word in words)).subquery(
+                "found"
+            )
+        query = query.select_from(found).join(Offering, Offering.id == found.c.id)
+    else:
+        query = query.select_from(Offering)
+    conditions = visible_conditions(today)
+    if words and db.session.get_bind().dialect.name == "sqlite":
+        # SQLite has no statistics (no ANALYZE) and would read every published offering
+        # through the status index, looking each up among the few found: "+status" keeps that
+        # index out, so it reads the found ones by id (a hundredth of the time at 8,520).
+        conditions[0] = UnaryExpression(Offering.__table__.c.status, operator=custom_op("+")) == (
+            OfferingStatus.PUBLISHED
+        )
+    query = query.join(Partner, Partner.id == Offering.partner_id).where(*conditions)
     if not filters.include_closed:
         query = query.where(taking_applications(today))
-    for word in words:
-        query = query.where(word.anywhere)
     if filters.kinds:
         query = query.where(Offering.kind.in_(sorted(filters.kinds)))
     if filters.sector_id is not None:
