@@ -4,9 +4,10 @@ Why it is built this way: the catalog page must answer in a constant number of S
 statements and in about the same time whatever the size of the catalog (the demo county has
 850 offerings; a real one a few thousand; issue 17 asks for at most 1.3 times the time at ten
 times the catalog). So the database filters, sorts and pages: the words of the search through
-its full-text index (``wbl/catalog/fulltext.py``: stemmed, so "nurse" finds "nursing"), the
-distance as the haversine formula in SQL behind a latitude/longitude box that rules out most
-rows with plain arithmetic, the relevance as a sum of weights in SQL. One statement returns
+its full-text index (``wbl/catalog/fulltext.py``: stemmed, so "nurse" finds "nursing"), a
+distance limit as a latitude/longitude box and then the haversine distance (plain arithmetic
+settles all but the rows near the circle), "nearest first" by a flat-earth approximation
+within a foot at ten miles, the relevance as a sum of weights in SQL. One statement returns
 the page's offering ids, one counts, and the twenty offerings of the page are then loaded in
 one query with their partner, sector, pathways and outcomes; their distances for display are
 computed in Python (``matching.geo``) from the loaded rows.
@@ -412,10 +413,28 @@ def _miles_sql(origin: Origin) -> ColumnElement[float]:
     return 2.0 * EARTH_RADIUS_MILES * func.asin(func.sqrt(clipped))
 
 
+def _squared_miles_sql(origin: Origin) -> ColumnElement[float]:
+    """The square of an approximate distance in plain arithmetic, for "nearest first": the
+    flat-earth (equirectangular) distance with the cosine of the middle latitude (a Taylor
+    polynomial), within 0.01 % of the haversine distance up to 100 miles and 60 degrees of
+    latitude (a foot at ten miles), and a tenth of its cost per row (no sine, no arcsine)."""
+    lat, lon = _place()
+    d_lat = (lat - origin.latitude) * _RADIANS
+    d_lon = (lon - origin.longitude) * _RADIANS
+    p0 = origin.latitude * _RADIANS
+    cos_middle = math.cos(p0) - math.sin(p0) / 2.0 * d_lat - math.cos(p0) / 8.0 * d_lat * d_lat
+    across = cos_middle * d_lon
+    return EARTH_RADIUS_MILES**2 * (d_lat * d_lat + across * across)
+
+
+APPROXIMATION_MARGIN = 0.001  # ten times the approximation's error, within its limits
+
+
 def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
-    """Virtual offerings (reachable from anywhere), and places within ``miles``: first a
-    latitude/longitude box a little larger than the circle (cheap arithmetic that rules out
-    most far rows), then the exact distance."""
+    """Virtual offerings (reachable from anywhere), and places within ``miles`` by the
+    haversine distance: first a latitude/longitude box a little larger than the circle, then
+    the approximate distance, clearly in or out for all but the few rows near the circle, for
+    which the haversine formula decides."""
     lat, lon = _place()
     degrees = miles / _MILES_PER_DEGREE * 1.01
     box = [lat.between(origin.latitude - degrees, origin.latitude + degrees)]
@@ -424,7 +443,15 @@ def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
         across = degrees / math.cos(widest * _RADIANS)
         if abs(origin.longitude) + across < 180.0:  # no box across the antimeridian
             box.append(lon.between(origin.longitude - across, origin.longitude + across))
-    return or_(Offering.is_virtual.is_(True), and_(*box, _miles_sql(origin) <= miles))
+    near = _miles_sql(origin) <= miles
+    if miles <= 100 and widest <= 60.0:
+        squared = _squared_miles_sql(origin)
+        near = case(
+            (squared <= (miles * (1 - APPROXIMATION_MARGIN)) ** 2, True),
+            (squared >= (miles * (1 + APPROXIMATION_MARGIN)) ** 2, False),
+            else_=near,
+        )
+    return or_(Offering.is_virtual.is_(True), and_(*box, near))
 
 
 def _soonest() -> list[Any]:
@@ -440,8 +467,8 @@ def _order_by(sort: Sort, words: Sequence[WordMatch], origin: Origin | None) -> 
         return [score.desc(), *_soonest()]
     if sort is Sort.DISTANCE and origin is not None:
         # Virtual offerings have no distance: last, as are places we cannot locate.
-        miles = case((Offering.is_virtual.is_(True), None), else_=_miles_sql(origin))
-        return [miles.is_(None), miles, *_soonest()]
+        squared = case((Offering.is_virtual.is_(True), None), else_=_squared_miles_sql(origin))
+        return [squared.is_(None), squared, *_soonest()]
     if sort is Sort.NEWEST:
         return [Offering.created_at.is_(None), Offering.created_at.desc(), Offering.id]
     return _soonest()
