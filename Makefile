@@ -51,6 +51,7 @@ test: setup
 bench: setup
 	$(PY) tests/benchmarks/bench_matching.py
 	$(PY) tests/benchmarks/bench_pages.py
+	$(PY) tests/benchmarks/bench_catalog_growth.py
 	$(PY) tests/benchmarks/bench_round.py
 	$(PY) tests/benchmarks/bench_roster.py
 	$(PY) tests/benchmarks/bench_load.py

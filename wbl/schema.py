@@ -43,11 +43,33 @@ def compare_server_default(
     return None
 
 
+# The catalog's full-text search (migration 0024, wbl/catalog/fulltext.py) lives beside the
+# models, not in them: SQLAlchemy has no FTS5 virtual table (SQLite also makes its shadow
+# tables, offering_fts_data and so on), and offering.search_vector and the GIN indexes exist on
+# PostgreSQL only. They are the database's, like APScheduler's table, not a difference.
+FULL_TEXT_TABLES = ("offering_fts", "partner_fts")
+FULL_TEXT_COLUMNS = {("offering", "search_vector")}
+FULL_TEXT_INDEXES = {"ix_offering_search_vector", "ix_partner_name_tsvector"}
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """What autogenerate compares: not APScheduler's job table, not the full-text search."""
+    if type_ == "table" and name is not None and name.startswith(FULL_TEXT_TABLES):
+        return False
+    if type_ == "column" and (obj.table.name, name) in FULL_TEXT_COLUMNS:
+        return False
+    if type_ == "index" and name in FULL_TEXT_INDEXES:
+        return False
+    return include_in_migrations(obj, name, type_, reflected, compare_to)
+
+
 def comparison_options() -> dict[str, Any]:
     """``MigrationContext`` options: types and server defaults compared; APScheduler's own job
-    table left out."""
+    table and the full-text search left out."""
     return {
         "compare_type": True,
         "compare_server_default": compare_server_default,
-        "include_object": include_in_migrations,
+        "include_object": include_object,
     }

@@ -238,6 +238,7 @@ COMMITTED_REVISIONS = {
     "0021_county_settings.py": "c108d114008724fe",
     "0022_roster.py": "d7ef37d41b50558f",
     "0023_outbox_html.py": "91cd31c803506dc1",
+    "0024_catalog_full_text.py": "5db0ac22cfc07759",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from wbl.auth.models import User
+from wbl.catalog.fulltext import in_title_or_partner
 from wbl.catalog.models import (
     ChangeStatus,
     Offering,
@@ -18,6 +19,7 @@ from wbl.catalog.models import (
     Partner,
     PartnerContact,
 )
+from wbl.catalog.search import search_terms
 from wbl.errors import NotFound
 from wbl.extensions import db
 from wbl.scopes import is_staff, partner_ids_of
@@ -161,20 +163,17 @@ class OfferingFilters:
 
 
 def offerings_for_staff(filters: OfferingFilters) -> Select[Offering]:
+    """The staff list, last changed first (``ix_offering_updated_at`` reads it in that order).
+    Each word of ``q`` must be in the title or the partner's name, found as the catalog search
+    finds words (``wbl/catalog/fulltext.py``: stemmed, and the words they begin)."""
     query = (
         select(Offering)
-        .join(Partner, Partner.id == Offering.partner_id)
         .options(selectinload(Offering.partner))
         .order_by(Offering.updated_at.desc(), Offering.id.desc())
     )
-    if filters.q:
-        pattern = _like(filters.q)
-        query = query.where(
-            or_(
-                func.lower(Offering.title).like(pattern, escape="\\"),
-                func.lower(Partner.name).like(pattern, escape="\\"),
-            )
-        )
+    dialect = db.session.get_bind().dialect.name
+    for word in search_terms(filters.q):
+        query = query.where(in_title_or_partner(word, dialect))
     if filters.status is not None:
         query = query.where(Offering.status == filters.status)
     if filters.kind is not None:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     String,
     Table,
     Text,
@@ -154,6 +155,22 @@ class Offering(Base):
             "seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"
         ),
         CheckConstraint("end_date IS NULL OR end_date >= start_date", name="ends_after_start"),
+        # Every column the catalog search filters and sorts on (wbl/catalog/search.py), so
+        # the search reads this index, not the wide rows with their descriptions (issue 17).
+        Index(
+            "ix_offering_catalog",
+            "status",
+            "start_date",
+            "end_date",
+            "application_deadline",
+            "kind",
+            "partner_id",
+            "is_virtual",
+            "paid",
+            "created_at",
+            "latitude",
+            "longitude",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,7 +206,7 @@ class Offering(Base):
     reviewed_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
 
     partner: Mapped[Partner] = relationship(back_populates="offerings")
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])

@@ -173,23 +173,45 @@ def test_a_bad_page_number_is_harmless(client, login_as) -> None:
     assert "Only one" in body(client, "/offerings?page=999")
 
 
-def test_the_catalog_page_runs_the_same_number_of_statements_for_3_or_30_results(
-    client, login_as, count_queries
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=welding&type=job_shadow&within=25",
+        "q=welding+practice&sort=relevance",
+        "within=25&sort=distance",
+        "sort=newest",
+    ],
+)
+def test_the_catalog_page_runs_the_same_number_of_statements_for_5_or_50_offerings(
+    client, login_as, count_queries, query
 ) -> None:
+    """Filtered, sorted and paged in the database (issue 17): more offerings, same statements."""
     student = make_student()
     login_as(student.user)
 
     def statements_for(n: int) -> int:
         for i in range(n):
-            make_listing(title=f"Batch {n} offering {i}", description="welding")
+            make_listing(title=f"Batch {n} offering {i}", description="welding practice")
         db.session.flush()
-        client.get("/offerings?q=welding&type=job_shadow&within=25")  # warm caches
+        client.get(f"/offerings?{query}")  # warm caches
         with count_queries() as counter:
-            html = body(client, "/offerings?q=welding&type=job_shadow&within=25")
-        assert f"Batch {n} offering" in html
+            html = body(client, f"/offerings?{query}")
+        assert "Batch" in html
         return counter.count
 
-    assert statements_for(3) == statements_for(30)
+    assert statements_for(5) == statements_for(50)
+
+
+@pytest.mark.parametrize(
+    "q", ['"', "*", "NEAR(", "-", "OR", '"nurse" OR NEAR(a b) -c *', "'; DROP TABLE offering;--"]
+)
+def test_search_syntax_typed_into_the_search_box_is_an_answer_not_an_error(
+    client, login_as, q
+) -> None:
+    make_listing(title="Nursing assistant")
+    login_as(make_user(roles={Role.STUDENT}))
+    response = client.get("/offerings", query_string={"q": q})
+    assert response.status_code == 200
 
 
 # --- The offering page --------------------------------------------------------------------------

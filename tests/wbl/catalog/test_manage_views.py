@@ -276,3 +276,44 @@ def test_declining_a_change_needs_a_reason(client, login_as, post_form) -> None:
     assert response.status_code == 422
     assert "Tell the employer what to change." in response.get_data(as_text=True)
     assert change.status is ChangeStatus.PENDING
+
+
+@pytest.mark.parametrize("query", ["", "q=batch&status=published", "type=job_shadow"])
+def test_the_staff_offerings_list_runs_the_same_statements_for_5_or_50_offerings(
+    client, login_as, count_queries, query
+) -> None:
+    """Filtered, sorted and paged in the database (issue 17): more offerings, same statements."""
+    login_as(make_user(roles={Role.STAFF}))
+
+    def statements_for(n: int) -> int:
+        for i in range(n):
+            make_offering(title=f"Batch {n} offering {i}", status=OfferingStatus.PUBLISHED)
+        db.session.flush()
+        client.get(f"/catalog/offerings?{query}")  # warm caches
+        with count_queries() as counter:
+            response = client.get(f"/catalog/offerings?{query}")
+        assert response.status_code == 200
+        assert "Batch" in response.get_data(as_text=True)
+        return counter.count
+
+    assert statements_for(5) == statements_for(50)
+
+
+def test_the_staff_offerings_list_finds_each_word_in_the_title_or_the_partners_name(
+    client, login_as
+) -> None:
+    make_offering(title="Nursing assistant shadow")
+    make_offering(title="Clinic day", partner=make_partner(name="Sonoma Nursing Home"))
+    described = make_offering(title="Bakery morning")
+    described.description = "Nurses visit the bakery."  # descriptions are not searched here
+    db.session.flush()
+    login_as(make_user(roles={Role.STAFF}))
+    html = client.get("/catalog/offerings", query_string={"q": "nurse"}).get_data(as_text=True)
+    assert "Nursing assistant shadow" in html
+    assert "Clinic day" in html
+    assert "Bakery morning" not in html
+    html = client.get("/catalog/offerings", query_string={"q": 'nurse "home'}).get_data(
+        as_text=True
+    )
+    assert "Clinic day" in html
+    assert "Nursing assistant shadow" not in html

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import math
+import random
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from matching.geo import haversine_miles
 from tests.support.builders import make_partner, make_school, make_student, make_user, pathway
 from tests.support.catalog_data import (
     CLOVERDALE,
@@ -19,7 +22,8 @@ from tests.support.catalog_data import (
     place_partner,
 )
 from wbl.access import Role
-from wbl.catalog.models import OfferingStatus
+from wbl.catalog.fulltext import word_tokens
+from wbl.catalog.models import Offering, OfferingStatus
 from wbl.catalog.search import (
     PER_PAGE,
     CatalogFilters,
@@ -145,13 +149,46 @@ def test_every_word_must_match_somewhere() -> None:
     assert titles(CatalogFilters(q="dairy redwood")) == ["Dairy herd health"]
 
 
-def test_like_wildcards_in_the_search_are_taken_literally() -> None:
+def test_a_word_finds_its_other_forms_and_the_words_it_begins() -> None:
+    """Full-text search with stemming (issue 17): "nurse" finds "Nursing assistant"."""
+    make_listing(title="Nursing assistant")
+    make_listing(title="Clinic day", description="Shadow the nurses on the ward.")
+    make_listing(title="At the home", partner=make_partner(name="Sonoma Nursing Home"))
+    make_listing(title="Veterinary shadow")
+    make_listing(title="Bakery")
+    assert sorted(titles(CatalogFilters(q="nurse"))) == [
+        "At the home",
+        "Clinic day",
+        "Nursing assistant",
+    ]
+    assert titles(CatalogFilters(q="nursing assistants")) == ["Nursing assistant"]
+    assert titles(CatalogFilters(q="vet")) == ["Veterinary shadow"]
+
+
+def test_punctuation_inside_a_word_joins_its_parts() -> None:
     make_listing(title="Save 100% on learning")
-    make_listing(title="Save 1000 on learning")
     make_listing(title="snake_case coding")
     make_listing(title="snakeXcase coding")
     assert titles(CatalogFilters(q="100%")) == ["Save 100% on learning"]
     assert titles(CatalogFilters(q="snake_case")) == ["snake_case coding"]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', '"nurse', "nurse*", "*", "NEAR(nurse", "NEAR(nurse welding, 2)", "-nurse", "nurse OR",
+     "OR", "nurse AND NOT", "{title}: nurse", "title:nurse", "nurse & !welding | x", "'nurse'",
+     "nurse:*A", "^nurse", "\\nurse", "--", "!!! ???", "nurse)", "(((", "x" * 199],
+)  # fmt: skip
+def test_the_search_engines_syntax_is_only_text(q: str) -> None:
+    """User input never reaches the FTS5 or tsquery syntax: every token is quoted, so no
+    query errs, and the word "nurse" is still found among the operators."""
+    make_listing(title="Nursing assistant")
+    make_listing(title="Welding basics")
+    found = titles(CatalogFilters(q=q))
+    if {token for word in search_terms(q) for token in word_tokens(word)} == {"nurse"}:
+        assert "Nursing assistant" in found
+    if not search_terms(q):  # only punctuation: no words, the whole catalog
+        assert sorted(found) == ["Nursing assistant", "Welding basics"]
 
 
 def test_relevance_puts_title_hits_before_partner_name_before_description() -> None:
@@ -248,6 +285,65 @@ def test_distance_without_an_origin_is_explained_not_applied() -> None:
     assert [h.offering.title for h in page.hits] == ["Far"]
     assert page.sort is Sort.DATE
     assert len(page.notes) == 2
+
+
+def _expected_order(filters: CatalogFilters, origin: Origin) -> list[int]:
+    """The search as it was done in Python before issue 17 (numpy haversine, Python sort), to
+    hold the database's filter, order and pages to it."""
+    today = local_today()
+    rows = []
+    for offering in db.session.scalars(select(Offering)):
+        lat = offering.latitude if offering.latitude is not None else offering.partner.latitude
+        lon = offering.longitude if offering.longitude is not None else offering.partner.longitude
+        miles = math.nan
+        if not offering.is_virtual and lat is not None and lon is not None:
+            miles = float(haversine_miles(origin.latitude, origin.longitude, lat, lon))
+        if filters.within_miles is not None and not (
+            offering.is_virtual or miles <= filters.within_miles
+        ):
+            continue
+        if offering.end_date is not None and offering.end_date < today:
+            continue
+        start = offering.start_date
+        soonest = (start is None, start or date.max, offering.id)
+        key = (math.isnan(miles), 0.0 if math.isnan(miles) else miles, *soonest)
+        rows.append((key if filters.sort is Sort.DISTANCE else soonest, offering.id))
+    return [offering_id for _key, offering_id in sorted(rows)]
+
+
+@pytest.mark.parametrize("within", [None, 5, 10, 25])
+@pytest.mark.parametrize("sort", [Sort.DISTANCE, Sort.DATE])
+def test_distance_filter_order_and_pages_are_those_of_the_python_search(within, sort) -> None:
+    """Sixty offerings scattered around Santa Rosa (some online, some nowhere, some sharing a
+    start date): every page of the database's answer is the old Python search's."""
+    chance = random.Random(17)
+    nowhere = make_partner()
+    nowhere.latitude = nowhere.longitude = None
+    for n in range(60):
+        where = (
+            SANTA_ROSA[0] + chance.uniform(-0.5, 0.5),
+            SANTA_ROSA[1] + chance.uniform(-0.6, 0.6),
+        )
+        make_listing(
+            title=f"Offering {n}",
+            where=None if n % 13 == 0 else where,
+            partner=nowhere if n % 13 == 0 else None,
+            is_virtual=n % 11 == 0,
+            start_in_days=chance.randint(1, 20),
+        )
+    expected = _expected_order(CatalogFilters(within_miles=within, sort=sort), HOME)
+    found: list[int] = []
+    for page in range(1, 5):
+        result = search_catalog(
+            CatalogFilters(within_miles=within, sort=sort, page=page), HOME, local_today()
+        )
+        assert result.total == len(expected)
+        if page <= result.page.pages:
+            found += [hit.offering.id for hit in result.hits]
+        for hit in result.hits:
+            if hit.miles is not None:
+                assert within is None or hit.miles <= within
+    assert found == expected
 
 
 # --- Sorting and pages -------------------------------------------------------------------------
