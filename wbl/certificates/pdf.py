@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-
-import segno
-from fpdf import FPDF
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from wbl.certificates.models import Certificate
 from wbl.certificates.services import TITLE, issue_date, verify_url
 from wbl.county.settings import County, county
 from wbl.storage import storage
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 NAVY = (22, 50, 92)
@@ -31,6 +31,8 @@ LOGO_WIDTH = 60
 def qr_png(url: str) -> bytes:
     """The QR code of ``url`` as a PNG (error correction M, a quiet zone of 2 modules)."""
     buffer = io.BytesIO()
+    import segno  # here, not at import: only a certificate's page draws one
+
     segno.make(url, error="m").save(buffer, kind="png", scale=10, border=2)
     return buffer.getvalue()
 
@@ -56,6 +58,8 @@ def _logo(pdf: FPDF, settings: County, width: float) -> float:
     LOGO_WIDTH wide; returns where the text starts below it."""
     assert settings.logo_key is not None  # noqa: S101 - raster_logo says so
     data = storage().read(settings.logo_key)
+    from PIL import Image
+
     with Image.open(io.BytesIO(data)) as image:
         pixels_wide, pixels_high = image.size
     scale = min(LOGO_WIDTH / pixels_wide, LOGO_HEIGHT / pixels_high)
@@ -68,6 +72,8 @@ def render_pdf(certificate: Certificate) -> bytes:
     """One landscape Letter page. Needs a request context (the verification URL)."""
     settings = county()
     url = verify_url(certificate)
+    from fpdf import FPDF  # fpdf2 takes a second to import: only the PDF needs it
+
     pdf = FPDF(orientation="landscape", format="Letter")
     pdf.set_title(f"{TITLE}: {certificate.student_name}")
     pdf.set_creator(settings.name or "WBL")

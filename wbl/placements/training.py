@@ -23,7 +23,6 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import has_request_context, url_for
-from fpdf import FPDF
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -285,6 +284,8 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     """The agreement as a Letter-size PDF, set in the DejaVu Sans shipped in
     ``wbl/static/fonts`` (any name or accent prints; the core PDF fonts are Latin-1 only)."""
     county_name = county().name
+    from fpdf import FPDF  # fpdf2 takes a second to import: only the PDF needs it
+
     pdf = FPDF(format="Letter")
     pdf.set_compression(compress)
     pdf.set_title(TITLE)

@@ -20,9 +20,6 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
-
 from wbl import images
 from wbl.errors import DomainError
 
@@ -82,6 +79,9 @@ def display_name(filename: str, extension: str) -> str:
 
 
 def _pdf(data: bytes, field: str) -> tuple[str, str, bytes]:
+    from pypdf import PdfReader  # imported by the upload that needs it, not by every command
+    from pypdf.errors import PdfReadError
+
     # pypdf reports recoverable problems on its logger; a damaged file is told by raising.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

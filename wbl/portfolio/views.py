@@ -24,7 +24,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, Forbidden, NotFound, field_error, flash_refusal
 from wbl.extensions import db
-from wbl.portfolio import export, queries, services
+from wbl.portfolio import queries, services
 from wbl.portfolio.forms import (
     ActionForm,
     ArtifactForm,
@@ -343,6 +343,9 @@ def student_progress(student_id: int) -> ResponseReturnValue:
 
 
 def _pdf(student: StudentProfile) -> Response:
+    # The export needs fpdf2 and pypdf, a second or more to import: loaded by the first export.
+    from wbl.portfolio import export
+
     data = export.render_portfolio(
         student, include_letters=services.may_read_letters(current_user, student)
     )
