@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
 from wbl.auth.models import User
@@ -87,9 +87,10 @@ def _upcoming(now: datetime) -> Select[EventRequest]:
         )
         .where(EventRequest.status == EventRequestStatus.ACCEPTED, EventDateOption.starts_at >= now)
         .options(
-            selectinload(EventRequest.partner),
-            selectinload(EventRequest.offering),
-            selectinload(EventRequest.class_section),
+            # Many-to-one: joined into the same statement (a home page's card; 3 fewer queries).
+            joinedload(EventRequest.partner),
+            joinedload(EventRequest.offering),
+            joinedload(EventRequest.class_section),
             selectinload(EventRequest.options),
         )
         .order_by(EventDateOption.starts_at, EventRequest.id)

@@ -491,3 +491,28 @@ def test_the_list_takes_a_fixed_number_of_queries(client, login_as, count_querie
         body = client.get("/events").get_data(as_text=True)
     assert body.count("Waiting for your answer") == 6
     assert many.count == few.count
+
+
+def test_the_upcoming_events_card_costs_one_statement_more_than_no_events(
+    client, login_as, count_queries
+) -> None:
+    """The teacher's home reads confirmed events with their partner, offering and class in
+    the statement it runs anyway, plus one for the date options, however many there are."""
+    teacher = login_as(make_teacher())
+    section = make_class_with_students(teacher)
+    client.get("/home")  # warm up
+    with count_queries() as none:
+        client.get("/home")
+    for topic in ("Vet careers", "Welding", "Nursing"):
+        make_event_request(
+            teacher=teacher,
+            section=section,
+            offering=make_speaker_offering(),
+            status=EventRequestStatus.ACCEPTED,
+            chosen=1,
+            topic=topic,
+        )
+    with count_queries() as three:
+        body = client.get("/home").get_data(as_text=True)
+    assert all(topic in body for topic in ("Vet careers", "Welding", "Nursing"))
+    assert three.count == none.count + 1
