@@ -236,9 +236,9 @@ def _free_port() -> int:
 @contextmanager
 def _gunicorn(
     name: str, app: str, chdir: Path, env: dict[str, str], log: Path, ready_path: str
-) -> Iterator[str]:
-    """Serve ``app`` with gunicorn (2 sync workers on a free port); yield its base URL once
-    it answers ``ready_path``, and stop it on the way out."""
+) -> Iterator[tuple[str, int]]:
+    """Serve ``app`` with gunicorn (2 sync workers on a free port); yield its base URL and the
+    master's process id once it answers ``ready_path``, and stop it on the way out."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
@@ -273,7 +273,7 @@ def _gunicorn(
             if time.monotonic() > deadline:
                 raise BenchError(f"{name} did not answer within 120 s:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         try:
@@ -393,6 +393,25 @@ def _wrk(
 # --------------------------------------------------------------------------- the run
 
 
+def _workers_rss_mb(master: int) -> list[float]:
+    """The resident memory of gunicorn's workers (the master's children), in MB, from /proc
+    (Linux); empty where /proc cannot say."""
+    try:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    except OSError:
+        return []
+    sizes = []
+    for child in children:
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)  # kB
+    return sizes
+
+
 def _table(results: list[Result], connections: int, duration: float, database: str) -> str:
     rows = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()}: "
@@ -469,7 +488,7 @@ def main() -> int:
             "SECRET_KEY": secrets.token_hex(32),
         }
         with (
-            _gunicorn("WBL", "wsgi:app", ROOT, env, folder / "wbl.log", "/login") as wbl,
+            _gunicorn("WBL", "wsgi:app", ROOT, env, folder / "wbl.log", "/login") as (wbl, master),
             _gunicorn(
                 "The bare Flask app",
                 "hello_app:app",
@@ -477,7 +496,7 @@ def main() -> int:
                 env,
                 folder / "hello.log",
                 "/",
-            ) as bare,
+            ) as (bare, _),
         ):
             cookies = {user: _sign_in(wbl, user) for user in sorted({p.user for p in pages})}
             for page in pages:  # every page first: a wrong one stops the run before loading
@@ -523,8 +542,14 @@ def main() -> int:
                     f"p95 {load.p95_ms:.0f} ms, median single {median:.1f} ms",
                     flush=True,
                 )
+            memory = _workers_rss_mb(master)
     print()
     print(_table(results, arguments.connections, arguments.duration, database))
+    if memory:
+        sizes = ", ".join(f"{size:.0f} MB" for size in memory)
+        print(
+            f"\nResident memory of each WBL worker after the load run: {sizes} (target < 200 MB)."
+        )
     if arguments.strict and not all(r.meets_targets for r in results):
         return 1
     return 0
