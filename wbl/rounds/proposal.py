@@ -149,8 +149,3 @@ def round_review(actor: User, round_id: int) -> RoundReview:
             review.unmatched.append(UnmatchedRow(student, others, False))
     review.unmatched.sort(key=lambda r: (r.student.user.full_name, r.student.id))
     return review
-
-
-def proposed_view(actor: User, round_id: int) -> RoundReview:
-    """The proposed result (the issue's name for the review)."""
-    return round_review(actor, round_id)

@@ -295,7 +295,7 @@ def test_statistics_on_a_hand_made_case(app) -> None:
     assert stats["seats_left"] == {str(a.id): 0, str(b.id): 0, str(c.id): 0}
     assert stats["seats_left_total"] == 0
 
-    review = proposal.proposed_view(county.staff, round_.id)
+    review = proposal.round_review(county.staff, round_.id)
     assert [(r.student.id, r.offering.id, r.rank) for r in review.assignments] == sorted(
         [(s1.id, a.id, 1), (s2.id, b.id, 2), (s3.id, c.id, 3)],
         key=lambda t: next(
@@ -315,7 +315,7 @@ def test_unmatched_students_see_their_best_remaining_options(app) -> None:
     choose(round_, s1, [a])
     choose(round_, s2, [a])
     allocation.run_round(county.staff, round_.id)
-    review = proposal.proposed_view(county.staff, round_.id)
+    review = proposal.round_review(county.staff, round_.id)
     (row,) = review.unmatched
     assert row.from_list is False
     assert [o.id for o in row.options] == [b.id]  # seats left in the round, eligible
@@ -564,7 +564,7 @@ def test_a_county_sized_round_runs_and_publishes(app) -> None:
     assert stats["students"] == 520
     assert stats["assigned"] + stats["unmatched"] == 520
     assert stats["assigned"] <= 330
-    review = proposal.proposed_view(staff, round_.id)
+    review = proposal.round_review(staff, round_.id)
     assert len(review.assignments) == stats["assigned"]
     counts = publish(staff, round_.id)
     assert counts["placed"] + counts["awaiting_consent"] == stats["assigned"]
@@ -592,7 +592,7 @@ def test_the_review_loads_in_constant_queries(app, count_queries) -> None:
         allocation.run_round(staff, round_.id)
         db.session.expire_all()
         with count_queries() as counter:
-            proposal.proposed_view(staff, round_.id)
+            proposal.round_review(staff, round_.id)
         return counter.count
 
     assert queries_for(6) == queries_for(30)
