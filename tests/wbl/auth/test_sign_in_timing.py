@@ -2,15 +2,15 @@
 
 The one timing assertion of the suite, asked for by the issue. It stays robust on a loaded
 two-core machine: the paths are measured interleaved, in a different order each round, a few
-times each, and their medians are compared. A wrong password is measured in the CPU time of
-the thread — the work done (a password hash, or none), which is what the time an attacker
-sees is made of, without the other processes' noise; a reset request, padded by sleeping,
-in wall-clock time.
+times each, and their fastest runs are compared (other processes only ever add time, so the
+fastest run is the path's own cost; a median still moved by a fifth under CI load). A wrong
+password is measured in the CPU time of the thread — the work done (a password hash, or
+none), which is what the time an attacker sees is made of, without the other processes'
+noise; a reset request, padded by sleeping, in wall-clock time.
 """
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 
@@ -20,12 +20,12 @@ from tests.support.builders import make_user
 from wbl.auth import services
 from wbl.auth.services import InvalidCredentials
 
-REPEATS = 5  # a wrong password: each costs a password hash
+REPEATS = 7  # a wrong password: each costs a password hash
 RESET_REPEATS = 9  # a reset request mostly sleeps: more of them are cheap, and steadier
 TOLERANCE = 0.20
 
 
-def _medians(
+def _fastest(
     paths: dict[str, Callable[[int], object]], clock: Callable[[], float], repeats: int
 ) -> dict[str, float]:
     samples: dict[str, list[float]] = {name: [] for name in paths}
@@ -35,13 +35,13 @@ def _medians(
             started = clock()
             paths[name](round_)
             samples[name].append(clock() - started)
-    return {name: statistics.median(times) for name, times in samples.items()}
+    return {name: min(times) for name, times in samples.items()}
 
 
-def _assert_alike(medians: dict[str, float], reference: str) -> None:
-    expected = medians[reference]
-    for name, median in medians.items():
-        assert abs(median - expected) <= TOLERANCE * expected, (name, medians)
+def _assert_alike(fastest: dict[str, float], reference: str) -> None:
+    expected = fastest[reference]
+    for name, seconds in fastest.items():
+        assert abs(seconds - expected) <= TOLERANCE * expected, (name, fastest)
 
 
 def test_a_wrong_password_takes_as_long_whether_or_not_the_account_exists(app) -> None:
@@ -56,7 +56,7 @@ def test_a_wrong_password_takes_as_long_whether_or_not_the_account_exists(app) -
 
         return run
 
-    medians = _medians(
+    fastest = _fastest(
         {
             "real account": wrong_password("known@example.org"),
             "no account": wrong_password("nobody@example.org"),
@@ -66,14 +66,14 @@ def test_a_wrong_password_takes_as_long_whether_or_not_the_account_exists(app) -
         time.thread_time,
         REPEATS,
     )
-    _assert_alike(medians, "real account")
+    _assert_alike(fastest, "real account")
 
 
 def test_a_reset_request_takes_as_long_whether_or_not_the_account_exists(app) -> None:
     make_user(email="forgetful@example.org")
     make_user(email="left@example.org", active=False)
     with app.test_request_context():  # the e-mail's link is an external URL
-        medians = _medians(
+        fastest = _fastest(
             {
                 "real account": lambda _: services.request_password_reset("forgetful@example.org"),
                 "no account": lambda _: services.request_password_reset("nobody@example.org"),
@@ -82,4 +82,4 @@ def test_a_reset_request_takes_as_long_whether_or_not_the_account_exists(app) ->
             time.perf_counter,
             RESET_REPEATS,
         )
-    _assert_alike(medians, "real account")
+    _assert_alike(fastest, "real account")
