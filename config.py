@@ -118,6 +118,11 @@ class Config:
     # After a catalog change a request is served from the previous recommendation index while
     # a thread of the worker builds the new one (wbl/catalog/recommendations.py).
     MATCHING_INDEX_IN_BACKGROUND = True
+    # Where a server's workers share the index they build (wbl/catalog/index_files.py); empty:
+    # each worker keeps its own.
+    MATCHING_INDEX_FOLDER = os.environ.get(
+        "WBL_MATCHING_INDEX_FOLDER", str(INSTANCE_DIR / "matching-index")
+    )
 
     # Locations come from the packaged ZIP table; GEOCODER=nominatim adds street addresses.
     GEOCODER = os.environ.get("GEOCODER", "")
@@ -149,6 +154,7 @@ class TestingConfig(Config):
     COUNTY_NAME = "Test County Office of Education"  # a named county; first-run tests unname it
     COUNTY_CACHE_SECONDS = 24 * 60 * 60  # the tests refresh it (tests/conftest.py)
     MATCHING_INDEX_IN_BACKGROUND = False  # built in place: the test's transaction sees the change
+    MATCHING_INDEX_FOLDER = ""  # each test's own index (tests of the shared files set one)
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
 

@@ -5,19 +5,23 @@ The index is built once per catalog change, never on a user's request: each web 
 keeps the last one with the fingerprint of the catalog it was built from. When a cheap
 fingerprint query says the published catalog changed (or the calendar day did, because
 deadlines and ages move with it), the request is served from the index it has, and a
-background thread builds the new one, which the next requests use once it is ready. Only
-the very first request of a worker, with no index at all, waits for one to be built.
-What must be fresh is checked on the live rows: an offering that closed or filled since
-the index was built is left out of the recommendations.
+background thread builds the new one, which the next requests use once it is ready. A
+server's workers share what they build (``wbl.catalog.index_files``): the first to need a
+catalog's index builds and writes it, the others load it. A web server starts building (or
+loading) its index when it starts (``warm_up``, called by ``wsgi.py``), so a student's first
+request finds it ready or under way. What must be fresh is checked on the live rows: an
+offering that closed or filled since the index was built is left out of the
+recommendations.
 
-TODO(issue 17): each worker builds its own copy; sharing one between workers (arrays
-written once under the instance folder and memory-mapped) would save the memory and the
-repeated builds.
+TODO(issue 17): the workers share the build, not the memory: each one holds its own copy.
+Memory-mapping the index's arrays would need them apart from its Python objects (the
+offerings, the text model's vocabulary).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,13 +29,14 @@ from datetime import date
 
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 import matching
 from wbl.auth.models import User
-from wbl.catalog import queries
+from wbl.catalog import index_files, queries
 from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
 from wbl.catalog.models import Offering
+from wbl.clock import local_today
 from wbl.extensions import current_flask_app, db
 from wbl.placements import queries as placement_queries
 from wbl.placements.readiness import completed_codes
@@ -50,13 +55,15 @@ class _IndexCache:
     version: tuple[object, ...] | None = None
     index: matching.OfferingIndex | None = None
     pending: bool = False  # a background rebuild is asked for or under way
+    process: int = field(default_factory=os.getpid)
 
 
 def _cache() -> _IndexCache:
-    """One cache per app (and so per web worker process)."""
-    cache = current_app.extensions.get("wbl.matching_index")
-    if cache is None:
-        cache = current_app.extensions.setdefault("wbl.matching_index", _IndexCache())
+    """One cache per app and process: a worker forked from a process that had one (a server
+    that imports the app before forking) starts afresh, without the parent's threads' locks."""
+    cache: _IndexCache | None = current_app.extensions.get("wbl.matching_index")
+    if cache is None or cache.process != os.getpid():
+        cache = current_app.extensions["wbl.matching_index"] = _IndexCache()
     return cache
 
 
@@ -91,11 +98,41 @@ def rebuild_index(today: date) -> matching.OfferingIndex:
     with cache.building:
         version = _catalog_version(today)
         if cache.index is None or cache.version != version:
-            cache.index = _build(today)
+            cache.index = _build_or_load(today, version)
             cache.version = version
         with cache.asking:
             cache.pending = False
         return cache.index
+
+
+def _build_or_load(today: date, version: tuple[object, ...]) -> matching.OfferingIndex:
+    """The index of the catalog with this fingerprint: loaded when another worker of this
+    server has built it, else built here and written for the others."""
+    shared = index_files.folder()
+    if shared is None:
+        return _build(today)
+    path = index_files.file_for(shared, version)
+    with index_files.one_builder(shared):
+        index = index_files.load(path)
+        if index is None:
+            index = _build(today)
+            index_files.save(path, index)
+        return index
+
+
+def warm_up(app: Flask) -> None:
+    """Start building (or loading) the index in a thread of this process, so no student's
+    request waits for it (``MATCHING_INDEX_IN_BACKGROUND``; a web server calls this when it
+    starts). A request that comes before it is ready waits for it rather than build another."""
+    if not app.config["MATCHING_INDEX_IN_BACKGROUND"]:
+        return
+    with app.app_context():
+        cache = _cache()
+        with cache.asking:
+            if cache.pending or cache.index is not None:
+                return
+            cache.pending = True
+        _start_rebuild(app, local_today())
 
 
 def _start_rebuild(app: Flask, today: date) -> None:
@@ -173,7 +210,7 @@ def recommendations_for(
                 queries.open_to_students(),
                 Offering.seats_taken < Offering.capacity,  # filled since the index was built
             )
-            .options(selectinload(Offering.partner))
+            .options(joinedload(Offering.partner))  # many-to-one: in the same statement
         )
     }
     return [

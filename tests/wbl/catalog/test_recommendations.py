@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
 from tests.support.builders import make_offering, make_student
-from wbl.catalog import recommendations
+from wbl.catalog import index_files, recommendations
 from wbl.catalog.models import OfferingStatus
 from wbl.catalog.recommendations import current_index, rebuild_index, recommendations_for
 from wbl.clock import local_today
@@ -156,3 +160,120 @@ def test_the_background_rebuild_serves_the_new_index_and_survives_a_failure(
 
     recommendations._rebuild_in_background(app, today)
     assert current_index(today) is not old
+
+
+# --- one build per server: the index on disk (wbl/catalog/index_files.py) ------------------
+
+
+@pytest.fixture
+def shared_folder(app, monkeypatch, tmp_path):
+    """The workers' shared folder, as in production (the tests' default is none)."""
+    folder = tmp_path / "matching-index"
+    monkeypatch.setitem(app.config, "MATCHING_INDEX_FOLDER", str(folder))
+    return folder
+
+
+def _another_worker(app) -> None:
+    """What a second worker process has: no index of its own yet."""
+    app.extensions.pop("wbl.matching_index", None)
+
+
+def test_a_second_worker_loads_the_index_the_first_one_built(
+    app, shared_folder, monkeypatch
+) -> None:
+    today = local_today()
+    student = make_student()
+    offering = make_offering(title="Shadow a farrier")
+    built = rebuild_index(today)
+    assert len(list(shared_folder.glob("*.index"))) == 1
+
+    _another_worker(app)
+
+    def must_not_build(_today: date) -> None:
+        raise AssertionError("the second worker built the index again")
+
+    monkeypatch.setattr(recommendations, "_build", must_not_build)
+    loaded = current_index(today)
+    assert loaded is not built  # its own copy, read from the file
+    assert [r.offering.id for r in recommendations_for(student, today)] == [offering.id]
+
+
+def test_a_new_catalog_gets_a_new_file_and_old_files_are_forgotten(app, shared_folder) -> None:
+    today = local_today()
+    make_offering()
+    rebuild_index(today)
+    first = set(shared_folder.glob("*.index"))
+    make_offering()  # the catalog changed: another fingerprint, another file
+    rebuild_index(today)
+    assert len(set(shared_folder.glob("*.index")) - first) == 1
+    for _ in range(index_files.KEEP + 2):
+        make_offering()
+        rebuild_index(today)
+    assert len(list(shared_folder.glob("*.index"))) == index_files.KEEP
+    assert not list(shared_folder.glob("*.tmp"))  # every file was written whole
+
+
+def test_a_damaged_index_file_is_built_again(app, shared_folder, caplog) -> None:
+    today = local_today()
+    student = make_student()
+    offering = make_offering(title="Shadow a farrier")
+    rebuild_index(today)
+    (file,) = shared_folder.glob("*.index")
+    file.write_bytes(b"not an index")
+    _another_worker(app)
+    assert [r.offering.id for r in recommendations_for(student, today)] == [offering.id]
+    assert "could not be read; building it again" in caplog.text
+    assert index_files.load(file) is not None  # written again, whole
+
+
+def test_a_web_server_starts_the_index_when_it_starts(app, background) -> None:
+    """``wsgi.py`` calls ``warm_up``: the build starts before any request, once."""
+    _another_worker(app)  # a worker that has just started
+    recommendations.warm_up(app)
+    recommendations.warm_up(app)
+    assert background == [local_today()]
+
+
+def test_warm_up_waits_for_nothing_when_indexes_are_built_in_place(app, monkeypatch) -> None:
+    asked: list[date] = []
+    monkeypatch.setattr(recommendations, "_start_rebuild", lambda _app, today: asked.append(today))
+    _another_worker(app)
+    recommendations.warm_up(app)  # the tests' configuration: built on the request, in place
+    assert asked == []
+
+
+def test_a_forked_worker_starts_with_a_cache_of_its_own(app) -> None:
+    cache = recommendations._cache()
+    cache.index = current_index(local_today())
+    cache.process = -1  # as if this cache came from the parent of a forked worker
+    fresh = recommendations._cache()
+    assert fresh is not cache
+    assert fresh.index is None
+
+
+@pytest.mark.parametrize(("command", "warmed"), [(False, True), (True, False)])
+def test_wsgi_warms_the_index_up_for_a_server_not_for_a_flask_command(
+    tmp_path, command: bool, warmed: bool
+) -> None:
+    """Importing ``wsgi`` as gunicorn does starts the build; a ``flask`` command does not
+    (it has no students to serve)."""
+    root = Path(__file__).resolve().parents[3]
+    script = (
+        "from wbl.catalog import recommendations\n"
+        "recommendations._start_rebuild = lambda app, today: print('warming up')\n"
+        "import wsgi\n"
+    )
+    env = {
+        **os.environ,
+        "WBL_CONFIG": "development",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'wbl.sqlite'}",
+        "WBL_MATCHING_INDEX_FOLDER": str(tmp_path / "matching-index"),
+    }
+    env.pop("FLASK_RUN_FROM_CLI", None)
+    if command:
+        env["FLASK_RUN_FROM_CLI"] = "true"
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert ("warming up" in result.stdout) is warmed

@@ -1,0 +1,111 @@
+"""The recommendation index on disk, so the web workers of one server build it once.
+
+The worker that builds an index (in a background thread) writes it to
+``MATCHING_INDEX_FOLDER`` under a name derived from the catalog's fingerprint; a worker that
+needs the same catalog's index loads that file (milliseconds) instead of building it again
+(a third of a second for the demo county, seconds at ten times its catalog). A lock file
+makes the workers that notice a change at the same moment wait for the first one's build
+rather than repeat it. Files are written whole (a temporary file, then a rename), so a reader
+never sees half of one, and only the newest few are kept.
+
+The files are pickles: they are written by this server's own processes into a folder only
+its account may open (mode 0700), and a file that cannot be read back (a damaged file, or
+one from another version of the code) is built again, never an error. An empty
+``MATCHING_INDEX_FOLDER`` keeps each worker's index to itself (the tests' default).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    import matching
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1  # raise when what an index file holds changes shape
+KEEP = 4  # files kept: the current catalog's and a few before it
+_SUFFIX = ".index"
+
+
+def folder() -> Path | None:
+    """The folder the workers share, created on first use; None when sharing is off."""
+    configured = str(current_app.config.get("MATCHING_INDEX_FOLDER") or "")
+    if not configured:
+        return None
+    path = Path(configured)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _code_versions() -> tuple[str, ...]:
+    """What an index file's contents depend on besides the catalog: the libraries that
+    pickled it."""
+    return tuple(metadata.version(name) for name in ("numpy", "scipy", "scikit-learn"))
+
+
+def file_for(shared: Path, version: tuple[object, ...]) -> Path:
+    """The file of the index built from the catalog with this fingerprint, in this database."""
+    uri = str(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    database = make_url(uri).render_as_string(hide_password=True)
+    key = repr((FORMAT, _code_versions(), database, version)).encode()
+    return shared / f"{hashlib.sha256(key).hexdigest()[:40]}{_SUFFIX}"
+
+
+@contextmanager
+def one_builder(shared: Path) -> Iterator[None]:
+    """Held while a process looks for, builds or writes an index: one at a time per server."""
+    with (shared / "build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def load(path: Path) -> matching.OfferingIndex | None:
+    """The index written to ``path``, or None when there is none or it cannot be read."""
+    import matching  # the index's classes; loading it imports what they need
+
+    try:
+        with path.open("rb") as file:
+            index = pickle.load(file)  # noqa: S301 - written by this server, see the docstring
+    except FileNotFoundError:
+        return None
+    except Exception:  # damaged, or pickled by other code: build it again
+        log.warning("matching index file %s could not be read; building it again", path.name)
+        return None
+    return index if isinstance(index, matching.OfferingIndex) else None
+
+
+def save(path: Path, index: matching.OfferingIndex) -> None:
+    """Write the index whole (a reader sees the old file or the new one), then forget all but
+    the newest ``KEEP`` files."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(index, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    _forget_old(path.parent)
+
+
+def _forget_old(shared: Path) -> None:
+    files = sorted(shared.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[KEEP:]:
+        old.unlink(missing_ok=True)
