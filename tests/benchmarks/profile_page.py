@@ -67,6 +67,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30, help="rows of the profile to print")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     parser.add_argument("--sql", action="store_true", help="print every statement")
+    parser.add_argument("--callers", help="also print who calls the functions matching this")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="build the demo database again")
     parser.add_argument(
@@ -120,7 +121,10 @@ def main() -> None:
         for _ in range(args.profiled):
             client.get(url)
         profile.disable()
-        pstats.Stats(profile).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+        stats = pstats.Stats(profile).strip_dirs().sort_stats(args.sort)
+        stats.print_stats(args.top)
+        if args.callers:
+            stats.print_callers(args.callers)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from wbl.access import Role, require
 from wbl.auth.models import User, UserRole, normalize_email, password_matches
@@ -41,9 +42,11 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def load_user(user_id: str) -> User | None:
+    """The signed-in account of a request, with its roles in the same statement (every page
+    asks for them; a second statement for them would cost every page)."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id))
+    return db.session.get(User, int(user_id), options=[joinedload(User.roles)])
 
 
 def authenticate(email: str, password: str, *, address: str) -> User:
