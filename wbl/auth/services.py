@@ -46,7 +46,8 @@ def load_user(user_id: str) -> User | None:
     asks for them; a second statement for them would cost every page)."""
     if not user_id.isdigit():
         return None
-    return db.session.get(User, int(user_id), options=[joinedload(User.roles)])
+    query = select(User).where(User.id == int(user_id)).options(joinedload(User.roles))
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def authenticate(email: str, password: str, *, address: str) -> User:
