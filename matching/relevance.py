@@ -15,23 +15,25 @@ and :data:`DOMAIN_STOP_WORDS`, the filler of students' and partners' writing ("I
 to *work* with animals", "bring *work samples*"). A word that does count but that most of
 the catalog uses ("questions", "supervisor") still scores, weighted down by its IDF, but
 is not named as a shared interest: it tells the student nothing about this offering.
+
+Words are cut by :class:`WordAnalyzer`, a small object of this module equal to
+scikit-learn's default word analyzer: a model written to disk (the web app shares one
+between its workers) loads without importing scikit-learn, which only fitting needs.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import (
-    ENGLISH_STOP_WORDS,
-    TfidfVectorizer,
-)
 
-__all__ = ["DOMAIN_STOP_WORDS", "STOP_WORDS", "TextModel"]
+__all__ = ["DOMAIN_STOP_WORDS", "TextModel", "WordAnalyzer", "stop_words"]  # and STOP_WORDS
 
 #: Words of work-based learning writing that are no interest: wishes ("want", "like",
 #: "love"), the work itself ("work", "job", "career", "experience"), and "samples" (work
@@ -46,8 +48,42 @@ DOMAIN_STOP_WORDS: Final[frozenset[str]] = frozenset(
         *("opportunities", "sample", "samples"),
     }
 )
-#: What the vectorizer ignores (sorted: scikit-learn takes a list).
-STOP_WORDS: Final[tuple[str, ...]] = tuple(sorted(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS))
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    """What the analyzer ignores: scikit-learn's English stop words and ours."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS)
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``STOP_WORDS``, sorted (as scikit-learn takes them), computed when first asked for."""
+    if name == "STOP_WORDS":
+        return tuple(sorted(stop_words()))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+#: scikit-learn's default ``token_pattern``: words of two or more letters or digits.
+_TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
+
+
+class WordAnalyzer:
+    """Text to the words that count: lower-cased, tokens of ``_TOKEN``, stop words left out.
+
+    The same as scikit-learn's default word analyzer with these stop words (a test holds
+    them equal on any text), as an object that pickles without scikit-learn.
+    """
+
+    __slots__ = ("stop_words",)
+
+    def __init__(self, stop_words: frozenset[str]) -> None:
+        self.stop_words = stop_words
+
+    def __call__(self, text: str) -> list[str]:
+        stop = self.stop_words
+        return [token for token in _TOKEN.findall(text.lower()) if token not in stop]
 
 
 class TextModel:
@@ -79,10 +115,11 @@ class TextModel:
         ``common_min_documents`` of them (a share of a small catalog means little), is
         too common to be named by :meth:`shared_terms`.
         """
-        vectorizer = TfidfVectorizer(
-            stop_words=list(STOP_WORDS), sublinear_tf=True, dtype=np.float64
-        )
-        self._analyze: Callable[[str], list[str]] | None = None
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        analyzer = WordAnalyzer(stop_words())
+        vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, dtype=np.float64)
+        self._analyze: WordAnalyzer | None = None
         self._vocabulary: dict[str, int] = {}
         self._idf: NDArray[np.float64] = np.zeros(1)
         self._names: NDArray[np.str_] = np.array([""], dtype=np.str_)
@@ -91,7 +128,7 @@ class TextModel:
         except ValueError:  # empty vocabulary: no text signal
             pass
         else:
-            self._analyze = vectorizer.build_analyzer()
+            self._analyze = analyzer
             self._vocabulary = {str(t): int(j) for t, j in vectorizer.vocabulary_.items()}
             self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
             self._names = np.asarray(vectorizer.get_feature_names_out(), dtype=np.str_)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matching.relevance import STOP_WORDS, TextModel
+from matching.relevance import STOP_WORDS, TextModel, WordAnalyzer, stop_words
 
 WORDS = [
     "nurse", "patient", "hospital", "python", "coding", "farm", "cattle", "the", "and", "want",
@@ -69,3 +71,35 @@ def test_filler_and_common_words_are_never_named() -> None:
         "nurse",
         "questions",
     ]
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | texts)
+def test_the_word_analyzer_equals_scikit_learns(text: str) -> None:
+    """Our analyzer is picklable without scikit-learn; it must cut text as scikit-learn's
+    default word analyzer does (any language, digits, punctuation, case)."""
+    reference = TfidfVectorizer(stop_words=list(STOP_WORDS)).build_analyzer()
+    assert WordAnalyzer(stop_words())(text) == reference(text)
+
+
+def test_a_pickled_model_loads_without_scikit_learn() -> None:
+    """What the web app's workers rely on when they load the index another one wrote."""
+    import pickle
+    import subprocess
+    import sys
+
+    model = pickle.dumps(TextModel(["nurse patient hospital", "python coding"], ["Care"]))
+    script = (
+        "import pickle, sys\n"
+        "model = pickle.loads(sys.stdin.buffer.read())\n"
+        "assert model.queries(['a nurse']).nnz == 1\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script],
+        input=model,
+        capture_output=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.stdout.decode().strip() == "[]"
