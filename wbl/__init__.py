@@ -25,6 +25,9 @@ def create_app(config: type[Config]) -> Flask:
     _register_template_helpers(app)
     _register_cli(app)
     _register_security_headers(app)
+    from wbl import links
+
+    links.init_app(app)
     from wbl.county.gate import register_gate
 
     register_gate(app)
