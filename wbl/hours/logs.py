@@ -21,9 +21,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, exists, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
@@ -37,6 +50,7 @@ from wbl.extensions import db, utcnow
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
+from wbl.pagination import paginate_rows
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import ClassSection, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, staff_sees_school, teaches_at
@@ -370,6 +384,52 @@ def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
 
 # --- a class's or a school's students, one row each ----------------------------------------
 
+GROUP_PER_PAGE = 50
+
+
+class GroupSort(StrEnum):
+    """The columns a class's or school's log sorts by (the last activity mixes an entry's day
+    with an event's local day, which the database cannot compare: it does not sort)."""
+
+    NAME = "name"
+    GRADE = "grade"
+    PLACEMENTS = "placements"
+    EVENTS = "events"
+    CONFIRMED = "confirmed"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFilters:
+    """A name to look for, a column to sort by (``-confirmed``: most first) and a page."""
+
+    q: str = ""
+    sort: GroupSort = GroupSort.NAME
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def parse(cls, q: str | None, sort: str | None, page: int = 1) -> GroupFilters:
+        """From the query string: an unknown sort is by name, a long name is cut short."""
+        text = (sort or "").strip()
+        try:
+            key = GroupSort(text.removeprefix("-"))
+        except ValueError:
+            return cls((q or "")[:100].strip(), GroupSort.NAME, False, page)
+        return cls((q or "")[:100].strip(), key, text.startswith("-"), page)
+
+    @property
+    def sort_arg(self) -> str:
+        return ("-" if self.descending else "") + self.sort.value
+
+    def sort_link(self, key: str) -> str:
+        """A column heading's ``sort``: the same column turns around; another starts with
+        names and grades A-Z and 9-12, figures most first."""
+        column = GroupSort(key)
+        if column is self.sort:
+            return ("" if self.descending else "-") + column.value
+        return column.value if column in (GroupSort.NAME, GroupSort.GRADE) else f"-{column.value}"
+
 
 @dataclass(slots=True)
 class StudentRow:
@@ -383,87 +443,201 @@ class StudentRow:
     last_activity: date | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class GroupLog:
+    """One page of a class's or school's students, and the totals over every student who
+    matches the filters (all pages)."""
+
     rows: list[StudentRow]
-    total: StudentRow = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.total = StudentRow(
-            student_id=0,
-            name="Total",
-            grade=None,
-            placements=sum(r.placements for r in self.rows),
-            events_attended=sum(r.events_attended for r in self.rows),
-            confirmed=sum(r.confirmed for r in self.rows),
-            pending=sum(r.pending for r in self.rows),
-            last_activity=_latest(*(r.last_activity for r in self.rows)),
-        )
+    total: StudentRow
+    count: int  # students who match, on every page
+    page: Pagination
+    filters: GroupFilters
 
 
-def _rows(student_ids: Select[int]) -> GroupLog:
-    """One row per student of ``student_ids`` (a subquery), in four queries whatever their
-    number: the students, then placements, hours and attendance each grouped by student."""
-    ids = student_ids.scalar_subquery()
-    rows = {
-        student_id: StudentRow(student_id, name, grade)
-        for student_id, name, grade in db.session.execute(
-            select(StudentProfile.id, User.full_name, StudentProfile.grade)
-            .join(User, User.id == StudentProfile.user_id)
-            .where(StudentProfile.id.in_(ids))
-            .order_by(User.full_name, StudentProfile.id)
-        )
-    }
-    for student_id, count in db.session.execute(
-        select(Placement.student_id, func.count(Placement.id))
-        .where(Placement.student_id.in_(ids), Placement.status != PlacementStatus.CANCELLED)
-        .group_by(Placement.student_id)
-    ):
-        rows[student_id].placements = count
-    for student_id, confirmed, pending, last in db.session.execute(
-        select(
-            HourEntry.student_id,
-            _sum_status(EntryStatus.CONFIRMED),
-            _sum_status(EntryStatus.PENDING),
-            func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))),
-        )
-        .where(HourEntry.student_id.in_(ids))
-        .group_by(HourEntry.student_id)
-    ):
-        row = rows[student_id]
-        row.confirmed, row.pending, row.last_activity = confirmed, pending, last
-    for student_id, attended, last_event in db.session.execute(
-        select(
-            EventAttendance.student_id,
-            func.count(EventAttendance.id),
-            func.max(EventDateOption.starts_at),
-        )
-        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
-        .outerjoin(EventDateOption, _chosen_option())
-        .where(EventAttendance.student_id.in_(ids), EventAttendance.present.is_(True))
-        .group_by(EventAttendance.student_id)
-    ):
-        row = rows[student_id]
-        row.events_attended = attended
-        row.last_activity = _latest(row.last_activity, _local_day(last_event))
-    return GroupLog(list(rows.values()))
-
-
-def class_log(section: ClassSection) -> GroupLog:
-    return _rows(
-        select(class_section_student.c.student_id).where(
-            class_section_student.c.class_section_id == section.id
-        )
+def class_students(section: ClassSection) -> Select[int]:
+    """The class's students (the caller has checked scope with ``get_class``)."""
+    return select(class_section_student.c.student_id).where(
+        class_section_student.c.class_section_id == section.id
     )
 
 
-def school_log(school: School) -> GroupLog:
-    """The school's students with an active account."""
-    return _rows(
+def school_students(school: School) -> Select[int]:
+    """The school's students with an active account (scope checked with ``get_school``)."""
+    return (
         select(StudentProfile.id)
         .join(User, User.id == StudentProfile.user_id)
         .where(StudentProfile.school_id == school.id, User.active.is_(True))
     )
+
+
+def _people(student_ids: Select[int], q: str) -> Select[*tuple[Any, ...]]:
+    """The students of the scope whose name contains ``q`` (any case): id, name, grade."""
+    people = (
+        select(StudentProfile.id, User.full_name.label("name"), StudentProfile.grade)
+        .join(User, User.id == StudentProfile.user_id)
+        .where(StudentProfile.id.in_(student_ids.scalar_subquery()))
+    )
+    if q:
+        people = people.where(func.lower(User.full_name).contains(q.lower(), autoescape=True))
+    return people
+
+
+def _placement_count(ids: ScalarSelect[int]) -> Select[*tuple[Any, ...]]:
+    return select(Placement.student_id, func.count(Placement.id).label("placements")).where(
+        Placement.student_id.in_(ids), Placement.status != PlacementStatus.CANCELLED
+    )
+
+
+def _hour_sums(ids: ScalarSelect[int]) -> Select[*tuple[Any, ...]]:
+    return select(
+        HourEntry.student_id,
+        _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
+        _sum_status(EntryStatus.PENDING).label("pending"),
+        func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))).label(
+            "last_entry"
+        ),
+    ).where(HourEntry.student_id.in_(ids))
+
+
+def _events_attended(ids: ScalarSelect[int]) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            EventAttendance.student_id,
+            func.count(EventAttendance.id).label("attended"),
+            func.max(EventDateOption.starts_at).label("last_event"),
+        )
+        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+        .outerjoin(EventDateOption, _chosen_option())
+        .where(EventAttendance.student_id.in_(ids), EventAttendance.present.is_(True))
+    )
+
+
+def _group_rows(
+    student_ids: Select[int], filters: GroupFilters, limit: int | None, offset: int = 0
+) -> Select[*tuple[Any, ...]]:
+    """The matching students' rows in the filters' order (then by name), ``limit`` of them
+    from ``offset`` (None: all). Sorted by name or grade, the page is chosen first and only
+    its students' figures are aggregated; sorted by a figure, every matching student's."""
+    people = _people(student_ids, filters.q)
+    by_student = filters.sort in (GroupSort.NAME, GroupSort.GRADE)
+
+    def ordered(
+        statement: Select[*tuple[Any, ...]], name: Any, grade: Any, figure: Any
+    ) -> Select[*tuple[Any, ...]]:
+        key = {GroupSort.NAME: name, GroupSort.GRADE: grade}.get(filters.sort, figure)
+        return statement.order_by(
+            key.desc() if filters.descending else key,
+            name,
+            statement.selected_columns[0],
+        )
+
+    if by_student:
+        people = ordered(people, User.full_name, StudentProfile.grade, None)
+        people = people.limit(limit).offset(offset)
+    chosen = people.cte("people")
+    ids = select(chosen.c.id).scalar_subquery()
+    placements = _placement_count(ids).group_by(Placement.student_id).subquery("placements")
+    hours = _hour_sums(ids).group_by(HourEntry.student_id).subquery("hours")
+    events = _events_attended(ids).group_by(EventAttendance.student_id).subquery("events")
+    figure = {
+        GroupSort.PLACEMENTS: func.coalesce(placements.c.placements, 0),
+        GroupSort.EVENTS: func.coalesce(events.c.attended, 0),
+        GroupSort.CONFIRMED: func.coalesce(hours.c.confirmed, 0),
+        GroupSort.PENDING: func.coalesce(hours.c.pending, 0),
+    }.get(filters.sort)
+    rows = ordered(
+        select(
+            chosen.c.id,
+            chosen.c.name,
+            chosen.c.grade,
+            func.coalesce(placements.c.placements, 0),
+            func.coalesce(events.c.attended, 0),
+            func.coalesce(hours.c.confirmed, 0),
+            func.coalesce(hours.c.pending, 0),
+            hours.c.last_entry,
+            events.c.last_event,
+        )
+        .select_from(chosen)
+        .outerjoin(placements, placements.c.student_id == chosen.c.id)
+        .outerjoin(hours, hours.c.student_id == chosen.c.id)
+        .outerjoin(events, events.c.student_id == chosen.c.id),
+        chosen.c.name,
+        chosen.c.grade,
+        figure,
+    )
+    return rows if by_student else rows.limit(limit).offset(offset)
+
+
+def _student_row(row: Sequence[Any]) -> StudentRow:
+    student_id, name, grade, placements, attended, confirmed, pending, last_entry, last_event = row
+    return StudentRow(
+        student_id,
+        name,
+        grade,
+        placements,
+        attended,
+        confirmed,
+        pending,
+        _latest(last_entry, _local_day(last_event)),
+    )
+
+
+def _totals(student_ids: Select[int], q: str) -> Select[*tuple[Any, ...]]:
+    """How many students match, and their placements, events and hours together."""
+    people = _people(student_ids, q).cte("people")
+    ids = select(people.c.id).scalar_subquery()
+    counted = select(func.count().label("n")).select_from(people).subquery("counted")
+    placements = _placement_count(ids).with_only_columns(
+        func.count(Placement.id).label("placements")
+    )
+    hours = _hour_sums(ids).subquery("hours")
+    events = _events_attended(ids).subquery("events")
+    return select(
+        counted.c.n,
+        placements.scalar_subquery(),
+        events.c.attended,
+        hours.c.confirmed,
+        hours.c.pending,
+        hours.c.last_entry,
+        events.c.last_event,
+    ).select_from(counted.join(hours, true()).join(events, true()))
+
+
+def _group_total(student_ids: Select[int], q: str) -> tuple[StudentRow, int]:
+    """The Total row over every matching student, and how many they are: one statement of
+    four aggregates (none grouped), whatever their number."""
+    count, placed, attended, confirmed, pending, last_entry, last_event = db.session.execute(
+        _totals(student_ids, q)
+    ).one()
+    total = StudentRow(0, "Total", None, placed, attended, confirmed, pending)
+    total.last_activity = _latest(last_entry, _local_day(last_event))
+    return total, count
+
+
+def group_log(
+    student_ids: Select[int], filters: GroupFilters, *, per_page: int | None = None
+) -> GroupLog:
+    """One page of the students of ``student_ids`` (``class_students``, ``school_students``)
+    with their figures, and the totals over all of them: two statements whatever their
+    number, each aggregating in the database."""
+    total, count = _group_total(student_ids, filters.q)
+    page = paginate_rows(
+        lambda limit, offset: _group_rows(student_ids, filters, limit, offset),
+        page=filters.page,
+        per_page=per_page or GROUP_PER_PAGE,
+        total=count,
+    )
+    return GroupLog([_student_row(r) for r in page.items], total, count, page, filters)
+
+
+def class_log(section: ClassSection, filters: GroupFilters | None = None) -> GroupLog:
+    return group_log(class_students(section), filters or GroupFilters())
+
+
+def school_log(school: School, filters: GroupFilters | None = None) -> GroupLog:
+    """The school's students with an active account."""
+    return group_log(school_students(school), filters or GroupFilters())
 
 
 GROUP_HEADER = [
@@ -477,7 +651,10 @@ GROUP_HEADER = [
 ]
 
 
-def group_log_csv(log: GroupLog) -> bytes:
+def group_log_csv(student_ids: Select[int], filters: GroupFilters) -> bytes:
+    """Every matching student (not one page) in the page's order, and the Total row."""
+    total, _ = _group_total(student_ids, filters.q)
+    rows = [_student_row(r) for r in db.session.execute(_group_rows(student_ids, filters, None))]
     return csv_bytes(
         GROUP_HEADER,
         [
@@ -490,7 +667,7 @@ def group_log_csv(log: GroupLog) -> bytes:
                 hours_text(r.pending),
                 r.last_activity,
             ]
-            for r in [*log.rows, log.total]
+            for r in [*rows, total]
         ],
     )
 
