@@ -48,7 +48,7 @@ class _RowPagination(Pagination):
     """A page of column rows whose total the caller has already counted."""
 
     def _query_items(self) -> list[Any]:
-        rows: Callable[[int | None, int], Select[Any]] = self._query_args["rows"]
+        rows: Callable[[int | None, int], Select[*tuple[Any, ...]]] = self._query_args["rows"]
         return list(db.session.execute(rows(self.per_page, self._query_offset)).all())
 
     def _query_count(self) -> int:
@@ -57,7 +57,11 @@ class _RowPagination(Pagination):
 
 
 def paginate_rows(
-    rows: Callable[[int | None, int], Select[Any]], *, page: int | None, per_page: int, total: int
+    rows: Callable[[int | None, int], Select[*tuple[Any, ...]]],
+    *,
+    page: int | None,
+    per_page: int,
+    total: int,
 ) -> Pagination:
     """Page ``page`` of a list of column rows (``paginate`` gives the first column only) that
     the caller has counted already, for example in the statement of the list's totals: one

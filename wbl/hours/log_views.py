@@ -130,15 +130,22 @@ def report() -> ResponseReturnValue:
     if form.validate():
         try:
             result = logs.hours_report(
-                current_user, logs.DateRange(form.start.data, form.end.data), kind_names
+                current_user,
+                logs.DateRange(form.start.data, form.end.data),
+                kind_names,
+                partner_page=request.args.get("partners_page", 1, type=page_number),
+                stale_page=request.args.get("stale_page", 1, type=page_number),
+                every_partner=_wants_csv(),
             )
         except DomainError as error:
             getattr(form, error.field or "end").errors.append(error.message)
     if result is not None and _wants_csv():
         return _csv(logs.report_csv(result), "hours-report")
+    period = {k: v for k, v in request.args.items() if k in ("start", "end") and v}
     return render_template(
         "logs/report.html",
         form=form,
         report=result,
-        csv_args={k: v for k, v in request.args.items() if k in ("start", "end") and v},
+        csv_args=period,
+        period_args=period,
     ), (422 if form.errors else 200)

@@ -19,7 +19,7 @@ aggregate queries, whatever the number of students.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -29,13 +29,16 @@ from sqlalchemy import (
     ColumnElement,
     ScalarSelect,
     Select,
+    Subquery,
     and_,
     case,
     exists,
     func,
+    literal,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -674,6 +677,8 @@ def group_log_csv(student_ids: Select[int], filters: GroupFilters) -> bytes:
 
 # --- the staff report ----------------------------------------------------------------------
 
+REPORT_PER_PAGE = 25  # partners, and flagged placements, on a page of the report
+
 
 @dataclass(frozen=True, slots=True)
 class DateRange:
@@ -697,32 +702,49 @@ class HoursRow:
 
 @dataclass(slots=True)
 class HoursTable:
-    rows: list[HoursRow]
-    total: HoursRow = field(init=False)
+    """Rows (all of them, or one page's) and the Total over every row (all pages)."""
 
-    def __post_init__(self) -> None:
-        self.total = HoursRow(
-            "",
-            "Total",
-            sum(r.confirmed for r in self.rows),
-            sum(r.pending for r in self.rows),
-            sum(r.event_minutes for r in self.rows),
+    rows: list[HoursRow]
+    total: HoursRow
+    page: Pagination | None = None  # a paged table's page
+
+    @classmethod
+    def whole(cls, rows: list[HoursRow]) -> HoursTable:
+        """A table with every row, its Total added up from them."""
+        return cls(
+            rows,
+            HoursRow(
+                "",
+                "Total",
+                sum(r.confirmed for r in rows),
+                sum(r.pending for r in rows),
+                sum(r.event_minutes for r in rows),
+            ),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class StalePlacement:
-    placement: Placement
+    """A flagged placement with what the report shows of it."""
+
+    placement_id: int
+    student_id: int
+    student_name: str
+    school_name: str
+    offering_title: str
+    partner_name: str
+    start_date: date | None
     last_entry: date | None
 
 
 @dataclass(frozen=True, slots=True)
 class HoursReport:
     period: DateRange
-    by_partner: HoursTable
+    by_partner: HoursTable  # one page of partners (every partner in the CSV)
     by_school: HoursTable
     by_kind: HoursTable
-    stale: list[StalePlacement]
+    stale: list[StalePlacement]  # one page
+    stale_page: Pagination | None  # None in the CSV, which leaves them out
 
 
 def _district_students(actor: User) -> Select[int] | None:
@@ -736,20 +758,98 @@ def _district_students(actor: User) -> Select[int] | None:
     )
 
 
-def _table(entries: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]) -> HoursTable:
-    rows: dict[str, HoursRow] = {}
-    for key, name, confirmed, pending in entries:
-        row = rows.setdefault(str(key), HoursRow(str(key), name))
-        row.confirmed += confirmed
-        row.pending += pending
-    for key, name, minutes in events:
-        rows.setdefault(str(key), HoursRow(str(key), name)).event_minutes += minutes
-    return HoursTable(
-        sorted(
-            (r for r in rows.values() if r.confirmed or r.pending or r.event_minutes),
-            key=lambda r: (r.name.casefold(), r.key),
+@dataclass(frozen=True, slots=True)
+class _ReportScope:
+    entries: list[ColumnElement[bool]]
+    events: list[ColumnElement[bool]]
+
+    @classmethod
+    def of(cls, actor: User, period: DateRange) -> _ReportScope:
+        """Confirmed and pending entries dated in the period, and presence at class events
+        that start in it, of the actor's students."""
+        scope = _district_students(actor)
+        entries: list[ColumnElement[bool]] = [
+            HourEntry.status.in_((EntryStatus.CONFIRMED, EntryStatus.PENDING))
+        ]
+        events: list[ColumnElement[bool]] = [EventAttendance.present.is_(True)]
+        if scope is not None:
+            entries.append(HourEntry.student_id.in_(scope.scalar_subquery()))
+            events.append(EventAttendance.student_id.in_(scope.scalar_subquery()))
+        if period.start:
+            entries.append(HourEntry.work_date >= period.start)
+            events.append(EventDateOption.starts_at >= local_to_utc(period.start, time.min))
+        if period.end:
+            entries.append(HourEntry.work_date <= period.end)
+            events.append(
+                EventDateOption.starts_at < local_to_utc(period.end + timedelta(days=1), time.min)
+            )
+        return cls(entries, events)
+
+    def hours_by(
+        self, entry_key: Any, entry_name: Any, event_key: Any, event_name: Any
+    ) -> Subquery:
+        """Confirmed, pending and class-event minutes by one grouping (partner, school or
+        type), one row per group with any time: entries and events each grouped, then
+        together. Every grouping covers the same entries and events (the same joins), so
+        each adds up to the same totals."""
+        entries = (
+            select(
+                entry_key.label("key"),
+                entry_name.label("name"),
+                _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
+                _sum_status(EntryStatus.PENDING).label("pending"),
+                literal(0).label("event_minutes"),
+            )
+            .select_from(HourEntry)
+            .join(Placement, Placement.id == HourEntry.placement_id)
+            .join(Offering, Offering.id == Placement.offering_id)
+            .join(Partner, Partner.id == Offering.partner_id)
+            .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(*self.entries)
+            .group_by(entry_key, entry_name)
         )
-    )
+        events = (
+            select(
+                event_key.label("key"),
+                event_name.label("name"),
+                literal(0),
+                literal(0),
+                func.coalesce(func.sum(EventAttendance.minutes), 0),
+            )
+            .select_from(EventAttendance)
+            .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+            .join(EventDateOption, _chosen_option())
+            .join(Partner, Partner.id == EventRequest.partner_id)
+            .join(StudentProfile, StudentProfile.id == EventAttendance.student_id)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(*self.events)
+            .group_by(event_key, event_name)
+        )
+        both = union_all(entries, events).subquery("both")
+        confirmed = func.sum(both.c.confirmed)
+        pending = func.sum(both.c.pending)
+        minutes = func.sum(both.c.event_minutes)
+        return (
+            select(
+                both.c.key,
+                both.c.name,
+                confirmed.label("confirmed"),
+                pending.label("pending"),
+                minutes.label("event_minutes"),
+            )
+            .group_by(both.c.key, both.c.name)
+            .having(or_(confirmed != 0, pending != 0, minutes != 0))
+            .subquery("grouped")
+        )
+
+
+def _hours_rows(rows: Iterable[Sequence[Any]]) -> list[HoursRow]:
+    return [HoursRow(str(key), name, c, p, m) for key, name, c, p, m in rows]
+
+
+def _by_name(grouped: Subquery) -> Select[*tuple[Any, ...]]:
+    return select(grouped).order_by(func.lower(grouped.c.name), grouped.c.key)
 
 
 def hours_report(
@@ -758,78 +858,47 @@ def hours_report(
     kind_names: dict[str, str],
     *,
     today: date | None = None,
+    partner_page: int = 1,
+    stale_page: int = 1,
+    every_partner: bool = False,
 ) -> HoursReport:
     """Confirmed and pending placement hours (by the entry's day) and time at class events
     (by the event's day) in ``period``, by partner, school and experience type; and the
-    active placements with no hours for 14 days. District staff see their district's."""
+    active placements with no hours for 14 days. District staff see their district's.
+
+    Partners and flagged placements come a page at a time (``every_partner``: all partners
+    and no flagged placements, for the CSV); schools and types, a few, all at once. The
+    totals are over everything: the types' rows add up to every partner's too."""
     period = period.check()
-    today = today or local_today()
-    scope = _district_students(actor)
-
-    entry_filters: list[ColumnElement[bool]] = [
-        HourEntry.status.in_((EntryStatus.CONFIRMED, EntryStatus.PENDING))
-    ]
-    event_filters: list[ColumnElement[bool]] = [EventAttendance.present.is_(True)]
-    if scope is not None:
-        entry_filters.append(HourEntry.student_id.in_(scope.scalar_subquery()))
-        event_filters.append(EventAttendance.student_id.in_(scope.scalar_subquery()))
-    if period.start:
-        entry_filters.append(HourEntry.work_date >= period.start)
-        event_filters.append(EventDateOption.starts_at >= local_to_utc(period.start, time.min))
-    if period.end:
-        entry_filters.append(HourEntry.work_date <= period.end)
-        event_filters.append(
-            EventDateOption.starts_at < local_to_utc(period.end + timedelta(days=1), time.min)
-        )
-
-    def entries(key: Any, name: Any) -> Sequence[Any]:
-        return db.session.execute(
-            select(
-                key,
-                name,
-                _sum_status(EntryStatus.CONFIRMED),
-                _sum_status(EntryStatus.PENDING),
+    scope = _ReportScope.of(actor, period)
+    by_school = HoursTable.whole(
+        _hours_rows(
+            db.session.execute(
+                _by_name(scope.hours_by(School.id, School.name, School.id, School.name))
             )
-            .select_from(HourEntry)
-            .join(Placement, Placement.id == HourEntry.placement_id)
-            .join(Offering, Offering.id == Placement.offering_id)
-            .join(Partner, Partner.id == Offering.partner_id)
-            .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
-            .join(School, School.id == StudentProfile.school_id)
-            .where(*entry_filters)
-            .group_by(key, name)
-        ).all()
-
-    def events(key: Any, name: Any) -> Sequence[Any]:
-        return db.session.execute(
-            select(key, name, func.coalesce(func.sum(EventAttendance.minutes), 0))
-            .select_from(EventAttendance)
-            .join(EventRequest, EventRequest.id == EventAttendance.event_id)
-            .join(EventDateOption, _chosen_option())
-            .join(Partner, Partner.id == EventRequest.partner_id)
-            .join(StudentProfile, StudentProfile.id == EventAttendance.student_id)
-            .join(School, School.id == StudentProfile.school_id)
-            .where(*event_filters)
-            .group_by(key, name)
-        ).all()
-
-    by_partner = _table(entries(Partner.id, Partner.name), events(Partner.id, Partner.name))
-    by_school = _table(entries(School.id, School.name), events(School.id, School.name))
-    kind_entries = [
-        (kind, kind_names.get(kind.value, kind.value), confirmed, pending)
-        for kind, _, confirmed, pending in entries(Offering.kind, Offering.kind.label("name"))
+        )
+    )
+    kinds = scope.hours_by(Offering.kind, Offering.kind, EventRequest.kind, EventRequest.kind)
+    kind_rows = [
+        HoursRow(kind.value, kind_names.get(kind.value, kind.value), c, p, m)
+        for kind, _, c, p, m in db.session.execute(select(kinds))
     ]
-    kind_events = [
-        (kind, kind_names.get(kind.value, kind.value), minutes)
-        for kind, _, minutes in events(EventRequest.kind, EventRequest.kind.label("name"))
-    ]
-    by_kind = _table(kind_entries, kind_events)
+    by_kind = HoursTable.whole(sorted(kind_rows, key=lambda r: (r.name.casefold(), r.key)))
+    partners = _by_name(scope.hours_by(Partner.id, Partner.name, Partner.id, Partner.name))
+    if every_partner:
+        by_partner = HoursTable(_hours_rows(db.session.execute(partners)), by_kind.total)
+        return HoursReport(period, by_partner, by_school, by_kind, [], None)
+    counted = db.session.scalar(select(func.count()).select_from(partners.subquery())) or 0
+    page = paginate_rows(
+        lambda limit, offset: partners.limit(limit).offset(offset),
+        page=partner_page,
+        per_page=REPORT_PER_PAGE,
+        total=counted,
+    )
+    by_partner = HoursTable(_hours_rows(page.items), by_kind.total, page)
+    stale = stale_placements(actor, today or local_today(), page=stale_page)
     return HoursReport(
-        period=period,
-        by_partner=by_partner,
-        by_school=by_school,
-        by_kind=by_kind,
-        stale=stale_placements(actor, today),
+        period, by_partner, by_school, by_kind, [_stale_row(r) for r in stale.items], stale
     )
 
 
@@ -862,29 +931,41 @@ def _stale(actor: User, today: date) -> tuple[list[ColumnElement[bool]], ScalarS
     return conditions, last_entry
 
 
-def stale_placements(actor: User, today: date) -> list[StalePlacement]:
+def stale_placements(actor: User, today: date, *, page: int = 1) -> Pagination:
     """Active placements that started at least 14 days ago with no entry (of any status but
     withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
-    logging. Oldest last entry first; each with its student, school, offering and partner
-    in the same query."""
+    logging. Oldest last entry first, a page at a time (rows for ``_stale_row``): the
+    columns the report shows, with the student, school, offering and partner joined in."""
     conditions, last_entry = _stale(actor, today)
     query = (
-        select(Placement, last_entry)
-        .where(*conditions)
-        .options(
-            joinedload(Placement.offering, innerjoin=True).joinedload(
-                Offering.partner, innerjoin=True
-            ),
-            joinedload(Placement.student, innerjoin=True).joinedload(
-                StudentProfile.user, innerjoin=True
-            ),
-            joinedload(Placement.student, innerjoin=True).joinedload(
-                StudentProfile.school, innerjoin=True
-            ),
+        select(
+            Placement.id,
+            Placement.student_id,
+            User.full_name,
+            School.name,
+            Offering.title,
+            Partner.name,
+            Placement.start_date,
+            last_entry,
         )
+        .join(StudentProfile, StudentProfile.id == Placement.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(School, School.id == StudentProfile.school_id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(*conditions)
         .order_by(last_entry.is_(None).desc(), last_entry, Placement.start_date, Placement.id)
     )
-    return [StalePlacement(p, last) for p, last in db.session.execute(query)]
+    return paginate_rows(
+        lambda limit, offset: query.limit(limit).offset(offset),
+        page=page,
+        per_page=REPORT_PER_PAGE,
+        total=stale_count(actor, today),
+    )
+
+
+def _stale_row(row: Sequence[Any]) -> StalePlacement:
+    return StalePlacement(*row)
 
 
 def stale_count(actor: User, today: date) -> int:
@@ -894,6 +975,7 @@ def stale_count(actor: User, today: date) -> int:
 
 
 def report_csv(report: HoursReport) -> bytes:
+    """The three tables, every row (``hours_report(..., every_partner=True)``)."""
     header = ["Grouped by", "Name", "Confirmed hours", "Pending hours", "Class-event hours"]
     rows: list[list[object]] = []
     for label, table in (

@@ -625,12 +625,12 @@ def test_district_staff_see_their_district_only(world):
     make_entry(placement, local_today() - timedelta(days=1), 60)
     county = _report(make_user(roles={Role.STAFF}))
     assert "Far Away High" in _by_name(county.by_school)
-    assert placement.id not in {s.placement.id for s in county.stale}
+    assert placement.id not in {s.placement_id for s in county.stale}
     district = _report(make_user(roles={Role.STAFF}, district=world.district))
     assert set(_by_name(district.by_school)) == {"Elsie Allen High"}
     make_placement(stranger, start=local_today() - timedelta(days=30))
     district = _report(make_user(roles={Role.STAFF}, district=world.district))
-    assert {s.placement.student_id for s in district.stale} <= {
+    assert {s.student_id for s in district.stale} <= {
         world.ana.id,
         world.ben.id,
         world.cleo.id,
@@ -666,7 +666,7 @@ def test_placements_with_no_hours_for_14_days_are_flagged(world):
     make_entry(withdrawn_only, today - timedelta(days=1), 60, EntryStatus.DELETED)
     rejected_recent = make_placement(world.ben, start=today - timedelta(days=20))
     make_entry(rejected_recent, today - timedelta(days=1), 60, EntryStatus.REJECTED)
-    stale = {s.placement.id: s for s in _report(make_user(roles={Role.STAFF})).stale}
+    stale = {s.placement_id: s for s in _report(make_user(roles={Role.STAFF})).stale}
     assert quiet.id in stale
     assert stale[quiet.id].last_entry == today - timedelta(days=14)
     assert never.id in stale
@@ -726,6 +726,54 @@ def test_the_report_csv(client, login_as, world):
     ]
     assert ["School", "Elsie Allen High", "3.5", "1.5", "1"] in rows
     assert ["Partner", "Redwood Garage", "1.5", "0", "0"] in rows
+
+
+def test_the_report_pages_partners_and_flagged_placements(client, login_as, world, monkeypatch):
+    """A page of partners and a page of flagged placements, each with its own page number;
+    the partners' Total is over every partner, and the CSV has them all."""
+    monkeypatch.setattr(logs, "REPORT_PER_PAGE", 1)
+    today = local_today()
+    quiet = [make_placement(world.ben, start=today - timedelta(days=30 + n)) for n in range(2)]
+    login_as(make_user(roles={Role.STAFF}, district=world.district))
+    report = _report(make_user(roles={Role.STAFF}, district=world.district))
+    assert [r.name for r in report.by_partner.rows] == ["Redwood Garage"]
+    assert report.by_partner.page.total == 2
+    totals = report.by_partner.total
+    assert (totals.confirmed, totals.pending, totals.event_minutes) == (210, 90, 60)
+    assert report.stale_page.total == 2
+    html = client.get("/logs/report?partners_page=2&stale_page=2").get_data(as_text=True)
+    assert "Sunrise Veterinary Clinic" in html
+    assert "Redwood Garage" not in html
+    assert "(all 2)" in html
+    flagged = [q.id for q in quiet if f"/hours/placements/{q.id}" in html]
+    assert len(flagged) == 1
+    assert "/logs/report?partners_page=1&amp;stale_page=2" in html
+    assert "/logs/report?stale_page=1&amp;partners_page=2" in html
+    assert 'aria-label="Pages of by partner"' in html
+    rows = read_csv(client.get("/logs/report?format=csv&partners_page=2"))
+    assert [r[1] for r in rows if r[0] == "Partner"] == [
+        "Redwood Garage",
+        "Sunrise Veterinary Clinic",
+        "Total",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "partners_page=abc",
+        "partners_page=-1",
+        f"partners_page={10**30}",
+        "stale_page=0",
+        "stale_page=99",
+        f"stale_page={10**30}&partners_page=x",
+        "format=csv&partners_page=abc",
+        "start=2026-01-01&end=2026-12-31&stale_page=2",
+    ],
+)
+def test_odd_report_page_numbers_are_never_an_error(client, login_as, world, query):
+    login_as(make_user(roles={Role.STAFF}))
+    assert client.get(f"/logs/report?{query}").status_code == 200
 
 
 @pytest.mark.parametrize(
