@@ -10,6 +10,8 @@ Views pass ``request.args.get("page", 1, type=page_number)`` (text that is not a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from math import ceil
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
@@ -40,3 +42,34 @@ def paginate(statement: Select[Any], *, page: int | None, per_page: int) -> Pagi
     )
     last.total = result.total  # counted once: "count=False" leaves it to the caller
     return last
+
+
+class _RowPagination(Pagination):
+    """A page of column rows whose total the caller has already counted."""
+
+    def _query_items(self) -> list[Any]:
+        rows: Callable[[int | None, int], Select[*tuple[Any, ...]]] = self._query_args["rows"]
+        return list(db.session.execute(rows(self.per_page, self._query_offset)).all())
+
+    def _query_count(self) -> int:
+        total: int = self._query_args["total"]
+        return total
+
+
+def paginate_rows(
+    rows: Callable[[int | None, int], Select[*tuple[Any, ...]]],
+    *,
+    page: int | None,
+    per_page: int,
+    total: int,
+) -> Pagination:
+    """Page ``page`` of a list of column rows (``paginate`` gives the first column only) that
+    the caller has counted already, for example in the statement of the list's totals: one
+    statement, for the page's rows. ``rows(limit, offset)`` builds it, so that the limit
+    may go inside (say, to aggregate only the page's students). The page is held to 1..the
+    last page, as ``paginate`` does."""
+    last = max(ceil(total / per_page), 1)
+    wanted = min(max(page or 1, 1), last)
+    return _RowPagination(
+        page=wanted, per_page=per_page, max_per_page=None, error_out=False, rows=rows, total=total
+    )

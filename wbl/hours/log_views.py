@@ -13,6 +13,7 @@ from wbl.downloads import attachment, slug
 from wbl.errors import DomainError
 from wbl.hours import logs
 from wbl.hours.log_forms import ReportFilterForm
+from wbl.pagination import page_number
 from wbl.reference.queries import experience_type_names
 from wbl.scopes import is_staff
 from wbl.students import services as students
@@ -70,19 +71,31 @@ def student(student_id: int) -> ResponseReturnValue:
     )
 
 
+def _group_filters() -> logs.GroupFilters:
+    return logs.GroupFilters.parse(
+        request.args.get("q"),
+        request.args.get("sort"),
+        request.args.get("page", 1, type=page_number),
+    )
+
+
 @bp.get("/classes/<int:class_id>")
 @policy(Role.TEACHER, Role.STAFF)
 def class_log(class_id: int) -> ResponseReturnValue:
     section = logs.get_class(current_user, class_id)
-    log = logs.class_log(section)
+    filters = _group_filters()
     if _wants_csv():
-        return _csv(logs.group_log_csv(log), f"experience-log-{section.name}")
+        return _csv(
+            logs.group_log_csv(logs.class_students(section), filters),
+            f"experience-log-{section.name}",
+        )
     return render_template(
         "logs/group.html",
-        log=log,
+        log=logs.class_log(section, filters),
         title=section.name + (f" (period {section.period})" if section.period else ""),
         subtitle=f"{section.school.name} · {section.teacher.full_name}",
-        csv_url=url_for("logs.class_log", class_id=section.id, format="csv"),
+        endpoint="logs.class_log",
+        endpoint_args={"class_id": section.id},
         school=section.school,
     )
 
@@ -91,15 +104,19 @@ def class_log(class_id: int) -> ResponseReturnValue:
 @policy(Role.TEACHER, Role.STAFF)
 def school_log(school_id: int) -> ResponseReturnValue:
     school = logs.get_school(current_user, school_id)
-    log = logs.school_log(school)
+    filters = _group_filters()
     if _wants_csv():
-        return _csv(logs.group_log_csv(log), f"experience-log-{school.name}")
+        return _csv(
+            logs.group_log_csv(logs.school_students(school), filters),
+            f"experience-log-{school.name}",
+        )
     return render_template(
         "logs/group.html",
-        log=log,
+        log=logs.school_log(school, filters),
         title=school.name,
         subtitle="Every student of the school",
-        csv_url=url_for("logs.school_log", school_id=school.id, format="csv"),
+        endpoint="logs.school_log",
+        endpoint_args={"school_id": school.id},
         school=None,
     )
 
@@ -113,15 +130,22 @@ def report() -> ResponseReturnValue:
     if form.validate():
         try:
             result = logs.hours_report(
-                current_user, logs.DateRange(form.start.data, form.end.data), kind_names
+                current_user,
+                logs.DateRange(form.start.data, form.end.data),
+                kind_names,
+                partner_page=request.args.get("partners_page", 1, type=page_number),
+                stale_page=request.args.get("stale_page", 1, type=page_number),
+                every_partner=_wants_csv(),
             )
         except DomainError as error:
             getattr(form, error.field or "end").errors.append(error.message)
     if result is not None and _wants_csv():
         return _csv(logs.report_csv(result), "hours-report")
+    period = {k: v for k, v in request.args.items() if k in ("start", "end") and v}
     return render_template(
         "logs/report.html",
         form=form,
         report=result,
-        csv_args={k: v for k, v in request.args.items() if k in ("start", "end") and v},
+        csv_args=period,
+        period_args=period,
     ), (422 if form.errors else 200)

@@ -19,11 +19,27 @@ aggregate queries, whatever the number of students.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, case, exists, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    Subquery,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import joinedload, selectinload
 
 from wbl.access import Role
@@ -37,6 +53,7 @@ from wbl.extensions import db, utcnow
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
+from wbl.pagination import paginate_rows
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import ClassSection, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, staff_sees_school, teaches_at
@@ -370,6 +387,52 @@ def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
 
 # --- a class's or a school's students, one row each ----------------------------------------
 
+GROUP_PER_PAGE = 50
+
+
+class GroupSort(StrEnum):
+    """The columns a class's or school's log sorts by (the last activity mixes an entry's day
+    with an event's local day, which the database cannot compare: it does not sort)."""
+
+    NAME = "name"
+    GRADE = "grade"
+    PLACEMENTS = "placements"
+    EVENTS = "events"
+    CONFIRMED = "confirmed"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFilters:
+    """A name to look for, a column to sort by (``-confirmed``: most first) and a page."""
+
+    q: str = ""
+    sort: GroupSort = GroupSort.NAME
+    descending: bool = False
+    page: int = 1
+
+    @classmethod
+    def parse(cls, q: str | None, sort: str | None, page: int = 1) -> GroupFilters:
+        """From the query string: an unknown sort is by name, a long name is cut short."""
+        text = (sort or "").strip()
+        try:
+            key = GroupSort(text.removeprefix("-"))
+        except ValueError:
+            return cls((q or "")[:100].strip(), GroupSort.NAME, False, page)
+        return cls((q or "")[:100].strip(), key, text.startswith("-"), page)
+
+    @property
+    def sort_arg(self) -> str:
+        return ("-" if self.descending else "") + self.sort.value
+
+    def sort_link(self, key: str) -> str:
+        """A column heading's ``sort``: the same column turns around; another starts with
+        names and grades A-Z and 9-12, figures most first."""
+        column = GroupSort(key)
+        if column is self.sort:
+            return ("" if self.descending else "-") + column.value
+        return column.value if column in (GroupSort.NAME, GroupSort.GRADE) else f"-{column.value}"
+
 
 @dataclass(slots=True)
 class StudentRow:
@@ -383,87 +446,201 @@ class StudentRow:
     last_activity: date | None = None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class GroupLog:
+    """One page of a class's or school's students, and the totals over every student who
+    matches the filters (all pages)."""
+
     rows: list[StudentRow]
-    total: StudentRow = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.total = StudentRow(
-            student_id=0,
-            name="Total",
-            grade=None,
-            placements=sum(r.placements for r in self.rows),
-            events_attended=sum(r.events_attended for r in self.rows),
-            confirmed=sum(r.confirmed for r in self.rows),
-            pending=sum(r.pending for r in self.rows),
-            last_activity=_latest(*(r.last_activity for r in self.rows)),
-        )
+    total: StudentRow
+    count: int  # students who match, on every page
+    page: Pagination
+    filters: GroupFilters
 
 
-def _rows(student_ids: Select[int]) -> GroupLog:
-    """One row per student of ``student_ids`` (a subquery), in four queries whatever their
-    number: the students, then placements, hours and attendance each grouped by student."""
-    ids = student_ids.scalar_subquery()
-    rows = {
-        student_id: StudentRow(student_id, name, grade)
-        for student_id, name, grade in db.session.execute(
-            select(StudentProfile.id, User.full_name, StudentProfile.grade)
-            .join(User, User.id == StudentProfile.user_id)
-            .where(StudentProfile.id.in_(ids))
-            .order_by(User.full_name, StudentProfile.id)
-        )
-    }
-    for student_id, count in db.session.execute(
-        select(Placement.student_id, func.count(Placement.id))
-        .where(Placement.student_id.in_(ids), Placement.status != PlacementStatus.CANCELLED)
-        .group_by(Placement.student_id)
-    ):
-        rows[student_id].placements = count
-    for student_id, confirmed, pending, last in db.session.execute(
-        select(
-            HourEntry.student_id,
-            _sum_status(EntryStatus.CONFIRMED),
-            _sum_status(EntryStatus.PENDING),
-            func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))),
-        )
-        .where(HourEntry.student_id.in_(ids))
-        .group_by(HourEntry.student_id)
-    ):
-        row = rows[student_id]
-        row.confirmed, row.pending, row.last_activity = confirmed, pending, last
-    for student_id, attended, last_event in db.session.execute(
-        select(
-            EventAttendance.student_id,
-            func.count(EventAttendance.id),
-            func.max(EventDateOption.starts_at),
-        )
-        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
-        .outerjoin(EventDateOption, _chosen_option())
-        .where(EventAttendance.student_id.in_(ids), EventAttendance.present.is_(True))
-        .group_by(EventAttendance.student_id)
-    ):
-        row = rows[student_id]
-        row.events_attended = attended
-        row.last_activity = _latest(row.last_activity, _local_day(last_event))
-    return GroupLog(list(rows.values()))
-
-
-def class_log(section: ClassSection) -> GroupLog:
-    return _rows(
-        select(class_section_student.c.student_id).where(
-            class_section_student.c.class_section_id == section.id
-        )
+def class_students(section: ClassSection) -> Select[int]:
+    """The class's students (the caller has checked scope with ``get_class``)."""
+    return select(class_section_student.c.student_id).where(
+        class_section_student.c.class_section_id == section.id
     )
 
 
-def school_log(school: School) -> GroupLog:
-    """The school's students with an active account."""
-    return _rows(
+def school_students(school: School) -> Select[int]:
+    """The school's students with an active account (scope checked with ``get_school``)."""
+    return (
         select(StudentProfile.id)
         .join(User, User.id == StudentProfile.user_id)
         .where(StudentProfile.school_id == school.id, User.active.is_(True))
     )
+
+
+def _people(student_ids: Select[int], q: str) -> Select[*tuple[Any, ...]]:
+    """The students of the scope whose name contains ``q`` (any case): id, name, grade."""
+    people = (
+        select(StudentProfile.id, User.full_name.label("name"), StudentProfile.grade)
+        .join(User, User.id == StudentProfile.user_id)
+        .where(StudentProfile.id.in_(student_ids.scalar_subquery()))
+    )
+    if q:
+        people = people.where(func.lower(User.full_name).contains(q.lower(), autoescape=True))
+    return people
+
+
+def _placement_count(ids: ScalarSelect[int]) -> Select[*tuple[Any, ...]]:
+    return select(Placement.student_id, func.count(Placement.id).label("placements")).where(
+        Placement.student_id.in_(ids), Placement.status != PlacementStatus.CANCELLED
+    )
+
+
+def _hour_sums(ids: ScalarSelect[int]) -> Select[*tuple[Any, ...]]:
+    return select(
+        HourEntry.student_id,
+        _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
+        _sum_status(EntryStatus.PENDING).label("pending"),
+        func.max(case((HourEntry.status != EntryStatus.DELETED, HourEntry.work_date))).label(
+            "last_entry"
+        ),
+    ).where(HourEntry.student_id.in_(ids))
+
+
+def _events_attended(ids: ScalarSelect[int]) -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            EventAttendance.student_id,
+            func.count(EventAttendance.id).label("attended"),
+            func.max(EventDateOption.starts_at).label("last_event"),
+        )
+        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+        .outerjoin(EventDateOption, _chosen_option())
+        .where(EventAttendance.student_id.in_(ids), EventAttendance.present.is_(True))
+    )
+
+
+def _group_rows(
+    student_ids: Select[int], filters: GroupFilters, limit: int | None, offset: int = 0
+) -> Select[*tuple[Any, ...]]:
+    """The matching students' rows in the filters' order (then by name), ``limit`` of them
+    from ``offset`` (None: all). Sorted by name or grade, the page is chosen first and only
+    its students' figures are aggregated; sorted by a figure, every matching student's."""
+    people = _people(student_ids, filters.q)
+    by_student = filters.sort in (GroupSort.NAME, GroupSort.GRADE)
+
+    def ordered(
+        statement: Select[*tuple[Any, ...]], name: Any, grade: Any, figure: Any
+    ) -> Select[*tuple[Any, ...]]:
+        key = {GroupSort.NAME: name, GroupSort.GRADE: grade}.get(filters.sort, figure)
+        return statement.order_by(
+            key.desc() if filters.descending else key,
+            name,
+            statement.selected_columns[0],
+        )
+
+    if by_student:
+        people = ordered(people, User.full_name, StudentProfile.grade, None)
+        people = people.limit(limit).offset(offset)
+    chosen = people.cte("people")
+    ids = select(chosen.c.id).scalar_subquery()
+    placements = _placement_count(ids).group_by(Placement.student_id).subquery("placements")
+    hours = _hour_sums(ids).group_by(HourEntry.student_id).subquery("hours")
+    events = _events_attended(ids).group_by(EventAttendance.student_id).subquery("events")
+    figure = {
+        GroupSort.PLACEMENTS: func.coalesce(placements.c.placements, 0),
+        GroupSort.EVENTS: func.coalesce(events.c.attended, 0),
+        GroupSort.CONFIRMED: func.coalesce(hours.c.confirmed, 0),
+        GroupSort.PENDING: func.coalesce(hours.c.pending, 0),
+    }.get(filters.sort)
+    rows = ordered(
+        select(
+            chosen.c.id,
+            chosen.c.name,
+            chosen.c.grade,
+            func.coalesce(placements.c.placements, 0),
+            func.coalesce(events.c.attended, 0),
+            func.coalesce(hours.c.confirmed, 0),
+            func.coalesce(hours.c.pending, 0),
+            hours.c.last_entry,
+            events.c.last_event,
+        )
+        .select_from(chosen)
+        .outerjoin(placements, placements.c.student_id == chosen.c.id)
+        .outerjoin(hours, hours.c.student_id == chosen.c.id)
+        .outerjoin(events, events.c.student_id == chosen.c.id),
+        chosen.c.name,
+        chosen.c.grade,
+        figure,
+    )
+    return rows if by_student else rows.limit(limit).offset(offset)
+
+
+def _student_row(row: Sequence[Any]) -> StudentRow:
+    student_id, name, grade, placements, attended, confirmed, pending, last_entry, last_event = row
+    return StudentRow(
+        student_id,
+        name,
+        grade,
+        placements,
+        attended,
+        confirmed,
+        pending,
+        _latest(last_entry, _local_day(last_event)),
+    )
+
+
+def _totals(student_ids: Select[int], q: str) -> Select[*tuple[Any, ...]]:
+    """How many students match, and their placements, events and hours together."""
+    people = _people(student_ids, q).cte("people")
+    ids = select(people.c.id).scalar_subquery()
+    counted = select(func.count().label("n")).select_from(people).subquery("counted")
+    placements = _placement_count(ids).with_only_columns(
+        func.count(Placement.id).label("placements")
+    )
+    hours = _hour_sums(ids).subquery("hours")
+    events = _events_attended(ids).subquery("events")
+    return select(
+        counted.c.n,
+        placements.scalar_subquery(),
+        events.c.attended,
+        hours.c.confirmed,
+        hours.c.pending,
+        hours.c.last_entry,
+        events.c.last_event,
+    ).select_from(counted.join(hours, true()).join(events, true()))
+
+
+def _group_total(student_ids: Select[int], q: str) -> tuple[StudentRow, int]:
+    """The Total row over every matching student, and how many they are: one statement of
+    four aggregates (none grouped), whatever their number."""
+    count, placed, attended, confirmed, pending, last_entry, last_event = db.session.execute(
+        _totals(student_ids, q)
+    ).one()
+    total = StudentRow(0, "Total", None, placed, attended, confirmed, pending)
+    total.last_activity = _latest(last_entry, _local_day(last_event))
+    return total, count
+
+
+def group_log(
+    student_ids: Select[int], filters: GroupFilters, *, per_page: int | None = None
+) -> GroupLog:
+    """One page of the students of ``student_ids`` (``class_students``, ``school_students``)
+    with their figures, and the totals over all of them: two statements whatever their
+    number, each aggregating in the database."""
+    total, count = _group_total(student_ids, filters.q)
+    page = paginate_rows(
+        lambda limit, offset: _group_rows(student_ids, filters, limit, offset),
+        page=filters.page,
+        per_page=per_page or GROUP_PER_PAGE,
+        total=count,
+    )
+    return GroupLog([_student_row(r) for r in page.items], total, count, page, filters)
+
+
+def class_log(section: ClassSection, filters: GroupFilters | None = None) -> GroupLog:
+    return group_log(class_students(section), filters or GroupFilters())
+
+
+def school_log(school: School, filters: GroupFilters | None = None) -> GroupLog:
+    """The school's students with an active account."""
+    return group_log(school_students(school), filters or GroupFilters())
 
 
 GROUP_HEADER = [
@@ -477,7 +654,10 @@ GROUP_HEADER = [
 ]
 
 
-def group_log_csv(log: GroupLog) -> bytes:
+def group_log_csv(student_ids: Select[int], filters: GroupFilters) -> bytes:
+    """Every matching student (not one page) in the page's order, and the Total row."""
+    total, _ = _group_total(student_ids, filters.q)
+    rows = [_student_row(r) for r in db.session.execute(_group_rows(student_ids, filters, None))]
     return csv_bytes(
         GROUP_HEADER,
         [
@@ -490,12 +670,14 @@ def group_log_csv(log: GroupLog) -> bytes:
                 hours_text(r.pending),
                 r.last_activity,
             ]
-            for r in [*log.rows, log.total]
+            for r in [*rows, total]
         ],
     )
 
 
 # --- the staff report ----------------------------------------------------------------------
+
+REPORT_PER_PAGE = 25  # partners, and flagged placements, on a page of the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,32 +702,49 @@ class HoursRow:
 
 @dataclass(slots=True)
 class HoursTable:
-    rows: list[HoursRow]
-    total: HoursRow = field(init=False)
+    """Rows (all of them, or one page's) and the Total over every row (all pages)."""
 
-    def __post_init__(self) -> None:
-        self.total = HoursRow(
-            "",
-            "Total",
-            sum(r.confirmed for r in self.rows),
-            sum(r.pending for r in self.rows),
-            sum(r.event_minutes for r in self.rows),
+    rows: list[HoursRow]
+    total: HoursRow
+    page: Pagination | None = None  # a paged table's page
+
+    @classmethod
+    def whole(cls, rows: list[HoursRow]) -> HoursTable:
+        """A table with every row, its Total added up from them."""
+        return cls(
+            rows,
+            HoursRow(
+                "",
+                "Total",
+                sum(r.confirmed for r in rows),
+                sum(r.pending for r in rows),
+                sum(r.event_minutes for r in rows),
+            ),
         )
 
 
 @dataclass(frozen=True, slots=True)
 class StalePlacement:
-    placement: Placement
+    """A flagged placement with what the report shows of it."""
+
+    placement_id: int
+    student_id: int
+    student_name: str
+    school_name: str
+    offering_title: str
+    partner_name: str
+    start_date: date | None
     last_entry: date | None
 
 
 @dataclass(frozen=True, slots=True)
 class HoursReport:
     period: DateRange
-    by_partner: HoursTable
+    by_partner: HoursTable  # one page of partners (every partner in the CSV)
     by_school: HoursTable
     by_kind: HoursTable
-    stale: list[StalePlacement]
+    stale: list[StalePlacement]  # one page
+    stale_page: Pagination | None  # None in the CSV, which leaves them out
 
 
 def _district_students(actor: User) -> Select[int] | None:
@@ -559,20 +758,98 @@ def _district_students(actor: User) -> Select[int] | None:
     )
 
 
-def _table(entries: Iterable[Sequence[Any]], events: Iterable[Sequence[Any]]) -> HoursTable:
-    rows: dict[str, HoursRow] = {}
-    for key, name, confirmed, pending in entries:
-        row = rows.setdefault(str(key), HoursRow(str(key), name))
-        row.confirmed += confirmed
-        row.pending += pending
-    for key, name, minutes in events:
-        rows.setdefault(str(key), HoursRow(str(key), name)).event_minutes += minutes
-    return HoursTable(
-        sorted(
-            (r for r in rows.values() if r.confirmed or r.pending or r.event_minutes),
-            key=lambda r: (r.name.casefold(), r.key),
+@dataclass(frozen=True, slots=True)
+class _ReportScope:
+    entries: list[ColumnElement[bool]]
+    events: list[ColumnElement[bool]]
+
+    @classmethod
+    def of(cls, actor: User, period: DateRange) -> _ReportScope:
+        """Confirmed and pending entries dated in the period, and presence at class events
+        that start in it, of the actor's students."""
+        scope = _district_students(actor)
+        entries: list[ColumnElement[bool]] = [
+            HourEntry.status.in_((EntryStatus.CONFIRMED, EntryStatus.PENDING))
+        ]
+        events: list[ColumnElement[bool]] = [EventAttendance.present.is_(True)]
+        if scope is not None:
+            entries.append(HourEntry.student_id.in_(scope.scalar_subquery()))
+            events.append(EventAttendance.student_id.in_(scope.scalar_subquery()))
+        if period.start:
+            entries.append(HourEntry.work_date >= period.start)
+            events.append(EventDateOption.starts_at >= local_to_utc(period.start, time.min))
+        if period.end:
+            entries.append(HourEntry.work_date <= period.end)
+            events.append(
+                EventDateOption.starts_at < local_to_utc(period.end + timedelta(days=1), time.min)
+            )
+        return cls(entries, events)
+
+    def hours_by(
+        self, entry_key: Any, entry_name: Any, event_key: Any, event_name: Any
+    ) -> Subquery:
+        """Confirmed, pending and class-event minutes by one grouping (partner, school or
+        type), one row per group with any time: entries and events each grouped, then
+        together. Every grouping covers the same entries and events (the same joins), so
+        each adds up to the same totals."""
+        entries = (
+            select(
+                entry_key.label("key"),
+                entry_name.label("name"),
+                _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
+                _sum_status(EntryStatus.PENDING).label("pending"),
+                literal(0).label("event_minutes"),
+            )
+            .select_from(HourEntry)
+            .join(Placement, Placement.id == HourEntry.placement_id)
+            .join(Offering, Offering.id == Placement.offering_id)
+            .join(Partner, Partner.id == Offering.partner_id)
+            .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(*self.entries)
+            .group_by(entry_key, entry_name)
         )
-    )
+        events = (
+            select(
+                event_key.label("key"),
+                event_name.label("name"),
+                literal(0),
+                literal(0),
+                func.coalesce(func.sum(EventAttendance.minutes), 0),
+            )
+            .select_from(EventAttendance)
+            .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+            .join(EventDateOption, _chosen_option())
+            .join(Partner, Partner.id == EventRequest.partner_id)
+            .join(StudentProfile, StudentProfile.id == EventAttendance.student_id)
+            .join(School, School.id == StudentProfile.school_id)
+            .where(*self.events)
+            .group_by(event_key, event_name)
+        )
+        both = union_all(entries, events).subquery("both")
+        confirmed = func.sum(both.c.confirmed)
+        pending = func.sum(both.c.pending)
+        minutes = func.sum(both.c.event_minutes)
+        return (
+            select(
+                both.c.key,
+                both.c.name,
+                confirmed.label("confirmed"),
+                pending.label("pending"),
+                minutes.label("event_minutes"),
+            )
+            .group_by(both.c.key, both.c.name)
+            .having(or_(confirmed != 0, pending != 0, minutes != 0))
+            .subquery("grouped")
+        )
+
+
+def _hours_rows(rows: Iterable[Sequence[Any]]) -> list[HoursRow]:
+    return [HoursRow(str(key), name, c, p, m) for key, name, c, p, m in rows]
+
+
+def _by_name(grouped: Subquery) -> Select[*tuple[Any, ...]]:
+    return select(grouped).order_by(func.lower(grouped.c.name), grouped.c.key)
 
 
 def hours_report(
@@ -581,78 +858,47 @@ def hours_report(
     kind_names: dict[str, str],
     *,
     today: date | None = None,
+    partner_page: int = 1,
+    stale_page: int = 1,
+    every_partner: bool = False,
 ) -> HoursReport:
     """Confirmed and pending placement hours (by the entry's day) and time at class events
     (by the event's day) in ``period``, by partner, school and experience type; and the
-    active placements with no hours for 14 days. District staff see their district's."""
+    active placements with no hours for 14 days. District staff see their district's.
+
+    Partners and flagged placements come a page at a time (``every_partner``: all partners
+    and no flagged placements, for the CSV); schools and types, a few, all at once. The
+    totals are over everything: the types' rows add up to every partner's too."""
     period = period.check()
-    today = today or local_today()
-    scope = _district_students(actor)
-
-    entry_filters: list[ColumnElement[bool]] = [
-        HourEntry.status.in_((EntryStatus.CONFIRMED, EntryStatus.PENDING))
-    ]
-    event_filters: list[ColumnElement[bool]] = [EventAttendance.present.is_(True)]
-    if scope is not None:
-        entry_filters.append(HourEntry.student_id.in_(scope.scalar_subquery()))
-        event_filters.append(EventAttendance.student_id.in_(scope.scalar_subquery()))
-    if period.start:
-        entry_filters.append(HourEntry.work_date >= period.start)
-        event_filters.append(EventDateOption.starts_at >= local_to_utc(period.start, time.min))
-    if period.end:
-        entry_filters.append(HourEntry.work_date <= period.end)
-        event_filters.append(
-            EventDateOption.starts_at < local_to_utc(period.end + timedelta(days=1), time.min)
-        )
-
-    def entries(key: Any, name: Any) -> Sequence[Any]:
-        return db.session.execute(
-            select(
-                key,
-                name,
-                _sum_status(EntryStatus.CONFIRMED),
-                _sum_status(EntryStatus.PENDING),
+    scope = _ReportScope.of(actor, period)
+    by_school = HoursTable.whole(
+        _hours_rows(
+            db.session.execute(
+                _by_name(scope.hours_by(School.id, School.name, School.id, School.name))
             )
-            .select_from(HourEntry)
-            .join(Placement, Placement.id == HourEntry.placement_id)
-            .join(Offering, Offering.id == Placement.offering_id)
-            .join(Partner, Partner.id == Offering.partner_id)
-            .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
-            .join(School, School.id == StudentProfile.school_id)
-            .where(*entry_filters)
-            .group_by(key, name)
-        ).all()
-
-    def events(key: Any, name: Any) -> Sequence[Any]:
-        return db.session.execute(
-            select(key, name, func.coalesce(func.sum(EventAttendance.minutes), 0))
-            .select_from(EventAttendance)
-            .join(EventRequest, EventRequest.id == EventAttendance.event_id)
-            .join(EventDateOption, _chosen_option())
-            .join(Partner, Partner.id == EventRequest.partner_id)
-            .join(StudentProfile, StudentProfile.id == EventAttendance.student_id)
-            .join(School, School.id == StudentProfile.school_id)
-            .where(*event_filters)
-            .group_by(key, name)
-        ).all()
-
-    by_partner = _table(entries(Partner.id, Partner.name), events(Partner.id, Partner.name))
-    by_school = _table(entries(School.id, School.name), events(School.id, School.name))
-    kind_entries = [
-        (kind, kind_names.get(kind.value, kind.value), confirmed, pending)
-        for kind, _, confirmed, pending in entries(Offering.kind, Offering.kind.label("name"))
+        )
+    )
+    kinds = scope.hours_by(Offering.kind, Offering.kind, EventRequest.kind, EventRequest.kind)
+    kind_rows = [
+        HoursRow(kind.value, kind_names.get(kind.value, kind.value), c, p, m)
+        for kind, _, c, p, m in db.session.execute(select(kinds))
     ]
-    kind_events = [
-        (kind, kind_names.get(kind.value, kind.value), minutes)
-        for kind, _, minutes in events(EventRequest.kind, EventRequest.kind.label("name"))
-    ]
-    by_kind = _table(kind_entries, kind_events)
+    by_kind = HoursTable.whole(sorted(kind_rows, key=lambda r: (r.name.casefold(), r.key)))
+    partners = _by_name(scope.hours_by(Partner.id, Partner.name, Partner.id, Partner.name))
+    if every_partner:
+        by_partner = HoursTable(_hours_rows(db.session.execute(partners)), by_kind.total)
+        return HoursReport(period, by_partner, by_school, by_kind, [], None)
+    counted = db.session.scalar(select(func.count()).select_from(partners.subquery())) or 0
+    page = paginate_rows(
+        lambda limit, offset: partners.limit(limit).offset(offset),
+        page=partner_page,
+        per_page=REPORT_PER_PAGE,
+        total=counted,
+    )
+    by_partner = HoursTable(_hours_rows(page.items), by_kind.total, page)
+    stale = stale_placements(actor, today or local_today(), page=stale_page)
     return HoursReport(
-        period=period,
-        by_partner=by_partner,
-        by_school=by_school,
-        by_kind=by_kind,
-        stale=stale_placements(actor, today),
+        period, by_partner, by_school, by_kind, [_stale_row(r) for r in stale.items], stale
     )
 
 
@@ -685,29 +931,41 @@ def _stale(actor: User, today: date) -> tuple[list[ColumnElement[bool]], ScalarS
     return conditions, last_entry
 
 
-def stale_placements(actor: User, today: date) -> list[StalePlacement]:
+def stale_placements(actor: User, today: date, *, page: int = 1) -> Pagination:
     """Active placements that started at least 14 days ago with no entry (of any status but
     withdrawn) dated in the last 14 days: the student may have stopped going, or stopped
-    logging. Oldest last entry first; each with its student, school, offering and partner
-    in the same query."""
+    logging. Oldest last entry first, a page at a time (rows for ``_stale_row``): the
+    columns the report shows, with the student, school, offering and partner joined in."""
     conditions, last_entry = _stale(actor, today)
     query = (
-        select(Placement, last_entry)
-        .where(*conditions)
-        .options(
-            joinedload(Placement.offering, innerjoin=True).joinedload(
-                Offering.partner, innerjoin=True
-            ),
-            joinedload(Placement.student, innerjoin=True).joinedload(
-                StudentProfile.user, innerjoin=True
-            ),
-            joinedload(Placement.student, innerjoin=True).joinedload(
-                StudentProfile.school, innerjoin=True
-            ),
+        select(
+            Placement.id,
+            Placement.student_id,
+            User.full_name,
+            School.name,
+            Offering.title,
+            Partner.name,
+            Placement.start_date,
+            last_entry,
         )
+        .join(StudentProfile, StudentProfile.id == Placement.student_id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(School, School.id == StudentProfile.school_id)
+        .join(Offering, Offering.id == Placement.offering_id)
+        .join(Partner, Partner.id == Offering.partner_id)
+        .where(*conditions)
         .order_by(last_entry.is_(None).desc(), last_entry, Placement.start_date, Placement.id)
     )
-    return [StalePlacement(p, last) for p, last in db.session.execute(query)]
+    return paginate_rows(
+        lambda limit, offset: query.limit(limit).offset(offset),
+        page=page,
+        per_page=REPORT_PER_PAGE,
+        total=stale_count(actor, today),
+    )
+
+
+def _stale_row(row: Sequence[Any]) -> StalePlacement:
+    return StalePlacement(*row)
 
 
 def stale_count(actor: User, today: date) -> int:
@@ -717,6 +975,7 @@ def stale_count(actor: User, today: date) -> int:
 
 
 def report_csv(report: HoursReport) -> bytes:
+    """The three tables, every row (``hours_report(..., every_partner=True)``)."""
     header = ["Grouped by", "Name", "Confirmed hours", "Pending hours", "Class-event hours"]
     rows: list[list[object]] = []
     for label, table in (

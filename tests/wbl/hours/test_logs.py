@@ -418,6 +418,158 @@ def test_a_school_log_takes_a_fixed_number_of_queries(client, login_as, world, c
     assert many.count == few.count
 
 
+def _more_students(world: World, count: int) -> list[StudentProfile]:
+    """``count`` more students of the school ("Zed 00", ...), each with an hour of
+    confirmed placement time per number in their name."""
+    today = local_today()
+    students = []
+    for n in range(count):
+        student = _named(f"Zed {n:02d}", world.school)
+        placement = make_placement(student, partner=world.clinic, start=today - timedelta(days=9))
+        make_entry(placement, today - timedelta(days=1), 60 * (n + 1))
+        students.append(student)
+    db.session.flush()
+    return students
+
+
+def test_a_school_log_page_has_totals_over_every_page(world):
+    _more_students(world, 4)  # 7 students: Ana, Ben, Cleo, Zed 00..03
+    first = logs.group_log(logs.school_students(world.school), logs.GroupFilters(), per_page=3)
+    assert [r.name for r in first.rows] == ["Ana Lee", "Ben Ortiz", "Cleo Park"]
+    assert (first.count, first.page.pages) == (7, 3)
+    assert first.total.confirmed == 210 + 60 * (1 + 2 + 3 + 4)
+    assert (first.total.pending, first.total.placements) == (90, 7)
+    assert first.total.events_attended == 1
+    last = logs.group_log(
+        logs.school_students(world.school), logs.GroupFilters(page=99), per_page=3
+    )
+    assert last.page.page == 3
+    assert [r.name for r in last.rows] == ["Zed 03"]
+    assert last.total == first.total
+
+
+@pytest.mark.parametrize(
+    ("sort", "names"),
+    [
+        ("name", ["Ana Lee", "Ben Ortiz", "Cleo Park", "Zed 00", "Zed 01"]),
+        ("-name", ["Zed 01", "Zed 00", "Cleo Park", "Ben Ortiz", "Ana Lee"]),
+        ("-confirmed", ["Ana Lee", "Zed 01", "Zed 00", "Ben Ortiz", "Cleo Park"]),
+        ("confirmed", ["Ben Ortiz", "Cleo Park", "Zed 00", "Zed 01", "Ana Lee"]),
+        ("-pending", ["Cleo Park", "Ana Lee", "Ben Ortiz", "Zed 00", "Zed 01"]),
+        ("-placements", ["Ana Lee", "Cleo Park", "Zed 00", "Zed 01", "Ben Ortiz"]),
+        ("-events", ["Ana Lee", "Ben Ortiz", "Cleo Park", "Zed 00", "Zed 01"]),
+        ("nonsense", ["Ana Lee", "Ben Ortiz", "Cleo Park", "Zed 00", "Zed 01"]),
+    ],
+)
+def test_a_school_log_sorts_in_the_database(world, sort, names):
+    _more_students(world, 2)
+    found = logs.school_log(world.school, logs.GroupFilters.parse(None, sort))
+    assert [r.name for r in found.rows] == names
+
+
+def test_a_school_log_sorts_by_grade_then_name(world):
+    world.ben.grade, world.cleo.grade = 9, 12
+    db.session.flush()
+    found = logs.school_log(world.school, logs.GroupFilters.parse(None, "grade"))
+    assert [r.name for r in found.rows] == ["Ben Ortiz", "Ana Lee", "Cleo Park"]
+    found = logs.school_log(world.school, logs.GroupFilters.parse(None, "-grade"))
+    assert [r.name for r in found.rows] == ["Cleo Park", "Ana Lee", "Ben Ortiz"]
+
+
+def test_a_name_search_narrows_the_rows_and_the_totals(world):
+    _more_students(world, 3)
+    found = logs.school_log(world.school, logs.GroupFilters.parse("  zED 0", None))
+    assert [r.name for r in found.rows] == ["Zed 00", "Zed 01", "Zed 02"]
+    assert (found.count, found.total.confirmed, found.total.pending) == (3, 360, 0)
+    nobody = logs.school_log(world.school, logs.GroupFilters.parse("100%_", None))
+    assert (nobody.rows, nobody.count, nobody.total.confirmed) == ([], 0, 0)
+
+
+def test_the_school_page_pages_sorts_and_searches(client, login_as, world, monkeypatch):
+    monkeypatch.setattr(logs, "GROUP_PER_PAGE", 2)
+    _more_students(world, 2)
+    login_as(world.teacher)
+    url = f"/logs/schools/{world.school.id}"
+    html = client.get(url).get_data(as_text=True)
+    assert "Students (5)" in html
+    assert html.count("/logs/students/") == 2
+    assert "(all 5)" in html
+    assert f'href="{url}?page=2&amp;sort=name"' in html
+    html = client.get(f"{url}?sort=-confirmed&page=2").get_data(as_text=True)
+    assert re.findall(r'">([^<]+)</a></th>', html) == ["Zed 00", "Ben Ortiz"]
+    assert 'aria-sort="descending"' in html
+    html = client.get(f"{url}?q=zed").get_data(as_text=True)
+    assert "Students (2 matching “zed”)" in html
+    assert "Ana Lee" not in html
+
+
+def test_the_school_csv_has_every_page_in_the_page_order(client, login_as, world, monkeypatch):
+    monkeypatch.setattr(logs, "GROUP_PER_PAGE", 2)
+    _more_students(world, 2)
+    login_as(world.teacher)
+    rows = read_csv(client.get(f"/logs/schools/{world.school.id}?format=csv&sort=-confirmed"))
+    assert [r[0] for r in rows[1:]] == [
+        "Ana Lee",
+        "Zed 01",
+        "Zed 00",
+        "Ben Ortiz",
+        "Cleo Park",
+        "Total",
+    ]
+    assert rows[-1][4] == "6.5"
+    rows = read_csv(client.get(f"/logs/schools/{world.school.id}?format=csv&q=zed"))
+    assert [r[0] for r in rows[1:]] == ["Zed 00", "Zed 01", "Total"]
+    assert rows[-1][4] == "3"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=abc",
+        "page=-3",
+        "page=0",
+        "page=99",
+        f"page={10**30}",
+        "sort=",
+        "sort=-",
+        "sort=--name",
+        "sort=grade;drop",
+        "q=" + "x" * 5000,
+        "q=%25%00%27",
+        "q=&sort=-confirmed&page=2",
+        "format=csv&sort=bogus&page=abc",
+    ],
+)
+def test_odd_school_log_input_is_never_an_error(client, login_as, world, query):
+    login_as(world.teacher)
+    response = client.get(f"/logs/schools/{world.school.id}?{query}")
+    assert response.status_code == 200
+    response = client.get(f"/logs/classes/{world.section.id}?{query}")
+    assert response.status_code == 200
+
+
+def test_a_school_log_page_takes_a_fixed_number_of_queries_in_every_order(
+    client, login_as, world, count_queries, monkeypatch
+):
+    """Sorted by name the page is chosen before its figures are added up; sorted by a figure
+    every student's are: either way two statements for the list, however many students."""
+    monkeypatch.setattr(logs, "GROUP_PER_PAGE", 3)
+    login_as(world.teacher)
+    url = f"/logs/schools/{world.school.id}"
+    counts = {}
+    for sort in ("name", "-confirmed"):
+        client.get(f"{url}?sort={sort}")
+        with count_queries() as few:
+            client.get(f"{url}?sort={sort}")
+        counts[sort] = few.count
+    _more_students(world, 6)
+    for sort in ("name", "-confirmed"):
+        with count_queries() as many:
+            html = client.get(f"{url}?sort={sort}&page=2").get_data(as_text=True)
+        assert html.count("/logs/students/") == 3
+        assert many.count == counts[sort]
+
+
 def test_a_student_log_takes_a_fixed_number_of_queries(client, login_as, world, count_queries):
     login_as(world.ana.user)
     url = f"/logs/students/{world.ana.id}"
@@ -473,12 +625,12 @@ def test_district_staff_see_their_district_only(world):
     make_entry(placement, local_today() - timedelta(days=1), 60)
     county = _report(make_user(roles={Role.STAFF}))
     assert "Far Away High" in _by_name(county.by_school)
-    assert placement.id not in {s.placement.id for s in county.stale}
+    assert placement.id not in {s.placement_id for s in county.stale}
     district = _report(make_user(roles={Role.STAFF}, district=world.district))
     assert set(_by_name(district.by_school)) == {"Elsie Allen High"}
     make_placement(stranger, start=local_today() - timedelta(days=30))
     district = _report(make_user(roles={Role.STAFF}, district=world.district))
-    assert {s.placement.student_id for s in district.stale} <= {
+    assert {s.student_id for s in district.stale} <= {
         world.ana.id,
         world.ben.id,
         world.cleo.id,
@@ -514,7 +666,7 @@ def test_placements_with_no_hours_for_14_days_are_flagged(world):
     make_entry(withdrawn_only, today - timedelta(days=1), 60, EntryStatus.DELETED)
     rejected_recent = make_placement(world.ben, start=today - timedelta(days=20))
     make_entry(rejected_recent, today - timedelta(days=1), 60, EntryStatus.REJECTED)
-    stale = {s.placement.id: s for s in _report(make_user(roles={Role.STAFF})).stale}
+    stale = {s.placement_id: s for s in _report(make_user(roles={Role.STAFF})).stale}
     assert quiet.id in stale
     assert stale[quiet.id].last_entry == today - timedelta(days=14)
     assert never.id in stale
@@ -574,6 +726,54 @@ def test_the_report_csv(client, login_as, world):
     ]
     assert ["School", "Elsie Allen High", "3.5", "1.5", "1"] in rows
     assert ["Partner", "Redwood Garage", "1.5", "0", "0"] in rows
+
+
+def test_the_report_pages_partners_and_flagged_placements(client, login_as, world, monkeypatch):
+    """A page of partners and a page of flagged placements, each with its own page number;
+    the partners' Total is over every partner, and the CSV has them all."""
+    monkeypatch.setattr(logs, "REPORT_PER_PAGE", 1)
+    today = local_today()
+    quiet = [make_placement(world.ben, start=today - timedelta(days=30 + n)) for n in range(2)]
+    login_as(make_user(roles={Role.STAFF}, district=world.district))
+    report = _report(make_user(roles={Role.STAFF}, district=world.district))
+    assert [r.name for r in report.by_partner.rows] == ["Redwood Garage"]
+    assert report.by_partner.page.total == 2
+    totals = report.by_partner.total
+    assert (totals.confirmed, totals.pending, totals.event_minutes) == (210, 90, 60)
+    assert report.stale_page.total == 2
+    html = client.get("/logs/report?partners_page=2&stale_page=2").get_data(as_text=True)
+    assert "Sunrise Veterinary Clinic" in html
+    assert "Redwood Garage" not in html
+    assert "(all 2)" in html
+    flagged = [q.id for q in quiet if f"/hours/placements/{q.id}" in html]
+    assert len(flagged) == 1
+    assert "/logs/report?partners_page=1&amp;stale_page=2" in html
+    assert "/logs/report?stale_page=1&amp;partners_page=2" in html
+    assert 'aria-label="Pages of by partner"' in html
+    rows = read_csv(client.get("/logs/report?format=csv&partners_page=2"))
+    assert [r[1] for r in rows if r[0] == "Partner"] == [
+        "Redwood Garage",
+        "Sunrise Veterinary Clinic",
+        "Total",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "partners_page=abc",
+        "partners_page=-1",
+        f"partners_page={10**30}",
+        "stale_page=0",
+        "stale_page=99",
+        f"stale_page={10**30}&partners_page=x",
+        "format=csv&partners_page=abc",
+        "start=2026-01-01&end=2026-12-31&stale_page=2",
+    ],
+)
+def test_odd_report_page_numbers_are_never_an_error(client, login_as, world, query):
+    login_as(make_user(roles={Role.STAFF}))
+    assert client.get(f"/logs/report?{query}").status_code == 200
 
 
 @pytest.mark.parametrize(
