@@ -456,6 +456,7 @@ class SchoolList:
     without_rules: int
     page: PageInfo
     rows: list[StudentStanding]
+    continued: bool = False  # the page's first group began on the page before
 
     @property
     def total(self) -> int:
@@ -518,6 +519,7 @@ def school_list(school: School, filters: SchoolFilters, today: date) -> SchoolLi
         without_rules=without,
         page=page,
         rows=rows,
+        continued=bool(rows) and page.offset > 0 and ranked[page.offset - 1][3] is rows[0].status,
     )
 
 

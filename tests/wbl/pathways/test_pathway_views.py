@@ -140,6 +140,7 @@ def _csv_lines(body: str) -> int:
     [
         ("", _links, 2, 5),
         ("?status=close", _links, 1, 3),  # two of the three added are close, one has met
+        ("?grade=11&q=%20&page=2", _links, 2, 5),  # page 2 of 1 is page 1
         ("?format=csv", _csv_lines, 8, 20),  # four rules apply to each student
         ("?format=csv&status=close", _csv_lines, 4, 12),
     ],
@@ -571,7 +572,8 @@ def test_the_school_list_shows_fifty_students_a_page_in_status_then_name_order(
     second = client.get(f"/pathways/schools/{school.id}?page=2").get_data(as_text=True)
     assert _links(second) == 5
     assert "Students 51–55 of 55" in second
-    assert "Not started (54)" in second  # the group's heading counts all of it
+    assert "Not started (54, continued)" in second  # the heading counts all of the group
+    assert "Not started (54)" in first
     assert "Zoe Met" not in second
 
 
@@ -632,3 +634,18 @@ def test_the_school_list_filters_by_name_and_grade_and_keeps_them_in_its_links(
     assert "Invalid Choice: could not coerce" in body
     assert "Field cannot be longer than 100 characters." in body
     assert _links(body) == 4  # both filters ignored
+
+
+def test_students_no_rule_applies_to_come_last_and_only_without_a_status_filter(
+    client, login_as
+) -> None:
+    school = make_school()
+    [pupil] = _pupils(school, 1)
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    body = client.get(f"/pathways/schools/{school.id}").get_data(as_text=True)
+    assert "No rule applies (1)" in body
+    assert 'data-testid="count-none">1<' in body
+    assert f"/pathways/students/{pupil.id}" in body
+    body = client.get(f"/pathways/schools/{school.id}?status=met").get_data(as_text=True)
+    assert f"/pathways/students/{pupil.id}" not in body
+    assert "No students here." in body
