@@ -10,8 +10,9 @@ Views pass ``request.args.get("page", 1, type=page_number)`` (text that is not a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from math import ceil
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
@@ -68,8 +69,77 @@ def paginate_rows(
     statement, for the page's rows. ``rows(limit, offset)`` builds it, so that the limit
     may go inside (say, to aggregate only the page's students). The page is held to 1..the
     last page, as ``paginate`` does."""
-    last = max(ceil(total / per_page), 1)
+    last = max(math.ceil(total / per_page), 1)
     wanted = min(max(page or 1, 1), last)
     return _RowPagination(
         page=wanted, per_page=per_page, max_per_page=None, error_out=False, rows=rows, total=total
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """What the ``pagination`` macro needs (the same names as Flask-SQLAlchemy's pages)."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int | None:
+        return self.page - 1 if self.has_prev else None
+
+    @property
+    def next_num(self) -> int | None:
+        return self.page + 1 if self.has_next else None
+
+    @property
+    def first(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last(self) -> int:
+        return min(self.page * self.per_page, self.total)
+
+    def iter_pages(
+        self,
+        *,
+        left_edge: int = 2,
+        left_current: int = 2,
+        right_current: int = 4,
+        right_edge: int = 2,
+    ) -> Iterator[int | None]:
+        """Page numbers with ``None`` for the gaps, as Flask-SQLAlchemy yields them."""
+        last = 0
+        for num in range(1, self.pages + 1):
+            if (
+                num <= left_edge
+                or self.page - left_current <= num <= self.page + right_current
+                or num > self.pages - right_edge
+            ):
+                if last + 1 != num:
+                    yield None
+                yield num
+                last = num
+
+    @classmethod
+    def clamp(cls, page: int | None, per_page: int, total: int) -> PageInfo:
+        """Page ``page`` of ``total`` rows, held to the pages there are, as :func:`paginate`
+        does (past the end: the last page; missing or below 1: the first)."""
+        pages = max(1, math.ceil(total / per_page))
+        return cls(page=min(max(page or 1, 1), pages), per_page=per_page, total=total)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page

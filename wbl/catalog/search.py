@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -54,7 +54,7 @@ from wbl.catalog.models import (
 )
 from wbl.extensions import db
 from wbl.geocoding.services import zip_centroid
-from wbl.pagination import paginate
+from wbl.pagination import PageInfo, paginate
 from wbl.reference.models import ExperienceKind, IndustrySector, Pathway, PogOutcome
 from wbl.students.queries import profile_for_user
 
@@ -121,64 +121,6 @@ class Origin:
 class CatalogHit:
     offering: Offering
     miles: float | None  # None: virtual, or no origin, or the place is unknown
-
-
-@dataclass(frozen=True, slots=True)
-class PageInfo:
-    """What the ``pagination`` macro needs (the same names as Flask-SQLAlchemy's pages)."""
-
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int | None:
-        return self.page - 1 if self.has_prev else None
-
-    @property
-    def next_num(self) -> int | None:
-        return self.page + 1 if self.has_next else None
-
-    @property
-    def first(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last(self) -> int:
-        return min(self.page * self.per_page, self.total)
-
-    def iter_pages(
-        self,
-        *,
-        left_edge: int = 2,
-        left_current: int = 2,
-        right_current: int = 4,
-        right_edge: int = 2,
-    ) -> Iterator[int | None]:
-        """Page numbers with ``None`` for the gaps, as Flask-SQLAlchemy yields them."""
-        last = 0
-        for num in range(1, self.pages + 1):
-            if (
-                num <= left_edge
-                or self.page - left_current <= num <= self.page + right_current
-                or num > self.pages - right_edge
-            ):
-                if last + 1 != num:
-                    yield None
-                yield num
-                last = num
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,14 @@ names are the parameter names, so a refusal from ``rules.parse_params`` lands on
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -99,12 +106,14 @@ class DistrictChoiceForm(FlaskForm):
 
 
 class SchoolFilterForm(FlaskForm):
-    """A school list's filters, graduating class and status (a GET form)."""
+    """A school list's filters: a name, graduating class, grade and status (a GET form)."""
 
     class Meta:
         csrf = False
 
+    q = SearchField("Name", validators=[Optional(), Length(max=100)])
     graduation_year = SelectField("Graduating class", coerce=db_int)
+    grade = SelectField("Grade", coerce=db_int)
     status = SelectField(
         "Status",
         choices=[

@@ -64,8 +64,15 @@ def district_rules(district_id: int, *, active_only: bool = True) -> Select[Path
     return query.order_by(PathwayRule.position, PathwayRule.id)
 
 
-def school_students(school_id: int, graduation_year: int | None = None) -> Select[int]:
-    """The school's students with an active account (optionally one graduating class)."""
+def school_students(
+    school_id: int,
+    graduation_year: int | None = None,
+    *,
+    grade: int | None = None,
+    name: str = "",
+) -> Select[int]:
+    """The school's students with an active account (optionally one graduating class, one
+    grade, and those whose name contains ``name``, in any case)."""
     query = (
         select(StudentProfile.id)
         .join(User, User.id == StudentProfile.user_id)
@@ -73,19 +80,28 @@ def school_students(school_id: int, graduation_year: int | None = None) -> Selec
     )
     if graduation_year is not None:
         query = query.where(StudentProfile.graduation_year == graduation_year)
+    if grade is not None:
+        query = query.where(StudentProfile.grade == grade)
+    if name:
+        query = query.where(func.lower(User.full_name).like(_contains(name), escape="\\"))
     return query
 
 
-def school_classes(school_id: int) -> list[int]:
-    """The graduating classes among a school's students, for the filter."""
-    return list(
-        db.session.scalars(
-            select(StudentProfile.graduation_year)
-            .where(StudentProfile.school_id == school_id)
-            .distinct()
-            .order_by(StudentProfile.graduation_year)
-        )
-    )
+def _contains(text: str) -> str:
+    """A LIKE pattern for "contains ``text``" (its own ``%`` and ``_`` match themselves)."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def school_classes_and_grades(school_id: int) -> tuple[list[int], list[int]]:
+    """The graduating classes and the grades among a school's students, for the filters
+    (one query)."""
+    pairs = db.session.execute(
+        select(StudentProfile.graduation_year, StudentProfile.grade)
+        .where(StudentProfile.school_id == school_id)
+        .distinct()
+    ).all()
+    return sorted({year for year, _ in pairs}), sorted({grade for _, grade in pairs})
 
 
 def _ratings(evaluation_ratings: object, outcome_ratings: object) -> tuple[int | None, ...]:

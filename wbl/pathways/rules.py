@@ -378,6 +378,30 @@ def evaluate(
     return _certificate(rule, rule.params, record, today, suggest=suggest)
 
 
+def status(rule: Rule, record: StudentRecord, today: date) -> Status:
+    """Only the status of :func:`evaluate` (the same answer, held equal by a property test):
+    no summary, parts or guidance are written, so a school's counts can be worked out for
+    every student while only one page of them is evaluated in full."""
+    if isinstance(rule.params, PointsParams):
+        return _points_status(rule.params, _best_points(record, today), record.best_levels())
+    if isinstance(rule.params, HoursParams):
+        return _hours_status(rule.params, *_hours_totals(rule.params, record))
+    counting = _counting(record.policies, record.district_id, rule.params.subject)
+    met = pending = False
+    for e in record.credentials:
+        if e.credential.credential_id in counting:
+            met = met or e.counts_on(today)
+            pending = pending or e.status is EarnedStatus.PENDING
+    return _certificate_status(met, pending)
+
+
+def overall_status(rules: Iterable[Rule], record: StudentRecord, today: date) -> Status | None:
+    """The best status over the rules that apply to the student (:func:`overall` of
+    :func:`evaluate_all`, without writing the progress)."""
+    found = {status(r, record, today) for r in applicable(rules, record.graduation_year)}
+    return next((s for s in _ORDER if s in found), None)
+
+
 def evaluate_all(
     rules: Iterable[Rule], record: StudentRecord, today: date, *, suggest: bool = True
 ) -> list[RuleProgress]:
@@ -389,9 +413,11 @@ def evaluate_all(
 
 def overall(progress: Sequence[RuleProgress]) -> Status | None:
     """A student's standing over several rules: the best of them (any one pathway will do)."""
-    order = [Status.MET, Status.CLOSE, Status.ON_TRACK, Status.NOT_STARTED]
     found = {p.status for p in progress}
-    return next((s for s in order if s in found), None)
+    return next((s for s in _ORDER if s in found), None)
+
+
+_ORDER = (Status.MET, Status.CLOSE, Status.ON_TRACK, Status.NOT_STARTED)
 
 
 def _day(day: date) -> str:
@@ -435,6 +461,16 @@ def _best_field(
     return best, names.get(best, ""), points(best), _distinct(by_field.get(best, []))
 
 
+def _best_points(record: StudentRecord, today: date) -> int:
+    """The points of the student's best career field (what :func:`_best_field` counts)."""
+    by_field: dict[int, dict[int, int]] = {}
+    for e in record.credentials:
+        if e.counts_on(today):
+            c = e.credential
+            by_field.setdefault(c.sector_id, {}).setdefault(c.credential_id, c.points)
+    return max((sum(points.values()) for points in by_field.values()), default=0)
+
+
 def _distinct(earned: list[EarnedCredential]) -> list[EarnedCredential]:
     """One record per credential (a renewal recorded twice does not count twice)."""
     seen: dict[int, EarnedCredential] = {}
@@ -459,19 +495,28 @@ def _closing(
     return tuple(alone + rest), (fewest if total >= gap else 0)
 
 
+def _workkeys_standing(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> tuple[bool, bool]:
+    """(met, within reach) of the WorkKeys part."""
+    target = rule.total
+    if target is not None:
+        total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
+        return total >= target, total >= target - WORKKEYS_SLACK
+    return (
+        all(best.get(t, 0) >= EACH_LEVEL for t in WORKKEYS_TESTS),
+        all(best.get(t, 0) >= EACH_LEVEL - 1 for t in WORKKEYS_TESTS),
+    )
+
+
 def _workkeys_text(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> tuple[str, bool, bool]:
     """(summary text, met, within reach) of the WorkKeys part."""
+    met, near = _workkeys_standing(rule, best)
     target = rule.total
     if target is not None:
         scores = ", ".join(
             f"{t.label} {best[t]}" if t in best else f"{t.label} not taken" for t in WORKKEYS_TESTS
         )
         total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
-        return (
-            f"WorkKeys {total} of {target}: {scores}",
-            total >= target,
-            total >= target - WORKKEYS_SLACK,
-        )
+        return f"WorkKeys {total} of {target}: {scores}", met, near
     parts = []
     for t in WORKKEYS_TESTS:
         if t not in best:
@@ -480,8 +525,6 @@ def _workkeys_text(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> tuple[s
             parts.append(f"{t.label} {best[t]} (needs {EACH_LEVEL})")
         else:
             parts.append(f"{t.label} {best[t]}")
-    met = all(best.get(t, 0) >= EACH_LEVEL for t in WORKKEYS_TESTS)
-    near = all(best.get(t, 0) >= EACH_LEVEL - 1 for t in WORKKEYS_TESTS)
     return f"WorkKeys: {', '.join(parts)}", met, near
 
 
@@ -498,7 +541,7 @@ def _points(
 ) -> RuleProgress:
     sector_id, sector_name, have, counted = _best_field(record, today)
     best = record.best_levels()
-    wk_text, wk_met, wk_near = _workkeys_text(params.workkeys, best)
+    wk_text, _, _ = _workkeys_text(params.workkeys, best)
     where = f" in {sector_name}" if sector_name else ""
     summary = f"{have} of {params.points} points{where}; {wk_text}"
     parts = [Part(f"Credential points{where}", have, params.points)]
@@ -551,18 +594,10 @@ def _points(
     )
     missing.extend(_workkeys_missing(params.workkeys, best))
 
-    met = gap == 0 and wk_met
-    if met:
-        status = Status.MET
-    elif have >= math.ceil(params.points * CLOSE_SHARE) and wk_near:
-        status = Status.CLOSE
-    elif have == 0 and not best:
-        status = Status.NOT_STARTED
-    else:
-        status = Status.ON_TRACK
+    status = _points_status(params, have, best)
     return RuleProgress(
         rule=rule,
-        met=met,
+        met=status is Status.MET,
         status=status,
         summary=summary,
         parts=tuple(parts),
@@ -571,6 +606,17 @@ def _points(
         fewest_needed=fewest,
         field_name=sector_name,
     )
+
+
+def _points_status(params: PointsParams, have: int, best: dict[WorkKeysTest, int]) -> Status:
+    wk_met, wk_near = _workkeys_standing(params.workkeys, best)
+    if have >= params.points and wk_met:
+        return Status.MET
+    if have >= math.ceil(params.points * CLOSE_SHARE) and wk_near:
+        return Status.CLOSE
+    if have == 0 and not best:
+        return Status.NOT_STARTED
+    return Status.ON_TRACK
 
 
 def _workkeys_missing(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> list[str]:
@@ -616,12 +662,9 @@ def _waiting(e: Experience) -> str | None:
     return None  # evaluated, and nothing rated: no positive evidence will come
 
 
-def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgress:
-    """``met`` counts only completed placements with positive evaluations; the status bands
-    also count the confirmed hours still on their way (see :func:`_waiting`), so a student
-    with 240 hours on an active placement is close, not "not started". Cancelled placements
-    never get here (``queries.student_records`` leaves them out)."""
-    need = params.hours * 60
+def _hours_totals(params: HoursParams, record: StudentRecord) -> tuple[int, int]:
+    """(minutes that count, confirmed minutes still on their way): the sums over the
+    placements, or the largest one with ``single_experience``."""
     qualifying = [e.confirmed_minutes for e in record.experiences if e.qualifies]
     waiting = [
         e.confirmed_minutes
@@ -629,17 +672,35 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
         if e.confirmed_minutes and _waiting(e) is not None
     ]
     if params.single_experience:
-        have = max(qualifying, default=0)
-        on_the_way = max(waiting, default=0)
-        toward = max(have, on_the_way)
+        return max(qualifying, default=0), max(waiting, default=0)
+    return sum(qualifying), sum(waiting)
+
+
+def _hours_status(params: HoursParams, have: int, on_the_way: int) -> Status:
+    need = params.hours * 60
+    toward = max(have, on_the_way) if params.single_experience else have + on_the_way
+    if have >= need:
+        return Status.MET
+    if toward >= need * CLOSE_SHARE:
+        return Status.CLOSE
+    if toward == 0:
+        return Status.NOT_STARTED
+    return Status.ON_TRACK
+
+
+def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgress:
+    """``met`` counts only completed placements with positive evaluations; the status bands
+    also count the confirmed hours still on their way (see :func:`_waiting`), so a student
+    with 240 hours on an active placement is close, not "not started". Cancelled placements
+    never get here (``queries.student_records`` leaves them out)."""
+    need = params.hours * 60
+    have, on_the_way = _hours_totals(params, record)
+    if params.single_experience:
         summary = (
             f"{_hours_text(have)} of {params.hours} hours in one work-based learning "
             "experience with a positive evaluation"
         )
     else:
-        have = sum(qualifying)
-        on_the_way = sum(waiting)
-        toward = have + on_the_way
         summary = (
             f"{_hours_text(have)} of {params.hours} hours of work-based learning "
             "with positive evaluations"
@@ -669,18 +730,10 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
             missing.append(
                 f"{e.title} ({hours} hours) does not count: its evaluation rates no category."
             )
-    met = have >= need
-    if met:
-        status = Status.MET
-    elif toward >= need * CLOSE_SHARE:
-        status = Status.CLOSE
-    elif toward == 0:
-        status = Status.NOT_STARTED
-    else:
-        status = Status.ON_TRACK
+    status = _hours_status(params, have, on_the_way)
     return RuleProgress(
         rule=rule,
-        met=met,
+        met=status is Status.MET,
         status=status,
         summary=summary,
         parts=(Part("Hours", have // 60, params.hours),),
@@ -762,7 +815,7 @@ def _certificate(
             )
         )
     met = bool(counted)
-    status = Status.MET if met else Status.CLOSE if pending else Status.NOT_STARTED
+    status = _certificate_status(met, bool(pending))
     return RuleProgress(
         rule=rule,
         met=met,
@@ -773,3 +826,7 @@ def _certificate(
         candidates=candidates,
         fewest_needed=0 if met or not candidates else 1,
     )
+
+
+def _certificate_status(met: bool, pending: bool) -> Status:
+    return Status.MET if met else Status.CLOSE if pending else Status.NOT_STARTED

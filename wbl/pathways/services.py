@@ -29,6 +29,7 @@ from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db
 from wbl.imports.writing import csv_bytes
+from wbl.pagination import PageInfo
 from wbl.pathways import queries, rules
 from wbl.pathways.models import PathwayRule, RuleKind
 from wbl.schools.models import District, School
@@ -398,12 +399,17 @@ def school_progress(
     graduation_year: int | None,
     today: date,
     only: rules.Status | None = None,
+    *,
+    grade: int | None = None,
+    name: str = "",
 ) -> SchoolProgress:
     """A school's students grouped by their best status over the rules that apply to them,
     in a fixed number of queries whatever the number of students. Every group is counted;
     ``only`` says which group the list shows (None: all). The list never shows suggested
     credentials, so they are not worked out (``suggest=False``)."""
-    lines, records = queries.student_records(queries.school_students(school.id, graduation_year))
+    lines, records = queries.student_records(
+        queries.school_students(school.id, graduation_year, grade=grade, name=name)
+    )
     district_rules_ = usable_rules(db.session.scalars(queries.district_rules(school.district_id)))
     groups: dict[rules.Status, list[StudentStanding]] = {s: [] for s in GROUPS}
     without: list[StudentStanding] = []
@@ -420,6 +426,100 @@ def school_progress(
         groups=groups,
         without_rules=without,
         status=only,
+    )
+
+
+PER_PAGE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolFilters:
+    """What a school's list shows: one graduating class, one grade, names containing
+    ``name``, one status (None: each of them all), and which page."""
+
+    graduation_year: int | None = None
+    grade: int | None = None
+    name: str = ""
+    status: rules.Status | None = None
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolList:
+    """One page of a school's list. ``counts`` cover every student the class, grade and name
+    filters leave (not only the page, and whatever the status filter); ``rows`` are the
+    page's students, evaluated in full, in the list's order."""
+
+    school: School
+    filters: SchoolFilters
+    counts: dict[rules.Status, int]
+    without_rules: int
+    page: PageInfo
+    rows: list[StudentStanding]
+    continued: bool = False  # the page's first group began on the page before
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + self.without_rules
+
+    def sections(self) -> list[tuple[rules.Status | None, list[StudentStanding]]]:
+        """The page's rows under their status (None: no rule applies), in the list's order."""
+        found: list[tuple[rules.Status | None, list[StudentStanding]]] = []
+        for row in self.rows:
+            if not found or found[-1][0] is not row.status:
+                found.append((row.status, []))
+            found[-1][1].append(row)
+        return found
+
+
+_RANK = {status: rank for rank, status in enumerate(GROUPS)}
+
+
+def school_list(school: School, filters: SchoolFilters, today: date) -> SchoolList:
+    """A page of a school's students, as the list has always been ordered: by their best
+    status (met first; students no rule applies to last, and only when no status is asked
+    for), then by name. Every student the filters leave is counted with the engine's
+    status alone (``rules.overall_status``: no summaries written); only the page's students
+    are evaluated in full. A fixed number of queries whatever the number of students."""
+    lines, records = queries.student_records(
+        queries.school_students(
+            school.id, filters.graduation_year, grade=filters.grade, name=filters.name
+        )
+    )
+    district_rules_ = usable_rules(db.session.scalars(queries.district_rules(school.district_id)))
+    counts = dict.fromkeys(GROUPS, 0)
+    without = 0
+    ranked: list[tuple[int, int, queries.StudentLine, rules.Status | None]] = []
+    for position, line in enumerate(lines):  # by name already
+        status = rules.overall_status(district_rules_, records[line.student_id], today)
+        if status is None:
+            without += 1
+        else:
+            counts[status] += 1
+        if filters.status is None or status is filters.status:
+            ranked.append(
+                (len(GROUPS) if status is None else _RANK[status], position, line, status)
+            )
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    page = PageInfo.clamp(filters.page, PER_PAGE, len(ranked))
+    rows = [
+        StudentStanding(
+            line,
+            status,
+            tuple(
+                rules.evaluate_all(district_rules_, records[line.student_id], today, suggest=False)
+            ),
+        )
+        for _, _, line, status in ranked[page.offset : page.offset + PER_PAGE]
+    ]
+    return SchoolList(
+        school=school,
+        filters=filters,
+        counts=counts,
+        without_rules=without,
+        page=page,
+        rows=rows,
+        continued=bool(rows) and page.offset > 0 and ranked[page.offset - 1][3] is rows[0].status,
     )
 
 

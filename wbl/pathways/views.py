@@ -4,6 +4,8 @@ stand, and the staff pages that configure each district's rules."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -15,6 +17,7 @@ from wbl.downloads import attachment, slug
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.hours import logs
 from wbl.http import db_int
+from wbl.pagination import page_number
 from wbl.pathways import rules, services
 from wbl.pathways.forms import (
     FORMS,
@@ -88,44 +91,71 @@ def schools() -> ResponseReturnValue:
     )
 
 
-def _school_filters(school_id: int) -> tuple[SchoolFilterForm, int | None, rules.Status | None]:
+def _school_filters(school_id: int) -> tuple[SchoolFilterForm, services.SchoolFilters]:
     """The list's filters from the query string. A filter that is not a valid choice is
-    ignored, and its error shown next to it."""
+    ignored, and its error shown next to it; a page that is not a number is the first, one
+    past the end the last."""
     form = SchoolFilterForm(request.args)
-    classes = services.queries.school_classes(school_id)
+    classes, grades = services.queries.school_classes_and_grades(school_id)
     form.graduation_year.choices = [
         SelectChoice(0, "Every class"),
         *(SelectChoice(c, f"Class of {c}") for c in classes),
     ]
-    year = status = None
+    form.grade.choices = [
+        SelectChoice(0, "Every grade"),
+        *(SelectChoice(g, f"Grade {g}") for g in grades),
+    ]
+    year = grade = status = None
     if "graduation_year" in request.args and form.graduation_year.validate(form):
         year = form.graduation_year.data or None
+    if "grade" in request.args and form.grade.validate(form):
+        grade = form.grade.data or None
     if "status" in request.args and form.status.validate(form):
         status = rules.Status(form.status.data) if form.status.data else None
-    return form, year, status
+    name = ""
+    if "q" in request.args and form.q.validate(form):
+        name = (form.q.data or "").strip()
+    return form, services.SchoolFilters(
+        graduation_year=year,
+        grade=grade,
+        name=name,
+        status=status,
+        page=request.args.get("page", 1, type=page_number),
+    )
 
 
 @bp.get("/schools/<int:school_id>")
 @policy(Role.TEACHER, Role.STAFF)
 def school(school_id: int) -> ResponseReturnValue:
-    """A school's students by status; ``?format=csv`` downloads the list as filtered, a row
-    per student and rule."""
+    """A page of a school's students by status; ``?format=csv`` downloads the whole list as
+    filtered, a row per student and rule."""
     found = logs.get_school(current_user, school_id)
-    form, year, status = _school_filters(found.id)
-    result = services.school_progress(found, year, local_today(), status)
+    form, filters = _school_filters(found.id)
     if request.args.get("format") == "csv":
+        year, status = filters.graduation_year, filters.status
+        result = services.school_progress(
+            found, year, local_today(), status, grade=filters.grade, name=filters.name
+        )
         name = f"pathways {found.name} {year or ''} {status.label if status else ''}"
         return _csv(services.school_progress_csv(result), name)
+    listed = services.school_list(found, filters, local_today())
+    args: dict[str, Any] = {  # the filters the pager, counts and download keep
+        "school_id": found.id,
+        "q": filters.name or None,
+        "graduation_year": filters.graduation_year,
+        "grade": filters.grade,
+    }
     return render_template(
         "pathways/school.html",
         form=form,
-        result=result,
+        result=listed,
+        args=args,
+        status_arg=filters.status.value if filters.status else None,
         csv_url=url_for(
             "pathways.school",
-            school_id=found.id,
             format="csv",
-            graduation_year=year,
-            status=status.value if status else None,
+            status=filters.status.value if filters.status else None,
+            **args,
         ),
         Status=rules.Status,
     )

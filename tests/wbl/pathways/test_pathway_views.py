@@ -140,6 +140,7 @@ def _csv_lines(body: str) -> int:
     [
         ("", _links, 2, 5),
         ("?status=close", _links, 1, 3),  # two of the three added are close, one has met
+        ("?grade=11&q=%20&page=2", _links, 2, 5),  # page 2 of 1 is page 1
         ("?format=csv", _csv_lines, 8, 20),  # four rules apply to each student
         ("?format=csv&status=close", _csv_lines, 4, 12),
     ],
@@ -531,3 +532,120 @@ def test_a_teacher_without_a_school_is_told_why_the_list_is_empty(client, login_
     response = client.get("/pathways/schools")
     assert response.status_code == 200
     assert "not linked to a school" in response.get_data(as_text=True)
+
+
+# --- the school list in pages ----------------------------------------------------------------
+
+
+def _pupils(school, count: int, *, grade: int = 11) -> list:  # type: ignore[no-untyped-def]
+    """``count`` students named "Pupil 00", "Pupil 01"... (not started on every rule)."""
+    return [
+        make_student(
+            school=school,
+            grade=grade,
+            user=make_user(roles={Role.STUDENT}, school=school, full_name=f"Pupil {n:02d}"),
+        )
+        for n in range(count)
+    ]
+
+
+def test_the_school_list_shows_fifty_students_a_page_in_status_then_name_order(
+    client, login_as
+) -> None:
+    school = make_school()
+    add_default_rules(school.district)
+    pupils = _pupils(school, services.PER_PAGE + 4)
+    met = make_student(
+        school=school, user=make_user(roles={Role.STUDENT}, school=school, full_name="Zoe Met")
+    )
+    make_experience(met, 250)
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    first = client.get(f"/pathways/schools/{school.id}").get_data(as_text=True)
+    assert _links(first) == services.PER_PAGE
+    assert first.index("Zoe Met") < first.index("Pupil 00")  # met first, then by name
+    assert f"/pathways/students/{pupils[48].id}" in first
+    assert f"/pathways/students/{pupils[49].id}" not in first
+    assert 'data-testid="count-not_started">54<' in first  # counted over every page
+    assert 'data-testid="count-met">1<' in first
+    assert "Students 1–50 of 55" in first
+    assert f"/pathways/schools/{school.id}?page=2" in first  # the pager
+    second = client.get(f"/pathways/schools/{school.id}?page=2").get_data(as_text=True)
+    assert _links(second) == 5
+    assert "Students 51–55 of 55" in second
+    assert "Not started (54, continued)" in second  # the heading counts all of the group
+    assert "Not started (54)" in first
+    assert "Zoe Met" not in second
+
+
+@pytest.mark.parametrize(
+    ("page", "shown"),
+    [
+        ("abc", "Students 1–50"),
+        ("0", "Students 1–50"),
+        ("-3", "Students 1–50"),
+        ("99", "Students 51–52"),
+        ("9" * 40, "Students 51–52"),
+        ("2.5", "Students 1–50"),
+    ],
+)
+def test_a_bad_or_out_of_range_page_shows_the_first_or_last_page(
+    client, login_as, page: str, shown: str
+) -> None:
+    school = make_school()
+    add_default_rules(school.district)
+    _pupils(school, services.PER_PAGE + 2)
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    response = client.get(f"/pathways/schools/{school.id}?page={page}")
+    assert response.status_code == 200
+    assert shown in response.get_data(as_text=True)
+
+
+def test_the_school_list_filters_by_name_and_grade_and_keeps_them_in_its_links(
+    client, login_as
+) -> None:
+    school = make_school()
+    add_default_rules(school.district)
+    juniors = _pupils(school, 3)
+    senior = make_student(
+        school=school,
+        grade=12,
+        user=make_user(roles={Role.STUDENT}, school=school, full_name="Ana 100% Ortiz_Lee"),
+    )
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    body = client.get(f"/pathways/schools/{school.id}?q=pupil+01").get_data(as_text=True)
+    assert _links(body) == 1
+    assert f"/pathways/students/{juniors[1].id}" in body
+    assert 'data-testid="count-not_started">1<' in body  # the counts follow the filters
+    assert "q=pupil+01" in body.replace("%20", "+")  # counts and download keep the search
+    body = client.get(f"/pathways/schools/{school.id}?q=100%25").get_data(as_text=True)
+    assert [f"/pathways/students/{senior.id}" in body, _links(body)] == [True, 1]
+    body = client.get(f"/pathways/schools/{school.id}?q=z_l").get_data(as_text=True)
+    assert _links(body) == 1
+    body = client.get(f"/pathways/schools/{school.id}?q=p_p").get_data(as_text=True)
+    assert _links(body) == 0  # "_" is itself here, not any letter ("Pup")
+    body = client.get(f"/pathways/schools/{school.id}?grade=12").get_data(as_text=True)
+    assert _links(body) == 1
+    assert '<option selected value="12">Grade 12</option>' in body
+    body = client.get(f"/pathways/schools/{school.id}?q=nobody").get_data(as_text=True)
+    assert "No students here." in body
+    response = client.get(f"/pathways/schools/{school.id}?grade=nine&q=" + "x" * 101)
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert "Invalid Choice: could not coerce" in body
+    assert "Field cannot be longer than 100 characters." in body
+    assert _links(body) == 4  # both filters ignored
+
+
+def test_students_no_rule_applies_to_come_last_and_only_without_a_status_filter(
+    client, login_as
+) -> None:
+    school = make_school()
+    [pupil] = _pupils(school, 1)
+    login_as(make_user(roles={Role.TEACHER}, school=school))
+    body = client.get(f"/pathways/schools/{school.id}").get_data(as_text=True)
+    assert "No rule applies (1)" in body
+    assert 'data-testid="count-none">1<' in body
+    assert f"/pathways/students/{pupil.id}" in body
+    body = client.get(f"/pathways/schools/{school.id}?status=met").get_data(as_text=True)
+    assert f"/pathways/students/{pupil.id}" not in body
+    assert "No students here." in body

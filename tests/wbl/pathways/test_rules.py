@@ -30,8 +30,10 @@ from wbl.pathways.rules import (
     evaluate,
     evaluate_all,
     overall,
+    overall_status,
     params_json,
     parse_params,
+    status,
 )
 
 TODAY = date(2026, 11, 24)
@@ -600,3 +602,71 @@ def test_lists_evaluate_without_suggestions() -> None:
     assert [(p.status, p.summary, p.missing) for p in bare] == [
         (p.status, p.summary, p.missing) for p in full
     ]
+
+
+# --- status without the progress (school lists) --------------------------------------------
+
+_credentials = st.builds(
+    earned,
+    st.sampled_from(CATALOG),
+    st.sampled_from(list(EarnedStatus)),
+    st.sampled_from([None, TODAY - timedelta(days=1), TODAY, TODAY + timedelta(days=1)]),
+)
+_experiences = st.builds(
+    Experience,
+    st.integers(min_value=1, max_value=5),
+    st.just("Internship"),
+    st.booleans(),
+    st.sampled_from([0, 30, 60 * 50, 60 * 190, 60 * 250, 60 * 300]),
+    st.one_of(st.none(), st.lists(st.one_of(st.none(), st.integers(1, 4)), max_size=3).map(tuple)),
+)
+_workkeys = st.builds(
+    WorkKeysResult,
+    st.sampled_from(list(WorkKeysTest)),
+    st.integers(min_value=1, max_value=7),
+    st.just(TODAY),
+)
+_policies = st.builds(
+    Policy,
+    st.sampled_from([DISTRICT, OTHER_DISTRICT]),
+    st.sampled_from([c.credential_id for c in CATALOG]),
+    st.booleans(),
+    st.sampled_from(list(Subject)),
+)
+_rules = st.one_of(
+    st.builds(
+        points_rule, st.sampled_from(list(WorkKeysRule)), st.integers(min_value=1, max_value=20)
+    ),
+    st.builds(hours_rule, st.sampled_from([1, 50, 250]), single=st.booleans()),
+    st.builds(cert_rule, st.sampled_from(list(CertificateSubject))),
+)
+
+
+@given(
+    st.lists(_rules, min_size=0, max_size=4),
+    st.lists(_credentials, max_size=6).map(tuple),
+    st.lists(_experiences, max_size=4).map(tuple),
+    st.lists(_workkeys, max_size=5).map(tuple),
+    st.lists(_policies, max_size=6).map(tuple),
+    st.lists(st.sampled_from([HEALTH, IT]), max_size=2).map(tuple),
+)
+def test_the_status_alone_is_the_status_of_the_full_evaluation(
+    rules: list[Rule],
+    credentials: tuple[EarnedCredential, ...],
+    experiences: tuple[Experience, ...],
+    workkeys: tuple[WorkKeysResult, ...],
+    policies: tuple[Policy, ...],
+    fields: tuple[int, ...],
+) -> None:
+    """A school list counts every student with ``status`` and evaluates only its page in
+    full: the two must never disagree."""
+    student = record(
+        credentials=credentials,
+        experiences=experiences,
+        workkeys=workkeys,
+        policies=policies,
+        career_field_ids=fields,
+    )
+    for rule in rules:
+        assert status(rule, student, TODAY) is evaluate(rule, student, TODAY).status
+    assert overall_status(rules, student, TODAY) is overall(evaluate_all(rules, student, TODAY))
