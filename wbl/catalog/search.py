@@ -54,7 +54,7 @@ from wbl.catalog.models import (
 )
 from wbl.extensions import db
 from wbl.geocoding.services import zip_centroid
-from wbl.pagination import paginate
+from wbl.pagination import MAX_PAGE
 from wbl.reference.models import ExperienceKind, IndustrySector, Pathway, PogOutcome
 from wbl.students.queries import profile_for_user
 
@@ -129,11 +129,13 @@ class PageInfo:
 
     page: int
     per_page: int
-    total: int
+    total: int  # with ``more``: there are more than this many
+    more: bool = False  # the count stopped at a bound ("more than 1,000")
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        """The pages known to exist: with ``more``, at least one past the counted rows."""
+        return max(1, math.ceil((self.total + (1 if self.more else 0)) / self.per_page))
 
     @property
     def has_prev(self) -> bool:
@@ -192,6 +194,11 @@ class CatalogPage:
     @property
     def total(self) -> int:
         return self.page.total
+
+    @property
+    def more(self) -> bool:
+        """``total`` is a lower bound: the count stopped there."""
+        return self.page.more
 
 
 # --- Terms and patterns ---------------------------------------------------------------------
@@ -455,8 +462,13 @@ def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
 
 
 def _soonest() -> list[Any]:
-    """Start date, undated last, then id: the tie-breaker of every order (stable pages)."""
-    return [Offering.start_date.is_(None), Offering.start_date, Offering.id]
+    """Start date, undated last, then id: the tie-breaker of every order (stable pages).
+
+    ``NULLS LAST`` rather than ``start_date IS NULL`` first: the same order, but the database
+    can read it from ``ix_offering_catalog`` (status, start_date, ...) and stop after the
+    page, instead of sorting every visible offering (SQLite sorts only the rows sharing a
+    start date; PostgreSQL's ascending order puts NULLs last anyway)."""
+    return [Offering.start_date.asc().nulls_last(), Offering.id]
 
 
 def _order_by(sort: Sort, words: Sequence[WordMatch], origin: Origin | None) -> list[Any]:
@@ -477,8 +489,9 @@ def _order_by(sort: Sort, words: Sequence[WordMatch], origin: Origin | None) -> 
 def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) -> CatalogPage:
     """One page of the visible catalog for these filters, with distances from ``origin``.
 
-    Constant statements: the page's ids and their count (``wbl.pagination.paginate``), then
-    the page's offerings with their eager loads. Virtual offerings have no distance: a
+    Constant statements: the page's ids and their count (one statement when the search
+    must order every row it finds, two when it reads an index in order and counts to a
+    bound), then the page's offerings with their eager loads. Virtual offerings have no distance: a
     distance limit keeps them (they are reachable from anywhere) and "nearest first" lists
     them last; an offering whose place is unknown cannot be shown to be near, so a distance
     limit leaves it out.
@@ -496,14 +509,65 @@ def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) 
             query = query.where(_within(origin, filters.within_miles))
         else:
             notes.append("Enter a ZIP code to limit the distance; showing every distance.")
-    found = paginate(
-        query.order_by(*_order_by(sort, words, origin)), page=filters.page, per_page=PER_PAGE
-    )
-    page_ids = [int(i) for i in found.items]
+    ordered = query.order_by(*_order_by(sort, words, origin))
+    if words or sort is Sort.DISTANCE:
+        page_ids, info = _page_counted_alongside(ordered, filters.page)
+    else:
+        page_ids, info = _page_counted_to_a_bound(ordered, filters.page)
     loaded = {o.id: o for o in db.session.scalars(offerings_by_id(page_ids))} if page_ids else {}
     hits = [CatalogHit(loaded[i], miles_to(origin, loaded[i])) for i in page_ids if i in loaded]
-    info = PageInfo(page=found.page, per_page=PER_PAGE, total=found.total or 0)
     return CatalogPage(hits=hits, page=info, sort=sort, origin=origin, notes=notes)
+
+
+COUNT_BOUND = 1_000  # "more than 1,000 opportunities": counting further costs every row
+
+
+def _wanted(page: int) -> int:
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _page_counted_to_a_bound(ordered: Select[Any], page: int) -> tuple[list[int], PageInfo]:
+    """The page's ids, read in the order of an index and stopped after the page, and a count
+    that stops after ``COUNT_BOUND`` rows (or after the page asked for, if further): the
+    pager then knows there is a next page without reading the whole catalog. Two statements
+    (one more for a page past the end: the last page)."""
+    wanted = _wanted(page)
+    bound = max(COUNT_BOUND, wanted * PER_PAGE)
+    counted = (
+        db.session.scalar(
+            select(func.count()).select_from(ordered.order_by(None).limit(bound + 1).subquery())
+        )
+        or 0
+    )
+    if counted <= (wanted - 1) * PER_PAGE:  # past the end (counted is exact): the last page
+        wanted = max(1, math.ceil(counted / PER_PAGE))
+    ids = [int(i) for i in db.session.scalars(_slice(ordered, wanted))]
+    more = counted > bound
+    info = PageInfo(page=wanted, per_page=PER_PAGE, total=bound if more else counted, more=more)
+    return ids, info
+
+
+def _page_counted_alongside(ordered: Select[Any], page: int) -> tuple[list[int], PageInfo]:
+    """The page's ids and the exact count in one statement (``count(*) OVER ()``), for the
+    searches that must look at every row they find anyway to order them (by relevance, by
+    distance): the words' matches and the distances are then worked out once, not again
+    for the count. A page past the end returns no row, so no count: one statement more for
+    the count, one for the last page."""
+    wanted = _wanted(page)
+    rows = db.session.execute(_slice(ordered.add_columns(func.count().over()), wanted)).all()
+    total = int(rows[0][1]) if rows else 0
+    if not rows and wanted > 1:
+        everything = ordered.order_by(None).subquery()
+        total = db.session.scalar(select(func.count()).select_from(everything)) or 0
+        wanted = max(1, math.ceil(total / PER_PAGE))
+        if total:
+            rows = db.session.execute(_slice(ordered, wanted)).all()
+    ids = [int(row[0]) for row in rows]
+    return ids, PageInfo(page=wanted, per_page=PER_PAGE, total=total)
+
+
+def _slice(ordered: Select[Any], page: int) -> Select[Any]:
+    return ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
 
 
 # --- Choices for the filter form ------------------------------------------------------------

@@ -399,3 +399,13 @@ def test_results_say_when_applications_have_closed(client, login_as) -> None:
     html = body(client, "/offerings?closed=y")
     assert "Applications closed" in html
     assert "Apply by" in html
+
+
+def test_a_count_stopped_at_its_bound_says_more_than(client, login_as, monkeypatch) -> None:
+    monkeypatch.setattr("wbl.catalog.search.COUNT_BOUND", 20)
+    login_as(make_student().user)
+    for i in range(25):
+        make_listing(title=f"Offering {i}")
+    html = body(client, "/offerings")
+    assert "More than 20 opportunities" in html
+    assert "page=2" in html

@@ -398,3 +398,24 @@ def test_origin_is_the_students_home_or_the_teachers_school_or_a_zip() -> None:
     with pytest.raises(UnknownZip) as error:
         origin_for(staff, "00000")
     assert error.value.field == "zip"
+
+
+def test_the_count_stops_at_a_bound_and_the_pager_still_knows_the_next_page(monkeypatch) -> None:
+    """Counting every visible offering costs the whole catalog (issue 17): the count stops
+    after ``COUNT_BOUND`` rows, or after the page asked for if that is further."""
+    monkeypatch.setattr("wbl.catalog.search.COUNT_BOUND", 30)
+    for n in range(3 * PER_PAGE + 5):
+        make_listing(title=f"Offering {n:02d}", start_in_days=n + 1)
+    first = search_catalog(CatalogFilters(), None, local_today())
+    assert (first.total, first.more, first.page.pages, first.page.has_next) == (30, True, 2, True)
+    assert first.hits[0].offering.title == "Offering 00"
+    second = search_catalog(CatalogFilters(page=2), None, local_today())
+    assert (second.more, second.page.has_next, second.page.next_num) == (True, True, 3)
+    assert second.hits[0].offering.title == f"Offering {PER_PAGE:02d}"
+    third = search_catalog(CatalogFilters(page=3), None, local_today())  # counted to 3 pages
+    assert (third.total, third.more, third.page.has_next) == (3 * PER_PAGE, True, True)
+    last = search_catalog(CatalogFilters(page=4), None, local_today())
+    assert (last.total, last.more, last.page.has_next) == (3 * PER_PAGE + 5, False, False)
+    assert len(last.hits) == 5
+    beyond = search_catalog(CatalogFilters(page=99), None, local_today())
+    assert (beyond.page.page, beyond.total, beyond.more) == (4, 3 * PER_PAGE + 5, False)
