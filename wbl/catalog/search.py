@@ -30,13 +30,25 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, intersect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    intersect,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -259,9 +271,16 @@ def taking_applications(today: date) -> ColumnElement[bool]:
 
 
 def _filtered(
-    columns: Sequence[Any], filters: CatalogFilters, today: date, words: Sequence[WordMatch]
+    columns: Sequence[Any],
+    filters: CatalogFilters,
+    today: date,
+    words: Sequence[WordMatch],
+    near: Subquery | None = None,
 ) -> Select[Any]:
+    """The visible catalog with the filters; ``near``: only these ids (a box around the
+    origin, ``_near_ids``), read first, as the words' ids are."""
     query = select(*columns)
+    found: Subquery | None = near
     if words:  # the few offerings that have every word, read first, by id
         if len(words) == 1:
             found = words[0].found.subquery("found")
@@ -269,11 +288,14 @@ def _filtered(
             found = intersect(*(select(word.found.subquery().c.id) for word in words)).subquery(
                 "found"
             )
+    if found is not None:
         query = query.select_from(found).join(Offering, Offering.id == found.c.id)
+        if near is not None and words:
+            query = query.where(Offering.id.in_(select(near.c.id)))
     else:
         query = query.select_from(Offering)
     conditions = visible_conditions(today)
-    if words and db.session.get_bind().dialect.name == "sqlite":
+    if found is not None and db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no statistics (no ANALYZE) and would read every published offering
         # through the status index, looking each up among the few found: "+status" keeps that
         # index out, so it reads the found ones by id (a hundredth of the time at 8,520).
@@ -443,13 +465,8 @@ def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
     the approximate distance, clearly in or out for all but the few rows near the circle, for
     which the haversine formula decides."""
     lat, lon = _place()
-    degrees = miles / _MILES_PER_DEGREE * 1.01
-    box = [lat.between(origin.latitude - degrees, origin.latitude + degrees)]
-    widest = abs(origin.latitude) + degrees
-    if widest < 89.0:
-        across = degrees / math.cos(widest * _RADIANS)
-        if abs(origin.longitude) + across < 180.0:  # no box across the antimeridian
-            box.append(lon.between(origin.longitude - across, origin.longitude + across))
+    box = _box(origin, miles, lat, lon)
+    widest = abs(origin.latitude) + miles / _MILES_PER_DEGREE * 1.01
     near = _miles_sql(origin) <= miles
     if miles <= 100 and widest <= 60.0:
         squared = _squared_miles_sql(origin)
@@ -459,6 +476,78 @@ def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
             else_=near,
         )
     return or_(Offering.is_virtual.is_(True), and_(*box, near))
+
+
+def _box(
+    origin: Origin, miles: float, lat: ColumnElement[float], lon: ColumnElement[float]
+) -> list[ColumnElement[bool]]:
+    """A latitude/longitude box a little larger than the circle of ``miles`` (no longitude
+    limit near a pole or across the antimeridian)."""
+    degrees = miles / _MILES_PER_DEGREE * 1.01
+    box: list[ColumnElement[bool]] = [
+        lat.between(origin.latitude - degrees, origin.latitude + degrees)
+    ]
+    widest = abs(origin.latitude) + degrees
+    if widest < 89.0:
+        across = degrees / math.cos(widest * _RADIANS)
+        if abs(origin.longitude) + across < 180.0:  # no box across the antimeridian
+            box.append(lon.between(origin.longitude - across, origin.longitude + across))
+    return box
+
+
+def _near_ids(origin: Origin, miles: float) -> Subquery:
+    """The ids of the offerings whose place may be in the box of ``miles``: read through
+    ``ix_offering_place`` (their own place) and ``ix_partner_place`` (their partner's, for
+    those without one), a band of the catalog instead of all of it. A superset: the
+    search's own conditions then decide on the place as it is (``_place``)."""
+    own = Offering.__table__.alias("offering_near")
+    partner = Partner.__table__.alias("partner_near")
+    return union_all(
+        select(own.c.id).where(*_box(origin, miles, own.c.latitude, own.c.longitude)),
+        select(own.c.id)
+        .join(partner, partner.c.id == own.c.partner_id)
+        .where(
+            own.c.latitude.is_(None),
+            *_box(origin, miles, partner.c.latitude, partner.c.longitude),
+        ),
+    ).subquery("near")
+
+
+# "Nearest first" looks for a page among the offerings within these radii (miles), in turn, before
+# it orders every one; each radius reads about a sixteenth of the next one's band.
+NEAREST_RADII = (0.125, 0.5, 2.0, 8.0, 32.0)
+
+
+def _nearest_page(
+    query_near: Callable[[Subquery], Select[Any]], origin: Origin, within: int | None, page: int
+) -> list[int] | None:
+    """The page's ids for "nearest first" from the nearest offerings only, or None when the
+    radii do not hold the page (then every offering is ordered). ``query_near``: the
+    search, ordered, for the offerings of a ``_near_ids`` box.
+
+    Why it is the same page: the offerings whose (approximate) distance is at most ``r`` are
+    the first ones of the whole order, in the same order, since every other one is farther
+    (or virtual, or unknown: last). If there are enough of them to fill the page, it is the
+    page. The box of ``r`` holds them all (the approximation is within 0.01 % of the distance
+    inside its limits, the box 1 % larger than the circle)."""
+    widest = abs(origin.latitude) + NEAREST_RADII[-1] / _MILES_PER_DEGREE * 1.01
+    if widest > 60.0:
+        return None
+    squared = _squared_miles_sql(origin)
+    offset = (page - 1) * PER_PAGE
+    for radius in NEAREST_RADII:
+        if within is not None and radius >= within:
+            return None
+        reach = (radius * (1 - APPROXIMATION_MARGIN)) ** 2
+        ids = db.session.scalars(
+            query_near(_near_ids(origin, radius))
+            .where(Offering.is_virtual.is_(False), squared <= reach)
+            .limit(PER_PAGE)
+            .offset(offset)
+        ).all()
+        if len(ids) == PER_PAGE:
+            return [int(i) for i in ids]
+    return None
 
 
 def _soonest() -> list[Any]:
@@ -503,14 +592,23 @@ def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) 
         sort = Sort.DATE
     dialect = db.session.get_bind().dialect.name
     words = [word_match(term, dialect) for term in filters.terms]
-    query = _filtered([Offering.id], filters, today, words)
-    if filters.within_miles is not None:
-        if origin is not None:
+    if filters.within_miles is not None and origin is None:
+        notes.append("Enter a ZIP code to limit the distance; showing every distance.")
+
+    def search(near: Subquery | None = None) -> Select[Any]:
+        query = _filtered([Offering.id], filters, today, words, near)
+        if filters.within_miles is not None and origin is not None:
             query = query.where(_within(origin, filters.within_miles))
-        else:
-            notes.append("Enter a ZIP code to limit the distance; showing every distance.")
-    ordered = query.order_by(*_order_by(sort, words, origin))
-    if words or sort is Sort.DISTANCE:
+        return query.order_by(*_order_by(sort, words, origin))
+
+    ordered = search()
+    if sort is Sort.DISTANCE and origin is not None and not words:
+        page_ids, info = _page_counted_to_a_bound(
+            ordered,
+            filters.page,
+            lambda page: _nearest_page(search, origin, filters.within_miles, page),
+        )
+    elif words:
         page_ids, info = _page_counted_alongside(ordered, filters.page)
     else:
         page_ids, info = _page_counted_to_a_bound(ordered, filters.page)
@@ -526,7 +624,11 @@ def _wanted(page: int) -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
-def _page_counted_to_a_bound(ordered: Select[Any], page: int) -> tuple[list[int], PageInfo]:
+def _page_counted_to_a_bound(
+    ordered: Select[Any],
+    page: int,
+    shortcut: Callable[[int], list[int] | None] | None = None,
+) -> tuple[list[int], PageInfo]:
     """The page's ids, read in the order of an index and stopped after the page, and a count
     that stops after ``COUNT_BOUND`` rows (or after the page asked for, if further): the
     pager then knows there is a next page without reading the whole catalog. Two statements
@@ -541,7 +643,9 @@ def _page_counted_to_a_bound(ordered: Select[Any], page: int) -> tuple[list[int]
     )
     if counted <= (wanted - 1) * PER_PAGE:  # past the end (counted is exact): the last page
         wanted = max(1, math.ceil(counted / PER_PAGE))
-    ids = [int(i) for i in db.session.scalars(_slice(ordered, wanted))]
+    ids = shortcut(wanted) if shortcut is not None and counted else None
+    if ids is None:
+        ids = [int(i) for i in db.session.scalars(_slice(ordered, wanted))]
     more = counted > bound
     info = PageInfo(page=wanted, per_page=PER_PAGE, total=bound if more else counted, more=more)
     return ids, info

@@ -419,3 +419,49 @@ def test_the_count_stops_at_a_bound_and_the_pager_still_knows_the_next_page(monk
     assert len(last.hits) == 5
     beyond = search_catalog(CatalogFilters(page=99), None, local_today())
     assert (beyond.page.page, beyond.total, beyond.more) == (4, 3 * PER_PAGE + 5, False)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("within", [None, 1, 25])
+def test_nearest_first_from_growing_boxes_is_the_brute_force_order(seed, within) -> None:
+    """Nearest first reads boxes around the origin (``NEAREST_RADII``) before it orders the
+    whole catalog: on clustered random places (many a few hundred yards from the origin,
+    several sharing a place and a start date, some with only their partner's place, some
+    online, some nowhere), every page is the brute-force haversine order."""
+    chance = random.Random(seed)
+    nowhere = make_partner()
+    nowhere.latitude = nowhere.longitude = None
+    spots = [
+        (
+            SANTA_ROSA[0] + chance.gauss(0, 0.004 * 4**k),
+            SANTA_ROSA[1] + chance.gauss(0, 0.005 * 4**k),
+        )
+        for k in range(4)
+        for _ in range(4)
+    ]
+    for n in range(90):
+        spot = chance.choice(spots)
+        kind = chance.random()
+        partner = None
+        where: tuple[float, float] | None = spot
+        if kind < 0.1:
+            partner, where = nowhere, None
+        elif kind < 0.25:
+            partner, where = place_partner(make_partner(), spot), None
+        make_listing(
+            title=f"Offering {n}",
+            where=where,
+            partner=partner,
+            is_virtual=kind > 0.93,
+            start_in_days=chance.randint(1, 4),
+        )
+    expected = _expected_order(CatalogFilters(within_miles=within, sort=Sort.DISTANCE), HOME)
+    found: list[int] = []
+    for page in range(1, 7):
+        result = search_catalog(
+            CatalogFilters(within_miles=within, sort=Sort.DISTANCE, page=page), HOME, local_today()
+        )
+        assert result.total == len(expected)
+        if page <= result.page.pages:
+            found += [hit.offering.id for hit in result.hits]
+    assert found == expected
