@@ -209,6 +209,9 @@ def test_type_filter_takes_several_types() -> None:
     make_listing(title="Intern", kind=ExperienceKind.INTERNSHIP)
     kinds = frozenset({ExperienceKind.JOB_SHADOW, ExperienceKind.INTERNSHIP})
     assert sorted(titles(CatalogFilters(kinds=kinds))) == ["Intern", "Shadow"]
+    with_a_word = CatalogFilters(q="intern", kinds=kinds)  # read from the words' matches
+    assert titles(with_a_word) == ["Intern"]
+    assert titles(CatalogFilters(q="talk", kinds=kinds)) == []
 
 
 def test_sector_filter_uses_the_partner_sector() -> None:
