@@ -7,10 +7,14 @@ times the catalog). So the database filters, sorts and pages: the words of the s
 its full-text index (``wbl/catalog/fulltext.py``: stemmed, so "nurse" finds "nursing"), a
 distance limit as a latitude/longitude box and then the haversine distance (plain arithmetic
 settles all but the rows near the circle), "nearest first" by a flat-earth approximation
-within a foot at ten miles, the relevance as a sum of weights in SQL. One statement returns
-the page's offering ids, one counts, and the twenty offerings of the page are then loaded in
-one query with their partner, sector, pathways and outcomes; their distances for display are
-computed in Python (``matching.geo``) from the loaded rows.
+within a foot at ten miles, the relevance as a sum of weights in SQL. The page's offering ids
+come first: "soonest first" reads ``ix_offering_catalog`` in order and stops after the page;
+"nearest first" reads growing boxes around the origin through the latitude/longitude indexes
+and stops at the first box that fills the page; a word search counts its matches in the same
+statement. Every other count stops at ``COUNT_BOUND`` ("more than 1,000"), so no page reads
+the whole catalog. The twenty offerings of the page are then loaded in one query with their
+partner, sector, pathways and outcomes; their distances for display are computed in Python
+(``matching.geo``) from the loaded rows.
 
 What students and teachers may see (the "visible catalog"): published offerings of active
 partners that are not over; and for individual placements (job shadows, projects,
