@@ -82,11 +82,13 @@ class PageInfo:
 
     page: int
     per_page: int
-    total: int
+    total: int  # with ``more``: there are more than this many
+    more: bool = False  # the count stopped at a bound ("more than 1,000")
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        """The pages known to exist: with ``more``, at least one past the counted rows."""
+        return max(1, math.ceil((self.total + (1 if self.more else 0)) / self.per_page))
 
     @property
     def has_prev(self) -> bool:

@@ -239,6 +239,7 @@ COMMITTED_REVISIONS = {
     "0022_roster.py": "d7ef37d41b50558f",
     "0023_outbox_html.py": "91cd31c803506dc1",
     "0024_catalog_full_text.py": "5db0ac22cfc07759",
+    "0025_catalog_places.py": "f36597c11a5309c2",
 }
 
 

@@ -56,6 +56,8 @@ class ChangeStatus(enum.StrEnum):
 
 class Partner(Base):
     __tablename__ = "partner"
+    # The distance search reads partners in a latitude band (wbl/catalog/search.py).
+    __table_args__ = (Index("ix_partner_place", "latitude", "longitude"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -171,6 +173,8 @@ class Offering(Base):
             "latitude",
             "longitude",
         ),
+        # The distance search reads offerings in a latitude band (wbl/catalog/search.py).
+        Index("ix_offering_place", "latitude", "longitude"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,10 +7,14 @@ times the catalog). So the database filters, sorts and pages: the words of the s
 its full-text index (``wbl/catalog/fulltext.py``: stemmed, so "nurse" finds "nursing"), a
 distance limit as a latitude/longitude box and then the haversine distance (plain arithmetic
 settles all but the rows near the circle), "nearest first" by a flat-earth approximation
-within a foot at ten miles, the relevance as a sum of weights in SQL. One statement returns
-the page's offering ids, one counts, and the twenty offerings of the page are then loaded in
-one query with their partner, sector, pathways and outcomes; their distances for display are
-computed in Python (``matching.geo``) from the loaded rows.
+within a foot at ten miles, the relevance as a sum of weights in SQL. The page's offering ids
+come first: "soonest first" reads ``ix_offering_catalog`` in order and stops after the page;
+"nearest first" reads growing boxes around the origin through the latitude/longitude indexes
+and stops at the first box that fills the page; a word search counts its matches in the same
+statement. Every other count stops at ``COUNT_BOUND`` ("more than 1,000"), so no page reads
+the whole catalog. The twenty offerings of the page are then loaded in one query with their
+partner, sector, pathways and outcomes; their distances for display are computed in Python
+(``matching.geo``) from the loaded rows.
 
 What students and teachers may see (the "visible catalog"): published offerings of active
 partners that are not over; and for individual placements (job shadows, projects,
@@ -30,13 +34,25 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, intersect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    intersect,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -54,7 +70,7 @@ from wbl.catalog.models import (
 )
 from wbl.extensions import db
 from wbl.geocoding.services import zip_centroid
-from wbl.pagination import PageInfo, paginate
+from wbl.pagination import MAX_PAGE, PageInfo
 from wbl.reference.models import ExperienceKind, IndustrySector, Pathway, PogOutcome
 from wbl.students.queries import profile_for_user
 
@@ -135,6 +151,11 @@ class CatalogPage:
     def total(self) -> int:
         return self.page.total
 
+    @property
+    def more(self) -> bool:
+        """``total`` is a lower bound: the count stopped there."""
+        return self.page.more
+
 
 # --- Terms and patterns ---------------------------------------------------------------------
 
@@ -194,9 +215,16 @@ def taking_applications(today: date) -> ColumnElement[bool]:
 
 
 def _filtered(
-    columns: Sequence[Any], filters: CatalogFilters, today: date, words: Sequence[WordMatch]
+    columns: Sequence[Any],
+    filters: CatalogFilters,
+    today: date,
+    words: Sequence[WordMatch],
+    near: Subquery | None = None,
 ) -> Select[Any]:
+    """The visible catalog with the filters; ``near``: only these ids (a box around the
+    origin, ``_near_ids``), read first, as the words' ids are."""
     query = select(*columns)
+    found: Subquery | None = near
     if words:  # the few offerings that have every word, read first, by id
         if len(words) == 1:
             found = words[0].found.subquery("found")
@@ -204,22 +232,28 @@ def _filtered(
             found = intersect(*(select(word.found.subquery().c.id) for word in words)).subquery(
                 "found"
             )
+    if found is not None:
         query = query.select_from(found).join(Offering, Offering.id == found.c.id)
+        if near is not None and words:
+            query = query.where(Offering.id.in_(select(near.c.id)))
     else:
         query = query.select_from(Offering)
     conditions = visible_conditions(today)
-    if words and db.session.get_bind().dialect.name == "sqlite":
+    kind: ColumnElement[Any] = Offering.__table__.c.kind
+    if found is not None and db.session.get_bind().dialect.name == "sqlite":
         # SQLite has no statistics (no ANALYZE) and would read every published offering
-        # through the status index, looking each up among the few found: "+status" keeps that
-        # index out, so it reads the found ones by id (a hundredth of the time at 8,520).
+        # through the status index (every offering of the types asked for through the kind
+        # index), looking each up among the few found: "+" keeps those indexes out, so it
+        # reads the found ones by id (a hundredth of the time at 8,520).
         conditions[0] = UnaryExpression(Offering.__table__.c.status, operator=custom_op("+")) == (
             OfferingStatus.PUBLISHED
         )
+        kind = UnaryExpression(kind, operator=custom_op("+"), type_=kind.type)
     query = query.join(Partner, Partner.id == Offering.partner_id).where(*conditions)
     if not filters.include_closed:
         query = query.where(taking_applications(today))
     if filters.kinds:
-        query = query.where(Offering.kind.in_(sorted(filters.kinds)))
+        query = query.where(kind.in_(sorted(filters.kinds)))
     if filters.sector_id is not None:
         query = query.where(Partner.sector_id == filters.sector_id)
     if filters.pathway_id is not None:
@@ -378,13 +412,8 @@ def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
     the approximate distance, clearly in or out for all but the few rows near the circle, for
     which the haversine formula decides."""
     lat, lon = _place()
-    degrees = miles / _MILES_PER_DEGREE * 1.01
-    box = [lat.between(origin.latitude - degrees, origin.latitude + degrees)]
-    widest = abs(origin.latitude) + degrees
-    if widest < 89.0:
-        across = degrees / math.cos(widest * _RADIANS)
-        if abs(origin.longitude) + across < 180.0:  # no box across the antimeridian
-            box.append(lon.between(origin.longitude - across, origin.longitude + across))
+    box = _box(origin, miles, lat, lon)
+    widest = abs(origin.latitude) + miles / _MILES_PER_DEGREE * 1.01
     near = _miles_sql(origin) <= miles
     if miles <= 100 and widest <= 60.0:
         squared = _squared_miles_sql(origin)
@@ -396,9 +425,86 @@ def _within(origin: Origin, miles: int) -> ColumnElement[bool]:
     return or_(Offering.is_virtual.is_(True), and_(*box, near))
 
 
+def _box(
+    origin: Origin, miles: float, lat: ColumnElement[float], lon: ColumnElement[float]
+) -> list[ColumnElement[bool]]:
+    """A latitude/longitude box a little larger than the circle of ``miles`` (no longitude
+    limit near a pole or across the antimeridian)."""
+    degrees = miles / _MILES_PER_DEGREE * 1.01
+    box: list[ColumnElement[bool]] = [
+        lat.between(origin.latitude - degrees, origin.latitude + degrees)
+    ]
+    widest = abs(origin.latitude) + degrees
+    if widest < 89.0:
+        across = degrees / math.cos(widest * _RADIANS)
+        if abs(origin.longitude) + across < 180.0:  # no box across the antimeridian
+            box.append(lon.between(origin.longitude - across, origin.longitude + across))
+    return box
+
+
+def _near_ids(origin: Origin, miles: float) -> Subquery:
+    """The ids of the offerings whose place may be in the box of ``miles``: read through
+    ``ix_offering_place`` (their own place) and ``ix_partner_place`` (their partner's, for
+    those without one), a band of the catalog instead of all of it. A superset: the
+    search's own conditions then decide on the place as it is (``_place``)."""
+    own = Offering.__table__.alias("offering_near")
+    partner = Partner.__table__.alias("partner_near")
+    return union_all(
+        select(own.c.id).where(*_box(origin, miles, own.c.latitude, own.c.longitude)),
+        select(own.c.id)
+        .join(partner, partner.c.id == own.c.partner_id)
+        .where(
+            own.c.latitude.is_(None),
+            *_box(origin, miles, partner.c.latitude, partner.c.longitude),
+        ),
+    ).subquery("near")
+
+
+# "Nearest first" looks for a page among the offerings within these radii (miles), in turn, before
+# it orders every one; each radius reads about a sixteenth of the next one's band.
+NEAREST_RADII = (0.125, 0.5, 2.0, 8.0, 32.0)
+
+
+def _nearest_page(
+    query_near: Callable[[Subquery], Select[Any]], origin: Origin, within: int | None, page: int
+) -> list[int] | None:
+    """The page's ids for "nearest first" from the nearest offerings only, or None when the
+    radii do not hold the page (then every offering is ordered). ``query_near``: the
+    search, ordered, for the offerings of a ``_near_ids`` box.
+
+    Why it is the same page: the offerings whose (approximate) distance is at most ``r`` are
+    the first ones of the whole order, in the same order, since every other one is farther
+    (or virtual, or unknown: last). If there are enough of them to fill the page, it is the
+    page. The box of ``r`` holds them all (the approximation is within 0.01 % of the distance
+    inside its limits, the box 1 % larger than the circle)."""
+    widest = abs(origin.latitude) + NEAREST_RADII[-1] / _MILES_PER_DEGREE * 1.01
+    if widest > 60.0:
+        return None
+    squared = _squared_miles_sql(origin)
+    offset = (page - 1) * PER_PAGE
+    for radius in NEAREST_RADII:
+        if within is not None and radius >= within:
+            return None
+        reach = (radius * (1 - APPROXIMATION_MARGIN)) ** 2
+        ids = db.session.scalars(
+            query_near(_near_ids(origin, radius))
+            .where(Offering.is_virtual.is_(False), squared <= reach)
+            .limit(PER_PAGE)
+            .offset(offset)
+        ).all()
+        if len(ids) == PER_PAGE:
+            return [int(i) for i in ids]
+    return None
+
+
 def _soonest() -> list[Any]:
-    """Start date, undated last, then id: the tie-breaker of every order (stable pages)."""
-    return [Offering.start_date.is_(None), Offering.start_date, Offering.id]
+    """Start date, undated last, then id: the tie-breaker of every order (stable pages).
+
+    ``NULLS LAST`` rather than ``start_date IS NULL`` first: the same order, but the database
+    can read it from ``ix_offering_catalog`` (status, start_date, ...) and stop after the
+    page, instead of sorting every visible offering (SQLite sorts only the rows sharing a
+    start date; PostgreSQL's ascending order puts NULLs last anyway)."""
+    return [Offering.start_date.asc().nulls_last(), Offering.id]
 
 
 def _order_by(sort: Sort, words: Sequence[WordMatch], origin: Origin | None) -> list[Any]:
@@ -419,8 +525,9 @@ def _order_by(sort: Sort, words: Sequence[WordMatch], origin: Origin | None) -> 
 def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) -> CatalogPage:
     """One page of the visible catalog for these filters, with distances from ``origin``.
 
-    Constant statements: the page's ids and their count (``wbl.pagination.paginate``), then
-    the page's offerings with their eager loads. Virtual offerings have no distance: a
+    Constant statements: the page's ids and their count (one statement when the search
+    must order every row it finds, two when it reads an index in order and counts to a
+    bound), then the page's offerings with their eager loads. Virtual offerings have no distance: a
     distance limit keeps them (they are reachable from anywhere) and "nearest first" lists
     them last; an offering whose place is unknown cannot be shown to be near, so a distance
     limit leaves it out.
@@ -432,20 +539,86 @@ def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) 
         sort = Sort.DATE
     dialect = db.session.get_bind().dialect.name
     words = [word_match(term, dialect) for term in filters.terms]
-    query = _filtered([Offering.id], filters, today, words)
-    if filters.within_miles is not None:
-        if origin is not None:
+    if filters.within_miles is not None and origin is None:
+        notes.append("Enter a ZIP code to limit the distance; showing every distance.")
+
+    def search(near: Subquery | None = None) -> Select[Any]:
+        query = _filtered([Offering.id], filters, today, words, near)
+        if filters.within_miles is not None and origin is not None:
             query = query.where(_within(origin, filters.within_miles))
-        else:
-            notes.append("Enter a ZIP code to limit the distance; showing every distance.")
-    found = paginate(
-        query.order_by(*_order_by(sort, words, origin)), page=filters.page, per_page=PER_PAGE
-    )
-    page_ids = [int(i) for i in found.items]
+        return query.order_by(*_order_by(sort, words, origin))
+
+    ordered = search()
+    if sort is Sort.DISTANCE and origin is not None and not words:
+        page_ids, info = _page_counted_to_a_bound(
+            ordered,
+            filters.page,
+            lambda page: _nearest_page(search, origin, filters.within_miles, page),
+        )
+    elif words:
+        page_ids, info = _page_counted_alongside(ordered, filters.page)
+    else:
+        page_ids, info = _page_counted_to_a_bound(ordered, filters.page)
     loaded = {o.id: o for o in db.session.scalars(offerings_by_id(page_ids))} if page_ids else {}
     hits = [CatalogHit(loaded[i], miles_to(origin, loaded[i])) for i in page_ids if i in loaded]
-    info = PageInfo(page=found.page, per_page=PER_PAGE, total=found.total or 0)
     return CatalogPage(hits=hits, page=info, sort=sort, origin=origin, notes=notes)
+
+
+COUNT_BOUND = 1_000  # "more than 1,000 opportunities": counting further costs every row
+
+
+def _wanted(page: int) -> int:
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _page_counted_to_a_bound(
+    ordered: Select[Any],
+    page: int,
+    shortcut: Callable[[int], list[int] | None] | None = None,
+) -> tuple[list[int], PageInfo]:
+    """The page's ids, read in the order of an index and stopped after the page, and a count
+    that stops after ``COUNT_BOUND`` rows (or after the page asked for, if further): the
+    pager then knows there is a next page without reading the whole catalog. Two statements
+    (one more for a page past the end: the last page)."""
+    wanted = _wanted(page)
+    bound = max(COUNT_BOUND, wanted * PER_PAGE)
+    counted = (
+        db.session.scalar(
+            select(func.count()).select_from(ordered.order_by(None).limit(bound + 1).subquery())
+        )
+        or 0
+    )
+    if counted <= (wanted - 1) * PER_PAGE:  # past the end (counted is exact): the last page
+        wanted = max(1, math.ceil(counted / PER_PAGE))
+    ids = shortcut(wanted) if shortcut is not None and counted else None
+    if ids is None:
+        ids = [int(i) for i in db.session.scalars(_slice(ordered, wanted))]
+    more = counted > bound
+    info = PageInfo(page=wanted, per_page=PER_PAGE, total=bound if more else counted, more=more)
+    return ids, info
+
+
+def _page_counted_alongside(ordered: Select[Any], page: int) -> tuple[list[int], PageInfo]:
+    """The page's ids and the exact count in one statement (``count(*) OVER ()``), for the
+    searches that must look at every row they find anyway to order them (by relevance, by
+    distance): the words' matches and the distances are then worked out once, not again
+    for the count. A page past the end returns no row, so no count: one statement more for
+    the count, one for the last page."""
+    wanted = _wanted(page)
+    rows = db.session.execute(_slice(ordered.add_columns(func.count().over()), wanted)).all()
+    total = int(rows[0][1]) if rows else 0
+    if not rows and wanted > 1:
+        everything = ordered.order_by(None).subquery()
+        total = db.session.scalar(select(func.count()).select_from(everything)) or 0
+        wanted = max(1, math.ceil(total / PER_PAGE))
+        if total:
+            rows = db.session.execute(_slice(ordered, wanted)).all()
+    ids = [int(row[0]) for row in rows]
+    return ids, PageInfo(page=wanted, per_page=PER_PAGE, total=total)
+
+
+def _slice(ordered: Select[Any], page: int) -> Select[Any]:
+    return ordered.limit(PER_PAGE).offset((page - 1) * PER_PAGE)
 
 
 # --- Choices for the filter form ------------------------------------------------------------

@@ -209,6 +209,9 @@ def test_type_filter_takes_several_types() -> None:
     make_listing(title="Intern", kind=ExperienceKind.INTERNSHIP)
     kinds = frozenset({ExperienceKind.JOB_SHADOW, ExperienceKind.INTERNSHIP})
     assert sorted(titles(CatalogFilters(kinds=kinds))) == ["Intern", "Shadow"]
+    with_a_word = CatalogFilters(q="intern", kinds=kinds)  # read from the words' matches
+    assert titles(with_a_word) == ["Intern"]
+    assert titles(CatalogFilters(q="talk", kinds=kinds)) == []
 
 
 def test_sector_filter_uses_the_partner_sector() -> None:
@@ -398,3 +401,70 @@ def test_origin_is_the_students_home_or_the_teachers_school_or_a_zip() -> None:
     with pytest.raises(UnknownZip) as error:
         origin_for(staff, "00000")
     assert error.value.field == "zip"
+
+
+def test_the_count_stops_at_a_bound_and_the_pager_still_knows_the_next_page(monkeypatch) -> None:
+    """Counting every visible offering costs the whole catalog (issue 17): the count stops
+    after ``COUNT_BOUND`` rows, or after the page asked for if that is further."""
+    monkeypatch.setattr("wbl.catalog.search.COUNT_BOUND", 30)
+    for n in range(3 * PER_PAGE + 5):
+        make_listing(title=f"Offering {n:02d}", start_in_days=n + 1)
+    first = search_catalog(CatalogFilters(), None, local_today())
+    assert (first.total, first.more, first.page.pages, first.page.has_next) == (30, True, 2, True)
+    assert first.hits[0].offering.title == "Offering 00"
+    second = search_catalog(CatalogFilters(page=2), None, local_today())
+    assert (second.more, second.page.has_next, second.page.next_num) == (True, True, 3)
+    assert second.hits[0].offering.title == f"Offering {PER_PAGE:02d}"
+    third = search_catalog(CatalogFilters(page=3), None, local_today())  # counted to 3 pages
+    assert (third.total, third.more, third.page.has_next) == (3 * PER_PAGE, True, True)
+    last = search_catalog(CatalogFilters(page=4), None, local_today())
+    assert (last.total, last.more, last.page.has_next) == (3 * PER_PAGE + 5, False, False)
+    assert len(last.hits) == 5
+    beyond = search_catalog(CatalogFilters(page=99), None, local_today())
+    assert (beyond.page.page, beyond.total, beyond.more) == (4, 3 * PER_PAGE + 5, False)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("within", [None, 1, 25])
+def test_nearest_first_from_growing_boxes_is_the_brute_force_order(seed, within) -> None:
+    """Nearest first reads boxes around the origin (``NEAREST_RADII``) before it orders the
+    whole catalog: on clustered random places (many a few hundred yards from the origin,
+    several sharing a place and a start date, some with only their partner's place, some
+    online, some nowhere), every page is the brute-force haversine order."""
+    chance = random.Random(seed)
+    nowhere = make_partner()
+    nowhere.latitude = nowhere.longitude = None
+    spots = [
+        (
+            SANTA_ROSA[0] + chance.gauss(0, 0.004 * 4**k),
+            SANTA_ROSA[1] + chance.gauss(0, 0.005 * 4**k),
+        )
+        for k in range(4)
+        for _ in range(4)
+    ]
+    for n in range(90):
+        spot = chance.choice(spots)
+        kind = chance.random()
+        partner = None
+        where: tuple[float, float] | None = spot
+        if kind < 0.1:
+            partner, where = nowhere, None
+        elif kind < 0.25:
+            partner, where = place_partner(make_partner(), spot), None
+        make_listing(
+            title=f"Offering {n}",
+            where=where,
+            partner=partner,
+            is_virtual=kind > 0.93,
+            start_in_days=chance.randint(1, 4),
+        )
+    expected = _expected_order(CatalogFilters(within_miles=within, sort=Sort.DISTANCE), HOME)
+    found: list[int] = []
+    for page in range(1, 7):
+        result = search_catalog(
+            CatalogFilters(within_miles=within, sort=Sort.DISTANCE, page=page), HOME, local_today()
+        )
+        assert result.total == len(expected)
+        if page <= result.page.pages:
+            found += [hit.offering.id for hit in result.hits]
+    assert found == expected
