@@ -118,6 +118,9 @@ class Config:
     # After a catalog change a request is served from the previous recommendation index while
     # a thread of the worker builds the new one (wbl/catalog/recommendations.py).
     MATCHING_INDEX_IN_BACKGROUND = True
+    # A worker asks whether the catalog changed at most this often (a statement on every
+    # student page otherwise); seats and closings are checked on the live rows regardless.
+    MATCHING_INDEX_CHECK_SECONDS = 2.0
     # Where a server's workers share the index they build (wbl/catalog/index_files.py); empty:
     # each worker keeps its own.
     MATCHING_INDEX_FOLDER = os.environ.get(
@@ -155,6 +158,7 @@ class TestingConfig(Config):
     COUNTY_CACHE_SECONDS = 24 * 60 * 60  # the tests refresh it (tests/conftest.py)
     MATCHING_INDEX_IN_BACKGROUND = False  # built in place: the test's transaction sees the change
     MATCHING_INDEX_FOLDER = ""  # each test's own index (tests of the shared files set one)
+    MATCHING_INDEX_CHECK_SECONDS = 0.0  # every request asks: a test's change is seen at once
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"
 

@@ -3,7 +3,8 @@ which offerings fit a student, and which students fit an offering.
 
 The index is built once per catalog change, never on a user's request: each web worker
 keeps the last one with the fingerprint of the catalog it was built from. When a cheap
-fingerprint query says the published catalog changed (or the calendar day did, because
+fingerprint query (asked at most every ``MATCHING_INDEX_CHECK_SECONDS``) says the published
+catalog changed (or the calendar day did, because
 deadlines and ages move with it), the request is served from the index it has, and a
 background thread builds the new one, which the next requests use once it is ready. A
 server's workers share what they build (``wbl.catalog.index_files``): the first to need a
@@ -55,6 +56,7 @@ class _IndexCache:
     version: tuple[object, ...] | None = None
     index: matching.OfferingIndex | None = None
     pending: bool = False  # a background rebuild is asked for or under way
+    trusted_until: float = 0.0  # time.monotonic(): no fingerprint query before then
     process: int = field(default_factory=os.getpid)
 
 
@@ -76,8 +78,17 @@ def current_index(today: date) -> matching.OfferingIndex:
     changed since the last build; otherwise the last one built, while the new one is built
     off the request (``MATCHING_INDEX_IN_BACKGROUND``; the tests build it in place)."""
     cache = _cache()
-    version = _catalog_version(today)
     index = cache.index
+    now = time.monotonic()
+    if (
+        index is not None
+        and now < cache.trusted_until
+        and cache.version
+        and cache.version[0] == today
+    ):
+        return index  # checked a moment ago (MATCHING_INDEX_CHECK_SECONDS)
+    version = _catalog_version(today)
+    cache.trusted_until = now + float(current_app.config["MATCHING_INDEX_CHECK_SECONDS"])
     if index is not None and cache.version == version:
         return index
     if index is None:  # the worker's first: there is nothing to serve yet

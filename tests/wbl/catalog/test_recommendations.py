@@ -277,3 +277,22 @@ def test_wsgi_warms_the_index_up_for_a_server_not_for_a_flask_command(
     )
     assert result.returncode == 0, result.stderr
     assert ("warming up" in result.stdout) is warmed
+
+
+def test_a_worker_asks_for_the_fingerprint_at_most_every_few_seconds(
+    app, monkeypatch, count_queries
+) -> None:
+    """The catalog's fingerprint is a statement; a busy worker asks for it once per interval.
+    The live rows are still checked on every request (closed or filled offerings above)."""
+    today = local_today()
+    make_offering(title="Shadow a farrier")
+    first = current_index(today)
+    monkeypatch.setitem(app.config, "MATCHING_INDEX_CHECK_SECONDS", 3600.0)
+    current_index(today)  # asks, and trusts the answer for an hour
+    make_offering(title="Shadow a vet")
+    with count_queries() as asked:
+        assert current_index(today) is first
+    assert asked.count == 0
+    assert current_index(today + timedelta(days=1)) is not first  # a new day is always asked
+    recommendations._cache().trusted_until = 0.0  # the interval is over
+    assert current_index(today) is not first
