@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+if TYPE_CHECKING:  # numpy loads at the first array computation, not with the module
+    import numpy as np
+    from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "EARTH_RADIUS_MILES",
@@ -34,6 +36,8 @@ def haversine_miles(
 
     NaN coordinates give NaN distances, which callers treat as "distance unknown".
     """
+    import numpy as np
+
     p1 = np.radians(np.asarray(lat1, dtype=np.float64))
     l1 = np.radians(np.asarray(lon1, dtype=np.float64))
     p2 = np.radians(np.asarray(lat2, dtype=np.float64))
@@ -72,6 +76,8 @@ class GeoPoints:
     @classmethod
     def from_degrees(cls, lat: ArrayLike, lon: ArrayLike) -> GeoPoints:
         """Build from latitude/longitude arrays in degrees (NaN where unknown)."""
+        import numpy as np
+
         phi = np.radians(np.asarray(lat, dtype=np.float64))
         lam = np.radians(np.asarray(lon, dtype=np.float64))
         half_cos_phi = 0.5 * np.cos(phi)
@@ -95,6 +101,8 @@ def distance_matrix_miles(
 
     ``out`` and ``scratch`` (same shape) let a hot loop reuse its buffers.
     """
+    import numpy as np
+
     shape = (len(a), len(b))
     res = np.empty(shape) if out is None else out
     tmp = np.empty(shape) if scratch is None else scratch

@@ -14,10 +14,6 @@ import io
 import warnings
 from dataclasses import dataclass
 
-import py_svg_hush
-from defusedxml import ElementTree
-from PIL import Image, UnidentifiedImageError
-
 from wbl.errors import DomainError
 
 TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg")}
@@ -40,6 +36,8 @@ class CleanImage:
 
 def reencode(data: bytes, kind: str, max_pixels: int) -> CleanImage:
     """``data`` (already sniffed as ``kind``, "PNG" or "JPEG") decoded and encoded again."""
+    from PIL import Image, UnidentifiedImageError  # here: only an upload needs Pillow
+
     try:
         with warnings.catch_warnings():
             # Pillow warns, then refuses, past its own decompression-bomb limits.
@@ -101,6 +99,9 @@ def _raster_logo(data: bytes, kind: str) -> CleanImage:
 
 
 def _svg_logo(data: bytes) -> CleanImage:
+    import py_svg_hush
+    from defusedxml import ElementTree
+
     try:
         cleaned: bytes = py_svg_hush.filter_svg(data)
         root = ElementTree.fromstring(cleaned)

@@ -16,18 +16,17 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import inspect, select, text
 
 from wbl.county.settings import county
 from wbl.extensions import current_flask_app, db, utcnow
 from wbl.jobs.models import JobRun
+
+if TYPE_CHECKING:  # APScheduler loads in the scheduler process only (build_scheduler)
+    from apscheduler.schedulers.base import BaseScheduler
 
 log = logging.getLogger(__name__)
 
@@ -189,16 +188,21 @@ def run_job(job_id: str) -> None:
 
 def build_scheduler(
     app: Flask,
-    scheduler_class: type[BaseScheduler] = BlockingScheduler,
+    scheduler_class: type[BaseScheduler] | None = None,
     *,
     timezone: str | None = None,
 ) -> Any:
-    """The scheduler with every job of ``JOBS``, its store in the app's database, its daily
-    times in ``timezone``: ``flask scheduler`` passes the county's, as it is when the
-    scheduler starts (a changed zone takes effect at the next start)."""
+    """The scheduler (``BlockingScheduler`` unless ``scheduler_class`` says otherwise) with
+    every job of ``JOBS``, its store in the app's database, its daily times in ``timezone``:
+    ``flask scheduler`` passes the county's, as it is when the scheduler starts (a changed
+    zone takes effect at the next start)."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
     global _app
     _app = app
-    return scheduler_class(
+    return (scheduler_class or BlockingScheduler)(
         jobstores={
             "default": SQLAlchemyJobStore(
                 url=app.config["SQLALCHEMY_DATABASE_URI"], tablename=JOB_TABLE

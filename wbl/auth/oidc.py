@@ -39,20 +39,20 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from threading import Lock
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from authlib.integrations.base_client.errors import MismatchingStateError
-from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, current_app, request, session
-from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from config import ConfigError
 from wbl.access import Role
 from wbl.auth.models import normalize_email
 from wbl.errors import DomainError, NotFound
+
+if TYPE_CHECKING:  # Authlib, Requests and joserfc load at the first sign-in (_Registry.oauth)
+    from authlib.integrations.flask_client import OAuth
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +266,43 @@ def _check_url(url: str, what: str, *, query: bool = False) -> None:
 # --- the registry ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class _Registry:
-    providers: dict[str, Provider]
-    oauth: OAuth
+    """The configured providers and, from the first sign-in on, Authlib's client registry for
+    them. Authlib brings Requests, joserfc and cryptography (over 300 modules, a tenth of a
+    second), which every ``flask`` command and every web worker would otherwise import at
+    start-up although most never see a sign-in with a provider."""
+
+    def __init__(self, app: Flask, providers: tuple[Provider, ...]) -> None:
+        self.app = app
+        self.providers = {p.name: p for p in providers}
+        self.timeout = app.config["SSO_TIMEOUT"]
+        self._oauth: OAuth | None = None
+        self._lock = Lock()
+
+    def oauth(self) -> OAuth:
+        with self._lock:
+            if self._oauth is None:
+                self._oauth = self._new_oauth()
+            return self._oauth
+
+    def _new_oauth(self) -> OAuth:
+        """A new Authlib client registry (which fetches nothing until a sign-in starts)."""
+        from authlib.integrations.flask_client import OAuth
+
+        oauth = OAuth(self.app)
+        for provider in self.providers.values():
+            oauth.register(
+                _client_name(provider),
+                client_id=provider.client_id,
+                client_secret=provider.client_secret,
+                server_metadata_url=provider.discovery_url,
+                client_kwargs={
+                    "scope": SCOPE,
+                    "code_challenge_method": "S256",
+                    "default_timeout": self.timeout,
+                },
+            )
+        return oauth
 
 
 def init_app(app: Flask) -> None:
@@ -279,22 +312,9 @@ def init_app(app: Flask) -> None:
 
 
 def configure(app: Flask, providers: tuple[Provider, ...]) -> None:
-    """Register ``providers`` with a new Authlib client registry (which fetches nothing until
-    a sign-in starts). The tests call it again to put their own provider in place."""
-    oauth = OAuth(app)
-    for provider in providers:
-        oauth.register(
-            _client_name(provider),
-            client_id=provider.client_id,
-            client_secret=provider.client_secret,
-            server_metadata_url=provider.discovery_url,
-            client_kwargs={
-                "scope": SCOPE,
-                "code_challenge_method": "S256",
-                "default_timeout": app.config["SSO_TIMEOUT"],
-            },
-        )
-    app.extensions[_EXTENSION] = _Registry({p.name: p for p in providers}, oauth)
+    """Register ``providers`` in a new registry; Authlib's client registry for them is built
+    at the first sign-in. The tests call it again to put their own provider in place."""
+    app.extensions[_EXTENSION] = _Registry(app, providers)
 
 
 def _registry() -> _Registry:
@@ -326,7 +346,9 @@ def provider_named(name: str) -> Provider:
 def begin(provider: Provider, redirect_uri: str) -> Response:
     """Send the browser to the provider to sign in: the redirect carries a new state, nonce
     and PKCE challenge, which Authlib keeps in the session until the callback."""
-    client = _registry().oauth.create_client(_client_name(provider))
+    import requests
+
+    client = _registry().oauth().create_client(_client_name(provider))
     _forget_pending_sign_ins()
     try:
         _metadata(provider, client)
@@ -357,7 +379,12 @@ def finish(provider: Provider) -> Identity:
             request.args["error"],
         )
         raise ProviderDeclined()
-    client = _registry().oauth.create_client(_client_name(provider))
+    import requests
+    from authlib.integrations.base_client.errors import MismatchingStateError
+    from authlib.integrations.flask_client import OAuthError
+    from joserfc.errors import JoseError
+
+    client = _registry().oauth().create_client(_client_name(provider))
     try:
         _metadata(provider, client)
         token = client.authorize_access_token(claims_options=_claims(provider), leeway=LEEWAY)

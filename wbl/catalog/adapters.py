@@ -47,9 +47,6 @@ def to_match_offering(offering: Offering) -> matching.Offering:
     )
 
 
-_SLOTS = frozenset(matching.AVAILABILITY_SLOTS)
-
-
 def _student(
     source: Any,  # a StudentProfile, or a Row of its columns
     pathway_ids: frozenset[int],
@@ -70,7 +67,7 @@ def _student(
         date_of_birth=source.date_of_birth,
         completed_prerequisites=completed_prerequisites,
         experience_types_done=experience_types_done,
-        availability=frozenset(source.availability or ()) & _SLOTS,
+        availability=frozenset(source.availability or ()).intersection(matching.AVAILABILITY_SLOTS),
         offerings_taken=offerings_taken,
     )
 

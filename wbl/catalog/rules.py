@@ -38,7 +38,6 @@ from datetime import date
 from urllib.parse import urlsplit
 
 import idna
-from email_validator import EmailNotValidError, validate_email
 
 from wbl.errors import DomainError
 
@@ -226,6 +225,8 @@ def email_problem(text: str) -> str | None:
     (email-validator, without a DNS lookup)."""
     if len(text.strip()) > MAX_EMAIL:
         return too_long(MAX_EMAIL)
+    from email_validator import EmailNotValidError, validate_email  # only forms that ask load it
+
     try:
         validate_email(text.strip(), check_deliverability=False)
     except EmailNotValidError:

@@ -34,7 +34,6 @@ from datetime import UTC
 from typing import Any
 
 from flask import current_app
-from joserfc import jwt
 
 from wbl.certificates import keys
 from wbl.certificates.models import Certificate
@@ -130,6 +129,8 @@ def credential(certificate: Certificate) -> dict[str, Any]:
 
 def credential_jwt(certificate: Certificate) -> str:
     """The credential as a VC-JWT signed with the county's key."""
+    from joserfc import jwt  # here: joserfc and cryptography are seldom needed by a process
+
     key = keys.signing_key()
     body = credential(certificate)
     issued = int(certificate.issued_at.timestamp())

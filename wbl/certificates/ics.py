@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from wbl.certificates.models import Interview
 from wbl.county.settings import county
 from wbl.extensions import utcnow
+
+if TYPE_CHECKING:  # icalendar (80 modules) loads when an invitation is written
+    from icalendar import vCalAddress
 
 PRODID = "-//WBL work-based learning//Work ready interviews//EN"
 # SEQUENCE must grow with every change sent for the same UID; there is no counter column,
@@ -47,6 +50,8 @@ def organizer() -> Person:
 
 
 def _address(person: Person, *, attendee: bool) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(f"mailto:{person.email}")
     address.params["CN"] = vText(person.name)
     if attendee:
@@ -69,6 +74,8 @@ def interview_ics(
     """The invitation (``method="REQUEST"``) or cancellation (``method="CANCEL"``) text."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
+    from icalendar import Calendar, Event
+
     now = now or utcnow()
     panel = interview.panel
     calendar = Calendar()

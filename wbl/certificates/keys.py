@@ -21,13 +21,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from joserfc.errors import JoseError
-from joserfc.jwk import OKPKey
 
 from wbl.errors import DomainError
+
+if TYPE_CHECKING:  # joserfc (and cryptography) load when a key is first read or made
+    from joserfc.jwk import OKPKey
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ class SigningKeyMissing(DomainError):
 
 
 def _read(path: Path) -> OKPKey:
+    from joserfc.errors import JoseError
+    from joserfc.jwk import OKPKey
+
     try:
         key = OKPKey.import_key(path.read_bytes())
     except OSError as error:
@@ -67,6 +71,8 @@ def _read(path: Path) -> OKPKey:
 def _generate_file(path: Path) -> OKPKey:
     """Create the key file (owner read/write only). Two processes starting at once: the
     second finds the file the first wrote (O_EXCL) and reads it."""
+    from joserfc.jwk import OKPKey
+
     path.parent.mkdir(parents=True, exist_ok=True)
     key = OKPKey.generate_key("Ed25519")
     try:
@@ -91,6 +97,8 @@ def _load() -> OKPKey:
     if production:
         raise SigningKeyMissing()
     if config.get("TESTING"):
+        from joserfc.jwk import OKPKey
+
         return OKPKey.generate_key("Ed25519")
     return _generate_file(Path(current_app.instance_path) / DEV_KEY_NAME)
 

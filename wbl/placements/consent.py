@@ -11,7 +11,6 @@ import io
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from PIL import Image, UnidentifiedImageError
 
 from wbl.errors import DomainError
 from wbl.extensions import db
@@ -71,6 +70,8 @@ def clean_scan(data: bytes) -> Scan:
     kind = "JPEG" if data.startswith(b"\xff\xd8\xff") else kind
     if kind is None:
         raise BadScan("A scan must be a PDF, PNG or JPEG file, whatever its name says.")
+    from PIL import Image, UnidentifiedImageError  # here: only an upload needs Pillow
+
     try:
         with Image.open(io.BytesIO(data), formats=[kind]) as image:
             image.verify()

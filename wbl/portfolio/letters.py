@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import url_for
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
@@ -141,6 +140,8 @@ def _clean_email(value: str) -> str:
     text = value.strip()
     if not text:
         raise DomainError("Enter the recommender's e-mail address.", field="recommender_email")
+    from email_validator import EmailNotValidError, validate_email  # only forms that ask load it
+
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
