@@ -80,15 +80,17 @@ def current_index(today: date) -> matching.OfferingIndex:
     cache = _cache()
     index = cache.index
     now = time.monotonic()
+    interval = float(current_app.config["MATCHING_INDEX_CHECK_SECONDS"])
     if (
         index is not None
+        and interval > 0
         and now < cache.trusted_until
         and cache.version
         and cache.version[0] == today
     ):
-        return index  # checked a moment ago (MATCHING_INDEX_CHECK_SECONDS)
+        return index  # checked a moment ago
     version = _catalog_version(today)
-    cache.trusted_until = now + float(current_app.config["MATCHING_INDEX_CHECK_SECONDS"])
+    cache.trusted_until = now + interval
     if index is not None and cache.version == version:
         return index
     if index is None:  # the worker's first: there is nothing to serve yet

@@ -586,6 +586,10 @@ def _student_row(row: Sequence[Any]) -> StudentRow:
     )
 
 
+def _without_student(statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    return statement.with_only_columns(*list(statement.selected_columns)[1:])
+
+
 def _totals(student_ids: Select[int], q: str) -> Select[*tuple[Any, ...]]:
     """How many students match, and their placements, events and hours together."""
     people = _people(student_ids, q).cte("people")
@@ -594,8 +598,10 @@ def _totals(student_ids: Select[int], q: str) -> Select[*tuple[Any, ...]]:
     placements = _placement_count(ids).with_only_columns(
         func.count(Placement.id).label("placements")
     )
-    hours = _hour_sums(ids).subquery("hours")
-    events = _events_attended(ids).subquery("events")
+    # Over every student at once: the per-student column goes (PostgreSQL refuses an
+    # ungrouped column beside aggregates).
+    hours = _without_student(_hour_sums(ids)).subquery("hours")
+    events = _without_student(_events_attended(ids)).subquery("events")
     return select(
         counted.c.n,
         placements.scalar_subquery(),

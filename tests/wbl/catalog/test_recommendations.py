@@ -296,3 +296,7 @@ def test_a_worker_asks_for_the_fingerprint_at_most_every_few_seconds(
     assert current_index(today + timedelta(days=1)) is not first  # a new day is always asked
     recommendations._cache().trusted_until = 0.0  # the interval is over
     assert current_index(today) is not first
+    trusted = current_index(today)
+    monkeypatch.setitem(app.config, "MATCHING_INDEX_CHECK_SECONDS", 0.0)  # back to asking always
+    make_offering(title="Shadow a baker")
+    assert current_index(today) is not trusted  # whatever an earlier interval promised
