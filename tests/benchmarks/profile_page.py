@@ -38,7 +38,16 @@ from wbl.demo.services import DEMO_PASSWORD, seed_demo
 from wbl.extensions import db
 
 
-def _app(path: Path, fresh: bool):  # type: ignore[no-untyped-def]
+def _app(path: Path, fresh: bool, url: str | None = None):  # type: ignore[no-untyped-def]
+    if url:  # a database built already (say, by bench_load.py with BENCH_DATABASE_URL)
+
+        class Given(DevelopmentConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            UPLOAD_FOLDER = f"{path.parent}/uploads"
+            WTF_CSRF_ENABLED = False
+
+        return create_app(Given)
+
     class Config(DevelopmentConfig):
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{path}"
         UPLOAD_FOLDER = f"{path.parent}/uploads"
@@ -68,6 +77,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="pstats sort key")
     parser.add_argument("--sql", action="store_true", help="print every statement")
     parser.add_argument("--callers", help="also print who calls the functions matching this")
+    parser.add_argument("--url", help="a demo county already built in this database instead")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--fresh", action="store_true", help="build the demo database again")
     parser.add_argument(
@@ -75,7 +85,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    app = _app(args.db, args.fresh)
+    app = _app(args.db, args.fresh, args.url)
     with app.app_context():
         school_id = db.session.scalar(
             select(User.school_id).where(User.email == "teacher@demo.wbl.example.org")

@@ -19,7 +19,7 @@ aggregate queries, whatever the number of students.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
@@ -27,9 +27,9 @@ from typing import Any
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     ScalarSelect,
     Select,
-    Subquery,
     and_,
     case,
     exists,
@@ -53,8 +53,9 @@ from wbl.extensions import db, utcnow
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, EventAttendance, HourEntry
 from wbl.imports.writing import csv_bytes
-from wbl.pagination import paginate_rows
+from wbl.pagination import PageInfo, paginate_rows
 from wbl.placements.models import Placement, PlacementStatus
+from wbl.reference.models import ExperienceKind
 from wbl.schools.models import ClassSection, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, staff_sees_school, teaches_at
 from wbl.students.models import StudentProfile
@@ -712,7 +713,7 @@ class HoursTable:
 
     rows: list[HoursRow]
     total: HoursRow
-    page: Pagination | None = None  # a paged table's page
+    page: PageInfo | None = None  # a paged table's page
 
     @classmethod
     def whole(cls, rows: list[HoursRow]) -> HoursTable:
@@ -791,20 +792,22 @@ class _ReportScope:
             )
         return cls(entries, events)
 
-    def hours_by(
-        self, entry_key: Any, entry_name: Any, event_key: Any, event_name: Any
-    ) -> Subquery:
-        """Confirmed, pending and class-event minutes by one grouping (partner, school or
-        type), one row per group with any time: entries and events each grouped, then
-        together. Every grouping covers the same entries and events (the same joins), so
-        each adds up to the same totals."""
+    def hours_grouped(self) -> CompoundSelect[*tuple[Any, ...]]:
+        """Confirmed, pending and class-event minutes by partner, school and experience type
+        together, in one statement: entries and events each grouped by the three, one after
+        the other. The report adds them up by each grouping in Python (a few hundred rows for
+        a county), so every grouping covers the same entries and events and adds up to the
+        same totals."""
         entries = (
             select(
-                entry_key.label("key"),
-                entry_name.label("name"),
-                _sum_status(EntryStatus.CONFIRMED).label("confirmed"),
-                _sum_status(EntryStatus.PENDING).label("pending"),
-                literal(0).label("event_minutes"),
+                Partner.id,
+                Partner.name,
+                School.id,
+                School.name,
+                Offering.kind,
+                _sum_status(EntryStatus.CONFIRMED),
+                _sum_status(EntryStatus.PENDING),
+                literal(0),
             )
             .select_from(HourEntry)
             .join(Placement, Placement.id == HourEntry.placement_id)
@@ -813,12 +816,15 @@ class _ReportScope:
             .join(StudentProfile, StudentProfile.id == HourEntry.student_id)
             .join(School, School.id == StudentProfile.school_id)
             .where(*self.entries)
-            .group_by(entry_key, entry_name)
+            .group_by(Partner.id, Partner.name, School.id, School.name, Offering.kind)
         )
         events = (
             select(
-                event_key.label("key"),
-                event_name.label("name"),
+                Partner.id,
+                Partner.name,
+                School.id,
+                School.name,
+                EventRequest.kind,
                 literal(0),
                 literal(0),
                 func.coalesce(func.sum(EventAttendance.minutes), 0),
@@ -830,32 +836,47 @@ class _ReportScope:
             .join(StudentProfile, StudentProfile.id == EventAttendance.student_id)
             .join(School, School.id == StudentProfile.school_id)
             .where(*self.events)
-            .group_by(event_key, event_name)
+            .group_by(Partner.id, Partner.name, School.id, School.name, EventRequest.kind)
         )
-        both = union_all(entries, events).subquery("both")
-        confirmed = func.sum(both.c.confirmed)
-        pending = func.sum(both.c.pending)
-        minutes = func.sum(both.c.event_minutes)
-        return (
-            select(
-                both.c.key,
-                both.c.name,
-                confirmed.label("confirmed"),
-                pending.label("pending"),
-                minutes.label("event_minutes"),
+        return union_all(entries, events)
+
+
+@dataclass(slots=True)
+class _Groupings:
+    """The report's three groupings, added up from ``hours_grouped``'s rows."""
+
+    partners: dict[int, HoursRow] = field(default_factory=dict)
+    schools: dict[int, HoursRow] = field(default_factory=dict)
+    kinds: dict[str, HoursRow] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: Iterable[Sequence[Any]], kind_names: dict[str, str]) -> _Groupings:
+        groupings = cls()
+        for partner_id, partner, school_id, school, kind, confirmed, pending, minutes in rows:
+            code = ExperienceKind(kind).value
+            targets: tuple[tuple[dict[Any, HoursRow], object, str], ...] = (
+                (groupings.partners, partner_id, partner),
+                (groupings.schools, school_id, school),
+                (groupings.kinds, code, kind_names.get(code, code)),
             )
-            .group_by(both.c.key, both.c.name)
-            .having(or_(confirmed != 0, pending != 0, minutes != 0))
-            .subquery("grouped")
-        )
+            for group, key, name in targets:
+                row = group.get(key)
+                if row is None:
+                    row = group[key] = HoursRow(str(key), name)
+                row.confirmed += int(confirmed)
+                row.pending += int(pending)
+                row.event_minutes += int(minutes)
+        return groupings
+
+    @staticmethod
+    def by_name(group: dict[Any, HoursRow]) -> list[HoursRow]:
+        """The rows with any time, by name (then key), as the report lists them."""
+        rows = [r for r in group.values() if r.confirmed or r.pending or r.event_minutes]
+        return sorted(rows, key=lambda r: (r.name.casefold(), _natural(r.key)))
 
 
-def _hours_rows(rows: Iterable[Sequence[Any]]) -> list[HoursRow]:
-    return [HoursRow(str(key), name, c, p, m) for key, name, c, p, m in rows]
-
-
-def _by_name(grouped: Subquery) -> Select[*tuple[Any, ...]]:
-    return select(grouped).order_by(func.lower(grouped.c.name), grouped.c.key)
+def _natural(key: str) -> tuple[int, str]:
+    return (int(key), "") if key.isdigit() else (0, key)
 
 
 def hours_report(
@@ -876,32 +897,19 @@ def hours_report(
     and no flagged placements, for the CSV); schools and types, a few, all at once. The
     totals are over everything: the types' rows add up to every partner's too."""
     period = period.check()
-    scope = _ReportScope.of(actor, period)
-    by_school = HoursTable.whole(
-        _hours_rows(
-            db.session.execute(
-                _by_name(scope.hours_by(School.id, School.name, School.id, School.name))
-            )
-        )
+    groupings = _Groupings.of(
+        db.session.execute(_ReportScope.of(actor, period).hours_grouped()), kind_names
     )
-    kinds = scope.hours_by(Offering.kind, Offering.kind, EventRequest.kind, EventRequest.kind)
-    kind_rows = [
-        HoursRow(kind.value, kind_names.get(kind.value, kind.value), c, p, m)
-        for kind, _, c, p, m in db.session.execute(select(kinds))
-    ]
-    by_kind = HoursTable.whole(sorted(kind_rows, key=lambda r: (r.name.casefold(), r.key)))
-    partners = _by_name(scope.hours_by(Partner.id, Partner.name, Partner.id, Partner.name))
+    by_school = HoursTable.whole(groupings.by_name(groupings.schools))
+    by_kind = HoursTable.whole(groupings.by_name(groupings.kinds))
+    partners = groupings.by_name(groupings.partners)
     if every_partner:
-        by_partner = HoursTable(_hours_rows(db.session.execute(partners)), by_kind.total)
+        by_partner = HoursTable(partners, by_kind.total)
         return HoursReport(period, by_partner, by_school, by_kind, [], None)
-    counted = db.session.scalar(select(func.count()).select_from(partners.subquery())) or 0
-    page = paginate_rows(
-        lambda limit, offset: partners.limit(limit).offset(offset),
-        page=partner_page,
-        per_page=REPORT_PER_PAGE,
-        total=counted,
+    page = PageInfo.clamp(partner_page, REPORT_PER_PAGE, len(partners))
+    by_partner = HoursTable(
+        partners[page.offset : page.offset + page.per_page], by_kind.total, page
     )
-    by_partner = HoursTable(_hours_rows(page.items), by_kind.total, page)
     stale = stale_placements(actor, today or local_today(), page=stale_page)
     return HoursReport(
         period, by_partner, by_school, by_kind, [_stale_row(r) for r in stale.items], stale
