@@ -187,7 +187,47 @@ def seed_demo(
         )
     _refuse_clashes()
     with _gc_paused():
-        return _load(seed, roster_folder)
+        started = time.perf_counter()
+        seed_reference()  # its own use case: commits the sectors, pathways and outcomes we use
+        reference = _load_reference()
+        # Not for secrets: a seeded generator is the point (the same seed, the same county).
+        plan = _make_plan(random.Random(seed), reference)  # noqa: S311
+        try:
+            # The demo county names itself; a real county's administrator does (County settings).
+            write_settings(
+                name=DEMO_COUNTY_NAME,
+                timezone=DEMO_TIMEZONE,
+                base_url=current_app.config["BASE_URL"],
+            )
+            user_ids = _write(plan, reference)
+            catalog_rng = random.Random(seed + 1)  # noqa: S311 - as above
+            add_catalog_extras(catalog_rng, ANCHOR)
+            classes = _plan_classes(catalog_rng, plan)
+            roster_rng = random.Random(seed + 11)  # noqa: S311 - as above
+            _import_roster(plan, classes, roster_rng, roster_folder)
+            _write_rostered(plan, reference, user_ids)
+            add_class_events(ANCHOR, DEMO_DOMAIN)
+            add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+            add_applications(random.Random(seed + 2), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+            add_fall(random.Random(seed + 4), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+            add_work_ready(random.Random(seed + 5), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+            add_externships(random.Random(seed + 9), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+            add_credentials(random.Random(seed + 6), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
+            add_pathway_rules()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        summary = plan.summary(seed)
+        log.info(
+            "demo county loaded: seed=%s partners=%s offerings=%s students=%s in %.1f s",
+            seed,
+            summary.partners,
+            summary.offerings,
+            summary.students,
+            time.perf_counter() - started,
+        )
+        return summary
 
 
 @contextmanager
@@ -204,48 +244,6 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
-
-
-def _load(seed: int, roster_folder: Path | None) -> DemoSummary:
-    started = time.perf_counter()
-    seed_reference()  # its own use case: commits the sectors, pathways and outcomes we use
-    reference = _load_reference()
-    # Not for secrets: a seeded generator is the point (the same seed, the same county).
-    plan = _make_plan(random.Random(seed), reference)  # noqa: S311
-    try:
-        # The demo county names itself; a real county's administrator does (County settings).
-        write_settings(
-            name=DEMO_COUNTY_NAME, timezone=DEMO_TIMEZONE, base_url=current_app.config["BASE_URL"]
-        )
-        user_ids = _write(plan, reference)
-        catalog_rng = random.Random(seed + 1)  # noqa: S311 - as above
-        add_catalog_extras(catalog_rng, ANCHOR)
-        classes = _plan_classes(catalog_rng, plan)
-        roster_rng = random.Random(seed + 11)  # noqa: S311 - as above
-        _import_roster(plan, classes, roster_rng, roster_folder)
-        _write_rostered(plan, reference, user_ids)
-        add_class_events(ANCHOR, DEMO_DOMAIN)
-        add_readiness(random.Random(seed + 3), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
-        add_applications(random.Random(seed + 2), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
-        add_fall(random.Random(seed + 4), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
-        add_work_ready(random.Random(seed + 5), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
-        add_externships(random.Random(seed + 9), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
-        add_credentials(random.Random(seed + 6), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
-        add_pathway_rules()
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    summary = plan.summary(seed)
-    log.info(
-        "demo county loaded: seed=%s partners=%s offerings=%s students=%s in %.1f s",
-        seed,
-        summary.partners,
-        summary.offerings,
-        summary.students,
-        time.perf_counter() - started,
-    )
-    return summary
 
 
 def _refuse_clashes() -> None:
