@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
 from wbl.auth.models import User
@@ -189,12 +189,20 @@ def partner_choices(actor: User) -> list[SelectChoice]:
     return [SelectChoice(row.id, row.name) for row in rows]
 
 
+# The queue shows the partner's and the proposer's names: both in the offering's statement
+# (many-to-one), and not the proposers' roles, which every User load would otherwise add.
+_PROPOSER_AND_PARTNER = (
+    joinedload(Offering.partner),
+    joinedload(Offering.proposed_by).lazyload(User.roles),
+)
+
+
 def pending_proposals() -> list[Offering]:
     return list(
         db.session.scalars(
             select(Offering)
             .where(Offering.status == OfferingStatus.PENDING)
-            .options(selectinload(Offering.partner), selectinload(Offering.proposed_by))
+            .options(*_PROPOSER_AND_PARTNER)
             .order_by(Offering.updated_at, Offering.id)
         )
     )
@@ -206,8 +214,8 @@ def pending_changes() -> list[OfferingChange]:
             select(OfferingChange)
             .where(OfferingChange.status == ChangeStatus.PENDING)
             .options(
-                selectinload(OfferingChange.offering).selectinload(Offering.partner),
-                selectinload(OfferingChange.proposed_by),
+                joinedload(OfferingChange.offering).joinedload(Offering.partner),
+                joinedload(OfferingChange.proposed_by).lazyload(User.roles),
             )
             .order_by(OfferingChange.created_at, OfferingChange.id)
         )

@@ -317,3 +317,32 @@ def test_the_staff_offerings_list_finds_each_word_in_the_title_or_the_partners_n
     )
     assert "Clinic day" in html
     assert "Nursing assistant shadow" not in html
+
+
+def test_the_review_queue_runs_the_same_statements_for_2_or_12_proposals(
+    client, login_as, count_queries
+) -> None:
+    """Each proposal's partner and proposer come in its own statement; the proposers' roles
+    are not loaded (issue 17: the queue ran ten statements for the demo county, now three)."""
+    login_as(make_user(roles={Role.STAFF}))
+
+    def statements_for(n: int) -> int:
+        for i in range(n):
+            employer = make_employer()
+            offering = make_offering(title=f"Proposal {n}-{i}", status=OfferingStatus.PENDING)
+            offering.proposed_by = employer
+            published = make_offering(title=f"Changed {n}-{i}")
+            db.session.add(
+                OfferingChange(offering=published, proposed_by=employer, changes={"capacity": 3})
+            )
+        db.session.flush()
+        db.session.expire_all()  # as a request's fresh session finds them
+        with count_queries() as counter:
+            body = client.get("/catalog/review").get_data(as_text=True)
+        assert f"Proposal {n}-{n - 1}" in body
+        assert f"Changed {n}-{n - 1}" in body
+        return counter.count
+
+    few = statements_for(2)
+    assert few == statements_for(12)
+    assert few <= 4  # the account, the proposals, the changes (and a savepoint's worth)
