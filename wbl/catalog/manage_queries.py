@@ -28,11 +28,6 @@ COMPLIANCE_WARNING_DAYS = 30
 LOGO_READ_LIMIT = 1024 * 1024 + 1  # one byte over the limit is enough to say it is too big
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @dataclass(frozen=True, slots=True)
 class PartnerFilters:
     q: str = ""
@@ -53,7 +48,7 @@ def _needs_attention(today: date) -> ColumnElement[bool]:
 def partners_for_staff(filters: PartnerFilters, today: date) -> Select[Partner]:
     query = select(Partner).options(selectinload(Partner.sector)).order_by(Partner.name)
     if filters.q:
-        query = query.where(func.lower(Partner.name).like(_like(filters.q), escape="\\"))
+        query = query.where(func.lower(Partner.name).contains(filters.q.lower(), autoescape=True))
     if filters.sector_id:
         query = query.where(Partner.sector_id == filters.sector_id)
     if filters.state == "active":

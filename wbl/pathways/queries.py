@@ -83,14 +83,8 @@ def school_students(
     if grade is not None:
         query = query.where(StudentProfile.grade == grade)
     if name:
-        query = query.where(func.lower(User.full_name).like(_contains(name), escape="\\"))
+        query = query.where(func.lower(User.full_name).contains(name.lower(), autoescape=True))
     return query
-
-
-def _contains(text: str) -> str:
-    """A LIKE pattern for "contains ``text``" (its own ``%`` and ``_`` match themselves)."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def school_classes_and_grades(school_id: int) -> tuple[list[int], list[int]]:
