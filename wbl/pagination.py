@@ -69,8 +69,7 @@ def paginate_rows(
     statement, for the page's rows. ``rows(limit, offset)`` builds it, so that the limit
     may go inside (say, to aggregate only the page's students). The page is held to 1..the
     last page, as ``paginate`` does."""
-    last = max(math.ceil(total / per_page), 1)
-    wanted = min(max(page or 1, 1), last)
+    wanted = PageInfo.clamp(page, per_page, total).page
     return _RowPagination(
         page=wanted, per_page=per_page, max_per_page=None, error_out=False, rows=rows, total=total
     )
