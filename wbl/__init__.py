@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 
 from flask import Flask, Response
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from config import Config
 
@@ -51,6 +54,23 @@ def _register_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
+SQLITE_BUSY_MS = 30_000
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+
+
+def _wait_for_sqlite_locks() -> None:
+    """On SQLite, a writer waits up to 30 s for another process's write to end (the driver's
+    default is 5 s): the web workers and the scheduler share the file (``make run`` starts
+    both), and a busy machine could otherwise turn a short wait into "database is locked".
+    Every engine of the process, the scheduler's job store's too."""
+    if not event.contains(Engine, "connect", _on_sqlite_connect):
+        event.listen(Engine, "connect", _on_sqlite_connect)
+
+
 def _register_extensions(app: Flask) -> None:
     import wbl.models  # noqa: F401 - registers every table on the metadata
     from wbl.auth import oidc, throttle
@@ -58,6 +78,7 @@ def _register_extensions(app: Flask) -> None:
     from wbl.extensions import bootstrap, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    _wait_for_sqlite_locks()
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
