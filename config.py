@@ -126,6 +126,10 @@ class Config:
     MATCHING_INDEX_FOLDER = os.environ.get(
         "WBL_MATCHING_INDEX_FOLDER", str(INSTANCE_DIR / "matching-index")
     )
+    # With a shared folder, the index is built by a process of its own, so no web worker
+    # keeps the build's libraries (scikit-learn, SciPy) in memory; seconds it may take.
+    MATCHING_INDEX_BUILD_PROCESS = True
+    MATCHING_INDEX_BUILD_TIMEOUT = float(os.environ.get("WBL_MATCHING_INDEX_BUILD_TIMEOUT", "300"))
 
     # Locations come from the packaged ZIP table; GEOCODER=nominatim adds street addresses.
     GEOCODER = os.environ.get("GEOCODER", "")
@@ -158,6 +162,7 @@ class TestingConfig(Config):
     COUNTY_CACHE_SECONDS = 24 * 60 * 60  # the tests refresh it (tests/conftest.py)
     MATCHING_INDEX_IN_BACKGROUND = False  # built in place: the test's transaction sees the change
     MATCHING_INDEX_FOLDER = ""  # each test's own index (tests of the shared files set one)
+    MATCHING_INDEX_BUILD_PROCESS = False  # another process cannot see a test's transaction
     MATCHING_INDEX_CHECK_SECONDS = 0.0  # every request asks: a test's change is seen at once
     SERVER_NAME = None
     PREFERRED_URL_SCHEME = "http"

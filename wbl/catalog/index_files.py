@@ -12,6 +12,10 @@ The files are pickles: they are written by this server's own processes into a fo
 its account may open (mode 0700), and a file that cannot be read back (a damaged file, or
 one from another version of the code) is built again, never an error. An empty
 ``MATCHING_INDEX_FOLDER`` keeps each worker's index to itself (the tests' default).
+
+The index is built in a process of its own (``build_in_own_process``: this module run with
+``python -m``), which writes the file and exits: building needs scikit-learn and SciPy (some
+60 MB), loading the file needs neither, so no web worker keeps them in memory.
 """
 
 from __future__ import annotations
@@ -21,9 +25,13 @@ import hashlib
 import logging
 import os
 import pickle
+import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,3 +117,58 @@ def _forget_old(shared: Path) -> None:
     files = sorted(shared.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in files[KEEP:]:
         old.unlink(missing_ok=True)
+
+
+def build_in_own_process(path: Path, today: date) -> bool:
+    """Build today's index of the published catalog in a new interpreter with this app's
+    settings, written to ``path``; False (and a warning) when that process failed."""
+    settings = _picklable_settings(current_app.config)
+    root = Path(current_app.root_path).parent  # where ``wbl`` and ``config`` are imported from
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", __name__],
+            input=pickle.dumps((settings, str(path), today)),
+            cwd=root,
+            timeout=float(current_app.config["MATCHING_INDEX_BUILD_TIMEOUT"]),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        log.warning("the matching index process took too long; building it here")
+        return False
+    if done.returncode != 0:
+        log.warning("the matching index process failed (%s); building it here", done.returncode)
+        return False
+    log.info("matching index written by its own process in %.2f s", time.perf_counter() - started)
+    return True
+
+
+def _picklable_settings(config: Mapping[str, object]) -> dict[str, object]:
+    settings = {}
+    for name, value in config.items():
+        if not name.isupper():
+            continue
+        try:
+            pickle.dumps(value)
+        except Exception:  # noqa: S112 - a setting the build does not need (an object)
+            continue
+        settings[name] = value
+    return settings
+
+
+def _main() -> None:
+    """``python -m wbl.catalog.index_files``: the builder's side of ``build_in_own_process``
+    (the app's settings, the file and the day come pickled on standard input)."""
+    from config import Config
+    from wbl import create_app
+    from wbl.catalog.recommendations import build_to_file
+
+    settings, path, today = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our parent
+    app = create_app(type("BuilderConfig", (Config,), settings))
+    with app.app_context():
+        build_to_file(Path(path), today)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    _main()

@@ -8,15 +8,16 @@ catalog changed (or the calendar day did, because
 deadlines and ages move with it), the request is served from the index it has, and a
 background thread builds the new one, which the next requests use once it is ready. A
 server's workers share what they build (``wbl.catalog.index_files``): the first to need a
-catalog's index builds and writes it, the others load it. A web server starts building (or
+catalog's index has a process of its own build and write it (so scikit-learn never enters a
+web worker), the others load it. A web server starts building (or
 loading) its index when it starts (``warm_up``, called by ``wsgi.py``), so a student's first
 request finds it ready or under way. What must be fresh is checked on the live rows: an
 offering that closed or filled since the index was built is left out of the
 recommendations.
 
-TODO(issue 17): the workers share the build, not the memory: each one holds its own copy.
-Memory-mapping the index's arrays would need them apart from its Python objects (the
-offerings, the text model's vocabulary).
+The workers share the build, not the memory: each one holds its own copy (a few MB for the
+demo county). Memory-mapping the index's arrays would need them apart from its Python
+objects (the offerings, the text model's vocabulary).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -127,10 +129,19 @@ def _build_or_load(today: date, version: tuple[object, ...]) -> matching.Offerin
     path = index_files.file_for(shared, version)
     with index_files.one_builder(shared):
         index = index_files.load(path)
+        by_process = current_app.config["MATCHING_INDEX_BUILD_PROCESS"]
+        if index is None and by_process and index_files.build_in_own_process(path, today):
+            index = index_files.load(path)
         if index is None:
-            index = _build(today)
-            index_files.save(path, index)
+            index = build_to_file(path, today)
         return index
+
+
+def build_to_file(path: Path, today: date) -> matching.OfferingIndex:
+    """Build today's index and write it for the other workers (``index_files``)."""
+    index = _build(today)
+    index_files.save(path, index)
+    return index
 
 
 def warm_up(app: Flask) -> None:

@@ -300,3 +300,52 @@ def test_a_worker_asks_for_the_fingerprint_at_most_every_few_seconds(
     monkeypatch.setitem(app.config, "MATCHING_INDEX_CHECK_SECONDS", 0.0)  # back to asking always
     make_offering(title="Shadow a baker")
     assert current_index(today) is not trusted  # whatever an earlier interval promised
+
+
+def test_a_server_builds_the_index_in_a_process_of_its_own(tmp_path) -> None:
+    """With a shared folder (as in production) a worker asks a new interpreter to build and
+    write the index, and only loads it: scikit-learn never enters the web worker."""
+    root = Path(__file__).resolve().parents[3]
+    script = f"""
+import sys
+from config import TestingConfig
+from tests.support.database import prepare_database
+from wbl import create_app
+from wbl.extensions import db
+
+class Config(TestingConfig):
+    SQLALCHEMY_DATABASE_URI = {f"sqlite:///{tmp_path / 'wbl.sqlite'}"!r}
+    MATCHING_INDEX_FOLDER = {str(tmp_path / "matching-index")!r}
+    MATCHING_INDEX_BUILD_PROCESS = True
+
+app = create_app(Config)
+with app.app_context():
+    prepare_database(app)
+    from tests.support.builders import make_offering
+    make_offering(title="Shadow a farrier")
+    db.session.commit()
+    from wbl.catalog import recommendations
+    from wbl.clock import local_today
+    index = recommendations.rebuild_index(local_today())
+    print("offerings", len(index), "sklearn", "sklearn" in sys.modules)
+"""
+    result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "offerings 1 sklearn False" in result.stdout
+    assert "written by its own process" in result.stderr
+    assert len(list((tmp_path / "matching-index").glob("*.index"))) == 1
+
+
+def test_when_the_builder_process_fails_the_worker_builds_the_index_itself(
+    app, shared_folder, monkeypatch, caplog
+) -> None:
+    today = local_today()
+    student = make_student()
+    offering = make_offering(title="Shadow a farrier")
+    monkeypatch.setitem(app.config, "MATCHING_INDEX_BUILD_PROCESS", True)
+    monkeypatch.setitem(app.config, "MATCHING_INDEX_BUILD_TIMEOUT", 0.001)  # it cannot finish
+    assert [r.offering.id for r in recommendations_for(student, today)] == [offering.id]
+    assert "took too long; building it here" in caplog.text
+    assert len(list(shared_folder.glob("*.index"))) == 1  # written for the other workers
