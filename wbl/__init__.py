@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
     from wbl.reference.views import bp as reference_bp
+    from wbl.reporting.views import bp as reporting_bp
     from wbl.reviews.views import bp as reviews_bp
     from wbl.roster.views import bp as roster_bp
     from wbl.rounds.views import bp as rounds_bp
@@ -157,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
         credentials_bp,
         pathways_bp,
         incentives_bp,
+        reporting_bp,
         externships_bp,
         signup_bp,
     ):
@@ -225,6 +227,7 @@ def _register_cli(app: Flask) -> None:
     from wbl.demo.cli import seed_demo_command
     from wbl.jobs.cli import jobs_cli, scheduler_command, serve_command
     from wbl.placements.cli import placements_cli
+    from wbl.reporting.cli import report_cli
     from wbl.roster.cli import roster_cli
     from wbl.rounds.cli import rounds_cli
     from wbl.seeding import seed_reference_command
@@ -237,6 +240,7 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(serve_command)
     app.cli.add_command(rounds_cli)
+    app.cli.add_command(report_cli)
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(roster_cli)

@@ -50,6 +50,7 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
+from wbl.reporting.models import OfferingReporting, ReportingCode
 from wbl.reviews.models import (
     PortfolioSubmission,
     ReviewAssignment,
@@ -104,6 +105,7 @@ __all__ = [
     "JobRun",
     "Offering",
     "OfferingChange",
+    "OfferingReporting",
     "OutboxMessage",
     "Partner",
     "PartnerContact",
@@ -120,6 +122,7 @@ __all__ = [
     "ProgramYear",
     "ReadinessRecord",
     "Recommendation",
+    "ReportingCode",
     "ReviewAssignment",
     "ReviewResolution",
     "ReviewScore",

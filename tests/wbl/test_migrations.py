@@ -240,6 +240,7 @@ COMMITTED_REVISIONS = {
     "0023_outbox_html.py": "91cd31c803506dc1",
     "0024_catalog_full_text.py": "5db0ac22cfc07759",
     "0025_catalog_places.py": "f36597c11a5309c2",
+    "0026_state_reporting.py": "38eab84c5fe59c41",
 }
 
 
