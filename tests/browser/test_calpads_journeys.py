@@ -123,8 +123,10 @@ def test_staff_check_the_wblr_file_and_download_it(page: Page, setup: Setup) -> 
     expect(problems).to_contain_text("Nina Nossid")
     expect(problems).to_contain_text("No SSID: the roster gave this student none.")
     expect(problems.get_by_role("link", name="See the student")).to_be_visible()
-    records = page.get_by_role("region", name="Records in the file", exact=False)
-    expect(records.locator("tbody tr")).to_have_count(4)
+    in_file = page.get_by_role("region", name="In the file, by school and type", exact=False)
+    expect(in_file.locator("tbody tr")).to_have_count(2)  # internships, online projects
+    expect(in_file.locator("tbody tr").first).to_contain_text("Internship")
+    expect(in_file.locator("tbody tr").first).to_contain_text("16")  # 2 × 8 hours
     check(page, "calpads-wblr")
 
     with page.expect_download() as download_info:

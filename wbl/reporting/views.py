@@ -21,6 +21,7 @@ from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound, field_error
 from wbl.extensions import db
 from wbl.http import db_int
+from wbl.pagination import PageInfo, page_number
 from wbl.reporting import layout, services
 from wbl.reporting.forms import OfferingReportingForm, WblrFilterForm, codes_form, field_name
 from wbl.reporting.wblr import BadYear, Fix, Record, SchoolYear, build_report, codes, year_of
@@ -28,6 +29,7 @@ from wbl.schools.models import District
 from wbl.scopes import in_staff_district, is_county_wide
 
 bp = Blueprint("reporting", __name__, url_prefix="/reports")
+PROBLEMS_PER_PAGE = 50
 
 
 def _district_arg() -> int | None:
@@ -89,10 +91,18 @@ def wblr() -> ResponseReturnValue:
     args: dict[str, Any] = {"year": year}
     if district_id is not None:
         args["district"] = district_id
+    left_out = report.left_out if report else ()
+    problems = PageInfo.clamp(
+        request.args.get("page", type=page_number), PROBLEMS_PER_PAGE, len(left_out)
+    )
     return render_template(
         "reporting/wblr.html",
         form=form,
         report=report,
+        left_out=left_out,
+        problems=problems,
+        problems_shown=left_out[problems.offset : problems.offset + problems.per_page],
+        summary=report.by_school_and_type() if report else [],
         args=args,
         fix_link=fix_link,
         layout=layout,

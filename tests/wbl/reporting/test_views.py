@@ -234,3 +234,23 @@ def test_the_command_writes_the_file_or_says_why_not(app: Flask, tmp_path: Path)
     assert written.exit_code == 0
     assert "Wrote 3 WBLR records for 2026-2027" in written.stdout
     assert "(1 left out: listed above)" in written.stdout
+
+
+def test_the_validation_report_is_paged(
+    app: Flask, client: FlaskClient, login_as: Callable[[User], User]
+) -> None:
+    school = calpads_school()
+    offering = reported_offering()
+    for n in range(55):
+        student = rostered_student(school=school, ssid="", name=f"Nossid {n:02d}")
+        placed(student, offering, [Hours(date(2026, 9, 1), 60)])
+    login_as(make_user(roles={Role.STAFF}))
+
+    first = client.get(PAGE, query_string={"year": "2026-2027"}).get_data(as_text=True)
+    second = client.get(PAGE, query_string={"year": "2026-2027", "page": 2}).get_data(as_text=True)
+
+    assert "records that cannot be reported (55)" in first
+    assert "1–50 of 55" in first
+    assert "51–55 of 55" in second
+    assert first.count("No SSID: the roster gave") == 50
+    assert second.count("No SSID: the roster gave") == 5
