@@ -191,18 +191,26 @@ def whole_hours(minutes: int) -> int:
     return (minutes + 30) // 60
 
 
+_KEYS = tuple(field.key for field in FIELDS)
+_LIMITS = tuple(field.max_length for field in FIELDS)
+
+
 def render_line(values: Mapping[str, str]) -> str:
     """One record, fields in the specification's order. A value never carries the delimiter
-    or a line break (they would shift every later field)."""
-    cells = []
-    for field in FIELDS:
-        value = values.get(field.key, "")
-        if DELIMITER in value or "\n" in value or "\r" in value:
-            raise ValueError(f"{field.name}: a value cannot contain ^ or a line break")
-        if len(value) > field.max_length:
-            raise ValueError(f"{field.name}: longer than {field.max_length} characters")
-        cells.append(value)
-    return DELIMITER.join(cells)
+    or a line break (they would shift every later field), nor more than its field holds."""
+    cells = [values.get(key, "") for key in _KEYS]
+    line = DELIMITER.join(cells)
+    if line.count(DELIMITER) != len(FIELDS) - 1 or "\n" in line or "\r" in line:
+        field = next(
+            f
+            for f, c in zip(FIELDS, cells, strict=True)
+            if DELIMITER in c or "\n" in c or "\r" in c
+        )
+        raise ValueError(f"{field.name}: a value cannot contain ^ or a line break")
+    for field, cell, limit in zip(FIELDS, cells, _LIMITS, strict=True):
+        if len(cell) > limit:
+            raise ValueError(f"{field.name}: longer than {limit} characters")
+    return line
 
 
 def render_file(records: Iterable[Mapping[str, str]]) -> bytes:
