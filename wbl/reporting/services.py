@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
@@ -20,6 +20,7 @@ from wbl.extensions import atomic, db
 from wbl.reporting import layout
 from wbl.reporting.models import OfferingReporting, ReportingCode
 from wbl.reporting.wblr import NothingToReport, SchoolYear, WblrReport, build_report
+from wbl.schools.models import ClassSection
 from wbl.scopes import is_county_wide, is_staff
 
 
@@ -126,6 +127,19 @@ def offering_reporting(actor: User, offering_id: int) -> tuple[Offering, Offerin
         certificated_supervised=False,
     )
     return offering, facts
+
+
+def rostered_courses(limit: int = 500) -> list[tuple[str, str]]:
+    """The state course codes of the rostered classes (OneRoster courses), with a title
+    each: what staff pick the embedded course from. One statement; capped for the page."""
+    rows = db.session.execute(
+        select(ClassSection.course_code, func.min(ClassSection.course_title))
+        .where(ClassSection.course_code != "", ClassSection.active.is_(True))
+        .group_by(ClassSection.course_code)
+        .order_by(ClassSection.course_code)
+        .limit(limit)
+    ).all()
+    return [(code, title) for code, title in rows]
 
 
 def course_code_problem(code: str) -> str | None:

@@ -188,6 +188,10 @@ def offering(offering_id: int) -> ResponseReturnValue:
         else:
             flash(f"Saved the state reporting facts of {found.title}.", "success")
             return redirect(url_for("reporting.offering", offering_id=offering_id))
-    return render_template("reporting/offering.html", offering=found, form=form), (
-        422 if form.errors else 200
-    )
+    form.state_course_code.render_kw = {"list": "course-codes", "autocomplete": "off"}
+    return render_template(
+        "reporting/offering.html",
+        offering=found,
+        form=form,
+        courses=services.rostered_courses(),
+    ), (422 if form.errors else 200)

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.support.builders import make_district, make_user
+from tests.support.builders import make_class_section, make_district, make_user
 from tests.support.wblr_data import (
     Hours,
     calpads_school,
@@ -92,6 +92,17 @@ def test_the_fix_link_for_a_course_code_leads_to_a_form_that_fixes_it(
         as_text=True
     )
 
+    school = calpads_school()
+    teacher = make_user(roles={Role.TEACHER}, school=school)
+    make_class_section(teacher=teacher).course_code = "7010"
+    retired = make_class_section(teacher=teacher)
+    retired.course_code, retired.active = "7999", False
+    db.session.flush()
+    form_page = client.get(url).get_data(as_text=True)
+    assert '<option value="7010">' in form_page  # the roster's courses are suggested
+    assert '<option value="7999">' not in form_page
+    offering_page = client.get(f"/offerings/{offering.id}").get_data(as_text=True)
+    assert f'href="{url}"' in offering_page  # staff reach it from the offering too
     wrong = post_form(url, {"state_course_code": "70a"})
     assert wrong.status_code == 422  # type: ignore[attr-defined]
     assert "4 digits" in wrong.get_data(as_text=True)  # type: ignore[attr-defined]
