@@ -63,12 +63,16 @@ def _filter_form(year: str, district_id: int | None) -> WblrFilterForm:
 
 
 def fix_link(record: Record, fix: Fix) -> tuple[str, str]:
-    """Where staff fix what keeps a record out of the file: (label, URL)."""
+    """Where staff fix what keeps a record out of the file: (label, URL). Districts and
+    schools are kept by the county office: a district's staff are sent to the district's
+    page, to see the code and ask for it."""
     if fix is Fix.OFFERING:
         return (
             "Set the course code",
             url_for("reporting.offering", offering_id=record.offering_ids[0]),
         )
+    if fix in (Fix.SCHOOL, Fix.DISTRICT) and not is_county_wide(current_user):
+        return "See the district", url_for("districts.district", district_id=record.district_id)
     if fix is Fix.SCHOOL:
         return "Edit the school", url_for("districts.edit_school", school_id=record.school_id)
     if fix is Fix.DISTRICT:

@@ -265,3 +265,24 @@ def test_the_validation_report_is_paged(
     assert "51–55 of 55" in second
     assert first.count("No SSID: the roster gave") == 50
     assert second.count("No SSID: the roster gave") == 5
+
+
+def test_the_fix_links_lead_where_each_staff_member_can_fix_or_ask(
+    app: Flask, client: FlaskClient, login_as: Callable[[User], User]
+) -> None:
+    school = calpads_school()
+    school.cds_code = None
+    placed(rostered_student(school=school), reported_offering(), [Hours(date(2026, 9, 1), 60)])
+    edit = f'href="/admin/districts/schools/{school.id}/edit"'
+    see = f'href="/admin/districts/{school.district_id}"'
+
+    login_as(make_user(roles={Role.STAFF}))
+    county = client.get(PAGE, query_string={"year": "2026-2027"}).get_data(as_text=True)
+    login_as(make_user(roles={Role.STAFF}, district=school.district))
+    district = client.get(PAGE, query_string={"year": "2026-2027"}).get_data(as_text=True)
+
+    assert edit in county
+    assert see not in county
+    assert see in district
+    assert edit not in district
+    assert client.get(f"/admin/districts/{school.district_id}").status_code == 200
