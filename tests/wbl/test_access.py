@@ -152,7 +152,7 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("jobs.run_now", "POST"): {"district_staff"},
     # The WBLR file is the county's: one set of CALPADS codes, which county-wide staff
     # change; a district's staff read them (wbl/reporting/services.py may_change_codes).
-    ("reporting.wblr_codes", "POST"): {"district_staff"},
+    ("wblr.codes_page", "POST"): {"district_staff"},
     # A roster holds every district's schools and people: the county office imports it.
     ("roster.upload", "GET"): {"district_staff"},
     ("roster.upload", "POST"): {"district_staff"},

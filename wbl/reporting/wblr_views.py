@@ -23,12 +23,12 @@ from wbl.extensions import db
 from wbl.http import db_int
 from wbl.pagination import PageInfo, page_number
 from wbl.reporting import layout, services
-from wbl.reporting.forms import OfferingReportingForm, WblrFilterForm, codes_form, field_name
 from wbl.reporting.wblr import BadYear, Fix, Record, SchoolYear, build_report, codes, year_of
+from wbl.reporting.wblr_forms import OfferingReportingForm, WblrFilterForm, codes_form, field_name
 from wbl.schools.models import District
 from wbl.scopes import in_staff_district, is_county_wide
 
-bp = Blueprint("reporting", __name__, url_prefix="/reports")
+bp = Blueprint("wblr", __name__, url_prefix="/reports/calpads-wblr")
 PROBLEMS_PER_PAGE = 50
 
 
@@ -69,7 +69,7 @@ def fix_link(record: Record, fix: Fix) -> tuple[str, str]:
     if fix is Fix.OFFERING:
         return (
             "Set the course code",
-            url_for("reporting.offering", offering_id=record.offering_ids[0]),
+            url_for("wblr.offering", offering_id=record.offering_ids[0]),
         )
     if fix in (Fix.SCHOOL, Fix.DISTRICT) and not is_county_wide(current_user):
         return "See the district", url_for("districts.district", district_id=record.district_id)
@@ -82,9 +82,9 @@ def fix_link(record: Record, fix: Fix) -> tuple[str, str]:
     return "See the student", url_for("logs.student", student_id=record.student_id)
 
 
-@bp.get("/calpads-wblr")
+@bp.get("")
 @policy(Role.STAFF)
-def wblr() -> ResponseReturnValue:
+def page() -> ResponseReturnValue:
     year, district_id = _year_arg(), _district_arg()
     form = _filter_form(year, district_id)
     report = None
@@ -114,9 +114,9 @@ def wblr() -> ResponseReturnValue:
     ), (422 if report is None else 200)
 
 
-@bp.get("/calpads-wblr/file")
+@bp.get("/file")
 @policy(Role.STAFF)
-def wblr_file() -> ResponseReturnValue:
+def download() -> ResponseReturnValue:
     year, district_id = _year_arg(), _district_arg()
     leave_out = request.args.get("leave_out", type=db_int)
     page_args: dict[str, Any] = {"year": year}
@@ -128,16 +128,16 @@ def wblr_file() -> ResponseReturnValue:
         if isinstance(error, NotFound | Forbidden):
             raise
         flash(error.message, "warning")
-        return redirect(url_for("reporting.wblr", **page_args))
+        return redirect(url_for("wblr.page", **page_args))
     response = attachment(exported.data, exported.file_name, "text/plain")
     response.headers["X-WBLR-Records"] = str(len(exported.report.valid))
     response.headers["X-WBLR-Left-Out"] = str(len(exported.report.left_out))
     return response
 
 
-@bp.route("/calpads-wblr/codes", methods=["GET", "POST"])
+@bp.route("/codes", methods=["GET", "POST"])
 @policy(Role.STAFF)
-def wblr_codes() -> ResponseReturnValue:
+def codes_page() -> ResponseReturnValue:
     """The two mappings: every staff member reads them, county-wide staff change them."""
     can_edit = services.may_change_codes(current_user)
     if request.method == "POST" and not can_edit:
@@ -161,7 +161,7 @@ def wblr_codes() -> ResponseReturnValue:
                 flash(error.message, "warning")
         else:
             flash("The codes are saved: the next file uses them.", "success")
-            return redirect(url_for("reporting.wblr_codes"))
+            return redirect(url_for("wblr.codes_page"))
     return render_template(
         "reporting/codes.html",
         form=form,
@@ -171,7 +171,7 @@ def wblr_codes() -> ResponseReturnValue:
     ), (422 if form.errors else 200)
 
 
-@bp.route("/calpads-wblr/offerings/<int:offering_id>", methods=["GET", "POST"])
+@bp.route("/offerings/<int:offering_id>", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def offering(offering_id: int) -> ResponseReturnValue:
     found, facts = services.offering_reporting(current_user, offering_id)
@@ -191,7 +191,7 @@ def offering(offering_id: int) -> ResponseReturnValue:
                 flash(message, "warning")
         else:
             flash(f"Saved the state reporting facts of {found.title}.", "success")
-            return redirect(url_for("reporting.offering", offering_id=offering_id))
+            return redirect(url_for("wblr.offering", offering_id=offering_id))
     form.state_course_code.render_kw = {"list": "course-codes", "autocomplete": "off"}
     return render_template(
         "reporting/offering.html",
