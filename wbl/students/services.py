@@ -20,7 +20,13 @@ from wbl.extensions import atomic, db
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.reference.models import IndustrySector, Pathway
 from wbl.scopes import staff_sees_student, teaches
-from wbl.students.interest_check import Statement, interest_words, merge_interests, statements
+from wbl.students.interest_check import (
+    Statement,
+    interest_words,
+    merge_interests,
+    says,
+    statements,
+)
 from wbl.students.interest_check import rank_pathways as rank_statement_pathways
 from wbl.students.models import AVAILABILITY_CHOICES, StudentProfile, Transportation
 from wbl.students.queries import profile_for_user
@@ -176,6 +182,14 @@ class InterestCheckChoice:
     words: frozenset[str]
 
 
+@dataclass(frozen=True, slots=True)
+class AddedFromCheck:
+    """What a confirmation added to the profile (names of pathways; words)."""
+
+    pathways: tuple[str, ...]
+    words: tuple[str, ...]
+
+
 def _ticked_statements(statement_ids: Collection[str]) -> tuple[Statement, ...]:
     if not statement_ids:
         raise DomainError(
@@ -226,12 +240,13 @@ def interest_check_result(actor: User, statement_ids: Collection[str]) -> Intere
 
 
 @atomic
-def apply_interest_check(actor: User, choice: InterestCheckChoice) -> StudentProfile:
+def apply_interest_check(actor: User, choice: InterestCheckChoice) -> AddedFromCheck:
     """Add what the student confirmed to their profile: the pathways they kept ticked join
     the ones they had, and the words go on a new line under what they wrote (a word their
     text already says is not added twice). Nothing they chose or wrote is taken away, and the
     profile's limits hold: at most ``MAX_PATHWAYS`` pathways, ``MAX_INTERESTS_CHARS``
-    characters. Confirming the same result twice changes nothing the second time."""
+    characters. Confirming the same result twice changes nothing the second time (and says
+    that nothing was added)."""
     profile = own_profile(actor)
     result = _result_for(profile, _ticked_statements(choice.statement_ids))
     if not choice.pathway_ids and not choice.words:
@@ -259,9 +274,13 @@ def apply_interest_check(actor: User, choice: InterestCheckChoice) -> StudentPro
         field="words",
         hint=" Untick some words, or shorten what you wrote on your profile first.",
     )
+    added = AddedFromCheck(
+        pathways=tuple(p.name for p in pathways if p not in profile.pathways),
+        words=tuple(w for w in words if not says(profile.interests, w)),
+    )
     _set_pathways_and_interests(profile, pathways, interests)
     db.session.commit()
-    return profile
+    return added
 
 
 def _no_room_for_pathways(free_slots: int) -> str:

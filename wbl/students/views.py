@@ -88,26 +88,39 @@ def confirm_interest_check() -> ResponseReturnValue:
         words=frozenset(form.words.data or []),
     )
     try:
-        services.apply_interest_check(current_user, choice)
+        added = services.apply_interest_check(current_user, choice)
     except DomainError as error:
         problem = field_error(form, error)
         if problem:
             flash(problem, "warning")
         return _result_page(form, result)
-    flash(
-        "Your interest check is on your profile. Read it over below: you can change "
-        "anything and save it again.",
-        "success",
-    )
+    flash(_added_message(added), "success")
     return redirect(url_for("students.profile"))
+
+
+def _added_message(added: services.AddedFromCheck) -> str:
+    if not (added.pathways or added.words):
+        return "Your profile already had everything you ticked: nothing was added."
+    parts = []
+    if added.pathways:
+        parts.append(
+            ("the pathway " if len(added.pathways) == 1 else "the pathways ")
+            + ", ".join(added.pathways)
+        )
+    if added.words:
+        parts.append(f"the words “{', '.join(added.words)}”")
+    return (
+        f"Added to your profile: {' and '.join(parts)}. Read it over below: you can change "
+        "anything and save it again."
+    )
 
 
 def _result_page(form: InterestCheckConfirmForm, result: InterestCheckResult) -> str:
     form.pathway_ids.choices = [
         SelectChoice(
             s.pathway.id,
-            f"{s.pathway.name} ({s.pathway.sector.name}): "
-            + ("1 of your answers" if s.votes == 1 else f"{s.votes} of your answers"),
+            f"{s.pathway.name} · {s.pathway.sector.name}"
+            + (f" · {s.votes} of your answers point here" if s.votes > 1 else ""),
         )
         for s in result.new_pathways
     ]

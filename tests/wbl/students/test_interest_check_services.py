@@ -14,6 +14,7 @@ from wbl.extensions import db
 from wbl.students import services
 from wbl.students.services import (
     MAX_INTERESTS_CHARS,
+    AddedFromCheck,
     InterestCheckChoice,
     StaleInterestCheck,
     apply_interest_check,
@@ -85,7 +86,7 @@ def test_a_retired_pathway_or_sector_is_never_suggested() -> None:
 def test_confirming_adds_pathways_and_words_and_keeps_what_the_student_had() -> None:
     student = make_student(pathways=[pathway("agriculture.animal_science")])
     student.interests = "I ride horses every weekend."
-    updated = apply_interest_check(
+    added = apply_interest_check(
         student.user,
         _choice(
             (CARE, SAFETY),
@@ -93,7 +94,9 @@ def test_confirming_adds_pathways_and_words_and_keeps_what_the_student_had() -> 
             ("first aid", "law"),
         ),
     )
-    assert updated is student
+    assert added == AddedFromCheck(
+        pathways=("Emergency Response", "Patient Care"), words=("first aid", "law")
+    )
     assert _state(student) == (
         [
             "agriculture.animal_science",
@@ -109,8 +112,9 @@ def test_confirming_twice_changes_nothing_the_second_time() -> None:
     choice = _choice((ANIMALS,), ["agriculture.animal_science"], ("animals", "nature"))
     apply_interest_check(student.user, choice)
     once = _state(student)
-    apply_interest_check(student.user, choice)  # a second tab, or the back button
+    again = apply_interest_check(student.user, choice)  # a second tab, or the back button
     assert _state(student) == once
+    assert again == AddedFromCheck(pathways=(), words=())
     assert once[1] == "I like helping people and biology\nanimals, nature"
 
 

@@ -57,8 +57,8 @@ def test_the_result_suggests_and_saves_nothing(client, login_as, post_form) -> N
     body = _text(response)
     assert "What your answers suggest" in body
     emergency = pathway("public_services.emergency_response")
-    assert "Emergency Response (Public Services): 2 of your answers" in body
-    assert "Patient Care (Health Science and Medical Technology): 1 of your answers" in body
+    assert "Emergency Response · Public Services · 2 of your answers point here" in body
+    assert "Patient Care · Health Science and Medical Technology</label>" in body
     # The best two are ticked: the profile has room for two more pathways.
     ticked = re.findall(r'<input checked [^>]*name="pathway_ids"[^>]*value="(\d+)"', body)
     assert ticked == [str(emergency.id), str(pathway("health.patient_care").id)]
@@ -103,7 +103,10 @@ def test_confirming_updates_the_profile_and_shows_it(client, login_as, post_form
         "Horses\nfirst aid, law",
     )
     body = _text(client.get("/profile"))
-    assert "Your interest check is on your profile." in body
+    assert (
+        "Added to your profile: the pathway Emergency Response and the words “first aid, law”."
+        in body
+    )
     assert "Horses\nfirst aid, law</textarea>" in body
 
 
