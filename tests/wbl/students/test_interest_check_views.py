@@ -223,3 +223,21 @@ def test_a_student_without_a_profile_is_told_to_ask_their_teacher(client, login_
     response = client.get(CHECK)
     assert response.status_code == 404
     assert "Ask your teacher" in _text(response)
+
+
+def test_the_result_page_costs_the_same_queries_for_one_answer_or_all(
+    client, login_as, count_queries
+) -> None:
+    """Pathways and their sectors are loaded up front: no query per suggestion."""
+    login_as(make_student(pathways=[pathway("agriculture.animal_science")]).user)
+    token = csrf_from(client.get(CHECK).get_data(as_text=True))
+    with count_queries() as one:
+        client.post(CHECK, data={"csrf_token": token, "statements": [CARE]})
+    with count_queries() as every:
+        response = client.post(
+            CHECK, data={"csrf_token": token, "statements": [s.id for s in statements()]}
+        )
+    assert response.status_code == 200
+    assert "What your answers suggest" in _text(response)
+    assert one.count == every.count
+    assert every.count <= 7, every.statements  # measured: 7 (sign-in, profile, suggestions)
