@@ -118,6 +118,7 @@ def test_student_takes_the_interest_check_with_the_keyboard(page: Page, student:
 def test_interest_check_on_a_phone(page: Page, student: None) -> None:
     _open_the_check_from_the_profile(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    check(page, "interest-check-phone")
     page.get_by_text(ANIMALS).tap()
     page.get_by_role("button", name="See my suggestions").tap()
     expect(page.get_by_role("heading", name="What your answers suggest")).to_be_visible()
