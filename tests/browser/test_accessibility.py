@@ -111,6 +111,7 @@ PAGES = [
     ("teacher", "/home"),
     ("student", "/home"),
     ("student", "/profile"),
+    ("student", "/profile/interest-check"),
     ("employer", "/home"),
     ("staff", "/offerings/{offering}"),
     ("employer", "/offerings/{offering}"),
