@@ -117,6 +117,7 @@ PAGES = [
     ("employer", "/offerings/{offering}"),
     ("student", "/offerings/{offering}"),
     ("staff", "/logs/report"),
+    ("staff", "/reports/reach"),
     ("staff", "/logs/"),
     ("staff", "/evaluations/"),
     ("staff", "/admin/reference/evaluation-categories"),

@@ -1,0 +1,514 @@
+"""Reach: which students work-based learning reached in a school year, and who it missed.
+
+A student is *reached* in a school year (July 1 to June 30) by an experience of that year:
+a class event they were marked present at (a guest speaker or a workplace visit, on the
+event's chosen date) or a placement of theirs that started in the year and was not
+cancelled. Each experience type sits at a stage of the continuum (awareness → exploration →
+preparation → training; the stage is the experience type's, from the reference data), and a
+student reaches a stage with any experience of it.
+
+The dashboard counts the active students of the viewer's scope (county staff every district,
+a district's staff their own; narrowed to a district or a school) as the roster has them
+now, and answers with counts, never a student's row:
+
+- the totals, and reach by stage and by experience type;
+- by school and by grade;
+- by student group (sex, race and ethnicity, English learners, students with disabilities,
+  free or reduced-price meals), from the roster's demographics with small groups suppressed
+  by the rule of ``wbl.roster.demographics`` (primary and complementary suppression; a
+  student the roster has no demographics for is counted in no group);
+- the seniors (grade 12): who has reached each stage by now, in any year.
+
+Every figure is aggregated in SQL: six statements whatever the number of students.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
+
+from wbl.access import require
+from wbl.auth.models import User
+from wbl.catalog.models import Offering
+from wbl.clock import local_to_utc
+from wbl.errors import DomainError, NotFound
+from wbl.events.models import EventDateOption, EventRequest
+from wbl.extensions import db
+from wbl.hours.models import EventAttendance
+from wbl.placements.models import Placement, PlacementStatus
+from wbl.reference.models import ContinuumStage, ExperienceKind, ExperienceType
+from wbl.reference.queries import experience_type_names
+from wbl.roster.demographics import (
+    PROGRAMS,
+    RACES,
+    SEXES,
+    SMALLEST_SHOWN,
+    Cell,
+    Hidden,
+)
+from wbl.roster.models import StudentDemographics
+from wbl.schools.models import District, School
+from wbl.scopes import in_staff_district, is_staff, staff_sees_district
+from wbl.students.models import StudentProfile
+
+STAGES: tuple[ContinuumStage, ...] = tuple(ContinuumStage)
+KINDS: tuple[ExperienceKind, ...] = tuple(ExperienceKind)
+GRADES = (9, 10, 11, 12)
+SENIOR_GRADE = 12
+YEARS_OFFERED = 5  # the current school year and the four before it
+
+# The figures of a row, in order: students, then reached, then each stage, then each type.
+FIGURES: tuple[str, ...] = ("students", "reached", *STAGES, *KINDS)
+
+
+# --- the school year ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SchoolYear:
+    """July 1 of ``start`` to June 30 of the next year."""
+
+    start: int
+
+    @classmethod
+    def of(cls, day: date) -> SchoolYear:
+        return cls(day.year if day.month >= 7 else day.year - 1)
+
+    @classmethod
+    def parse(cls, text: str) -> SchoolYear:
+        """``2025-2026`` (or ``2025-26``); anything else is a clear error."""
+        found = re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{2}|\d{4})\s*", text or "")
+        if found is None:
+            raise DomainError("Write the school year as 2025-2026.", field="year")
+        start, end = int(found[1]), found[2]
+        if int(end) not in (start + 1, (start + 1) % 100):
+            raise DomainError("A school year runs into the next, e.g. 2025-2026.", field="year")
+        return cls(start)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.start, 7, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.start + 1, 6, 30)
+
+    @property
+    def code(self) -> str:
+        return f"{self.start}-{self.start + 1}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.start}–{(self.start + 1) % 100:02d}"
+
+    def recent(self, count: int = YEARS_OFFERED) -> list[SchoolYear]:
+        """This year and the ``count - 1`` before it, newest first."""
+        return [SchoolYear(self.start - n) for n in range(count)]
+
+
+# --- what is asked, and the answer ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReachFilters:
+    year: SchoolYear
+    district_id: int | None = None
+    school_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a table: a school, a grade or the whole scope, every figure shown."""
+
+    name: str
+    values: dict[str, int]
+
+    def share(self, key: str) -> float | None:
+        students = self.values["students"]
+        return self.values[key] / students if students else None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    """One student group's line, its small numbers suppressed (a hidden cell has no value)."""
+
+    family: str  # "sex", "race", "program"
+    name: str
+    cells: dict[str, Cell]
+
+    def share(self, key: str) -> float | None:
+        part, whole = self.cells[key], self.cells["students"]
+        if part.value is None or not whole.value:
+            return None
+        return part.value / whole.value
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    filters: ReachFilters
+    scope: str  # "the county", a district's or a school's name
+    total: Row
+    schools: list[Row]
+    grades: list[Row]
+    groups: list[GroupRow]
+    seniors: Row  # reached each stage by now, in any year
+    any_hidden: bool
+    without_demographics: int  # students of the scope the roster gave no demographics for
+
+
+# --- who may look, at what -------------------------------------------------------------------
+
+
+def sees_reach(actor: User) -> bool:
+    """CTE staff and administrators (their scope); teachers, employers and students never see
+    student groups."""
+    return is_staff(actor)
+
+
+def districts_for(actor: User) -> list[District]:
+    return list(
+        db.session.scalars(
+            select(District).where(in_staff_district(actor, District.id)).order_by(District.name)
+        )
+    )
+
+
+def schools_for(actor: User, district_id: int | None) -> list[School]:
+    query = select(School).where(in_staff_district(actor, School.district_id))
+    if district_id is not None:
+        query = query.where(School.district_id == district_id)
+    return list(db.session.scalars(query.order_by(School.name)))
+
+
+def _scope_name(actor: User, filters: ReachFilters) -> str:
+    """The scope's name; a district or school the actor does not see is not found."""
+    if filters.school_id is not None:
+        school = db.session.get(School, filters.school_id)
+        if school is None or not staff_sees_district(actor, school.district_id):
+            raise NotFound()
+        if filters.district_id is not None and school.district_id != filters.district_id:
+            raise NotFound()
+        return school.name
+    if filters.district_id is not None:
+        district = db.session.get(District, filters.district_id)
+        if district is None or not staff_sees_district(actor, district.id):
+            raise NotFound()
+        return district.name
+    if actor.is_county_wide:
+        return "the county"
+    district = db.session.get(District, actor.district_id)
+    return district.name if district is not None else "your district"
+
+
+# --- the statements -------------------------------------------------------------------------
+
+
+def _experiences(year: SchoolYear | None) -> Subquery:
+    """(student_id, kind): each experience, of the year (None: of any year)."""
+    chosen = and_(EventDateOption.request_id == EventRequest.id, EventDateOption.chosen.is_(True))
+    events = (
+        select(EventAttendance.student_id.label("student_id"), EventRequest.kind.label("kind"))
+        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+        .join(EventDateOption, chosen)
+        .where(EventAttendance.present.is_(True))
+    )
+    placements = (
+        select(Placement.student_id.label("student_id"), Offering.kind.label("kind"))
+        .join(Offering, Offering.id == Placement.offering_id)
+        .where(Placement.status != PlacementStatus.CANCELLED)
+    )
+    if year is not None:
+        events = events.where(
+            EventDateOption.starts_at >= local_to_utc(year.first_day, time.min),
+            EventDateOption.starts_at < local_to_utc(year.last_day + timedelta(days=1), time.min),
+        )
+        placements = placements.where(
+            Placement.start_date >= year.first_day, Placement.start_date <= year.last_day
+        )
+    return union_all(events, placements).subquery("experience")
+
+
+def _per_student(year: SchoolYear | None) -> Subquery:
+    """One row per student with any experience: a 0/1 flag per stage and per type."""
+    done = _experiences(year)
+    stage = ExperienceType.stage
+
+    def flag(condition: ColumnElement[bool], name: str) -> Any:
+        return func.max(case((condition, 1), else_=0)).label(name)
+
+    return (
+        select(
+            done.c.student_id,
+            *(flag(stage == s, s.value) for s in STAGES),
+            *(flag(done.c.kind == k, k.value) for k in KINDS),
+        )
+        .join(ExperienceType, ExperienceType.code == done.c.kind)
+        .group_by(done.c.student_id)
+        .subquery("reached")
+    )
+
+
+def _students(actor: User, filters: ReachFilters) -> Select[Any]:
+    """The active students of the scope."""
+    query = (
+        select(StudentProfile.id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(School, School.id == StudentProfile.school_id)
+        .where(User.active.is_(True), in_staff_district(actor, School.district_id))
+    )
+    if filters.district_id is not None:
+        query = query.where(School.district_id == filters.district_id)
+    if filters.school_id is not None:
+        query = query.where(StudentProfile.school_id == filters.school_id)
+    return query
+
+
+def _figures(reached: Subquery, only: ColumnElement[bool] | None = None) -> list[Any]:
+    """count, reached, then a sum per stage and per type (over the rows ``only`` keeps)."""
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        if only is not None:
+            condition = and_(only, condition)
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return [
+        count(literal(True)),
+        count(reached.c.student_id.is_not(None)),
+        *(count(reached.c[s.value] == 1) for s in STAGES),
+        *(count(reached.c[k.value] == 1) for k in KINDS),
+    ]
+
+
+def _row(name: str, values: Sequence[Any]) -> Row:
+    return Row(name, dict(zip(FIGURES, (int(v) for v in values), strict=True)))
+
+
+_FLAGS = tuple(m.key for m in (*RACES, *PROGRAMS))  # the yes/no groups, in GROUPS' order
+
+
+def _flag_columns() -> list[Any]:
+    """The column of each yes/no group: the roster's demographics, but free or reduced-price
+    meals from the profile (the flag staff keep, which incentive funding counts too)."""
+    d = StudentDemographics
+    return [
+        StudentProfile.frl_eligible if key == "free_reduced_meals" else getattr(d, key)
+        for key in _FLAGS
+    ]
+
+
+def _groups_of(sex: str | None, flags: dict[str, bool | None]) -> list[tuple[int, bool]]:
+    """The groups (by position in ``GROUPS``) a student with these demographics is in
+    (True) or is outside of (False: the complement, for suppression only)."""
+    found = [(_SEX_POSITION.get(sex or "", _SEX_POSITION["other"]), True)]
+    for position, key in enumerate(_FLAGS, start=len(SEXES)):
+        found.append((position, flags[key] is True))
+    return found
+
+
+#: Every student group shown: (family, label).
+GROUPS: tuple[tuple[str, str], ...] = (
+    *(("sex", m.label) for m in SEXES),
+    *(("race", m.label) for m in RACES),
+    *(("program", m.label) for m in PROGRAMS),
+)
+_SEX_POSITION = {"female": 0, "male": 1, "other": 2}
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
+    """The reach dashboard of the actor's scope (see the module's docstring): three
+    statements, each grouped in SQL (by school and grade; by the demographics' combinations;
+    the seniors), rolled up here."""
+    require(sees_reach(actor))
+    scope = _scope_name(actor, filters)
+    ids = _students(actor, filters).subquery("scope")
+    of_year = _per_student(filters.year)
+
+    def base(reached: Subquery, *columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .select_from(StudentProfile)
+            .join(ids, ids.c.id == StudentProfile.id)
+            .outerjoin(reached, reached.c.student_id == StudentProfile.id)
+        )
+
+    totals = [0] * len(FIGURES)
+    schools: dict[tuple[str, int], list[int]] = {}
+    by_grade: dict[int, list[int]] = {}
+    for school_id, name, grade, *values in db.session.execute(
+        base(of_year, School.id, School.name, StudentProfile.grade, *_figures(of_year))
+        .join(School, School.id == StudentProfile.school_id)
+        .group_by(School.id, School.name, StudentProfile.grade)
+    ):
+        for target in (
+            totals,
+            schools.setdefault((name, school_id), [0] * len(FIGURES)),
+            by_grade.setdefault(grade, [0] * len(FIGURES)),
+        ):
+            _add(target, values)
+    grades = [_row(f"Grade {g}", by_grade.get(g, [0] * len(FIGURES))) for g in GRADES]
+    grades += [_row(f"Grade {g}", v) for g, v in sorted(by_grade.items()) if g not in GRADES]
+
+    ever = _per_student(None)
+    seniors = _row(
+        "Seniors",
+        db.session.execute(
+            base(ever, *_figures(ever)).where(StudentProfile.grade == SENIOR_GRADE)
+        ).one(),
+    )
+    total = _row("All students", totals)
+    d = StudentDemographics
+    flags = _flag_columns()
+    inside = [[0] * len(FIGURES) for _ in GROUPS]
+    outside = [[0] * len(FIGURES) for _ in GROUPS]
+    described = 0
+    for sex, *found in db.session.execute(
+        base(of_year, d.sex, *flags, *_figures(of_year))
+        .outerjoin(d, d.student_id == StudentProfile.id)
+        .group_by(d.sex, *flags)
+    ):
+        values = found[len(flags) :]
+        if sex is not None:  # the roster gave this student's demographics
+            described += int(values[0])
+        sex_key = sex if sex in ("female", "male") else "other"
+        for position, member in _groups_of(sex_key, dict(zip(_FLAGS, found, strict=False))):
+            _add(inside[position] if member else outside[position], values)
+    groups, any_hidden = _suppressed_groups(inside, outside)
+    return Reach(
+        filters=filters,
+        scope=scope,
+        total=total,
+        schools=[_row(name, values) for (name, _), values in sorted(schools.items())],
+        grades=grades,
+        groups=groups,
+        seniors=seniors,
+        any_hidden=any_hidden,
+        without_demographics=total.values["students"] - described,
+    )
+
+
+def _add(target: list[int], values: Sequence[Any]) -> None:
+    for i, value in enumerate(values):
+        target[i] += int(value)
+
+
+def _suppressed_groups(
+    inside: list[list[int]], outside: list[list[int]]
+) -> tuple[list[GroupRow], bool]:
+    """Each group's figures with the small ones hidden:
+
+    - a figure under ``SMALLEST_SHOWN`` (zero included), or one whose students *not*
+      counted in it (the group's students minus the figure) are fewer: "fewer than 11";
+    - a figure of a yes/no group (a race, a program) whose other side (the scope's students
+      outside the group: the total minus it) is small, as it could be worked out by
+      subtraction: "hidden";
+    - the sexes add up to the total (shown): in a column with one hidden sex, the smallest
+      other one is hidden too, as ``wbl.roster.demographics.suppress`` does.
+    """
+    rows = [dict(zip(FIGURES, values, strict=True)) for values in inside]
+    others = [dict(zip(FIGURES, values, strict=True)) for values in outside]
+    hidden: list[dict[str, Hidden]] = [{} for _ in rows]
+    for r, row in enumerate(rows):
+        for key in FIGURES:
+            value = row[key]
+            not_counted = row["students"] - value
+            if value < SMALLEST_SHOWN or (key != "students" and not_counted < SMALLEST_SHOWN):
+                hidden[r][key] = Hidden.SMALL
+            elif GROUPS[r][0] != "sex" and others[r][key] < SMALLEST_SHOWN:
+                hidden[r][key] = Hidden.COMPLEMENT
+    sexes = [r for r, (family, _) in enumerate(GROUPS) if family == "sex"]
+    for key in FIGURES:
+        while sum(key in hidden[r] for r in sexes) == 1:
+            shown = [r for r in sexes if key not in hidden[r]]
+            hidden[min(shown, key=lambda r: rows[r][key])][key] = Hidden.COMPLEMENT
+    groups = [
+        GroupRow(
+            family,
+            name,
+            {
+                key: Cell(None, hidden[r][key]) if key in hidden[r] else Cell(rows[r][key])
+                for key in FIGURES
+            },
+        )
+        for r, (family, name) in enumerate(GROUPS)
+    ]
+    return groups, any(hidden)
+
+
+STAGE_LABELS = {
+    ContinuumStage.AWARENESS: "Awareness",
+    ContinuumStage.EXPLORATION: "Exploration",
+    ContinuumStage.PREPARATION: "Preparation",
+    ContinuumStage.TRAINING: "Training",
+}
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.1%}"
+
+
+def table_rows(found: Reach) -> tuple[list[str], list[list[object]]]:
+    """Every table of the dashboard as one sheet: a section column, then the figures (hidden
+    ones as the words the page shows)."""
+    kind_names = experience_type_names()
+    header = [
+        "Section",
+        "Group",
+        "Students",
+        "Reached",
+        "Share reached",
+        *(f"Reached {STAGE_LABELS[s].lower()}" for s in STAGES),
+        *(f"Had a {kind_names[k.value].lower()}" for k in KINDS),
+    ]
+    rows: list[list[object]] = []
+
+    def add(section: str, row: Row) -> None:
+        values = row.values
+        rows.append(
+            [
+                section,
+                row.name,
+                values["students"],
+                values["reached"],
+                _percent(row.share("reached")),
+                *(values[s] for s in STAGES),
+                *(values[k] for k in KINDS),
+            ]
+        )
+
+    add(f"{found.filters.year.label}, {found.scope}", found.total)
+    for school in found.schools:
+        add("By school", school)
+    for grade in found.grades:
+        add("By grade", grade)
+    for group in found.groups:
+        cells = group.cells
+        rows.append(
+            [
+                "By student group",
+                group.name,
+                *(cells[key].text for key in ("students", "reached")),
+                _percent(group.share("reached")),
+                *(cells[s].text for s in STAGES),
+                *(cells[k].text for k in KINDS),
+            ]
+        )
+    add("Seniors, by now (any year)", found.seniors)
+    return header, rows

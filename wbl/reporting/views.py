@@ -1,0 +1,149 @@
+"""Reports for CTE staff: who work-based learning reaches (``/reports/reach``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from wbl.access import Role, policy
+from wbl.auth.models import User
+from wbl.clock import local_today
+from wbl.downloads import attachment
+from wbl.errors import DomainError
+from wbl.http import db_int
+from wbl.imports.reading import FileFormat
+from wbl.imports.writing import export_file
+from wbl.reference.queries import experience_type_names
+from wbl.reporting import reach as reach_service
+from wbl.reporting.forms import ReachFilterForm
+from wbl.reporting.reach import ReachFilters, SchoolYear
+
+bp = Blueprint("reporting", __name__, url_prefix="/reports")
+
+EVERY = ""  # the choice "every district" or "every school"
+
+
+def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, list[str]]:
+    """The form with its choices, the filters it asks for, and what could not be used (a
+    bad value falls back to the default with a note; a district or school the actor does
+    not see is not found, by the service)."""
+    form = ReachFilterForm(request.args)
+    current = SchoolYear.of(today)
+    form.year.choices = [SelectChoice(y.code, y.label) for y in current.recent()]
+    notes: list[str] = []
+    try:
+        year = SchoolYear.parse(form.year.data) if form.year.data else current
+    except DomainError as error:
+        notes.append(error.message)
+        year = current
+    form.year.data = year.code
+    if year.code not in {c.value for c in form.year.choices}:
+        form.year.choices.append(SelectChoice(year.code, year.label))
+
+    def number(field_data: str | None, what: str) -> int | None:
+        if not field_data:
+            return None
+        try:
+            return db_int(field_data)
+        except ValueError:
+            notes.append(f"That is not a {what}; showing every {what}.")
+            return None
+
+    district_id = number(form.district.data, "district") if actor.is_county_wide else None
+    school_id = number(form.school.data, "school")
+    form.district.choices = [SelectChoice(EVERY, "Every district")] + [
+        SelectChoice(str(d.id), d.name) for d in reach_service.districts_for(actor)
+    ]
+    form.school.choices = [SelectChoice(EVERY, "Every school")] + [
+        SelectChoice(str(s.id), s.name) for s in reach_service.schools_for(actor, district_id)
+    ]
+    return form, ReachFilters(year, district_id, school_id), notes
+
+
+FAMILY_LABELS = {"sex": "Sex", "race": "Race and ethnicity", "program": "Programs"}
+
+
+def _percent(share: float | None) -> str:
+    return "hidden" if share is None else f"{share:.0%}"
+
+
+SCALES = (0.05, 0.1, 0.2, 0.25, 0.5, 1.0)  # a chart's axis ends at the first that fits
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Bars of shares on one axis from 0 to ``scale`` (the smallest of ``SCALES`` that holds
+    the largest share, so 3 % and 9 % are told apart); each bar: label, width (0-1 of the
+    axis; None when hidden) and the share's text."""
+
+    bars: list[tuple[str, float | None, str]]
+    scale: float
+
+    @classmethod
+    def of(cls, items: list[tuple[str, float | None]]) -> Chart:
+        largest = max((share for _, share in items if share is not None), default=0.0)
+        scale = next(s for s in SCALES if largest <= s)
+        return cls(
+            [
+                (label, None if share is None else share / scale, _percent(share))
+                for label, share in items
+            ],
+            scale,
+        )
+
+
+def _charts(found: reach_service.Reach, kind_names: dict[str, str]) -> dict[str, Chart]:
+    total = found.total
+    return {
+        "stage_chart": Chart.of(
+            [(reach_service.STAGE_LABELS[s], total.share(s)) for s in reach_service.STAGES]
+        ),
+        "kind_chart": Chart.of(
+            [(kind_names[k.value], total.share(k)) for k in reach_service.KINDS]
+        ),
+        "school_chart": Chart.of([(row.name, row.share("reached")) for row in found.schools]),
+        "group_chart": Chart.of([(g.name, g.share("reached")) for g in found.groups]),
+    }
+
+
+@bp.get("/reach")
+@policy(Role.STAFF)
+def reach() -> ResponseReturnValue:
+    today = local_today()
+    form, filters, notes = _filters(current_user, today)
+    found = reach_service.reach(current_user, filters, today)
+    kind_names = experience_type_names()
+    return render_template(
+        "reporting/reach.html",
+        form=form,
+        reach=found,
+        notes=notes,
+        county_wide=current_user.is_county_wide,
+        stages=reach_service.STAGES,
+        kinds=reach_service.KINDS,
+        stage_labels=reach_service.STAGE_LABELS,
+        family_labels=FAMILY_LABELS,
+        kind_names=kind_names,
+        smallest=reach_service.SMALLEST_SHOWN,
+        download_args={
+            k: v for k, v in request.args.items() if k in ("year", "district", "school")
+        },
+        **_charts(found, kind_names),
+    )
+
+
+@bp.get("/reach/download")
+@policy(Role.STAFF)
+def reach_download() -> ResponseReturnValue:
+    today = local_today()
+    form, filters, _ = _filters(current_user, today)
+    found = reach_service.reach(current_user, filters, today)
+    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
+    header, rows = reach_service.table_rows(found)
+    exported = export_file(f"wbl-reach-{filters.year.code}", fmt, header, rows)
+    return attachment(exported.data, exported.filename, exported.mimetype)
