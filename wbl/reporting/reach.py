@@ -14,12 +14,11 @@ now, and answers with counts, never a student's row:
 - the totals, and reach by stage and by experience type;
 - by school and by grade;
 - by student group (sex, race and ethnicity, English learners, students with disabilities,
-  free or reduced-price meals), from the roster's demographics with small groups suppressed
-  by the rule of ``wbl.roster.demographics`` (primary and complementary suppression; a
-  student the roster has no demographics for is counted in no group);
+  free or reduced-price meals), small counts and what subtraction would reveal hidden
+  (``wbl.reporting.groups``);
 - the seniors (grade 12): who has reached each stage by now, in any year.
 
-Every figure is aggregated in SQL: six statements whatever the number of students.
+Every figure is aggregated in SQL: three grouped statements whatever the number of students.
 """
 
 from __future__ import annotations
@@ -53,14 +52,7 @@ from wbl.hours.models import EventAttendance
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.reference.models import ContinuumStage, ExperienceKind, ExperienceType
 from wbl.reference.queries import experience_type_names
-from wbl.roster.demographics import (
-    PROGRAMS,
-    RACES,
-    SEXES,
-    SMALLEST_SHOWN,
-    Cell,
-    Hidden,
-)
+from wbl.reporting import groups
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import District, School
 from wbl.scopes import in_staff_district, is_staff, staff_sees_district
@@ -144,28 +136,13 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupRow:
-    """One student group's line, its small numbers suppressed (a hidden cell has no value)."""
-
-    family: str  # "sex", "race", "program"
-    name: str
-    cells: dict[str, Cell]
-
-    def share(self, key: str) -> float | None:
-        part, whole = self.cells[key], self.cells["students"]
-        if part.value is None or not whole.value:
-            return None
-        return part.value / whole.value
-
-
-@dataclass(frozen=True, slots=True)
 class Reach:
     filters: ReachFilters
     scope: str  # "the county", a district's or a school's name
     total: Row
     schools: list[Row]
     grades: list[Row]
-    groups: list[GroupRow]
+    groups: list[groups.GroupRow]
     seniors: Row  # reached each stage by now, in any year
     any_hidden: bool
     without_demographics: int  # students of the scope the roster gave no demographics for
@@ -298,37 +275,6 @@ def _row(name: str, values: Sequence[Any]) -> Row:
     return Row(name, dict(zip(FIGURES, (int(v) for v in values), strict=True)))
 
 
-_FLAGS = tuple(m.key for m in (*RACES, *PROGRAMS))  # the yes/no groups, in GROUPS' order
-
-
-def _flag_columns() -> list[Any]:
-    """The column of each yes/no group: the roster's demographics, but free or reduced-price
-    meals from the profile (the flag staff keep, which incentive funding counts too)."""
-    d = StudentDemographics
-    return [
-        StudentProfile.frl_eligible if key == "free_reduced_meals" else getattr(d, key)
-        for key in _FLAGS
-    ]
-
-
-def _groups_of(sex: str | None, flags: dict[str, bool | None]) -> list[tuple[int, bool]]:
-    """The groups (by position in ``GROUPS``) a student with these demographics is in
-    (True) or is outside of (False: the complement, for suppression only)."""
-    found = [(_SEX_POSITION.get(sex or "", _SEX_POSITION["other"]), True)]
-    for position, key in enumerate(_FLAGS, start=len(SEXES)):
-        found.append((position, flags[key] is True))
-    return found
-
-
-#: Every student group shown: (family, label).
-GROUPS: tuple[tuple[str, str], ...] = (
-    *(("sex", m.label) for m in SEXES),
-    *(("race", m.label) for m in RACES),
-    *(("program", m.label) for m in PROGRAMS),
-)
-_SEX_POSITION = {"female": 0, "male": 1, "other": 2}
-
-
 # --- the dashboard ----------------------------------------------------------------------------
 
 
@@ -374,82 +320,31 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
         ).one(),
     )
     total = _row("All students", totals)
-    d = StudentDemographics
-    flags = _flag_columns()
-    inside = [[0] * len(FIGURES) for _ in GROUPS]
-    outside = [[0] * len(FIGURES) for _ in GROUPS]
-    described = 0
-    for sex, *found in db.session.execute(
-        base(of_year, d.sex, *flags, *_figures(of_year))
-        .outerjoin(d, d.student_id == StudentProfile.id)
-        .group_by(d.sex, *flags)
-    ):
-        values = found[len(flags) :]
-        if sex is not None:  # the roster gave this student's demographics
-            described += int(values[0])
-        sex_key = sex if sex in ("female", "male") else "other"
-        for position, member in _groups_of(sex_key, dict(zip(_FLAGS, found, strict=False))):
-            _add(inside[position] if member else outside[position], values)
-    groups, any_hidden = _suppressed_groups(inside, outside)
+    rolled = groups.roll_up(
+        db.session.execute(
+            base(of_year, *groups.columns(), *_figures(of_year))
+            .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+            .group_by(*groups.columns())
+        ),
+        len(FIGURES),
+    )
+    group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
     return Reach(
         filters=filters,
         scope=scope,
         total=total,
         schools=[_row(name, values) for (name, _), values in sorted(schools.items())],
         grades=grades,
-        groups=groups,
+        groups=group_rows,
         seniors=seniors,
         any_hidden=any_hidden,
-        without_demographics=total.values["students"] - described,
+        without_demographics=total.values["students"] - rolled.described,
     )
 
 
 def _add(target: list[int], values: Sequence[Any]) -> None:
     for i, value in enumerate(values):
         target[i] += int(value)
-
-
-def _suppressed_groups(
-    inside: list[list[int]], outside: list[list[int]]
-) -> tuple[list[GroupRow], bool]:
-    """Each group's figures with the small ones hidden:
-
-    - a figure under ``SMALLEST_SHOWN`` (zero included), or one whose students *not*
-      counted in it (the group's students minus the figure) are fewer: "fewer than 11";
-    - a figure of a yes/no group (a race, a program) whose other side (the scope's students
-      outside the group: the total minus it) is small, as it could be worked out by
-      subtraction: "hidden";
-    - the sexes add up to the total (shown): in a column with one hidden sex, the smallest
-      other one is hidden too, as ``wbl.roster.demographics.suppress`` does.
-    """
-    rows = [dict(zip(FIGURES, values, strict=True)) for values in inside]
-    others = [dict(zip(FIGURES, values, strict=True)) for values in outside]
-    hidden: list[dict[str, Hidden]] = [{} for _ in rows]
-    for r, row in enumerate(rows):
-        for key in FIGURES:
-            value = row[key]
-            not_counted = row["students"] - value
-            if value < SMALLEST_SHOWN or (key != "students" and not_counted < SMALLEST_SHOWN):
-                hidden[r][key] = Hidden.SMALL
-            elif GROUPS[r][0] != "sex" and others[r][key] < SMALLEST_SHOWN:
-                hidden[r][key] = Hidden.COMPLEMENT
-    sexes = [r for r, (family, _) in enumerate(GROUPS) if family == "sex"]
-    for key in FIGURES:
-        while sum(key in hidden[r] for r in sexes) == 1:
-            shown = [r for r in sexes if key not in hidden[r]]
-            hidden[min(shown, key=lambda r: rows[r][key])][key] = Hidden.COMPLEMENT
-    groups = [
-        GroupRow(
-            family,
-            name,
-            {
-                key: Cell(None, hidden[r][key]) if key in hidden[r] else Cell(rows[r][key])
-                for key in FIGURES
-            },
-        )
-        for r, (family, name) in enumerate(GROUPS)
-    ]
-    return groups, any(hidden)
 
 
 STAGE_LABELS = {

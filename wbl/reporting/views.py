@@ -19,9 +19,11 @@ from wbl.http import db_int
 from wbl.imports.reading import FileFormat
 from wbl.imports.writing import export_file
 from wbl.reference.queries import experience_type_names
+from wbl.reporting import groups
 from wbl.reporting import reach as reach_service
 from wbl.reporting.forms import ReachFilterForm
 from wbl.reporting.reach import ReachFilters, SchoolYear
+from wbl.roster.demographics import SMALLEST_SHOWN
 
 bp = Blueprint("reporting", __name__, url_prefix="/reports")
 
@@ -63,9 +65,6 @@ def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, l
         SelectChoice(str(s.id), s.name) for s in reach_service.schools_for(actor, district_id)
     ]
     return form, ReachFilters(year, district_id, school_id), notes
-
-
-FAMILY_LABELS = {"sex": "Sex", "race": "Race and ethnicity", "program": "Programs"}
 
 
 def _percent(share: float | None) -> str:
@@ -127,9 +126,9 @@ def reach() -> ResponseReturnValue:
         stages=reach_service.STAGES,
         kinds=reach_service.KINDS,
         stage_labels=reach_service.STAGE_LABELS,
-        family_labels=FAMILY_LABELS,
+        family_labels=groups.FAMILY_LABELS,
         kind_names=kind_names,
-        smallest=reach_service.SMALLEST_SHOWN,
+        smallest=SMALLEST_SHOWN,
         download_args={
             k: v for k, v in request.args.items() if k in ("year", "district", "school")
         },
