@@ -118,6 +118,7 @@ PAGES = [
     ("student", "/offerings/{offering}"),
     ("staff", "/logs/report"),
     ("staff", "/reports/reach"),
+    ("staff", "/reports/funnel"),
     ("staff", "/logs/"),
     ("staff", "/evaluations/"),
     ("staff", "/admin/reference/evaluation-categories"),

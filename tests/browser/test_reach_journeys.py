@@ -1,7 +1,7 @@
 """The reach dashboard on the demo county: county staff open it from the Placements menu,
 read who was reached by stage, school and student group, narrow it to one school, look at it
-on a phone, and download every table. Each page passes axe and leaves a screenshot
-(tests/artifacts/reach-*.png).
+on a phone, download every table, and go on to the same school's placement funnel. Each page
+passes axe and leaves a screenshot (tests/artifacts/reach-*.png).
 
 Like the incentive journey, it runs its own app and live server on a database of its own with
 the demo county loaded (the shared browser database holds real accounts, which the demo
@@ -80,3 +80,15 @@ def test_staff_see_who_was_reached_and_download_it(page: Page, demo_server: str)
     assert rows[1][1] == "All students"
     assert SCHOOL in rows[1][0]
     assert any(row[0] == "By student group" for row in rows)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Placement funnel").click()
+    expect(page.get_by_role("heading", name="Placement funnel")).to_be_visible()
+    expect(page.get_by_label("School", exact=True)).to_have_value(str(school_id(page)))
+    expect(page.locator("#funnel-steps")).to_contain_text("Teacher approved")
+    check(page, "reach-funnel")
+
+
+def school_id(page: Page) -> str:
+    """The school the filters carried over (from the address)."""
+    return page.url.split("school=")[1].split("&")[0]

@@ -9,8 +9,9 @@ statement by the demographics' columns (``COLUMNS``: a few hundred combinations 
 and ``roll_up`` adds each combination's figures to the groups it belongs to and to the
 complements of those it does not; ``suppressed`` then hides, per group:
 
-- a figure under ``SMALLEST_SHOWN`` (zero included), or one whose members *not* counted in it
-  (the group's whole minus the figure) are fewer: "fewer than 11";
+- a figure under ``SMALLEST_SHOWN`` (zero included): "fewer than 11";
+- a figure whose members *not* counted in it (the group's whole minus the figure) are fewer
+  than that, as subtraction would show them: "hidden";
 - a figure of a yes/no group (a race, a program) whose other side (the scope outside the
   group) is small, as it could be worked out from the scope's total by subtraction: "hidden";
 - the sexes add up to the scope's total (shown): in a column with one hidden sex, the
@@ -105,8 +106,10 @@ def suppressed(rolled: RolledUp, keys: Sequence[str]) -> tuple[list[GroupRow], b
         for key in keys:
             value = row[key]
             not_counted = row[whole] - value
-            if value < SMALLEST_SHOWN or (key != whole and not_counted < SMALLEST_SHOWN):
+            if value < SMALLEST_SHOWN:
                 hidden[r][key] = Hidden.SMALL
+            elif key != whole and not_counted < SMALLEST_SHOWN:
+                hidden[r][key] = Hidden.COMPLEMENT  # it would show the few it leaves out
             elif GROUPS[r][0] != "sex" and others[r][key] < SMALLEST_SHOWN:
                 hidden[r][key] = Hidden.COMPLEMENT
     sexes = [r for r, (family, _) in enumerate(GROUPS) if family == "sex"]

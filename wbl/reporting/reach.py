@@ -172,7 +172,7 @@ def schools_for(actor: User, district_id: int | None) -> list[School]:
     return list(db.session.scalars(query.order_by(School.name)))
 
 
-def _scope_name(actor: User, filters: ReachFilters) -> str:
+def scope_name(actor: User, filters: ReachFilters) -> str:
     """The scope's name; a district or school the actor does not see is not found."""
     if filters.school_id is not None:
         school = db.session.get(School, filters.school_id)
@@ -240,7 +240,7 @@ def _per_student(year: SchoolYear | None) -> Subquery:
     )
 
 
-def _students(actor: User, filters: ReachFilters) -> Select[Any]:
+def students_in_scope(actor: User, filters: ReachFilters) -> Select[Any]:
     """The active students of the scope."""
     query = (
         select(StudentProfile.id)
@@ -283,8 +283,8 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
     statements, each grouped in SQL (by school and grade; by the demographics' combinations;
     the seniors), rolled up here."""
     require(sees_reach(actor))
-    scope = _scope_name(actor, filters)
-    ids = _students(actor, filters).subquery("scope")
+    scope = scope_name(actor, filters)
+    ids = students_in_scope(actor, filters).subquery("scope")
     of_year = _per_student(filters.year)
 
     def base(reached: Subquery, *columns: Any) -> Select[Any]:

@@ -1,4 +1,5 @@
-"""Reports for CTE staff: who work-based learning reaches (``/reports/reach``)."""
+"""Reports for CTE staff: who work-based learning reaches (``/reports/reach``) and where
+applications go (``/reports/funnel``), with the same filters: year, district, school."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from wbl.http import db_int
 from wbl.imports.reading import FileFormat
 from wbl.imports.writing import export_file
 from wbl.reference.queries import experience_type_names
+from wbl.reporting import funnel as funnel_service
 from wbl.reporting import groups
 from wbl.reporting import reach as reach_service
 from wbl.reporting.forms import ReachFilterForm
@@ -145,4 +147,41 @@ def reach_download() -> ResponseReturnValue:
     fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
     header, rows = reach_service.table_rows(found)
     exported = export_file(f"wbl-reach-{filters.year.code}", fmt, header, rows)
+    return attachment(exported.data, exported.filename, exported.mimetype)
+
+
+@bp.get("/funnel")
+@policy(Role.STAFF)
+def funnel() -> ResponseReturnValue:
+    form, filters, notes = _filters(current_user, local_today())
+    found = funnel_service.funnel(current_user, filters)
+    total = found.total
+    return render_template(
+        "reporting/funnel.html",
+        form=form,
+        funnel=found,
+        notes=notes,
+        county_wide=current_user.is_county_wide,
+        steps=funnel_service.STEPS,
+        step_labels=funnel_service.STEP_LABELS,
+        waits=funnel_service.WAITS,
+        family_labels=groups.FAMILY_LABELS,
+        smallest=SMALLEST_SHOWN,
+        step_chart=Chart.of(
+            [(funnel_service.STEP_LABELS[s], total.share(s)) for s in funnel_service.STEPS]
+        ),
+        download_args={
+            k: v for k, v in request.args.items() if k in ("year", "district", "school")
+        },
+    )
+
+
+@bp.get("/funnel/download")
+@policy(Role.STAFF)
+def funnel_download() -> ResponseReturnValue:
+    form, filters, _ = _filters(current_user, local_today())
+    found = funnel_service.funnel(current_user, filters)
+    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
+    header, rows = funnel_service.table_rows(found)
+    exported = export_file(f"wbl-funnel-{filters.year.code}", fmt, header, rows)
     return attachment(exported.data, exported.filename, exported.mimetype)
