@@ -20,6 +20,7 @@ from wbl.http import db_int
 from wbl.imports.reading import FileFormat
 from wbl.imports.writing import export_file
 from wbl.reference.queries import experience_type_names
+from wbl.reporting import activity as activity_service
 from wbl.reporting import funnel as funnel_service
 from wbl.reporting import groups
 from wbl.reporting import reach as reach_service
@@ -184,4 +185,83 @@ def funnel_download() -> ResponseReturnValue:
     fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
     header, rows = funnel_service.table_rows(found)
     exported = export_file(f"wbl-funnel-{filters.year.code}", fmt, header, rows)
+    return attachment(exported.data, exported.filename, exported.mimetype)
+
+
+@dataclass(frozen=True, slots=True)
+class LineChart:
+    """Lines over the same x positions, drawn in a box 100 high and ``width`` wide (the SVG
+    stretches it); ``top`` is the value at the top (a round number above the largest)."""
+
+    lines: list[tuple[str, str, str]]  # css class, label, "x,y x,y ..." points
+    width: int
+    top: float
+
+    @classmethod
+    def of(cls, series: list[tuple[str, str, list[float]]]) -> LineChart:
+        largest = max((v for _, _, values in series for v in values), default=0.0)
+        top = _round_up(largest)
+        width = max((len(values) for _, _, values in series), default=1) - 1
+        lines = [
+            (
+                css,
+                label,
+                " ".join(
+                    f"{x},{100 - (value / top * 100 if top else 0):.1f}"
+                    for x, value in enumerate(values)
+                ),
+            )
+            for css, label, values in series
+        ]
+        return cls(lines, max(width, 1), top)
+
+
+def _round_up(value: float) -> float:
+    """The first of 1, 2, 5, 10, 20, 50, ... at or above ``value`` (1 for nothing)."""
+    top = 1.0
+    while top < value:
+        for step in (2, 2.5, 2):
+            top *= step
+            if top >= value:
+                break
+    return top
+
+
+@bp.get("/activity")
+@policy(Role.STAFF)
+def activity() -> ResponseReturnValue:
+    today = local_today()
+    form, filters, notes = _filters(current_user, today)
+    found = activity_service.activity(current_user, filters)
+    current, previous = found.current, found.previous
+    so_far = current.hours_by_week  # the weeks to come are not drawn as weeks of nothing
+    if current.year.first_day <= today <= current.year.last_day:
+        so_far = so_far[: activity_service.week_of(current.year, today) + 1]
+    return render_template(
+        "reporting/activity.html",
+        form=form,
+        activity=found,
+        notes=notes,
+        county_wide=current_user.is_county_wide,
+        hours_chart=LineChart.of(
+            [
+                ("line-previous", previous.year.label, previous.hours_by_week),
+                ("line-current", current.year.label, so_far),
+            ]
+        ),
+        months=("Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar", "Apr", "May", "Jun"),
+        download_args={
+            k: v for k, v in request.args.items() if k in ("year", "district", "school")
+        },
+    )
+
+
+@bp.get("/activity/download")
+@policy(Role.STAFF)
+def activity_download() -> ResponseReturnValue:
+    form, filters, _ = _filters(current_user, local_today())
+    found = activity_service.activity(current_user, filters)
+    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
+    header, rows = activity_service.table_rows(found)
+    exported = export_file(f"wbl-activity-{filters.year.code}", fmt, header, rows)
     return attachment(exported.data, exported.filename, exported.mimetype)
