@@ -119,6 +119,8 @@ PAGES = [
     ("staff", "/logs/report"),
     ("staff", "/reports/reach"),
     ("staff", "/reports/funnel"),
+    ("staff", "/reports/activity"),
+    ("staff", "/reports/partners"),
     ("staff", "/logs/"),
     ("staff", "/evaluations/"),
     ("staff", "/admin/reference/evaluation-categories"),

@@ -1,7 +1,8 @@
 """The reach dashboard on the demo county: county staff open it from the Placements menu,
 read who was reached by stage, school and student group, narrow it to one school, look at it
 on a phone, download every table, and go on to the same school's placement funnel and
-activity. Each page passes axe and leaves a screenshot (tests/artifacts/reach-*.png).
+activity, and to the partners and one partner's impact report. Each page passes axe and
+leaves a screenshot (tests/artifacts/reach-*.png).
 
 Like the incentive journey, it runs its own app and live server on a database of its own with
 the demo county loaded (the shared browser database holds real accounts, which the demo
@@ -91,6 +92,13 @@ def test_staff_see_who_was_reached_and_download_it(page: Page, demo_server: str)
     page.get_by_role("link", name="Activity over time").first.click()
     expect(page.get_by_role("heading", name="Confirmed hours per week")).to_be_visible()
     check(page, "reach-activity")
+
+    page.get_by_role("link", name="Partners", exact=True).first.click()
+    expect(page.get_by_role("heading", name="Partners by hours hosted")).to_be_visible()
+    check(page, "reach-partners")
+    page.locator("#partners-top a").first.click()
+    expect(page.get_by_text("Impact report ·")).to_be_visible()
+    check(page, "reach-partner-impact")
 
 
 def school_id(page: Page) -> str:

@@ -16,6 +16,7 @@ from wbl.auth.models import User
 from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError
+from wbl.evaluations.models import RATINGS
 from wbl.http import db_int
 from wbl.imports.reading import FileFormat
 from wbl.imports.writing import export_file
@@ -23,10 +24,12 @@ from wbl.reference.queries import experience_type_names
 from wbl.reporting import activity as activity_service
 from wbl.reporting import funnel as funnel_service
 from wbl.reporting import groups
+from wbl.reporting import partners as partner_service
 from wbl.reporting import reach as reach_service
 from wbl.reporting.forms import ReachFilterForm
 from wbl.reporting.reach import ReachFilters, SchoolYear
 from wbl.roster.demographics import SMALLEST_SHOWN
+from wbl.scopes import is_staff
 
 bp = Blueprint("reporting", __name__, url_prefix="/reports")
 
@@ -265,3 +268,36 @@ def activity_download() -> ResponseReturnValue:
     header, rows = activity_service.table_rows(found)
     exported = export_file(f"wbl-activity-{filters.year.code}", fmt, header, rows)
     return attachment(exported.data, exported.filename, exported.mimetype)
+
+
+@bp.get("/partners")
+@policy(Role.STAFF)
+def partners() -> ResponseReturnValue:
+    today = local_today()
+    form, filters, notes = _filters(current_user, today)
+    found = partner_service.partners_overview(current_user, filters.year, today)
+    return render_template(
+        "reporting/partners.html",
+        form=form,
+        overview=found,
+        notes=notes,
+        only_year=True,
+        download_args={k: v for k, v in request.args.items() if k == "year"},
+    )
+
+
+@bp.get("/partners/<int:partner_id>")
+@policy(Role.STAFF, Role.EMPLOYER)
+def partner_impact(partner_id: int) -> ResponseReturnValue:
+    form, filters, notes = _filters(current_user, local_today())
+    found = partner_service.partner_impact(current_user, partner_id, filters.year)
+    return render_template(
+        "reporting/partner_impact.html",
+        form=form,
+        impact=found,
+        notes=notes,
+        only_year=True,
+        kind_names=experience_type_names(),
+        ratings=RATINGS,
+        staff_view=is_staff(current_user),
+    )
