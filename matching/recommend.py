@@ -1270,11 +1270,9 @@ class OfferingIndex:
             # in the student's words ("nursing"), not the catalog's ("nurse"); a word
             # already quoted is not named again
             written = reading.written
-            if written:
-                shared = [written.get(word, word) for word in shared]
-            if quoted:
-                said = quoted.lower().split()
-                shared = [word for word in shared if word not in said]
+            if written or quoted:
+                said = quoted.lower().split() if quoted else ()
+                shared = [w for word in shared if (w := written.get(word, word)) not in said]
             if shared:
                 reasons.append(phrases.interests + ", ".join(shared))
         if offering.virtual:
