@@ -67,7 +67,8 @@ class Match:
 
     pathways: frozenset[str]
     sectors: frozenset[str]
-    #: The writer's own words, as typed (from the first to the last matched word).
+    #: The writer's own words (lower-cased, from the first to the last matched word,
+    #: small words between included).
     quote: str
 
 
@@ -132,12 +133,11 @@ class Concepts:
 
         ``stems`` replaces the stems of ``text``'s words (one each, e.g. spelling-corrected
         ones) and ``spans`` their places (``WordAnalyzer.spans``), when the caller has them;
-        the quotes still come from ``text`` as written.
+        the quotes come from ``text`` (lower-cased, as the words are).
         """
         if spans is None:
             spans = self.analyzer.spans(text)
-        if len(text.lower()) != len(text):  # lower-casing moved the words: quote that
-            text = text.lower()
+        text = text.lower()  # what the spans index
         if stems is None:
             stems = [stem(word) for word, _, _ in spans]
         found: list[Match] = []

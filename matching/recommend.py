@@ -887,8 +887,6 @@ class OfferingIndex:
         sectors: dict[int, str] = {}
         sector_words: dict[int, str] = {}
         phrases, n, i = self._phrase_ids, len(stems), 0
-        if len(text.lower()) != len(text):  # lower-casing moved the words: quote that
-            text = text.lower()
         while i < n:
             _, _, target, multi = infos[i]
             size = 1
@@ -899,8 +897,12 @@ class OfferingIndex:
                         size, target = longer, found
                         break
             if target is not None:
-                spans = spans or analyzer.spans(text)
-                quote = " ".join(text[spans[i][1] : spans[i + size - 1][2]].split())
+                if size == 1:
+                    quote = typed[i]
+                else:  # the words as typed from the first to the last, small ones too
+                    spans = spans or analyzer.spans(text)
+                    lower = text.lower()  # what the spans index
+                    quote = " ".join(lower[spans[i][1] : spans[i + size - 1][2]].split())
                 for p in target[0]:
                     pathways.setdefault(p, quote)
                     sector = self._pathway_sectors.get(p)
