@@ -649,9 +649,15 @@ def _nan_float(value: float | None) -> float:
 class OfferingIndex:
     """The catalog of offerings, encoded once for fast recommendations.
 
-    Build it once per catalog change (about 50 ms for 2,000 offerings) and reuse it for
-    every request. Apart from a small cache of per-day views of the catalog it does not
-    change after construction, and it is safe to share between threads.
+    Build it once per catalog change (about 100 ms for 2,000 offerings, plus some 0.3 s
+    for the first index of a process: see :func:`matching.concepts.speller_for`) and reuse
+    it for every request. Apart from small caches (per-day views of the catalog, the words
+    students used) it does not change after construction, and it is safe to share between
+    threads.
+
+    ``concepts`` is the concept vocabulary students' words are read with (by default the
+    shipped ``matching/concepts.toml``); its names are matched against ``pathway_names``
+    and ``sector_names``, so a name the vocabulary does not know is simply not reached.
 
     ``pathway_sectors`` maps a pathway id to its sector id; it turns a student's pathways
     into sector interests. When omitted, each pathway's sector is inferred from the

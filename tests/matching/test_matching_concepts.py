@@ -257,3 +257,29 @@ def test_concepts_compile_with_any_analyzer() -> None:
     concepts = Concepts({"Patient Care": ["the nurse"]}, {}, WordAnalyzer(frozenset({"the"})))
     assert concepts.stems == frozenset({"nurs"})
     assert concepts.surface_words == frozenset({"nurse"})
+
+
+def _osa_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance, the textbook dynamic programme."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text("abcn", max_size=6), st.text("abcn", max_size=6))
+def test_one_slip_is_a_damerau_levenshtein_distance_of_one(a: str, b: str) -> None:
+    from matching.concepts import _one_slip_away, _within_one_edit
+
+    assert _within_one_edit(a, b) == (_osa_distance(a, b) <= 1)
+    if a != b:
+        assert (b in _one_slip_away(a)) == (_osa_distance(a, b) == 1)
