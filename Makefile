@@ -50,6 +50,7 @@ test: setup
 ## bench_load.py loads pages with wrk (apt-get install wrk); without it, it says so and skips.
 bench: setup
 	$(PY) tests/benchmarks/bench_matching.py
+	$(PY) tests/benchmarks/bench_relevance.py
 	$(PY) tests/benchmarks/bench_pages.py
 	$(PY) tests/benchmarks/bench_catalog_growth.py
 	$(PY) tests/benchmarks/bench_round.py

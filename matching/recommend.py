@@ -30,6 +30,14 @@ Business rules (the hard filters; an offering failing any of them is never recom
 
 Soft preferences are scored; the weights live in :mod:`matching.weights`.
 
+Students' words are read as well as matched: the concept vocabulary
+(:mod:`matching.concepts`, ``concepts.toml``) turns everyday words, activities and
+occupations ("my dog", "nurce", "fire department") into the pathways and sectors they
+suggest, after a spelling correction of words neither the catalog nor the vocabulary
+knows. Those pathways score like chosen ones, weighed by ``Weights.understood_factor``,
+against each offering's pathways and those its own text names (within its sector), and
+the reason quotes the student: "You wrote “fire department” → Emergency Response".
+
 Availability uses a small fixed vocabulary, :data:`AVAILABILITY_SLOTS`: ``school_day``
 (during class time), ``after_school``, ``weekends`` and ``summer``. A student lists the
 slots they can do; an offering lists the slots it runs in (``schedule``). When an
@@ -56,6 +64,8 @@ from matching.weights import CONTINUUM_SCORES, DEFAULT_WEIGHTS, Weights
 
 if TYPE_CHECKING:  # SciPy and scikit-learn load when an index is built, not on import
     import scipy.sparse as sp
+
+    from matching.concepts import Concepts, Speller
 
 __all__ = [
     "AVAILABILITY_SLOTS",
@@ -434,6 +444,9 @@ class _Catalog:
     ids: NDArray[np.int64]
     text_t: sp.csr_matrix  # (vocabulary x n) TF-IDF, l2-normalised per offering
     affinity: NDArray[np.float64]  # (n_pathways + 1) x n: weighted pathway/sector match
+    # (n_pathways + n_sectors + 1) x n: the same for pathways and sectors understood from
+    # a student's words (OfferingIndex._understood_col), times Weights.understood_factor
+    understood: NDArray[np.float64]
     key: NDArray[np.intp]  # type index * 16 + schedule mask
     geo: GeoPoints  # NaN for virtual offerings and unknown locations
     virtual_cols: NDArray[np.intp]
@@ -445,6 +458,7 @@ class _Catalog:
     prereq_bits: NDArray[np.uint64]  # (len(prereq_cols) x words)
     # plain Python per column, for the reasons of the top k
     offerings: tuple[Offering, ...]
+    expanded: tuple[frozenset[int], ...]  # tagged pathways and those the text names
     type_index: tuple[int, ...]
     slot_mask: tuple[int, ...]
     deadline_note: tuple[str | None, ...]  # "Apply by ..." when the deadline is near
@@ -469,6 +483,7 @@ class _Catalog:
             ids=self.ids[one],
             text_t=sp.csr_matrix(self.text_t[:, one]),
             affinity=self.affinity[:, one],
+            understood=self.understood[:, one],
             key=self.key[one],
             geo=self.geo.take(np.array([col], dtype=np.intp)),
             virtual_cols=np.zeros(int(only(self.virtual_cols).sum()), dtype=np.intp),
@@ -479,6 +494,7 @@ class _Catalog:
             prereq_cols=np.zeros(int(prereq.sum()), dtype=np.intp),
             prereq_bits=self.prereq_bits[prereq],
             offerings=self.offerings[one],
+            expanded=self.expanded[one],
             type_index=self.type_index[one],
             slot_mask=self.slot_mask[one],
             deadline_note=self.deadline_note[one],
@@ -492,6 +508,8 @@ class _StudentBlock:
     students: Sequence[Student]
     query: sp.csr_matrix  # (n x vocabulary) TF-IDF of interests + pathway/sector names
     pathway_rows: NDArray[np.intp]  # (n x m) rows of _Catalog.affinity, padded with the zero row
+    understood_rows: NDArray[np.intp]  # (n x m) rows of _Catalog.understood, padded likewise
+    readings: list[_Reading]  # what each student's words were understood as
     key: NDArray[np.intp]  # types-done mask * 16 + availability mask
     geo: GeoPoints
     travel_limit: NDArray[np.float64]
@@ -504,6 +522,35 @@ class _StudentBlock:
     # (student row, offering id) of every offering taken, rows ascending
     taken_rows: NDArray[np.intp]
     taken_ids: NDArray[np.int64]
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """A student's interests as the index understands them."""
+
+    #: Terms of the text query: stems of their words, misspellings corrected.
+    stems: tuple[str, ...]
+    #: Pathway ids understood, in the order the text names them, with the words quoted.
+    pathways: dict[int, str]
+    #: Sector ids understood (directly, or through a pathway), with the words quoted.
+    sectors: dict[int, str]
+    #: The catalog's word -> the student's own form of it ("nurse" -> "nursing"), for
+    #: reasons in their words.
+    written: dict[str, str]
+    #: Rows of the understood affinity to score them with (_Catalog.understood).
+    rows: tuple[int, ...]
+
+
+_NOTHING_READ: Final = _Reading((), {}, {}, {}, ())
+#: A student's word as an index reads it: its term (stem, spelling corrected), the word
+#: the catalog writes that term with when it differs ("" otherwise), what the word alone
+#: points to in the concept vocabulary (pathway ids, sector ids), and whether a longer
+#: phrase starts with it.
+_Word = tuple[str, str, tuple[tuple[int, ...], tuple[int, ...]] | None, bool]
+#: Distinct words an index remembers (students use a few thousand).
+_WORDS_REMEMBERED: Final = 100_000
+#: Longest phrase of the concept vocabulary, in meaningful words.
+_MAX_PHRASE: Final = 3
 
 
 @dataclass(slots=True)
@@ -532,6 +579,7 @@ class _Phrases:
     pathway_unnamed: str
     sector: dict[int, str]
     interests: str
+    wrote: str
     miles: str
     continuum: list[str | None]
     availability: list[str | None]
@@ -562,6 +610,7 @@ class _Phrases:
                 s: sector_phrase.format(sector_names.get(s, "this industry")) for s in sector_ids
             },
             interests="Interests match: " if staff_view else "Related to your interests: ",
+            wrote="They wrote “{}” → {}" if staff_view else "You wrote “{}” → {}",
             miles=" miles away" if staff_view else " miles from home",
             continuum=_CONTINUUM_REASONS[staff_view],
             availability=_AVAILABILITY_REASONS[staff_view],
@@ -600,9 +649,15 @@ def _nan_float(value: float | None) -> float:
 class OfferingIndex:
     """The catalog of offerings, encoded once for fast recommendations.
 
-    Build it once per catalog change (about 50 ms for 2,000 offerings) and reuse it for
-    every request. Apart from a small cache of per-day views of the catalog it does not
-    change after construction, and it is safe to share between threads.
+    Build it once per catalog change (about 100 ms for 2,000 offerings, plus some 0.3 s
+    for the first index of a process: see :func:`matching.concepts.speller_for`) and reuse
+    it for every request. Apart from small caches (per-day views of the catalog, the words
+    students used) it does not change after construction, and it is safe to share between
+    threads.
+
+    ``concepts`` is the concept vocabulary students' words are read with (by default the
+    shipped ``matching/concepts.toml``); its names are matched against ``pathway_names``
+    and ``sector_names``, so a name the vocabulary does not know is simply not reached.
 
     ``pathway_sectors`` maps a pathway id to its sector id; it turns a student's pathways
     into sector interests. When omitted, each pathway's sector is inferred from the
@@ -615,17 +670,31 @@ class OfferingIndex:
     __slots__ = (
         "_affinity_all",
         "_catalogs",
+        "_concept_stems",
+        "_concepts",
         "_cont_avail",
+        "_expanded",
         "_id_position",
+        "_known_terms",
+        "_name_terms",
         "_offerings",
+        "_pathway_by_name",
         "_pathway_col",
         "_pathway_names",
         "_pathway_sectors",
+        "_phrase_ids",
+        "_phrase_starts",
         "_phrases",
         "_prereq_bit",
         "_prereq_words",
+        "_sector_by_name",
         "_sector_names",
+        "_speller",
+        "_stem",
         "_text",
+        "_understood_all",
+        "_understood_col",
+        "_words",
         "today",
         "weights",
     )
@@ -639,6 +708,7 @@ class OfferingIndex:
         pathway_sectors: Mapping[int, int] | None = None,
         today: date,
         weights: Weights = DEFAULT_WEIGHTS,
+        concepts: Concepts | None = None,
     ) -> None:
         self.today: date = today
         self.weights: Weights = weights
@@ -653,13 +723,57 @@ class OfferingIndex:
         # Text: the pathway and sector names join the vocabulary, so the names a
         # student's query is expanded with are known terms. (Imported here: scikit-learn
         # takes seconds to import, and a program that only reads the types should not pay.)
-        from matching.relevance import TextModel
+        from matching.concepts import load_concepts, speller_for
+        from matching.relevance import TextModel, stem
 
+        texts = [o.text or o.title for o in self._offerings]
         self._text = TextModel(
-            [o.text or o.title for o in self._offerings],
+            texts,
             [*self._pathway_names.values(), *self._sector_names.values()],
             common_share=weights.common_word_share,
             common_min_documents=weights.common_word_min_offerings,
+        )
+        # The concept vocabulary, with the names of this catalog's pathways and sectors
+        # (a name the reference data does not have is not read).
+        self._concepts: Concepts = load_concepts() if concepts is None else concepts
+        self._concept_stems: frozenset[str] = self._concepts.stems
+        self._speller: Speller = speller_for(self._concepts)
+        self._pathway_by_name: dict[str, int] = {n: p for p, n in self._pathway_names.items()}
+        self._sector_by_name: dict[str, int] = {n: s for s, n in self._sector_names.items()}
+        self._stem = stem
+        self._known_terms: frozenset[str] = self._text.terms() | self._concept_stems
+        # phrases of stems -> (pathway ids, sector ids) of this catalog's names
+        self._phrase_ids: dict[tuple[str, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        for key, (pathway_names_, sector_names_) in self._concepts.phrases().items():
+            ids = (
+                tuple(
+                    sorted(
+                        self._pathway_by_name[n]
+                        for n in pathway_names_
+                        if n in self._pathway_by_name
+                    )
+                ),
+                tuple(
+                    sorted(
+                        self._sector_by_name[n] for n in sector_names_ if n in self._sector_by_name
+                    )
+                ),
+            )
+            if ids[0] or ids[1]:
+                self._phrase_ids[key] = ids
+        self._words: dict[str, _Word] = {}
+        # the terms of pathway and sector names, which join the query of a student in them
+        analyze = self._concepts.analyzer
+        self._name_terms: dict[tuple[str, int], list[str]] = {
+            **{("p", p): analyze(name) for p, name in self._pathway_names.items()},
+            **{("s", x): analyze(name) for x, name in self._sector_names.items()},
+        }
+        self._phrase_starts: frozenset[str] = frozenset(
+            k[0] for k in self._phrase_ids if len(k) > 1
+        )
+        self._expanded: tuple[frozenset[int], ...] = tuple(
+            o.pathway_ids | self._pathways_named(o, text)
+            for o, text in zip(self._offerings, texts, strict=True)
         )
 
         # Pathway / sector affinity: one row per known pathway (plus a zero row), holding
@@ -683,6 +797,32 @@ class OfferingIndex:
             if sector is not None:
                 affinity[row] += w[2] * (sector_of_offering == sector)
         self._affinity_all = affinity
+
+        # Understood pathways and sectors: a row per pathway (as above, but against the
+        # offerings' expanded pathways), then a row per sector (its offerings), then a
+        # zero row; all times the understood factor.
+        sector_rows = sorted(
+            {o.sector_id for o in self._offerings if o.sector_id is not None}
+            | set(self._sector_names)
+            | set(self._pathway_sectors.values())
+        )
+        self._understood_col: dict[tuple[str, int], int] = {
+            ("p", p): i for p, i in self._pathway_col.items()
+        }
+        for s in sector_rows:
+            self._understood_col["s", s] = len(self._understood_col)
+        understood = np.zeros((len(self._understood_col) + 1, len(self._offerings)))
+        for j, pathways in enumerate(self._expanded):
+            for p in pathways:
+                understood[self._pathway_col[p], j] += w[1]
+        for p, row in self._pathway_col.items():
+            sector = self._pathway_sectors.get(p)
+            if sector is not None:
+                understood[row] += w[2] * (sector_of_offering == sector)
+        for s in sector_rows:
+            understood[self._understood_col["s", s]] = w[2] * (sector_of_offering == s)
+        understood *= weights.understood_factor
+        self._understood_all = understood
 
         # Continuum x availability lookup: (types-done mask, availability mask) x
         # (offering type, schedule mask), already weighted.
@@ -714,6 +854,103 @@ class OfferingIndex:
         self._catalog(self.today)
 
     # ------------------------------------------------------------------ construction
+
+    def _pathways_named(self, offering: Offering, text: str) -> frozenset[int]:
+        """The pathways an offering's text names through the concept vocabulary, within
+        its own sector: a phrase of a description ("first aid" at a preschool) does not
+        move an offering out of its industry."""
+        found: set[int] = set()
+        for match in self._concepts.find(text):
+            for name in match.pathways:
+                p = self._pathway_by_name.get(name)
+                if p is None:
+                    continue
+                sector = self._pathway_sectors.get(p)
+                if offering.sector_id is None or sector is None or sector == offering.sector_id:
+                    found.add(p)
+        return frozenset(found)
+
+    def _read(self, text: str) -> _Reading:
+        """A student's interests: stems (misspelt words corrected), the pathways and
+        sectors their words name, and how they wrote each word.
+
+        Runs for every student of a batch, so the vocabulary is looked up in tables of
+        ids prepared with the index (the phrase search of :meth:`Concepts.find`, inlined).
+        """
+        if not text.strip():
+            return _NOTHING_READ
+        analyzer = self._concepts.analyzer
+        typed = analyzer.words(text)
+        words, word_info = self._words, self._word
+        infos = [words.get(word) or word_info(word) for word in typed]
+        stems = [info[0] for info in infos]
+        written: dict[str, str] = {}
+        for info, word in zip(infos, typed, strict=True):
+            if info[1]:
+                written.setdefault(info[1], word)
+        spans: list[tuple[str, int, int]] = []  # where the words are: only to quote them
+        pathways: dict[int, str] = {}
+        sectors: dict[int, str] = {}
+        sector_words: dict[int, str] = {}
+        phrases, n, i = self._phrase_ids, len(stems), 0
+        while i < n:
+            _, _, target, multi = infos[i]
+            size = 1
+            if multi:
+                for longer in range(min(_MAX_PHRASE, n - i), 1, -1):
+                    found = phrases.get(tuple(stems[i : i + longer]))
+                    if found is not None:
+                        size, target = longer, found
+                        break
+            if target is not None:
+                if size == 1:
+                    quote = typed[i]
+                else:  # the words as typed from the first to the last, small ones too
+                    spans = spans or analyzer.spans(text)
+                    lower = text.lower()  # what the spans index
+                    quote = " ".join(lower[spans[i][1] : spans[i + size - 1][2]].split())
+                for p in target[0]:
+                    pathways.setdefault(p, quote)
+                    sector = self._pathway_sectors.get(p)
+                    if sector is not None:
+                        sectors.setdefault(sector, quote)
+                for x in target[1]:
+                    sector_words.setdefault(x, quote)
+            i += size
+        col = self._understood_col
+        rows = [col["p", p] for p in pathways]
+        for x, quote in sector_words.items():
+            if x not in sectors:  # a pathway of it already brings the sector
+                sectors[x] = quote
+                rows.append(col["s", x])
+        return _Reading(tuple(stems), pathways, sectors, written, tuple(rows))
+
+    def _word(self, word: str) -> _Word:
+        """What a word of a student's is to this index (see :data:`_Word`); remembered."""
+        stem = self._stem
+        term, name = stem(word), ""
+        if term in self._known_terms:
+            name = self._text.name_of(term)
+            if name == word:
+                name = ""
+        else:
+            fixed = self._speller.correct(word)
+            if fixed is not None:
+                term = stem(fixed)  # named as the catalog writes it, not as misspelt
+        info = (term, name, self._phrase_ids.get((term,)), term in self._phrase_starts)
+        if len(self._words) < _WORDS_REMEMBERED:
+            self._words[word] = info
+        return info
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the words remembered from students (see ``index_files``)."""
+        state = {name: getattr(self, name) for name in self.__slots__ if hasattr(self, name)}
+        state["_words"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def _infer_pathway_sectors(self, given: Mapping[int, int] | None) -> dict[int, int]:
         if given is not None:
@@ -767,6 +1004,7 @@ class OfferingIndex:
             ids=np.array([o.id for o in sub], dtype=np.int64),
             text_t=sp.csr_matrix(self._text.documents[pos].T),
             affinity=np.ascontiguousarray(self._affinity_all[:, pos]),
+            understood=np.ascontiguousarray(self._understood_all[:, pos]),
             key=np.array(key, dtype=np.intp),
             geo=GeoPoints.from_degrees(lat, lon),
             virtual_cols=np.array([j for j, o in enumerate(sub) if o.virtual], dtype=np.intp),
@@ -785,6 +1023,7 @@ class OfferingIndex:
                 [self._bits(sub[j].prerequisites) for j in prereq_cols], dtype=np.uint64
             ).reshape(len(prereq_cols), self._prereq_words),
             offerings=tuple(sub),
+            expanded=tuple(self._expanded[i] for i in pos),
             type_index=tuple(_TYPE_INDEX[o.type] for o in sub),
             slot_mask=tuple(_slot_mask(effective_schedule(o)) for o in sub),
             deadline_note=tuple(self._deadline_note(o.application_deadline, today) for o in sub),
@@ -797,25 +1036,33 @@ class OfferingIndex:
     def _encode(self, students: Sequence[Student]) -> _StudentBlock:
         """Students as arrays for scoring.
 
-        The text query is the student's own words plus the names of their pathways and
-        of those pathways' sectors: a student in Patient Care should see health offerings
-        even when their interests do not use the catalog's words.
+        The text query is the student's own words (misspellings corrected) plus the names
+        of their pathways and of those pathways' sectors: a student in Patient Care should
+        see health offerings even when their interests do not use the catalog's words. The
+        pathways and sectors their words name become rows of the understood affinity.
         """
         n = len(students)
-        queries = []
+        names = self._name_terms
+        readings: list[_Reading] = []
+        seen: dict[str, _Reading] = {}  # a school's students often write the same words
+        queries: list[list[str]] = []
         for s in students:
-            parts = [s.interests]
-            sectors: set[int] = set()
-            for p in sorted(s.pathway_ids):
-                name = self._pathway_names.get(p)
-                if name:
-                    parts.append(name)
-                sector = self._pathway_sectors.get(p)
-                if sector is not None:
-                    sectors.add(sector)
-            parts.extend(self._sector_names[x] for x in sorted(sectors) if x in self._sector_names)
-            queries.append(" ".join(parts))
-        query = self._text.queries(queries)
+            reading = seen.get(s.interests)
+            if reading is None:
+                reading = seen[s.interests] = self._read(s.interests)
+            readings.append(reading)
+            terms = list(reading.stems)
+            if s.pathway_ids:
+                sectors: set[int] = set()
+                for p in sorted(s.pathway_ids):
+                    terms.extend(names.get(("p", p)) or ())
+                    sector = self._pathway_sectors.get(p)
+                    if sector is not None:
+                        sectors.add(sector)
+                for x in sorted(sectors):
+                    terms.extend(names.get(("s", x)) or ())
+            queries.append(terms)
+        query = self._text.vectors(queries)
 
         zero_row = len(self._pathway_col)
         rows = [
@@ -826,6 +1073,10 @@ class OfferingIndex:
         pathway_rows = np.full((n, width), zero_row, dtype=np.intp)
         for i, r in enumerate(rows):
             pathway_rows[i, : len(r)] = r
+        width = max((len(r.rows) for r in readings), default=0) or 1
+        understood_rows = np.full((n, width), len(self._understood_col), dtype=np.intp)
+        for i, reading in enumerate(readings):
+            understood_rows[i, : len(reading.rows)] = reading.rows
 
         key = np.array(
             [
@@ -839,6 +1090,8 @@ class OfferingIndex:
             students=students,
             query=query,
             pathway_rows=pathway_rows,
+            understood_rows=understood_rows,
+            readings=readings,
             key=key,
             geo=GeoPoints.from_degrees(
                 np.array([_nan_float(s.latitude) for s in students]),
@@ -889,6 +1142,17 @@ class OfferingIndex:
         score = cat.affinity[rows[:, 0]]
         for j in range(1, rows.shape[1]):
             np.maximum(score, cat.affinity[rows[:, j]], out=score)
+        # understood pathways: a student has a few, most none; only theirs are gathered
+        rows = block.understood_rows[lo:hi]
+        zero_row = cat.understood.shape[0] - 1
+        for j in range(rows.shape[1]):
+            some = np.flatnonzero(rows[:, j] != zero_row)
+            if some.size == 0:
+                break  # padded from here on
+            if some.size == rows.shape[0]:
+                np.maximum(score, cat.understood[rows[:, j]], out=score)
+            else:
+                score[some] = np.maximum(score[some], cat.understood[rows[some, j]])
         # continuum and availability: one gather from the precomputed table
         score += self._cont_avail[block.key[lo:hi]][:, cat.key]
         # text relevance, full at text_saturation
@@ -985,14 +1249,40 @@ class OfferingIndex:
         """
         paths = block.students[row].pathway_ids
         offering = cat.offerings[col]
+        reading = block.readings[row]
         reasons: list[str] = []
+        quoted = ""
         if not paths.isdisjoint(offering.pathway_ids):
             p = min(paths & offering.pathway_ids)
             reasons.append(phrases.pathway.get(p) or phrases.pathway_unnamed)
-        elif offering.sector_id in block.sectors[row]:
-            reasons.append(phrases.sector[offering.sector_id])
+        else:
+            understood = None
+            if reading.pathways:
+                expanded = cat.expanded[col]
+                for p in reading.pathways:
+                    if p in expanded:
+                        understood = p
+                        break
+            if understood is not None:
+                quoted = reading.pathways[understood]
+                name = self._pathway_names[understood]  # understood through its name
+                reasons.append(phrases.wrote.format(quoted, name))
+            elif offering.sector_id in block.sectors[row]:
+                reasons.append(phrases.sector[offering.sector_id])
+            elif offering.sector_id in reading.sectors:
+                name = self._sector_names.get(offering.sector_id, "")
+                if name:
+                    quoted = reading.sectors[offering.sector_id]
+                    reasons.append(phrases.wrote.format(quoted, name))
         if shared and cosine >= phrases.text_threshold:
-            reasons.append(phrases.interests + ", ".join(shared))
+            # in the student's words ("nursing"), not the catalog's ("nurse"); a word
+            # already quoted is not named again
+            written = reading.written
+            if written or quoted:
+                said = quoted.lower().split() if quoted else ()
+                shared = [w for word in shared if (w := written.get(word, word)) not in said]
+            if shared:
+                reasons.append(phrases.interests + ", ".join(shared))
         if offering.virtual:
             reasons.append("Virtual — no travel needed")
         elif miles == miles:  # not NaN: the distance is known

@@ -17,8 +17,10 @@ the catalog uses ("questions", "supervisor") still scores, weighted down by its 
 is not named as a shared interest: it tells the student nothing about this offering.
 
 Words are cut by :class:`WordAnalyzer`, a small object of this module equal to
-scikit-learn's default word analyzer: a model written to disk (the web app shares one
-between its workers) loads without importing scikit-learn, which only fitting needs.
+scikit-learn's default word analyzer followed by the Snowball English stemmer, so
+"nurse", "nurses" and "nursing" are one term: a model written to disk (the web app shares
+one between its workers) loads without importing scikit-learn, which only fitting needs.
+A term is named (in reasons) by the word the catalog writes it with most often.
 """
 
 from __future__ import annotations
@@ -26,14 +28,24 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from collections.abc import Sequence
-from typing import Final
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
+import snowballstemmer
 from numpy.typing import NDArray
 
-__all__ = ["DOMAIN_STOP_WORDS", "TextModel", "WordAnalyzer", "stop_words"]  # and STOP_WORDS
+__all__ = [
+    "DOMAIN_STOP_WORDS",
+    "KEPT_WORDS",
+    "TextModel",
+    "WordAnalyzer",
+    "stem",
+    "stop_words",
+]  # and STOP_WORDS
 
 #: Words of work-based learning writing that are no interest: wishes ("want", "like",
 #: "love"), the work itself ("work", "job", "career", "experience"), and "samples" (work
@@ -46,16 +58,29 @@ DOMAIN_STOP_WORDS: Final[frozenset[str]] = frozenset(
         *("lot", "lots", "work", "works", "working", "job", "jobs", "career", "careers"),
         *("learn", "learning", "experience", "experiences", "opportunity"),
         *("opportunities", "sample", "samples"),
+        # how teenagers write: fillers that say nothing about an interest (issue 24: a
+        # reason quoted "people" and "day")
+        *("idk", "lol", "lmao", "wanna", "gonna", "kinda", "sorta", "im", "ive", "dont"),
+        *("day", "days", "people", "person", "best", "friend", "friends", "cool", "fun"),
+        *("honestly", "especially", "awesome", "good", "great", "pretty", "probably"),
+        *("definitely", "guess", "think", "dream", "ok", "okay", "yeah", "cuz", "bc"),
+        *("help", "helps", "helping", "helped", "bored", "time", "times", "actually"),
     }
 )
+
+#: Words of scikit-learn's list that do tell an interest: "fire" (the fire department),
+#: "first" (first aid, first responder), "system(s)" (systems development), "mill"
+#: (millwork).
+KEPT_WORDS: Final[frozenset[str]] = frozenset({"fire", "first", "system", "mill"})
 
 
 @functools.cache
 def stop_words() -> frozenset[str]:
-    """What the analyzer ignores: scikit-learn's English stop words and ours."""
+    """What the analyzer ignores: scikit-learn's English stop words (but
+    :data:`KEPT_WORDS`) and ours."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS | DOMAIN_STOP_WORDS)
+    return frozenset((ENGLISH_STOP_WORDS - KEPT_WORDS) | DOMAIN_STOP_WORDS)
 
 
 def __getattr__(name: str) -> tuple[str, ...]:
@@ -68,12 +93,35 @@ def __getattr__(name: str) -> tuple[str, ...]:
 #: scikit-learn's default ``token_pattern``: words of two or more letters or digits.
 _TOKEN: Final = re.compile(r"(?u)\b\w\w+\b")
 
+_STEMS: dict[str, str] = {}
+_STEMS_MAX: Final = 200_000  # words remembered; a stem is computed again past that
+_STEMMING: Final = threading.Lock()  # a Snowball stemmer object is not thread-safe
+
+
+@functools.cache
+def _english() -> Any:  # a Snowball EnglishStemmer (the package has no types)
+    return snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    """The Snowball English stem of a lower-case word ("nursing" -> "nurs"), remembered:
+    a catalog and its students use a few thousand distinct words."""
+    found = _STEMS.get(word)
+    if found is None:
+        with _STEMMING:
+            found = str(_english().stemWord(word))
+        if len(_STEMS) < _STEMS_MAX:
+            _STEMS[word] = found
+    return found
+
 
 class WordAnalyzer:
-    """Text to the words that count: lower-cased, tokens of ``_TOKEN``, stop words left out.
+    """Text to the terms that count: lower-cased, tokens of ``_TOKEN``, stop words left
+    out, each cut to its stem.
 
-    The same as scikit-learn's default word analyzer with these stop words (a test holds
-    them equal on any text), as an object that pickles without scikit-learn.
+    :meth:`words` is the same as scikit-learn's default word analyzer with these stop
+    words, and calling the analyzer stems those words (a test holds both on any text); it
+    pickles without scikit-learn.
     """
 
     __slots__ = ("stop_words",)
@@ -81,9 +129,22 @@ class WordAnalyzer:
     def __init__(self, stop_words: frozenset[str]) -> None:
         self.stop_words = stop_words
 
-    def __call__(self, text: str) -> list[str]:
+    def words(self, text: str) -> list[str]:
+        """The meaningful words of ``text`` as written (lower-cased), not stemmed."""
         stop = self.stop_words
         return [token for token in _TOKEN.findall(text.lower()) if token not in stop]
+
+    def spans(self, text: str) -> list[tuple[str, int, int]]:
+        """:meth:`words` with where each one is in ``text`` (start, end), to quote it."""
+        stop = self.stop_words
+        return [
+            (word, m.start(), m.end())
+            for m in _TOKEN.finditer(text.lower())
+            if (word := m.group()) not in stop
+        ]
+
+    def __call__(self, text: str) -> list[str]:
+        return [stem(word) for word in self.words(text)]
 
 
 class TextModel:
@@ -94,6 +155,7 @@ class TextModel:
         "_common",
         "_doc_keys",
         "_idf",
+        "_name_list",
         "_names",
         "_vocabulary",
         "documents",
@@ -118,21 +180,34 @@ class TextModel:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         analyzer = WordAnalyzer(stop_words())
-        vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, dtype=np.float64)
+        words = [analyzer.words(text) for text in documents]
+        stems = [[stem(w) for w in ws] for ws in words]
+        extra = [analyzer(text) for text in extra_vocabulary]
+        # the terms are stems: fit on the analysed texts as they are
+        vectorizer = TfidfVectorizer(analyzer=_as_analysed, sublinear_tf=True, dtype=np.float64)
         self._analyze: WordAnalyzer | None = None
         self._vocabulary: dict[str, int] = {}
         self._idf: NDArray[np.float64] = np.zeros(1)
         self._names: NDArray[np.str_] = np.array([""], dtype=np.str_)
         try:
-            vectorizer.fit([*documents, *extra_vocabulary])
+            vectorizer.fit([*stems, *extra])
         except ValueError:  # empty vocabulary: no text signal
             pass
         else:
             self._analyze = analyzer
             self._vocabulary = {str(t): int(j) for t, j in vectorizer.vocabulary_.items()}
             self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
-            self._names = np.asarray(vectorizer.get_feature_names_out(), dtype=np.str_)
-        self.documents: sp.csr_matrix = self.queries(documents)
+            self._names = np.asarray(
+                _written_forms(
+                    vectorizer.get_feature_names_out().tolist(),
+                    itertools.chain.from_iterable(words),
+                    itertools.chain(extra_vocabulary),
+                    analyzer,
+                ),
+                dtype=np.str_,
+            )
+        self._name_list: list[str] = [str(name) for name in self._names.tolist()]
+        self.documents: sp.csr_matrix = self.vectors(stems)
         # (document, term) pairs as sorted integer keys, to look weights up in bulk
         rows = np.repeat(np.arange(self.documents.shape[0]), np.diff(self.documents.indptr))
         self._doc_keys: NDArray[np.int64] = rows * self.vocabulary_size + self.documents.indices
@@ -146,6 +221,20 @@ class TextModel:
         """Number of columns of the document and query matrices."""
         return max(1, len(self._vocabulary))
 
+    @property
+    def analyzer(self) -> WordAnalyzer | None:
+        """What cuts texts into terms; None when the catalog has no text signal."""
+        return self._analyze
+
+    def terms(self) -> frozenset[str]:
+        """The catalog's terms (stems)."""
+        return frozenset(self._vocabulary)
+
+    def name_of(self, term: str) -> str:
+        """The word the catalog writes a term with ("nurs" -> "nurse"); "" if unknown."""
+        j = self._vocabulary.get(term)
+        return "" if j is None else self._name_list[j]
+
     def queries(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows for query texts in the catalog's vocabulary, l2-normalised.
 
@@ -154,15 +243,22 @@ class TextModel:
         request should not pay for scikit-learn's input validation, which costs more than
         the arithmetic. Documents go through the same path.
         """
-        n, vocabulary, analyze = len(texts), self._vocabulary, self._analyze
+        analyze = self._analyze
         if analyze is None:
+            return sp.csr_matrix((len(texts), self.vocabulary_size))
+        return self.vectors([analyze(text) for text in texts])
+
+    def vectors(self, analysed: Sequence[Sequence[str]]) -> sp.csr_matrix:
+        """:meth:`queries` of texts already cut into terms (stems)."""
+        n, vocabulary = len(analysed), self._vocabulary
+        if not vocabulary:
             return sp.csr_matrix((n, self.vocabulary_size))
         indptr = [0]
         indices: list[int] = []
         counts: list[int] = []
-        for text in texts:
+        for terms in analysed:
             seen: dict[int, int] = {}
-            for token in analyze(text):
+            for token in terms:
                 term = vocabulary.get(token)
                 if term is not None:
                     seen[term] = seen.get(term, 0) + 1
@@ -223,3 +319,30 @@ class TextModel:
         names = self._names[terms[keep]].tolist()
         bounds = np.concatenate(([0], np.cumsum(np.bincount(pair[keep], minlength=n)))).tolist()
         return [names[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+
+
+def _as_analysed(terms: list[str]) -> list[str]:
+    """The analyzer of a vectorizer fitted on texts already cut into terms."""
+    return terms
+
+
+def _written_forms(
+    terms: list[str],
+    words: Iterable[str],
+    extra_texts: Iterable[str],
+    analyzer: WordAnalyzer,
+) -> list[str]:
+    """For each stem, the word that the documents write it with most often (ties: the
+    shorter, then the first in alphabetical order); a stem only the extra vocabulary has
+    is named by that vocabulary's word."""
+    counts: Counter[str] = Counter(words)
+    for text in extra_texts:
+        for word in analyzer.words(text):
+            counts.setdefault(word, 0)
+    best: dict[str, tuple[int, int, str]] = {}
+    for word, count in counts.items():
+        key = (-count, len(word), word)
+        term = stem(word)
+        if term not in best or key < best[term]:
+            best[term] = key
+    return [best[t][2] if t in best else t for t in terms]

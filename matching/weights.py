@@ -6,9 +6,13 @@ A recommendation score is a weighted average of six components, each in [0, 1]:
   student's own words (interests) plus the names of their pathways and sectors, divided
   by ``text_saturation`` and capped at 1 (short texts rarely exceed a cosine of ~0.5, so
   a strong textual match should count fully).
-* ``pathway`` -- 1 when the offering is tagged with one of the student's CTE pathways.
+* ``pathway`` -- 1 when the offering is tagged with one of the student's CTE pathways;
+  ``understood_factor`` when it is in a pathway read from the student's own words through
+  the concept vocabulary (``matching/concepts.toml``: "nurse" -> Patient Care), tagged or
+  read from its text the same way.
 * ``sector`` -- 1 when the offering's industry sector is the sector of one of the
-  student's pathways (a weaker signal than the exact pathway).
+  student's pathways (a weaker signal than the exact pathway); ``understood_factor`` when
+  it is the sector of a pathway or sector read from their words.
 * ``distance`` -- ``exp(-miles / distance_scale_miles)`` for in-person offerings;
   ``virtual_distance_score`` for virtual ones (no travel, but being on site is the richer
   experience); 0 when the distance is unknown (no bonus rather than a guess).
@@ -70,6 +74,10 @@ class Weights:
     virtual_distance_score: float = 0.5
     #: Cosine at which the text component is already full (then capped at 1).
     text_saturation: float = 0.5
+    #: Pathway and sector components of a pathway or sector understood from the student's
+    #: words rather than chosen by them: the same signal, trusted a little less (a word can
+    #: mean more than one thing; a chosen pathway is the student's own decision).
+    understood_factor: float = 0.8
     #: Multiplier on the continuum component of class events (guest speaker, visit).
     class_event_factor: float = 0.8
     #: Availability component when the student or the offering did not give a schedule.
@@ -95,7 +103,12 @@ class Weights:
             raise ValueError("distance_scale_miles and text_saturation must be positive")
         if not 0.0 < self.common_word_share <= 1.0 or self.common_word_min_offerings < 1:
             raise ValueError("common_word_share must be within (0, 1], the minimum at least 1")
-        for name in ("virtual_distance_score", "class_event_factor", "unknown_availability_score"):
+        for name in (
+            "virtual_distance_score",
+            "class_event_factor",
+            "unknown_availability_score",
+            "understood_factor",
+        ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1]")

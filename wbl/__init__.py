@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
     from wbl.reference.views import bp as reference_bp
+    from wbl.reporting.views import bp as reporting_bp
     from wbl.reporting.wblr_views import bp as wblr_bp
     from wbl.reviews.views import bp as reviews_bp
     from wbl.roster.views import bp as roster_bp
@@ -141,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs_bp,
         county_bp,
         districts_bp,
+        reporting_bp,
         roster_bp,
         notifications_bp,
         readiness_bp,

@@ -43,7 +43,8 @@ from wbl.placements.models import Application, ApplicationStatus, Placement, Pla
 from wbl.reference.models import ExperienceKind, IndustrySector
 from wbl.reporting import services
 from wbl.reporting.models import OfferingReporting
-from wbl.reporting.wblr import SchoolYear, build_report
+from wbl.reporting.reach import SchoolYear
+from wbl.reporting.wblr import build_report
 from wbl.schools.models import District, School
 from wbl.seeding import seed_reference
 from wbl.students.models import StudentProfile, Transportation
@@ -215,13 +216,13 @@ def main() -> None:
                 "build_report, county-wide": lambda: build_report(None, YEAR),
                 "build_report, one district": lambda: build_report(None, YEAR, district),
                 "export (report and file)": lambda: services.export(
-                    None, YEAR.label, leave_out=left
+                    None, YEAR.code, leave_out=left
                 ),
             }
             engine = db.engine.dialect.name
             print(
                 f"{engine}: county written in {built:.1f} s; {len(report.records):,} records "
-                f"for {YEAR.label}, {len(report.valid):,} reportable, {left:,} left out"
+                f"for {YEAR.code}, {len(report.valid):,} reportable, {left:,} left out"
             )
             print("| case | median of 5 (wall) | CPU of this process | target |")
             print("| --- | --- | --- | --- |")

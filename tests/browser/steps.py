@@ -18,7 +18,8 @@ from wbl.notifications.models import OutboxMessage
 def check(page: Page, name: str) -> None:
     """The page passes axe, and leaves a screenshot to look at (``tests/artifacts/``)."""
     settle(page)
-    assert axe_violations(page) == [], name
+    found = axe_violations(page)
+    assert found == [], (name, found)
     page.screenshot(path=str(artifact_path(f"{name}.png")), full_page=True)
 
 

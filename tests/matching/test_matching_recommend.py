@@ -405,9 +405,15 @@ ANA = (  # the demo student of issue 14, §6.2
 )
 
 
+WROTE_REASON = re.compile(r"^You wrote “(.+)” → (.+)$")
+
+
 def _interests(reasons: tuple[str, ...]) -> list[str]:
+    """The student's words the reasons name: quoted ("You wrote “nurse” → Patient Care")
+    or listed ("Related to your interests: nurse")."""
     prefix = "Related to your interests: "
-    return [r.removeprefix(prefix) for r in reasons if r.startswith(prefix)]
+    named = [m.group(1) for r in reasons if (m := WROTE_REASON.match(r))]
+    return named + [r.removeprefix(prefix) for r in reasons if r.startswith(prefix)]
 
 
 def test_shared_interests_name_telling_words_only() -> None:
@@ -476,7 +482,8 @@ def test_weights_steer_the_ranking() -> None:
     )
     s = student(pathway_ids=frozenset())
     by_text = build([text_match, close_by], Weights(distance=0.0))
-    by_distance = build([text_match, close_by], Weights(interest_text=0.0))
+    # the words read as pathways are relevance too: off as well
+    by_distance = build([text_match, close_by], Weights(interest_text=0.0, understood_factor=0.0))
     assert by_text.recommend(s)[0].offering_id == 1
     assert by_distance.recommend(s)[0].offering_id == 2
 

@@ -1,10 +1,13 @@
-"""TF-IDF relevance: the fast query path equals scikit-learn's, shared terms are true."""
+"""TF-IDF relevance: the fast query path equals scikit-learn's (with Snowball stems),
+shared terms are true."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import snowballstemmer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -12,17 +15,25 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matching.relevance import STOP_WORDS, TextModel, WordAnalyzer, stop_words
 
 WORDS = [
-    "nurse", "patient", "hospital", "python", "coding", "farm", "cattle", "the", "and", "want",
-    "work",
+    "nurse", "nurses", "nursing", "patient", "patients", "hospital", "python", "coding",
+    "code", "farm", "farming", "cattle", "the", "and", "want", "work", "people", "fire",
 ]  # fmt: skip
 texts = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
+
+
+def reference_analyzer() -> Callable[[str], list[str]]:
+    """scikit-learn's default word analyzer with our stop words, then Snowball's English
+    stemmer, written independently of the library's code."""
+    words = TfidfVectorizer(stop_words=list(STOP_WORDS)).build_analyzer()
+    english = snowballstemmer.stemmer("english")
+    return lambda text: english.stemWords(words(text))
 
 
 @settings(max_examples=40, deadline=None, database=None)
 @given(st.lists(texts, min_size=1, max_size=6), st.lists(texts, min_size=1, max_size=6))
 def test_queries_equal_the_fitted_vectorizer(documents: list[str], queries: list[str]) -> None:
     model = TextModel(documents, ["Patient Care"])
-    reference = TfidfVectorizer(stop_words=list(STOP_WORDS), sublinear_tf=True)
+    reference = TfidfVectorizer(analyzer=reference_analyzer(), sublinear_tf=True)
     try:
         reference.fit([*documents, "Patient Care"])
     except ValueError:  # nothing but stop words: no text signal at all
@@ -75,11 +86,30 @@ def test_filler_and_common_words_are_never_named() -> None:
 
 @settings(max_examples=200, deadline=None, database=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60) | texts)
-def test_the_word_analyzer_equals_scikit_learns(text: str) -> None:
+def test_the_word_analyzer_equals_scikit_learns_then_stems(text: str) -> None:
     """Our analyzer is picklable without scikit-learn; it must cut text as scikit-learn's
-    default word analyzer does (any language, digits, punctuation, case)."""
-    reference = TfidfVectorizer(stop_words=list(STOP_WORDS)).build_analyzer()
-    assert WordAnalyzer(stop_words())(text) == reference(text)
+    default word analyzer does (any language, digits, punctuation, case), then stem each
+    word as Snowball's English stemmer does; ``spans`` points at those words."""
+    analyzer = WordAnalyzer(stop_words())
+    words = TfidfVectorizer(stop_words=list(STOP_WORDS)).build_analyzer()(text)
+    assert analyzer.words(text) == words
+    assert analyzer(text) == reference_analyzer()(text)
+    lower = text.lower()
+    assert [lower[start:end] for _, start, end in analyzer.spans(text)] == words
+
+
+def test_stems_join_the_forms_of_a_word_and_name_it_as_written() -> None:
+    model = TextModel(["Registered nurse", "nursing assistant", "school nurses"])
+    q = model.queries(["I love nursing"])
+    assert q.nnz == 1  # nurse, nursing and nurses are one term
+    shared = model.shared_terms(q, np.array([0, 0, 0]), np.array([0, 1, 2]))
+    assert shared == [["nurse"], ["nurse"], ["nurse"]]  # the catalog's most common form
+
+
+def test_filler_of_students_writing_is_no_term_and_fire_is_one() -> None:
+    model = TextModel(["fire department ride-along", "people person day camp"])
+    assert model.queries(["idk lol people day"]).nnz == 0
+    assert model.queries(["the fire department"]).nnz == 2
 
 
 def test_a_pickled_model_loads_without_scikit_learn() -> None:

@@ -1,6 +1,8 @@
 """Starting the app stays light: every ``flask`` command and every web worker imports
 ``wsgi``, and scikit-learn and SciPy take seconds to import. They load when the first
-recommendation index is built, not before (``matching`` imports them where they are used).
+recommendation index is built, not before (``matching`` imports them where they are used),
+with the language packages the index reads students' words with (Snowball stems and
+pyspellchecker's English word list).
 So do the PDF libraries (fpdf2 about a second, pypdf a fraction): the first PDF or upload
 that needs them imports them. And so do the libraries only some requests or commands need:
 numpy (the recommendation pages), Authlib with Requests, joserfc and cryptography (a sign-in
@@ -17,7 +19,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("sklearn", "scipy")
+HEAVY = ("sklearn", "scipy", "snowballstemmer", "spellchecker")
 PDF = ("fpdf", "pypdf")
 WHERE_USED = (
     "numpy",

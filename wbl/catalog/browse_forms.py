@@ -7,21 +7,16 @@ it would do no good and would expire. Shape only here; the ZIP is placed by the 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from wbl.catalog.search import DISTANCE_CHOICES, Sort
+from wbl.fields import CheckboxesField, SelectField
 
 ANY = "any"
 NOT_A_DATE = "That is not a date. Use the format 2026-12-01."
 YES_NO_ANY = [SelectChoice(ANY, "Either"), SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class CatalogFilterForm(FlaskForm):

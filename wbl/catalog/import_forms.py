@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
+
+from wbl.fields import SelectField
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

@@ -21,6 +21,7 @@ The index is built in a process of its own (``build_in_own_process``: this modul
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import logging
 import os
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1  # raise when what an index file holds changes shape
+FORMAT = 2  # raise when what an index file holds changes shape (2: the concept vocabulary)
 KEEP = 4  # files kept: the current catalog's and a few before it
 _SUFFIX = ".index"
 
@@ -59,10 +60,16 @@ def folder() -> Path | None:
     return path
 
 
+@functools.cache
 def _code_versions() -> tuple[str, ...]:
     """What an index file's contents depend on besides the catalog: the libraries that
-    pickled it."""
-    return tuple(metadata.version(name) for name in ("numpy", "scipy", "scikit-learn"))
+    pickled it or cut its words, and the concept vocabulary it was read with (a deploy
+    that adds a word to ``matching/concepts.toml`` builds the index again)."""
+    from matching.concepts import CONCEPTS_FILE
+
+    libraries = ("numpy", "scipy", "scikit-learn", "snowballstemmer", "pyspellchecker")
+    vocabulary = hashlib.sha256(CONCEPTS_FILE.read_bytes()).hexdigest()[:16]
+    return (*(metadata.version(name) for name in libraries), vocabulary)
 
 
 def file_for(shared: Path, version: tuple[object, ...]) -> Path:

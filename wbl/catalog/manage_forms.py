@@ -16,8 +16,6 @@ from wtforms import (
     Field,
     FloatField,
     IntegerField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -27,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wbl.catalog import rules
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.manage_partners import PartnerData
+from wbl.fields import SelectField, SelectMultipleField
 from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 

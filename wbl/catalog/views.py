@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from wtforms import DateField, SelectField, SelectMultipleField
+from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
@@ -16,6 +16,7 @@ from wbl.catalog.browse_forms import ANY, CatalogFilterForm
 from wbl.clock import local_today
 from wbl.errors import DomainError
 from wbl.evaluations import services as evaluations
+from wbl.fields import SelectField, SelectMultipleField
 from wbl.pagination import page_number
 from wbl.placements import queries as placement_queries
 from wbl.placements import readiness

@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
-    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -21,6 +20,7 @@ from wbl.certificates.invitations import DEFAULT_SLOT, MAX_SLOT, MIN_SLOT
 from wbl.certificates.panels import MAX_LOCATION, MAX_NOTES, MAX_SESSION, MAX_URL, MIN_SESSION
 from wbl.certificates.services import MAX_REASON
 from wbl.certificates.votes import MAX_COMMENT
+from wbl.fields import SelectField
 from wbl.http import db_int
 from wbl.reference.models import PogOutcome
 from wbl.reviews.models import ScoringLevel

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired
 
 from wbl.county import rules
+from wbl.fields import SelectField
 
 
 class CountySettingsForm(FlaskForm):

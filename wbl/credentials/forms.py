@@ -7,20 +7,14 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    BooleanField,
-    DateField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from wbl.catalog.import_forms import SpreadsheetForm
 from wbl.credentials.models import Credential, Subject, WorkKeysTest
 from wbl.credentials.services import MAX_POINTS, MAX_VALIDITY_MONTHS
+from wbl.fields import SelectField
 from wbl.http import db_int
 from wbl.portfolio.forms import ACCEPT, FILE_HELP, read_upload
 from wbl.portfolio.services import Upload

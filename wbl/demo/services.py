@@ -63,6 +63,7 @@ from wbl.demo.work_ready import add_work_ready
 from wbl.errors import DomainError
 from wbl.extensions import atomic, db
 from wbl.geocoding.services import zip_info
+from wbl.reference.defaults import pathway_code
 from wbl.reference.models import (
     ExperienceKind,
     IndustrySector,
@@ -312,11 +313,6 @@ def _load_reference() -> _Reference:
         outcome_ids={o.code: o.id for o in outcomes},
         activity_ids={a.code: a.id for a in activities},
     )
-
-
-def pathway_code(sector_code: str, pathway_name: str) -> str:
-    """The stable code ``seed_reference`` gives a default pathway."""
-    return f"{sector_code}.{slugify(pathway_name, separator='_')}"
 
 
 @cache

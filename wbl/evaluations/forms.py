@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, TextAreaField
+from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from wbl.evaluations.models import RATINGS
 from wbl.evaluations.queries import AWAITING, EVALUATED
 from wbl.evaluations.services import MAX_COMMENT, MAX_REFLECTION, EvaluationAnswers
+from wbl.fields import SelectField
 from wbl.reference.models import EvaluationCategory, PogOutcome
 
 NA = "na"

@@ -5,8 +5,6 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -14,7 +12,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from wbl.events.services import (
     MAX_CLASS_SIZE,
@@ -25,6 +22,7 @@ from wbl.events.services import (
     MAX_TOPIC_LENGTH,
     MIN_DURATION,
 )
+from wbl.fields import CheckboxesField, SelectField
 from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 
@@ -130,16 +128,11 @@ class CancelForm(FlaskForm):
     submit = SubmitField("Cancel the request")
 
 
-class _Checkboxes(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 class AttendanceForm(FlaskForm):
     """The class list with a "present" box per student (the service checks they are of the
     class, and the time's rules)."""
 
-    present_ids = _Checkboxes("Present", coerce=db_int, validate_choice=False)
+    present_ids = CheckboxesField("Present", coerce=db_int, validate_choice=False)
     minutes = IntegerField(
         "Time for each student present (minutes)",
         validators=[InputRequired(message="Enter the event's length in minutes.")],

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
-    DateField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from wbl.externships.projects import ProjectEdit
 from wbl.externships.selection import MAX_STATEMENT
 from wbl.externships.services import MAX_REASON, MAX_SEATS, MAX_TEXT, MAX_TITLE, ExternshipDraft
+from wbl.fields import SelectField, SelectMultipleField
 from wbl.hours.forms import EntryForm
 from wbl.hours.services import MAX_DESCRIPTION
 from wbl.http import db_int

@@ -3,16 +3,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    Field,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from wbl.fields import SelectMultipleField
 from wbl.hours.minutes import hours_text, parse_minutes
 from wbl.hours.services import MAX_DESCRIPTION
 from wbl.http import db_int

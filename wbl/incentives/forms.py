@@ -11,7 +11,6 @@ from wtforms import (
     DecimalField,
     HiddenField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -26,6 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.validators import ValidationError as FieldError
 
+from wbl.fields import SelectField
 from wbl.http import db_int
 from wbl.incentives.models import STAFF_ENTERED, CompletionType
 from wbl.incentives.services import MAX_TIER

@@ -7,17 +7,11 @@ names are the parameter names, so a refusal from ``rules.parse_params`` lands on
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    IntegerField,
-    SearchField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, IntegerField, SearchField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from wbl.fields import SelectField
 from wbl.http import db_int
 from wbl.pathways.models import RuleKind
 from wbl.pathways.rules import CertificateSubject, Status, WorkKeysRule

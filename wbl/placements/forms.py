@@ -6,18 +6,11 @@ from typing import ClassVar
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (
-    BooleanField,
-    Field,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from wbl.fields import SelectField
 from wbl.placements.applications import MAX_STATEMENT, MIN_STATEMENT
 from wbl.placements.models import ApplicationStatus
 

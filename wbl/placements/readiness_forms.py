@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, SelectMultipleField, SubmitField
+from wtforms import DateField, SubmitField
 from wtforms.validators import InputRequired
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.fields import CheckboxesField, SelectField
 from wbl.http import db_int
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RecordActivityForm(FlaskForm):

@@ -7,17 +7,11 @@ from collections.abc import Iterable, Sequence
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import FileStorage
-from wtforms import (
-    BooleanField,
-    RadioField,
-    SelectField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from wbl.fields import SelectField
 from wbl.placements.models import Placement
 from wbl.portfolio.files import MAX_UPLOAD_BYTES
 from wbl.portfolio.models import ArtifactKind, ArtifactSource

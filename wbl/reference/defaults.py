@@ -7,6 +7,8 @@ activities and the continuum: the SCOE work-based learning program.
 
 from __future__ import annotations
 
+from slugify import slugify
+
 from wbl.reference.models import ContinuumStage, ExperienceKind
 
 SECTORS: list[tuple[str, str, list[str]]] = [
@@ -129,6 +131,18 @@ SECTORS: list[tuple[str, str, list[str]]] = [
         ["Operations", "Structural Repair and Refinishing", "Systems Diagnostics and Service"],
     ),
 ]
+
+
+def pathway_code(sector_code: str, pathway_name: str) -> str:
+    """The stable code a default pathway is seeded with (names are the county's to edit;
+    the code stays)."""
+    return f"{sector_code}.{slugify(pathway_name, separator='_')}"
+
+
+#: Each default pathway's name (as written above) to its stable code.
+DEFAULT_PATHWAY_CODES: dict[str, str] = {
+    name: pathway_code(code, name) for code, _, names in SECTORS for name in names
+}
 
 POG_OUTCOMES: list[tuple[str, str, str]] = [
     (

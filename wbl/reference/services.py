@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from slugify import slugify
 from sqlalchemy import select
 
 from wbl.access import require
@@ -87,7 +86,7 @@ def add_defaults() -> SeedCounts:
         for p_pos, pathway_name in enumerate(pathways, start=1):
             upsert(
                 Pathway,
-                f"{code}.{slugify(pathway_name, separator='_')}",
+                defaults.pathway_code(code, pathway_name),
                 name=pathway_name,
                 position=p_pos,
                 sector=sector,

@@ -1,2 +1,2 @@
-"""State reporting: the CALPADS Work-Based Learning (WBLR) file for the End-of-Year 1
-submission, its validation report, and the codes staff may change."""
+"""Reports: the dashboards CTE staff read (reach and equity, the placement funnel, activity
+over time, partners) and state reporting (the CALPADS Work-Based Learning file, ``wblr*``)."""

@@ -13,7 +13,7 @@ import click
 
 from wbl.errors import DomainError
 from wbl.reporting import services
-from wbl.reporting.wblr import SchoolYear, build_report
+from wbl.reporting.wblr import build_report, parse_year
 
 
 @click.group("report")
@@ -35,7 +35,7 @@ def report_cli() -> None:
 def calpads_wblr(year: str, district_id: int | None, out: Path, leave_out: int | None) -> None:
     """Write the CALPADS Work-Based Learning (WBLR) file, caret-delimited."""
     try:
-        report = build_report(None, SchoolYear.parse(year), district_id)
+        report = build_report(None, parse_year(year), district_id)
         for record in report.left_out:
             for issue in record.issues:
                 internship = record.values["internship_id"]

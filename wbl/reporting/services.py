@@ -19,7 +19,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db
 from wbl.reporting import layout
 from wbl.reporting.models import OfferingReporting, ReportingCode
-from wbl.reporting.wblr import NothingToReport, SchoolYear, WblrReport, build_report
+from wbl.reporting.wblr import NothingToReport, WblrReport, build_report, parse_year
 from wbl.schools.models import ClassSection
 from wbl.scopes import is_county_wide, is_staff
 
@@ -50,7 +50,7 @@ def export(
     actor: User | None, year: str, district_id: int | None = None, *, leave_out: int | None = None
 ) -> Export:
     """The WBLR file of ``year`` (and one district), as ``checked_export`` allows it."""
-    return checked_export(build_report(actor, SchoolYear.parse(year), district_id), leave_out)
+    return checked_export(build_report(actor, parse_year(year), district_id), leave_out)
 
 
 def checked_export(report: WblrReport, leave_out: int | None) -> Export:

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import enum
 import gc
-import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, true
@@ -45,11 +43,11 @@ from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 from wbl.reporting import layout
 from wbl.reporting.models import OfferingReporting, ReportingCode
+from wbl.reporting.reach import SchoolYear
 from wbl.schools.models import District, School
 from wbl.scopes import in_staff_district, staff_sees_district
 from wbl.students.models import StudentProfile
 
-_YEAR = re.compile(r"(\d{4})-(\d{4})")
 YEAR_HELP = 'A school year is written "2026-2027": July 1, 2026 to June 30, 2027.'
 
 
@@ -61,43 +59,22 @@ class NothingToReport(DomainError):
     message = "Nothing to report: no placement with confirmed hours maps to a WBLR type."
 
 
-@dataclass(frozen=True)
-class SchoolYear:
-    """A CALPADS academic year: July 1 of ``start`` to June 30 of the next year."""
-
-    start: int
-
-    @classmethod
-    def parse(cls, text: str) -> SchoolYear:
-        found = _YEAR.fullmatch((text or "").strip())
-        if not found:
-            raise BadYear(field="year")
-        start, end = int(found[1]), int(found[2])
-        if end != start + 1 or not 2000 <= start <= 2999:
-            raise BadYear(field="year")
-        return cls(start)
-
-    @property
-    def label(self) -> str:
-        return f"{self.start}-{self.start + 1}"
-
-    @property
-    def first_day(self) -> date:
-        return date(self.start, 7, 1)
-
-    @property
-    def last_day(self) -> date:
-        return date(self.start + 1, 6, 30)
-
-    def grade_of(self, graduation_year: int) -> int:
-        """The grade a student is in this year, from the year they graduate: the roster's
-        grade is today's, the report may be for a past year."""
-        return 12 - (graduation_year - (self.start + 1))
+def parse_year(text: str) -> SchoolYear:
+    """A CALPADS academic year as people write it: "2026-2027" (or "2026-27", as the
+    dashboards take it), in this millennium."""
+    try:
+        year = SchoolYear.parse(text)
+    except DomainError:
+        raise BadYear(field="year") from None
+    if not 2000 <= year.start <= 2998:
+        raise BadYear(field="year")
+    return year
 
 
-def year_of(day: date) -> SchoolYear:
-    """The school year a day falls in."""
-    return SchoolYear(day.year if day.month >= 7 else day.year - 1)
+def grade_in(year: SchoolYear, graduation_year: int) -> int:
+    """The grade a student is in during ``year``, from the year they graduate: the roster's
+    grade is today's, and the report may be for a past year."""
+    return 12 - (graduation_year - (year.start + 1))
 
 
 class Fix(enum.StrEnum):
@@ -198,7 +175,7 @@ class WblrReport:
     @property
     def file_name(self) -> str:
         where = f"-{self.district.code or self.district.id}" if self.district else ""
-        return f"calpads-wblr-{self.year.label}{where}.txt"
+        return f"calpads-wblr-{self.year.code}{where}.txt"
 
 
 # --- the codes staff may change -----------------------------------------------------------
@@ -379,7 +356,7 @@ def _records(
             "reporting_lea": district_code or "",
             "school": (cds_code or "")[-7:],
             "school_nps": "",
-            "academic_year": year.label,
+            "academic_year": year.code,
             "ssid": ssid or "",
             "wbl_type": wbl_type,
             "internship_id": f"WBL-{placement_id}" if internship else "",
@@ -450,10 +427,10 @@ def _issues(
         found.append(Issue(Fix.STUDENT, "No SSID: the roster gave this student none."))
     elif not (len(ssid) == 10 and ssid.isascii() and ssid.isdigit()):
         found.append(Issue(Fix.STUDENT, f"The SSID {ssid!r} is not 10 digits."))
-    grade = year.grade_of(graduation_year)
+    grade = grade_in(year, graduation_year)
     if not 9 <= grade <= 12:
         found.append(
-            Issue(Fix.STUDENT, f"In grade {grade} in {year.label}: CALPADS takes grades 9–12.")
+            Issue(Fix.STUDENT, f"In grade {grade} in {year.code}: CALPADS takes grades 9–12.")
         )
     course = values["course_code"]
     if not course:

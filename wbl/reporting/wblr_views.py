@@ -23,7 +23,8 @@ from wbl.extensions import db
 from wbl.http import db_int
 from wbl.pagination import PageInfo, page_number
 from wbl.reporting import layout, services
-from wbl.reporting.wblr import BadYear, Fix, Record, SchoolYear, build_report, codes, year_of
+from wbl.reporting.reach import SchoolYear
+from wbl.reporting.wblr import BadYear, Fix, Record, build_report, codes, parse_year
 from wbl.reporting.wblr_forms import OfferingReportingForm, WblrFilterForm, codes_form, field_name
 from wbl.schools.models import District
 from wbl.scopes import in_staff_district, is_county_wide
@@ -44,7 +45,7 @@ def _district_arg() -> int | None:
 
 
 def _year_arg() -> str:
-    return request.args.get("year", "").strip() or year_of(local_today()).label
+    return request.args.get("year", "").strip() or SchoolYear.of(local_today()).code
 
 
 def _filter_form(year: str, district_id: int | None) -> WblrFilterForm:
@@ -89,7 +90,7 @@ def page() -> ResponseReturnValue:
     form = _filter_form(year, district_id)
     report = None
     try:
-        report = build_report(current_user, SchoolYear.parse(year), district_id)
+        report = build_report(current_user, parse_year(year), district_id)
     except BadYear as error:
         form.year.errors = [error.message]
     args: dict[str, Any] = {"year": year}

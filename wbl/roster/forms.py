@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
+from wbl.fields import SelectField
 from wbl.roster.demographics import GroupBy
 
 # The app refuses any request over MAX_CONTENT_LENGTH (12 MB); the file must leave room for

@@ -4,20 +4,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TimeField,
-)
+from wtforms import BooleanField, DateField, IntegerField, StringField, SubmitField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.fields import CheckboxesField, SelectField
 from wbl.http import db_int
 from wbl.rounds.models import RoundRanking
 from wbl.rounds.opening import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
@@ -30,11 +21,6 @@ PRIORITY_CHOICES = {
     "grade_asc": ("Younger grades first, then a lottery", ["grade_asc", "lottery"]),
     "lottery": ("A lottery only", ["lottery"]),
 }
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class OfferingFilterForm(FlaskForm):

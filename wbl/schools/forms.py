@@ -1,17 +1,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.fields import CheckboxesField
 from wbl.http import db_int
 from wbl.schools.services import MAX_NAME_LENGTH, MAX_PERIOD_LENGTH
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class ClassForm(FlaskForm):

@@ -9,20 +9,13 @@ once with the messages the services would give. Each public form carries a honey
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    EmailField,
-    RadioField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from wbl.catalog import rules
-from wbl.catalog.browse_forms import CheckboxesField
 from wbl.catalog.manage_forms import add_problems
+from wbl.fields import CheckboxesField, SelectField
 from wbl.http import db_int
 from wbl.reference.models import ExperienceKind
 from wbl.signup import services

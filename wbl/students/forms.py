@@ -1,26 +1,14 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import (
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
+from wbl.fields import CheckboxesField, SelectField, SelectMultipleField
 from wbl.http import db_int
 from wbl.students.models import AVAILABILITY_CHOICES, Transportation
-from wbl.students.services import MAX_TRAVEL_MILES
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from wbl.students.services import MAX_INTERESTS_CHARS, MAX_PATHWAYS, MAX_TRAVEL_MILES
 
 
 class ProfileForm(FlaskForm):
@@ -46,7 +34,7 @@ class ProfileForm(FlaskForm):
     )
     interests = TextAreaField(
         "In your own words: what would you like to do or learn?",
-        validators=[Length(max=1000)],
+        validators=[Length(max=MAX_INTERESTS_CHARS)],
         render_kw={"rows": 4},
     )
     availability = CheckboxesField(
@@ -54,3 +42,37 @@ class ProfileForm(FlaskForm):
         choices=[SelectChoice(value, label) for value, label in AVAILABILITY_CHOICES.items()],
     )
     submit = SubmitField("Save my profile")
+
+
+class InterestCheckForm(FlaskForm):
+    """The interest check's statements. Unknown ids are the service's to explain (the
+    statements may have changed while the page was open), so the choices are not checked."""
+
+    statements = CheckboxesField(
+        "Which of these would you enjoy?",
+        description="Tick every one that sounds like you. There are no wrong answers.",
+        validate_choice=False,
+    )
+    submit = SubmitField("See my suggestions")
+
+
+class InterestCheckConfirmForm(FlaskForm):
+    """The result page: the statements the student ticked (carried along, space-separated)
+    and the suggestions they keep ticked. Nothing is saved before this form is sent."""
+
+    statements = HiddenField()
+    pathway_ids = CheckboxesField(
+        "Pathways to add to your profile",
+        coerce=db_int,
+        description=(
+            f"The best fits are ticked, as many as your profile has room for (up to "
+            f"{MAX_PATHWAYS} pathways in all). Untick any you do not want."
+        ),
+        validate_choice=False,
+    )
+    words = CheckboxesField(
+        "Words to add to “In your own words”",
+        description="They go on a new line under what you wrote. Nothing you wrote is changed.",
+        validate_choice=False,
+    )
+    submit = SubmitField("Add to my profile")

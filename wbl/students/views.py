@@ -3,13 +3,16 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
-from wbl.errors import DomainError
+from wbl.errors import DomainError, field_error
 from wbl.reference.choices import pathway_choices
 from wbl.students import services
-from wbl.students.forms import ProfileForm
+from wbl.students.forms import InterestCheckConfirmForm, InterestCheckForm, ProfileForm
+from wbl.students.interest_check import statements
 from wbl.students.models import Transportation
+from wbl.students.services import InterestCheckResult
 
 bp = Blueprint("students", __name__)
 
@@ -41,3 +44,90 @@ def profile() -> ResponseReturnValue:
             flash("Your profile is saved. Your recommendations now follow it.", "success")
             return redirect(url_for("home.dashboard"))
     return render_template("students/profile.html", form=form, profile=current)
+
+
+@bp.route("/profile/interest-check", methods=["GET", "POST"])
+@policy(Role.STUDENT)
+def interest_check() -> ResponseReturnValue:
+    """The statements; sent, the suggestions they make (nothing is saved yet)."""
+    services.own_profile(current_user)  # a student without a profile: the clear 404
+    form = InterestCheckForm()
+    form.statements.choices = [SelectChoice(s.id, s.text) for s in statements()]
+    if form.validate_on_submit():
+        try:
+            result = services.interest_check_result(current_user, form.statements.data or [])
+        except DomainError as error:
+            problem = field_error(form, error)
+            if problem:
+                flash(problem, "warning")
+        else:
+            confirm = InterestCheckConfirmForm(formdata=None)
+            confirm.statements.data = " ".join(s.id for s in result.statements)
+            confirm.pathway_ids.data = result.pre_checked
+            confirm.words.data = list(result.new_words)
+            return _result_page(confirm, result)
+    return render_template("students/interest_check.html", form=form)
+
+
+@bp.post("/profile/interest-check/confirm")
+@policy(Role.STUDENT)
+def confirm_interest_check() -> ResponseReturnValue:
+    """Add what the student kept ticked to their profile, then show them the profile."""
+    form = InterestCheckConfirmForm()
+    statement_ids = tuple((form.statements.data or "").split())
+    try:
+        result = services.interest_check_result(current_user, statement_ids)
+    except DomainError as error:  # none sent, or the statements changed: take it again
+        flash(field_error(form, error) or error.message, "warning")
+        return redirect(url_for("students.interest_check"))
+    if not form.validate_on_submit():
+        return _result_page(form, result)
+    choice = services.InterestCheckChoice(
+        statement_ids=statement_ids,
+        pathway_ids=frozenset(form.pathway_ids.data or []),
+        words=frozenset(form.words.data or []),
+    )
+    try:
+        added = services.apply_interest_check(current_user, choice)
+    except DomainError as error:
+        problem = field_error(form, error)
+        if problem:
+            flash(problem, "warning")
+        return _result_page(form, result)
+    flash(_added_message(added), "success")
+    return redirect(url_for("students.profile"))
+
+
+def _added_message(added: services.AddedFromCheck) -> str:
+    if not (added.pathways or added.words):
+        return "Your profile already had everything you ticked: nothing was added."
+    parts = []
+    if added.pathways:
+        parts.append(
+            ("the pathway " if len(added.pathways) == 1 else "the pathways ")
+            + ", ".join(added.pathways)
+        )
+    if added.words:
+        parts.append(f"the words “{', '.join(added.words)}”")
+    return (
+        f"Added to your profile: {' and '.join(parts)}. Read it over below: you can change "
+        "anything and save it again."
+    )
+
+
+def _result_page(form: InterestCheckConfirmForm, result: InterestCheckResult) -> str:
+    form.pathway_ids.choices = [
+        SelectChoice(
+            s.pathway.id,
+            f"{s.pathway.name} · {s.pathway.sector.name}"
+            + (f" · {s.votes} of your answers point here" if s.votes > 1 else ""),
+        )
+        for s in result.new_pathways
+    ]
+    form.words.choices = [SelectChoice(word, word) for word in result.new_words]
+    return render_template(
+        "students/interest_check_result.html",
+        form=form,
+        result=result,
+        max_pathways=services.MAX_PATHWAYS,
+    )

@@ -69,6 +69,30 @@ def _recommended_on_home(client) -> list[str]:
     return re.findall(r'class="offering-link fw-semibold" href="[^"]*">([^<]+)</a>', section)
 
 
+def test_a_student_who_writes_in_plain_words_sees_health_science_first(client, login_as) -> None:
+    """Issue 24's student: no pathway chosen, plain words. The reference pathways' names
+    reach the concept vocabulary through the index (the reason names Patient Care), and the
+    home page shows the reason in the student's words, never a filler word."""
+    from tests.support.builders import make_partner, pathway
+
+    student = make_student(pathways=[])
+    student.interests = "when people are hurt I want to be the one who helps them"
+    make_offering(
+        partner=make_partner(sector_code="ict"),
+        title="Shadow a help desk technician",
+        pathways=[pathway("ict.information_support_and_services")],
+    )
+    nurse = make_offering(title="Shadow a registered nurse")  # Patient Care, health
+    db.session.flush()
+    recs = recommendations_for(student, local_today())
+    assert recs[0].offering.id == nurse.id
+    assert recs[0].reasons[0] == "You wrote “hurt” → Patient Care"
+    login_as(student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert "You wrote “hurt” → Patient Care" in body
+    assert _recommended_on_home(client)[0] == "Shadow a registered nurse"
+
+
 @pytest.fixture
 def background(app, monkeypatch) -> list[date]:
     """Rebuilds as in production (off the request), except that the thread is not started:

@@ -23,13 +23,14 @@ from wbl.extensions import db
 from wbl.hours.models import EntryStatus
 from wbl.reference.models import ExperienceKind
 from wbl.reporting import layout, services
+from wbl.reporting.reach import SchoolYear
 from wbl.reporting.wblr import (
     BadYear,
     Fix,
     NothingToReport,
-    SchoolYear,
     build_report,
-    year_of,
+    grade_in,
+    parse_year,
 )
 
 YEAR = SchoolYear(2026)
@@ -85,23 +86,27 @@ def test_whole_hours(minutes: int, hours: int) -> None:
     assert layout.whole_hours(minutes) == hours
 
 
-@pytest.mark.parametrize("text", ["2026", "2026-2028", "26-27", "", "2026/2027", "x2026-2027"])
+@pytest.mark.parametrize(
+    "text", ["2026", "2026-2028", "26-27", "", "2026/2027", "x2026-2027", "0000-0001", "9999-10000"]
+)
 def test_a_year_is_written_2026_2027(text: str) -> None:
     with pytest.raises(BadYear) as refused:
-        SchoolYear.parse(text)
+        parse_year(text)
     assert refused.value.field == "year"
     assert "2026-2027" in refused.value.message
 
 
 def test_the_year_runs_july_to_june() -> None:
-    year = SchoolYear.parse(" 2026-2027 ")
-    assert (year.first_day, year.last_day, year.label) == (
+    year = parse_year(" 2026-2027 ")
+    assert (year.first_day, year.last_day, year.code) == (
         date(2026, 7, 1),
         date(2027, 6, 30),
         "2026-2027",
     )
-    assert year_of(date(2027, 6, 30)) == year
-    assert year_of(date(2027, 7, 1)) == SchoolYear(2027)
+    assert parse_year("2026-27") == year
+    assert SchoolYear.of(date(2027, 6, 30)) == year
+    assert SchoolYear.of(date(2027, 7, 1)) == SchoolYear(2027)
+    assert (grade_in(year, 2027), grade_in(year, 2030), grade_in(year, 2031)) == (12, 9, 8)
 
 
 # --- the file on built data ---------------------------------------------------------------

@@ -17,7 +17,8 @@ from wbl.hours.models import EntryStatus, HourEntry
 from wbl.placements.models import Placement
 from wbl.reporting import layout, services
 from wbl.reporting.models import OfferingReporting
-from wbl.reporting.wblr import Fix, build_report, year_of
+from wbl.reporting.reach import SchoolYear
+from wbl.reporting.wblr import Fix, build_report
 from wbl.schools.models import District, School
 from wbl.students.models import StudentProfile
 
@@ -38,7 +39,7 @@ def _give_the_county_real_looking_codes() -> None:
 
 def test_the_demo_countys_file_field_by_field(app: Flask) -> None:
     seed_demo(seed=2026)
-    year = year_of(ANCHOR)
+    year = SchoolYear.of(ANCHOR)
 
     before = build_report(None, year)
     assert before.records
@@ -50,7 +51,7 @@ def test_the_demo_countys_file_field_by_field(app: Flask) -> None:
     report = build_report(None, year)
     assert len(report.records) == len(before.records)
     assert report.left_out == ()
-    lines = services.export(None, year.label).data.decode("ascii").split("\r\n")
+    lines = services.export(None, year.code).data.decode("ascii").split("\r\n")
     assert lines.pop() == ""
     assert len(lines) == len(report.records)
 

@@ -1,0 +1,409 @@
+"""Reach: which students work-based learning reached in a school year, and who it missed.
+
+A student is *reached* in a school year (July 1 to June 30) by an experience of that year:
+a class event they were marked present at (a guest speaker or a workplace visit, on the
+event's chosen date) or a placement of theirs that started in the year and was not
+cancelled. Each experience type sits at a stage of the continuum (awareness → exploration →
+preparation → training; the stage is the experience type's, from the reference data), and a
+student reaches a stage with any experience of it.
+
+The dashboard counts the active students of the viewer's scope (county staff every district,
+a district's staff their own; narrowed to a district or a school) as the roster has them
+now, and answers with counts, never a student's row:
+
+- the totals, and reach by stage and by experience type;
+- by school and by grade;
+- by student group (sex, race and ethnicity, English learners, students with disabilities,
+  free or reduced-price meals), small counts and what subtraction would reveal hidden
+  (``wbl.reporting.groups``);
+- the seniors (grade 12): who has reached each stage by now, in any year.
+
+Every figure is aggregated in SQL: three grouped statements whatever the number of students.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+)
+
+from wbl.access import require
+from wbl.auth.models import User
+from wbl.catalog.models import Offering
+from wbl.clock import local_to_utc
+from wbl.errors import DomainError, NotFound
+from wbl.events.models import EventDateOption, EventRequest
+from wbl.extensions import db
+from wbl.hours.models import EventAttendance
+from wbl.placements.models import Placement, PlacementStatus
+from wbl.reference.models import ContinuumStage, ExperienceKind, ExperienceType
+from wbl.reference.queries import experience_type_names
+from wbl.reporting import groups
+from wbl.roster.models import StudentDemographics
+from wbl.schools.models import District, School
+from wbl.scopes import in_staff_district, is_staff, staff_sees_district
+from wbl.students.models import StudentProfile
+
+STAGES: tuple[ContinuumStage, ...] = tuple(ContinuumStage)
+KINDS: tuple[ExperienceKind, ...] = tuple(ExperienceKind)
+GRADES = (9, 10, 11, 12)
+SENIOR_GRADE = 12
+YEARS_OFFERED = 5  # the current school year and the four before it
+
+# The figures of a row, in order: students, then reached, then each stage, then each type.
+FIGURES: tuple[str, ...] = ("students", "reached", *STAGES, *KINDS)
+
+
+# --- the school year ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SchoolYear:
+    """July 1 of ``start`` to June 30 of the next year."""
+
+    start: int
+
+    @classmethod
+    def of(cls, day: date) -> SchoolYear:
+        return cls(day.year if day.month >= 7 else day.year - 1)
+
+    @classmethod
+    def parse(cls, text: str) -> SchoolYear:
+        """``2025-2026`` (or ``2025-26``); anything else is a clear error."""
+        found = re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{2}|\d{4})\s*", text or "")
+        if found is None:
+            raise DomainError("Write the school year as 2025-2026.", field="year")
+        start, end = int(found[1]), found[2]
+        if int(end) not in (start + 1, (start + 1) % 100):
+            raise DomainError("A school year runs into the next, e.g. 2025-2026.", field="year")
+        return cls(start)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.start, 7, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.start + 1, 6, 30)
+
+    @property
+    def code(self) -> str:
+        return f"{self.start}-{self.start + 1}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.start}–{(self.start + 1) % 100:02d}"
+
+    def recent(self, count: int = YEARS_OFFERED) -> list[SchoolYear]:
+        """This year and the ``count - 1`` before it, newest first."""
+        return [SchoolYear(self.start - n) for n in range(count)]
+
+
+# --- what is asked, and the answer ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReachFilters:
+    year: SchoolYear
+    district_id: int | None = None
+    school_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a table: a school, a grade or the whole scope, every figure shown."""
+
+    name: str
+    values: dict[str, int]
+
+    def share(self, key: str) -> float | None:
+        students = self.values["students"]
+        return self.values[key] / students if students else None
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    filters: ReachFilters
+    scope: str  # "the county", a district's or a school's name
+    total: Row
+    schools: list[Row]
+    grades: list[Row]
+    groups: list[groups.GroupRow]
+    seniors: Row  # reached each stage by now, in any year
+    any_hidden: bool
+    without_demographics: int  # students of the scope the roster gave no demographics for
+
+
+# --- who may look, at what -------------------------------------------------------------------
+
+
+def sees_reach(actor: User) -> bool:
+    """CTE staff and administrators (their scope); teachers, employers and students never see
+    student groups."""
+    return is_staff(actor)
+
+
+def districts_for(actor: User) -> list[District]:
+    return list(
+        db.session.scalars(
+            select(District).where(in_staff_district(actor, District.id)).order_by(District.name)
+        )
+    )
+
+
+def schools_for(actor: User, district_id: int | None) -> list[School]:
+    query = select(School).where(in_staff_district(actor, School.district_id))
+    if district_id is not None:
+        query = query.where(School.district_id == district_id)
+    return list(db.session.scalars(query.order_by(School.name)))
+
+
+def scope_name(actor: User, filters: ReachFilters) -> str:
+    """The scope's name; a district or school the actor does not see is not found."""
+    if filters.school_id is not None:
+        school = db.session.get(School, filters.school_id)
+        if school is None or not staff_sees_district(actor, school.district_id):
+            raise NotFound()
+        if filters.district_id is not None and school.district_id != filters.district_id:
+            raise NotFound()
+        return school.name
+    if filters.district_id is not None:
+        district = db.session.get(District, filters.district_id)
+        if district is None or not staff_sees_district(actor, district.id):
+            raise NotFound()
+        return district.name
+    if actor.is_county_wide:
+        return "the county"
+    district = db.session.get(District, actor.district_id)
+    return district.name if district is not None else "your district"
+
+
+# --- the statements -------------------------------------------------------------------------
+
+
+def _experiences(year: SchoolYear | None) -> Subquery:
+    """(student_id, kind): each experience, of the year (None: of any year)."""
+    chosen = and_(EventDateOption.request_id == EventRequest.id, EventDateOption.chosen.is_(True))
+    events = (
+        select(EventAttendance.student_id.label("student_id"), EventRequest.kind.label("kind"))
+        .join(EventRequest, EventRequest.id == EventAttendance.event_id)
+        .join(EventDateOption, chosen)
+        .where(EventAttendance.present.is_(True))
+    )
+    placements = (
+        select(Placement.student_id.label("student_id"), Offering.kind.label("kind"))
+        .join(Offering, Offering.id == Placement.offering_id)
+        .where(Placement.status != PlacementStatus.CANCELLED)
+    )
+    if year is not None:
+        events = events.where(
+            EventDateOption.starts_at >= local_to_utc(year.first_day, time.min),
+            EventDateOption.starts_at < local_to_utc(year.last_day + timedelta(days=1), time.min),
+        )
+        placements = placements.where(
+            Placement.start_date >= year.first_day, Placement.start_date <= year.last_day
+        )
+    return union_all(events, placements).subquery("experience")
+
+
+def _per_student(year: SchoolYear | None) -> Subquery:
+    """One row per student with any experience: a 0/1 flag per stage and per type."""
+    done = _experiences(year)
+    stage = ExperienceType.stage
+
+    def flag(condition: ColumnElement[bool], name: str) -> Any:
+        return func.max(case((condition, 1), else_=0)).label(name)
+
+    return (
+        select(
+            done.c.student_id,
+            *(flag(stage == s, s.value) for s in STAGES),
+            *(flag(done.c.kind == k, k.value) for k in KINDS),
+        )
+        .join(ExperienceType, ExperienceType.code == done.c.kind)
+        .group_by(done.c.student_id)
+        .subquery("reached")
+    )
+
+
+def students_in_scope(actor: User, filters: ReachFilters) -> Select[Any]:
+    """The active students of the scope."""
+    query = (
+        select(StudentProfile.id)
+        .join(User, User.id == StudentProfile.user_id)
+        .join(School, School.id == StudentProfile.school_id)
+        .where(User.active.is_(True), in_staff_district(actor, School.district_id))
+    )
+    if filters.district_id is not None:
+        query = query.where(School.district_id == filters.district_id)
+    if filters.school_id is not None:
+        query = query.where(StudentProfile.school_id == filters.school_id)
+    return query
+
+
+def _figures(reached: Subquery, only: ColumnElement[bool] | None = None) -> list[Any]:
+    """count, reached, then a sum per stage and per type (over the rows ``only`` keeps)."""
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        if only is not None:
+            condition = and_(only, condition)
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    return [
+        count(literal(True)),
+        count(reached.c.student_id.is_not(None)),
+        *(count(reached.c[s.value] == 1) for s in STAGES),
+        *(count(reached.c[k.value] == 1) for k in KINDS),
+    ]
+
+
+def _row(name: str, values: Sequence[Any]) -> Row:
+    return Row(name, dict(zip(FIGURES, (int(v) for v in values), strict=True)))
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
+    """The reach dashboard of the actor's scope (see the module's docstring): three
+    statements, each grouped in SQL (by school and grade; by the demographics' combinations;
+    the seniors), rolled up here."""
+    require(sees_reach(actor))
+    scope = scope_name(actor, filters)
+    ids = students_in_scope(actor, filters).subquery("scope")
+    of_year = _per_student(filters.year)
+
+    def base(reached: Subquery, *columns: Any) -> Select[Any]:
+        return (
+            select(*columns)
+            .select_from(StudentProfile)
+            .join(ids, ids.c.id == StudentProfile.id)
+            .outerjoin(reached, reached.c.student_id == StudentProfile.id)
+        )
+
+    totals = [0] * len(FIGURES)
+    schools: dict[tuple[str, int], list[int]] = {}
+    by_grade: dict[int, list[int]] = {}
+    for school_id, name, grade, *values in db.session.execute(
+        base(of_year, School.id, School.name, StudentProfile.grade, *_figures(of_year))
+        .join(School, School.id == StudentProfile.school_id)
+        .group_by(School.id, School.name, StudentProfile.grade)
+    ):
+        for target in (
+            totals,
+            schools.setdefault((name, school_id), [0] * len(FIGURES)),
+            by_grade.setdefault(grade, [0] * len(FIGURES)),
+        ):
+            _add(target, values)
+    grades = [_row(f"Grade {g}", by_grade.get(g, [0] * len(FIGURES))) for g in GRADES]
+    grades += [_row(f"Grade {g}", v) for g, v in sorted(by_grade.items()) if g not in GRADES]
+
+    ever = _per_student(None)
+    seniors = _row(
+        "Seniors",
+        db.session.execute(
+            base(ever, *_figures(ever)).where(StudentProfile.grade == SENIOR_GRADE)
+        ).one(),
+    )
+    total = _row("All students", totals)
+    rolled = groups.roll_up(
+        db.session.execute(
+            base(of_year, *groups.columns(), *_figures(of_year))
+            .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+            .group_by(*groups.columns())
+        ),
+        len(FIGURES),
+    )
+    group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
+    return Reach(
+        filters=filters,
+        scope=scope,
+        total=total,
+        schools=[_row(name, values) for (name, _), values in sorted(schools.items())],
+        grades=grades,
+        groups=group_rows,
+        seniors=seniors,
+        any_hidden=any_hidden,
+        without_demographics=total.values["students"] - rolled.described,
+    )
+
+
+def _add(target: list[int], values: Sequence[Any]) -> None:
+    for i, value in enumerate(values):
+        target[i] += int(value)
+
+
+STAGE_LABELS = {
+    ContinuumStage.AWARENESS: "Awareness",
+    ContinuumStage.EXPLORATION: "Exploration",
+    ContinuumStage.PREPARATION: "Preparation",
+    ContinuumStage.TRAINING: "Training",
+}
+
+
+def _percent(share: float | None) -> str:
+    return "" if share is None else f"{share:.1%}"
+
+
+def table_rows(found: Reach) -> tuple[list[str], list[list[object]]]:
+    """Every table of the dashboard as one sheet: a section column, then the figures (hidden
+    ones as the words the page shows)."""
+    kind_names = experience_type_names()
+    header = [
+        "Section",
+        "Group",
+        "Students",
+        "Reached",
+        "Share reached",
+        *(f"Reached {STAGE_LABELS[s].lower()}" for s in STAGES),
+        *(f"Had a {kind_names[k.value].lower()}" for k in KINDS),
+    ]
+    rows: list[list[object]] = []
+
+    def add(section: str, row: Row) -> None:
+        values = row.values
+        rows.append(
+            [
+                section,
+                row.name,
+                values["students"],
+                values["reached"],
+                _percent(row.share("reached")),
+                *(values[s] for s in STAGES),
+                *(values[k] for k in KINDS),
+            ]
+        )
+
+    add(f"{found.filters.year.label}, {found.scope}", found.total)
+    for school in found.schools:
+        add("By school", school)
+    for grade in found.grades:
+        add("By grade", grade)
+    for group in found.groups:
+        cells = group.cells
+        rows.append(
+            [
+                "By student group",
+                group.name,
+                *(cells[key].text for key in ("students", "reached")),
+                _percent(group.share("reached")),
+                *(cells[s].text for s in STAGES),
+                *(cells[k].text for k in KINDS),
+            ]
+        )
+    add("Seniors, by now (any year)", found.seniors)
+    return header, rows
