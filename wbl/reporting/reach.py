@@ -63,6 +63,7 @@ KINDS: tuple[ExperienceKind, ...] = tuple(ExperienceKind)
 GRADES = (9, 10, 11, 12)
 SENIOR_GRADE = 12
 YEARS_OFFERED = 5  # the current school year and the four before it
+FIRST_YEAR, LAST_YEAR = 2000, 2998  # the school years that can be asked for (by their start)
 
 # The figures of a row, in order: students, then reached, then each stage, then each type.
 FIGURES: tuple[str, ...] = ("students", "reached", *STAGES, *KINDS)
@@ -88,6 +89,11 @@ class SchoolYear:
         if found is None:
             raise DomainError("Write the school year as 2025-2026.", field="year")
         start, end = int(found[1]), found[2]
+        if not FIRST_YEAR <= start <= LAST_YEAR:
+            raise DomainError(
+                f"Choose a school year from {FIRST_YEAR} to {LAST_YEAR + 1}, e.g. 2025-2026.",
+                field="year",
+            )
         if int(end) not in (start + 1, (start + 1) % 100):
             raise DomainError("A school year runs into the next, e.g. 2025-2026.", field="year")
         return cls(start)

@@ -52,7 +52,9 @@ def test_a_school_year_is_read_in_the_ways_people_write_it(text: str) -> None:
     assert (year.code, year.label) == ("2025-2026", "2025–26")
 
 
-@pytest.mark.parametrize("text", ["", "2025", "2025-2027", "2025-25", "next year", "2025-2026x"])
+@pytest.mark.parametrize(
+    "text", ["", "2025", "2025-2027", "2025-25", "next year", "2025-2026x", "0000-0001", "9999-00"]
+)
 def test_a_school_year_that_is_not_one_is_a_clear_error(text: str) -> None:
     with pytest.raises(DomainError, match="2025-2026"):
         SchoolYear.parse(text)
