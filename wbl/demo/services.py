@@ -21,14 +21,12 @@ production or next to real accounts: demo rows must never mix with education rec
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
@@ -40,6 +38,7 @@ from slugify import slugify
 from sqlalchemy import Table, insert, select, update
 from werkzeug.security import generate_password_hash
 
+from wbl import collector
 from wbl.access import Role
 from wbl.auth.models import User, UserRole
 from wbl.catalog.models import (
@@ -187,7 +186,7 @@ def seed_demo(
             "The demo is already loaded. Start from an empty database to load it again."
         )
     _refuse_clashes()
-    with _gc_paused():
+    with collector.paused():
         started = time.perf_counter()
         seed_reference()  # its own use case: commits the sectors, pathways and outcomes we use
         reference = _load_reference()
@@ -229,22 +228,6 @@ def seed_demo(
             time.perf_counter() - started,
         )
         return summary
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while the county loads. The plan, the roster's rows
-    and the session's objects (tens of thousands, all alive until the commit) made each full
-    collection walk all of them again: a third of the load's time went to collections that
-    found nothing. (No full collection after either: it would walk the whole app again.)"""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _refuse_clashes() -> None:

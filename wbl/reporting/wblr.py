@@ -25,14 +25,13 @@ placement in SQL and joins what each record needs.
 from __future__ import annotations
 
 import enum
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select, true
 
+from wbl import collector
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.errors import DomainError, NotFound
@@ -275,26 +274,9 @@ def build_report(
         )
         .all()
     )
-    with _gc_paused():
+    with collector.paused():
         records = _records(year, rows, type_codes, mapped[layout.EVALUATION_MAPPING])
         return WblrReport(year, district, tuple(sorted(records, key=Record.sort_key)))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while the records are made: they are tens of
-    thousands of small dicts and tuples, all alive until the file is written, and the full
-    collections their allocations set off found nothing but took more than half the time
-    (measured: 370 -> 144 ms of CPU for 18,000 rows). As ``seed_demo`` does for the same
-    reason (wbl/demo/services.py ``_gc_paused``)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @dataclass
