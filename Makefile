@@ -56,6 +56,7 @@ bench: setup
 	$(PY) tests/benchmarks/bench_round.py
 	$(PY) tests/benchmarks/bench_roster.py
 	$(PY) tests/benchmarks/bench_wblr.py
+	$(PY) tests/benchmarks/bench_reports.py
 	$(PY) tests/benchmarks/bench_load.py
 
 lint: setup
