@@ -12,13 +12,13 @@ a district's staff their own; narrowed to a district or a school) as the roster 
 now, and answers with counts, never a student's row:
 
 - the totals, and reach by stage and by experience type;
-- by school and by grade;
+- by school, by grade and by the pathway students chose (a student in each of theirs);
 - by student group (sex, race and ethnicity, English learners, students with disabilities,
   free or reduced-price meals), small counts and what subtraction would reveal hidden
   (``wbl.reporting.groups``);
 - the seniors (grade 12): who has reached each stage by now, in any year.
 
-Every figure is aggregated in SQL: three grouped statements whatever the number of students.
+Every figure is aggregated in SQL: five statements whatever the number of students.
 """
 
 from __future__ import annotations
@@ -50,13 +50,19 @@ from wbl.events.models import EventDateOption, EventRequest
 from wbl.extensions import db
 from wbl.hours.models import EventAttendance
 from wbl.placements.models import Placement, PlacementStatus
-from wbl.reference.models import ContinuumStage, ExperienceKind, ExperienceType
+from wbl.reference.models import (
+    ContinuumStage,
+    ExperienceKind,
+    ExperienceType,
+    IndustrySector,
+    Pathway,
+)
 from wbl.reference.queries import experience_type_names
 from wbl.reporting import groups
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import District, School
 from wbl.scopes import in_staff_district, is_staff, staff_sees_district
-from wbl.students.models import StudentProfile
+from wbl.students.models import StudentProfile, student_pathway
 
 STAGES: tuple[ContinuumStage, ...] = tuple(ContinuumStage)
 KINDS: tuple[ExperienceKind, ...] = tuple(ExperienceKind)
@@ -148,6 +154,7 @@ class Reach:
     total: Row
     schools: list[Row]
     grades: list[Row]
+    pathways: list[Row]  # each pathway students chose (a student in up to three), then none
     groups: list[groups.GroupRow]
     seniors: Row  # reached each stage by now, in any year
     any_hidden: bool
@@ -318,6 +325,31 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
     grades = [_row(f"Grade {g}", by_grade.get(g, [0] * len(FIGURES))) for g in GRADES]
     grades += [_row(f"Grade {g}", v) for g, v in sorted(by_grade.items()) if g not in GRADES]
 
+    chosen = select(student_pathway.c.student_id).where(
+        student_pathway.c.student_id == StudentProfile.id
+    )
+    pathways = [
+        _row(f"{name} ({sector})", values)
+        for _, name, sector, *values in db.session.execute(
+            base(of_year, Pathway.id, Pathway.name, IndustrySector.name, *_figures(of_year))
+            .join(student_pathway, student_pathway.c.student_id == StudentProfile.id)
+            .join(Pathway, Pathway.id == student_pathway.c.pathway_id)
+            .join(IndustrySector, IndustrySector.id == Pathway.sector_id)
+            .group_by(
+                Pathway.id,
+                Pathway.name,
+                IndustrySector.name,
+                IndustrySector.position,
+                Pathway.position,
+            )
+            .order_by(IndustrySector.position, Pathway.position, Pathway.name)
+        )
+    ]
+    no_pathway = _row(
+        "No pathway chosen",
+        db.session.execute(base(of_year, *_figures(of_year)).where(~chosen.exists())).one(),
+    )
+
     ever = _per_student(None)
     seniors = _row(
         "Seniors",
@@ -341,6 +373,7 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
         total=total,
         schools=[_row(name, values) for (name, _), values in sorted(schools.items())],
         grades=grades,
+        pathways=[*pathways, no_pathway],
         groups=group_rows,
         seniors=seniors,
         any_hidden=any_hidden,
@@ -399,6 +432,8 @@ def table_rows(found: Reach) -> tuple[list[str], list[list[object]]]:
         add("By school", school)
     for grade in found.grades:
         add("By grade", grade)
+    for pathway in found.pathways:
+        add("By pathway chosen", pathway)
     for group in found.groups:
         cells = group.cells
         rows.append(

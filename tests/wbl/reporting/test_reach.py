@@ -138,6 +138,24 @@ def test_county_staff_see_every_students_reach_by_stage_type_school_and_grade(ye
     assert found.scope == "the county"
 
 
+def test_reach_by_the_pathway_students_chose(year, county) -> None:
+    found = reach(make_user(roles={Role.STAFF}), ReachFilters(year), local_today())
+    rows = {row.name: row.values for row in found.pathways}
+    # make_student gives every student Patient Care; the event's class too.
+    patient_care = next(name for name in rows if name.startswith("Patient Care"))
+    assert rows[patient_care]["students"] == found.total.values["students"]
+    assert rows[patient_care]["reached"] == found.total.values["reached"]
+    assert rows["No pathway chosen"]["students"] == 0
+
+
+def test_a_student_with_no_pathway_is_counted_as_such(year) -> None:
+    student = make_student(pathways=[])
+    _shadow(student, year.first_day)
+    found = reach(make_user(roles={Role.STAFF}), ReachFilters(year), local_today())
+    none = next(row for row in found.pathways if row.name == "No pathway chosen")
+    assert (none.values["students"], none.values["reached"]) == (1, 1)
+
+
 def test_last_year_is_its_own_year(year, county) -> None:
     last = SchoolYear(year.start - 1)
     found = reach(make_user(roles={Role.STAFF}), ReachFilters(last), local_today())
