@@ -118,6 +118,7 @@ PAGES = [
     ("student", "/offerings/{offering}"),
     ("staff", "/logs/report"),
     ("staff", "/reports/reach"),
+    ("teacher", "/reports/reach"),
     ("staff", "/reports/funnel"),
     ("staff", "/reports/activity"),
     ("staff", "/reports/partners"),

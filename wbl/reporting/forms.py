@@ -16,6 +16,7 @@ class ReachFilterForm(FlaskForm):
     year = SelectField("School year", validators=[Optional()])
     district = SelectField("District", validators=[Optional()])
     school = SelectField("School", validators=[Optional()])
+    section = SelectField("Class", validators=[Optional()])  # a teacher's own classes
     format = SelectField(  # the download's format (the page ignores it)
         "Format",
         choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", "Excel (XLSX)")],

@@ -8,14 +8,15 @@ preparation → training; the stage is the experience type's, from the reference
 student reaches a stage with any experience of it.
 
 The dashboard counts the active students of the viewer's scope (county staff every district,
-a district's staff their own; narrowed to a district or a school) as the roster has them
-now, and answers with counts, never a student's row:
+a district's staff their own, narrowed to a district or a school; a teacher the students of
+their active classes, or of one) as the roster has them now, and answers with counts, never
+a student's row:
 
 - the totals, and reach by stage and by experience type;
 - by school, by grade and by the pathway students chose (a student in each of theirs);
 - by student group (sex, race and ethnicity, English learners, students with disabilities,
   free or reduced-price meals), small counts and what subtraction would reveal hidden
-  (``wbl.reporting.groups``);
+  (``wbl.reporting.groups``); for staff only, as teachers never see demographics;
 - the seniors (grade 12): who has reached each stage by now, in any year.
 
 Every figure is aggregated in SQL: five statements whatever the number of students.
@@ -41,7 +42,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from wbl.access import require
+from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.clock import local_to_utc
@@ -60,7 +61,7 @@ from wbl.reference.models import (
 from wbl.reference.queries import experience_type_names
 from wbl.reporting import groups
 from wbl.roster.models import StudentDemographics
-from wbl.schools.models import District, School
+from wbl.schools.models import ClassSection, District, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, staff_sees_district
 from wbl.students.models import StudentProfile, student_pathway
 
@@ -133,6 +134,7 @@ class ReachFilters:
     year: SchoolYear
     district_id: int | None = None
     school_id: int | None = None
+    class_id: int | None = None  # a teacher's own class (a teacher's scope is their classes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +167,27 @@ class Reach:
 
 
 def sees_reach(actor: User) -> bool:
-    """CTE staff and administrators (their scope); teachers, employers and students never see
-    student groups."""
+    """CTE staff and administrators (their scope), and teachers (their own classes)."""
+    return is_staff(actor) or actor.has_role(Role.TEACHER)
+
+
+def sees_groups(actor: User) -> bool:
+    """Student groups (demographics) are for staff only, as on the demographics page: a
+    class is too small a scope, and teachers never see demographics."""
     return is_staff(actor)
+
+
+def classes_for(actor: User) -> list[ClassSection]:
+    """A teacher's active classes (staff have none here)."""
+    if is_staff(actor):
+        return []
+    return list(
+        db.session.scalars(
+            select(ClassSection)
+            .where(ClassSection.teacher_id == actor.id, ClassSection.active.is_(True))
+            .order_by(ClassSection.period, ClassSection.name, ClassSection.id)
+        )
+    )
 
 
 def districts_for(actor: User) -> list[District]:
@@ -186,7 +206,18 @@ def schools_for(actor: User, district_id: int | None) -> list[School]:
 
 
 def scope_name(actor: User, filters: ReachFilters) -> str:
-    """The scope's name; a district or school the actor does not see is not found."""
+    """The scope's name; a district, school or class the actor does not see is not found."""
+    if not is_staff(actor):  # a teacher: their classes
+        if filters.district_id is not None or filters.school_id is not None:
+            raise NotFound()
+        if filters.class_id is None:
+            return "your classes"
+        section = db.session.get(ClassSection, filters.class_id)
+        if section is None or section.teacher_id != actor.id or not section.active:
+            raise NotFound()
+        return section.name
+    if filters.class_id is not None:
+        raise NotFound()  # staff look by district and school
     if filters.school_id is not None:
         school = db.session.get(School, filters.school_id)
         if school is None or not staff_sees_district(actor, school.district_id):
@@ -254,7 +285,21 @@ def _per_student(year: SchoolYear | None) -> Subquery:
 
 
 def students_in_scope(actor: User, filters: ReachFilters) -> Select[Any]:
-    """The active students of the scope."""
+    """The active students of the scope: staff's district (or county), narrowed to a district
+    or school; a teacher's active classes, or one of them."""
+    if not is_staff(actor):
+        taught = (
+            select(class_section_student.c.student_id)
+            .join(ClassSection, ClassSection.id == class_section_student.c.class_section_id)
+            .where(ClassSection.teacher_id == actor.id, ClassSection.active.is_(True))
+        )
+        if filters.class_id is not None:
+            taught = taught.where(ClassSection.id == filters.class_id)
+        return (
+            select(StudentProfile.id)
+            .join(User, User.id == StudentProfile.user_id)
+            .where(User.active.is_(True), StudentProfile.id.in_(taught))
+        )
     query = (
         select(StudentProfile.id)
         .join(User, User.id == StudentProfile.user_id)
@@ -292,9 +337,9 @@ def _row(name: str, values: Sequence[Any]) -> Row:
 
 
 def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
-    """The reach dashboard of the actor's scope (see the module's docstring): three
-    statements, each grouped in SQL (by school and grade; by the demographics' combinations;
-    the seniors), rolled up here."""
+    """The reach dashboard of the actor's scope (see the module's docstring): five statements,
+    each grouped in SQL (by school and grade; by pathway; no pathway; the seniors; by the
+    demographics' combinations, for staff), rolled up here."""
     require(sees_reach(actor))
     scope = scope_name(actor, filters)
     ids = students_in_scope(actor, filters).subquery("scope")
@@ -358,26 +403,31 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
         ).one(),
     )
     total = _row("All students", totals)
-    rolled = groups.roll_up(
-        db.session.execute(
-            base(of_year, *groups.columns(), *_figures(of_year))
-            .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-            .group_by(*groups.columns())
-        ),
-        len(FIGURES),
-    )
-    group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
+    schools_rows = [_row(name, values) for (name, _), values in sorted(schools.items())]
+    group_rows: list[groups.GroupRow] = []
+    any_hidden, without = False, 0
+    if sees_groups(actor):
+        rolled = groups.roll_up(
+            db.session.execute(
+                base(of_year, *groups.columns(), *_figures(of_year))
+                .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+                .group_by(*groups.columns())
+            ),
+            len(FIGURES),
+        )
+        group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
+        without = total.values["students"] - rolled.described
     return Reach(
         filters=filters,
         scope=scope,
         total=total,
-        schools=[_row(name, values) for (name, _), values in sorted(schools.items())],
+        schools=schools_rows,
         grades=grades,
         pathways=[*pathways, no_pathway],
         groups=group_rows,
         seniors=seniors,
         any_hidden=any_hidden,
-        without_demographics=total.values["students"] - rolled.described,
+        without_demographics=without,
     )
 
 

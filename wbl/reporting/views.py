@@ -38,8 +38,9 @@ EVERY = ""  # the choice "every district" or "every school"
 
 def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, list[str]]:
     """The form with its choices, the filters it asks for, and what could not be used (a
-    bad value falls back to the default with a note; a district or school the actor does
-    not see is not found, by the service)."""
+    bad value falls back to the default with a note; a district, school or class the actor
+    does not see is not found, by the service). Staff choose a district and a school, a
+    teacher one of their classes."""
     form = ReachFilterForm(request.args)
     current = SchoolYear.of(today)
     form.year.choices = [SelectChoice(y.code, y.label) for y in current.recent()]
@@ -62,6 +63,11 @@ def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, l
             notes.append(f"That is not a {what}; showing every {what}.")
             return None
 
+    if not is_staff(actor):  # a teacher: their classes, one or all
+        form.section.choices = [SelectChoice(EVERY, "All my classes")] + [
+            SelectChoice(str(c.id), c.name) for c in reach_service.classes_for(actor)
+        ]
+        return form, ReachFilters(year, class_id=number(form.section.data, "class")), notes
     district_id = number(form.district.data, "district") if actor.is_county_wide else None
     school_id = number(form.school.data, "school")
     form.district.choices = [SelectChoice(EVERY, "Every district")] + [
@@ -117,7 +123,7 @@ def _charts(found: reach_service.Reach, kind_names: dict[str, str]) -> dict[str,
 
 
 @bp.get("/reach")
-@policy(Role.STAFF)
+@policy(Role.STAFF, Role.TEACHER)
 def reach() -> ResponseReturnValue:
     today = local_today()
     form, filters, notes = _filters(current_user, today)
@@ -136,14 +142,15 @@ def reach() -> ResponseReturnValue:
         kind_names=kind_names,
         smallest=SMALLEST_SHOWN,
         download_args={
-            k: v for k, v in request.args.items() if k in ("year", "district", "school")
+            k: v for k, v in request.args.items() if k in ("year", "district", "school", "section")
         },
+        staff_view=is_staff(current_user),
         **_charts(found, kind_names),
     )
 
 
 @bp.get("/reach/download")
-@policy(Role.STAFF)
+@policy(Role.STAFF, Role.TEACHER)
 def reach_download() -> ResponseReturnValue:
     today = local_today()
     form, filters, _ = _filters(current_user, today)

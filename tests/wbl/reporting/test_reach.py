@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.support.builders import (
+    make_class_section,
     make_district,
     make_employer,
     make_school,
@@ -22,7 +23,7 @@ from tests.support.event_data import make_event_request
 from tests.support.log_data import attend, make_placement
 from wbl.access import Role
 from wbl.clock import local_today
-from wbl.errors import DomainError
+from wbl.errors import DomainError, NotFound
 from wbl.events.models import EventRequestStatus
 from wbl.extensions import db
 from wbl.placements.models import PlacementStatus
@@ -190,8 +191,6 @@ def test_a_district_sees_its_own_schools_and_nothing_else(year, county) -> None:
     found = reach(staff, ReachFilters(year), local_today())
     assert [row.name for row in found.schools] == ["Alder High", "Birch High"]
     assert found.scope == "North Unified"
-    from wbl.errors import NotFound
-
     with pytest.raises(NotFound):
         reach(staff, ReachFilters(year, school_id=county["cedar"].id), local_today())
     with pytest.raises(NotFound):
@@ -206,14 +205,14 @@ def test_a_district_sees_its_own_schools_and_nothing_else(year, county) -> None:
     [
         (None, 302),
         ("student", 403),
-        ("teacher", 403),
+        ("teacher", 200),
         ("employer", 403),
         ("district_staff", 200),
         ("county_staff", 200),
         ("admin", 200),
     ],
 )
-def test_only_staff_see_reach(client, login_as, who, expected) -> None:
+def test_staff_and_teachers_see_reach(client, login_as, who, expected) -> None:
     people: dict[str, Callable[[], Any]] = {
         "student": lambda: make_student().user,
         "teacher": lambda: make_user(roles={Role.TEACHER}, school=make_school()),
@@ -226,6 +225,37 @@ def test_only_staff_see_reach(client, login_as, who, expected) -> None:
         login_as(people[who]())
     assert client.get(URL).status_code == expected
     assert client.get(f"{URL}/download").status_code == expected
+
+
+def test_a_teacher_sees_the_reach_of_their_own_classes(year, client, login_as, county) -> None:
+    teacher = make_user(roles={Role.TEACHER}, school=county["alder"])
+    girls = db.session.query(StudentProfile).filter_by(school_id=county["alder"].id).all()[:20]
+    section = make_class_section(teacher=teacher, students=girls, name="Biology 3")
+    other = make_class_section(
+        teacher=make_user(roles={Role.TEACHER}, school=county["alder"]), students=girls[:2]
+    )
+    found = reach(teacher, ReachFilters(year), local_today())
+    assert found.scope == "your classes"
+    assert found.total.values["students"] == 20
+    assert found.total.values["reached"] == 15  # the girls on a job shadow
+    assert found.groups == []  # teachers never see demographics
+    assert reach(teacher, ReachFilters(year, class_id=section.id), local_today()).scope == (
+        "Biology 3"
+    )
+    with pytest.raises(NotFound):
+        reach(teacher, ReachFilters(year, class_id=other.id), local_today())
+    with pytest.raises(NotFound):
+        reach(teacher, ReachFilters(year, school_id=county["alder"].id), local_today())
+    login_as(teacher)
+    page = client.get(URL).get_data(as_text=True)
+    assert 'id="reach-groups"' not in page
+    assert 'name="section"' in page
+    assert 'name="school"' not in page
+    assert f'href="{URL}"' in page  # their menu
+    assert client.get(f"{URL}?section={other.id}").status_code == 404
+    assert client.get(f"{URL}?section={section.id}").status_code == 200
+    assert client.get(f"{URL}/download?section={section.id}").status_code == 200
+    assert client.get("/reports/funnel").status_code == 403  # staff's reports stay staff's
 
 
 def _cells(page: str, table: str, name: str) -> list[str]:
