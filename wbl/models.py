@@ -50,7 +50,7 @@ from wbl.reference.models import (
     PogOutcome,
     PreparatoryActivity,
 )
-from wbl.reporting.models import OfferingReporting, ReportingCode
+from wbl.reporting.models import CteConcentrator, OfferingReporting, ReportingCode
 from wbl.reviews.models import (
     PortfolioSubmission,
     ReviewAssignment,
@@ -79,6 +79,7 @@ __all__ = [
     "Certificate",
     "ClassSection",
     "CountySettings",
+    "CteConcentrator",
     "Credential",
     "Digest",
     "District",

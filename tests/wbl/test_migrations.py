@@ -241,6 +241,7 @@ COMMITTED_REVISIONS = {
     "0024_catalog_full_text.py": "5db0ac22cfc07759",
     "0025_catalog_places.py": "f36597c11a5309c2",
     "0026_state_reporting.py": "38eab84c5fe59c41",
+    "0027_cte_concentrators.py": "a9a6922652a57499",
 }
 
 
