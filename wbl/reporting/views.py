@@ -1,30 +1,35 @@
-"""Reports for CTE staff: who work-based learning reaches (``/reports/reach``) and where
-applications go (``/reports/funnel``), with the same filters: year, district, school."""
+"""Reports for CTE staff: who work-based learning reaches (``/reports/reach``), where
+applications go (``/reports/funnel``), activity, partners and Perkins V 5S3
+(``/reports/perkins-5s3``, with the concentrator list's upload), with the same filters:
+year, district, school."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.auth.models import User
+from wbl.catalog.import_forms import MAX_UPLOAD_BYTES, ConfirmImportForm, SpreadsheetForm
 from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError
 from wbl.evaluations.models import RATINGS
 from wbl.http import db_int
-from wbl.imports.reading import FileFormat
+from wbl.imports.reading import MAX_ROWS, FileFormat
+from wbl.imports.report import ImportReport, problems_shown
 from wbl.imports.writing import export_file
 from wbl.reference.queries import experience_type_names
 from wbl.reporting import activity as activity_service
+from wbl.reporting import concentrators, groups
 from wbl.reporting import funnel as funnel_service
-from wbl.reporting import groups
 from wbl.reporting import partners as partner_service
+from wbl.reporting import perkins as perkins_service
 from wbl.reporting import reach as reach_service
 from wbl.reporting.forms import ReachFilterForm
 from wbl.reporting.reach import ReachFilters, SchoolYear
@@ -308,3 +313,95 @@ def partner_impact(partner_id: int) -> ResponseReturnValue:
         ratings=RATINGS,
         staff_view=is_staff(current_user),
     )
+
+
+@bp.get("/perkins-5s3")
+@policy(Role.STAFF)
+def perkins() -> ResponseReturnValue:
+    form, filters, notes = _filters(current_user, local_today())
+    found = perkins_service.indicator(current_user, filters)
+    return render_template(
+        "reporting/perkins.html",
+        form=form,
+        found=found,
+        notes=notes,
+        county_wide=current_user.is_county_wide,
+        figures=perkins_service.FIGURES,
+        labels=perkins_service.LABELS,
+        family_labels=groups.FAMILY_LABELS,
+        smallest=SMALLEST_SHOWN,
+        school_chart=Chart.of([(row.name, row.share) for row in found.schools]),
+        group_chart=Chart.of([(g.name, g.share("participated")) for g in found.groups]),
+        download_args={
+            k: v for k, v in request.args.items() if k in ("year", "district", "school")
+        },
+    )
+
+
+@bp.get("/perkins-5s3/download")
+@policy(Role.STAFF)
+def perkins_download() -> ResponseReturnValue:
+    form, filters, _ = _filters(current_user, local_today())
+    found = perkins_service.indicator(current_user, filters)
+    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
+    header, rows = perkins_service.table_rows(found)
+    exported = export_file(f"wbl-perkins-5s3-{filters.year.code}", fmt, header, rows)
+    return attachment(exported.data, exported.filename, exported.mimetype)
+
+
+# --- the concentrator list (what 5S3 counts) ------------------------------------------------
+
+
+def _concentrator_report(
+    report: ImportReport, token: str | None, filename: str
+) -> ResponseReturnValue:
+    return render_template(
+        "imports/report.html",
+        report=report,
+        **problems_shown(report.problems),
+        confirm=ConfirmImportForm(formdata=None, token=token) if token else None,
+        filename=filename,
+        form=SpreadsheetForm(formdata=None),
+        upload_url=url_for("reporting.import_concentrators"),
+        confirm_url=url_for("reporting.confirm_concentrators"),
+    )
+
+
+@bp.route("/concentrators/import", methods=["GET", "POST"])
+@policy(Role.STAFF)
+def import_concentrators() -> ResponseReturnValue:
+    form = SpreadsheetForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(MAX_UPLOAD_BYTES + 1)
+        filename = upload.filename or "upload"
+        staged = concentrators.stage_upload(current_user, data, filename)
+        return _concentrator_report(staged.report, staged.token, filename)
+    recorded, concentrator_count = concentrators.recorded_in_scope(current_user)
+    return render_template(
+        "reporting/concentrators_import.html",
+        form=form,
+        columns={concentrators.Holds.CONCENTRATORS: concentrators.COLUMNS},
+        max_rows=MAX_ROWS,
+        upload_url=url_for("reporting.import_concentrators"),
+        recorded=recorded,
+        concentrator_count=concentrator_count,
+        county_wide=current_user.is_county_wide,
+    )
+
+
+@bp.post("/concentrators/import/confirm")
+@policy(Role.STAFF)
+def confirm_concentrators() -> ResponseReturnValue:
+    form = ConfirmImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        report = concentrators.confirm_upload(current_user, form.token.data or "")
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("reporting.import_concentrators"))
+    if not report.ok:
+        return _concentrator_report(report, None, "your file")
+    flash(f"Import finished. {report.summary}", "success")
+    return redirect(url_for("reporting.perkins"))
