@@ -122,6 +122,8 @@ PAGES = [
     ("staff", "/reports/funnel"),
     ("staff", "/reports/activity"),
     ("staff", "/reports/partners"),
+    ("staff", "/reports/perkins-5s3"),
+    ("staff", "/reports/concentrators/import"),
     ("staff", "/reports/calpads-wblr"),
     ("staff", "/reports/calpads-wblr/codes"),
     ("staff", "/reports/calpads-wblr/offerings/{offering}"),

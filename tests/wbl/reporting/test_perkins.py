@@ -210,3 +210,8 @@ def test_the_page_runs_the_same_statements_however_many_schools(
     with count_queries() as five:
         client.get(URL)
     assert five.count == one.count, (one.statements, five.statements)
+
+
+def test_staff_reach_it_from_the_menu(client, login_as) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    assert f'href="{URL}"' in client.get("/home").get_data(as_text=True)
