@@ -70,8 +70,6 @@ class CteConcentrator(Base):
     )
     concentrator: Mapped[bool]
     graduation_year: Mapped[int] = mapped_column(index=True)
-    source: Mapped[ConcentratorSource] = mapped_column(
-        str_enum(ConcentratorSource, 16)
-    )
+    source: Mapped[ConcentratorSource] = mapped_column(str_enum(ConcentratorSource, 16))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -5,6 +5,7 @@ said, and the web upload's check-then-confirm flow."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -20,6 +21,7 @@ from wbl.reporting.models import ConcentratorSource, CteConcentrator
 from wbl.students.models import StudentProfile
 
 URL = "/reports/concentrators/import"
+EXAMPLE = Path(__file__).parents[3] / "docs" / "examples" / "concentrators.csv"
 
 
 def staff(district=None):  # type: ignore[no-untyped-def]
@@ -233,3 +235,17 @@ def test_only_staff_reach_the_upload(client, login_as, who, expected) -> None:
     elif who == "staff":
         login_as(staff())
     assert client.get(URL).status_code == expected
+
+
+def test_the_documented_example_imports() -> None:
+    school = make_school()
+    for ssid, local_id in [
+        ("1000000001", "S-004512"),
+        ("1000000002", ""),
+        ("", "S-004530"),
+        ("1000000004", "S-004541"),
+    ]:
+        student(ssid, local_id, school=school)
+    report = import_file(staff(), EXAMPLE.read_bytes(), EXAMPLE.name, dry_run=False)
+    assert problems(report) == []
+    assert sorted(statuses().values()) == [(False, 2028), (True, 2026), (True, 2027), (True, 2027)]
