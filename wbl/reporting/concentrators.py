@@ -70,7 +70,7 @@ class _Known:
     """The file's students the actor may name: by SSID, and by local id (a local id two
     districts both use names several)."""
 
-    by_ssid: dict[str, int]
+    by_ssid: dict[str, list[int]]
     by_local_id: dict[str, list[int]]
     county_wide: bool
 
@@ -94,7 +94,7 @@ def _known(actor: User, rows: list[Row]) -> _Known:
     local_ids = {
         r.text("local_id") for r in rows if r.has("local_id") and r.raw("local_id") is not None
     }
-    by_ssid: dict[str, int] = {}
+    by_ssid: dict[str, list[int]] = {}
     by_local_id: dict[str, list[int]] = {}
     if ssids or local_ids:
         found = db.session.execute(
@@ -110,7 +110,7 @@ def _known(actor: User, rows: list[Row]) -> _Known:
         )
         for student_id, ssid, local_id in found:
             if ssid in ssids:
-                by_ssid[ssid] = student_id
+                by_ssid.setdefault(ssid, []).append(student_id)
             if local_id in local_ids:
                 by_local_id.setdefault(local_id, []).append(student_id)
     return _Known(by_ssid, by_local_id, actor.is_county_wide)
@@ -123,10 +123,14 @@ def _student(row: Row, known: _Known) -> int | None:
     if not ssid and not local_id:
         row.problem("ssid", "give the student's ssid or local_id")
         return None
-    from_ssid = known.by_ssid.get(ssid) if ssid else None
-    if ssid and from_ssid is None:
+    with_ssid = known.by_ssid.get(ssid, []) if ssid else []
+    if ssid and not with_ssid:
         row.problem("ssid", known.unknown("SSID", ssid))
         return None
+    if len(with_ssid) > 1:  # the roster should not allow it; never guess which
+        row.problem("ssid", f"“{ssid}” is the SSID of several students; fix the roster first")
+        return None
+    from_ssid = with_ssid[0] if with_ssid else None
     if not local_id:
         return from_ssid
     named = known.by_local_id.get(local_id, [])

@@ -2,7 +2,9 @@
 concentrators who graduate having participated in work-based learning.
 
 For a school year (July 1 to June 30), in the viewer's scope (``reach.students_in_scope``:
-county staff every district, a district's staff their own, narrowed to a district or school):
+county staff every district, a district's staff their own, narrowed to a district or school;
+students whose account was closed included, since the roster deactivates graduates once they
+leave and 5S3 is reported after they have):
 
 - the *denominator*: the concentrators (``CteConcentrator.concentrator``) whose graduation
   year is the school year's end (a 2025–26 graduate has 2026), as the district's last list
@@ -82,7 +84,8 @@ def indicator(actor: User, filters: ReachFilters) -> Perkins5S3:
     """5S3 of the actor's scope and year (see the module's docstring)."""
     require(is_staff(actor))  # the scope is staff's: a district or the county
     scope = scope_name(actor, filters)
-    ids = students_in_scope(actor, filters).subquery("scope")
+    # Closed accounts too: the next year's roster deactivates the graduates 5S3 counts.
+    ids = students_in_scope(actor, filters, active_only=False).subquery("scope")
     graduating = filters.year.start + 1
     participated = _participated_by(filters.year.last_day)
     figures = [func.count(), func.coalesce(func.sum(case((participated, 1), else_=0)), 0)]

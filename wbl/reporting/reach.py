@@ -284,9 +284,13 @@ def _per_student(year: SchoolYear | None) -> Subquery:
     )
 
 
-def students_in_scope(actor: User, filters: ReachFilters) -> Select[Any]:
+def students_in_scope(
+    actor: User, filters: ReachFilters, *, active_only: bool = True
+) -> Select[Any]:
     """The active students of the scope: staff's district (or county), narrowed to a district
-    or school; a teacher's active classes, or one of them."""
+    or school; a teacher's active classes, or one of them. ``active_only=False`` keeps the
+    students whose account was closed too (Perkins 5S3 counts graduates, whom the next
+    roster deactivates)."""
     if not is_staff(actor):
         taught = (
             select(class_section_student.c.student_id)
@@ -304,8 +308,10 @@ def students_in_scope(actor: User, filters: ReachFilters) -> Select[Any]:
         select(StudentProfile.id)
         .join(User, User.id == StudentProfile.user_id)
         .join(School, School.id == StudentProfile.school_id)
-        .where(User.active.is_(True), in_staff_district(actor, School.district_id))
+        .where(in_staff_district(actor, School.district_id))
     )
+    if active_only:
+        query = query.where(User.active.is_(True))
     if filters.district_id is not None:
         query = query.where(School.district_id == filters.district_id)
     if filters.school_id is not None:

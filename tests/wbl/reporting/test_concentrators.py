@@ -162,6 +162,15 @@ def test_a_local_id_two_districts_share_needs_the_ssid() -> None:
     ]
 
 
+def test_an_ssid_two_students_share_is_not_guessed() -> None:
+    student("1000000001")
+    student("1000000001")
+    report = import_file(staff(), csv_bytes([row()]), "l.csv", dry_run=False)
+    assert problems(report) == [
+        "row 2: ssid: “1000000001” is the SSID of several students; fix the roster first"
+    ]
+
+
 @pytest.mark.parametrize(
     ("data", "name", "message"),
     [

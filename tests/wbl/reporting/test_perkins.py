@@ -18,10 +18,12 @@ from tests.support.builders import (
     make_student,
     make_user,
 )
-from tests.support.log_data import make_placement
+from tests.support.event_data import make_event_request
+from tests.support.log_data import attend, make_placement
 from wbl.access import Role
 from wbl.clock import local_today
 from wbl.errors import Forbidden, NotFound
+from wbl.events.models import EventRequestStatus
 from wbl.extensions import db
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import ExperienceKind
@@ -114,8 +116,25 @@ def test_the_county_and_a_school(year, county) -> None:
     assert (school.scope, school.total.values["concentrators"]) == ("Birch High", 1)
 
 
+def test_graduates_whose_account_was_closed_still_count(year) -> None:
+    """The roster deactivates graduates once they leave; 5S3 is reported after that."""
+    graduate = concentrator(make_school(), year.start + 1)
+    place(graduate, year.first_day)
+    graduate.user.active = False
+    db.session.flush()
+    found = indicator(make_user(roles={Role.STAFF}), ReachFilters(year))
+    assert found.total.values == {"concentrators": 1, "participated": 1}
+
+
 def test_class_events_alone_do_not_count(year) -> None:
-    student = concentrator(make_school(), year.start + 1)
+    school = make_school()
+    student = concentrator(school, year.start + 1)
+    teacher = make_user(roles={Role.TEACHER}, school=school)
+    event = make_event_request(teacher=teacher, status=EventRequestStatus.ACCEPTED, chosen=1)
+    event.options[0].starts_at = event.options[0].starts_at.replace(
+        year=year.start, month=10, day=15
+    )
+    attend(event, student)  # a guest speaker, present: still no work-based learning of theirs
     assert indicator(make_user(roles={Role.STAFF}), ReachFilters(year)).total.values == {
         "concentrators": 1,
         "participated": 0,
