@@ -8,7 +8,8 @@ offerings, staff) and then generates a county around it in bulk: students up to
 application each for two in five of them (with their history: approved, accepted, consent,
 placed, completed in decreasing shares), a placement for the placed ones, and ``--hours``
 (200,000) confirmed hour entries over those placements across this school year and the
-last. Then it times each report through the Flask test client as county-wide CTE staff:
+last, and a CTE concentrator status for every junior and senior (a third of them
+concentrators). Then it times each report through the Flask test client as county-wide CTE staff:
 median and p95 of ``--runs`` requests after one warm-up.
 
 On SQLite by default (a temporary file); ``BENCH_DATABASE_URL`` names an empty database to
@@ -51,6 +52,7 @@ from wbl.placements.models import (
     Placement,
     PlacementStatus,
 )
+from wbl.reporting.models import ConcentratorSource, CteConcentrator
 from wbl.reporting.reach import SchoolYear
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
@@ -127,6 +129,21 @@ def _generate(students: int, hours: int, rng: random.Random) -> dict[str, int]:
             }
         )
     profile_ids = _bulk(StudentProfile, profiles, returning=True)
+    # Perkins V 5S3: a status for every junior and senior, about a third concentrators.
+    _bulk(
+        CteConcentrator,
+        [
+            {
+                "student_id": pid,
+                "concentrator": rng.random() < 0.35,
+                "graduation_year": profile["graduation_year"],
+                "source": ConcentratorSource.UPLOAD,
+                "updated_at": now,
+            }
+            for pid, profile in zip(profile_ids, profiles, strict=True)
+            if profile["grade"] in (11, 12)
+        ],
+    )
     sexes = ("female", "male", "female", "male", "other")
     _bulk(
         StudentDemographics,
@@ -291,6 +308,7 @@ def main() -> int:
             ("placement funnel", "/reports/funnel"),
             ("activity over time", "/reports/activity"),
             ("partners", "/reports/partners"),
+            ("Perkins V 5S3", "/reports/perkins-5s3"),
             ("hours report", "/logs/report"),
         ]
         database = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
