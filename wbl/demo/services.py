@@ -57,6 +57,7 @@ from wbl.demo.credentials import add_credentials
 from wbl.demo.externships import add_externships
 from wbl.demo.hours import add_fall
 from wbl.demo.pathways import add_pathway_rules
+from wbl.demo.perkins import add_concentrators
 from wbl.demo.placements import add_applications, add_readiness
 from wbl.demo.work_ready import add_work_ready
 from wbl.errors import DomainError
@@ -214,6 +215,7 @@ def seed_demo(
             add_externships(random.Random(seed + 9), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
             add_credentials(random.Random(seed + 6), ANCHOR, DEMO_DOMAIN)  # noqa: S311 - as above
             add_pathway_rules()
+            add_concentrators(random.Random(seed + 12), DEMO_DOMAIN)  # noqa: S311 - as above
             db.session.commit()
         except Exception:
             db.session.rollback()

@@ -487,3 +487,15 @@ def test_a_roster_problem_stops_the_demo_and_saves_nothing(
         seed_demo(seed=2026)
     for column in (District.id, School.id, User.id, Partner.id, Offering.id, ClassSection.id):
         assert _count(column) == 0
+
+
+def test_demo_has_graduating_concentrators_for_perkins_5s3(app: Flask) -> None:
+    from wbl.demo.services import ANCHOR
+    from wbl.reporting.perkins import indicator
+    from wbl.reporting.reach import ReachFilters, SchoolYear
+
+    seed_demo(seed=2026)
+    found = indicator(_user("staff@demo.wbl.example.org"), ReachFilters(SchoolYear.of(ANCHOR)))
+    concentrators, participated = found.total.values.values()
+    assert concentrators > 20
+    assert 0 < participated < concentrators
