@@ -5,6 +5,7 @@ year, district, school."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -84,6 +85,19 @@ def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, l
     return form, ReachFilters(year, district_id, school_id), notes
 
 
+Tables = tuple[list[str], list[list[object]]]
+
+
+def _download(name: str, tables: Callable[[ReachFilters], Tables]) -> ResponseReturnValue:
+    """Every table of a report for the filters asked, as one file: XLSX when asked, else CSV,
+    named ``wbl-<name>-<school year>``."""
+    form, filters, _ = _filters(current_user, local_today())
+    header, rows = tables(filters)
+    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
+    exported = export_file(f"wbl-{name}-{filters.year.code}", fmt, header, rows)
+    return attachment(exported.data, exported.filename, exported.mimetype)
+
+
 def _percent(share: float | None) -> str:
     return "hidden" if share is None else f"{share:.0%}"
 
@@ -157,13 +171,10 @@ def reach() -> ResponseReturnValue:
 @bp.get("/reach/download")
 @policy(Role.STAFF, Role.TEACHER)
 def reach_download() -> ResponseReturnValue:
-    today = local_today()
-    form, filters, _ = _filters(current_user, today)
-    found = reach_service.reach(current_user, filters, today)
-    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
-    header, rows = reach_service.table_rows(found)
-    exported = export_file(f"wbl-reach-{filters.year.code}", fmt, header, rows)
-    return attachment(exported.data, exported.filename, exported.mimetype)
+    return _download(
+        "reach",
+        lambda f: reach_service.table_rows(reach_service.reach(current_user, f, local_today())),
+    )
 
 
 @bp.get("/funnel")
@@ -195,12 +206,9 @@ def funnel() -> ResponseReturnValue:
 @bp.get("/funnel/download")
 @policy(Role.STAFF)
 def funnel_download() -> ResponseReturnValue:
-    form, filters, _ = _filters(current_user, local_today())
-    found = funnel_service.funnel(current_user, filters)
-    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
-    header, rows = funnel_service.table_rows(found)
-    exported = export_file(f"wbl-funnel-{filters.year.code}", fmt, header, rows)
-    return attachment(exported.data, exported.filename, exported.mimetype)
+    return _download(
+        "funnel", lambda f: funnel_service.table_rows(funnel_service.funnel(current_user, f))
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,12 +282,10 @@ def activity() -> ResponseReturnValue:
 @bp.get("/activity/download")
 @policy(Role.STAFF)
 def activity_download() -> ResponseReturnValue:
-    form, filters, _ = _filters(current_user, local_today())
-    found = activity_service.activity(current_user, filters)
-    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
-    header, rows = activity_service.table_rows(found)
-    exported = export_file(f"wbl-activity-{filters.year.code}", fmt, header, rows)
-    return attachment(exported.data, exported.filename, exported.mimetype)
+    return _download(
+        "activity",
+        lambda f: activity_service.table_rows(activity_service.activity(current_user, f)),
+    )
 
 
 @bp.get("/partners")
@@ -341,12 +347,10 @@ def perkins() -> ResponseReturnValue:
 @bp.get("/perkins-5s3/download")
 @policy(Role.STAFF)
 def perkins_download() -> ResponseReturnValue:
-    form, filters, _ = _filters(current_user, local_today())
-    found = perkins_service.indicator(current_user, filters)
-    fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
-    header, rows = perkins_service.table_rows(found)
-    exported = export_file(f"wbl-perkins-5s3-{filters.year.code}", fmt, header, rows)
-    return attachment(exported.data, exported.filename, exported.mimetype)
+    return _download(
+        "perkins-5s3",
+        lambda f: perkins_service.table_rows(perkins_service.indicator(current_user, f)),
+    )
 
 
 # --- the concentrator list (what 5S3 counts) ------------------------------------------------
