@@ -23,7 +23,7 @@ from wbl.externships.models import (
 from wbl.geocoding.models import GeocodeCache
 from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
 from wbl.incentives.models import Appropriation, ProgramTier, ProgramYear, StaffCompletion
-from wbl.jobs.models import JobRun
+from wbl.jobs.models import JobLease, JobRun
 from wbl.notifications.models import OutboxMessage
 from wbl.pathways.models import PathwayRule
 from wbl.placements.models import (
@@ -103,6 +103,7 @@ __all__ = [
     "Interview",
     "InterviewPanel",
     "InterviewVote",
+    "JobLease",
     "JobRun",
     "Offering",
     "OfferingChange",
