@@ -29,7 +29,8 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the scheduled jobs until stopped (one scheduler process per deployment)."""
+    """Run the scheduled jobs until stopped (run as many as you like: each job runs once per
+    due time, whichever scheduler takes it)."""
     app = current_flask_app()
     zone = county().timezone
     db.session.remove()  # the read's transaction must not stay open while the scheduler runs
@@ -95,7 +96,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def serve_command(host: str, port: int) -> None:
     """Development and demos: the web server with the scheduler beside it (a child process),
     so the jobs and e-mail work on one machine. Ctrl+C stops both. In production run
-    gunicorn and one ``flask scheduler`` instead."""
+    gunicorn and ``flask scheduler`` (one or more) instead."""
     app = current_flask_app()
     # The scheduler ignores Ctrl+C (SIGINT): a terminal sends it to the whole process group,
     # and one that lands while the child is still importing would print a traceback; this

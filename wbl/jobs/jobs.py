@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 
 from wbl.extensions import atomic, db, rows_affected
-from wbl.jobs.models import JobRun
+from wbl.jobs.models import JobLease, JobRun
 
 KEEP_RUNS = timedelta(days=30)
 
@@ -16,7 +16,8 @@ KEEP_RUNS = timedelta(days=30)
 def prune_job_runs(now: datetime) -> str:
     """Forget runs older than 30 days: the outbox job alone records one a minute (43,200 a
     month). Each job's latest run stays, so the jobs page never says "Never" of a job that
-    ran. Idempotent."""
+    ran. The leases of due times older than 30 days go too (no scheduler asks for them
+    again). Idempotent."""
     latest = select(func.max(JobRun.id)).group_by(JobRun.job_id)
     pruned = rows_affected(
         db.session.execute(
@@ -25,5 +26,12 @@ def prune_job_runs(now: datetime) -> str:
             .execution_options(synchronize_session=False)
         )
     )
+    leases = rows_affected(
+        db.session.execute(
+            delete(JobLease)
+            .where(JobLease.due_at < now - KEEP_RUNS)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.commit()
-    return f"{pruned} old job run(s) forgotten"
+    return f"{pruned} old job run(s) and {leases} lease(s) forgotten"

@@ -1,9 +1,11 @@
-"""The scheduler: one list of jobs in a database job store; idempotent job bodies run with
-a fixed clock; every run recorded for the staff page."""
+"""The scheduler: one list of jobs that every scheduler process keeps in memory, on due times
+they all agree on; idempotent job bodies run with a fixed clock; every run recorded for the
+staff page."""
 
 from __future__ import annotations
 
-import gc
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -15,6 +17,7 @@ from tests.support.placement_data import approved, make_cast
 from wbl.access import Role
 from wbl.catalog.models import OfferingStatus
 from wbl.extensions import db
+from wbl.jobs import leases
 from wbl.jobs.models import JobRun
 from wbl.notifications.models import OutboxMessage
 from wbl.placements import lifecycle
@@ -92,22 +95,63 @@ def test_every_job_runs_cleanly_on_an_empty_day(app) -> None:
     assert db.session.scalar(select(db.func.count(JobRun.id))) == len(JOBS)
 
 
-def test_the_scheduler_keeps_every_job_in_the_database(app) -> None:
-    scheduler = build_scheduler(app, BackgroundScheduler)
-    register_jobs(scheduler, app.config)
-    scheduler.start(paused=True)
+def test_every_scheduler_keeps_every_job_in_memory_on_the_same_due_times(app) -> None:
+    schedulers = []
     try:
-        stored = {job.id: job for job in scheduler.get_jobs()}
-        assert set(stored) == {job.id for job in JOBS}
-        assert all(job.func_ref == "wbl.scheduler:run_job" for job in stored.values())
-        register_jobs(scheduler, app.config)  # a restart replaces, never duplicates
-        assert len(scheduler.get_jobs()) == len(JOBS)
+        for _ in range(2):  # two processes' schedulers, started a moment apart
+            scheduler = build_scheduler(app, BackgroundScheduler, timezone="America/Los_Angeles")
+            register_jobs(scheduler, app.config)
+            scheduler.start(paused=True)
+            schedulers.append(scheduler)
+            time.sleep(0.01)
+        first, second = ({job.id: job for job in s.get_jobs()} for s in schedulers)
+        assert set(first) == set(second) == {job.id for job in JOBS}
+        assert all(job.func_ref == "wbl.scheduler:run_job" for job in first.values())
+        for job in JOBS:
+            if not job.at_start:  # (the outbox also runs when each one starts)
+                assert first[job.id].next_run_time == second[job.id].next_run_time, job.id
+        rounds = first["run-due-rounds"].next_run_time
+        assert (rounds.minute % 15, rounds.second, rounds.microsecond) == (0, 0, 0)
+        digest = first["supervisor-digest"].next_run_time
+        assert (digest.strftime("%a"), digest.hour, digest.minute) == ("Mon", 7, 0)
+        register_jobs(schedulers[0], app.config)  # registering again replaces, never adds
+        assert len(schedulers[0].get_jobs()) == len(JOBS)
     finally:
-        scheduler.remove_all_jobs()
-        store = scheduler._lookup_jobstore("default")  # to close its own connection pool
-        scheduler.shutdown(wait=False)
-        store.engine.dispose()
-        gc.collect()
+        for scheduler in schedulers:
+            scheduler.shutdown(wait=False)
+
+
+def test_each_job_runs_with_the_time_it_was_due(app, monkeypatch) -> None:
+    """APScheduler's own scheduled run time reaches ``run_job`` as ``due``: the key of the lease
+    that every scheduler waking for that time asks for."""
+    called: list[dict[str, object]] = []
+    finished = threading.Event()
+
+    def record(**kwargs: object) -> None:
+        called.append(kwargs)
+        finished.set()
+
+    scheduler = build_scheduler(app, BackgroundScheduler, timezone="UTC")
+    due = datetime.now(UTC) + timedelta(milliseconds=300)
+    scheduler.add_job(record, "date", run_date=due, kwargs={"job_id": "expire-consents"})
+    scheduler.start()
+    try:
+        assert finished.wait(30)
+        while scheduler.get_jobs():  # a one-off: the scheduler forgets it once it is submitted
+            time.sleep(0.01)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert called == [{"job_id": "expire-consents", "due": due}]
+
+
+def test_the_jobs_page_says_when_no_scheduler_runs(client, login_as, app) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    assert "Scheduler not running" in client.get("/admin/jobs").get_data(as_text=True)
+    now = datetime.now(UTC)
+    assert leases.take("deliver-outbox", now, "host:1", now).taken  # a scheduler woke
+    page = client.get("/admin/jobs").get_data(as_text=True)
+    assert "Scheduler not running" not in page
+    assert page.count(" PST</td>") + page.count(" PDT</td>") >= len(JOBS)  # each next run
 
 
 @pytest.mark.parametrize(
@@ -134,13 +178,15 @@ def test_old_job_runs_are_forgotten_but_each_jobs_latest_stays(app) -> None:
         ("teacher-digest", old),  # its latest: kept
     ]:
         db.session.add(JobRun(job_id=job_id, started_at=started, ok=True, result="."))
+    for due in (old, NOW - timedelta(days=29)):  # a lease a month old goes, a newer one stays
+        assert leases.take("teacher-digest", due, "host:1", due).taken
     db.session.flush()
     run = execute("prune-job-runs", NOW)
-    assert run.result == "2 old job run(s) forgotten"
+    assert run.result == "2 old job run(s) and 1 lease(s) forgotten"
     kept = db.session.execute(select(JobRun.job_id, JobRun.started_at).order_by(JobRun.id)).all()
     assert [tuple(row) for row in kept] == [
         ("deliver-outbox", NOW - timedelta(minutes=1)),
         ("teacher-digest", old),
         ("prune-job-runs", NOW),
     ]
-    assert execute("prune-job-runs", NOW).result == "0 old job run(s) forgotten"
+    assert execute("prune-job-runs", NOW).result == "0 old job run(s) and 0 lease(s) forgotten"
