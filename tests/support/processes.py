@@ -4,6 +4,7 @@ own (as a terminal would), waiting for them, and never leaving one behind."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -11,7 +12,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,15 +83,22 @@ def _as_from_a_terminal() -> None:
     signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
-@contextmanager
 def flask_process(
     args: list[str], env: dict[str, str], log: Path
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> contextlib.AbstractContextManager[subprocess.Popen[bytes]]:
     """``python -m flask --app wsgi ARGS`` in a session (process group) of its own, its output
     in ``log``; whatever is left of the group is killed at the end."""
+    return python_process(["-m", "flask", "--app", "wsgi", *args], env, log)
+
+
+@contextlib.contextmanager
+def python_process(
+    args: list[str], env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``python ARGS`` (our own interpreter) as ``flask_process`` starts ``flask``."""
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+            [sys.executable, *args],
             cwd=ROOT,
             env=env,
             stdout=out,
