@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from click.testing import Result
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, inspect, select, table, text
 from sqlalchemy.engine import make_url
 
@@ -225,8 +228,6 @@ def test_a_backup_is_owner_only_and_lists_what_it_holds(
 
 
 def _head(directory: str) -> str:
-    from alembic.script import ScriptDirectory
-
     head = ScriptDirectory(directory).get_current_head()
     assert head is not None
     return head
@@ -391,7 +392,9 @@ def test_a_backup_of_another_kind_of_database_is_refused(
     assert _counts(county) == before
 
 
-def test_the_password_reaches_the_postgresql_tools_in_their_environment_only() -> None:
+def test_the_password_reaches_the_postgresql_tools_in_their_environment_only(
+    no_isolation: None,
+) -> None:
     from wbl.backups.database import _libpq
 
     conninfo, environment = _libpq(
@@ -406,3 +409,29 @@ def test_the_password_reaches_the_postgresql_tools_in_their_environment_only() -
         "dbname": "wbl",
         "sslmode": "require",
     }
+
+
+def test_a_backup_from_before_an_upgrade_restores_and_then_upgrades(
+    no_isolation: None, sites: Callable[[str], Site], tmp_path: Path
+) -> None:
+    older = sites("older")
+    directory = older.app.extensions["migrate"].directory
+    head = _head(directory)
+    previous = ScriptDirectory(directory).get_revision(head).down_revision
+    assert isinstance(previous, str)
+    with older.app.app_context():
+        upgrade(directory=directory, revision=previous)
+        db.session.remove()
+    made = older.invoke("create", str(tmp_path / "older"))
+    assert made.exit_code == 0, made.output
+
+    target = sites("older_restored")
+    restored = target.invoke("restore", str(tmp_path / "older"))
+    assert restored.exit_code == 0, restored.output
+    assert f"older than this code's {head}: run `flask --app wsgi db upgrade`" in restored.output
+    assert _counts(target) == _counts(older)
+    with target.app.app_context():
+        upgrade(directory=directory)
+        with db.engine.connect() as connection:
+            assert MigrationContext.configure(connection).get_current_revision() == head
+        db.session.remove()
