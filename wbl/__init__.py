@@ -225,6 +225,7 @@ def _register_security_headers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from wbl.auth.cli import users_cli
+    from wbl.backups.cli import backup_cli
     from wbl.catalog.cli import export_cli, import_cli
     from wbl.demo.cli import seed_demo_command
     from wbl.jobs.cli import jobs_cli, scheduler_command, serve_command
@@ -246,3 +247,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(roster_cli)
+    app.cli.add_command(backup_cli)

@@ -85,22 +85,32 @@ def _generate_file(path: Path) -> OKPKey:
     return key
 
 
-def _load() -> OKPKey:
+def key_file() -> Path | None:
+    """The file that holds (or will hold) the county's private key: the one ``BADGE_KEY_FILE``
+    names, or in development the instance folder's. None when no file holds it: testing
+    without a file named (a key in memory), and production without one (signing is refused).
+    Backups copy this file (wbl/backups)."""
     config = current_app.config
     named = str(config.get("BADGE_KEY_FILE") or "")
-    production = config.get("NAME") == "production"
     if named:
-        path = Path(named)
-        if path.exists() or production:
-            return _read(path)
-        return _generate_file(path)
-    if production:
-        raise SigningKeyMissing()
-    if config.get("TESTING"):
+        return Path(named)
+    if config.get("NAME") == "production" or config.get("TESTING"):
+        return None
+    return Path(current_app.instance_path) / DEV_KEY_NAME
+
+
+def _load() -> OKPKey:
+    production = current_app.config.get("NAME") == "production"
+    path = key_file()
+    if path is None:
+        if production:
+            raise SigningKeyMissing()
         from joserfc.jwk import OKPKey
 
         return OKPKey.generate_key("Ed25519")
-    return _generate_file(Path(current_app.instance_path) / DEV_KEY_NAME)
+    if path.exists() or production:
+        return _read(path)
+    return _generate_file(path)
 
 
 def signing_key() -> OKPKey:
