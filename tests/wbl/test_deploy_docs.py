@@ -68,6 +68,11 @@ def exec_commands(path: Path) -> list[tuple[str, list[str]]]:
     commands = []
     for _section, key, value in unit_entries(path):
         if key.startswith("Exec"):
+            # A lone "%" is a specifier systemd replaces (%Y, %m, %d, %H: folders, machine
+            # id, host name), a lone "$" a variable: written by mistake, they pass silently.
+            bare = value.replace("%%", "").replace("$$", "").replace("$MAINPID", "")
+            assert "%" not in bare, f"{path.name} {key}: write a literal % as %%"
+            assert "$" not in bare, f"{path.name} {key}: write a literal $ as $$"
             words = shlex.split(value.lstrip("-@:+!"))
             commands.append((key, [w.replace("%%", "%").replace("$$", "$") for w in words]))
     return commands
