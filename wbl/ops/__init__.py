@@ -9,7 +9,11 @@ catalog's seats and the recommendation index, and nothing imports this package b
 
 from __future__ import annotations
 
+import os
+
 from flask import Flask
+
+from config import ConfigError
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +21,11 @@ def init_app(app: Flask) -> None:
     from wbl.extensions import limiter
     from wbl.ops import metrics
     from wbl.ops.views import bp
+
+    folder = os.environ.get(metrics.MULTIPROCESS_ENV)
+    if folder and not os.path.isdir(folder):
+        # Refused at start: otherwise every request would fail when it is counted.
+        raise ConfigError(f"{metrics.MULTIPROCESS_ENV} names {folder!r}, which is no folder.")
 
     limiter.exempt(bp)  # a probe every few seconds is never "too many"
     app.register_blueprint(bp)

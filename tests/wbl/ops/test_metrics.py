@@ -223,3 +223,18 @@ def test_several_worker_processes_are_added_up(app: Flask, tmp_path: Path) -> No
     assert value(samples, "wbl_http_requests_total", **labels) == 9  # three processes' three
     assert value(samples, "wbl_outbox_unsent_messages") >= 0
     assert ("wbl_database_metrics_up", frozenset()) in samples
+
+
+def test_a_multiprocess_folder_that_does_not_exist_is_refused_at_start(app, tmp_path) -> None:
+    """Refused when the server starts, not by every request when it is counted."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")}
+    script = (
+        "from tests.conftest import make_test_config\n"
+        "from wbl import create_app\n"
+        f"create_app(make_test_config({app.config['SQLALCHEMY_DATABASE_URI']!r}))\n"
+    )
+    done = subprocess.run(  # noqa: S603 - our own interpreter and a fixed script
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "ConfigError: PROMETHEUS_MULTIPROC_DIR names" in done.stderr
