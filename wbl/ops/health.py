@@ -11,7 +11,7 @@ nothing else; why a check failed goes to the log, never to the (unauthenticated)
 - ``migrations``: the database's ``alembic_version`` is the migrations folder's head (code
   deployed before ``flask db upgrade`` ran fails here rather than on a missing column);
 - ``uploads``: the storage accepts a file (one empty file written through
-  ``wbl.storage`` and deleted again: a full, read-only or unmounted folder fails);
+  ``wbl.storage`` and deleted again: a missing, read-only or unmounted folder fails);
 - ``index``: the recommendation index is loaded in this worker or ready on disk for it
   (``recommendations.index_available``): a starting server is not ready until its index is,
   and the check never starts a build.
