@@ -107,6 +107,10 @@ class Config:
     SSO_PROVIDERS_FILE = os.environ.get("WBL_SSO_PROVIDERS_FILE", "")
     SSO_TIMEOUT = float(os.environ.get("WBL_SSO_TIMEOUT", "10"))  # seconds per call to a provider
 
+    # /metrics answers Prometheus only with this bearer token; unset, there is no /metrics
+    # (docs/monitoring.md).
+    METRICS_TOKEN = os.environ.get("WBL_METRICS_TOKEN", "")
+
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
     # The county's name, time zone and base URL are settings administrators keep in the app
     # (wbl/county); these are their defaults until the first save. No name by default: a new

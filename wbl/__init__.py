@@ -39,6 +39,9 @@ def create_app(config: type[Config]) -> Flask:
 
     register_request_ids(app)
     register_error_handlers(app)
+    from wbl import ops
+
+    ops.init_app(app)  # /healthz, /readyz, /metrics and the request metrics
     logging.getLogger("wbl").setLevel(logging.INFO)
     return app
 

@@ -144,6 +144,20 @@ def build_to_file(path: Path, today: date) -> matching.OfferingIndex:
     return index
 
 
+def index_available(today: date) -> bool:
+    """For the server's readiness check (wbl/ops/health.py): this worker holds an index (the
+    current catalog's, or the last one, served while the next is built), or the current
+    catalog's index is on disk in the shared folder, for the worker to load in milliseconds.
+    Builds nothing and starts no build; one fingerprint query when this worker holds none."""
+    cache: _IndexCache | None = current_app.extensions.get("wbl.matching_index")
+    if cache is not None and cache.process == os.getpid() and cache.index is not None:
+        return True
+    shared = str(current_app.config.get("MATCHING_INDEX_FOLDER") or "")
+    if not shared or not Path(shared).is_dir():
+        return False
+    return index_files.file_for(Path(shared), _catalog_version(today)).is_file()
+
+
 def warm_up(app: Flask) -> None:
     """Start building (or loading) the index in a thread of this process, so no student's
     request waits for it (``MATCHING_INDEX_IN_BACKGROUND``; a web server calls this when it

@@ -22,9 +22,11 @@ def register_gate(app: Flask) -> None:
         endpoint = request.endpoint
         if endpoint is None or endpoint in OPEN_ENDPOINTS or endpoint.endswith(".static"):
             return None
-        if county().named:  # cached: the usual answer costs no query
-            return None
+        # Public pages first: they are open either way, and the health checks and metrics
+        # (wbl/ops) must answer without the county's settings (a query every few seconds).
         if PUBLIC in getattr(app.view_functions[endpoint], "policy", (PUBLIC,)):
+            return None
+        if county().named:  # cached: the usual answer costs no query
             return None
         if not current_user.is_authenticated or current_user.has_role(Role.ADMIN):
             return None  # anonymous: the policy sends them to sign in

@@ -16,6 +16,7 @@ from wbl.extensions import atomic, db
 from wbl.imports.reading import FileProblem, read_table
 from wbl.imports.report import ImportConflict, ImportReport, Problem
 from wbl.imports.rows import Column, Row, rows_by_column
+from wbl.imports.tally import count_conflict, count_import
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,11 +67,36 @@ def run_import(
     commit. ``plan`` checks the rows (reading only: problems go onto the rows) and says what
     it would write; ``header_rule`` is a rule on the header as a whole, after the columns'.
     Problems are in the report, not raised; a write the database refuses is ``conflict``."""
+    planned = _checked(report, data, filename, columns, plan, header_rule)
+    if planned is None:  # a problem, or a dry run: checking reads only, nothing to undo
+        count_import(report.what.value, problems=bool(report.problems), dry_run=report.dry_run)
+        return report
+    planned.apply()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        count_conflict(report.what.value)
+        raise ImportConflict(conflict) from None
+    count_import(report.what.value, problems=False, dry_run=False)
+    return report
+
+
+def _checked(
+    report: ImportReport,
+    data: bytes,
+    filename: str,
+    columns: Sequence[Column],
+    plan: Callable[[list[Row]], Planned],
+    header_rule: Callable[[set[str]], Problem | None] | None,
+) -> Planned | None:
+    """Read and check the file into ``report``: what to write, or None when nothing is to be
+    written (a problem, or a dry run)."""
     try:
         table = read_table(data, filename)
     except FileProblem as problem:
         report.problems.append(Problem(None, "", problem.message))
-        return report
+        return None
     rows = rows_by_column(columns, table, report.problems, label=report.what.value)
     header_problem = header_rule(set(table.header)) if header_rule is not None else None
     if header_problem is not None:
@@ -78,18 +104,10 @@ def run_import(
         rows = []
     report.rows = len(rows)
     if report.problems:
-        return report
+        return None
     with db.session.no_autoflush:
         planned = plan(rows)
     report.problems.sort(key=lambda p: p.row or 0)
     report.created, report.updated = planned.created, planned.updated
     report.unchanged = planned.unchanged
-    if report.problems or report.dry_run:
-        return report  # checking reads only: nothing to undo
-    planned.apply()
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise ImportConflict(conflict) from None
-    return report
+    return None if report.problems or report.dry_run else planned

@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wbl.errors import DomainError
 from wbl.extensions import atomic, db
+from wbl.imports.tally import count_conflict, count_import
 from wbl.roster.apply import PlanWriter
 from wbl.roster.bundle import read_bundle
 from wbl.roster.plan_classes import ClassesPlan
@@ -40,6 +41,8 @@ from wbl.roster.plan_orgs import OrgsPlan
 from wbl.roster.plan_people import PeoplePlan
 from wbl.roster.records import school_year_end
 from wbl.roster.report import Progress, RosterReport
+
+TALLY_KIND = "roster"  # the imports' counter (wbl/imports/tally.py)
 
 
 class RosterConflict(DomainError):
@@ -86,12 +89,14 @@ def import_roster(
     report = RosterReport(dry_run=dry_run, version=bundle.version)
     if bundle.fatal:
         report.problems = bundle.problems
+        count_import(TALLY_KIND, problems=True, dry_run=dry_run)
         return report
     plan = _Planner(bundle, report)
     with db.session.no_autoflush:
         plan.check(step)
     report.problems.sort(key=lambda p: (p.file, p.row or 0))
     if report.problems or dry_run:
+        count_import(TALLY_KIND, problems=bool(report.problems), dry_run=dry_run)
         return report  # checking only read: nothing to undo
     try:
         plan.write(step)
@@ -102,8 +107,10 @@ def import_roster(
             db.session.flush()
     except IntegrityError:
         db.session.rollback()
+        count_conflict(TALLY_KIND)
         raise RosterConflict() from None
     except BaseException:
         db.session.rollback()
         raise
+    count_import(TALLY_KIND, problems=False, dry_run=False)
     return report
