@@ -9,7 +9,12 @@ nothing else; why a check failed goes to the log, never to the (unauthenticated)
   statement timeout of ``STATEMENT_TIMEOUT_MS``; connecting is bounded by the database URL's
   ``connect_timeout``, docs/monitoring.md);
 - ``migrations``: the database's ``alembic_version`` is the migrations folder's head (code
-  deployed before ``flask db upgrade`` ran fails here rather than on a missing column);
+  deployed before ``flask db upgrade`` ran fails here rather than on a missing column). A
+  database *ahead* of this code (at a revision its migrations folder does not know: ``db
+  upgrade`` ran for the next release before this node was replaced) stays ready, with a
+  warning in the log: otherwise, in a rolling deploy, every old node would leave the load
+  balancer the moment the upgrade ran, before any new node had started (docs/deployment.md
+  says which upgrades need a maintenance window instead);
 - ``uploads``: the storage accepts a file (one empty file written through
   ``wbl.storage`` and deleted again: a missing, read-only or unmounted folder fails);
 - ``index``: the recommendation index is loaded in this worker or ready on disk for it
@@ -43,6 +48,12 @@ def migration_heads(directory: str) -> frozenset[str]:
     """The head revision(s) of the migrations folder: read once per process (reading the
     scripts takes a while, and they change only with a deploy, which restarts the process)."""
     return frozenset(ScriptDirectory(directory).get_heads())
+
+
+@functools.cache
+def known_revisions(directory: str) -> frozenset[str]:
+    """Every revision of the migrations folder (read once per process, as the heads)."""
+    return frozenset(script.revision for script in ScriptDirectory(directory).walk_revisions())
 
 
 def _database_and_migrations() -> dict[str, str]:
@@ -84,11 +95,18 @@ def _probe() -> dict[str, str]:
     except SQLAlchemyError as error:
         log.warning("readiness: no migration version in the database: %s", type(error).__name__)
         stamped = frozenset()
-    heads = migration_heads(str(current_app.extensions["migrate"].directory))
-    if stamped != heads:
-        log.warning("readiness: database at %s, migrations at %s", sorted(stamped), sorted(heads))
-        return {"database": OK, "migrations": FAILING}
-    return {"database": OK, "migrations": OK}
+    directory = str(current_app.extensions["migrate"].directory)
+    heads = migration_heads(directory)
+    if stamped == heads:
+        return {"database": OK, "migrations": OK}
+    ahead = bool(stamped) and not stamped & known_revisions(directory)
+    log.warning(
+        "readiness: database at %s, this code's migrations at %s%s",
+        sorted(stamped),
+        sorted(heads),
+        " (the database is newer: replace this node)" if ahead else "",
+    )
+    return {"database": OK, "migrations": OK if ahead else FAILING}
 
 
 def _uploads() -> str:
