@@ -107,6 +107,11 @@ class Config:
     SSO_PROVIDERS_FILE = os.environ.get("WBL_SSO_PROVIDERS_FILE", "")
     SSO_TIMEOUT = float(os.environ.get("WBL_SSO_TIMEOUT", "10"))  # seconds per call to a provider
 
+    # Logs (docs/logging.md): the level of the app's own records, and their format: text for
+    # a person at a terminal, json (one object a line) for a log collector.
+    LOG_LEVEL = os.environ.get("WBL_LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("WBL_LOG_FORMAT", "text")
+
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
     # The county's name, time zone and base URL are settings administrators keep in the app
     # (wbl/county); these are their defaults until the first save. No name by default: a new
@@ -175,6 +180,13 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=False)
+    LOG_FORMAT = os.environ.get("WBL_LOG_FORMAT", "json")
+    # A database error's message leaves out the statement's values (an e-mail address, a
+    # student's name): it is logged, and the logs leave the county's hands (docs/logging.md).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {
+        **Config.SQLALCHEMY_ENGINE_OPTIONS,
+        "hide_parameters": True,
+    }
 
     @classmethod
     def validate(cls) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,9 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
+    from wbl.logs import register_logs
+
+    register_logs(app)  # first: what the rest may log is logged as configured
     _register_proxy(app)
     from wbl.http import register_request_parsing, register_url_converters
 
@@ -39,7 +41,6 @@ def create_app(config: type[Config]) -> Flask:
 
     register_request_ids(app)
     register_error_handlers(app)
-    logging.getLogger("wbl").setLevel(logging.INFO)
     return app
 
 
