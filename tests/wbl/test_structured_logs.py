@@ -148,8 +148,9 @@ def test_a_job_run_is_one_json_line(app: Flask, json_lines: Lines) -> None:
         "started_at": run.started_at.isoformat(),
         "ok": True,
         "duration_ms": line["duration_ms"],
-        "result": "0 old job run(s) forgotten",
+        "result": run.result,
     }
+    assert line["result"].startswith("0 old job run(s)")  # the line staff see, as recorded
     assert isinstance(line["duration_ms"], float)
     assert line["duration_ms"] >= 0
 
