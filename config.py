@@ -110,6 +110,10 @@ class Config:
     # /metrics answers Prometheus only with this bearer token; unset, there is no /metrics
     # (docs/monitoring.md).
     METRICS_TOKEN = os.environ.get("WBL_METRICS_TOKEN", "")
+    # Logs (docs/logging.md): the level of the app's own records, and their format: text for
+    # a person at a terminal, json (one object a line) for a log collector.
+    LOG_LEVEL = os.environ.get("WBL_LOG_LEVEL", "INFO")
+    LOG_FORMAT = os.environ.get("WBL_LOG_FORMAT", "text")
 
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=True)
     # The county's name, time zone and base URL are settings administrators keep in the app
@@ -179,6 +183,13 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     DEMO_FOOTER = _bool("WBL_DEMO_FOOTER", default=False)
+    LOG_FORMAT = os.environ.get("WBL_LOG_FORMAT", "json")
+    # A database error's message leaves out the statement's values (an e-mail address, a
+    # student's name): it is logged, and the logs leave the county's hands (docs/logging.md).
+    SQLALCHEMY_ENGINE_OPTIONS: ClassVar[dict[str, object]] = {
+        **Config.SQLALCHEMY_ENGINE_OPTIONS,
+        "hide_parameters": True,
+    }
 
     @classmethod
     def validate(cls) -> None:

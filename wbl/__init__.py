@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,9 @@ def create_app(config: type[Config]) -> Flask:
     config.validate()
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_object(config)
+    from wbl.logs import register_logs
+
+    register_logs(app)  # first: what the rest may log is logged as configured
     _register_proxy(app)
     from wbl.http import register_request_parsing, register_url_converters
 
@@ -42,7 +44,6 @@ def create_app(config: type[Config]) -> Flask:
     from wbl import ops
 
     ops.init_app(app)  # /healthz, /readyz, /metrics and the request metrics
-    logging.getLogger("wbl").setLevel(logging.INFO)
     return app
 
 

@@ -84,8 +84,10 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
 
 
 def _page(code: int, title: str, text: str, *, reference: str | None = None) -> ResponseReturnValue:
+    """Every error page shows the request's id, which its log lines carry: what a user quotes
+    finds them."""
     page = render_template(
-        "errors/error.html", code=code, title=title, text=text, reference=reference
+        "errors/error.html", code=code, title=title, text=text, reference=reference or request_id()
     )
     return page, code
 

@@ -1,6 +1,6 @@
 """Every request has an id: on each log record written while it runs, in its ``X-Request-ID``
-response header, and on the 500 page, where the user is asked to quote it — so that what a
-user reports can be found in the logs.
+response header, and on every error page, where the user is asked to quote it — so that what
+a user reports can be found in the logs (wbl/logs.py writes them).
 
 A sane ``X-Request-ID`` from the proxy in front of the app is kept (one id from the load
 balancer to the log); anything else is replaced by a new random one.
@@ -18,13 +18,11 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, has_request_context, request
-from flask.logging import default_handler
 
 HEADER = "X-Request-ID"
 _ENVIRON_KEY = "wbl.request_id"
 _SANE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")  # uuids, hex, Heroku's, nginx's
 NO_REQUEST = "-"  # on records written outside a request (the scheduler, the CLI)
-LOG_FORMAT = "[%(asctime)s] %(levelname)s %(request_id)s %(name)s: %(message)s"
 
 
 def request_id() -> str:
@@ -55,10 +53,7 @@ def _install_record_factory() -> None:
 
 
 def register_request_ids(app: Flask) -> None:
-    _install_record_factory()
-    # Flask writes the app's records to the server's error stream with this handler unless
-    # logging is configured otherwise; let its lines carry the id.
-    default_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    _install_record_factory()  # the handler and its formats: wbl/logs.py
 
     @app.after_request
     def _header(response: Response) -> Response:

@@ -47,6 +47,7 @@ from wbl.county.settings import county
 from wbl.extensions import current_flask_app, db, utcnow
 from wbl.jobs import leases
 from wbl.jobs.models import JobLease, JobRun
+from wbl.logs import log_job_run
 
 if TYPE_CHECKING:  # APScheduler loads in the scheduler process only (build_scheduler)
     from apscheduler.schedulers.base import BaseScheduler
@@ -185,6 +186,7 @@ def execute(job_id: str, now: datetime) -> JobRun:
     else:
         run.ok, run.result = True, result
     run.finished_at = utcnow()
+    log_job_run(run)
     db.session.add(run)
     db.session.commit()
     return run
