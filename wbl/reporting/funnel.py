@@ -16,6 +16,11 @@ Between steps, the median days: the teacher's review (applied → approved), the
 decision (approved → accepted), the guardian's answer (the consent e-mail's answer after
 acceptance) and the placement itself (placed → completed).
 
+Staff may narrow the funnel to one student group (``ReachFilters.group``: the timeline holds
+that group's applications only, through ``students_in_scope``): every count is then the
+group's, suppressed against the unfiltered funnel (``groups.suppress_filtered``; the schools'
+rows add up to the total), and the table by student group is not shown.
+
 All of it in SQL: the counts grouped by school, the counts grouped by the demographics, and
 the medians (window functions, which SQLite and PostgreSQL both have): three statements over
 one common table of the applications' steps (the medians' statement reads it four times,
@@ -24,7 +29,8 @@ and the database builds it once).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from typing import Any
 
@@ -59,7 +65,8 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.reporting import groups
-from wbl.reporting.reach import ReachFilters, scope_name, students_in_scope
+from wbl.reporting.reach import ReachFilters, scope_name, sees_groups, students_in_scope
+from wbl.roster.demographics import Cell, Hidden
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
 from wbl.scopes import is_staff
@@ -112,11 +119,22 @@ def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) ->
 
 @dataclass(frozen=True, slots=True)
 class StepRow:
+    """A school's or the whole scope's applications per step; on a page filtered to a
+    student group, the hidden counts are in ``hidden`` and not in ``values``."""
+
     name: str
     values: dict[str, int]  # per step
+    key: Hashable = None  # the school's
+    hidden: Mapping[str, Hidden] = field(default_factory=dict)
 
-    def share(self, step: str) -> float | None:
-        applied = self.values["applied"]
+    def cell(self, step: str) -> Cell:
+        why = self.hidden.get(step)
+        return Cell(None, why) if why else Cell(self.values[step])
+
+    def share(self, step: str, whole: str = "applied") -> float | None:
+        if step in self.hidden or whole in self.hidden:
+            return None
+        applied = self.values[whole]
         return self.values[step] / applied if applied else None
 
 
@@ -135,8 +153,7 @@ class Funnel:
         position = STEPS.index(step)
         if position == 0:
             return None
-        before = self.total.values[STEPS[position - 1]]
-        return self.total.values[step] / before if before else None
+        return self.total.share(step, whole=STEPS[position - 1])
 
 
 def _timeline(actor: User, filters: ReachFilters) -> CTE:
@@ -216,13 +233,59 @@ def _median(timeline: CTE, position: int, start: str, end: str) -> Select[Any]:
 
 
 def funnel(actor: User, filters: ReachFilters) -> Funnel:
-    """The funnel of the actor's scope and year (see the module's docstring)."""
+    """The funnel of the actor's scope and year (see the module's docstring); filtered to a
+    student group, that group's counts suppressed against the unfiltered funnel's."""
     require(is_staff(actor))  # the scope is staff's: a district or the county
     scope = scope_name(actor, filters)
+    if filters.group is None:
+        return _funnel(actor, filters, scope)
+    require(sees_groups(actor))
+    unfiltered = _funnel(actor, replace(filters, group=None), scope, with_groups=False)
+    keys = groups.partition(filters.group)
+    pages = [_funnel(actor, replace(filters, group=k), scope, with_groups=False) for k in keys]
+    lines: list[list[groups.CellKey]] = [
+        [*(("schools", row.key, step) for row in unfiltered.schools), ("total", None, step)]
+        for step in STEPS
+    ]
+    cells = _cells(unfiltered, unfiltered)
+    hidden = groups.suppress_filtered(
+        [_cells(page, unfiltered) for page in pages],
+        cells,
+        groups.Layout(lines, {(t, r, step): (t, r, "applied") for t, r, step in cells}),
+    )
+    mine = keys.index(filters.group)
+    page, gone = pages[mine], hidden[mine]
+    mine_cells = _cells(page, unfiltered)
+
+    def row(table: str, like: StepRow) -> StepRow:
+        out = {s: gone[table, like.key, s] for s in STEPS if (table, like.key, s) in gone}
+        values = {s: mine_cells[table, like.key, s] for s in STEPS if s not in out}
+        return StepRow(like.name, values, like.key, out)
+
+    return replace(
+        page,
+        total=row("total", page.total),
+        schools=[row("schools", r) for r in unfiltered.schools],
+        groups=[],
+        any_hidden=bool(gone),
+    )
+
+
+def _cells(page: Funnel, unfiltered: Funnel) -> dict[groups.CellKey, int]:
+    """Every count of ``page`` in the rows of ``unfiltered`` (a school the page lacks: 0)."""
+    cells: dict[groups.CellKey, int] = {("total", None, s): page.total.values[s] for s in STEPS}
+    mine = {row.key: row.values for row in page.schools}
+    for row in unfiltered.schools:
+        cells.update({("schools", row.key, s): mine.get(row.key, {}).get(s, 0) for s in STEPS})
+    return cells
+
+
+def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool = True) -> Funnel:
+    """Every figure of the funnel, unsuppressed but for the student groups."""
     timeline = _timeline(actor, filters)
     per_school: list[StepRow] = []
     totals = dict.fromkeys(STEPS, 0)
-    for _, name, *values in db.session.execute(
+    for school_id, name, *values in db.session.execute(
         select(School.id, School.name, *_counts(timeline))
         .select_from(timeline)
         .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
@@ -230,21 +293,24 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
         .group_by(School.id, School.name)
         .order_by(School.name, School.id)
     ):
-        row = StepRow(name, dict(zip(STEPS, (int(v) for v in values), strict=True)))
+        row = StepRow(name, dict(zip(STEPS, (int(v) for v in values), strict=True)), school_id)
         per_school.append(row)
         for step in STEPS:
             totals[step] += row.values[step]
-    rolled = groups.roll_up(
-        db.session.execute(
-            select(*groups.columns(), *_counts(timeline))
-            .select_from(timeline)
-            .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
-            .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-            .group_by(*groups.columns())
-        ),
-        len(STEPS),
-    )
-    group_rows, any_hidden = groups.suppressed(rolled, STEPS)
+    group_rows: list[groups.GroupRow] = []
+    any_hidden = False
+    if with_groups:
+        rolled = groups.roll_up(
+            db.session.execute(
+                select(*groups.columns(), *_counts(timeline))
+                .select_from(timeline)
+                .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
+                .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+                .group_by(*groups.columns())
+            ),
+            len(STEPS),
+        )
+        group_rows, any_hidden = groups.suppressed(rolled, STEPS)
     medians: dict[str, float | None] = {key: None for key, *_ in WAITS}
     for position, days in db.session.execute(
         union_all(*(_median(timeline, i, start, end) for i, (_, _, start, end) in enumerate(WAITS)))
@@ -265,14 +331,17 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
 def table_rows(found: Funnel) -> tuple[list[str], list[list[object]]]:
     """The funnel's tables as one sheet (hidden figures as the words the page shows)."""
     header = ["Section", "Group", *(STEP_LABELS[s] for s in STEPS)]
+    scope = found.scope
+    if found.filters.group is not None:
+        scope = f"{scope}, student group: {groups.GROUP_LABELS[found.filters.group]}"
+
+    def counts(row: StepRow) -> list[object]:
+        return [row.values[s] if s in row.values else row.cell(s).text for s in STEPS]
+
     rows: list[list[object]] = [
-        [
-            f"{found.filters.year.label}, {found.scope}",
-            found.total.name,
-            *found.total.values.values(),
-        ]
+        [f"{found.filters.year.label}, {scope}", found.total.name, *counts(found.total)]
     ]
-    rows += [["By school", r.name, *r.values.values()] for r in found.schools]
+    rows += [["By school", r.name, *counts(r)] for r in found.schools]
     rows += [["By student group", g.name, *(g.cells[s].text for s in STEPS)] for g in found.groups]
     for key, label, _, _ in WAITS:
         days = found.medians[key]

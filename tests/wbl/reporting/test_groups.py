@@ -45,3 +45,14 @@ def test_one_hidden_sex_takes_the_smallest_other_with_it() -> None:
     assert found["Other or not reported"]["students"] is Hidden.SMALL
     assert found["Male"]["students"] is Hidden.COMPLEMENT
     assert found["Female"]["students"] is None
+
+
+def test_a_sex_whose_outside_is_small_is_hidden() -> None:
+    # 50 of 59 students are girls: showing 50 would say that 9 are not.
+    found = _hidden(
+        _rolled(
+            {"Female": [50, 30], "Male": [5, 1], "Other or not reported": [4, 1]},
+            {"Female": [9, 2]},
+        )
+    )
+    assert found["Female"]["students"] is Hidden.COMPLEMENT
