@@ -14,7 +14,11 @@ times), by school and by student group with small counts hidden (``wbl.reporting
 
 Between steps, the median days: the teacher's review (applied → approved), the employer's
 decision (approved → accepted), the guardian's answer (the consent e-mail's answer after
-acceptance) and the placement itself (placed → completed).
+acceptance) and the placement itself (placed → completed); overall, by school and by student
+group. A school's or a group's median measured over fewer than ``SMALLEST_SHOWN``
+applications is hidden ("fewer than 11"): the median of a few is close to one student's own
+wait (of three, it *is* the middle one's), and the school or the group says whose. So is the
+overall median on a page filtered to a group, which is that group's.
 
 Staff may narrow the funnel to one student group (``ReachFilters.group``: the timeline holds
 that group's applications only, through ``students_in_scope``): every count is then the
@@ -22,9 +26,9 @@ group's, suppressed against the unfiltered funnel (``groups.suppress_filtered``;
 rows add up to the total), and the table by student group is not shown.
 
 All of it in SQL: the counts grouped by school, the counts grouped by the demographics, and
-the medians (window functions, which SQLite and PostgreSQL both have): three statements over
-one common table of the applications' steps (the medians' statement reads it four times,
-and the database builds it once).
+the medians (window functions, which SQLite and PostgreSQL both have, partitioned by wait and
+by school or group): three statements over one common table of the applications' steps (the
+medians' statement reads it four times, once per wait, and the database builds it once).
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ from wbl.placements.models import (
 )
 from wbl.reporting import groups
 from wbl.reporting.reach import ReachFilters, scope_name, sees_groups, students_in_scope
-from wbl.roster.demographics import Cell, Hidden
+from wbl.roster.demographics import SMALLEST_SHOWN, Cell, Hidden
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
 from wbl.scopes import is_staff
@@ -139,6 +143,33 @@ class StepRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Median:
+    """The median days of a wait: none measured, hidden (measured over too few) or days."""
+
+    days: float | None
+    hidden: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.hidden:
+            return Hidden.SMALL.value
+        return "—" if self.days is None else f"{self.days:.1f}"
+
+
+NOTHING = Median(None)
+FEW = Median(None, hidden=True)  # measured over fewer than SMALLEST_SHOWN (none included)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupMedians:
+    """A student group's medians, per wait (``cells``, as ``groups.GroupRow`` has them)."""
+
+    family: str
+    name: str
+    cells: dict[str, Median]
+
+
+@dataclass(frozen=True, slots=True)
 class Funnel:
     filters: ReachFilters
     scope: str
@@ -146,7 +177,13 @@ class Funnel:
     schools: list[StepRow]
     groups: list[groups.GroupRow]
     any_hidden: bool
-    medians: dict[str, float | None]  # per wait, in days (None: nothing to measure)
+    medians: dict[str, float | None]  # per wait, in days (None: nothing to measure, or hidden)
+    median_cells: dict[str, Median]  # the same, as shown
+    school_medians: dict[Hashable, dict[str, Median]]  # per school's key, per wait
+    group_medians: list[GroupMedians]  # per student group (none on a page filtered to one)
+
+    def school_median(self, school: Hashable, wait: str) -> Median:
+        return self.school_medians.get(school, {}).get(wait, FEW)
 
     def conversion(self, step: str) -> float | None:
         """Of the applications at the step before, the share that reached ``step``."""
@@ -212,24 +249,73 @@ def _counts(timeline: CTE) -> list[Any]:
     return [func.count(timeline.c[step]) for step in STEPS]
 
 
-def _median(timeline: CTE, position: int, start: str, end: str) -> Select[Any]:
-    """The median of the days from ``start`` to ``end`` where the application has both."""
-    days = (
-        select(days_between(timeline.c[start], timeline.c[end]).label("days"))
-        .where(timeline.c[start].is_not(None), timeline.c[end].is_not(None))
-        .subquery()
+def _medians(timeline: CTE, by_group: bool) -> Select[Any]:
+    """One statement: the median days of each wait (``WAITS``' position) over the timeline
+    (part 0 of dimension 0), per school (dimension 1, the school's id) and, ``by_group``, per
+    student group (dimension 2, the group's position in ``groups.GROUP_KEYS``), with how
+    many applications each median is of."""
+    waits = union_all(
+        *(
+            select(
+                literal(i).label("wait"),
+                timeline.c.student_id,
+                days_between(timeline.c[start], timeline.c[end]).label("days"),
+            ).where(timeline.c[start].is_not(None), timeline.c[end].is_not(None))
+            for i, (_, _, start, end) in enumerate(WAITS)
+        )
+    ).subquery("waits")
+    measured = (
+        select(
+            waits.c.wait,
+            waits.c.days,
+            StudentProfile.school_id.label("school_id"),
+            *groups.labelled_columns(),
+        )
+        .join(StudentProfile, StudentProfile.id == waits.c.student_id)
+        .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+        .cte("measured")
     )
+    m = measured.c
+
+    def part(dim: int, key: Any, *where: ColumnElement[bool]) -> Select[Any]:
+        return select(literal(dim).label("dim"), key.label("part"), m.wait, m.days).where(*where)
+
+    parts = [part(0, literal(0)), part(1, m.school_id)]
+    if by_group:
+        parts += [
+            part(2, literal(i), groups.member(key, {name: m[name] for name in groups.COLUMN_NAMES}))
+            for i, key in enumerate(groups.GROUP_KEYS)
+        ]
+    rows = union_all(*parts).subquery("parts")
+    within = (rows.c.dim, rows.c.part, rows.c.wait)
     ranked = select(
-        days.c.days,
-        func.row_number().over(order_by=days.c.days).label("rn"),
-        func.count().over().label("n"),
-    ).subquery()
+        *within,
+        rows.c.days,
+        func.row_number().over(partition_by=within, order_by=rows.c.days).label("rn"),
+        func.count().over(partition_by=within).label("n"),
+    ).subquery("ranked")
     middle: ColumnElement[bool] = or_(
         ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2
     )
-    return select(literal(position).label("wait"), func.avg(ranked.c.days).label("days")).where(
-        middle
+    return (
+        select(
+            ranked.c.dim,
+            ranked.c.part,
+            ranked.c.wait,
+            func.avg(ranked.c.days).label("days"),
+            func.max(ranked.c.n).label("n"),
+        )
+        .where(middle)
+        .group_by(ranked.c.dim, ranked.c.part, ranked.c.wait)
     )
+
+
+def _median(days: Any, n: Any, *, few_hidden: bool) -> Median:
+    """``few_hidden``: a school's or a group's, hidden when measured over fewer than 11 (none
+    too, or "—" would tell 0 from a few)."""
+    if few_hidden and (days is None or int(n) < SMALLEST_SHOWN):
+        return FEW
+    return NOTHING if days is None else Median(float(days))
 
 
 def funnel(actor: User, filters: ReachFilters) -> Funnel:
@@ -311,12 +397,22 @@ def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool
             len(STEPS),
         )
         group_rows, any_hidden = groups.suppressed(rolled, STEPS)
-    medians: dict[str, float | None] = {key: None for key, *_ in WAITS}
-    for position, days in db.session.execute(
-        union_all(*(_median(timeline, i, start, end) for i, (_, _, start, end) in enumerate(WAITS)))
-    ):
-        if days is not None:
-            medians[WAITS[int(position)][0]] = float(days)
+    filtered = filters.group is not None
+    overall = dict.fromkeys((key for key, *_ in WAITS), FEW if filtered else NOTHING)
+    by_school: dict[Hashable, dict[str, Median]] = {
+        row.key: dict.fromkeys(overall, FEW) for row in per_school
+    }
+    by_group = [dict.fromkeys(overall, FEW) for _ in groups.GROUP_KEYS]
+    for dim, part, position, days, n in db.session.execute(_medians(timeline, with_groups)):
+        wait = WAITS[int(position)][0]
+        if dim == 0:  # a page filtered to a group: the overall median is the group's
+            overall[wait] = _median(days, n, few_hidden=filtered)
+        elif dim == 1:
+            by_school.setdefault(part, dict.fromkeys(overall, FEW))[wait] = _median(
+                days, n, few_hidden=True
+            )
+        else:
+            by_group[int(part)][wait] = _median(days, n, few_hidden=True)
     return Funnel(
         filters=filters,
         scope=scope,
@@ -324,7 +420,15 @@ def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool
         schools=per_school,
         groups=group_rows,
         any_hidden=any_hidden,
-        medians=medians,
+        medians={wait: median.days for wait, median in overall.items()},
+        median_cells=overall,
+        school_medians=by_school,
+        group_medians=[
+            GroupMedians(family, name, waits)
+            for (family, name), waits in zip(groups.GROUPS, by_group, strict=True)
+        ]
+        if with_groups
+        else [],
     )
 
 
@@ -344,6 +448,21 @@ def table_rows(found: Funnel) -> tuple[list[str], list[list[object]]]:
     rows += [["By school", r.name, *counts(r)] for r in found.schools]
     rows += [["By student group", g.name, *(g.cells[s].text for s in STEPS)] for g in found.groups]
     for key, label, _, _ in WAITS:
-        days = found.medians[key]
-        rows.append(["Median days", label, "" if days is None else round(days, 1)])
+        rows.append(["Median days", label, _days(found.median_cells[key])])
+    for row in found.schools:
+        for key, label, _, _ in WAITS:
+            median = found.school_median(row.key, key)
+            rows.append(["Median days by school", f"{row.name}: {label}", _days(median)])
+    for group in found.group_medians:
+        for key, label, _, _ in WAITS:
+            rows.append(
+                ["Median days by student group", f"{group.name}: {label}", _days(group.cells[key])]
+            )
     return header, rows
+
+
+def _days(median: Median) -> object:
+    """A median as a download shows it: days to a tenth, "" for none, or why it is hidden."""
+    if median.hidden:
+        return median.text
+    return "" if median.days is None else round(median.days, 1)

@@ -66,20 +66,29 @@ _SEX_POSITION = {"female": 0, "male": 1, "other": 2}
 _FLAGS = tuple(m.key for m in (*RACES, *PROGRAMS))  # the yes/no groups, in GROUPS' order
 
 
-def member(key: str) -> ColumnElement[bool]:
+def member(key: str, source: Mapping[str, Any] | None = None) -> ColumnElement[bool]:
     """Whether a student (``StudentProfile`` outer-joined to ``StudentDemographics``) is in
     the group ``key``: as ``roll_up`` counts them, a student with no demographics is of sex
-    "other or not reported" and in no yes/no group."""
-    d = StudentDemographics
+    "other or not reported" and in no yes/no group. ``source``: where the columns are, by
+    ``COLUMN_NAMES`` (a subquery's ``.c`` of ``labelled_columns()``), else the tables."""
+    found = source if source is not None else dict(zip(COLUMN_NAMES, columns(), strict=True))
+    sex = found["sex"]
     if key in ("female", "male"):
-        return d.sex == key
+        return sex == key
     if key == "other_sex":
-        return or_(d.sex.is_(None), d.sex.not_in(("female", "male")))
-    if key == "free_reduced_meals":
-        return StudentProfile.frl_eligible.is_(True)
-    if key in GROUP_KEYS:
-        return getattr(d, key).is_(True)
+        return or_(sex.is_(None), sex.not_in(("female", "male")))
+    if key in _FLAGS:
+        return found[key].is_(True)
     return false()
+
+
+#: The names of ``columns()``, as ``labelled_columns()`` labels them.
+COLUMN_NAMES: tuple[str, ...] = ("sex", *_FLAGS)
+
+
+def labelled_columns() -> list[Any]:
+    """``columns()`` labelled by ``COLUMN_NAMES``, for a subquery that ``member`` reads."""
+    return [c.label(name) for c, name in zip(columns(), COLUMN_NAMES, strict=True)]
 
 
 def partition(key: str) -> tuple[str, ...]:

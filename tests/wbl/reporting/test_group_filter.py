@@ -195,7 +195,7 @@ def _sheet(client: Any, url: str) -> dict[tuple[str, str], list[str]]:
     sheet: dict[tuple[str, str], list[str]] = {}
     for n, row in enumerate(body):
         section = "Total" if n == 0 else row[0]
-        if section == "Median days":
+        if section.startswith("Median days"):
             continue
         sheet[section, row[1]] = [row[i] for i in keep]
     return sheet
