@@ -85,6 +85,8 @@ STEP_LABELS = {
     "placed": "Placed",
     "completed": "Completed",
 }
+#: What each step's applications are a part of: the step before's.
+WITHIN = {step: STEPS[i - 1] for i, step in enumerate(STEPS) if i}
 _APPROVED_OR_LATER = (
     ApplicationStatus.APPROVED,
     ApplicationStatus.WAITLISTED,
@@ -337,7 +339,7 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
     hidden = groups.suppress_filtered(
         [_cells(page, unfiltered) for page in pages],
         cells,
-        groups.Layout(lines, {(t, r, step): (t, r, "applied") for t, r, step in cells}),
+        groups.Layout(lines, {(t, r, s): (t, r, WITHIN.get(s, s)) for t, r, s in cells}),
     )
     mine = keys.index(filters.group)
     page, gone = pages[mine], hidden[mine]
@@ -396,7 +398,7 @@ def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool
             ),
             len(STEPS),
         )
-        group_rows, any_hidden = groups.suppressed(rolled, STEPS)
+        group_rows, any_hidden = groups.suppressed(rolled, STEPS, WITHIN)
     filtered = filters.group is not None
     overall = dict.fromkeys((key for key, *_ in WAITS), FEW if filtered else NOTHING)
     by_school: dict[Hashable, dict[str, Median]] = {

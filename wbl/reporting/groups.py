@@ -25,7 +25,8 @@ page unfiltered, which anyone who may open one may open too:
 - every count under ``SMALLEST_SHOWN``: "fewer than 11";
 - every count whose complement, the same cell unfiltered minus this one, is small: "hidden"
   (open both pages and subtract);
-- every count whose row's whole minus it is small ("hidden", as above);
+- every count that leaves few out of the figure of its row it is part of ("hidden", as
+  above: a stage reached of the students reached, an accepted application of the approved);
 - in a table whose rows add up to a shown total (the schools, the grades), a column with one
   hidden cell hides its next smallest too, until none has one; the pathways' rows overlap
   (a student counts in each of up to three pathways), but when few students chose two the
@@ -154,17 +155,23 @@ def roll_up(rows: Iterable[Sequence[Any]], width: int) -> RolledUp:
     return RolledUp(inside, outside, described)
 
 
-def suppressed(rolled: RolledUp, keys: Sequence[str]) -> tuple[list[GroupRow], bool]:
+def suppressed(
+    rolled: RolledUp, keys: Sequence[str], within: Mapping[str, str] | None = None
+) -> tuple[list[GroupRow], bool]:
     """Each group's figures (named ``keys``; the first is the whole) with the small ones
-    hidden by the rules in the module's docstring; and whether any is."""
+    hidden by the rules in the module's docstring; and whether any is. ``within``: the
+    figure each is a part of, when nearer than the whole (a stage reached is part of the
+    students reached; an accepted application part of the approved ones): those it leaves
+    out are counted from there."""
     whole = keys[0]
+    within = within or {}
     rows = [dict(zip(keys, values, strict=True)) for values in rolled.inside]
     others = [dict(zip(keys, values, strict=True)) for values in rolled.outside]
     hidden: list[dict[str, Hidden]] = [{} for _ in rows]
     for r, row in enumerate(rows):
         for key in keys:
             value = row[key]
-            not_counted = row[whole] - value
+            not_counted = row[within.get(key, whole)] - value
             if value < SMALLEST_SHOWN:
                 hidden[r][key] = Hidden.SMALL
             elif key != whole and not_counted < SMALLEST_SHOWN:
@@ -201,8 +208,9 @@ CellKey = tuple[str, Hashable, str]
 class Layout:
     """What a page's reader can add up. ``lines``: sets of cells of which one is the sum of
     the others (a column with its total; two cells that are equal); the rows come first,
-    the total last, so a tie hides a row. ``wholes``: each cell's row's whole (a row's
-    students), the cell itself for the whole."""
+    the total last, so a tie hides a row. ``wholes``: the cell of the same row that each
+    cell is a part of (the students reached of a stage reached; a row's students of those
+    reached), the cell itself for the row's whole."""
 
     lines: Sequence[Sequence[CellKey]]
     wholes: Mapping[CellKey, CellKey]

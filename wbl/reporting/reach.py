@@ -82,6 +82,8 @@ FIRST_YEAR, LAST_YEAR = 2000, 2998  # the school years that can be asked for (by
 
 # The figures of a row, in order: students, then reached, then each stage, then each type.
 FIGURES: tuple[str, ...] = ("students", "reached", *STAGES, *KINDS)
+# What each is a part of: a stage or a type of the students reached, those of the students.
+WITHIN: dict[str, str] = {"reached": "students", **dict.fromkeys((*STAGES, *KINDS), "reached")}
 
 
 # --- the school year ------------------------------------------------------------------------
@@ -423,7 +425,7 @@ def _layout(unfiltered: Reach) -> groups.Layout:
     ]
     lines.append([("grades", SENIOR_GRADE, "students"), ("seniors", None, "students")])
     wholes = {
-        (table, key, f): (table, key, "students")
+        (table, key, f): (table, key, WITHIN.get(f, f))
         for table, key, f in _cells(unfiltered, unfiltered)
     }
     return groups.Layout(lines, wholes)
@@ -531,7 +533,7 @@ def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool 
             ),
             len(FIGURES),
         )
-        group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
+        group_rows, any_hidden = groups.suppressed(rolled, FIGURES, WITHIN)
         without = total.values["students"] - rolled.described
     return Reach(
         filters=filters,

@@ -34,7 +34,7 @@ from wbl.placements.models import Application
 from wbl.reference.models import ExperienceKind
 from wbl.reporting.funnel import funnel
 from wbl.reporting.groups import GROUP_KEYS, GROUP_LABELS, SEX_GROUP_KEYS
-from wbl.reporting.reach import ReachFilters, SchoolYear, reach
+from wbl.reporting.reach import FIGURES, ReachFilters, SchoolYear, reach
 from wbl.roster.demographics import SMALLEST_SHOWN
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
@@ -225,10 +225,17 @@ def _derived(
     return found
 
 
-def _check(client: Any, url: str, page_sections: tuple[str, ...], groups_section: str) -> None:
+def _check(
+    client: Any,
+    url: str,
+    page_sections: tuple[str, ...],
+    groups_section: str,
+    within: dict[int, int],
+) -> None:
     """Open ``url``'s download unfiltered and filtered to every group; assert that every
-    count shown filtered is at least 11 and leaves at least 11 unfiltered, and that no hidden
-    count follows from the sums a reader can do: each page's sections add up to its total
+    count shown filtered is at least 11, leaves at least 11 unfiltered and of the figure it
+    is part of (``within``: column to column, when both show), and that no hidden count
+    follows from the sums a reader can do: each page's sections add up to its total
     (``page_sections``), the sexes' pages add up to the unfiltered one, a group's page's total
     is the unfiltered page's row for the group."""
     sheets = {None: _sheet(client, f"{url}/download?format=csv")}
@@ -254,6 +261,12 @@ def _check(client: Any, url: str, page_sections: tuple[str, ...], groups_section
                     assert known[cell] >= SMALLEST_SHOWN, cell
                     left_out = known[None, section, name, column] - known[cell]
                     assert left_out >= SMALLEST_SHOWN, cell
+    for (key, section, name, column), value in known.items():
+        if key is None and section != groups_section:
+            continue  # the unfiltered page's own rows are not of a group
+        part_of = (key, section, name, within.get(column, column))
+        if column in within and part_of in known:
+            assert known[part_of] - value >= SMALLEST_SHOWN, (key, section, name, column)
     equations: list[tuple[list[Any], list[Any]]] = []
     for key, sheet in sheets.items():
         width = len(sheet["Total", next(n for s, n in sheet if s == "Total")])
@@ -335,8 +348,10 @@ def test_no_suppressed_count_can_be_worked_out_from_the_pages_together(
     staff: User = make_user(roles={Role.STAFF}, district=district)
     login_as(staff)
     reach_sections = ("By school", "By grade", "By pathway chosen")
-    _check(client, REACH, reach_sections, "By student group")
-    _check(client, FUNNEL, ("By school",), "By student group")
+    # Reach: the reached are part of the students, each stage and type of the reached.
+    reach_within = {1: 0, **dict.fromkeys(range(2, len(FIGURES)), 1)}
+    _check(client, REACH, reach_sections, "By student group", reach_within)
+    _check(client, FUNNEL, ("By school",), "By student group", {c: c - 1 for c in range(1, 6)})
 
 
 def test_the_page_shows_what_the_download_does(client, login_as, alder) -> None:
