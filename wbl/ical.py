@@ -2,9 +2,9 @@
 
 Both the calendar feeds (``wbl.calendars``) and the interview invitations
 (``wbl.certificates.ics``, which adds the iTIP method, organizer and attendee of RFC 5546)
-build their events here, so an event has
-one UID wherever it goes: ``<kind>-<id>@<host of the county's base URL>``, stable across
-changes, so that a calendar replaces the event it has instead of adding a second one.
+build their events here, so an event has one UID wherever it goes:
+``<kind>-<id>@<host of the county's base URL>``, stable across changes, so that a calendar
+replaces the event it has instead of adding a second one.
 
 A feed's timed events are written in the county's time zone with its VTIMEZONE (what a
 teacher and a partner read on the wall; a calendar in another zone converts), and events

@@ -34,6 +34,7 @@ from wbl.calendars.models import CalendarFeed
 from wbl.certificates import invitations
 from wbl.certificates.models import Interview
 from wbl.clock import county_zone, local_today
+from wbl.evaluations import services as evaluation_services
 from wbl.events import services as event_services
 from wbl.events.models import EventRequest, EventRequestStatus
 from wbl.extensions import db
@@ -368,3 +369,16 @@ def test_the_feed_costs_the_same_queries_for_more_events(client, count_queries) 
         return total
 
     assert cost(0) == cost(4)
+
+
+def test_a_placement_ended_early_ends_on_that_day(app: Flask, client, world) -> None:
+    """The supervisor ends the placement today, before its end date: the event ends today."""
+    world.placement.start_date = local_today() - timedelta(days=3)
+    world.placement.end_date = local_today() + timedelta(days=10)
+    db.session.flush()
+    with app.test_request_context():
+        evaluation_services.complete_placement(world.employer, world.placement.id)
+    event = _events(_fetch(client, world.student.user))[_uid("placement", world.placement.id)]
+    assert event.decoded("DTSTART") == local_today() - timedelta(days=3)
+    assert event.decoded("DTEND") == local_today() + timedelta(days=1)
+    assert str(event["STATUS"]) == "CONFIRMED"
