@@ -99,6 +99,7 @@ def _register_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from wbl.auth.sso_views import bp as sso_bp
     from wbl.auth.views import bp as auth_bp
+    from wbl.calendars.views import bp as calendars_bp
     from wbl.catalog.import_views import bp as imports_bp
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
@@ -136,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
         home_bp,
         auth_bp,
         sso_bp,
+        calendars_bp,
         students_bp,
         catalog_bp,
         manage_bp,

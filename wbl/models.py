@@ -2,6 +2,7 @@
 app exists (Alembic's autogenerate and the schema test compare against it)."""
 
 from wbl.auth.models import SsoIdentity, User, UserRole
+from wbl.calendars.models import CalendarFeed
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
 from wbl.county.models import CountySettings
@@ -76,6 +77,7 @@ __all__ = [
     "Artifact",
     "ArtifactComment",
     "ArtifactOutcome",
+    "CalendarFeed",
     "Certificate",
     "ClassSection",
     "CountySettings",

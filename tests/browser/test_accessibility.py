@@ -111,6 +111,7 @@ PAGES = [
     ("teacher", "/home"),
     ("student", "/home"),
     ("student", "/profile"),
+    ("student", "/account"),  # the calendar feed's section
     ("student", "/profile/interest-check"),
     ("employer", "/home"),
     ("staff", "/offerings/{offering}"),

@@ -66,6 +66,7 @@ from tests.support.review_data import volunteer
 from tests.support.signup_data import submitted_partner
 from wbl.access import PUBLIC, Role
 from wbl.auth.models import User
+from wbl.calendars import services as calendar_services
 from wbl.catalog import manage_offerings
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import OfferingChange, PartnerContact
@@ -208,6 +209,7 @@ def build_world() -> World:
     assert isinstance(change, OfferingChange)
     outcome = db.session.scalars(select(PogOutcome).limit(1)).one()
     signup = submitted_partner()  # confirmed: waiting for staff
+    feed_secret = calendar_services.new_secret(student.user)  # the student's calendar feed
     db.session.flush()
 
     values: dict[str, object] = {
@@ -241,6 +243,7 @@ def build_world() -> World:
         "row_id": outcome.id,
         "rule_id": rule.id,
         "school_id": school.id,
+        "secret": feed_secret,
         "signup_id": signup.id,
         "student_id": student.id,
         "submission_id": submission.id,

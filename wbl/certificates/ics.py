@@ -5,18 +5,20 @@ address is not handed to the panel's calendars, nor the panelists' to the studen
 invitation for one interview has the same UID, so a calendar updates the event instead of
 adding a second one, and the cancellation (``METHOD:CANCEL``, same UID, a higher SEQUENCE)
 removes it. Times are written in UTC (``...Z``): every calendar shows them in its own zone.
+The event itself (UID, times, place) is ``interview_event``, the one the calendar feeds
+(``wbl.calendars``) carry too; both are written by ``wbl.ical``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
 from flask import current_app
 
-from wbl.certificates.models import Interview
+from wbl import ical
+from wbl.certificates.models import Interview, InterviewStatus
 from wbl.county.settings import county
 from wbl.extensions import utcnow
 
@@ -24,9 +26,6 @@ if TYPE_CHECKING:  # icalendar (80 modules) loads when an invitation is written
     from icalendar import vCalAddress
 
 PRODID = "-//WBL work-based learning//Work ready interviews//EN"
-# SEQUENCE must grow with every change sent for the same UID; there is no counter column,
-# so it is the number of seconds since this epoch at the time of sending (monotonic).
-_SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +36,30 @@ class Person:
 
 def interview_uid(interview: Interview) -> str:
     """Stable per interview: ``interview-<id>@<host of the county's base URL>``."""
-    host = urlsplit(county().base_url).hostname or "wbl"
-    return f"interview-{interview.id}@{host}"
+    return ical.uid("interview", interview.id, base_url=county().base_url)
+
+
+def interview_event(
+    interview: Interview,
+    *,
+    summary: str,
+    description: str,
+    url: str = "",
+    cancelled: bool | None = None,
+) -> ical.CalendarEvent:
+    """The interview as a calendar event: the slot's time at the panel's place (or its video
+    link). Cancelled when the interview is, unless ``cancelled`` says otherwise."""
+    panel = interview.panel
+    return ical.CalendarEvent(
+        uid=interview_uid(interview),
+        summary=summary,
+        start=interview.starts_at,
+        end=interview.starts_at + timedelta(minutes=interview.duration_minutes),
+        description=description,
+        location=panel.location or panel.video_url,
+        url=panel.video_url or url,
+        cancelled=interview.status is InterviewStatus.CANCELLED if cancelled is None else cancelled,
+    )
 
 
 def organizer() -> Person:
@@ -74,31 +95,25 @@ def interview_ics(
     """The invitation (``method="REQUEST"``) or cancellation (``method="CANCEL"``) text."""
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method!r}")
-    from icalendar import Calendar, Event
+    from icalendar import Calendar
 
     now = now or utcnow()
-    panel = interview.panel
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", method)
-    event = Event()
-    event.add("uid", interview_uid(interview))
-    event.add("sequence", max(int((now - _SEQUENCE_EPOCH).total_seconds()), 0))
-    event.add("dtstamp", now.astimezone(UTC))
-    event.add("dtstart", interview.starts_at.astimezone(UTC))
-    event.add(
-        "dtend",
-        (interview.starts_at + timedelta(minutes=interview.duration_minutes)).astimezone(UTC),
+    event = ical.component(
+        interview_event(
+            interview,
+            summary=summary,
+            description=description,
+            url=url,
+            cancelled=method == "CANCEL",
+        ),
+        now=now,
     )
-    event.add("summary", summary)
-    event.add("description", description)
-    where = panel.location or panel.video_url
-    if where:
-        event.add("location", where)
-    if url or panel.video_url:
-        event.add("url", panel.video_url or url)
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    # Each invitation sent is a new revision of the event: its SEQUENCE is the time it went.
+    event.add("sequence", ical.sequence_at(now))
     event.add("organizer", _address(organizer(), attendee=False))
     event.add("attendee", _address(attendee, attendee=True))
     calendar.add_component(event)

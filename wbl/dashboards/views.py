@@ -5,6 +5,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
+from wbl.calendars import services as calendar_services
 from wbl.clock import local_today
 from wbl.county import services as county_setup
 from wbl.dashboards import services
@@ -62,4 +63,14 @@ def dashboard() -> ResponseReturnValue:
         data=services.student_dashboard(current_user, today),
         kind_names=names,
         today=today,
+    )
+
+
+@bp.get("/account")
+@policy(AUTHENTICATED)
+def account() -> ResponseReturnValue:
+    """The signed-in user's own account: who they are, and the settings that are theirs (the
+    calendar feed; each feature's section is its own template)."""
+    return render_template(
+        "home/account.html", calendar_feed=calendar_services.feed_of(current_user)
     )
