@@ -1,6 +1,7 @@
 """Every feature's models, imported in one place so the metadata is complete whenever the
 app exists (Alembic's autogenerate and the schema test compare against it)."""
 
+from wbl.api.models import ApiToken
 from wbl.auth.models import SsoIdentity, User, UserRole
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
@@ -70,6 +71,7 @@ from wbl.students.models import StudentProfile
 __all__ = [
     "AgreementAcknowledgement",
     "AllocationRound",
+    "ApiToken",
     "Application",
     "ApplicationEvent",
     "Appropriation",

@@ -243,6 +243,7 @@ COMMITTED_REVISIONS = {
     "0026_state_reporting.py": "38eab84c5fe59c41",
     "0027_cte_concentrators.py": "a9a6922652a57499",
     "0028_job_leases.py": "6b0a6ee4129e1fd8",
+    "0030_api_tokens.py": "8913acb45d4360f0",
 }
 
 
