@@ -125,7 +125,6 @@ class WblApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
-
 def answer_with_problems(blp: Blueprint) -> None:
     """The API blueprint's error handlers (where ``Api`` would register app-wide ones): every
     HTTP error and every refusal of a service, as problem details. Called where the blueprint
