@@ -103,7 +103,7 @@ def http_problem(error: HTTPException) -> Response:
     return problem_response(status, detail, errors=errors, headers=headers)
 
 
-class WblApi(Api):  # type: ignore[misc]  # flask-smorest ships no type hints
+class WblApi(Api):
     """flask-smorest's ``Api`` with its error handling kept to the API's blueprints, problem
     details as the documented error body, and the bearer token as the security scheme."""
 

@@ -13,8 +13,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, select, update
 
 from wbl import scopes as access_scopes
 from wbl.access import Role, user_has_any_role
@@ -151,12 +152,14 @@ def create_service_token(actor: User, *, name: str, scopes: list[str], days: int
 def tokens_of(actor: User) -> list[ApiToken]:
     """The account page's list: the actor's personal tokens, and for staff the service tokens
     they may manage (made in their district, or all for county-wide staff), newest first."""
-    own = ApiToken.kind == TokenKind.PERSONAL
     query = select(ApiToken).join(User, User.id == ApiToken.user_id)
-    condition = own & (ApiToken.user_id == actor.id)
+    condition: ColumnElement[bool] = and_(
+        ApiToken.kind == TokenKind.PERSONAL, ApiToken.user_id == actor.id
+    )
     if access_scopes.is_staff(actor):
-        service = (ApiToken.kind == TokenKind.SERVICE) & access_scopes.in_staff_district(
-            actor, User.district_id
+        district = cast("SQLColumnExpression[int]", User.district_id)  # NULL: county-wide
+        service = and_(
+            ApiToken.kind == TokenKind.SERVICE, access_scopes.in_staff_district(actor, district)
         )
         condition = or_(condition, service)
     return list(

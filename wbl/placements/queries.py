@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
@@ -222,7 +222,9 @@ def placements_visible_to(actor: User) -> Select[Placement]:
     """Every placement ``actor`` sees, as the policies say one at a time (``policies``:
     the student, teachers of the student's school, staff in scope, and the supervising
     partner's employers), for the API's lists: student, offering and partner loaded."""
-    seen = Placement.student_id.in_(students_visible_to(actor).with_only_columns(StudentProfile.id))
+    seen: ColumnElement[bool] = Placement.student_id.in_(
+        students_visible_to(actor).with_only_columns(StudentProfile.id)
+    )
     if actor.has_role(Role.EMPLOYER):
         hosted = select(Offering.id).where(Offering.partner_id.in_(partner_ids_of(actor)))
         seen = or_(seen, Placement.offering_id.in_(hosted))

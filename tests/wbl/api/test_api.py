@@ -281,3 +281,16 @@ def test_rate_limit_headers_and_429(app: Flask, client: FlaskClient) -> None:
     assert answers[0].headers["RateLimit"].startswith('"per-token";r=2;t=')
     _problem(answers[3], 429)
     assert int(answers[3].headers["Retry-After"]) >= 1
+
+
+def test_the_document_is_openapi_3_1_and_its_page_is_ours(client: FlaskClient) -> None:
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    assert "/api/v1/hours" in spec["paths"]
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "<code>/api/v1/offerings</code>" in html
+    assert "hours:read" in html
+    assert "cdn" not in html.lower()
