@@ -64,6 +64,8 @@ class Config:
     # (wbl/auth/throttle_storage.py); redis://host:6379 for Redis.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or "database://"
     RATELIMIT_HEADERS_ENABLED = False
+    # /api/v1 requests a minute per token (wbl/api/core.py), counted in the same storage.
+    API_RATE_LIMIT = int(os.environ.get("WBL_API_RATE_LIMIT", "600"))
     # Behind a reverse proxy or load balancer: how many of them to trust for the client's
     # address and scheme (X-Forwarded-For/-Proto, Werkzeug's ProxyFix). 0 when clients connect
     # directly. Without it, throttling sees every client at the proxy's address.

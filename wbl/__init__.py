@@ -97,6 +97,8 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from wbl.api.views import bp as tokens_bp
+    from wbl.api.views import docs_bp as api_docs_bp
     from wbl.auth.sso_views import bp as sso_bp
     from wbl.auth.views import bp as auth_bp
     from wbl.calendars.views import bp as calendars_bp
@@ -169,8 +171,24 @@ def _register_blueprints(app: Flask) -> None:
         wblr_bp,
         externships_bp,
         signup_bp,
+        tokens_bp,
+        api_docs_bp,
     ):
         app.register_blueprint(blueprint)
+    _register_api(app)
+
+
+def _register_api(app: Flask) -> None:
+    """``/api/v1`` (issue 19): token-authenticated, so no CSRF (no cookie authenticates it)."""
+    from wbl.api.core import WblApi, init_app
+    from wbl.api.v1 import bp as api_v1_bp
+    from wbl.extensions import csrf
+
+    api = WblApi()
+    init_app(app, api)
+    app.extensions["wbl.api"] = api
+    csrf.exempt(api_v1_bp)
+    api.register_blueprint(api_v1_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -85,7 +85,12 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
 
 def _page(code: int, title: str, text: str, *, reference: str | None = None) -> ResponseReturnValue:
     """Every error page shows the request's id, which its log lines carry: what a user quotes
-    finds them."""
+    finds them. Under ``/api/`` (an unknown path, a method not allowed: errors no API view
+    handled) the answer is the API's problem details instead of a page."""
+    if request.path.startswith("/api/"):
+        from wbl.api.core import problem_response  # the API builds on this module
+
+        return problem_response(code, text)
     page = render_template(
         "errors/error.html", code=code, title=title, text=text, reference=reference or request_id()
     )

@@ -1,6 +1,7 @@
 """Every feature's models, imported in one place so the metadata is complete whenever the
 app exists (Alembic's autogenerate and the schema test compare against it)."""
 
+from wbl.api.models import ApiToken
 from wbl.auth.models import SsoIdentity, User, UserRole
 from wbl.calendars.models import CalendarFeed
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
@@ -71,6 +72,7 @@ from wbl.students.models import StudentProfile
 __all__ = [
     "AgreementAcknowledgement",
     "AllocationRound",
+    "ApiToken",
     "Application",
     "ApplicationEvent",
     "Appropriation",

@@ -244,6 +244,7 @@ COMMITTED_REVISIONS = {
     "0027_cte_concentrators.py": "a9a6922652a57499",
     "0028_job_leases.py": "6b0a6ee4129e1fd8",
     "0029_calendar_feeds.py": "870e92ec3569b496",
+    "0030_api_tokens.py": "bfe4bb1d96474459",
 }
 
 

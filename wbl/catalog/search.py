@@ -313,6 +313,17 @@ def active_partner(partner_id: int) -> Select[Partner]:
     )
 
 
+def active_partners_after(after: int, limit: int) -> Select[Partner]:
+    """The API's pages of partners: the active ones (``active_partner``), by id after ``after``."""
+    return (
+        select(Partner)
+        .where(Partner.active.is_(True), Partner.id > after)
+        .options(selectinload(Partner.sector))
+        .order_by(Partner.id)
+        .limit(limit)
+    )
+
+
 def endorsing_partners() -> Select[Partner]:
     return (
         select(Partner)
@@ -562,6 +573,23 @@ def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) 
     loaded = {o.id: o for o in db.session.scalars(offerings_by_id(page_ids))} if page_ids else {}
     hits = [CatalogHit(loaded[i], miles_to(origin, loaded[i])) for i in page_ids if i in loaded]
     return CatalogPage(hits=hits, page=info, sort=sort, origin=origin, notes=notes)
+
+
+def catalog_ids_after(filters: CatalogFilters, today: date, *, after: int, limit: int) -> list[int]:
+    """The API's pages of the visible catalog (``/api/v1/offerings``): the same filters and
+    words as the page (``_filtered``), in id order from the first id past ``after``. A keyset,
+    not an offset: an offering published or closed meanwhile does not shift the pages a script
+    is reading, so each page follows on from the one before. The page's own sorts (best
+    match, nearest) are not offered there; distance needs an origin no token has."""
+    dialect = db.session.get_bind().dialect.name
+    words = [word_match(term, dialect) for term in filters.terms]
+    query = (
+        _filtered([Offering.id], filters, today, words)
+        .where(Offering.id > after)
+        .order_by(Offering.id)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
 
 
 COUNT_BOUND = 1_000  # "more than 1,000 opportunities": counting further costs every row

@@ -117,3 +117,13 @@ def digest_entries(digest_id: int) -> Select[HourEntry]:
         )
         .order_by(HourEntry.student_id, HourEntry.placement_id, HourEntry.work_date, HourEntry.id)
     )
+
+
+def confirmed_in(placement_ids: Select[int]) -> Select[HourEntry]:
+    """The confirmed entries of these placements (the hours that count), by id: the API's
+    lists, whose scope is the placements the caller sees."""
+    return (
+        select(HourEntry)
+        .where(HourEntry.status == EntryStatus.CONFIRMED, HourEntry.placement_id.in_(placement_ids))
+        .order_by(HourEntry.id)
+    )

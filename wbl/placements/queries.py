@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role
@@ -30,6 +30,7 @@ from wbl.placements.models import (
 from wbl.schools.models import School
 from wbl.scopes import in_staff_district, partner_ids_of
 from wbl.students.models import StudentProfile
+from wbl.students.queries import students_visible_to
 
 # Employers see an application only once a teacher has approved it (policies.sees).
 EMPLOYER_VISIBLE = frozenset(ApplicationStatus) - {
@@ -214,4 +215,24 @@ def supervisor_of(partner_id: int) -> Select[PartnerContact]:
         .order_by(PartnerContact.is_primary.desc(), PartnerContact.id)
         .limit(1)
         .options(selectinload(PartnerContact.user))
+    )
+
+
+def placements_visible_to(actor: User) -> Select[Placement]:
+    """Every placement ``actor`` sees, as the policies say one at a time (``policies``:
+    the student, teachers of the student's school, staff in scope, and the supervising
+    partner's employers), for the API's lists: student, offering and partner loaded."""
+    seen: ColumnElement[bool] = Placement.student_id.in_(
+        students_visible_to(actor).with_only_columns(StudentProfile.id)
+    )
+    if actor.has_role(Role.EMPLOYER):
+        hosted = select(Offering.id).where(Offering.partner_id.in_(partner_ids_of(actor)))
+        seen = or_(seen, Placement.offering_id.in_(hosted))
+    return (
+        select(Placement)
+        .where(seen)
+        .options(
+            selectinload(Placement.student).selectinload(StudentProfile.user),
+            selectinload(Placement.offering).selectinload(Offering.partner),
+        )
     )
