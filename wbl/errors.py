@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, flash, render_template, request
+from flask import Flask, Response, current_app, flash, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -83,14 +83,23 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
         attempt.ok = True
 
 
+_ERROR_ANSWERS = "wbl.error_answers"
+
+
+def answer_errors_under(app: Flask, prefix: str, answer: Callable[[int, str], Response]) -> None:
+    """Errors no view handled (an unknown path, a method not allowed) under ``prefix`` are
+    answered by ``answer(code, text)`` rather than an HTML page: for machine clients such as
+    the API's. Registered by the feature, so this shared module imports none."""
+    app.extensions.setdefault(_ERROR_ANSWERS, {})[prefix] = answer
+
+
 def _page(code: int, title: str, text: str, *, reference: str | None = None) -> ResponseReturnValue:
     """Every error page shows the request's id, which its log lines carry: what a user quotes
-    finds them. Under ``/api/`` (an unknown path, a method not allowed: errors no API view
-    handled) the answer is the API's problem details instead of a page."""
-    if request.path.startswith("/api/"):
-        from wbl.api.core import problem_response  # the API builds on this module
-
-        return problem_response(code, text)
+    finds them. Under a prefix a feature answers errors for itself (``answer_errors_under``:
+    the API's problem details for an unknown path under ``/api/``), its answer instead."""
+    for prefix, answer in current_app.extensions.get(_ERROR_ANSWERS, {}).items():
+        if request.path.startswith(prefix):
+            return answer(code, text)
     page = render_template(
         "errors/error.html", code=code, title=title, text=text, reference=reference or request_id()
     )

@@ -38,7 +38,7 @@ from wbl.api import services
 from wbl.api.models import ApiToken
 from wbl.auth.models import User
 from wbl.auth.throttle import current_throttle
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound, answer_errors_under
 from wbl.extensions import db
 from wbl.request_ids import request_id
 
@@ -156,6 +156,7 @@ def _on_http_error(error: HTTPException) -> Response:
 
 
 def init_app(app: Flask, api: WblApi) -> None:
+    answer_errors_under(app, "/api/", problem_response)
     app.config.setdefault("API_TITLE", "WBL API")
     app.config.setdefault("API_VERSION", "1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
