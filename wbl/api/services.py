@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, select, up
 from wbl import scopes as access_scopes
 from wbl.access import Role, user_has_any_role
 from wbl.api.models import ApiToken, TokenKind
-from wbl.auth.models import User, UserRole
+from wbl.auth.models import SERVICE_DOMAIN, User, UserRole
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 
@@ -138,7 +138,7 @@ def create_service_token(actor: User, *, name: str, scopes: list[str], days: int
     chosen = _checked(scopes, service_scopes(), days)
     label = name.strip()[:80] or "Service"
     account = User(
-        email=f"service-{secrets.token_hex(12)}@service.invalid",
+        email=f"service-{secrets.token_hex(12)}@{SERVICE_DOMAIN}",
         full_name=f"Service: {label}"[:120],
         district_id=access_scopes.district_of(actor) if not actor.is_county_wide else None,
         roles=[UserRole(role=STAFF)],

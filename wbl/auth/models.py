@@ -8,7 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ColumnElement, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,6 +45,11 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
+#: The address domain of service accounts (the accounts service API tokens act as, made by
+#: ``wbl.api.services``): RFC 6761's ``.invalid``, where no mail is ever delivered.
+SERVICE_DOMAIN = "service.invalid"
+
+
 class User(UserMixin, Base):
     __tablename__ = "user_account"
 
@@ -69,6 +74,11 @@ class User(UserMixin, Base):
     )
     district: Mapped[District | None] = relationship()
     school: Mapped[School | None] = relationship()
+
+    @classmethod
+    def is_person(cls) -> ColumnElement[bool]:
+        """Not a service account: for the lists people are picked from (a panel's members)."""
+        return ~cls.email.endswith(f"@{SERVICE_DOMAIN}")
 
     # Flask-Login
     @property

@@ -49,12 +49,14 @@ class PanelInput:
 
 
 def panelist_candidates() -> list[User]:
-    """Active employers, teachers and staff, by name (who may sit on a panel)."""
+    """Active employers, teachers and staff, by name (who may sit on a panel): people, not
+    the service accounts API tokens act as."""
     return list(
         db.session.scalars(
             select(User)
             .where(
                 User.active.is_(True),
+                User.is_person(),
                 exists().where(UserRole.user_id == User.id, UserRole.role.in_(PANELIST_ROLES)),
             )
             .order_by(User.full_name, User.id)

@@ -28,6 +28,7 @@ from tests.support.certificate_data import (
     slot_time,
 )
 from wbl.access import Role
+from wbl.api.services import create_service_token
 from wbl.catalog.models import PartnerContact
 from wbl.certificates import interviews, invitations, panels, votes
 from wbl.certificates.models import Interview, InterviewStatus, InterviewVote
@@ -137,6 +138,15 @@ def test_panelists_are_active_employers_teachers_or_staff(setting) -> None:
     assert {setting.employer.id, setting.teacher.id, setting.staff_panelist.id} <= candidates
     assert student_user.id not in candidates
     assert inactive.id not in candidates
+
+
+def test_the_accounts_service_tokens_act_as_are_no_panelists(setting) -> None:
+    """A service token's account holds the staff role, but it is a district's system, not a
+    person who could sit on a panel."""
+    made = create_service_token(setting.staff, name="SIS sync", scopes=["catalog:read"], days=30)
+    candidates = {u.id for u in panels.panelist_candidates()}
+    assert made.token.user_id not in candidates
+    assert setting.staff_panelist.id in candidates
 
 
 def test_a_place_or_a_video_link_is_needed(setting) -> None:
