@@ -46,7 +46,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_
+from sqlalchemy import ColumnElement, case, false, null, or_
 
 from wbl.roster.demographics import PROGRAMS, RACES, SEXES, SMALLEST_SHOWN, Cell, Hidden
 from wbl.roster.models import StudentDemographics
@@ -96,6 +96,13 @@ def partition(key: str) -> tuple[str, ...]:
     """The groups suppressed together with ``key``'s page: the sexes (they add up to the
     scope), or the group alone (its complement is the unfiltered page minus it)."""
     return SEX_GROUP_KEYS if key in SEX_GROUP_KEYS else (key,)
+
+
+def page_of(key: str, source: Mapping[str, Any] | None = None) -> Any:
+    """Which page of ``key``'s partition a student is on: the key of their sex's page, or
+    of the yes/no group's when a member (NULL when not): a report grouped by it computes
+    the partition's pages and the unfiltered page (the sum over every value) at once."""
+    return case(*((member(k, source), k) for k in partition(key)), else_=null())
 
 
 def columns() -> list[Any]:
