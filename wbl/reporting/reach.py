@@ -494,16 +494,19 @@ def _reach(
         return [everyone] if page is None else [everyone, sums[page]]
 
     of_year = _per_student(filters.year)
-    chose = (
+    # Whether the student chose a pathway: an outer join to those who did (an EXISTS in the
+    # GROUP BY is costed per row by PostgreSQL, which then compiles the plan: 70 ms of JIT).
+    choosers = (
         select(student_pathway.c.student_id)
-        .where(student_pathway.c.student_id == StudentProfile.id)
-        .exists()
+        .group_by(student_pathway.c.student_id)
+        .subquery("chose")
     )
+    chose = choosers.c.student_id.is_not(None)
     for page, school_id, name, grade, chosen, *values in db.session.execute(
         grouped(
-            base(
-                of_year, school.id, school.name, StudentProfile.grade, chose, *_figures(of_year)
-            ).join(school, school.id == StudentProfile.school_id),
+            base(of_year, school.id, school.name, StudentProfile.grade, chose, *_figures(of_year))
+            .join(school, school.id == StudentProfile.school_id)
+            .outerjoin(choosers, choosers.c.student_id == StudentProfile.id),
             school.id,
             school.name,
             StudentProfile.grade,
