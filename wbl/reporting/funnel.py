@@ -47,6 +47,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -326,11 +327,11 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
     require(is_staff(actor))  # the scope is staff's: a district or the county
     scope = scope_name(actor, filters)
     if filters.group is None:
-        return _funnel(actor, filters, scope)
+        return _funnel(actor, filters, scope)[None]
     require(sees_groups(actor))
-    unfiltered = _funnel(actor, replace(filters, group=None), scope, with_groups=False)
     keys = groups.partition(filters.group)
-    pages = [_funnel(actor, replace(filters, group=k), scope, with_groups=False) for k in keys]
+    found = _funnel(actor, replace(filters, group=None), scope, split=filters.group)
+    unfiltered, pages = found[None], [found[k] for k in keys]
     lines: list[list[groups.CellKey]] = [
         [*(("schools", row.key, step) for row in unfiltered.schools), ("total", None, step)]
         for step in STEPS
@@ -368,44 +369,103 @@ def _cells(page: Funnel, unfiltered: Funnel) -> dict[groups.CellKey, int]:
     return cells
 
 
-def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool = True) -> Funnel:
-    """Every figure of the funnel, unsuppressed but for the student groups."""
+def _funnel(
+    actor: User,
+    filters: ReachFilters,
+    scope: str,
+    *,
+    with_groups: bool = True,
+    split: str | None = None,
+) -> dict[str | None, Funnel]:
+    """Every figure of the funnel, unsuppressed but for the student groups: the counts in one
+    statement grouped by school (and by the demographics' combinations, ``with_groups``), the
+    medians in another. The funnel is the answer's ``None``. ``split``: a student group,
+    whose partition's pages (``groups.partition``) are counted in the same statement,
+    grouped by the page an application's student is on as well (``groups.page_of``), each
+    under its group's key; the medians are then the group's own (those of the others' pages
+    and of the unfiltered funnel are not shown on a filtered page, so not measured)."""
+    keys = groups.partition(split) if split is not None else ()
+    page_of: Any = groups.page_of(split) if split is not None else null()
+    described = groups.columns() if with_groups and split is None else []
     timeline = _timeline(actor, filters)
-    per_school: list[StepRow] = []
-    totals = dict.fromkeys(STEPS, 0)
-    for school_id, name, *values in db.session.execute(
-        select(School.id, School.name, *_counts(timeline))
+    counts: dict[str | None, dict[tuple[str, int], list[int]]] = {None: {}}
+    counts.update({key: {} for key in keys})
+    combinations: list[list[Any]] = []
+    width = len(described)
+    for page, school_id, name, *row in db.session.execute(
+        select(page_of.label("page"), School.id, School.name, *described, *_counts(timeline))
         .select_from(timeline)
         .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
         .join(School, School.id == StudentProfile.school_id)
-        .group_by(School.id, School.name)
-        .order_by(School.name, School.id)
+        .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+        .group_by(*((page_of,) if split is not None else ()), School.id, School.name, *described)
     ):
-        row = StepRow(name, dict(zip(STEPS, (int(v) for v in values), strict=True)), school_id)
-        per_school.append(row)
-        for step in STEPS:
-            totals[step] += row.values[step]
+        values = [int(v) for v in row[width:]]
+        if described:
+            combinations.append(row)
+        for target in (counts[None],) if page is None else (counts[None], counts[page]):
+            _add(target.setdefault((name, school_id), [0] * len(STEPS)), values)
     group_rows: list[groups.GroupRow] = []
     any_hidden = False
-    if with_groups:
-        rolled = groups.roll_up(
-            db.session.execute(
-                select(*groups.columns(), *_counts(timeline))
-                .select_from(timeline)
-                .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
-                .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-                .group_by(*groups.columns())
-            ),
-            len(STEPS),
+    if described:
+        group_rows, any_hidden = groups.suppressed(
+            groups.roll_up(combinations, len(STEPS)), STEPS, WITHIN
         )
-        group_rows, any_hidden = groups.suppressed(rolled, STEPS, WITHIN)
-    filtered = filters.group is not None
-    overall = dict.fromkeys((key for key, *_ in WAITS), FEW if filtered else NOTHING)
-    by_school: dict[Hashable, dict[str, Median]] = {
-        row.key: dict.fromkeys(overall, FEW) for row in per_school
+    found = {
+        key: _page(replace(filters, group=key), scope, by_school)
+        for key, by_school in counts.items()
     }
+    found[None] = replace(found[None], groups=group_rows, any_hidden=any_hidden)
+    measured = split if split is not None else filters.group
+    if measured is not None:  # the medians of the group's applications (its page's)
+        timeline = _timeline(actor, replace(filters, group=measured))
+    with_medians = found[measured]
+    return {
+        **found,
+        measured: _with_medians(with_medians, _medians(timeline, described != []), described),
+    }
+
+
+def _add(target: list[int], values: list[int]) -> None:
+    for i, value in enumerate(values):
+        target[i] += value
+
+
+def _page(
+    filters: ReachFilters, scope: str, by_school: Mapping[tuple[str, int], list[int]]
+) -> Funnel:
+    """A funnel of counts, its schools in order of their names (no medians yet)."""
+    schools = [
+        StepRow(name, dict(zip(STEPS, values, strict=True)), school_id)
+        for (name, school_id), values in sorted(by_school.items())
+    ]
+    totals = dict.fromkeys(STEPS, 0)
+    for row in schools:
+        for step in STEPS:
+            totals[step] += row.values[step]
+    hidden = filters.group is not None  # a group's page: its overall medians are the group's
+    overall = dict.fromkeys((key for key, *_ in WAITS), FEW if hidden else NOTHING)
+    return Funnel(
+        filters=filters,
+        scope=scope,
+        total=StepRow("All applications", totals),
+        schools=schools,
+        groups=[],
+        any_hidden=False,
+        medians={wait: median.days for wait, median in overall.items()},
+        median_cells=overall,
+        school_medians={row.key: dict.fromkeys(overall, FEW) for row in schools},
+        group_medians=[],
+    )
+
+
+def _with_medians(found: Funnel, statement: Select[Any], described: list[Any]) -> Funnel:
+    """``found`` with the medians ``statement`` (``_medians``) measures."""
+    filtered = found.filters.group is not None
+    overall = dict(found.median_cells)
+    by_school = {key: dict(waits) for key, waits in found.school_medians.items()}
     by_group = [dict.fromkeys(overall, FEW) for _ in groups.GROUP_KEYS]
-    for dim, part, position, days, n in db.session.execute(_medians(timeline, with_groups)):
+    for dim, part, position, days, n in db.session.execute(statement):
         wait = WAITS[int(position)][0]
         if dim == 0:  # a page filtered to a group: the overall median is the group's
             overall[wait] = _median(days, n, few_hidden=filtered)
@@ -415,13 +475,8 @@ def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool
             )
         else:
             by_group[int(part)][wait] = _median(days, n, few_hidden=True)
-    return Funnel(
-        filters=filters,
-        scope=scope,
-        total=StepRow("All applications", totals),
-        schools=per_school,
-        groups=group_rows,
-        any_hidden=any_hidden,
+    return replace(
+        found,
         medians={wait: median.days for wait, median in overall.items()},
         median_cells=overall,
         school_medians=by_school,
@@ -429,7 +484,7 @@ def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool
             GroupMedians(family, name, waits)
             for (family, name), waits in zip(groups.GROUPS, by_group, strict=True)
         ]
-        if with_groups
+        if described
         else [],
     )
 
