@@ -390,7 +390,7 @@ def _funnel(
     timeline = _timeline(actor, filters)
     counts: dict[str | None, dict[tuple[str, int], list[int]]] = {None: {}}
     counts.update({key: {} for key in keys})
-    combinations: list[list[Any]] = []
+    combinations: dict[tuple[Any, ...], list[int]] = {}  # the demographics': their counts
     width = len(described)
     for page, school_id, name, *row in db.session.execute(
         select(page_of.label("page"), School.id, School.name, *described, *_counts(timeline))
@@ -401,15 +401,17 @@ def _funnel(
         .group_by(*((page_of,) if split is not None else ()), School.id, School.name, *described)
     ):
         values = [int(v) for v in row[width:]]
-        if described:
-            combinations.append(row)
+        if described:  # summed over the schools here: fewer rows for roll_up to spread
+            _add(combinations.setdefault(tuple(row[:width]), [0] * len(STEPS)), values)
         for target in (counts[None],) if page is None else (counts[None], counts[page]):
             _add(target.setdefault((name, school_id), [0] * len(STEPS)), values)
     group_rows: list[groups.GroupRow] = []
     any_hidden = False
     if described:
         group_rows, any_hidden = groups.suppressed(
-            groups.roll_up(combinations, len(STEPS)), STEPS, WITHIN
+            groups.roll_up(((*k, *v) for k, v in combinations.items()), len(STEPS)),
+            STEPS,
+            WITHIN,
         )
     found = {
         key: _page(replace(filters, group=key), scope, by_school)
