@@ -25,10 +25,13 @@ that group's applications only, through ``students_in_scope``): every count is t
 group's, suppressed against the unfiltered funnel (``groups.suppress_filtered``; the schools'
 rows add up to the total), and the table by student group is not shown.
 
-All of it in SQL: the counts grouped by school, the counts grouped by the demographics, and
-the medians (window functions, which SQLite and PostgreSQL both have, partitioned by wait and
-by school or group): three statements over one common table of the applications' steps (the
-medians' statement reads it four times, once per wait, and the database builds it once).
+All of it in SQL: the counts grouped by school and the demographics' combinations, and the
+medians (window functions, which SQLite and PostgreSQL both have, partitioned by wait and by
+school or group): two statements over one common table of the applications' steps (the
+medians' statement reads it four times, once per wait, and the database builds it once). A
+page filtered to a group is two statements too: the counts grouped by school and by the page
+an application's student is on (the unfiltered funnel's and each of the partition's pages'
+at once), and the medians of the group's applications.
 """
 
 from __future__ import annotations

@@ -24,9 +24,10 @@ scope is, in ``students_in_scope``): every figure becomes the group's, suppresse
 same page unfiltered (``groups.suppress_filtered``), and the table by student group is not
 shown (the page is one group's). Teachers never get it.
 
-Every figure is aggregated in SQL: five statements whatever the number of students (per
-page computed: a group's page is computed with the unfiltered one, and a sex's with the
-other sexes', as they are suppressed together).
+Every figure is aggregated in SQL: four statements whatever the number of students, three
+on a page filtered to a group, which computes the unfiltered page and the group's (with, for
+a sex, the other sexes' pages, as they are suppressed together) in the same statements,
+grouped by the page each student is on as well.
 """
 
 from __future__ import annotations
