@@ -56,6 +56,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -216,7 +217,17 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
         .group_by(ev.application_id)
         .subquery("history")
     )
-    ids = students_in_scope(actor, filters).subquery("scope")
+    # The student's school and groups come along, so that no statement over the timeline
+    # joins the 50,000 students' profiles again.
+    ids = (
+        students_in_scope(actor, filters)
+        .add_columns(
+            StudentProfile.school_id.label("school_id"),
+            StudentProfile.frl_eligible.label("frl_eligible"),
+        )
+        .subquery("scope")
+    )
+    described = aliased(StudentDemographics, name="described")
     year = filters.year
     given = and_(
         GuardianConsent.status == ConsentStatus.GIVEN, GuardianConsent.answered_at.is_not(None)
@@ -226,6 +237,8 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
         select(
             Application.id,
             Application.student_id,
+            ids.c.school_id,
+            *groups.labelled_columns(described, ids.c.frl_eligible),
             Application.created_at.label("applied"),
             history.c.approved,
             history.c.accepted,
@@ -240,6 +253,7 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
             ),
         )
         .join(ids, ids.c.id == Application.student_id)
+        .outerjoin(described, described.student_id == Application.student_id)
         .outerjoin(history, history.c.application_id == Application.id)
         .outerjoin(GuardianConsent, GuardianConsent.application_id == Application.id)
         .outerjoin(Placement, Placement.application_id == Application.id)
@@ -264,24 +278,14 @@ def _medians(timeline: CTE, by_group: bool) -> Select[Any]:
         *(
             select(
                 literal(i).label("wait"),
-                timeline.c.student_id,
+                timeline.c.school_id,
+                *(timeline.c[name] for name in groups.COLUMN_NAMES),
                 days_between(timeline.c[start], timeline.c[end]).label("days"),
             ).where(timeline.c[start].is_not(None), timeline.c[end].is_not(None))
             for i, (_, _, start, end) in enumerate(WAITS)
         )
-    ).subquery("waits")
-    measured = (
-        select(
-            waits.c.wait,
-            waits.c.days,
-            StudentProfile.school_id.label("school_id"),
-            *groups.labelled_columns(),
-        )
-        .join(StudentProfile, StudentProfile.id == waits.c.student_id)
-        .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-        .cte("measured")
-    )
-    m = measured.c
+    ).cte("measured")
+    m = waits.c
 
     def part(dim: int, key: Any, *where: ColumnElement[bool]) -> Select[Any]:
         return select(literal(dim).label("dim"), key.label("part"), m.wait, m.days).where(*where)
@@ -388,9 +392,10 @@ def _funnel(
     under its group's key; the medians are then the group's own (those of the others' pages
     and of the unfiltered funnel are not shown on a filtered page, so not measured)."""
     keys = groups.partition(split) if split is not None else ()
-    page_of: Any = groups.page_of(split) if split is not None else null()
-    described = groups.columns() if with_groups and split is None else []
     timeline = _timeline(actor, filters)
+    columns = {name: timeline.c[name] for name in groups.COLUMN_NAMES}
+    page_of: Any = groups.page_of(split, columns) if split is not None else null()
+    described = list(columns.values()) if with_groups and split is None else []
     counts: dict[str | None, dict[tuple[str, int], list[int]]] = {None: {}}
     counts.update({key: {} for key in keys})
     combinations: dict[tuple[Any, ...], list[int]] = {}  # the demographics': their counts
@@ -398,9 +403,7 @@ def _funnel(
     for page, school_id, name, *row in db.session.execute(
         select(page_of.label("page"), School.id, School.name, *described, *_counts(timeline))
         .select_from(timeline)
-        .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
-        .join(School, School.id == StudentProfile.school_id)
-        .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+        .join(School, School.id == timeline.c.school_id)
         .group_by(*((page_of,) if split is not None else ()), School.id, School.name, *described)
     ):
         values = [int(v) for v in row[width:]]

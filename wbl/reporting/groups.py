@@ -87,9 +87,10 @@ def member(key: str, source: Mapping[str, Any] | None = None) -> ColumnElement[b
 COLUMN_NAMES: tuple[str, ...] = ("sex", *_FLAGS)
 
 
-def labelled_columns() -> list[Any]:
+def labelled_columns(described: Any = StudentDemographics, frl: Any = None) -> list[Any]:
     """``columns()`` labelled by ``COLUMN_NAMES``, for a subquery that ``member`` reads."""
-    return [c.label(name) for c, name in zip(columns(), COLUMN_NAMES, strict=True)]
+    found = columns(described, frl)
+    return [c.label(name) for c, name in zip(found, COLUMN_NAMES, strict=True)]
 
 
 def partition(key: str) -> tuple[str, ...]:
@@ -105,16 +106,15 @@ def page_of(key: str, source: Mapping[str, Any] | None = None) -> Any:
     return case(*((member(k, source), k) for k in partition(key)), else_=null())
 
 
-def columns() -> list[Any]:
-    """What a report's statement groups by (outer-joined to ``StudentDemographics``): the
-    sex, then each yes/no group's column."""
-    d = StudentDemographics
+def columns(described: Any = StudentDemographics, frl: Any = None) -> list[Any]:
+    """What a report's statement groups by (outer-joined to ``StudentDemographics``, or to
+    ``described``, an alias of it): the sex, then each yes/no group's column (the free or
+    reduced-price meals flag is ``StudentProfile``'s, or ``frl`` when the statement has it
+    from a subquery)."""
+    meals = StudentProfile.frl_eligible if frl is None else frl
     return [
-        d.sex,
-        *(
-            StudentProfile.frl_eligible if key == "free_reduced_meals" else getattr(d, key)
-            for key in _FLAGS
-        ),
+        described.sex,
+        *(meals if key == "free_reduced_meals" else getattr(described, key) for key in _FLAGS),
     ]
 
 
