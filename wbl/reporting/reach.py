@@ -48,6 +48,7 @@ from sqlalchemy import (
     literal,
     null,
     select,
+    tuple_,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -463,13 +464,16 @@ def _reach(
     *,
     with_groups: bool = True,
     split: str | None = None,
+    one_pass: bool = True,
 ) -> dict[str | None, Reach]:
     """Every figure of the page, unsuppressed but for the student groups: four statements,
     each grouped in SQL (by school, grade and whether a pathway was chosen; by pathway; the
     seniors; by the demographics' combinations, for staff), rolled up here. The page is the
     answer's ``None``. ``split``: a student group, whose partition's pages (``groups.
     partition``: the sexes, or the group alone) come from the same statements, grouped by
-    the page a student is on as well (``groups.page_of``), each under its group's key."""
+    the page a student is on as well (``groups.page_of``), each under its group's key.
+    ``one_pass=False``: the groups in a statement of their own on PostgreSQL too (a test
+    compares the two)."""
     keys = groups.partition(split) if split is not None else ()
     page_of: Any = groups.page_of(split) if split is not None else null()
     everyone = _Sums()
@@ -503,17 +507,29 @@ def _reach(
         .subquery("chose")
     )
     chose = choosers.c.student_id.is_not(None)
-    for page, school_id, name, grade, chosen, *values in db.session.execute(
-        grouped(
-            base(of_year, school.id, school.name, StudentProfile.grade, chose, *_figures(of_year))
-            .join(school, school.id == StudentProfile.school_id)
-            .outerjoin(choosers, choosers.c.student_id == StudentProfile.id),
-            school.id,
-            school.name,
-            StudentProfile.grade,
-            chose,
-        )
-    ):
+    by_school = (school.id, school.name, StudentProfile.grade, chose)
+    # The student groups' combinations: on PostgreSQL from the same pass over the students,
+    # grouped by both sets at once (GROUPING SETS); SQLite has none, and runs a statement.
+    described = with_groups and split is None and sees_groups(actor)
+    together = one_pass and described and db.session.get_bind().dialect.name == "postgresql"
+    also = [func.grouping(school.id), *groups.columns()] if together else []
+    statement = (
+        base(of_year, *by_school, *also, *_figures(of_year))
+        .join(school, school.id == StudentProfile.school_id)
+        .outerjoin(choosers, choosers.c.student_id == StudentProfile.id)
+    )
+    if together:
+        statement = statement.outerjoin(
+            StudentDemographics, StudentDemographics.student_id == StudentProfile.id
+        ).group_by(func.grouping_sets(tuple_(*by_school), tuple_(*groups.columns())))
+    else:
+        statement = grouped(statement, *by_school)
+    combinations: list[Sequence[Any]] = []
+    for page, school_id, name, grade, chosen, *row in db.session.execute(statement):
+        values = row[len(also) :]
+        if together and row[0]:  # grouped by the demographics, not by the school
+            combinations.append(row[1:])
+            continue
         for target in into(page):
             _add(target.totals, values)
             _add(target.schools.setdefault((name, school_id), _zeros()), values)
@@ -548,9 +564,9 @@ def _reach(
 
     group_rows: list[groups.GroupRow] = []
     any_hidden, without = False, 0
-    if with_groups and split is None and sees_groups(actor):
-        rolled = groups.roll_up(
-            (
+    if described:
+        if not together:
+            combinations = [
                 row[1:]
                 for row in db.session.execute(
                     base(of_year, *groups.columns(), *_figures(of_year))
@@ -559,9 +575,8 @@ def _reach(
                     )
                     .group_by(*groups.columns())
                 )
-            ),
-            len(FIGURES),
-        )
+            ]
+        rolled = groups.roll_up(combinations, len(FIGURES))
         group_rows, any_hidden = groups.suppressed(rolled, FIGURES, WITHIN)
         without = everyone.totals[0] - rolled.described
     found = {
