@@ -24,8 +24,9 @@ scope is, in ``students_in_scope``): every figure becomes the group's, suppresse
 same page unfiltered (``groups.suppress_filtered``), and the table by student group is not
 shown (the page is one group's). Teachers never get it.
 
-Every figure is aggregated in SQL: four statements whatever the number of students, three
-on a page filtered to a group, which computes the unfiltered page and the group's (with, for
+Every figure is aggregated in SQL: four statements whatever the number of students (three on
+PostgreSQL, which groups by school and by the demographics in one pass), three on a page
+filtered to a group, which computes the unfiltered page and the group's (with, for
 a sex, the other sexes' pages, as they are suppressed together) in the same statements,
 grouped by the page each student is on as well.
 """
@@ -468,7 +469,8 @@ def _reach(
 ) -> dict[str | None, Reach]:
     """Every figure of the page, unsuppressed but for the student groups: four statements,
     each grouped in SQL (by school, grade and whether a pathway was chosen; by pathway; the
-    seniors; by the demographics' combinations, for staff), rolled up here. The page is the
+    seniors; by the demographics' combinations, for staff: on PostgreSQL in the first, by
+    GROUPING SETS), rolled up here. The page is the
     answer's ``None``. ``split``: a student group, whose partition's pages (``groups.
     partition``: the sexes, or the group alone) come from the same statements, grouped by
     the page a student is on as well (``groups.page_of``), each under its group's key.
