@@ -20,10 +20,11 @@ applications is hidden ("fewer than 11"): the median of a few is close to one st
 wait (of three, it *is* the middle one's), and the school or the group says whose. So is the
 overall median on a page filtered to a group, which is that group's.
 
-Staff may narrow the funnel to one student group (``ReachFilters.group``: the timeline holds
-that group's applications only, through ``students_in_scope``): every count is then the
-group's, suppressed against the unfiltered funnel (``groups.suppress_filtered``; the schools'
-rows add up to the total), and the table by student group is not shown.
+Staff may narrow the funnel to one student group (``ReachFilters.group``: the counts are the
+rows of the group's page, ``groups.page_of``; the medians' timeline holds that group's
+applications only, through ``students_in_scope``): every count is then the group's,
+suppressed against the unfiltered funnel (``groups.suppress_filtered``; the schools' rows
+add up to the total), and the table by student group is not shown.
 
 All of it in SQL: the counts grouped by school and the demographics' combinations, and the
 medians (window functions, which SQLite and PostgreSQL both have, partitioned by wait and by

@@ -19,10 +19,10 @@ a student's row:
   (``wbl.reporting.groups``); for staff only, as teachers never see demographics;
 - the seniors (grade 12): who has reached each stage by now, in any year.
 
-Staff may narrow the page to one student group (``ReachFilters.group``, applied where the
-scope is, in ``students_in_scope``): every figure becomes the group's, suppressed against the
-same page unfiltered (``groups.suppress_filtered``), and the table by student group is not
-shown (the page is one group's). Teachers never get it.
+Staff may narrow the page to one student group (``ReachFilters.group``; its rows are those
+of the statements grouped by ``groups.page_of``): every figure becomes the group's,
+suppressed against the same page unfiltered (``groups.suppress_filtered``), and the table
+by student group is not shown (the page is one group's). Teachers never get it.
 
 Every figure is aggregated in SQL: four statements whatever the number of students (three on
 PostgreSQL, which groups by school and by the demographics in one pass), three on a page
