@@ -32,7 +32,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from limits import RateLimitItemPerMinute
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from wbl.api import services
 from wbl.api.models import ApiToken
@@ -155,8 +155,18 @@ def _on_http_error(error: HTTPException) -> Response:
     return http_problem(error)
 
 
+def _method_not_allowed(error: MethodNotAllowed) -> Response | HTTPException:
+    """A method a path under ``/api/`` does not take, as problem details with ``Allow``
+    (``wbl.errors`` has no 405 page: elsewhere Werkzeug's own answer stands, unchanged)."""
+    if not request.path.startswith(API_PREFIX):
+        return error
+    allow = dict(error.get_headers()).get("Allow")
+    return problem_response(405, error.description, headers={"Allow": allow} if allow else None)
+
+
 def init_app(app: Flask, api: WblApi) -> None:
     answer_errors_under(app, "/api/", problem_response)
+    app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.config.setdefault("API_TITLE", "WBL API")
     app.config.setdefault("API_VERSION", "1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
