@@ -28,6 +28,7 @@ from typing import Any, TypeVar, cast
 
 import marshmallow as ma
 from flask import Blueprint, Flask, Response, current_app, g, json, request
+from flask.views import MethodView
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from limits import RateLimitItemPerMinute
@@ -262,6 +263,26 @@ def token_policy(scope: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+class TokenMethods(MethodView):
+    """Operations on one path with different methods, as one rule (``flask.views``): each
+    method declares its own ``token_policy``; the rule's view declares ``API_TOKEN`` and
+    every scope its methods take, for the route walks (``scope_of`` gives a method's)."""
+
+    @classmethod
+    def as_view(cls, name: str, *args: Any, **kwargs: Any) -> Any:
+        view = super().as_view(name, *args, **kwargs)
+        scopes = [getattr(cls, m.lower()).policy[1] for m in sorted(cls.methods or ())]
+        view.policy = (API_TOKEN, *scopes)  # type: ignore[union-attr]  # the route walks
+        return view
+
+
+def scope_of(view: Callable[..., Any], method: str) -> str:
+    """The scope an operation (a view and a method) takes."""
+    view_class = getattr(view, "view_class", None)
+    policy = getattr(view_class, method.lower()).policy if view_class else view.policy  # type: ignore[attr-defined]
+    return str(policy[1])
 
 
 # --- rate limit ------------------------------------------------------------------------------

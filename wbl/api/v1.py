@@ -21,7 +21,13 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from wbl.api import schemas
-from wbl.api.core import actor, add_rate_headers, answer_with_problems, token_policy
+from wbl.api.core import (
+    TokenMethods,
+    actor,
+    add_rate_headers,
+    answer_with_problems,
+    token_policy,
+)
 from wbl.auth.models import User
 from wbl.catalog import manage_offerings, rules, search
 from wbl.catalog import services as catalog_services
@@ -276,20 +282,6 @@ def list_hours(limit: int, cursor: str | None, since: Any) -> dict[str, Any]:
     return _hours_page(visible, limit, cursor, since)
 
 
-@bp.route("/placements/<int:placement_id>/hours")
-@token_policy("hours:read")
-@bp.arguments(schemas.HoursArgs, location="query", as_kwargs=True)
-@bp.response(200, schemas.HourPage)
-def placement_hours(
-    limit: int, cursor: str | None, since: Any, placement_id: int
-) -> dict[str, Any]:
-    """Confirmed hours of one placement (404 outside the account's scope)."""
-    placement = _visible_placement(placement_id)
-    return _hours_page(
-        select(Placement.id).where(Placement.id == placement.id), limit, cursor, since
-    )
-
-
 # --- writes ----------------------------------------------------------------------------------
 # Each asks the service the page asks, which checks who may do it (404 outside the account's
 # scope, 403 for an action that is not theirs) and every rule (422 with the field), and runs
@@ -329,19 +321,33 @@ def _entry(entry: HourEntry) -> dict[str, Any]:
     }
 
 
-@bp.route("/placements/<int:placement_id>/hours", methods=["POST"])
-@token_policy("hours:write")
-@bp.arguments(schemas.HourIn)
-@bp.response(201, schemas.EntryOut)
-def log_hours(body: dict[str, Any], placement_id: int) -> dict[str, Any]:
-    """Log hours on the token's student's own active placement, with the web form's rules
-    (quarter hours, at most 12 hours a day, inside the placement's dates, no duplicate); the
-    entry waits for the supervisor."""
-    with fields_named({"hours": "minutes"}):
-        entry = hour_services.log_hours(
-            actor(), placement_id, body["work_date"], body["minutes"], body["description"]
+@bp.route("/placements/<int:placement_id>/hours", endpoint="placement_hours")
+class PlacementHours(TokenMethods):
+    """One rule for both methods (two rules on one path would answer an id past the
+    database's range with 405 rather than 404: Werkzeug checks the method first)."""
+
+    @token_policy("hours:read")
+    @bp.arguments(schemas.HoursArgs, location="query", as_kwargs=True)
+    @bp.response(200, schemas.HourPage)
+    def get(self, limit: int, cursor: str | None, since: Any, placement_id: int) -> dict[str, Any]:
+        """Confirmed hours of one placement (404 outside the account's scope)."""
+        placement = _visible_placement(placement_id)
+        return _hours_page(
+            select(Placement.id).where(Placement.id == placement.id), limit, cursor, since
         )
-    return _entry(entry)
+
+    @token_policy("hours:write")
+    @bp.arguments(schemas.HourIn)
+    @bp.response(201, schemas.EntryOut)
+    def post(self, body: dict[str, Any], placement_id: int) -> dict[str, Any]:
+        """Log hours on the token's student's own active placement, with the web form's rules
+        (quarter hours, at most 12 hours a day, inside the placement's dates, no duplicate);
+        the entry waits for the supervisor."""
+        with fields_named({"hours": "minutes"}):
+            entry = hour_services.log_hours(
+                actor(), placement_id, body["work_date"], body["minutes"], body["description"]
+            )
+        return _entry(entry)
 
 
 @bp.route("/hours/<int:entry_id>/confirm", methods=["POST"])

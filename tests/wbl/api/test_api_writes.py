@@ -50,7 +50,8 @@ def field_errors(response: TestResponse, status: int = 422) -> dict[str, list[st
     assert response.mimetype == PROBLEM
     body = response.get_json()
     assert body["status"] == status
-    return body.get("errors", {}).get("json", {})  # type: ignore[no-any-return]
+    errors: dict[str, list[str]] = body.get("errors", {}).get("json", {})
+    return errors
 
 
 def _placement(student: StudentProfile | None = None, **kwargs: Any) -> Placement:
