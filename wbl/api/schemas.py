@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from wbl.catalog.search import MAX_TERMS
+from wbl.credentials.models import EarnedStatus
 from wbl.http import DB_INT_MAX, NUL
 from wbl.reference.models import ExperienceKind
 
@@ -312,6 +313,14 @@ class EarnedList(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(EarnedOut), required=True)
 
 
+class EarnedArgs(PageArgs):
+    status = ma.fields.String(
+        load_default=None,
+        validate=validate.OneOf([s.value for s in EarnedStatus]),
+        metadata={"description": "Only records in this status (verified: the ones that count)"},
+    )
+
+
 class CertificateOut(ma.Schema):
     id = ma.fields.Integer(required=True)
     code = ma.fields.String(required=True)
@@ -329,3 +338,6 @@ class CertificatesOut(ma.Schema):
     eligible = ma.fields.Boolean(required=True)
     missing = ma.fields.List(ma.fields.String(), required=True)
     certificates = ma.fields.List(ma.fields.Nested(CertificateOut), required=True)
+
+
+EarnedPage = page_of(EarnedOut, "EarnedPage")

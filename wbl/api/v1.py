@@ -14,11 +14,13 @@ import base64
 import binascii
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 from flask import Response, request
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from wbl.api import schemas
 from wbl.api.core import (
@@ -36,7 +38,7 @@ from wbl.catalog.models import Offering, Partner
 from wbl.certificates import services as certificate_services
 from wbl.clock import local_today
 from wbl.credentials import queries as credential_queries
-from wbl.credentials.models import valid_on
+from wbl.credentials.models import EarnedStatus, StudentCredential, valid_on
 from wbl.errors import DomainError, NotFound
 from wbl.evaluations import services as evaluation_services
 from wbl.extensions import db
@@ -49,7 +51,9 @@ from wbl.placements import queries as placement_queries
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 from wbl.scopes import is_staff, teaches
+from wbl.students import queries as student_queries
 from wbl.students import services as student_services
+from wbl.students.models import StudentProfile
 
 bp = Blueprint(
     "api_v1",
@@ -426,6 +430,47 @@ def placement_evaluation(placement_id: int) -> dict[str, Any]:
     }
 
 
+def _earned(row: StudentCredential, today: date) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "student_id": row.student_id,
+        "credential": {
+            "id": row.credential.id,
+            "name": row.credential.name,
+            "issuer": row.credential.issuer,
+        },
+        "earned_on": row.earned_on,
+        "expires_on": row.expires_on,
+        "status": row.status.value,
+        "counts": valid_on(row.status, row.expires_on, today),
+    }
+
+
+@bp.route("/credentials")
+@token_policy("credentials:read")
+@bp.arguments(schemas.EarnedArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.EarnedPage)
+def list_credentials(limit: int, cursor: str | None, status: str | None) -> dict[str, Any]:
+    """The recorded credentials of every student the token's account sees (the students
+    list's own scope: a district's for its staff, a school's for its teachers)."""
+    visible = student_queries.students_visible_to(actor()).with_only_columns(StudentProfile.id)
+    query = (
+        select(StudentCredential)
+        .where(
+            StudentCredential.student_id.in_(visible.scalar_subquery()),
+            StudentCredential.id > decode_cursor(cursor),
+        )
+        .options(selectinload(StudentCredential.credential))
+        .order_by(StudentCredential.id)
+        .limit(limit + 1)
+    )
+    if status is not None:
+        query = query.where(StudentCredential.status == EarnedStatus(status))
+    rows = list(db.session.scalars(query))
+    today = local_today()
+    return page([_earned(r, today) for r in rows], limit, len(rows))
+
+
 @bp.route("/students/<int:student_id>/credentials")
 @token_policy("credentials:read")
 @bp.response(200, schemas.EarnedList)
@@ -434,24 +479,8 @@ def student_credentials(student_id: int) -> dict[str, Any]:
     first); only ``counts`` ones count towards pathways and incentives."""
     student = student_services.get_student(actor(), student_id)
     today = local_today()
-    return {
-        "items": [
-            {
-                "id": row.id,
-                "student_id": row.student_id,
-                "credential": {
-                    "id": row.credential.id,
-                    "name": row.credential.name,
-                    "issuer": row.credential.issuer,
-                },
-                "earned_on": row.earned_on,
-                "expires_on": row.expires_on,
-                "status": row.status.value,
-                "counts": valid_on(row.status, row.expires_on, today),
-            }
-            for row in db.session.scalars(credential_queries.student_records(student.id))
-        ]
-    }
+    rows = db.session.scalars(credential_queries.student_records(student.id))
+    return {"items": [_earned(row, today) for row in rows]}
 
 
 @bp.route("/students/<int:student_id>/certificates")

@@ -30,6 +30,7 @@ from wbl.api import services
 from wbl.api.models import ApiToken
 from wbl.catalog.models import Offering, OfferingStatus
 from wbl.clock import local_today
+from wbl.credentials.models import EarnedStatus
 from wbl.evaluations.models import PlacementEvaluation
 from wbl.extensions import db
 from wbl.hours.models import Channel, EntryStatus, HourEntry, HourEntryEvent
@@ -317,3 +318,32 @@ def test_credentials_and_certificates_of_the_students_one_sees(client: FlaskClie
     for what in ("credentials", "certificates"):
         assert api_get(client, f"/api/v1/students/{student.id}/{what}", other).status_code == 404
     assert "credentials:read" not in {s.name for s in services.scopes_for(make_employer())}
+
+
+def test_a_district_lists_its_students_credentials(client: FlaskClient) -> None:
+    school = make_school()
+    ours = [make_student(school=school) for _ in range(3)]
+    theirs = make_student()
+    credential = make_credential()
+    counted = [make_earned(student, credential) for student in ours]
+    waiting = make_earned(ours[0], make_credential(), status=EarnedStatus.PENDING)
+    make_earned(theirs, credential)
+    staff = personal_token(
+        make_user(roles={Role.STAFF}, district=school.district), ["credentials:read"]
+    )
+    first = api_get(client, "/api/v1/credentials?limit=2", staff).get_json()
+    rest = api_get(
+        client, f"/api/v1/credentials?limit=2&cursor={first['next_cursor']}", staff
+    ).get_json()
+    assert rest["next_cursor"] is None
+    listed = [r["id"] for r in first["items"] + rest["items"]]
+    assert listed == sorted(r.id for r in [*counted, waiting])
+    verified = api_get(client, "/api/v1/credentials?status=verified", staff).get_json()
+    assert [r["id"] for r in verified["items"]] == [r.id for r in counted]
+    assert all(r["counts"] for r in verified["items"])
+    student = personal_token(ours[1].user, ["credentials:read"])
+    own = api_get(client, "/api/v1/credentials", student).get_json()
+    assert [r["id"] for r in own["items"]] == [counted[1].id]
+    wrong = api_get(client, "/api/v1/credentials?status=lost", staff)
+    assert wrong.status_code == 422
+    assert "status" in wrong.get_json()["errors"]["query"]
