@@ -28,11 +28,12 @@ from typing import Any, TypeVar, cast
 
 import marshmallow as ma
 from flask import Blueprint, Flask, Response, current_app, g, json, request
+from flask.views import MethodView
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 from limits import RateLimitItemPerMinute
 from limits.strategies import FixedWindowRateLimiter
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from wbl.api import services
 from wbl.api.models import ApiToken
@@ -155,8 +156,18 @@ def _on_http_error(error: HTTPException) -> Response:
     return http_problem(error)
 
 
+def _method_not_allowed(error: MethodNotAllowed) -> Response | HTTPException:
+    """A method a path under ``/api/`` does not take, as problem details with ``Allow``
+    (``wbl.errors`` has no 405 page: elsewhere Werkzeug's own answer stands, unchanged)."""
+    if not request.path.startswith(API_PREFIX):
+        return error
+    allow = dict(error.get_headers()).get("Allow")
+    return problem_response(405, error.description, headers={"Allow": allow} if allow else None)
+
+
 def init_app(app: Flask, api: WblApi) -> None:
     answer_errors_under(app, "/api/", problem_response)
+    app.register_error_handler(MethodNotAllowed, _method_not_allowed)
     app.config.setdefault("API_TITLE", "WBL API")
     app.config.setdefault("API_VERSION", "1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")
@@ -252,6 +263,26 @@ def token_policy(scope: str) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return decorate
+
+
+class TokenMethods(MethodView):
+    """Operations on one path with different methods, as one rule (``flask.views``): each
+    method declares its own ``token_policy``; the rule's view declares ``API_TOKEN`` and
+    every scope its methods take, for the route walks (``scope_of`` gives a method's)."""
+
+    @classmethod
+    def as_view(cls, name: str, *args: Any, **kwargs: Any) -> Any:
+        view = super().as_view(name, *args, **kwargs)
+        scopes = [getattr(cls, m.lower()).policy[1] for m in sorted(cls.methods or ())]
+        view.policy = (API_TOKEN, *scopes)  # type: ignore[union-attr]  # the route walks
+        return view
+
+
+def scope_of(view: Callable[..., Any], method: str) -> str:
+    """The scope an operation (a view and a method) takes."""
+    view_class = getattr(view, "view_class", None)
+    policy = getattr(view_class, method.lower()).policy if view_class else view.policy  # type: ignore[attr-defined]
+    return str(policy[1])
 
 
 # --- rate limit ------------------------------------------------------------------------------

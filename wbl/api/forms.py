@@ -6,6 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from wbl.fields import CheckboxesField, SelectField
+from wbl.http import db_int
 
 EXPIRY_CHOICES = [
     SelectChoice(30, "30 days"),
@@ -25,7 +26,7 @@ class TokenForm(FlaskForm):
         description="What it is for, so that you recognise it later: “SIS nightly sync”.",
     )
     scopes = CheckboxesField("Scopes", validate_choice=True)
-    days = SelectField("Expires after", coerce=int, choices=EXPIRY_CHOICES, default=90)
+    days = SelectField("Expires after", coerce=db_int, choices=EXPIRY_CHOICES, default=90)
 
 
 class RevokeForm(FlaskForm):

@@ -60,6 +60,27 @@ SCOPES: dict[str, Scope] = {
             "Read the confirmed hours of the students you see",
             frozenset({STUDENT, TEACHER, EMPLOYER, STAFF}),
         ),
+        Scope(
+            "evaluations:read",
+            "Read the supervisors' evaluations of the placements you see",
+            frozenset({STUDENT, TEACHER, EMPLOYER, STAFF}),
+        ),
+        Scope(
+            # Employers see no student's records (wbl.students.services.sees_student).
+            "credentials:read",
+            "Read the earned credentials and Work Ready Certificates of the students you see",
+            frozenset({STUDENT, TEACHER, STAFF}),
+        ),
+        Scope(
+            "hours:write",
+            "Log your hours (students); confirm or reject your students' hours (supervisors)",
+            frozenset({STUDENT, EMPLOYER}),
+        ),
+        Scope(
+            "offerings:write",
+            "Propose opportunities for your organization (employers)",
+            frozenset({EMPLOYER}),
+        ),
     )
 }
 

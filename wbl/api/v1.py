@@ -12,34 +12,55 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
+from flask import Response, request
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from wbl.api import schemas
-from wbl.api.core import actor, add_rate_headers, answer_with_problems, token_policy
+from wbl.api.core import (
+    TokenMethods,
+    actor,
+    add_rate_headers,
+    answer_with_problems,
+    token_policy,
+)
 from wbl.auth.models import User
-from wbl.catalog import search
+from wbl.catalog import manage_offerings, rules, search
 from wbl.catalog import services as catalog_services
+from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import Offering, Partner
+from wbl.certificates import services as certificate_services
 from wbl.clock import local_today
-from wbl.errors import NotFound
+from wbl.credentials import queries as credential_queries
+from wbl.credentials.models import EarnedStatus, StudentCredential, valid_on
+from wbl.errors import DomainError, NotFound
+from wbl.evaluations import services as evaluation_services
 from wbl.extensions import db
 from wbl.hours import queries as hour_queries
-from wbl.hours.models import HourEntry
+from wbl.hours import services as hour_services
+from wbl.hours.logs import summarize
+from wbl.hours.models import Channel, HourEntry
 from wbl.http import DB_INT_MAX
 from wbl.placements import queries as placement_queries
 from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 from wbl.scopes import is_staff, teaches
+from wbl.students import queries as student_queries
+from wbl.students import services as student_services
+from wbl.students.models import StudentProfile
 
 bp = Blueprint(
     "api_v1",
     __name__,
     url_prefix="/api/v1",
-    description="The catalog, placements and confirmed hours.",
+    description="The catalog, placements and hours, evaluations, credentials and "
+    "certificates; hour entries, their confirmation, and employers' proposals.",
 )
 bp.after_request(add_rate_headers)
 answer_with_problems(bp)
@@ -265,15 +286,223 @@ def list_hours(limit: int, cursor: str | None, since: Any) -> dict[str, Any]:
     return _hours_page(visible, limit, cursor, since)
 
 
-@bp.route("/placements/<int:placement_id>/hours")
-@token_policy("hours:read")
-@bp.arguments(schemas.HoursArgs, location="query", as_kwargs=True)
-@bp.response(200, schemas.HourPage)
-def placement_hours(
-    limit: int, cursor: str | None, since: Any, placement_id: int
-) -> dict[str, Any]:
-    """Confirmed hours of one placement (404 outside the account's scope)."""
-    placement = _visible_placement(placement_id)
-    return _hours_page(
-        select(Placement.id).where(Placement.id == placement.id), limit, cursor, since
+# --- writes ----------------------------------------------------------------------------------
+# Each asks the service the page asks, which checks who may do it (404 outside the account's
+# scope, 403 for an action that is not theirs) and every rule (422 with the field), and runs
+# atomically: a refusal leaves nothing behind.
+
+
+@bp.after_request
+def _never_cached(response: Response) -> Response:
+    if request.method not in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@contextmanager
+def fields_named(names: Mapping[str, str]) -> Iterator[None]:
+    """A service's refusal named by the API's field (the web form's field is ``hours``; the
+    API, like its answers, counts ``minutes``)."""
+    try:
+        yield
+    except DomainError as error:
+        if error.field is not None and error.field in names:
+            error.field = names[error.field]
+        raise
+
+
+def _entry(entry: HourEntry) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "placement_id": entry.placement_id,
+        "student_id": entry.student_id,
+        "work_date": entry.work_date,
+        "minutes": entry.minutes,
+        "description": entry.description,
+        "status": entry.status.value,
+        "decided_at": entry.decided_at,
+        "reject_reason": entry.reject_reason or "",
+    }
+
+
+@bp.route("/placements/<int:placement_id>/hours", endpoint="placement_hours")
+class PlacementHours(TokenMethods):
+    """One rule for both methods (two rules on one path would answer an id past the
+    database's range with 405 rather than 404: Werkzeug checks the method first)."""
+
+    @token_policy("hours:read")
+    @bp.arguments(schemas.HoursArgs, location="query", as_kwargs=True)
+    @bp.response(200, schemas.HourPage)
+    def get(self, limit: int, cursor: str | None, since: Any, placement_id: int) -> dict[str, Any]:
+        """Confirmed hours of one placement (404 outside the account's scope)."""
+        placement = _visible_placement(placement_id)
+        return _hours_page(
+            select(Placement.id).where(Placement.id == placement.id), limit, cursor, since
+        )
+
+    @token_policy("hours:write")
+    @bp.arguments(schemas.HourIn)
+    @bp.response(201, schemas.EntryOut)
+    def post(self, body: dict[str, Any], placement_id: int) -> dict[str, Any]:
+        """Log hours on the token's student's own active placement, with the web form's rules
+        (quarter hours, at most 12 hours a day, inside the placement's dates, no duplicate);
+        the entry waits for the supervisor."""
+        with fields_named({"hours": "minutes"}):
+            entry = hour_services.log_hours(
+                actor(), placement_id, body["work_date"], body["minutes"], body["description"]
+            )
+        return _entry(entry)
+
+
+@bp.route("/hours/<int:entry_id>/confirm", methods=["POST"])
+@token_policy("hours:write")
+@bp.response(200, schemas.EntryOut)
+def confirm_hours(entry_id: int) -> dict[str, Any]:
+    """The supervisor (a contact of the placement's partner) confirms a pending entry; one
+    decided already is 422 and stays as it is."""
+    if hour_services.confirm(actor(), [entry_id], via=Channel.API) == 0:
+        raise hour_services.AlreadyDecided()
+    return _entry(hour_services.get_entry(actor(), entry_id))
+
+
+@bp.route("/hours/<int:entry_id>/reject", methods=["POST"])
+@token_policy("hours:write")
+@bp.arguments(schemas.RejectIn)
+@bp.response(200, schemas.EntryOut)
+def reject_hours(body: dict[str, Any], entry_id: int) -> dict[str, Any]:
+    """The supervisor rejects a pending entry with a reason the student sees."""
+    return _entry(hour_services.reject(actor(), entry_id, body["reason"], via=Channel.API))
+
+
+@bp.route("/offerings/proposals", methods=["POST"])
+@token_policy("offerings:write")
+@bp.arguments(schemas.OfferingIn)
+@bp.response(201, schemas.ProposalOut)
+def propose_offering(body: dict[str, Any]) -> dict[str, Any]:
+    """An employer proposes an opportunity for its organization, as on its proposal form: it
+    waits as ``pending`` for the CTE staff's review (and is not in the catalog until then)."""
+    data = OfferingData(
+        **{
+            **body,
+            "kind": ExperienceKind(body["kind"]),
+            "pathway_ids": frozenset(body["pathway_ids"]),
+            "outcome_ids": frozenset(body["outcome_ids"]),
+            "prerequisite_ids": frozenset(body["prerequisite_ids"]),
+        }
     )
+    problems = rules.offering_problems(data.rule_fields())  # all of them, as the form shows
+    if problems:
+        abort(422, errors={"json": {field: [message] for field, message in problems.items()}})
+    offering = manage_offerings.create_offering(actor(), data)
+    return {**_offering(offering), "status": offering.status.value}
+
+
+# --- evaluations, credentials, certificates --------------------------------------------------
+
+
+def _ratings(rows: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+    return [
+        {"code": str(r.get("code", "")), "name": str(r.get("name", "")), "rating": r.get("rating")}
+        for r in rows or []
+    ]
+
+
+@bp.route("/placements/<int:placement_id>/evaluation")
+@token_policy("evaluations:read")
+@bp.response(200, schemas.EvaluationOut)
+def placement_evaluation(placement_id: int) -> dict[str, Any]:
+    """The supervisor's evaluation of one placement, as its page shows it to the account:
+    the student, their teachers, staff in scope, and the placement's own supervisors (404
+    for anyone else). ``evaluated`` is false until the supervisor has sent it."""
+    placement = evaluation_services.get_placement(actor(), placement_id)
+    evaluation = evaluation_services.get_evaluation(placement.id)
+    summary = summarize(evaluation) if evaluation is not None else None
+    return {
+        "placement_id": placement.id,
+        "placement_status": placement.status.value,
+        "evaluated": evaluation is not None,
+        "submitted_at": evaluation.submitted_at if evaluation else None,
+        "evaluator": evaluation.evaluator.full_name if evaluation else None,
+        "average": summary.average if summary else None,
+        "ratings": _ratings(evaluation.ratings if evaluation else None),
+        "outcome_ratings": _ratings(evaluation.outcome_ratings if evaluation else None),
+        "comment": evaluation.comment if evaluation else "",
+    }
+
+
+def _earned(row: StudentCredential, today: date) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "student_id": row.student_id,
+        "credential": {
+            "id": row.credential.id,
+            "name": row.credential.name,
+            "issuer": row.credential.issuer,
+        },
+        "earned_on": row.earned_on,
+        "expires_on": row.expires_on,
+        "status": row.status.value,
+        "counts": valid_on(row.status, row.expires_on, today),
+    }
+
+
+@bp.route("/credentials")
+@token_policy("credentials:read")
+@bp.arguments(schemas.EarnedArgs, location="query", as_kwargs=True)
+@bp.response(200, schemas.EarnedPage)
+def list_credentials(limit: int, cursor: str | None, status: str | None) -> dict[str, Any]:
+    """The recorded credentials of every student the token's account sees (the students
+    list's own scope: a district's for its staff, a school's for its teachers)."""
+    visible = student_queries.students_visible_to(actor()).with_only_columns(StudentProfile.id)
+    query = (
+        select(StudentCredential)
+        .where(
+            StudentCredential.student_id.in_(visible.scalar_subquery()),
+            StudentCredential.id > decode_cursor(cursor),
+        )
+        .options(selectinload(StudentCredential.credential))
+        .order_by(StudentCredential.id)
+        .limit(limit + 1)
+    )
+    if status is not None:
+        query = query.where(StudentCredential.status == EarnedStatus(status))
+    rows = list(db.session.scalars(query))
+    today = local_today()
+    return page([_earned(r, today) for r in rows], limit, len(rows))
+
+
+@bp.route("/students/<int:student_id>/credentials")
+@token_policy("credentials:read")
+@bp.response(200, schemas.EarnedList)
+def student_credentials(student_id: int) -> dict[str, Any]:
+    """A student's recorded credentials, as their credentials page lists them (newest
+    first); only ``counts`` ones count towards pathways and incentives."""
+    student = student_services.get_student(actor(), student_id)
+    today = local_today()
+    rows = db.session.scalars(credential_queries.student_records(student.id))
+    return {"items": [_earned(row, today) for row in rows]}
+
+
+@bp.route("/students/<int:student_id>/certificates")
+@token_policy("credentials:read")
+@bp.response(200, schemas.CertificatesOut)
+def student_certificates(student_id: int) -> dict[str, Any]:
+    """A student's Work Ready Certificate, as their certificate page shows it: what is still
+    missing, and each certificate issued with its public verification URL."""
+    found = certificate_services.student_certificates(actor(), student_id)
+    return {
+        "student_id": found.student.id,
+        "eligible": found.eligibility.eligible,
+        "missing": list(found.eligibility.missing),
+        "certificates": [
+            {
+                "id": c.id,
+                "code": c.code,
+                "issued_at": c.issued_at,
+                "revoked_at": c.revoked_at,
+                "valid": c.revoked_at is None,
+                "verify_url": certificate_services.verify_url(c),
+            }
+            for c in found.certificates
+        ],
+    }

@@ -55,6 +55,7 @@ class EntryStatus(enum.StrEnum):
 class Channel(enum.StrEnum):
     WEB = "web"  # signed in
     EMAIL = "email"  # from the signed link in the weekly e-mail
+    API = "api"  # with a token, through /api/v1
 
 
 class HourEntry(Base):

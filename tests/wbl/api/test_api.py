@@ -293,4 +293,6 @@ def test_the_document_is_openapi_3_1_and_its_page_is_ours(client: FlaskClient) -
     html = page.get_data(as_text=True)
     assert "<code>/api/v1/offerings</code>" in html
     assert "hours:read" in html
+    assert 'Body (JSON): <a href="#schema-HourIn">HourIn</a>' in html
+    assert 'id="schema-HourIn"' in html
     assert "cdn" not in html.lower()
