@@ -24,7 +24,7 @@ from wbl.calendars.models import CalendarFeed
 from wbl.clock import county_zone
 from wbl.county.settings import county
 from wbl.errors import NotFound
-from wbl.extensions import db, rows_affected, utcnow
+from wbl.extensions import atomic, db, rows_affected, utcnow
 
 SECRET_BYTES = 32
 
@@ -38,6 +38,7 @@ def feed_of(user: User) -> CalendarFeed | None:
     return db.session.scalar(select(CalendarFeed).where(CalendarFeed.user_id == user.id))
 
 
+@atomic
 def new_secret(actor: User) -> str:
     """Make the actor's feed, or give it a new secret (the old URL stops working at once).
     Returns the secret: the only time it exists outside the user's calendar."""
@@ -66,6 +67,7 @@ def _replace(actor: User, secret: str) -> bool:
     )
 
 
+@atomic
 def revoke(actor: User) -> bool:
     """Delete the actor's feed; its URL answers 404 from now on. False if there was none."""
     removed = rows_affected(
