@@ -306,12 +306,11 @@ def main() -> int:
         pages = [
             ("reach and equity", "/reports/reach"),
             # A group's page is computed with the unfiltered one (and a sex's with the
-            # other sexes'), as it is suppressed against them: in the same statements.
+            # other sexes'), as it is suppressed against them.
             ("reach, English learners only", "/reports/reach?group=english_learner"),
             ("reach, female only", "/reports/reach?group=female"),
             ("placement funnel", "/reports/funnel"),
             ("placement funnel, English learners only", "/reports/funnel?group=english_learner"),
-            ("placement funnel, female only", "/reports/funnel?group=female"),
             ("activity over time", "/reports/activity"),
             ("partners", "/reports/partners"),
             ("Perkins V 5S3", "/reports/perkins-5s3"),

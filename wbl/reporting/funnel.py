@@ -20,19 +20,15 @@ applications is hidden ("fewer than 11"): the median of a few is close to one st
 wait (of three, it *is* the middle one's), and the school or the group says whose. So is the
 overall median on a page filtered to a group, which is that group's.
 
-Staff may narrow the funnel to one student group (``ReachFilters.group``: the counts are the
-rows of the group's page, ``groups.page_of``; the medians' timeline holds that group's
-applications only, through ``students_in_scope``): every count is then the group's,
-suppressed against the unfiltered funnel (``groups.suppress_filtered``; the schools' rows
-add up to the total), and the table by student group is not shown.
+Staff may narrow the funnel to one student group (``ReachFilters.group``: the timeline holds
+that group's applications only, through ``students_in_scope``): every count is then the
+group's, suppressed against the unfiltered funnel (``groups.suppress_filtered``; the schools'
+rows add up to the total), and the table by student group is not shown.
 
-All of it in SQL: the counts grouped by school and the demographics' combinations, and the
-medians (window functions, which SQLite and PostgreSQL both have, partitioned by wait and by
-school or group): two statements over one common table of the applications' steps (the
-medians' statement reads it four times, once per wait, and the database builds it once). A
-page filtered to a group is two statements too: the counts grouped by school and by the page
-an application's student is on (the unfiltered funnel's and each of the partition's pages'
-at once), and the medians of the group's applications.
+All of it in SQL: the counts grouped by school, the counts grouped by the demographics, and
+the medians (window functions, which SQLite and PostgreSQL both have, partitioned by wait and
+by school or group): three statements over one common table of the applications' steps (the
+medians' statement reads it four times, once per wait, and the database builds it once).
 """
 
 from __future__ import annotations
@@ -51,13 +47,11 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    null,
     or_,
     select,
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -218,17 +212,7 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
         .group_by(ev.application_id)
         .subquery("history")
     )
-    # The student's school and groups come along, so that no statement over the timeline
-    # joins the 50,000 students' profiles again.
-    ids = (
-        students_in_scope(actor, filters)
-        .add_columns(
-            StudentProfile.school_id.label("school_id"),
-            StudentProfile.frl_eligible.label("frl_eligible"),
-        )
-        .subquery("scope")
-    )
-    described = aliased(StudentDemographics, name="described")
+    ids = students_in_scope(actor, filters).subquery("scope")
     year = filters.year
     given = and_(
         GuardianConsent.status == ConsentStatus.GIVEN, GuardianConsent.answered_at.is_not(None)
@@ -238,8 +222,6 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
         select(
             Application.id,
             Application.student_id,
-            ids.c.school_id,
-            *groups.labelled_columns(described, ids.c.frl_eligible),
             Application.created_at.label("applied"),
             history.c.approved,
             history.c.accepted,
@@ -254,7 +236,6 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
             ),
         )
         .join(ids, ids.c.id == Application.student_id)
-        .outerjoin(described, described.student_id == Application.student_id)
         .outerjoin(history, history.c.application_id == Application.id)
         .outerjoin(GuardianConsent, GuardianConsent.application_id == Application.id)
         .outerjoin(Placement, Placement.application_id == Application.id)
@@ -279,14 +260,24 @@ def _medians(timeline: CTE, by_group: bool) -> Select[Any]:
         *(
             select(
                 literal(i).label("wait"),
-                timeline.c.school_id,
-                *(timeline.c[name] for name in groups.COLUMN_NAMES),
+                timeline.c.student_id,
                 days_between(timeline.c[start], timeline.c[end]).label("days"),
             ).where(timeline.c[start].is_not(None), timeline.c[end].is_not(None))
             for i, (_, _, start, end) in enumerate(WAITS)
         )
-    ).cte("measured")
-    m = waits.c
+    ).subquery("waits")
+    measured = (
+        select(
+            waits.c.wait,
+            waits.c.days,
+            StudentProfile.school_id.label("school_id"),
+            *groups.labelled_columns(),
+        )
+        .join(StudentProfile, StudentProfile.id == waits.c.student_id)
+        .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+        .cte("measured")
+    )
+    m = measured.c
 
     def part(dim: int, key: Any, *where: ColumnElement[bool]) -> Select[Any]:
         return select(literal(dim).label("dim"), key.label("part"), m.wait, m.days).where(*where)
@@ -335,11 +326,11 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
     require(is_staff(actor))  # the scope is staff's: a district or the county
     scope = scope_name(actor, filters)
     if filters.group is None:
-        return _funnel(actor, filters, scope)[None]
+        return _funnel(actor, filters, scope)
     require(sees_groups(actor))
+    unfiltered = _funnel(actor, replace(filters, group=None), scope, with_groups=False)
     keys = groups.partition(filters.group)
-    found = _funnel(actor, replace(filters, group=None), scope, split=filters.group)
-    unfiltered, pages = found[None], [found[k] for k in keys]
+    pages = [_funnel(actor, replace(filters, group=k), scope, with_groups=False) for k in keys]
     lines: list[list[groups.CellKey]] = [
         [*(("schools", row.key, step) for row in unfiltered.schools), ("total", None, step)]
         for step in STEPS
@@ -377,104 +368,44 @@ def _cells(page: Funnel, unfiltered: Funnel) -> dict[groups.CellKey, int]:
     return cells
 
 
-def _funnel(
-    actor: User,
-    filters: ReachFilters,
-    scope: str,
-    *,
-    with_groups: bool = True,
-    split: str | None = None,
-) -> dict[str | None, Funnel]:
-    """Every figure of the funnel, unsuppressed but for the student groups: the counts in one
-    statement grouped by school (and by the demographics' combinations, ``with_groups``), the
-    medians in another. The funnel is the answer's ``None``. ``split``: a student group,
-    whose partition's pages (``groups.partition``) are counted in the same statement,
-    grouped by the page an application's student is on as well (``groups.page_of``), each
-    under its group's key; the medians are then the group's own (those of the others' pages
-    and of the unfiltered funnel are not shown on a filtered page, so not measured)."""
-    keys = groups.partition(split) if split is not None else ()
+def _funnel(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool = True) -> Funnel:
+    """Every figure of the funnel, unsuppressed but for the student groups."""
     timeline = _timeline(actor, filters)
-    columns = {name: timeline.c[name] for name in groups.COLUMN_NAMES}
-    page_of: Any = groups.page_of(split, columns) if split is not None else null()
-    described = list(columns.values()) if with_groups and split is None else []
-    counts: dict[str | None, dict[tuple[str, int], list[int]]] = {None: {}}
-    counts.update({key: {} for key in keys})
-    combinations: dict[tuple[Any, ...], list[int]] = {}  # the demographics': their counts
-    width = len(described)
-    for page, school_id, name, *row in db.session.execute(
-        select(page_of.label("page"), School.id, School.name, *described, *_counts(timeline))
-        .select_from(timeline)
-        .join(School, School.id == timeline.c.school_id)
-        .group_by(*((page_of,) if split is not None else ()), School.id, School.name, *described)
-    ):
-        values = [int(v) for v in row[width:]]
-        if described:  # summed over the schools here: fewer rows for roll_up to spread
-            _add(combinations.setdefault(tuple(row[:width]), [0] * len(STEPS)), values)
-        for target in (counts[None],) if page is None else (counts[None], counts[page]):
-            _add(target.setdefault((name, school_id), [0] * len(STEPS)), values)
-    group_rows: list[groups.GroupRow] = []
-    any_hidden = False
-    if described:
-        group_rows, any_hidden = groups.suppressed(
-            groups.roll_up(((*k, *v) for k, v in combinations.items()), len(STEPS)),
-            STEPS,
-            WITHIN,
-        )
-    found = {
-        key: _page(replace(filters, group=key), scope, by_school)
-        for key, by_school in counts.items()
-    }
-    found[None] = replace(found[None], groups=group_rows, any_hidden=any_hidden)
-    measured = split if split is not None else filters.group
-    if measured is not None:  # the medians of the group's applications (its page's)
-        timeline = _timeline(actor, replace(filters, group=measured))
-    with_medians = found[measured]
-    return {
-        **found,
-        measured: _with_medians(with_medians, _medians(timeline, described != []), described),
-    }
-
-
-def _add(target: list[int], values: list[int]) -> None:
-    for i, value in enumerate(values):
-        target[i] += value
-
-
-def _page(
-    filters: ReachFilters, scope: str, by_school: Mapping[tuple[str, int], list[int]]
-) -> Funnel:
-    """A funnel of counts, its schools in order of their names (no medians yet)."""
-    schools = [
-        StepRow(name, dict(zip(STEPS, values, strict=True)), school_id)
-        for (name, school_id), values in sorted(by_school.items())
-    ]
+    per_school: list[StepRow] = []
     totals = dict.fromkeys(STEPS, 0)
-    for row in schools:
+    for school_id, name, *values in db.session.execute(
+        select(School.id, School.name, *_counts(timeline))
+        .select_from(timeline)
+        .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
+        .join(School, School.id == StudentProfile.school_id)
+        .group_by(School.id, School.name)
+        .order_by(School.name, School.id)
+    ):
+        row = StepRow(name, dict(zip(STEPS, (int(v) for v in values), strict=True)), school_id)
+        per_school.append(row)
         for step in STEPS:
             totals[step] += row.values[step]
-    hidden = filters.group is not None  # a group's page: its overall medians are the group's
-    overall = dict.fromkeys((key for key, *_ in WAITS), FEW if hidden else NOTHING)
-    return Funnel(
-        filters=filters,
-        scope=scope,
-        total=StepRow("All applications", totals),
-        schools=schools,
-        groups=[],
-        any_hidden=False,
-        medians={wait: median.days for wait, median in overall.items()},
-        median_cells=overall,
-        school_medians={row.key: dict.fromkeys(overall, FEW) for row in schools},
-        group_medians=[],
-    )
-
-
-def _with_medians(found: Funnel, statement: Select[Any], described: list[Any]) -> Funnel:
-    """``found`` with the medians ``statement`` (``_medians``) measures."""
-    filtered = found.filters.group is not None
-    overall = dict(found.median_cells)
-    by_school = {key: dict(waits) for key, waits in found.school_medians.items()}
+    group_rows: list[groups.GroupRow] = []
+    any_hidden = False
+    if with_groups:
+        rolled = groups.roll_up(
+            db.session.execute(
+                select(*groups.columns(), *_counts(timeline))
+                .select_from(timeline)
+                .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
+                .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+                .group_by(*groups.columns())
+            ),
+            len(STEPS),
+        )
+        group_rows, any_hidden = groups.suppressed(rolled, STEPS, WITHIN)
+    filtered = filters.group is not None
+    overall = dict.fromkeys((key for key, *_ in WAITS), FEW if filtered else NOTHING)
+    by_school: dict[Hashable, dict[str, Median]] = {
+        row.key: dict.fromkeys(overall, FEW) for row in per_school
+    }
     by_group = [dict.fromkeys(overall, FEW) for _ in groups.GROUP_KEYS]
-    for dim, part, position, days, n in db.session.execute(statement):
+    for dim, part, position, days, n in db.session.execute(_medians(timeline, with_groups)):
         wait = WAITS[int(position)][0]
         if dim == 0:  # a page filtered to a group: the overall median is the group's
             overall[wait] = _median(days, n, few_hidden=filtered)
@@ -484,8 +415,13 @@ def _with_medians(found: Funnel, statement: Select[Any], described: list[Any]) -
             )
         else:
             by_group[int(part)][wait] = _median(days, n, few_hidden=True)
-    return replace(
-        found,
+    return Funnel(
+        filters=filters,
+        scope=scope,
+        total=StepRow("All applications", totals),
+        schools=per_school,
+        groups=group_rows,
+        any_hidden=any_hidden,
         medians={wait: median.days for wait, median in overall.items()},
         median_cells=overall,
         school_medians=by_school,
@@ -493,7 +429,7 @@ def _with_medians(found: Funnel, statement: Select[Any], described: list[Any]) -
             GroupMedians(family, name, waits)
             for (family, name), waits in zip(groups.GROUPS, by_group, strict=True)
         ]
-        if described
+        if with_groups
         else [],
     )
 

@@ -46,7 +46,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, false, null, or_
+from sqlalchemy import ColumnElement, false, or_
 
 from wbl.roster.demographics import PROGRAMS, RACES, SEXES, SMALLEST_SHOWN, Cell, Hidden
 from wbl.roster.models import StudentDemographics
@@ -87,10 +87,9 @@ def member(key: str, source: Mapping[str, Any] | None = None) -> ColumnElement[b
 COLUMN_NAMES: tuple[str, ...] = ("sex", *_FLAGS)
 
 
-def labelled_columns(described: Any = StudentDemographics, frl: Any = None) -> list[Any]:
+def labelled_columns() -> list[Any]:
     """``columns()`` labelled by ``COLUMN_NAMES``, for a subquery that ``member`` reads."""
-    found = columns(described, frl)
-    return [c.label(name) for c, name in zip(found, COLUMN_NAMES, strict=True)]
+    return [c.label(name) for c, name in zip(columns(), COLUMN_NAMES, strict=True)]
 
 
 def partition(key: str) -> tuple[str, ...]:
@@ -99,22 +98,16 @@ def partition(key: str) -> tuple[str, ...]:
     return SEX_GROUP_KEYS if key in SEX_GROUP_KEYS else (key,)
 
 
-def page_of(key: str, source: Mapping[str, Any] | None = None) -> Any:
-    """Which page of ``key``'s partition a student is on: the key of their sex's page, or
-    of the yes/no group's when a member (NULL when not): a report grouped by it computes
-    the partition's pages and the unfiltered page (the sum over every value) at once."""
-    return case(*((member(k, source), k) for k in partition(key)), else_=null())
-
-
-def columns(described: Any = StudentDemographics, frl: Any = None) -> list[Any]:
-    """What a report's statement groups by (outer-joined to ``StudentDemographics``, or to
-    ``described``, an alias of it): the sex, then each yes/no group's column (the free or
-    reduced-price meals flag is ``StudentProfile``'s, or ``frl`` when the statement has it
-    from a subquery)."""
-    meals = StudentProfile.frl_eligible if frl is None else frl
+def columns() -> list[Any]:
+    """What a report's statement groups by (outer-joined to ``StudentDemographics``): the
+    sex, then each yes/no group's column."""
+    d = StudentDemographics
     return [
-        described.sex,
-        *(meals if key == "free_reduced_meals" else getattr(described, key) for key in _FLAGS),
+        d.sex,
+        *(
+            StudentProfile.frl_eligible if key == "free_reduced_meals" else getattr(d, key)
+            for key in _FLAGS
+        ),
     ]
 
 

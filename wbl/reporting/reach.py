@@ -19,16 +19,14 @@ a student's row:
   (``wbl.reporting.groups``); for staff only, as teachers never see demographics;
 - the seniors (grade 12): who has reached each stage by now, in any year.
 
-Staff may narrow the page to one student group (``ReachFilters.group``; its rows are those
-of the statements grouped by ``groups.page_of``): every figure becomes the group's,
-suppressed against the same page unfiltered (``groups.suppress_filtered``), and the table
-by student group is not shown (the page is one group's). Teachers never get it.
+Staff may narrow the page to one student group (``ReachFilters.group``, applied where the
+scope is, in ``students_in_scope``): every figure becomes the group's, suppressed against the
+same page unfiltered (``groups.suppress_filtered``), and the table by student group is not
+shown (the page is one group's). Teachers never get it.
 
-Every figure is aggregated in SQL: four statements whatever the number of students (three on
-PostgreSQL, which groups by school and by the demographics in one pass), three on a page
-filtered to a group, which computes the unfiltered page and the group's (with, for
-a sex, the other sexes' pages, as they are suppressed together) in the same statements,
-grouped by the page each student is on as well.
+Every figure is aggregated in SQL: five statements whatever the number of students (per
+page computed: a group's page is computed with the unfiltered one, and a sex's with the
+other sexes', as they are suppressed together).
 """
 
 from __future__ import annotations
@@ -47,12 +45,9 @@ from sqlalchemy import (
     case,
     func,
     literal,
-    null,
     select,
-    tuple_,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from wbl.access import Role, require
 from wbl.auth.models import User
@@ -385,11 +380,11 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
     require(sees_reach(actor))
     scope = scope_name(actor, filters)
     if filters.group is None:
-        return _reach(actor, filters, scope)[None]
+        return _reach(actor, filters, scope)
     require(sees_groups(actor))
+    unfiltered = _reach(actor, replace(filters, group=None), scope, with_groups=False)
     keys = groups.partition(filters.group)
-    found = _reach(actor, replace(filters, group=None), scope, split=filters.group)
-    unfiltered, pages = found[None], [found[k] for k in keys]
+    pages = [_reach(actor, replace(filters, group=k), scope, with_groups=False) for k in keys]
     hidden = groups.suppress_filtered(
         [_cells(page, unfiltered) for page in pages],
         _cells(unfiltered, unfiltered),
@@ -458,176 +453,100 @@ def _suppressed(page: Reach, unfiltered: Reach, hidden: dict[groups.CellKey, Hid
     )
 
 
-def _reach(
-    actor: User,
-    filters: ReachFilters,
-    scope: str,
-    *,
-    with_groups: bool = True,
-    split: str | None = None,
-    one_pass: bool = True,
-) -> dict[str | None, Reach]:
-    """Every figure of the page, unsuppressed but for the student groups: four statements,
-    each grouped in SQL (by school, grade and whether a pathway was chosen; by pathway; the
-    seniors; by the demographics' combinations, for staff: on PostgreSQL in the first, by
-    GROUPING SETS), rolled up here. The page is the
-    answer's ``None``. ``split``: a student group, whose partition's pages (``groups.
-    partition``: the sexes, or the group alone) come from the same statements, grouped by
-    the page a student is on as well (``groups.page_of``), each under its group's key.
-    ``one_pass=False``: the groups in a statement of their own on PostgreSQL too (a test
-    compares the two)."""
-    keys = groups.partition(split) if split is not None else ()
-    page_of: Any = groups.page_of(split) if split is not None else null()
-    everyone = _Sums()
-    sums: dict[str | None, _Sums] = {None: everyone, **{key: _Sums() for key in keys}}
-    school = aliased(School, name="school_of")  # the scope may have joined School already
+def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool = True) -> Reach:
+    """Every figure of the page, unsuppressed but for the student groups: five statements,
+    each grouped in SQL (by school and grade; by pathway; no pathway; the seniors; by the
+    demographics' combinations, for staff), rolled up here."""
+    ids = students_in_scope(actor, filters).subquery("scope")
+    of_year = _per_student(filters.year)
 
     def base(reached: Subquery, *columns: Any) -> Select[Any]:
-        query = (
-            students_in_scope(actor, filters)
-            .with_only_columns(page_of.label("page"), *columns, maintain_column_froms=True)
+        return (
+            select(*columns)
+            .select_from(StudentProfile)
+            .join(ids, ids.c.id == StudentProfile.id)
             .outerjoin(reached, reached.c.student_id == StudentProfile.id)
         )
-        if split is not None:
-            query = query.outerjoin(
-                StudentDemographics, StudentDemographics.student_id == StudentProfile.id
-            )
-        return query
 
-    def grouped(query: Select[Any], *columns: Any) -> Select[Any]:
-        return query.group_by(*((page_of,) if split is not None else ()), *columns)
+    totals = [0] * len(FIGURES)
+    schools: dict[tuple[str, int], list[int]] = {}
+    by_grade: dict[int, list[int]] = {}
+    for school_id, name, grade, *values in db.session.execute(
+        base(of_year, School.id, School.name, StudentProfile.grade, *_figures(of_year))
+        .join(School, School.id == StudentProfile.school_id)
+        .group_by(School.id, School.name, StudentProfile.grade)
+    ):
+        for target in (
+            totals,
+            schools.setdefault((name, school_id), [0] * len(FIGURES)),
+            by_grade.setdefault(grade, [0] * len(FIGURES)),
+        ):
+            _add(target, values)
+    grades = [_row(f"Grade {g}", by_grade.get(g, [0] * len(FIGURES)), g) for g in GRADES]
+    grades += [_row(f"Grade {g}", v, g) for g, v in sorted(by_grade.items()) if g not in GRADES]
 
-    def into(page: str | None) -> list[_Sums]:
-        return [everyone] if page is None else [everyone, sums[page]]
-
-    of_year = _per_student(filters.year)
-    # Whether the student chose a pathway: an outer join to those who did (an EXISTS in the
-    # GROUP BY is costed per row by PostgreSQL, which then compiles the plan: 70 ms of JIT).
-    choosers = (
-        select(student_pathway.c.student_id)
-        .group_by(student_pathway.c.student_id)
-        .subquery("chose")
+    chosen = select(student_pathway.c.student_id).where(
+        student_pathway.c.student_id == StudentProfile.id
     )
-    chose = choosers.c.student_id.is_not(None)
-    by_school = (school.id, school.name, StudentProfile.grade, chose)
-    # The student groups' combinations: on PostgreSQL from the same pass over the students,
-    # grouped by both sets at once (GROUPING SETS); SQLite has none, and runs a statement.
-    described = with_groups and split is None and sees_groups(actor)
-    together = one_pass and described and db.session.get_bind().dialect.name == "postgresql"
-    also = [func.grouping(school.id), *groups.columns()] if together else []
-    statement = (
-        base(of_year, *by_school, *also, *_figures(of_year))
-        .join(school, school.id == StudentProfile.school_id)
-        .outerjoin(choosers, choosers.c.student_id == StudentProfile.id)
-    )
-    if together:
-        statement = statement.outerjoin(
-            StudentDemographics, StudentDemographics.student_id == StudentProfile.id
-        ).group_by(func.grouping_sets(tuple_(*by_school), tuple_(*groups.columns())))
-    else:
-        statement = grouped(statement, *by_school)
-    combinations: list[Sequence[Any]] = []
-    for page, school_id, name, grade, chosen, *row in db.session.execute(statement):
-        values = row[len(also) :]
-        if together and row[0]:  # grouped by the demographics, not by the school
-            combinations.append(row[1:])
-            continue
-        for target in into(page):
-            _add(target.totals, values)
-            _add(target.schools.setdefault((name, school_id), _zeros()), values)
-            _add(target.grades.setdefault(grade, _zeros()), values)
-            if not chosen:
-                _add(target.no_pathway, values)
-
-    names: dict[int, str] = {}
-    for page, pathway_id, name, sector, *values in db.session.execute(
-        grouped(
+    pathways = [
+        _row(f"{name} ({sector})", values, pathway_id)
+        for pathway_id, name, sector, *values in db.session.execute(
             base(of_year, Pathway.id, Pathway.name, IndustrySector.name, *_figures(of_year))
             .join(student_pathway, student_pathway.c.student_id == StudentProfile.id)
             .join(Pathway, Pathway.id == student_pathway.c.pathway_id)
-            .join(IndustrySector, IndustrySector.id == Pathway.sector_id),
-            Pathway.id,
-            Pathway.name,
-            IndustrySector.name,
-            IndustrySector.position,
-            Pathway.position,
-        ).order_by(IndustrySector.position, Pathway.position, Pathway.name)
-    ):
-        names.setdefault(pathway_id, f"{name} ({sector})")
-        for target in into(page):
-            _add(target.pathways.setdefault(pathway_id, _zeros()), values)
+            .join(IndustrySector, IndustrySector.id == Pathway.sector_id)
+            .group_by(
+                Pathway.id,
+                Pathway.name,
+                IndustrySector.name,
+                IndustrySector.position,
+                Pathway.position,
+            )
+            .order_by(IndustrySector.position, Pathway.position, Pathway.name)
+        )
+    ]
+    no_pathway = _row(
+        "No pathway chosen",
+        db.session.execute(base(of_year, *_figures(of_year)).where(~chosen.exists())).one(),
+        "none",
+    )
 
     ever = _per_student(None)
-    for page, *values in db.session.execute(
-        grouped(base(ever, *_figures(ever)).where(StudentProfile.grade == SENIOR_GRADE))
-    ):
-        for target in into(page):
-            _add(target.seniors, values)
-
+    seniors = _row(
+        "Seniors",
+        db.session.execute(
+            base(ever, *_figures(ever)).where(StudentProfile.grade == SENIOR_GRADE)
+        ).one(),
+    )
+    total = _row("All students", totals)
+    schools_rows = [
+        _row(name, values, school_id) for (name, school_id), values in sorted(schools.items())
+    ]
     group_rows: list[groups.GroupRow] = []
     any_hidden, without = False, 0
-    if described:
-        if not together:
-            combinations = [
-                row[1:]
-                for row in db.session.execute(
-                    base(of_year, *groups.columns(), *_figures(of_year))
-                    .outerjoin(
-                        StudentDemographics, StudentDemographics.student_id == StudentProfile.id
-                    )
-                    .group_by(*groups.columns())
-                )
-            ]
-        rolled = groups.roll_up(combinations, len(FIGURES))
-        group_rows, any_hidden = groups.suppressed(rolled, FIGURES, WITHIN)
-        without = everyone.totals[0] - rolled.described
-    found = {
-        key: target.page(replace(filters, group=key), scope, names) for key, target in sums.items()
-    }
-    found[None] = replace(
-        found[None], groups=group_rows, any_hidden=any_hidden, without_demographics=without
-    )
-    return found
-
-
-def _zeros() -> list[int]:
-    return [0] * len(FIGURES)
-
-
-@dataclass(slots=True)
-class _Sums:
-    """One page's figures as the grouped rows add up to them."""
-
-    totals: list[int] = field(default_factory=_zeros)
-    schools: dict[tuple[str, int], list[int]] = field(default_factory=dict)
-    grades: dict[int, list[int]] = field(default_factory=dict)
-    pathways: dict[int, list[int]] = field(default_factory=dict)  # in the pathways' order
-    no_pathway: list[int] = field(default_factory=_zeros)
-    seniors: list[int] = field(default_factory=_zeros)
-
-    def page(self, filters: ReachFilters, scope: str, names: Mapping[int, str]) -> Reach:
-        grades = [_row(f"Grade {g}", self.grades.get(g, _zeros()), g) for g in GRADES]
-        grades += [
-            _row(f"Grade {g}", v, g) for g, v in sorted(self.grades.items()) if g not in GRADES
-        ]
-        return Reach(
-            filters=filters,
-            scope=scope,
-            total=_row("All students", self.totals),
-            schools=[
-                _row(name, values, school_id)
-                for (name, school_id), values in sorted(self.schools.items())
-            ],
-            grades=grades,
-            pathways=[
-                *(_row(names[key], values, key) for key, values in self.pathways.items()),
-                _row("No pathway chosen", self.no_pathway, "none"),
-            ],
-            groups=[],
-            seniors=_row("Seniors", self.seniors),
-            any_hidden=False,
-            without_demographics=0,
+    if with_groups and sees_groups(actor):
+        rolled = groups.roll_up(
+            db.session.execute(
+                base(of_year, *groups.columns(), *_figures(of_year))
+                .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+                .group_by(*groups.columns())
+            ),
+            len(FIGURES),
         )
+        group_rows, any_hidden = groups.suppressed(rolled, FIGURES, WITHIN)
+        without = total.values["students"] - rolled.described
+    return Reach(
+        filters=filters,
+        scope=scope,
+        total=total,
+        schools=schools_rows,
+        grades=grades,
+        pathways=[*pathways, no_pathway],
+        groups=group_rows,
+        seniors=seniors,
+        any_hidden=any_hidden,
+        without_demographics=without,
+    )
 
 
 def _add(target: list[int], values: Sequence[Any]) -> None:

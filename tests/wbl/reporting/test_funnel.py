@@ -216,26 +216,6 @@ def test_the_page_runs_the_same_statements_however_many_schools(
     assert five.count == one.count, (one.statements, five.statements)
 
 
-@pytest.mark.parametrize("group", ["english_learner", "female"])
-def test_a_group_page_runs_no_more_statements_than_the_unfiltered_one(
-    group, year, client, login_as, count_queries
-) -> None:
-    """The group's page, the unfiltered one it is suppressed against and (for a sex) the
-    other sexes' pages come from the same statements, grouped by the page each application's
-    student is on."""
-    login_as(make_user(roles={Role.STAFF}))
-    _apply(make_student(), datetime(year.start, 9, 1, tzinfo=UTC), {"approved": 1})
-    for query in ("", f"?group={group}"):
-        client.get(URL + query)
-    db.session.expire_all()
-    with count_queries() as unfiltered:
-        client.get(URL)
-    db.session.expire_all()
-    with count_queries() as filtered:
-        assert client.get(f"{URL}?group={group}").status_code == 200
-    assert filtered.count <= unfiltered.count, (unfiltered.statements, filtered.statements)
-
-
 def test_staff_reach_it_from_the_menu(client, login_as) -> None:
     login_as(make_user(roles={Role.STAFF}))
     assert f'href="{URL}"' in client.get("/home").get_data(as_text=True)

@@ -28,7 +28,7 @@ from wbl.events.models import EventRequestStatus
 from wbl.extensions import db
 from wbl.placements.models import PlacementStatus
 from wbl.reference.models import ContinuumStage, ExperienceKind
-from wbl.reporting.reach import ReachFilters, SchoolYear, _reach, reach
+from wbl.reporting.reach import ReachFilters, SchoolYear, reach
 from wbl.roster.demographics import Hidden
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
@@ -185,20 +185,6 @@ def test_student_groups_hide_small_counts_and_what_subtraction_would_reveal(year
     assert shown("Hispanic or Latino") == {"students": "30", "reached": "hidden"}
     assert groups["Hispanic or Latino"]["reached"].value is None  # never reaches the page
     assert found.any_hidden
-
-
-def test_the_groups_in_one_pass_are_those_of_a_statement_of_their_own(year, county) -> None:
-    """On PostgreSQL the student groups come from the schools' statement (GROUPING SETS);
-    SQLite runs a statement of their own: both give the same page (run on both databases)."""
-    staff = make_user(roles={Role.STAFF})
-    one = _reach(staff, ReachFilters(year), "the county")[None]
-    apart = _reach(staff, ReachFilters(year), "the county", one_pass=False)[None]
-    assert [group.cells for group in one.groups] == [group.cells for group in apart.groups]
-    assert one.groups[0].cells["students"].text == "30"  # the girls
-    # Birch's 12 seniors, Cedar's 11 and the event's class of 3 have no demographics.
-    assert (one.without_demographics, one.any_hidden) == (12 + 11 + 3, True)
-    assert (apart.without_demographics, apart.any_hidden) == (12 + 11 + 3, True)
-    assert (one.total, one.schools, one.grades) == (apart.total, apart.schools, apart.grades)
 
 
 def test_a_district_sees_its_own_schools_and_nothing_else(year, county) -> None:
@@ -358,25 +344,6 @@ def test_the_page_runs_the_same_statements_however_many_schools(
     with count_queries() as five:
         client.get(URL + query)
     assert five.count == one.count, (one.statements, five.statements)
-
-
-@pytest.mark.parametrize("group", ["english_learner", "female"])
-def test_a_group_page_runs_no_more_statements_than_the_unfiltered_one(
-    group, year, client, login_as, count_queries
-) -> None:
-    """The group's page, the unfiltered one it is suppressed against and (for a sex) the
-    other sexes' pages come from the same statements, grouped by the page each student is on."""
-    login_as(make_user(roles={Role.STAFF}))
-    _students(make_school(), 12, sex="female")
-    for query in ("", f"?group={group}"):
-        client.get(URL + query)
-    db.session.expire_all()
-    with count_queries() as unfiltered:
-        client.get(URL)
-    db.session.expire_all()
-    with count_queries() as filtered:
-        assert client.get(f"{URL}?group={group}").status_code == 200
-    assert filtered.count <= unfiltered.count, (unfiltered.statements, filtered.statements)
 
 
 def test_staff_reach_it_from_the_placements_menu(client, login_as) -> None:
