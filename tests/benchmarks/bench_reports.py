@@ -305,12 +305,7 @@ def main() -> int:
             return 1
         pages = [
             ("reach and equity", "/reports/reach"),
-            # A group's page is computed with the unfiltered one (and a sex's with the
-            # other sexes'), as it is suppressed against them.
-            ("reach, English learners only", "/reports/reach?group=english_learner"),
-            ("reach, female only", "/reports/reach?group=female"),
             ("placement funnel", "/reports/funnel"),
-            ("placement funnel, English learners only", "/reports/funnel?group=english_learner"),
             ("activity over time", "/reports/activity"),
             ("partners", "/reports/partners"),
             ("Perkins V 5S3", "/reports/perkins-5s3"),

@@ -104,32 +104,3 @@ def test_staff_see_who_was_reached_and_download_it(page: Page, demo_server: str)
 def school_id(page: Page) -> str:
     """The school the filters carried over (from the address)."""
     return page.url.split("school=")[1].split("&")[0]
-
-
-def test_staff_narrow_reach_and_the_funnel_to_one_student_group(
-    page: Page, demo_server: str
-) -> None:
-    page.goto(f"{demo_server}/login")
-    page.get_by_label("E-mail").fill(f"staff@{DEMO_DOMAIN}")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    open_menu(page, "Placements", "Reach and equity")
-    page.get_by_label("Student group", exact=True).select_option(label="English learners")
-    page.get_by_role("button", name="Show").click()
-    expect(page.get_by_text("One student group: English learners")).to_be_visible()
-    expect(page.locator("#reach-groups")).to_have_count(0)  # the page is one group's
-    expect(page.locator("#reach-schools")).to_contain_text(SCHOOL)
-    check(page, "reach-group")
-
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="CSV").click()
-    assert download_info.value.suggested_filename.endswith("-english-learner.csv")
-    data = download_info.value.path().read_bytes().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(data)))
-    assert "student group: English learners" in rows[1][0]
-
-    page.get_by_role("link", name="Placement funnel").click()
-    expect(page.get_by_label("Student group", exact=True)).to_have_value("english_learner")
-    expect(page.get_by_text("One student group: English learners")).to_be_visible()
-    expect(page.locator("#funnel-school-waits")).to_be_visible()
-    check(page, "reach-funnel-group")

@@ -19,21 +19,14 @@ a student's row:
   (``wbl.reporting.groups``); for staff only, as teachers never see demographics;
 - the seniors (grade 12): who has reached each stage by now, in any year.
 
-Staff may narrow the page to one student group (``ReachFilters.group``, applied where the
-scope is, in ``students_in_scope``): every figure becomes the group's, suppressed against the
-same page unfiltered (``groups.suppress_filtered``), and the table by student group is not
-shown (the page is one group's). Teachers never get it.
-
-Every figure is aggregated in SQL: five statements whatever the number of students (per
-page computed: a group's page is computed with the unfiltered one, and a sex's with the
-other sexes', as they are suppressed together).
+Every figure is aggregated in SQL: five statements whatever the number of students.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -67,7 +60,6 @@ from wbl.reference.models import (
 )
 from wbl.reference.queries import experience_type_names
 from wbl.reporting import groups
-from wbl.roster.demographics import Cell, Hidden
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import ClassSection, District, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, staff_sees_district
@@ -82,8 +74,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2998  # the school years that can be asked for (by
 
 # The figures of a row, in order: students, then reached, then each stage, then each type.
 FIGURES: tuple[str, ...] = ("students", "reached", *STAGES, *KINDS)
-# What each is a part of: a stage or a type of the students reached, those of the students.
-WITHIN: dict[str, str] = {"reached": "students", **dict.fromkeys((*STAGES, *KINDS), "reached")}
 
 
 # --- the school year ------------------------------------------------------------------------
@@ -145,28 +135,17 @@ class ReachFilters:
     district_id: int | None = None
     school_id: int | None = None
     class_id: int | None = None  # a teacher's own class (a teacher's scope is their classes)
-    group: str | None = None  # one student group's figures (a key of groups.GROUP_KEYS; staff)
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """One line of a table: a school, a grade or the whole scope. On a page filtered to a
-    student group some figures are hidden: they are in ``hidden`` and not in ``values``, so
-    the number never reaches a template or a download."""
+    """One line of a table: a school, a grade or the whole scope, every figure shown."""
 
     name: str
     values: dict[str, int]
-    key: Hashable = None  # the school's, grade's or pathway's (rows are matched by it)
-    hidden: Mapping[str, Hidden] = field(default_factory=dict)
 
-    def cell(self, key: str) -> Cell:
-        why = self.hidden.get(key)
-        return Cell(None, why) if why else Cell(self.values[key])
-
-    def share(self, key: str, whole: str = "students") -> float | None:
-        if key in self.hidden or whole in self.hidden:
-            return None
-        students = self.values[whole]
+    def share(self, key: str) -> float | None:
+        students = self.values["students"]
         return self.values[key] / students if students else None
 
 
@@ -227,14 +206,9 @@ def schools_for(actor: User, district_id: int | None) -> list[School]:
 
 
 def scope_name(actor: User, filters: ReachFilters) -> str:
-    """The scope's name; a district, school or class the actor does not see is not found
-    (and a student group, for a teacher: teachers never see demographics)."""
+    """The scope's name; a district, school or class the actor does not see is not found."""
     if not is_staff(actor):  # a teacher: their classes
-        if (
-            filters.district_id is not None
-            or filters.school_id is not None
-            or filters.group is not None
-        ):
+        if filters.district_id is not None or filters.school_id is not None:
             raise NotFound()
         if filters.class_id is None:
             return "your classes"
@@ -244,8 +218,6 @@ def scope_name(actor: User, filters: ReachFilters) -> str:
         return section.name
     if filters.class_id is not None:
         raise NotFound()  # staff look by district and school
-    if filters.group is not None and filters.group not in groups.GROUP_KEYS:
-        raise NotFound()
     if filters.school_id is not None:
         school = db.session.get(School, filters.school_id)
         if school is None or not staff_sees_district(actor, school.district_id):
@@ -316,9 +288,9 @@ def students_in_scope(
     actor: User, filters: ReachFilters, *, active_only: bool = True
 ) -> Select[Any]:
     """The active students of the scope: staff's district (or county), narrowed to a district
-    or school and to a student group; a teacher's active classes, or one of them (never a
-    group: ``scope_name`` refuses it). ``active_only=False`` keeps the students whose account
-    was closed too (Perkins 5S3 counts graduates, whom the next roster deactivates)."""
+    or school; a teacher's active classes, or one of them. ``active_only=False`` keeps the
+    students whose account was closed too (Perkins 5S3 counts graduates, whom the next
+    roster deactivates)."""
     if not is_staff(actor):
         taught = (
             select(class_section_student.c.student_id)
@@ -344,10 +316,6 @@ def students_in_scope(
         query = query.where(School.district_id == filters.district_id)
     if filters.school_id is not None:
         query = query.where(StudentProfile.school_id == filters.school_id)
-    if filters.group is not None:
-        query = query.outerjoin(
-            StudentDemographics, StudentDemographics.student_id == StudentProfile.id
-        ).where(groups.member(filters.group))
     return query
 
 
@@ -367,96 +335,19 @@ def _figures(reached: Subquery, only: ColumnElement[bool] | None = None) -> list
     ]
 
 
-def _row(name: str, values: Sequence[Any], key: Hashable = None) -> Row:
-    return Row(name, dict(zip(FIGURES, (int(v) for v in values), strict=True)), key)
+def _row(name: str, values: Sequence[Any]) -> Row:
+    return Row(name, dict(zip(FIGURES, (int(v) for v in values), strict=True)))
 
 
 # --- the dashboard ----------------------------------------------------------------------------
 
 
 def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
-    """The reach dashboard of the actor's scope (see the module's docstring); filtered to a
-    student group, that group's figures suppressed against the unfiltered page's."""
-    require(sees_reach(actor))
-    scope = scope_name(actor, filters)
-    if filters.group is None:
-        return _reach(actor, filters, scope)
-    require(sees_groups(actor))
-    unfiltered = _reach(actor, replace(filters, group=None), scope, with_groups=False)
-    keys = groups.partition(filters.group)
-    pages = [_reach(actor, replace(filters, group=k), scope, with_groups=False) for k in keys]
-    hidden = groups.suppress_filtered(
-        [_cells(page, unfiltered) for page in pages],
-        _cells(unfiltered, unfiltered),
-        _layout(unfiltered),
-    )
-    mine = keys.index(filters.group)
-    return _suppressed(pages[mine], unfiltered, hidden[mine])
-
-
-_TABLES = ("schools", "grades", "pathways")
-
-
-def _rows(page: Reach, table: str) -> list[Row]:
-    found: list[Row] = getattr(page, table)
-    return found
-
-
-def _cells(page: Reach, unfiltered: Reach) -> dict[groups.CellKey, int]:
-    """Every count of ``page`` in the rows of ``unfiltered`` (a row the page lacks is 0)."""
-    cells: dict[groups.CellKey, int] = {}
-    for table, row in (("total", page.total), ("seniors", page.seniors)):
-        cells.update({(table, None, f): row.values[f] for f in FIGURES})
-    for table in _TABLES:
-        mine = {row.key: row for row in _rows(page, table)}
-        for row in _rows(unfiltered, table):
-            values = mine[row.key].values if row.key in mine else {}
-            cells.update({(table, row.key, f): values.get(f, 0) for f in FIGURES})
-    return cells
-
-
-def _layout(unfiltered: Reach) -> groups.Layout:
-    """What adds up on the page: each column of the schools, the grades and the pathways to
-    the total (the pathways overlap: see ``groups``' docstring); the seniors are grade 12."""
-    lines: list[list[groups.CellKey]] = [
-        [*((table, row.key, f) for row in _rows(unfiltered, table)), ("total", None, f)]
-        for table in _TABLES
-        for f in FIGURES
-    ]
-    lines.append([("grades", SENIOR_GRADE, "students"), ("seniors", None, "students")])
-    wholes = {
-        (table, key, f): (table, key, WITHIN.get(f, f))
-        for table, key, f in _cells(unfiltered, unfiltered)
-    }
-    return groups.Layout(lines, wholes)
-
-
-def _suppressed(page: Reach, unfiltered: Reach, hidden: dict[groups.CellKey, Hidden]) -> Reach:
-    """``page`` in the rows of ``unfiltered``, its ``hidden`` counts taken out."""
-    cells = _cells(page, unfiltered)
-
-    def row(table: str, like: Row) -> Row:
-        gone = {f: hidden[table, like.key, f] for f in FIGURES if (table, like.key, f) in hidden}
-        values = {f: cells[table, like.key, f] for f in FIGURES if f not in gone}
-        return Row(like.name, values, like.key, gone)
-
-    return replace(
-        page,
-        total=row("total", page.total),
-        seniors=row("seniors", page.seniors),
-        schools=[row("schools", r) for r in unfiltered.schools],
-        grades=[row("grades", r) for r in unfiltered.grades],
-        pathways=[row("pathways", r) for r in unfiltered.pathways],
-        groups=[],
-        any_hidden=bool(hidden),
-        without_demographics=0,
-    )
-
-
-def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool = True) -> Reach:
-    """Every figure of the page, unsuppressed but for the student groups: five statements,
+    """The reach dashboard of the actor's scope (see the module's docstring): five statements,
     each grouped in SQL (by school and grade; by pathway; no pathway; the seniors; by the
     demographics' combinations, for staff), rolled up here."""
+    require(sees_reach(actor))
+    scope = scope_name(actor, filters)
     ids = students_in_scope(actor, filters).subquery("scope")
     of_year = _per_student(filters.year)
 
@@ -482,15 +373,15 @@ def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool 
             by_grade.setdefault(grade, [0] * len(FIGURES)),
         ):
             _add(target, values)
-    grades = [_row(f"Grade {g}", by_grade.get(g, [0] * len(FIGURES)), g) for g in GRADES]
-    grades += [_row(f"Grade {g}", v, g) for g, v in sorted(by_grade.items()) if g not in GRADES]
+    grades = [_row(f"Grade {g}", by_grade.get(g, [0] * len(FIGURES))) for g in GRADES]
+    grades += [_row(f"Grade {g}", v) for g, v in sorted(by_grade.items()) if g not in GRADES]
 
     chosen = select(student_pathway.c.student_id).where(
         student_pathway.c.student_id == StudentProfile.id
     )
     pathways = [
-        _row(f"{name} ({sector})", values, pathway_id)
-        for pathway_id, name, sector, *values in db.session.execute(
+        _row(f"{name} ({sector})", values)
+        for _, name, sector, *values in db.session.execute(
             base(of_year, Pathway.id, Pathway.name, IndustrySector.name, *_figures(of_year))
             .join(student_pathway, student_pathway.c.student_id == StudentProfile.id)
             .join(Pathway, Pathway.id == student_pathway.c.pathway_id)
@@ -508,7 +399,6 @@ def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool 
     no_pathway = _row(
         "No pathway chosen",
         db.session.execute(base(of_year, *_figures(of_year)).where(~chosen.exists())).one(),
-        "none",
     )
 
     ever = _per_student(None)
@@ -519,12 +409,10 @@ def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool 
         ).one(),
     )
     total = _row("All students", totals)
-    schools_rows = [
-        _row(name, values, school_id) for (name, school_id), values in sorted(schools.items())
-    ]
+    schools_rows = [_row(name, values) for (name, _), values in sorted(schools.items())]
     group_rows: list[groups.GroupRow] = []
     any_hidden, without = False, 0
-    if with_groups and sees_groups(actor):
+    if sees_groups(actor):
         rolled = groups.roll_up(
             db.session.execute(
                 base(of_year, *groups.columns(), *_figures(of_year))
@@ -533,7 +421,7 @@ def _reach(actor: User, filters: ReachFilters, scope: str, *, with_groups: bool 
             ),
             len(FIGURES),
         )
-        group_rows, any_hidden = groups.suppressed(rolled, FIGURES, WITHIN)
+        group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
         without = total.values["students"] - rolled.described
     return Reach(
         filters=filters,
@@ -581,26 +469,21 @@ def table_rows(found: Reach) -> tuple[list[str], list[list[object]]]:
     ]
     rows: list[list[object]] = []
 
-    def count(row: Row, key: str) -> object:
-        return row.values[key] if key in row.values else row.cell(key).text
-
     def add(section: str, row: Row) -> None:
+        values = row.values
         rows.append(
             [
                 section,
                 row.name,
-                count(row, "students"),
-                count(row, "reached"),
+                values["students"],
+                values["reached"],
                 _percent(row.share("reached")),
-                *(count(row, s) for s in STAGES),
-                *(count(row, k) for k in KINDS),
+                *(values[s] for s in STAGES),
+                *(values[k] for k in KINDS),
             ]
         )
 
-    scope = found.scope
-    if found.filters.group is not None:
-        scope = f"{scope}, student group: {groups.GROUP_LABELS[found.filters.group]}"
-    add(f"{found.filters.year.label}, {scope}", found.total)
+    add(f"{found.filters.year.label}, {found.scope}", found.total)
     for school in found.schools:
         add("By school", school)
     for grade in found.grades:

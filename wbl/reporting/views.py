@@ -42,14 +42,11 @@ bp = Blueprint("reporting", __name__, url_prefix="/reports")
 EVERY = ""  # the choice "every district" or "every school"
 
 
-def _filters(
-    actor: User, today: date, *, by_group: bool = False
-) -> tuple[ReachFilterForm, ReachFilters, list[str]]:
+def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, list[str]]:
     """The form with its choices, the filters it asks for, and what could not be used (a
     bad value falls back to the default with a note; a district, school or class the actor
-    does not see is not found, by the service). Staff choose a district and a school, and
-    on the reports that take one (``by_group``) a student group; a teacher one of their
-    classes, never a group (teachers never see demographics)."""
+    does not see is not found, by the service). Staff choose a district and a school, a
+    teacher one of their classes."""
     form = ReachFilterForm(request.args)
     current = SchoolYear.of(today)
     form.year.choices = [SelectChoice(y.code, y.label) for y in current.recent()]
@@ -85,34 +82,19 @@ def _filters(
     form.school.choices = [SelectChoice(EVERY, "Every school")] + [
         SelectChoice(str(s.id), s.name) for s in reach_service.schools_for(actor, district_id)
     ]
-    group: str | None = None
-    if by_group:
-        form.group.choices = [SelectChoice(EVERY, "Every student")] + [
-            SelectChoice(key, name, optgroup=groups.FAMILY_LABELS[family])
-            for key, (family, name) in zip(groups.GROUP_KEYS, groups.GROUPS, strict=True)
-        ]
-        if form.group.data and form.group.data not in groups.GROUP_KEYS:
-            notes.append("That is not a student group; showing every student.")
-            form.group.data = EVERY
-        group = form.group.data or None
-    return form, ReachFilters(year, district_id, school_id, group=group), notes
+    return form, ReachFilters(year, district_id, school_id), notes
 
 
 Tables = tuple[list[str], list[list[object]]]
 
 
-def _download(
-    name: str, tables: Callable[[ReachFilters], Tables], *, by_group: bool = False
-) -> ResponseReturnValue:
+def _download(name: str, tables: Callable[[ReachFilters], Tables]) -> ResponseReturnValue:
     """Every table of a report for the filters asked, as one file: XLSX when asked, else CSV,
-    named ``wbl-<name>-<school year>`` (and the student group's key, when filtered to one)."""
-    form, filters, _ = _filters(current_user, local_today(), by_group=by_group)
+    named ``wbl-<name>-<school year>``."""
+    form, filters, _ = _filters(current_user, local_today())
     header, rows = tables(filters)
     fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
-    stem = f"wbl-{name}-{filters.year.code}"
-    if filters.group is not None:
-        stem += f"-{filters.group.replace('_', '-')}"
-    exported = export_file(stem, fmt, header, rows)
+    exported = export_file(f"wbl-{name}-{filters.year.code}", fmt, header, rows)
     return attachment(exported.data, exported.filename, exported.mimetype)
 
 
@@ -163,7 +145,7 @@ def _charts(found: reach_service.Reach, kind_names: dict[str, str]) -> dict[str,
 @policy(Role.STAFF, Role.TEACHER)
 def reach() -> ResponseReturnValue:
     today = local_today()
-    form, filters, notes = _filters(current_user, today, by_group=True)
+    form, filters, notes = _filters(current_user, today)
     found = reach_service.reach(current_user, filters, today)
     kind_names = experience_type_names()
     return render_template(
@@ -175,17 +157,13 @@ def reach() -> ResponseReturnValue:
         stages=reach_service.STAGES,
         kinds=reach_service.KINDS,
         stage_labels=reach_service.STAGE_LABELS,
-        group_stage_columns=[(s, reach_service.STAGE_LABELS[s]) for s in reach_service.STAGES],
         family_labels=groups.FAMILY_LABELS,
         kind_names=kind_names,
         smallest=SMALLEST_SHOWN,
         download_args={
-            k: v
-            for k, v in request.args.items()
-            if k in ("year", "district", "school", "section", "group")
+            k: v for k, v in request.args.items() if k in ("year", "district", "school", "section")
         },
         staff_view=is_staff(current_user),
-        group_label=groups.GROUP_LABELS.get(filters.group or ""),
         **_charts(found, kind_names),
     )
 
@@ -196,14 +174,13 @@ def reach_download() -> ResponseReturnValue:
     return _download(
         "reach",
         lambda f: reach_service.table_rows(reach_service.reach(current_user, f, local_today())),
-        by_group=True,
     )
 
 
 @bp.get("/funnel")
 @policy(Role.STAFF)
 def funnel() -> ResponseReturnValue:
-    form, filters, notes = _filters(current_user, local_today(), by_group=True)
+    form, filters, notes = _filters(current_user, local_today())
     found = funnel_service.funnel(current_user, filters)
     total = found.total
     return render_template(
@@ -215,17 +192,14 @@ def funnel() -> ResponseReturnValue:
         steps=funnel_service.STEPS,
         step_labels=funnel_service.STEP_LABELS,
         waits=funnel_service.WAITS,
-        step_columns=[(s, funnel_service.STEP_LABELS[s]) for s in funnel_service.STEPS],
-        wait_columns=[(key, label) for key, label, _, _ in funnel_service.WAITS],
         family_labels=groups.FAMILY_LABELS,
         smallest=SMALLEST_SHOWN,
         step_chart=Chart.of(
             [(funnel_service.STEP_LABELS[s], total.share(s)) for s in funnel_service.STEPS]
         ),
         download_args={
-            k: v for k, v in request.args.items() if k in ("year", "district", "school", "group")
+            k: v for k, v in request.args.items() if k in ("year", "district", "school")
         },
-        group_label=groups.GROUP_LABELS.get(filters.group or ""),
     )
 
 
@@ -233,9 +207,7 @@ def funnel() -> ResponseReturnValue:
 @policy(Role.STAFF)
 def funnel_download() -> ResponseReturnValue:
     return _download(
-        "funnel",
-        lambda f: funnel_service.table_rows(funnel_service.funnel(current_user, f)),
-        by_group=True,
+        "funnel", lambda f: funnel_service.table_rows(funnel_service.funnel(current_user, f))
     )
 
 
@@ -362,7 +334,6 @@ def perkins() -> ResponseReturnValue:
         county_wide=current_user.is_county_wide,
         figures=perkins_service.FIGURES,
         labels=perkins_service.LABELS,
-        figure_columns=[(key, perkins_service.LABELS[key]) for key in perkins_service.FIGURES],
         family_labels=groups.FAMILY_LABELS,
         smallest=SMALLEST_SHOWN,
         school_chart=Chart.of([(row.name, row.share) for row in found.schools]),

@@ -196,67 +196,25 @@ def test_the_page_and_its_download(client, login_as, year, county) -> None:
     assert ["Median days", "Teacher's review", "3.0"] in rows
 
 
-@pytest.mark.parametrize("query", ["", "?group=english_learner", "?group=female"])
 def test_the_page_runs_the_same_statements_however_many_schools(
-    query, client, login_as, count_queries, year
+    client, login_as, count_queries, year
 ) -> None:
     login_as(make_user(roles={Role.STAFF}))
     start = datetime(year.start, 9, 1, tzinfo=UTC)
     _apply(make_student(), start, {"approved": 1})
-    client.get(URL + query)
+    client.get(URL)
     db.session.expire_all()
     with count_queries() as one:
-        assert client.get(URL + query).status_code == 200
+        assert client.get(URL).status_code == 200
     for _ in range(4):
         _apply(make_student(school=make_school()), start, {"approved": 1, "accepted": 2})
-    client.get(URL + query)
+    client.get(URL)
     db.session.expire_all()
     with count_queries() as five:
-        client.get(URL + query)
+        client.get(URL)
     assert five.count == one.count, (one.statements, five.statements)
 
 
 def test_staff_reach_it_from_the_menu(client, login_as) -> None:
     login_as(make_user(roles={Role.STAFF}))
     assert f'href="{URL}"' in client.get("/home").get_data(as_text=True)
-
-
-def test_medians_by_school_and_group_hide_those_of_fewer_than_11(year, county) -> None:
-    oak = make_school(district=county["north"], name="Oak High")
-    start = datetime(year.start, 10, 1, 16, tzinfo=UTC)
-    for day in range(1, 12):  # 11 girls at Oak, reviewed in 1 to 11 days: the median is 6
-        student = make_student(school=oak)
-        db.session.add(StudentDemographics(student_id=student.id, sex="female"))
-        _apply(student, start, {"approved": day})
-    staff = make_user(roles={Role.STAFF})
-    found = funnel(staff, ReachFilters(year))
-    schools = {row.name: row.key for row in found.schools}
-    assert found.school_median(schools["Oak High"], "review").text == "6.0"
-    # Alder's three reviews: a median of three is the middle student's own wait.
-    assert found.school_median(schools["Alder High"], "review").text == "fewer than 11"
-    assert found.school_median(schools["Oak High"], "decision").text == "fewer than 11"  # none
-    by_group = {g.name: g.cells for g in found.group_medians}
-    assert by_group["Female"]["review"].text == "6.0"
-    assert by_group["Male"]["review"].text == "fewer than 11"
-    assert by_group["Male"]["review"].days is None  # never reaches the page
-    # Filtered to the girls, the overall medians are theirs: 11 reviews, no decision.
-    girls = funnel(staff, ReachFilters(year, group="female"))
-    assert girls.median_cells["review"].text == "6.0"
-    assert girls.median_cells["decision"].text == "fewer than 11"
-    assert girls.group_medians == []
-
-
-def test_the_medians_by_school_and_group_on_the_page_and_download(
-    client, login_as, year, county
-) -> None:
-    login_as(make_user(roles={Role.STAFF}))
-    page = client.get(URL).get_data(as_text=True)
-    assert 'id="funnel-school-waits"' in page
-    assert 'id="funnel-group-waits"' in page
-    rows = list(csv.reader(io.StringIO(client.get(f"{URL}/download").get_data(as_text=True))))
-    assert ["Median days by school", "Alder High: Teacher's review", "fewer than 11"] in rows
-    assert [
-        "Median days by student group",
-        "Female: Teacher's review",
-        "fewer than 11",
-    ] in rows
