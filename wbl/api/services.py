@@ -215,7 +215,6 @@ class BadToken(DomainError):
     message = "The token is missing, unknown, expired or revoked."
 
 
-@atomic
 def authenticate(secret: str, now: datetime | None = None) -> ApiToken:
     """The token ``secret`` names, if it is usable now; its last use is recorded (at most once
     a minute, by a conditional UPDATE, so concurrent requests do not queue on the row)."""
