@@ -13,6 +13,7 @@ import click
 from flask.cli import ScriptInfo, with_appcontext
 from werkzeug.serving import run_simple
 
+from wbl.catalog.recommendations import warm_up
 from wbl.county.settings import county
 from wbl.extensions import current_flask_app, db
 from wbl.scheduler import BY_ID, JOBS, build_scheduler, register_jobs, run_now
@@ -130,6 +131,7 @@ def serve_command(host: str, port: int) -> None:
         f"WBL is serving on {url} with the scheduler beside it "
         f"(jobs and Run now: {url}/admin/jobs).\n{mail}\nCtrl+C stops both."
     )
+    warm_up(app)  # a server, as wsgi.py's: the index is built before a student asks (and /readyz)
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     except KeyboardInterrupt:

@@ -50,6 +50,26 @@ def _serves(url: str) -> bool:
         return False
 
 
+def _ready(url: str) -> bool:
+    """``/readyz``: among its checks, the recommendation index the server warmed up."""
+    try:
+        with urllib.request.urlopen(f"{url}/readyz", timeout=2) as response:  # noqa: S310
+            return bool(response.status == 200)
+    except OSError:  # refused, or 503 (an HTTPError) while the index is built
+        return False
+
+
+def _scheduler_of(server: int) -> int:
+    """The server's ``flask scheduler`` child (the index builder may be a child too, for a
+    moment)."""
+    [scheduler] = [
+        pid
+        for pid in children(server)
+        if "scheduler" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    ]
+    return scheduler
+
+
 def _outbox_runs(app: Flask) -> int:
     """The scheduler delivers the outbox as soon as it starts: each start records a run."""
     with app.app_context():
@@ -68,12 +88,14 @@ def test_serve_runs_the_scheduler_beside_the_web_server_and_stops_both(
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
     runs = _outbox_runs(serve_app)
-    with flask_process(["serve", "--port", str(port)], app_env(serve_app), log) as server:
+    env = app_env(serve_app, WBL_MATCHING_INDEX_FOLDER=str(tmp_path / "index"))
+    with flask_process(["serve", "--port", str(port)], env, log) as server:
         wait_for(lambda: _serves(url), seconds=STARTUP, what="no web server", log=log)
+        wait_for(lambda: _ready(url), seconds=STARTUP, what="not ready (the index?)", log=log)
         wait_for(
             lambda: _outbox_runs(serve_app) > runs, seconds=STARTUP, what="no scheduler", log=log
         )
-        [scheduler] = children(server.pid)
+        scheduler = _scheduler_of(server.pid)
         output = log.read_text()
         assert f"WBL is serving on {url} with the scheduler beside it" in output
         assert f"read it in the outbox, {url}/outbox/" in output
