@@ -111,7 +111,10 @@ PAGES = [
     ("teacher", "/home"),
     ("student", "/home"),
     ("student", "/profile"),
-    ("student", "/account"),  # the calendar feed's section
+    ("student", "/account"),  # the calendar feed's section and the API tokens link
+    ("student", "/account/tokens"),
+    ("staff", "/account/tokens"),  # with service tokens
+    ("student", "/api/v1/docs"),
     ("student", "/profile/interest-check"),
     ("employer", "/home"),
     ("staff", "/offerings/{offering}"),
