@@ -78,9 +78,7 @@ class Coded(Named):
     code = ma.fields.String(required=True)
 
 
-class PartnerOut(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
+class PartnerOut(Named):
     sector = ma.fields.Nested(Coded, required=True)
     city = ma.fields.String(required=True)
     zip = ma.fields.String(required=True)
@@ -112,9 +110,7 @@ class OfferingOut(ma.Schema):
     outcomes = ma.fields.List(ma.fields.Nested(Coded), required=True)
 
 
-class StudentOut(ma.Schema):
-    id = ma.fields.Integer(required=True)
-    name = ma.fields.String(required=True)
+class StudentOut(Named):
     sis_id = ma.fields.String(
         allow_none=True,
         metadata={"description": "The student information system's id (not for employers)"},
@@ -132,13 +128,18 @@ class PlacementOut(ma.Schema):
     expected_hours = ma.fields.Integer(required=True, allow_none=True)
 
 
-class HourOut(ma.Schema):
+class EntryFields(ma.Schema):
+    """What every answer about an hour entry says of it."""
+
     id = ma.fields.Integer(required=True)
     placement_id = ma.fields.Integer(required=True)
     student_id = ma.fields.Integer(required=True)
     work_date = ma.fields.Date(required=True)
     minutes = ma.fields.Integer(required=True)
     description = ma.fields.String(required=True)
+
+
+class HourOut(EntryFields):
     confirmed_at = ma.fields.DateTime(required=True, allow_none=True)
 
 
@@ -207,15 +208,9 @@ class RejectIn(ma.Schema):
     reason = _text(required=True, metadata={"description": "Why: the student sees this"})
 
 
-class EntryOut(ma.Schema):
+class EntryOut(EntryFields):
     """An hour entry and where it stands."""
 
-    id = ma.fields.Integer(required=True)
-    placement_id = ma.fields.Integer(required=True)
-    student_id = ma.fields.Integer(required=True)
-    work_date = ma.fields.Date(required=True)
-    minutes = ma.fields.Integer(required=True)
-    description = ma.fields.String(required=True)
     status = ma.fields.String(
         required=True, metadata={"description": "pending, confirmed, rejected, corrected, deleted"}
     )
