@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup db demo bench lint format clean
+.PHONY: run test setup catalogs translations db demo bench lint format clean
 
 ## Create .venv and install the pinned requirements (again only when requirements.txt changes).
 $(VENV)/.installed: requirements.txt
@@ -18,7 +18,21 @@ $(VENV)/.installed: requirements.txt
 	@echo "== Packages installed"
 	@touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed catalogs
+
+## Compile the translations (wbl/translations/*/LC_MESSAGES/messages.po) to the .mo files the
+## app reads; they are built here, never committed.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard wbl/translations/*/LC_MESSAGES/messages.po))
+catalogs: $(CATALOGS)
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -f -i $< -o $@
+
+## After marking new strings: extract them (messages.pot) and merge them into every catalog.
+translations: setup
+	$(VENV)/bin/pybabel extract -F wbl/translations/babel.cfg -k _l -k lazy_gettext \
+		--sort-by-file --no-wrap --project WBL -o wbl/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i wbl/translations/messages.pot -d wbl/translations \
+		--no-wrap --ignore-obsolete
 
 ## Create or upgrade the database, load reference data, and the demo county when empty.
 db: setup

@@ -94,6 +94,9 @@ def _register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.user_loader(auth_services.load_user)
     oidc.init_app(app)  # single sign-on's providers (WBL_SSO_PROVIDERS_FILE)
+    from wbl import i18n
+
+    i18n.init_app(app)  # gettext catalogs and each request's language
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -216,12 +219,17 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(website_url, "web_url")
 
+    from flask_babel import get_locale
+
     from wbl.county.settings import county
+    from wbl.i18n import LANGUAGES
 
     @app.context_processor
     def _globals() -> dict[str, object]:
         settings = county()
         return {
+            "current_language": str(get_locale() or "en"),
+            "languages": LANGUAGES,
             "Role": Role,
             "county": settings,
             # Headings before the county is named say what the app is instead.
