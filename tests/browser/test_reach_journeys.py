@@ -1,5 +1,6 @@
 """The reach dashboard on the demo county: county staff open it from the Placements menu,
-read who was reached by stage, school and student group, narrow it to one school, look at it
+read who was reached by stage, school and student group, follow one group across the
+districts, narrow it to one school, look at it
 on a phone, download every table, and go on to the same school's placement funnel and
 activity, and to the partners and one partner's impact report. Each page passes axe and
 leaves a screenshot (tests/artifacts/reach-*.png).
@@ -63,6 +64,14 @@ def test_staff_see_who_was_reached_and_download_it(page: Page, demo_server: str)
     expect(page.locator("#reach-schools")).to_contain_text(SCHOOL)
     expect(page.locator("#reach-groups")).to_contain_text("fewer than 11")
     check(page, "reach-county")
+
+    # One student group across the county's districts: the same cells their pages show.
+    page.get_by_label("Student group", exact=True).select_option(label="English learners")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("heading", name="English learners, by district")).to_be_visible()
+    expect(page.locator("#reach-across-table")).to_contain_text("The county")
+    check(page, "reach-group")
+    page.get_by_label("Student group", exact=True).select_option(label="All students")
 
     page.get_by_label("School", exact=True).select_option(label=SCHOOL)
     page.get_by_role("button", name="Show").click()

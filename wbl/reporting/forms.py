@@ -17,6 +17,7 @@ class ReachFilterForm(FlaskForm):
     district = SelectField("District", validators=[Optional()])
     school = SelectField("School", validators=[Optional()])
     section = SelectField("Class", validators=[Optional()])  # a teacher's own classes
+    group = SelectField("Student group", validators=[Optional()])  # staff's
     format = SelectField(  # the download's format (the page ignores it)
         "Format",
         choices=[SelectChoice("csv", "CSV"), SelectChoice("xlsx", "Excel (XLSX)")],

@@ -33,6 +33,7 @@ from sqlalchemy import (
     ColumnElement,
     Float,
     Select,
+    Subquery,
     and_,
     case,
     func,
@@ -59,7 +60,17 @@ from wbl.placements.models import (
     PlacementStatus,
 )
 from wbl.reporting import groups
-from wbl.reporting.reach import ReachFilters, scope_name, students_in_scope
+from wbl.reporting.groups import GroupRow
+from wbl.reporting.reach import (
+    ReachFilters,
+    SchoolYear,
+    across_places,
+    county_students,
+    place_of,
+    places_statement,
+    scope_name,
+    students_in_scope,
+)
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
 from wbl.scopes import is_staff
@@ -129,6 +140,7 @@ class Funnel:
     groups: list[groups.GroupRow]
     any_hidden: bool
     medians: dict[str, float | None]  # per wait, in days (None: nothing to measure)
+    across: list[tuple[str, GroupRow]]  # the group filtered to: here, then each part
 
     def conversion(self, step: str) -> float | None:
         """Of the applications at the step before, the share that reached ``step``."""
@@ -139,8 +151,9 @@ class Funnel:
         return self.total.values[step] / before if before else None
 
 
-def _timeline(actor: User, filters: ReachFilters) -> CTE:
-    """One row per application of the year and scope: when it reached each step (NULL: not)."""
+def _timeline(ids: Subquery, year: SchoolYear, name: str = "timeline") -> CTE:
+    """One row per application of the year by the students ``ids`` holds: when it reached each
+    step (NULL: not)."""
     ev = ApplicationEvent
 
     def first(statuses: tuple[ApplicationStatus, ...]) -> Any:
@@ -156,8 +169,6 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
         .group_by(ev.application_id)
         .subquery("history")
     )
-    ids = students_in_scope(actor, filters).subquery("scope")
-    year = filters.year
     given = and_(
         GuardianConsent.status == ConsentStatus.GIVEN, GuardianConsent.answered_at.is_not(None)
     )
@@ -187,7 +198,7 @@ def _timeline(actor: User, filters: ReachFilters) -> CTE:
             Application.created_at >= local_to_utc(year.first_day, time.min),
             Application.created_at < local_to_utc(year.last_day + timedelta(days=1), time.min),
         )
-        .cte("timeline")
+        .cte(name)
     )
 
 
@@ -219,7 +230,7 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
     """The funnel of the actor's scope and year (see the module's docstring)."""
     require(is_staff(actor))  # the scope is staff's: a district or the county
     scope = scope_name(actor, filters)
-    timeline = _timeline(actor, filters)
+    timeline = _timeline(students_in_scope(actor, filters).subquery("scope"), filters.year)
     per_school: list[StepRow] = []
     totals = dict.fromkeys(STEPS, 0)
     for _, name, *values in db.session.execute(
@@ -234,17 +245,26 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
         per_school.append(row)
         for step in STEPS:
             totals[step] += row.values[step]
-    rolled = groups.roll_up(
-        db.session.execute(
-            select(*groups.columns(), *_counts(timeline))
-            .select_from(timeline)
-            .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
-            .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-            .group_by(*groups.columns())
+    everyone = _timeline(county_students().subquery("county"), filters.year, "everyone")
+    found = groups.suppress_places(
+        groups.roll_up_places(
+            db.session.execute(
+                places_statement(*_counts(everyone))
+                .select_from(everyone)
+                .join(StudentProfile, StudentProfile.id == everyone.c.student_id)
+                .join(School, School.id == StudentProfile.school_id)
+                .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+                .group_by(School.district_id, School.id, *groups.columns())
+            ),
+            len(STEPS),
         ),
-        len(STEPS),
+        STEPS,
     )
-    group_rows, any_hidden = groups.suppressed(rolled, STEPS)
+    place = place_of(actor, filters)
+    group_rows, any_hidden = found.rows(place), found.any_hidden(place)
+    across: list[tuple[str, groups.GroupRow]] = []
+    if filters.group is not None:
+        across = found.across(filters.group, across_places(actor, scope, place))
     medians: dict[str, float | None] = {key: None for key, *_ in WAITS}
     for position, days in db.session.execute(
         union_all(*(_median(timeline, i, start, end) for i, (_, _, start, end) in enumerate(WAITS)))
@@ -259,6 +279,7 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
         groups=group_rows,
         any_hidden=any_hidden,
         medians=medians,
+        across=across,
     )
 
 
@@ -274,6 +295,9 @@ def table_rows(found: Funnel) -> tuple[list[str], list[list[object]]]:
     ]
     rows += [["By school", r.name, *r.values.values()] for r in found.schools]
     rows += [["By student group", g.name, *(g.cells[s].text for s in STEPS)] for g in found.groups]
+    if found.across:
+        section = f"{groups.GROUPS[found.filters.group or 0][1]}, here and by place"
+        rows += [[section, name, *(g.cells[s].text for s in STEPS)] for name, g in found.across]
     for key, label, _, _ in WAITS:
         days = found.medians[key]
         rows.append(["Median days", label, "" if days is None else round(days, 1)])

@@ -34,8 +34,17 @@ from wbl.auth.models import User
 from wbl.extensions import db
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.reporting import groups
+from wbl.reporting.groups import GroupRow
 from wbl.reporting.models import CteConcentrator
-from wbl.reporting.reach import ReachFilters, scope_name, students_in_scope
+from wbl.reporting.reach import (
+    ReachFilters,
+    across_places,
+    county_students,
+    place_of,
+    places_statement,
+    scope_name,
+    students_in_scope,
+)
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
 from wbl.scopes import is_staff
@@ -66,6 +75,7 @@ class Perkins5S3:
     groups: list[groups.GroupRow]
     any_hidden: bool
     without_demographics: int  # concentrators the roster gave no demographics for
+    across: list[tuple[str, GroupRow]]  # the group filtered to: here, then each part
 
 
 def _participated_by(last_day: date) -> Exists:
@@ -90,11 +100,11 @@ def indicator(actor: User, filters: ReachFilters) -> Perkins5S3:
     participated = _participated_by(filters.year.last_day)
     figures = [func.count(), func.coalesce(func.sum(case((participated, 1), else_=0)), 0)]
 
-    def base(*columns: Any) -> Select[Any]:
+    def base(*columns: Any, of: Any = ids, statement: Select[Any] | None = None) -> Select[Any]:
         return (
-            select(*columns)
+            (select(*columns) if statement is None else statement)
             .select_from(StudentProfile)
-            .join(ids, ids.c.id == StudentProfile.id)
+            .join(of, of.c.id == StudentProfile.id)
             .join(CteConcentrator, CteConcentrator.student_id == StudentProfile.id)
             .where(
                 CteConcentrator.concentrator.is_(True),
@@ -114,15 +124,22 @@ def indicator(actor: User, filters: ReachFilters) -> Perkins5S3:
         schools.append(row)
         for key in FIGURES:
             totals[key] += row.values[key]
-    rolled = groups.roll_up(
+    everyone = county_students(active_only=False).subquery("county")
+    rolled = groups.roll_up_places(
         db.session.execute(
-            base(*groups.columns(), *figures)
+            base(of=everyone, statement=places_statement(*figures))
+            .join(School, School.id == StudentProfile.school_id)
             .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-            .group_by(*groups.columns())
+            .group_by(School.district_id, School.id, *groups.columns())
         ),
         len(FIGURES),
     )
-    group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
+    found = groups.suppress_places(rolled, FIGURES)
+    place = place_of(actor, filters)
+    group_rows, any_hidden = found.rows(place), found.any_hidden(place)
+    across: list[tuple[str, groups.GroupRow]] = []
+    if filters.group is not None:
+        across = found.across(filters.group, across_places(actor, scope, place))
     return Perkins5S3(
         filters=filters,
         scope=scope,
@@ -131,7 +148,9 @@ def indicator(actor: User, filters: ReachFilters) -> Perkins5S3:
         schools=schools,
         groups=group_rows,
         any_hidden=any_hidden,
-        without_demographics=totals["concentrators"] - rolled.described,
+        without_demographics=totals["concentrators"]
+        - (rolled[place].described if place in rolled else 0),
+        across=across,
     )
 
 
@@ -160,4 +179,15 @@ def table_rows(found: Perkins5S3) -> tuple[list[str], list[list[object]]]:
         ]
         for g in found.groups
     ]
+    if found.across:
+        section = f"{groups.GROUPS[found.filters.group or 0][1]}, here and by place"
+        rows += [
+            [
+                section,
+                name,
+                *(g.cells[key].text for key in FIGURES),
+                _percent(g.share("participated")),
+            ]
+            for name, g in found.across
+        ]
     return header, rows

@@ -60,6 +60,7 @@ from wbl.reference.models import (
 )
 from wbl.reference.queries import experience_type_names
 from wbl.reporting import groups
+from wbl.reporting.groups import GroupRow
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import ClassSection, District, School, class_section_student
 from wbl.scopes import in_staff_district, is_staff, staff_sees_district
@@ -135,6 +136,7 @@ class ReachFilters:
     district_id: int | None = None
     school_id: int | None = None
     class_id: int | None = None  # a teacher's own class (a teacher's scope is their classes)
+    group: int | None = None  # a student group (its position in ``groups.GROUPS``), staff's
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +163,7 @@ class Reach:
     seniors: Row  # reached each stage by now, in any year
     any_hidden: bool
     without_demographics: int  # students of the scope the roster gave no demographics for
+    across: list[tuple[str, GroupRow]]  # the group filtered to: here, then each part
 
 
 # --- who may look, at what -------------------------------------------------------------------
@@ -319,6 +322,48 @@ def students_in_scope(
     return query
 
 
+def county_students(*, active_only: bool = True) -> Select[Any]:
+    """Every student of the county, whoever looks: student groups are suppressed over every
+    place at once (``groups.suppress_places``), so that each page hides the same cells
+    for everyone and no two pages read together give a hidden one away."""
+    query = select(StudentProfile.id).join(User, User.id == StudentProfile.user_id)
+    return query.where(User.active.is_(True)) if active_only else query
+
+
+def place_of(actor: User, filters: ReachFilters) -> groups.Place:
+    """Where staff look (``scope_name`` has checked they may): a school, a district, or
+    their whole scope (the county, or their district)."""
+    if filters.school_id is not None:
+        school = db.session.get(School, filters.school_id)
+        if school is None:  # scope_name found it; a school deleted since is not found
+            raise NotFound()
+        return groups.Place(school.district_id, school.id)
+    if filters.district_id is not None:
+        return groups.Place(filters.district_id, None)
+    if actor.is_county_wide:
+        return groups.COUNTY
+    return groups.Place(actor.district_id, None)
+
+
+def across_places(actor: User, scope: str, place: groups.Place) -> list[tuple[str, groups.Place]]:
+    """The group filter's places, named: the place looked at, then those it is the sum of,
+    as staff see them (the county's districts, a district's schools; a school has none)."""
+    here = [(scope[:1].upper() + scope[1:], place)]
+    if place.school_id is not None:
+        return here
+    if place.district_id is None:
+        return here + [(d.name, groups.Place(d.id, None)) for d in districts_for(actor)]
+    return here + [
+        (s.name, groups.Place(s.district_id, s.id)) for s in schools_for(actor, place.district_id)
+    ]
+
+
+def places_statement(*columns: Any) -> Select[Any]:
+    """``columns`` of a statement grouped by district, school and the demographics, as
+    ``groups.roll_up_places`` reads it (the caller adds its FROM and the figures)."""
+    return select(School.district_id, School.id, *groups.columns(), *columns)
+
+
 def _figures(reached: Subquery, only: ColumnElement[bool] | None = None) -> list[Any]:
     """count, reached, then a sum per stage and per type (over the rows ``only`` keeps)."""
 
@@ -411,18 +456,28 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
     total = _row("All students", totals)
     schools_rows = [_row(name, values) for (name, _), values in sorted(schools.items())]
     group_rows: list[groups.GroupRow] = []
+    across: list[tuple[str, groups.GroupRow]] = []
     any_hidden, without = False, 0
     if sees_groups(actor):
-        rolled = groups.roll_up(
+        everyone = county_students().subquery("county")
+        rolled = groups.roll_up_places(
             db.session.execute(
-                base(of_year, *groups.columns(), *_figures(of_year))
+                places_statement(*_figures(of_year))
+                .select_from(StudentProfile)
+                .join(everyone, everyone.c.id == StudentProfile.id)
+                .join(School, School.id == StudentProfile.school_id)
+                .outerjoin(of_year, of_year.c.student_id == StudentProfile.id)
                 .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-                .group_by(*groups.columns())
+                .group_by(School.district_id, School.id, *groups.columns())
             ),
             len(FIGURES),
         )
-        group_rows, any_hidden = groups.suppressed(rolled, FIGURES)
-        without = total.values["students"] - rolled.described
+        found = groups.suppress_places(rolled, FIGURES)
+        place = place_of(actor, filters)
+        group_rows, any_hidden = found.rows(place), found.any_hidden(place)
+        without = total.values["students"] - (rolled[place].described if place in rolled else 0)
+        if filters.group is not None:
+            across = found.across(filters.group, across_places(actor, scope, place))
     return Reach(
         filters=filters,
         scope=scope,
@@ -434,6 +489,7 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
         seniors=seniors,
         any_hidden=any_hidden,
         without_demographics=without,
+        across=across,
     )
 
 
@@ -503,4 +559,18 @@ def table_rows(found: Reach) -> tuple[list[str], list[list[object]]]:
             ]
         )
     add("Seniors, by now (any year)", found.seniors)
+    if found.across:
+        section = f"{groups.GROUPS[found.filters.group or 0][1]}, here and by place"
+        for name, group in found.across:
+            cells = group.cells
+            rows.append(
+                [
+                    section,
+                    name,
+                    *(cells[key].text for key in ("students", "reached")),
+                    _percent(group.share("reached")),
+                    *(cells[s].text for s in STAGES),
+                    *(cells[k].text for k in KINDS),
+                ]
+            )
     return header, rows

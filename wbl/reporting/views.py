@@ -82,7 +82,18 @@ def _filters(actor: User, today: date) -> tuple[ReachFilterForm, ReachFilters, l
     form.school.choices = [SelectChoice(EVERY, "Every school")] + [
         SelectChoice(str(s.id), s.name) for s in reach_service.schools_for(actor, district_id)
     ]
-    return form, ReachFilters(year, district_id, school_id), notes
+    form.group.choices = [SelectChoice(EVERY, "All students")] + [
+        SelectChoice(key, name)
+        for key, (_, name) in zip(groups.GROUP_KEYS, groups.GROUPS, strict=True)
+    ]
+    group = None
+    if form.group.data:
+        if form.group.data in groups.GROUP_KEYS:
+            group = groups.GROUP_KEYS.index(form.group.data)
+        else:
+            notes.append("That is not a student group; showing all students.")
+            form.group.data = EVERY
+    return form, ReachFilters(year, district_id, school_id, group=group), notes
 
 
 Tables = tuple[list[str], list[list[object]]]
@@ -96,6 +107,36 @@ def _download(name: str, tables: Callable[[ReachFilters], Tables]) -> ResponseRe
     fmt = FileFormat.XLSX if form.format.data == "xlsx" else FileFormat.CSV
     exported = export_file(f"wbl-{name}-{filters.year.code}", fmt, header, rows)
     return attachment(exported.data, exported.filename, exported.mimetype)
+
+
+def _download_args() -> dict[str, str]:
+    """The filters of the page, for its download links."""
+    return {
+        k: v
+        for k, v in request.args.items()
+        if k in ("year", "district", "school", "section", "group")
+    }
+
+
+def _across(
+    filters: ReachFilters, across: list[tuple[str, groups.GroupRow]], share_key: str
+) -> dict[str, object]:
+    """What a page's group filter card needs: the group's name, the places it is shown in
+    ("district" or "school"; none for a school alone), and a bar per place."""
+    if filters.group is None:
+        return {"group_filter": True, "group_name": None, "part": None, "across_chart": None}
+    if filters.school_id is not None:
+        part = None
+    elif filters.district_id is not None or not current_user.is_county_wide:
+        part = "school"
+    else:
+        part = "district"
+    return {
+        "group_filter": True,
+        "group_name": groups.GROUPS[filters.group][1],
+        "part": part,
+        "across_chart": Chart.of([(name, g.share(share_key)) for name, g in across[1:]]),
+    }
 
 
 def _percent(share: float | None) -> str:
@@ -160,10 +201,15 @@ def reach() -> ResponseReturnValue:
         family_labels=groups.FAMILY_LABELS,
         kind_names=kind_names,
         smallest=SMALLEST_SHOWN,
-        download_args={
-            k: v for k, v in request.args.items() if k in ("year", "district", "school", "section")
-        },
+        download_args=_download_args(),
         staff_view=is_staff(current_user),
+        named_groups=[(g.name, g) for g in found.groups],
+        group_columns=[
+            ("students", "Students"),
+            ("reached", "Reached"),
+            *((s, reach_service.STAGE_LABELS[s]) for s in reach_service.STAGES),
+        ],
+        **_across(filters, found.across, "reached"),
         **_charts(found, kind_names),
     )
 
@@ -197,9 +243,10 @@ def funnel() -> ResponseReturnValue:
         step_chart=Chart.of(
             [(funnel_service.STEP_LABELS[s], total.share(s)) for s in funnel_service.STEPS]
         ),
-        download_args={
-            k: v for k, v in request.args.items() if k in ("year", "district", "school")
-        },
+        download_args=_download_args(),
+        named_groups=[(g.name, g) for g in found.groups],
+        group_columns=[(s, funnel_service.STEP_LABELS[s]) for s in funnel_service.STEPS],
+        **_across(filters, found.across, "placed"),
     )
 
 
@@ -338,9 +385,10 @@ def perkins() -> ResponseReturnValue:
         smallest=SMALLEST_SHOWN,
         school_chart=Chart.of([(row.name, row.share) for row in found.schools]),
         group_chart=Chart.of([(g.name, g.share("participated")) for g in found.groups]),
-        download_args={
-            k: v for k, v in request.args.items() if k in ("year", "district", "school")
-        },
+        download_args=_download_args(),
+        named_groups=[(g.name, g) for g in found.groups],
+        group_columns=[(key, perkins_service.LABELS[key]) for key in perkins_service.FIGURES],
+        **_across(filters, found.across, "participated"),
     )
 
 
