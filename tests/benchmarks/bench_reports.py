@@ -303,9 +303,14 @@ def main() -> int:
         if response.status_code != 302:
             print("bench_reports: could not sign in as the demo's staff", file=sys.stderr)
             return 1
+        with app.app_context():
+            school = db.session.scalar(select(func.min(School.id)))
         pages = [
             ("reach and equity", "/reports/reach"),
+            ("reach, one school", f"/reports/reach?school={school}"),
+            ("reach, one group by district", "/reports/reach?group=english_learner"),
             ("placement funnel", "/reports/funnel"),
+            ("funnel, one group by district", "/reports/funnel?group=hispanic_or_latino"),
             ("activity over time", "/reports/activity"),
             ("partners", "/reports/partners"),
             ("Perkins V 5S3", "/reports/perkins-5s3"),

@@ -14,7 +14,9 @@ times), by school and by student group with small counts hidden (``wbl.reporting
 
 Between steps, the median days: the teacher's review (applied → approved), the employer's
 decision (approved → accepted), the guardian's answer (the consent e-mail's answer after
-acceptance) and the placement itself (placed → completed).
+acceptance) and the placement itself (placed → completed); overall, by school, and for the
+student group the page is filtered to, here and by school. A school's or a group's median of
+fewer than ``SMALLEST_SHOWN`` applications is hidden (``Median``).
 
 All of it in SQL: the counts grouped by school, the counts grouped by the demographics, and
 the medians (window functions, which SQLite and PostgreSQL both have): three statements over
@@ -68,9 +70,11 @@ from wbl.reporting.reach import (
     county_students,
     place_of,
     places_statement,
+    schools_for,
     scope_name,
     students_in_scope,
 )
+from wbl.roster.demographics import SMALLEST_SHOWN, Hidden
 from wbl.roster.models import StudentDemographics
 from wbl.schools.models import School
 from wbl.scopes import is_staff
@@ -125,6 +129,7 @@ def _days_postgresql(element: days_between, compiler: SQLCompiler, **kw: Any) ->
 class StepRow:
     name: str
     values: dict[str, int]  # per step
+    key: int | None = None  # the school's id
 
     def share(self, step: str) -> float | None:
         applied = self.values["applied"]
@@ -141,6 +146,8 @@ class Funnel:
     any_hidden: bool
     medians: dict[str, float | None]  # per wait, in days (None: nothing to measure)
     across: list[tuple[str, GroupRow]]  # the group filtered to: here, then each part
+    school_medians: list[tuple[str, dict[str, Median]]]  # per school of the scope, per wait
+    group_medians: list[tuple[str, dict[str, Median]]]  # the group's: here, then per school
 
     def conversion(self, step: str) -> float | None:
         """Of the applications at the step before, the share that reached ``step``."""
@@ -206,24 +213,92 @@ def _counts(timeline: CTE) -> list[Any]:
     return [func.count(timeline.c[step]) for step in STEPS]
 
 
-def _median(timeline: CTE, position: int, start: str, end: str) -> Select[Any]:
-    """The median of the days from ``start`` to ``end`` where the application has both."""
-    days = (
-        select(days_between(timeline.c[start], timeline.c[end]).label("days"))
-        .where(timeline.c[start].is_not(None), timeline.c[end].is_not(None))
-        .subquery()
+ALL, BY_SCHOOL, GROUP, GROUP_BY_SCHOOL = range(4)  # the parts the medians are taken over
+
+
+def _medians(timeline: CTE, group: int | None) -> Select[Any]:
+    """One statement: the median days of each wait (its position in ``WAITS``) and how many
+    applications it is of, over the whole timeline (``ALL``), per school (``BY_SCHOOL``, the
+    school's id) and, for a student ``group``, over its applications (``GROUP``) and per
+    school (``GROUP_BY_SCHOOL``): rows ``(part, school id or 0, wait, days, n)``."""
+    waits = union_all(
+        *(
+            select(
+                literal(i).label("wait"),
+                timeline.c.student_id,
+                days_between(timeline.c[start], timeline.c[end]).label("days"),
+            ).where(timeline.c[start].is_not(None), timeline.c[end].is_not(None))
+            for i, (_, _, start, end) in enumerate(WAITS)
+        )
+    ).subquery("waits")
+    member = literal(0) if group is None else case((groups.member(group), 1), else_=0)
+    measured = (
+        select(
+            waits.c.wait,
+            waits.c.days,
+            StudentProfile.school_id.label("school_id"),
+            member.label("member"),
+        )
+        .join(StudentProfile, StudentProfile.id == waits.c.student_id)
+        .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
+        .cte("measured")
     )
+    m = measured.c
+
+    def part(kind: int, key: Any, *where: ColumnElement[bool]) -> Select[Any]:
+        return select(literal(kind).label("kind"), key.label("part"), m.wait, m.days).where(*where)
+
+    parts = [part(ALL, literal(0)), part(BY_SCHOOL, m.school_id)]
+    if group is not None:
+        parts += [
+            part(GROUP, literal(0), m.member == 1),
+            part(GROUP_BY_SCHOOL, m.school_id, m.member == 1),
+        ]
+    rows = union_all(*parts).subquery("parts")
+    within = (rows.c.kind, rows.c.part, rows.c.wait)
     ranked = select(
-        days.c.days,
-        func.row_number().over(order_by=days.c.days).label("rn"),
-        func.count().over().label("n"),
-    ).subquery()
+        *within,
+        rows.c.days,
+        func.row_number().over(partition_by=within, order_by=rows.c.days).label("rn"),
+        func.count().over(partition_by=within).label("n"),
+    ).subquery("ranked")
     middle: ColumnElement[bool] = or_(
         ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2
     )
-    return select(literal(position).label("wait"), func.avg(ranked.c.days).label("days")).where(
-        middle
+    return (
+        select(
+            ranked.c.kind,
+            ranked.c.part,
+            ranked.c.wait,
+            func.avg(ranked.c.days).label("days"),
+            func.max(ranked.c.n).label("n"),
+        )
+        .where(middle)
+        .group_by(ranked.c.kind, ranked.c.part, ranked.c.wait)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Median:
+    """A wait's median days as shown: measured over fewer than ``SMALLEST_SHOWN``
+    applications (none included), a school's or a group's is hidden: the median of a few is
+    close to one student's own wait (of three, it *is* the middle one's)."""
+
+    days: float | None
+    hidden: bool = False
+
+    @property
+    def text(self) -> str:
+        if self.hidden:
+            return Hidden.SMALL.value
+        return "—" if self.days is None else f"{self.days:.1f}"
+
+
+FEW = Median(None, hidden=True)
+
+
+def _shown(days: Any, n: Any) -> Median:
+    return FEW if int(n) < SMALLEST_SHOWN else Median(float(days))
 
 
 def funnel(actor: User, filters: ReachFilters) -> Funnel:
@@ -233,7 +308,7 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
     timeline = _timeline(students_in_scope(actor, filters).subquery("scope"), filters.year)
     per_school: list[StepRow] = []
     totals = dict.fromkeys(STEPS, 0)
-    for _, name, *values in db.session.execute(
+    for school_id, name, *values in db.session.execute(
         select(School.id, School.name, *_counts(timeline))
         .select_from(timeline)
         .join(StudentProfile, StudentProfile.id == timeline.c.student_id)
@@ -241,7 +316,7 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
         .group_by(School.id, School.name)
         .order_by(School.name, School.id)
     ):
-        row = StepRow(name, dict(zip(STEPS, (int(v) for v in values), strict=True)))
+        row = StepRow(name, dict(zip(STEPS, (int(v) for v in values), strict=True)), school_id)
         per_school.append(row)
         for step in STEPS:
             totals[step] += row.values[step]
@@ -266,11 +341,30 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
     if filters.group is not None:
         across = found.across(filters.group, across_places(actor, scope, place))
     medians: dict[str, float | None] = {key: None for key, *_ in WAITS}
-    for position, days in db.session.execute(
-        union_all(*(_median(timeline, i, start, end) for i, (_, _, start, end) in enumerate(WAITS)))
-    ):
-        if days is not None:
-            medians[WAITS[int(position)][0]] = float(days)
+    by_school: dict[int | None, dict[str, Median]] = {}
+    of_group: dict[str, Median] = {}
+    group_by_school: dict[int, dict[str, Median]] = {}
+    for kind, part, position, days, n in db.session.execute(_medians(timeline, filters.group)):
+        wait = WAITS[int(position)][0]
+        if kind == ALL:
+            medians[wait] = None if days is None else float(days)
+        elif kind == BY_SCHOOL:
+            by_school.setdefault(int(part), {})[wait] = _shown(days, n)
+        elif kind == GROUP:
+            of_group[wait] = _shown(days, n)
+        else:
+            group_by_school.setdefault(int(part), {})[wait] = _shown(days, n)
+    school_medians = [
+        (row.name, {w: by_school.get(row.key, {}).get(w, FEW) for w, *_ in WAITS})
+        for row in per_school
+    ]
+    group_medians: list[tuple[str, dict[str, Median]]] = []
+    if filters.group is not None:
+        group_medians = [(across[0][0], {w: of_group.get(w, FEW) for w, *_ in WAITS})]
+        group_medians += [
+            (name, {w: group_by_school.get(school_id, {}).get(w, FEW) for w, *_ in WAITS})
+            for name, school_id in _schools_named(actor, place)
+        ]
     return Funnel(
         filters=filters,
         scope=scope,
@@ -280,7 +374,17 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
         any_hidden=any_hidden,
         medians=medians,
         across=across,
+        school_medians=school_medians,
+        group_medians=group_medians,
     )
+
+
+def _schools_named(actor: User, place: groups.Place) -> list[tuple[str, int]]:
+    """The schools of a place staff look at, named."""
+    if place.school_id is not None:
+        school = db.session.get(School, place.school_id)
+        return [] if school is None else [(school.name, school.id)]
+    return [(s.name, s.id) for s in schools_for(actor, place.district_id)]
 
 
 def table_rows(found: Funnel) -> tuple[list[str], list[list[object]]]:
@@ -301,4 +405,14 @@ def table_rows(found: Funnel) -> tuple[list[str], list[list[object]]]:
     for key, label, _, _ in WAITS:
         days = found.medians[key]
         rows.append(["Median days", label, "" if days is None else round(days, 1)])
+    for section, medians in (
+        ("Median days by school", found.school_medians),
+        (f"Median days, {_group_name(found)}, here and by school", found.group_medians),
+    ):
+        for name, cells in medians:
+            rows.append([section, name, *(cells[key].text for key, *_ in WAITS)])
     return header, rows
+
+
+def _group_name(found: Funnel) -> str:
+    return "" if found.filters.group is None else groups.GROUPS[found.filters.group][1]

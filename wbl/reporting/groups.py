@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sqlalchemy import ColumnElement, or_
 
 from wbl.roster.demographics import PROGRAMS, RACES, SEXES, SMALLEST_SHOWN, Cell, Hidden
 from wbl.roster.models import StudentDemographics
@@ -64,6 +65,21 @@ def columns() -> list[Any]:
             for key in _FLAGS
         ),
     ]
+
+
+def member(group: int) -> ColumnElement[bool]:
+    """Whether a student is in the group at position ``group`` of ``GROUPS`` (a statement
+    outer-joined to ``StudentDemographics``, as ``columns()``' are): ``roll_up``'s rule."""
+    sex = StudentDemographics.sex
+    if group < len(SEXES):
+        key = SEXES[group].key
+        if key == "female":
+            return sex == "female"
+        if key == "male":
+            return sex == "male"
+        return or_(sex.is_(None), sex.not_in(("female", "male")))
+    column = columns()[1 + group - len(SEXES)]
+    return column.is_(True)
 
 
 @dataclass(frozen=True, slots=True)

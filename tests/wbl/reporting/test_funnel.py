@@ -218,3 +218,37 @@ def test_the_page_runs_the_same_statements_however_many_schools(
 def test_staff_reach_it_from_the_menu(client, login_as) -> None:
     login_as(make_user(roles={Role.STAFF}))
     assert f'href="{URL}"' in client.get("/home").get_data(as_text=True)
+
+
+def test_the_median_days_by_school_and_for_a_group_hide_those_of_a_few(year, county) -> None:
+    # Birch High: 11 girls' applications, approved after 1 to 11 days (median 6); Alder
+    # High's three reviews and Cedar's one are too few to show.
+    birch = make_school(district=county["north"], name="Birch High")
+    start = datetime(year.start, 10, 1, 16, tzinfo=UTC)
+    for day in range(1, 12):
+        student = make_student(school=birch)
+        db.session.add(StudentDemographics(student_id=student.id, sex="female"))
+        _apply(student, start, {"approved": day})
+    found = funnel(make_user(roles={Role.STAFF}), ReachFilters(year, group=0))  # female
+    by_school = {
+        name: {k: m.text for k, m in cells.items()} for name, cells in found.school_medians
+    }
+    assert by_school["Birch High"]["review"] == "6.0"
+    assert by_school["Alder High"]["review"] == "fewer than 11"
+    assert by_school["Cedar High"]["review"] == "fewer than 11"
+    assert by_school["Birch High"]["decision"] == "fewer than 11"  # none measured: no "—"
+    group = dict(found.group_medians)
+    assert group["The county"]["review"].text == "6.0"  # only Birch's students are girls
+    assert group["Birch High"]["review"].text == "6.0"
+    assert group["Alder High"]["review"].hidden
+
+
+def test_the_page_and_download_show_the_medians_by_school(year, client, login_as, county) -> None:
+    login_as(make_user(roles={Role.STAFF}))
+    page = client.get("/reports/funnel?group=female").get_data(as_text=True)
+    assert 'id="funnel-school-waits"' in page
+    assert 'id="funnel-group-waits"' in page
+    assert "How long the steps take: Female" in page
+    data = client.get("/reports/funnel/download?format=csv&group=female").get_data(as_text=True)
+    assert "Median days by school,Alder High,fewer than 11" in data
+    assert '"Median days, Female, here and by school",The county,' in data
