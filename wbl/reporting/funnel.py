@@ -329,7 +329,7 @@ def funnel(actor: User, filters: ReachFilters) -> Funnel:
                 .join(StudentProfile, StudentProfile.id == everyone.c.student_id)
                 .join(School, School.id == StudentProfile.school_id)
                 .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-                .group_by(School.district_id, School.id, *groups.columns())
+                .group_by(School.id, *groups.grouped_by())
             ),
             len(STEPS),
         ),

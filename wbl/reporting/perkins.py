@@ -130,7 +130,7 @@ def indicator(actor: User, filters: ReachFilters) -> Perkins5S3:
             base(of=everyone, statement=places_statement(*figures))
             .join(School, School.id == StudentProfile.school_id)
             .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-            .group_by(School.district_id, School.id, *groups.columns())
+            .group_by(School.id, *groups.grouped_by())
         ),
         len(FIGURES),
     )

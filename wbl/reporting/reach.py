@@ -468,7 +468,7 @@ def reach(actor: User, filters: ReachFilters, today: date) -> Reach:
                 .join(School, School.id == StudentProfile.school_id)
                 .outerjoin(of_year, of_year.c.student_id == StudentProfile.id)
                 .outerjoin(StudentDemographics, StudentDemographics.student_id == StudentProfile.id)
-                .group_by(School.district_id, School.id, *groups.columns())
+                .group_by(School.id, *groups.grouped_by())
             ),
             len(FIGURES),
         )

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from wbl.reporting.groups import (
     GROUPS,
+    NOT_DESCRIBED,
     Place,
     RolledUp,
     _pinned_sex_cell,
@@ -63,16 +64,16 @@ def test_one_hidden_sex_takes_the_smallest_other_with_it() -> None:
 # --- places suppressed together: no page, and no pages read together, give a hidden count away
 
 
-FLAGS = len(GROUPS) - 3  # the yes/no groups' columns after the sex
-HISPANIC = [name for _, name in GROUPS].index("Hispanic or Latino") - 3
+HISPANIC = [name for _, name in GROUPS].index("Hispanic or Latino") - 3  # its bit
+SEX_CODES = {"female": 0, "male": 1, "other": 2, None: NOT_DESCRIBED}
 
 
 def _combo_rows(
     district: int, school: int, sex: str | None, hispanic: bool | None, students: int, reached: int
 ) -> tuple[object, ...]:
-    flags: list[bool | None] = [False] * FLAGS
-    flags[HISPANIC] = hispanic
-    return (district, school, sex, *flags, students, reached)
+    """A grouped statement's row as ``groups.columns()`` codes it."""
+    bits = (1 << HISPANIC) if hispanic is True else 0
+    return (district, school, SEX_CODES[sex], bits, students, reached)
 
 
 @st.composite
