@@ -97,11 +97,13 @@ class Config:
     # The program's shared inbox: told of employers' proposals and of new placements.
     PROGRAM_EMAIL = os.environ.get("WBL_PROGRAM_EMAIL", "")
 
-    # The Work Ready Certificate's Open Badges credential is signed with the county's Ed25519
-    # private key (a PEM file). Development generates one in the instance folder on first
-    # use; production must name an existing file. The issuer's id defaults to
-    # <base URL>/certificates/issuer; its name is the county's.
+    # The Work Ready Certificate's Open Badges credential is signed (RS256) with the county's
+    # RSA private key (a PEM file). Development generates one in the instance folder on first
+    # use; production must name an existing file. Keys that signed earlier credentials stay
+    # published: their files, separated by ":", in BADGE_PREVIOUS_KEYS. The issuer's id
+    # defaults to <base URL>/certificates/issuer; its name is the county's.
     BADGE_KEY_FILE = os.environ.get("WBL_BADGE_KEY_FILE", "")
+    BADGE_PREVIOUS_KEYS = os.environ.get("WBL_BADGE_PREVIOUS_KEYS", "")
     BADGE_ISSUER_URL = os.environ.get("WBL_BADGE_ISSUER_URL", "")
 
     # Single sign-on (OpenID Connect): the providers are listed in a TOML file (README,

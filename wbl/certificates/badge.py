@@ -4,13 +4,13 @@ Two downloads:
 - ``badge.json``: the ``OpenBadgeCredential`` itself (the W3C Verifiable Credentials Data
   Model 2.0 shape that Open Badges 3.0 uses), unsigned, for people and tools that read it.
 - ``badge.jwt``: the same credential secured as a VC-JWT, the Open Badges 3.0 "JSON Web
-  Token" proof format: a compact JWS signed with the county's Ed25519 key, whose payload
+  Token" proof format: a compact JWS signed with the county's RSA key (RS256, the algorithm
+  every Open Badges verifier must support: ``wbl.certificates.keys``), whose payload
   carries the credential in the ``vc`` claim with ``iss`` (the issuer's id), ``jti`` (the
   credential's id, its verification URL), ``nbf`` and ``iat``. There is no ``sub``: the
   student has no public identifier, see below. The header names the key (``kid``, its RFC
-  7638 thumbprint), published at ``/.well-known/jwks.json``. The algorithm is named
-  ``Ed25519`` (RFC 9864, which retires the name ``EdDSA`` for this signature: the bytes are
-  the same).
+  7638 thumbprint), published at ``/.well-known/jwks.json`` beside the keys that signed
+  earlier credentials.
 
 Why not a JSON file with an embedded ``DataIntegrityProof``: that proof signs the RDF
 canonical form of the credential (RDF Dataset Canonicalization plus a JSON-LD processor
@@ -40,6 +40,11 @@ from wbl.certificates.models import Certificate
 from wbl.certificates.services import TITLE, verify_url
 from wbl.county.settings import county
 
+#: 1EdTech's JSON Schema of the AchievementCredential, which every credential names.
+SCHEMA = {
+    "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json",
+    "type": "1EdTechJsonSchemaValidator2019",
+}
 CONTEXTS = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
@@ -93,8 +98,47 @@ def identity_hash(email: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
 
 
+def alignments(certificate: Certificate) -> list[dict[str, Any]]:
+    """The Portrait of a Graduate outcomes the certificate recognizes, as the achievement's
+    alignments (competencies of the county's Portrait of a Graduate; each described as the
+    county's reference data describes it)."""
+    from sqlalchemy import select
+
+    from wbl.extensions import db
+    from wbl.reference.models import PogOutcome
+
+    described: dict[str, str] = dict(
+        db.session.execute(
+            select(PogOutcome.name, PogOutcome.description).where(
+                PogOutcome.name.in_(certificate.outcomes)
+            )
+        ).all()
+    )
+    framework = f"Portrait of a Graduate, {county().display_name}"
+    found = []
+    for name in certificate.outcomes:
+        alignment: dict[str, Any] = {
+            "type": ["Alignment"],
+            "targetName": name,
+            "targetUrl": f"{issuer_id()}#outcome-{_slug(name)}",
+            "targetType": "ceasn:Competency",
+            "targetFramework": framework,
+        }
+        if described.get(name):
+            alignment["targetDescription"] = described[name]
+        found.append(alignment)
+    return found
+
+
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
 def credential(certificate: Certificate) -> dict[str, Any]:
-    """The OpenBadgeCredential (needs a request context for the verification URL)."""
+    """The OpenBadgeCredential. Every identifier is on the county's configured base URL,
+    whichever host the request came in on (or none: a job)."""
+    from wbl.certificates import status
+
     salt = identity_salt(certificate)
     return {
         "@context": CONTEXTS,
@@ -103,6 +147,8 @@ def credential(certificate: Certificate) -> dict[str, Any]:
         "issuer": issuer_profile(),
         "validFrom": _timestamp(certificate),
         "name": TITLE,
+        "credentialSchema": [SCHEMA],
+        "credentialStatus": status.entry(certificate),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [
@@ -122,6 +168,7 @@ def credential(certificate: Certificate) -> dict[str, Any]:
                 "criteria": {"narrative": CRITERIA},
                 "achievementType": "Certificate",
                 "tag": list(certificate.outcomes),
+                "alignment": alignments(certificate),
             },
         },
     }
@@ -129,13 +176,17 @@ def credential(certificate: Certificate) -> dict[str, Any]:
 
 def credential_jwt(certificate: Certificate) -> str:
     """The credential as a VC-JWT signed with the county's key."""
+    return sign(credential(certificate), issued=int(certificate.issued_at.timestamp()))
+
+
+def sign(body: dict[str, Any], *, issued: int) -> str:
+    """A credential as a VC-JWT (RS256, the county's current key named by ``kid``)."""
     from joserfc import jwt  # here: joserfc and cryptography are seldom needed by a process
 
     key = keys.signing_key()
-    body = credential(certificate)
-    issued = int(certificate.issued_at.timestamp())
+    issuer = body["issuer"]
     claims = {
-        "iss": body["issuer"]["id"],
+        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
         "jti": body["id"],
         "nbf": issued,
         "iat": issued,

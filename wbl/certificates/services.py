@@ -33,6 +33,7 @@ from wbl.certificates import keys
 from wbl.certificates.interviews import student_interviews, students_in_scope
 from wbl.certificates.models import Certificate, Interview, InterviewStatus
 from wbl.clock import to_local
+from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.notifications.services import queue_email
@@ -95,7 +96,9 @@ def revoke_date(certificate: Certificate) -> str:
 
 
 def verify_url(certificate: Certificate) -> str:
-    return url_for("certificates.verify", code=certificate.code, _external=True)
+    """The certificate's public page, on the county's base URL (the credential's id and the
+    PDF's QR code: never the host a request happened to use)."""
+    return county().url("certificates.verify", code=certificate.code)
 
 
 def _valid_certificate(student_id: int) -> Certificate | None:

@@ -27,7 +27,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
-from wbl.certificates import badge, interviews, invitations, keys, pdf, policies, services
+from wbl.certificates import badge, interviews, invitations, keys, pdf, policies, services, status
 from wbl.certificates.forms import (
     PANELIST_FIELDS,
     CancelForm,
@@ -478,6 +478,33 @@ def jwks() -> ResponseReturnValue:
     response = Response(json.dumps(body), mimetype="application/jwk-set+json")
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/certificates/status/revocation")
+@policy(PUBLIC)
+def status_list() -> ResponseReturnValue:
+    """The county's revocation list, a signed BitstringStatusListCredential (VC-JWT): what a
+    verifier reads to learn whether a credential was revoked."""
+    try:
+        token = status.list_jwt()
+    except keys.SigningKeyMissing:
+        abort(404)
+    response = Response(token, mimetype="application/vc+jwt")
+    return _status_response(response)
+
+
+@bp.get("/certificates/status/revocation.json")
+@policy(PUBLIC)
+def status_list_json() -> ResponseReturnValue:
+    """The same list as plain JSON, for people and tools that read it."""
+    body = json.dumps(status.list_credential(), ensure_ascii=False)
+    return _status_response(Response(body, mimetype="application/json"))
+
+
+def _status_response(response: Response) -> Response:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Cache-Control"] = f"public, max-age={status.MAX_AGE}"
     return response
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
@@ -68,8 +70,20 @@ class County:
         ``external``: on the county's base URL (e-mails, badges), not the request's host."""
         if not self.has_logo:
             return None
-        path = url_for("county.logo", v=self.version)
-        return f"{self.base_url.rstrip('/')}{path}" if external else path
+        return (
+            self.url("county.logo", v=self.version)
+            if external
+            else url_for("county.logo", v=self.version)
+        )
+
+    def url(self, endpoint: str, **values: Any) -> str:
+        """The page's address on the county's base URL, however a request reached the app
+        (a credential's identifiers, a QR code: the same wherever and whenever made)."""
+        parts = urlsplit(self.base_url)
+        adapter = current_flask_app().url_map.bind(
+            parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+        )
+        return adapter.build(endpoint, values, force_external=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from joserfc import jwt
 from joserfc.errors import BadSignatureError
-from joserfc.jwk import ECKey, KeySet, OKPKey
+from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 from sqlalchemy import func, select
 
 from tests.support.builders import make_employer, make_school, make_user
@@ -185,7 +185,7 @@ def test_the_jwt_verifies_with_the_published_key(setting, request_context) -> No
     token = badge.credential_jwt(certificate)
     public = KeySet.import_key_set(keys.public_jwks())
     decoded = jwt.decode(token, public, algorithms=[keys.ALGORITHM])
-    assert decoded.header["alg"] == "Ed25519"
+    assert decoded.header["alg"] == "RS256"
     assert decoded.header["kid"] == keys.public_jwks()["keys"][0]["kid"]
     claims = decoded.claims
     assert claims["iss"] == "http://127.0.0.1:5000/certificates/issuer"
@@ -201,10 +201,10 @@ def test_a_tampered_jwt_fails(setting, request_context) -> None:
     forged_claims = payload[:-4] + ("AAAA" if not payload.endswith("AAAA") else "BBBB")
     public = KeySet.import_key_set(keys.public_jwks())
     with pytest.raises(BadSignatureError):
-        jwt.decode(f"{header}.{forged_claims}.{signature}", public, algorithms=["Ed25519"])
-    other = OKPKey.generate_key("Ed25519")
+        jwt.decode(f"{header}.{forged_claims}.{signature}", public, algorithms=["RS256"])
+    other = RSAKey.generate_key(2048)
     with pytest.raises(BadSignatureError):
-        jwt.decode(token, OKPKey.import_key(other.as_dict(private=False)), algorithms=["Ed25519"])
+        jwt.decode(token, RSAKey.import_key(other.as_dict(private=False)), algorithms=["RS256"])
 
 
 # --- the key -------------------------------------------------------------------------------
@@ -216,6 +216,7 @@ def key_config(app: Flask):
     app.extensions.pop("wbl_badge_key", None)
     yield app.config
     app.config["BADGE_KEY_FILE"], app.config["NAME"], app.config["TESTING"] = saved
+    app.config["BADGE_PREVIOUS_KEYS"] = ""
     app.extensions.pop("wbl_badge_key", None)
 
 
@@ -258,29 +259,76 @@ def test_production_without_a_key_refuses_to_issue(key_config, tmp_path, request
 
 
 def test_a_configured_key_file_is_used(key_config, tmp_path) -> None:
-    key = OKPKey.generate_key("Ed25519")
+    key = RSAKey.generate_key(2048)
     path = tmp_path / "county.pem"
     path.write_bytes(key.as_pem(private=True))
     key_config["BADGE_KEY_FILE"] = str(path)
     key_config["NAME"] = "production"
-    assert keys.public_jwks()["keys"][0]["x"] == key.as_dict(private=False)["x"]
+    (published,) = keys.public_jwks()["keys"]
+    assert published["n"] == key.as_dict(private=False)["n"]
+    assert (published["alg"], published["kid"]) == ("RS256", key.thumbprint())
+
+
+def _short_rsa_key() -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    return rsa.generate_private_key(65537, 1024).private_bytes(  # noqa: S505 - the short key refused
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "says"),
     [
-        b"not a key",
-        ECKey.generate_key("P-256").as_pem(private=True),
-        OKPKey.generate_key("X25519").as_pem(private=True),
-        OKPKey.generate_key("Ed25519").as_pem(private=False),
+        (b"not a key", "not an RSA private key"),
+        (ECKey.generate_key("P-256").as_pem(private=True), "not an RSA private key"),
+        (OKPKey.generate_key("X25519").as_pem(private=True), "not an RSA private key"),
+        (RSAKey.generate_key(2048).as_pem(private=False), "public half only"),
+        (_short_rsa_key(), "1024 bits"),
+        (OKPKey.generate_key("Ed25519").as_pem(private=True), "WBL_BADGE_PREVIOUS_KEYS"),
     ],
-    ids=["garbage", "ec", "x25519", "public-only"],
+    ids=["garbage", "ec", "x25519", "public-only", "short", "ed25519-of-earlier-releases"],
 )
-def test_a_file_that_is_not_an_ed25519_private_key_is_refused(
-    key_config, tmp_path, content
+def test_a_file_that_is_not_an_rsa_private_key_is_refused(
+    key_config, tmp_path, content, says
 ) -> None:
     path = tmp_path / "bad.pem"
     path.write_bytes(content)
     key_config["BADGE_KEY_FILE"] = str(path)
-    with pytest.raises(keys.SigningKeyMissing, match="Ed25519"):
+    with pytest.raises(keys.SigningKeyMissing, match=says):
         keys.signing_key()
+
+
+def test_earlier_keys_stay_published_so_their_credentials_verify(
+    key_config, tmp_path, setting, request_context
+) -> None:
+    """A county rotates: the Ed25519 key of an earlier release and an RSA key it retired
+    sign nothing more, but a credential either signed still verifies with the key set."""
+    old = OKPKey.generate_key("Ed25519")
+    retired = RSAKey.generate_key(2048)
+    (tmp_path / "old.pem").write_bytes(old.as_pem(private=True))
+    (tmp_path / "retired.pub").write_bytes(retired.as_pem(private=False))
+    (tmp_path / "broken.pem").write_bytes(b"nothing")
+    key_config["BADGE_PREVIOUS_KEYS"] = ":".join(
+        str(tmp_path / name) for name in ("old.pem", "retired.pub", "broken.pem")
+    )
+    try:
+        published = keys.public_jwks()["keys"]
+        assert [k["alg"] for k in published] == ["RS256", "Ed25519", "RS256"]
+        assert published[1]["kid"] == old.thumbprint()
+        assert all("d" not in k for k in published)
+        claims = {"iss": "x", "vc": {"id": "y"}}
+        signed_then = jwt.encode(
+            {"alg": "Ed25519", "kid": old.thumbprint()}, claims, old, algorithms=["Ed25519"]
+        )
+        found = jwt.decode(
+            signed_then, KeySet.import_key_set({"keys": published}), algorithms=["Ed25519"]
+        )
+        assert found.claims == claims
+        token = badge.credential_jwt(issue(setting))  # new ones: the current key, RS256
+        assert jwt.decode(token, KeySet.import_key_set({"keys": published}), algorithms=["RS256"])
+    finally:
+        key_config["BADGE_PREVIOUS_KEYS"] = ""
