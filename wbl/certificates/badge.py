@@ -130,6 +130,63 @@ def alignments(certificate: Certificate) -> list[dict[str, Any]]:
     return found
 
 
+def evidence(certificate: Certificate) -> list[dict[str, Any]]:
+    """What the student showed, as the credential's evidence: each finished portfolio
+    artifact tied to an outcome by the day the certificate was issued (its title, and the
+    outcomes it shows), then the work-based learning hours their supervisors had confirmed
+    by then. Titles only: an artifact's content stays in the student's portfolio."""
+    from sqlalchemy import func, select
+
+    from wbl.extensions import db
+    from wbl.hours.models import EntryStatus, HourEntry
+    from wbl.portfolio.models import Artifact, ArtifactOutcome, ArtifactStatus
+    from wbl.reference.models import PogOutcome
+
+    shown: dict[int, tuple[str, list[str]]] = {}
+    for artifact_id, title, outcome in db.session.execute(
+        select(Artifact.id, Artifact.title, PogOutcome.name)
+        .join(ArtifactOutcome, ArtifactOutcome.artifact_id == Artifact.id)
+        .join(PogOutcome, PogOutcome.id == ArtifactOutcome.outcome_id)
+        .where(
+            Artifact.student_id == certificate.student_id,
+            Artifact.status == ArtifactStatus.READY,
+            Artifact.created_at <= certificate.issued_at,
+        )
+        .order_by(Artifact.id, PogOutcome.position, PogOutcome.id)
+    ):
+        shown.setdefault(artifact_id, (title, []))[1].append(outcome)
+    found: list[dict[str, Any]] = [
+        {
+            "type": ["Evidence"],
+            "name": title,
+            "genre": "Portfolio artifact",
+            "narrative": f"A portfolio artifact showing: {', '.join(outcomes)}.",
+        }
+        for title, outcomes in shown.values()
+    ]
+    minutes = db.session.scalar(
+        select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
+            HourEntry.student_id == certificate.student_id,
+            HourEntry.status == EntryStatus.CONFIRMED,
+            HourEntry.decided_at <= certificate.issued_at,
+        )
+    )
+    if minutes:
+        hours = f"{minutes / 60:,.2f}".rstrip("0").rstrip(".")
+        found.append(
+            {
+                "type": ["Evidence"],
+                "name": "Confirmed work-based learning hours",
+                "genre": "Work-based learning hours",
+                "narrative": (
+                    f"{hours} hours of work-based learning, each entry confirmed by the "
+                    "student's workplace supervisor."
+                ),
+            }
+        )
+    return found
+
+
 def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
@@ -149,6 +206,7 @@ def credential(certificate: Certificate) -> dict[str, Any]:
         "name": TITLE,
         "credentialSchema": [SCHEMA],
         "credentialStatus": status.entry(certificate),
+        "evidence": evidence(certificate),
         "credentialSubject": {
             "type": ["AchievementSubject"],
             "identifier": [

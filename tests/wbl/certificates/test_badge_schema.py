@@ -15,6 +15,7 @@ from joserfc.jwk import KeySet
 
 from tests.support.certificate_data import Setting, issue, make_setting
 from wbl.certificates import badge, keys, services, status
+from wbl.clock import local_today
 from wbl.county.settings import county
 
 SCHEMA = Path(__file__).parents[2] / "schemas" / "ob_v3p0_achievementcredential_schema.json"
@@ -131,3 +132,43 @@ def test_the_encoding_is_the_specifications() -> None:
     assert status.decode(encoded) == bytes(bits)
     with pytest.raises(ValueError, match="multibase"):
         status.decode("z" + encoded[1:])
+
+
+def test_the_evidence_is_what_the_student_showed_by_the_issue_day(
+    validator, setting, request_context
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.support.log_data import make_entry, make_placement
+    from tests.support.portfolio_data import active_outcomes, ready_artifact
+    from wbl.hours.models import EntryStatus
+    from wbl.portfolio.models import ArtifactStatus
+
+    student = setting.student
+    first, second = active_outcomes()[:2]
+    ready_artifact(student, [first, second], title="Bridge load test")
+    ready_artifact(student, [first], title="Unfinished idea", status=ArtifactStatus.DRAFT)
+    placement = make_placement(student)
+    earlier = datetime.now(UTC) - timedelta(days=2)
+    for minutes, entry_status in (
+        (90, EntryStatus.CONFIRMED),
+        (60, EntryStatus.CONFIRMED),
+        (45, EntryStatus.PENDING),
+        (30, EntryStatus.REJECTED),
+    ):
+        make_entry(
+            placement, local_today() - timedelta(days=3), minutes, entry_status, decided_at=earlier
+        )
+    certificate = issue(setting)
+    later = datetime.now(UTC) + timedelta(days=5)
+    make_entry(placement, local_today(), 600, decided_at=later)  # confirmed after: not counted
+    body = badge.credential(certificate)
+    assert _errors(validator, body) == []
+    evidence = body["evidence"]
+    assert [e["name"] for e in evidence] == [
+        "Bridge load test",
+        "Confirmed work-based learning hours",
+    ]
+    assert evidence[0]["narrative"] == f"A portfolio artifact showing: {first.name}, {second.name}."
+    assert evidence[1]["narrative"].startswith("2.5 hours of work-based learning")
+    assert "what I did" not in json.dumps(body)  # titles only, never an artifact's content
