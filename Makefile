@@ -44,7 +44,7 @@ db: setup
 
 demo: db
 	@echo "== Loading the demo county (only into an empty database)"
-	$(FLASK) seed-demo --if-empty
+	WBL_BASE_URL="$${WBL_BASE_URL:-http://$(HOST):$(PORT)}" $(FLASK) seed-demo --if-empty
 
 ## Set everything up and serve on http://127.0.0.1:5000, with the scheduler beside the web
 ## server (its jobs deliver e-mail, send the weekly hours e-mails, ...); Ctrl+C stops both.
