@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.placements.views import bp as placements_bp
     from wbl.portfolio.letters_views import bp as letters_bp
     from wbl.portfolio.views import bp as portfolio_bp
+    from wbl.records.views import bp as records_bp
     from wbl.reference.views import bp as reference_bp
     from wbl.reporting.views import bp as reporting_bp
     from wbl.reporting.wblr_views import bp as wblr_bp
@@ -168,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
         letters_bp,
         reviews_bp,
         certificates_bp,
+        records_bp,
         credentials_bp,
         pathways_bp,
         incentives_bp,

@@ -138,6 +138,7 @@ PAGES = [
     ("employer", "/evaluations/"),
     ("student", "/logs/me"),
     ("student", "/portfolio/"),
+    ("student", "/record"),  # the learner record (CLR): what goes in, the format
 ]
 
 
