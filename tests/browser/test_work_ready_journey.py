@@ -303,3 +303,21 @@ def test_portfolio_to_verified_certificate(
     expect(page.get_by_text("Valid", exact=False).first).to_be_visible()
     expect(page.get_by_text("Montgomery High School")).to_have_count(0)
     check(page, "work-ready-verify")
+
+    # The student downloads their learner record, then tries to leave everything out.
+    page.goto("/login")
+    sign_in(page, STUDENT)
+    page.goto("/credentials/mine")
+    page.get_by_role("link", name="My learner record").click()
+    expect(page.get_by_role("heading", name="My learner record")).to_be_visible()
+    expect(page.get_by_label("Work Ready Certificate", exact=False)).to_be_checked()
+    check(page, "work-ready-learner-record")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download my record").click()
+    token = download_info.value.path().read_text()
+    assert download_info.value.suggested_filename.endswith(".jwt")
+    assert token.count(".") == 2  # a compact JWS
+    page.get_by_label("Work Ready Certificate", exact=False).uncheck()
+    page.get_by_role("button", name="Download my record").click()
+    expect(page.get_by_text("Choose at least one thing to put in your record.")).to_be_visible()
+    check(page, "work-ready-learner-record-nothing-chosen")
