@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import Babel
 
 #: The languages WBL speaks: code → its own name (what the switcher shows).
@@ -35,6 +35,9 @@ def supported(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # A job, a CLI command or a use case called alone: no reader to ask; English.
+        return DEFAULT_LANGUAGE
     chosen = supported(session.get(SESSION_KEY))
     if chosen:
         return chosen

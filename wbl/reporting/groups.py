@@ -35,7 +35,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy import ColumnElement, case, literal, literal_column, or_
 
 from wbl.roster.demographics import PROGRAMS, RACES, SEXES, SMALLEST_SHOWN, Cell, Hidden
@@ -170,6 +169,8 @@ def roll_up_places(rows: Iterable[Sequence[Any]], width: int) -> dict[Place, Rol
     the school, those two codes, then ``width`` figures (the first the whole). Every
     school's groups, and its district's and the county's as their sums (so a district's
     figures are its schools'): one pass in NumPy, as a county has a few thousand rows."""
+    import numpy as np  # here: a web worker loads NumPy only when a report asks
+
     table = list(rows)
     schools = sorted({(row[0], row[1]) for row in table})
     places = [Place(d, s) for d, s in schools]
@@ -358,6 +359,8 @@ def _pinned_sex_cell(
     """A hidden sex cell of ``key`` that the published sums fix (the first), or None: a
     cell is fixed when every solution of the sums over the hidden cells, less one
     particular, leaves it unchanged (it is 0 in every vector of the null space)."""
+    import numpy as np
+
     unknown = sorted(
         ((p, r) for p in live for r in sexes if key in hidden[p][r]),
         key=lambda c: (c[0].order, c[1]),
