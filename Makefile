@@ -68,6 +68,7 @@ bench: setup
 	$(PY) tests/benchmarks/bench_pages.py
 	$(PY) tests/benchmarks/bench_catalog_growth.py
 	$(PY) tests/benchmarks/bench_round.py
+	$(PY) tests/benchmarks/bench_allocation_modes.py
 	$(PY) tests/benchmarks/bench_roster.py
 	$(PY) tests/benchmarks/bench_wblr.py
 	$(PY) tests/benchmarks/bench_reports.py

@@ -8,6 +8,9 @@ app (or a batch job) hands in plain dataclasses and mappings and gets plain resu
   offering (the staff / employer view).
 * :func:`allocate` -- student-proposing deferred acceptance with capacities: the
   student-optimal stable assignment of students to seats; :func:`is_stable` checks one.
+* :mod:`matching.welfare` -- the welfare-optimal allocation beside it (most students placed,
+  then most first choices, ...), its rank profile and blocking pairs; imported from its module
+  (it needs NumPy and SciPy), not from here.
 * :class:`Weights` -- the single place where scoring is tuned.
 
 ``import matching`` does not import numpy: the names of :mod:`matching.recommend` load it

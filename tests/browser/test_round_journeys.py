@@ -1,6 +1,7 @@
 """An allocation round in the browser: staff open it for three summer internships (filtered
 and selected all at once), the student ranks choices, the employer ranks the students who
-chose its internship, staff run the allocation, read the statistics and publish it, and the
+chose its internship, staff run the allocation, read the statistics, compare the stable and
+the welfare-optimal result and publish the welfare-optimal one, and the
 student sees the result on the round and on their applications. Every page is axe-checked
 and photographed."""
 
@@ -146,15 +147,28 @@ def test_a_round_from_opening_to_published(page: Page, internships: list[int]) -
     page.goto(round_url)
     page.get_by_role("button", name="Run the allocation now").click()
     expect(page.get_by_text("has been run")).to_be_visible()
-    expect(page.get_by_text("Got their 1st choice")).to_be_visible()
+    expect(page.get_by_text("Got their 1st choice").first).to_be_visible()
     expect(page.get_by_text("100%").first).to_be_visible()
     assignments = page.get_by_role("region", name="Assignments")
     expect(assignments).to_contain_text(student.full_name)
     expect(assignments).to_contain_text(TITLES[1])
     check(page, "round-detail-proposed")
-    page.get_by_role("button", name="Publish the result").click()
-    expect(page.get_by_text("Published: 0 placed, 1 waiting for guardian consent")).to_be_visible()
-    expect(page.get_by_role("button", name="Publish the result")).to_have_count(0)
+    # Both allocations side by side; staff choose the welfare-optimal one (with one student
+    # it is the same placement) and publish it through the same path.
+    page.get_by_role("link", name="Compare and publish").click()
+    comparison = page.get_by_role("region", name="The two allocations side by side")
+    expect(comparison.get_by_role("columnheader", name="Welfare-optimal")).to_be_visible()
+    expect(comparison.get_by_role("row", name="Blocking pairs")).to_contain_text("0")
+    expect(page.get_by_label("Stable (deferred acceptance)")).to_be_checked()
+    page.get_by_label("Welfare-optimal").check()
+    page.get_by_role("button", name="Publish the chosen result").click()
+    expect(
+        page.get_by_text(
+            "Published the welfare-optimal result: 0 placed, 1 waiting for guardian consent"
+        )
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Publish the chosen result")).to_have_count(0)
+    expect(comparison.get_by_text("Published", exact=True)).to_be_visible()
     check(page, "round-detail-published")
     sign_out(page)
 

@@ -1,6 +1,12 @@
 """Allocation rounds, at and after the deadline: the allocation is run (by the scheduler at
 the deadline, or by staff) and kept as a proposal, then published: assigned students are
 admitted through the ordinary seat and consent path, unmatched ones are told what to do next.
+
+Every run computes two allocations of the same choices, priorities and seats: the stable one
+(deferred acceptance, ``matching.allocate``) and the welfare-optimal one (most placed, then
+most first choices, ...: ``matching.welfare``). The result's top level is the one that will be
+(or was) published, the stable one until staff choose; the other is kept under
+``"alternative"``, with the figures staff compare (docs/domain.md, "Allocation rounds").
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements.lifecycle import Outcome, admit_allocated
 from wbl.rounds.models import (
+    AllocationMode,
     AllocationRound,
     RoundChoice,
     RoundEmployerRank,
@@ -97,16 +104,45 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
         ranked = employer_ranks.get(oid, [])
         placed = set(ranked)
         offering_prefs[oid] = ranked + [s for s in order if s in chose and s not in placed]
-    allocation = matching.allocate(student_prefs, offering_prefs, seats)
+    # SciPy loads here, at the first run, not when the app starts (tests/wbl/test_startup.py).
+    from matching.welfare import better_and_worse, blocking_pairs, welfare_allocate
 
+    stable = matching.allocate(student_prefs, offering_prefs, seats)
+    welfare = welfare_allocate(student_prefs, offering_prefs, seats, seed=round_.seed)
     rank_of = {(sid, oid): rank for sid, oid, rank in choices}
+    result = _summary(AllocationMode.STABLE, stable, rank_of, seats, len(student_prefs))
+    other = _summary(AllocationMode.WELFARE, welfare, rank_of, seats, len(student_prefs))
+    better, worse = better_and_worse(stable, welfare, student_prefs)
+    for summary, allocated, gained, lost in (
+        (result, stable, worse, better),
+        (other, welfare, better, worse),
+    ):
+        pairs = blocking_pairs(allocated, student_prefs, offering_prefs, seats)
+        summary["stats"].update(
+            blocking_pairs=len(pairs),
+            blocking_students=len({sid for sid, _oid in pairs}),
+            better_than_other=gained,
+            worse_than_other=lost,
+        )
+    return {**result, "alternative": other}
+
+
+def _summary(
+    mode: AllocationMode,
+    allocation: matching.Allocation[int, int],
+    rank_of: dict[tuple[int, int], int],
+    seats: dict[int, int],
+    ranked_students: int,
+) -> dict[str, Any]:
+    """One mode's allocation as stored: assignments, the rank each student got, the unmatched
+    and the statistics staff review."""
     got_ranks = {sid: rank_of[(sid, oid)] for sid, oid in allocation.assignments.items()}
     used = Counter(allocation.assignments.values())
     seats_left = {str(oid): seats[oid] - used.get(oid, 0) for oid in sorted(seats)}
-    ranked_students = len(student_prefs)
     first = sum(1 for r in got_ranks.values() if r == 1)
     top3 = sum(1 for r in got_ranks.values() if r <= 3)
     return {
+        "mode": mode.value,
         "assignments": {str(s): o for s, o in sorted(allocation.assignments.items())},
         "ranks": {str(s): r for s, r in sorted(got_ranks.items())},
         "unmatched": list(allocation.unmatched),
@@ -123,6 +159,22 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
             "seats_left_total": sum(seats_left.values()),
         },
     }
+
+
+def chosen_result(result: dict[str, Any], mode: AllocationMode | None) -> dict[str, Any]:
+    """The stored result with ``mode``'s allocation at the top level (the other one under
+    ``"alternative"``); unchanged when ``mode`` is None or already there. A result stored
+    before rounds computed both modes only has the stable one."""
+    current = AllocationMode(result.get("mode", AllocationMode.STABLE.value))
+    if mode is None or mode is current:
+        return result
+    other = dict(result.get("alternative") or {})
+    if other.get("mode") != mode.value:
+        raise DomainError(
+            f"This round has no {mode.label.lower()} result to publish; run it again first."
+        )
+    rest = {k: v for k, v in result.items() if k != "alternative"}
+    return {**other, "alternative": rest}
 
 
 def _run(round_: AllocationRound, *, allowed: frozenset[RoundStatus]) -> bool:
@@ -232,11 +284,15 @@ def _preload(assignments: dict[int, int]) -> None:
 
 
 @atomic
-def publish_round(actor: User, round_id: int) -> dict[str, int]:
+def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None) -> dict[str, int]:
     """Turn the proposal into placements: each assigned student gets an accepted application
     holding a seat (a minor's guardian is asked; an adult is placed), each unmatched student
     an e-mail with what to do next. Published once: the status moves by a conditional
-    UPDATE first, so a second publish (another tab, a double click) is refused."""
+    UPDATE first, so a second publish (another tab, a double click) is refused.
+
+    ``mode`` is the allocation staff chose on the comparison (None: the one at the top of the
+    result, the stable one); it goes through the same seat, consent and e-mail path, and is
+    stored at the top of the result so every later page shows what was published."""
     require_manager(actor)
     round_ = get_round(round_id)
     if not move_status(
@@ -247,7 +303,7 @@ def publish_round(actor: User, round_id: int) -> dict[str, int]:
             raise DomainError("This round has already been published; nothing was changed.")
         raise DomainError("Run the round first, then review and publish its result.")
     db.session.refresh(round_)
-    result = round_result(round_)
+    result = chosen_result(round_result(round_), mode)
     note = f"Allocated in {round_.name}"
     outcomes: Counter[str] = Counter()
     assignments = {int(s): int(o) for s, o in result.get("assignments", {}).items()}

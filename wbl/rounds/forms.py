@@ -4,13 +4,21 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, StringField, SubmitField, TimeField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TimeField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from wbl.fields import CheckboxesField, SelectField
 from wbl.http import db_int
-from wbl.rounds.models import RoundRanking
+from wbl.rounds.models import AllocationMode, RoundRanking
 from wbl.rounds.opening import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
 
 ORDINALS = ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, MAX_CHOICES_LIMIT + 1)]
@@ -73,6 +81,22 @@ class ConfirmForm(FlaskForm):
     """Run or publish: a button with its CSRF token."""
 
     submit = SubmitField("Confirm")
+
+
+class PublishForm(ConfirmForm):
+    """Publish, with the allocation staff chose on the comparison. Without a choice (a result
+    run before both modes were computed) the proposal at the top of the result is published."""
+
+    mode = RadioField(
+        "Result to publish",
+        choices=[SelectChoice(m.value, m.label) for m in AllocationMode],
+        validators=[Optional()],
+        validate_choice=False,  # checked below: an unknown value is refused, none is allowed
+    )
+
+    def chosen_mode(self) -> AllocationMode | None:
+        """The chosen mode; None without one. Raises ValueError on an unknown value."""
+        return AllocationMode(self.mode.data) if self.mode.data else None
 
 
 def choices_form(count: int, options: list[SelectChoice]) -> FlaskForm:

@@ -34,6 +34,18 @@ class RoundRanking(enum.StrEnum):
     PRIORITY = "priority"  # staff rules: e.g. seniors first, then a lottery
 
 
+class AllocationMode(enum.StrEnum):
+    """Which allocation a round's result is: both are computed at every run, staff compare
+    them and publish one (kept in the round's ``result`` JSON, not a column of its own)."""
+
+    STABLE = "stable"  # deferred acceptance: nobody is outranked where they would rather be
+    WELFARE = "welfare"  # most placed, then most first choices, ...; may be unstable
+
+    @property
+    def label(self) -> str:
+        return {"stable": "Stable (deferred acceptance)", "welfare": "Welfare-optimal"}[self.value]
+
+
 round_offering = Table(
     "round_offering",
     Base.metadata,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.extensions import db
-from wbl.rounds.models import AllocationRound, RoundChoice, RoundEmployerRank
+from wbl.rounds.models import AllocationMode, AllocationRound, RoundChoice, RoundEmployerRank
 from wbl.rounds.opening import (
     eligibility_problem,
     get_round,
@@ -50,6 +50,16 @@ class DemandRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ModeSummary:
+    """One allocation's figures on the comparison: placed, shares, blocking pairs, and how
+    many students it places better or worse than the other allocation."""
+
+    mode: AllocationMode
+    stats: dict[str, Any]
+    proposed: bool  # the one at the top of the result: published by default (or published)
+
+
+@dataclass(frozen=True, slots=True)
 class RoundReview:
     round: AllocationRound
     offerings: list[DemandRow]
@@ -59,6 +69,8 @@ class RoundReview:
     assignments: list[AssignmentRow] = field(default_factory=list)
     unmatched: list[UnmatchedRow] = field(default_factory=list)
     published: dict[str, int] = field(default_factory=dict)
+    mode: AllocationMode | None = None  # the allocation the assignments below are of
+    modes: list[ModeSummary] = field(default_factory=list)  # stable first, when both ran
 
 
 def round_review(actor: User, round_id: int) -> RoundReview:
@@ -110,6 +122,8 @@ def round_review(actor: User, round_id: int) -> RoundReview:
         employer_ranked=employer_ranked,
         stats=stats,
         published=dict(result.get("published", {})),
+        mode=AllocationMode(result.get("mode", "stable")) if result else None,
+        modes=_modes(result),
     )
     if not result:
         return review
@@ -149,3 +163,16 @@ def round_review(actor: User, round_id: int) -> RoundReview:
             review.unmatched.append(UnmatchedRow(student, others, False))
     review.unmatched.sort(key=lambda r: (r.student.user.full_name, r.student.id))
     return review
+
+
+def _modes(result: dict[str, Any]) -> list[ModeSummary]:
+    """Both allocations' figures, the stable one first; empty before the round has run or for
+    a result stored before both were computed."""
+    other = result.get("alternative")
+    if not result or not other:
+        return []
+    modes = [
+        ModeSummary(AllocationMode(result.get("mode", "stable")), dict(result["stats"]), True),
+        ModeSummary(AllocationMode(other["mode"]), dict(other.get("stats", {})), False),
+    ]
+    return sorted(modes, key=lambda m: list(AllocationMode).index(m.mode))

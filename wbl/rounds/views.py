@@ -21,10 +21,11 @@ from wbl.rounds.forms import (
     ConfirmForm,
     OfferingFilterForm,
     OpenRoundForm,
+    PublishForm,
     choices_form,
     ranking_form,
 )
-from wbl.rounds.models import RoundRanking, RoundStatus
+from wbl.rounds.models import AllocationMode, RoundRanking, RoundStatus
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
@@ -86,10 +87,15 @@ def index() -> ResponseReturnValue:
 @policy(Role.STAFF)
 def detail(round_id: int) -> ResponseReturnValue:
     review = proposal.round_review(current_user, round_id)
+    publish_form = PublishForm()
+    if review.mode is not None:
+        publish_form.mode.data = review.mode.value
     return render_template(
         "rounds/detail.html",
         review=review,
         form=ConfirmForm(),
+        publish_form=publish_form,
+        AllocationMode=AllocationMode,
         RoundStatus=RoundStatus,
         rules=opening.PRIORITY_RULES,
         kind_names=experience_type_names(),
@@ -113,15 +119,21 @@ def run(round_id: int) -> ResponseReturnValue:
 @bp.post("/<int:round_id>/publish")
 @policy(Role.STAFF)
 def publish(round_id: int) -> ResponseReturnValue:
-    if not ConfirmForm().validate_on_submit():
+    form = PublishForm()
+    if not form.validate_on_submit():
         abort(400)
     try:
-        counts = allocation.publish_round(current_user, round_id)
+        mode = form.chosen_mode()
+    except ValueError:
+        abort(400)
+    try:
+        counts = allocation.publish_round(current_user, round_id, mode)
     except DomainError as error:
         flash(error.message, "warning")
     else:
         flash(
-            f"Published: {counts['placed']} placed, {counts['awaiting_consent']} waiting for "
+            f"Published{f' the {mode.label.lower()} result' if mode else ''}: "
+            f"{counts['placed']} placed, {counts['awaiting_consent']} waiting for "
             f"guardian consent, {counts['waitlisted']} waitlisted, {counts['unmatched']} told "
             "they were not placed.",
             "success",
