@@ -197,31 +197,51 @@ def _register_api(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import format_date, format_decimal, get_locale, gettext
+
     from wbl.access import Role
+
+    def _english() -> bool:
+        locale = get_locale()
+        return locale is None or locale.language == "en"
 
     @app.template_filter("day")
     def _day(value: date | None) -> str:
-        """Dates as people write them: "Dec 1, 2026"."""
-        return f"{value:%b} {value.day}, {value.year}" if value else "—"
+        """Dates as people write them: "Dec 1, 2026" (in Spanish "1 dic 2026")."""
+        if not value:
+            return "—"
+        if _english():
+            return f"{value:%b} {value.day}, {value.year}"
+        return format_date(value, "medium")
 
     @app.template_filter("day_range")
     def _day_range(start: date | None, end: date | None) -> str:
         """ "Dec 5, 2026", "Dec 5–6, 2026", "Dec 5, 2026 – Jan 8, 2027"."""
         if start is None:
-            return "Dates to be set"
+            return gettext("Dates to be set")
         if end is None or end == start:
             return _day(start)
+        if not _english():
+            return f"{_day(start)} – {_day(end)}"
         if (start.year, start.month) == (end.year, end.month):
             return f"{start:%b} {start.day}–{end.day}, {end.year}"
         if start.year == end.year:
             return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
         return f"{_day(start)} – {_day(end)}"
 
+    @app.template_filter("number")
+    def _number(value: int | float) -> str:
+        """A count with the reader's digit grouping: "1,234" (in Spanish "1234" or "12.345")."""
+        return format_decimal(value)
+
+    @app.template_filter("decimal")
+    def _decimal(value: float) -> str:
+        """One decimal, with the reader's decimal sign: "2.5" (in Spanish "2,5")."""
+        return format_decimal(value, "0.0")
+
     from wbl.catalog.services import website_url
 
     app.add_template_filter(website_url, "web_url")
-
-    from flask_babel import get_locale
 
     from wbl.county.settings import county
     from wbl.i18n import LANGUAGES

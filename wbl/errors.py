@@ -24,8 +24,9 @@ class DomainError(Exception):
     message = "That could not be done."
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
-        if message is not None:
-            self.message = message
+        # A class's message may be lazy (``lazy_gettext``): it is put in words here, in the
+        # language of the request that raised it.
+        self.message = str(message if message is not None else self.message)
         self.field = field
         super().__init__(self.message)
 

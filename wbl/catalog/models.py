@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -37,11 +38,11 @@ class OfferingStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "draft": "Draft",
-            "pending": "Waiting for review",
-            "returned": "Returned for changes",
-            "published": "Published",
-            "closed": "Closed",
+            "draft": gettext("Draft"),
+            "pending": gettext("Waiting for review"),
+            "returned": gettext("Returned for changes"),
+            "published": gettext("Published"),
+            "closed": gettext("Closed"),
         }[self.value]
 
 

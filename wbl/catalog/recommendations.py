@@ -36,7 +36,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 import matching
 from wbl.auth.models import User
-from wbl.catalog import index_files, queries
+from wbl.catalog import index_files, queries, reasons
 from wbl.catalog.adapters import match_students, to_match_offering, to_match_student
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
@@ -252,7 +252,7 @@ def recommendations_for(
         )
     }
     return [
-        RecommendedOffering(by_id[r.offering_id], r.score, r.reasons)
+        RecommendedOffering(by_id[r.offering_id], r.score, reasons.all_in_language(r.reasons))
         for r in recs
         if r.offering_id in by_id
     ]

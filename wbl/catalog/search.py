@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -87,12 +89,16 @@ class Sort(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "relevance": "Best match",
-            "distance": "Nearest first",
-            "date": "Starting soonest",
-            "newest": "Newest first",
-        }[self.value]
+        return str(SORT_LABELS[self.value])
+
+
+#: Each order's name, in the reader's language when shown (the filter form's choices too).
+SORT_LABELS = {
+    "relevance": _l("Best match"),
+    "distance": _l("Nearest first"),
+    "date": _l("Starting soonest"),
+    "newest": _l("Newest first"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +349,9 @@ def origin_for(actor: User, zip_code: str = "") -> Origin | None:
     Raises ``UnknownZip`` (``field="zip"``) for a ZIP we cannot place."""
     if zip_code.strip():
         place = zip_centroid(zip_code)
-        return Origin(place.latitude, place.longitude, f"ZIP {zip_code.strip()[:5]}")
+        return Origin(
+            place.latitude, place.longitude, gettext("ZIP %(zip)s", zip=zip_code.strip()[:5])
+        )
     if actor.has_role(Role.STUDENT):
         profile = db.session.scalar(profile_for_user(actor.id))
         if (
@@ -352,7 +360,9 @@ def origin_for(actor: User, zip_code: str = "") -> Origin | None:
             and profile.home_longitude is not None
         ):
             return Origin(
-                profile.home_latitude, profile.home_longitude, f"your home ZIP {profile.home_zip}"
+                profile.home_latitude,
+                profile.home_longitude,
+                gettext("your home ZIP %(zip)s", zip=profile.home_zip),
             )
     if actor.has_role(Role.TEACHER) and actor.school is not None:
         school = actor.school
@@ -546,12 +556,12 @@ def search_catalog(filters: CatalogFilters, origin: Origin | None, today: date) 
     notes: list[str] = []
     sort = filters.effective_sort
     if sort is Sort.DISTANCE and origin is None:
-        notes.append("Enter a ZIP code to sort by distance; sorted by date instead.")
+        notes.append(gettext("Enter a ZIP code to sort by distance; sorted by date instead."))
         sort = Sort.DATE
     dialect = db.session.get_bind().dialect.name
     words = [word_match(term, dialect) for term in filters.terms]
     if filters.within_miles is not None and origin is None:
-        notes.append("Enter a ZIP code to limit the distance; showing every distance.")
+        notes.append(gettext("Enter a ZIP code to limit the distance; showing every distance."))
 
     def search(near: Subquery | None = None) -> Select[Any]:
         query = _filtered([Offering.id], filters, today, words, near)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms import DateField
 from wtforms.fields.choices import SelectChoice
@@ -39,13 +40,13 @@ def _set_choices(
     form: CatalogFilterForm, choices: search.FilterChoices, kind_names: dict[str, str]
 ) -> None:
     form.type.choices = [SelectChoice(k.value, kind_names[k.value]) for k in ExperienceKind]
-    form.sector.choices = [SelectChoice("", "Any sector")] + [
+    form.sector.choices = [SelectChoice("", gettext("Any sector"))] + [
         SelectChoice(str(i), name) for i, name in choices.sectors
     ]
-    form.pathway.choices = [SelectChoice("", "Any pathway")] + [
+    form.pathway.choices = [SelectChoice("", gettext("Any pathway"))] + [
         SelectChoice(str(i), name, optgroup=sector) for i, name, sector in choices.pathways
     ]
-    form.outcome.choices = [SelectChoice("", "Any outcome")] + [
+    form.outcome.choices = [SelectChoice("", gettext("Any outcome"))] + [
         SelectChoice(str(i), name) for i, name in choices.outcomes
     ]
 
@@ -130,19 +131,30 @@ def _chips(
         if value is not None:
             chips.append(Chip(label_of(getattr(form, name), value), without(name)))
     if filters.within_miles is not None:
-        chips.append(Chip(f"Within {filters.within_miles} miles", without("within")))
+        chips.append(
+            Chip(gettext("Within %(miles)s miles", miles=filters.within_miles), without("within"))
+        )
     if form.zip.data and not form.zip.errors:
-        chips.append(Chip(f"From ZIP {form.zip.data.strip()}", without("zip")))
+        chips.append(Chip(gettext("From ZIP %(zip)s", zip=form.zip.data.strip()), without("zip")))
     if filters.starts_after:
-        chips.append(Chip(f"Starts on or after {filters.starts_after}", without("starts_after")))
+        chips.append(
+            Chip(
+                gettext("Starts on or after %(day)s", day=filters.starts_after),
+                without("starts_after"),
+            )
+        )
     if filters.starts_before:
-        chips.append(Chip(f"Starts by {filters.starts_before}", without("starts_before")))
+        chips.append(
+            Chip(gettext("Starts by %(day)s", day=filters.starts_before), without("starts_before"))
+        )
     if filters.virtual is not None:
-        chips.append(Chip("Online" if filters.virtual else "In person", without("virtual")))
+        chips.append(
+            Chip(gettext("Online") if filters.virtual else gettext("In person"), without("virtual"))
+        )
     if filters.paid is not None:
-        chips.append(Chip("Paid" if filters.paid else "Unpaid", without("paid")))
+        chips.append(Chip(gettext("Paid") if filters.paid else gettext("Unpaid"), without("paid")))
     if filters.include_closed:
-        chips.append(Chip("Applications closed included", without("closed")))
+        chips.append(Chip(gettext("Applications closed included"), without("closed")))
     return chips
 
 
@@ -167,9 +179,9 @@ def browse() -> ResponseReturnValue:
         form.sort.data = results.sort.value  # show the order the results are really in
     home = search.origin_for(current_user) if zip_code else origin
     zip_hint = (
-        f"Leave it empty to measure from {home.label}."
+        gettext("Leave it empty to measure from %(place)s.", place=home.label)
         if home is not None
-        else "Needed to search by distance."
+        else gettext("Needed to search by distance.")
     )
     link_args = _filter_args(form)
     return render_template(

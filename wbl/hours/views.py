@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, get_locale, ngettext
 from flask_login import current_user
 
 from wbl.access import Role, policy
@@ -34,9 +35,12 @@ def _hours_filter(minutes: int | None) -> str:
 
 @bp.app_template_filter("hours_words")
 def _hours_words(minutes: int | None) -> str:
-    """ "1 hour", "1.25 hours"."""
+    """ "1 hour", "1.25 hours" (in Spanish "1 hora", "1,25 horas")."""
     minutes = minutes or 0
-    return f"{hours_text(minutes)} {'hour' if minutes == 60 else 'hours'}"
+    locale = get_locale()
+    english = locale is None or locale.language == "en"
+    number = hours_text(minutes) if english else format_decimal(minutes / 60, "0.##")
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if minutes == 60 else 2, hours=number)
 
 
 @bp.app_template_filter("iso_day")

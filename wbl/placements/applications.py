@@ -14,6 +14,8 @@ from datetime import date
 from typing import Any
 
 from flask import has_request_context, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -41,11 +43,11 @@ MAX_STATEMENT = 2000
 
 
 class AlreadyApplied(DomainError):
-    message = "You have already applied for this opportunity."
+    message = _l("You have already applied for this opportunity.")
 
 
 class AlreadyDecided(DomainError):
-    message = "This application has already moved on; nothing was changed."
+    message = _l("This application has already moved on; nothing was changed.")
 
 
 def get_application(actor: User, application_id: int) -> Application:
@@ -150,7 +152,7 @@ def _own_profile(actor: User) -> StudentProfile:
     require(actor.has_role(Role.STUDENT))
     profile = db.session.scalar(select(StudentProfile).where(StudentProfile.user_id == actor.id))
     if profile is None:
-        raise NotFound("Your student profile has not been set up yet. Ask your teacher.")
+        raise NotFound(gettext("Your student profile has not been set up yet. Ask your teacher."))
     return profile
 
 
@@ -158,26 +160,28 @@ def can_apply_problems(profile: StudentProfile, offering: Offering, today: date)
     """Why the student cannot apply now (empty: they can)."""
     problems: list[str] = []
     if offering.status is not OfferingStatus.PUBLISHED or not offering.partner.active:
-        problems.append("This opportunity is not open for applications.")
+        problems.append(gettext("This opportunity is not open for applications."))
         return problems
     if not offering.is_individual:
-        problems.append("Guest speakers and workplace visits are booked by your teacher.")
+        problems.append(gettext("Guest speakers and workplace visits are booked by your teacher."))
     if offering.application_deadline and offering.application_deadline < today:
-        problems.append("The application deadline has passed.")
+        problems.append(gettext("The application deadline has passed."))
     if offering.end_date and offering.end_date < today:
-        problems.append("This opportunity has ended.")
+        problems.append(gettext("This opportunity has ended."))
     if offering.min_grade and profile.grade < offering.min_grade:
-        problems.append(f"This opportunity is for grade {offering.min_grade} and up.")
+        problems.append(
+            gettext("This opportunity is for grade %(grade)s and up.", grade=offering.min_grade)
+        )
     if (
         offering.minimum_age
         and offering.start_date
         and profile.age_on(offering.start_date) < offering.minimum_age
     ):
-        problems.append(f"You must be {offering.minimum_age} by the start date.")
+        problems.append(gettext("You must be %(age)s by the start date.", age=offering.minimum_age))
     missing = missing_prerequisites(profile.id, offering)
     if missing:
         names = ", ".join(a.name for a in missing)
-        problems.append(f"Complete these first (ask your teacher): {names}.")
+        problems.append(gettext("Complete these first (ask your teacher): %(names)s.", names=names))
     return problems
 
 
@@ -194,11 +198,16 @@ def apply(actor: User, offering_id: int, statement: str, *, share_resume: bool) 
     text = statement.strip()
     if len(text) < MIN_STATEMENT:
         raise DomainError(
-            f"Tell the employer a little more: at least {MIN_STATEMENT} characters.",
+            gettext(
+                "Tell the employer a little more: at least %(least)s characters.",
+                least=MIN_STATEMENT,
+            ),
             field="statement",
         )
     if len(text) > MAX_STATEMENT:
-        raise DomainError(f"Keep it under {MAX_STATEMENT} characters.", field="statement")
+        raise DomainError(
+            gettext("Keep it under %(most)s characters.", most=MAX_STATEMENT), field="statement"
+        )
     problems = can_apply_problems(profile, offering, local_today())
     if problems:
         raise DomainError(" ".join(problems))
@@ -250,7 +259,12 @@ def resubmit(actor: User, application_id: int, statement: str) -> Application:
     text = statement.strip()
     if not MIN_STATEMENT <= len(text) <= MAX_STATEMENT:
         raise DomainError(
-            f"Write between {MIN_STATEMENT} and {MAX_STATEMENT} characters.", field="statement"
+            gettext(
+                "Write between %(least)s and %(most)s characters.",
+                least=MIN_STATEMENT,
+                most=MAX_STATEMENT,
+            ),
+            field="statement",
         )
     move_application(
         application, {ApplicationStatus.RETURNED}, ApplicationStatus.SUBMITTED, actor=actor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
@@ -14,31 +15,33 @@ from wbl.fields import SelectField
 from wbl.placements.applications import MAX_STATEMENT, MIN_STATEMENT
 from wbl.placements.models import ApplicationStatus
 
-STATEMENT_HINT = (
-    f"Why this opportunity, and what you hope to learn. Between {MIN_STATEMENT} and "
-    f"{MAX_STATEMENT} characters; the employer reads it."
+STATEMENT_HINT = _l(
+    "Why this opportunity, and what you hope to learn. Between %(least)s and "
+    "%(most)s characters; the employer reads it.",
+    least=MIN_STATEMENT,
+    most=MAX_STATEMENT,
 )
 
 
 class ApplyForm(FlaskForm):
     statement = TextAreaField(
-        "Your statement",
-        validators=[DataRequired("Write a short statement."), Length(max=MAX_STATEMENT)],
+        _l("Your statement"),
+        validators=[DataRequired(_l("Write a short statement.")), Length(max=MAX_STATEMENT)],
         description=STATEMENT_HINT,
         render_kw={"rows": 6, "maxlength": MAX_STATEMENT},
     )
-    share_resume = BooleanField("Share my resume with the employer when I have one")
-    submit = SubmitField("Send my application")
+    share_resume = BooleanField(_l("Share my resume with the employer when I have one"))
+    submit = SubmitField(_l("Send my application"))
 
 
 class ResubmitForm(FlaskForm):
     statement = TextAreaField(
-        "Your revised statement",
-        validators=[DataRequired("Write a short statement."), Length(max=MAX_STATEMENT)],
+        _l("Your revised statement"),
+        validators=[DataRequired(_l("Write a short statement.")), Length(max=MAX_STATEMENT)],
         description=STATEMENT_HINT,
         render_kw={"rows": 6, "maxlength": MAX_STATEMENT},
     )
-    submit = SubmitField("Send it again")
+    submit = SubmitField(_l("Send it again"))
 
 
 class TeacherDecisionForm(FlaskForm):
@@ -63,7 +66,7 @@ class EmployerDecisionForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    submit = SubmitField("Withdraw my application")
+    submit = SubmitField(_l("Withdraw my application"))
 
 
 class CancelForm(FlaskForm):

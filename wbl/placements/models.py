@@ -21,6 +21,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from sqlalchemy import (
     ForeignKey,
     Index,
@@ -77,17 +78,17 @@ class ApplicationStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "submitted": "Waiting for your teacher",
-            "returned": "Returned by the teacher",
-            "approved": "Waiting for the employer",
-            "waitlisted": "On the waitlist",
-            "accepted": "Accepted: waiting for guardian consent",
-            "placed": "Placed",
-            "declined": "Declined",
-            "consent_refused": "Guardian did not consent",
-            "consent_expired": "Consent not given in time",
-            "withdrawn": "Withdrawn",
-            "cancelled": "Cancelled",
+            "submitted": gettext("Waiting for your teacher"),
+            "returned": gettext("Returned by the teacher"),
+            "approved": gettext("Waiting for the employer"),
+            "waitlisted": gettext("On the waitlist"),
+            "accepted": gettext("Accepted: waiting for guardian consent"),
+            "placed": gettext("Placed"),
+            "declined": gettext("Declined"),
+            "consent_refused": gettext("Guardian did not consent"),
+            "consent_expired": gettext("Consent not given in time"),
+            "withdrawn": gettext("Withdrawn"),
+            "cancelled": gettext("Cancelled"),
         }[self.value]
 
     @property

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -65,7 +66,7 @@ def apply(offering_id: int) -> ResponseReturnValue:
     offering = catalog_services.get_offering(current_user, offering_id)
     profile = db.session.scalar(queries.own_profile(current_user))
     if profile is None:
-        raise NotFound("Your student profile has not been set up yet. Ask your teacher.")
+        raise NotFound(gettext("Your student profile has not been set up yet. Ask your teacher."))
     existing = db.session.scalar(queries.active_application_id(current_user, offering_id))
     problems = [] if existing else applications.can_apply_problems(profile, offering, local_today())
     form = ApplyForm()
@@ -90,10 +91,10 @@ def apply(offering_id: int) -> ResponseReturnValue:
             else:
                 flash(error.message, "warning")
         else:
-            flash("Your application is sent. Your teacher reviews it first.", "success")
+            flash(gettext("Your application is sent. Your teacher reviews it first."), "success")
             return _back(application.id)
     elif existing and request.method == "POST":
-        flash(applications.AlreadyApplied.message, "warning")
+        flash(applications.AlreadyApplied().message, "warning")
         return _back(existing)
     return render_template(
         "placements/apply.html",
@@ -358,7 +359,7 @@ def resubmit(application_id: int) -> ResponseReturnValue:
             return _render_application(application_id, resubmit_form=form), 422
         flash(error.message, "warning")
     else:
-        flash("Sent again: your teacher reviews it.", "success")
+        flash(gettext("Sent again: your teacher reviews it."), "success")
     return _back(application_id)
 
 
@@ -375,7 +376,7 @@ def withdraw(application_id: int) -> ResponseReturnValue:
     except DomainError as error:
         flash(error.message, "warning")
     else:
-        flash("Your application is withdrawn.", "success")
+        flash(gettext("Your application is withdrawn."), "success")
     return _back(application_id)
 
 

@@ -10,6 +10,8 @@ import enum
 from datetime import date
 from typing import TYPE_CHECKING
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -31,20 +33,23 @@ class Transportation(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "car": "Drives own car",
-            "transit": "Public transit",
-            "walk_bike": "Walks or bikes",
-            "ride": "Gets a ride",
-            "none": "No transportation",
-        }[self.value]
+        return str(TRANSPORTATION_LABELS[self.value])
 
 
-AVAILABILITY_CHOICES: dict[str, str] = {
-    "school_day": "During the school day",
-    "after_school": "After school",
-    "weekends": "Weekends",
-    "summer": "Summer",
+#: In the reader's language when shown (lazy: the profile form's choices are built at import).
+TRANSPORTATION_LABELS: dict[str, LazyString] = {
+    "car": _l("Drives own car"),
+    "transit": _l("Public transit"),
+    "walk_bike": _l("Walks or bikes"),
+    "ride": _l("Gets a ride"),
+    "none": _l("No transportation"),
+}
+
+AVAILABILITY_CHOICES: dict[str, LazyString] = {
+    "school_day": _l("During the school day"),
+    "after_school": _l("After school"),
+    "weekends": _l("Weekends"),
+    "summer": _l("Summer"),
 }
 
 student_pathway = Table(

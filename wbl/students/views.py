@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -41,7 +42,7 @@ def profile() -> ResponseReturnValue:
         except DomainError as error:
             getattr(form, error.field or "interests").errors.append(error.message)
         else:
-            flash("Your profile is saved. Your recommendations now follow it.", "success")
+            flash(gettext("Your profile is saved. Your recommendations now follow it."), "success")
             return redirect(url_for("home.dashboard"))
     return render_template("students/profile.html", form=form, profile=current)
 
