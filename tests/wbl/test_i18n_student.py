@@ -41,6 +41,41 @@ STUDENT_TEMPLATES = [
     "placements/_table.html",
     "readiness/_offering_readiness.html",
     "students/profile.html",
+    "placements/application.html",
+    "students/interest_check.html",
+    "students/interest_check_result.html",
+    "hours/placement.html",
+    "hours/entry.html",
+    "hours/entry_form.html",
+    "hours/_application_hours.html",
+    "logs/student.html",
+    "rounds/mine.html",
+    "rounds/choose.html",
+    "evaluations/reflection.html",
+    "evaluations/evaluation.html",
+    "evaluations/_header.html",
+    "evaluations/_ratings.html",
+    "portfolio/index.html",
+    "portfolio/progress.html",
+    "portfolio/documents.html",
+    "portfolio/artifact.html",
+    "portfolio/artifact_form.html",
+    "portfolio/_status.html",
+    "credentials/student.html",
+    "credentials/_status.html",
+    "pathways/progress.html",
+    "pathways/_status.html",
+    "certificates/student.html",
+    "certificates/_status.html",
+    "letters/index.html",
+    "letters/_status.html",
+    "letters/_summary.html",
+    "reviews/submit.html",
+    "reviews/feedback.html",
+    "reviews/_results.html",
+    "home/account.html",
+    "events/_upcoming.html",
+    "calendars/_feed_section.html",
 ]
 
 #: The forms on those pages: "module:Class".
@@ -50,6 +85,13 @@ STUDENT_FORMS = [
     "wbl.placements.forms:ResubmitForm",
     "wbl.placements.forms:WithdrawForm",
     "wbl.students.forms:ProfileForm",
+    "wbl.students.forms:InterestCheckForm",
+    "wbl.students.forms:InterestCheckConfirmForm",
+    "wbl.hours.forms:EntryForm",
+    "wbl.evaluations.forms:ReflectionForm",
+    "wbl.portfolio.forms:ArtifactForm",
+    "wbl.portfolio.forms:DocumentForm",
+    "wbl.portfolio.letter_forms:LetterRequestForm",
 ]
 
 #: Python modules whose messages reach those pages (flash messages, DomainError messages,
@@ -69,6 +111,12 @@ STUDENT_SOURCES = [
     "wbl/placements/views.py",
     "wbl/catalog/models.py",
     "wbl/hours/views.py",
+    "wbl/hours/forms.py",
+    "wbl/evaluations/views.py",
+    "wbl/portfolio/forms.py",
+    "wbl/portfolio/letters_views.py",
+    "wbl/portfolio/models.py",
+    "wbl/rounds/views.py",
 ]
 
 #: Words that are names, not English: the product's name.
@@ -78,7 +126,7 @@ VISIBLE_ATTRIBUTES = {"alt", "title", "aria-label", "placeholder", "data-label"}
 TRANSLATING_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
 # A constant in these calls is an address, a format or a test of a value, not a text.
 NON_TEXT_CALLS = {"url_for", "format", "selectattr", "rejectattr", "join", "attr"}
-HOLE = "\x00"  # where an expression's value goes in the template's text
+HOLE = "\u2060"  # where an expression's value goes (not NUL: the HTML parser ends a tag name there)
 CSS_CLASSES = re.compile(r"\s*([a-z0-9]+(-[a-z0-9]+)*\s*)*[a-z0-9]+-[a-z0-9-]+\s*([a-z0-9-]+\s*)*")
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 
@@ -167,6 +215,15 @@ def unmarked_texts(app: Flask, name: str) -> list[str]:
 @pytest.mark.parametrize("name", STUDENT_TEMPLATES)
 def test_every_text_on_a_student_page_is_marked_for_translation(app: Flask, name: str) -> None:
     assert unmarked_texts(app, name) == []
+
+
+@pytest.mark.parametrize("name", STUDENT_TEMPLATES)
+def test_no_student_template_hides_the_gettext_function(app: Flask, name: str) -> None:
+    """``{% set _ = ... %}`` or ``{% for _ in ... %}`` makes every later ``_("...")`` in its
+    scope call that value instead of gettext."""
+    source = Path(app.jinja_loader.searchpath[0], name).read_text()  # type: ignore[union-attr]
+    tree = app.jinja_env.parse(source)
+    assert [n.lineno for n in tree.find_all(nodes.Name) if n.name == "_" and n.ctx == "store"] == []
 
 
 def test_the_scan_finds_an_unmarked_text(app: Flask) -> None:

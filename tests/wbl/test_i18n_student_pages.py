@@ -153,3 +153,66 @@ def test_english_dates_are_unchanged(app: Flask) -> None:
     with app.test_request_context(headers=SPANISH):
         refresh()
         assert day(date(2026, 12, 1)) == "1 dic 2026"
+
+
+# --- The rest of the student side: a student whose placement has ended -----------------------
+
+#: endpoint (with ``placement`` / ``application`` arguments where it needs them) → a Spanish
+#: phrase and the English phrase it replaces.
+RECORD_PAGES = [
+    ("placements.application", "Carta", "Statement"),
+    ("hours.placement", "Mis horas", "My hours"),
+    ("evaluations.reflection", "Escribe tu reflexión", "Write your reflection"),
+    ("evaluations.evaluation", "La evaluación de tu supervisor", "Your supervisor's evaluation"),
+    ("logs.me", "Mi registro de experiencias", "My experience log"),
+    ("credentials.mine", "Mis credenciales", "My credentials"),
+    ("pathways.mine", "Mi progreso en las trayectorias", "My pathway progress"),
+    ("portfolio.index", "Mi portafolio", "My portfolio"),
+    ("portfolio.progress", "El progreso de mi portafolio", "My portfolio progress"),
+    ("portfolio.documents", "Documentos necesarios", "Required documents"),
+    ("portfolio.new_artifact", "Nuevo trabajo", "New artifact"),
+    ("letters.index", "Cartas de recomendación", "Letters of recommendation"),
+    ("reviews.feedback", "Todavía no has enviado tu portafolio.", "You have not submitted"),
+    ("certificates.my_certificate", "Mi certificado Work Ready", "My Work Ready Certificate"),
+    ("rounds.mine", "Rondas de asignación", "Allocation rounds"),
+    ("students.interest_check", "¿No sabes qué escribir en tu perfil?", "Not sure what to write"),
+    ("home.account", "Tu cuenta", "Your account"),
+]
+
+
+@pytest.mark.parametrize(("endpoint", "spanish", "english"), RECORD_PAGES)
+def test_every_page_of_a_students_record_in_spanish(
+    app: Flask, client, login_as, endpoint: str, spanish: str, english: str
+) -> None:  # type: ignore[no-untyped-def]
+    from flask import url_for
+
+    from tests.support.evaluation_data import ended_placement
+    from tests.support.placement_data import make_cast
+
+    cast = make_cast(born=date(2000, 3, 1))  # an adult: placed without a guardian's consent
+    placement = ended_placement(cast)
+    login_as(cast.student.user)
+    arguments = {
+        "placements.application": {"application_id": placement.application_id},
+        "hours.placement": {"placement_id": placement.id},
+        "evaluations.reflection": {"placement_id": placement.id},
+        "evaluations.evaluation": {"placement_id": placement.id},
+    }.get(endpoint, {})
+    with app.test_request_context():
+        url = url_for(endpoint, **arguments)
+    body = _main(client, url, SPANISH)
+    assert spanish in body
+    assert english not in body
+    body = _main(client, url, {})
+    assert english in body
+    assert spanish not in body
+
+
+def _main(client, url: str, headers: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    """The page's main content (the navigation and footer are the layout's), followed
+    through a redirect (``/logs/me`` goes to the student's own log)."""
+    response = client.get(url, headers=headers, follow_redirects=True)
+    assert response.status_code == 200, url
+    page = response.get_data(as_text=True).replace("&#39;", "'")
+    assert f'<html lang="{"es" if headers else "en"}">' in page
+    return page.split("<main", 1)[1].split("</main>", 1)[0]

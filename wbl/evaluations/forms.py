@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -26,9 +27,9 @@ class EvaluationForm(FlaskForm):
     comment."""
 
     comment = TextAreaField(
-        "Comment",
+        _l("Comment"),
         validators=[Optional(), Length(max=MAX_COMMENT)],
-        description="Optional. The student, their teachers and the program staff read it.",
+        description=_l("Optional. The student, their teachers and the program staff read it."),
         render_kw={"rows": 4, "maxlength": MAX_COMMENT},
     )
 
@@ -80,11 +81,12 @@ def evaluation_form(
 
 class ReflectionForm(FlaskForm):
     text = TextAreaField(
-        "Your reflection",
-        validators=[DataRequired("Write your reflection."), Length(max=MAX_REFLECTION)],
-        description=(
+        _l("Your reflection"),
+        validators=[DataRequired(_l("Write your reflection.")), Length(max=MAX_REFLECTION)],
+        description=_l(
             "What did you do, what did you learn, and what would you do differently? "
-            f"Up to {MAX_REFLECTION} characters."
+            "Up to %(most)s characters.",
+            most=MAX_REFLECTION,
         ),
         render_kw={"rows": 10, "maxlength": MAX_REFLECTION},
     )
@@ -98,9 +100,9 @@ class EvaluationFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter: nothing changes, and the URL stays shareable
 
-    school = SelectField("School", validators=[Optional()])  # choices: the viewer's schools
+    school = SelectField(_l("School"), validators=[Optional()])  # choices: the viewer's schools
     state = SelectField(
-        "Evaluation",
+        _l("Evaluation"),
         choices=[
             SelectChoice("", "Any"),
             SelectChoice(AWAITING, "Awaiting evaluation"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -144,7 +145,7 @@ def reflection(placement_id: int) -> ResponseReturnValue:
         raise Forbidden()
     is_student = policies.is_student_of(current_user, placement)
     if request.method == "POST" and not is_student:
-        raise Forbidden("Only the student writes their reflection.")
+        raise Forbidden(gettext("Only the student writes their reflection."))
     existing = services.get_reflection(placement.id)
     artifact = portfolio.placement_artifact(placement.id)
     editable = (
@@ -166,12 +167,14 @@ def reflection(placement_id: int) -> ResponseReturnValue:
                 made = portfolio.placement_artifact(placement.id)
                 if made is not None and artifact is None:
                     flash(
-                        "Your reflection is saved, and your portfolio has a new draft built "
-                        "from it and your supervisor's evaluation: finish it there.",
+                        gettext(
+                            "Your reflection is saved, and your portfolio has a new draft built "
+                            "from it and your supervisor's evaluation: finish it there."
+                        ),
                         "success",
                     )
                     return redirect(url_for("portfolio.artifact", artifact_id=made.id))
-                flash("Your reflection is saved.", "success")
+                flash(gettext("Your reflection is saved."), "success")
                 return redirect(url_for("evaluations.reflection", placement_id=placement.id))
         elif "csrf_token" in form.errors:
             problem = EXPIRED

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -11,7 +12,7 @@ from wbl.hours.minutes import hours_text, parse_minutes
 from wbl.hours.services import MAX_DESCRIPTION
 from wbl.http import db_int
 
-QUARTERS = "Use quarter hours: 0.25, 0.5, 0.75…"
+QUARTERS = _l("Use quarter hours: 0.25, 0.5, 0.75…")
 
 
 def _quarter_hours(form: FlaskForm, field: Field) -> None:
@@ -20,17 +21,17 @@ def _quarter_hours(form: FlaskForm, field: Field) -> None:
 
 
 class EntryForm(FlaskForm):
-    work_date = DateField("Day", validators=[InputRequired(message="Choose the day.")])
+    work_date = DateField(_l("Day"), validators=[InputRequired(message=_l("Choose the day."))])
     hours = StringField(
-        "Hours",
+        _l("Hours"),
         validators=[DataRequired(message=QUARTERS), _quarter_hours],
-        description="In quarter hours, e.g. 1.5 or 1:30.",
+        description=_l("In quarter hours, e.g. 1.5 or 1:30."),
         render_kw={"inputmode": "decimal", "autocomplete": "off"},
     )
     description = TextAreaField(
-        "What you did",
+        _l("What you did"),
         validators=[
-            DataRequired(message="Say what you did."),
+            DataRequired(message=_l("Say what you did.")),
             Length(max=MAX_DESCRIPTION),
         ],
         render_kw={"rows": 3},
@@ -56,17 +57,17 @@ class EntryForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = StringField(
-        "Reason",
-        validators=[DataRequired(message="Tell the student why (they see this reason).")],
-        description="The student sees this.",
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Tell the student why (they see this reason)."))],
+        description=_l("The student sees this."),
     )
 
 
 class ConfirmForm(FlaskForm):
-    entry_ids = SelectMultipleField("Entries", coerce=db_int, validate_choice=False)
+    entry_ids = SelectMultipleField(_l("Entries"), coerce=db_int, validate_choice=False)
     # "Confirm all": every entry the page showed (not ones that arrived since).
-    shown_ids = SelectMultipleField("Shown", coerce=db_int, validate_choice=False)
-    confirm_all = BooleanField("Confirm all")
+    shown_ids = SelectMultipleField(_l("Shown"), coerce=db_int, validate_choice=False)
+    confirm_all = BooleanField(_l("Confirm all"))
 
     def chosen(self) -> list[int]:
         return list((self.shown_ids.data if self.confirm_all.data else self.entry_ids.data) or [])

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import format_decimal, get_locale, gettext, ngettext
 from flask_login import current_user
 
 from wbl.access import Role, policy
@@ -61,14 +61,16 @@ def placement(placement_id: int) -> ResponseReturnValue:
     can_log = is_student and under_way
     form = EntryForm()
     if form.is_submitted() and not can_log:
-        raise Forbidden("Only the student logs hours, on an active placement, from its first day.")
+        raise Forbidden(
+            gettext("Only the student logs hours, on an active placement, from its first day.")
+        )
     if form.validate_on_submit():
         try:
             services.log_hours(current_user, current.id, *form.entry())
         except DomainError as error:
             _form_error(form, error, "description")
         else:
-            flash("Your hours are logged and wait for your supervisor.", "success")
+            flash(gettext("Your hours are logged and wait for your supervisor."), "success")
             return redirect(url_for("hours.placement", placement_id=current.id))
     entries = list(db.session.scalars(queries.placement_entries(current.id)))
     confirmed, pending = db.session.execute(queries.placement_totals(current.id)).one()
@@ -107,9 +109,9 @@ def _change_entry(entry_id: int, *, correcting: bool) -> ResponseReturnValue:
             _form_error(form, error, "description")
         else:
             flash(
-                "Your correction is sent to your supervisor."
+                gettext("Your correction is sent to your supervisor.")
                 if correcting
-                else "Your entry is changed.",
+                else gettext("Your entry is changed."),
                 "success",
             )
             return redirect(url_for("hours.placement", placement_id=entry.placement_id))
@@ -138,7 +140,7 @@ def entry_delete(entry_id: int) -> ResponseReturnValue:
         with flash_refusal("danger") as attempt:
             services.delete_entry(current_user, entry.id)
         if attempt.ok:
-            flash("Your entry is withdrawn.", "success")
+            flash(gettext("Your entry is withdrawn."), "success")
     return redirect(url_for("hours.placement", placement_id=entry.placement_id))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import FileStorage
@@ -28,7 +30,7 @@ from wbl.portfolio.services import (
 from wbl.reference.models import PogOutcome
 
 ACCEPT = "application/pdf,.pdf,.docx,image/png,image/jpeg"
-FILE_HELP = "PDF, Word (.docx), PNG or JPEG, up to 10 MB."
+FILE_HELP = _l("PDF, Word (.docx), PNG or JPEG, up to 10 MB.")
 
 
 def commentary_field_name(outcome_id: int) -> str:
@@ -52,51 +54,53 @@ class ArtifactForm(FlaskForm):
     and a commentary per outcome are added by ``artifact_form``."""
 
     title = StringField(
-        "Title",
-        validators=[DataRequired("Give the artifact a title."), Length(max=MAX_TITLE)],
+        _l("Title"),
+        validators=[DataRequired(_l("Give the artifact a title.")), Length(max=MAX_TITLE)],
         render_kw={"maxlength": MAX_TITLE},
     )
     kind = RadioField(
-        "What the artifact is",
+        _l("What the artifact is"),
         choices=[
-            SelectChoice(ArtifactKind.TEXT.value, "A text I write here"),
-            SelectChoice(ArtifactKind.FILE.value, "A file I upload"),
-            SelectChoice(ArtifactKind.LINK.value, "A link to my work online"),
+            SelectChoice(ArtifactKind.TEXT.value, _l("A text I write here")),
+            SelectChoice(ArtifactKind.FILE.value, _l("A file I upload")),
+            SelectChoice(ArtifactKind.LINK.value, _l("A link to my work online")),
         ],
         default=ArtifactKind.TEXT.value,
     )
     body = TextAreaField(
-        "The artifact",
+        _l("The artifact"),
         validators=[Optional(), Length(max=MAX_BODY)],
-        description="For a text: what you did and learned, in your words. "
-        "For a file or a link: a few words on what it is (optional).",
+        description=_l(
+            "For a text: what you did and learned, in your words. "
+            "For a file or a link: a few words on what it is (optional)."
+        ),
         render_kw={"rows": 10},
     )
-    file = FileField("File", description=FILE_HELP, render_kw={"accept": ACCEPT})
+    file = FileField(_l("File"), description=FILE_HELP, render_kw={"accept": ACCEPT})
     url = StringField(
-        "Web address",
+        _l("Web address"),
         validators=[Optional(), Length(max=MAX_URL)],
-        description="Starts with https:// (a shared document, a video, a website).",
+        description=_l("Starts with https:// (a shared document, a video, a website)."),
         render_kw={"maxlength": MAX_URL, "inputmode": "url", "autocomplete": "url"},
     )
     source = RadioField(
-        "Where it comes from",
+        _l("Where it comes from"),
         choices=[
-            SelectChoice(ArtifactSource.PLACEMENT.value, "A placement"),
-            SelectChoice(ArtifactSource.CLASS.value, "A class"),
-            SelectChoice(ArtifactSource.OTHER.value, "Other"),
+            SelectChoice(ArtifactSource.PLACEMENT.value, _l("A placement")),
+            SelectChoice(ArtifactSource.CLASS.value, _l("A class")),
+            SelectChoice(ArtifactSource.OTHER.value, _l("Other")),
         ],
         default=ArtifactSource.OTHER.value,
     )
-    placement_id = SelectField("Placement", choices=[], validate_choice=False)
+    placement_id = SelectField(_l("Placement"), choices=[], validate_choice=False)
     source_note = StringField(
-        "Class, or where it comes from",
+        _l("Class, or where it comes from"),
         validators=[Optional(), Length(max=MAX_SOURCE_NOTE)],
-        description="For a class, its name (for example “English 11”).",
+        description=_l("For a class, its name (for example “English 11”)."),
         render_kw={"maxlength": MAX_SOURCE_NOTE},
     )
-    save = SubmitField("Save draft")
-    ready = SubmitField("Save and mark ready")
+    save = SubmitField(_l("Save draft"))
+    ready = SubmitField(_l("Save and mark ready"))
 
     def outcome_ids(self, outcomes: Iterable[PogOutcome]) -> frozenset[int]:
         return frozenset(
@@ -127,7 +131,10 @@ class ArtifactForm(FlaskForm):
 
 def placement_choice(placement: Placement) -> SelectChoice:
     offering = placement.offering
-    return SelectChoice(str(placement.id), f"{offering.title} at {offering.partner.name}")
+    return SelectChoice(
+        str(placement.id),
+        gettext("%(title)s at %(partner)s", title=offering.title, partner=offering.partner.name),
+    )
 
 
 def artifact_form(outcomes: Sequence[PogOutcome], placements: Sequence[Placement]) -> ArtifactForm:
@@ -137,14 +144,14 @@ def artifact_form(outcomes: Sequence[PogOutcome], placements: Sequence[Placement
     for outcome in outcomes:
         fields[outcome_field_name(outcome.id)] = BooleanField(outcome.name)
         fields[commentary_field_name(outcome.id)] = TextAreaField(
-            f"How it shows “{outcome.name}”",
+            gettext("How it shows “%(outcome)s”", outcome=outcome.name),
             validators=[Optional(), Length(max=MAX_COMMENTARY)],
             description=outcome.description,
             render_kw={"rows": 3, "maxlength": MAX_COMMENTARY},
         )
     form_class = type("ArtifactFormFor", (ArtifactForm,), fields)
     form: ArtifactForm = form_class()
-    form.placement_id.choices = [SelectChoice("", "Choose a placement")] + [
+    form.placement_id.choices = [SelectChoice("", gettext("Choose a placement"))] + [
         placement_choice(p) for p in placements
     ]
     return form
@@ -152,22 +159,22 @@ def artifact_form(outcomes: Sequence[PogOutcome], placements: Sequence[Placement
 
 class CommentForm(FlaskForm):
     body = TextAreaField(
-        "Your comment",
-        validators=[DataRequired("Write your comment."), Length(max=MAX_COMMENT)],
-        description="The student is told by e-mail and sees it on this page.",
+        _l("Your comment"),
+        validators=[DataRequired(_l("Write your comment.")), Length(max=MAX_COMMENT)],
+        description=_l("The student is told by e-mail and sees it on this page."),
         render_kw={"rows": 4, "maxlength": MAX_COMMENT},
     )
-    submit = SubmitField("Send the comment")
+    submit = SubmitField(_l("Send the comment"))
 
 
 class DocumentForm(FlaskForm):
     file = FileField(
-        "File",
-        validators=[FileRequired("Choose the file to upload.")],
+        _l("File"),
+        validators=[FileRequired(_l("Choose the file to upload."))],
         description=FILE_HELP,
         render_kw={"accept": ACCEPT},
     )
-    submit = SubmitField("Upload")
+    submit = SubmitField(_l("Upload"))
 
     def upload(self) -> Upload | None:
         return read_upload(self.file.data)

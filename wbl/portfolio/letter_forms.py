@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
@@ -28,41 +29,42 @@ def _strip(value: str | None) -> str | None:
 
 class LetterRequestForm(FlaskForm):
     recommender_name = StringField(
-        "Recommender's name",
+        _l("Recommender's name"),
         filters=[_strip],
-        validators=[DataRequired("Enter the recommender's name."), Length(max=MAX_NAME)],
+        validators=[DataRequired(_l("Enter the recommender's name.")), Length(max=MAX_NAME)],
         render_kw={"maxlength": MAX_NAME, "autocomplete": "off"},
     )
     recommender_email = StringField(
-        "Recommender's e-mail",
+        _l("Recommender's e-mail"),
         filters=[_strip],
         validators=[
-            DataRequired("Enter the recommender's e-mail address."),
+            DataRequired(_l("Enter the recommender's e-mail address.")),
             Email(
-                "Enter a valid e-mail address, like name@example.org.", check_deliverability=False
+                _l("Enter a valid e-mail address, like name@example.org."),
+                check_deliverability=False,
             ),
             Length(max=MAX_EMAIL),
         ],
         render_kw={"maxlength": MAX_EMAIL, "autocomplete": "off", "inputmode": "email"},
-        description="They get a link to upload the letter; they do not need an account.",
+        description=_l("They get a link to upload the letter; they do not need an account."),
     )
     relationship_note = StringField(
-        "How they know you",
+        _l("How they know you"),
         filters=[_strip],
         validators=[
-            DataRequired("Say how they know you, for example “CTE teacher”."),
+            DataRequired(_l("Say how they know you, for example “CTE teacher”.")),
             Length(max=MAX_RELATIONSHIP),
         ],
         render_kw={"maxlength": MAX_RELATIONSHIP},
-        description="For example: CTE teacher, internship supervisor, coach.",
+        description=_l("For example: CTE teacher, internship supervisor, coach."),
     )
     message = TextAreaField(
-        "A short message (optional)",
+        _l("A short message (optional)"),
         validators=[Optional(), Length(max=MAX_MESSAGE)],
         render_kw={"rows": 4, "maxlength": MAX_MESSAGE},
-        description="Goes in the e-mail: why you ask them, and what they might mention.",
+        description=_l("Goes in the e-mail: why you ask them, and what they might mention."),
     )
-    submit = SubmitField("Send the request")
+    submit = SubmitField(_l("Send the request"))
 
     def request(self) -> LetterRequest:
         return LetterRequest(

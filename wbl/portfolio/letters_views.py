@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -102,8 +103,10 @@ def index() -> ResponseReturnValue:
             form.form_errors.append(problem)
         return _index_page(form, 422)
     flash(
-        f"Your request is on its way to {letter.recommender_name}. You will see here when "
-        "the letter arrives.",
+        gettext(
+            "Your request is on its way to %(name)s. You will see here when the letter arrives.",
+            name=letter.recommender_name,
+        ),
         "success",
     )
     return redirect(url_for("letters.index"))
@@ -119,7 +122,10 @@ def withdraw(letter_id: int) -> ResponseReturnValue:
         letter = letters.withdraw(current_user, letter_id)
     if attempt.ok:
         flash(
-            f"Your request to {letter.recommender_name} is withdrawn; their link no longer works.",
+            gettext(
+                "Your request to %(name)s is withdrawn; their link no longer works.",
+                name=letter.recommender_name,
+            ),
             "success",
         )
     return redirect(url_for("letters.index"))
@@ -134,7 +140,10 @@ def remind(letter_id: int) -> ResponseReturnValue:
     with flash_refusal() as attempt:
         letter = letters.remind(current_user, letter_id)
     if attempt.ok:
-        flash(f"A reminder is on its way to {letter.recommender_name}.", "success")
+        flash(
+            gettext("A reminder is on its way to %(name)s.", name=letter.recommender_name),
+            "success",
+        )
     return redirect(url_for("letters.index"))
 
 

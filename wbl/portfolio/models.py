@@ -14,6 +14,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -118,7 +119,7 @@ class DocumentKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"resume": "Resume", "cover_letter": "Cover letter"}[self.value]
+        return {"resume": gettext("Resume"), "cover_letter": gettext("Cover letter")}[self.value]
 
 
 class PortfolioDocument(Base):

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from jinja2 import TemplateNotFound
 
@@ -133,9 +134,9 @@ def new_artifact() -> ResponseReturnValue:
             return _render_form(form, outcomes, None, error)
         else:
             flash(
-                "The artifact is added and marked ready."
+                gettext("The artifact is added and marked ready.")
                 if marking
-                else "The artifact is saved as a draft.",
+                else gettext("The artifact is saved as a draft."),
                 "success",
             )
             return redirect(url_for("portfolio.artifact", artifact_id=created.id))
@@ -164,7 +165,7 @@ def artifact(artifact_id: int) -> ResponseReturnValue:
     current = services.get_artifact(current_user, artifact_id)
     is_owner = services.is_owner(current_user, current.student)
     if request.method == "POST" and not is_owner:
-        raise Forbidden("Only the student changes their portfolio.")
+        raise Forbidden(gettext("Only the student changes their portfolio."))
     if is_owner and (current.status is ArtifactStatus.DRAFT or request.method == "POST"):
         outcomes = _form_outcomes(current)
         form = _prefilled(current, outcomes)
@@ -180,7 +181,9 @@ def artifact(artifact_id: int) -> ResponseReturnValue:
                 return _render_form(form, outcomes, current, error)
             else:
                 flash(
-                    "The artifact is marked ready." if marking else "Your draft is saved.",
+                    gettext("The artifact is marked ready.")
+                    if marking
+                    else gettext("Your draft is saved."),
                     "success",
                 )
                 return redirect(url_for("portfolio.artifact", artifact_id=current.id))
@@ -225,7 +228,7 @@ def comment(artifact_id: int) -> ResponseReturnValue:
             flash("Your comment is sent to the student.", "success")
             return redirect(url_for("portfolio.artifact", artifact_id=current.id) + "#comments")
     elif "csrf_token" in form.errors:
-        flash("The form has expired. Reload the page and try again.", "warning")
+        flash(gettext("The form has expired. Reload the page and try again."), "warning")
         return redirect(url_for("portfolio.artifact", artifact_id=current.id))
     current = services.get_artifact(current_user, artifact_id)
     return _render_artifact(current, False, form)
@@ -240,7 +243,9 @@ def reopen(artifact_id: int) -> ResponseReturnValue:
         with flash_refusal("info") as attempt:
             services.reopen(current_user, current.id)
         if attempt.ok:
-            flash("The artifact is a draft again: change it, then mark it ready.", "success")
+            flash(
+                gettext("The artifact is a draft again: change it, then mark it ready."), "success"
+            )
     return redirect(url_for("portfolio.artifact", artifact_id=current.id))
 
 
@@ -295,14 +300,17 @@ def upload_document(kind: str) -> ResponseReturnValue:
         upload = form.upload()
         try:
             if upload is None:
-                raise DomainError("Choose the file to upload.", field="file")
+                raise DomainError(gettext("Choose the file to upload."), field="file")
             services.upload_document(current_user, document_kind, upload)
         except DomainError as error:
             problem = field_error(form, error)
             if problem:
                 form.file.errors = [*form.file.errors, problem]
         else:
-            flash(f"Your {document_kind.label.lower()} is uploaded.", "success")
+            flash(
+                gettext("Your %(document)s is uploaded.", document=document_kind.label.lower()),
+                "success",
+            )
             return redirect(url_for("portfolio.documents"))
     elif "csrf_token" in form.errors:
         form.file.errors = ["The form has expired. Reload the page and try again."]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -150,8 +151,10 @@ def submit() -> ResponseReturnValue:
             problem = error.message
         else:
             flash(
-                "Your portfolio is submitted. Staff will assign two reviewers; we e-mail you "
-                "when the review is done.",
+                gettext(
+                    "Your portfolio is submitted. Staff will assign two reviewers; we e-mail you "
+                    "when the review is done."
+                ),
                 "success",
             )
             return redirect(url_for("reviews.feedback"))
@@ -175,7 +178,9 @@ def withdraw(submission_id: int) -> ResponseReturnValue:
         with flash_refusal() as attempt:
             submitting.withdraw_submission(current_user, submission_id)
         if attempt.ok:
-            flash("Your submission is withdrawn. Submit again when you are ready.", "success")
+            flash(
+                gettext("Your submission is withdrawn. Submit again when you are ready."), "success"
+            )
     return redirect(url_for("reviews.feedback"))
 
 

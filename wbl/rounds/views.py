@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -172,10 +173,13 @@ def choose(round_id: int) -> ResponseReturnValue:
             _form_error(form, error, "choice_1")
         else:
             flash(
-                f"Your {saved} choice{'s are' if saved != 1 else ' is'} saved. You can change "
-                "them until the deadline."
+                ngettext(
+                    "Your %(num)s choice is saved. You can change it until the deadline.",
+                    "Your %(num)s choices are saved. You can change them until the deadline.",
+                    saved,
+                )
                 if saved
-                else "You have no choices in this round now.",
+                else gettext("You have no choices in this round now."),
                 "success",
             )
             return redirect(url_for("rounds.choose", round_id=round_id))

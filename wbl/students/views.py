@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -101,18 +101,23 @@ def confirm_interest_check() -> ResponseReturnValue:
 
 def _added_message(added: services.AddedFromCheck) -> str:
     if not (added.pathways or added.words):
-        return "Your profile already had everything you ticked: nothing was added."
+        return gettext("Your profile already had everything you ticked: nothing was added.")
     parts = []
     if added.pathways:
         parts.append(
-            ("the pathway " if len(added.pathways) == 1 else "the pathways ")
-            + ", ".join(added.pathways)
+            ngettext(
+                "the pathway %(names)s",
+                "the pathways %(names)s",
+                len(added.pathways),
+                names=", ".join(added.pathways),
+            )
         )
     if added.words:
-        parts.append(f"the words “{', '.join(added.words)}”")
-    return (
-        f"Added to your profile: {' and '.join(parts)}. Read it over below: you can change "
-        "anything and save it again."
+        parts.append(gettext("the words “%(words)s”", words=", ".join(added.words)))
+    return gettext(
+        "Added to your profile: %(what)s. Read it over below: you can change anything and "
+        "save it again.",
+        what=gettext(" and ").join(parts),
     )
 
 

@@ -206,8 +206,8 @@ def test_who_sees_an_evaluation(client, login_as, post_form, cast):
 def test_a_teacher_cannot_evaluate(client, login_as, post_form, cast):
     placement = ended_placement(cast)
     login_as(cast.teacher)
-    page = client.get(url(placement)).get_data(as_text=True)
-    assert "Waiting for the supervisor&#39;s evaluation." in page
+    page = client.get(url(placement)).get_data(as_text=True).replace("&#39;", "'")
+    assert "Waiting for the supervisor's evaluation." in page
     assert post_form(url(placement), rating_data(placement)).status_code == 403
 
 

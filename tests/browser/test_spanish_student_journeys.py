@@ -1,0 +1,123 @@
+"""Issue 20: a student whose browser speaks Spanish (Chromium with the es-ES locale, so every
+request says ``Accept-Language: es-ES``) uses their home page, finds an opportunity, reads
+it and applies, all in Spanish, with ``<html lang="es">``; every page passes axe and leaves
+a screenshot in tests/artifacts (long Spanish words must not break the layout)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
+
+from tests.browser.conftest import ACCOUNTS
+from tests.browser.steps import check
+from tests.browser.test_login_journeys import PASSWORD
+from tests.support.builders import make_offering, pathway
+from tests.support.placement_data import delete_offerings_with_their_applications
+from wbl.catalog.models import Partner
+from wbl.clock import local_today
+from wbl.extensions import db
+from wbl.reference.models import ExperienceKind
+
+CLINIC = "Sunrise Veterinary Clinic"
+TITLE = "Veterinary front desk job shadow"
+STATEMENT = (
+    "Ayudo en la guardería de perros de mi tía los fines de semana y quiero aprender cómo "
+    "una clínica recibe a sus clientes."
+)
+
+
+@pytest.fixture(scope="module")
+def front_desk(browser_app: Flask) -> Iterator[int]:
+    """The clinic's offering for this module, removed afterwards with its applications."""
+    with browser_app.app_context():
+        clinic = db.session.scalar(select(Partner).where(Partner.name == CLINIC))
+        assert clinic is not None
+        offering = make_offering(
+            partner=clinic,
+            kind=ExperienceKind.JOB_SHADOW,
+            capacity=2,
+            title=TITLE,
+            start_date=local_today() + timedelta(days=30),
+            pathways=[pathway("agriculture.animal_science")],
+        )
+        offering.schedule, offering.expected_hours = "Saturday, 8 am to noon", 8
+        db.session.commit()
+        offering_id = offering.id
+        db.session.remove()
+    yield offering_id
+    with browser_app.app_context():
+        delete_offerings_with_their_applications([offering_id])
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def spanish_page(browser: Browser, browser_context_args: dict[str, Any]) -> Iterator[Page]:
+    context = browser.new_context(**browser_context_args, locale="es-ES")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sign_in(page: Page, email: str) -> None:
+    """The sign-in form by its fields' names: it speaks the browser's language too."""
+    page.goto("/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").click()
+
+
+def test_a_spanish_speaking_student_finds_an_opportunity_and_applies(
+    spanish_page: Page, front_desk: int
+) -> None:
+    page = spanish_page
+    student = ACCOUNTS["student"]
+    sign_in(page, student.email)
+
+    # Home: their recommendations and record, in Spanish.
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Hola, {student.first_name}: esto es lo que sigue para ti"
+    )
+    expect(page.get_by_role("heading", name="Recomendado para ti")).to_be_visible()
+    expect(page.get_by_role("heading", name="Portafolio Work Ready")).to_be_visible()
+    check(page, "spanish-student-home")
+
+    # The catalog: search for the clinic's job shadow.
+    page.goto("/offerings")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Busca una oportunidad")
+    page.get_by_label("Buscar").fill("front desk")
+    page.get_by_role("button", name="Ver resultados").click()
+    results = page.get_by_role("heading", name="1 oportunidad", exact=True)
+    expect(results).to_be_visible()
+    check(page, "spanish-student-catalog")
+
+    # The offering: read it, then apply.
+    page.get_by_role("link", name=TITLE).click()
+    expect(page.get_by_role("heading", name="Sobre esta oportunidad")).to_be_visible()
+    expect(page.get_by_text("Unas 8 horas")).to_be_visible()
+    check(page, "spanish-student-offering")
+    page.get_by_role("link", name="Solicitar").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Solicitar: {TITLE}")
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+    expect(page.get_by_text("Escribe una carta corta.")).to_be_visible()
+    check(page, "spanish-student-apply-error")
+    page.get_by_label("Tu carta").fill(STATEMENT)
+    page.get_by_label("Compartir mi currículum con el empleador cuando tenga uno").check()
+    page.get_by_role("button", name="Enviar mi solicitud").click()
+    expect(page.get_by_text("Tu solicitud se envió. Primero la revisa tu maestro.")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    check(page, "spanish-student-application")
+
+    # Their applications list says where it stands.
+    page.goto("/applications")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mis solicitudes")
+    row = page.get_by_role("row").filter(has_text=TITLE)
+    expect(row).to_contain_text("Esperando a tu maestro")
+    check(page, "spanish-student-applications")
