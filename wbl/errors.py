@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, flash, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -18,15 +19,21 @@ from wbl.request_ids import request_id
 log = logging.getLogger(__name__)
 
 
+def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalog, translate later"
+    """Marks an English text for the catalog (``pybabel extract`` knows ``N_``) where it cannot
+    be translated yet, such as an error class's message: it is translated when shown."""
+    return text
+
+
 class DomainError(Exception):
     """A business rule said no. ``message`` is shown to the user; ``field`` names the form field."""
 
-    message = "That could not be done."
+    message = N_("That could not be done.")
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
-        # A class's message may be lazy (``lazy_gettext``): it is put in words here, in the
-        # language of the request that raised it.
-        self.message = str(message if message is not None else self.message)
+        # A class's message is English, marked with N_ for the catalog: it is translated here,
+        # into the language of the request that raised it (English outside a request).
+        self.message = message if message is not None else gettext(self.message)
         self.field = field
         super().__init__(self.message)
 
@@ -34,13 +41,13 @@ class DomainError(Exception):
 class NotFound(DomainError):
     """The object does not exist, or is outside the actor's scope (never say which)."""
 
-    message = "We could not find that."
+    message = N_("We could not find that.")
 
 
 class Forbidden(DomainError):
     """The object is visible to the actor, but the action is not theirs to take."""
 
-    message = "You do not have permission to do that."
+    message = N_("You do not have permission to do that.")
 
 
 def field_error(form: Any, error: DomainError) -> str | None:

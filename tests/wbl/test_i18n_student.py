@@ -116,6 +116,13 @@ STUDENT_SOURCES = [
     "wbl/portfolio/forms.py",
     "wbl/portfolio/letters_views.py",
     "wbl/portfolio/models.py",
+    "wbl/portfolio/services.py",
+    "wbl/portfolio/letters.py",
+    "wbl/hours/services.py",
+    "wbl/students/services.py",
+    "wbl/evaluations/services.py",
+    "wbl/reviews/submitting.py",
+    "wbl/geocoding/services.py",
     "wbl/rounds/views.py",
 ]
 

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -60,10 +61,10 @@ from wbl.signup.queries import interview_volunteer_ids
 bp = Blueprint("certificates", __name__)
 
 STATUS_LABELS = {
-    InterviewStatus.INVITED: "Invited",
-    InterviewStatus.PASSED: "Passed",
-    InterviewStatus.NOT_PASSED: "Not passed",
-    InterviewStatus.CANCELLED: "Cancelled",
+    InterviewStatus.INVITED: _l("Invited"),
+    InterviewStatus.PASSED: _l("Passed"),
+    InterviewStatus.NOT_PASSED: _l("Not passed"),
+    InterviewStatus.CANCELLED: _l("Cancelled"),
 }
 
 

@@ -17,6 +17,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,9 +110,9 @@ class EarnedStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "pending": "Waiting for verification",
-            "verified": "Verified",
-            "rejected": "Rejected",
+            "pending": gettext("Waiting for verification"),
+            "verified": gettext("Verified"),
+            "rejected": gettext("Rejected"),
         }[self.value]
 
 

@@ -23,6 +23,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import has_request_context, url_for
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -30,7 +31,7 @@ from sqlalchemy.orm import selectinload
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, PartnerContact
 from wbl.clock import local_today
-from wbl.errors import DomainError, Forbidden
+from wbl.errors import N_, DomainError, Forbidden
 from wbl.evaluations import queries
 from wbl.evaluations.models import RATINGS, PlacementEvaluation, PlacementReflection
 from wbl.extensions import atomic, db, rows_affected, utcnow
@@ -55,7 +56,7 @@ MAX_REFLECTION = 5000
 
 
 class AlreadyEnded(DomainError):
-    message = "This placement has already ended; nothing was changed."
+    message = N_("This placement has already ended; nothing was changed.")
 
 
 # --- who may do what -------------------------------------------------------------------------
@@ -147,13 +148,15 @@ def complete_placement(actor: User, placement_id: int) -> Placement:
     """The supervisor (or staff) ends an active placement early."""
     placement = get_placement(actor, placement_id)
     if not may_end(actor, placement):
-        raise Forbidden("Only the placement's supervisor or staff can end it.")
+        raise Forbidden(gettext("Only the placement's supervisor or staff can end it."))
     if placement.status is not PlacementStatus.ACTIVE:
         raise AlreadyEnded()
     if placement.starts_after(local_today()):
         raise DomainError(
-            "This placement has not started yet. To call it off, ask the program staff to "
-            "cancel the application."
+            gettext(
+                "This placement has not started yet. To call it off, ask the program staff to "
+                "cancel the application."
+            )
         )
     changed = rows_affected(
         db.session.execute(
@@ -274,10 +277,14 @@ def _rated(
     for row in rows:
         field = f"{prefix}_{row.id}"
         if row.id not in answers:
-            raise DomainError(f"Rate “{row.name}”: 1 to 4, or N/A.", field=field)
+            raise DomainError(
+                gettext("Rate “%(name)s”: 1 to 4, or N/A.", name=row.name), field=field
+            )
         rating = answers[row.id]
         if rating is not None and rating not in RATINGS:
-            raise DomainError(f"“{row.name}” is rated 1 to 4, or N/A.", field=field)
+            raise DomainError(
+                gettext("“%(name)s” is rated 1 to 4, or N/A.", name=row.name), field=field
+            )
         entry: dict[str, object] = {"code": row.code, "name": row.name, "rating": rating}
         if isinstance(row, PogOutcome):
             entry = {"outcome_id": row.id, **entry}
@@ -293,11 +300,16 @@ def _lock_completed(placement: Placement, doing: str) -> None:
     db.session.refresh(placement, ["status"])
     if placement.status is PlacementStatus.ACTIVE:
         raise DomainError(
-            f"The placement is still active: {doing} once it has ended (on its end date, or "
-            "when the supervisor ends it)."
+            gettext(
+                "The placement is still active: %(doing)s once it has ended (on its end date, or "
+                "when the supervisor ends it).",
+                doing=doing,
+            )
         )
     if placement.status is not PlacementStatus.COMPLETED:
-        raise DomainError(f"This placement was cancelled; there is nothing to {doing}.")
+        raise DomainError(
+            gettext("This placement was cancelled; there is nothing to %(doing)s.", doing=doing)
+        )
 
 
 @atomic
@@ -306,13 +318,18 @@ def submit_evaluation(
 ) -> PlacementEvaluation:
     placement = get_placement(actor, placement_id)
     if not is_employer_of(actor, placement):
-        raise Forbidden("Only the placement's supervisor evaluates the student.")
-    _lock_completed(placement, "evaluate it")
+        raise Forbidden(gettext("Only the placement's supervisor evaluates the student."))
+    _lock_completed(placement, gettext("evaluate it"))
     if get_evaluation(placement.id) is not None:
-        raise DomainError("This placement has already been evaluated; nothing was changed.")
+        raise DomainError(
+            gettext("This placement has already been evaluated; nothing was changed.")
+        )
     comment = (answers.comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        raise DomainError(f"Keep the comment under {MAX_COMMENT} characters.", field="comment")
+        raise DomainError(
+            gettext("Keep the comment under %(MAX_COMMENT)s characters.", MAX_COMMENT=MAX_COMMENT),
+            field="comment",
+        )
     evaluation = PlacementEvaluation(
         placement_id=placement.id,
         evaluator_id=actor.id,
@@ -327,7 +344,7 @@ def submit_evaluation(
             db.session.add(evaluation)
     except IntegrityError:
         raise DomainError(
-            "This placement has already been evaluated; nothing was changed."
+            gettext("This placement has already been evaluated; nothing was changed.")
         ) from None
     _draft_when_both(placement)
     db.session.commit()
@@ -343,17 +360,25 @@ def save_reflection(actor: User, placement_id: int, text: str) -> PlacementRefle
     placement's artifact ready."""
     placement = get_placement(actor, placement_id)
     if not is_student_of(actor, placement):
-        raise Forbidden("Only the student writes their reflection.")
-    _lock_completed(placement, "reflect on it")
+        raise Forbidden(gettext("Only the student writes their reflection."))
+    _lock_completed(placement, gettext("reflect on it"))
     text = (text or "").strip()
     if not text:
-        raise DomainError("Write your reflection.", field="text")
+        raise DomainError(gettext("Write your reflection."), field="text")
     if len(text) > MAX_REFLECTION:
-        raise DomainError(f"Keep your reflection under {MAX_REFLECTION} characters.", field="text")
+        raise DomainError(
+            gettext(
+                "Keep your reflection under %(MAX_REFLECTION)s characters.",
+                MAX_REFLECTION=MAX_REFLECTION,
+            ),
+            field="text",
+        )
     if portfolio.placement_artifact_is_ready(placement.id):
         raise DomainError(
-            "Your portfolio artifact for this placement is marked ready, so the reflection "
-            "can no longer change.",
+            gettext(
+                "Your portfolio artifact for this placement is marked ready, so the reflection can"
+                " no longer change."
+            ),
             field="text",
         )
     reflection = get_reflection(placement.id)
@@ -366,7 +391,7 @@ def save_reflection(actor: User, placement_id: int, text: str) -> PlacementRefle
                 db.session.add(reflection)
         except IntegrityError:
             raise DomainError(
-                "Your reflection was saved from another window; reload the page."
+                gettext("Your reflection was saved from another window; reload the page.")
             ) from None
     else:
         reflection.text = text

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
-from wbl.clock import local_when
+from wbl.clock import local_when, to_local
 from wbl.errors import DomainError
 from wbl.events import policies, services
 from wbl.events.forms import (
@@ -37,8 +38,17 @@ bp = Blueprint("events", __name__, url_prefix="/events")
 
 @bp.app_template_filter("local_when")
 def _local_when(value: datetime | None, duration_minutes: int | None = None) -> str:
-    """A UTC datetime as the county's wall clock reads it: "Tue, Dec 1, 2026, 9:30 AM PST"."""
-    return local_when(value, duration_minutes)
+    """A UTC datetime as the county's wall clock reads it: "Tue, Dec 1, 2026, 9:30 AM PST"
+    (in Spanish "mar, 1 dic 2026, 9:30 PST", the day and month in Babel's words)."""
+    locale = get_locale()
+    if value is None or locale is None or locale.language == "en":
+        return local_when(value, duration_minutes)
+    start = to_local(value)
+    text = format_datetime(start, "EEE, d MMM y, H:mm", rebase=False)
+    if duration_minutes:
+        end = start + timedelta(minutes=duration_minutes)
+        text += f"–{end.hour}:{end.minute:02d}"
+    return f"{text} {start.tzname()}"
 
 
 def _class_label(section: ClassSection) -> str:

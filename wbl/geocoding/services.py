@@ -20,7 +20,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from wbl.errors import DomainError
+from wbl.errors import N_, DomainError
 from wbl.extensions import db
 from wbl.geocoding.models import GeocodeCache
 
@@ -42,7 +42,7 @@ class Location:
 
 
 class UnknownZip(DomainError):
-    message = "That is not a ZIP code we know. Check the five digits."
+    message = N_("That is not a ZIP code we know. Check the five digits.")
 
 
 @cache

@@ -12,6 +12,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext, pgettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -44,11 +45,11 @@ class EntryStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "pending": "Waiting for the supervisor",
-            "confirmed": "Confirmed",
-            "rejected": "Rejected",
-            "corrected": "Corrected",
-            "deleted": "Withdrawn",
+            "pending": gettext("Waiting for the supervisor"),
+            "confirmed": gettext("Confirmed"),
+            "rejected": gettext("Rejected"),
+            "corrected": gettext("Corrected"),
+            "deleted": pgettext("an hour entry", "Withdrawn"),
         }[self.value]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from flask_babel import gettext, pgettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +17,7 @@ from wbl.access import require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
-from wbl.errors import DomainError, Forbidden, NotFound
+from wbl.errors import N_, DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.placements.models import Placement, PlacementStatus
@@ -30,7 +31,7 @@ LIVE = (EntryStatus.PENDING, EntryStatus.CONFIRMED)
 
 
 class AlreadyDecided(DomainError):
-    message = "This entry has already been decided; nothing was changed."
+    message = N_("This entry has already been decided; nothing was changed.")
 
 
 # --- who may see and do what ---------------------------------------------------------------
@@ -128,20 +129,32 @@ def check_entry(
     the future, inside the dates of ``what``. Returns the cleaned description."""
     description = (description or "").strip()
     if minutes <= 0 or minutes % 15:
-        raise DomainError("Use quarter hours: 0.25, 0.5, 0.75…", field="hours")
+        raise DomainError(gettext("Use quarter hours: 0.25, 0.5, 0.75…"), field="hours")
     if minutes > DAY_LIMIT:
-        raise DomainError("You can log at most 12 hours a day.", field="hours")
+        raise DomainError(gettext("You can log at most 12 hours a day."), field="hours")
     if not description:
-        raise DomainError("Say what you did.", field="description")
+        raise DomainError(gettext("Say what you did."), field="description")
     if len(description) > MAX_DESCRIPTION:
         raise DomainError(
-            f"Keep the description under {MAX_DESCRIPTION} characters.", field="description"
+            gettext(
+                "Keep the description under %(MAX_DESCRIPTION)s characters.",
+                MAX_DESCRIPTION=MAX_DESCRIPTION,
+            ),
+            field="description",
         )
     if work_date > local_today():
-        raise DomainError("You cannot log hours for a day in the future.", field="work_date")
+        raise DomainError(
+            gettext("You cannot log hours for a day in the future."), field="work_date"
+        )
     if (start and work_date < start) or (end and work_date > end):
         raise DomainError(
-            f"That day is outside the {what}'s dates ({_dates(start, end)}).",
+            gettext(
+                "That day is outside the %(what)s's dates (%(value)s).",
+                what={"placement": gettext("placement"), "externship": gettext("externship")}.get(
+                    what, what
+                ),
+                value=_dates(start, end),
+            ),
             field="work_date",
         )
     return description
@@ -153,8 +166,12 @@ def check_day_total(logged: int, minutes: int) -> None:
     if logged + minutes > DAY_LIMIT:
         left = max(DAY_LIMIT - logged, 0)
         raise DomainError(
-            "You can log at most 12 hours a day in total; you have "
-            f"{_hours(logged)} on that day already ({_hours(left)} left).",
+            gettext(
+                "You can log at most 12 hours a day in total; you have %(value)s on that day "
+                "already (%(value2)s left).",
+                value=_hours(logged),
+                value2=_hours(left),
+            ),
             field="hours",
         )
 
@@ -202,7 +219,7 @@ def refuse_duplicate(duplicate: int | None) -> None:
     click or a resend, not new work; teachers' externship hours follow the same rule."""
     if duplicate is not None:
         raise DomainError(
-            "You have already logged exactly this entry for that day.", field="description"
+            gettext("You have already logged exactly this entry for that day."), field="description"
         )
 
 
@@ -219,7 +236,9 @@ def _active_placement_of(actor: User, placement_id: int) -> Placement:
     placement = get_placement(actor, placement_id)
     require(is_student_of(actor, placement))
     if placement.status is not PlacementStatus.ACTIVE:
-        raise DomainError("Hours can be logged only on an active placement.", field="work_date")
+        raise DomainError(
+            gettext("Hours can be logged only on an active placement."), field="work_date"
+        )
     return placement
 
 
@@ -233,8 +252,10 @@ def log_hours(
     placement = _active_placement_of(actor, placement_id)
     if placement.start_date is not None and placement.starts_after(local_today()):
         raise DomainError(
-            f"This placement starts on {placement.start_date.isoformat()}: log your hours "
-            "from that day.",
+            gettext(
+                "This placement starts on %(value)s: log your hours from that day.",
+                value=placement.start_date.isoformat(),
+            ),
             field="work_date",
         )
     description = _check(placement, work_date, minutes, description)
@@ -255,8 +276,11 @@ def log_hours(
 def _require_pending(entry: HourEntry, doing: str) -> None:
     if entry.status is not EntryStatus.PENDING:
         raise DomainError(
-            f"Only an entry waiting for the supervisor can be {doing}; "
-            "a confirmed entry is corrected with a new entry.",
+            gettext(
+                "Only an entry waiting for the supervisor can be %(doing)s; a confirmed entry is "
+                "corrected with a new entry.",
+                doing=doing,
+            ),
             field="description",
         )
 
@@ -266,7 +290,7 @@ def edit_entry(
     actor: User, entry_id: int, work_date: date, minutes: int, description: str
 ) -> HourEntry:
     entry = _own_entry(actor, entry_id)
-    _require_pending(entry, "edited")
+    _require_pending(entry, gettext("edited"))
     placement = _active_placement_of(actor, entry.placement_id)
     description = _check(placement, work_date, minutes, description, ignore_id=entry.id)
     before = _snapshot(entry)
@@ -281,7 +305,7 @@ def edit_entry(
 def delete_entry(actor: User, entry_id: int) -> HourEntry:
     """Withdraw a pending entry: it stays, marked deleted."""
     entry = _own_entry(actor, entry_id)
-    _require_pending(entry, "withdrawn")
+    _require_pending(entry, pgettext("an hour entry", "withdrawn"))
     if not move_status(entry, EntryStatus.PENDING, status=EntryStatus.DELETED, updated_at=utcnow()):
         raise AlreadyDecided()
     _event(entry, "deleted", actor, detail={"before": _snapshot(entry)})
@@ -299,7 +323,9 @@ def correct_entry(
     _lock_student(original.student_id)
     if original.status is not EntryStatus.CONFIRMED:
         raise DomainError(
-            "Only a confirmed entry is corrected; edit or withdraw one that is still waiting.",
+            gettext(
+                "Only a confirmed entry is corrected; edit or withdraw one that is still waiting."
+            ),
             field="description",
         )
     open_correction = db.session.scalar(
@@ -309,7 +335,7 @@ def correct_entry(
     )
     if open_correction is not None:
         raise DomainError(
-            "A correction of this entry is already waiting for the supervisor.",
+            gettext("A correction of this entry is already waiting for the supervisor."),
             field="description",
         )
     placement = _active_placement_of(actor, original.placement_id)
@@ -318,7 +344,7 @@ def correct_entry(
         original.minutes,
         original.description,
     ):
-        raise DomainError("The correction changes nothing.", field="hours")
+        raise DomainError(gettext("The correction changes nothing."), field="hours")
     # The original still counts until the correction is confirmed; the new one replaces it.
     description = _check(placement, work_date, minutes, description, ignore_id=original.id)
     entry = HourEntry(
@@ -366,7 +392,7 @@ def _decide(actor: User, entry: HourEntry, to: EntryStatus, via: Channel, reason
 def _supervised_entry(actor: User, entry_id: int) -> HourEntry:
     entry = get_entry(actor, entry_id)
     if not is_employer_of(actor, entry.placement):
-        raise Forbidden("Only the placement's supervisor can confirm or reject hours.")
+        raise Forbidden(gettext("Only the placement's supervisor can confirm or reject hours."))
     return entry
 
 
@@ -376,7 +402,7 @@ def confirm(actor: User, entry_ids: Iterable[int], via: Channel = Channel.WEB) -
     decided first are skipped). Confirming a correction marks the original ``corrected``."""
     ids = sorted(set(entry_ids))
     if not ids:
-        raise DomainError("Choose at least one entry to confirm.")
+        raise DomainError(gettext("Choose at least one entry to confirm."))
     entries = [_supervised_entry(actor, entry_id) for entry_id in ids]
     confirmed = 0
     for entry in entries:
@@ -411,9 +437,9 @@ def reject(actor: User, entry_id: int, reason: str, via: Channel = Channel.WEB) 
     reason = (reason or "").strip()
     entry = _supervised_entry(actor, entry_id)
     if not reason:
-        raise DomainError("Tell the student why (they see this reason).", field="reason")
+        raise DomainError(gettext("Tell the student why (they see this reason)."), field="reason")
     if len(reason) > MAX_DESCRIPTION:
-        raise DomainError("Keep the reason shorter.", field="reason")
+        raise DomainError(gettext("Keep the reason shorter."), field="reason")
     _decide(actor, entry, EntryStatus.REJECTED, via, reason)
     db.session.commit()
     return entry

@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import has_request_context, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,7 +23,7 @@ from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering, OfferingStatus, PartnerContact
 from wbl.clock import local_today
-from wbl.errors import DomainError, NotFound
+from wbl.errors import N_, DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements import policies
@@ -43,11 +42,11 @@ MAX_STATEMENT = 2000
 
 
 class AlreadyApplied(DomainError):
-    message = _l("You have already applied for this opportunity.")
+    message = N_("You have already applied for this opportunity.")
 
 
 class AlreadyDecided(DomainError):
-    message = _l("This application has already moved on; nothing was changed.")
+    message = N_("This application has already moved on; nothing was changed.")
 
 
 def get_application(actor: User, application_id: int) -> Application:

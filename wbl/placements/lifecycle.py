@@ -14,13 +14,14 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from wbl.access import require
 from wbl.auth.models import User
 from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
-from wbl.errors import DomainError
+from wbl.errors import N_, DomainError
 from wbl.extensions import atomic, db, utcnow
 from wbl.notifications.services import queue_email
 from wbl.placements import policies, seats, training
@@ -46,7 +47,7 @@ from wbl.placements.models import (
 
 
 class NoSeatsLeft(DomainError):
-    message = "No seats left: the application is on the waitlist and gets the next free seat."
+    message = N_("No seats left: the application is on the waitlist and gets the next free seat.")
 
 
 # --- 4. employer decision and seats --------------------------------------------------------
@@ -254,7 +255,7 @@ def cancel(actor: User, application_id: int, reason: str) -> Application:
     require(policies.staff_sees(actor, application))
     reason = reason.strip()
     if not reason:
-        raise DomainError("Give a reason for the cancellation.", field="reason")
+        raise DomainError(gettext("Give a reason for the cancellation."), field="reason")
     _end(application, ApplicationStatus.CANCELLED, actor=actor, note=reason)
     queue_email(
         kind="application_cancelled",

@@ -21,7 +21,7 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext
+from flask_babel import gettext, pgettext
 from sqlalchemy import (
     ForeignKey,
     Index,
@@ -227,7 +227,11 @@ class PlacementStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         """The word pages and downloads show."""
-        return {"active": "Active", "completed": "Completed", "cancelled": "Cancelled"}[self.value]
+        return {
+            "active": gettext("Active"),
+            "completed": gettext("Completed"),
+            "cancelled": pgettext("a placement", "Cancelled"),
+        }[self.value]
 
 
 class Placement(Base):

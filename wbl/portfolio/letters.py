@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -139,43 +140,54 @@ def _open_requests(student_id: int, now: datetime) -> list[Recommendation]:
 def _clean_email(value: str) -> str:
     text = value.strip()
     if not text:
-        raise DomainError("Enter the recommender's e-mail address.", field="recommender_email")
+        raise DomainError(
+            gettext("Enter the recommender's e-mail address."), field="recommender_email"
+        )
     from email_validator import EmailNotValidError, validate_email  # only forms that ask load it
 
     try:
         checked = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         raise DomainError(
-            "Enter a valid e-mail address, like name@example.org.", field="recommender_email"
+            gettext("Enter a valid e-mail address, like name@example.org."),
+            field="recommender_email",
         ) from None
     email = normalize_email(checked.normalized)
     if len(email) > MAX_EMAIL:
-        raise DomainError("That e-mail address is too long.", field="recommender_email")
+        raise DomainError(gettext("That e-mail address is too long."), field="recommender_email")
     return email
 
 
 def _clean(request: LetterRequest) -> LetterRequest:
     name = " ".join(request.recommender_name.split())
     if not name:
-        raise DomainError("Enter the recommender's name.", field="recommender_name")
+        raise DomainError(gettext("Enter the recommender's name."), field="recommender_name")
     if len(name) > MAX_NAME:
         raise DomainError(
-            f"Keep the name to {MAX_NAME} characters or fewer.", field="recommender_name"
+            gettext("Keep the name to %(MAX_NAME)s characters or fewer.", MAX_NAME=MAX_NAME),
+            field="recommender_name",
         )
     relationship = " ".join(request.relationship_note.split())
     if not relationship:
         raise DomainError(
-            "Say how you know them, for example “CTE teacher” or “Internship supervisor”.",
+            gettext("Say how you know them, for example “CTE teacher” or “Internship supervisor”."),
             field="relationship_note",
         )
     if len(relationship) > MAX_RELATIONSHIP:
         raise DomainError(
-            f"Keep this to {MAX_RELATIONSHIP} characters or fewer.", field="relationship_note"
+            gettext(
+                "Keep this to %(MAX_RELATIONSHIP)s characters or fewer.",
+                MAX_RELATIONSHIP=MAX_RELATIONSHIP,
+            ),
+            field="relationship_note",
         )
     message = request.message.strip()
     if len(message) > MAX_MESSAGE:
         raise DomainError(
-            f"Keep your message to {MAX_MESSAGE} characters or fewer.", field="message"
+            gettext(
+                "Keep your message to %(MAX_MESSAGE)s characters or fewer.", MAX_MESSAGE=MAX_MESSAGE
+            ),
+            field="message",
         )
     return LetterRequest(name, _clean_email(request.recommender_email), relationship, message)
 
@@ -208,20 +220,25 @@ def ask(actor: User, request: LetterRequest, now: datetime | None = None) -> Rec
     cleaned = _clean(request)
     if cleaned.recommender_email == normalize_email(actor.email):
         raise DomainError(
-            "That is your own e-mail address. Ask someone who knows your work.",
+            gettext("That is your own e-mail address. Ask someone who knows your work."),
             field="recommender_email",
         )
     waiting = _open_requests(student.id, now)
     if any(r.recommender_email == cleaned.recommender_email for r in waiting):
         raise DomainError(
-            "You have already asked this person, and they have not answered yet. "
-            "Send them a reminder instead.",
+            gettext(
+                "You have already asked this person, and they have not answered yet. Send them a "
+                "reminder instead."
+            ),
             field="recommender_email",
         )
     if len(waiting) >= MAX_OPEN:
         raise DomainError(
-            f"You already have {MAX_OPEN} requests waiting. Withdraw one before asking "
-            "someone else."
+            gettext(
+                "You already have %(MAX_OPEN)s requests waiting. Withdraw one before asking "
+                "someone else.",
+                MAX_OPEN=MAX_OPEN,
+            )
         )
     letter = Recommendation(
         student=student,
@@ -263,8 +280,10 @@ def withdraw(actor: User, letter_id: int) -> Recommendation:
     letter = own_letter(actor, letter_id)
     if not move_status(letter, LetterStatus.REQUESTED, status=LetterStatus.WITHDRAWN, nonce=None):
         if letter.status is LetterStatus.RECEIVED:
-            raise DomainError("This letter has already arrived; it can no longer be withdrawn.")
-        raise DomainError("This request is already withdrawn; nothing was changed.")
+            raise DomainError(
+                gettext("This letter has already arrived; it can no longer be withdrawn.")
+            )
+        raise DomainError(gettext("This request is already withdrawn; nothing was changed."))
     db.session.commit()
     return letter
 
@@ -288,18 +307,24 @@ def remind(actor: User, letter_id: int, now: datetime | None = None) -> Recommen
     now = now or utcnow()
     letter = own_letter(actor, letter_id)
     if letter.status is LetterStatus.RECEIVED:
-        raise DomainError("This letter has already arrived; no reminder is needed.")
+        raise DomainError(gettext("This letter has already arrived; no reminder is needed."))
     if letter.status is LetterStatus.WITHDRAWN or letter.nonce is None:
-        raise DomainError("This request is withdrawn; ask again to send a new link.")
+        raise DomainError(gettext("This request is withdrawn; ask again to send a new link."))
     if now >= letter.expires_at:
         raise DomainError(
-            "This request has expired: its link no longer works. Withdraw it and ask again."
+            gettext(
+                "This request has expired: its link no longer works. Withdraw it and ask again."
+            )
         )
     sent = last_emailed(letter.recommender_email, now - REMINDER_EVERY)
     if sent is not None:
         raise DomainError(
-            f"{letter.recommender_name} was e-mailed less than a day ago "
-            f"({local_when(sent)}). You can send a reminder once a day."
+            gettext(
+                "%(recommender_name)s was e-mailed less than a day ago (%(value)s). You can send a"
+                " reminder once a day.",
+                recommender_name=letter.recommender_name,
+                value=local_when(sent),
+            )
         )
     _request_email(letter, reminder=True)
     db.session.commit()
@@ -324,7 +349,9 @@ def receive(
     now = now or utcnow()
     if not confirmed:
         raise DomainError(
-            "Tick this box to confirm that you wrote the letter and that it may be shared.",
+            gettext(
+                "Tick this box to confirm that you wrote the letter and that it may be shared."
+            ),
             field="confirm",
         )
     clean = clean_upload(data, filename, field="file")
@@ -395,10 +422,12 @@ def letter_file(actor: User, letter_id: int) -> tuple[Recommendation, bytes]:
     student = letter.student
     if not may_download(actor, student):
         if sees_student(actor, student):
-            raise Forbidden("Letters of recommendation are confidential to reviewers and staff.")
+            raise Forbidden(
+                gettext("Letters of recommendation are confidential to reviewers and staff.")
+            )
         raise NotFound()
     if letter.status is not LetterStatus.RECEIVED or not letter.file_key:
-        raise NotFound("This letter has not arrived yet.")
+        raise NotFound(gettext("This letter has not arrived yet."))
     return letter, storage().read(letter.file_key)
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -33,7 +34,7 @@ from wbl.access import Role, require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.catalog.services import website_url
-from wbl.errors import DomainError, NotFound
+from wbl.errors import N_, DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, utcnow
 from wbl.hours.models import EntryStatus, HourEntry
 from wbl.notifications.services import queue_email
@@ -70,7 +71,7 @@ FOLDER = "portfolio"
 
 
 class AlreadyReady(DomainError):
-    message = "This artifact is already marked ready; nothing was changed."
+    message = N_("This artifact is already marked ready; nothing was changed.")
 
 
 # --- who may see and do what -----------------------------------------------------------------
@@ -264,9 +265,14 @@ def safe_link(text: str, *, field: str = "url") -> str:
     """An http(s) link (a bare domain gets https), or a DomainError on ``field``."""
     link = website_url(text)
     if link is None or not urlsplit(link).hostname or any(c.isspace() for c in link):
-        raise DomainError("Enter a web address starting with https:// (or http://).", field=field)
+        raise DomainError(
+            gettext("Enter a web address starting with https:// (or http://)."), field=field
+        )
     if len(link) > MAX_URL:
-        raise DomainError(f"Keep the web address under {MAX_URL} characters.", field=field)
+        raise DomainError(
+            gettext("Keep the web address under %(MAX_URL)s characters.", MAX_URL=MAX_URL),
+            field=field,
+        )
     return link
 
 
@@ -275,7 +281,7 @@ def _outcomes_for(artifact: Artifact, wanted: frozenset[int]) -> dict[int, PogOu
     retired since keeps its commentary)."""
     if not wanted:
         raise DomainError(
-            "Choose at least one Portrait of a Graduate outcome this artifact shows.",
+            gettext("Choose at least one Portrait of a Graduate outcome this artifact shows."),
             field="outcomes",
         )
     kept = {link.outcome_id for link in artifact.outcomes}
@@ -285,7 +291,7 @@ def _outcomes_for(artifact: Artifact, wanted: frozenset[int]) -> dict[int, PogOu
         if outcome.active or outcome.id in kept
     }
     if set(found) != set(wanted):
-        raise DomainError("Choose outcomes from the list.", field="outcomes")
+        raise DomainError(gettext("Choose outcomes from the list."), field="outcomes")
     return found
 
 
@@ -305,15 +311,20 @@ def _apply(artifact: Artifact, edit: ArtifactEdit, student: StudentProfile) -> _
     plan = _Plan()
     title, body = (edit.title or "").strip(), (edit.body or "").strip()
     if not title:
-        raise DomainError("Give the artifact a title.", field="title")
+        raise DomainError(gettext("Give the artifact a title."), field="title")
     if len(title) > MAX_TITLE:
-        raise DomainError(f"Keep the title under {MAX_TITLE} characters.", field="title")
+        raise DomainError(
+            gettext("Keep the title under %(MAX_TITLE)s characters.", MAX_TITLE=MAX_TITLE),
+            field="title",
+        )
     if len(body) > MAX_BODY:
-        raise DomainError(f"Keep the text under {MAX_BODY} characters.", field="body")
+        raise DomainError(
+            gettext("Keep the text under %(MAX_BODY)s characters.", MAX_BODY=MAX_BODY), field="body"
+        )
     kind = edit.kind or artifact.kind or ArtifactKind.TEXT
     if kind is ArtifactKind.TEXT:
         if edit.kind is not None and not body:
-            raise DomainError("Write the artifact's text.", field="body")
+            raise DomainError(gettext("Write the artifact's text."), field="body")
         artifact.url = ""
     elif kind is ArtifactKind.LINK:
         artifact.url = safe_link(edit.url) if edit.kind is not None else artifact.url
@@ -322,7 +333,7 @@ def _apply(artifact: Artifact, edit: ArtifactEdit, student: StudentProfile) -> _
             plan.new_file = clean_upload(edit.upload.data, edit.upload.filename, field="file")
         elif not artifact.file_key:
             raise DomainError(
-                "Choose the file: a PDF, a Word document (.docx), or a PNG or JPEG image.",
+                gettext("Choose the file: a PDF, a Word document (.docx), or a PNG or JPEG image."),
                 field="file",
             )
         artifact.url = ""
@@ -342,7 +353,10 @@ def _apply(artifact: Artifact, edit: ArtifactEdit, student: StudentProfile) -> _
         commentary = (edit.commentaries.get(link.outcome_id) or "").strip()
         if len(commentary) > MAX_COMMENTARY:
             raise DomainError(
-                f"Keep the commentary under {MAX_COMMENTARY} characters.",
+                gettext(
+                    "Keep the commentary under %(MAX_COMMENTARY)s characters.",
+                    MAX_COMMENTARY=MAX_COMMENTARY,
+                ),
                 field=f"commentary_{link.outcome_id}",
             )
         link.commentary = commentary
@@ -358,15 +372,22 @@ def _apply_source(
 ) -> None:
     note = " ".join((edit.source_note or "").split())
     if len(note) > MAX_SOURCE_NOTE:
-        raise DomainError(f"Keep this under {MAX_SOURCE_NOTE} characters.", field="source_note")
+        raise DomainError(
+            gettext(
+                "Keep this under %(MAX_SOURCE_NOTE)s characters.", MAX_SOURCE_NOTE=MAX_SOURCE_NOTE
+            ),
+            field="source_note",
+        )
     placement_id = None
     if source is ArtifactSource.PLACEMENT:
         ids = {p.id for p in completed_placements(student.id)}
         if edit.placement_id not in ids:
-            raise DomainError("Choose one of your completed placements.", field="placement_id")
+            raise DomainError(
+                gettext("Choose one of your completed placements."), field="placement_id"
+            )
         placement_id = edit.placement_id
     elif source is ArtifactSource.CLASS and not note:
-        raise DomainError("Name the class this artifact comes from.", field="source_note")
+        raise DomainError(gettext("Name the class this artifact comes from."), field="source_note")
     artifact.source, artifact.placement_id, artifact.source_note = source, placement_id, note
 
 
@@ -394,7 +415,10 @@ def _check_ready(artifact: Artifact) -> None:
     for link in ordered_outcomes(artifact):
         if not link.commentary:
             raise DomainError(
-                f"Explain how this artifact shows “{link.outcome.name}” before marking it ready.",
+                gettext(
+                    "Explain how this artifact shows “%(name)s” before marking it ready.",
+                    name=link.outcome.name,
+                ),
                 field=f"commentary_{link.outcome_id}",
             )
 
@@ -406,7 +430,9 @@ def create_artifact(actor: User, edit: ArtifactEdit, *, ready: bool = False) -> 
     outcome then needs its commentary)."""
     student = own_profile(actor)
     if edit.kind is None or edit.outcome_ids is None or edit.source is None:
-        raise DomainError("Say what kind of artifact this is, what it shows and where it is from.")
+        raise DomainError(
+            gettext("Say what kind of artifact this is, what it shows and where it is from.")
+        )
     artifact = Artifact(student_id=student.id, student=student, outcomes=[])
     plan = _apply(artifact, edit, student)
     if ready:
@@ -453,7 +479,7 @@ def reopen(actor: User, artifact_id: int) -> Artifact:
     if not move_status(
         artifact, ArtifactStatus.READY, status=ArtifactStatus.DRAFT, updated_at=utcnow()
     ):
-        raise DomainError("This artifact is already a draft; nothing was changed.")
+        raise DomainError(gettext("This artifact is already a draft; nothing was changed."))
     db.session.commit()
     return artifact
 
@@ -484,9 +510,12 @@ def add_comment(actor: User, artifact_id: int, body: str) -> ArtifactComment:
     require(may_comment(actor, artifact.student))
     text = (body or "").strip()
     if not text:
-        raise DomainError("Write your comment.", field="body")
+        raise DomainError(gettext("Write your comment."), field="body")
     if len(text) > MAX_COMMENT:
-        raise DomainError(f"Keep the comment under {MAX_COMMENT} characters.", field="body")
+        raise DomainError(
+            gettext("Keep the comment under %(MAX_COMMENT)s characters.", MAX_COMMENT=MAX_COMMENT),
+            field="body",
+        )
     comment = ArtifactComment(artifact=artifact, author_id=actor.id, body=text)
     db.session.add(comment)
     db.session.flush()
@@ -614,29 +643,42 @@ def checklist(student: StudentProfile) -> list[CheckItem]:
         if count.ready < MIN_PER_OUTCOME:
             items.append(
                 CheckItem(
-                    f"{name}: 1 to 3 ready artifacts with commentary",
+                    gettext("%(outcome)s: 1 to 3 ready artifacts with commentary", outcome=name),
                     False,
-                    f"{name}: add an artifact (1 to 3) with commentary",
+                    gettext("%(outcome)s: add an artifact (1 to 3) with commentary", outcome=name),
                 )
             )
         elif count.ready > MAX_PER_OUTCOME:
             items.append(
                 CheckItem(
-                    f"{name}: {count.ready} ready artifacts (1 to 3)",
+                    gettext(
+                        "%(outcome)s: %(count)s ready artifacts (1 to 3)",
+                        outcome=name,
+                        count=count.ready,
+                    ),
                     False,
-                    f"{name}: at most 3 artifacts",
+                    gettext("%(outcome)s: at most 3 artifacts", outcome=name),
                 )
             )
         else:
-            items.append(CheckItem(f"{name}: {count.ready} of at most 3 ready artifacts", True))
+            items.append(
+                CheckItem(
+                    gettext(
+                        "%(outcome)s: %(count)s of at most 3 ready artifacts",
+                        outcome=name,
+                        count=count.ready,
+                    ),
+                    True,
+                )
+            )
     kinds = set(
         db.session.scalars(
             select(PortfolioDocument.kind).where(PortfolioDocument.student_id == student.id)
         )
     )
     for kind, missing in (
-        (DocumentKind.RESUME, "Upload your resume"),
-        (DocumentKind.COVER_LETTER, "Upload your cover letter"),
+        (DocumentKind.RESUME, gettext("Upload your resume")),
+        (DocumentKind.COVER_LETTER, gettext("Upload your cover letter")),
     ):
         done = kind in kinds
         items.append(CheckItem(kind.label, done, "" if done else missing))
@@ -649,8 +691,10 @@ def checklist(student: StudentProfile) -> list[CheckItem]:
         )
         or 0
     )
-    letters = (
-        f"Letters of recommendation: {min(received, LETTERS_NEEDED)} of {LETTERS_NEEDED} received"
+    letters = gettext(
+        "Letters of recommendation: %(received)s of %(needed)s received",
+        received=min(received, LETTERS_NEEDED),
+        needed=LETTERS_NEEDED,
     )
     done = received >= LETTERS_NEEDED
     items.append(CheckItem(letters, done, "" if done else letters))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -18,12 +19,12 @@ from wbl.reviews.scoring import MAX_COMMENT, Score
 from wbl.reviews.scoring_guide import MAX_DESCRIPTOR, MAX_LEVEL_NAME, GuideEdit
 
 STATUS_LABELS = {
-    "submitted": "Waiting for reviewers",
-    "in_review": "In review",
-    "needs_decision": "Needs a decision",
-    "passed": "Passed",
-    "returned": "Returned for revision",
-    "withdrawn": "Withdrawn",
+    "submitted": _l("Waiting for reviewers"),
+    "in_review": _l("In review"),
+    "needs_decision": _l("Needs a decision"),
+    "passed": _l("Passed"),
+    "returned": _l("Returned for revision"),
+    "withdrawn": _l("Withdrawn"),
 }
 
 

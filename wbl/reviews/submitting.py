@@ -14,12 +14,13 @@ submit makes one submission.
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from wbl.auth.models import User
-from wbl.errors import DomainError, NotFound
+from wbl.errors import N_, DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
 from wbl.notifications.services import queue_email
 from wbl.reviews.emails import absolute_link, program_inbox
@@ -33,7 +34,7 @@ OPEN = (SubmissionStatus.SUBMITTED, SubmissionStatus.IN_REVIEW, SubmissionStatus
 
 
 class AlreadyChanged(DomainError):
-    message = "Someone else changed this first; reload the page to see where it stands."
+    message = N_("Someone else changed this first; reload the page to see where it stands.")
 
 
 def what_is_missing(student: StudentProfile) -> list[str]:
@@ -95,9 +96,11 @@ def submit_portfolio(actor: User) -> PortfolioSubmission:
     if missing:
         raise Incomplete(missing)
     if open_submission(student.id) is not None:
-        raise DomainError("Your portfolio is already submitted and waiting for its review.")
+        raise DomainError(
+            gettext("Your portfolio is already submitted and waiting for its review.")
+        )
     if passed_submission(student.id) is not None:
-        raise DomainError("Your portfolio has already passed its review.")
+        raise DomainError(gettext("Your portfolio has already passed its review."))
     attempt = (
         db.session.scalar(
             select(func.coalesce(func.max(PortfolioSubmission.attempt), 0)).where(
@@ -115,7 +118,7 @@ def submit_portfolio(actor: User) -> PortfolioSubmission:
             db.session.flush()
     except IntegrityError:
         raise DomainError(
-            "Your portfolio is already submitted and waiting for its review."
+            gettext("Your portfolio is already submitted and waiting for its review.")
         ) from None
     if to := program_inbox():
         queue_email(
@@ -160,8 +163,10 @@ def withdraw_submission(actor: User, submission_id: int) -> PortfolioSubmission:
     )
     if changed != 1:
         raise DomainError(
-            "This submission can no longer be withdrawn: a reviewer has already scored it, "
-            "or it has been decided."
+            gettext(
+                "This submission can no longer be withdrawn: a reviewer has already scored it, or "
+                "it has been decided."
+            )
         )
     db.session.expire(submission)
     for assignment in submission.assignments:

@@ -45,7 +45,7 @@ def progress_url(student_id: int) -> str:
 
 @bp.app_template_filter("submission_status")
 def _status_label(status: SubmissionStatus) -> str:
-    return STATUS_LABELS.get(status.value, status.value)
+    return str(STATUS_LABELS.get(status.value, status.value))
 
 
 # --- the scoring guide (staff) ---------------------------------------------------------------

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from wbl.access import Role, require
 from wbl.auth.models import User
-from wbl.errors import DomainError, NotFound
+from wbl.errors import N_, DomainError, NotFound
 from wbl.extensions import atomic, db
 from wbl.geocoding.services import UnknownZip, locate
 from wbl.reference.models import IndustrySector, Pathway
@@ -73,7 +74,7 @@ def own_profile(actor: User) -> StudentProfile:
     require(actor.has_role(Role.STUDENT))
     profile = db.session.scalar(profile_for_user(actor.id))
     if profile is None:
-        raise NotFound("Your student profile has not been set up yet. Ask your teacher.")
+        raise NotFound(gettext("Your student profile has not been set up yet. Ask your teacher."))
     return profile
 
 
@@ -84,13 +85,20 @@ def update_own_profile(actor: User, update: ProfileUpdate) -> StudentProfile:
     profile = own_profile(actor)
     if not 1 <= update.max_travel_miles <= MAX_TRAVEL_MILES:
         raise DomainError(
-            f"Choose a distance from 1 to {MAX_TRAVEL_MILES} miles.", field="max_travel_miles"
+            gettext(
+                "Choose a distance from 1 to %(MAX_TRAVEL_MILES)s miles.",
+                MAX_TRAVEL_MILES=MAX_TRAVEL_MILES,
+            ),
+            field="max_travel_miles",
         )
     if len(update.pathway_ids) > MAX_PATHWAYS:
-        raise DomainError(f"Choose up to {MAX_PATHWAYS} pathways.", field="pathway_ids")
+        raise DomainError(
+            gettext("Choose up to %(MAX_PATHWAYS)s pathways.", MAX_PATHWAYS=MAX_PATHWAYS),
+            field="pathway_ids",
+        )
     unknown = set(update.availability) - set(AVAILABILITY_CHOICES)
     if unknown:
-        raise DomainError("Choose from the times listed.", field="availability")
+        raise DomainError(gettext("Choose from the times listed."), field="availability")
     interests = update.interests.strip()
     _check_interests_length(interests, field="interests")
     pathways = list(
@@ -99,7 +107,7 @@ def update_own_profile(actor: User, update: ProfileUpdate) -> StudentProfile:
         )
     )
     if len(pathways) != len(update.pathway_ids):
-        raise DomainError("Choose pathways from the list.", field="pathway_ids")
+        raise DomainError(gettext("Choose pathways from the list."), field="pathway_ids")
     try:
         location = locate(zip_code=update.home_zip)
     except UnknownZip as error:
@@ -117,7 +125,11 @@ def update_own_profile(actor: User, update: ProfileUpdate) -> StudentProfile:
 def _check_interests_length(interests: str, *, field: str, hint: str = "") -> None:
     if len(interests) > MAX_INTERESTS_CHARS:
         raise DomainError(
-            f"Your interests can be up to {MAX_INTERESTS_CHARS} characters long.{hint}",
+            gettext(
+                "Your interests can be up to %(MAX_INTERESTS_CHARS)s characters long.%(hint)s",
+                MAX_INTERESTS_CHARS=MAX_INTERESTS_CHARS,
+                hint=hint,
+            ),
             field=field,
         )
 
@@ -141,7 +153,7 @@ class StaleInterestCheck(DomainError):
     """A statement id that is not (or no longer) in the interest check: the statements
     changed while the student had the page open, or the form was tampered with."""
 
-    message = "The interest check has changed since you opened it. Please take it again."
+    message = N_("The interest check has changed since you opened it. Please take it again.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +205,9 @@ class AddedFromCheck:
 def _ticked_statements(statement_ids: Collection[str]) -> tuple[Statement, ...]:
     if not statement_ids:
         raise DomainError(
-            "Tick at least one statement that sounds like you, then press the button again.",
+            gettext(
+                "Tick at least one statement that sounds like you, then press the button again."
+            ),
             field="statements",
         )
     known = {statement.id: statement for statement in statements()}
@@ -251,14 +265,16 @@ def apply_interest_check(actor: User, choice: InterestCheckChoice) -> AddedFromC
     result = _result_for(profile, _ticked_statements(choice.statement_ids))
     if not choice.pathway_ids and not choice.words:
         raise DomainError(
-            "Nothing was ticked, so nothing was added. Tick the pathways and words you want "
-            "on your profile, or go back to your profile."
+            gettext(
+                "Nothing was ticked, so nothing was added. Tick the pathways and words you want on"
+                " your profile, or go back to your profile."
+            )
         )
     offered = {s.pathway.id: s.pathway for s in (*result.new_pathways, *result.on_profile)}
     if not choice.pathway_ids <= offered.keys():
-        raise DomainError("Choose pathways from the suggestions.", field="pathway_ids")
+        raise DomainError(gettext("Choose pathways from the suggestions."), field="pathway_ids")
     if not choice.words <= set(result.all_words):
-        raise DomainError("Choose words from the suggestions.", field="words")
+        raise DomainError(gettext("Choose words from the suggestions."), field="words")
     pathways = list(profile.pathways)
     pathways += [
         offered[s.pathway.id]
@@ -272,7 +288,7 @@ def apply_interest_check(actor: User, choice: InterestCheckChoice) -> AddedFromC
     _check_interests_length(
         interests,
         field="words",
-        hint=" Untick some words, or shorten what you wrote on your profile first.",
+        hint=" " + gettext("Untick some words, or shorten what you wrote on your profile first."),
     )
     added = AddedFromCheck(
         pathways=tuple(p.name for p in pathways if p not in profile.pathways),
