@@ -177,6 +177,7 @@ RECORD_PAGES = [
     ("rounds.mine", "Rondas de asignación", "Allocation rounds"),
     ("students.interest_check", "¿No sabes qué escribir en tu perfil?", "Not sure what to write"),
     ("home.account", "Tu cuenta", "Your account"),
+    ("records.mine", "Qué incluir", "What goes in"),
 ]
 
 

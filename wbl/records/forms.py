@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import RadioField, SelectChoice
 from wtforms.validators import InputRequired
@@ -9,20 +10,20 @@ from wtforms.validators import InputRequired
 from wbl.fields import CheckboxesField
 
 FORMATS = (
-    SelectChoice("jwt", "Signed (.jwt): for a wallet, a college or an employer to verify"),
-    SelectChoice("json", "Readable (.json): the same record, unsigned"),
+    SelectChoice("jwt", _l("Signed (.jwt): for a wallet, a college or an employer to verify")),
+    SelectChoice("json", _l("Readable (.json): the same record, unsigned")),
 )
 
 
 class RecordForm(FlaskForm):
     items = CheckboxesField(
-        "What goes in",
+        _l("What goes in"),
         validate_choice=True,
-        validators=[InputRequired(message="Choose at least one thing to put in your record.")],
+        validators=[InputRequired(message=_l("Choose at least one thing to put in your record."))],
     )
     format = RadioField(
-        "Format",
+        _l("Format"),
         choices=list(FORMATS),
         default="jwt",
-        validators=[InputRequired(message="Choose a format.")],
+        validators=[InputRequired(message=_l("Choose a format."))],
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -21,10 +22,10 @@ from wbl.students.services import own_profile
 bp = Blueprint("records", __name__, url_prefix="/record")
 
 KIND_LABELS = {
-    "experience": "Completed experiences",
-    "credential": "Industry credentials",
+    "experience": _l("Completed experiences"),
+    "credential": _l("Industry credentials"),
     "workkeys": "WorkKeys",
-    "certificate": "Work Ready Certificate",
+    "certificate": _l("Work Ready Certificate"),
 }
 
 
