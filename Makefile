@@ -32,7 +32,7 @@ translations: setup
 	$(VENV)/bin/pybabel extract -F wbl/translations/babel.cfg -k _l -k lazy_gettext \
 		--sort-by-file --no-wrap --project WBL -o wbl/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i wbl/translations/messages.pot -d wbl/translations \
-		--no-wrap --ignore-obsolete
+		--no-wrap --ignore-obsolete --no-fuzzy-matching
 
 ## Create or upgrade the database, load reference data, and the demo county when empty.
 db: setup
