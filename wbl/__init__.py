@@ -195,20 +195,33 @@ def _register_api(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from babel.dates import format_interval
+    from flask_babel import format_date, format_decimal, get_locale, gettext
+
     from wbl.access import Role
+    from wbl.i18n import is_english
+
+    @app.template_filter("number")
+    def _number(value: float | None) -> str:
+        """A number as the page's language writes it ("1,250.5"; in Spanish "1250,5")."""
+        return "—" if value is None else format_decimal(value)
 
     @app.template_filter("day")
     def _day(value: date | None) -> str:
-        """Dates as people write them: "Dec 1, 2026"."""
+        """Dates as people write them: "Dec 1, 2026" (in Spanish "1 dic 2026")."""
+        if value and not is_english():
+            return format_date(value, "medium")
         return f"{value:%b} {value.day}, {value.year}" if value else "—"
 
     @app.template_filter("day_range")
     def _day_range(start: date | None, end: date | None) -> str:
         """ "Dec 5, 2026", "Dec 5–6, 2026", "Dec 5, 2026 – Jan 8, 2027"."""
         if start is None:
-            return "Dates to be set"
+            return gettext("Dates to be set")
         if end is None or end == start:
             return _day(start)
+        if not is_english():
+            return format_interval(start, end, "yMMMd", locale=get_locale())
         if (start.year, start.month) == (end.year, end.month):
             return f"{start:%b} {start.day}–{end.day}, {end.year}"
         if start.year == end.year:
@@ -218,8 +231,6 @@ def _register_template_helpers(app: Flask) -> None:
     from wbl.catalog.services import website_url
 
     app.add_template_filter(website_url, "web_url")
-
-    from flask_babel import get_locale
 
     from wbl.county.settings import county
     from wbl.i18n import LANGUAGES
