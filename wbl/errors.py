@@ -10,9 +10,11 @@ from typing import Any
 
 from flask import Flask, Response, current_app, flash, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from wbl.i18n import N_
 from wbl.request_ids import request_id
 
 log = logging.getLogger(__name__)
@@ -21,7 +23,7 @@ log = logging.getLogger(__name__)
 class DomainError(Exception):
     """A business rule said no. ``message`` is shown to the user; ``field`` names the form field."""
 
-    message = "That could not be done."
+    message = N_("That could not be done.")
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         if message is not None:
@@ -33,13 +35,13 @@ class DomainError(Exception):
 class NotFound(DomainError):
     """The object does not exist, or is outside the actor's scope (never say which)."""
 
-    message = "We could not find that."
+    message = N_("We could not find that.")
 
 
 class Forbidden(DomainError):
     """The object is visible to the actor, but the action is not theirs to take."""
 
-    message = "You do not have permission to do that."
+    message = N_("You do not have permission to do that.")
 
 
 def field_error(form: Any, error: DomainError) -> str | None:
@@ -51,9 +53,10 @@ def field_error(form: Any, error: DomainError) -> str | None:
     if isinstance(error, NotFound | Forbidden):
         raise error
     field = form._fields.get(error.field or "")
+    message = gettext(error.message)  # a class's message is marked N_, translated here
     if field is None:
-        return error.message
-    field.errors = [*field.errors, error.message]
+        return message
+    field.errors = [*field.errors, message]
     return None
 
 
@@ -78,7 +81,7 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
     except (NotFound, Forbidden):
         raise
     except DomainError as error:
-        flash(error.message, category)
+        flash(gettext(error.message), category)  # a class's message is marked N_
     else:
         attempt.ok = True
 
@@ -101,7 +104,11 @@ def _page(code: int, title: str, text: str, *, reference: str | None = None) -> 
         if request.path.startswith(prefix):
             return answer(code, text)
     page = render_template(
-        "errors/error.html", code=code, title=title, text=text, reference=reference or request_id()
+        "errors/error.html",
+        code=code,
+        title=gettext(title),  # the page's language; the API's answer above stays English
+        text=gettext(text),
+        reference=reference or request_id(),
     )
     return page, code
 
@@ -129,18 +136,18 @@ def _logged(what: str, cause: BaseException) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found_domain(error: NotFound) -> ResponseReturnValue:
-        return _page(404, "Page not found", error.message)
+        return _page(404, N_("Page not found"), error.message)
 
     @app.errorhandler(Forbidden)
     def _forbidden_domain(error: Forbidden) -> ResponseReturnValue:
-        return _page(403, "Not allowed", error.message)
+        return _page(403, N_("Not allowed"), error.message)
 
     @app.errorhandler(400)
     def _bad_request(error: HTTPException) -> ResponseReturnValue:
         return _page(
             400,
-            "Something was wrong with that request",
-            "The form may have expired. Go back, reload the page and try again.",
+            N_("Something was wrong with that request"),
+            N_("The form may have expired. Go back, reload the page and try again."),
         )
 
     @app.errorhandler(DataError)
@@ -153,19 +160,21 @@ def register_error_handlers(app: Flask) -> None:
         reference = _logged("value refused by the database", error)
         return _page(
             400,
-            "A value could not be saved",
-            "Something you sent is too large or too long to be stored. Go back, check what "
-            "you entered and try again; if it happens again, quote the reference below.",
+            N_("A value could not be saved"),
+            N_(
+                "Something you sent is too large or too long to be stored. Go back, check what "
+                "you entered and try again; if it happens again, quote the reference below."
+            ),
             reference=reference,
         )
 
     @app.errorhandler(403)
     def _forbidden(error: HTTPException) -> ResponseReturnValue:
-        return _page(403, "Not allowed", "Your account does not have access to this page.")
+        return _page(403, N_("Not allowed"), N_("Your account does not have access to this page."))
 
     @app.errorhandler(404)
     def _not_found(error: HTTPException) -> ResponseReturnValue:
-        return _page(404, "Page not found", "The page you asked for is not here.")
+        return _page(404, N_("Page not found"), N_("The page you asked for is not here."))
 
     @app.errorhandler(429)
     def _too_many(error: HTTPException) -> ResponseReturnValue:
@@ -173,9 +182,11 @@ def register_error_handlers(app: Flask) -> None:
             return error.response
         return _page(
             429,
-            "Too many requests",
-            "This was asked for too often from your address (a password reset, say). Wait an "
-            "hour and try again; if you cannot sign in meanwhile, ask the program office.",
+            N_("Too many requests"),
+            N_(
+                "This was asked for too often from your address (a password reset, say). Wait an "
+                "hour and try again; if you cannot sign in meanwhile, ask the program office."
+            ),
         )
 
     @app.errorhandler(500)
@@ -183,8 +194,10 @@ def register_error_handlers(app: Flask) -> None:
         reference = _logged("unhandled error", error.original_exception or error)
         return _page(
             500,
-            "Something went wrong on our side",
-            "The error has been logged. Try again in a moment; if it happens again, tell "
-            "the program office what you were doing and quote the reference below.",
+            N_("Something went wrong on our side"),
+            N_(
+                "The error has been logged. Try again in a moment; if it happens again, tell "
+                "the program office what you were doing and quote the reference below."
+            ),
             reference=reference,
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, Field, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -56,17 +57,17 @@ class EntryForm(FlaskForm):
 
 class RejectForm(FlaskForm):
     reason = StringField(
-        "Reason",
-        validators=[DataRequired(message="Tell the student why (they see this reason).")],
-        description="The student sees this.",
+        _l("Reason"),
+        validators=[DataRequired(message=_l("Tell the student why (they see this reason)."))],
+        description=_l("The student sees this."),
     )
 
 
 class ConfirmForm(FlaskForm):
-    entry_ids = SelectMultipleField("Entries", coerce=db_int, validate_choice=False)
+    entry_ids = SelectMultipleField(_l("Entries"), coerce=db_int, validate_choice=False)
     # "Confirm all": every entry the page showed (not ones that arrived since).
-    shown_ids = SelectMultipleField("Shown", coerce=db_int, validate_choice=False)
-    confirm_all = BooleanField("Confirm all")
+    shown_ids = SelectMultipleField(_l("Shown"), coerce=db_int, validate_choice=False)
+    confirm_all = BooleanField(_l("Confirm all"))
 
     def chosen(self) -> list[int]:
         return list((self.shown_ids.data if self.confirm_all.data else self.entry_ids.data) or [])

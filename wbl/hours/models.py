@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from wbl.extensions import Base, utcnow
+from wbl.i18n import N_
 from wbl.reference.models import str_enum
 
 if TYPE_CHECKING:
@@ -44,11 +45,11 @@ class EntryStatus(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "pending": "Waiting for the supervisor",
-            "confirmed": "Confirmed",
-            "rejected": "Rejected",
-            "corrected": "Corrected",
-            "deleted": "Withdrawn",
+            "pending": N_("Waiting for the supervisor"),
+            "confirmed": N_("Confirmed"),
+            "rejected": N_("Rejected"),
+            "corrected": N_("Corrected"),
+            "deleted": N_("Withdrawn"),
         }[self.value]
 
 

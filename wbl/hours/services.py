@@ -19,6 +19,7 @@ from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
+from wbl.i18n import N_
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_employer_of, is_student_of, is_teacher_of, staff_sees
 from wbl.students.models import StudentProfile
@@ -30,7 +31,7 @@ LIVE = (EntryStatus.PENDING, EntryStatus.CONFIRMED)
 
 
 class AlreadyDecided(DomainError):
-    message = "This entry has already been decided; nothing was changed."
+    message = N_("This entry has already been decided; nothing was changed.")
 
 
 # --- who may see and do what ---------------------------------------------------------------

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_decimal, ngettext
 from flask_login import current_user
 
 from wbl.access import Role, policy
@@ -16,6 +17,7 @@ from wbl.hours import queries, services
 from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, HourEntry
+from wbl.i18n import is_english
 from wbl.placements import policies
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -29,6 +31,8 @@ def _form_error(form: EntryForm | RejectForm, error: DomainError, default: str) 
 
 @bp.app_template_filter("hours")
 def _hours_filter(minutes: int | None) -> str:
+    if not is_english():  # "1,5" in Spanish
+        return format_decimal((minutes or 0) / 60, "#,##0.##")
     return hours_text(minutes or 0)
 
 
@@ -36,6 +40,9 @@ def _hours_filter(minutes: int | None) -> str:
 def _hours_words(minutes: int | None) -> str:
     """ "1 hour", "1.25 hours"."""
     minutes = minutes or 0
+    if not is_english():
+        hours = format_decimal(minutes / 60, "#,##0.##")
+        return ngettext("%(hours)s hour", "%(hours)s hours", 1 if minutes == 60 else 2, hours=hours)
     return f"{hours_text(minutes)} {'hour' if minutes == 60 else 'hours'}"
 
 
