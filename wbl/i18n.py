@@ -12,10 +12,14 @@ else the signed-in user's preference, else the browser's ``Accept-Language``, el
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, get_locale, refresh
+from flask_babel import Babel, format_date, get_locale, refresh
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 #: The languages WBL speaks: code → its own name (what the switcher shows).
@@ -59,6 +63,20 @@ def select_locale() -> str:
 def is_english() -> bool:
     """Whether the text being made is English (the source language: no formatting to do)."""
     return str(get_locale() or DEFAULT_LANGUAGE) == DEFAULT_LANGUAGE
+
+
+def later(function: Callable[..., object], *args: object) -> str:
+    """A value of an e-mail's context made when the e-mail is rendered, so in its
+    recipient's language (``force_locale``), not the page's: ``later(local_when, moment)``,
+    ``later(gettext, LABEL)``. It reads as a string wherever the template uses it."""
+    return cast(str, LazyString(function, *args))
+
+
+def long_day(value: date) -> str:
+    """A day written out: "November 24, 2026" ("24 de noviembre de 2026" in Spanish)."""
+    if not is_english():
+        return format_date(value, "long")
+    return f"{value:%B} {value.day}, {value.year}"
 
 
 def email_language(*preferences: str | None) -> str:

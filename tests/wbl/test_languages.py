@@ -327,3 +327,42 @@ def test_the_training_agreement_pdf_is_spanish_for_a_spanish_reader(app: Flask) 
     assert "Aproximadamente 12 horas" in text
     assert "Padre, madre o tutor" in text
     assert "Learning goals" not in text
+
+
+def test_an_e_mails_dates_and_numbers_are_written_in_its_recipients_language(
+    app: Flask,
+) -> None:
+    """Values a service formats (``later``) are made when the e-mail is rendered, so in its
+    recipient's language, whatever the language of the page that caused it."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from wbl.hours.jobs import _day, _hours
+    from wbl.i18n import later
+    from wbl.notifications.services import render_email
+
+    row = {"day": later(_day, date(2026, 12, 5)), "hours": later(_hours, 90)}
+    context = {
+        "count": 1,
+        "user": SimpleNamespace(full_name="Dana Whitfield"),
+        "groups": [
+            {
+                "student": "Ana",
+                "title": "Kennel care",
+                "partner": "Clinic",
+                "rows": [{**row, "correction": False, "text": "Walked the dogs"}],
+            }
+        ],
+        "link": "https://wbl.example/l",
+        "until": later(_day, date(2026, 12, 12)),
+        "inbox": "https://wbl.example/i",
+    }
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        spanish = render_email("hours/supervisor", language="es", **context)
+    with app.test_request_context(headers=SPANISH):
+        english = render_email("hours/supervisor", language="en", **context)
+    assert "  - sáb, 5 dic 2026: 1,5 horas: Walked the dogs" in spanish.text
+    assert "Funciona hasta el sáb, 12 dic 2026" in spanish.text
+    assert spanish.subject == "1 registro de horas espera su confirmación"
+    assert "  - Sat, Dec 5, 2026: 1.5 hours: Walked the dogs" in english.text
+    assert english.subject == "1 hour entry waits for your confirmation"

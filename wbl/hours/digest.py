@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_date
 from sqlalchemy import and_, func, or_, select
 
 from wbl.access import Role
@@ -29,6 +30,7 @@ from wbl.clock import to_local
 from wbl.events.models import EventRequest
 from wbl.extensions import atomic, db
 from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
+from wbl.i18n import is_english, later
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import School
@@ -173,6 +175,13 @@ def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
     return schools
 
 
+def _short_day(value: date) -> str:
+    """ "Dec 1, 2026" ("1 dic 2026" in Spanish)."""
+    if not is_english():
+        return format_date(value, "medium")
+    return f"{value:%b} {value.day}, {value.year}"
+
+
 def _context(
     teacher: User, school: School, students: dict[int, _Student], since: date
 ) -> dict[str, Any]:
@@ -181,7 +190,7 @@ def _context(
     return {
         "teacher": teacher,
         "school": school,
-        "since": f"{since:%b} {since.day}, {since.year}",
+        "since": later(_short_day, since),
         "students": listed[:MAX_STUDENTS],
         "more": max(len(listed) - MAX_STUDENTS, 0),
         "link": url_for("logs.school_log", school_id=school.id, _external=True),

@@ -31,7 +31,7 @@ from wbl.auth.models import User, normalize_email
 from wbl.clock import local_when
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
-from wbl.i18n import N_
+from wbl.i18n import N_, later
 from wbl.notifications.models import OutboxMessage
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
@@ -195,7 +195,7 @@ def _request_email(letter: Recommendation, *, reminder: bool) -> None:
             "letter": letter,
             "student": student,
             "name": name,
-            "until": local_when(letter.expires_at),
+            "until": later(local_when, letter.expires_at),
             "link": upload_link(letter),
         },
     )
