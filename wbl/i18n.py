@@ -65,11 +65,11 @@ def is_english() -> bool:
     return str(get_locale() or DEFAULT_LANGUAGE) == DEFAULT_LANGUAGE
 
 
-def later(function: Callable[..., object], *args: object) -> str:
+def later(function: Callable[..., object], *args: object, **kwargs: object) -> str:
     """A value of an e-mail's context made when the e-mail is rendered, so in its
     recipient's language (``force_locale``), not the page's: ``later(local_when, moment)``,
     ``later(gettext, LABEL)``. It reads as a string wherever the template uses it."""
-    return cast(str, LazyString(function, *args))
+    return cast(str, LazyString(function, *args, **kwargs))
 
 
 def long_day(value: date) -> str:
