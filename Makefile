@@ -28,9 +28,11 @@ catalogs: $(CATALOGS)
 	$(VENV)/bin/pybabel compile -f -i $< -o $@
 
 ## After marking new strings: extract them (messages.pot) and merge them into every catalog.
+## (--ignore-dirs: pybabel skips folders starting with "_" otherwise, as templates/_macros.)
 translations: setup
 	$(VENV)/bin/pybabel extract -F wbl/translations/babel.cfg -k _l -k lazy_gettext \
-		--sort-by-file --no-wrap --project WBL -o wbl/translations/messages.pot .
+		--ignore-dirs ".* __pycache__" --sort-by-file --no-wrap --project WBL \
+		-o wbl/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i wbl/translations/messages.pot -d wbl/translations \
 		--no-wrap --ignore-obsolete --no-fuzzy-matching
 

@@ -197,22 +197,23 @@ def _register_api(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from babel.dates import format_interval
     from flask_babel import format_date, format_decimal, get_locale, gettext
 
     from wbl.access import Role
+    from wbl.i18n import is_english
 
-    def _english() -> bool:
-        locale = get_locale()
-        return locale is None or locale.language == "en"
+    @app.template_filter("number")
+    def _number(value: float | None) -> str:
+        """A number as the page's language writes it ("1,250.5"; in Spanish "1250,5")."""
+        return "—" if value is None else format_decimal(value)
 
     @app.template_filter("day")
     def _day(value: date | None) -> str:
         """Dates as people write them: "Dec 1, 2026" (in Spanish "1 dic 2026")."""
-        if not value:
-            return "—"
-        if _english():
-            return f"{value:%b} {value.day}, {value.year}"
-        return format_date(value, "medium")
+        if value and not is_english():
+            return format_date(value, "medium")
+        return f"{value:%b} {value.day}, {value.year}" if value else "—"
 
     @app.template_filter("day_range")
     def _day_range(start: date | None, end: date | None) -> str:
@@ -221,18 +222,13 @@ def _register_template_helpers(app: Flask) -> None:
             return gettext("Dates to be set")
         if end is None or end == start:
             return _day(start)
-        if not _english():
-            return f"{_day(start)} – {_day(end)}"
+        if not is_english():
+            return format_interval(start, end, "yMMMd", locale=get_locale())
         if (start.year, start.month) == (end.year, end.month):
             return f"{start:%b} {start.day}–{end.day}, {end.year}"
         if start.year == end.year:
             return f"{start:%b} {start.day} – {end:%b} {end.day}, {end.year}"
         return f"{_day(start)} – {_day(end)}"
-
-    @app.template_filter("number")
-    def _number(value: int | float) -> str:
-        """A count with the reader's digit grouping: "1,234" (in Spanish "1234" or "12.345")."""
-        return format_decimal(value)
 
     @app.template_filter("decimal")
     def _decimal(value: float) -> str:

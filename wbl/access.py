@@ -17,6 +17,7 @@ from flask import abort
 from flask_login import current_user
 
 from wbl.extensions import login_manager
+from wbl.i18n import N_
 
 
 class Role(enum.StrEnum):
@@ -28,12 +29,13 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
+        """The role's name in English; pages show ``gettext(role.label)``."""
         return {
-            "admin": "Administrator",
-            "staff": "CTE staff",
-            "teacher": "Teacher",
-            "student": "Student",
-            "employer": "Employer",
+            "admin": N_("Administrator"),
+            "staff": N_("CTE staff"),
+            "teacher": N_("Teacher"),
+            "student": N_("Student"),
+            "employer": N_("Employer"),
         }[self.value]
 
 

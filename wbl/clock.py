@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from wbl.county.settings import county
+from wbl.i18n import is_english
 
 
 def local_today() -> date:
@@ -43,8 +44,24 @@ def local_when(value: datetime | None, duration_minutes: int | None = None) -> s
     if value is None:
         return "—"
     start = to_local(value)
+    if not is_english():
+        return _local_when_translated(start, duration_minutes)
     text = f"{start:%a}, {start:%b} {start.day}, {start.year}, {_clock(start)}"
     if duration_minutes:
         end = start + timedelta(minutes=duration_minutes)
         text += f"–{_clock(end)}"
+    return f"{text} {start.tzname()}"
+
+
+def _local_when_translated(start: datetime, duration_minutes: int | None) -> str:
+    """``local_when`` in the page's language, as CLDR writes it there ("sáb, 5 dic 2026,
+    9:30 PST" in Spanish). Babel, not flask_babel: the zone is the county's, not the app's."""
+    from babel.dates import format_datetime, format_time
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    text = format_datetime(start, "EEE, d MMM y, H:mm", tzinfo=start.tzinfo, locale=locale)
+    if duration_minutes:
+        end = start + timedelta(minutes=duration_minutes)
+        text += "–" + format_time(end, "H:mm", tzinfo=end.tzinfo, locale=locale)
     return f"{text} {start.tzname()}"

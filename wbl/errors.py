@@ -14,15 +14,10 @@ from flask_babel import gettext
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from wbl.i18n import N_
 from wbl.request_ids import request_id
 
 log = logging.getLogger(__name__)
-
-
-def N_(text: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalog, translate later"
-    """Marks an English text for the catalog (``pybabel extract`` knows ``N_``) where it cannot
-    be translated yet, such as an error class's message: it is translated when shown."""
-    return text
 
 
 class DomainError(Exception):
@@ -59,9 +54,10 @@ def field_error(form: Any, error: DomainError) -> str | None:
     if isinstance(error, NotFound | Forbidden):
         raise error
     field = form._fields.get(error.field or "")
+    message = gettext(error.message)  # a class's message is marked N_, translated here
     if field is None:
-        return error.message
-    field.errors = [*field.errors, error.message]
+        return message
+    field.errors = [*field.errors, message]
     return None
 
 
@@ -86,7 +82,7 @@ def flash_refusal(category: str = "warning") -> Iterator[Attempt]:
     except (NotFound, Forbidden):
         raise
     except DomainError as error:
-        flash(error.message, category)
+        flash(gettext(error.message), category)  # a class's message is marked N_
     else:
         attempt.ok = True
 
@@ -109,7 +105,11 @@ def _page(code: int, title: str, text: str, *, reference: str | None = None) -> 
         if request.path.startswith(prefix):
             return answer(code, text)
     page = render_template(
-        "errors/error.html", code=code, title=title, text=text, reference=reference or request_id()
+        "errors/error.html",
+        code=code,
+        title=gettext(title),  # the page's language; the API's answer above stays English
+        text=gettext(text),
+        reference=reference or request_id(),
     )
     return page, code
 
@@ -137,18 +137,18 @@ def _logged(what: str, cause: BaseException) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(NotFound)
     def _not_found_domain(error: NotFound) -> ResponseReturnValue:
-        return _page(404, "Page not found", error.message)
+        return _page(404, N_("Page not found"), error.message)
 
     @app.errorhandler(Forbidden)
     def _forbidden_domain(error: Forbidden) -> ResponseReturnValue:
-        return _page(403, "Not allowed", error.message)
+        return _page(403, N_("Not allowed"), error.message)
 
     @app.errorhandler(400)
     def _bad_request(error: HTTPException) -> ResponseReturnValue:
         return _page(
             400,
-            "Something was wrong with that request",
-            "The form may have expired. Go back, reload the page and try again.",
+            N_("Something was wrong with that request"),
+            N_("The form may have expired. Go back, reload the page and try again."),
         )
 
     @app.errorhandler(DataError)
@@ -161,19 +161,21 @@ def register_error_handlers(app: Flask) -> None:
         reference = _logged("value refused by the database", error)
         return _page(
             400,
-            "A value could not be saved",
-            "Something you sent is too large or too long to be stored. Go back, check what "
-            "you entered and try again; if it happens again, quote the reference below.",
+            N_("A value could not be saved"),
+            N_(
+                "Something you sent is too large or too long to be stored. Go back, check what "
+                "you entered and try again; if it happens again, quote the reference below."
+            ),
             reference=reference,
         )
 
     @app.errorhandler(403)
     def _forbidden(error: HTTPException) -> ResponseReturnValue:
-        return _page(403, "Not allowed", "Your account does not have access to this page.")
+        return _page(403, N_("Not allowed"), N_("Your account does not have access to this page."))
 
     @app.errorhandler(404)
     def _not_found(error: HTTPException) -> ResponseReturnValue:
-        return _page(404, "Page not found", "The page you asked for is not here.")
+        return _page(404, N_("Page not found"), N_("The page you asked for is not here."))
 
     @app.errorhandler(429)
     def _too_many(error: HTTPException) -> ResponseReturnValue:
@@ -181,9 +183,11 @@ def register_error_handlers(app: Flask) -> None:
             return error.response
         return _page(
             429,
-            "Too many requests",
-            "This was asked for too often from your address (a password reset, say). Wait an "
-            "hour and try again; if you cannot sign in meanwhile, ask the program office.",
+            N_("Too many requests"),
+            N_(
+                "This was asked for too often from your address (a password reset, say). Wait an "
+                "hour and try again; if you cannot sign in meanwhile, ask the program office."
+            ),
         )
 
     @app.errorhandler(500)
@@ -191,8 +195,10 @@ def register_error_handlers(app: Flask) -> None:
         reference = _logged("unhandled error", error.original_exception or error)
         return _page(
             500,
-            "Something went wrong on our side",
-            "The error has been logged. Try again in a moment; if it happens again, tell "
-            "the program office what you were doing and quote the reference below.",
+            N_("Something went wrong on our side"),
+            N_(
+                "The error has been logged. Try again in a moment; if it happens again, tell "
+                "the program office what you were doing and quote the reference below."
+            ),
             reference=reference,
         )

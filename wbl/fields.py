@@ -34,6 +34,10 @@ class Select(_Select):
         if kwargs or choice.render_kw:
             return super().render_option(choice, **kwargs)
         value, label = choice.value, choice.label
+        if type(label) not in (str, Markup):
+            # A translated label (lazy_gettext) is a different text in each language: the
+            # key is the text it is now, never the lazy object (equal to any language's).
+            label = str(label)
         key = (type(value), value, type(label), label, bool(choice.selected))
         try:
             return _remembered_option(key)

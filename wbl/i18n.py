@@ -12,10 +12,15 @@ else the signed-in user's preference, else the browser's ``Accept-Language``, el
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel
+from flask_babel import Babel, format_date, get_locale, refresh
+from flask_babel.speaklater import LazyString
+from flask_login import current_user
 
 #: The languages WBL speaks: code → its own name (what the switcher shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -24,6 +29,12 @@ SESSION_KEY = "language"
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 babel = Babel()
+
+
+def N_(message: str) -> str:  # noqa: N802 -- gettext's name for this marker, which pybabel extracts
+    """Marks a message for the catalog without translating it here (a class's message,
+    made before any request): whoever shows it translates it then, ``gettext(message)``."""
+    return message
 
 
 def supported(code: str | None) -> str | None:
@@ -35,16 +46,54 @@ def supported(code: str | None) -> str | None:
 
 
 def select_locale() -> str:
+    """This session's switcher choice, the signed-in user's preference, the browser's
+    ``Accept-Language``, English: the first that names a language WBL speaks. Outside a
+    request (a job, a command) English: what those produce is for the county's records, and
+    an e-mail names its recipient's language itself (``force_locale``)."""
     if not has_request_context():
-        # A job, a CLI command or a use case called alone: no reader to ask; English.
         return DEFAULT_LANGUAGE
-    chosen = supported(session.get(SESSION_KEY))
+    chosen = supported(session.get(SESSION_KEY)) or supported(
+        getattr(current_user, "language", None)
+    )
     if chosen:
         return chosen
     return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def is_english() -> bool:
+    """Whether the text being made is English (the source language: no formatting to do)."""
+    return str(get_locale() or DEFAULT_LANGUAGE) == DEFAULT_LANGUAGE
+
+
+def later(function: Callable[..., object], *args: object, **kwargs: object) -> str:
+    """A value of an e-mail's context made when the e-mail is rendered, so in its
+    recipient's language (``force_locale``), not the page's: ``later(local_when, moment)``,
+    ``later(gettext, LABEL)``. It reads as a string wherever the template uses it."""
+    return cast(str, LazyString(function, *args, **kwargs))
+
+
+def long_day(value: date) -> str:
+    """A day written out: "November 24, 2026" ("24 de noviembre de 2026" in Spanish)."""
+    if not is_english():
+        return format_date(value, "long")
+    return f"{value:%B} {value.day}, {value.year}"
+
+
+def email_language(*preferences: str | None) -> str:
+    """The language of an e-mail: the first of ``preferences`` WBL speaks (a user's choice,
+    a guardian's), else the county's default, English. Never the sender's page language:
+    the e-mail is read by its recipient."""
+    for preference in preferences:
+        language = supported(preference)
+        if language:
+            return language
+    return DEFAULT_LANGUAGE
 
 
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel keeps the language it chose on ``g``; a request that shares an application
+    # context with an earlier one (a test's, a command's) chooses afresh.
+    app.before_request(refresh)

@@ -10,14 +10,15 @@ from flask import Response, current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from wbl.errors import DomainError
+from wbl.i18n import N_
 
 
 class InvalidLink(DomainError):
-    message = "This link is not valid. Ask for a new one."
+    message = N_("This link is not valid. Ask for a new one.")
 
 
 class ExpiredLink(InvalidLink):
-    message = "This link has expired. Ask for a new one."
+    message = N_("This link has expired. Ask for a new one.")
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

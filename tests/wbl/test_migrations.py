@@ -245,6 +245,7 @@ COMMITTED_REVISIONS = {
     "0028_job_leases.py": "6b0a6ee4129e1fd8",
     "0029_calendar_feeds.py": "870e92ec3569b496",
     "0030_api_tokens.py": "bfe4bb1d96474459",
+    "0031_languages.py": "406764db2de651ec",
 }
 
 

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
 
 from wbl.auth.services import MIN_PASSWORD_LENGTH
 from wbl.fields import SelectField, SelectMultipleField
 from wbl.http import db_int
+from wbl.i18n import LANGUAGES
 
 
 def _strip(value: str | None) -> str | None:
@@ -83,3 +92,27 @@ class InviteForm(FlaskForm):
         "School", coerce=db_int, default=0, description="For teachers and students."
     )
     submit = SubmitField("Send invitation")
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    return list(LANGUAGES.items())
+
+
+class LanguageForm(FlaskForm):
+    """The footer's switcher (every page, signed in or not): a language and the page to go
+    back to. Each language is named in itself ("Español"), so anyone can find theirs."""
+
+    language = SelectField(_l("Language"), choices=_language_choices, validators=[InputRequired()])
+    next = HiddenField()
+    submit = SubmitField(_l("Change"))
+
+
+class AccountLanguageForm(FlaskForm):
+    """The account page's preference: a language, or the browser's ("")."""
+
+    language = SelectField(
+        _l("Language"),
+        choices=lambda: [("", _l("My browser's language")), *_language_choices()],
+        description=_l("The language of your pages and of the e-mails WBL sends you."),
+    )
+    submit = SubmitField(_l("Save language"))

@@ -68,6 +68,9 @@ class User(UserMixin, Base):
     # and teachers the roster import created or adopted. A rostered account that leaves the
     # roster is deactivated (``active`` false), never deleted.
     sourced_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The language the person chose on their account page (``es``); "" follows the browser.
+    # Pages and the e-mails sent to them use it (wbl/i18n.py, docs/i18n.md).
+    language: Mapped[str] = mapped_column(String(35), default="", server_default="")
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +18,7 @@ from wbl.auth.models import User, UserRole, normalize_email, password_matches
 from wbl.auth.throttle import current_throttle
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, utcnow
+from wbl.i18n import supported
 from wbl.notifications.services import queue_email
 from wbl.tokens import InvalidLink, make_token, read_token
 
@@ -265,3 +267,14 @@ def create_admin(email: str, full_name: str, password: str) -> User:
     db.session.add(user)
     db.session.commit()
     return user
+
+
+@atomic
+def set_language(actor: User, language: str) -> User:
+    """The person's preferred language (a code WBL speaks, or "" to follow the browser):
+    their pages and the e-mails sent to them use it."""
+    if language and supported(language) != language:
+        raise DomainError(gettext("Choose one of the languages offered."), field="language")
+    actor.language = language
+    db.session.commit()
+    return actor

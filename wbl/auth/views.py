@@ -4,17 +4,25 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
 from wbl.auth import oidc, services
-from wbl.auth.forms import ForgotPasswordForm, InviteForm, LoginForm, SetPasswordForm
+from wbl.auth.forms import (
+    ForgotPasswordForm,
+    InviteForm,
+    LanguageForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from wbl.auth.models import User
 from wbl.auth.throttle import SignInDelayed
 from wbl.errors import DomainError
 from wbl.extensions import db, limiter
+from wbl.i18n import SESSION_KEY
 from wbl.schools.queries import districts_visible_to, schools_visible_to
 from wbl.tokens import InvalidLink
 
@@ -25,6 +33,8 @@ def safe_next(target: str | None) -> str | None:
     """Only follow ``next`` to a path on this site (no open redirect)."""
     if not target:
         return None
+    if "\\" in target or any(ord(character) < 32 for character in target):
+        return None  # browsers read "/\\evil.example" as "//evil.example", and drop tabs
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
@@ -36,7 +46,10 @@ def start_session(user: User, *, remember: bool = False) -> None:
     browser's session held before (a planted value, another person's pending sign-in) is
     dropped, then Flask-Login records the user. With a signed-cookie session this is what a
     new session id is elsewhere: protection against session fixation."""
+    language = session.get(SESSION_KEY)
     session.clear()
+    if language:  # the language chosen before signing in is not a secret: it carries over
+        session[SESSION_KEY] = language
     login_user(user, remember=remember)
 
 
@@ -166,3 +179,21 @@ def invite() -> ResponseReturnValue:
             flash(f"Invitation sent to {user.email}.", "success")
             return redirect(url_for("auth.invite"))
     return render_template("auth/invite.html", form=form)
+
+
+@bp.post("/language")
+@policy(PUBLIC)
+def language() -> ResponseReturnValue:
+    """The footer's switcher: this session speaks the chosen language and, for someone
+    signed in, it becomes their preference too (their e-mails follow it). Back to the page
+    it was chosen on, when that is a path on this site; otherwise home."""
+    form = LanguageForm()
+    back = safe_next(form.next.data) or url_for("home.index")
+    if not form.validate_on_submit():
+        flash(gettext("Choose one of the languages offered."), "warning")
+        return redirect(back, 303)
+    code = form.language.data or ""
+    session[SESSION_KEY] = code
+    if current_user.is_authenticated:
+        services.set_language(current_user, code)
+    return redirect(back, 303)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import exists, select
 
 from wbl.access import Role, require
@@ -32,6 +33,7 @@ from wbl.certificates.panels import get_panel
 from wbl.clock import local_to_utc, local_when, to_local
 from wbl.errors import DomainError
 from wbl.extensions import atomic, db, lock_row, move_status, utcnow
+from wbl.i18n import later
 from wbl.notifications.services import Attachment, queue_email
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.reviews.models import PortfolioSubmission, SubmissionStatus
@@ -206,22 +208,26 @@ def invite_student(
 def _where(panel: InterviewPanel) -> str:
     lines = []
     if panel.location:
-        lines.append(f"Where: {panel.location}")
+        lines.append(gettext("Where: %(place)s", place=panel.location))
     if panel.video_url:
-        lines.append(f"Video link: {panel.video_url}")
+        lines.append(gettext("Video link: %(link)s", link=panel.video_url))
     return "\n".join(lines)
 
 
 def _send_calendar(interview: Interview, method: str) -> None:
     """One e-mail with its own .ics to the student and to each panelist."""
     panel, student = interview.panel, interview.student
-    when = local_when(interview.starts_at, interview.duration_minutes)
     where = _where(panel)
     cancel = method == "CANCEL"
     panelists = ", ".join(m.full_name for m in panel.members)
     student_page = url_for("certificates.student", student_id=student.id, _external=True)
     slot_page = url_for("certificates.slot", interview_id=interview.id, _external=True)
-    said = {"student": student, "when": when, "where": where, "panelists": panelists}
+    said = {
+        "student": student,
+        "when": later(local_when, interview.starts_at, interview.duration_minutes),
+        "where": later(_where, panel),  # the e-mail's language; the .ics keeps the page's
+        "panelists": panelists,
+    }
     description = f"Work ready interview. {where}".strip()
     queue_email(
         kind="interview_cancelled" if cancel else "interview_invitation",

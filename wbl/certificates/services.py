@@ -23,6 +23,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import url_for
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import selectinload
@@ -36,6 +37,7 @@ from wbl.clock import to_local
 from wbl.county.settings import county
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
+from wbl.i18n import N_, later, long_day
 from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
 from wbl.reference.services import active_outcomes
@@ -46,7 +48,7 @@ from wbl.scopes import in_staff_district, is_staff
 from wbl.students.models import StudentProfile
 from wbl.students.services import get_student, sees_student
 
-TITLE = "Work Ready Certificate"
+TITLE = N_("Work Ready Certificate")
 CODE_BYTES = 18  # 24 URL-safe characters
 MAX_REASON = 1000
 CERTIFICATES_PER_PAGE = 25
@@ -84,8 +86,7 @@ class StudentCertificates:
 
 def issue_date(certificate: Certificate) -> str:
     """The day it was issued, in the county: "November 24, 2026"."""
-    day = to_local(certificate.issued_at).date()
-    return f"{day:%B} {day.day}, {day.year}"
+    return long_day(to_local(certificate.issued_at).date())
 
 
 def revoke_date(certificate: Certificate) -> str:
@@ -306,8 +307,8 @@ def revoke_certificate(actor: User, certificate_id: int, reason: str) -> Certifi
         template="certificates/revoked",
         context={
             "student": student,
-            "title": TITLE,
-            "issued": issue_date(certificate),
+            "title": later(gettext, TITLE),
+            "issued": later(issue_date, certificate),
             "reason": reason,
             "page": url_for("certificates.student", student_id=student.id, _external=True),
         },

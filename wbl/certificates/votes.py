@@ -30,6 +30,7 @@ from wbl.certificates.policies import is_panelist
 from wbl.clock import local_when
 from wbl.errors import DomainError
 from wbl.extensions import atomic, db, lock_row, move_status, utcnow
+from wbl.i18n import later
 from wbl.notifications.services import queue_email
 from wbl.reference.services import active_outcomes
 
@@ -163,7 +164,7 @@ def _tell_decision(interview: Interview) -> None:
             context={
                 "student": student,
                 "passed": passed,
-                "when": local_when(interview.starts_at),
+                "when": later(local_when, interview.starts_at),
                 "note": interview.decision_note,
                 "page": page,
                 "staff_page": staff_page,

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -54,7 +55,7 @@ class County:
     @property
     def display_name(self) -> str:
         """The name in a sentence; a neutral phrase before the county is named."""
-        return self.name if self.named else "your county office of education"
+        return self.name if self.named else gettext("your county office of education")
 
     @property
     def has_logo(self) -> bool:

@@ -38,6 +38,7 @@ from wbl.credentials.models import (
 from wbl.credentials.queries import district_policies
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, lock_row, move_status, rows_affected, utcnow
+from wbl.i18n import later, long_day
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
 from wbl.portfolio.services import StoredFile, Upload
@@ -385,7 +386,7 @@ def _tell_student(row: StudentCredential) -> None:
     """E-mail the student the decision (through the outbox, in the same transaction)."""
     name = row.credential.name
     page = url_for("credentials.mine", _external=True)
-    earned = f"{row.earned_on:%B} {row.earned_on.day}, {row.earned_on.year}"
+    earned = later(long_day, row.earned_on)
     queue_email(
         kind="credential_decision",
         to=row.student.user.email,

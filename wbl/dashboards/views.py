@@ -1,15 +1,20 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from wbl.access import AUTHENTICATED, PUBLIC, Role, policy
+from wbl.auth import services as auth_services
+from wbl.auth.forms import AccountLanguageForm
 from wbl.calendars import services as calendar_services
 from wbl.clock import local_today
 from wbl.county import services as county_setup
 from wbl.dashboards import services
+from wbl.errors import DomainError
 from wbl.http import db_int
+from wbl.i18n import SESSION_KEY
 from wbl.pagination import page_number, paginate
 from wbl.reference.queries import experience_type_names
 from wbl.students.queries import student_roster
@@ -66,11 +71,27 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
-@bp.get("/account")
+@bp.route("/account", methods=["GET", "POST"])
 @policy(AUTHENTICATED)
 def account() -> ResponseReturnValue:
     """The signed-in user's own account: who they are, and the settings that are theirs (the
-    calendar feed; each feature's section is its own template)."""
-    return render_template(
-        "home/account.html", calendar_feed=calendar_services.feed_of(current_user)
+    language, the calendar feed; each feature's section is its own template)."""
+    form = AccountLanguageForm(language=current_user.language)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            auth_services.set_language(current_user, form.language.data or "")
+        except DomainError as error:
+            form.language.errors = [error.message]
+        else:
+            session.pop(SESSION_KEY, None)  # the preference decides from now on
+            flash(gettext("Your language is saved."), "success")
+            return redirect(url_for("home.account"), 303)
+    if form.errors:
+        status = 422
+    page = render_template(
+        "home/account.html",
+        calendar_feed=calendar_services.feed_of(current_user),
+        language_form=form,
     )
+    return page, status

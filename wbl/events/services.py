@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask import url_for
+from flask_babel import gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import update
 
@@ -31,6 +32,7 @@ from wbl.errors import DomainError, NotFound
 from wbl.events import policies, queries
 from wbl.events.models import EventDateOption, EventRequest, EventRequestStatus
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
+from wbl.i18n import N_, later
 from wbl.notifications.services import queue_email
 from wbl.pagination import paginate
 from wbl.reference.models import ExperienceKind
@@ -45,8 +47,8 @@ MAX_NOTES_LENGTH = 2000
 MAX_MESSAGE_LENGTH = 2000
 
 KIND_LABELS = {
-    ExperienceKind.GUEST_SPEAKER: "guest speaker",
-    ExperienceKind.WORKPLACE_VISIT: "workplace visit",
+    ExperienceKind.GUEST_SPEAKER: N_("guest speaker"),
+    ExperienceKind.WORKPLACE_VISIT: N_("workplace visit"),
 }
 
 
@@ -224,8 +226,8 @@ def request_event(
     )
     db.session.add(request)
     db.session.flush()
-    label = KIND_LABELS[kind]
-    dates = [(o.position, local_when(o.starts_at, o.duration_minutes)) for o in options]
+    label = later(gettext, KIND_LABELS[kind])  # in the e-mail's language
+    dates = [(o.position, later(local_when, o.starts_at, o.duration_minutes)) for o in options]
     recipients = _contact_emails(partner.id)
     for email in recipients:
         queue_email(
@@ -302,8 +304,8 @@ def accept_request(
         raise DomainError(f"Use at most {MAX_MESSAGE_LENGTH} characters.", field="message")
     _decide(actor, request, EventRequestStatus.ACCEPTED, message, now)
     option.chosen = True
-    label = KIND_LABELS[request.kind]
-    when = local_when(option.starts_at, option.duration_minutes)
+    label = later(gettext, KIND_LABELS[request.kind])
+    when = later(local_when, option.starts_at, option.duration_minutes)
     queue_email(
         kind="event_accepted",
         to=request.teacher.email,
@@ -312,7 +314,7 @@ def accept_request(
             "actor": actor,
             "request": request,
             "label": label,
-            "starts": local_when(option.starts_at),
+            "starts": later(local_when, option.starts_at),
             "when": when,
             "message": message,
             "link": _link(request),
@@ -363,8 +365,8 @@ def cancel_request(actor: User, request_id: int) -> EventRequest:
         raise _already(request)
     was_confirmed = request.confirmed_option
     db.session.refresh(request)
-    label = KIND_LABELS[request.kind]
-    confirmed_on = local_when(was_confirmed.starts_at) if was_confirmed else ""
+    label = later(gettext, KIND_LABELS[request.kind])
+    confirmed_on = later(local_when, was_confirmed.starts_at) if was_confirmed else ""
     for email in _contact_emails(request.partner_id):
         queue_email(
             kind="event_cancelled",

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_date, format_decimal, gettext, ngettext
 from sqlalchemy import and_, func, or_, select
 
 from wbl.access import Role
@@ -29,6 +30,7 @@ from wbl.clock import to_local
 from wbl.events.models import EventRequest
 from wbl.extensions import atomic, db
 from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
+from wbl.i18n import N_, is_english, later
 from wbl.notifications.services import queue_email
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import School
@@ -38,7 +40,40 @@ KIND = "teacher"
 WINDOW = timedelta(days=7)
 MAX_STUDENTS = 40  # per e-mail; the school's log has the rest
 
-KIND_WORDS = {"guest_speaker": "a guest speaker", "workplace_visit": "a workplace visit"}
+KIND_WORDS = {"guest_speaker": N_("a guest speaker"), "workplace_visit": N_("a workplace visit")}
+
+# What a student's hour entries went through this week, one line per action, made when the
+# e-mail is rendered (later), so in the teacher's language.
+
+
+def _logged(count: int, hours: str) -> str:
+    return ngettext(
+        "%(num)s hour entry logged (%(hours)s)",
+        "%(num)s hour entries logged (%(hours)s)",
+        count,
+        hours=hours,
+    )
+
+
+def _confirmed(count: int, hours: str) -> str:
+    return ngettext(
+        "%(num)s hour entry confirmed (%(hours)s)",
+        "%(num)s hour entries confirmed (%(hours)s)",
+        count,
+        hours=hours,
+    )
+
+
+def _rejected(count: int, hours: str) -> str:
+    return ngettext(
+        "%(num)s hour entry rejected (%(hours)s)",
+        "%(num)s hour entries rejected (%(hours)s)",
+        count,
+        hours=hours,
+    )
+
+
+SAID = {"created": _logged, "confirmed": _confirmed, "rejected": _rejected}
 
 
 def week_of(now: datetime) -> date:
@@ -55,11 +90,9 @@ class _Student:
 
 def _hours(minutes: int) -> str:
     value = f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
-    return f"{value} hour" if value == "1" else f"{value} hours"
-
-
-def _entries(n: int) -> str:
-    return "1 hour entry" if n == 1 else f"{n} hour entries"
+    if not is_english():
+        value = format_decimal(minutes / 60, "#,##0.##")
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if minutes == 60 else 2, hours=value)
 
 
 def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
@@ -71,7 +104,6 @@ def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
         return schools[school_id].setdefault(student_id, _Student(name))
 
     who = (StudentProfile.school_id, StudentProfile.id, User.full_name)
-    said = {"created": "logged", "confirmed": "confirmed", "rejected": "rejected"}
     for school_id, student_id, name, action, count, minutes in db.session.execute(
         select(
             *who,
@@ -85,13 +117,13 @@ def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
         .where(
             HourEntryEvent.at > since,
             HourEntryEvent.at <= now,
-            HourEntryEvent.action.in_(tuple(said)),
+            HourEntryEvent.action.in_(tuple(SAID)),
         )
         .group_by(*who, HourEntryEvent.action)
         .order_by(HourEntryEvent.action)
     ):
         student(school_id, student_id, name).lines.append(
-            f"{_entries(count)} {said[action]} ({_hours(minutes)})"
+            later(SAID[action], count, later(_hours, minutes))
         )
 
     first_day, today = to_local(since).date(), to_local(now).date()
@@ -144,12 +176,26 @@ def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
     ) in placement_rows:
         lines = student(school_id, student_id, name).lines
         if start is not None and first_day < start <= today:
-            lines.append(f"started a placement: {title} at {partner}")
+            lines.append(
+                later(
+                    gettext,
+                    N_("started a placement: %(title)s at %(partner)s"),
+                    title=title,
+                    partner=partner,
+                )
+            )
         if status is PlacementStatus.COMPLETED and (
             (completed_at is not None and since < completed_at <= now)
             or (completed_at is None and end is not None and first_day <= end < today)
         ):
-            lines.append(f"completed a placement: {title} at {partner}")
+            lines.append(
+                later(
+                    gettext,
+                    N_("completed a placement: %(title)s at %(partner)s"),
+                    title=title,
+                    partner=partner,
+                )
+            )
 
     for school_id, student_id, name, present, minutes, kind, partner in db.session.execute(
         select(
@@ -166,11 +212,28 @@ def _activity(since: datetime, now: datetime) -> dict[int, dict[int, _Student]]:
         .where(EventAttendance.recorded_at > since, EventAttendance.recorded_at <= now)
         .order_by(EventAttendance.id)
     ):
-        what = f"{KIND_WORDS.get(kind.value, 'a class event')} ({partner})"
+        words = KIND_WORDS.get(kind.value, N_("a class event"))
+        what = later(
+            gettext, N_("%(event)s (%(partner)s)"), event=later(gettext, words), partner=partner
+        )
         student(school_id, student_id, name).lines.append(
-            f"attended {what}, {_hours(minutes)}" if present else f"was absent from {what}"
+            later(
+                gettext,
+                N_("attended %(event)s, %(hours)s"),
+                event=what,
+                hours=later(_hours, minutes),
+            )
+            if present
+            else later(gettext, N_("was absent from %(event)s"), event=what)
         )
     return schools
+
+
+def _short_day(value: date) -> str:
+    """ "Dec 1, 2026" ("1 dic 2026" in Spanish)."""
+    if not is_english():
+        return format_date(value, "medium")
+    return f"{value:%b} {value.day}, {value.year}"
 
 
 def _context(
@@ -181,7 +244,7 @@ def _context(
     return {
         "teacher": teacher,
         "school": school,
-        "since": f"{since:%b} {since.day}, {since.year}",
+        "since": later(_short_day, since),
         "students": listed[:MAX_STUDENTS],
         "more": max(len(listed) - MAX_STUDENTS, 0),
         "link": url_for("logs.school_log", school_id=school.id, _external=True),

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import url_for
+from flask_babel import format_date, format_decimal
 from sqlalchemy import ColumnElement, select, update
 
 from wbl.auth.models import User
@@ -29,6 +30,7 @@ from wbl.extensions import atomic, db
 from wbl.hours import digest, queries
 from wbl.hours.links import expires_in, review_link
 from wbl.hours.models import Digest, EntryStatus, HourEntry, digest_entry
+from wbl.i18n import is_english, later
 from wbl.notifications.services import queue_email
 
 SUPERVISOR = "supervisor"
@@ -43,11 +45,15 @@ def _monday(now: datetime) -> date:
 
 
 def _day(value: date) -> str:
+    if not is_english():
+        return format_date(value, "EEE, d MMM y")
     return f"{value:%a}, {value:%b} {value.day}, {value.year}"
 
 
 def _hours(minutes: int) -> str:
     """The hours as a number for the e-mail: 1, 1.5, 0.33 (the template adds hour/hours)."""
+    if not is_english():
+        return format_decimal(minutes / 60, "#,##0.##")
     return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
@@ -74,8 +80,8 @@ def _groups(entries: Sequence[HourEntry]) -> list[dict[str, Any]]:
             )
         groups[-1]["rows"].append(
             {
-                "day": _day(entry.work_date),
-                "hours": _hours(entry.minutes),
+                "day": later(_day, entry.work_date),  # the e-mail's language
+                "hours": later(_hours, entry.minutes),
                 "correction": entry.corrects_id is not None,
                 "text": _short(entry.description),
             }
@@ -138,7 +144,7 @@ def _send(
 def _closing(link: str, digest: Digest) -> dict[str, str]:
     """The signed link, how long it works and the inbox (email/hours/_closing.txt)."""
     assert digest.expires_at is not None  # noqa: S101 - set when it is made
-    until = _day(to_local(digest.expires_at).date())
+    until = later(_day, to_local(digest.expires_at).date())
     return {"link": link, "until": until, "inbox": url_for("hours.inbox", _external=True)}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from wbl.access import PUBLIC, policy
@@ -31,7 +32,9 @@ bp.after_request(private_link_page)
 
 def _link_problem(error: InvalidLink) -> ResponseReturnValue:
     expired = isinstance(error, ExpiredLink)
-    page = render_template("hours/review_link.html", problem=error.message, expired=expired)
+    page = render_template(
+        "hours/review_link.html", problem=gettext(error.message), expired=expired
+    )
     return page, (410 if expired else 400)
 
 
@@ -59,14 +62,14 @@ def _reject(digest: Digest, entry_id: int) -> RejectForm | None:
     try:
         services.reject_from_link(digest, entry_id, form.reason.data or "")
     except services.AlreadyDecided as error:
-        flash(error.message, "info")
+        flash(gettext(error.message), "info")
     except (NotFound, Forbidden):
         raise
     except DomainError as error:
         form.reason.errors.append(error.message)
         return form
     else:
-        flash("The entry is rejected; the student sees your reason.", "success")
+        flash(gettext("The entry is rejected; the student sees your reason."), "success")
     return None
 
 
@@ -81,12 +84,15 @@ def _confirm(digest: Digest) -> None:
         return
     skipped = len(set(chosen)) - count
     if not count:
-        flash("Those entries had already been decided; nothing was changed.", "info")
+        flash(gettext("Those entries had already been decided; nothing was changed."), "info")
         return
-    message = f"{count} {'entry' if count == 1 else 'entries'} confirmed."
+    message = ngettext("%(num)s entry confirmed.", "%(num)s entries confirmed.", count)
     if skipped:
-        verb = "was" if skipped == 1 else "were"
-        message += f" {skipped} had already been decided and {verb} skipped."
+        message += " " + ngettext(
+            "%(num)s had already been decided and was skipped.",
+            "%(num)s had already been decided and were skipped.",
+            skipped,
+        )
     flash(message, "success")
 
 
@@ -111,7 +117,7 @@ def review(token: str) -> ResponseReturnValue:
     if reject_forms and not any(e.id in reject_forms for e in entries):
         raise NotFound()  # in the digest, but no longer the supervisor's
     if reject_forms and not any(e.id in reject_forms for e in pending):
-        flash(services.AlreadyDecided.message, "info")  # decided since the page was shown
+        flash(gettext(services.AlreadyDecided.message), "info")  # decided since the page was shown
         return redirect(url_for("hour_links.review", token=token))
     for entry in pending:
         reject_forms.setdefault(entry.id, RejectForm(prefix=f"reject-{entry.id}", formdata=None))

@@ -17,9 +17,10 @@ from wbl.access import require
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
-from wbl.errors import N_, DomainError, Forbidden, NotFound
+from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
+from wbl.i18n import N_
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_employer_of, is_student_of, is_teacher_of, staff_sees
 from wbl.students.models import StudentProfile

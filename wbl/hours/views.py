@@ -17,6 +17,7 @@ from wbl.hours import queries, services
 from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, HourEntry
+from wbl.i18n import is_english
 from wbl.placements import policies
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -30,6 +31,8 @@ def _form_error(form: EntryForm | RejectForm, error: DomainError, default: str) 
 
 @bp.app_template_filter("hours")
 def _hours_filter(minutes: int | None) -> str:
+    if not is_english():  # "1,5" in Spanish
+        return format_decimal((minutes or 0) / 60, "#,##0.##")
     return hours_text(minutes or 0)
 
 

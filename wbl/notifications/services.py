@@ -19,9 +19,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import force_locale
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
+from wbl.auth.models import User
 from wbl.extensions import current_flask_app, db
+from wbl.i18n import DEFAULT_LANGUAGE, email_language
 from wbl.notifications.models import SUBJECT_LENGTH, OutboxMessage
 
 
@@ -79,12 +83,19 @@ def _anchor(url: str) -> Markup:
     return Markup('<a href="%s">%s</a>') % (url, url)
 
 
-def render_email(template: str, **context: Any) -> Rendered:
+def render_email(template: str, *, language: str = DEFAULT_LANGUAGE, **context: Any) -> Rendered:
     """The subject, text and HTML of ``templates/email/<template>.txt`` (and ``.html``) with
-    ``context`` and the app's template globals (``county``)."""
+    ``context`` and the app's template globals (``county``), in ``language`` (the recipient's,
+    whatever the language of the page that caused the e-mail)."""
+    with force_locale(language):
+        return _render_email(template, language, context)
+
+
+def _render_email(template: str, language: str, context: dict[str, Any]) -> Rendered:
     app = current_flask_app()
     env = app.jinja_env
     app.update_template_context(context)
+    context["current_language"] = language  # the layout's <html lang>, not the page's
     text_template = env.get_template(f"email/{template}.txt")
     layout = env.get_template("email/_layout.txt")
 
@@ -105,6 +116,14 @@ def render_email(template: str, **context: Any) -> Rendered:
     return Rendered(subject=subject, text=text.rstrip() + "\n", html=html)
 
 
+def recipient_language(to: str, language: str | None = None) -> str:
+    """The language to write to ``to`` in: ``language`` when the caller knows it (a
+    guardian's), else the preference of the account with that address, else English."""
+    if language is None:
+        language = db.session.scalar(select(User.language).where(User.email == to))
+    return email_language(language)
+
+
 def queue_email(
     *,
     kind: str,
@@ -112,9 +131,13 @@ def queue_email(
     template: str,
     context: dict[str, Any] | None = None,
     attachment: Attachment | None = None,
+    language: str | None = None,
 ) -> OutboxMessage:
-    """Queue the e-mail ``templates/email/<template>.txt`` (and its HTML part) to ``to``."""
-    rendered = render_email(template, **(context or {}))
+    """Queue the e-mail ``templates/email/<template>.txt`` (and its HTML part) to ``to``, in
+    the recipient's language: ``language`` when the caller knows it (a guardian's, who has
+    no account), else the preference of the account with that address, else the county's
+    default, English."""
+    rendered = render_email(template, language=recipient_language(to, language), **(context or {}))
     return queue_message(
         kind=kind,
         to=to,

@@ -14,7 +14,9 @@ from flask import current_app, url_for
 
 from wbl.errors import DomainError
 from wbl.extensions import db
+from wbl.i18n import N_
 from wbl.placements.models import ConsentStatus, GuardianConsent
+from wbl.roster import queries as roster_queries
 from wbl.tokens import InvalidLink, make_token, read_token
 
 PURPOSE = "guardian-consent"
@@ -22,7 +24,17 @@ MAX_SCAN_BYTES = 10 * 1024 * 1024
 
 
 class UsedLink(InvalidLink):
-    message = "This consent link has already been used or is no longer needed. Nothing was changed."
+    message = N_(
+        "This consent link has already been used or is no longer needed. Nothing was changed."
+    )
+
+
+def guardian_language(consent: GuardianConsent) -> str:
+    """The language to write to the consent's guardian in: the one they chose on the consent
+    page, else the roster's for that guardian, else "" (the county's default)."""
+    return consent.language or roster_queries.guardian_language(
+        consent.application.student_id, consent.guardian_email
+    )
 
 
 def consent_link(consent: GuardianConsent) -> str:

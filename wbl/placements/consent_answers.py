@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 
 from wbl.access import require
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.i18n import LANGUAGES
 from wbl.notifications.services import queue_email
 from wbl.placements import policies
 from wbl.placements.applications import get_application, move_application
@@ -33,8 +35,31 @@ def signature(typed_name: str, *, give: bool) -> str:
     characters); a refusal may leave it blank."""
     typed = " ".join(typed_name.split())
     if give and len(typed) < 3:
-        raise DomainError("Type your full name to sign.", field="typed_name")
+        raise DomainError(gettext("Type your full name to sign."), field="typed_name")
     return typed
+
+
+@atomic
+def choose_language(consent_id: int, nonce: str, language: str) -> None:
+    """The language the guardian chose on the consent page, kept for the e-mails they get
+    afterwards (the training agreement). Only while the link can still be answered."""
+    if language not in LANGUAGES:
+        raise DomainError(gettext("Choose one of the languages offered."))
+    used = rows_affected(
+        db.session.execute(
+            update(GuardianConsent)
+            .where(
+                GuardianConsent.id == consent_id,
+                GuardianConsent.nonce == nonce,
+                GuardianConsent.status == ConsentStatus.PENDING,
+            )
+            .values(language=language)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if used != 1:
+        raise UsedLink()
+    db.session.commit()
 
 
 @atomic

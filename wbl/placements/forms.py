@@ -7,7 +7,15 @@ from typing import ClassVar
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, Field, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -111,17 +119,24 @@ class NeededToGive:
 
 class GuardianConsentForm(FlaskForm):
     typed_name = StringField(
-        "Your full name",
+        _l("Your full name"),
         validators=[NeededToGive(), Length(max=120)],
-        description="Typing your name signs the form (needed to give consent).",
+        description=_l("Typing your name signs the form (needed to give consent)."),
         render_kw={"autocomplete": "name"},
     )
     agree = BooleanField(
-        "I give consent for my child to take part in this placement",
+        _l("I give consent for my child to take part in this placement"),
         validators=[NeededToGive()],
     )
-    give = SubmitField("Give consent")
-    refuse = SubmitField("I do not consent")
+    give = SubmitField(_l("Give consent"))
+    refuse = SubmitField(_l("I do not consent"))
+
+
+class GuardianLanguageForm(FlaskForm):
+    """The consent page's language buttons: one submit button per language, named in
+    itself. The choice is kept on the consent, for the e-mails the guardian gets later."""
+
+    language = HiddenField()
 
 
 ANY = ""

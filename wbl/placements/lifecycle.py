@@ -32,7 +32,7 @@ from wbl.placements.applications import (
     move_application,
     teachers_of,
 )
-from wbl.placements.consent import consent_link
+from wbl.placements.consent import consent_link, guardian_language
 from wbl.placements.models import (
     ACTIVE_STATUSES,
     SEAT_HOLDING,
@@ -157,6 +157,7 @@ def _ask_guardian(application: Application) -> GuardianConsent:
     queue_email(
         kind="guardian_consent",
         to=student.guardian_email,
+        language=guardian_language(consent),
         template="placements/guardian_consent",
         context={
             "student": student,

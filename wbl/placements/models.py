@@ -203,6 +203,9 @@ class GuardianConsent(Base):
     )
     guardian_name: Mapped[str] = mapped_column(String(120), default="")
     guardian_email: Mapped[str] = mapped_column(String(254), default="")
+    # The language the guardian chose on the consent page (``es``); "" when they did not
+    # choose. Later e-mails to them (the training agreement) use it before the roster's.
+    language: Mapped[str] = mapped_column(String(35), default="", server_default="")
     status: Mapped[ConsentStatus] = mapped_column(
         str_enum(ConsentStatus, 16), default=ConsentStatus.PENDING, index=True
     )

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import has_request_context, url_for
+from flask_babel import force_locale, format_date, gettext, ngettext
 from sqlalchemy import ColumnElement, Select, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -32,8 +33,10 @@ from wbl.clock import local_to_utc, local_today, local_when
 from wbl.county.settings import county
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
-from wbl.notifications.services import queue_email
+from wbl.i18n import DEFAULT_LANGUAGE, N_, is_english
+from wbl.notifications.services import queue_email, recipient_language
 from wbl.placements import policies
+from wbl.placements.consent import guardian_language
 from wbl.placements.models import (
     AgreementAcknowledgement,
     AgreementParty,
@@ -41,18 +44,19 @@ from wbl.placements.models import (
     PlacementStatus,
     TrainingAgreement,
 )
+from wbl.roster import queries as roster_queries
 from wbl.storage import storage
 from wbl.students.models import StudentProfile
 from wbl.tokens import ExpiredLink, InvalidLink, make_token, read_token
 
 PURPOSE = "training-agreement"
 NO_START_LINK_DAYS = 30
-TITLE = "Work-Based Learning Training Agreement"
+TITLE = N_("Work-Based Learning Training Agreement")
 FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
 
 # The U.S. Department of Labor's "primary beneficiary" test (Fact Sheet #71) is what makes an
 # unpaid experience lawful; the agreement states it so every party reads the same terms.
-PRIMARY_BENEFICIARY = (
+PRIMARY_BENEFICIARY = N_(
     "The student, not the business, is the primary beneficiary of this unpaid experience. "
     "It is part of the student's education and is supervised as training: the student does "
     "not displace a paid employee, is not entitled to wages for this time, and is not "
@@ -61,15 +65,16 @@ PRIMARY_BENEFICIARY = (
     "described here, and to tell the school promptly about any injury, absence or concern."
 )
 
+GUARDIAN = AgreementParty.GUARDIAN
 PARTY_LABELS = {
-    AgreementParty.STUDENT: "Student",
-    AgreementParty.GUARDIAN: "Parent or guardian",
-    AgreementParty.SUPERVISOR: "Site supervisor",
+    AgreementParty.STUDENT: N_("Student"),
+    AgreementParty.GUARDIAN: N_("Parent or guardian"),
+    AgreementParty.SUPERVISOR: N_("Site supervisor"),
 }
 
 
 class AlreadyAcknowledged(InvalidLink):
-    message = "This link has already been used or is no longer needed. Nothing was changed."
+    message = N_("This link has already been used or is no longer needed. Nothing was changed.")
 
 
 # --- creating the agreement (inside the placement's transaction) ---------------------------
@@ -164,6 +169,14 @@ def read_agreement_link(token: str) -> tuple[AgreementAcknowledgement, str]:
     return acknowledgement, nonce
 
 
+def _guardian_language(placement: Placement) -> str:
+    """The guardian's language: chosen on the consent page, else the roster's."""
+    consent = placement.application.consent
+    if consent is not None and consent.guardian_email == placement.student.guardian_email:
+        return guardian_language(consent)
+    return roster_queries.guardian_language(placement.student_id, placement.student.guardian_email)
+
+
 def _send_link(acknowledgement: AgreementAcknowledgement) -> None:
     """One e-mail with the party's own link (no address, no e-mail). Outside a request (the
     demo load, a CLI command) the link cannot be built: the e-mail says staff will send it."""
@@ -172,14 +185,21 @@ def _send_link(acknowledgement: AgreementAcknowledgement) -> None:
     agreement = acknowledgement.agreement
     placement = agreement.placement
     offering, student = placement.offering, placement.student
-    when = _dates(placement.start_date, placement.end_date)
+    guardian = acknowledgement.party is GUARDIAN
+    language = recipient_language(
+        acknowledgement.email, _guardian_language(placement) if guardian else None
+    )
+    with force_locale(language):  # the dates as the e-mail's reader writes them
+        when = _dates(placement.start_date, placement.end_date)
     link = agreement_link(acknowledgement) if has_request_context() else ""
     queue_email(
         kind="training_agreement",
         to=acknowledgement.email,
+        language=language,
         template="placements/training_agreement",
         context={
-            "name": acknowledgement.name or PARTY_LABELS[acknowledgement.party].lower(),
+            "name": acknowledgement.name,
+            "party": PARTY_LABELS[acknowledgement.party],
             "student": student,
             "offering": offering,
             "when": when,
@@ -199,7 +219,15 @@ class Section:
 
 def _dates(start: date | None, end: date | None) -> str:
     if start is None:
-        return "Dates to be set"
+        return gettext("Dates to be set")
+    if not is_english():
+        if end is None or end == start:
+            return format_date(start, "medium")
+        return gettext(
+            "%(start)s to %(end)s",
+            start=format_date(start, "medium"),
+            end=format_date(end, "medium"),
+        )
     first = f"{start:%b} {start.day}, {start.year}"
     if end is None or end == start:
         return first
@@ -209,17 +237,20 @@ def _dates(start: date | None, end: date | None) -> str:
 def _address(placement: Placement) -> str:
     offering, partner = placement.offering, placement.offering.partner
     if offering.is_virtual:
-        return "Online"
+        return gettext("Online")
     street = offering.location or partner.street_address
-    return ", ".join(part for part in (street, partner.city, partner.zip) if part) or "Not given"
+    return ", ".join(part for part in (street, partner.city, partner.zip) if part) or gettext(
+        "Not given"
+    )
 
 
 def acknowledgement_line(acknowledgement: AgreementAcknowledgement) -> str:
     if acknowledgement.acknowledged_at is None:
-        return "Not yet acknowledged"
-    return (
-        f"Acknowledged by {acknowledgement.typed_name} on "
-        f"{local_when(acknowledgement.acknowledged_at)} from the e-mailed link"
+        return gettext("Not yet acknowledged")
+    return gettext(
+        "Acknowledged by %(name)s on %(when)s from the e-mailed link",
+        name=acknowledgement.typed_name,
+        when=local_when(acknowledgement.acknowledged_at),
     )
 
 
@@ -230,50 +261,69 @@ def agreement_sections(agreement: TrainingAgreement) -> list[Section]:
     student, offering = placement.student, placement.offering
     contact = placement.supervisor
     if contact is None:
-        supervisor = [f"To be named by {offering.partner.name}"]
+        supervisor = [gettext("To be named by %(partner)s", partner=offering.partner.name)]
     else:
-        supervisor = [f"Name: {contact.user.full_name}"]
-        supervisor += [f"Title: {contact.job_title}"] if contact.job_title else []
-        supervisor += [f"Phone: {contact.phone}"] if contact.phone else []
+        supervisor = [gettext("Name: %(name)s", name=contact.user.full_name)]
+        supervisor += (
+            [gettext("Title: %(title)s", title=contact.job_title)] if contact.job_title else []
+        )
+        supervisor += [gettext("Phone: %(phone)s", phone=contact.phone)] if contact.phone else []
     hours = placement.expected_hours
     goals = [line.strip() for line in agreement.learning_goals.splitlines() if line.strip()]
     outcomes = [outcome.name for outcome in offering.outcomes]
+    to_agree = gettext("To be agreed with the supervisor")
     return [
         Section(
-            "Student",
+            gettext("Student"),
             [
-                f"Name: {student.user.full_name}",
-                f"School: {student.school.name}",
-                f"Grade: {student.grade}",
+                gettext("Name: %(name)s", name=student.user.full_name),
+                gettext("School: %(school)s", school=student.school.name),
+                gettext("Grade: %(grade)s", grade=student.grade),
             ],
         ),
         Section(
-            "Work site",
-            [f"Partner: {offering.partner.name}", f"Address: {_address(placement)}"]
-            + ([f"Phone: {offering.partner.phone}"] if offering.partner.phone else []),
-        ),
-        Section("Site supervisor", supervisor),
-        Section(
-            "The placement",
+            gettext("Work site"),
             [
-                f"Opportunity: {offering.title}",
-                f"Dates: {_dates(placement.start_date, placement.end_date)}",
-                f"Schedule: {offering.schedule or 'To be agreed with the supervisor'}",
-                f"Expected hours: {f'About {hours} hours' if hours else 'Not set'}",
-                "Pay: Unpaid",
+                gettext("Partner: %(partner)s", partner=offering.partner.name),
+                gettext("Address: %(address)s", address=_address(placement)),
+            ]
+            + (
+                [gettext("Phone: %(phone)s", phone=offering.partner.phone)]
+                if offering.partner.phone
+                else []
+            ),
+        ),
+        Section(gettext("Site supervisor"), supervisor),
+        Section(
+            gettext("The placement"),
+            [
+                gettext("Opportunity: %(title)s", title=offering.title),
+                gettext("Dates: %(dates)s", dates=_dates(placement.start_date, placement.end_date)),
+                gettext("Schedule: %(schedule)s", schedule=offering.schedule or to_agree),
+                gettext(
+                    "Expected hours: %(hours)s",
+                    hours=ngettext("About %(num)s hour", "About %(num)s hours", hours)
+                    if hours
+                    else gettext("Not set"),
+                ),
+                gettext("Pay: Unpaid"),
             ],
         ),
-        Section("Learning goals", goals or ["To be agreed with the supervisor"]),
+        Section(gettext("Learning goals"), goals or [to_agree]),
         Section(
-            "Portrait of a Graduate outcomes",
-            outcomes or ["None named for this opportunity"],
+            gettext("Portrait of a Graduate outcomes"),
+            outcomes or [gettext("None named for this opportunity")],
         ),
-        Section("An unpaid training experience", [PRIMARY_BENEFICIARY]),
+        Section(gettext("An unpaid training experience"), [gettext(PRIMARY_BENEFICIARY)]),
         Section(
-            "Acknowledgements",
+            gettext("Acknowledgements"),
             [
-                f"{PARTY_LABELS[a.party]}: {a.name or 'name not on file'}. "
-                f"{acknowledgement_line(a)}"
+                gettext(
+                    "%(party)s: %(name)s. %(acknowledgement)s",
+                    party=gettext(PARTY_LABELS[a.party]),
+                    name=a.name or gettext("name not on file"),
+                    acknowledgement=acknowledgement_line(a),
+                )
                 for a in agreement.acknowledgements
             ],
         ),
@@ -288,7 +338,8 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
 
     pdf = FPDF(format="Letter")
     pdf.set_compression(compress)
-    pdf.set_title(TITLE)
+    title = gettext(TITLE)
+    pdf.set_title(title)
     pdf.set_creator(county_name or "WBL")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -296,7 +347,7 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     pdf.set_auto_page_break(auto=True, margin=18)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(0, 8, TITLE, new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.set_font("DejaVu", "", 10)
     pdf.multi_cell(0, 5, county_name, new_x="LMARGIN", new_y="NEXT", align="L")
     for section in agreement_sections(agreement):
@@ -311,8 +362,12 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
     pdf.multi_cell(
         0,
         4,
-        f"Agreement {agreement.id} for placement {agreement.placement_id}, generated "
-        f"{local_when(utcnow())}.",
+        gettext(
+            "Agreement %(agreement)s for placement %(placement)s, generated %(when)s.",
+            agreement=agreement.id,
+            placement=agreement.placement_id,
+            when=local_when(utcnow()),
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
         align="L",
@@ -323,14 +378,17 @@ def render_pdf(agreement: TrainingAgreement, *, compress: bool = True) -> bytes:
 def _store_new_pdf(agreement: TrainingAgreement) -> str | None:
     """Store a fresh PDF under a new key; returns the old key to delete after the commit."""
     old = agreement.pdf_key
-    agreement.pdf_key = storage().save(render_pdf(agreement), folder="agreements", extension="pdf")
+    with force_locale(DEFAULT_LANGUAGE):  # the kept record is in the county's language
+        data = render_pdf(agreement)
+    agreement.pdf_key = storage().save(data, folder="agreements", extension="pdf")
     return old
 
 
 def agreement_pdf(agreement: TrainingAgreement) -> bytes:
     """The kept PDF of a completed agreement; an agreement still being acknowledged is
-    rendered afresh (it changes with each acknowledgement)."""
-    if agreement.pdf_key:
+    rendered afresh (it changes with each acknowledgement). The kept PDF is in the county's
+    language; a reader in another language gets the same agreement rendered in theirs."""
+    if agreement.pdf_key and is_english():
         return storage().read(agreement.pdf_key)
     return render_pdf(agreement)
 
@@ -391,9 +449,9 @@ def acknowledge(
         raise NotFound()
     typed = " ".join(typed_name.split())
     if len(typed) < 3:
-        raise DomainError("Type your full name to sign.", field="typed_name")
+        raise DomainError(gettext("Type your full name to sign."), field="typed_name")
     if not agreed:
-        raise DomainError("Tick this box to acknowledge the agreement.", field="agree")
+        raise DomainError(gettext("Tick this box to acknowledge the agreement."), field="agree")
     # Both parties acknowledging at once: the second sees the first's answer and completes it.
     agreement = lock_row(TrainingAgreement, acknowledgement.agreement_id)
     if agreement.placement.status is PlacementStatus.CANCELLED:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, SubmitField
@@ -23,13 +25,13 @@ bp = Blueprint("agreements", __name__)
 
 class AcknowledgeForm(FlaskForm):
     typed_name = StringField(
-        "Your full name",
+        _l("Your full name"),
         validators=[Optional(), Length(max=120)],
-        description="Typing your name signs the agreement.",
+        description=_l("Typing your name signs the agreement."),
         render_kw={"autocomplete": "name"},
     )
-    agree = BooleanField("I have read and agree to this training agreement")
-    submit = SubmitField("Acknowledge the agreement")
+    agree = BooleanField(_l("I have read and agree to this training agreement"))
+    submit = SubmitField(_l("Acknowledge the agreement"))
 
 
 class ResendForm(FlaskForm):
@@ -41,7 +43,10 @@ def _link_problem(error: DomainError) -> Response:
     expired = isinstance(error, ExpiredLink)
     response = Response(
         render_template(
-            "agreements/link_problem.html", message=error.message, expired=expired, used=used
+            "agreements/link_problem.html",
+            message=gettext(error.message),
+            expired=expired,
+            used=used,
         ),
         status=410 if used or expired else 400,
     )
@@ -85,7 +90,7 @@ def acknowledge(token: str) -> ResponseReturnValue:
             target = form.agree if error.field == "agree" else form.typed_name
             target.errors = [error.message]
             if target is form.typed_name and not form.agree.data:
-                form.agree.errors = ["Tick this box to acknowledge the agreement."]
+                form.agree.errors = [gettext("Tick this box to acknowledge the agreement.")]
         else:
             return private_link_page(
                 Response(
@@ -103,7 +108,7 @@ def acknowledge(token: str) -> ResponseReturnValue:
                 "agreements/acknowledge.html",
                 agreement=agreement,
                 party=found,
-                party_label=training.PARTY_LABELS[found.party],
+                party_label=gettext(training.PARTY_LABELS[found.party]),
                 sections=training.agreement_sections(agreement),
                 form=form,
                 token=token,

@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_login import current_user
@@ -26,6 +36,7 @@ from wbl.clock import local_today
 from wbl.downloads import attachment
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
+from wbl.i18n import SESSION_KEY, supported
 from wbl.pagination import page_number, paginate
 from wbl.placements import applications, consent_answers, lifecycle, policies, queries
 from wbl.placements.consent import UsedLink, read_consent_link
@@ -34,6 +45,7 @@ from wbl.placements.forms import (
     CancelForm,
     EmployerDecisionForm,
     GuardianConsentForm,
+    GuardianLanguageForm,
     PaperConsentForm,
     ResubmitForm,
     StatusFilterForm,
@@ -464,7 +476,7 @@ def _link_problem(error: DomainError) -> Response:
     response = Response(
         render_template(
             "placements/consent_problem.html",
-            message=error.message,
+            message=gettext(error.message),
             expired=isinstance(error, ExpiredLink),
             used=used,
         ),
@@ -491,7 +503,9 @@ def consent(token: str) -> ResponseReturnValue:
         give = bool(form.give.data)
         if give and not form.agree.data:
             # Both problems at once: the name is checked now too, not after the tick.
-            form.agree.errors = ["Tick this box to give consent, or choose “I do not consent”."]
+            form.agree.errors = [
+                gettext("Tick this box to give consent, or choose “I do not consent”.")
+            ]
             try:
                 consent_answers.signature(form.typed_name.data or "", give=True)
             except DomainError as error:
@@ -530,7 +544,32 @@ def consent(token: str) -> ResponseReturnValue:
                 consent=found,
                 supervisor=supervisor,
                 form=form,
+                language_form=GuardianLanguageForm(),
             ),
             status=status,
         )
     )
+
+
+@bp.post("/consent/<token>/language")
+@policy(PUBLIC)
+def consent_language(token: str) -> ResponseReturnValue:
+    """The guardian's language buttons on the consent page: the page is shown in it from now
+    on (this browser's session), and their later e-mails are written in it (the consent)."""
+    try:
+        found, nonce = read_consent_link(token)
+    except InvalidLink as error:
+        return _link_problem(error)
+    form = GuardianLanguageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    language = supported(form.language.data)
+    if language is None:
+        abort(400)
+    try:
+        consent_answers.choose_language(found.id, nonce, language)
+    except DomainError as error:
+        return _link_problem(error)
+    session[SESSION_KEY] = language
+    back = Response(status=303, headers={"Location": url_for("placements.consent", token=token)})
+    return private_link_page(back)

@@ -77,16 +77,18 @@ class LetterRequestForm(FlaskForm):
 
 class LetterUploadForm(FlaskForm):
     file = FileField(
-        "Your letter",
-        validators=[FileRequired("Choose the file of your letter.")],
-        description="A PDF, a Word document (.docx), or a PNG or JPEG image, up to 10 MB.",
+        _l("Your letter"),
+        validators=[FileRequired(_l("Choose the file of your letter."))],
+        description=_l("A PDF, a Word document (.docx), or a PNG or JPEG image, up to 10 MB."),
         render_kw={"accept": ACCEPT},
     )
     confirm = BooleanField(
-        "I wrote this letter, and I agree that the portfolio's reviewers and the county's "
-        "CTE staff read it (the student does not)."
+        _l(
+            "I wrote this letter, and I agree that the portfolio's reviewers and the county's "
+            "CTE staff read it (the student does not)."
+        )
     )
-    submit = SubmitField("Upload the letter")
+    submit = SubmitField(_l("Upload the letter"))
 
 
 class LetterActionForm(FlaskForm):

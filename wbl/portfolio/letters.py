@@ -31,6 +31,7 @@ from wbl.auth.models import User, normalize_email
 from wbl.clock import local_when
 from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
+from wbl.i18n import N_, later
 from wbl.notifications.models import OutboxMessage
 from wbl.notifications.services import queue_email
 from wbl.portfolio.files import clean_upload
@@ -59,15 +60,16 @@ RECEIVED_KIND = "letter_received"
 
 
 class ExpiredLetterLink(ExpiredLink):
-    message = (
-        f"This link has expired: it works for {LINK_DAYS} days after the student's request. "
+    # Shown translated: gettext(message, days=LINK_DAYS) (wbl/portfolio/letters_views.py).
+    message = N_(
+        "This link has expired: it works for %(days)s days after the student's request. "
         "Nothing was changed. If you still want to write the letter, tell the student: they "
         "can send you a new request."
     )
 
 
 class UsedLetterLink(InvalidLink):
-    message = (
+    message = N_(
         "This link has already been used or is no longer needed: the letter has been "
         "uploaded, or the student withdrew the request. Nothing was changed."
     )
@@ -204,7 +206,7 @@ def _request_email(letter: Recommendation, *, reminder: bool) -> None:
             "letter": letter,
             "student": student,
             "name": name,
-            "until": local_when(letter.expires_at),
+            "until": later(local_when, letter.expires_at),
             "link": upload_link(letter),
         },
     )

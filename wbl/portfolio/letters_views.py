@@ -26,7 +26,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -35,6 +35,7 @@ from wbl.clock import to_local
 from wbl.downloads import attachment
 from wbl.errors import DomainError, field_error, flash_refusal
 from wbl.extensions import utcnow
+from wbl.i18n import is_english
 from wbl.portfolio import letters
 from wbl.portfolio.letter_forms import LetterActionForm, LetterRequestForm, LetterUploadForm
 from wbl.students.models import StudentProfile
@@ -55,6 +56,8 @@ def letter_day(value: datetime | None) -> str:
     if value is None:
         return "—"
     day = to_local(value)
+    if not is_english():
+        return format_date(day.date(), "medium")
     return f"{day:%b} {day.day}, {day.year}"
 
 
@@ -165,9 +168,8 @@ def file(letter_id: int) -> ResponseReturnValue:
 def _link_problem(error: InvalidLink) -> Response:
     expired = isinstance(error, ExpiredLink)
     used = isinstance(error, letters.UsedLetterLink)
-    page = render_template(
-        "letters/link_problem.html", message=error.message, expired=expired, used=used
-    )
+    message = gettext(error.message, days=letters.LINK_DAYS) if expired else gettext(error.message)
+    page = render_template("letters/link_problem.html", message=message, expired=expired, used=used)
     return private_link_page(Response(page, status=410 if expired or used else 400))
 
 
@@ -185,7 +187,9 @@ def upload(token: str) -> ResponseReturnValue:
         _invalid(form)
         if not form.confirm.data:
             form.confirm.errors = [
-                "Tick this box to confirm that you wrote the letter and that it may be shared."
+                gettext(
+                    "Tick this box to confirm that you wrote the letter and that it may be shared."
+                )
             ]
         elif valid:
             upload_file = form.file.data

@@ -44,6 +44,7 @@ import hashlib
 from dataclasses import dataclass
 
 from flask import current_app, url_for
+from flask_babel import gettext
 from sqlalchemy import delete
 
 from wbl.access import Role, require
@@ -56,6 +57,7 @@ from wbl.catalog.models import Partner
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db, move_status, utcnow
 from wbl.geocoding.services import UnknownZip, zip_centroid
+from wbl.i18n import later
 from wbl.notifications.services import queue_email
 from wbl.reference.models import ExperienceKind, IndustrySector
 from wbl.reference.queries import experience_type_names
@@ -414,7 +416,7 @@ def approve_partner(actor: User, signup_id: int, decision: PartnerApproval) -> S
     if user is None or not speaks_for(user, partner.id):
         user = manage_contacts.link_contact(actor, partner, _contact(request), note=welcome).user
     if not invited:  # a new account's invitation says it all
-        _tell_approved(request, user, welcome)
+        _tell_approved(request, user, later(_partner_welcome, partner.name, offer))
     request.partner_id, request.user_id = partner.id, user.id
     db.session.commit()
     return request
@@ -483,11 +485,55 @@ def approve_volunteer(actor: User, signup_id: int, decision: VolunteerApproval) 
                 f"{request.full_name} cannot join the reviewer pool: {error.message}"
             ) from None
     if not invited:
-        _tell_approved(request, user, welcome)
+        said = later(
+            _volunteer_welcome,
+            reviews=decision.reviews,
+            interviews=request.interviews,
+            partner=partner.name if partner is not None else "",
+        )
+        _tell_approved(request, user, said)
     request.partner_id = partner.id if partner is not None else None
     request.user_id = user.id
     db.session.commit()
     return request
+
+
+def _partner_welcome(partner: str, offer: str) -> str:
+    """The approval's sentence, in the e-mail's language (the contact note keeps English)."""
+    return gettext(
+        "Your request is approved: you speak for %(partner)s on WBL. Post the opportunities "
+        "you can offer (%(offer)s) and confirm students' hours there.",
+        partner=partner,
+        offer=offer,
+    )
+
+
+def _volunteer_welcome(*, reviews: bool, interviews: bool, partner: str) -> str:
+    """The approval's sentences for a volunteer, whole sentences for the translators."""
+    if reviews and interviews:
+        text = gettext(
+            "Thank you for volunteering: your offer is approved. The CTE team will ask you to "
+            "review Work Ready portfolios and sit on work ready interview panels when a "
+            "student needs you."
+        )
+    elif reviews:
+        text = gettext(
+            "Thank you for volunteering: your offer is approved. The CTE team will ask you to "
+            "review Work Ready portfolios when a student needs you."
+        )
+    elif interviews:
+        text = gettext(
+            "Thank you for volunteering: your offer is approved. The CTE team will ask you to "
+            "sit on work ready interview panels when a student needs you."
+        )
+    else:
+        text = gettext(
+            "Thank you for volunteering: your offer is approved. The CTE team will ask you to "
+            "help when a student needs you."
+        )
+    if partner:
+        text += " " + gettext("You are listed as a contact of %(partner)s.", partner=partner)
+    return text
 
 
 def _tell_approved(request: SignupRequest, user: User, sentence: str) -> None:
