@@ -22,7 +22,7 @@ def _kind(value: object) -> IncidentKind | None:
 
 class ReportForm(FlaskForm):
     kind = SelectField(
-        "What happened",
+        "Kind of incident",
         choices=[SelectChoice("", "Choose…")]
         + [SelectChoice(k.value, k.label) for k in IncidentKind],
         coerce=_kind,
@@ -81,7 +81,7 @@ class CloseForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    reason = TextAreaField(
+    pause_reason = TextAreaField(
         "Why pause the placement",
         validators=[
             DataRequired(message="Say why the placement is paused."),
@@ -94,7 +94,7 @@ class PauseForm(FlaskForm):
 
 
 class ResumeForm(FlaskForm):
-    reason = TextAreaField(
+    resume_note = TextAreaField(
         "Note (optional)",
         validators=[Optional(), Length(max=MAX_REASON)],
         render_kw={"rows": 2, "maxlength": MAX_REASON},
@@ -102,7 +102,7 @@ class ResumeForm(FlaskForm):
 
 
 class EndForm(FlaskForm):
-    reason = TextAreaField(
+    end_reason = TextAreaField(
         "Reason for ending it",
         validators=[
             DataRequired(message="Give the reason the student will read."),

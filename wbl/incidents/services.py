@@ -287,7 +287,7 @@ def pause_placement(actor: User, incident_id: int, reason: str) -> Incident:
     """Pause an active placement while the incident is looked into: no hours are logged,
     nobody ends it early, until staff resume or end it."""
     incident = _managed(actor, incident_id)
-    body = _text(reason, "reason", "Say why the placement is paused.", MAX_REASON)
+    body = _text(reason, "pause_reason", "Say why the placement is paused.", MAX_REASON)
     placement = incident.placement
     if not move_status(placement, PlacementStatus.ACTIVE, status=PlacementStatus.PAUSED):
         raise DomainError(
@@ -306,7 +306,7 @@ def resume_placement(actor: User, incident_id: int, note: str) -> Incident:
     incident = _managed(actor, incident_id)
     body = note.strip()
     if len(body) > MAX_REASON:
-        raise DomainError(f"Keep it under {MAX_REASON} characters.", field="reason")
+        raise DomainError(f"Keep it under {MAX_REASON} characters.", field="resume_note")
     placement = incident.placement
     if not move_status(placement, PlacementStatus.PAUSED, status=PlacementStatus.ACTIVE):
         raise DomainError(
@@ -323,7 +323,7 @@ def end_placement(actor: User, incident_id: int, reason: str) -> Incident:
     """End an active or paused placement for good: its application is cancelled (the seat
     goes back; the student is e-mailed ``reason``, so it is written for them)."""
     incident = _managed(actor, incident_id)
-    body = _text(reason, "reason", "Give the reason the student will read.", MAX_REASON)
+    body = _text(reason, "end_reason", "Give the reason the student will read.", MAX_REASON)
     placement = incident.placement
     if placement.status not in (PlacementStatus.ACTIVE, PlacementStatus.PAUSED):
         raise DomainError(f"This placement is already {placement.status.label.lower()}.")

@@ -31,9 +31,9 @@ REPORTERS = (Role.STUDENT, Role.TEACHER, Role.EMPLOYER, Role.STAFF)
 TEXT_FIELD = {
     "follow_up_form": "note",
     "close_form": "closing_note",
-    "pause_form": "reason",
-    "resume_form": "reason",
-    "end_form": "reason",
+    "pause_form": "pause_reason",
+    "resume_form": "resume_note",
+    "end_form": "end_reason",
 }
 
 

@@ -242,10 +242,10 @@ def test_staff_follow_up_then_close(cast, placement) -> None:
         ("follow_up", "note", "x" * 4001, "under 4000"),
         ("close", "closing_note", "", "Write a closing note"),
         ("close", "closing_note", "x" * 4001, "under 4000"),
-        ("pause_placement", "reason", " ", "Say why"),
-        ("pause_placement", "reason", "x" * 1001, "under 1000"),
-        ("end_placement", "reason", "", "Give the reason the student will read"),
-        ("end_placement", "reason", "x" * 1001, "under 1000"),
+        ("pause_placement", "pause_reason", " ", "Say why"),
+        ("pause_placement", "pause_reason", "x" * 1001, "under 1000"),
+        ("end_placement", "end_reason", "", "Give the reason the student will read"),
+        ("end_placement", "end_reason", "x" * 1001, "under 1000"),
     ],
 )
 def test_staff_text_is_checked_and_a_refusal_changes_nothing(

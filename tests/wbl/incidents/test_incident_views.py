@@ -163,7 +163,7 @@ def test_staff_follow_up_pause_and_close_from_the_incident_page(
     assert "Write what was done or decided." in response.get_data(as_text=True)
     response = post_form(f"{page}/follow-up", {"note": "Called the site."}, page=page)
     assert response.status_code == 302
-    response = post_form(f"{page}/pause", {"reason": "Until checked."}, page=page)
+    response = post_form(f"{page}/pause", {"pause_reason": "Until checked."}, page=page)
     assert response.status_code == 302
     db.session.expire_all()
     assert placement.status is PlacementStatus.PAUSED
