@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.hours.log_views import bp as logs_bp
     from wbl.hours.views import bp as hours_bp
     from wbl.incentives.views import bp as incentives_bp
+    from wbl.incidents.views import bp as incidents_bp
     from wbl.jobs.views import bp as jobs_bp
     from wbl.notifications.views import bp as notifications_bp
     from wbl.pathways.views import bp as pathways_bp
@@ -165,6 +166,7 @@ def _register_blueprints(app: Flask) -> None:
         hour_links_bp,
         logs_bp,
         evaluations_bp,
+        incidents_bp,
         portfolio_bp,
         letters_bp,
         reviews_bp,

@@ -25,6 +25,7 @@ from wbl.externships.models import (
 from wbl.geocoding.models import GeocodeCache
 from wbl.hours.models import Digest, EventAttendance, HourEntry, HourEntryEvent
 from wbl.incentives.models import Appropriation, ProgramTier, ProgramYear, StaffCompletion
+from wbl.incidents.models import Incident, IncidentNote
 from wbl.jobs.models import JobLease, JobRun
 from wbl.notifications.models import OutboxMessage
 from wbl.pathways.models import PathwayRule
@@ -103,6 +104,8 @@ __all__ = [
     "GuardianConsent",
     "HourEntry",
     "HourEntryEvent",
+    "Incident",
+    "IncidentNote",
     "IndustrySector",
     "Interview",
     "InterviewPanel",

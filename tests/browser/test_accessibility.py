@@ -133,6 +133,7 @@ PAGES = [
     ("staff", "/reports/calpads-wblr/offerings/{offering}"),
     ("staff", "/logs/"),
     ("staff", "/evaluations/"),
+    ("staff", "/incidents/"),  # its other pages: tests/browser/test_incident_journeys.py
     ("staff", "/admin/reference/evaluation-categories"),
     ("teacher", "/logs/"),
     ("employer", "/evaluations/"),

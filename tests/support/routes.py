@@ -76,6 +76,7 @@ from wbl.clock import local_today
 from wbl.credentials.models import EarnedStatus
 from wbl.extensions import db
 from wbl.hours.models import EntryStatus
+from wbl.incidents.models import Incident, IncidentKind, ReporterRole
 from wbl.pathways.models import PathwayRule, RuleKind
 from wbl.placements import readiness
 from wbl.placements.models import AgreementParty
@@ -211,6 +212,15 @@ def build_world() -> World:
     outcome = db.session.scalars(select(PogOutcome).limit(1)).one()
     signup = submitted_partner()  # confirmed: waiting for staff
     feed_secret = calendar_services.new_secret(student.user)  # the student's calendar feed
+    incident = Incident(
+        placement=placement,
+        reporter_id=student.user_id,
+        reporter_role=ReporterRole.STUDENT,
+        kind=IncidentKind.SAFETY,
+        occurred_on=yesterday(),
+        description="A ladder with a broken rung was left in the stockroom.",
+    )
+    db.session.add(incident)
     db.session.flush()
 
     values: dict[str, object] = {
@@ -229,6 +239,7 @@ def build_world() -> World:
         "entry_id": entry.id,
         "externship_id": externship.id,
         "hour_id": externship_hour.id,
+        "incident_id": incident.id,
         "interview_id": interview.id,
         "job_id": "prune-job-runs",  # the one that touches nothing but its own records
         "letter_id": letter.id,

@@ -246,6 +246,7 @@ COMMITTED_REVISIONS = {
     "0029_calendar_feeds.py": "870e92ec3569b496",
     "0030_api_tokens.py": "bfe4bb1d96474459",
     "0031_languages.py": "406764db2de651ec",
+    "0032_incidents.py": "a711d2abea7824a6",
 }
 
 

@@ -418,7 +418,11 @@ def _student_page(student: StudentProfile, status: int = 200, **forms: Any) -> R
         best=queries.best_workkeys(student.id),
         history=history,
         completed=[p for p in log.placements if p.placement.status is PlacementStatus.COMPLETED],
-        in_progress=sum(1 for p in log.placements if p.placement.status is PlacementStatus.ACTIVE),
+        in_progress=sum(
+            1
+            for p in log.placements
+            if p.placement.status in (PlacementStatus.ACTIVE, PlacementStatus.PAUSED)
+        ),
         action=ActionForm(),
         workkeys_form=forms.get("workkeys_form")
         or (WorkKeysForm(formdata=None) if is_staff else None),

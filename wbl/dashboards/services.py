@@ -21,6 +21,7 @@ from wbl.events.models import EventRequest
 from wbl.extensions import db, utcnow
 from wbl.hours import queries as hour_queries
 from wbl.hours.logs import PlacementLine, placement_hours, stale_count
+from wbl.incidents import queries as incident_queries
 from wbl.pathways import services as pathway_services
 from wbl.pathways.rules import RuleProgress
 from wbl.placements.models import PlacementStatus
@@ -50,6 +51,7 @@ class StaffDashboard:
     to_review: int
     stale_placements: int = 0  # active, started, and no hours for 14 days
     credentials_waiting: int = 0  # recorded credentials of students in scope, not yet verified
+    open_incidents: int = 0  # incidents on placements of students in scope, not closed
 
 
 def staff_dashboard(actor: User, today: date) -> StaffDashboard:
@@ -73,6 +75,7 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         to_review=review_count(),
         stale_placements=stale_count(actor, today),
         credentials_waiting=db.session.scalar(credential_queries.pending_count(actor)) or 0,
+        open_incidents=db.session.scalar(incident_queries.open_count(actor)) or 0,
     )
 
 
@@ -119,7 +122,9 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
     if profile is None:
         return StudentDashboard(profile=None)
     upcoming = event_queries.upcoming_for_student(profile.id, utcnow())
-    placements = placement_hours(profile.id, (PlacementStatus.ACTIVE, PlacementStatus.COMPLETED))
+    placements = placement_hours(
+        profile.id, (PlacementStatus.ACTIVE, PlacementStatus.PAUSED, PlacementStatus.COMPLETED)
+    )
     ended = [p.placement.id for p in placements if p.placement.status is PlacementStatus.COMPLETED]
     reflected = set(
         db.session.scalars(

@@ -149,6 +149,13 @@ def complete_placement(actor: User, placement_id: int) -> Placement:
     placement = get_placement(actor, placement_id)
     if not may_end(actor, placement):
         raise Forbidden(gettext("Only the placement's supervisor or staff can end it."))
+    if placement.status is PlacementStatus.PAUSED:
+        raise DomainError(
+            gettext(
+                "This placement is paused by the program staff after an incident; they "
+                "resume or end it."
+            )
+        )
     if placement.status is not PlacementStatus.ACTIVE:
         raise AlreadyEnded()
     if placement.starts_after(local_today()):

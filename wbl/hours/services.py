@@ -236,6 +236,14 @@ def _dates(start: date | None, end: date | None) -> str:
 def _active_placement_of(actor: User, placement_id: int) -> Placement:
     placement = get_placement(actor, placement_id)
     require(is_student_of(actor, placement))
+    if placement.status is PlacementStatus.PAUSED:
+        raise DomainError(
+            gettext(
+                "This placement is paused by the program staff: no hours can be logged "
+                "until they resume it."
+            ),
+            field="work_date",
+        )
     if placement.status is not PlacementStatus.ACTIVE:
         raise DomainError(
             gettext("Hours can be logged only on an active placement."), field="work_date"

@@ -18,6 +18,8 @@ from wbl.hours.forms import ActionForm, ConfirmForm, EntryForm, RejectForm
 from wbl.hours.minutes import hours_text
 from wbl.hours.models import EntryStatus, HourEntry
 from wbl.i18n import is_english
+from wbl.incidents import policies as incident_policies
+from wbl.incidents import queries as incident_queries
 from wbl.placements import policies
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -89,6 +91,8 @@ def placement(placement_id: int) -> ResponseReturnValue:
         is_staff=policies.staff_sees(current_user, current),
         under_way=under_way,
         action_form=ActionForm(),
+        may_report=incident_policies.reporter_role(current_user, current) is not None,
+        my_reports=list(db.session.scalars(incident_queries.reported_by(current_user, current.id))),
     ), (422 if form.errors else 200)
 
 

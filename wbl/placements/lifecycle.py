@@ -253,6 +253,16 @@ def withdraw(actor: User, application_id: int) -> Application:
 @atomic
 def cancel(actor: User, application_id: int, reason: str) -> Application:
     application = get_application(actor, application_id)
+    cancel_in_transaction(actor, application, reason)
+    db.session.commit()
+    return application
+
+
+def cancel_in_transaction(actor: User, application: Application, reason: str) -> None:
+    """Staff cancel an application, and the placement it became (active or paused): the
+    seat goes back, the student is told with ``reason``. Flushes, never commits: ``cancel``
+    and the incident that ends a placement (``wbl.incidents``) commit it with their own
+    records."""
     require(policies.staff_sees(actor, application))
     reason = reason.strip()
     if not reason:
@@ -264,8 +274,6 @@ def cancel(actor: User, application_id: int, reason: str) -> Application:
         template="placements/application_cancelled",
         context={"actor": actor, "offering": application.offering, "note": reason},
     )
-    db.session.commit()
-    return application
 
 
 def _end(application: Application, to: ApplicationStatus, *, actor: User, note: str) -> None:
@@ -277,7 +285,10 @@ def _end(application: Application, to: ApplicationStatus, *, actor: User, note: 
     held_seat = application.status in SEAT_HOLDING and not ended
     active = {s for s in ApplicationStatus if s.is_active}
     move_application(application, active, to, actor=actor, note=note)
-    if application.placement is not None and application.placement.status is PlacementStatus.ACTIVE:
+    if application.placement is not None and application.placement.status in (
+        PlacementStatus.ACTIVE,
+        PlacementStatus.PAUSED,
+    ):
         application.placement.status = PlacementStatus.CANCELLED
         application.placement.cancel_reason = note
     if application.consent is not None and application.consent.status is ConsentStatus.PENDING:

@@ -223,7 +223,13 @@ class GuardianConsent(Base):
 
 
 class PlacementStatus(enum.StrEnum):
+    """``paused``: staff stopped the placement for a while, after an incident
+    (``wbl.incidents``): the student logs no hours and nobody ends it early until staff resume
+    it (back to ``active``) or end it (``cancelled``). The nightly job completes only active
+    placements, so a paused one past its end date waits for staff to decide."""
+
     ACTIVE = "active"
+    PAUSED = "paused"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
@@ -232,6 +238,7 @@ class PlacementStatus(enum.StrEnum):
         """The word pages and downloads show."""
         return {
             "active": gettext("Active"),
+            "paused": pgettext("a placement", "Paused"),
             "completed": gettext("Completed"),
             "cancelled": pgettext("a placement", "Cancelled"),
         }[self.value]
