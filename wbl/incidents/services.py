@@ -193,8 +193,26 @@ def _notify_reported(incident: Incident, reporter: User, today: date) -> None:
             to=student.guardian_email,
             template="incidents/incident_guardian",
             context={"incident": incident, "student": student, "program": program},
+            language=_guardian_language(incident),
         )
         incident.guardian_notified_at = utcnow()
+
+
+def _guardian_language(incident: Incident) -> str:
+    """The guardian's language, as their consent to this placement gave it (chosen on the
+    consent page, else the roster's), else the roster's for the student's guardian."""
+    from wbl.placements.consent import guardian_language
+    from wbl.placements.models import GuardianConsent
+    from wbl.roster.queries import guardian_language as roster_language
+
+    placement = incident.placement
+    consent = db.session.scalar(
+        select(GuardianConsent).where(GuardianConsent.application_id == placement.application_id)
+    )
+    if consent is not None:
+        return guardian_language(consent)
+    student = placement.student
+    return roster_language(student.id, student.guardian_email)
 
 
 # --- the staff's follow-up -------------------------------------------------------------------

@@ -145,7 +145,8 @@ def test_a_minors_guardian_is_told_the_kind_and_the_day_only(inbox, cast, placem
     incident = report(cast.employer, placement, kind=IncidentKind.HARASSMENT)
     [guardian] = [m for m in outbox() if m.kind == "incident_guardian"]
     assert guardian.to_email == cast.student.guardian_email
-    assert "harassment, on " + yesterday().isoformat() in guardian.body_text
+    day = yesterday()
+    assert f"harassment, on {day:%b} {day.day}, {day.year}." in guardian.body_text
     assert WHAT not in guardian.body_text
     assert "/incidents/" not in guardian.body_text  # the guardian has no account to read it
     assert PROGRAM in guardian.body_text  # whom to ask
@@ -343,3 +344,26 @@ def test_the_open_count_and_the_list_put_open_incidents_first(cast, placement) -
     assert db.session.scalar(queries.open_count(elsewhere)) == 0
     assert list(db.session.scalars(queries.visible_to(cast.student.user))) == []
     assert current_app  # the app context the services used
+
+
+def test_a_spanish_speaking_guardian_is_told_in_spanish(inbox, cast, placement) -> None:
+    from wbl.roster.models import Guardian
+
+    cast.student.date_of_birth = MINOR
+    db.session.add(
+        Guardian(
+            student_id=cast.student.id,
+            sourced_id="g-1",
+            relationship_kind="parent",
+            full_name="Pat Guardian",
+            email=cast.student.guardian_email,
+            language="es",
+        )
+    )
+    db.session.flush()
+    report(cast.employer, placement, kind=IncidentKind.SAFETY)
+    [guardian] = [m for m in outbox() if m.kind == "incident_guardian"]
+    assert "Se informó un incidente" in guardian.body_text
+    assert "Recibe este correo" in guardian.body_text
+    teacher = next(m for m in outbox() if m.to_email == cast.teacher.email)
+    assert "An incident was reported" in teacher.body_text  # the teacher's own language
