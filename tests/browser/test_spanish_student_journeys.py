@@ -70,7 +70,8 @@ def sign_in(page: Page, email: str) -> None:
     page.goto("/login")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form button[type=submit]").click()
+    # the sign-in form's own button (the footer's language switcher is a form too)
+    page.locator("input[name=password]").press("Enter")
 
 
 def test_a_spanish_speaking_student_finds_an_opportunity_and_applies(
