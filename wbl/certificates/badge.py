@@ -191,6 +191,17 @@ def _slug(text: str) -> str:
     return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
 
 
+def identity_object(email: str, salt: str) -> dict[str, Any]:
+    """The recipient as Open Badges names them: a salted hash of their e-mail address."""
+    return {
+        "type": "IdentityObject",
+        "identityType": "emailAddress",
+        "hashed": True,
+        "identityHash": identity_hash(email, salt),
+        "salt": salt,
+    }
+
+
 def credential(certificate: Certificate) -> dict[str, Any]:
     """The OpenBadgeCredential. Every identifier is on the county's configured base URL,
     whichever host the request came in on (or none: a job)."""
@@ -209,15 +220,7 @@ def credential(certificate: Certificate) -> dict[str, Any]:
         "evidence": evidence(certificate),
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [
-                {
-                    "type": "IdentityObject",
-                    "identityType": "emailAddress",
-                    "hashed": True,
-                    "identityHash": identity_hash(certificate.student.user.email, salt),
-                    "salt": salt,
-                }
-            ],
+            "identifier": [identity_object(certificate.student.user.email, salt)],
             "achievement": {
                 "id": f"{issuer_id()}#work-ready-certificate",
                 "type": ["Achievement"],

@@ -87,16 +87,7 @@ def _salt(student: StudentProfile) -> str:
 
 
 def _identity(student: StudentProfile) -> list[dict[str, Any]]:
-    salt = _salt(student)
-    return [
-        {
-            "type": "IdentityObject",
-            "identityType": "emailAddress",
-            "hashed": True,
-            "identityHash": badge.identity_hash(student.user.email, salt),
-            "salt": salt,
-        }
-    ]
+    return [badge.identity_object(student.user.email, _salt(student))]
 
 
 def _urn(kind: str, row_id: int) -> str:
