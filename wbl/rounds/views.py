@@ -12,11 +12,14 @@ from wtforms.fields.choices import SelectChoice
 from wbl.access import Role, policy
 from wbl.catalog.models import INDIVIDUAL_KINDS
 from wbl.clock import local_to_utc
+from wbl.downloads import attachment, slug
 from wbl.errors import DomainError
 from wbl.extensions import db
+from wbl.imports.reading import FileFormat
+from wbl.imports.writing import export_file
 from wbl.reference.models import ExperienceKind
 from wbl.reference.queries import experience_type_names
-from wbl.rounds import allocation, opening, proposal, ranking
+from wbl.rounds import allocation, fairness, opening, proposal, ranking
 from wbl.rounds.forms import (
     PRIORITY_CHOICES,
     ConfirmForm,
@@ -140,6 +143,28 @@ def publish(round_id: int) -> ResponseReturnValue:
             "success",
         )
     return redirect(url_for("rounds.detail", round_id=round_id))
+
+
+@bp.get("/<int:round_id>/fairness")
+@policy(Role.STAFF)
+def fairness_page(round_id: int) -> ResponseReturnValue:
+    """Who each allocation placed, by school, student group and priority tier."""
+    return render_template(
+        "rounds/fairness.html",
+        report=fairness.fairness_report(current_user, round_id),
+        rules=opening.PRIORITY_RULES,
+    )
+
+
+@bp.get("/<int:round_id>/fairness/download")
+@policy(Role.STAFF)
+def fairness_download(round_id: int) -> ResponseReturnValue:
+    """The fairness report as CSV (``?format=xlsx``: XLSX), small cells hidden as on the page."""
+    report = fairness.fairness_report(current_user, round_id)
+    header, rows = fairness.report_table(report)
+    fmt = FileFormat.XLSX if request.args.get("format") == "xlsx" else FileFormat.CSV
+    exported = export_file(f"wbl-fairness-{slug(report.round.name)}", fmt, header, rows)
+    return attachment(exported.data, exported.filename, exported.mimetype)
 
 
 # --- students ------------------------------------------------------------------------------
