@@ -52,6 +52,7 @@ STUDENT_TEMPLATES = [
     "logs/student.html",
     "rounds/mine.html",
     "rounds/choose.html",
+    "rounds/_why_not.html",
     "evaluations/reflection.html",
     "evaluations/evaluation.html",
     "evaluations/_header.html",

@@ -19,7 +19,7 @@ from wbl.imports.reading import FileFormat
 from wbl.imports.writing import export_file
 from wbl.reference.models import ExperienceKind
 from wbl.reference.queries import experience_type_names
-from wbl.rounds import allocation, fairness, opening, proposal, ranking
+from wbl.rounds import allocation, fairness, opening, proposal, ranking, why_not
 from wbl.rounds.forms import (
     PRIORITY_CHOICES,
     ConfirmForm,
@@ -214,6 +214,7 @@ def choose(round_id: int) -> ResponseReturnValue:
         form=form,
         fields=fields,
         kind_names=experience_type_names(),
+        why=why_not.why_not(current_user, round_id) if page.outcome is None else None,
     )
 
 
