@@ -14,12 +14,13 @@ students (both of every student who ranked, as the review page's shares are).
 Small cells are hidden by the reports' rules (``wbl.reporting.groups``, ``SMALLEST_SHOWN``):
 the student groups go through ``groups.roll_up_places`` and ``groups.suppress_places`` with
 both modes' figures at once (their students are the same); the schools' and the tiers'
-tables, whose rows add up to the round's totals (shown on the review page), through
-``suppress_table``: a count under 11 is hidden, so is a count whose complement in its row
-(students not placed, not at their first choice) is under 11, and a line (a row's students =
-placed + not placed, a column = its total) with one hidden cell hides its smallest shown
-cell too, until none has a lone hidden cell; both modes in one table, so that one mode's
-shown counts never give away the other's hidden ones.
+tables, whose rows add up to the round's totals, through ``suppress_table``: a count under 11
+is hidden, so is a count whose complement in its row (students not placed, not at their
+first choice) is under 11, and a line (a row's students = placed + not placed, a column =
+its total) with one hidden cell hides its smallest shown cell too, until none has a lone
+hidden cell; both modes in one table, so that one mode's shown counts never give away the
+other's hidden ones. The totals themselves are never hidden: the review page shows them to
+the same staff (so a round of one school hides that school's row, which equals them).
 
 "Systematically left unmatched" (``flag``): a group, or a school, whose placement rate is
 at least ``GAP`` (10 points) below the rate of every other student who ranked, with at least

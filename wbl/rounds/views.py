@@ -214,7 +214,9 @@ def choose(round_id: int) -> ResponseReturnValue:
         form=form,
         fields=fields,
         kind_names=experience_type_names(),
-        why=why_not.why_not(current_user, round_id) if page.outcome is None else None,
+        why=why_not.why_not(current_user, round_id)
+        if page.outcome is None and page.round.status is RoundStatus.PUBLISHED
+        else None,
     )
 
 
