@@ -193,3 +193,21 @@ def test_the_reasons_in_spanish(client, login_as, county: County) -> None:
     assert "Por qué no obtuviste tus opciones" in page
     assert "prioridad más alto" in page
     assert "Why you did not get" not in page
+
+
+def test_a_grade_rule_the_student_no_longer_meets(client, login_as, county: County) -> None:
+    x = county.offerings[0]
+    round_ = open_for(county, priority_rules=["grade_desc"])
+    (senior,) = students(county, 1, grade=12)
+    (junior,) = students(county, 1, grade=11)
+    choose(round_, senior, [x])
+    choose(round_, junior, [x])
+    x.min_grade = 12  # raised after the students ranked
+    db.session.flush()
+    publish(county, round_.id)
+    found = why_not.why_not(junior.user, round_.id)
+    assert found.choices[0].reasons == [Reason.NOT_ELIGIBLE, Reason.TIER]
+    assert found.choices[0].min_grade == 12
+    login_as(junior.user)
+    page = client.get(f"/rounds/{round_.id}/choose").get_data(as_text=True)
+    assert "it is for grade 12 and up" in page
