@@ -22,7 +22,7 @@ from wbl.auth.models import User
 from wbl.catalog.models import Offering
 from wbl.clock import local_today
 from wbl.errors import DomainError, NotFound
-from wbl.extensions import atomic, db, rows_affected, utcnow
+from wbl.extensions import atomic, db, lock_row, rows_affected, utcnow
 from wbl.i18n import N_
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.schools.models import District
@@ -229,7 +229,10 @@ def flag_due(actor: User, placement_id: int, reason: str) -> VisitDueFlag:
             gettext("Keep the reason under %(n)s characters.", n=MAX_FLAG_REASON),
             field="reason",
         )
-    flag = db.session.get(VisitDueFlag, placement.id)
+    # The placement's row, locked: two staff flagging it at once take turns, so the second
+    # updates the first's flag instead of inserting a second one.
+    lock_row(Placement, placement.id)
+    flag = db.session.get(VisitDueFlag, placement.id, populate_existing=True)
     if flag is None:
         flag = VisitDueFlag(placement_id=placement.id)
         db.session.add(flag)
@@ -298,6 +301,9 @@ def save_checklist(actor: User, district_id: int, settings: ChecklistSettings) -
             ),
             field="due_after_days",
         )
+    # The district's row, locked: two staff saving at once take turns (the second replaces
+    # the first's list) instead of inserting two lists.
+    lock_row(District, district.id)
     db.session.execute(
         delete(VisitChecklistItem).where(VisitChecklistItem.district_id == district.id)
     )
@@ -306,7 +312,7 @@ def save_checklist(actor: User, district_id: int, settings: ChecklistSettings) -
         VisitChecklistItem(district_id=district.id, position=i, text=item)
         for i, item in enumerate(items)
     )
-    row = db.session.get(VisitSettings, district.id)
+    row = db.session.get(VisitSettings, district.id, populate_existing=True)
     if row is None:
         db.session.add(VisitSettings(district_id=district.id, due_after_days=days))
     else:
