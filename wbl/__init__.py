@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.schools.views import bp as classes_bp
     from wbl.signup.views import bp as signup_bp
     from wbl.students.views import bp as students_bp
+    from wbl.visits.views import bp as visits_bp
 
     for blueprint in (
         home_bp,
@@ -167,6 +168,7 @@ def _register_blueprints(app: Flask) -> None:
         logs_bp,
         evaluations_bp,
         incidents_bp,
+        visits_bp,
         portfolio_bp,
         letters_bp,
         reviews_bp,

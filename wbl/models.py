@@ -69,6 +69,13 @@ from wbl.rounds.models import AllocationRound, RoundChoice, RoundEmployerRank
 from wbl.schools.models import ClassSection, District, School
 from wbl.signup.models import SignupRequest
 from wbl.students.models import StudentProfile
+from wbl.visits.models import (
+    VisitChecklistItem,
+    VisitDueFlag,
+    VisitSettings,
+    WorksiteVisit,
+    WorksiteVisitAnswer,
+)
 
 __all__ = [
     "AgreementAcknowledgement",
@@ -151,5 +158,10 @@ __all__ = [
     "TrainingAgreement",
     "User",
     "UserRole",
+    "VisitChecklistItem",
+    "VisitDueFlag",
+    "VisitSettings",
     "WorkKeysScore",
+    "WorksiteVisit",
+    "WorksiteVisitAnswer",
 ]

@@ -134,6 +134,8 @@ PAGES = [
     ("staff", "/logs/"),
     ("staff", "/evaluations/"),
     ("staff", "/incidents/"),  # its other pages: tests/browser/test_incident_journeys.py
+    ("staff", "/visits/?show=all"),  # its other pages: tests/browser/test_visit_journeys.py
+    ("staff", "/visits/checklist"),
     ("staff", "/admin/reference/evaluation-categories"),
     ("teacher", "/logs/"),
     ("employer", "/evaluations/"),

@@ -64,6 +64,7 @@ from tests.support.portfolio_data import (
 )
 from tests.support.review_data import volunteer
 from tests.support.signup_data import submitted_partner
+from tests.support.visit_data import record as record_visit
 from wbl.access import PUBLIC, Role
 from wbl.api.core import API_TOKEN
 from wbl.auth.models import User
@@ -222,6 +223,7 @@ def build_world() -> World:
     )
     db.session.add(incident)
     db.session.flush()
+    visit = record_visit(district_staff, placement, follow_up="Call the supervisor back.")
 
     values: dict[str, object] = {
         "application_id": placement.application_id,
@@ -262,6 +264,7 @@ def build_world() -> World:
         "token_id": 1,  # no such token is made here: each actor is told 404 (or to sign in)
         "token": "not-a-token",
         "user_id": teacher.id,
+        "visit_id": visit.id,
         "year_id": year.id,
         "filename": "css/app.css",
     }

@@ -30,6 +30,8 @@ from wbl.reference.models import ExperienceKind
 from wbl.schools.queries import schools_visible_to
 from wbl.students import queries as student_queries
 from wbl.students.models import StudentProfile
+from wbl.visits import queries as visit_queries
+from wbl.visits.models import WorksiteVisit
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,15 @@ class StaffDashboard:
     stale_placements: int = 0  # active, started, and no hours for 14 days
     credentials_waiting: int = 0  # recorded credentials of students in scope, not yet verified
     open_incidents: int = 0  # incidents on placements of students in scope, not closed
+    # Placements in scope due a worksite visit (the first few, and how many), and visits
+    # whose follow-up is still open.
+    visits_due: list[visit_queries.DueRow] = field(default_factory=list)
+    visits_due_total: int = 0
+    visit_follow_ups: list[WorksiteVisit] = field(default_factory=list)
+    visit_follow_ups_total: int = 0
+
+
+VISITS_SHOWN = 6
 
 
 def staff_dashboard(actor: User, today: date) -> StaffDashboard:
@@ -76,7 +87,23 @@ def staff_dashboard(actor: User, today: date) -> StaffDashboard:
         stale_placements=stale_count(actor, today),
         credentials_waiting=db.session.scalar(credential_queries.pending_count(actor)) or 0,
         open_incidents=db.session.scalar(incident_queries.open_count(actor)) or 0,
+        **_visits(actor, today),
     )
+
+
+def _visits(actor: User, today: date) -> dict[str, Any]:
+    every = visit_queries.due_after_days_by_district()
+    due = db.session.execute(
+        visit_queries.due_placements(actor, today, every).limit(VISITS_SHOWN)
+    ).all()
+    return {
+        "visits_due": visit_queries.due_rows(due, today, every),
+        "visits_due_total": db.session.scalar(visit_queries.due_count(actor, today, every)) or 0,
+        "visit_follow_ups": list(
+            db.session.scalars(visit_queries.open_follow_ups(actor).limit(VISITS_SHOWN))
+        ),
+        "visit_follow_ups_total": db.session.scalar(visit_queries.open_follow_up_count(actor)) or 0,
+    }
 
 
 @dataclass(frozen=True, slots=True)

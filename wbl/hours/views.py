@@ -21,6 +21,7 @@ from wbl.i18n import is_english
 from wbl.incidents import policies as incident_policies
 from wbl.incidents import queries as incident_queries
 from wbl.placements import policies
+from wbl.visits import policies as visit_policies
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -93,6 +94,7 @@ def placement(placement_id: int) -> ResponseReturnValue:
         action_form=ActionForm(),
         may_report=incident_policies.reporter_role(current_user, current) is not None,
         my_reports=list(db.session.scalars(incident_queries.reported_by(current_user, current.id))),
+        sees_visits=visit_policies.sees_visits(current_user, current),
     ), (422 if form.errors else 200)
 
 
