@@ -56,8 +56,11 @@ def index() -> ResponseReturnValue:
 @bp.route("/catalog/worksite-agreements/template", methods=["GET", "POST"])
 @policy(Role.STAFF)
 def template() -> ResponseReturnValue:
-    """The county's template; county-wide staff edit it, a district's staff are refused."""
-    require(is_county_wide(current_user))
+    """The county's template: county-wide staff edit it; a district's staff read it (their
+    save is refused, 403)."""
+    can_edit = is_county_wide(current_user)
+    if request.method == "POST":
+        require(can_edit)
     current = agreements.current_template()
     form = TemplateForm(
         data={"title": current.title, "body": current.body, "based_on": current.version or ""}
@@ -93,6 +96,7 @@ def template() -> ResponseReturnValue:
         current=current,
         versions=agreements.template_versions(),
         placeholders=agreements.PLACEHOLDERS,
+        can_edit=can_edit,
     ), status
 
 

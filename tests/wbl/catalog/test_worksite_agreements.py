@@ -124,7 +124,7 @@ def test_a_template_saved_since_the_editor_opened_is_not_overwritten(staff) -> N
     assert agreements.current_template().title == "One"
 
 
-def test_only_county_wide_staff_edit_the_template(client, login_as, app) -> None:
+def test_only_county_wide_staff_edit_the_template(client, login_as, post_form, app) -> None:
     from tests.support.builders import make_district
 
     district_staff = make_user(roles={Role.STAFF}, district=make_district())
@@ -133,7 +133,12 @@ def test_only_county_wide_staff_edit_the_template(client, login_as, app) -> None
             district_staff, title="Title", body="A body long enough here.", based_on=None
         )
     login_as(district_staff)
-    assert client.get("/catalog/worksite-agreements/template").status_code == 403
+    url = "/catalog/worksite-agreements/template"
+    page = client.get(url)
+    assert page.status_code == 200  # they read it
+    assert "Save a new version" not in page.get_data(as_text=True)
+    form = {"title": "Title", "body": "A body long enough here.", "based_on": ""}
+    assert post_form(url, form).status_code == 403
     assert client.get("/catalog/worksite-agreements").status_code == 200
     login_as(make_employer())
     assert client.get("/catalog/worksite-agreements/template").status_code == 403
