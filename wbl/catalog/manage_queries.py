@@ -44,6 +44,7 @@ def _needs_attention(today: date) -> ColumnElement[bool]:
     agreement_soon = today + timedelta(days=AGREEMENT_WARNING_DAYS)
     return or_(
         Partner.worksite_agreement_date.is_(None),
+        Partner.worksite_agreement_date > today,
         Partner.worksite_agreement_expiry <= agreement_soon,
         Partner.insurance_expiry.is_(None),
         Partner.insurance_expiry <= soon,
@@ -130,6 +131,12 @@ def compliance_rows(today: date) -> list[ComplianceRow]:
     for partner in partners:
         if partner.worksite_agreement_date is None:
             rows.append(ComplianceRow(partner, "No worksite agreement on file", "danger", None))
+        elif partner.worksite_agreement_date > today:
+            rows.append(
+                ComplianceRow(
+                    partner, "Agreement starts", "warning", partner.worksite_agreement_date
+                )
+            )
         elif (expiry := partner.worksite_agreement_expiry) is not None and expiry <= agreement_soon:
             expired = expiry < today
             rows.append(

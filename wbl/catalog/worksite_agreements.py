@@ -439,6 +439,22 @@ def same_name(typed: str, on_file: str) -> bool:
     return " ".join(typed.split()).casefold() == " ".join(on_file.split()).casefold()
 
 
+def _set_partner_dates(partner: Partner, agreement: WorksiteAgreement) -> None:
+    """The partner's agreement dates become the signed agreement's. A renewal that starts
+    while the agreement on file is in force (or the day after it ends) continues it: the
+    start on file stays, so the partner does not stop being compliant until the renewal
+    begins (the compliance rule refuses an agreement that has not started yet)."""
+    start, end = agreement.start_date, agreement.end_date
+    on_file, until = partner.worksite_agreement_date, partner.worksite_agreement_expiry
+    continues = (
+        on_file is not None
+        and on_file <= start
+        and (until is None or until >= start - timedelta(days=1))
+    )
+    partner.worksite_agreement_date = on_file if continues else start
+    partner.worksite_agreement_expiry = end
+
+
 @atomic
 def sign(
     agreement_id: int,
@@ -499,9 +515,7 @@ def sign(
         if agreement.status is WITHDRAWN:
             raise Withdrawn()
         raise AlreadySigned()
-    partner = lock_row(Partner, agreement.partner_id)
-    partner.worksite_agreement_date = agreement.start_date
-    partner.worksite_agreement_expiry = agreement.end_date
+    _set_partner_dates(lock_row(Partner, agreement.partner_id), agreement)
     with force_locale(DEFAULT_LANGUAGE):  # the kept record is in the county's language
         agreement.pdf_key = storage().save(
             render_pdf(agreement), folder="worksite", extension="pdf"

@@ -537,3 +537,34 @@ def test_a_partner_without_a_signed_agreement_is_not_offered_a_renewal(staff, pa
     far = sign(send(staff, partner, end=today() + timedelta(days=200)))
     assert far.id
     assert agreements.renewable([partner.id], today()) == set()
+
+
+def test_a_signed_renewal_continues_the_agreement_in_force(staff, partner, employer) -> None:
+    old = sign(
+        send(
+            staff,
+            partner,
+            contact=contact_of(partner, employer),
+            start=today() - timedelta(days=1),
+            end=today() + timedelta(days=30),
+        )
+    )
+    renewal = sign(agreements.send_renewal(staff, partner.id))
+    assert renewal.start_date == old.end_date + timedelta(days=1)
+    # unbroken: the start on file stays, the end moves on, and the partner stays compliant
+    assert partner.worksite_agreement_date == old.start_date
+    assert partner.worksite_agreement_expiry == renewal.end_date
+    assert partner.compliance_problems(today()) == []
+
+
+def test_an_agreement_signed_ahead_of_its_start_counts_from_the_start(
+    client, login_as, staff, partner
+) -> None:
+    start = today() + timedelta(days=10)
+    sign(send(staff, partner, start=start, end=start + timedelta(days=365)))
+    assert partner.worksite_agreement_date == start
+    assert partner.compliance_problems(today()) == [f"the worksite agreement starts on {start}"]
+    assert partner.compliance_problems(start) == []
+    login_as(staff)
+    page = client.get("/catalog/compliance").get_data(as_text=True)
+    assert "Agreement starts" in page
