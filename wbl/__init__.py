@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.catalog.import_views import bp as imports_bp
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
+    from wbl.catalog.worksite_views import bp as worksite_bp
     from wbl.certificates.views import bp as certificates_bp
     from wbl.county.views import bp as county_bp
     from wbl.credentials.views import bp as credentials_bp
@@ -182,6 +183,7 @@ def _register_blueprints(app: Flask) -> None:
         signup_bp,
         tokens_bp,
         api_docs_bp,
+        worksite_bp,
     ):
         app.register_blueprint(blueprint)
     _register_api(app)

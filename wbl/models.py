@@ -5,6 +5,7 @@ from wbl.api.models import ApiToken
 from wbl.auth.models import SsoIdentity, User, UserRole
 from wbl.calendars.models import CalendarFeed
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
+from wbl.catalog.worksite_models import WorksiteAgreement, WorksiteAgreementTemplate
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
 from wbl.county.models import CountySettings
 from wbl.credentials.models import (
@@ -162,6 +163,8 @@ __all__ = [
     "VisitDueFlag",
     "VisitSettings",
     "WorkKeysScore",
+    "WorksiteAgreement",
+    "WorksiteAgreementTemplate",
     "WorksiteVisit",
     "WorksiteVisitAnswer",
 ]

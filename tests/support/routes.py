@@ -72,6 +72,7 @@ from wbl.calendars import services as calendar_services
 from wbl.catalog import manage_offerings
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import OfferingChange, PartnerContact
+from wbl.catalog.worksite_models import WorksiteAgreement, WorksiteAgreementStatus
 from wbl.certificates.models import Interview
 from wbl.clock import local_today
 from wbl.credentials.models import EarnedStatus
@@ -222,10 +223,24 @@ def build_world() -> World:
         description="A ladder with a broken rung was left in the stockroom.",
     )
     db.session.add(incident)
+    worksite = WorksiteAgreement(  # signed: the partner's contacts may download it
+        partner=partner,
+        title="Worksite Agreement",
+        body="The county and the partner agree.",
+        start_date=yesterday(),
+        end_date=yesterday() + timedelta(days=365),
+        signatory_name=employer.full_name,
+        signatory_email=employer.email,
+        status=WorksiteAgreementStatus.SIGNED,
+        typed_name=employer.full_name,
+        signed_at=datetime.now(UTC),
+    )
+    db.session.add(worksite)
     db.session.flush()
     visit = record_visit(district_staff, placement, follow_up="Call the supervisor back.")
 
     values: dict[str, object] = {
+        "agreement_id": worksite.id,
         "application_id": placement.application_id,
         "artifact_id": artifact.id,
         "assignment_id": assignment.id,

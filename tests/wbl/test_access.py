@@ -153,6 +153,8 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("rounds.fairness_download", "GET"): {"district_staff"},
     ("notifications.outbox", "GET"): {"district_staff"},
     ("jobs.run_now", "POST"): {"district_staff"},
+    # The worksite agreement template is the county's agreement with every partner.
+    ("worksite.template", "POST"): {"district_staff"},
     # The WBLR file is the county's: one set of CALPADS codes, which county-wide staff
     # change; a district's staff read them (wbl/reporting/services.py may_change_codes).
     ("wblr.codes_page", "POST"): {"district_staff"},

@@ -47,6 +47,9 @@ COVERED_TEMPLATES = [
     "letters/upload.html",
     "letters/upload_done.html",
     "letters/link_problem.html",
+    "worksite/sign.html",
+    "worksite/signed.html",
+    "worksite/link_problem.html",
     # the shared layout every page stands in
     "base.html",
     "_layouts/*",
@@ -67,6 +70,7 @@ COVERED_FORMS = [
     "wbl.hours.forms:RejectForm",
     "wbl.hours.forms:ConfirmForm",
     "wbl.portfolio.letter_forms:LetterUploadForm",
+    "wbl.catalog.worksite_forms:SignForm",
 ]
 
 # Words that are the same in every language: names and abbreviations.

@@ -248,6 +248,7 @@ COMMITTED_REVISIONS = {
     "0031_languages.py": "406764db2de651ec",
     "0032_incidents.py": "a711d2abea7824a6",
     "0034_worksite_visits.py": "8972ceca003ec246",
+    "0036_worksite_agreements.py": "58bba44a89bfcbe1",
 }
 
 

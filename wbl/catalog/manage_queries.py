@@ -25,6 +25,10 @@ from wbl.extensions import db
 from wbl.scopes import is_staff, partner_ids_of
 
 COMPLIANCE_WARNING_DAYS = 30
+# A worksite agreement is renewed by its signatory, which takes longer than sending a new
+# insurance certificate: it is flagged 60 days ahead, with a one-click renewal
+# (wbl/catalog/worksite_agreements.py, RENEWAL_DAYS).
+AGREEMENT_WARNING_DAYS = 60
 LOGO_READ_LIMIT = 1024 * 1024 + 1  # one byte over the limit is enough to say it is too big
 
 
@@ -37,9 +41,11 @@ class PartnerFilters:
 
 def _needs_attention(today: date) -> ColumnElement[bool]:
     soon = today + timedelta(days=COMPLIANCE_WARNING_DAYS)
+    agreement_soon = today + timedelta(days=AGREEMENT_WARNING_DAYS)
     return or_(
         Partner.worksite_agreement_date.is_(None),
-        Partner.worksite_agreement_expiry <= soon,
+        Partner.worksite_agreement_date > today,
+        Partner.worksite_agreement_expiry <= agreement_soon,
         Partner.insurance_expiry.is_(None),
         Partner.insurance_expiry <= soon,
     )
@@ -111,9 +117,10 @@ class ComplianceRow:
 
 
 def compliance_rows(today: date) -> list[ComplianceRow]:
-    """Active partners whose agreement or insurance is missing, expired, or expires within
-    30 days: the warning list staff work through (most urgent first)."""
+    """Active partners whose agreement or insurance is missing, expired, or expires soon (the
+    agreement within 60 days, the insurance within 30): the warning list staff work through."""
     soon = today + timedelta(days=COMPLIANCE_WARNING_DAYS)
+    agreement_soon = today + timedelta(days=AGREEMENT_WARNING_DAYS)
     partners = db.session.scalars(
         select(Partner)
         .where(Partner.active.is_(True), _needs_attention(today))
@@ -124,7 +131,13 @@ def compliance_rows(today: date) -> list[ComplianceRow]:
     for partner in partners:
         if partner.worksite_agreement_date is None:
             rows.append(ComplianceRow(partner, "No worksite agreement on file", "danger", None))
-        elif (expiry := partner.worksite_agreement_expiry) is not None and expiry <= soon:
+        elif partner.worksite_agreement_date > today:
+            rows.append(
+                ComplianceRow(
+                    partner, "Agreement starts", "warning", partner.worksite_agreement_date
+                )
+            )
+        elif (expiry := partner.worksite_agreement_expiry) is not None and expiry <= agreement_soon:
             expired = expiry < today
             rows.append(
                 ComplianceRow(

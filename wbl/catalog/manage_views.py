@@ -17,6 +17,7 @@ from wbl.catalog import (
     manage_queries,
     policies,
     proposal_review,
+    worksite_agreements,
 )
 from wbl.catalog.manage_forms import (
     KIND_LABELS,
@@ -112,6 +113,7 @@ def partner(partner_id: int) -> ResponseReturnValue:
         confirm=ConfirmForm(),
         today=local_today(),
         kind_labels=KIND_LABELS,
+        worksite_agreements=worksite_agreements.agreements_of(current_user, found.id),
     )
 
 
@@ -197,6 +199,7 @@ def partner_contact_add(partner_id: int) -> ResponseReturnValue:
         confirm=ConfirmForm(),
         today=local_today(),
         kind_labels=KIND_LABELS,
+        worksite_agreements=worksite_agreements.agreements_of(current_user, found.id),
     ), 422
 
 
@@ -234,11 +237,17 @@ def partner_activate(partner_id: int) -> ResponseReturnValue:
 @policy(*STAFF)
 def compliance() -> ResponseReturnValue:
     today = local_today()
+    rows = manage_queries.compliance_rows(today)
+    partner_ids = sorted({row.partner.id for row in rows})
     return render_template(
         "manage/compliance.html",
-        rows=manage_queries.compliance_rows(today),
+        rows=rows,
         today=today,
         days=manage_queries.COMPLIANCE_WARNING_DAYS,
+        agreement_days=manage_queries.AGREEMENT_WARNING_DAYS,
+        renewable=worksite_agreements.renewable(partner_ids, today),
+        waiting=worksite_agreements.pending_for(partner_ids),
+        confirm=ConfirmForm(),
     )
 
 

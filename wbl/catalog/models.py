@@ -100,6 +100,8 @@ class Partner(Base):
         problems = []
         if self.worksite_agreement_date is None:
             problems.append("no worksite agreement on file")
+        elif self.worksite_agreement_date > day:  # signed ahead of its start (issue 21)
+            problems.append(f"the worksite agreement starts on {self.worksite_agreement_date}")
         elif self.worksite_agreement_expiry is not None and self.worksite_agreement_expiry < day:
             problems.append(f"the worksite agreement expired on {self.worksite_agreement_expiry}")
         if self.insurance_expiry is None:

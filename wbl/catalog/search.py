@@ -189,6 +189,7 @@ def partner_compliant(today: date) -> ColumnElement[bool]:
     """SQL for ``not Partner.compliance_problems(today)``."""
     return and_(
         Partner.worksite_agreement_date.is_not(None),
+        Partner.worksite_agreement_date <= today,
         or_(
             Partner.worksite_agreement_expiry.is_(None), Partner.worksite_agreement_expiry >= today
         ),
