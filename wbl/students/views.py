@@ -53,7 +53,7 @@ def interest_check() -> ResponseReturnValue:
     """The statements; sent, the suggestions they make (nothing is saved yet)."""
     services.own_profile(current_user)  # a student without a profile: the clear 404
     form = InterestCheckForm()
-    form.statements.choices = [SelectChoice(s.id, s.text) for s in statements()]
+    form.statements.choices = [SelectChoice(s.id, s.shown_text) for s in statements()]
     if form.validate_on_submit():
         try:
             result = services.interest_check_result(current_user, form.statements.data or [])
