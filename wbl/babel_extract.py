@@ -2,15 +2,17 @@
 (``wbl/translations/babel.cfg`` names it): ``make translations`` puts them in the catalogs
 like any marked string, so a data file is translated where everything else is, never copied.
 
-Today it reads the interest check (``wbl/students/interest_check.toml``): each statement's
+It reads the interest check (``wbl/students/interest_check.toml``): each statement's
 ``text`` as a plain message and each of its ``words`` under the context
 ``interest check word`` (a short word such as "art" must not share a translation with a
 label elsewhere). The code that shows them translates them the same way
-(``students.interest_check``).
+(``students.interest_check``). And the reference data's shipped names and descriptions
+(``wbl/reference/defaults.py``, read as source: see ``extract_reference_defaults``).
 """
 
 from __future__ import annotations
 
+import ast
 import tomllib
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO
@@ -54,3 +56,48 @@ def extract_interest_check(
                     (WORD_CONTEXT, word.strip()),
                     ["A word the interest check adds to a student's own words."],
                 )
+
+
+#: The tables of ``wbl/reference/defaults.py`` whose texts people read: each row's first
+#: item is its code (never shown), the other strings are names and descriptions.
+REFERENCE_TABLES = frozenset(
+    {
+        "SECTORS",
+        "POG_OUTCOMES",
+        "PREPARATORY_ACTIVITIES",
+        "EXPERIENCE_TYPES",
+        "EVALUATION_CATEGORIES",
+    }
+)
+
+
+def extract_reference_defaults(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, object],
+    comment_tags: Collection[str],
+    options: Mapping[str, object],
+) -> Iterator[Extracted]:
+    """The shipped names and descriptions of the reference data (sectors, pathways, Portrait
+    of a Graduate outcomes, preparatory activities, experience types, evaluation categories),
+    read from the module's source without running it. The database rows are seeded with
+    these English texts; ``wbl.i18n.data_name`` shows a row's text translated while it is
+    still the shipped one (a name the county has changed is shown as written)."""
+    tree = ast.parse(fileobj.read())
+    for statement in tree.body:
+        target = getattr(statement, "target", None) or next(
+            iter(getattr(statement, "targets", [])), None
+        )
+        if not (isinstance(target, ast.Name) and target.id in REFERENCE_TABLES):
+            continue
+        value = getattr(statement, "value", None)
+        for row in getattr(value, "elts", []):
+            for item in getattr(row, "elts", [])[1:]:
+                texts = item.elts if isinstance(item, ast.List) else [item]
+                for text in texts:
+                    if isinstance(text, ast.Constant) and isinstance(text.value, str):
+                        yield (
+                            text.lineno,
+                            "gettext",
+                            text.value,
+                            [f"Reference data ({target.id}), as shipped."],
+                        )

@@ -140,7 +140,7 @@ ISSUER = "Spanish Journey Testing Board"
 def lucia(browser_app: Flask) -> Iterator[str]:
     """A student who chose Spanish on her account, with 6 points in Health and WorkKeys 4 in
     Applied Math, under the district's default rules; all removed afterwards (rules the
-    district had before are left alone). The career field's name, as seeded."""
+    district had before are left alone). The career field's name, as she reads it."""
     with browser_app.app_context():
         school = seeded_school()
         had_rules = db.session.scalar(
@@ -155,11 +155,11 @@ def lucia(browser_app: Flask) -> Iterator[str]:
         sector = db.session.scalar(
             select(IndustrySector.name).where(IndustrySector.code == "health")
         )
-        assert sector is not None
+        assert sector == "Health Science and Medical Technology"  # as shipped: translated
         ids, district_id = (student.id, student.user_id), school.district_id
         add_default_rules(school.district)  # commits
         db.session.remove()
-    yield sector
+    yield "Ciencias de la salud y tecnología médica"
     with browser_app.app_context():
         db.session.execute(delete(StudentCredential).where(StudentCredential.student_id == ids[0]))
         db.session.execute(delete(WorkKeysScore).where(WorkKeysScore.student_id == ids[0]))
@@ -182,7 +182,7 @@ def test_a_student_who_chose_spanish_reads_her_pathway_progress(
     nav.get_by_role("link", name="Mi progreso en las trayectorias").click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mi progreso en las trayectorias")
-    card = page.get_by_role("region", name="Industry credentials and WorkKeys", exact=True)
+    card = page.get_by_role("region", name="Credenciales de la industria y WorkKeys", exact=True)
     expect(card.get_by_test_id("summary")).to_have_text(
         f"6 de 12 puntos en {lucia}; WorkKeys: 4 de 14 (Applied Math 4, "
         "Graphic Literacy sin presentar, Workplace Documents sin presentar)"

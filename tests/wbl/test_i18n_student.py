@@ -137,6 +137,9 @@ STUDENT_SOURCES = [
     "wbl/portfolio/files.py",
     "wbl/hours/logs.py",
     "wbl/certificates/services.py",
+    # the shipped reference names (sectors, pathways, outcomes, experience types) and rules
+    "wbl/reference/defaults.py",
+    "wbl/pathways/services.py",
 ]
 
 #: Words that are names, not English: the product's name.

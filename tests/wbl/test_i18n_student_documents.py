@@ -57,7 +57,7 @@ def test_a_students_pathway_page_in_spanish(client, login_as) -> None:  # type: 
     login_as(student.user)
     body = _body(client.get("/pathways/mine", headers=SPANISH))
     main = body.split("<main", 1)[1].split("</main>", 1)[0]
-    field = "Health Science and Medical Technology"  # a career field's name: data, as seeded
+    field = "Ciencias de la salud y tecnología médica"  # the shipped career field's name
     assert f"9 de 12 puntos en {field}; WorkKeys: 8 de 14" in main
     assert "Workplace Documents sin presentar" in main  # ACT's test names stay as they are
     assert f"Te faltan 3 puntos en {field}" in main
@@ -69,7 +69,10 @@ def test_a_students_pathway_page_in_spanish(client, login_as) -> None:  # type: 
     assert "Puntos de credenciales en" in main
     for english in ("more points", "of 250 hours", "not taken", "Take the WorkKeys", "yet"):
         assert english not in main, english
+    assert "Credenciales de la industria y WorkKeys</h2>" in main  # a shipped rule's name
+    assert "Trayectoria de graduación de Ohio: 250 horas confirmadas" in main
     body = _body(client.get("/pathways/mine"))
+    field = "Health Science and Medical Technology"
     assert f"9 of 12 points in {field}; WorkKeys 8 of 14" in body
     assert "Workplace Documents not taken" in body
 
@@ -216,3 +219,52 @@ def test_an_upload_is_refused_in_spanish(app: Flask, data: bytes, spanish: str) 
         with pytest.raises(DomainError) as refused:
             clean_upload(data, "x.pdf")
     assert spanish in str(refused.value.message)
+
+
+# --- the shipped reference names -------------------------------------------------------------
+
+
+def test_shipped_reference_names_are_extracted_and_translated() -> None:
+    from wbl.babel_extract import extract_reference_defaults
+    from wbl.reference import defaults
+
+    path = Path(defaults.__file__)
+    with path.open("rb") as file:
+        extracted = {
+            message for _line, _f, message, _c in extract_reference_defaults(file, {}, [], {})
+        }
+    shipped = {name for _code, sector, names in defaults.SECTORS for name in [sector, *names]}
+    shipped |= {text for _code, *texts in defaults.POG_OUTCOMES for text in texts}
+    shipped |= {row[1] for row in defaults.EXPERIENCE_TYPES} | {
+        row[4] for row in defaults.EXPERIENCE_TYPES
+    }
+    assert shipped <= extracted
+    codes = {code for code, _name, _pathways in defaults.SECTORS}
+    assert not codes & extracted  # a row's code is never shown
+    with CATALOG.open("rb") as file:
+        catalog = read_po(file)
+    assert all(catalog.get(text) and catalog.get(text).string for text in extracted)
+
+
+def test_a_name_the_county_wrote_is_shown_as_written(app: Flask) -> None:
+    from flask_babel import refresh
+
+    from wbl.i18n import data_name
+
+    with app.test_request_context(headers=SPANISH):
+        refresh()
+        assert data_name("Patient Care") == "Atención al paciente"
+        assert data_name("Nursing at Sonoma Valley Hospital") == "Nursing at Sonoma Valley Hospital"
+        assert data_name("") == ""
+        assert data_name(None) == ""
+    with app.test_request_context():
+        refresh()
+        assert data_name("Patient Care") == "Patient Care"
+
+
+def test_the_profile_and_the_catalog_list_shipped_names_in_spanish(client, login_as) -> None:  # type: ignore[no-untyped-def]
+    login_as(make_student().user)
+    body = _body(client.get("/profile", headers=SPANISH))
+    assert "Atención al paciente" in body
+    assert 'label="Ciencias de la salud y tecnología médica"' in body  # the optgroup
+    assert "Patient Care" not in body

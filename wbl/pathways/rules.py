@@ -52,7 +52,7 @@ from typing import TypeAlias
 from flask_babel import format_decimal, gettext, ngettext, pgettext
 
 from wbl.credentials.models import EarnedStatus, Subject, WorkKeysTest, valid_on
-from wbl.i18n import is_english, long_day
+from wbl.i18n import data_name, is_english, long_day
 from wbl.pathways.models import RuleKind
 
 CLOSE_SHARE = 0.75  # "close": at least this share of the points or hours
@@ -575,6 +575,7 @@ def _points(
     rule: Rule, params: PointsParams, record: StudentRecord, today: date, *, suggest: bool
 ) -> RuleProgress:
     sector_id, sector_name, have, counted = _best_field(record, today)
+    field = data_name(sector_name)  # a shipped career field's name in the reader's language
     best = record.best_levels()
     wk_text, _, _ = _workkeys_text(params.workkeys, best)
     if sector_name:
@@ -582,10 +583,10 @@ def _points(
             "%(have)s of %(need)s points in %(field)s; %(workkeys)s",
             have=have,
             need=params.points,
-            field=sector_name,
+            field=field,
             workkeys=wk_text,
         )
-        label = gettext("Credential points in %(field)s", field=sector_name)
+        label = gettext("Credential points in %(field)s", field=field)
     else:
         summary = gettext(
             "%(have)s of %(need)s points; %(workkeys)s",
@@ -613,7 +614,7 @@ def _points(
                 "%(num)s more points in %(field)s (credentials in other career fields do not "
                 "add up).",
                 gap,
-                field=sector_name,
+                field=field,
             )
             if sector_name
             else ngettext(
@@ -644,7 +645,7 @@ def _points(
                 "%(num)s credential in %(field)s waiting for verification (%(points)s).",
                 "%(num)s credentials in %(field)s waiting for verification (%(points)s).",
                 len(pending),
-                field=sector_name,
+                field=field,
                 points=points,
             )
             if sector_name

@@ -35,7 +35,7 @@ from wbl.clock import local_today
 from wbl.county.settings import county
 from wbl.errors import NotFound
 from wbl.extensions import db
-from wbl.i18n import long_day
+from wbl.i18n import data_name, long_day
 from wbl.placements.models import Placement
 from wbl.portfolio.files import DOCX_TYPE
 from wbl.portfolio.models import (
@@ -277,9 +277,9 @@ def render_portfolio(
     outcomes, artifacts = _load(student.id)
     for outcome in outcomes:
         pdf.add_page()
-        pdf.heading(outcome.name, 16)
+        pdf.heading(data_name(outcome.name), 16)
         if outcome.description:
-            pdf.para(outcome.description, 9)
+            pdf.para(data_name(outcome.description), 9)
         pdf.ln(3)
         shown = [
             (artifact, link.commentary)

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.errors import DomainError, field_error
+from wbl.i18n import data_name
 from wbl.reference.choices import pathway_choices
 from wbl.students import services
 from wbl.students.forms import InterestCheckConfirmForm, InterestCheckForm, ProfileForm
@@ -109,7 +110,7 @@ def _added_message(added: services.AddedFromCheck) -> str:
                 "the pathway %(names)s",
                 "the pathways %(names)s",
                 len(added.pathways),
-                names=", ".join(added.pathways),
+                names=", ".join(data_name(name) for name in added.pathways),
             )
         )
     if added.words:
@@ -125,8 +126,15 @@ def _result_page(form: InterestCheckConfirmForm, result: InterestCheckResult) ->
     form.pathway_ids.choices = [
         SelectChoice(
             s.pathway.id,
-            f"{s.pathway.name} · {s.pathway.sector.name}"
-            + (f" · {s.votes} of your answers point here" if s.votes > 1 else ""),
+            ngettext(
+                "%(pathway)s · %(sector)s · %(num)s of your answers point here",
+                "%(pathway)s · %(sector)s · %(num)s of your answers point here",
+                s.votes,
+                pathway=data_name(s.pathway.name),
+                sector=data_name(s.pathway.sector.name),
+            )
+            if s.votes > 1
+            else f"{data_name(s.pathway.name)} · {data_name(s.pathway.sector.name)}",
         )
         for s in result.new_pathways
     ]
