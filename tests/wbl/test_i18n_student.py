@@ -140,6 +140,7 @@ STUDENT_SOURCES = [
     # the shipped reference names (sectors, pathways, outcomes, experience types) and rules
     "wbl/reference/defaults.py",
     "wbl/pathways/services.py",
+    "wbl/credentials/services.py",
 ]
 
 #: Words that are names, not English: the product's name.

@@ -268,3 +268,16 @@ def test_the_profile_and_the_catalog_list_shipped_names_in_spanish(client, login
     assert "Atención al paciente" in body
     assert 'label="Ciencias de la salud y tecnología médica"' in body  # the optgroup
     assert "Patient Care" not in body
+
+
+def test_recording_a_credential_is_refused_in_spanish(app: Flask) -> None:
+    from flask_babel import refresh
+
+    from wbl.credentials.services import EarnedInput, record_earned
+
+    student = make_student()
+    with app.test_request_context(headers=SPANISH):
+        refresh()
+        with pytest.raises(DomainError) as refused:
+            record_earned(student.user, student.id, EarnedInput(None, None, None))
+    assert refused.value.message == "Elige una credencial del catálogo."
