@@ -281,3 +281,62 @@ def test_recording_a_credential_is_refused_in_spanish(app: Flask) -> None:
         with pytest.raises(DomainError) as refused:
             record_earned(student.user, student.id, EarnedInput(None, None, None))
     assert refused.value.message == "Elige una credencial del catálogo."
+
+
+# --- tú to students, usted to guardians ------------------------------------------------------
+
+#: The e-mails only a student receives: they speak to them as their pages do (tú).
+STUDENT_EMAILS = {
+    f"templates/email/{name}.txt"
+    for name in (
+        "certificates/issued",
+        "certificates/revoked",
+        "certificates/interview_invitation",
+        "certificates/interview_decided",
+        "credentials/decision",
+        "reviews/result",
+        "portfolio/comment",
+        "portfolio/letter_received",
+        "placements/application_returned",
+        "placements/consent_refused",
+        "placements/application_declined",
+        "placements/application_waitlisted",
+        "evaluations/reflection_requested",
+        "rounds/round_unmatched",
+    )
+}
+#: What a guardian reads: the consent and training-agreement pages and e-mails.
+GUARDIAN_TEXTS = (
+    "templates/placements/consent",
+    "templates/agreements/",
+    "templates/email/placements/guardian_consent.txt",
+    "templates/email/placements/training_agreement.txt",
+    "templates/email/incidents/incident_guardian.txt",
+)
+# Words that are only the one or the other ("puede", "escribe" may be either).
+USTED = re.compile(r"\b(usted|escriba|lea|vea|siga|hable|descargue|venga|recibirá)\b", re.I)
+TU = re.compile(r"\b(tú|tu|tus|ti|contigo|puedes|tienes|quieres|debes|estás|eres)\b", re.I)
+
+
+def _messages(paths) -> list[tuple[set[str], str]]:  # type: ignore[no-untyped-def]
+    with CATALOG.open("rb") as file:
+        catalog = read_po(file)
+    found = []
+    for message in catalog:
+        where = {path for path, _line in message.locations}
+        if message.id and where and all(path.startswith(tuple(paths)) for path in where):
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            found.append((where, " ".join(strings)))
+    return found
+
+
+def test_a_students_e_mails_say_tu() -> None:
+    found = _messages(STUDENT_EMAILS)
+    assert len(found) > 30
+    assert [text for _where, text in found if USTED.search(text)] == []
+
+
+def test_what_a_guardian_reads_says_usted() -> None:
+    found = _messages(GUARDIAN_TEXTS)
+    assert len(found) > 30
+    assert [text for _where, text in found if TU.search(text)] == []
