@@ -28,9 +28,10 @@ catalogs: $(CATALOGS)
 	$(VENV)/bin/pybabel compile -f -i $< -o $@
 
 ## After marking new strings: extract them (messages.pot) and merge them into every catalog.
-## (--ignore-dirs: pybabel skips folders starting with "_" otherwise, as templates/_macros.)
+## (--ignore-dirs: pybabel skips folders starting with "_" otherwise, as templates/_macros;
+## PYTHONPATH: babel.cfg names an extractor of ours, wbl/babel_extract.py.)
 translations: setup
-	$(VENV)/bin/pybabel extract -F wbl/translations/babel.cfg -k _l -k lazy_gettext \
+	PYTHONPATH=. $(VENV)/bin/pybabel extract -F wbl/translations/babel.cfg -k _l -k lazy_gettext \
 		--ignore-dirs ".* __pycache__" --sort-by-file --no-wrap --project WBL \
 		-o wbl/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i wbl/translations/messages.pot -d wbl/translations \

@@ -242,8 +242,11 @@ def _register_template_helpers(app: Flask) -> None:
         return format_decimal(value, "0.0")
 
     from wbl.catalog.services import website_url
+    from wbl.i18n import data_name
 
     app.add_template_filter(website_url, "web_url")
+    # A shipped reference name in the reader's language: ``{{ pathway.name|data_name }}``.
+    app.add_template_filter(data_name, "data_name")
 
     from wbl.county.settings import county
     from wbl.i18n import LANGUAGES

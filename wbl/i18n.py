@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import cast
 
 from flask import Flask, has_request_context, request, session
-from flask_babel import Babel, format_date, get_locale, refresh
+from flask_babel import Babel, format_date, get_locale, gettext, refresh
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
@@ -97,3 +97,14 @@ def init_app(app: Flask) -> None:
     # Flask-Babel keeps the language it chose on ``g``; a request that shares an application
     # context with an earlier one (a test's, a command's) chooses afresh.
     app.before_request(refresh)
+
+
+def data_name(text: str | None) -> str:
+    """A reference row's name or description (a sector, a pathway, an outcome, an experience
+    type, a default pathway rule) in the reader's language while it is still the text WBL
+    ships: those are in the catalogs (``wbl/babel_extract.py`` reads them from
+    ``wbl/reference/defaults.py``; the default rules mark theirs with ``N_``). A text the
+    county or district wrote itself is not in the catalogs and is shown as written."""
+    if not text:
+        return text or ""
+    return gettext(text)

@@ -129,6 +129,19 @@ STUDENT_SOURCES = [
     "wbl/reviews/submitting.py",
     "wbl/geocoding/services.py",
     "wbl/rounds/views.py",
+    # the pathway engine's sentences, the interest check's statements and words (extracted
+    # from its TOML), the portfolio PDF and upload checks, the experience log and its CSV
+    "wbl/pathways/rules.py",
+    "wbl/students/interest_check.py",
+    "wbl/students/interest_check.toml",
+    "wbl/portfolio/export.py",
+    "wbl/portfolio/files.py",
+    "wbl/hours/logs.py",
+    "wbl/certificates/services.py",
+    # the shipped reference names (sectors, pathways, outcomes, experience types) and rules
+    "wbl/reference/defaults.py",
+    "wbl/pathways/services.py",
+    "wbl/credentials/services.py",
 ]
 
 #: Words that are names, not English: the product's name.

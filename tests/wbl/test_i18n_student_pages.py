@@ -100,7 +100,7 @@ def test_the_reasons_are_said_in_spanish(client, student) -> None:  # type: igno
     make_offering(title="Shadow a registered nurse")
     db.session.flush()
     body = _page(client, "/home", SPANISH)
-    assert "Escribiste “hurt” → Patient Care" in body
+    assert "Escribiste “hurt” → Atención al paciente" in body  # a shipped pathway name
     body = _page(client, "/home")
     assert "You wrote “hurt” → Patient Care" in body
 

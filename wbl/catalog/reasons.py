@@ -3,8 +3,9 @@
 ``matching`` is a pure library (no Flask, no catalogs): it writes its reason sentences in
 English, from a fixed set of frames ("Part of your {pathway} pathway", "You wrote “{words}”
 → {pathway}"). Here each student-view frame is recognised and said again through the gettext
-catalog; the data in it (pathway, sector and partner names, the student's own words) stays as
-the database and the student wrote it. A sentence no frame matches is shown as it is.
+catalog; the data in it (partner names, the student's own words) stays as the database and
+the student wrote it, and the pathway and sector names are the reader's language's while they
+are the shipped ones (``wbl.i18n.data_name``). A sentence no frame matches is shown as it is.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections.abc import Callable
 from babel.dates import get_month_names
 from flask_babel import format_decimal, get_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
+
+from wbl.i18n import data_name
 
 #: matching's names of the experience types and availability slots (recommend.py's
 #: _TYPE_LABEL and _SLOT_LABEL), in the reader's language.
@@ -53,7 +56,7 @@ def _deadline(match: re.Match[str]) -> str:
 _FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     (
         re.compile(r"Part of your (?P<name>.+) pathway"),
-        lambda m: gettext("Part of your %(name)s pathway", name=m["name"]),
+        lambda m: gettext("Part of your %(name)s pathway", name=data_name(m["name"])),
     ),
     (re.compile(r"In your pathway"), lambda m: gettext("In your pathway")),
     (
@@ -62,7 +65,7 @@ _FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ),
     (
         re.compile(r"Matches your interest in (?P<sector>.+)"),
-        lambda m: gettext("Matches your interest in %(sector)s", sector=m["sector"]),
+        lambda m: gettext("Matches your interest in %(sector)s", sector=data_name(m["sector"])),
     ),
     (
         re.compile(r"Related to your interests: (?P<words>.+)"),
@@ -70,7 +73,9 @@ _FRAMES: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
     ),
     (
         re.compile(r"You wrote “(?P<words>.+)” → (?P<name>.+)"),
-        lambda m: gettext("You wrote “%(words)s” → %(name)s", words=m["words"], name=m["name"]),
+        lambda m: gettext(
+            "You wrote “%(words)s” → %(name)s", words=m["words"], name=data_name(m["name"])
+        ),
     ),
     (re.compile(r"Virtual — no travel needed"), lambda m: gettext("Virtual — no travel needed")),
     (

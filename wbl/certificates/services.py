@@ -127,9 +127,9 @@ def eligibility(student_id: int) -> Eligibility:
         certificate=_valid_certificate(student_id),
     )
     if found.submission is None:
-        found.missing.append("The portfolio has not passed the review yet.")
+        found.missing.append(gettext("The portfolio has not passed the review yet."))
     if found.interview is None:
-        found.missing.append("The work ready interview has not been passed yet.")
+        found.missing.append(gettext("The work ready interview has not been passed yet."))
     return found
 
 

@@ -17,6 +17,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 from flask import url_for
+from flask_babel import gettext
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -293,17 +294,21 @@ def record_earned(actor: User, student_id: int, earned: EarnedInput) -> StudentC
     student = get_student(actor, student_id)
     credential = db.session.get(Credential, earned.credential_id) if earned.credential_id else None
     if credential is None or not credential.active:
-        raise DomainError("Choose a credential from the catalog.", field="credential_id")
+        raise DomainError(gettext("Choose a credential from the catalog."), field="credential_id")
     if earned.earned_on is None:
-        raise DomainError("Give the date the credential was earned.", field="earned_on")
+        raise DomainError(gettext("Give the date the credential was earned."), field="earned_on")
     if earned.earned_on > local_today():
-        raise DomainError("The date earned cannot be in the future.", field="earned_on")
+        raise DomainError(gettext("The date earned cannot be in the future."), field="earned_on")
     note = earned.note.strip()
     if len(note) > MAX_NOTE:
-        raise DomainError(f"The note is too long (at most {MAX_NOTE} characters).", field="note")
+        raise DomainError(
+            gettext("The note is too long (at most %(most)s characters).", most=MAX_NOTE),
+            field="note",
+        )
     if earned.evidence is None:
         raise DomainError(
-            "Upload the evidence: the certificate, score report or licence.", field="evidence"
+            gettext("Upload the evidence: the certificate, score report or licence."),
+            field="evidence",
         )
     clean = clean_upload(earned.evidence.data, earned.evidence.filename, field="evidence")
     lock_row(StudentProfile, student.id)  # one recording per student at a time
@@ -317,8 +322,12 @@ def record_earned(actor: User, student_id: int, earned: EarnedInput) -> StudentC
     )
     if duplicate is not None:
         raise DomainError(
-            f"{credential.name} earned on {earned.earned_on:%B %-d, %Y} is already recorded "
-            f"({EarnedStatus(duplicate).label.lower()}).",
+            gettext(
+                "%(credential)s earned on %(day)s is already recorded (%(status)s).",
+                credential=credential.name,
+                day=long_day(earned.earned_on),
+                status=EarnedStatus(duplicate).label.lower(),
+            ),
             field="credential_id",
         )
     key = storage().save(clean.data, folder="credentials", extension=clean.extension)
@@ -342,7 +351,11 @@ def record_earned(actor: User, student_id: int, earned: EarnedInput) -> StudentC
     except IntegrityError:  # recorded in another tab meanwhile: the unique index said no
         storage().delete(key)
         raise DomainError(
-            f"{credential.name} earned on that date is already recorded.", field="credential_id"
+            gettext(
+                "%(credential)s earned on that date is already recorded.",
+                credential=credential.name,
+            ),
+            field="credential_id",
         ) from None
     db.session.commit()
     return row
@@ -428,8 +441,12 @@ def withdrawable_record(actor: User, record_id: int) -> StudentCredential:
     row = get_record(actor, record_id)
     if row.status is not EarnedStatus.PENDING:
         raise DomainError(
-            "Only a credential waiting for verification can be withdrawn: "
-            f"{row.credential.name} is {row.status.label.lower()}."
+            gettext(
+                "Only a credential waiting for verification can be withdrawn: %(credential)s is "
+                "%(status)s.",
+                credential=row.credential.name,
+                status=row.status.label.lower(),
+            )
         )
     return row
 
@@ -460,10 +477,12 @@ def withdraw_record(actor: User, record_id: int) -> StudentCredential:
             select(StudentCredential.status).where(StudentCredential.id == row.id)
         )
         if now is None:
-            raise DomainError("This credential was already withdrawn.")
+            raise DomainError(gettext("This credential was already withdrawn."))
         raise DomainError(
-            f"This credential was decided meanwhile: it is {EarnedStatus(now).label.lower()}, "
-            "and stays on the record."
+            gettext(
+                "This credential was decided meanwhile: it is %(status)s, and stays on the record.",
+                status=EarnedStatus(now).label.lower(),
+            )
         )
     db.session.expunge(row)  # gone from the database; the caller still reads its fields
     shared = db.session.scalar(

@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
+from flask_babel import format_decimal, gettext, pgettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import (
     ColumnElement,
@@ -161,8 +162,23 @@ class EvaluationSummary:
         """ "Average 3.3 of 4 (Meets)", or "" when nothing was rated."""
         if self.average is None:
             return ""
-        band = RATINGS[min(max(round(self.average), 1), 4)]
-        return f"Average {self.average:.1f} of 4 ({band})"
+        band = _band(min(max(round(self.average), 1), 4))
+        return gettext(
+            "Average %(average)s of 4 (%(band)s)",
+            average=format_decimal(round(self.average, 1), "0.0"),
+            band=band,
+        )
+
+
+def _band(rating: int) -> str:
+    """A rating's word (``evaluations.models.RATINGS``) in the reader's language."""
+    words = {
+        1: pgettext("an evaluation rating", "Does not meet"),
+        2: pgettext("an evaluation rating", "Partially meets"),
+        3: pgettext("an evaluation rating", "Meets"),
+        4: pgettext("an evaluation rating", "Above expectations"),
+    }
+    return words.get(rating, RATINGS.get(rating, ""))
 
 
 def summarize(evaluation: PlacementEvaluation) -> EvaluationSummary:
@@ -185,7 +201,9 @@ class EventLine:
     @property
     def attendance(self) -> str:
         """The word the log page and its CSV show."""
-        return "Present" if self.present else "Absent"
+        return (
+            pgettext("attendance", "Present") if self.present else pgettext("attendance", "Absent")
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,18 +334,20 @@ def placement_hours(student_id: int, statuses: Iterable[PlacementStatus]) -> lis
 
 
 def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
+    """A student's log as a spreadsheet, for the student (and their teachers and staff): its
+    headers and words in the reader's language, as the page (docs/i18n.md, "Downloads")."""
     header = [
-        "Experience",
-        "Type",
-        "Partner",
-        "Status",
-        "Start",
-        "End",
-        "Confirmed hours",
-        "Pending hours",
-        "Event hours",
-        "Last activity",
-        "Supervisor evaluation",
+        gettext("Experience"),
+        gettext("Type"),
+        gettext("Partner"),
+        gettext("Status"),
+        gettext("Start"),
+        gettext("End"),
+        gettext("Confirmed hours"),
+        gettext("Pending hours"),
+        gettext("Event hours"),
+        gettext("Last activity"),
+        gettext("Supervisor evaluation"),
     ]
     rows: list[list[object]] = []
     for line in log.placements:
@@ -335,7 +355,7 @@ def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
         evaluation = ""
         if line.evaluation:
             evaluation = line.evaluation.label or (
-                f"Evaluated on {line.evaluation.submitted_on.isoformat()}"
+                gettext("Evaluated on %(day)s", day=line.evaluation.submitted_on.isoformat())
             )
         rows.append(
             [
@@ -370,7 +390,7 @@ def student_log_csv(log: StudentLog, kind_names: dict[str, str]) -> bytes:
         )
     rows.append(
         [
-            "Total",
+            gettext("Total"),
             "",
             "",
             "",

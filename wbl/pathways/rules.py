@@ -49,7 +49,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeAlias
 
+from flask_babel import format_decimal, gettext, ngettext, pgettext
+
 from wbl.credentials.models import EarnedStatus, Subject, WorkKeysTest, valid_on
+from wbl.i18n import data_name, is_english, long_day
 from wbl.pathways.models import RuleKind
 
 CLOSE_SHARE = 0.75  # "close": at least this share of the points or hours
@@ -421,11 +424,27 @@ _ORDER = (Status.MET, Status.CLOSE, Status.ON_TRACK, Status.NOT_STARTED)
 
 
 def _day(day: date) -> str:
-    return f"{day:%B} {day.day}, {day.year}"
+    return long_day(day)
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+# The sentences a student reads (the summary, the parts, what is missing) are translated
+# when they are made: the engine runs while a page or a download is being answered, in its
+# reader's language (outside a request, a test or a job, gettext gives the English back).
+# Rule names, credential and field names and placement titles are data: as written.
+
+
+def _subject(subject: CertificateSubject) -> str:
+    """The subject inside a sentence ("English or math"), in the reader's language."""
+    return {
+        "english": pgettext("a school subject", "English"),
+        "math": pgettext("a school subject", "math"),
+        "either": gettext("English or math"),
+    }[subject.value]
+
+
+def _test_name(test: WorkKeysTest) -> str:
+    """A WorkKeys test's name: ACT's product names, the same in every language."""
+    return test.label
 
 
 # credential points + WorkKeys
@@ -513,19 +532,35 @@ def _workkeys_text(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> tuple[s
     target = rule.total
     if target is not None:
         scores = ", ".join(
-            f"{t.label} {best[t]}" if t in best else f"{t.label} not taken" for t in WORKKEYS_TESTS
+            f"{_test_name(t)} {best[t]}"
+            if t in best
+            else gettext("%(test)s not taken", test=_test_name(t))
+            for t in WORKKEYS_TESTS
         )
         total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
-        return f"WorkKeys {total} of {target}: {scores}", met, near
+        text = gettext(
+            "WorkKeys %(total)s of %(target)s: %(scores)s",
+            total=total,
+            target=target,
+            scores=scores,
+        )
+        return text, met, near
     parts = []
     for t in WORKKEYS_TESTS:
         if t not in best:
-            parts.append(f"{t.label} not taken")
+            parts.append(gettext("%(test)s not taken", test=_test_name(t)))
         elif best[t] < EACH_LEVEL:
-            parts.append(f"{t.label} {best[t]} (needs {EACH_LEVEL})")
+            parts.append(
+                gettext(
+                    "%(test)s %(level)s (needs %(needed)s)",
+                    test=_test_name(t),
+                    level=best[t],
+                    needed=EACH_LEVEL,
+                )
+            )
         else:
-            parts.append(f"{t.label} {best[t]}")
-    return f"WorkKeys: {', '.join(parts)}", met, near
+            parts.append(f"{_test_name(t)} {best[t]}")
+    return gettext("WorkKeys: %(scores)s", scores=", ".join(parts)), met, near
 
 
 def _pending_ids(record: StudentRecord) -> set[int]:
@@ -540,16 +575,32 @@ def _points(
     rule: Rule, params: PointsParams, record: StudentRecord, today: date, *, suggest: bool
 ) -> RuleProgress:
     sector_id, sector_name, have, counted = _best_field(record, today)
+    field = data_name(sector_name)  # a shipped career field's name in the reader's language
     best = record.best_levels()
     wk_text, _, _ = _workkeys_text(params.workkeys, best)
-    where = f" in {sector_name}" if sector_name else ""
-    summary = f"{have} of {params.points} points{where}; {wk_text}"
-    parts = [Part(f"Credential points{where}", have, params.points)]
+    if sector_name:
+        summary = gettext(
+            "%(have)s of %(need)s points in %(field)s; %(workkeys)s",
+            have=have,
+            need=params.points,
+            field=field,
+            workkeys=wk_text,
+        )
+        label = gettext("Credential points in %(field)s", field=field)
+    else:
+        summary = gettext(
+            "%(have)s of %(need)s points; %(workkeys)s",
+            have=have,
+            need=params.points,
+            workkeys=wk_text,
+        )
+        label = gettext("Credential points")
+    parts = [Part(label, have, params.points)]
     if params.workkeys.total is not None:
         total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
-        parts.append(Part("WorkKeys total", total, params.workkeys.total))
+        parts.append(Part(gettext("WorkKeys total"), total, params.workkeys.total))
     else:
-        parts.extend(Part(t.label, best.get(t, 0), EACH_LEVEL) for t in WORKKEYS_TESTS)
+        parts.extend(Part(_test_name(t), best.get(t, 0), EACH_LEVEL) for t in WORKKEYS_TESTS)
 
     missing: list[str] = []
     gap = max(params.points - have, 0)
@@ -557,10 +608,20 @@ def _points(
     fewest = 0
     if gap:
         missing.append(
-            f"{_plural(gap, 'more point')}{where}"
-            " (credentials in other career fields do not add up)."
+            ngettext(
+                "%(num)s more point in %(field)s (credentials in other career fields do not "
+                "add up).",
+                "%(num)s more points in %(field)s (credentials in other career fields do not "
+                "add up).",
+                gap,
+                field=field,
+            )
             if sector_name
-            else f"{_plural(gap, 'point')} from credentials in one career field."
+            else ngettext(
+                "%(num)s point from credentials in one career field.",
+                "%(num)s points from credentials in one career field.",
+                gap,
+            )
         )
         held = {e.credential.credential_id for e in counted} | _pending_ids(record)
         if suggest and sector_id is not None:
@@ -576,9 +637,24 @@ def _points(
         if e.status is EarnedStatus.PENDING and e.credential.sector_id == sector_id
     ]
     if gap and pending:
+        points = ngettext(
+            "%(num)s point", "%(num)s points", sum(e.credential.points for e in pending)
+        )
         missing.append(
-            f"{_plural(len(pending), 'credential')}{where} waiting for verification "
-            f"({_plural(sum(e.credential.points for e in pending), 'point')})."
+            ngettext(
+                "%(num)s credential in %(field)s waiting for verification (%(points)s).",
+                "%(num)s credentials in %(field)s waiting for verification (%(points)s).",
+                len(pending),
+                field=field,
+                points=points,
+            )
+            if sector_name
+            else ngettext(
+                "%(num)s credential waiting for verification (%(points)s).",
+                "%(num)s credentials waiting for verification (%(points)s).",
+                len(pending),
+                points=points,
+            )
         )
     expired = [
         e
@@ -588,7 +664,11 @@ def _points(
         and e.credential.sector_id == sector_id
     ]
     missing.extend(
-        f"{e.credential.name} expired on {_day(e.expires_on)}; renew it to count it again."
+        gettext(
+            "%(credential)s expired on %(day)s; renew it to count it again.",
+            credential=e.credential.name,
+            day=_day(e.expires_on),
+        )
         for e in expired
         if e.expires_on is not None
     )
@@ -626,18 +706,39 @@ def _workkeys_missing(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> list
         total = sum(best.get(t, 0) for t in WORKKEYS_TESTS)
         if total < target:
             missing.append(
-                f"{_plural(target - total, 'more WorkKeys level')} for a total of {target}"
-                " across Applied Math, Graphic Literacy and Workplace Documents."
+                ngettext(
+                    "%(num)s more WorkKeys level for a total of %(target)s across Applied Math, "
+                    "Graphic Literacy and Workplace Documents.",
+                    "%(num)s more WorkKeys levels for a total of %(target)s across Applied Math, "
+                    "Graphic Literacy and Workplace Documents.",
+                    target - total,
+                    target=target,
+                )
             )
         missing.extend(
-            f"Take the WorkKeys {t.label} test." for t in WORKKEYS_TESTS if t not in best
+            gettext("Take the WorkKeys %(test)s test.", test=_test_name(t))
+            for t in WORKKEYS_TESTS
+            if t not in best
         )
         return missing
     for t in WORKKEYS_TESTS:
         if t not in best:
-            missing.append(f"Take the WorkKeys {t.label} test and reach level {EACH_LEVEL}.")
+            missing.append(
+                gettext(
+                    "Take the WorkKeys %(test)s test and reach level %(level)s.",
+                    test=_test_name(t),
+                    level=EACH_LEVEL,
+                )
+            )
         elif best[t] < EACH_LEVEL:
-            missing.append(f"WorkKeys {t.label} at level {EACH_LEVEL} (best so far {best[t]}).")
+            missing.append(
+                gettext(
+                    "WorkKeys %(test)s at level %(level)s (best so far %(best)s).",
+                    test=_test_name(t),
+                    level=EACH_LEVEL,
+                    best=best[t],
+                )
+            )
     return missing
 
 
@@ -645,6 +746,9 @@ def _workkeys_missing(rule: WorkKeysRule, best: dict[WorkKeysTest, int]) -> list
 
 
 def _hours_text(minutes: int) -> str:
+    """Hours with up to two decimals, as the reader writes numbers ("2.5", "2,5")."""
+    if not is_english():
+        return format_decimal(minutes / 60, "#,##0.##")
     return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
 
 
@@ -655,10 +759,10 @@ def _waiting(e: Experience) -> str | None:
         return None
     if not e.completed:
         if e.positive:
-            return "wait for the placement to end."
-        return "wait for the placement to end with a positive evaluation."
+            return gettext("wait for the placement to end.")
+        return gettext("wait for the placement to end with a positive evaluation.")
     if e.ratings is None:
-        return "wait for the supervisor's positive evaluation."
+        return gettext("wait for the supervisor's positive evaluation.")
     return None  # evaluated, and nothing rated: no positive evidence will come
 
 
@@ -695,24 +799,41 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
     never get here (``queries.student_records`` leaves them out)."""
     need = params.hours * 60
     have, on_the_way = _hours_totals(params, record)
+    have_text = _hours_text(have)
     if params.single_experience:
-        summary = (
-            f"{_hours_text(have)} of {params.hours} hours in one work-based learning "
-            "experience with a positive evaluation"
+        summary = gettext(
+            "%(have)s of %(need)s hours in one work-based learning experience with a "
+            "positive evaluation",
+            have=have_text,
+            need=params.hours,
         )
     else:
-        summary = (
-            f"{_hours_text(have)} of {params.hours} hours of work-based learning "
-            "with positive evaluations"
+        summary = gettext(
+            "%(have)s of %(need)s hours of work-based learning with positive evaluations",
+            have=have_text,
+            need=params.hours,
         )
     if on_the_way:
-        summary += f"; {_hours_text(on_the_way)} confirmed hours waiting"
+        summary = gettext(
+            "%(summary)s; %(hours)s confirmed hours waiting",
+            summary=summary,
+            hours=_hours_text(on_the_way),
+        )
     missing: list[str] = []
     if have < need:
+        hours = _hours_text(need - have)
         missing.append(
-            f"{_hours_text(need - have)} more confirmed hours"
-            + (" in that one experience" if params.single_experience and have else "")
-            + " on a completed placement with a positive evaluation."
+            gettext(
+                "%(hours)s more confirmed hours in that one experience on a completed placement "
+                "with a positive evaluation.",
+                hours=hours,
+            )
+            if params.single_experience and have
+            else gettext(
+                "%(hours)s more confirmed hours on a completed placement with a positive "
+                "evaluation.",
+                hours=hours,
+            )
         )
     for e in record.experiences:
         if e.qualifies or not e.confirmed_minutes:
@@ -720,15 +841,30 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
         hours = _hours_text(e.confirmed_minutes)
         reason = _waiting(e)
         if reason is not None:
-            missing.append(f"{e.title}: {hours} confirmed hours {reason}")
+            missing.append(
+                gettext(
+                    "%(title)s: %(hours)s confirmed hours %(reason)s",
+                    title=e.title,
+                    hours=hours,
+                    reason=reason,
+                )
+            )
         elif e.negative:
             missing.append(
-                f"{e.title} ({hours} hours) does not count: its evaluation rates something "
-                "below Meets."
+                gettext(
+                    "%(title)s (%(hours)s hours) does not count: its evaluation rates something "
+                    "below Meets.",
+                    title=e.title,
+                    hours=hours,
+                )
             )
         else:
             missing.append(
-                f"{e.title} ({hours} hours) does not count: its evaluation rates no category."
+                gettext(
+                    "%(title)s (%(hours)s hours) does not count: its evaluation rates no category.",
+                    title=e.title,
+                    hours=hours,
+                )
             )
     status = _hours_status(params, have, on_the_way)
     return RuleProgress(
@@ -736,7 +872,7 @@ def _hours(rule: Rule, params: HoursParams, record: StudentRecord) -> RuleProgre
         met=status is Status.MET,
         status=status,
         summary=summary,
-        parts=(Part("Hours", have // 60, params.hours),),
+        parts=(Part(gettext("Hours"), have // 60, params.hours),),
         missing=tuple(missing),
     )
 
@@ -775,7 +911,7 @@ def _certificate(
     rule: Rule, params: CertificateParams, record: StudentRecord, today: date, *, suggest: bool
 ) -> RuleProgress:
     counting = _counting(record.policies, record.district_id, params.subject)
-    subject = params.subject.label
+    subject = _subject(params.subject)
     counted = sorted(
         {
             e.credential.name
@@ -791,15 +927,28 @@ def _certificate(
     missing: list[str] = []
     candidates: tuple[CatalogCredential, ...] = ()
     if counted:
-        summary = f"Met for {subject} with {', '.join(counted)}"
+        summary = gettext(
+            "Met for %(subject)s with %(credentials)s",
+            subject=subject,
+            credentials=", ".join(counted),
+        )
     else:
-        summary = f"No district-accepted certificate for {subject} yet"
+        summary = gettext("No district-accepted certificate for %(subject)s yet", subject=subject)
         if pending:
             missing.append(
-                f"{pending[0].credential.name} counts for {subject} once staff verify it."
+                gettext(
+                    "%(credential)s counts for %(subject)s once staff verify it.",
+                    credential=pending[0].credential.name,
+                    subject=subject,
+                )
             )
         else:
-            missing.append(f"A verified industry certificate your district accepts for {subject}.")
+            missing.append(
+                gettext(
+                    "A verified industry certificate your district accepts for %(subject)s.",
+                    subject=subject,
+                )
+            )
         held = {
             e.credential.credential_id for e in record.credentials if e.counts_on(today)
         } | _pending_ids(record)
@@ -821,7 +970,13 @@ def _certificate(
         met=met,
         status=status,
         summary=summary,
-        parts=(Part(f"Accepted certificate for {subject}", min(len(counted), 1), 1),),
+        parts=(
+            Part(
+                gettext("Accepted certificate for %(subject)s", subject=subject),
+                min(len(counted), 1),
+                1,
+            ),
+        ),
         missing=tuple(missing),
         candidates=candidates,
         fewest_needed=0 if met or not candidates else 1,

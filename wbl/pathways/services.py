@@ -28,6 +28,7 @@ from sqlalchemy import delete, select
 from wbl.auth.models import User
 from wbl.errors import DomainError, NotFound
 from wbl.extensions import atomic, db
+from wbl.i18n import N_
 from wbl.imports.writing import csv_bytes
 from wbl.pagination import PageInfo
 from wbl.pathways import queries, rules
@@ -53,57 +54,69 @@ class Preset:
     active: bool = True
 
 
-OHIO = "Ohio graduation pathway"
 DEFAULT_RULES: tuple[Preset, ...] = (
     Preset(
         "ohio_points_14",
         RuleKind.CREDENTIAL_POINTS,
-        "Industry credentials and WorkKeys",
-        f"{OHIO}: 12 points of industry-recognized credentials in one career field, and a "
-        "WorkKeys total of 14 (class of 2020 and later).",
+        N_("Industry credentials and WorkKeys"),
+        N_(
+            "Ohio graduation pathway: 12 points of industry-recognized credentials in one "
+            "career field, and a WorkKeys total of 14 (class of 2020 and later)."
+        ),
         rules.PointsParams(points=12, workkeys=rules.WorkKeysRule.TOTAL_14),
         classes_from=2020,
     ),
     Preset(
         "ohio_points_13",
         RuleKind.CREDENTIAL_POINTS,
-        "Industry credentials and WorkKeys (before 2020)",
-        f"{OHIO}: 12 points of industry-recognized credentials in one career field, and a "
-        "WorkKeys total of 13 (classes before 2020).",
+        N_("Industry credentials and WorkKeys (before 2020)"),
+        N_(
+            "Ohio graduation pathway: 12 points of industry-recognized credentials in one "
+            "career field, and a WorkKeys total of 13 (classes before 2020)."
+        ),
         rules.PointsParams(points=12, workkeys=rules.WorkKeysRule.TOTAL_13),
         classes_to=2019,
     ),
     Preset(
         "ohio_points_each_4",
         RuleKind.CREDENTIAL_POINTS,
-        "Industry credentials and WorkKeys level 4 on each test",
-        f"{OHIO}, newer form: 12 points in one career field, and WorkKeys level 4 or higher "
-        "on each of Applied Math, Graphic Literacy and Workplace Documents. Off until the "
-        "district turns it on for the classes it applies to.",
+        N_("Industry credentials and WorkKeys level 4 on each test"),
+        N_(
+            "Ohio graduation pathway, newer form: 12 points in one career field, and WorkKeys "
+            "level 4 or higher on each of Applied Math, Graphic Literacy and Workplace "
+            "Documents. Off until the district turns it on for the classes it applies to."
+        ),
         rules.PointsParams(points=12, workkeys=rules.WorkKeysRule.EACH_4),
         active=False,
     ),
     Preset(
         "ohio_wbl_250",
         RuleKind.WBL_HOURS,
-        "250 hours of work-based learning",
-        f"{OHIO}: 250 confirmed hours of work-based learning with positive supervisor evaluations.",
+        N_("250 hours of work-based learning"),
+        N_(
+            "Ohio graduation pathway: 250 confirmed hours of work-based learning with positive "
+            "supervisor evaluations."
+        ),
         rules.HoursParams(hours=250, single_experience=False),
     ),
     Preset(
         "colorado_cert_english",
         RuleKind.DISTRICT_CERTIFICATE,
-        "Industry certificate for English",
-        "Colorado Graduation Guidelines: an industry certificate the district accepts for "
-        "graduation and counts toward English.",
+        N_("Industry certificate for English"),
+        N_(
+            "Colorado Graduation Guidelines: an industry certificate the district accepts for "
+            "graduation and counts toward English."
+        ),
         rules.CertificateParams(subject=rules.CertificateSubject.ENGLISH),
     ),
     Preset(
         "colorado_cert_math",
         RuleKind.DISTRICT_CERTIFICATE,
-        "Industry certificate for math",
-        "Colorado Graduation Guidelines: an industry certificate the district accepts for "
-        "graduation and counts toward math.",
+        N_("Industry certificate for math"),
+        N_(
+            "Colorado Graduation Guidelines: an industry certificate the district accepts for "
+            "graduation and counts toward math."
+        ),
         rules.CertificateParams(subject=rules.CertificateSubject.MATH),
     ),
 )

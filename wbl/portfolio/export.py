@@ -7,6 +7,10 @@ fpdf2 output with them), and a Word document is listed by name. Letters of recom
 confidential to reviewers and staff: they are appended only when ``include_letters`` (never
 in the student's own export).
 
+Written in the reader's language (the request's: a student who reads Spanish downloads it in
+Spanish, dates as Spanish writes them); what people wrote (titles, commentary, names) is
+printed as written.
+
 Set in the DejaVu Sans shipped in ``wbl/static/fonts`` (as the training agreement is), so any
 name or accent prints.
 """
@@ -18,6 +22,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext, ngettext, pgettext
 from fpdf import FPDF
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -30,6 +35,7 @@ from wbl.clock import local_today
 from wbl.county.settings import county
 from wbl.errors import NotFound
 from wbl.extensions import db
+from wbl.i18n import data_name, long_day
 from wbl.placements.models import Placement
 from wbl.portfolio.files import DOCX_TYPE
 from wbl.portfolio.models import (
@@ -65,24 +71,30 @@ class _Files:
         """Queue an uploaded file and say how it appears: appended, an image (the caller
         places it), listed by name, or missing."""
         if not key:
-            return f"{label}: no file."
+            return gettext("%(label)s: no file.", label=label)
         if key in self.seen:
             return self.seen[key]
         if content_type == DOCX_TYPE:
-            text = f"Attached Word document: {name} (not reproduced in this PDF)."
+            text = gettext(
+                "Attached Word document: %(name)s (not reproduced in this PDF).", name=name
+            )
         elif content_type == "application/pdf":
             reader = _pdf_reader(key)
             if reader is None:
-                text = f"Attached PDF: {name} (it could not be read for this export)."
+                text = gettext(
+                    "Attached PDF: %(name)s (it could not be read for this export).", name=name
+                )
             else:
                 self.appended.append((name, reader))
                 pages = len(reader.pages)
-                text = (
-                    f"Attached PDF: {name}, appended at the end of this document "
-                    f"({pages} {'page' if pages == 1 else 'pages'})."
+                text = ngettext(
+                    "Attached PDF: %(name)s, appended at the end of this document (%(num)s page).",
+                    "Attached PDF: %(name)s, appended at the end of this document (%(num)s pages).",
+                    pages,
+                    name=name,
                 )
         else:
-            text = f"Attached file: {name}."
+            text = gettext("Attached file: %(name)s.", name=name)
         self.seen[key] = text
         return text
 
@@ -119,7 +131,10 @@ class _Pdf(FPDF):
         self.set_y(-12)
         self.set_font(FONT, "", 8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"Portfolio of {self.student_name} · page {self.page_no()}", align="C")
+        footer = gettext(
+            "Portfolio of %(name)s · page %(page)s", name=self.student_name, page=self.page_no()
+        )
+        self.cell(0, 5, footer, align="C")
         self.set_text_color(0, 0, 0)
 
     def heading(self, text: str, size: int = 13) -> None:
@@ -166,18 +181,30 @@ def _load(student_id: int) -> tuple[list[PogOutcome], list[Artifact]]:
 def _source(artifact: Artifact) -> str:
     if artifact.source is ArtifactSource.PLACEMENT and artifact.placement is not None:
         offering = artifact.placement.offering
-        return f"From the placement “{offering.title}” at {offering.partner.name}"
+        return gettext(
+            "From the placement “%(title)s” at %(partner)s",
+            title=offering.title,
+            partner=offering.partner.name,
+        )
     if artifact.source is ArtifactSource.CLASS:
-        return f"From the class {artifact.source_note}"
-    return f"From {artifact.source_note}" if artifact.source_note else ""
+        return gettext("From the class %(name)s", name=artifact.source_note)
+    return gettext("From %(source)s", source=artifact.source_note) if artifact.source_note else ""
 
 
 def _artifact(pdf: _Pdf, artifact: Artifact, commentary: str, files: _Files) -> None:
     pdf.set_font(FONT, "B", 11)
-    status = "" if artifact.status is ArtifactStatus.READY else " (draft)"
-    pdf.multi_cell(0, 6, artifact.title + status, new_x="LMARGIN", new_y="NEXT", align="L")
+    title = (
+        artifact.title
+        if artifact.status is ArtifactStatus.READY
+        else gettext("%(title)s (draft)", title=artifact.title)
+    )
+    pdf.multi_cell(0, 6, title, new_x="LMARGIN", new_y="NEXT", align="L")
     source = _source(artifact)
-    kind = {"text": "Text", "file": "File", "link": "Link"}[artifact.kind.value]
+    kind = {
+        "text": pgettext("an artifact's kind", "Text"),
+        "file": pgettext("an artifact's kind", "File"),
+        "link": pgettext("an artifact's kind", "Link"),
+    }[artifact.kind.value]
     pdf.para(f"{kind}{' · ' + source if source else ''}", 8)
     pdf.ln(1)
     if artifact.kind is ArtifactKind.LINK and artifact.url:
@@ -192,8 +219,8 @@ def _artifact(pdf: _Pdf, artifact: Artifact, commentary: str, files: _Files) -> 
     if artifact.body:
         pdf.para(artifact.body)
     pdf.ln(1)
-    pdf.para("How it shows this outcome:", 10, "B")
-    pdf.para(commentary or "No commentary yet.")
+    pdf.para(gettext("How it shows this outcome:"), 10, "B")
+    pdf.para(commentary or gettext("No commentary yet."))
     pdf.ln(4)
 
 
@@ -226,7 +253,8 @@ def render_portfolio(
     name = student.user.full_name
     pdf = _Pdf(name)
     pdf.set_compression(compress)
-    pdf.set_title(f"Portfolio of {name}")
+    title = gettext("Portfolio of %(name)s", name=name)
+    pdf.set_title(title)
     pdf.set_creator(county().name or "WBL")
     pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
@@ -237,21 +265,21 @@ def render_portfolio(
     # The cover.
     pdf.add_page()
     pdf.ln(50)
-    pdf.para("Work Ready Certificate", 12)
+    pdf.para(gettext("Work Ready Certificate"), 12)
     pdf.ln(2)
-    pdf.heading(f"Portfolio of {name}", 22)
+    pdf.heading(title, 22)
     pdf.ln(4)
     pdf.para(student.school.name, 13)
-    pdf.para(f"{local_today():%B} {local_today().day}, {local_today().year}", 11)
+    pdf.para(long_day(local_today()), 11)
     pdf.ln(30)
     pdf.para(county().name, 9)
 
     outcomes, artifacts = _load(student.id)
     for outcome in outcomes:
         pdf.add_page()
-        pdf.heading(outcome.name, 16)
+        pdf.heading(data_name(outcome.name), 16)
         if outcome.description:
-            pdf.para(outcome.description, 9)
+            pdf.para(data_name(outcome.description), 9)
         pdf.ln(3)
         shown = [
             (artifact, link.commentary)
@@ -260,7 +288,7 @@ def render_portfolio(
             if link.outcome_id == outcome.id
         ]
         if not shown:
-            pdf.para("No artifact shows this outcome yet.")
+            pdf.para(gettext("No artifact shows this outcome yet."))
         for artifact, commentary in shown:
             _artifact(pdf, artifact, commentary, files)
 
@@ -271,24 +299,30 @@ def render_portfolio(
         )
     }
     pdf.add_page()
-    pdf.heading("Required documents", 16)
+    pdf.heading(gettext("Required documents"), 16)
     for kind in DocumentKind:
         document = documents.get(kind)
         pdf.para(kind.label, 11, "B")
         if document is None:
-            pdf.para("Not uploaded yet.")
+            pdf.para(gettext("Not uploaded yet."))
         else:
             _file(pdf, document.file_key, document.file_name, document.content_type, files)
         pdf.ln(3)
     if include_letters:
-        pdf.para("Letters of recommendation", 11, "B")
+        pdf.para(gettext("Letters of recommendation"), 11, "B")
         letters = _letters(student.id)
         if not letters:
-            pdf.para("None received yet.")
+            pdf.para(gettext("None received yet."))
         for letter in letters:
-            label = f"Letter from {letter.recommender_name}"
-            if letter.relationship_note:
-                label += f" ({letter.relationship_note})"
+            label = (
+                gettext(
+                    "Letter from %(name)s (%(relationship)s)",
+                    name=letter.recommender_name,
+                    relationship=letter.relationship_note,
+                )
+                if letter.relationship_note
+                else gettext("Letter from %(name)s", name=letter.recommender_name)
+            )
             pdf.para(label, 10)
             _file(pdf, letter.file_key, letter.file_name, letter.content_type, files)
             pdf.ln(2)
@@ -297,7 +331,7 @@ def render_portfolio(
     writer.append(PdfReader(io.BytesIO(bytes(pdf.output()))))
     for _name, reader in files.appended:
         writer.append(reader)
-    writer.add_metadata({"/Title": f"Portfolio of {name}"})
+    writer.add_metadata({"/Title": title})
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -20,6 +20,8 @@ import re
 import zipfile
 from dataclasses import dataclass
 
+from flask_babel import format_decimal, gettext
+
 from wbl import images
 from wbl.errors import DomainError
 
@@ -50,11 +52,19 @@ class CleanFile:
 def clean_upload(data: bytes, filename: str = "", *, field: str = "file") -> CleanFile:
     """The file as we will store and serve it, or ``BadFile`` saying what is wrong."""
     if not data:
-        raise BadFile(f"The file is empty. Choose {ACCEPTED}.", field)
+        raise BadFile(
+            gettext(
+                "The file is empty. Choose a PDF, a Word document (.docx), or a PNG or JPEG image."
+            ),
+            field,
+        )
     if len(data) > MAX_UPLOAD_BYTES:
         raise BadFile(
-            f"The file is {len(data) / 1048576:.1f} MB; the limit is 10 MB. "
-            "Save a smaller copy (for a scan, a lower resolution) and try again.",
+            gettext(
+                "The file is %(size)s MB; the limit is 10 MB. Save a smaller copy (for a scan, "
+                "a lower resolution) and try again.",
+                size=format_decimal(round(len(data) / 1048576, 1), "0.0"),
+            ),
             field,
         )
     if data.startswith(b"%PDF-"):
@@ -66,7 +76,13 @@ def clean_upload(data: bytes, filename: str = "", *, field: str = "file") -> Cle
     elif data.startswith(b"\xff\xd8\xff"):
         content_type, extension, data = _image(data, "JPEG", field)
     else:
-        raise BadFile(f"That file is not {ACCEPTED}, whatever its name says.", field)
+        raise BadFile(
+            gettext(
+                "That file is not a PDF, a Word document (.docx), or a PNG or JPEG image, "
+                "whatever its name says."
+            ),
+            field,
+        )
     return CleanFile(data, content_type, extension, display_name(filename, extension))
 
 
@@ -87,16 +103,18 @@ def _pdf(data: bytes, field: str) -> tuple[str, str, bytes]:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            raise BadFile("The PDF is password-protected; save it without a password.", field)
+            raise BadFile(
+                gettext("The PDF is password-protected; save it without a password."), field
+            )
         pages = len(reader.pages)
         if pages:
             reader.pages[0].extract_text()  # reads the first page's content stream
     except BadFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError):
-        raise BadFile("The PDF is damaged and cannot be opened.", field) from None
+        raise BadFile(gettext("The PDF is damaged and cannot be opened."), field) from None
     if pages == 0:
-        raise BadFile("The PDF has no pages.", field)
+        raise BadFile(gettext("The PDF has no pages."), field)
     return "application/pdf", "pdf", data
 
 
@@ -107,17 +125,22 @@ def _docx(data: bytes, field: str) -> tuple[str, str, bytes]:
             expanded = sum(info.file_size for info in archive.infolist())
             if "[Content_Types].xml" not in names or "word/document.xml" not in names:
                 raise BadFile(
-                    f"That file is a ZIP archive, not a Word document. Choose {ACCEPTED}.",
+                    gettext(
+                        "That file is a ZIP archive, not a Word document. Choose a PDF, a Word "
+                        "document (.docx), or a PNG or JPEG image."
+                    ),
                     field,
                 )
             if expanded > MAX_DOCX_EXPANDED:
-                raise BadFile("The Word document is too large once opened.", field)
+                raise BadFile(gettext("The Word document is too large once opened."), field)
             if archive.testzip() is not None:
-                raise BadFile("The Word document is damaged and cannot be opened.", field)
+                raise BadFile(gettext("The Word document is damaged and cannot be opened."), field)
     except BadFile:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise BadFile("The Word document is damaged and cannot be opened.", field) from None
+        raise BadFile(
+            gettext("The Word document is damaged and cannot be opened."), field
+        ) from None
     return DOCX_TYPE, "docx", data
 
 
@@ -125,7 +148,11 @@ def _image(data: bytes, kind: str, field: str) -> tuple[str, str, bytes]:
     try:
         image = images.reencode(data, kind, MAX_IMAGE_PIXELS)
     except images.TooManyPixels:
-        raise BadFile("The image is too large in pixels; resize it and try again.", field) from None
+        raise BadFile(
+            gettext("The image is too large in pixels; resize it and try again."), field
+        ) from None
     except images.DamagedImage:
-        raise BadFile(f"The {kind} image is damaged and cannot be opened.", field) from None
+        raise BadFile(
+            gettext("The %(kind)s image is damaged and cannot be opened.", kind=kind), field
+        ) from None
     return image.content_type, image.extension, image.data

@@ -7,11 +7,13 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from wbl.extensions import db
+from wbl.i18n import data_name
 from wbl.reference.models import IndustrySector, PogOutcome, PreparatoryActivity
 
 
 def pathway_choices() -> list[SelectChoice]:
-    """Active pathways, grouped under their sector."""
+    """Active pathways, grouped under their sector (shipped names in the reader's language,
+    as every list here: ``data_name``)."""
     sectors = db.session.scalars(
         select(IndustrySector)
         .where(IndustrySector.active.is_(True))
@@ -19,7 +21,10 @@ def pathway_choices() -> list[SelectChoice]:
         .order_by(IndustrySector.position)
     )
     return [
-        SelectChoice(p.id, p.name, optgroup=s.name) for s in sectors for p in s.pathways if p.active
+        SelectChoice(p.id, data_name(p.name), optgroup=data_name(s.name))
+        for s in sectors
+        for p in s.pathways
+        if p.active
     ]
 
 
@@ -29,14 +34,14 @@ def sector_choices() -> list[SelectChoice]:
         .where(IndustrySector.active.is_(True))
         .order_by(IndustrySector.position)
     )
-    return [SelectChoice(row.id, row.name) for row in rows]
+    return [SelectChoice(row.id, data_name(row.name)) for row in rows]
 
 
 def _ordered_choices(model: type[PogOutcome] | type[PreparatoryActivity]) -> list[SelectChoice]:
     rows = db.session.execute(
         select(model.id, model.name).where(model.active.is_(True)).order_by(model.position)
     )
-    return [SelectChoice(row.id, row.name) for row in rows]
+    return [SelectChoice(row.id, data_name(row.name)) for row in rows]
 
 
 def outcome_choices() -> list[SelectChoice]:

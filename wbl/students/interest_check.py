@@ -6,6 +6,11 @@ this file (its header says how to change it). Each statement names pathways (by 
 names, ``wbl/reference/defaults.py``) and a few plain words. The ticked statements suggest
 their pathways, the ones most statements point to first, and offer their words for the
 student's interests; the student confirms what is added (``services.apply_interest_check``).
+
+The file is English; the page shows each statement and word in the reader's language
+(``shown_text``, ``interest_words``): pybabel extracts them from the TOML
+(``wbl/babel_extract.py``) into the catalogs. The words a student keeps go into their own
+words in the language they read them in.
 """
 
 from __future__ import annotations
@@ -18,10 +23,15 @@ from functools import cache
 from pathlib import Path
 from typing import TypeGuard
 
+from flask_babel import gettext, pgettext
+
+from wbl.babel_extract import WORD_CONTEXT
+from wbl.i18n import N_
 from wbl.reference.defaults import DEFAULT_PATHWAY_CODES
 
 STATEMENTS_FILE = Path(__file__).with_name("interest_check.toml")
 OPENING = "I would enjoy"
+N_("I would enjoy")  # the opening, translated by ``Statement.shown_rest``
 
 
 class StatementsFileError(ValueError):
@@ -35,6 +45,24 @@ class Statement:
     #: Pathway codes (``agriculture.animal_science``), the best fit first.
     pathway_codes: tuple[str, ...]
     words: tuple[str, ...]
+
+    @property
+    def shown_text(self) -> str:
+        """The statement in the reader's language ("Me gustaría cuidar…")."""
+        return gettext(self.text)
+
+    @property
+    def shown_rest(self) -> str:
+        """The statement after its opening words ("taking care of people…"), for "You said
+        you would enjoy"; the whole statement if a translation does not start with the
+        translated opening."""
+        text, opening = self.shown_text, gettext(OPENING) + " "
+        return text[len(opening) :] if text.startswith(opening) else text
+
+
+def shown_word(word: str) -> str:
+    """A statement's word in the reader's language."""
+    return pgettext(WORD_CONTEXT, word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +140,9 @@ def rank_pathways(chosen: Iterable[Statement]) -> list[RankedPathway]:
 
 
 def interest_words(chosen: Iterable[Statement], already_written: str = "") -> list[str]:
-    """The chosen statements' words, each once, leaving out those the student's own text
-    already says (as whole words, in any case)."""
-    words = dict.fromkeys(word for statement in chosen for word in statement.words)
+    """The chosen statements' words in the reader's language, each once, leaving out those
+    the student's own text already says (as whole words, in any case)."""
+    words = dict.fromkeys(shown_word(word) for statement in chosen for word in statement.words)
     return [word for word in words if not says(already_written, word)]
 
 

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.errors import DomainError, field_error
+from wbl.i18n import data_name
 from wbl.reference.choices import pathway_choices
 from wbl.students import services
 from wbl.students.forms import InterestCheckConfirmForm, InterestCheckForm, ProfileForm
@@ -53,7 +54,7 @@ def interest_check() -> ResponseReturnValue:
     """The statements; sent, the suggestions they make (nothing is saved yet)."""
     services.own_profile(current_user)  # a student without a profile: the clear 404
     form = InterestCheckForm()
-    form.statements.choices = [SelectChoice(s.id, s.text) for s in statements()]
+    form.statements.choices = [SelectChoice(s.id, s.shown_text) for s in statements()]
     if form.validate_on_submit():
         try:
             result = services.interest_check_result(current_user, form.statements.data or [])
@@ -109,7 +110,7 @@ def _added_message(added: services.AddedFromCheck) -> str:
                 "the pathway %(names)s",
                 "the pathways %(names)s",
                 len(added.pathways),
-                names=", ".join(added.pathways),
+                names=", ".join(data_name(name) for name in added.pathways),
             )
         )
     if added.words:
@@ -125,8 +126,15 @@ def _result_page(form: InterestCheckConfirmForm, result: InterestCheckResult) ->
     form.pathway_ids.choices = [
         SelectChoice(
             s.pathway.id,
-            f"{s.pathway.name} · {s.pathway.sector.name}"
-            + (f" · {s.votes} of your answers point here" if s.votes > 1 else ""),
+            ngettext(
+                "%(pathway)s · %(sector)s · %(num)s of your answers point here",
+                "%(pathway)s · %(sector)s · %(num)s of your answers point here",
+                s.votes,
+                pathway=data_name(s.pathway.name),
+                sector=data_name(s.pathway.sector.name),
+            )
+            if s.votes > 1
+            else f"{data_name(s.pathway.name)} · {data_name(s.pathway.sector.name)}",
         )
         for s in result.new_pathways
     ]
