@@ -17,13 +17,15 @@ from tests.support.builders import (
     make_student,
     make_user,
 )
-from tests.support.clearance_data import add_clearance, contact_of
+from tests.support.clearance_data import add_clearance, clear_clearances, contact_of
+from tests.support.placement_data import approved, make_cast
 from tests.support.upload_files import EXECUTABLE, pdf_bytes
 from wbl.access import Role
 from wbl.catalog import clearances
 from wbl.catalog.clearance_models import ClearanceType, SupervisorClearance
 from wbl.clock import local_today
 from wbl.extensions import db
+from wbl.placements.models import ApplicationStatus
 from wbl.reference.models import ExperienceKind
 
 
@@ -195,3 +197,22 @@ def test_the_compliance_page_lists_clearances_and_the_menu_reaches_the_rules(
     assert 'href="/catalog/clearance-rules"' in body  # the Catalog menu
     partner_page = client.get(f"/catalog/partners/{partner.id}").get_data(as_text=True)
     assert page(supervisor) in partner_page
+
+
+def test_the_employers_accept_button_says_what_clearance_is_missing(
+    client, login_as, post_form
+) -> None:
+    cast = make_cast()  # a minor, a job shadow
+    clear_clearances(contact_of(cast.employer))
+    add_clearance(contact_of(cast.employer), ClearanceType.BACKGROUND_CHECK)
+    application = approved(cast)
+    login_as(cast.employer)
+    url = f"/applications/{application.id}"
+    response = post_form(
+        f"{url}/employer-decision", {"accept": "Accept"}, page=url, follow_redirects=True
+    )
+    body = response.get_data(as_text=True)
+    assert "lacks a current clearance" in body
+    assert "Mandated-reporter training" in body
+    db.session.refresh(application)
+    assert application.status is ApplicationStatus.APPROVED
