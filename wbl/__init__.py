@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.auth.sso_views import bp as sso_bp
     from wbl.auth.views import bp as auth_bp
     from wbl.calendars.views import bp as calendars_bp
+    from wbl.catalog.clearance_views import bp as clearances_bp
     from wbl.catalog.import_views import bp as imports_bp
     from wbl.catalog.manage_views import bp as manage_bp
     from wbl.catalog.views import bp as catalog_bp
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
         students_bp,
         catalog_bp,
         manage_bp,
+        clearances_bp,
         imports_bp,
         events_bp,
         classes_bp,

@@ -4,6 +4,7 @@ app exists (Alembic's autogenerate and the schema test compare against it)."""
 from wbl.api.models import ApiToken
 from wbl.auth.models import SsoIdentity, User, UserRole
 from wbl.calendars.models import CalendarFeed
+from wbl.catalog.clearance_models import DistrictClearanceRule, SupervisorClearance
 from wbl.catalog.models import Offering, OfferingChange, Partner, PartnerContact
 from wbl.catalog.worksite_models import WorksiteAgreement, WorksiteAgreementTemplate
 from wbl.certificates.models import Certificate, Interview, InterviewPanel, InterviewVote
@@ -96,6 +97,7 @@ __all__ = [
     "CteConcentrator",
     "Digest",
     "District",
+    "DistrictClearanceRule",
     "DistrictCredentialPolicy",
     "EvaluationCategory",
     "EventAttendance",
@@ -156,6 +158,7 @@ __all__ = [
     "StudentCredential",
     "StudentDemographics",
     "StudentProfile",
+    "SupervisorClearance",
     "TrainingAgreement",
     "User",
     "UserRole",

@@ -111,6 +111,13 @@ JOBS: tuple[Job, ...] = (
         "wbl.catalog.jobs:close_stale_offerings",
     ),
     Job(
+        "remind-expiring-clearances",
+        "Remind a supervisor and their partner's primary contact 30 days before a clearance ends",
+        "Every day at 06:45",
+        {"trigger": "cron", "hour": 6, "minute": 45},
+        "wbl.catalog.jobs:remind_expiring_clearances",
+    ),
+    Job(
         "complete-ended-placements",
         "Complete placements whose end date has passed",
         "Every day at 00:30",

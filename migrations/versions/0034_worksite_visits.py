@@ -17,7 +17,7 @@ from wbl.extensions import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0034"
-down_revision = "0032"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 

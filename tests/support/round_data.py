@@ -103,6 +103,7 @@ def bulk_county(
     rng = random.Random(seed)
     school = make_school()
     partner = make_partner()
+    make_employer(partner=partner)  # the supervisor, cleared to take minors
     tag = f"bulk{school.id}"
     user_rows = [
         {"email": f"{tag}.s{i}@example.org", "full_name": f"Bulk Student {i:04d}", "active": True}

@@ -70,6 +70,7 @@ from wbl.api.core import API_TOKEN
 from wbl.auth.models import User
 from wbl.calendars import services as calendar_services
 from wbl.catalog import manage_offerings
+from wbl.catalog.clearance_models import SupervisorClearance
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import OfferingChange, PartnerContact
 from wbl.catalog.worksite_models import WorksiteAgreement, WorksiteAgreementStatus
@@ -145,6 +146,9 @@ def build_world() -> World:
     employer = make_employer(partner=partner)
     contact = db.session.scalar(select(PartnerContact).where(PartnerContact.user_id == employer.id))
     assert contact is not None
+    clearance = db.session.scalars(  # make_employer records them
+        select(SupervisorClearance).where(SupervisorClearance.contact_id == contact.id).limit(1)
+    ).one()
     district_staff = make_user(roles={Role.STAFF}, district=district)
     county_staff = make_user(roles={Role.STAFF})
     admin = make_user(roles={Role.ADMIN})
@@ -245,6 +249,7 @@ def build_world() -> World:
         "artifact_id": artifact.id,
         "assignment_id": assignment.id,
         "certificate_id": certificate.id,
+        "clearance_id": clearance.id,
         "change_id": change.id,
         "class_id": section.id,
         "code": certificate.code,

@@ -135,7 +135,7 @@ STUDENT_SOURCES = [
     "wbl/students/interest_check.py",
     "wbl/students/interest_check.toml",
     "wbl/portfolio/export.py",
-    "wbl/portfolio/files.py",
+    "wbl/uploads.py",
     "wbl/hours/logs.py",
     "wbl/certificates/services.py",
     # the shipped reference names (sectors, pathways, outcomes, experience types) and rules

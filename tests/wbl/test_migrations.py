@@ -247,7 +247,8 @@ COMMITTED_REVISIONS = {
     "0030_api_tokens.py": "bfe4bb1d96474459",
     "0031_languages.py": "406764db2de651ec",
     "0032_incidents.py": "a711d2abea7824a6",
-    "0034_worksite_visits.py": "8972ceca003ec246",
+    "0033_supervisor_clearances.py": "2ee623b39e455a7d",
+    "0034_worksite_visits.py": "8d8fcd9a6ab6197b",
     "0036_worksite_agreements.py": "58bba44a89bfcbe1",
 }
 

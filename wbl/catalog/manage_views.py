@@ -11,6 +11,7 @@ from werkzeug.datastructures import FileStorage
 
 from wbl.access import Role, policy
 from wbl.catalog import (
+    clearances,
     manage_contacts,
     manage_offerings,
     manage_partners,
@@ -242,6 +243,7 @@ def compliance() -> ResponseReturnValue:
     return render_template(
         "manage/compliance.html",
         rows=rows,
+        clearance_rows=clearances.compliance_rows(current_user, today),
         today=today,
         days=manage_queries.COMPLIANCE_WARNING_DAYS,
         agreement_days=manage_queries.AGREEMENT_WARNING_DAYS,

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 from sqlalchemy import insert, select, update
 
 from wbl.auth.models import User
+from wbl.catalog.clearance_models import ClearanceType, SupervisorClearance
 from wbl.catalog.models import (
     CLASS_EVENT_KINDS,
     ChangeStatus,
@@ -65,14 +66,53 @@ def add_catalog_extras(rng: random.Random, anchor: date) -> dict[str, int]:
     """Partners' and offerings' extras, before the roster is imported; ``rng`` goes on to
     ``plan_classes``. Everything here flushes; ``seed_demo`` commits once for the county."""
     _agreement_expiries()
+    clearances = _clearances(anchor)
     logos = _logos()
     proposals = _proposals(rng, anchor)
-    return {"logos": logos, "proposals": proposals}
+    return {"logos": logos, "proposals": proposals, "clearances": clearances}
 
 
 def add_class_events(anchor: date, demo_domain: str) -> int:
     """The demo teacher's class events, once the roster has brought the classes."""
     return _event_requests(anchor, demo_domain)
+
+
+def _clearances(anchor: date) -> int:
+    """Every primary contact (the supervisor a placement names) holds the fingerprint
+    background check and mandated-reporter training the default rules require, so the demo's
+    employers accept minors; a few show the compliance list at work: every 20th contact's
+    training expires within 30 days, and every 30th has no background check on file yet.
+    Chosen by id, not by ``rng`` (which goes on to the classes)."""
+    contacts = db.session.scalars(
+        select(PartnerContact.id)
+        .where(PartnerContact.is_primary.is_(True))
+        .order_by(PartnerContact.id)
+    ).all()
+    rows = []
+    for n, contact_id in enumerate(contacts):
+        completed = anchor - timedelta(days=120 + n % 200)
+        if n % 30 != 29:
+            rows.append(
+                {
+                    "contact_id": contact_id,
+                    "kind": ClearanceType.BACKGROUND_CHECK,
+                    "completed_on": completed,
+                    "expires_on": completed + timedelta(days=365 * 5),
+                }
+            )
+        rows.append(
+            {
+                "contact_id": contact_id,
+                "kind": ClearanceType.MANDATED_REPORTER,
+                "completed_on": completed,
+                "expires_on": anchor + timedelta(days=20 + n % 7)
+                if n % 20 == 19
+                else completed + timedelta(days=365 * 2),
+            }
+        )
+    if rows:
+        db.session.execute(insert(SupervisorClearance), rows)
+    return len(rows)
 
 
 def _agreement_expiries() -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from wbl.access import require
 from wbl.auth.models import User
+from wbl.catalog import clearances
 from wbl.catalog.models import PartnerContact
 from wbl.clock import local_today
 from wbl.errors import N_, DomainError
@@ -88,6 +89,7 @@ def employer_decide(
         )
         db.session.commit()
         return Outcome.DECLINED
+    require_cleared_supervisor(application)
     move_application(
         application,
         {ApplicationStatus.APPROVED},
@@ -125,6 +127,25 @@ def _to_waitlist(application: Application, actor: User | None) -> None:
 def _is_minor(application: Application) -> bool:
     start = application.offering.start_date or local_today()
     return application.student.age_on(start) < 18
+
+
+def require_cleared_supervisor(application: Application) -> None:
+    """A minor (their age on the first day) is not accepted into an individual placement
+    whose supervisor lacks a clearance the student's district requires for the experience
+    type (``wbl.catalog.clearances``). The supervisor is the one ``place`` will name: the
+    partner's primary contact, else its first (no placement, so no chosen supervisor, exists
+    before acceptance). A waitlisted student who gets a freed seat was accepted, and checked,
+    before; the check is at the decisions people take (docs/safety.md)."""
+    offering = application.offering
+    if not offering.is_individual or not _is_minor(application):
+        return
+    clearances.require_cleared_supervisor(
+        _supervisor_of(offering.partner_id),
+        partner=offering.partner,
+        kind=offering.kind,
+        district_id=application.student.school.district_id,
+        start=offering.start_date,
+    )
 
 
 def _after_seat_taken(application: Application) -> Outcome:
@@ -367,6 +388,17 @@ def admit_allocated(actor: User, student_id: int, offering_id: int, note: str) -
             if application.status is ApplicationStatus.PLACED
             else (Outcome.AWAITING_CONSENT)
         )
+    try:
+        require_cleared_supervisor(application)
+    except clearances.SupervisorNotCleared as refusal:
+        raise clearances.SupervisorNotCleared(
+            gettext(
+                "Nothing was published. %(student)s, allocated to “%(title)s”: %(why)s",
+                student=application.student.user.full_name,
+                title=application.offering.title,
+                why=refusal.message,
+            )
+        ) from None
     move_application(
         application,
         {

@@ -15,8 +15,9 @@ from sqlalchemy.orm import selectinload
 
 from tests.support.builders import make_user
 from wbl.access import Role
-from wbl.auth.models import User, password_matches
-from wbl.catalog import rules
+from wbl.auth.models import User, UserRole, password_matches
+from wbl.catalog import clearances, rules
+from wbl.catalog.clearance_models import SupervisorClearance
 from wbl.catalog.manage_offerings import OfferingData
 from wbl.catalog.models import (
     Offering,
@@ -25,6 +26,7 @@ from wbl.catalog.models import (
     Partner,
     PartnerContact,
 )
+from wbl.clock import local_today
 from wbl.demo import data
 from wbl.demo.services import (
     ANCHOR,
@@ -272,6 +274,13 @@ def test_demo_catalog_extras(app: Flask) -> None:
     assert pending
     assert all(o.proposed_by is not None for o in pending)
     assert _count(OfferingChange.id) >= 1
+    # Supervisors hold the default clearances, but for a few the compliance list shows.
+    assert _count(SupervisorClearance.id) > 0
+    staff = db.session.scalar(select(User).join(User.roles).where(UserRole.role == Role.STAFF))
+    assert staff is not None
+    problems = {r.problem for r in clearances.compliance_rows(staff, local_today())}
+    assert "No Fingerprint background check on file" in problems
+    assert "Mandated-reporter training expires" in problems
     sections = db.session.scalars(select(ClassSection)).all()
     assert len(sections) == 2 * 100
     assert all(22 <= len(s.students) <= 30 for s in sections[:10])
