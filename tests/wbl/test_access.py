@@ -149,6 +149,7 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("incentives.year", "POST"): {"district_staff"},
     ("incentives.add_defaults", "POST"): {"district_staff"},
     ("rounds.detail", "GET"): {"district_staff"},
+    ("rounds.open_scramble", "POST"): {"district_staff"},
     ("notifications.outbox", "GET"): {"district_staff"},
     ("jobs.run_now", "POST"): {"district_staff"},
     # The WBLR file is the county's: one set of CALPADS codes, which county-wide staff

@@ -247,6 +247,7 @@ COMMITTED_REVISIONS = {
     "0030_api_tokens.py": "bfe4bb1d96474459",
     "0031_languages.py": "406764db2de651ec",
     "0032_incidents.py": "a711d2abea7824a6",
+    "0037_scramble_rounds.py": "edf3bee73a7480fd",
 }
 
 

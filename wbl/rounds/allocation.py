@@ -38,6 +38,7 @@ from wbl.rounds.models import (
     round_offering,
 )
 from wbl.rounds.opening import GRADE_RULES, get_round, require_manager, round_result
+from wbl.rounds.scramble import left_out_at_run, stale_result
 from wbl.students.models import StudentProfile
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
         .where(RoundChoice.round_id == round_.id)
         .order_by(RoundChoice.student_id, RoundChoice.rank)
     ).all()
+    # A scramble leaves out whoever holds a seat now (placed since it opened): never moved.
+    left_out = left_out_at_run(round_, {sid for sid, _oid, _rank in choices})
+    if left_out:
+        choices = [row for row in choices if row[0] not in left_out]
     student_prefs: dict[int, list[int]] = {}
     for sid, oid, _rank in choices:
         student_prefs.setdefault(sid, []).append(oid)
@@ -77,6 +82,7 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
             )
         ).all()
     )
+    grades = {sid: grade for sid, grade in grades.items() if sid not in left_out}
     order = _priority_order(round_, grades)
     # An offering closed since the round opened has no seats to give.
     seats = {
@@ -304,6 +310,9 @@ def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None
         raise DomainError("Run the round first, then review and publish its result.")
     db.session.refresh(round_)
     result = chosen_result(round_result(round_), mode)
+    problem = stale_result(round_, result)  # a scramble: placed or seats taken since the run
+    if problem:
+        raise DomainError(problem)
     note = f"Allocated in {round_.name}"
     outcomes: Counter[str] = Counter()
     assignments = {int(s): int(o) for s, o in result.get("assignments", {}).items()}
