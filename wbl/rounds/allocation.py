@@ -301,6 +301,11 @@ def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None
     stored at the top of the result so every later page shows what was published."""
     require_manager(actor)
     round_ = get_round(round_id)
+    if round_.status is RoundStatus.PROPOSED:
+        # A scramble whose result a placement or a taken seat has overtaken is run again.
+        problem = stale_result(round_, chosen_result(round_result(round_), mode))
+        if problem:
+            raise DomainError(problem)
     if not move_status(
         round_, RoundStatus.PROPOSED, status=RoundStatus.PUBLISHED, published_at=utcnow()
     ):
@@ -310,9 +315,6 @@ def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None
         raise DomainError("Run the round first, then review and publish its result.")
     db.session.refresh(round_)
     result = chosen_result(round_result(round_), mode)
-    problem = stale_result(round_, result)  # a scramble: placed or seats taken since the run
-    if problem:
-        raise DomainError(problem)
     note = f"Allocated in {round_.name}"
     outcomes: Counter[str] = Counter()
     assignments = {int(s): int(o) for s, o in result.get("assignments", {}).items()}

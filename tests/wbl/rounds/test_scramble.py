@@ -10,18 +10,23 @@ from datetime import timedelta
 
 import pytest
 from flask import current_app
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_from
-from tests.support.builders import make_district, make_user
+from tests.support.builders import make_district, make_offering, make_user
 from tests.support.round_data import ADULT, County, choose, in_days, make_county, open_for, students
+from tests.support.smtp import smtp_server
 from wbl.access import Role
 from wbl.catalog.models import Offering, OfferingStatus
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import db
-from wbl.notifications.models import OutboxMessage
+from wbl.extensions import db, utcnow
+from wbl.notifications.delivery import deliver_pending
+from wbl.notifications.models import OutboxMessage, OutboxStatus
 from wbl.placements.lifecycle import Outcome, admit_allocated
 from wbl.placements.models import Application, ApplicationStatus
+from wbl.reference.models import ExperienceKind
 from wbl.rounds import allocation, ranking, scramble
 from wbl.rounds.models import (
     AllocationMode,
@@ -359,7 +364,6 @@ def test_a_seat_taken_after_the_run_stops_publishing_until_it_runs_again(app) ->
     db.session.commit()
     with pytest.raises(DomainError, match="Seats have been taken"):
         publish(p.county.staff, round_.id)
-    assert fresh(round_).status is RoundStatus.PROPOSED
     allocation.run_round(p.county.staff, round_.id)  # over what is left now: nothing
     assert fresh(round_).result["unmatched"] == [p.s2.id]
     assert publish(p.county.staff, round_.id)["unmatched"] == 1
@@ -555,3 +559,128 @@ def test_the_deadline_job_runs_a_due_scramble(app) -> None:
     assert allocation.run_due_rounds(in_days(0)) == 1
     assert fresh(round_).result["assignments"] == {str(p.s2.id): p.b.id}
     assert fresh(round_).deadline < in_days(0) + timedelta(seconds=1)
+
+
+def test_the_invitation_reaches_the_smtp_server_through_the_outbox(app) -> None:
+    p = published()
+    round_ = open_scramble(p.county, p.parent)
+    with smtp_server() as (smtp, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        try:
+            deliver_pending(utcnow())  # the parent round's e-mails go too
+        finally:
+            app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    sent = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "round_scramble"))
+    assert sent is not None
+    assert sent.status is OutboxStatus.SENT
+    (received,) = [r for r in smtp.messages if "still get a seat" in r.email["Subject"]]
+    assert received.recipients == [p.s2.user.email]
+    assert received.email.is_multipart()
+    assert f"/rounds/{round_.id}/choose" in received.email.get_body(("plain",)).get_content()
+
+
+# --- the property: placed students and seats ----------------------------------------------
+
+
+@st.composite
+def markets(draw: st.DrawFn) -> dict[str, object]:
+    """A small parent round (2-3 offerings of 1-2 seats, 3-7 students ranking one or two),
+    what happens after it is published (seats added, students placed elsewhere, seats taken), the
+    scramble's choices, what happens between its run and publishing, and the mode."""
+    n_offerings = draw(st.integers(2, 3))
+    n_students = draw(st.integers(3, 7))
+    offerings = list(range(n_offerings))
+    prefs = st.lists(st.sampled_from(offerings), unique=True, max_size=n_offerings)
+    took_part = st.lists(st.sampled_from(offerings), unique=True, min_size=1, max_size=2)
+    students_ = list(range(n_students))
+    return {
+        "capacities": draw(st.lists(st.integers(1, 2), min_size=n_offerings, max_size=n_offerings)),
+        "parent_prefs": [draw(took_part) for _ in students_],
+        "grades": [draw(st.integers(9, 12)) for _ in students_],
+        "placed_after_parent": draw(st.sets(st.sampled_from(students_), max_size=2)),
+        "added_after_parent": draw(st.lists(st.sampled_from(offerings), max_size=3)),
+        "taken_after_parent": draw(st.lists(st.sampled_from(offerings), max_size=1)),
+        "scramble_prefs": [draw(prefs) for _ in students_],
+        "placed_after_run": draw(st.sets(st.sampled_from(students_), max_size=1)),
+        "taken_after_run": draw(st.lists(st.sampled_from(offerings), max_size=1)),
+        "mode": draw(st.sampled_from(list(AllocationMode))),
+    }
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(market=markets())
+def test_a_scramble_never_moves_a_placed_student_nor_fills_more_than_the_seats_left(
+    app, market: dict
+) -> None:
+    """Whatever the parent round gave, whoever was placed or whichever seat was taken
+    before the scramble opened, before it ran or before it was published: every student
+    holding a seat keeps exactly the applications they had, and the scramble fills at most
+    the seats left (no offering over capacity)."""
+    county = make_county(capacities=tuple(market["capacities"]))
+    offerings = county.offerings
+    outside = make_offering(partner=county.partners[0], kind=ExperienceKind.INTERNSHIP, capacity=9)
+    group = [students(county, 1, grade=g, born=ADULT)[0] for g in market["grades"]]
+    parent = open_for(county, priority_rules=["grade_desc"])
+    for s, prefs in zip(group, market["parent_prefs"], strict=True):
+        choose(parent, s, [offerings[i] for i in prefs])
+    allocation.run_round(county.staff, parent.id)
+    publish(county.staff, parent.id)
+
+    def take(indexes: list[int]) -> None:
+        for i in indexes:
+            o = db.session.get(Offering, offerings[i].id)
+            assert o is not None
+            o.seats_taken = min(o.capacity, o.seats_taken + 1)
+        db.session.commit()
+
+    def place(indexes: set[int]) -> None:
+        for i in sorted(indexes):
+            if not scramble.students_holding_a_seat([group[i].id]):
+                place_directly(county, group[i], outside)
+
+    for i in market["added_after_parent"]:  # an employer offers one more seat
+        offerings[i].capacity += 1
+    db.session.commit()
+    place(market["placed_after_parent"])
+    take(market["taken_after_parent"])
+    candidates = scramble.scramble_candidates(fresh(parent))
+    if not (candidates.offerings and candidates.students):
+        with pytest.raises(DomainError, match=r"nothing to scramble for|nobody to invite"):
+            open_scramble(county, parent)  # a clear refusal, nothing made
+        assert scramble.scramble_of(parent.id) is None
+        event("no scramble: no seat left or nobody to invite")
+        return
+    round_ = open_scramble(county, parent)
+    ids = [s.id for s in group]
+    holding = scramble.students_holding_a_seat(ids)
+    assert not invitees(round_) & holding
+    seats_left = {o.id: o.seats_left for o in fresh(round_).offerings}
+    for i, prefs in enumerate(market["scramble_prefs"]):
+        if group[i].id in invitees(round_):
+            allowed = [offerings[j] for j in prefs if offerings[j].id in seats_left]
+            choose(round_, group[i], allowed[: round_.max_choices])
+    allocation.run_round(county.staff, round_.id)
+    place(market["placed_after_run"])
+    take(market["taken_after_run"])
+    holding = scramble.students_holding_a_seat(ids)
+    before = seat_holdings(sorted(holding))
+    in_round = select(Offering).where(Offering.id.in_(seats_left))
+    taken_before = {o.id: o.seats_taken for o in db.session.scalars(in_round)}
+    proposal = allocation.chosen_result(fresh(round_).result, market["mode"])
+    if scramble.stale_result(fresh(round_), proposal):
+        event("publishing refused: run again")
+        with pytest.raises(DomainError, match="Run the round again"):
+            publish(county.staff, round_.id, market["mode"])
+        allocation.run_round(county.staff, round_.id)
+    publish(county.staff, round_.id, market["mode"])
+    db.session.expire_all()
+    assert seat_holdings(sorted(holding)) == before  # the placed: not moved, not touched
+    filled = 0
+    for o in db.session.scalars(in_round):
+        assert o.seats_taken <= o.capacity
+        filled += o.seats_taken - taken_before[o.id]
+        assert o.seats_taken - taken_before[o.id] <= seats_left[o.id]
+    result = fresh(round_).result
+    assert set(map(int, result["assignments"])) <= invitees(round_) - holding
+    assert filled == result["published"]["placed"]
+    event(f"published: {filled} placed by the scramble")
