@@ -467,6 +467,8 @@ def test_staff_open_a_scramble_from_the_round_page(client, login_as, post_form, 
     html = client.get(detail).get_data(as_text=True)
     assert "Rounds in this chain" in html
     assert "Open the scramble" not in html  # one scramble per round
+    html = client.get("/rounds/").get_data(as_text=True)
+    assert html.count('badge text-bg-info">Scramble<') == 1
 
 
 def test_the_scramble_form_shows_errors_next_to_fields(client, login_as, post_form, app) -> None:
