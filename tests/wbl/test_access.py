@@ -151,6 +151,7 @@ REFUSED_IN_VIEW: dict[tuple[str, str], set[str]] = {
     ("rounds.detail", "GET"): {"district_staff"},
     ("rounds.fairness_page", "GET"): {"district_staff"},
     ("rounds.fairness_download", "GET"): {"district_staff"},
+    ("rounds.open_scramble", "POST"): {"district_staff"},
     ("notifications.outbox", "GET"): {"district_staff"},
     ("jobs.run_now", "POST"): {"district_staff"},
     # The worksite agreement template is the county's agreement with every partner.

@@ -250,6 +250,7 @@ COMMITTED_REVISIONS = {
     "0033_supervisor_clearances.py": "2ee623b39e455a7d",
     "0034_worksite_visits.py": "8d8fcd9a6ab6197b",
     "0036_worksite_agreements.py": "58bba44a89bfcbe1",
+    "0037_scramble_rounds.py": "2e7b2bc88a3bbee7",
 }
 
 

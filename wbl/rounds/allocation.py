@@ -38,6 +38,7 @@ from wbl.rounds.models import (
     round_offering,
 )
 from wbl.rounds.opening import GRADE_RULES, get_round, require_manager, round_result
+from wbl.rounds.scramble import left_out_at_run, stale_result
 from wbl.students.models import StudentProfile
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,10 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
         .where(RoundChoice.round_id == round_.id)
         .order_by(RoundChoice.student_id, RoundChoice.rank)
     ).all()
+    # A scramble leaves out whoever holds a seat now (placed since it opened): never moved.
+    left_out = left_out_at_run(round_, {sid for sid, _oid, _rank in choices})
+    if left_out:
+        choices = [row for row in choices if row[0] not in left_out]
     student_prefs: dict[int, list[int]] = {}
     for sid, oid, _rank in choices:
         student_prefs.setdefault(sid, []).append(oid)
@@ -77,6 +82,7 @@ def _compute(round_: AllocationRound) -> dict[str, Any]:
             )
         ).all()
     )
+    grades = {sid: grade for sid, grade in grades.items() if sid not in left_out}
     order = _priority_order(round_, grades)
     # An offering closed since the round opened has no seats to give.
     seats = {
@@ -295,6 +301,11 @@ def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None
     stored at the top of the result so every later page shows what was published."""
     require_manager(actor)
     round_ = get_round(round_id)
+    if round_.status is RoundStatus.PROPOSED:
+        # A scramble whose result a placement or a taken seat has overtaken is run again.
+        problem = stale_result(round_, chosen_result(round_result(round_), mode))
+        if problem:
+            raise DomainError(problem)
     if not move_status(
         round_, RoundStatus.PROPOSED, status=RoundStatus.PUBLISHED, published_at=utcnow()
     ):

@@ -20,6 +20,7 @@ from wbl.fields import CheckboxesField, SelectField
 from wbl.http import db_int
 from wbl.rounds.models import AllocationMode, RoundRanking
 from wbl.rounds.opening import DEFAULT_MAX_CHOICES, MAX_CHOICES_LIMIT
+from wbl.rounds.scramble import MAX_SCRAMBLE_DAYS
 
 ORDINALS = ["1st", "2nd", "3rd"] + [f"{n}th" for n in range(4, MAX_CHOICES_LIMIT + 1)]
 
@@ -75,6 +76,28 @@ class OpenRoundForm(FlaskForm):
     offering_ids = CheckboxesField("Opportunities in the round", coerce=db_int)
     all_filtered = BooleanField("Include every opportunity in the list below")
     submit = SubmitField("Open the round")
+
+
+class ScrambleForm(FlaskForm):
+    """Open a scramble of a published round (the rules are in ``scramble``)."""
+
+    name = StringField(
+        "Scramble name",
+        validators=[Optional(), Length(max=160)],
+        description="Leave blank for “<round> — second chance”.",
+    )
+    deadline_date = DateField("Deadline (day)", validators=[InputRequired()])
+    deadline_time = TimeField(
+        "Deadline (time)",
+        validators=[InputRequired()],
+        description=f"County time, within {MAX_SCRAMBLE_DAYS} days: a scramble is short.",
+    )
+    max_choices = IntegerField(
+        "Choices each student may rank",
+        validators=[Optional(), NumberRange(min=1, max=MAX_CHOICES_LIMIT)],
+        description="Blank: as in the round, or fewer if fewer opportunities have seats.",
+    )
+    submit = SubmitField("Open the scramble")
 
 
 class ConfirmForm(FlaskForm):

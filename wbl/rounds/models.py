@@ -53,6 +53,15 @@ round_offering = Table(
     Column("offering_id", ForeignKey("offering.id"), primary_key=True),
 )
 
+# The students a scramble round is open to (its parent's unplaced students who took part, when
+# it opened); an ordinary round has none here and is open to every student.
+round_invitee = Table(
+    "round_invitee",
+    Base.metadata,
+    Column("round_id", ForeignKey("allocation_round.id", ondelete="CASCADE"), primary_key=True),
+    Column("student_id", ForeignKey("student_profile.id"), primary_key=True, index=True),
+)
+
 
 class AllocationRound(Base):
     """A round for programs with more demand than seats (e.g. summer internships).
@@ -81,8 +90,17 @@ class AllocationRound(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     run_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # A scramble: the published round whose leftover seats and unplaced students this one
+    # is for (``wbl.rounds.scramble``). Unique: a round has at most one scramble, so a
+    # student is never in two scrambles of the same round at once.
+    scramble_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("allocation_round.id"), unique=True
+    )
 
     offerings: Mapped[list[Offering]] = relationship(secondary=round_offering)
+    scramble_of: Mapped[AllocationRound | None] = relationship(
+        remote_side=[id], foreign_keys=[scramble_of_id]
+    )
 
 
 class RoundChoice(Base):

@@ -32,6 +32,7 @@ from wbl.rounds.opening import (
     round_offerings,
     round_result,
 )
+from wbl.rounds.scramble import is_invited, visible_to
 from wbl.scopes import partner_ids_of
 from wbl.students.models import StudentProfile
 
@@ -50,6 +51,14 @@ def _own_profile(actor: User) -> StudentProfile:
     if profile is None:
         raise NotFound("Your student profile has not been set up yet. Ask your teacher.")
     return profile
+
+
+def _student_scope(profile: StudentProfile, round_id: int) -> AllocationRound:
+    """The round, when the student may take part: a scramble only for those it invited."""
+    round_ = get_round(round_id)
+    if not is_invited(round_, profile.id):
+        raise NotFound()
+    return round_
 
 
 def _accepting_choices(round_: AllocationRound, now: datetime) -> bool:
@@ -90,7 +99,7 @@ def student_rounds(actor: User) -> list[tuple[AllocationRound, int, Offering | N
     rounds = list(
         db.session.scalars(
             select(AllocationRound)
-            .where(AllocationRound.status != RoundStatus.PROPOSED)
+            .where(AllocationRound.status != RoundStatus.PROPOSED, visible_to(profile.id))
             .order_by(AllocationRound.deadline.desc())
         )
     )
@@ -130,7 +139,7 @@ def student_round(actor: User, round_id: int) -> StudentRound:
     """The choice page: the round's offerings (recommended ones first), the student's current
     choices, and whether choices can still change."""
     profile = _own_profile(actor)
-    round_ = get_round(round_id)
+    round_ = _student_scope(profile, round_id)
     offerings = round_offerings(round_id)
     recommended = _recommended_ids(profile)
     position = {oid: i for i, oid in enumerate(recommended)}
@@ -160,7 +169,7 @@ def rank_choices(actor: User, round_id: int, offering_ids_in_order: Sequence[int
     """Replace the student's choices in the round (first choice first); an empty list takes
     them out of the round. Returns how many choices are now saved."""
     profile = _own_profile(actor)
-    round_ = get_round(round_id)
+    round_ = _student_scope(profile, round_id)
     if not _accepting_choices(round_, utcnow()):
         raise RoundClosed()
     ids = list(offering_ids_in_order)

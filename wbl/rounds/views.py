@@ -3,7 +3,9 @@ choices; employers rank the students who chose their offering."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import time, timedelta
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, ngettext
 from flask_login import current_user
@@ -11,25 +13,26 @@ from wtforms.fields.choices import SelectChoice
 
 from wbl.access import Role, policy
 from wbl.catalog.models import INDIVIDUAL_KINDS
-from wbl.clock import local_to_utc
+from wbl.clock import local_to_utc, local_when, to_local
 from wbl.downloads import attachment, slug
 from wbl.errors import DomainError
-from wbl.extensions import db
+from wbl.extensions import db, utcnow
 from wbl.imports.reading import FileFormat
 from wbl.imports.writing import export_file
 from wbl.reference.models import ExperienceKind
 from wbl.reference.queries import experience_type_names
-from wbl.rounds import allocation, fairness, opening, proposal, ranking, why_not
+from wbl.rounds import allocation, fairness, opening, proposal, ranking, scramble, why_not
 from wbl.rounds.forms import (
     PRIORITY_CHOICES,
     ConfirmForm,
     OfferingFilterForm,
     OpenRoundForm,
     PublishForm,
+    ScrambleForm,
     choices_form,
     ranking_form,
 )
-from wbl.rounds.models import AllocationMode, RoundRanking, RoundStatus
+from wbl.rounds.models import AllocationMode, AllocationRound, RoundRanking, RoundStatus
 
 bp = Blueprint("rounds", __name__, url_prefix="/rounds")
 
@@ -103,7 +106,59 @@ def detail(round_id: int) -> ResponseReturnValue:
         RoundStatus=RoundStatus,
         rules=opening.PRIORITY_RULES,
         kind_names=experience_type_names(),
+        **_scramble_context(review.round),
     )
+
+
+def _scramble_context(round_: AllocationRound) -> dict[str, object]:
+    """The round's chain (the rounds it follows and its scrambles) and, on a published round
+    without a scramble, what one would hold and the form that opens it."""
+    context: dict[str, object] = {"chain": scramble.chain(round_), "candidates": None}
+    if round_.scramble_of_id is not None:
+        context["invited"] = scramble.invited_count(round_.id)
+    if round_.status is RoundStatus.PUBLISHED and scramble.scramble_of(round_.id) is None:
+        context["candidates"] = scramble.scramble_candidates(round_)
+        form = g.get("scramble_form") or ScrambleForm(formdata=None)
+        if not form.is_submitted():
+            deadline = to_local(utcnow() + timedelta(days=scramble.DEFAULT_SCRAMBLE_DAYS))
+            form.deadline_date.data = deadline.date()
+            form.deadline_time.data = time(17, 0)
+        form.name.render_kw = {"placeholder": scramble.default_name(round_)}
+        context["scramble_form"] = form
+    return context
+
+
+@bp.post("/<int:round_id>/scramble")
+@policy(Role.STAFF)
+def open_scramble(round_id: int) -> ResponseReturnValue:
+    """Open a scramble of a published round; a refused form is shown again on its page."""
+    opening.require_manager(current_user)  # 403 and 404 before the form says anything
+    opening.get_round(round_id)
+    form = ScrambleForm()
+    if form.validate_on_submit():
+        try:
+            round_ = scramble.open_scramble(
+                current_user,
+                round_id,
+                deadline=local_to_utc(form.deadline_date.data, form.deadline_time.data),
+                name=form.name.data or "",
+                max_choices=form.max_choices.data,
+            )
+        except DomainError as error:
+            if not error.field:
+                flash(error.message, "warning")
+                return redirect(url_for("rounds.detail", round_id=round_id))
+            _form_error(form, error, "name")
+        else:
+            invited = scramble.invited_count(round_.id)
+            flash(
+                f"{round_.name} is open to {invited} student(s) until "
+                f"{local_when(round_.deadline)}; they have been e-mailed.",
+                "success",
+            )
+            return redirect(url_for("rounds.detail", round_id=round_.id))
+    g.scramble_form = form
+    return detail(round_id)
 
 
 @bp.post("/<int:round_id>/run")
