@@ -34,9 +34,11 @@ from wbl.placements.models import (
     Application,
     ApplicationEvent,
     GuardianConsent,
+    PermitPart,
     Placement,
     ReadinessRecord,
     TrainingAgreement,
+    WorkPermit,
 )
 from wbl.portfolio.models import (
     Artifact,
@@ -120,6 +122,7 @@ __all__ = [
     "PartnerContact",
     "Pathway",
     "PathwayRule",
+    "PermitPart",
     "Placement",
     "PlacementEvaluation",
     "PlacementReflection",
@@ -152,4 +155,5 @@ __all__ = [
     "User",
     "UserRole",
     "WorkKeysScore",
+    "WorkPermit",
 ]

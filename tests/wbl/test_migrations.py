@@ -247,6 +247,7 @@ COMMITTED_REVISIONS = {
     "0030_api_tokens.py": "bfe4bb1d96474459",
     "0031_languages.py": "406764db2de651ec",
     "0032_incidents.py": "a711d2abea7824a6",
+    "0035_work_permits.py": "62cd0080919bd0e8",
 }
 
 
