@@ -268,6 +268,19 @@ def hours_blocked(placement: Placement, day: date) -> str | None:
     return None
 
 
+def hour_limits_apply(placement: Placement, day: date) -> int | None:
+    """The student's age on ``day`` when the minors' hour limits (``minor_hours``) apply to
+    hours logged on it: on a placement with a permit request (a minor's paid job), while
+    the student is under 18. None otherwise."""
+    has_permit = db.session.scalar(
+        select(WorkPermit.id).where(WorkPermit.placement_id == placement.id)
+    )
+    if has_permit is None:
+        return None
+    age = placement.student.age_on(day)
+    return age if age < 18 else None
+
+
 # --- giving a part -------------------------------------------------------------------------
 
 
@@ -568,6 +581,18 @@ def _tell(permit: WorkPermit, what: str) -> None:
 
 def waiting_count(actor: User) -> int:
     return db.session.scalar(select(func.count()).select_from(pending_for(actor).subquery())) or 0
+
+
+def missing_permit(application: Application) -> bool:
+    """An active placement that needs a permit and has no request (made before permits were
+    kept, or its offering became paid): staff may open one."""
+    placement = application.placement
+    return (
+        placement is not None
+        and placement.status is PlacementStatus.ACTIVE
+        and permit_of(placement.id) is None
+        and needs_permit(placement)
+    )
 
 
 def application_permit(application: Application) -> WorkPermit | None:

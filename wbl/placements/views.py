@@ -270,6 +270,7 @@ def _render_application(application_id: int, **forms: object) -> str:
         under_way=application.placement is not None
         and application.placement.under_way(local_today()),
         permit=permits.application_permit(application),
+        permit_missing=viewer.is_staff and permits.missing_permit(application),
         teacher_form=forms.get("teacher_form") or TeacherDecisionForm(formdata=None),
         employer_form=forms.get("employer_form") or EmployerDecisionForm(formdata=None),
         resubmit_form=resubmit_form,

@@ -389,9 +389,9 @@ def test_no_hours_before_the_permit_is_issued(app, client, login_as, post_form) 
     assert 'name="hours"' not in body  # no log form
     sign_out(client)
     login_as(cast.employer)
-    assert "Waiting for the work permit" in client.get(f"/hours/placements/{placement.id}").get_data(
-        as_text=True
-    )
+    assert "Waiting for the work permit" in client.get(
+        f"/hours/placements/{placement.id}"
+    ).get_data(as_text=True)
     give_all(placement)
     issue(cast.staff, placement)
     entry = hours.log_hours(student, placement.id, TODAY() - timedelta(days=1), 120, "Walked dogs.")
@@ -503,3 +503,19 @@ def test_staff_open_a_request_only_where_one_is_needed(app) -> None:
         permits.request_permit(cast.staff, minor.id)
     with pytest.raises(NotFound), current_app.test_request_context():
         permits.request_permit(make_user(roles={Role.STUDENT}), minor.id)
+
+
+def test_staff_open_a_missing_request_from_the_application_page(
+    app, client, login_as, post_form
+) -> None:
+    cast = paid_cast()
+    placement = place_paid(cast)
+    db.session.delete(permit_of(placement))  # as if made before permits were kept
+    db.session.flush()
+    login_as(cast.staff)
+    page = f"/applications/{placement.application_id}"
+    assert "Open a work permit request" in client.get(page).get_data(as_text=True)
+    response = post_form(f"/placements/{placement.id}/permit/request", {}, page=page)
+    assert response.status_code == 302
+    assert permit_of(placement).status is PermitStatus.REQUESTED
+    assert "Open a work permit request" not in client.get(page).get_data(as_text=True)
