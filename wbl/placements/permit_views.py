@@ -199,6 +199,9 @@ def my_part(placement_id: int) -> ResponseReturnValue:
         flash(gettext("You have already given your part of the permit request."), "info")
         return redirect(url_for("permits.detail", placement_id=placement_id))
     form = PartForm()
+    if not form.is_submitted():  # what the records say, for the student to check
+        form.school_name.data = permit.placement.student.school.name
+        form.grade.data = str(permit.placement.student.grade)
     if form.validate_on_submit():
         try:
             permits.give_own_part(

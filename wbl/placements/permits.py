@@ -301,11 +301,8 @@ class PartAnswer:
 
 def _clean(part: PermitPart, answer: PartAnswer) -> dict[str, object]:
     """The columns to write, after the rules of the party's part (one error at a time, on
-    its field)."""
-    typed = " ".join(answer.typed_name.split())
-    if len(typed) < 3:
-        raise DomainError(gettext("Type your full name to sign."), field="typed_name")
-    values: dict[str, object] = {"typed_name": typed[:120]}
+    its field, in the page's order)."""
+    values: dict[str, object] = {}
     if part.party is PermitParty.STUDENT:
         school = " ".join(answer.school_name.split())
         if not school:
@@ -344,7 +341,11 @@ def _clean(part: PermitPart, answer: PartAnswer) -> dict[str, object]:
             "hours_per_week": answer.hours_per_week,
             "pay_rate": " ".join(answer.pay_rate.split())[:40],
         }
-    return values
+    # The signature last, as on the page.
+    typed = " ".join(answer.typed_name.split())
+    if len(typed) < 3:
+        raise DomainError(gettext("Type your full name to sign."), field="typed_name")
+    return values | {"typed_name": typed[:120]}
 
 
 def _give(part: PermitPart, nonce: str | None, answer: PartAnswer, ip_address: str) -> None:
