@@ -25,11 +25,14 @@ from tests.support.permit_data import (
     place_paid,
 )
 from tests.support.placement_data import make_cast
+from tests.support.smtp import smtp_server
 from wbl.access import Role
 from wbl.clock import local_today
 from wbl.errors import DomainError, Forbidden, NotFound
-from wbl.extensions import db
+from wbl.extensions import db, utcnow
 from wbl.hours import services as hours
+from wbl.notifications.delivery import deliver_pending
+from wbl.notifications.models import OutboxStatus
 from wbl.placements import lifecycle, permits
 from wbl.placements.models import PermitParty, PermitStatus, WorkPermit
 from wbl.roster.models import Guardian
@@ -295,12 +298,18 @@ def test_the_guardian_page_opens_in_the_guardians_language(app, client) -> None:
         )
     )
     db.session.flush()
-    place_paid(cast)
+    placement = place_paid(cast)
     mail = mails("work_permit_part", cast.student.guardian_email)[-1]
     assert "Solicitud de permiso de trabajo" in mail.subject
     body = client.get(link_path(cast.student.guardian_email)).get_data(as_text=True)
     assert '<html lang="es">' in body
     assert "Soy el padre, la madre o el tutor" in body
+    # The refusal reaches the guardian in Spanish too, the student in English.
+    with current_app.test_request_context():
+        permits.refuse(cast.staff, placement.id, "The job needs a driving licence.")
+    refused = {m.to_email: m for m in mails("work_permit_refused")}
+    assert refused[cast.student.guardian_email].subject.startswith("Permiso de trabajo rechazado")
+    assert refused[cast.student.user.email].subject.startswith("Work permit refused")
 
 
 # --- the school's decision -----------------------------------------------------------------
@@ -519,3 +528,32 @@ def test_staff_open_a_missing_request_from_the_application_page(
     assert response.status_code == 302
     assert permit_of(placement).status is PermitStatus.REQUESTED
     assert "Open a work permit request" not in client.get(page).get_data(as_text=True)
+
+
+def test_the_permit_e_mails_reach_the_smtp_server_through_the_outbox(app) -> None:
+    cast = paid_cast()
+    placement = place_paid(cast)
+    give_all(placement)
+    with current_app.test_request_context():
+        permits.refuse(cast.staff, placement.id, "The job includes driving the clinic's van.")
+    with smtp_server() as (smtp, port):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        try:
+            deliver_pending(utcnow())
+        finally:
+            app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    sent = mails("work_permit_part") + mails("work_permit_refused")
+    assert {m.status for m in sent} == {OutboxStatus.SENT}
+    subjects = {(r.recipients[0], r.email["Subject"]) for r in smtp.messages}
+    assert (
+        cast.employer.email,
+        f"Work permit request: your part for {cast.student.user.full_name} at {cast.partner.name}",
+    ) in subjects
+    refused = [r for r in smtp.messages if "refused" in r.email["Subject"]]
+    assert {r.recipients[0] for r in refused} == {
+        cast.student.user.email,
+        cast.student.guardian_email,
+    }
+    for message in refused:
+        assert message.email.is_multipart()
+        assert "driving the clinic's van" in message.email.get_body(("plain",)).get_content()
