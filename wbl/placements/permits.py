@@ -531,10 +531,12 @@ def refuse(actor: User, placement_id: int, reason: str) -> WorkPermit:
         "decided_by_id": actor.id,
         "decided_at": utcnow(),
     }
-    moved = move_status(permit, PermitStatus.COMPLETE, **values) or move_status(
-        permit, PermitStatus.REQUESTED, **values
-    )
-    if not moved:
+    # Refusable from two statuses: read the one it is in under the row's lock (a last part
+    # may be completing it this moment), then move from exactly that one.
+    current = lock_row(WorkPermit, permit.id).status
+    if current not in (PermitStatus.REQUESTED, PermitStatus.COMPLETE):
+        raise AlreadyDecided()
+    if not move_status(permit, current, **values):
         raise AlreadyDecided()
     db.session.execute(
         update(PermitPart)
