@@ -260,6 +260,7 @@ def _render_application(application_id: int, **forms: object) -> str:
     supervisor = None
     if application.placement is not None:
         supervisor = db.session.scalar(queries.supervisor_of(application.offering.partner_id))
+    permit = permits.application_permit(application)
     return render_template(
         "placements/application.html",
         application=application,
@@ -269,7 +270,8 @@ def _render_application(application_id: int, **forms: object) -> str:
         supervisor=supervisor,
         under_way=application.placement is not None
         and application.placement.under_way(local_today()),
-        permit=permits.application_permit(application),
+        permit=permit,
+        permit_blocked=permit and permits.hours_blocked(permit.placement, local_today()),
         permit_missing=viewer.is_staff and permits.missing_permit(application),
         teacher_form=forms.get("teacher_form") or TeacherDecisionForm(formdata=None),
         employer_form=forms.get("employer_form") or EmployerDecisionForm(formdata=None),

@@ -498,6 +498,8 @@ def test_the_application_page_shows_the_permit(app, client, login_as) -> None:
     login_as(cast.student.user)
     body = client.get(f"/applications/{placement.application_id}").get_data(as_text=True)
     assert "Work permit" in body
+    assert "Waiting for the work permit" in body  # the hours card, instead of "Log my hours"
+    assert "Log my hours" not in body
     assert f"/placements/{placement.id}/permit" in body
 
 
