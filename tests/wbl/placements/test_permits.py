@@ -559,3 +559,17 @@ def test_the_permit_e_mails_reach_the_smtp_server_through_the_outbox(app) -> Non
     for message in refused:
         assert message.email.is_multipart()
         assert "driving the clinic's van" in message.email.get_body(("plain",)).get_content()
+
+
+def test_the_students_home_says_the_placement_waits_for_the_permit(app, client, login_as) -> None:
+    cast = paid_cast()
+    placement = place_paid(cast)
+    login_as(cast.student.user)
+    body = client.get("/home").get_data(as_text=True)
+    assert "Waiting for the work permit: no hours until the school issues it." in body
+    assert f"/placements/{placement.id}/permit" in body
+    give_all(placement)
+    issue(cast.staff, placement)
+    body = client.get("/home").get_data(as_text=True)
+    assert "Waiting for the work permit" not in body
+    assert f"/hours/placements/{placement.id}" in body
