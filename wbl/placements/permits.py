@@ -191,7 +191,7 @@ def _send_link(part: PermitPart) -> None:
 # --- reading -------------------------------------------------------------------------------
 
 
-def _permit_query() -> Select[tuple[WorkPermit]]:
+def _permit_query() -> Select[WorkPermit]:
     return select(WorkPermit).options(
         selectinload(WorkPermit.parts),
         selectinload(WorkPermit.placement)
@@ -229,7 +229,7 @@ def get_permit(actor: User, placement_id: int) -> WorkPermit:
     return permit
 
 
-def pending_for(actor: User) -> Select[tuple[WorkPermit]]:
+def pending_for(actor: User) -> Select[WorkPermit]:
     """The requests in ``actor``'s staff scope still waiting (parts, or the school's
     decision), those ready to decide first, oldest first."""
     return (
@@ -580,10 +580,6 @@ def _tell(permit: WorkPermit, what: str) -> None:
                 "guardian_name": student.guardian_name,
             },
         )
-
-
-def waiting_count(actor: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(pending_for(actor).subquery())) or 0
 
 
 def missing_permit(application: Application) -> bool:
