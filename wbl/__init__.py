@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from wbl.jobs.views import bp as jobs_bp
     from wbl.notifications.views import bp as notifications_bp
     from wbl.pathways.views import bp as pathways_bp
+    from wbl.placements.permit_views import bp as permits_bp
     from wbl.placements.readiness_views import bp as readiness_bp
     from wbl.placements.training_views import bp as agreements_bp
     from wbl.placements.views import bp as placements_bp
@@ -166,6 +167,7 @@ def _register_blueprints(app: Flask) -> None:
         placements_bp,
         rounds_bp,
         agreements_bp,
+        permits_bp,
         hours_bp,
         hour_links_bp,
         logs_bp,

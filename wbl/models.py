@@ -36,9 +36,11 @@ from wbl.placements.models import (
     Application,
     ApplicationEvent,
     GuardianConsent,
+    PermitPart,
     Placement,
     ReadinessRecord,
     TrainingAgreement,
+    WorkPermit,
 )
 from wbl.portfolio.models import (
     Artifact,
@@ -130,6 +132,7 @@ __all__ = [
     "PartnerContact",
     "Pathway",
     "PathwayRule",
+    "PermitPart",
     "Placement",
     "PlacementEvaluation",
     "PlacementReflection",
@@ -166,6 +169,7 @@ __all__ = [
     "VisitDueFlag",
     "VisitSettings",
     "WorkKeysScore",
+    "WorkPermit",
     "WorksiteAgreement",
     "WorksiteAgreementTemplate",
     "WorksiteVisit",

@@ -17,7 +17,7 @@ from wbl.extensions import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "0036"
-down_revision = "0034"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 

@@ -249,7 +249,8 @@ COMMITTED_REVISIONS = {
     "0032_incidents.py": "a711d2abea7824a6",
     "0033_supervisor_clearances.py": "2ee623b39e455a7d",
     "0034_worksite_visits.py": "8d8fcd9a6ab6197b",
-    "0036_worksite_agreements.py": "58bba44a89bfcbe1",
+    "0035_work_permits.py": "aa1c9874a93dbabf",
+    "0036_worksite_agreements.py": "3a4e7288b2cab70b",
     "0037_scramble_rounds.py": "2e7b2bc88a3bbee7",
 }
 

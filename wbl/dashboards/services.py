@@ -24,6 +24,7 @@ from wbl.hours.logs import PlacementLine, placement_hours, stale_count
 from wbl.incidents import queries as incident_queries
 from wbl.pathways import services as pathway_services
 from wbl.pathways.rules import RuleProgress
+from wbl.placements import permits
 from wbl.placements.models import PlacementStatus
 from wbl.portfolio.services import CheckItem, checklist
 from wbl.reference.models import ExperienceKind
@@ -137,6 +138,8 @@ class StudentDashboard:
     reflection_due: frozenset[int] = frozenset()
     # The active placements that have started: the student logs hours on these.
     under_way: frozenset[int] = frozenset()
+    # Of those, the ones waiting for their work permit (a minor's paid job): no hours yet.
+    permit_waiting: frozenset[int] = frozenset()
     portfolio: list[CheckItem] = field(default_factory=list)  # the Work Ready checklist
     # Where the student stands on each graduation pathway rule of their district that
     # applies to their class (empty: the district has none).
@@ -162,13 +165,21 @@ def student_dashboard(actor: User, today: date, limit: int = 10) -> StudentDashb
         if ended
         else ()
     )
+    under_way = frozenset(p.placement.id for p in placements if p.placement.under_way(today))
     return StudentDashboard(
         profile=profile,
         recommendations=recommendations_for(profile, today, k=limit),
         upcoming_events=list(db.session.scalars(upcoming.limit(UPCOMING_EVENTS_SHOWN))),
         placements=placements,
         reflection_due=frozenset(set(ended) - reflected),
-        under_way=frozenset(p.placement.id for p in placements if p.placement.under_way(today)),
+        under_way=under_way,
+        permit_waiting=frozenset(
+            p.placement.id
+            for p in placements
+            if p.placement.id in under_way
+            and p.placement.offering.paid  # only paid placements have permits: no query else
+            and permits.hours_blocked(p.placement, today)
+        ),
         portfolio=checklist(profile),
         pathway=pathway_services.student_progress(profile, today),
     )

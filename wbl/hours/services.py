@@ -21,6 +21,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import atomic, db, move_status, rows_affected, utcnow
 from wbl.hours.models import Channel, Digest, EntryStatus, HourEntry, HourEntryEvent, digest_entry
 from wbl.i18n import N_
+from wbl.placements import minor_hours, permits
 from wbl.placements.models import Placement, PlacementStatus
 from wbl.placements.policies import is_employer_of, is_student_of, is_teacher_of, staff_sees
 from wbl.students.models import StudentProfile
@@ -189,6 +190,9 @@ def _check(
     description = check_entry(
         work_date, minutes, description, placement.start_date, placement.end_date
     )
+    blocked = permits.hours_blocked(placement, work_date)
+    if blocked:
+        raise DomainError(blocked, field="work_date")
     _lock_student(placement.student_id)
     others = [HourEntry.student_id == placement.student_id, HourEntry.status.in_(LIVE)]
     if ignore_id is not None:
@@ -202,6 +206,17 @@ def _check(
         or 0
     )
     check_day_total(logged, minutes)
+    age = permits.hour_limits_apply(placement, work_date)
+    if age is not None:
+        monday, sunday = minor_hours.week_of(work_date)
+        week = db.session.scalar(
+            select(func.coalesce(func.sum(HourEntry.minutes), 0)).where(
+                *others, HourEntry.work_date.between(monday, sunday)
+            )
+        )
+        minor_hours.check_minor_hours(
+            age, work_date, day_logged=logged, week_logged=week or 0, minutes=minutes
+        )
     duplicate = db.session.scalar(
         select(HourEntry.id).where(
             *others,

@@ -20,7 +20,7 @@ from wbl.hours.models import EntryStatus, HourEntry
 from wbl.i18n import is_english
 from wbl.incidents import policies as incident_policies
 from wbl.incidents import queries as incident_queries
-from wbl.placements import policies
+from wbl.placements import permits, policies
 from wbl.visits import policies as visit_policies
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
@@ -64,7 +64,9 @@ def placement(placement_id: int) -> ResponseReturnValue:
     current = services.get_placement(current_user, placement_id)
     is_student = policies.is_student_of(current_user, current)
     under_way = current.under_way(local_today())
-    can_log = is_student and under_way
+    # A minor's paid placement waits for the work permit (the service refuses it too).
+    permit_blocked = permits.hours_blocked(current, local_today()) if under_way else None
+    can_log = is_student and under_way and not permit_blocked
     form = EntryForm()
     if form.is_submitted() and not can_log:
         raise Forbidden(
@@ -91,6 +93,7 @@ def placement(placement_id: int) -> ResponseReturnValue:
         is_supervisor=policies.is_employer_of(current_user, current),
         is_staff=policies.staff_sees(current_user, current),
         under_way=under_way,
+        permit_blocked=permit_blocked,
         action_form=ActionForm(),
         may_report=incident_policies.reporter_role(current_user, current) is not None,
         my_reports=list(db.session.scalars(incident_queries.reported_by(current_user, current.id))),

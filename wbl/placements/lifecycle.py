@@ -25,7 +25,7 @@ from wbl.clock import local_today
 from wbl.errors import N_, DomainError
 from wbl.extensions import atomic, db, utcnow
 from wbl.notifications.services import queue_email
-from wbl.placements import policies, seats, training
+from wbl.placements import permits, policies, seats, training
 from wbl.placements.applications import (
     contacts_of,
     email_link,
@@ -205,7 +205,8 @@ def _supervisor_of(partner_id: int) -> PartnerContact | None:
 def place(
     application: Application, *, actor: User | None, actor_label: str = "", note: str = ""
 ) -> Placement:
-    """The accepted application becomes a placement (with its training agreement started),
+    """The accepted application becomes a placement (with its training agreement or, for a
+    minor's paid placement, its work permit request started),
     and everyone is told. Flushes, never commits."""
     move_application(
         application,
@@ -229,6 +230,7 @@ def place(
     db.session.add(placement)
     db.session.flush()
     training.start_agreement(placement)
+    permits.start_permit(placement)
     _announce_placement(application, supervisor)
     return placement
 

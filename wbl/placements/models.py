@@ -330,3 +330,102 @@ class AgreementAcknowledgement(Base):
     ip_address: Mapped[str] = mapped_column(String(64), default="")
 
     agreement: Mapped[TrainingAgreement] = relationship(back_populates="acknowledgements")
+
+
+class PermitStatus(enum.StrEnum):
+    """A minor's work permit for a paid placement (California: form B1-1, then B1-4).
+
+    ``requested``: the parties are filling in their parts of the Statement of Intent;
+    ``complete``: every part is in, the school decides; ``issued`` (with its dates) or
+    ``refused`` (with the reason the family is told)."""
+
+    REQUESTED = "requested"
+    COMPLETE = "complete"
+    ISSUED = "issued"
+    REFUSED = "refused"
+
+    @property
+    def label(self) -> str:
+        return {
+            "requested": gettext("Waiting for the parties' parts"),
+            "complete": gettext("Waiting for the school"),
+            "issued": gettext("Issued"),
+            "refused": gettext("Refused"),
+        }[self.value]
+
+
+class PermitParty(enum.StrEnum):
+    STUDENT = "student"
+    GUARDIAN = "guardian"
+    EMPLOYER = "employer"
+
+
+class WorkPermit(Base):
+    """The permit request of a minor's paid placement: the Statement of Intent to Employ a
+    Minor and Request for a Work Permit (B1-1), whose parts the student, the guardian and the
+    employer give, and the school's decision: the Permit to Employ and Work (B1-4), or a
+    refusal. The placement's hours wait for an issued, unexpired permit."""
+
+    __tablename__ = "work_permit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(
+        ForeignKey("placement.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[PermitStatus] = mapped_column(
+        str_enum(PermitStatus, 16), default=PermitStatus.REQUESTED, index=True
+    )
+    permit_number: Mapped[str] = mapped_column(String(40), default="")
+    issued_on: Mapped[date | None]
+    expires_on: Mapped[date | None]
+    refusal_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    placement: Mapped[Placement] = relationship()
+    decided_by: Mapped[User | None] = relationship()
+    parts: Mapped[list[PermitPart]] = relationship(
+        back_populates="permit", cascade="all, delete-orphan", order_by="PermitPart.id"
+    )
+
+    def valid_on(self, day: date) -> bool:
+        """Issued, and ``day`` is within its dates."""
+        return (
+            self.status is PermitStatus.ISSUED
+            and self.issued_on is not None
+            and self.expires_on is not None
+            and self.issued_on <= day <= self.expires_on
+        )
+
+
+class PermitPart(Base):
+    """One party's part of the B1-1, from a signed single-use link (the nonce is cleared):
+    the typed name, when and from where, and the facts that party gives."""
+
+    __tablename__ = "permit_part"
+    __table_args__ = (UniqueConstraint("permit_id", "party"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    permit_id: Mapped[int] = mapped_column(
+        ForeignKey("work_permit.id", ondelete="CASCADE"), index=True
+    )
+    party: Mapped[PermitParty] = mapped_column(str_enum(PermitParty, 16))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None]
+    typed_name: Mapped[str] = mapped_column(String(120), default="")
+    signed_at: Mapped[datetime | None]
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    # What the party states (JSON-free on purpose: each is a column a report can read).
+    school_name: Mapped[str] = mapped_column(String(120), default="")  # student
+    grade: Mapped[str] = mapped_column(String(10), default="")  # student
+    consents: Mapped[bool] = mapped_column(default=False)  # guardian
+    job_title: Mapped[str] = mapped_column(String(120), default="")  # employer
+    duties: Mapped[str] = mapped_column(Text, default="")  # employer
+    hours_per_day: Mapped[int | None]  # employer, whole hours
+    hours_per_week: Mapped[int | None]  # employer, whole hours
+    pay_rate: Mapped[str] = mapped_column(String(40), default="")  # employer, optional
+
+    permit: Mapped[WorkPermit] = relationship(back_populates="parts")

@@ -38,7 +38,7 @@ from wbl.errors import DomainError, Forbidden, NotFound
 from wbl.extensions import db
 from wbl.i18n import SESSION_KEY, supported
 from wbl.pagination import page_number, paginate
-from wbl.placements import applications, consent_answers, lifecycle, policies, queries
+from wbl.placements import applications, consent_answers, lifecycle, permits, policies, queries
 from wbl.placements.consent import UsedLink, read_consent_link
 from wbl.placements.forms import (
     ApplyForm,
@@ -260,6 +260,7 @@ def _render_application(application_id: int, **forms: object) -> str:
     supervisor = None
     if application.placement is not None:
         supervisor = db.session.scalar(queries.supervisor_of(application.offering.partner_id))
+    permit = permits.application_permit(application)
     return render_template(
         "placements/application.html",
         application=application,
@@ -269,6 +270,9 @@ def _render_application(application_id: int, **forms: object) -> str:
         supervisor=supervisor,
         under_way=application.placement is not None
         and application.placement.under_way(local_today()),
+        permit=permit,
+        permit_blocked=permit and permits.hours_blocked(permit.placement, local_today()),
+        permit_missing=viewer.is_staff and permits.missing_permit(application),
         teacher_form=forms.get("teacher_form") or TeacherDecisionForm(formdata=None),
         employer_form=forms.get("employer_form") or EmployerDecisionForm(formdata=None),
         resubmit_form=resubmit_form,

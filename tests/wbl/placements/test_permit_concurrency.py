@@ -1,0 +1,184 @@
+"""The school deciding one work permit twice at once (PostgreSQL, separate connections): one
+staff member issues it while another refuses it. Each decision is a compare-and-set on the
+permit's status (``move_status``), so exactly one wins, only its e-mails are queued, and the
+other is told the school has already decided. The three parties giving their parts at the
+same moment complete the request exactly once (the last one in, under the permit's row lock)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from tests.support.builders import make_user
+from tests.support.permit_data import ANSWERS, give_all, paid_cast, place_paid
+from wbl.access import Role
+from wbl.auth.models import User
+from wbl.clock import local_today
+from wbl.errors import DomainError
+from wbl.extensions import db
+from wbl.notifications.models import OutboxMessage
+from wbl.placements import permits
+from wbl.placements.models import PermitPart, PermitStatus, WorkPermit
+
+KEEP = {  # reference data loaded once per test session; everything else this test made goes
+    "alembic_version",
+    "industry_sector",
+    "pathway",
+    "pog_outcome",
+    "preparatory_activity",
+    "experience_type",
+    "evaluation_category",
+    "scoring_level",
+    "scoring_descriptor",
+    "scoring_guide",
+    "geocode_cache",
+}
+
+
+@pytest.fixture
+def no_isolation(busy_app: Flask) -> Iterator[None]:
+    """This test commits for real (threads cannot see a test transaction); afterwards every
+    row it made goes, children before parents."""
+    yield
+    with busy_app.app_context():
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in KEEP:
+                db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+def _at_once(
+    app: Flask, ids: list[int], act: Callable[[int], object]
+) -> tuple[list[int], list[str]]:
+    """``act(id)`` for every id at the same moment; which ids won and what the others read."""
+    start = threading.Barrier(len(ids))
+    won: list[int] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def run(user_id: int) -> None:
+        try:
+            with app.app_context(), app.test_request_context():
+                start.wait(timeout=30)
+                try:
+                    act(user_id)
+                except DomainError as refusal:
+                    with lock:
+                        refused.append(refusal.message)
+                else:
+                    with lock:
+                        won.append(user_id)
+                db.session.remove()
+        except BaseException as error:  # reported below, never swallowed
+            with lock:
+                errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(user_id,)) for user_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    return won, refused
+
+
+def _setting(app: Flask, *, give: bool = True) -> tuple[int, list[int]]:
+    with app.app_context(), app.test_request_context():
+        cast = paid_cast()
+        placement = place_paid(cast)
+        if give:
+            give_all(placement)
+        staff = [cast.staff.id, make_user(roles={Role.STAFF}).id]
+        db.session.commit()
+        ids = placement.id, staff
+        db.session.remove()
+    return ids
+
+
+@pytest.mark.postgres_only
+def test_issue_and_refuse_at_once_exactly_one_decides(busy_app: Flask, no_isolation: None) -> None:
+    app = busy_app
+    placement_id, staff = _setting(app)
+    with app.app_context():
+        today = local_today()
+    issuer = staff[0]
+
+    def decide(user_id: int) -> object:
+        actor = db.session.get(User, user_id)
+        assert actor is not None
+        if user_id == issuer:
+            return permits.issue(
+                actor,
+                placement_id,
+                permits.Issue(today - timedelta(days=1), today + timedelta(days=200), "N-1"),
+            )
+        return permits.refuse(actor, placement_id, "The job needs a forklift licence.")
+
+    won, refused = _at_once(app, staff, decide)
+    assert len(won) == 1
+    assert refused == [permits.AlreadyDecided.message]
+    with app.app_context():
+        permit = db.session.scalar(
+            select(WorkPermit).where(WorkPermit.placement_id == placement_id)
+        )
+        assert permit is not None
+        assert permit.decided_by_id == won[0]
+        expected = PermitStatus.ISSUED if won[0] == issuer else PermitStatus.REFUSED
+        assert permit.status is expected
+        kinds = set(
+            db.session.scalars(
+                select(OutboxMessage.kind).where(OutboxMessage.kind.like("work_permit_%ed"))
+            )
+        )
+        assert kinds == {f"work_permit_{expected.value}"}
+        db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_the_three_parts_at_once_complete_the_request_once(
+    busy_app: Flask, no_isolation: None
+) -> None:
+    app = busy_app
+    placement_id, _staff = _setting(app, give=False)
+    with app.app_context():
+        parts = list(
+            db.session.scalars(
+                select(PermitPart)
+                .join(WorkPermit)
+                .where(WorkPermit.placement_id == placement_id)
+                .order_by(PermitPart.id)
+            )
+        )
+        links = {part.id: (part.nonce, part.party) for part in parts}
+        db.session.remove()
+    part_ids = list(links)
+
+    def give(part_id: int) -> object:
+        nonce, party = links[part_id]
+        assert nonce is not None
+        return permits.give_part(part_id, nonce, ANSWERS[party], ip_address="")
+
+    won, refused = _at_once(app, part_ids, give)
+    assert sorted(won) == sorted(part_ids)
+    assert refused == []
+    with app.app_context():
+        permit = db.session.scalar(
+            select(WorkPermit).where(WorkPermit.placement_id == placement_id)
+        )
+        assert permit is not None
+        assert permit.status is PermitStatus.COMPLETE
+        missing = db.session.scalar(
+            select(func.count(PermitPart.id)).where(
+                PermitPart.permit_id == permit.id, PermitPart.signed_at.is_(None)
+            )
+        )
+        assert missing == 0
+        db.session.remove()
