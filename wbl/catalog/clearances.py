@@ -298,6 +298,38 @@ class SupervisorNotCleared(DomainError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class SupervisorCheck:
+    """What the district requires of the supervisor for the experience type, and which of
+    those they lack (all of them when there is no supervisor)."""
+
+    required: frozenset[ClearanceType]
+    missing: list[ClearanceType]
+
+
+def supervisor_check(
+    supervisor_id: int | None,
+    *,
+    kind: ExperienceKind,
+    district_id: int,
+    start: date | None,
+    today: date | None = None,
+) -> SupervisorCheck:
+    """The one place the acceptance rule is read (``require_cleared_supervisor`` refuses on
+    it; the placement's safety card shows it): at most two queries."""
+    required = required_in(district_id, kind)
+    if not required:
+        return SupervisorCheck(required, [])
+    if supervisor_id is None:
+        return SupervisorCheck(required, [c for c in ClearanceType if c in required])
+    rows = db.session.scalars(
+        select(SupervisorClearance).where(SupervisorClearance.contact_id == supervisor_id)
+    )
+    return SupervisorCheck(
+        required, rules.missing(required, held(rows), today or local_today(), start)
+    )
+
+
 def require_cleared_supervisor(
     supervisor: PartnerContact | None,
     *,
@@ -310,8 +342,10 @@ def require_cleared_supervisor(
     minor's individual placement lacks a clearance the student's district requires for the
     experience type. The caller decides it is a minor's individual placement and who the
     supervisor is (``wbl.placements``)."""
-    required = required_in(district_id, kind)
-    if not required:
+    check = supervisor_check(
+        supervisor.id if supervisor else None, kind=kind, district_id=district_id, start=start
+    )
+    if not check.required:
         return
     if supervisor is None:
         raise SupervisorNotCleared(
@@ -321,10 +355,7 @@ def require_cleared_supervisor(
                 partner=partner.name,
             )
         )
-    rows = db.session.scalars(
-        select(SupervisorClearance).where(SupervisorClearance.contact_id == supervisor.id)
-    )
-    lacking = rules.missing(required, held(rows), local_today(), start)
+    lacking = check.missing
     if lacking:
         raise SupervisorNotCleared(
             ngettext(

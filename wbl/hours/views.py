@@ -22,6 +22,7 @@ from wbl.incidents import policies as incident_policies
 from wbl.incidents import queries as incident_queries
 from wbl.placements import permits, policies
 from wbl.visits import policies as visit_policies
+from wbl.visits.safety import safety_checks
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -82,6 +83,7 @@ def placement(placement_id: int) -> ResponseReturnValue:
             return redirect(url_for("hours.placement", placement_id=current.id))
     entries = list(db.session.scalars(queries.placement_entries(current.id)))
     confirmed, pending = db.session.execute(queries.placement_totals(current.id)).one()
+    sees_visits = visit_policies.sees_visits(current_user, current)
     return render_template(
         "hours/placement.html",
         placement=current,
@@ -97,7 +99,9 @@ def placement(placement_id: int) -> ResponseReturnValue:
         action_form=ActionForm(),
         may_report=incident_policies.reporter_role(current_user, current) is not None,
         my_reports=list(db.session.scalars(incident_queries.reported_by(current_user, current.id))),
-        sees_visits=visit_policies.sees_visits(current_user, current),
+        sees_visits=sees_visits,
+        # Staff and the student's teachers only (as visits and incidents): docs/safety.md.
+        safety=safety_checks(current_user, current, local_today()) if sees_visits else None,
     ), (422 if form.errors else 200)
 
 
