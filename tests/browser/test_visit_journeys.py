@@ -1,7 +1,7 @@
 """A worksite visit in the browser: a teacher finds a placement due a visit from the Safety
 menu, records a visit (an empty form first, answered item by item) with a follow-up; county
-staff find the open follow-up on their home page and close it. Every new page is axe-checked
-and photographed."""
+staff find the open follow-up on their home page, close it, and read the placement's
+Safety checks card. Every new page is axe-checked and photographed."""
 
 from __future__ import annotations
 
@@ -133,3 +133,11 @@ def test_a_teacher_records_a_visit_and_staff_close_its_follow_up(page: Page, set
     page.get_by_role("button", name="Close the follow-up").click()
     expect(page.get_by_text("The follow-up is closed.")).to_be_visible()
     check(page, "visits-detail-closed")
+
+    # The placement's page gathers every safety check in one card (docs/safety.md).
+    page.goto(f"/hours/placements/{setup.placement_id}")
+    card = page.get_by_role("region", name="Safety checks")
+    expect(card).to_be_visible()
+    expect(card.get_by_text("Last visited on")).to_be_visible()
+    expect(card.get_by_text("None reported.")).to_be_visible()
+    check(page, "placement-safety-card")

@@ -166,7 +166,12 @@ def _clearance(placement: Placement, today: date, staff: bool) -> Check:
 def _permit(placement: Placement, today: date) -> Check:
     title = gettext("Work permit")
     if not permits.needs_permit(placement):
-        return Check("permit", title, Status.OK, gettext("Not required (unpaid, or an adult)."))
+        text = (
+            gettext("Not required: the student is an adult.")
+            if placement.offering.paid
+            else gettext("Not required: the placement is unpaid.")
+        )
+        return Check("permit", title, Status.OK, text)
     permit = db.session.scalar(select(WorkPermit).where(WorkPermit.placement_id == placement.id))
     if permit is None:
         return Check("permit", title, Status.PROBLEM, gettext("Required, but never requested."))
