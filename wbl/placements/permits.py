@@ -30,6 +30,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import has_request_context, url_for
 from flask_babel import gettext
@@ -566,12 +567,11 @@ def _tell(permit: WorkPermit, what: str) -> None:
         else ""
     )
     for email, whom, language in recipients:
-        queue_email(
-            kind=f"work_permit_{what}",
-            to=email,
-            language=recipient_language(email, language),
-            template=f"placements/work_permit_{what}",
-            context={
+        message: dict[str, Any] = {
+            "kind": f"work_permit_{what}",
+            "to": email,
+            "language": recipient_language(email, language),
+            "context": {
                 "whom": whom,
                 "student": student,
                 "offering": placement.offering,
@@ -579,7 +579,12 @@ def _tell(permit: WorkPermit, what: str) -> None:
                 "link": link if whom != "guardian" else "",
                 "guardian_name": student.guardian_name,
             },
-        )
+        }
+        # Each template named in full, so the e-mail checks (and a translator) find its file.
+        if what == "issued":
+            queue_email(template="placements/work_permit_issued", **message)
+        else:
+            queue_email(template="placements/work_permit_refused", **message)
 
 
 def missing_permit(application: Application) -> bool:
