@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from config import TestingConfig
+from tests.support.concurrency import wipe
 from tests.support.database import postgres_test_url, prepare_database
 from wbl import create_app
 from wbl.auth.models import User
@@ -82,8 +83,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture
 def busy_app(app: Flask) -> Iterator[Flask]:
     """The same database (built by ``app``) through an app whose pool lets many threads hold
-    a connection at once: the concurrency tests (which commit for real; each cleans up in
-    its own ``no_isolation`` fixture)."""
+    a connection at once: the concurrency tests (which commit for real; ``no_isolation``
+    cleans up after them, or a test file's own variant)."""
     base = make_test_config(app.config["SQLALCHEMY_DATABASE_URI"])
 
     class Config(base):  # type: ignore[valid-type, misc]
@@ -96,6 +97,14 @@ def busy_app(app: Flask) -> Iterator[Flask]:
     yield busy
     with busy.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def no_isolation(busy_app: Flask) -> Iterator[None]:
+    """For a test that commits for real (threads cannot see a test transaction): afterwards
+    every row it made goes (``tests.support.concurrency.wipe``)."""
+    yield
+    wipe(busy_app)
 
 
 @pytest.fixture(scope="session")

@@ -5,83 +5,20 @@ the link was already used. Staff withdrawing while the signatory signs: one of t
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from tests.support.builders import make_partner, make_user
+from tests.support.concurrency import at_once
 from tests.support.worksite_data import send
 from wbl.access import Role
 from wbl.catalog import worksite_agreements as agreements
 from wbl.catalog.models import Partner
 from wbl.catalog.worksite_models import WorksiteAgreement, WorksiteAgreementStatus
-from wbl.errors import DomainError
 from wbl.extensions import db
-
-KEEP = {  # reference data loaded once per test session; everything else this test made goes
-    "alembic_version",
-    "industry_sector",
-    "pathway",
-    "pog_outcome",
-    "preparatory_activity",
-    "experience_type",
-    "evaluation_category",
-    "scoring_level",
-    "scoring_descriptor",
-    "scoring_guide",
-    "geocode_cache",
-}
-
-
-@pytest.fixture
-def no_isolation(busy_app: Flask) -> Iterator[None]:
-    """This test commits for real (threads cannot see a test transaction); afterwards every
-    row it made goes, children before parents."""
-    yield
-    with busy_app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in KEEP:
-                db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
-
-
-def _at_once(app: Flask, acts: list[Callable[[], object]]) -> tuple[int, list[str]]:
-    """Run every act at the same moment; how many went through, and what the others read."""
-    start = threading.Barrier(len(acts))
-    won: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(act: Callable[[], object]) -> None:
-        try:
-            with app.app_context(), app.test_request_context():
-                start.wait(timeout=30)
-                try:
-                    act()
-                except DomainError as refusal:
-                    with lock:
-                        refused.append(refusal.message)
-                else:
-                    with lock:
-                        won.append(1)
-                db.session.remove()
-        except BaseException as error:  # reported below, never swallowed
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(act,)) for act in acts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return len(won), refused
 
 
 def _setting(app: Flask) -> tuple[int, str, int, int]:
@@ -114,8 +51,8 @@ def test_of_simultaneous_signings_exactly_one_is_recorded(
     app = busy_app
     agreement_id, nonce, partner_id, _ = _setting(app)
     names = [f"Signer {n}" for n in range(4)]
-    won, refused = _at_once(app, [_signer(agreement_id, nonce, name) for name in names])
-    assert won == 1
+    won, refused = at_once(app, [_signer(agreement_id, nonce, name) for name in names])
+    assert len(won) == 1
     assert refused == [agreements.AlreadySigned.message] * (len(names) - 1)
     with app.app_context():
         agreement = db.session.get(WorksiteAgreement, agreement_id)
@@ -149,8 +86,8 @@ def test_withdrawing_while_the_signatory_signs_leaves_one_outcome(
         assert staff is not None
         return agreements.withdraw(staff, agreement_id)
 
-    won, refused = _at_once(app, [_signer(agreement_id, nonce, "Dana Signer"), withdraw])
-    assert won == 1
+    won, refused = at_once(app, [_signer(agreement_id, nonce, "Dana Signer"), withdraw])
+    assert len(won) == 1
     assert len(refused) == 1
     with app.app_context():
         agreement = db.session.get(WorksiteAgreement, agreement_id)

@@ -5,90 +5,20 @@ members pausing and resuming the placement at once are held the same way."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from tests.support.builders import make_user
+from tests.support.concurrency import at_once, each_user
 from tests.support.hour_data import ADULT, place
 from tests.support.incident_data import report
 from tests.support.placement_data import make_cast
 from wbl.access import Role
-from wbl.auth.models import User
-from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.incidents import services
 from wbl.incidents.models import Incident, IncidentNote, IncidentStatus, NoteAction
 from wbl.placements.models import Placement, PlacementStatus
-
-KEEP = {  # reference data loaded once per test session; everything else this test made goes
-    "alembic_version",
-    "industry_sector",
-    "pathway",
-    "pog_outcome",
-    "preparatory_activity",
-    "experience_type",
-    "evaluation_category",
-    "scoring_level",
-    "scoring_descriptor",
-    "scoring_guide",
-    "geocode_cache",
-}
-
-
-@pytest.fixture
-def no_isolation(busy_app: Flask) -> Iterator[None]:
-    """This test commits for real (threads cannot see a test transaction); afterwards every
-    row it made goes, children before parents."""
-    yield
-    with busy_app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in KEEP:
-                db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
-
-
-def _at_once(
-    app: Flask, staff_ids: list[int], act: Callable[[User, int], object]
-) -> tuple[list[int], list[str]]:
-    """Each staff member calls ``act`` at the same moment; who won and what the others read."""
-    start = threading.Barrier(len(staff_ids))
-    won: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(user_id: int) -> None:
-        try:
-            with app.app_context(), app.test_request_context():
-                actor = db.session.get(User, user_id)
-                assert actor is not None
-                start.wait(timeout=30)
-                try:
-                    act(actor, user_id)
-                except DomainError as refusal:
-                    with lock:
-                        refused.append(refusal.message)
-                else:
-                    with lock:
-                        won.append(user_id)
-                db.session.remove()
-        except BaseException as error:  # reported below, never swallowed
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(user_id,)) for user_id in staff_ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return won, refused
 
 
 def _setting(app: Flask) -> tuple[int, int, list[int]]:
@@ -109,8 +39,9 @@ def test_of_staff_closing_one_incident_at_once_exactly_one_wins(
 ) -> None:
     app = busy_app
     incident_id, _, staff = _setting(app)
-    won, refused = _at_once(
-        app, staff, lambda actor, n: services.close(actor, incident_id, f"Closed by {n}.")
+    won, refused = at_once(
+        app,
+        each_user(staff, lambda actor, n: services.close(actor, incident_id, f"Closed by {n}.")),
     )
     assert len(won) == 1
     assert refused == [services.AlreadyClosed.message] * (len(staff) - 1)
@@ -134,8 +65,9 @@ def test_of_staff_pausing_one_placement_at_once_exactly_one_pauses_it(
 ) -> None:
     app = busy_app
     incident_id, placement_id, staff = _setting(app)
-    won, refused = _at_once(
-        app, staff, lambda actor, n: services.pause_placement(actor, incident_id, f"By {n}.")
+    won, refused = at_once(
+        app,
+        each_user(staff, lambda actor, n: services.pause_placement(actor, incident_id, f"By {n}.")),
     )
     assert len(won) == 1
     assert len(refused) == len(staff) - 1

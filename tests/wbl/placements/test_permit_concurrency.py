@@ -6,8 +6,6 @@ same moment complete the request exactly once (the last one in, under the permit
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,79 +13,15 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.support.builders import make_user
+from tests.support.concurrency import at_once, each
 from tests.support.permit_data import ANSWERS, give_all, paid_cast, place_paid
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.clock import local_today
-from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.notifications.models import OutboxMessage
 from wbl.placements import permits
 from wbl.placements.models import PermitPart, PermitStatus, WorkPermit
-
-KEEP = {  # reference data loaded once per test session; everything else this test made goes
-    "alembic_version",
-    "industry_sector",
-    "pathway",
-    "pog_outcome",
-    "preparatory_activity",
-    "experience_type",
-    "evaluation_category",
-    "scoring_level",
-    "scoring_descriptor",
-    "scoring_guide",
-    "geocode_cache",
-}
-
-
-@pytest.fixture
-def no_isolation(busy_app: Flask) -> Iterator[None]:
-    """This test commits for real (threads cannot see a test transaction); afterwards every
-    row it made goes, children before parents."""
-    yield
-    with busy_app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in KEEP:
-                db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
-
-
-def _at_once(
-    app: Flask, ids: list[int], act: Callable[[int], object]
-) -> tuple[list[int], list[str]]:
-    """``act(id)`` for every id at the same moment; which ids won and what the others read."""
-    start = threading.Barrier(len(ids))
-    won: list[int] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(user_id: int) -> None:
-        try:
-            with app.app_context(), app.test_request_context():
-                start.wait(timeout=30)
-                try:
-                    act(user_id)
-                except DomainError as refusal:
-                    with lock:
-                        refused.append(refusal.message)
-                else:
-                    with lock:
-                        won.append(user_id)
-                db.session.remove()
-        except BaseException as error:  # reported below, never swallowed
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(user_id,)) for user_id in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return won, refused
 
 
 def _setting(app: Flask, *, give: bool = True) -> tuple[int, list[int]]:
@@ -122,7 +56,7 @@ def test_issue_and_refuse_at_once_exactly_one_decides(busy_app: Flask, no_isolat
             )
         return permits.refuse(actor, placement_id, "The job needs a forklift licence.")
 
-    won, refused = _at_once(app, staff, decide)
+    won, refused = at_once(app, each(staff, decide))
     assert len(won) == 1
     assert refused == [permits.AlreadyDecided.message]
     with app.app_context():
@@ -166,7 +100,7 @@ def test_the_three_parts_at_once_complete_the_request_once(
         assert nonce is not None
         return permits.give_part(part_id, nonce, ANSWERS[party], ip_address="")
 
-    won, refused = _at_once(app, part_ids, give)
+    won, refused = at_once(app, each(part_ids, give))
     assert sorted(won) == sorted(part_ids)
     assert refused == []
     with app.app_context():

@@ -7,88 +7,24 @@ conditional seat update sends the later one to the waitlist)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
 from tests.support.builders import make_user
+from tests.support.concurrency import at_once
 from tests.support.round_data import ADULT, choose, in_days, make_county, open_for, students
 from wbl.access import Role
 from wbl.auth.models import User
 from wbl.catalog.models import Offering
-from wbl.errors import DomainError
 from wbl.extensions import db
 from wbl.placements.lifecycle import admit_allocated
 from wbl.placements.models import SEAT_HOLDING, Application
 from wbl.rounds import allocation, ranking, scramble
 from wbl.rounds.models import AllocationRound, RoundStatus
 from wbl.students.models import StudentProfile
-
-KEEP = {  # reference data loaded once per test session; everything else this test made goes
-    "alembic_version",
-    "industry_sector",
-    "pathway",
-    "pog_outcome",
-    "preparatory_activity",
-    "experience_type",
-    "evaluation_category",
-    "scoring_level",
-    "scoring_descriptor",
-    "scoring_guide",
-    "geocode_cache",
-}
-
-
-@pytest.fixture
-def no_isolation(busy_app: Flask) -> Iterator[None]:
-    """This test commits for real (threads cannot see a test transaction); afterwards every
-    row it made goes, children before parents."""
-    yield
-    with busy_app.app_context():
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in KEEP:
-                db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
-
-
-def _at_once(app: Flask, acts: list[Callable[[], object]]) -> tuple[list[object], list[str]]:
-    """Every act at the same moment, each in its own request; what they returned and the
-    refusals they met."""
-    start = threading.Barrier(len(acts))
-    done: list[object] = []
-    refused: list[str] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(act: Callable[[], object]) -> None:
-        try:
-            with app.app_context(), app.test_request_context():
-                start.wait(timeout=30)
-                try:
-                    outcome = act()
-                except DomainError as refusal:
-                    with lock:
-                        refused.append(refusal.message)
-                else:
-                    with lock:
-                        done.append(outcome)
-                db.session.remove()
-        except BaseException as error:  # reported below, never swallowed
-            with lock:
-                errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(act,)) for act in acts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
-    return done, refused
 
 
 def _published(app: Flask) -> dict[str, int]:
@@ -140,7 +76,7 @@ def test_staff_opening_a_scramble_of_one_round_at_once_open_one(
 
         return act
 
-    done, refused = _at_once(app, [opener(ids[f"staff{n}"]) for n in range(4)])
+    done, refused = at_once(app, [opener(ids[f"staff{n}"]) for n in range(4)])
     assert len(done) == 1
     assert len(refused) == 3
     assert all("already has a scramble" in message for message in refused)
@@ -183,7 +119,7 @@ def test_publishing_a_scramble_while_the_last_seat_is_taken_never_overfills(
         db.session.commit()
         return outcome
 
-    done, refused = _at_once(app, [publish, employer_takes_the_seat])
+    done, refused = at_once(app, [publish, employer_takes_the_seat])
     assert len(done) + len(refused) == 2
     assert all("Run the round again" in message for message in refused)
     with app.app_context():
