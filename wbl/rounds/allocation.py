@@ -325,6 +325,13 @@ def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None
     unmatched = [int(s) for s in result.get("unmatched", [])]
     if unmatched:
         catalog = _link("catalog.browse")
+        # The round's page says, to each of them, why each choice went to someone else and
+        # what is still open (wbl/rounds/why_not.py).
+        why = (
+            url_for("rounds.choose", round_id=round_.id, _external=True)
+            if has_request_context()
+            else ""
+        )
         for email, name in db.session.execute(
             select(User.email, User.full_name)
             .join(StudentProfile, StudentProfile.user_id == User.id)
@@ -334,7 +341,7 @@ def publish_round(actor: User, round_id: int, mode: AllocationMode | None = None
                 kind="round_unmatched",
                 to=email,
                 template="rounds/round_unmatched",
-                context={"round": round_, "name": name, "catalog": catalog},
+                context={"round": round_, "name": name, "catalog": catalog, "why": why},
             )
     published = {
         "placed": outcomes[Outcome.PLACED.value],

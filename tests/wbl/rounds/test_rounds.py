@@ -492,6 +492,8 @@ def test_publish_places_adults_asks_guardians_of_minors_and_tells_the_unmatched(
     )
     assert mail is not None
     assert "not placed" in mail.subject
+    # ... with the link to the round's page, where they read why and what is still open
+    assert f"/rounds/{round_.id}/choose" in mail.body_text
     for offering in (a, b):
         db.session.refresh(offering)
         assert offering.seats_taken <= offering.capacity
