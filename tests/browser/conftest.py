@@ -419,3 +419,63 @@ def forget_student(student_id: int, user_id: int) -> None:
     db.session.execute(delete(StudentProfile).where(StudentProfile.id == student_id))
     db.session.execute(delete(UserRole).where(UserRole.user_id == user_id))
     db.session.execute(delete(User).where(User.id == user_id))
+
+
+@dataclass(frozen=True)
+class Placed:
+    """An adult student placed by ``place_at_clinic``: what a journey opens and removes."""
+
+    placement_id: int
+    offering_id: int
+    student_id: int
+    user_id: int
+
+
+def place_at_clinic(
+    account: Account, *, kind: ExperienceKind, title: str, started: int, ends: int
+) -> Placed:
+    """An adult student of the seeded school (signing in as ``account``) placed at the
+    seeded clinic the way it happens: they apply, their teacher approves, the employer
+    accepts. The offering started ``started`` days ago and ends in ``ends`` days. Call in an
+    app and request context; remove it with ``forget_placed``."""
+    from tests.support.builders import pathway
+    from tests.support.hour_data import ADULT
+    from tests.support.placement_data import STATEMENT
+    from wbl.clock import local_today
+    from wbl.placements import applications, lifecycle
+    from wbl.placements.models import Placement
+
+    today = local_today()
+    school = seeded_school()
+    student = enrol(account, school, date_of_birth=ADULT)
+    offering = make_offering(
+        partner=seeded_partner(),
+        kind=kind,
+        capacity=2,
+        title=title,
+        start_date=today - timedelta(days=started),
+        pathways=[pathway("agriculture.animal_science")],
+    )
+    offering.end_date = today + timedelta(days=ends)
+    db.session.commit()
+    application = applications.apply(student.user, offering.id, STATEMENT, share_resume=False)
+    applications.teacher_decide(seeded_user("teacher"), application.id, approve=True, comment="")
+    lifecycle.employer_decide(seeded_user("employer"), application.id, accept=True, message="")
+    placement = db.session.scalar(
+        select(Placement).where(Placement.application_id == application.id)
+    )
+    assert placement is not None
+    return Placed(placement.id, offering.id, student.id, student.user_id)
+
+
+def forget_placed(placed: Placed) -> None:
+    """Remove what ``place_at_clinic`` made, with the placement e-mails it sent (after the
+    journey's own rows). The caller commits."""
+    from sqlalchemy import delete
+
+    from tests.support.placement_data import delete_offerings_with_their_applications
+    from wbl.notifications.models import OutboxMessage
+
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.kind.like("placement_%")))
+    delete_offerings_with_their_applications([placed.offering_id])
+    forget_student(placed.student_id, placed.user_id)

@@ -18,23 +18,15 @@ from sqlalchemy import delete, select
 from tests.browser.conftest import (
     ACCOUNTS,
     Account,
-    enrol,
-    forget_student,
-    seeded_partner,
-    seeded_school,
-    seeded_user,
+    forget_placed,
+    place_at_clinic,
 )
 from tests.browser.steps import check
 from tests.browser.test_login_journeys import sign_in
-from tests.support.builders import make_offering, pathway
-from tests.support.hour_data import ADULT
-from tests.support.placement_data import STATEMENT, delete_offerings_with_their_applications
 from wbl.clock import local_today
 from wbl.extensions import db
 from wbl.incidents.models import Incident, IncidentNote
 from wbl.notifications.models import OutboxMessage
-from wbl.placements import applications, lifecycle
-from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 
 STUDENT = Account(
@@ -55,30 +47,14 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
     """An adult student placed at the clinic (ten days ago to ten days ahead); removed
     afterwards with the incidents and e-mails the journey made."""
     with browser_app.app_context(), browser_app.test_request_context():
-        today = local_today()
-        school, clinic = seeded_school(), seeded_partner()
-        teacher, employer = seeded_user("teacher"), seeded_user("employer")
-        student = enrol(STUDENT, school, date_of_birth=ADULT)
-        user = student.user
-        offering = make_offering(
-            partner=clinic,
+        placed = place_at_clinic(
+            STUDENT,
             kind=ExperienceKind.JOB_SHADOW,
-            capacity=2,
             title="Clinic stockroom internship",
-            start_date=today - timedelta(days=10),
-            pathways=[pathway("agriculture.animal_science")],
+            started=10,
+            ends=10,
         )
-        offering.end_date = today + timedelta(days=10)
-        db.session.commit()
-        application = applications.apply(user, offering.id, STATEMENT, share_resume=False)
-        applications.teacher_decide(teacher, application.id, approve=True, comment="")
-        lifecycle.employer_decide(employer, application.id, accept=True, message="")
-        placement = db.session.scalar(
-            select(Placement).where(Placement.application_id == application.id)
-        )
-        assert placement is not None
-        ids = Setup(placement.id, (today - timedelta(days=1)).isoformat())
-        offering_id, user_id, student_id = offering.id, user.id, student.id
+        ids = Setup(placed.placement_id, (local_today() - timedelta(days=1)).isoformat())
         db.session.remove()
     yield ids
     with browser_app.app_context():
@@ -90,9 +66,7 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
             .execution_options(synchronize_session=False)
         )
         db.session.execute(delete(OutboxMessage).where(OutboxMessage.kind.like("incident%")))
-        db.session.execute(delete(OutboxMessage).where(OutboxMessage.kind.like("placement_%")))
-        delete_offerings_with_their_applications([offering_id])
-        forget_student(student_id, user_id)
+        forget_placed(placed)
         db.session.commit()
         db.session.remove()
 

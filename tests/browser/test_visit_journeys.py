@@ -12,27 +12,18 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from tests.browser.conftest import (
     ACCOUNTS,
     Account,
-    enrol,
-    forget_student,
-    seeded_partner,
-    seeded_school,
-    seeded_user,
+    forget_placed,
+    place_at_clinic,
 )
 from tests.browser.steps import check, open_menu
 from tests.browser.test_login_journeys import sign_in
-from tests.support.builders import make_offering, pathway
-from tests.support.hour_data import ADULT
-from tests.support.placement_data import STATEMENT, delete_offerings_with_their_applications
 from wbl.clock import local_today
 from wbl.extensions import db
-from wbl.notifications.models import OutboxMessage
-from wbl.placements import applications, lifecycle
-from wbl.placements.models import Placement
 from wbl.reference.models import ExperienceKind
 from wbl.visits.models import WorksiteVisit
 from wbl.visits.rules import DEFAULT_CHECKLIST
@@ -53,30 +44,14 @@ class Setup:
 def setup(browser_app: Flask) -> Iterator[Setup]:
     """An adult student placed at the clinic forty days ago, never visited: due a visit."""
     with browser_app.app_context(), browser_app.test_request_context():
-        today = local_today()
-        school, clinic = seeded_school(), seeded_partner()
-        teacher, employer = seeded_user("teacher"), seeded_user("employer")
-        student = enrol(STUDENT, school, date_of_birth=ADULT)
-        user = student.user
-        offering = make_offering(
-            partner=clinic,
+        placed = place_at_clinic(
+            STUDENT,
             kind=ExperienceKind.INTERNSHIP,
-            capacity=2,
             title="Clinic front-desk internship",
-            start_date=today - timedelta(days=40),
-            pathways=[pathway("agriculture.animal_science")],
+            started=40,
+            ends=20,
         )
-        offering.end_date = today + timedelta(days=20)
-        db.session.commit()
-        application = applications.apply(user, offering.id, STATEMENT, share_resume=False)
-        applications.teacher_decide(teacher, application.id, approve=True, comment="")
-        lifecycle.employer_decide(employer, application.id, accept=True, message="")
-        placement = db.session.scalar(
-            select(Placement).where(Placement.application_id == application.id)
-        )
-        assert placement is not None
-        ids = Setup(placement.id, (today - timedelta(days=1)).isoformat())
-        offering_id, user_id, student_id = offering.id, user.id, student.id
+        ids = Setup(placed.placement_id, (local_today() - timedelta(days=1)).isoformat())
         db.session.remove()
     yield ids
     with browser_app.app_context():
@@ -85,9 +60,7 @@ def setup(browser_app: Flask) -> Iterator[Setup]:
             .where(WorksiteVisit.placement_id == ids.placement_id)
             .execution_options(synchronize_session=False)
         )
-        db.session.execute(delete(OutboxMessage).where(OutboxMessage.kind.like("placement_%")))
-        delete_offerings_with_their_applications([offering_id])
-        forget_student(student_id, user_id)
+        forget_placed(placed)
         db.session.commit()
         db.session.remove()
 
